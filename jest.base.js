@@ -1,0 +1,13 @@
+// One jest configuration for every workspace: TypeScript through SWC, real services, no mocks.
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: "node",
+  transform: {
+    "^.+\\.(t|j)sx?$": ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } }],
+  },
+  // jose is published as ESM only; jest's CommonJS runtime needs it transformed.
+  transformIgnorePatterns: ["/node_modules/(?!(jose)/)"],
+  testMatch: ["**/*.test.ts"],
+  testPathIgnorePatterns: ["/node_modules/", "/src/generated/"],
+  testTimeout: 30_000,
+};

@@ -1,0 +1,55 @@
+import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
+import { unauthenticated } from "./errors";
+
+export type Role = "CUSTOMER" | "STAFF" | "ADMIN";
+
+/** Who is calling, as established from a verified access token. */
+export interface Viewer {
+  id: string;
+  role: Role;
+}
+
+const ISSUER = "fedplat-accounts";
+const AUDIENCE = "fedplat";
+const ROLES: readonly Role[] = ["CUSTOMER", "STAFF", "ADMIN"];
+
+function key(secret: string): Uint8Array {
+  return new TextEncoder().encode(secret);
+}
+
+/** A short-lived HS256 access token for `viewer`. */
+export async function signAccessToken(viewer: Viewer, secret: string, ttlSeconds = 900): Promise<string> {
+  return new SignJWT({ role: viewer.role })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(viewer.id)
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${ttlSeconds}s`)
+    .sign(key(secret));
+}
+
+/**
+ * Verifies a bearer token (signature, HS256 only, issuer, audience, expiry) and returns its
+ * viewer; any failure is an UNAUTHENTICATED error that does not echo the token.
+ */
+export async function verifyAccessToken(token: string, secret: string): Promise<Viewer> {
+  try {
+    const { payload } = await jwtVerify(token, key(secret), { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE });
+    const role = payload.role;
+    if (typeof payload.sub !== "string" || !ROLES.includes(role as Role)) throw unauthenticated("Invalid access token");
+    return { id: payload.sub, role: role as Role };
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) throw unauthenticated("Access token expired");
+    if (error instanceof joseErrors.JOSEError) throw unauthenticated("Invalid access token");
+    throw error;
+  }
+}
+
+/** The viewer of a request from its `Authorization: Bearer` header; null when there is none. */
+export async function viewerFromAuthorization(header: string | undefined, secret: string): Promise<Viewer | null> {
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match?.[1]) throw unauthenticated("Authorization header must be 'Bearer <token>'");
+  return verifyAccessToken(match[1], secret);
+}

@@ -1,0 +1,12 @@
+export { ConfigError, envVars, loadDotEnv, parseEnv, redactUrl, serviceDatabaseUrl } from "./config";
+export { type Connection, MAX_PAGE_SIZE, decodeCursor, encodeCursor, isUuid, pageSize, paginate } from "./connection";
+export { ErrorCode, appError, badInput, forbidden, mapPrismaError, notFound, unauthenticated } from "./errors";
+export { formatErrorFor } from "./formatError";
+export { type HealthState, type ReadinessCheck, healthRouter } from "./health";
+export { type Role, type Viewer, signAccessToken, verifyAccessToken, viewerFromAuthorization } from "./identity";
+export { type Logger, createLogger } from "./logger";
+export { type ServiceMetrics, createMetrics } from "./metrics";
+export { type QueryEventSource, countStatements, prismaClientOptions } from "./prisma";
+export { scalarResolvers } from "./scalars";
+export { exitOnStartFailure, onShutdown } from "./shutdown";
+export { type BaseContext, type SubgraphServer, type SubgraphServerOptions, buildSubgraphServer } from "./subgraphServer";

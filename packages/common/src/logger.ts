@@ -1,0 +1,16 @@
+import pino, { type Logger } from "pino";
+
+export type { Logger };
+
+/** JSON logs; credentials and tokens are redacted wherever they appear in a logged object. */
+export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? "info"): Logger {
+  return pino({
+    name: service,
+    level,
+    base: { service },
+    redact: {
+      paths: ["password", "*.password", "passwordHash", "*.passwordHash", "token", "*.token", "headers.authorization", "*.headers.authorization", "req.headers.authorization"],
+      censor: "[redacted]",
+    },
+  });
+}

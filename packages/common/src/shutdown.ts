@@ -1,0 +1,41 @@
+import type { Logger } from "pino";
+
+/**
+ * Runs `close` once on SIGINT/SIGTERM and exits; a second signal, or `close` taking longer than
+ * `timeoutMs`, exits at once with status 1 so a stuck dependency cannot keep the process alive.
+ */
+export function onShutdown(logger: Logger, close: () => Promise<void>, timeoutMs = 10_000): void {
+  let closing = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (closing) {
+      logger.warn({ signal }, "second signal, exiting now");
+      process.exit(1);
+    }
+    closing = true;
+    logger.info({ signal }, "shutting down");
+    setTimeout(() => {
+      logger.error("shutdown timed out");
+      process.exit(1);
+    }, timeoutMs).unref();
+    close().then(
+      () => {
+        logger.info("stopped");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+}
+
+/** Logs a failed start and exits, so a half-started process never keeps running. */
+export function exitOnStartFailure(logger: Logger) {
+  return (error: unknown) => {
+    logger.fatal({ err: error }, error instanceof Error ? error.message : "start failed");
+    process.exit(1);
+  };
+}

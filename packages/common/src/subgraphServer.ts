@@ -1,0 +1,97 @@
+import { randomUUID } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { expressMiddleware } from "@as-integrations/express5";
+import { buildSubgraphSchema } from "@apollo/subgraph";
+import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
+import express from "express";
+import type { DocumentNode } from "graphql";
+import type { Logger } from "pino";
+import { formatErrorFor } from "./formatError";
+import { healthRouter, type HealthState, type ReadinessCheck } from "./health";
+import { viewerFromAuthorization, type Viewer } from "./identity";
+import type { ServiceMetrics } from "./metrics";
+
+/** What every subgraph's context starts from. */
+export interface BaseContext {
+  requestId: string;
+  viewer: Viewer | null;
+  log: Logger;
+}
+
+export interface SubgraphServerOptions<TContext extends BaseContext> {
+  /** Service name, used in logs and metrics. */
+  name: string;
+  typeDefs: DocumentNode;
+  /** Generated resolver types (codegen) for this subgraph. */
+  resolvers: object;
+  /** Extends the base context with this subgraph's per-request state (loaders). */
+  context: (base: BaseContext) => TContext;
+  readiness: Record<string, ReadinessCheck>;
+  metrics: ServiceMetrics;
+  logger: Logger;
+  jwtSecret: string;
+  /** Production hides internal error messages. @default false */
+  production?: boolean;
+  plugins?: ApolloServerPlugin<TContext>[];
+}
+
+export interface SubgraphServer {
+  app: express.Express;
+  httpServer: http.Server;
+  /** Listens on `port` (0 picks a free one) and resolves with the bound port. */
+  listen(port: number, host?: string): Promise<number>;
+  /** Marks the server not ready, drains in-flight requests and stops Apollo. */
+  close(): Promise<void>;
+}
+
+/** Builds (does not start listening) an Apollo Federation 2 subgraph with health and metrics routes. */
+export async function buildSubgraphServer<TContext extends BaseContext>(options: SubgraphServerOptions<TContext>): Promise<SubgraphServer> {
+  const app = express();
+  app.disable("x-powered-by");
+  const httpServer = http.createServer(app);
+  const health: HealthState = { draining: false };
+
+  // codegen's resolver types are stricter than @apollo/subgraph's map; the shapes are the same.
+  const resolvers = options.resolvers as GraphQLResolverMap<unknown>;
+  const apollo = new ApolloServer<TContext>({
+    schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers }),
+    includeStacktraceInErrorResponses: false,
+    formatError: formatErrorFor(options.logger, options.production ?? false),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), ...(options.plugins ?? [])],
+  });
+  await apollo.start();
+
+  app.use(healthRouter(options.readiness, health));
+  app.get("/metrics", async (_req, res) => {
+    res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
+  });
+  app.use(
+    "/graphql",
+    express.json({ limit: "1mb" }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const requestId = req.header("x-request-id") ?? randomUUID();
+        const viewer = await viewerFromAuthorization(req.header("authorization"), options.jwtSecret);
+        return options.context({ requestId, viewer, log: options.logger.child({ requestId }) });
+      },
+    }),
+  );
+
+  return {
+    app,
+    httpServer,
+    listen: (port, host = "0.0.0.0") =>
+      new Promise((resolve, reject) => {
+        httpServer.once("error", reject);
+        httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
+      }),
+    close: async () => {
+      health.draining = true;
+      await apollo.stop();
+    },
+  };
+}
