@@ -1,5 +1,5 @@
 import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
-import { unauthenticated } from "./errors";
+import { forbidden, unauthenticated } from "./errors";
 
 export type Role = "CUSTOMER" | "STAFF" | "ADMIN";
 
@@ -52,4 +52,22 @@ export async function viewerFromAuthorization(header: string | undefined, secret
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match?.[1]) throw unauthenticated("Authorization header must be 'Bearer <token>'");
   return verifyAccessToken(match[1], secret);
+}
+
+/** The viewer, or UNAUTHENTICATED. */
+export function requireViewer(context: { viewer: Viewer | null }): Viewer {
+  if (!context.viewer) throw unauthenticated();
+  return context.viewer;
+}
+
+/** True when the viewer may see every customer's data. */
+export function isStaff(viewer: Viewer | null): boolean {
+  return viewer?.role === "STAFF" || viewer?.role === "ADMIN";
+}
+
+/** The viewer when they hold one of `roles`, else UNAUTHENTICATED / FORBIDDEN. */
+export function requireRole(context: { viewer: Viewer | null }, ...roles: Role[]): Viewer {
+  const viewer = requireViewer(context);
+  if (!roles.includes(viewer.role)) throw forbidden();
+  return viewer;
 }

@@ -3,10 +3,13 @@ export { type Connection, MAX_PAGE_SIZE, decodeCursor, encodeCursor, isUuid, pag
 export { ErrorCode, appError, badInput, forbidden, mapPrismaError, notFound, unauthenticated } from "./errors";
 export { formatErrorFor } from "./formatError";
 export { type HealthState, type ReadinessCheck, healthRouter } from "./health";
-export { type Role, type Viewer, signAccessToken, verifyAccessToken, viewerFromAuthorization } from "./identity";
+export { type Role, type Viewer, isStaff, requireRole, requireViewer, signAccessToken, verifyAccessToken, viewerFromAuthorization } from "./identity";
 export { type Logger, createLogger } from "./logger";
 export { type ServiceMetrics, createMetrics } from "./metrics";
 export { type QueryEventSource, countStatements, prismaClientOptions } from "./prisma";
 export { scalarResolvers } from "./scalars";
 export { exitOnStartFailure, onShutdown } from "./shutdown";
 export { type BaseContext, type SubgraphServer, type SubgraphServerOptions, buildSubgraphServer } from "./subgraphServer";
+export { createByIdLoader, createGroupLoader, createLimitedGroupLoader, createUniqueLoader } from "./loaders";
+export { type PrismaLike, type RunSubgraphOptions, type SubgraphDeps, databaseCheck, runSubgraph } from "./subgraphRuntime";
+export { type NewestPerParentOptions, type RawQuerySource, newestIdsPerParent } from "./newestPerParent";

@@ -3,7 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
@@ -61,7 +61,10 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
     schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers }),
     includeStacktraceInErrorResponses: false,
     formatError: formatErrorFor(options.logger, options.production ?? false),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), ...(options.plugins ?? [])],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(),
+      // Inline traces feed Apollo Studio, which this platform does not use; they cost time per request.
+      ApolloServerPluginInlineTraceDisabled(),
+      ...(options.plugins ?? [])],
   });
   await apollo.start();
 

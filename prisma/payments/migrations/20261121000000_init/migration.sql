@@ -8,6 +8,7 @@ CREATE TYPE "PaymentState" AS ENUM ('PENDING', 'SUCCEEDED', 'FAILED', 'REFUNDED'
 CREATE TABLE "payments" (
     "id" UUID NOT NULL,
     "order_id" UUID NOT NULL,
+    "customer_id" UUID NOT NULL,
     "state" "PaymentState" NOT NULL DEFAULT 'PENDING',
     "amount_cents" INTEGER NOT NULL,
     "currency" CHAR(3) NOT NULL DEFAULT 'USD',
@@ -34,6 +35,9 @@ CREATE TABLE "payment_attempts" (
 
 -- CreateIndex
 CREATE UNIQUE INDEX "payments_order_id_key" ON "payments"("order_id");
+
+-- CreateIndex
+CREATE INDEX "payments_customer_id_idx" ON "payments"("customer_id");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "payment_attempts_payment_id_number_key" ON "payment_attempts"("payment_id", "number");

@@ -1,0 +1,62 @@
+import type { Logger } from "pino";
+import { envVars, loadDotEnv, parseEnv, serviceDatabaseUrl } from "./config";
+import { createLogger } from "./logger";
+import { createMetrics, type ServiceMetrics } from "./metrics";
+import { countStatements, type QueryEventSource } from "./prisma";
+import { exitOnStartFailure, onShutdown } from "./shutdown";
+import type { SubgraphServer } from "./subgraphServer";
+import { z } from "zod";
+
+/** What a subgraph's Prisma client must offer the runtime. */
+export interface PrismaLike extends QueryEventSource {
+  $disconnect(): Promise<void>;
+  $executeRawUnsafe(sql: string): Promise<number>;
+}
+
+/** Everything a subgraph's server builder receives; tests pass their own. */
+export interface SubgraphDeps<P extends PrismaLike> {
+  prisma: P;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  jwtSecret: string;
+  /** @default false */
+  production?: boolean;
+}
+
+/** Readiness check: the database answers a trivial statement. */
+export const databaseCheck = (prisma: PrismaLike) => () => prisma.$executeRawUnsafe("SELECT 1");
+
+export interface RunSubgraphOptions<P extends PrismaLike> {
+  name: string;
+  defaultPort: number;
+  createPrisma(url: string): P;
+  build(deps: SubgraphDeps<P>): Promise<SubgraphServer>;
+}
+
+/**
+ * The whole of a subgraph's `main.ts`: validated config, one Prisma client, listen, and a
+ * graceful shutdown that drains HTTP before closing the pool.
+ */
+export function runSubgraph<P extends PrismaLike>(options: RunSubgraphOptions<P>): void {
+  const logger = createLogger(options.name);
+  start(options, logger).catch(exitOnStartFailure(logger));
+}
+
+async function start<P extends PrismaLike>(options: RunSubgraphOptions<P>, logger: Logger): Promise<void> {
+  loadDotEnv();
+  const config = parseEnv(
+    z.object({ PORT: envVars.port(options.defaultPort), NODE_ENV: envVars.nodeEnv, JWT_SECRET: envVars.jwtSecret }),
+  );
+  const databaseUrlVar = `${options.name.toUpperCase()}_DATABASE_URL`;
+  parseEnv(z.object({ [databaseUrlVar]: envVars.postgresUrl.optional(), DATABASE_URL: envVars.postgresUrl.optional() }));
+  const metrics = createMetrics(options.name);
+  const prisma = options.createPrisma(serviceDatabaseUrl(options.name));
+  countStatements(prisma, () => metrics.dbStatements.inc({ service: options.name }));
+  const server = await options.build({ prisma, logger, metrics, jwtSecret: config.JWT_SECRET, production: config.NODE_ENV === "production" });
+  const port = await server.listen(config.PORT);
+  logger.info({ port, url: `http://localhost:${port}/graphql` }, `${options.name} subgraph ready`);
+  onShutdown(logger, async () => {
+    await server.close();
+    await prisma.$disconnect();
+  });
+}

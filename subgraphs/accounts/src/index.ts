@@ -1,0 +1,3 @@
+export { type AccountsPrisma, createAccountsPrisma } from "./db";
+export { buildAccountsServer, typeDefs } from "./server";
+export { hashPassword } from "./auth/passwords";

@@ -1,0 +1,43 @@
+import { mapPrismaError, requireViewer, unauthenticated } from "@fedplat/common";
+import { hashRefreshToken, issueTokens } from "../auth/authPayload";
+import { hashPassword, verifyAgainstDummy, verifyPassword } from "../auth/passwords";
+import { normalizeEmail, validateName, validatePassword } from "../auth/validation";
+import type { MutationResolvers } from "../generated/resolvers";
+
+export const Mutation: MutationResolvers = {
+  register: async (_parent, { input }, context) => {
+    const email = normalizeEmail(input.email);
+    const name = validateName(input.name);
+    const passwordHash = await hashPassword(validatePassword(input.password));
+    const user = await context.prisma.user.create({ data: { email, name, passwordHash } }).catch((error: unknown) => mapPrismaError(error, "An account with this email"));
+    return issueTokens(context, user);
+  },
+
+  login: async (_parent, { email, password }, context) => {
+    const user = await context.prisma.user.findUnique({ where: { email: email.trim().toLowerCase() } });
+    const valid = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
+    if (!user || !valid) throw unauthenticated("Invalid email or password");
+    const updated = await context.prisma.user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
+    return issueTokens(context, updated);
+  },
+
+  refreshToken: async (_parent, { token }, context) => {
+    const stored = await context.prisma.refreshToken.findUnique({ where: { tokenHash: hashRefreshToken(token) }, include: { user: true } });
+    if (!stored || stored.expiresAt <= new Date()) throw unauthenticated("Invalid refresh token");
+    if (stored.revokedAt) {
+      // A revoked token presented again means it leaked: revoke the whole family.
+      await context.prisma.refreshToken.updateMany({ where: { userId: stored.userId, revokedAt: null }, data: { revokedAt: new Date() } });
+      throw unauthenticated("Invalid refresh token");
+    }
+    // Rotation: the presented token is spent whether or not the caller uses the new one.
+    const { count } = await context.prisma.refreshToken.updateMany({ where: { id: stored.id, revokedAt: null }, data: { revokedAt: new Date() } });
+    if (count === 0) throw unauthenticated("Invalid refresh token");
+    return issueTokens(context, stored.user);
+  },
+
+  logout: async (_parent, _args, context) => {
+    const viewer = requireViewer(context);
+    await context.prisma.refreshToken.updateMany({ where: { userId: viewer.id, revokedAt: null }, data: { revokedAt: new Date() } });
+    return true;
+  },
+};

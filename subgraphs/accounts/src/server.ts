@@ -1,0 +1,26 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildSubgraphServer, databaseCheck, type SubgraphDeps, type SubgraphServer } from "@fedplat/common";
+import gql from "graphql-tag";
+import { contextFactory } from "./context";
+import type { AccountsPrisma } from "./db";
+import { resolvers } from "./resolvers";
+import { type AccountsSettings, defaultTokenTtls } from "./settings";
+
+export const typeDefs = gql(readFileSync(join(__dirname, "schema.graphql"), "utf8"));
+
+export interface AccountsServerOptions extends SubgraphDeps<AccountsPrisma> {
+  tokens?: Partial<Omit<AccountsSettings, "jwtSecret">>;
+}
+
+export function buildAccountsServer(options: AccountsServerOptions): Promise<SubgraphServer> {
+  const settings: AccountsSettings = { ...defaultTokenTtls, ...options.tokens, jwtSecret: options.jwtSecret };
+  return buildSubgraphServer({
+    name: "accounts",
+    typeDefs,
+    resolvers,
+    context: contextFactory(options.prisma, settings),
+    readiness: { database: databaseCheck(options.prisma) },
+    ...options,
+  });
+}

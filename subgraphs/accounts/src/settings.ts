@@ -1,0 +1,10 @@
+/** Token settings the auth resolvers need. */
+export interface AccountsSettings {
+  jwtSecret: string;
+  /** @default 900 */
+  accessTokenTtlSeconds: number;
+  /** @default 2_592_000 (30 days) */
+  refreshTokenTtlSeconds: number;
+}
+
+export const defaultTokenTtls = { accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 30 * 24 * 3600 };

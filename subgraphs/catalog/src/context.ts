@@ -1,0 +1,18 @@
+import { type BaseContext, createByIdLoader } from "@fedplat/common";
+import type { CatalogPrisma } from "./db";
+
+export interface CatalogContext extends BaseContext {
+  prisma: CatalogPrisma;
+  loaders: ReturnType<typeof createLoaders>;
+}
+
+function createLoaders(prisma: CatalogPrisma) {
+  return {
+    product: createByIdLoader((ids) => prisma.product.findMany({ where: { id: { in: ids } } })),
+  };
+}
+
+/** Per request: fresh loaders, so batching and caching never cross requests. */
+export function contextFactory(prisma: CatalogPrisma) {
+  return (base: BaseContext): CatalogContext => ({ ...base, prisma, loaders: createLoaders(prisma) });
+}

@@ -1,0 +1,2 @@
+export { type CatalogPrisma, createCatalogPrisma } from "./db";
+export { buildCatalogServer, typeDefs } from "./server";

@@ -1,0 +1,25 @@
+import { badInput, paginate } from "@fedplat/common";
+import type { Prisma } from "../generated/prisma/client";
+import type { QueryResolvers } from "../generated/resolvers";
+
+const MAX_SEARCH_LENGTH = 100;
+
+function searchFilter(search: string | null | undefined): Prisma.ProductWhereInput {
+  const term = search?.trim();
+  if (!term) return {};
+  if (term.length > MAX_SEARCH_LENGTH) throw badInput(`"search" must be at most ${MAX_SEARCH_LENGTH} characters`, "search");
+  return { OR: [{ name: { contains: term, mode: "insensitive" } }, { sku: { contains: term, mode: "insensitive" } }] };
+}
+
+export const Query: QueryResolvers = {
+  product: (_parent, { id }, { loaders }) => loaders.product.load(id),
+
+  products: (_parent, { first, after, search }, { prisma }) => {
+    const where = searchFilter(search);
+    return paginate(
+      { first, after },
+      (page) => prisma.product.findMany({ ...page, where, orderBy: [{ name: "asc" }, { id: "asc" }] }),
+      () => prisma.product.count({ where }),
+    );
+  },
+};

@@ -1,0 +1,20 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildSubgraphServer, databaseCheck, type SubgraphDeps, type SubgraphServer } from "@fedplat/common";
+import gql from "graphql-tag";
+import { contextFactory } from "./context";
+import type { CatalogPrisma } from "./db";
+import { resolvers } from "./resolvers";
+
+export const typeDefs = gql(readFileSync(join(__dirname, "schema.graphql"), "utf8"));
+
+export function buildCatalogServer(deps: SubgraphDeps<CatalogPrisma>): Promise<SubgraphServer> {
+  return buildSubgraphServer({
+    ...deps,
+    name: "catalog",
+    typeDefs,
+    resolvers,
+    context: contextFactory(deps.prisma),
+    readiness: { database: databaseCheck(deps.prisma) },
+  });
+}

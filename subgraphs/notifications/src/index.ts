@@ -1,0 +1,2 @@
+export { type NotificationsPrisma, createNotificationsPrisma } from "./db";
+export { buildNotificationsServer, typeDefs } from "./server";

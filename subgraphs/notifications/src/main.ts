@@ -1,0 +1,5 @@
+import { runSubgraph } from "@fedplat/common";
+import { createNotificationsPrisma } from "./db";
+import { buildNotificationsServer } from "./server";
+
+runSubgraph({ name: "notifications", defaultPort: 4005, createPrisma: createNotificationsPrisma, build: buildNotificationsServer });

@@ -1,0 +1,58 @@
+import { appError, badInput, ErrorCode, isStaff, isUuid, notFound, requireViewer } from "@fedplat/common";
+import type { MutationResolvers, PlaceOrderInput } from "../generated/resolvers";
+import { statusesLeadingTo } from "../orderStatus";
+
+const MAX_LINES = 50;
+const MAX_QUANTITY = 1_000;
+
+function validateLines(input: PlaceOrderInput) {
+  const { lines } = input;
+  if (lines.length === 0 || lines.length > MAX_LINES) throw badInput(`An order has between 1 and ${MAX_LINES} lines`, "lines");
+  const seen = new Set<string>();
+  for (const line of lines) {
+    if (!isUuid(line.productId)) throw badInput(`"${line.productId}" is not a product id`, "productId");
+    if (seen.has(line.productId)) throw badInput("Each product may appear on one line only", "productId");
+    if (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > MAX_QUANTITY) {
+      throw badInput(`Quantity must be between 1 and ${MAX_QUANTITY}`, "quantity");
+    }
+    seen.add(line.productId);
+  }
+  return lines;
+}
+
+export const Mutation: MutationResolvers = {
+  placeOrder: async (_parent, { input }, context) => {
+    const viewer = requireViewer(context);
+    const lines = validateLines(input);
+    const prices = await context.catalog.prices(lines.map((line) => line.productId));
+    const priced = lines.map((line, position) => {
+      const price = prices.get(line.productId);
+      if (!price) throw badInput(`Product ${line.productId} does not exist`, "productId");
+      return { productId: line.productId, quantity: line.quantity, unitPriceCents: price.priceCents, currency: price.currency, position };
+    });
+    const currencies = new Set(priced.map((line) => line.currency));
+    if (currencies.size > 1) throw badInput("All products of an order must share one currency", "lines");
+    return context.prisma.order.create({
+      data: {
+        customerId: viewer.id,
+        currency: [...currencies][0] ?? "USD",
+        totalCents: priced.reduce((sum, line) => sum + line.unitPriceCents * line.quantity, 0),
+        lines: { create: priced.map(({ currency: _currency, ...line }) => line) },
+      },
+    });
+  },
+
+  cancelOrder: async (_parent, { id }, context) => {
+    const viewer = requireViewer(context);
+    const order = await context.loaders.order.load(id);
+    if (!order || (order.customerId !== viewer.id && !isStaff(viewer))) throw notFound("Order");
+    // Conditional update: a concurrent transition cannot be overwritten.
+    const { count } = await context.prisma.order.updateMany({
+      where: { id, status: { in: statusesLeadingTo("CANCELLED") } },
+      data: { status: "CANCELLED" },
+    });
+    const current = await context.prisma.order.findUniqueOrThrow({ where: { id } });
+    if (count === 0) throw appError(ErrorCode.CONFLICT, `An order in status ${current.status} cannot be cancelled`);
+    return current;
+  },
+};

@@ -1,0 +1,26 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildSubgraphServer, databaseCheck, type SubgraphDeps, type SubgraphServer } from "@fedplat/common";
+import gql from "graphql-tag";
+import type { PriceSource } from "./catalogClient";
+import { contextFactory } from "./context";
+import type { OrdersPrisma } from "./db";
+import { resolvers } from "./resolvers";
+
+export const typeDefs = gql(readFileSync(join(__dirname, "schema.graphql"), "utf8"));
+
+export interface OrdersServerOptions extends SubgraphDeps<OrdersPrisma> {
+  /** Where placeOrder reads current product prices. */
+  catalog: PriceSource;
+}
+
+export function buildOrdersServer({ catalog, ...deps }: OrdersServerOptions): Promise<SubgraphServer> {
+  return buildSubgraphServer({
+    ...deps,
+    name: "orders",
+    typeDefs,
+    resolvers,
+    context: contextFactory(deps.prisma, catalog),
+    readiness: { database: databaseCheck(deps.prisma) },
+  });
+}

@@ -1,0 +1,2 @@
+export { type PaymentsPrisma, createPaymentsPrisma } from "./db";
+export { buildPaymentsServer, typeDefs } from "./server";
