@@ -1,0 +1,32 @@
+/**
+ * `npm run compose`: writes supergraph.graphql from supergraph.yaml.
+ * `npm run compose -- --check`: exits 1 when the committed supergraph.graphql is stale.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { composeSupergraph, CompositionError } from "./composeSupergraph";
+
+const root = resolve(__dirname, "../../..");
+const configPath = resolve(root, process.env.SUPERGRAPH_CONFIG ?? "supergraph.yaml");
+const outputPath = resolve(root, "supergraph.graphql");
+
+try {
+  const { supergraphSdl, hints } = composeSupergraph(configPath);
+  for (const hint of hints) console.warn(`hint: ${hint}`);
+  const current = existsSync(outputPath) ? readFileSync(outputPath, "utf8") : "";
+  if (process.argv.includes("--check")) {
+    if (current !== supergraphSdl) {
+      console.error("supergraph.graphql is stale: run `npm run compose` and commit the result.");
+      process.exit(1);
+    }
+    console.log("supergraph.graphql is up to date.");
+  } else if (current === supergraphSdl) {
+    console.log("supergraph.graphql is up to date.");
+  } else {
+    writeFileSync(outputPath, supergraphSdl);
+    console.log(`Wrote ${outputPath}`);
+  }
+} catch (error) {
+  console.error(error instanceof CompositionError ? error.message : error);
+  process.exit(1);
+}

@@ -1,0 +1,3 @@
+export { checkOverrides, type GatewayConfig, loadGatewayConfig, overrideKey, subgraphNames } from "./config";
+export { composeSupergraph, CompositionError, readSupergraphConfig } from "./composition/composeSupergraph";
+export { buildGateway, type GatewayOptions, type GatewayServer } from "./server";

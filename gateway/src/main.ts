@@ -1,0 +1,31 @@
+import { readFileSync } from "node:fs";
+import { ConfigError, createLogger, exitOnStartFailure, loadDotEnv, onShutdown } from "@fedplat/common";
+import { checkOverrides, loadGatewayConfig } from "./config";
+import { buildGateway } from "./server";
+
+const logger = createLogger("gateway");
+
+async function main(): Promise<void> {
+  loadDotEnv();
+  const config = loadGatewayConfig();
+  let supergraphSdl: string;
+  try {
+    supergraphSdl = readFileSync(config.SUPERGRAPH_PATH, "utf8");
+  } catch {
+    throw new ConfigError(`Invalid configuration:\n  SUPERGRAPH_PATH: cannot read ${config.SUPERGRAPH_PATH} (run \`npm run compose\`)`);
+  }
+  checkOverrides(config.subgraphUrls, supergraphSdl);
+  const server = await buildGateway({
+    supergraphSdl,
+    subgraphUrls: config.subgraphUrls,
+    jwtSecret: config.JWT_SECRET,
+    logger,
+    production: config.NODE_ENV === "production",
+    subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+  });
+  const port = await server.listen(config.PORT);
+  logger.info({ port, url: `http://localhost:${port}/graphql` }, "gateway ready");
+  onShutdown(logger, () => server.close());
+}
+
+main().catch(exitOnStartFailure(logger));

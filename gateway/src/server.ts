@@ -1,0 +1,92 @@
+import { randomUUID } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApolloGateway } from "@apollo/gateway";
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { expressMiddleware } from "@as-integrations/express5";
+import { createMetrics, formatErrorFor, type HealthState, healthRouter, type Logger, type ServiceMetrics, viewerFromAuthorization } from "@fedplat/common";
+import express from "express";
+import { overrideKey } from "./config";
+import type { GatewayContext } from "./context";
+import { useLandingPage } from "./plugins/useLandingPage";
+import { useRequestLogging } from "./plugins/useRequestLogging";
+import { SubgraphDataSource } from "./subgraphDataSource";
+
+export interface GatewayOptions {
+  supergraphSdl: string;
+  /** Override key -> URL (see config.ts); subgraphs without one use the supergraph's URL. */
+  subgraphUrls?: Record<string, string>;
+  jwtSecret: string;
+  logger: Logger;
+  metrics?: ServiceMetrics;
+  /** No landing page and masked internal errors. @default false */
+  production?: boolean;
+  /** Per subgraph fetch. @default 10_000 */
+  subgraphTimeoutMs?: number;
+}
+
+export interface GatewayServer {
+  app: express.Express;
+  httpServer: http.Server;
+  listen(port: number, host?: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Builds the federated gateway on a static supergraph (does not listen). */
+export async function buildGateway(options: GatewayOptions): Promise<GatewayServer> {
+  const production = options.production ?? false;
+  const metrics = options.metrics ?? createMetrics("gateway");
+  const overrides = options.subgraphUrls ?? {};
+  const gateway = new ApolloGateway({
+    supergraphSdl: options.supergraphSdl,
+    buildService: ({ name, url }) => new SubgraphDataSource(name, overrides[overrideKey(name)] ?? url ?? "", options.subgraphTimeoutMs ?? 10_000),
+  });
+
+  const app = express();
+  app.disable("x-powered-by");
+  const httpServer = http.createServer(app);
+  const health: HealthState = { draining: false };
+  let supergraphLoaded = false;
+
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    includeStacktraceInErrorResponses: false,
+    formatError: formatErrorFor(options.logger, production),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), useLandingPage({ production }), useRequestLogging(options.logger)],
+  });
+  await apollo.start();
+  supergraphLoaded = true;
+
+  app.use(healthRouter({ supergraph: async () => { if (!supergraphLoaded) throw new Error("not loaded"); } }, health));
+  app.get("/metrics", async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use(
+    "/graphql",
+    express.json({ limit: "1mb" }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const requestId = req.header("x-request-id") ?? randomUUID();
+        const authorization = req.header("authorization");
+        // Verified here so a bad token is one clear 401 instead of an error from every subgraph.
+        const viewer = await viewerFromAuthorization(authorization, options.jwtSecret);
+        return { requestId, viewer, request: { headers: { authorization, "x-request-id": requestId } } };
+      },
+    }),
+  );
+
+  return {
+    app,
+    httpServer,
+    listen: (port, host = "0.0.0.0") =>
+      new Promise((resolve, reject) => {
+        httpServer.once("error", reject);
+        httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
+      }),
+    close: async () => {
+      health.draining = true;
+      await apollo.stop();
+    },
+  };
+}

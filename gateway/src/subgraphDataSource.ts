@@ -1,0 +1,58 @@
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
+import { ErrorCode } from "@fedplat/common";
+import { GraphQLError } from "graphql";
+import type { GatewayContext } from "./context";
+
+/** Headers a subgraph needs from the client's request; nothing else is forwarded. */
+const FORWARDED_HEADERS = ["authorization", "x-request-id"] as const;
+
+interface SubgraphErrorBody {
+  errors?: Array<{ message?: unknown; extensions?: { code?: unknown } }>;
+}
+
+/**
+ * A subgraph fetch that forwards identity, gives up after `timeoutMs`, and turns transport
+ * failures into an error that names the subgraph (and never its internal URL).
+ */
+export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(
+    private readonly subgraphName: string,
+    url: string,
+    private readonly timeoutMs: number,
+  ) {
+    super({ url });
+  }
+
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    if (!("request" in context) || !context.request) return;
+    for (const name of FORWARDED_HEADERS) {
+      const value = context.request.headers[name];
+      if (value) request.http?.headers.set(name, value);
+    }
+  }
+
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    try {
+      return await Promise.race([
+        super.process(options),
+        new Promise<never>((_, reject) => timeout.addEventListener("abort", () => reject(new Error("timeout")), { once: true })),
+      ]);
+    } catch (error) {
+      throw this.clientError(error, timeout.aborted);
+    }
+  }
+
+  private clientError(error: unknown, timedOut: boolean): GraphQLError {
+    const serviceName = this.subgraphName;
+    // A subgraph that answered with GraphQL errors (e.g. 401 UNAUTHENTICATED): pass its first error on.
+    const body = error instanceof GraphQLError ? ((error.extensions.response as { body?: SubgraphErrorBody } | undefined)?.body ?? undefined) : undefined;
+    const first = body?.errors?.[0];
+    if (first && typeof first.message === "string") {
+      const code = typeof first.extensions?.code === "string" ? first.extensions.code : ErrorCode.INTERNAL_SERVER_ERROR;
+      return new GraphQLError(first.message, { extensions: { code, serviceName } });
+    }
+    const message = timedOut ? `Subgraph "${serviceName}" did not answer within ${this.timeoutMs} ms` : `Subgraph "${serviceName}" is unavailable`;
+    return new GraphQLError(message, { extensions: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, serviceName } });
+  }
+}
