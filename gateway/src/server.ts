@@ -52,6 +52,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
+    // Our own onShutdown handler drains and exits; Apollo's would re-raise the signal mid-drain.
+    stopOnTerminationSignals: false,
     formatError: formatErrorFor(options.logger, production),
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), useLandingPage({ production }), useRequestLogging(options.logger)],
   });

@@ -13,3 +13,4 @@ export { type BaseContext, type SubgraphServer, type SubgraphServerOptions, buil
 export { createByIdLoader, createGroupLoader, createLimitedGroupLoader, createUniqueLoader } from "./loaders";
 export { type PrismaLike, type RunSubgraphOptions, type SubgraphDeps, databaseCheck, runSubgraph } from "./subgraphRuntime";
 export { type NewestPerParentOptions, type RawQuerySource, newestIdsPerParent } from "./newestPerParent";
+export { type Redis, createRedis } from "./redis";

@@ -60,6 +60,8 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
   const apollo = new ApolloServer<TContext>({
     schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers }),
     includeStacktraceInErrorResponses: false,
+    // Our own onShutdown handler drains and exits; Apollo's would re-raise the signal mid-drain.
+    stopOnTerminationSignals: false,
     formatError: formatErrorFor(options.logger, options.production ?? false),
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(),
       // Inline traces feed Apollo Studio, which this platform does not use; they cost time per request.

@@ -1,0 +1,76 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { entryOf, repoRoot, type ServiceSpec } from "./services";
+
+export interface RunningService {
+  spec: ServiceSpec;
+  port: number;
+  child: ChildProcess;
+  /** Resolves with the exit code (or signal) once the process has exited. */
+  exited: Promise<number | string>;
+  /** Last lines of output, for error messages. */
+  output: string[];
+}
+
+export interface SpawnOptions {
+  port: number;
+  env: NodeJS.ProcessEnv;
+  /** Receives each output line; default: dropped (kept in `output`). */
+  onLine?: (service: string, line: string) => void;
+}
+
+const KEEP_LINES = 50;
+
+/** Starts one service as a real child process (`node --import tsx <dir>/src/main.ts`). */
+export function spawnService(spec: ServiceSpec, options: SpawnOptions): RunningService {
+  const child = spawn(process.execPath, ["--import", "tsx", entryOf(spec)], {
+    cwd: repoRoot,
+    env: { ...options.env, PORT: String(options.port) },
+    stdio: ["ignore", "pipe", "pipe"],
+    // Own process group: a terminal's Ctrl-C reaches only the supervisor, which then stops each
+    // service once, in order, instead of every process receiving two signals.
+    detached: true,
+  });
+  const output: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on("line", (line) => {
+      output.push(line);
+      if (output.length > KEEP_LINES) output.shift();
+      options.onLine?.(spec.name, line);
+    });
+  }
+  const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")));
+  return { spec, port: options.port, child, exited, output };
+}
+
+/**
+ * Polls /health/ready until it answers 200. Fails early when the process exits, and after
+ * `timeoutMs` with the process's last output, so a broken start explains itself.
+ */
+export async function waitUntilReady(service: RunningService, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exitedWith: number | string | undefined;
+  void service.exited.then((code) => (exitedWith = code));
+  while (Date.now() < deadline) {
+    if (exitedWith !== undefined) {
+      throw new Error(`${service.spec.name} exited (${exitedWith}) before it was ready:\n${service.output.slice(-15).join("\n")}`);
+    }
+    try {
+      const response = await fetch(`http://127.0.0.1:${service.port}/health/ready`, { signal: AbortSignal.timeout(1_000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${service.spec.name} was not ready within ${timeoutMs} ms:\n${service.output.slice(-15).join("\n")}`);
+}
+
+/** SIGTERM (graceful: drain, close pools), then SIGKILL after `graceMs`. */
+export async function stopService(service: RunningService, graceMs = 10_000): Promise<void> {
+  if (service.child.exitCode !== null || service.child.signalCode !== null) return;
+  service.child.kill("SIGTERM");
+  const timer = setTimeout(() => service.child.kill("SIGKILL"), graceMs);
+  await service.exited;
+  clearTimeout(timer);
+}

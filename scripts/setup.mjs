@@ -1,0 +1,245 @@
+#!/usr/bin/env node
+// Prepares a checkout to run or test, idempotently and fast when nothing changed:
+// install -> .env -> PostgreSQL/Redis reachable -> Prisma clients + supergraph (turbo, cached)
+// -> migrations -> seed when empty; with --test also the template database tests clone.
+// Plain Node on purpose: it runs before any dependency is installed.
+import { spawnSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { Socket } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const SERVICES = ["accounts", "catalog", "orders", "payments", "notifications"];
+const args = new Set(process.argv.slice(2));
+const started = Date.now();
+
+function step(message) {
+  console.log(`\u001b[36m[setup]\u001b[0m ${message}`);
+}
+
+function fail(message) {
+  console.error(`\n\u001b[31m[setup] ${message}\u001b[0m\n`);
+  process.exit(1);
+}
+
+function run(command, commandArgs, options = {}) {
+  const result = spawnSync(command, commandArgs, { cwd: root, stdio: options.quiet ? "pipe" : "inherit", env: { ...process.env, ...options.env }, encoding: "utf8" });
+  if (result.status !== 0) {
+    if (options.quiet) process.stderr.write(`${result.stdout ?? ""}${result.stderr ?? ""}`);
+    fail(`${options.what ?? `${command} ${commandArgs.join(" ")}`} failed (exit ${result.status ?? result.signal})`);
+  }
+  return result;
+}
+
+function hashFiles(files) {
+  const hash = createHash("sha256");
+  for (const file of files) hash.update(file).update(existsSync(join(root, file)) ? readFileSync(join(root, file)) : "");
+  return hash.digest("hex");
+}
+
+function workspaceManifests() {
+  const manifests = ["package.json", "package-lock.json"];
+  for (const group of ["packages", "subgraphs"]) {
+    for (const name of readdirSync(join(root, group))) manifests.push(`${group}/${name}/package.json`);
+  }
+  return manifests.concat(["prisma/package.json", "gateway/package.json", "workers/package.json", "tests/package.json"]);
+}
+
+// 1. Dependencies: reinstall only when a manifest or the lockfile changed.
+function ensureInstalled() {
+  const stamp = join(root, "node_modules", ".fedplat-install");
+  const want = hashFiles(workspaceManifests());
+  if (existsSync(stamp) && readFileSync(stamp, "utf8") === want) return;
+  const fresh = !existsSync(join(root, "node_modules"));
+  step(fresh ? "installing dependencies (npm ci)" : "dependencies changed: npm install");
+  run("npm", [fresh && existsSync(join(root, "package-lock.json")) ? "ci" : "install", "--no-audit", "--no-fund", "--loglevel=error"], { what: "npm install" });
+  writeFileSync(stamp, hashFiles(workspaceManifests())); // npm install may have rewritten the lockfile
+}
+
+// 2. Local secrets: a generated JWT_SECRET in .env (gitignored), never one in code.
+function ensureEnvFile() {
+  const file = join(root, ".env");
+  if (!existsSync(file)) {
+    writeFileSync(file, `# Written by npm run setup; local only (gitignored).\nJWT_SECRET=${randomBytes(32).toString("hex")}\n`);
+    step("wrote .env with a generated JWT_SECRET");
+  }
+  process.loadEnvFile(file);
+}
+
+const databaseUrl = () => process.env.DATABASE_URL ?? "postgresql://postgres:postgres@127.0.0.1:5432/fedplat";
+const redisUrl = () => process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+
+function redact(url) {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+const HOW_TO_START = `Start them with Docker:   docker compose -f infra/docker-compose.yml up -d postgres redis
+or from your distribution: sudo apt-get install postgresql redis-server (then start both services)
+or point DATABASE_URL / REDIS_URL at servers that are running.`;
+
+function withDatabase(url, database) {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  u.search = "";
+  return u.toString();
+}
+
+async function pgClient(url) {
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+  await client.connect();
+  return client;
+}
+
+// 3. PostgreSQL and Redis must answer before anything else starts.
+async function checkServices() {
+  const url = databaseUrl();
+  try {
+    const client = await pgClient(withDatabase(url, "postgres"));
+    await client.end();
+  } catch (error) {
+    fail(`PostgreSQL is not reachable at ${redact(url)} (${error.code ?? error.message}).\n${HOW_TO_START}`);
+  }
+  const redis = new URL(redisUrl());
+  const reply = await new Promise((resolve) => {
+    const socket = new Socket();
+    const done = (value) => {
+      socket.destroy();
+      resolve(value);
+    };
+    socket.setTimeout(3_000, () => done("timeout"));
+    socket.once("error", (error) => done(error.code ?? error.message));
+    socket.connect(Number(redis.port || 6379), redis.hostname, () => {
+      if (redis.password) socket.write(`AUTH ${redis.username ? `${decodeURIComponent(redis.username)} ` : ""}${decodeURIComponent(redis.password)}\r\n`);
+      socket.write("PING\r\n");
+    });
+    socket.on("data", (data) => {
+      if (data.toString().includes("PONG")) done("ok");
+      else if (data.toString().startsWith("-")) done(data.toString().trim());
+    });
+  });
+  if (reply !== "ok") fail(`Redis is not reachable at ${redact(redisUrl())} (${reply}).\n${HOW_TO_START}`);
+}
+
+async function ensureDatabase(url) {
+  const name = new URL(url).pathname.slice(1);
+  const admin = await pgClient(withDatabase(url, "postgres"));
+  try {
+    const { rowCount } = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+    if (!rowCount) {
+      step(`creating database ${name}`);
+      await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+// 4. Generated code: turbo caches both tasks on their inputs, so a second run restores or skips them.
+function generate() {
+  run("npx", ["--no-install", "turbo", "run", "generate", "compose", "--output-logs=errors-only", "--log-prefix=none"], { what: "prisma generate / compose", env: { TURBO_TELEMETRY_DISABLED: "1" } });
+}
+
+function migrationNames(service) {
+  const dir = join(root, "prisma", service, "migrations");
+  return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+}
+
+// 5. Migrations: ask PostgreSQL what is applied; run `prisma migrate deploy` only for services behind.
+async function migrate(url) {
+  const client = await pgClient(url);
+  const behind = [];
+  try {
+    for (const service of SERVICES) {
+      let applied = [];
+      try {
+        const { rows } = await client.query(`SELECT migration_name FROM "${service}"."_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`);
+        applied = rows.map((row) => row.migration_name);
+      } catch (error) {
+        if (error.code !== "42P01" && error.code !== "3F000") throw error; // no table / no schema yet
+      }
+      if (migrationNames(service).some((name) => !applied.includes(name))) behind.push(service);
+    }
+  } finally {
+    await client.end();
+  }
+  for (const service of behind) {
+    step(`applying ${service} migrations to ${redact(url)}`);
+    run("npx", ["--no-install", "prisma", "migrate", "deploy", "--config", `prisma/${service}/prisma.config.ts`], {
+      quiet: true,
+      what: `prisma migrate deploy (${service})`,
+      env: { [`${service.toUpperCase()}_DATABASE_URL`]: url },
+    });
+  }
+}
+
+// 6. Demo data when a service's tables are empty.
+async function seedIfEmpty(url) {
+  const client = await pgClient(url);
+  const tables = { accounts: "users", catalog: "products", orders: "orders", payments: "payments", notifications: "notifications" };
+  let empty = [];
+  try {
+    for (const [service, table] of Object.entries(tables)) {
+      const { rows } = await client.query(`SELECT EXISTS (SELECT 1 FROM "${service}"."${table}") AS present`);
+      if (!rows[0].present) empty.push(service);
+    }
+  } finally {
+    await client.end();
+  }
+  if (empty.length === 0) return;
+  step(`seeding demo data (${empty.join(", ")})`);
+  const env = { DATABASE_URL: url, LOG_LEVEL: "warn" };
+  for (const service of SERVICES) env[`${service.toUpperCase()}_DATABASE_URL`] = url;
+  run("npx", ["--no-install", "tsx", "prisma/seed/main.ts"], { what: "seed", env });
+}
+
+// 7. Tests clone a migrated, seeded template database (CREATE DATABASE ... TEMPLATE) per test file.
+async function prepareTestTemplate() {
+  const template = process.env.TEST_DATABASE_TEMPLATE ?? "fedplat_test_template";
+  const url = withDatabase(databaseUrl(), template);
+  const files = SERVICES.flatMap((service) => migrationNames(service).map((name) => `prisma/${service}/migrations/${name}/migration.sql`));
+  const seedDir = join(root, "prisma", "seed");
+  const fingerprint = hashFiles(files.concat(readdirSync(seedDir).sort().map((f) => `prisma/seed/${f}`)));
+  const admin = await pgClient(withDatabase(databaseUrl(), "postgres"));
+  try {
+    const { rows } = await admin.query("SELECT shobj_description(oid, 'pg_database') AS note FROM pg_database WHERE datname = $1", [template]);
+    if (rows[0]?.note === fingerprint) return;
+    step(`building test template database ${template}`);
+    await admin.query(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${template}"`);
+  } finally {
+    await admin.end();
+  }
+  await migrate(url);
+  await seedIfEmpty(url);
+  const again = await pgClient(withDatabase(databaseUrl(), "postgres"));
+  try {
+    await again.query(`COMMENT ON DATABASE "${template}" IS '${fingerprint}'`);
+  } finally {
+    await again.end();
+  }
+}
+
+async function main() {
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  if (major < 20 || (major === 20 && minor < 12)) fail(`Node ${process.versions.node} is too old: this project needs Node 20.12 or newer.`);
+  ensureInstalled();
+  ensureEnvFile();
+  await checkServices();
+  await ensureDatabase(databaseUrl());
+  if (!args.has("--migrate-only")) generate();
+  await migrate(databaseUrl());
+  if (!args.has("--migrate-only")) await seedIfEmpty(databaseUrl());
+  if (args.has("--test")) await prepareTestTemplate();
+  step(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+main().catch((error) => fail(error.stack ?? String(error)));

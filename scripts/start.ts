@@ -1,0 +1,65 @@
+/**
+ * `npm start` (after scripts/setup.mjs): runs every subgraph, the workers and the gateway as
+ * child processes, waits for each to be ready, prints the gateway URL and stays up until
+ * Ctrl-C, then stops them all gracefully. Any process dying takes the platform down with it,
+ * so a half-started platform never keeps running.
+ */
+import { GATEWAY, type RunningService, SUBGRAPHS, spawnService, stopService, waitUntilReady, WORKERS } from "@fedplat/devkit";
+
+const COLORS = [36, 33, 35, 32, 34, 91, 96];
+const color = (index: number, text: string) => `\u001b[${COLORS[index % COLORS.length]}m${text}\u001b[0m`;
+const names = [...SUBGRAPHS, WORKERS, GATEWAY].map((spec) => spec.name);
+const width = Math.max(...names.map((name) => name.length));
+
+function printLine(service: string, line: string): void {
+  process.stdout.write(`${color(names.indexOf(service), `[${service.padEnd(width)}]`)} ${line}\n`);
+}
+
+const running: RunningService[] = [];
+let stopping: Promise<never> | undefined;
+
+function stopAll(code: number): Promise<never> {
+  stopping ??= (async () => {
+    console.log("\nStopping the platform...");
+    // Gateway first so no new requests reach subgraphs that are shutting down.
+    await Promise.all(running.filter((s) => s.spec === GATEWAY).map((s) => stopService(s)));
+    await Promise.all(running.filter((s) => s.spec !== GATEWAY).map((s) => stopService(s)));
+    console.log("Stopped.");
+    process.exit(code);
+  })();
+  return stopping;
+}
+
+function start(spec: typeof GATEWAY): RunningService {
+  const service = spawnService(spec, { port: Number(process.env[`${spec.name.toUpperCase()}_PORT`] ?? spec.port), env: process.env, onLine: printLine });
+  running.push(service);
+  void service.exited.then((code) => {
+    if (!stopping) {
+      console.error(`\n${spec.name} exited unexpectedly (${code}).`);
+      void stopAll(1);
+    }
+  });
+  return service;
+}
+
+async function main(): Promise<void> {
+  process.on("SIGINT", () => void stopAll(0));
+  process.on("SIGTERM", () => void stopAll(0));
+  process.on("SIGHUP", () => void stopAll(0));
+  const backends = [...SUBGRAPHS, WORKERS].map(start);
+  await Promise.all(backends.map((service) => waitUntilReady(service)));
+  const gateway = start(GATEWAY);
+  await waitUntilReady(gateway);
+  const url = `http://localhost:${gateway.port}/graphql`;
+  console.log(`
+  \u001b[1mGateway ready: ${url}\u001b[0m   (open it in a browser for Apollo Sandbox)
+  Subgraphs: ${backends.filter((s) => s.spec !== WORKERS).map((s) => `${s.spec.name} :${s.port}`).join(", ")}; workers admin :${backends.find((s) => s.spec === WORKERS)?.port}
+  Demo logins (password Passw0rd! unless SEED_PASSWORD was set): admin@example.com, staff@example.com, customer@example.com
+  Press Ctrl-C to stop.
+`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  void stopAll(1);
+});
