@@ -13,7 +13,7 @@ const password = z
 
 function check<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
   const result = schema.safeParse(value);
-  if (!result.success) throw badInput(`${field} ${result.error.issues[0]?.message ?? "is invalid"}`.replace(/^(\w+) Invalid/, "$1 is invalid:"), field);
+  if (!result.success) throw badInput(`${field}: ${result.error.issues[0]?.message ?? "is invalid"}`, field);
   return result.data;
 }
 

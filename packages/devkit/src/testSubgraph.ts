@@ -1,0 +1,86 @@
+import { countStatements, createLogger, createMetrics, type PrismaLike, type Role, signAccessToken, type SubgraphDeps, type SubgraphServer } from "@fedplat/common";
+import pg from "pg";
+import { bearer, graphqlRequest, type GraphQLResponse } from "./graphqlRequest";
+import { createTestDatabase, type TestDatabase } from "./testDatabase";
+
+/** The secret in-process test servers sign and verify tokens with (tests only). */
+export const TEST_JWT_SECRET = "test-only-secret-0123456789abcdef0123456789";
+
+export type DemoAccount = "admin" | "staff" | "customer";
+
+export interface TestViewer {
+  id: string;
+  role: Role;
+  token: string;
+  headers: Record<string, string>;
+}
+
+export interface TestSubgraph<P> {
+  url: string;
+  port: number;
+  prisma: P;
+  database: TestDatabase;
+  /** SQL statements this subgraph has sent so far (Prisma query events). */
+  statements(): number;
+  request<TData = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<TData>>;
+  /** A seeded demo account (admin, staff or customer) with a valid token. */
+  viewer(account: DemoAccount | { id: string; role: Role }): Promise<TestViewer>;
+  stop(): Promise<void>;
+}
+
+export interface TestSubgraphOptions<P extends PrismaLike> {
+  createPrisma(url: string): P;
+  build(deps: SubgraphDeps<P>): Promise<SubgraphServer>;
+  /** Reuse a database (e.g. shared by two subgraphs of one test); by default a fresh clone. */
+  database?: TestDatabase;
+}
+
+/**
+ * One subgraph in-process on a free port, on its own clone of the seeded test database, with
+ * statement counting; what every subgraph's integration tests start from.
+ */
+export async function startTestSubgraph<P extends PrismaLike>(options: TestSubgraphOptions<P>): Promise<TestSubgraph<P>> {
+  const database = options.database ?? (await createTestDatabase());
+  const ownsDatabase = !options.database;
+  const prisma = options.createPrisma(database.url);
+  let statements = 0;
+  countStatements(prisma, () => statements++);
+  const server = await options.build({ prisma, logger: createLogger("test", "silent"), metrics: createMetrics("test"), jwtSecret: TEST_JWT_SECRET });
+  const port = await server.listen(0, "127.0.0.1");
+  const url = `http://127.0.0.1:${port}/graphql`;
+  return {
+    url,
+    port,
+    prisma,
+    database,
+    statements: () => statements,
+    request: (query, variables, headers) => graphqlRequest(url, query, variables, headers),
+    viewer: async (account) => {
+      const identity = typeof account === "string" ? await demoAccount(database.url, account) : account;
+      const token = await signAccessToken(identity, TEST_JWT_SECRET);
+      return { ...identity, token, headers: bearer(token) };
+    },
+    stop: async () => {
+      await server.close();
+      await prisma.$disconnect();
+      if (ownsDatabase) await database.drop();
+    },
+  };
+}
+
+/**
+ * A seeded demo account's id and role, read straight from the test database's accounts schema:
+ * a fixture may look across schemas; service code never does.
+ */
+export async function demoAccount(databaseUrl: string, account: DemoAccount): Promise<{ id: string; role: Role }> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ id: string; role: Role }>('SELECT id, role::text AS role FROM "accounts"."users" WHERE email = $1', [`${account}@example.com`]);
+    const row = rows[0];
+    if (!row) throw new Error(`demo account ${account}@example.com is not in the test database`);
+    return row;
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,169 @@
+import { startTestSubgraph, type TestSubgraph } from "@fedplat/devkit";
+import { verifyAccessToken } from "@fedplat/common";
+import { type AccountsPrisma, buildAccountsServer, createAccountsPrisma } from "../src";
+
+let subgraph: TestSubgraph<AccountsPrisma>;
+
+beforeAll(async () => {
+  subgraph = await startTestSubgraph({ createPrisma: createAccountsPrisma, build: buildAccountsServer });
+});
+afterAll(() => subgraph?.stop());
+
+const REGISTER = /* GraphQL */ `
+  mutation Register($input: RegisterInput!) {
+    register(input: $input) { accessToken refreshToken user { id email name role } }
+  }
+`;
+const LOGIN = /* GraphQL */ `
+  mutation Login($email: String!, $password: String!) {
+    login(email: $email, password: $password) { accessToken refreshToken user { id email role } }
+  }
+`;
+const REFRESH = /* GraphQL */ `
+  mutation Refresh($token: String!) { refreshToken(token: $token) { accessToken refreshToken } }
+`;
+
+type AuthData = { accessToken: string; refreshToken: string; user: { id: string; email: string; role: string } };
+
+describe("register and login", () => {
+  it("registers a customer with a normalised email and returns working tokens", async () => {
+    const res = await subgraph.request<{ register: AuthData }>(REGISTER, { input: { email: "  New.Person@Example.COM ", password: "s3cretpass", name: "New Person" } });
+    expect(res.errors).toBeUndefined();
+    const payload = res.data?.register;
+    expect(payload?.user).toMatchObject({ email: "new.person@example.com", name: "New Person", role: "CUSTOMER" });
+    const viewer = await verifyAccessToken(payload?.accessToken ?? "", "test-only-secret-0123456789abcdef0123456789");
+    expect(viewer).toEqual({ id: payload?.user.id, role: "CUSTOMER" });
+
+    const me = await subgraph.request<{ me: { email: string } }>("{ me { email } }", {}, { authorization: `Bearer ${payload?.accessToken}` });
+    expect(me.data?.me.email).toBe("new.person@example.com");
+  });
+
+  it("stores an argon2id hash, never the password", async () => {
+    const user = await subgraph.prisma.user.findUniqueOrThrow({ where: { email: "new.person@example.com" } });
+    expect(user.passwordHash).toMatch(/^\$argon2id\$/);
+    expect(user.passwordHash).not.toContain("s3cretpass");
+  });
+
+  it.each([
+    [{ email: "not-an-email", password: "s3cretpass", name: "X" }, "email"],
+    [{ email: "weak@example.com", password: "short1", name: "X" }, "password"],
+    [{ email: "weak@example.com", password: "nodigitshere", name: "X" }, "password"],
+    [{ email: "weak@example.com", password: "s3cretpass", name: "   " }, "name"],
+  ])("rejects invalid input %j with BAD_USER_INPUT on %s", async (input, field) => {
+    const res = await subgraph.request(REGISTER, { input });
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field });
+    expect(await subgraph.prisma.user.count({ where: { email: input.email } })).toBe(0);
+  });
+
+  it("rejects a second account with the same email as CONFLICT", async () => {
+    const res = await subgraph.request(REGISTER, { input: { email: "customer@example.com", password: "s3cretpass", name: "Dup" } });
+    expect(res.errors?.[0]?.extensions?.code).toBe("CONFLICT");
+  });
+
+  it("logs in a seeded demo account and records the login time", async () => {
+    const res = await subgraph.request<{ login: AuthData }>(LOGIN, { email: "Admin@Example.com", password: "Passw0rd!" });
+    expect(res.data?.login.user).toMatchObject({ email: "admin@example.com", role: "ADMIN" });
+    const user = await subgraph.prisma.user.findUniqueOrThrow({ where: { email: "admin@example.com" } });
+    expect(user.lastLoginAt?.getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it("answers a wrong password and an unknown email with the same UNAUTHENTICATED error", async () => {
+    const wrong = await subgraph.request(LOGIN, { email: "admin@example.com", password: "nope" });
+    const unknown = await subgraph.request(LOGIN, { email: "nobody@example.com", password: "nope" });
+    expect(wrong.errors?.[0]).toMatchObject({ message: "Invalid email or password", extensions: { code: "UNAUTHENTICATED" } });
+    expect(unknown.errors?.[0]).toMatchObject({ message: "Invalid email or password", extensions: { code: "UNAUTHENTICATED" } });
+  });
+});
+
+describe("refresh tokens", () => {
+  it("rotates: a refresh token works once, and reusing it revokes the whole family", async () => {
+    const login = await subgraph.request<{ login: AuthData }>(LOGIN, { email: "staff@example.com", password: "Passw0rd!" });
+    const first = login.data?.login.refreshToken ?? "";
+    const rotated = await subgraph.request<{ refreshToken: AuthData }>(REFRESH, { token: first });
+    const second = rotated.data?.refreshToken.refreshToken ?? "";
+    expect(second).not.toBe(first);
+
+    const reuse = await subgraph.request(REFRESH, { token: first });
+    expect(reuse.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    // The reuse looked like theft: the token issued by the rotation is revoked too.
+    const afterTheft = await subgraph.request(REFRESH, { token: second });
+    expect(afterTheft.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+  });
+
+  it("stores only a hash of each refresh token", async () => {
+    const login = await subgraph.request<{ login: AuthData }>(LOGIN, { email: "customer@example.com", password: "Passw0rd!" });
+    const token = login.data?.login.refreshToken ?? "";
+    expect(await subgraph.prisma.refreshToken.count({ where: { tokenHash: token } })).toBe(0);
+    expect(await subgraph.prisma.refreshToken.count({ where: { tokenHash: { not: token }, user: { email: "customer@example.com" } } })).toBeGreaterThan(0);
+  });
+
+  it("logout revokes every refresh token of the user", async () => {
+    const login = await subgraph.request<{ login: AuthData }>(LOGIN, { email: "customer@example.com", password: "Passw0rd!" });
+    const { accessToken, refreshToken } = login.data?.login ?? { accessToken: "", refreshToken: "" };
+    const logout = await subgraph.request<{ logout: boolean }>("mutation { logout }", {}, { authorization: `Bearer ${accessToken}` });
+    expect(logout.data?.logout).toBe(true);
+    const refresh = await subgraph.request(REFRESH, { token: refreshToken });
+    expect(refresh.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+  });
+});
+
+describe("reading users", () => {
+  it("returns null for me when anonymous", async () => {
+    const res = await subgraph.request<{ me: null }>("{ me { id } }");
+    expect(res.data?.me).toBeNull();
+  });
+
+  it("rejects a forged token with 401 UNAUTHENTICATED", async () => {
+    const res = await subgraph.request("{ me { id } }", {}, { authorization: "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0." });
+    expect(res.status).toBe(401);
+    expect(res.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+  });
+
+  it("lets staff page through all users with Relay cursors", async () => {
+    const staff = await subgraph.viewer("staff");
+    const PAGE = /* GraphQL */ `query Users($after: String) { users(first: 20, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { email } } } }`;
+    type Page = { users: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: Array<{ cursor: string; node: { email: string } }> } };
+    const emails: string[] = [];
+    let after: string | null = null;
+    let total = 0;
+    for (let i = 0; i < 10; i++) {
+      const res: Awaited<ReturnType<typeof subgraph.request<Page>>> = await subgraph.request<Page>(PAGE, { after }, staff.headers);
+      const page = res.data?.users;
+      if (!page) throw new Error(JSON.stringify(res.errors));
+      total = page.totalCount;
+      emails.push(...page.edges.map((edge) => edge.node.email));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(total).toBeGreaterThanOrEqual(50);
+    expect(emails).toHaveLength(total);
+    expect(new Set(emails).size).toBe(total);
+  });
+
+  it("forbids customers from listing users", async () => {
+    const customer = await subgraph.viewer("customer");
+    const res = await subgraph.request("{ users { totalCount } }", {}, customer.headers);
+    expect(res.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+  });
+
+  it("rejects a malformed cursor and an out-of-range page size with BAD_USER_INPUT", async () => {
+    const admin = await subgraph.viewer("admin");
+    const cursor = await subgraph.request('{ users(after: "garbage") { totalCount } }', {}, admin.headers);
+    const size = await subgraph.request("{ users(first: 1000) { totalCount } }", {}, admin.headers);
+    expect(cursor.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(size.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+  });
+
+  it("resolves many User references with one SQL statement", async () => {
+    const ids = (await subgraph.prisma.user.findMany({ take: 30, select: { id: true } })).map((u) => u.id);
+    const before = subgraph.statements();
+    const res = await subgraph.request<{ _entities: Array<{ email: string } | null> }>(
+      "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { email } } }",
+      { r: [...ids, "not-a-uuid", "00000000-0000-4000-8000-000000000000"].map((id) => ({ __typename: "User", id })) },
+    );
+    expect(res.data?._entities).toHaveLength(32);
+    expect(res.data?._entities.slice(0, 30).every((u) => u?.email)).toBe(true);
+    expect(res.data?._entities.slice(30)).toEqual([null, null]);
+    expect(subgraph.statements() - before).toBe(1);
+  });
+});

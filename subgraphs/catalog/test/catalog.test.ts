@@ -1,0 +1,100 @@
+import { startTestSubgraph, type TestSubgraph } from "@fedplat/devkit";
+import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "../src";
+
+let subgraph: TestSubgraph<CatalogPrisma>;
+
+beforeAll(async () => {
+  subgraph = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer });
+});
+afterAll(() => subgraph?.stop());
+
+type ProductPage = {
+  products: {
+    totalCount: number;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    edges: Array<{ cursor: string; node: { id: string; sku: string; name: string; priceCents: number; currency: string; stock: number } }>;
+  };
+};
+const PRODUCTS = /* GraphQL */ `
+  query Products($first: Int, $after: String, $search: String) {
+    products(first: $first, after: $after, search: $search) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { cursor node { id sku name priceCents currency stock } }
+    }
+  }
+`;
+
+describe("products", () => {
+  it("serves public product data without a login, 20 per page by default", async () => {
+    const res = await subgraph.request<ProductPage>(PRODUCTS);
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.products.totalCount).toBe(200);
+    expect(res.data?.products.edges).toHaveLength(20);
+    expect(res.data?.products.pageInfo.hasNextPage).toBe(true);
+    for (const { node } of res.data?.products.edges ?? []) {
+      expect(node.priceCents).toBeGreaterThan(0);
+      expect(node.currency).toBe("USD");
+    }
+  });
+
+  it("walks every product exactly once with cursors", async () => {
+    const seen = new Set<string>();
+    let after: string | null = null;
+    for (let page = 0; page < 10; page++) {
+      const res: Awaited<ReturnType<typeof subgraph.request<ProductPage>>> = await subgraph.request<ProductPage>(PRODUCTS, { first: 50, after });
+      const products = res.data?.products;
+      if (!products) throw new Error(JSON.stringify(res.errors));
+      for (const edge of products.edges) seen.add(edge.node.id);
+      if (!products.pageInfo.hasNextPage) break;
+      after = products.pageInfo.endCursor;
+    }
+    expect(seen.size).toBe(200);
+  });
+
+  it("searches name and SKU case-insensitively, and counts only the matches", async () => {
+    const byName = await subgraph.request<ProductPage>(PRODUCTS, { search: "kettle", first: 100 });
+    const names = byName.data?.products.edges.map((edge) => edge.node.name) ?? [];
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.every((name) => /kettle/i.test(name))).toBe(true);
+    expect(byName.data?.products.totalCount).toBe(names.length);
+
+    const bySku = await subgraph.request<ProductPage>(PRODUCTS, { search: "sku-00007" });
+    expect(bySku.data?.products.edges.map((edge) => edge.node.sku)).toEqual(["SKU-00007"]);
+  });
+
+  it("treats search text literally (no injection, no wildcards)", async () => {
+    for (const search of ["%", "_", "%' OR 1=1 --"]) {
+      const res = await subgraph.request<ProductPage>(PRODUCTS, { search });
+      expect(res.errors).toBeUndefined();
+      expect(res.data?.products.totalCount).toBe(0);
+    }
+  });
+
+  it("rejects an oversized search, a bad cursor and a negative page size with BAD_USER_INPUT", async () => {
+    for (const variables of [{ search: "x".repeat(101) }, { after: "bm90LWEtdXVpZA" }, { first: -1 }]) {
+      const res = await subgraph.request(PRODUCTS, variables);
+      expect(res.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    }
+  });
+
+  it("returns one product by id, and null for an unknown or malformed id", async () => {
+    const first = await subgraph.prisma.product.findFirstOrThrow({ where: { sku: "SKU-00001" } });
+    const res = await subgraph.request<{ a: { sku: string }; b: null; c: null }>(
+      `query($id: ID!) { a: product(id: $id) { sku } b: product(id: "00000000-0000-4000-8000-000000000000") { sku } c: product(id: "42") { sku } }`,
+      { id: first.id },
+    );
+    expect(res.data).toEqual({ a: { sku: "SKU-00001" }, b: null, c: null });
+  });
+
+  it("resolves a list of Product references (order lines) with one SQL statement", async () => {
+    const ids = (await subgraph.prisma.product.findMany({ take: 100, select: { id: true } })).map((p) => p.id);
+    const before = subgraph.statements();
+    const res = await subgraph.request<{ _entities: Array<{ id: string; name: string }> }>(
+      "query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id name } } }",
+      { r: [...ids, ...ids].map((id) => ({ __typename: "Product", id })) },
+    );
+    expect(res.data?._entities.map((p) => p.id)).toEqual([...ids, ...ids]);
+    expect(subgraph.statements() - before).toBe(1);
+  });
+});
