@@ -5,7 +5,7 @@ import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
-import { createMetrics, formatErrorFor, type HealthState, healthRouter, type Logger, type ServiceMetrics, viewerFromAuthorization } from "@fedplat/common";
+import { createMetrics, formatErrorFor, type HealthState, healthRouter, jsonErrorHandler, type Logger, type ServiceMetrics, viewerFromAuthorization } from "@fedplat/common";
 import express from "express";
 import { overrideKey } from "./config";
 import type { GatewayContext } from "./context";
@@ -77,6 +77,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       },
     }),
   );
+  app.use(jsonErrorHandler(options.logger));
 
   return {
     app,

@@ -17,8 +17,8 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEn
   const problems = result.error.issues.map((issue) => {
     const variable = issue.path.join(".") || "(environment)";
     const value = env[String(issue.path[0])];
-    const shown = value === undefined ? "unset" : /SECRET|PASSWORD|KEY|TOKEN/i.test(variable) ? "set (hidden)" : JSON.stringify(value);
-    return `  ${variable}: ${issue.message} (currently ${shown})`;
+    const shown = value === undefined ? "unset" : /SECRET|PASSWORD|KEY|TOKEN/i.test(variable) ? "set, hidden" : JSON.stringify(value);
+    return `  ${variable}: ${issue.message} (currently: ${shown})`;
   });
   throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
 }

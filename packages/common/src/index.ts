@@ -14,3 +14,4 @@ export { createByIdLoader, createGroupLoader, createLimitedGroupLoader, createUn
 export { type PrismaLike, type RunSubgraphOptions, type SubgraphDeps, databaseCheck, runSubgraph } from "./subgraphRuntime";
 export { type NewestPerParentOptions, type RawQuerySource, newestIdsPerParent } from "./newestPerParent";
 export { type Redis, createRedis } from "./redis";
+export { jsonErrorHandler } from "./httpErrors";

@@ -12,6 +12,7 @@ import type { DocumentNode } from "graphql";
 import type { Logger } from "pino";
 import { formatErrorFor } from "./formatError";
 import { healthRouter, type HealthState, type ReadinessCheck } from "./health";
+import { jsonErrorHandler } from "./httpErrors";
 import { viewerFromAuthorization, type Viewer } from "./identity";
 import type { ServiceMetrics } from "./metrics";
 
@@ -85,6 +86,7 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
       },
     }),
   );
+  app.use(jsonErrorHandler(options.logger));
 
   return {
     app,

@@ -1,0 +1,31 @@
+import { ConfigError } from "@fedplat/common";
+import { checkOverrides, loadGatewayConfig } from "../src";
+
+const SECRET = { JWT_SECRET: "x".repeat(32) };
+const SUPERGRAPH = 'enum join__Graph { ACCOUNTS @join__graph(name: "accounts", url: "http://localhost:4001/graphql") MY_SVC @join__graph(name: "my-svc", url: "http://x") }';
+
+describe("gateway configuration", () => {
+  it("has working defaults", () => {
+    const config = loadGatewayConfig({ ...SECRET });
+    expect(config).toMatchObject({ PORT: 4000, NODE_ENV: "development", SUBGRAPH_TIMEOUT_MS: 10_000, subgraphUrls: {} });
+    expect(config.SUPERGRAPH_PATH).toMatch(/supergraph\.graphql$/);
+  });
+
+  it("names the variable that is invalid, and hides secret values", () => {
+    expect(() => loadGatewayConfig({ ...SECRET, PORT: "abc" })).toThrow(/PORT: .*"abc"/);
+    expect(() => loadGatewayConfig({ JWT_SECRET: "short-secret" })).toThrow(/JWT_SECRET: must be at least 32 characters.*\(currently: set, hidden\)/);
+    expect(() => loadGatewayConfig({})).toThrow(/JWT_SECRET: .*unset/);
+    expect(() => loadGatewayConfig({ ...SECRET, SUBGRAPH_ACCOUNTS_URL: "not a url" })).toThrow(/SUBGRAPH_ACCOUNTS_URL: must be an http\(s\) URL/);
+  });
+
+  it("reads per-subgraph URL overrides, including names with dashes", () => {
+    const config = loadGatewayConfig({ ...SECRET, SUBGRAPH_ACCOUNTS_URL: "http://10.0.0.5:9001/graphql", SUBGRAPH_MY_SVC_URL: "https://svc.internal/graphql" });
+    expect(config.subgraphUrls).toEqual({ ACCOUNTS: "http://10.0.0.5:9001/graphql", MY_SVC: "https://svc.internal/graphql" });
+    expect(() => checkOverrides(config.subgraphUrls, SUPERGRAPH)).not.toThrow();
+  });
+
+  it("fails at start when an override names a subgraph the supergraph lacks", () => {
+    expect(() => checkOverrides({ INVENTORY: "http://x/graphql" }, SUPERGRAPH)).toThrow(ConfigError);
+    expect(() => checkOverrides({ INVENTORY: "http://x/graphql" }, SUPERGRAPH)).toThrow(/SUBGRAPH_INVENTORY_URL: the supergraph has no such subgraph \(it has: accounts, my-svc\)/);
+  });
+});

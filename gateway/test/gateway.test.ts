@@ -1,0 +1,154 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type AccountsPrisma, buildAccountsServer, createAccountsPrisma } from "@fedplat/accounts";
+import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
+import { createLogger } from "@fedplat/common";
+import { graphqlRequest, repoRoot, startTestSubgraph, TEST_JWT_SECRET, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
+import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
+import { buildGateway, type GatewayServer } from "../src";
+
+const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
+/** Nothing listens on port 9 (discard): the subgraphs routed there are "down". */
+const DOWN = "http://127.0.0.1:9/graphql";
+
+let accounts: TestSubgraph<AccountsPrisma>;
+let catalog: TestSubgraph<CatalogPrisma>;
+let orders: TestSubgraph<OrdersPrisma>;
+let gateway: GatewayServer;
+let url: string;
+let customer: TestViewer;
+
+async function startGateway(production: boolean): Promise<{ server: GatewayServer; url: string }> {
+  const server = await buildGateway({
+    supergraphSdl,
+    subgraphUrls: { ACCOUNTS: accounts.url, CATALOG: catalog.url, ORDERS: orders.url, PAYMENTS: DOWN, NOTIFICATIONS: DOWN },
+    jwtSecret: TEST_JWT_SECRET,
+    logger: createLogger("gateway-test", "silent"),
+    production,
+    subgraphTimeoutMs: 3_000,
+  });
+  const port = await server.listen(0, "127.0.0.1");
+  return { server, url: `http://127.0.0.1:${port}/graphql` };
+}
+
+beforeAll(async () => {
+  accounts = await startTestSubgraph({ createPrisma: createAccountsPrisma, build: buildAccountsServer });
+  catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database: accounts.database });
+  orders = await startTestSubgraph({
+    createPrisma: createOrdersPrisma,
+    build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url) }),
+    database: accounts.database,
+  });
+  ({ server: gateway, url } = await startGateway(false));
+  customer = await accounts.viewer("customer");
+});
+afterAll(async () => {
+  await gateway?.close();
+  await orders?.stop();
+  await catalog?.stop();
+  await accounts?.stop();
+});
+
+describe("federated queries", () => {
+  it("joins orders with their customer (accounts) and products (catalog), forwarding identity", async () => {
+    const res = await graphqlRequest<{ me: { email: string }; orders: { edges: Array<{ node: { customer: { email: string }; lines: Array<{ product: { name: string; sku: string } }> } }> } }>(
+      url,
+      "{ me { email } orders(first: 5) { edges { node { customer { email } lines { product { name sku } } } } } }",
+      {},
+      customer.headers,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.me.email).toBe("customer@example.com");
+    const nodes = res.data?.orders.edges.map((edge) => edge.node) ?? [];
+    expect(nodes).toHaveLength(5);
+    for (const node of nodes) {
+      expect(node.customer.email).toBe("customer@example.com");
+      for (const line of node.lines) expect(line.product.sku).toMatch(/^SKU-\d{5}$/);
+    }
+  });
+
+  it("returns partial data and an error naming the subgraph that is down, without its URL", async () => {
+    const res = await graphqlRequest<{ orders: { edges: Array<{ node: { id: string; status: string; payment: null } }> } }>(
+      url,
+      "{ orders(first: 3) { edges { node { id status payment { state } } } } }",
+      {},
+      customer.headers,
+    );
+    expect(res.status).toBe(200);
+    expect(res.data?.orders.edges).toHaveLength(3);
+    expect(res.data?.orders.edges.every((edge) => edge.node.status && edge.node.payment === null)).toBe(true);
+    expect(res.errors?.[0]).toMatchObject({ message: 'Subgraph "payments" is unavailable', extensions: { code: "SUBGRAPH_UNAVAILABLE", serviceName: "payments" } });
+    expect(JSON.stringify(res)).not.toContain("127.0.0.1:9");
+  });
+
+  it("passes a subgraph's own error code through (FORBIDDEN)", async () => {
+    const res = await graphqlRequest(url, "{ users { totalCount } }", {}, customer.headers);
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN" });
+  });
+});
+
+describe("bad requests", () => {
+  it("answers a syntax error with 400 GRAPHQL_PARSE_FAILED", async () => {
+    const res = await graphqlRequest(url, "{ orders { ");
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0]?.extensions?.code).toBe("GRAPHQL_PARSE_FAILED");
+  });
+
+  it("answers an unknown field with 400 GRAPHQL_VALIDATION_FAILED", async () => {
+    const res = await graphqlRequest(url, "{ nope }");
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+  });
+
+  it("answers a body that is not JSON with a JSON 400 and no stack trace", async () => {
+    const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
+    expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(text).not.toMatch(/at \w+ \(|node_modules/);
+    expect(JSON.parse(text)).toEqual({ errors: [{ message: "Request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }] });
+  });
+
+  it("answers a body over 1 MB with 413", async () => {
+    const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: `{ me { id } } #${"x".repeat(1_100_000)}` }) });
+    expect(response.status).toBe(413);
+    expect((await response.json()).errors[0].message).toBe("Request body is too large");
+  });
+
+  it("answers a forged or expired token with 401 UNAUTHENTICATED before any subgraph is called", async () => {
+    const before = accounts.statements();
+    const res = await graphqlRequest(url, "{ me { id } }", {}, { authorization: "Bearer not.a.token" });
+    expect(res.status).toBe(401);
+    expect(res.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    expect(accounts.statements()).toBe(before);
+  });
+});
+
+describe("landing page and health", () => {
+  it("serves Apollo Sandbox to a browser in development", async () => {
+    const response = await fetch(url, { headers: { accept: "text/html" } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/text\/html/);
+    const html = await response.text();
+    expect(html).toContain("EmbeddedSandbox");
+    expect(html).toContain("embeddable-sandbox.cdn.apollographql.com");
+  });
+
+  it("serves no landing page in production", async () => {
+    const production = await startGateway(true);
+    try {
+      const response = await fetch(production.url, { headers: { accept: "text/html" } });
+      expect(response.status).toBe(400);
+      expect(await response.text()).not.toContain("Sandbox");
+    } finally {
+      await production.server.close();
+    }
+  });
+
+  it("reports live and ready", async () => {
+    const base = url.replace(/\/graphql$/, "");
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
+    const ready = await fetch(`${base}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "ready", checks: { supergraph: "ok" } });
+  });
+});

@@ -1,0 +1,25 @@
+import { z } from "zod";
+import { ConfigError, envVars, parseEnv, redactUrl, serviceDatabaseUrl } from "../src";
+
+describe("configuration", () => {
+  const schema = z.object({ PORT: envVars.port(4001), DATABASE_URL: envVars.postgresUrl, REDIS_URL: envVars.redisUrl });
+
+  it("applies defaults that work with local PostgreSQL and Redis", () => {
+    expect(parseEnv(schema, {})).toEqual({ PORT: 4001, DATABASE_URL: "postgresql://postgres:postgres@127.0.0.1:5432/fedplat", REDIS_URL: "redis://127.0.0.1:6379" });
+  });
+
+  it("names every invalid variable", () => {
+    const attempt = () => parseEnv(schema, { PORT: "70000", DATABASE_URL: "mysql://x", REDIS_URL: "redis://ok" });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/PORT: .*"70000"[\s\S]*DATABASE_URL: must be a postgresql:\/\/ URL/);
+  });
+
+  it("picks a service's own database URL first", () => {
+    expect(serviceDatabaseUrl("orders", { ORDERS_DATABASE_URL: "postgresql://a/x", DATABASE_URL: "postgresql://b/y" })).toBe("postgresql://a/x");
+    expect(serviceDatabaseUrl("orders", { DATABASE_URL: "postgresql://b/y" })).toBe("postgresql://b/y");
+  });
+
+  it("never prints a password", () => {
+    expect(redactUrl("postgresql://app:hunter2@db:5432/x")).toBe("postgresql://app:***@db:5432/x");
+  });
+});
