@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { ConfigError } from "./config";
 
 /**
  * Runs `close` once on SIGINT/SIGTERM and exits; a second signal, or `close` taking longer than
@@ -32,10 +33,18 @@ export function onShutdown(logger: Logger, close: () => Promise<void>, timeoutMs
   process.on("SIGTERM", handler);
 }
 
-/** Logs a failed start and exits, so a half-started process never keeps running. */
+/**
+ * Logs a failed start and exits, so a half-started process never keeps running. Invalid
+ * configuration is the user's to fix, so it is printed as plain text, without a stack.
+ */
 export function exitOnStartFailure(logger: Logger) {
   return (error: unknown) => {
-    logger.fatal({ err: error }, error instanceof Error ? error.message : "start failed");
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      logger.fatal("invalid configuration");
+    } else {
+      logger.fatal({ err: error }, error instanceof Error ? error.message : "start failed");
+    }
     process.exit(1);
   };
 }

@@ -1,0 +1,62 @@
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { GATEWAY, repoRoot, SUBGRAPHS, spawnService, TEST_JWT_SECRET } from "@fedplat/devkit";
+
+jest.setTimeout(60_000);
+const run = promisify(execFile);
+
+async function exitOf(spec: typeof GATEWAY, env: NodeJS.ProcessEnv) {
+  const service = spawnService(spec, { port: 0, env: { ...process.env, JWT_SECRET: TEST_JWT_SECRET, ...env } });
+  const code = await service.exited;
+  return { code, output: service.output.join("\n") };
+}
+
+describe("start-up checks", () => {
+  it("the gateway refuses invalid configuration, naming the variable", async () => {
+    const { code, output } = await exitOf(GATEWAY, { SUBGRAPH_TIMEOUT_MS: "soon" });
+    expect(code).toBe(1);
+    expect(output).toContain("SUBGRAPH_TIMEOUT_MS");
+    expect(output).toContain('"soon"');
+  });
+
+  it("the gateway refuses a missing supergraph file, naming SUPERGRAPH_PATH", async () => {
+    const { code, output } = await exitOf(GATEWAY, { SUPERGRAPH_PATH: "/nonexistent/supergraph.graphql" });
+    expect(code).toBe(1);
+    expect(output).toContain("SUPERGRAPH_PATH: cannot read /nonexistent/supergraph.graphql");
+  });
+
+  it("a subgraph refuses an invalid database URL, naming the variable", async () => {
+    const orders = SUBGRAPHS.find((spec) => spec.name === "orders");
+    if (!orders) throw new Error("orders spec missing");
+    const { code, output } = await exitOf(orders, { ORDERS_DATABASE_URL: "mysql://root@localhost/orders" });
+    expect(code).toBe(1);
+    expect(output).toContain("ORDERS_DATABASE_URL: must be a postgresql:// URL");
+  });
+
+  async function setupWith(env: NodeJS.ProcessEnv) {
+    const started = Date.now();
+    const result = await run(process.execPath, [join(repoRoot, "scripts/setup.mjs")], { cwd: repoRoot, env: { ...process.env, ...env } }).then(
+      () => ({ code: 0, stderr: "" }),
+      (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+    );
+    return { ...result, seconds: (Date.now() - started) / 1000 };
+  }
+
+  it("setup stops at once when PostgreSQL is unreachable, naming the URL (password hidden) and how to start one", async () => {
+    const { code, stderr, seconds } = await setupWith({ DATABASE_URL: "postgresql://app:s3cret@127.0.0.1:9/fedplat" });
+    expect(code).toBe(1);
+    expect(stderr).toContain("PostgreSQL is not reachable at postgresql://app:***@127.0.0.1:9/fedplat");
+    expect(stderr).toContain("docker compose -f infra/docker-compose.yml up -d postgres redis");
+    expect(stderr).toContain("apt-get install postgresql redis-server");
+    expect(stderr).not.toContain("s3cret");
+    expect(seconds).toBeLessThan(20);
+  });
+
+  it("setup stops at once when Redis is unreachable, naming the URL", async () => {
+    const { code, stderr } = await setupWith({ REDIS_URL: "redis://127.0.0.1:9" });
+    expect(code).toBe(1);
+    expect(stderr).toContain("Redis is not reachable at redis://127.0.0.1:9");
+    expect(stderr).toContain("docker compose -f infra/docker-compose.yml");
+  });
+});
