@@ -202,6 +202,21 @@ async function seedIfEmpty(url) {
 }
 
 // 7. Tests clone a migrated, seeded template database (CREATE DATABASE ... TEMPLATE) per test file.
+// Test databases are named fedplat_t_<pid>_<random>; drop those whose process is gone (a killed run).
+async function dropOrphanTestDatabases(admin) {
+  const { rows } = await admin.query("SELECT datname FROM pg_database WHERE datname ~ '^fedplat_t_[0-9]+_[0-9a-f]+$'");
+  for (const { datname } of rows) {
+    const pid = Number(datname.split("_")[2]);
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      alive = false;
+    }
+    if (!alive) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  }
+}
+
 async function prepareTestTemplate() {
   const template = process.env.TEST_DATABASE_TEMPLATE ?? "fedplat_test_template";
   const url = withDatabase(databaseUrl(), template);
@@ -210,6 +225,7 @@ async function prepareTestTemplate() {
   const fingerprint = hashFiles(files.concat(readdirSync(seedDir).sort().map((f) => `prisma/seed/${f}`)));
   const admin = await pgClient(withDatabase(databaseUrl(), "postgres"));
   try {
+    await dropOrphanTestDatabases(admin);
     const { rows } = await admin.query("SELECT shobj_description(oid, 'pg_database') AS note FROM pg_database WHERE datname = $1", [template]);
     if (rows[0]?.note === fingerprint) return;
     step(`building test template database ${template}`);

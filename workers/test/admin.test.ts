@@ -46,7 +46,7 @@ describe("workers admin port", () => {
     try {
       const response = await fetch(`http://127.0.0.1:${port}/health/ready`);
       expect(response.status).toBe(503);
-      expect((await response.json()).checks.redis).toMatch(/^failing: /);
+      expect(((await response.json()) as { checks: { redis: string } }).checks.redis).toMatch(/^failing: /);
       expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
     } finally {
       await isolated.close();
