@@ -52,9 +52,11 @@ function ensureInstalled() {
   const stamp = join(root, "node_modules", ".fedplat-install");
   const want = hashFiles(workspaceManifests());
   if (existsSync(stamp) && readFileSync(stamp, "utf8") === want) return;
-  const fresh = !existsSync(join(root, "node_modules"));
-  step(fresh ? "installing dependencies (npm ci)" : "dependencies changed: npm install");
-  run("npm", [fresh && existsSync(join(root, "package-lock.json")) ? "ci" : "install", "--no-audit", "--no-fund", "--loglevel=error"], { what: "npm install" });
+  step(existsSync(join(root, "node_modules")) ? "dependencies changed: npm install" : "installing dependencies (npm install)");
+  // Not `npm ci`: npm 11 writes lockfiles without other platforms' optional binaries
+  // (@swc/core-darwin-*, @turbo/windows-*), which `npm ci` then rejects as out of sync.
+  // `npm install` still installs the locked versions.
+  run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { what: "npm install" });
   writeFileSync(stamp, hashFiles(workspaceManifests())); // npm install may have rewritten the lockfile
 }
 
