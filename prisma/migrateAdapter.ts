@@ -76,7 +76,11 @@ export function migrateAdapter(url: string, schema: string): PrismaPg {
   return new Adapter(config, { schema });
 }
 
-/** The database URL a service's CLI commands use: `<SERVICE>_DATABASE_URL`, else DATABASE_URL, else local default. */
+/**
+ * The database URL a service's CLI commands use: `<SERVICE>_DATABASE_URL`, else DATABASE_URL,
+ * else the local default. Mirrors @fedplat/common's serviceDatabaseUrl; kept here because the
+ * Prisma CLI loads this file on its own and should not pull in the runtime packages.
+ */
 export function serviceDatabaseUrl(service: string): string {
   const key = `${service.toUpperCase()}_DATABASE_URL`;
   return process.env[key] ?? process.env.DATABASE_URL ?? "postgresql://postgres:postgres@127.0.0.1:5432/fedplat";

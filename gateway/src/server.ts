@@ -47,7 +47,6 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   app.disable("x-powered-by");
   const httpServer = http.createServer(app);
   const health: HealthState = { draining: false };
-  let supergraphLoaded = false;
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -57,10 +56,10 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     formatError: formatErrorFor(options.logger, production),
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), useLandingPage({ production }), useRequestLogging(options.logger)],
   });
-  await apollo.start();
-  supergraphLoaded = true;
+  await apollo.start(); // loads and validates the supergraph; throws when it cannot
 
-  app.use(healthRouter({ supergraph: async () => { if (!supergraphLoaded) throw new Error("not loaded"); } }, health));
+  // Mounted only once the supergraph is loaded, so "ready" means the gateway can plan queries.
+  app.use(healthRouter({ supergraph: () => Promise.resolve() }, health));
   app.get("/metrics", async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });

@@ -10,6 +10,13 @@ interface SubgraphErrorBody {
   errors?: Array<{ message?: unknown; extensions?: { code?: unknown } }>;
 }
 
+type Fetcher = RemoteGraphQLDataSource["fetcher"];
+
+/** Node's fetch (undici: pooled keep-alive connections) with a deadline that aborts the request. */
+function fetchWithTimeout(timeoutMs: number): Fetcher {
+  return (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) } as RequestInit) as unknown as ReturnType<Fetcher>;
+}
+
 /**
  * A subgraph fetch that forwards identity, gives up after `timeoutMs`, and turns transport
  * failures into an error that names the subgraph (and never its internal URL).
@@ -20,7 +27,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     url: string,
     private readonly timeoutMs: number,
   ) {
-    super({ url });
+    super({ url, fetcher: fetchWithTimeout(timeoutMs) });
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
@@ -32,18 +39,14 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
-    const timeout = AbortSignal.timeout(this.timeoutMs);
     try {
-      return await Promise.race([
-        super.process(options),
-        new Promise<never>((_, reject) => timeout.addEventListener("abort", () => reject(new Error("timeout")), { once: true })),
-      ]);
+      return await super.process(options);
     } catch (error) {
-      throw this.clientError(error, timeout.aborted);
+      throw this.clientError(error);
     }
   }
 
-  private clientError(error: unknown, timedOut: boolean): GraphQLError {
+  private clientError(error: unknown): GraphQLError {
     const serviceName = this.subgraphName;
     // A subgraph that answered with GraphQL errors (e.g. 401 UNAUTHENTICATED): pass its first error on.
     const body = error instanceof GraphQLError ? ((error.extensions.response as { body?: SubgraphErrorBody } | undefined)?.body ?? undefined) : undefined;
@@ -52,6 +55,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       const code = typeof first.extensions?.code === "string" ? first.extensions.code : ErrorCode.INTERNAL_SERVER_ERROR;
       return new GraphQLError(first.message, { extensions: { code, serviceName } });
     }
+    const timedOut = typeof error === "object" && error !== null && (error as { name?: unknown }).name === "TimeoutError";
     const message = timedOut ? `Subgraph "${serviceName}" did not answer within ${this.timeoutMs} ms` : `Subgraph "${serviceName}" is unavailable`;
     return new GraphQLError(message, { extensions: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, serviceName } });
   }

@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type AccountsPrisma, buildAccountsServer, createAccountsPrisma } from "@fedplat/accounts";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
@@ -16,12 +18,15 @@ let catalog: TestSubgraph<CatalogPrisma>;
 let orders: TestSubgraph<OrdersPrisma>;
 let gateway: GatewayServer;
 let url: string;
+/** Accepts connections and never answers: notifications "hangs". */
+let hanging: Server;
+let hangingUrl: string;
 let customer: TestViewer;
 
 async function startGateway(production: boolean): Promise<{ server: GatewayServer; url: string }> {
   const server = await buildGateway({
     supergraphSdl,
-    subgraphUrls: { ACCOUNTS: accounts.url, CATALOG: catalog.url, ORDERS: orders.url, PAYMENTS: DOWN, NOTIFICATIONS: DOWN },
+    subgraphUrls: { ACCOUNTS: accounts.url, CATALOG: catalog.url, ORDERS: orders.url, PAYMENTS: DOWN, NOTIFICATIONS: hangingUrl },
     jwtSecret: TEST_JWT_SECRET,
     logger: createLogger("gateway-test", "silent"),
     production,
@@ -32,6 +37,9 @@ async function startGateway(production: boolean): Promise<{ server: GatewayServe
 }
 
 beforeAll(async () => {
+  hanging = createServer(() => undefined);
+  await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
+  hangingUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/graphql`;
   accounts = await startTestSubgraph({ createPrisma: createAccountsPrisma, build: buildAccountsServer });
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database: accounts.database });
   orders = await startTestSubgraph({
@@ -47,6 +55,8 @@ afterAll(async () => {
   await orders?.stop();
   await catalog?.stop();
   await accounts?.stop();
+  hanging?.closeAllConnections();
+  hanging?.close();
 });
 
 describe("federated queries", () => {
@@ -79,6 +89,13 @@ describe("federated queries", () => {
     expect(res.data?.orders.edges.every((edge) => edge.node.status && edge.node.payment === null)).toBe(true);
     expect(res.errors?.[0]).toMatchObject({ message: 'Subgraph "payments" is unavailable', extensions: { code: "SUBGRAPH_UNAVAILABLE", serviceName: "payments" } });
     expect(JSON.stringify(res)).not.toContain("127.0.0.1:9");
+  });
+
+  it("gives up on a subgraph that does not answer within the timeout, naming it", async () => {
+    const started = Date.now();
+    const res = await graphqlRequest<{ me: null }>(url, "{ me { email notifications(first: 1) { template } } }", {}, customer.headers);
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(res.errors?.[0]).toMatchObject({ message: 'Subgraph "notifications" did not answer within 3000 ms', extensions: { code: "SUBGRAPH_UNAVAILABLE", serviceName: "notifications" } });
   });
 
   it("passes a subgraph's own error code through (FORBIDDEN)", async () => {

@@ -13,14 +13,14 @@ export interface AccountsServerOptions extends SubgraphDeps<AccountsPrisma> {
   tokens?: Partial<Omit<AccountsSettings, "jwtSecret">>;
 }
 
-export function buildAccountsServer(options: AccountsServerOptions): Promise<SubgraphServer> {
-  const settings: AccountsSettings = { ...defaultTokenTtls, ...options.tokens, jwtSecret: options.jwtSecret };
+export function buildAccountsServer({ tokens, ...deps }: AccountsServerOptions): Promise<SubgraphServer> {
+  const settings: AccountsSettings = { ...defaultTokenTtls, ...tokens, jwtSecret: deps.jwtSecret };
   return buildSubgraphServer({
+    ...deps,
     name: "accounts",
     typeDefs,
     resolvers,
-    context: contextFactory(options.prisma, settings),
-    readiness: { database: databaseCheck(options.prisma) },
-    ...options,
+    context: contextFactory(deps.prisma, settings),
+    readiness: { database: databaseCheck(deps.prisma) },
   });
 }
