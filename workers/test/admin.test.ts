@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createRedis, type Redis } from "@fedplat/common";
 import { Queue } from "bullmq";
+import { Redis as IORedis } from "ioredis";
 import { buildWorkersAdmin, type WorkersAdmin } from "../src";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -39,8 +40,9 @@ describe("workers admin port", () => {
   });
 
   it("is not ready (503) when Redis does not answer", async () => {
-    const unreachable = createRedis("redis://127.0.0.1:9", "unreachable");
-    unreachable.on("error", () => undefined); // expected: nothing listens there
+    // Nothing listens on port 9; no retries, so no reconnect timers outlive the test.
+    const unreachable = new IORedis("redis://127.0.0.1:9", { maxRetriesPerRequest: null, retryStrategy: () => null });
+    unreachable.on("error", () => undefined);
     const isolated = buildWorkersAdmin({ redis: unreachable, queueNames: [], prefix });
     const port = await isolated.listen(0, "127.0.0.1");
     try {
