@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
-import { createMetrics, formatErrorFor, type HealthState, healthRouter, jsonErrorHandler, type Logger, type ServiceMetrics, viewerFromAuthorization } from "@fedplat/common";
+import { createMetrics, formatErrorFor, type HealthState, healthRouter, jsonErrorHandler, listenOn, type Logger, metricsHandler, type ServiceMetrics, viewerFromAuthorization } from "@fedplat/common";
 import express from "express";
 import { overrideKey } from "./config";
 import type { GatewayContext } from "./context";
@@ -60,9 +59,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
 
   // Mounted only once the supergraph is loaded, so "ready" means the gateway can plan queries.
   app.use(healthRouter({ supergraph: () => Promise.resolve() }, health));
-  app.get("/metrics", async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  app.get("/metrics", metricsHandler(metrics.registry));
   app.use(
     "/graphql",
     express.json({ limit: "1mb" }),
@@ -81,11 +78,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   return {
     app,
     httpServer,
-    listen: (port, host = "0.0.0.0") =>
-      new Promise((resolve, reject) => {
-        httpServer.once("error", reject);
-        httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
-      }),
+    listen: listenOn(httpServer),
     close: async () => {
       health.draining = true;
       await apollo.stop();

@@ -1,15 +1,4 @@
-import { defineConfig } from "prisma/config";
-import { migrateAdapter, serviceDatabaseUrl } from "../migrateAdapter";
+// Prisma CLI configuration of the notifications service (see ../migrateAdapter.ts).
+import { serviceConfig } from "../migrateAdapter";
 
-const SCHEMA = "notifications";
-const url = serviceDatabaseUrl(SCHEMA);
-// schema.prisma's datasource needs the variable to resolve, or the CLI tries to download a query engine.
-process.env.NOTIFICATIONS_DATABASE_URL ??= url;
-
-export default defineConfig({
-  experimental: { adapter: true },
-  engine: "js",
-  schema: "schema.prisma",
-  migrations: { path: "migrations" },
-  adapter: async () => migrateAdapter(url, SCHEMA),
-});
+export default serviceConfig("notifications");

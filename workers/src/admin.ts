@@ -1,6 +1,5 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { createMetrics, type HealthState, healthRouter, type Redis } from "@fedplat/common";
+import { createMetrics, type HealthState, healthRouter, listenOn, metricsHandler, type Redis } from "@fedplat/common";
 import { Queue } from "bullmq";
 import express from "express";
 import { Gauge } from "prom-client";
@@ -41,18 +40,12 @@ export function buildWorkersAdmin(options: WorkersAdminOptions): WorkersAdmin {
   app.disable("x-powered-by");
   const health: HealthState = { draining: false };
   app.use(healthRouter({ redis: () => options.redis.ping() }, health));
-  app.get("/metrics", async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  app.get("/metrics", metricsHandler(metrics.registry));
   const httpServer = http.createServer(app);
 
   return {
     app,
-    listen: (port, host = "0.0.0.0") =>
-      new Promise((resolve, reject) => {
-        httpServer.once("error", reject);
-        httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
-      }),
+    listen: listenOn(httpServer),
     close: async () => {
       health.draining = true;
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));

@@ -15,3 +15,4 @@ export { type PrismaLike, type RunSubgraphOptions, type SubgraphDeps, databaseCh
 export { type NewestPerParentOptions, type RawQuerySource, newestIdsPerParent } from "./newestPerParent";
 export { type Redis, createRedis } from "./redis";
 export { jsonErrorHandler } from "./httpErrors";
+export { listenOn, metricsHandler } from "./httpService";

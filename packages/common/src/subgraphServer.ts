@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
@@ -13,6 +12,7 @@ import type { Logger } from "pino";
 import { formatErrorFor } from "./formatError";
 import { healthRouter, type HealthState, type ReadinessCheck } from "./health";
 import { jsonErrorHandler } from "./httpErrors";
+import { listenOn, metricsHandler } from "./httpService";
 import { viewerFromAuthorization, type Viewer } from "./identity";
 import type { ServiceMetrics } from "./metrics";
 
@@ -72,9 +72,7 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
   await apollo.start();
 
   app.use(healthRouter(options.readiness, health));
-  app.get("/metrics", async (_req, res) => {
-    res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
-  });
+  app.get("/metrics", metricsHandler(options.metrics.registry));
   app.use(
     "/graphql",
     express.json({ limit: "1mb" }),
@@ -91,11 +89,7 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
   return {
     app,
     httpServer,
-    listen: (port, host = "0.0.0.0") =>
-      new Promise((resolve, reject) => {
-        httpServer.once("error", reject);
-        httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
-      }),
+    listen: listenOn(httpServer),
     close: async () => {
       health.draining = true;
       await apollo.stop();
