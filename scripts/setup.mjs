@@ -60,12 +60,17 @@ function ensureInstalled() {
   writeFileSync(stamp, hashFiles(workspaceManifests())); // npm install may have rewritten the lockfile
 }
 
-// 2. Local secrets: a generated JWT_SECRET in .env (gitignored), never one in code.
+// 2. Local secrets: generated into .env (gitignored), never in code. JWT_SECRET signs client
+// access tokens; GATEWAY_SECRET signs the identity the gateway sends subgraphs.
+const SECRETS = ["JWT_SECRET", "GATEWAY_SECRET"];
 function ensureEnvFile() {
   const file = join(root, ".env");
-  if (!existsSync(file)) {
-    writeFileSync(file, `# Written by npm run setup; local only (gitignored).\nJWT_SECRET=${randomBytes(32).toString("hex")}\n`);
-    step("wrote .env with a generated JWT_SECRET");
+  const current = existsSync(file) ? readFileSync(file, "utf8") : "# Written by npm run setup; local only (gitignored).\n";
+  const missing = SECRETS.filter((name) => !new RegExp(`^${name}=`, "m").test(current));
+  if (missing.length) {
+    const lines = missing.map((name) => `${name}=${randomBytes(32).toString("hex")}`).join("\n");
+    writeFileSync(file, `${current.replace(/\n?$/, "\n")}${lines}\n`);
+    step(`wrote ${missing.join(", ")} to .env`);
   }
   process.loadEnvFile(file);
 }

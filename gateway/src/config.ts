@@ -5,7 +5,8 @@ import { z } from "zod";
 const gatewayEnv = z.object({
   PORT: envVars.port(4000),
   NODE_ENV: envVars.nodeEnv,
-  JWT_SECRET: envVars.jwtSecret,
+  JWT_SECRET: envVars.secret,
+  GATEWAY_SECRET: envVars.secret,
   SUPERGRAPH_PATH: z.string().min(1).default(resolve(__dirname, "../../supergraph.graphql")),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
 });

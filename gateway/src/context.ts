@@ -1,8 +1,9 @@
 import type { Viewer } from "@fedplat/common";
 
-/** Per request at the gateway: the verified caller and the headers subgraphs receive. */
+/** Per request at the gateway: the verified caller and the headers every subgraph receives. */
 export interface GatewayContext {
   requestId: string;
   viewer: Viewer | null;
-  request: { headers: { authorization?: string; "x-request-id": string } };
+  /** Signed once per request (the viewer's identity, for subgraphs to verify) and sent to each subgraph. */
+  subgraphHeaders: Record<string, string>;
 }

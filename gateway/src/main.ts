@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     supergraphSdl,
     subgraphUrls: config.subgraphUrls,
     jwtSecret: config.JWT_SECRET,
+    gatewaySecret: config.GATEWAY_SECRET,
     logger,
     production: config.NODE_ENV === "production",
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,

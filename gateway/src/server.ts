@@ -4,7 +4,7 @@ import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
-import { createMetrics, formatErrorFor, type HealthState, healthRouter, jsonErrorHandler, listenOn, type Logger, metricsHandler, type ServiceMetrics, viewerFromAuthorization } from "@fedplat/common";
+import { createMetrics, formatErrorFor, type HealthState, healthRouter, IDENTITY_HEADER, jsonErrorHandler, listenOn, type Logger, metricsHandler, type ServiceMetrics, signCallerIdentity, viewerFromAuthorization } from "@fedplat/common";
 import express from "express";
 import { overrideKey } from "./config";
 import type { GatewayContext } from "./context";
@@ -16,7 +16,10 @@ export interface GatewayOptions {
   supergraphSdl: string;
   /** Override key -> URL (see config.ts); subgraphs without one use the supergraph's URL. */
   subgraphUrls?: Record<string, string>;
+  /** Verifies clients' access tokens. */
   jwtSecret: string;
+  /** Signs the identity sent to subgraphs. */
+  gatewaySecret: string;
   logger: Logger;
   metrics?: ServiceMetrics;
   /** No landing page and masked internal errors. @default false */
@@ -66,10 +69,10 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const requestId = req.header("x-request-id") ?? randomUUID();
-        const authorization = req.header("authorization");
-        // Verified here so a bad token is one clear 401 instead of an error from every subgraph.
-        const viewer = await viewerFromAuthorization(authorization, options.jwtSecret);
-        return { requestId, viewer, request: { headers: { authorization, "x-request-id": requestId } } };
+        // Verified here so a bad token is one clear 401 before any subgraph is called.
+        const viewer = await viewerFromAuthorization(req.header("authorization"), options.jwtSecret);
+        const identity = await signCallerIdentity({ caller: { kind: "gateway" }, viewer }, options.gatewaySecret);
+        return { requestId, viewer, subgraphHeaders: { [IDENTITY_HEADER]: identity, "x-request-id": requestId } };
       },
     }),
   );

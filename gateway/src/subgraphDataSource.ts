@@ -3,9 +3,6 @@ import { ErrorCode } from "@fedplat/common";
 import { GraphQLError } from "graphql";
 import type { GatewayContext } from "./context";
 
-/** Headers a subgraph needs from the client's request; nothing else is forwarded. */
-const FORWARDED_HEADERS = ["authorization", "x-request-id"] as const;
-
 interface SubgraphErrorBody {
   errors?: Array<{ message?: unknown; extensions?: { code?: unknown } }>;
 }
@@ -30,12 +27,11 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     super({ url, fetcher: fetchWithTimeout(timeoutMs) });
   }
 
+  // Only the signed identity and the request id reach subgraphs; client headers (Authorization
+  // included) never do, so a subgraph cannot be talked into trusting them.
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    if (!("request" in context) || !context.request) return;
-    for (const name of FORWARDED_HEADERS) {
-      const value = context.request.headers[name];
-      if (value) request.http?.headers.set(name, value);
-    }
+    if (!("subgraphHeaders" in context) || !context.subgraphHeaders) return;
+    for (const [name, value] of Object.entries(context.subgraphHeaders as Record<string, string>)) request.http?.headers.set(name, value);
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {

@@ -1,7 +1,7 @@
 import { ConfigError } from "@fedplat/common";
 import { checkOverrides, loadGatewayConfig } from "../src";
 
-const SECRET = { JWT_SECRET: "x".repeat(32) };
+const SECRET = { JWT_SECRET: "x".repeat(32), GATEWAY_SECRET: "y".repeat(32) };
 const SUPERGRAPH = 'enum join__Graph { ACCOUNTS @join__graph(name: "accounts", url: "http://localhost:4001/graphql") MY_SVC @join__graph(name: "my-svc", url: "http://x") }';
 
 describe("gateway configuration", () => {
@@ -13,8 +13,8 @@ describe("gateway configuration", () => {
 
   it("names the variable that is invalid, and hides secret values", () => {
     expect(() => loadGatewayConfig({ ...SECRET, PORT: "abc" })).toThrow(/PORT: .*"abc"/);
-    expect(() => loadGatewayConfig({ JWT_SECRET: "short-secret" })).toThrow(/JWT_SECRET: must be at least 32 characters.*\(currently: set, hidden\)/);
-    expect(() => loadGatewayConfig({})).toThrow(/JWT_SECRET: .*unset/);
+    expect(() => loadGatewayConfig({ ...SECRET, JWT_SECRET: "short-secret" })).toThrow(/JWT_SECRET: must be at least 32 characters.*\(currently: set, hidden\)/);
+    expect(() => loadGatewayConfig({})).toThrow(/JWT_SECRET: .*unset[\s\S]*GATEWAY_SECRET: .*unset/);
     expect(() => loadGatewayConfig({ ...SECRET, SUBGRAPH_ACCOUNTS_URL: "not a url" })).toThrow(/SUBGRAPH_ACCOUNTS_URL: must be an http\(s\) URL/);
   });
 

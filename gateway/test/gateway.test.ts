@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { type AccountsPrisma, buildAccountsServer, createAccountsPrisma } from "@fedplat/accounts";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
 import { createLogger } from "@fedplat/common";
-import { graphqlRequest, repoRoot, startTestSubgraph, TEST_JWT_SECRET, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
+import { bearer, graphqlRequest, repoRoot, startTestSubgraph, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { buildGateway, type GatewayServer } from "../src";
 
@@ -22,12 +22,15 @@ let url: string;
 let hanging: Server;
 let hangingUrl: string;
 let customer: TestViewer;
+/** What a client sends the gateway: its access token. */
+let customerAuth: Record<string, string>;
 
 async function startGateway(production: boolean): Promise<{ server: GatewayServer; url: string }> {
   const server = await buildGateway({
     supergraphSdl,
     subgraphUrls: { ACCOUNTS: accounts.url, CATALOG: catalog.url, ORDERS: orders.url, PAYMENTS: DOWN, NOTIFICATIONS: hangingUrl },
     jwtSecret: TEST_JWT_SECRET,
+    gatewaySecret: TEST_GATEWAY_SECRET,
     logger: createLogger("gateway-test", "silent"),
     production,
     subgraphTimeoutMs: 3_000,
@@ -40,15 +43,16 @@ beforeAll(async () => {
   hanging = createServer(() => undefined);
   await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
   hangingUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/graphql`;
-  accounts = await startTestSubgraph({ createPrisma: createAccountsPrisma, build: buildAccountsServer });
+  accounts = await startTestSubgraph({ createPrisma: createAccountsPrisma, build: (deps) => buildAccountsServer({ ...deps, jwtSecret: TEST_JWT_SECRET }) });
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database: accounts.database });
   orders = await startTestSubgraph({
     createPrisma: createOrdersPrisma,
-    build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url) }),
+    build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, deps.gatewaySecret) }),
     database: accounts.database,
   });
   ({ server: gateway, url } = await startGateway(false));
   customer = await accounts.viewer("customer");
+  customerAuth = bearer(customer.token);
 });
 afterAll(async () => {
   await gateway?.close();
@@ -65,7 +69,7 @@ describe("federated queries", () => {
       url,
       "{ me { email } orders(first: 5) { edges { node { customer { email } lines { product { name sku } } } } } }",
       {},
-      customer.headers,
+      customerAuth,
     );
     expect(res.errors).toBeUndefined();
     expect(res.data?.me.email).toBe("customer@example.com");
@@ -82,7 +86,7 @@ describe("federated queries", () => {
       url,
       "{ orders(first: 3) { edges { node { id status payment { state } } } } }",
       {},
-      customer.headers,
+      customerAuth,
     );
     expect(res.status).toBe(200);
     expect(res.data?.orders.edges).toHaveLength(3);
@@ -93,13 +97,13 @@ describe("federated queries", () => {
 
   it("gives up on a subgraph that does not answer within the timeout, naming it", async () => {
     const started = Date.now();
-    const res = await graphqlRequest<{ me: null }>(url, "{ me { email notifications(first: 1) { template } } }", {}, customer.headers);
+    const res = await graphqlRequest<{ me: null }>(url, "{ me { email notifications(first: 1) { template } } }", {}, customerAuth);
     expect(Date.now() - started).toBeLessThan(8_000);
     expect(res.errors?.[0]).toMatchObject({ message: 'Subgraph "notifications" did not answer within 3000 ms', extensions: { code: "SUBGRAPH_UNAVAILABLE", serviceName: "notifications" } });
   });
 
   it("passes a subgraph's own error code through (FORBIDDEN)", async () => {
-    const res = await graphqlRequest(url, "{ users { totalCount } }", {}, customer.headers);
+    const res = await graphqlRequest(url, "{ users { totalCount } }", {}, customerAuth);
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN" });
   });
 });

@@ -1,13 +1,13 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { GATEWAY, repoRoot, SUBGRAPHS, spawnService, TEST_JWT_SECRET } from "@fedplat/devkit";
+import { GATEWAY, repoRoot, SUBGRAPHS, spawnService, TEST_GATEWAY_SECRET, TEST_JWT_SECRET } from "@fedplat/devkit";
 
 jest.setTimeout(60_000);
 const run = promisify(execFile);
 
 async function exitOf(spec: typeof GATEWAY, env: NodeJS.ProcessEnv) {
-  const service = spawnService(spec, { port: 0, env: { ...process.env, JWT_SECRET: TEST_JWT_SECRET, ...env } });
+  const service = spawnService(spec, { port: 0, env: { ...process.env, JWT_SECRET: TEST_JWT_SECRET, GATEWAY_SECRET: TEST_GATEWAY_SECRET, ...env } });
   const code = await service.exited;
   return { code, output: service.output.join("\n") };
 }

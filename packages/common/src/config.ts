@@ -36,7 +36,8 @@ export const envVars = {
     .string()
     .refine((v) => /^rediss?:\/\//.test(v), "must be a redis:// URL")
     .default("redis://127.0.0.1:6379"),
-  jwtSecret: z.string().min(32, "must be at least 32 characters (run `npm run setup` to generate one into .env)"),
+  /** A shared secret (JWT_SECRET, GATEWAY_SECRET): generated into .env by `npm run setup`. */
+  secret: z.string().min(32, "must be at least 32 characters (run `npm run setup` to generate one into .env)"),
 };
 
 /**

@@ -3,10 +3,12 @@ import { forbidden, unauthenticated } from "./errors";
 
 export type Role = "CUSTOMER" | "STAFF" | "ADMIN";
 
-/** Who is calling, as established from a verified access token. */
+/** Who is calling, as established from a verified access token or API key. */
 export interface Viewer {
   id: string;
   role: Role;
+  /** @default "user" */
+  kind?: "user" | "apiKey";
 }
 
 const ISSUER = "fedplat-accounts";
@@ -38,7 +40,7 @@ export async function verifyAccessToken(token: string, secret: string): Promise<
     const { payload } = await jwtVerify(token, key(secret), { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE });
     const role = payload.role;
     if (typeof payload.sub !== "string" || !ROLES.includes(role as Role)) throw unauthenticated("Invalid access token");
-    return { id: payload.sub, role: role as Role };
+    return { id: payload.sub, role: role as Role, kind: "user" };
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) throw unauthenticated("Access token expired");
     if (error instanceof joseErrors.JOSEError) throw unauthenticated("Invalid access token");

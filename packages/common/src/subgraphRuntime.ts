@@ -18,7 +18,8 @@ export interface SubgraphDeps<P extends PrismaLike> {
   prisma: P;
   logger: Logger;
   metrics: ServiceMetrics;
-  jwtSecret: string;
+  /** Shared with the gateway: verifies the identity it signs into each request. */
+  gatewaySecret: string;
   /** @default false */
   production?: boolean;
 }
@@ -45,14 +46,14 @@ export function runSubgraph<P extends PrismaLike>(options: RunSubgraphOptions<P>
 async function start<P extends PrismaLike>(options: RunSubgraphOptions<P>, logger: Logger): Promise<void> {
   loadDotEnv();
   const config = parseEnv(
-    z.object({ PORT: envVars.port(options.defaultPort), NODE_ENV: envVars.nodeEnv, JWT_SECRET: envVars.jwtSecret }),
+    z.object({ PORT: envVars.port(options.defaultPort), NODE_ENV: envVars.nodeEnv, GATEWAY_SECRET: envVars.secret }),
   );
   const databaseUrlVar = `${options.name.toUpperCase()}_DATABASE_URL`;
   parseEnv(z.object({ [databaseUrlVar]: envVars.postgresUrl.optional(), DATABASE_URL: envVars.postgresUrl.optional() }));
   const metrics = createMetrics(options.name);
   const prisma = options.createPrisma(serviceDatabaseUrl(options.name));
   countStatements(prisma, () => metrics.dbStatements.inc({ service: options.name }));
-  const server = await options.build({ prisma, logger, metrics, jwtSecret: config.JWT_SECRET, production: config.NODE_ENV === "production" });
+  const server = await options.build({ prisma, logger, metrics, gatewaySecret: config.GATEWAY_SECRET, production: config.NODE_ENV === "production" });
   const port = await server.listen(config.PORT);
   logger.info({ port, url: `http://localhost:${port}/graphql` }, `${options.name} subgraph ready`);
   onShutdown(logger, async () => {

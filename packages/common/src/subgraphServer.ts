@@ -13,13 +13,17 @@ import { formatErrorFor } from "./formatError";
 import { healthRouter, type HealthState, type ReadinessCheck } from "./health";
 import { jsonErrorHandler } from "./httpErrors";
 import { listenOn, metricsHandler } from "./httpService";
-import { viewerFromAuthorization, type Viewer } from "./identity";
+import { type Caller, IDENTITY_HEADER, verifyCallerIdentity } from "./callerIdentity";
+import type { Viewer } from "./identity";
+import { type SubgraphRules, withPermissions } from "./permissions";
 import type { ServiceMetrics } from "./metrics";
 
 /** What every subgraph's context starts from. */
 export interface BaseContext {
   requestId: string;
   viewer: Viewer | null;
+  /** The gateway, or another service calling with its own signed identity. */
+  caller: Caller;
   log: Logger;
 }
 
@@ -29,12 +33,15 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   typeDefs: DocumentNode;
   /** Generated resolver types (codegen) for this subgraph. */
   resolvers: object;
+  /** graphql-shield rules for every type and field; anything without a rule is denied. */
+  permissions: SubgraphRules;
   /** Extends the base context with this subgraph's per-request state (loaders). */
   context: (base: BaseContext) => TContext;
   readiness: Record<string, ReadinessCheck>;
   metrics: ServiceMetrics;
   logger: Logger;
-  jwtSecret: string;
+  /** Verifies the identity the gateway signs into every request. */
+  gatewaySecret: string;
   /** Production hides internal error messages. @default false */
   production?: boolean;
   plugins?: ApolloServerPlugin<TContext>[];
@@ -59,7 +66,7 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
   // codegen's resolver types are stricter than @apollo/subgraph's map; the shapes are the same.
   const resolvers = options.resolvers as GraphQLResolverMap<unknown>;
   const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers }),
+    schema: withPermissions(buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers }), options.permissions),
     includeStacktraceInErrorResponses: false,
     // Our own onShutdown handler drains and exits; Apollo's would re-raise the signal mid-drain.
     stopOnTerminationSignals: false,
@@ -79,8 +86,8 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const requestId = req.header("x-request-id") ?? randomUUID();
-        const viewer = await viewerFromAuthorization(req.header("authorization"), options.jwtSecret);
-        return options.context({ requestId, viewer, log: options.logger.child({ requestId }) });
+        const { viewer, caller } = await verifyCallerIdentity(req.header(IDENTITY_HEADER), options.gatewaySecret);
+        return options.context({ requestId, viewer, caller, log: options.logger.child({ requestId }) });
       },
     }),
   );

@@ -3,7 +3,7 @@ import { signAccessToken, verifyAccessToken, viewerFromAuthorization } from "../
 
 const SECRET = "unit-test-secret-0123456789abcdef0123456789";
 const key = new TextEncoder().encode(SECRET);
-const viewer = { id: "7f1c1f37-9f5e-4a52-8d0b-1d1f2d9a5c11", role: "STAFF" as const };
+const viewer = { id: "7f1c1f37-9f5e-4a52-8d0b-1d1f2d9a5c11", role: "STAFF" as const, kind: "user" as const };
 
 async function expectUnauthenticated(promise: Promise<unknown>, message: string) {
   await expect(promise).rejects.toMatchObject({ message, extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } });

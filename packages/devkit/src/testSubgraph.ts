@@ -1,17 +1,26 @@
-import { countStatements, createLogger, createMetrics, type PrismaLike, type Role, signAccessToken, type SubgraphDeps, type SubgraphServer } from "@fedplat/common";
+import { countStatements, createLogger, createMetrics, IDENTITY_HEADER, type PrismaLike, type Role, signAccessToken, signCallerIdentity, type SubgraphDeps, type SubgraphServer } from "@fedplat/common";
 import pg from "pg";
-import { bearer, graphqlRequest, type GraphQLResponse } from "./graphqlRequest";
+import { graphqlRequest, type GraphQLResponse } from "./graphqlRequest";
 import { createTestDatabase, type TestDatabase } from "./testDatabase";
 
-/** The secret in-process test servers sign and verify tokens with (tests only). */
+/** The secret test servers sign and verify access tokens with (tests only). */
 export const TEST_JWT_SECRET = "test-only-secret-0123456789abcdef0123456789";
+/** The secret the test gateway signs caller identities with, and test subgraphs verify (tests only). */
+export const TEST_GATEWAY_SECRET = "test-only-gateway-secret-0123456789abcdef";
+
+/** Headers a request from the gateway carries: the signed identity of `viewer` (anonymous when null). */
+export async function gatewayHeaders(viewer: { id: string; role: Role } | null): Promise<Record<string, string>> {
+  return { [IDENTITY_HEADER]: await signCallerIdentity({ caller: { kind: "gateway" }, viewer }, TEST_GATEWAY_SECRET) };
+}
 
 export type DemoAccount = "admin" | "staff" | "customer";
 
 export interface TestViewer {
   id: string;
   role: Role;
+  /** An access token as accounts issues it (for the gateway's Authorization header). */
   token: string;
+  /** What the gateway sends a subgraph for this viewer. */
   headers: Record<string, string>;
 }
 
@@ -22,7 +31,10 @@ export interface TestSubgraph<P> {
   database: TestDatabase;
   /** SQL statements this subgraph has sent so far (Prisma query events). */
   statements(): number;
+  /** A request as the gateway sends it: anonymous unless `headers` carry a viewer's identity. */
   request<TData = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<TData>>;
+  /** A request exactly as given: no gateway identity added. */
+  rawRequest<TData = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<TData>>;
   /** A seeded demo account (admin, staff or customer) with a valid token. */
   viewer(account: DemoAccount | { id: string; role: Role }): Promise<TestViewer>;
   stop(): Promise<void>;
@@ -45,7 +57,7 @@ export async function startTestSubgraph<P extends PrismaLike>(options: TestSubgr
   const prisma = options.createPrisma(database.url);
   let statements = 0;
   countStatements(prisma, () => statements++);
-  const server = await options.build({ prisma, logger: createLogger("test", "silent"), metrics: createMetrics("test"), jwtSecret: TEST_JWT_SECRET });
+  const server = await options.build({ prisma, logger: createLogger("test", "silent"), metrics: createMetrics("test"), gatewaySecret: TEST_GATEWAY_SECRET });
   const port = await server.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${port}/graphql`;
   return {
@@ -54,11 +66,13 @@ export async function startTestSubgraph<P extends PrismaLike>(options: TestSubgr
     prisma,
     database,
     statements: () => statements,
-    request: (query, variables, headers) => graphqlRequest(url, query, variables, headers),
+    request: async (query, variables, headers = {}) =>
+      graphqlRequest(url, query, variables, { ...(IDENTITY_HEADER in headers ? {} : await gatewayHeaders(null)), ...headers }),
+    rawRequest: (query, variables, headers) => graphqlRequest(url, query, variables, headers),
     viewer: async (account) => {
       const identity = typeof account === "string" ? await demoAccount(database.url, account) : account;
       const token = await signAccessToken(identity, TEST_JWT_SECRET);
-      return { ...identity, token, headers: bearer(token) };
+      return { ...identity, token, headers: await gatewayHeaders(identity) };
     },
     stop: async () => {
       await server.close();

@@ -4,22 +4,26 @@ import { buildSubgraphServer, databaseCheck, type SubgraphDeps, type SubgraphSer
 import gql from "graphql-tag";
 import { contextFactory } from "./context";
 import type { AccountsPrisma } from "./db";
+import { permissions } from "./permissions";
 import { resolvers } from "./resolvers";
 import { type AccountsSettings, defaultTokenTtls } from "./settings";
 
 export const typeDefs = gql(readFileSync(join(__dirname, "schema.graphql"), "utf8"));
 
 export interface AccountsServerOptions extends SubgraphDeps<AccountsPrisma> {
+  /** Signs the access tokens clients present to the gateway. */
+  jwtSecret: string;
   tokens?: Partial<Omit<AccountsSettings, "jwtSecret">>;
 }
 
-export function buildAccountsServer({ tokens, ...deps }: AccountsServerOptions): Promise<SubgraphServer> {
-  const settings: AccountsSettings = { ...defaultTokenTtls, ...tokens, jwtSecret: deps.jwtSecret };
+export function buildAccountsServer({ tokens, jwtSecret, ...deps }: AccountsServerOptions): Promise<SubgraphServer> {
+  const settings: AccountsSettings = { ...defaultTokenTtls, ...tokens, jwtSecret };
   return buildSubgraphServer({
     ...deps,
     name: "accounts",
     typeDefs,
     resolvers,
+    permissions,
     context: contextFactory(deps.prisma, settings),
     readiness: { database: databaseCheck(deps.prisma) },
   });

@@ -1,11 +1,11 @@
-import { startTestSubgraph, type TestSubgraph } from "@fedplat/devkit";
+import { gatewayHeaders, startTestSubgraph, TEST_JWT_SECRET, type TestSubgraph } from "@fedplat/devkit";
 import { verifyAccessToken } from "@fedplat/common";
 import { type AccountsPrisma, buildAccountsServer, createAccountsPrisma } from "../src";
 
 let subgraph: TestSubgraph<AccountsPrisma>;
 
 beforeAll(async () => {
-  subgraph = await startTestSubgraph({ createPrisma: createAccountsPrisma, build: buildAccountsServer });
+  subgraph = await startTestSubgraph({ createPrisma: createAccountsPrisma, build: (deps) => buildAccountsServer({ ...deps, jwtSecret: TEST_JWT_SECRET }) });
 });
 afterAll(() => subgraph?.stop());
 
@@ -31,10 +31,10 @@ describe("register and login", () => {
     expect(res.errors).toBeUndefined();
     const payload = res.data?.register;
     expect(payload?.user).toMatchObject({ email: "new.person@example.com", name: "New Person", role: "CUSTOMER" });
-    const viewer = await verifyAccessToken(payload?.accessToken ?? "", "test-only-secret-0123456789abcdef0123456789");
-    expect(viewer).toEqual({ id: payload?.user.id, role: "CUSTOMER" });
+    const viewer = await verifyAccessToken(payload?.accessToken ?? "", TEST_JWT_SECRET);
+    expect(viewer).toEqual({ id: payload?.user.id, role: "CUSTOMER", kind: "user" });
 
-    const me = await subgraph.request<{ me: { email: string } }>("{ me { email } }", {}, { authorization: `Bearer ${payload?.accessToken}` });
+    const me = await subgraph.request<{ me: { email: string } }>("{ me { email } }", {}, await gatewayHeaders(viewer));
     expect(me.data?.me.email).toBe("new.person@example.com");
   });
 
@@ -100,7 +100,7 @@ describe("refresh tokens", () => {
   it("logout revokes every refresh token of the user", async () => {
     const login = await subgraph.request<{ login: AuthData }>(LOGIN, { email: "customer@example.com", password: "Passw0rd!" });
     const { accessToken, refreshToken } = login.data?.login ?? { accessToken: "", refreshToken: "" };
-    const logout = await subgraph.request<{ logout: boolean }>("mutation { logout }", {}, { authorization: `Bearer ${accessToken}` });
+    const logout = await subgraph.request<{ logout: boolean }>("mutation { logout }", {}, await gatewayHeaders(await verifyAccessToken(accessToken, TEST_JWT_SECRET)));
     expect(logout.data?.logout).toBe(true);
     const refresh = await subgraph.request(REFRESH, { token: refreshToken });
     expect(refresh.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
@@ -113,10 +113,27 @@ describe("reading users", () => {
     expect(res.data?.me).toBeNull();
   });
 
-  it("rejects a forged token with 401 UNAUTHENTICATED", async () => {
-    const res = await subgraph.request("{ me { id } }", {}, { authorization: "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0." });
-    expect(res.status).toBe(401);
-    expect(res.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+  it("rejects requests that do not come from the gateway: none, forged or unsigned identity", async () => {
+    const unsigned = Buffer.from(JSON.stringify({ alg: "none" })).toString("base64url") + "." + Buffer.from(JSON.stringify({ sub: "x", role: "ADMIN", kind: "user", iss: "fedplat-gateway", aud: "fedplat-subgraphs" })).toString("base64url") + ".";
+    const attempts: Array<Record<string, string>> = [{}, { "x-fedplat-identity": unsigned }, { "x-fedplat-identity": "garbage" }, { authorization: "Bearer whatever", "x-user-id": "admin" }];
+    for (const headers of attempts) {
+      for (const query of ["{ me { id } }", "{ _service { sdl } }", '{ _entities(representations: [{ __typename: "User", id: "x" }]) { __typename } }']) {
+        const res = await subgraph.rawRequest(query, {}, headers);
+        expect(res.status).toBe(401);
+        expect(res.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+        expect(res.data).toBeUndefined();
+      }
+    }
+  });
+
+  it("hides another user's details from a customer, field by field (FORBIDDEN)", async () => {
+    const customer = await subgraph.viewer("customer");
+    const admin = await subgraph.viewer("admin");
+    const res = await subgraph.request<{ user: null }>("query($id: ID!) { user(id: $id) { email } }", { id: admin.id }, customer.headers);
+    expect(res.errors?.[0]).toMatchObject({ message: "Not allowed", extensions: { code: "FORBIDDEN" } });
+    expect(res.data?.user).toBeNull();
+    const own = await subgraph.request<{ user: { email: string } }>("query($id: ID!) { user(id: $id) { email } }", { id: customer.id }, customer.headers);
+    expect(own.data?.user.email).toBe("customer@example.com");
   });
 
   it("lets staff page through all users with Relay cursors", async () => {
@@ -160,6 +177,7 @@ describe("reading users", () => {
     const res = await subgraph.request<{ _entities: Array<{ email: string } | null> }>(
       "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { email } } }",
       { r: [...ids, "not-a-uuid", "00000000-0000-4000-8000-000000000000"].map((id) => ({ __typename: "User", id })) },
+      (await subgraph.viewer("staff")).headers,
     );
     expect(res.data?._entities).toHaveLength(32);
     expect(res.data?._entities.slice(0, 30).every((u) => u?.email)).toBe(true);

@@ -4,6 +4,7 @@ import { buildSubgraphServer, databaseCheck, type SubgraphDeps, type SubgraphSer
 import gql from "graphql-tag";
 import { contextFactory } from "./context";
 import type { CatalogPrisma } from "./db";
+import { permissions } from "./permissions";
 import { resolvers } from "./resolvers";
 
 export const typeDefs = gql(readFileSync(join(__dirname, "schema.graphql"), "utf8"));
@@ -14,6 +15,7 @@ export function buildCatalogServer(deps: SubgraphDeps<CatalogPrisma>): Promise<S
     name: "catalog",
     typeDefs,
     resolvers,
+    permissions,
     context: contextFactory(deps.prisma),
     readiness: { database: databaseCheck(deps.prisma) },
   });

@@ -1,4 +1,4 @@
-import { appError, ErrorCode } from "@fedplat/common";
+import { appError, ErrorCode, IDENTITY_HEADER, signCallerIdentity } from "@fedplat/common";
 
 export interface ProductPrice {
   id: string;
@@ -26,14 +26,16 @@ interface EntitiesResponse {
  * Reads prices through catalog's federation entry point (`_entities`), the same read the
  * gateway performs: orders never touches catalog's tables.
  */
-export function createCatalogClient(url: string, timeoutMs = 5_000): PriceSource {
+export function createCatalogClient(url: string, gatewaySecret: string, timeoutMs = 5_000): PriceSource {
   return {
     async prices(productIds) {
       let body: EntitiesResponse;
       try {
+        // Signed as the orders service, with no viewer: prices are public data.
+        const identity = await signCallerIdentity({ caller: { kind: "service", name: "orders" }, viewer: null }, gatewaySecret);
         const response = await fetch(url, {
           method: "POST",
-          headers: { "content-type": "application/json" },
+          headers: { "content-type": "application/json", [IDENTITY_HEADER]: identity },
           body: JSON.stringify({ query: ENTITIES_QUERY, variables: { representations: productIds.map((id) => ({ __typename: "Product", id })) } }),
           signal: AbortSignal.timeout(timeoutMs),
         });

@@ -10,6 +10,6 @@ runSubgraph({
   createPrisma: createOrdersPrisma,
   build: (deps) => {
     const { CATALOG_URL } = parseEnv(z.object({ CATALOG_URL: z.url().default("http://localhost:4002/graphql") }));
-    return buildOrdersServer({ ...deps, catalog: createCatalogClient(CATALOG_URL) });
+    return buildOrdersServer({ ...deps, catalog: createCatalogClient(CATALOG_URL, deps.gatewaySecret) });
   },
 });

@@ -5,6 +5,7 @@ import gql from "graphql-tag";
 import type { PriceSource } from "./catalogClient";
 import { contextFactory } from "./context";
 import type { OrdersPrisma } from "./db";
+import { permissions } from "./permissions";
 import { resolvers } from "./resolvers";
 
 export const typeDefs = gql(readFileSync(join(__dirname, "schema.graphql"), "utf8"));
@@ -20,6 +21,7 @@ export function buildOrdersServer({ catalog, ...deps }: OrdersServerOptions): Pr
     name: "orders",
     typeDefs,
     resolvers,
+    permissions,
     context: contextFactory(deps.prisma, catalog),
     readiness: { database: databaseCheck(deps.prisma) },
   });

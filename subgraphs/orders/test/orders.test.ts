@@ -11,7 +11,7 @@ beforeAll(async () => {
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer });
   orders = await startTestSubgraph({
     createPrisma: createOrdersPrisma,
-    build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url) }),
+    build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, deps.gatewaySecret) }),
     database: catalog.database,
   });
   customer = await orders.viewer("customer");
@@ -75,7 +75,7 @@ describe("placeOrder", () => {
   it("fails with SUBGRAPH_UNAVAILABLE naming catalog when prices cannot be read, and writes nothing", async () => {
     const isolated = await startTestSubgraph({
       createPrisma: createOrdersPrisma,
-      build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient("http://127.0.0.1:9/graphql", 2_000) }),
+      build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient("http://127.0.0.1:9/graphql", deps.gatewaySecret, 2_000) }),
       database: catalog.database,
     });
     try {

@@ -14,8 +14,11 @@ export function hashRefreshToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
-/** Issues an access token and stores a new refresh token for `user`. */
-export async function issueTokens(context: Pick<AccountsContext, "prisma" | "settings">, user: User): Promise<AuthPayloadModel> {
+/**
+ * Issues an access token and stores a new refresh token for `user`. The rest of this operation
+ * runs as that user, so the payload's `user { email }` passes the ownership rules.
+ */
+export async function issueTokens(context: Pick<AccountsContext, "prisma" | "settings" | "viewer">, user: User): Promise<AuthPayloadModel> {
   const refreshToken = randomBytes(32).toString("base64url");
   await context.prisma.refreshToken.create({
     data: {
@@ -25,5 +28,6 @@ export async function issueTokens(context: Pick<AccountsContext, "prisma" | "set
     },
   });
   const accessToken = await signAccessToken({ id: user.id, role: user.role }, context.settings.jwtSecret, context.settings.accessTokenTtlSeconds);
+  context.viewer = { id: user.id, role: user.role, kind: "user" };
   return { accessToken, refreshToken, user };
 }

@@ -1,0 +1,62 @@
+import type { GraphQLSchema } from "graphql";
+import { applyMiddleware } from "graphql-middleware";
+import { allow, deny, type IRules, type or, rule, shield } from "graphql-shield";
+import type { Caller } from "./callerIdentity";
+import { forbidden, unauthenticated } from "./errors";
+import { isStaff as isStaffViewer, type Viewer } from "./identity";
+
+export { allow, and, deny, or } from "graphql-shield";
+export type { IRules } from "graphql-shield";
+
+interface RuleContext {
+  viewer: Viewer | null;
+  caller: Caller;
+}
+
+/** Any logged-in user or API key. */
+export const isAuthenticated = rule({ cache: "contextual" })((_parent, _args, ctx: RuleContext) => ctx.viewer !== null || unauthenticated());
+
+/** STAFF or ADMIN. */
+export const isStaff = rule({ cache: "contextual" })((_parent, _args, ctx: RuleContext) =>
+  !ctx.viewer ? unauthenticated() : isStaffViewer(ctx.viewer) || forbidden(),
+);
+
+/** ADMIN only. */
+export const isAdmin = rule({ cache: "contextual" })((_parent, _args, ctx: RuleContext) =>
+  !ctx.viewer ? unauthenticated() : ctx.viewer.role === "ADMIN" || forbidden(),
+);
+
+/** Fields the gateway itself needs (e.g. API key look-up), never reachable through the public graph. */
+export const isGatewayCall = rule({ cache: "contextual" })((_parent, _args, ctx: RuleContext) => ctx.caller.kind === "gateway" || forbidden());
+
+/**
+ * The viewer owns what the field touches (`ownerOf` returns its owner's user id, from the parent
+ * object or the arguments), or is staff. Not cached: it depends on the parent, and it is cheap.
+ */
+export function ownedBy<TParent, TArgs = Record<string, unknown>>(ownerOf: (parent: TParent, args: TArgs) => string | null | undefined) {
+  return rule({ cache: "no_cache" })((parent: TParent, args: TArgs, ctx: RuleContext) => {
+    if (!ctx.viewer) return unauthenticated();
+    return isStaffViewer(ctx.viewer) || ownerOf(parent, args) === ctx.viewer.id || forbidden();
+  });
+}
+
+/**
+ * Wraps a subgraph schema with graphql-shield: deny by default, so a field without a rule is
+ * FORBIDDEN; resolvers' own coded errors pass through unchanged.
+ */
+export function withPermissions(schema: GraphQLSchema, rules: SubgraphRules): GraphQLSchema {
+  // Federation's entry points: every request already carries the gateway's signed identity,
+  // and each entity type's own rules decide what a reference may reveal.
+  const withFederation: SubgraphRules = {
+    ...rules,
+    Query: { ...(rules.Query ?? {}), _service: allow, _entities: allow },
+    _Service: allow,
+  };
+  return applyMiddleware(schema, shield(withFederation as IRules, { fallbackRule: deny, fallbackError: () => forbidden(), allowExternalErrors: true, debug: false }));
+}
+
+/** One graphql-shield rule (a rule, or a logic rule such as or(...)). */
+export type ShieldRule = Parameters<typeof or>[number];
+
+/** Rules per type: one rule for the whole type, or one per field ("*" for the rest). */
+export type SubgraphRules = Record<string, ShieldRule | Record<string, ShieldRule>>;

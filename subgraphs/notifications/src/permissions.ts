@@ -1,0 +1,9 @@
+import { allow, ownedBy, type SubgraphRules } from "@fedplat/common";
+import type { Notification } from "./generated/prisma/client";
+import type { UserReference } from "./references";
+
+/** Deny by default (see withPermissions): every type and field of this subgraph has a rule here. */
+export const permissions: SubgraphRules = {
+  User: { id: allow, notifications: ownedBy<UserReference>((user) => user.id) },
+  Notification: ownedBy<Notification>((notification) => notification.userId),
+};
