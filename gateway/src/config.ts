@@ -1,9 +1,27 @@
 import { resolve } from "node:path";
 import { ConfigError, envVars, parseEnv } from "@fedplat/common";
 import { z } from "zod";
+import { defaultLimits, type GatewayLimits } from "./limits";
+
+const count = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
+const { query, request, rate } = defaultLimits;
 
 const gatewayEnv = z.object({
   PORT: envVars.port(4000),
+  REDIS_URL: envVars.redisUrl,
+  TRUST_PROXY: z.string().default("false"),
+  GRAPHQL_MAX_DEPTH: count(query.maxDepth),
+  GRAPHQL_MAX_COST: count(query.maxCost),
+  GRAPHQL_MAX_ALIASES: count(query.maxAliases),
+  GRAPHQL_MAX_ROOT_FIELDS: count(query.maxRootFields),
+  GRAPHQL_MAX_DIRECTIVES: count(query.maxDirectives),
+  GRAPHQL_MAX_TOKENS: count(request.maxTokens),
+  GRAPHQL_MAX_BATCH: count(request.maxBatch),
+  GRAPHQL_MAX_VARIABLES_BYTES: count(request.maxVariablesBytes),
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, "must look like 100kb or 1mb").default(defaultLimits.bodyLimit),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: count(rate.anonymousPerMinute),
+  RATE_LIMIT_USER_PER_MINUTE: count(rate.userPerMinute),
+  RATE_LIMIT_API_KEY_PER_MINUTE: count(rate.apiKeyPerMinute),
   NODE_ENV: envVars.nodeEnv,
   JWT_SECRET: envVars.secret,
   GATEWAY_SECRET: envVars.secret,
@@ -14,7 +32,15 @@ const gatewayEnv = z.object({
 export type GatewayConfig = z.infer<typeof gatewayEnv> & {
   /** Override key (see overrideKey) -> URL, from SUBGRAPH_<NAME>_URL; replaces the join__graph URL. */
   subgraphUrls: Record<string, string>;
+  limits: GatewayLimits;
+  /** Express "trust proxy": false, true, a hop count, or a subnet list. */
+  trustProxy: boolean | number | string;
 };
+
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === "true" || value === "false") return value === "true";
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
 
 const OVERRIDE = /^SUBGRAPH_([A-Z0-9_]+)_URL$/;
 
@@ -27,7 +53,19 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     if (!z.url({ protocol: /^https?$/ }).safeParse(value).success) throw new ConfigError(`Invalid configuration:\n  ${key}: must be an http(s) URL (currently ${JSON.stringify(value)})`);
     subgraphUrls[match[1]] = value;
   }
-  return { ...config, subgraphUrls };
+  const limits: GatewayLimits = {
+    query: {
+      maxDepth: config.GRAPHQL_MAX_DEPTH,
+      maxCost: config.GRAPHQL_MAX_COST,
+      maxAliases: config.GRAPHQL_MAX_ALIASES,
+      maxRootFields: config.GRAPHQL_MAX_ROOT_FIELDS,
+      maxDirectives: config.GRAPHQL_MAX_DIRECTIVES,
+    },
+    request: { maxBatch: config.GRAPHQL_MAX_BATCH, maxVariablesBytes: config.GRAPHQL_MAX_VARIABLES_BYTES, maxTokens: config.GRAPHQL_MAX_TOKENS },
+    rate: { anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE, userPerMinute: config.RATE_LIMIT_USER_PER_MINUTE, apiKeyPerMinute: config.RATE_LIMIT_API_KEY_PER_MINUTE },
+    bodyLimit: config.BODY_LIMIT,
+  };
+  return { ...config, subgraphUrls, limits, trustProxy: parseTrustProxy(config.TRUST_PROXY) };
 }
 
 /** The <NAME> part of SUBGRAPH_<NAME>_URL for a subgraph name ("my-service" -> "MY_SERVICE"). */

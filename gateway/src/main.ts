@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { ConfigError, createLogger, exitOnStartFailure, loadDotEnv, onShutdown } from "@fedplat/common";
+import { ConfigError, createLogger, createRedis, exitOnStartFailure, loadDotEnv, onShutdown, redactUrl } from "@fedplat/common";
 import { checkOverrides, loadGatewayConfig } from "./config";
 import { buildGateway } from "./server";
 
@@ -15,7 +15,12 @@ async function main(): Promise<void> {
     throw new ConfigError(`Invalid configuration:\n  SUPERGRAPH_PATH: cannot read ${config.SUPERGRAPH_PATH} (run \`npm run compose\`)`);
   }
   checkOverrides(config.subgraphUrls, supergraphSdl);
+  const redis = createRedis(config.REDIS_URL, "fedplat-gateway");
+  redis.on("error", (error) => logger.warn({ err: error, redis: redactUrl(config.REDIS_URL) }, "redis connection error"));
   const server = await buildGateway({
+    redis,
+    limits: config.limits,
+    trustProxy: config.trustProxy,
     supergraphSdl,
     subgraphUrls: config.subgraphUrls,
     jwtSecret: config.JWT_SECRET,
@@ -26,7 +31,10 @@ async function main(): Promise<void> {
   });
   const port = await server.listen(config.PORT);
   logger.info({ port, url: `http://localhost:${port}/graphql` }, "gateway ready");
-  onShutdown(logger, () => server.close());
+  onShutdown(logger, async () => {
+    await server.close();
+    await redis.quit();
+  });
 }
 
 main().catch(exitOnStartFailure(logger));

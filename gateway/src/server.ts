@@ -4,11 +4,17 @@ import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
-import { createMetrics, formatErrorFor, type HealthState, healthRouter, IDENTITY_HEADER, jsonErrorHandler, listenOn, type Logger, metricsHandler, type ServiceMetrics, signCallerIdentity, viewerFromAuthorization } from "@fedplat/common";
+import { createMetrics, formatErrorFor, type HealthState, healthRouter, jsonErrorHandler, listenOn, type Logger, metricsHandler, type Redis, type ServiceMetrics } from "@fedplat/common";
 import express from "express";
+import { Counter } from "prom-client";
 import { overrideKey } from "./config";
 import type { GatewayContext } from "./context";
+import { identityOf, useIdentity } from "./plugins/useIdentity";
 import { useLandingPage } from "./plugins/useLandingPage";
+import { defaultLimits, type GatewayLimits } from "./limits";
+import { useQueryLimits } from "./plugins/useQueryLimits";
+import { useRateLimit } from "./plugins/useRateLimit";
+import { useRequestShape } from "./plugins/useRequestShape";
 import { useRequestLogging } from "./plugins/useRequestLogging";
 import { SubgraphDataSource } from "./subgraphDataSource";
 
@@ -20,12 +26,18 @@ export interface GatewayOptions {
   jwtSecret: string;
   /** Signs the identity sent to subgraphs. */
   gatewaySecret: string;
+  /** Rate-limit counters shared by every gateway replica. */
+  redis: Redis;
   logger: Logger;
   metrics?: ServiceMetrics;
-  /** No landing page and masked internal errors. @default false */
+  /** No landing page, no introspection and masked internal errors. @default false */
   production?: boolean;
   /** Per subgraph fetch. @default 10_000 */
   subgraphTimeoutMs?: number;
+  /** @default defaultLimits */
+  limits?: GatewayLimits;
+  /** Express "trust proxy": set when behind a load balancer, so rate limits see client IPs. @default false */
+  trustProxy?: boolean | number | string;
 }
 
 export interface GatewayServer {
@@ -38,7 +50,9 @@ export interface GatewayServer {
 /** Builds the federated gateway on a static supergraph (does not listen). */
 export async function buildGateway(options: GatewayOptions): Promise<GatewayServer> {
   const production = options.production ?? false;
+  const limits = options.limits ?? defaultLimits;
   const metrics = options.metrics ?? createMetrics("gateway");
+  const rateLimited = new Counter({ name: "gateway_rate_limited_total", help: "Requests rejected by a rate limit", labelNames: ["kind"] as const, registers: [metrics.registry] });
   const overrides = options.subgraphUrls ?? {};
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
@@ -47,32 +61,42 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
 
   const app = express();
   app.disable("x-powered-by");
+  app.set("trust proxy", options.trustProxy ?? false);
   const httpServer = http.createServer(app);
   const health: HealthState = { draining: false };
 
+  const queryLimits = useQueryLimits(limits.query);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    introspection: !production,
+    csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
     // Our own onShutdown handler drains and exits; Apollo's would re-raise the signal mid-drain.
     stopOnTerminationSignals: false,
     formatError: formatErrorFor(options.logger, production),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), useLandingPage({ production }), useRequestLogging(options.logger)],
+    validationRules: queryLimits.validationRules,
+    allowBatchedHttpRequests: limits.request.maxBatch > 1,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), useLandingPage({ production }), useRequestLogging(options.logger), ...queryLimits.plugins],
   });
   await apollo.start(); // loads and validates the supergraph; throws when it cannot
 
   // Mounted only once the supergraph is loaded, so "ready" means the gateway can plan queries.
-  app.use(healthRouter({ supergraph: () => Promise.resolve() }, health));
+  app.use(healthRouter({ supergraph: () => Promise.resolve(), redis: () => options.redis.ping() }, health));
   app.get("/metrics", metricsHandler(metrics.registry));
   app.use(
     "/graphql",
-    express.json({ limit: "1mb" }),
+    (_req, res, next) => {
+      res.locals.requestId = _req.header("x-request-id") ?? randomUUID();
+      next();
+    },
+    express.json({ limit: limits.bodyLimit }),
+    useRequestShape(limits.request),
+    useIdentity({ jwtSecret: options.jwtSecret, gatewaySecret: options.gatewaySecret }),
+    useRateLimit(options.redis, limits.rate, { rejected: (kind) => rateLimited.inc({ kind }) }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const requestId = req.header("x-request-id") ?? randomUUID();
-        // Verified here so a bad token is one clear 401 before any subgraph is called.
-        const viewer = await viewerFromAuthorization(req.header("authorization"), options.jwtSecret);
-        const identity = await signCallerIdentity({ caller: { kind: "gateway" }, viewer }, options.gatewaySecret);
-        return { requestId, viewer, subgraphHeaders: { [IDENTITY_HEADER]: identity, "x-request-id": requestId } };
+      context: async ({ res }) => {
+        const { viewer, subgraphHeaders } = identityOf(res);
+        return { requestId: String(res.locals.requestId), viewer, subgraphHeaders };
       },
     }),
   );

@@ -4,15 +4,17 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type AccountsPrisma, buildAccountsServer, createAccountsPrisma } from "@fedplat/accounts";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
-import { createLogger } from "@fedplat/common";
+import { createLogger, createRedis, type Redis } from "@fedplat/common";
 import { bearer, graphqlRequest, repoRoot, startTestSubgraph, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
-import { buildGateway, type GatewayServer } from "../src";
+import { randomUUID } from "node:crypto";
+import { buildGateway, defaultLimits, type GatewayServer } from "../src";
 
 const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
 /** Nothing listens on port 9 (discard): the subgraphs routed there are "down". */
 const DOWN = "http://127.0.0.1:9/graphql";
 
+let redis: Redis;
 let accounts: TestSubgraph<AccountsPrisma>;
 let catalog: TestSubgraph<CatalogPrisma>;
 let orders: TestSubgraph<OrdersPrisma>;
@@ -31,6 +33,8 @@ async function startGateway(production: boolean): Promise<{ server: GatewayServe
     subgraphUrls: { ACCOUNTS: accounts.url, CATALOG: catalog.url, ORDERS: orders.url, PAYMENTS: DOWN, NOTIFICATIONS: hangingUrl },
     jwtSecret: TEST_JWT_SECRET,
     gatewaySecret: TEST_GATEWAY_SECRET,
+    redis,
+    limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },
     logger: createLogger("gateway-test", "silent"),
     production,
     subgraphTimeoutMs: 3_000,
@@ -40,6 +44,7 @@ async function startGateway(production: boolean): Promise<{ server: GatewayServe
 }
 
 beforeAll(async () => {
+  redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "gateway-test");
   hanging = createServer(() => undefined);
   await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
   hangingUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/graphql`;
@@ -61,6 +66,7 @@ afterAll(async () => {
   await accounts?.stop();
   hanging?.closeAllConnections();
   hanging?.close();
+  await redis?.quit();
 });
 
 describe("federated queries", () => {
@@ -170,6 +176,6 @@ describe("landing page and health", () => {
     expect((await fetch(`${base}/health/live`)).status).toBe(200);
     const ready = await fetch(`${base}/health/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: "ready", checks: { supergraph: "ok" } });
+    expect(await ready.json()).toEqual({ status: "ready", checks: { supergraph: "ok", redis: "ok" } });
   });
 });

@@ -1,0 +1,20 @@
+import type { QueryLimits } from "./plugins/useQueryLimits";
+import type { RateLimits } from "./plugins/useRateLimit";
+import type { RequestShapeLimits } from "./plugins/useRequestShape";
+
+/** Every abuse limit of the gateway; each has an environment variable (see config.ts). */
+export interface GatewayLimits {
+  query: QueryLimits;
+  request: RequestShapeLimits;
+  rate: RateLimits;
+  /** Largest request body express accepts. @default "1mb" */
+  bodyLimit: string;
+}
+
+export const defaultLimits: GatewayLimits = {
+  query: { maxDepth: 10, maxCost: 5_000, maxAliases: 15, maxRootFields: 10, maxDirectives: 50 },
+  request: { maxBatch: 1, maxVariablesBytes: 65_536, maxTokens: 2_000 },
+  rate: { anonymousPerMinute: 100, userPerMinute: 600, apiKeyPerMinute: 600 },
+  bodyLimit: "1mb",
+};
+
