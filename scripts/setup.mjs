@@ -61,14 +61,20 @@ function ensureInstalled() {
 }
 
 // 2. Local secrets: generated into .env (gitignored), never in code. JWT_SECRET signs client
-// access tokens; GATEWAY_SECRET signs the identity the gateway sends subgraphs.
-const SECRETS = ["JWT_SECRET", "GATEWAY_SECRET"];
+// access tokens; GATEWAY_SECRET signs the identity the gateway sends subgraphs; the PII key
+// encrypts phone numbers and addresses at rest.
+const SECRETS = {
+  JWT_SECRET: () => randomBytes(32).toString("hex"),
+  GATEWAY_SECRET: () => randomBytes(32).toString("hex"),
+  PII_ENCRYPTION_KEYS: () => `k1:${randomBytes(32).toString("base64")}`,
+  PII_ACTIVE_KEY_ID: () => "k1",
+};
 function ensureEnvFile() {
   const file = join(root, ".env");
   const current = existsSync(file) ? readFileSync(file, "utf8") : "# Written by npm run setup; local only (gitignored).\n";
-  const missing = SECRETS.filter((name) => !new RegExp(`^${name}=`, "m").test(current));
+  const missing = Object.keys(SECRETS).filter((name) => !new RegExp(`^${name}=`, "m").test(current));
   if (missing.length) {
-    const lines = missing.map((name) => `${name}=${randomBytes(32).toString("hex")}`).join("\n");
+    const lines = missing.map((name) => `${name}=${SECRETS[name]()}`).join("\n");
     writeFileSync(file, `${current.replace(/\n?$/, "\n")}${lines}\n`);
     step(`wrote ${missing.join(", ")} to .env`);
   }

@@ -4,8 +4,8 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type AccountsPrisma, buildAccountsServer, createAccountsPrisma } from "@fedplat/accounts";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
-import { createLogger, createRedis, type Redis } from "@fedplat/common";
-import { bearer, graphqlRequest, repoRoot, startTestSubgraph, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
+import { createFieldCipher, createLogger, createRedis, type Redis } from "@fedplat/common";
+import { bearer, graphqlRequest, repoRoot, startTestSubgraph, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, TEST_PII_KEYS, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { randomUUID } from "node:crypto";
 import { buildGateway, defaultLimits, type GatewayServer } from "../src";
@@ -48,7 +48,7 @@ beforeAll(async () => {
   hanging = createServer(() => undefined);
   await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
   hangingUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/graphql`;
-  accounts = await startTestSubgraph({ createPrisma: createAccountsPrisma, build: (deps) => buildAccountsServer({ ...deps, jwtSecret: TEST_JWT_SECRET }) });
+  accounts = await startTestSubgraph({ createPrisma: createAccountsPrisma, build: (deps) => buildAccountsServer({ ...deps, jwtSecret: TEST_JWT_SECRET, cipher: createFieldCipher(TEST_PII_KEYS, "test1") }) });
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database: accounts.database });
   orders = await startTestSubgraph({
     createPrisma: createOrdersPrisma,

@@ -18,3 +18,4 @@ export { jsonErrorHandler } from "./httpErrors";
 export { listenOn, metricsHandler } from "./httpService";
 export { type Caller, type CallerIdentity, IDENTITY_HEADER, signCallerIdentity, verifyCallerIdentity } from "./callerIdentity";
 export { allow, and, deny, type IRules, isAdmin, isAuthenticated, isGatewayCall, isStaff as isStaffRule, or, ownedBy, type SubgraphRules, withPermissions } from "./permissions";
+export { createFieldCipher, type FieldCipher } from "./fieldCipher";

@@ -9,7 +9,12 @@ export function createLogger(service: string, level: string = process.env.LOG_LE
     level,
     base: { service },
     redact: {
-      paths: ["password", "*.password", "passwordHash", "*.passwordHash", "token", "*.token", "headers.authorization", "*.headers.authorization", "req.headers.authorization"],
+      paths: [
+        "password", "*.password", "passwordHash", "*.passwordHash", "token", "*.token", "key", "*.key",
+        "accessToken", "*.accessToken", "refreshToken", "*.refreshToken",
+        "phone", "*.phone", "address", "*.address", "variables", "*.variables",
+        "headers.authorization", "*.headers.authorization", 'headers["x-api-key"]', '*.headers["x-api-key"]',
+      ],
       censor: "[redacted]",
     },
   });

@@ -3,4 +3,4 @@ export { freePort } from "./ports";
 export { entryOf, GATEWAY, repoRoot, type ServiceSpec, SUBGRAPHS, WORKERS } from "./services";
 export { type RunningService, type SpawnOptions, spawnService, stopService, waitUntilReady } from "./supervisor";
 export { createTestDatabase, type TestDatabase } from "./testDatabase";
-export { type DemoAccount, demoAccount, gatewayHeaders, startTestSubgraph, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, type TestSubgraph, type TestSubgraphOptions, type TestViewer } from "./testSubgraph";
+export { type DemoAccount, demoAccount, gatewayHeaders, startTestSubgraph, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, TEST_PII_KEYS, type TestSubgraph, type TestSubgraphOptions, type TestViewer } from "./testSubgraph";

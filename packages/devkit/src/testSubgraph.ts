@@ -5,6 +5,9 @@ import { createTestDatabase, type TestDatabase } from "./testDatabase";
 
 /** The secret test servers sign and verify access tokens with (tests only). */
 export const TEST_JWT_SECRET = "test-only-secret-0123456789abcdef0123456789";
+/** PII encryption keys for tests (PII_ENCRYPTION_KEYS format; tests only), active key "test1". */
+export const TEST_PII_KEYS = `test1:${Buffer.alloc(32, 7).toString("base64")}`;
+
 /** The secret the test gateway signs caller identities with, and test subgraphs verify (tests only). */
 export const TEST_GATEWAY_SECRET = "test-only-gateway-secret-0123456789abcdef";
 

@@ -1,14 +1,32 @@
-import { allow, isAuthenticated, isStaffRule, or, ownedBy, type SubgraphRules } from "@fedplat/common";
+import { allow, isAdmin, isAuthenticated, isGatewayCall, isStaffRule, or, ownedBy, type SubgraphRules } from "@fedplat/common";
 import type { User } from "./generated/prisma/client";
 
 /** Deny by default (see withPermissions): every type and field of this subgraph has a rule here. */
 export const permissions: SubgraphRules = {
   // user(id): one's own account, or anyone's for staff.
-  Query: { me: allow, user: or(isStaffRule, ownedBy<unknown, { id: string }>((_parent, args) => args.id)), users: isStaffRule },
-  Mutation: { register: allow, login: allow, refreshToken: allow, logout: isAuthenticated },
+  Query: {
+    me: allow,
+    user: or(isStaffRule, ownedBy<unknown, { id: string }>((_parent, args) => args.id)),
+    users: isStaffRule,
+    apiKeys: isAdmin,
+    apiKeyPrincipal: isGatewayCall,
+  },
+  Mutation: {
+    register: allow,
+    login: allow,
+    refreshToken: allow,
+    logout: isAuthenticated,
+    updateProfile: isAuthenticated,
+    setUserRole: isAdmin,
+    createApiKey: isAdmin,
+    revokeApiKey: isAdmin,
+  },
   // A user's details are theirs (and staff's); the id alone is what references carry.
   User: { id: allow, "*": ownedBy<User>((user) => user.id) },
   AuthPayload: allow,
+  ApiKey: isAdmin,
+  ApiKeyCreated: isAdmin,
+  ApiKeyPrincipal: isGatewayCall,
   UserConnection: allow,
   UserEdge: allow,
   PageInfo: allow,

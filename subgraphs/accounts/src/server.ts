@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildSubgraphServer, databaseCheck, type SubgraphDeps, type SubgraphServer } from "@fedplat/common";
+import { buildSubgraphServer, databaseCheck, type FieldCipher, type SubgraphDeps, type SubgraphServer } from "@fedplat/common";
 import gql from "graphql-tag";
 import { contextFactory } from "./context";
 import type { AccountsPrisma } from "./db";
@@ -13,11 +13,13 @@ export const typeDefs = gql(readFileSync(join(__dirname, "schema.graphql"), "utf
 export interface AccountsServerOptions extends SubgraphDeps<AccountsPrisma> {
   /** Signs the access tokens clients present to the gateway. */
   jwtSecret: string;
-  tokens?: Partial<Omit<AccountsSettings, "jwtSecret">>;
+  /** Seals phone numbers and addresses at rest. */
+  cipher: FieldCipher;
+  tokens?: Partial<Pick<AccountsSettings, "accessTokenTtlSeconds" | "refreshTokenTtlSeconds">>;
 }
 
-export function buildAccountsServer({ tokens, jwtSecret, ...deps }: AccountsServerOptions): Promise<SubgraphServer> {
-  const settings: AccountsSettings = { ...defaultTokenTtls, ...tokens, jwtSecret };
+export function buildAccountsServer({ tokens, jwtSecret, cipher, ...deps }: AccountsServerOptions): Promise<SubgraphServer> {
+  const settings: AccountsSettings = { ...defaultTokenTtls, ...tokens, jwtSecret, cipher };
   return buildSubgraphServer({
     ...deps,
     name: "accounts",

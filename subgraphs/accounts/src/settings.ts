@@ -1,5 +1,9 @@
-/** Token settings the auth resolvers need. */
+import type { FieldCipher } from "@fedplat/common";
+
+/** Secrets and settings the resolvers need. */
 export interface AccountsSettings {
+  /** Seals phone numbers and addresses at rest. */
+  cipher: FieldCipher;
   jwtSecret: string;
   /** @default 900 */
   accessTokenTtlSeconds: number;

@@ -1,11 +1,11 @@
-import { gatewayHeaders, startTestSubgraph, TEST_JWT_SECRET, type TestSubgraph } from "@fedplat/devkit";
-import { verifyAccessToken } from "@fedplat/common";
+import { gatewayHeaders, startTestSubgraph, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, TEST_PII_KEYS, type TestSubgraph } from "@fedplat/devkit";
+import { createFieldCipher, IDENTITY_HEADER, signCallerIdentity, verifyAccessToken } from "@fedplat/common";
 import { type AccountsPrisma, buildAccountsServer, createAccountsPrisma } from "../src";
 
 let subgraph: TestSubgraph<AccountsPrisma>;
 
 beforeAll(async () => {
-  subgraph = await startTestSubgraph({ createPrisma: createAccountsPrisma, build: (deps) => buildAccountsServer({ ...deps, jwtSecret: TEST_JWT_SECRET }) });
+  subgraph = await startTestSubgraph({ createPrisma: createAccountsPrisma, build: (deps) => buildAccountsServer({ ...deps, jwtSecret: TEST_JWT_SECRET, cipher: createFieldCipher(TEST_PII_KEYS, "test1") }) });
 });
 afterAll(() => subgraph?.stop());
 
@@ -183,5 +183,93 @@ describe("reading users", () => {
     expect(res.data?._entities.slice(0, 30).every((u) => u?.email)).toBe(true);
     expect(res.data?._entities.slice(30)).toEqual([null, null]);
     expect(subgraph.statements() - before).toBe(1);
+  });
+});
+
+describe("profile with encrypted personal data", () => {
+  const UPDATE = "mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { id name phone address } }";
+
+  it("stores phone and address encrypted, and shows them to the user and to staff only", async () => {
+    const customer = await subgraph.viewer("customer");
+    const res = await subgraph.request<{ updateProfile: { phone: string; address: string } }>(UPDATE, { input: { phone: "+1 555 0100", address: "1 Infinite Loop" } }, customer.headers);
+    expect(res.data?.updateProfile).toMatchObject({ phone: "+1 555 0100", address: "1 Infinite Loop" });
+
+    const row = await subgraph.prisma.user.findUniqueOrThrow({ where: { id: customer.id } });
+    expect(row.phoneEncrypted).toMatch(/^v1\.test1\./);
+    expect(JSON.stringify(row)).not.toContain("555 0100");
+    expect(JSON.stringify(row)).not.toContain("Infinite Loop");
+
+    const staff = await subgraph.viewer("staff");
+    const asStaff = await subgraph.request<{ user: { phone: string } }>("query($id: ID!) { user(id: $id) { phone } }", { id: customer.id }, staff.headers);
+    expect(asStaff.data?.user.phone).toBe("+1 555 0100");
+    const other = await subgraph.viewer({ id: "22222222-2222-4222-8222-222222222222", role: "CUSTOMER" });
+    const asOther = await subgraph.request("query($id: ID!) { user(id: $id) { phone } }", { id: customer.id }, other.headers);
+    expect(asOther.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+  });
+
+  it("rejects oversized values and clears a field with null", async () => {
+    const customer = await subgraph.viewer("customer");
+    const big = await subgraph.request(UPDATE, { input: { address: "x".repeat(201) } }, customer.headers);
+    expect(big.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "address" });
+    const cleared = await subgraph.request<{ updateProfile: { phone: null } }>(UPDATE, { input: { phone: null } }, customer.headers);
+    expect(cleared.data?.updateProfile.phone).toBeNull();
+  });
+});
+
+describe("administration", () => {
+  it("lets an admin change a role, and nobody else", async () => {
+    const target = await subgraph.prisma.user.create({ data: { email: "promote-me@example.com", name: "P", passwordHash: "x" } });
+    const SET = "mutation($id: ID!, $role: Role!) { setUserRole(userId: $id, role: $role) { id role } }";
+    for (const account of ["customer", "staff"] as const) {
+      const res = await subgraph.request(SET, { id: target.id, role: "ADMIN" }, (await subgraph.viewer(account)).headers);
+      expect(res.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    }
+    const anonymous = await subgraph.request(SET, { id: target.id, role: "ADMIN" });
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    const admin = await subgraph.request<{ setUserRole: { role: string } }>(SET, { id: target.id, role: "STAFF" }, (await subgraph.viewer("admin")).headers);
+    expect(admin.data?.setUserRole.role).toBe("STAFF");
+    expect((await subgraph.prisma.user.findUniqueOrThrow({ where: { id: target.id } })).role).toBe("STAFF");
+  });
+
+  it("issues API keys shown once and stored hashed; the gateway resolves them until revoked or expired", async () => {
+    const admin = await subgraph.viewer("admin");
+    const CREATE = "mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key apiKey { id name role prefix revokedAt } } }";
+    const created = await subgraph.request<{ createApiKey: { key: string; apiKey: { id: string; role: string; prefix: string } } }>(
+      CREATE,
+      { input: { name: "reporting", role: "STAFF", expiresAt: new Date(Date.now() + 86_400_000).toISOString() } },
+      admin.headers,
+    );
+    const { key, apiKey } = created.data?.createApiKey ?? { key: "", apiKey: { id: "", role: "", prefix: "" } };
+    expect(key).toMatch(/^fpk_[\w-]{43}$/);
+    expect(key.startsWith(apiKey.prefix)).toBe(true);
+    const row = await subgraph.prisma.apiKey.findUniqueOrThrow({ where: { id: apiKey.id } });
+    expect(row.keyHash).not.toContain(key);
+    expect(JSON.stringify(row)).not.toContain(key.slice(10));
+
+    const PRINCIPAL = "query($key: String!) { apiKeyPrincipal(key: $key) { id role } }";
+    const gateway = await subgraph.request<{ apiKeyPrincipal: { id: string; role: string } | null }>(PRINCIPAL, { key });
+    expect(gateway.data?.apiKeyPrincipal).toEqual({ id: apiKey.id, role: "STAFF" });
+    const wrong = await subgraph.request<{ apiKeyPrincipal: null }>(PRINCIPAL, { key: `${key}x` });
+    expect(wrong.data?.apiKeyPrincipal).toBeNull();
+
+    const revoked = await subgraph.request<{ revokeApiKey: { revokedAt: string } }>("mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }", { id: apiKey.id }, admin.headers);
+    expect(revoked.data?.revokeApiKey.revokedAt).toBeTruthy();
+    const after = await subgraph.request<{ apiKeyPrincipal: null }>(PRINCIPAL, { key });
+    expect(after.data?.apiKeyPrincipal).toBeNull();
+
+    const expired = await subgraph.request(CREATE, { input: { name: "old", role: "STAFF", expiresAt: "2020-01-01T00:00:00Z" } }, admin.headers);
+    expect(expired.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+  });
+
+  it("keeps API key administration to admins, and the key look-up to the gateway", async () => {
+    const staff = await subgraph.viewer("staff");
+    const list = await subgraph.request("{ apiKeys { id } }", {}, staff.headers);
+    expect(list.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const create = await subgraph.request('mutation { createApiKey(input: { name: "x", role: ADMIN, expiresAt: "2999-01-01T00:00:00Z" }) { key } }', {}, staff.headers);
+    expect(create.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const asService = await subgraph.rawRequest('{ apiKeyPrincipal(key: "fpk_x") { id } }', {}, {
+      [IDENTITY_HEADER]: await signCallerIdentity({ caller: { kind: "service", name: "orders" }, viewer: null }, TEST_GATEWAY_SECRET),
+    });
+    expect(asService.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
 });

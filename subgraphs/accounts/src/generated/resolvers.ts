@@ -1,7 +1,8 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { User as UserModel } from './prisma/client';
+import type { User as UserModel, ApiKey as ApiKeyModel } from './prisma/client';
 import type { Connection } from '@fedplat/common';
 import type { AuthPayloadModel } from '../auth/authPayload';
+import type { ApiKeyCreatedModel } from '../auth/apiKeys';
 import type { AccountsContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -18,6 +19,35 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** A key for an external client; the key itself is shown once, at creation. */
+export type ApiKey = {
+  __typename?: 'ApiKey';
+  createdAt: Scalars['DateTime']['output'];
+  expiresAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
+  name: Scalars['String']['output'];
+  /** The key's first characters, to tell keys apart. */
+  prefix: Scalars['String']['output'];
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** What the key may do: it acts with this role. */
+  role: Role;
+};
+
+export type ApiKeyCreated = {
+  __typename?: 'ApiKeyCreated';
+  apiKey: ApiKey;
+  /** Send it in the x-api-key header. Only its hash is stored: it cannot be shown again. */
+  key: Scalars['String']['output'];
+};
+
+/** What the gateway learns from a valid API key; not part of the public graph. */
+export type ApiKeyPrincipal = {
+  __typename?: 'ApiKeyPrincipal';
+  id: Scalars['ID']['output'];
+  role: Role;
+};
+
 export type AuthPayload = {
   __typename?: 'AuthPayload';
   /** Short-lived JWT for the Authorization: Bearer header. */
@@ -27,13 +57,32 @@ export type AuthPayload = {
   user: User;
 };
 
+export type CreateApiKeyInput = {
+  expiresAt: Scalars['DateTime']['input'];
+  name: Scalars['String']['input'];
+  role: Role;
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Admins only. */
+  createApiKey: ApiKeyCreated;
   login: AuthPayload;
   /** Revokes every refresh token of the logged-in user. */
   logout: Scalars['Boolean']['output'];
   refreshToken: AuthPayload;
   register: AuthPayload;
+  /** Admins only. Takes effect at the gateway within its cache time (30 s). */
+  revokeApiKey: ApiKey;
+  /** Admins only. */
+  setUserRole: User;
+  /** The logged-in user's own profile. */
+  updateProfile: User;
+};
+
+
+export type MutationCreateApiKeyArgs = {
+  input: CreateApiKeyInput;
 };
 
 
@@ -52,6 +101,22 @@ export type MutationRegisterArgs = {
   input: RegisterInput;
 };
 
+
+export type MutationRevokeApiKeyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationSetUserRoleArgs = {
+  role: Role;
+  userId: Scalars['ID']['input'];
+};
+
+
+export type MutationUpdateProfileArgs = {
+  input: UpdateProfileInput;
+};
+
 export type PageInfo = {
   __typename?: 'PageInfo';
   endCursor?: Maybe<Scalars['String']['output']>;
@@ -60,11 +125,20 @@ export type PageInfo = {
 
 export type Query = {
   __typename?: 'Query';
+  /** For the gateway: resolves an x-api-key header. Not reachable through the gateway. */
+  apiKeyPrincipal?: Maybe<ApiKeyPrincipal>;
+  /** Admins only. */
+  apiKeys: Array<ApiKey>;
   /** The logged-in user; null for anonymous requests. */
   me?: Maybe<User>;
   user?: Maybe<User>;
   /** Staff and admins only. */
   users: UserConnection;
+};
+
+
+export type QueryApiKeyPrincipalArgs = {
+  key: Scalars['String']['input'];
 };
 
 
@@ -89,13 +163,23 @@ export type Role =
   | 'CUSTOMER'
   | 'STAFF';
 
+export type UpdateProfileInput = {
+  address?: InputMaybe<Scalars['String']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  phone?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** A person with an account. Other subgraphs extend it (orders, notifications). */
 export type User = {
   __typename?: 'User';
+  /** Encrypted at rest (AES-256-GCM); visible to the user and to staff. */
+  address?: Maybe<Scalars['String']['output']>;
   createdAt: Scalars['DateTime']['output'];
   email: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
+  /** Encrypted at rest (AES-256-GCM); visible to the user and to staff. */
+  phone?: Maybe<Scalars['String']['output']>;
   role: Role;
 };
 
@@ -207,17 +291,22 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
-  AuthPayload: ResolverTypeWrapper<AuthPayloadModel>;
+  ApiKey: ResolverTypeWrapper<ApiKeyModel>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ApiKeyCreated: ResolverTypeWrapper<ApiKeyCreatedModel>;
+  ApiKeyPrincipal: ResolverTypeWrapper<ApiKeyPrincipal>;
+  AuthPayload: ResolverTypeWrapper<AuthPayloadModel>;
+  CreateApiKeyInput: CreateApiKeyInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   RegisterInput: RegisterInput;
   Role: Role;
+  UpdateProfileInput: UpdateProfileInput;
   User: ResolverTypeWrapper<UserModel>;
   UserConnection: ResolverTypeWrapper<Connection<UserModel>>;
   UserEdge: ResolverTypeWrapper<Omit<UserEdge, 'node'> & { node: ResolversTypes['User'] }>;
@@ -225,19 +314,45 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  AuthPayload: AuthPayloadModel;
+  ApiKey: ApiKeyModel;
+  ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
+  ApiKeyCreated: ApiKeyCreatedModel;
+  ApiKeyPrincipal: ApiKeyPrincipal;
+  AuthPayload: AuthPayloadModel;
+  CreateApiKeyInput: CreateApiKeyInput;
   DateTime: Scalars['DateTime']['output'];
   Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
-  ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   RegisterInput: RegisterInput;
+  UpdateProfileInput: UpdateProfileInput;
   User: UserModel;
   UserConnection: Connection<UserModel>;
   UserEdge: Omit<UserEdge, 'node'> & { node: ResolversParentTypes['User'] };
+}>;
+
+export type ApiKeyResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = ResolversObject<{
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+}>;
+
+export type ApiKeyCreatedResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['ApiKeyCreated'] = ResolversParentTypes['ApiKeyCreated']> = ResolversObject<{
+  apiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type ApiKeyPrincipalResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['ApiKeyPrincipal'] = ResolversParentTypes['ApiKeyPrincipal']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
 }>;
 
 export type AuthPayloadResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = ResolversObject<{
@@ -251,10 +366,14 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 }
 
 export type MutationResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  createApiKey?: Resolver<ResolversTypes['ApiKeyCreated'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'email' | 'password'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'token'>>;
   register?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRegisterArgs, 'input'>>;
+  revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
+  setUserRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserRoleArgs, 'role' | 'userId'>>;
+  updateProfile?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateProfileArgs, 'input'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -263,6 +382,8 @@ export type PageInfoResolvers<ContextType = AccountsContext, ParentType extends 
 }>;
 
 export type QueryResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  apiKeyPrincipal?: Resolver<Maybe<ResolversTypes['ApiKeyPrincipal']>, ParentType, ContextType, RequireFields<QueryApiKeyPrincipalArgs, 'key'>>;
+  apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
@@ -270,10 +391,12 @@ export type QueryResolvers<ContextType = AccountsContext, ParentType extends Res
 
 export type UserResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  address?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
 }>;
 
@@ -289,6 +412,9 @@ export type UserEdgeResolvers<ContextType = AccountsContext, ParentType extends 
 }>;
 
 export type Resolvers<ContextType = AccountsContext> = ResolversObject<{
+  ApiKey?: ApiKeyResolvers<ContextType>;
+  ApiKeyCreated?: ApiKeyCreatedResolvers<ContextType>;
+  ApiKeyPrincipal?: ApiKeyPrincipalResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;

@@ -1,10 +1,42 @@
-import { mapPrismaError, requireViewer, unauthenticated } from "@fedplat/common";
+import { badInput, isUuid, mapPrismaError, notFound, requireViewer, unauthenticated } from "@fedplat/common";
 import { hashRefreshToken, issueTokens } from "../auth/authPayload";
 import { hashPassword, verifyAgainstDummy, verifyPassword } from "../auth/passwords";
 import { normalizeEmail, validateName, validatePassword } from "../auth/validation";
 import type { MutationResolvers } from "../generated/resolvers";
+import { apiKeyMutations } from "./apiKeys";
+
+const MAX_PII_LENGTH = 200;
+
+function piiValue(value: string | null | undefined, field: string): string | null | undefined {
+  if (value === undefined || value === null) return value;
+  const trimmed = value.trim();
+  if (trimmed.length > MAX_PII_LENGTH) throw badInput(`${field}: must be at most ${MAX_PII_LENGTH} characters`, field);
+  return trimmed || null;
+}
 
 export const Mutation: MutationResolvers = {
+  ...apiKeyMutations,
+
+  updateProfile: async (_parent, { input }, context) => {
+    const viewer = requireViewer(context);
+    const { cipher } = context.settings;
+    const phone = piiValue(input.phone, "phone");
+    const address = piiValue(input.address, "address");
+    return context.prisma.user.update({
+      where: { id: viewer.id },
+      data: {
+        ...(input.name !== undefined && input.name !== null ? { name: validateName(input.name) } : {}),
+        ...(phone !== undefined ? { phoneEncrypted: phone === null ? null : cipher.encrypt(phone, `${viewer.id}:phone`) } : {}),
+        ...(address !== undefined ? { addressEncrypted: address === null ? null : cipher.encrypt(address, `${viewer.id}:address`) } : {}),
+      },
+    }).catch((error: unknown) => mapPrismaError(error, "User"));
+  },
+
+  setUserRole: async (_parent, { userId, role }, { prisma }) => {
+    if (!isUuid(userId)) throw notFound("User");
+    return prisma.user.update({ where: { id: userId }, data: { role } }).catch((error: unknown) => mapPrismaError(error, "User"));
+  },
+
   register: async (_parent, { input }, context) => {
     const email = normalizeEmail(input.email);
     const name = validateName(input.name);

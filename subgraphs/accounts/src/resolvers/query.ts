@@ -1,7 +1,9 @@
 import { paginate } from "@fedplat/common";
 import type { QueryResolvers } from "../generated/resolvers";
+import { apiKeyQueries } from "./apiKeys";
 
 export const Query: QueryResolvers = {
+  ...apiKeyQueries,
   me: (_parent, _args, { viewer, loaders }) => (viewer ? loaders.user.load(viewer.id) : null),
 
   // Who may call these: permissions.ts.
