@@ -73,9 +73,14 @@ export function overrideKey(subgraphName: string): string {
   return subgraphName.toUpperCase().replace(/[^A-Z0-9]/g, "_");
 }
 
+/** Subgraph name -> routing URL, from a supergraph's join__graph enum. */
+export function subgraphUrlsIn(supergraphSdl: string): Record<string, string> {
+  return Object.fromEntries([...supergraphSdl.matchAll(/@join__graph\(name:\s*"([^"]+)",\s*url:\s*"([^"]*)"\)/g)].map((m) => [m[1] ?? "", m[2] ?? ""]));
+}
+
 /** Subgraph names declared by a supergraph's join__graph enum. */
 export function subgraphNames(supergraphSdl: string): string[] {
-  return [...supergraphSdl.matchAll(/@join__graph\(name:\s*"([^"]+)"/g)].map((m) => m[1] ?? "");
+  return Object.keys(subgraphUrlsIn(supergraphSdl));
 }
 
 /** Fails at start when an override names a subgraph the supergraph does not have. */

@@ -7,7 +7,8 @@ import { expressMiddleware } from "@as-integrations/express5";
 import { createMetrics, formatErrorFor, type HealthState, healthRouter, jsonErrorHandler, listenOn, type Logger, metricsHandler, type Redis, type ServiceMetrics } from "@fedplat/common";
 import express from "express";
 import { Counter } from "prom-client";
-import { overrideKey } from "./config";
+import { createApiKeyResolver } from "./apiKeyResolver";
+import { overrideKey, subgraphUrlsIn } from "./config";
 import type { GatewayContext } from "./context";
 import { identityOf, useIdentity } from "./plugins/useIdentity";
 import { useLandingPage } from "./plugins/useLandingPage";
@@ -36,6 +37,8 @@ export interface GatewayOptions {
   subgraphTimeoutMs?: number;
   /** @default defaultLimits */
   limits?: GatewayLimits;
+  /** How long an API key look-up is reused (revocations take this long to apply). @default 30_000 */
+  apiKeyCacheMs?: number;
   /** Express "trust proxy": set when behind a load balancer, so rate limits see client IPs. @default false */
   trustProxy?: boolean | number | string;
 }
@@ -54,9 +57,11 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const metrics = options.metrics ?? createMetrics("gateway");
   const rateLimited = new Counter({ name: "gateway_rate_limited_total", help: "Requests rejected by a rate limit", labelNames: ["kind"] as const, registers: [metrics.registry] });
   const overrides = options.subgraphUrls ?? {};
+  const urlOf = (name: string) => overrides[overrideKey(name)] ?? subgraphUrlsIn(options.supergraphSdl)[name] ?? "";
+  const apiKeys = createApiKeyResolver({ accountsUrl: urlOf("accounts"), gatewaySecret: options.gatewaySecret, cacheMs: options.apiKeyCacheMs });
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) => new SubgraphDataSource(name, overrides[overrideKey(name)] ?? url ?? "", options.subgraphTimeoutMs ?? 10_000),
+    buildService: ({ name }) => new SubgraphDataSource(name, urlOf(name), options.subgraphTimeoutMs ?? 10_000),
   });
 
   const app = express();
@@ -91,7 +96,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     },
     express.json({ limit: limits.bodyLimit }),
     useRequestShape(limits.request),
-    useIdentity({ jwtSecret: options.jwtSecret, gatewaySecret: options.gatewaySecret }),
+    useIdentity({ jwtSecret: options.jwtSecret, gatewaySecret: options.gatewaySecret, apiKeys }),
     useRateLimit(options.redis, limits.rate, { rejected: (kind) => rateLimited.inc({ kind }) }),
     expressMiddleware(apollo, {
       context: async ({ res }) => {

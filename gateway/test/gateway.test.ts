@@ -38,6 +38,7 @@ async function startGateway(production: boolean): Promise<{ server: GatewayServe
     logger: createLogger("gateway-test", "silent"),
     production,
     subgraphTimeoutMs: 3_000,
+    apiKeyCacheMs: 100,
   });
   const port = await server.listen(0, "127.0.0.1");
   return { server, url: `http://127.0.0.1:${port}/graphql` };
@@ -111,6 +112,44 @@ describe("federated queries", () => {
   it("passes a subgraph's own error code through (FORBIDDEN)", async () => {
     const res = await graphqlRequest(url, "{ users { totalCount } }", {}, customerAuth);
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN" });
+  });
+});
+
+describe("API keys", () => {
+  it("accepts a key an admin issued, with the key's role, until the key is revoked", async () => {
+    const admin = bearer((await accounts.viewer("admin")).token);
+    const created = await graphqlRequest<{ createApiKey: { key: string; apiKey: { id: string } } }>(
+      url,
+      'mutation { createApiKey(input: { name: "partner", role: STAFF, expiresAt: "2999-01-01T00:00:00Z" }) { key apiKey { id } } }',
+      {},
+      admin,
+    );
+    const key = created.data?.createApiKey.key ?? "";
+    const asKey = await graphqlRequest<{ users: { totalCount: number } }>(url, "{ users { totalCount } }", {}, { "x-api-key": key });
+    expect(asKey.errors).toBeUndefined();
+    expect(asKey.data?.users.totalCount).toBeGreaterThanOrEqual(50);
+    const notAdmin = await graphqlRequest(url, "{ apiKeys { id } }", {}, { "x-api-key": key });
+    expect(notAdmin.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+
+    await graphqlRequest(url, "mutation($id: ID!) { revokeApiKey(id: $id) { id } }", { id: created.data?.createApiKey.apiKey.id }, admin);
+    const deadline = Date.now() + 5_000;
+    let status = 200;
+    while (status !== 401 && Date.now() < deadline) status = (await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": key })).status;
+    expect(status).toBe(401);
+  });
+
+  it("rejects an unknown key with 401, and a request carrying both a key and a token with 400", async () => {
+    const unknown = await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": "fpk_nope" });
+    expect(unknown.status).toBe(401);
+    expect(unknown.errors?.[0]).toMatchObject({ message: "Invalid, revoked or expired API key", extensions: { code: "UNAUTHENTICATED" } });
+    const both = await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": "fpk_nope", ...customerAuth });
+    expect(both.status).toBe(400);
+  });
+
+  it("never exposes the gateway-only key look-up in the public graph", async () => {
+    const res = await graphqlRequest(url, '{ apiKeyPrincipal(key: "fpk_x") { id } }');
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
   });
 });
 

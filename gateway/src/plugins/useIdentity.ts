@@ -1,4 +1,5 @@
 import { IDENTITY_HEADER, signCallerIdentity, type Viewer, viewerFromAuthorization } from "@fedplat/common";
+import type { ApiKeyResolver } from "../apiKeyResolver";
 import type { RequestHandler, Response } from "express";
 import { GraphQLError } from "graphql";
 import { sendGraphQLError } from "./sendGraphQLError";
@@ -15,16 +16,27 @@ export function identityOf(res: Response): RequestIdentity {
 }
 
 /**
- * Verifies the client's bearer token before anything else runs, so a bad token is one clear
- * 401, and signs the identity subgraphs will trust.
+ * Establishes who is calling before anything else runs (a bearer token, or an API key in
+ * x-api-key), so bad credentials are one clear 401, and signs the identity subgraphs will trust.
  */
-export function useIdentity(options: { jwtSecret: string; gatewaySecret: string }): RequestHandler {
+export function useIdentity(options: { jwtSecret: string; gatewaySecret: string; apiKeys: ApiKeyResolver }): RequestHandler {
   return async (req, res, next) => {
     let viewer: Viewer | null;
+    const authorization = req.header("authorization");
+    const apiKey = req.header("x-api-key");
     try {
-      viewer = await viewerFromAuthorization(req.header("authorization"), options.jwtSecret);
+      if (authorization && apiKey) return sendGraphQLError(res, 400, "Send either an Authorization header or an x-api-key header, not both", "BAD_REQUEST");
+      if (apiKey) {
+        viewer = await options.apiKeys.resolve(apiKey);
+        if (!viewer) return sendGraphQLError(res, 401, "Invalid, revoked or expired API key", "UNAUTHENTICATED");
+      } else {
+        viewer = await viewerFromAuthorization(authorization, options.jwtSecret);
+      }
     } catch (error) {
-      if (error instanceof GraphQLError) return sendGraphQLError(res, 401, error.message, "UNAUTHENTICATED");
+      if (error instanceof GraphQLError) {
+        const status = (error.extensions.http as { status?: number } | undefined)?.status ?? 401;
+        return sendGraphQLError(res, status, error.message, String(error.extensions.code ?? "UNAUTHENTICATED"));
+      }
       return next(error);
     }
     const requestId = String(res.locals.requestId);
