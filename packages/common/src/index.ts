@@ -17,5 +17,5 @@ export { type Redis, createRedis } from "./redis";
 export { jsonErrorHandler } from "./httpErrors";
 export { listenOn, metricsHandler } from "./httpService";
 export { type Caller, type CallerIdentity, IDENTITY_HEADER, signCallerIdentity, verifyCallerIdentity } from "./callerIdentity";
-export { allow, and, deny, type IRules, isAdmin, isAuthenticated, isGatewayCall, isStaff as isStaffRule, or, ownedBy, type SubgraphRules, withPermissions } from "./permissions";
+export { allow, and, deny, type IRules, isAdmin, isAuthenticated, isGatewayCall, isStaff as isStaffRule, isUser, or, ownedBy, type SubgraphRules, withPermissions } from "./permissions";
 export { createFieldCipher, type FieldCipher } from "./fieldCipher";

@@ -16,6 +16,11 @@ interface RuleContext {
 /** Any logged-in user or API key. */
 export const isAuthenticated = rule({ cache: "contextual" })((_parent, _args, ctx: RuleContext) => ctx.viewer !== null || unauthenticated());
 
+/** A person logged in with a token, not an API key (keys act for integrations, not for someone). */
+export const isUser = rule({ cache: "contextual" })((_parent, _args, ctx: RuleContext) =>
+  !ctx.viewer ? unauthenticated() : ctx.viewer.kind !== "apiKey" || forbidden("API keys cannot do this; log in as a user"),
+);
+
 /** STAFF or ADMIN. */
 export const isStaff = rule({ cache: "contextual" })((_parent, _args, ctx: RuleContext) =>
   !ctx.viewer ? unauthenticated() : isStaffViewer(ctx.viewer) || forbidden(),

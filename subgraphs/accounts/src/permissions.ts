@@ -1,4 +1,4 @@
-import { allow, isAdmin, isAuthenticated, isGatewayCall, isStaffRule, or, ownedBy, type SubgraphRules } from "@fedplat/common";
+import { allow, isAdmin, isGatewayCall, isStaffRule, isUser, or, ownedBy, type SubgraphRules } from "@fedplat/common";
 import type { User } from "./generated/prisma/client";
 
 /** Deny by default (see withPermissions): every type and field of this subgraph has a rule here. */
@@ -15,8 +15,8 @@ export const permissions: SubgraphRules = {
     register: allow,
     login: allow,
     refreshToken: allow,
-    logout: isAuthenticated,
-    updateProfile: isAuthenticated,
+    logout: isUser,
+    updateProfile: isUser,
     setUserRole: isAdmin,
     createApiKey: isAdmin,
     revokeApiKey: isAdmin,
