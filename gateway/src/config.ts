@@ -16,6 +16,7 @@ const gatewayEnv = z.object({
   GRAPHQL_MAX_ROOT_FIELDS: count(query.maxRootFields),
   GRAPHQL_MAX_DIRECTIVES: count(query.maxDirectives),
   GRAPHQL_MAX_TOKENS: count(request.maxTokens),
+  GRAPHQL_MAX_EXPANDED_FIELDS: count(request.maxExpandedFields),
   GRAPHQL_MAX_BATCH: count(request.maxBatch),
   GRAPHQL_MAX_VARIABLES_BYTES: count(request.maxVariablesBytes),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, "must look like 100kb or 1mb").default(defaultLimits.bodyLimit),
@@ -61,7 +62,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       maxRootFields: config.GRAPHQL_MAX_ROOT_FIELDS,
       maxDirectives: config.GRAPHQL_MAX_DIRECTIVES,
     },
-    request: { maxBatch: config.GRAPHQL_MAX_BATCH, maxVariablesBytes: config.GRAPHQL_MAX_VARIABLES_BYTES, maxTokens: config.GRAPHQL_MAX_TOKENS },
+    request: { maxBatch: config.GRAPHQL_MAX_BATCH, maxVariablesBytes: config.GRAPHQL_MAX_VARIABLES_BYTES, maxTokens: config.GRAPHQL_MAX_TOKENS, maxExpandedFields: config.GRAPHQL_MAX_EXPANDED_FIELDS },
     rate: { anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE, userPerMinute: config.RATE_LIMIT_USER_PER_MINUTE, apiKeyPerMinute: config.RATE_LIMIT_API_KEY_PER_MINUTE },
     bodyLimit: config.BODY_LIMIT,
   };

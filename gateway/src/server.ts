@@ -12,6 +12,7 @@ import { overrideKey, subgraphUrlsIn } from "./config";
 import type { GatewayContext } from "./context";
 import { identityOf, useIdentity } from "./plugins/useIdentity";
 import { useLandingPage } from "./plugins/useLandingPage";
+import { useOperationGuard } from "./plugins/useOperationGuard";
 import { defaultLimits, type GatewayLimits } from "./limits";
 import { useQueryLimits } from "./plugins/useQueryLimits";
 import { useRateLimit } from "./plugins/useRateLimit";
@@ -81,7 +82,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     formatError: formatErrorFor(options.logger, production),
     validationRules: queryLimits.validationRules,
     allowBatchedHttpRequests: limits.request.maxBatch > 1,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), useLandingPage({ production }), useRequestLogging(options.logger), ...queryLimits.plugins],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), useLandingPage({ production }), useRequestLogging(options.logger), useOperationGuard(), ...queryLimits.plugins],
   });
   await apollo.start(); // loads and validates the supergraph; throws when it cannot
 

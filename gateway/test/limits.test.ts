@@ -65,6 +65,25 @@ describe("query limits (before any subgraph is called)", () => {
     expect(res.errors?.[0]).toMatchObject({ message: "The document has more than 2000 tokens", extensions: { code: "QUERY_TOO_LARGE" } });
   });
 
+  it("rejects a fragment bomb and a fragment cycle in linear time, before validation", async () => {
+    const bomb = `query { ...F0 } ${Array.from({ length: 40 }, (_, i) => `fragment F${i} on Query { __typename ...F${i + 1} ...F${i + 1} }`).join(" ")} fragment F40 on Query { __typename }`;
+    const started = Date.now();
+    const res = await graphqlRequest(url, bomb);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0]).toMatchObject({ message: "The document expands to more than 5000 fields", extensions: { code: "QUERY_TOO_COMPLEX" } });
+    const cycle = await graphqlRequest(url, "query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }");
+    expect(cycle.status).toBe(400);
+    expect(cycle.errors?.[0]?.message).toMatch(/spreads itself/);
+  });
+
+  it("rejects variables nested deeper than 32 levels without overflowing the stack", async () => {
+    const body = `{"query":"query($s: String) { products(search: $s) { totalCount } }","variables":{"s":${'{"a":'.repeat(10_000)}1${"}".repeat(10_000)}}}`;
+    const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ errors: [{ extensions: { code: "VARIABLES_TOO_DEEP" } }] });
+  });
+
   it("rejects oversized variables with 413", async () => {
     const res = await graphqlRequest(url, "query($s: String) { products(search: $s) { totalCount } }", { s: "x".repeat(70_000) });
     expect(res.status).toBe(413);

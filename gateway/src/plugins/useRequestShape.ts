@@ -1,5 +1,5 @@
 import type { RequestHandler } from "express";
-import { Lexer, Source, TokenKind } from "graphql";
+import { type DocumentNode, type FragmentDefinitionNode, Kind, Lexer, parse, type SelectionSetNode, Source, TokenKind } from "graphql";
 import { sendGraphQLError } from "./sendGraphQLError";
 
 export interface RequestShapeLimits {
@@ -9,6 +9,83 @@ export interface RequestShapeLimits {
   maxVariablesBytes: number;
   /** Lexer tokens in one document: bounds parse and validation work. @default 2_000 */
   maxTokens: number;
+  /** Fields once every fragment spread is expanded: stops fragment bombs before validation. @default 5_000 */
+  maxExpandedFields: number;
+}
+
+/**
+ * Fields of the document with fragments expanded, computed once per fragment (memoised), so a
+ * fragment bomb (each fragment spreading the next twice) costs linear time here while the
+ * same document would take exponential time in validation rules that expand fragments.
+ * Fragment cycles are reported here too: graphql-armor's depth rule would recurse forever.
+ */
+export function expandedFieldCount(document: DocumentNode): { fields: number; cycle?: string } {
+  let cycle: string | undefined;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  const memo = new Map<string, number>();
+  const visiting = new Set<string>();
+  const sizeOf = (set: SelectionSetNode | undefined): number => {
+    let total = 0;
+    for (const selection of set?.selections ?? []) {
+      if (selection.kind === Kind.FIELD) total += 1 + sizeOf(selection.selectionSet);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) total += sizeOf(selection.selectionSet);
+      else total += fragmentSize(selection.name.value);
+    }
+    return total;
+  };
+  const fragmentSize = (name: string): number => {
+    const known = memo.get(name);
+    if (known !== undefined) return known;
+    if (visiting.has(name)) {
+      cycle ??= name;
+      return 0;
+    }
+    visiting.add(name);
+    const size = sizeOf(fragments.get(name)?.selectionSet);
+    visiting.delete(name);
+    memo.set(name, size);
+    return size;
+  };
+  const fields = document.definitions.reduce((sum, definition) => sum + (definition.kind === Kind.OPERATION_DEFINITION ? sizeOf(definition.selectionSet) : 0), 0);
+  return { fields, ...(cycle ? { cycle } : {}) };
+}
+
+/** Why the document is refused, or undefined; syntax errors are left to Apollo to report. */
+function complexityProblem(query: string, limit: number): string | undefined {
+  let document: DocumentNode;
+  try {
+    document = parse(query, { noLocation: true });
+  } catch {
+    return undefined;
+  }
+  const { fields, cycle } = expandedFieldCount(document);
+  if (cycle) return `Fragment "${cycle}" spreads itself`;
+  return fields > limit ? `The document expands to more than ${limit} fields` : undefined;
+}
+
+const MAX_VARIABLES_DEPTH = 32;
+
+/**
+ * Approximate serialized size of `variables` and whether it nests deeper than
+ * MAX_VARIABLES_DEPTH, walked with an explicit stack: JSON.stringify (or any recursion) on
+ * hostile, deeply nested input would overflow the call stack.
+ */
+function measureVariables(variables: unknown): { bytes: number; tooDeep: boolean } {
+  let bytes = 0;
+  const stack: Array<{ value: unknown; depth: number }> = [{ value: variables, depth: 0 }];
+  while (stack.length > 0) {
+    const { value, depth } = stack.pop() as { value: unknown; depth: number };
+    if (depth > MAX_VARIABLES_DEPTH) return { bytes, tooDeep: true };
+    if (typeof value === "string") bytes += value.length + 2;
+    else if (value !== null && typeof value === "object") {
+      for (const [key, item] of Object.entries(value)) {
+        bytes += key.length + 4;
+        stack.push({ value: item, depth: depth + 1 });
+      }
+    } else bytes += 8;
+  }
+  return { bytes, tooDeep: false };
 }
 
 /** True when `query` has more than `limit` tokens; stops lexing at the limit (or at a lexing error, left to the parser). */
@@ -37,8 +114,12 @@ export function useRequestShape(limits: RequestShapeLimits): RequestHandler {
       if (typeof query === "string" && exceedsTokens(query, limits.maxTokens)) {
         return sendGraphQLError(res, 400, `The document has more than ${limits.maxTokens} tokens`, "QUERY_TOO_LARGE");
       }
-      if (variables !== undefined && JSON.stringify(variables).length > limits.maxVariablesBytes) {
-        return sendGraphQLError(res, 413, `Variables exceed ${limits.maxVariablesBytes} bytes`, "VARIABLES_TOO_LARGE");
+      const problem = typeof query === "string" ? complexityProblem(query, limits.maxExpandedFields) : undefined;
+      if (problem) return sendGraphQLError(res, 400, problem, "QUERY_TOO_COMPLEX");
+      if (variables !== undefined) {
+        const { bytes, tooDeep } = measureVariables(variables);
+        if (tooDeep) return sendGraphQLError(res, 400, `Variables nest deeper than ${MAX_VARIABLES_DEPTH} levels`, "VARIABLES_TOO_DEEP");
+        if (bytes > limits.maxVariablesBytes) return sendGraphQLError(res, 413, `Variables exceed ${limits.maxVariablesBytes} bytes`, "VARIABLES_TOO_LARGE");
       }
     }
     next();

@@ -3,6 +3,7 @@ import { applyMiddleware } from "graphql-middleware";
 import { allow, deny, type IRules, type or, rule, shield } from "graphql-shield";
 import type { Caller } from "./callerIdentity";
 import { forbidden, unauthenticated } from "./errors";
+import { rejectNulBytes } from "./rejectNulBytes";
 import { isStaff as isStaffViewer, type Viewer } from "./identity";
 
 export { allow, and, deny, or } from "graphql-shield";
@@ -57,7 +58,11 @@ export function withPermissions(schema: GraphQLSchema, rules: SubgraphRules): Gr
     Query: { ...(rules.Query ?? {}), _service: allow, _entities: allow },
     _Service: allow,
   };
-  return applyMiddleware(schema, shield(withFederation as IRules, { fallbackRule: deny, fallbackError: () => forbidden(), allowExternalErrors: true, debug: false }));
+  return applyMiddleware(
+    schema,
+    shield(withFederation as IRules, { fallbackRule: deny, fallbackError: () => forbidden(), allowExternalErrors: true, debug: false }),
+    rejectNulBytes,
+  );
 }
 
 /** One graphql-shield rule (a rule, or a logic rule such as or(...)). */
