@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { ConfigError, envVars, parseEnv } from "@fedplat/common";
+import { ConfigError, envVars, parseEnv, type TokenVerification } from "@fedplat/common";
 import { z } from "zod";
 import { defaultLimits, type GatewayLimits } from "./limits";
 
@@ -24,7 +24,10 @@ const gatewayEnv = z.object({
   RATE_LIMIT_USER_PER_MINUTE: count(rate.userPerMinute),
   RATE_LIMIT_API_KEY_PER_MINUTE: count(rate.apiKeyPerMinute),
   NODE_ENV: envVars.nodeEnv,
-  JWT_SECRET: envVars.secret,
+  JWT_SECRET: envVars.secret.optional(),
+  JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
   GATEWAY_SECRET: envVars.secret,
   SUPERGRAPH_PATH: z.string().min(1).default(resolve(__dirname, "../../supergraph.graphql")),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
@@ -34,6 +37,7 @@ export type GatewayConfig = z.infer<typeof gatewayEnv> & {
   /** Override key (see overrideKey) -> URL, from SUBGRAPH_<NAME>_URL; replaces the join__graph URL. */
   subgraphUrls: Record<string, string>;
   limits: GatewayLimits;
+  tokens: TokenVerification;
   /** Express "trust proxy": false, true, a hop count, or a subnet list. */
   trustProxy: boolean | number | string;
 };
@@ -66,7 +70,18 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     rate: { anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE, userPerMinute: config.RATE_LIMIT_USER_PER_MINUTE, apiKeyPerMinute: config.RATE_LIMIT_API_KEY_PER_MINUTE },
     bodyLimit: config.BODY_LIMIT,
   };
-  return { ...config, subgraphUrls, limits, trustProxy: parseTrustProxy(config.TRUST_PROXY) };
+  return { ...config, subgraphUrls, limits, tokens: tokenVerification(config), trustProxy: parseTrustProxy(config.TRUST_PROXY) };
+}
+
+/** JWT_JWKS_URL (+ JWT_ISSUER, JWT_AUDIENCE) selects an identity provider; otherwise accounts' HS256 JWT_SECRET. */
+function tokenVerification(config: { JWT_SECRET?: string; JWT_JWKS_URL?: string; JWT_ISSUER?: string; JWT_AUDIENCE?: string }): TokenVerification {
+  if (config.JWT_JWKS_URL) {
+    const missing = (["JWT_ISSUER", "JWT_AUDIENCE"] as const).filter((name) => !config[name]);
+    if (missing.length) throw new ConfigError(`Invalid configuration:\n${missing.map((name) => `  ${name}: required when JWT_JWKS_URL is set`).join("\n")}`);
+    return { kind: "jwks", url: config.JWT_JWKS_URL, issuer: config.JWT_ISSUER ?? "", audience: config.JWT_AUDIENCE ?? "" };
+  }
+  if (!config.JWT_SECRET) throw new ConfigError("Invalid configuration:\n  JWT_SECRET: required (at least 32 characters) unless JWT_JWKS_URL is set (run `npm run setup` to generate one into .env)");
+  return { kind: "hs256", secret: config.JWT_SECRET };
 }
 
 /** The <NAME> part of SUBGRAPH_<NAME>_URL for a subgraph name ("my-service" -> "MY_SERVICE"). */

@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     trustProxy: config.trustProxy,
     supergraphSdl,
     subgraphUrls: config.subgraphUrls,
-    jwtSecret: config.JWT_SECRET,
+    tokens: config.tokens,
     gatewaySecret: config.GATEWAY_SECRET,
     logger,
     production: config.NODE_ENV === "production",

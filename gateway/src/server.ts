@@ -4,7 +4,7 @@ import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
-import { createMetrics, formatErrorFor, type HealthState, healthRouter, jsonErrorHandler, listenOn, type Logger, metricsHandler, type Redis, type ServiceMetrics } from "@fedplat/common";
+import { createMetrics, createTokenVerifier, formatErrorFor, type HealthState, healthRouter, jsonErrorHandler, listenOn, type Logger, metricsHandler, type Redis, type ServiceMetrics, type TokenVerification } from "@fedplat/common";
 import express from "express";
 import { Counter } from "prom-client";
 import { createApiKeyResolver } from "./apiKeyResolver";
@@ -24,8 +24,8 @@ export interface GatewayOptions {
   supergraphSdl: string;
   /** Override key -> URL (see config.ts); subgraphs without one use the supergraph's URL. */
   subgraphUrls?: Record<string, string>;
-  /** Verifies clients' access tokens. */
-  jwtSecret: string;
+  /** How clients' access tokens are verified: accounts' HS256 secret, or an identity provider's JWKS. */
+  tokens: TokenVerification;
   /** Signs the identity sent to subgraphs. */
   gatewaySecret: string;
   /** Rate-limit counters shared by every gateway replica. */
@@ -97,7 +97,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     },
     express.json({ limit: limits.bodyLimit }),
     useRequestShape(limits.request),
-    useIdentity({ jwtSecret: options.jwtSecret, gatewaySecret: options.gatewaySecret, apiKeys }),
+    useIdentity({ verifyToken: createTokenVerifier(options.tokens), gatewaySecret: options.gatewaySecret, apiKeys }),
     useRateLimit(options.redis, limits.rate, { rejected: (kind) => rateLimited.inc({ kind }) }),
     expressMiddleware(apollo, {
       context: async ({ res }) => {

@@ -14,8 +14,16 @@ describe("gateway configuration", () => {
   it("names the variable that is invalid, and hides secret values", () => {
     expect(() => loadGatewayConfig({ ...SECRET, PORT: "abc" })).toThrow(/PORT: .*"abc"/);
     expect(() => loadGatewayConfig({ ...SECRET, JWT_SECRET: "short-secret" })).toThrow(/JWT_SECRET: must be at least 32 characters.*\(currently: set, hidden\)/);
-    expect(() => loadGatewayConfig({})).toThrow(/JWT_SECRET: .*unset[\s\S]*GATEWAY_SECRET: .*unset/);
+    expect(() => loadGatewayConfig({})).toThrow(/GATEWAY_SECRET: .*unset/);
+    expect(() => loadGatewayConfig({ GATEWAY_SECRET: SECRET.GATEWAY_SECRET })).toThrow(/JWT_SECRET: required/);
     expect(() => loadGatewayConfig({ ...SECRET, SUBGRAPH_ACCOUNTS_URL: "not a url" })).toThrow(/SUBGRAPH_ACCOUNTS_URL: must be an http\(s\) URL/);
+  });
+
+  it("verifies tokens with an identity provider's JWKS when JWT_JWKS_URL is set, and then needs issuer and audience", () => {
+    const jwks = { GATEWAY_SECRET: SECRET.GATEWAY_SECRET, JWT_JWKS_URL: "https://idp.example/.well-known/jwks.json" };
+    expect(() => loadGatewayConfig(jwks)).toThrow(/JWT_ISSUER: required when JWT_JWKS_URL is set[\s\S]*JWT_AUDIENCE: required/);
+    expect(loadGatewayConfig({ ...jwks, JWT_ISSUER: "https://idp.example", JWT_AUDIENCE: "fedplat" }).tokens).toEqual({ kind: "jwks", url: jwks.JWT_JWKS_URL, issuer: "https://idp.example", audience: "fedplat" });
+    expect(loadGatewayConfig(SECRET).tokens).toEqual({ kind: "hs256", secret: SECRET.JWT_SECRET });
   });
 
   it("reads per-subgraph URL overrides, including names with dashes", () => {

@@ -31,7 +31,7 @@ async function startGateway(production: boolean): Promise<{ server: GatewayServe
   const server = await buildGateway({
     supergraphSdl,
     subgraphUrls: { ACCOUNTS: accounts.url, CATALOG: catalog.url, ORDERS: orders.url, PAYMENTS: DOWN, NOTIFICATIONS: hangingUrl },
-    jwtSecret: TEST_JWT_SECRET,
+    tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
     gatewaySecret: TEST_GATEWAY_SECRET,
     redis,
     limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },

@@ -16,7 +16,7 @@ async function gatewayWith(limits: Partial<GatewayLimits> = {}, production = fal
   const server = await buildGateway({
     supergraphSdl,
     subgraphUrls: { ACCOUNTS: down, CATALOG: down, ORDERS: down, PAYMENTS: down, NOTIFICATIONS: down },
-    jwtSecret: TEST_JWT_SECRET,
+    tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
     gatewaySecret: TEST_GATEWAY_SECRET,
     redis,
     logger: createLogger("limits-test", "silent"),

@@ -1,4 +1,4 @@
-import { IDENTITY_HEADER, signCallerIdentity, type Viewer, viewerFromAuthorization } from "@fedplat/common";
+import { IDENTITY_HEADER, signCallerIdentity, type TokenVerifier, type Viewer, viewerFromAuthorization } from "@fedplat/common";
 import type { ApiKeyResolver } from "../apiKeyResolver";
 import type { RequestHandler, Response } from "express";
 import { GraphQLError } from "graphql";
@@ -19,7 +19,7 @@ export function identityOf(res: Response): RequestIdentity {
  * Establishes who is calling before anything else runs (a bearer token, or an API key in
  * x-api-key), so bad credentials are one clear 401, and signs the identity subgraphs will trust.
  */
-export function useIdentity(options: { jwtSecret: string; gatewaySecret: string; apiKeys: ApiKeyResolver }): RequestHandler {
+export function useIdentity(options: { verifyToken: TokenVerifier; gatewaySecret: string; apiKeys: ApiKeyResolver }): RequestHandler {
   return async (req, res, next) => {
     let viewer: Viewer | null;
     const authorization = req.header("authorization");
@@ -30,7 +30,7 @@ export function useIdentity(options: { jwtSecret: string; gatewaySecret: string;
         viewer = await options.apiKeys.resolve(apiKey);
         if (!viewer) return sendGraphQLError(res, 401, "Invalid, revoked or expired API key", "UNAUTHENTICATED");
       } else {
-        viewer = await viewerFromAuthorization(authorization, options.jwtSecret);
+        viewer = await viewerFromAuthorization(authorization, options.verifyToken);
       }
     } catch (error) {
       if (error instanceof GraphQLError) {

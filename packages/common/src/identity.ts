@@ -1,4 +1,4 @@
-import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
+import { createRemoteJWKSet, errors as joseErrors, type JWTPayload, jwtVerify, SignJWT } from "jose";
 import { forbidden, unauthenticated } from "./errors";
 
 export type Role = "CUSTOMER" | "STAFF" | "ADMIN";
@@ -32,15 +32,22 @@ export async function signAccessToken(viewer: Viewer, secret: string, ttlSeconds
 }
 
 /**
- * Verifies a bearer token (signature, HS256 only, issuer, audience, expiry) and returns its
- * viewer; any failure is an UNAUTHENTICATED error that does not echo the token.
+ * How access tokens are verified: HS256 with a shared secret (local runs: accounts issues the
+ * tokens), or an identity provider's JWKS with its issuer and audience (production).
  */
-export async function verifyAccessToken(token: string, secret: string): Promise<Viewer> {
+export type TokenVerification = { kind: "hs256"; secret: string } | { kind: "jwks"; url: string; issuer: string; audience: string };
+
+export type TokenVerifier = (token: string) => Promise<Viewer>;
+
+function viewerOf(payload: JWTPayload): Viewer {
+  const role = payload.role;
+  if (typeof payload.sub !== "string" || !ROLES.includes(role as Role)) throw unauthenticated("Invalid access token");
+  return { id: payload.sub, role: role as Role, kind: "user" };
+}
+
+async function verifying(verify: () => Promise<{ payload: JWTPayload }>): Promise<Viewer> {
   try {
-    const { payload } = await jwtVerify(token, key(secret), { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE });
-    const role = payload.role;
-    if (typeof payload.sub !== "string" || !ROLES.includes(role as Role)) throw unauthenticated("Invalid access token");
-    return { id: payload.sub, role: role as Role, kind: "user" };
+    return viewerOf((await verify()).payload);
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) throw unauthenticated("Access token expired");
     if (error instanceof joseErrors.JOSEError) throw unauthenticated("Invalid access token");
@@ -48,12 +55,39 @@ export async function verifyAccessToken(token: string, secret: string): Promise<
   }
 }
 
+/**
+ * A verifier for bearer tokens: signature (only the configured algorithms, never "none"),
+ * issuer, audience, expiry and not-before; any failure is UNAUTHENTICATED and never echoes
+ * the token. JWKS keys are fetched and cached by jose, refreshed when an unknown kid appears.
+ */
+export function createTokenVerifier(config: TokenVerification): TokenVerifier {
+  switch (config.kind) {
+    case "hs256": {
+      const secret = key(config.secret);
+      return (token) => verifying(() => jwtVerify(token, secret, { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE }));
+    }
+    case "jwks": {
+      const keys = createRemoteJWKSet(new URL(config.url));
+      return (token) => verifying(() => jwtVerify(token, keys, { algorithms: ["RS256", "PS256", "ES256", "EdDSA"], issuer: config.issuer, audience: config.audience }));
+    }
+    default: {
+      const unreachable: never = config;
+      throw new Error(`unknown token verification ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+/** Verifies one of accounts' HS256 access tokens (see createTokenVerifier). */
+export function verifyAccessToken(token: string, secret: string): Promise<Viewer> {
+  return createTokenVerifier({ kind: "hs256", secret })(token);
+}
+
 /** The viewer of a request from its `Authorization: Bearer` header; null when there is none. */
-export async function viewerFromAuthorization(header: string | undefined, secret: string): Promise<Viewer | null> {
+export async function viewerFromAuthorization(header: string | undefined, verify: TokenVerifier): Promise<Viewer | null> {
   if (!header) return null;
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match?.[1]) throw unauthenticated("Authorization header must be 'Bearer <token>'");
-  return verifyAccessToken(match[1], secret);
+  return verify(match[1]);
 }
 
 /** The viewer, or UNAUTHENTICATED. */

@@ -1,5 +1,8 @@
 import { SignJWT } from "jose";
-import { signAccessToken, verifyAccessToken, viewerFromAuthorization } from "../src";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { exportJWK, generateKeyPair } from "jose";
+import { createTokenVerifier, signAccessToken, verifyAccessToken, viewerFromAuthorization } from "../src";
 
 const SECRET = "unit-test-secret-0123456789abcdef0123456789";
 const key = new TextEncoder().encode(SECRET);
@@ -35,8 +38,34 @@ describe("access tokens", () => {
   });
 
   it("reads the viewer from an Authorization header", async () => {
-    expect(await viewerFromAuthorization(undefined, SECRET)).toBeNull();
-    expect(await viewerFromAuthorization(`Bearer ${await signAccessToken(viewer, SECRET)}`, SECRET)).toEqual(viewer);
-    await expectUnauthenticated(viewerFromAuthorization("Basic dXNlcjpwYXNz", SECRET), "Authorization header must be 'Bearer <token>'");
+    const verify = createTokenVerifier({ kind: "hs256", secret: SECRET });
+    expect(await viewerFromAuthorization(undefined, verify)).toBeNull();
+    expect(await viewerFromAuthorization(`Bearer ${await signAccessToken(viewer, SECRET)}`, verify)).toEqual(viewer);
+    await expectUnauthenticated(viewerFromAuthorization("Basic dXNlcjpwYXNz", verify), "Authorization header must be 'Bearer <token>'");
+  });
+});
+
+describe("tokens from an identity provider (JWKS)", () => {
+  it("verifies RS256 tokens against the provider's keys, with issuer and audience checks", async () => {
+    const { publicKey, privateKey } = await generateKeyPair("RS256");
+    const { privateKey: strangerKey } = await generateKeyPair("RS256");
+    const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: "k1", alg: "RS256", use: "sig" }] };
+    const server = createServer((_req, res) => res.setHeader("content-type", "application/json").end(JSON.stringify(jwks)));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
+      const verify = createTokenVerifier({ kind: "jwks", url, issuer: "https://idp.example", audience: "fedplat-api" });
+      const token = (claims: { iss: string; aud: string }, signer = privateKey) =>
+        new SignJWT({ role: "CUSTOMER" }).setProtectedHeader({ alg: "RS256", kid: "k1" }).setSubject(viewer.id).setIssuer(claims.iss).setAudience(claims.aud).setExpirationTime("5m").sign(signer);
+      expect(await verify(await token({ iss: "https://idp.example", aud: "fedplat-api" }))).toEqual({ id: viewer.id, role: "CUSTOMER", kind: "user" });
+      await expectUnauthenticated(verify(await token({ iss: "https://evil.example", aud: "fedplat-api" })), "Invalid access token");
+      await expectUnauthenticated(verify(await token({ iss: "https://idp.example", aud: "other" })), "Invalid access token");
+      await expectUnauthenticated(verify(await token({ iss: "https://idp.example", aud: "fedplat-api" }, strangerKey)), "Invalid access token");
+      // an HS256 token "signed" with the public key must not pass (algorithm confusion)
+      const confused = await new SignJWT({ role: "ADMIN" }).setProtectedHeader({ alg: "HS256", kid: "k1" }).setSubject(viewer.id).setIssuer("https://idp.example").setAudience("fedplat-api").setExpirationTime("5m").sign(new TextEncoder().encode(JSON.stringify(jwks)));
+      await expectUnauthenticated(verify(confused), "Invalid access token");
+    } finally {
+      server.close();
+    }
   });
 });
