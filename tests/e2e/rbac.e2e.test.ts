@@ -58,6 +58,9 @@ const MATRIX: Record<string, Row> = {
   "Mutation.createApiKey": { operation: () => ({ query: 'mutation { createApiKey(input: { name: "rbac", role: CUSTOMER, expiresAt: "2999-01-01T00:00:00Z" }) { apiKey { id } } }' }), expect: adminOnly },
   "Mutation.revokeApiKey": { operation: () => ({ query: 'mutation { revokeApiKey(id: "00000000-0000-4000-8000-000000000000") { id } }' }), expect: adminOnly, hiddenMeansDenied: false },
   "Mutation.placeOrder": { operation: () => ({ query: 'mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }', variables: { p: buildSeedData().products[0]?.id } }), expect: peopleOnly },
+  "Mutation.setOrderStatus": { operation: async (f) => ({ query: "mutation($id: ID!) { setOrderStatus(id: $id, status: CONFIRMED) { status } }", variables: { id: await f.pendingOrderOfCustomer() } }), expect: staffOnly },
+  "Mutation.createProduct": { operation: () => ({ query: 'mutation($s: String!) { createProduct(input: { sku: $s, name: "RBAC", priceCents: 100, stock: 1 }) { id } }', variables: { s: `RBAC-${randomUUID()}` } }), expect: adminOnly },
+  "Mutation.updateProduct": { operation: () => ({ query: "mutation($id: ID!) { updateProduct(id: $id, input: { stock: 7 }) { id } }", variables: { id: buildSeedData().products[1]?.id } }), expect: adminOnly },
   "Mutation.cancelOrder": { operation: async (f) => ({ query: "mutation($id: ID!) { cancelOrder(id: $id) { status } }", variables: { id: await f.pendingOrderOfCustomer() } }), expect: ownerOrStaff, hiddenMeansDenied: true },
 };
 

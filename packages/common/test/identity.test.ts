@@ -26,6 +26,11 @@ describe("access tokens", () => {
     await expectUnauthenticated(verifyAccessToken(expired, SECRET), "Access token expired");
   });
 
+  it("rejects a token that is not valid yet (nbf in the future)", async () => {
+    const early = await new SignJWT({ role: "STAFF" }).setProtectedHeader({ alg: "HS256" }).setSubject(viewer.id).setIssuer("fedplat-accounts").setAudience("fedplat").setNotBefore("10m").setExpirationTime("1h").sign(key);
+    await expectUnauthenticated(verifyAccessToken(early, SECRET), "Invalid access token");
+  });
+
   it("rejects alg none, wrong issuer, wrong audience and an unknown role", async () => {
     const header = Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url");
     const body = Buffer.from(JSON.stringify({ sub: viewer.id, role: "ADMIN", iss: "fedplat-accounts", aud: "fedplat", exp: Math.floor(Date.now() / 1000) + 60 })).toString("base64url");

@@ -1,8 +1,9 @@
-import { allow, type SubgraphRules } from "@fedplat/common";
+import { allow, isAdmin, type SubgraphRules } from "@fedplat/common";
 
-/** Deny by default (see withPermissions): product data is public, so every catalog type is allowed. */
+/** Deny by default (see withPermissions): product data is public; only admins change it. */
 export const permissions: SubgraphRules = {
   Query: { product: allow, products: allow },
+  Mutation: { createProduct: isAdmin, updateProduct: isAdmin },
   Product: allow,
   ProductConnection: allow,
   ProductEdge: allow,

@@ -98,3 +98,36 @@ describe("products", () => {
     expect(subgraph.statements() - before).toBe(1);
   });
 });
+
+describe("catalog administration", () => {
+  const CREATE = "mutation($input: CreateProductInput!) { createProduct(input: $input) { id sku name priceCents currency stock } }";
+
+  it("lets an admin create and update products; customers, staff and anonymous callers cannot", async () => {
+    const input = { sku: "NEW-1", name: " Brand New ", priceCents: 1234, stock: 5 };
+    for (const headers of [{}, (await subgraph.viewer("customer")).headers, (await subgraph.viewer("staff")).headers]) {
+      const denied = await subgraph.request(CREATE, { input }, headers);
+      expect(["UNAUTHENTICATED", "FORBIDDEN"]).toContain(denied.errors?.[0]?.extensions?.code);
+    }
+    const admin = await subgraph.viewer("admin");
+    const created = await subgraph.request<{ createProduct: { id: string; name: string; currency: string } }>(CREATE, { input }, admin.headers);
+    expect(created.data?.createProduct).toMatchObject({ name: "Brand New", currency: "USD" });
+    const updated = await subgraph.request<{ updateProduct: { priceCents: number; stock: number } }>(
+      "mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: 999, stock: 0 }) { priceCents stock } }",
+      { id: created.data?.createProduct.id },
+      admin.headers,
+    );
+    expect(updated.data?.updateProduct).toEqual({ priceCents: 999, stock: 0 });
+    const duplicate = await subgraph.request(CREATE, { input }, admin.headers);
+    expect(duplicate.errors?.[0]?.extensions?.code).toBe("CONFLICT");
+  });
+
+  it("rejects negative prices and stock, bad currencies and unknown products", async () => {
+    const admin = await subgraph.viewer("admin");
+    for (const input of [{ sku: "B1", name: "x", priceCents: -1, stock: 1 }, { sku: "B2", name: "x", priceCents: 1, stock: -1 }, { sku: "B3", name: "x", priceCents: 1, stock: 1, currency: "dollars" }]) {
+      const res = await subgraph.request(CREATE, { input }, admin.headers);
+      expect(res.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    }
+    const missing = await subgraph.request('mutation { updateProduct(id: "00000000-0000-4000-8000-000000000000", input: { stock: 1 }) { id } }', {}, admin.headers);
+    expect(missing.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+  });
+});

@@ -1,4 +1,4 @@
-import { allow, isAuthenticated, isUser, ownedBy, type SubgraphRules } from "@fedplat/common";
+import { allow, isAuthenticated, isStaffRule, isUser, ownedBy, type SubgraphRules } from "@fedplat/common";
 import type { Order } from "./generated/prisma/client";
 import type { UserReference } from "./references";
 
@@ -6,7 +6,7 @@ import type { UserReference } from "./references";
 export const permissions: SubgraphRules = {
   Query: { order: isAuthenticated, orders: isAuthenticated },
   // Orders are placed by people; staff (or a staff API key) may cancel anyone's.
-  Mutation: { placeOrder: isUser, cancelOrder: isAuthenticated },
+  Mutation: { placeOrder: isUser, cancelOrder: isAuthenticated, setOrderStatus: isStaffRule },
   // Every field of an order, however it was reached: its customer or staff.
   Order: ownedBy<Order>((order) => order.customerId),
   OrderLine: allow, // reachable only through Order.lines

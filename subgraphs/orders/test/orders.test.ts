@@ -123,6 +123,19 @@ describe("cancelOrder", () => {
     expect(allowed.data?.cancelOrder.status).toBe("CANCELLED");
   });
 
+  it("lets staff move an order forward, never backwards, and not customers", async () => {
+    const id = await placeOne(customer);
+    const SET = "mutation($id: ID!, $status: OrderStatus!) { setOrderStatus(id: $id, status: $status) { status } }";
+    const byCustomer = await orders.request(SET, { id, status: "CONFIRMED" }, customer.headers);
+    expect(byCustomer.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    for (const status of ["CONFIRMED", "SHIPPED", "DELIVERED"]) {
+      const res = await orders.request<{ setOrderStatus: { status: string } }>(SET, { id, status }, staff.headers);
+      expect(res.data?.setOrderStatus.status).toBe(status);
+    }
+    const backwards = await orders.request(SET, { id, status: "PENDING" }, staff.headers);
+    expect(backwards.errors?.[0]).toMatchObject({ message: "An order in status DELIVERED cannot become PENDING", extensions: { code: "CONFLICT" } });
+  });
+
   it("keeps the status machine one-way", () => {
     expect(canTransition("PENDING", "CONFIRMED")).toBe(true);
     expect(canTransition("CONFIRMED", "PENDING")).toBe(false);

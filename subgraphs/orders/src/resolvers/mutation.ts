@@ -1,6 +1,19 @@
 import { appError, badInput, ErrorCode, isStaff, isUuid, notFound, requireViewer } from "@fedplat/common";
 import type { MutationResolvers, PlaceOrderInput } from "../generated/resolvers";
+import type { OrdersPrisma } from "../db";
+import type { OrderStatus } from "../generated/prisma/client";
 import { statusesLeadingTo } from "../orderStatus";
+
+/**
+ * Moves an order to `to` only from a status that may precede it, in one conditional UPDATE, so
+ * concurrent transitions cannot overwrite each other or move an order backwards.
+ */
+async function transition(prisma: OrdersPrisma, id: string, to: OrderStatus) {
+  const { count } = await prisma.order.updateMany({ where: { id, status: { in: statusesLeadingTo(to) } }, data: { status: to } });
+  const current = await prisma.order.findUniqueOrThrow({ where: { id } });
+  if (count === 0) throw appError(ErrorCode.CONFLICT, to === "CANCELLED" ? `An order in status ${current.status} cannot be cancelled` : `An order in status ${current.status} cannot become ${to}`);
+  return current;
+}
 
 const MAX_LINES = 50;
 const MAX_QUANTITY = 1_000;
@@ -46,13 +59,12 @@ export const Mutation: MutationResolvers = {
     const viewer = requireViewer(context);
     const order = await context.loaders.order.load(id);
     if (!order || (order.customerId !== viewer.id && !isStaff(viewer))) throw notFound("Order");
-    // Conditional update: a concurrent transition cannot be overwritten.
-    const { count } = await context.prisma.order.updateMany({
-      where: { id, status: { in: statusesLeadingTo("CANCELLED") } },
-      data: { status: "CANCELLED" },
-    });
-    const current = await context.prisma.order.findUniqueOrThrow({ where: { id } });
-    if (count === 0) throw appError(ErrorCode.CONFLICT, `An order in status ${current.status} cannot be cancelled`);
-    return current;
+    return transition(context.prisma, id, "CANCELLED");
+  },
+
+  // Who may call it: permissions.ts (staff and admins).
+  setOrderStatus: async (_parent, { id, status }, context) => {
+    if (!(await context.loaders.order.load(id))) throw notFound("Order");
+    return transition(context.prisma, id, status);
   },
 };

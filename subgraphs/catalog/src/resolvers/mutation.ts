@@ -1,0 +1,54 @@
+import { badInput, isUuid, mapPrismaError, notFound } from "@fedplat/common";
+import type { MutationResolvers } from "../generated/resolvers";
+
+const MAX_PRICE_CENTS = 100_000_000;
+
+function checkNumbers(input: { priceCents?: number | null; stock?: number | null }) {
+  if (input.priceCents !== undefined && input.priceCents !== null && (input.priceCents < 0 || input.priceCents > MAX_PRICE_CENTS)) {
+    throw badInput(`priceCents: must be between 0 and ${MAX_PRICE_CENTS}`, "priceCents");
+  }
+  if (input.stock !== undefined && input.stock !== null && input.stock < 0) throw badInput("stock: must not be negative", "stock");
+}
+
+function text(value: string, field: string, max: number): string {
+  const trimmed = value.trim();
+  if (!trimmed || trimmed.length > max) throw badInput(`${field}: must be 1 to ${max} characters`, field);
+  return trimmed;
+}
+
+// Who may call these: permissions.ts (admins).
+export const Mutation: MutationResolvers = {
+  createProduct: (_parent, { input }, { prisma }) => {
+    checkNumbers(input);
+    const currency = (input.currency ?? "USD").toUpperCase();
+    if (!/^[A-Z]{3}$/.test(currency)) throw badInput("currency: must be an ISO 4217 code such as USD", "currency");
+    return prisma.product
+      .create({
+        data: {
+          sku: text(input.sku, "sku", 64),
+          name: text(input.name, "name", 200),
+          description: input.description ? text(input.description, "description", 2_000) : null,
+          priceCents: input.priceCents,
+          currency,
+          stock: input.stock,
+        },
+      })
+      .catch((error: unknown) => mapPrismaError(error, "A product with this SKU"));
+  },
+
+  updateProduct: (_parent, { id, input }, { prisma }) => {
+    if (!isUuid(id)) throw notFound("Product");
+    checkNumbers(input);
+    return prisma.product
+      .update({
+        where: { id },
+        data: {
+          ...(input.name ? { name: text(input.name, "name", 200) } : {}),
+          ...(input.description !== undefined ? { description: input.description ? text(input.description, "description", 2_000) : null } : {}),
+          ...(input.priceCents !== undefined && input.priceCents !== null ? { priceCents: input.priceCents } : {}),
+          ...(input.stock !== undefined && input.stock !== null ? { stock: input.stock } : {}),
+        },
+      })
+      .catch((error: unknown) => mapPrismaError(error, "Product"));
+  },
+};
