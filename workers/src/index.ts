@@ -1,2 +1,6 @@
 export { buildWorkersAdmin, type WorkersAdmin, type WorkersAdminOptions } from "./admin";
-export { SERVICE_QUEUES } from "./queues";
+export { createProcessor, deadLetterOf } from "./consumer";
+export { type DeadLetterEntry, type DeadLetterOps, deadLetterOps } from "./deadLetters";
+export { eventJobOptions, type RetryPolicy } from "./jobOptions";
+export { createRelay, type OutboxSource, type Relay } from "./relay";
+export { type ServiceClients, startWorkers, type Workers, type WorkersOptions } from "./workers";

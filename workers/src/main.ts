@@ -1,21 +1,61 @@
-import { createLogger, createRedis, envVars, exitOnStartFailure, loadDotEnv, onShutdown, parseEnv, redactUrl } from "@fedplat/common";
-import { z } from "zod";
+import { createAccountsPrisma } from "@fedplat/accounts";
+import { createCatalogPrisma } from "@fedplat/catalog";
+import { createLogger, createMetrics, createRedis, exitOnStartFailure, loadDotEnv, onShutdown, redactUrl, serviceDatabaseUrl } from "@fedplat/common";
+import { createNotificationsPrisma } from "@fedplat/notifications";
+import { createOrdersPrisma } from "@fedplat/orders";
+import { createPaymentsPrisma, simulatedProvider } from "@fedplat/payments";
+import { Counter } from "prom-client";
 import { buildWorkersAdmin } from "./admin";
-import { SERVICE_QUEUES } from "./queues";
+import { loadWorkersConfig } from "./config";
+import { type ServiceClients, startWorkers } from "./workers";
 
 const logger = createLogger("workers");
 
 async function main(): Promise<void> {
   loadDotEnv();
-  const config = parseEnv(z.object({ PORT: envVars.port(4010), REDIS_URL: envVars.redisUrl }));
+  const config = loadWorkersConfig();
   const redis = createRedis(config.REDIS_URL, "fedplat-workers");
   redis.on("error", (error) => logger.warn({ err: error, redis: redactUrl(config.REDIS_URL) }, "redis connection error"));
-  await redis.ping();
-  const admin = buildWorkersAdmin({ redis, queueNames: SERVICE_QUEUES });
+  const clients: ServiceClients = {
+    accounts: createAccountsPrisma(serviceDatabaseUrl("accounts")),
+    catalog: createCatalogPrisma(serviceDatabaseUrl("catalog")),
+    orders: createOrdersPrisma(serviceDatabaseUrl("orders")),
+    payments: createPaymentsPrisma(serviceDatabaseUrl("payments")),
+    notifications: createNotificationsPrisma(serviceDatabaseUrl("notifications")),
+  };
+  const metrics = createMetrics("workers");
+  const processed = new Counter({ name: "events_processed_total", help: "Event deliveries by consumer, type and outcome", labelNames: ["consumer", "type", "outcome"] as const, registers: [metrics.registry] });
+  const published = new Counter({ name: "outbox_published_total", help: "Outbox events published to queues", registers: [metrics.registry] });
+  const workers = startWorkers({
+    redis,
+    prefix: config.BULLMQ_PREFIX,
+    clients,
+    paymentProvider: simulatedProvider({ failureRate: config.PAYMENT_FAILURE_RATE, latencyMs: config.PAYMENT_LATENCY_MS }),
+    policy: {
+      attempts: config.EVENTS_ATTEMPTS,
+      backoffMs: config.EVENTS_BACKOFF_MS,
+      attemptsByConsumer: {
+        accounts: config.EVENTS_ATTEMPTS_ACCOUNTS,
+        catalog: config.EVENTS_ATTEMPTS_CATALOG,
+        orders: config.EVENTS_ATTEMPTS_ORDERS,
+        payments: config.EVENTS_ATTEMPTS_PAYMENTS,
+        notifications: config.EVENTS_ATTEMPTS_NOTIFICATIONS,
+      },
+    },
+    concurrency: config.WORKER_CONCURRENCY,
+    lockMs: config.JOB_LOCK_MS,
+    relay: { intervalMs: config.RELAY_INTERVAL_MS, batchSize: config.RELAY_BATCH_SIZE },
+    logger,
+    onOutcome: (consumer, type, outcome) => processed.inc({ consumer, type, outcome }),
+    onPublished: (count) => published.inc(count),
+  });
+  const admin = buildWorkersAdmin({ redis, queues: [...Object.values(workers.queues), workers.deadLetters], metrics });
   const port = await admin.listen(config.PORT);
-  logger.info({ port, queues: SERVICE_QUEUES }, "workers admin ready");
+  logger.info({ port, prefix: config.BULLMQ_PREFIX }, "workers ready");
   onShutdown(logger, async () => {
     await admin.close();
+    await workers.close();
+    await Promise.all(Object.values(clients).map((client) => client.$disconnect()));
     await redis.quit();
   });
 }

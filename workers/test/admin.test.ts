@@ -11,14 +11,17 @@ describe("workers admin port", () => {
   let redis: Redis;
   let admin: WorkersAdmin;
   let base: string;
+  let queue: Queue;
 
   beforeAll(async () => {
     redis = createRedis(REDIS_URL, "workers-admin-test");
-    admin = buildWorkersAdmin({ redis, queueNames: ["orders.events"], prefix });
+    queue = new Queue("events-orders", { connection: redis, prefix });
+    admin = buildWorkersAdmin({ redis, queues: [queue] });
     base = `http://127.0.0.1:${await admin.listen(0, "127.0.0.1")}`;
   });
   afterAll(async () => {
     await admin?.close();
+    await queue?.close();
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.del(...keys);
     await redis?.quit();
@@ -31,19 +34,17 @@ describe("workers admin port", () => {
   });
 
   it("exports the depth of each queue as a Prometheus gauge", async () => {
-    const queue = new Queue("orders.events", { connection: redis, prefix });
     await queue.add("order.placed", { n: 1 });
     await queue.add("order.placed", { n: 2 });
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    expect(metrics).toMatch(/bullmq_queue_jobs\{queue="orders.events",state="waiting",service="workers"\} 2/);
-    await queue.close();
+    expect(metrics).toMatch(/bullmq_queue_jobs\{queue="events-orders",state="waiting",service="workers"\} 2/);
   });
 
   it("is not ready (503) when Redis does not answer", async () => {
     // Nothing listens on port 9; no retries, so no reconnect timers outlive the test.
     const unreachable = new IORedis("redis://127.0.0.1:9", { maxRetriesPerRequest: null, retryStrategy: () => null });
     unreachable.on("error", () => undefined);
-    const isolated = buildWorkersAdmin({ redis: unreachable, queueNames: [], prefix });
+    const isolated = buildWorkersAdmin({ redis: unreachable, queues: [] });
     const port = await isolated.listen(0, "127.0.0.1");
     try {
       const response = await fetch(`http://127.0.0.1:${port}/health/ready`);

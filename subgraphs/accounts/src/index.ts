@@ -1,3 +1,4 @@
 export { type AccountsPrisma, createAccountsPrisma } from "./db";
 export { buildAccountsServer, typeDefs } from "./server";
 export { hashPassword } from "./auth/passwords";
+export { createAccountsEventHandlers } from "./events/handlers";

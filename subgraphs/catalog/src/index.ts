@@ -1,2 +1,3 @@
 export { type CatalogPrisma, createCatalogPrisma } from "./db";
 export { buildCatalogServer, typeDefs } from "./server";
+export { createCatalogEventHandlers } from "./events/handlers";

@@ -1,2 +1,3 @@
 export { type NotificationsPrisma, createNotificationsPrisma } from "./db";
 export { buildNotificationsServer, typeDefs } from "./server";
+export { createNotificationsEventHandlers } from "./events/handlers";

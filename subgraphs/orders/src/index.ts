@@ -2,3 +2,4 @@ export { type PriceSource, createCatalogClient } from "./catalogClient";
 export { type OrdersPrisma, createOrdersPrisma } from "./db";
 export { canTransition } from "./orderStatus";
 export { buildOrdersServer, typeDefs } from "./server";
+export { createOrdersEventHandlers } from "./events/handlers";

@@ -4,6 +4,7 @@ import { hashPassword, verifyAgainstDummy, verifyPassword } from "../auth/passwo
 import { normalizeEmail, validateName, validatePassword } from "../auth/validation";
 import type { MutationResolvers } from "../generated/resolvers";
 import { apiKeyMutations } from "./apiKeys";
+import { createEvent, writeOutbox } from "@fedplat/events";
 
 const MAX_PII_LENGTH = 200;
 
@@ -41,7 +42,13 @@ export const Mutation: MutationResolvers = {
     const email = normalizeEmail(input.email);
     const name = validateName(input.name);
     const passwordHash = await hashPassword(validatePassword(input.password));
-    const user = await context.prisma.user.create({ data: { email, name, passwordHash } }).catch((error: unknown) => mapPrismaError(error, "An account with this email"));
+    const user = await context.prisma
+      .$transaction(async (tx) => {
+        const created = await tx.user.create({ data: { email, name, passwordHash } });
+        await writeOutbox(tx, [createEvent("user.registered", { userId: created.id, email, name }, { producer: "accounts" })]);
+        return created;
+      })
+      .catch((error: unknown) => mapPrismaError(error, "An account with this email"));
     return issueTokens(context, user);
   },
 
@@ -49,8 +56,9 @@ export const Mutation: MutationResolvers = {
     const user = await context.prisma.user.findUnique({ where: { email: email.trim().toLowerCase() } });
     const valid = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
     if (!user || !valid) throw unauthenticated("Invalid email or password");
-    const updated = await context.prisma.user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
-    return issueTokens(context, updated);
+    // The last-login time is updated by this service's consumer of user.authenticated.
+    await writeOutbox(context.prisma, [createEvent("user.authenticated", { userId: user.id, at: new Date().toISOString() }, { producer: "accounts" })]);
+    return issueTokens(context, user);
   },
 
   refreshToken: async (_parent, { token }, context) => {

@@ -1,18 +1,15 @@
 import { appError, badInput, ErrorCode, isStaff, isUuid, notFound, requireViewer } from "@fedplat/common";
 import type { MutationResolvers, PlaceOrderInput } from "../generated/resolvers";
+import { createEvent, writeOutbox } from "@fedplat/events";
 import type { OrdersPrisma } from "../db";
 import type { OrderStatus } from "../generated/prisma/client";
-import { statusesLeadingTo } from "../orderStatus";
+import { transitionOrder } from "../transitions";
 
-/**
- * Moves an order to `to` only from a status that may precede it, in one conditional UPDATE, so
- * concurrent transitions cannot overwrite each other or move an order backwards.
- */
-async function transition(prisma: OrdersPrisma, id: string, to: OrderStatus) {
-  const { count } = await prisma.order.updateMany({ where: { id, status: { in: statusesLeadingTo(to) } }, data: { status: to } });
-  const current = await prisma.order.findUniqueOrThrow({ where: { id } });
-  if (count === 0) throw appError(ErrorCode.CONFLICT, to === "CANCELLED" ? `An order in status ${current.status} cannot be cancelled` : `An order in status ${current.status} cannot become ${to}`);
-  return current;
+/** A transition asked for by a person: CONFLICT when the status machine does not allow it. */
+async function transition(prisma: OrdersPrisma, id: string, to: OrderStatus, reason: string) {
+  const { order, changed } = await prisma.$transaction((tx) => transitionOrder(tx, id, to, reason));
+  if (!changed) throw appError(ErrorCode.CONFLICT, to === "CANCELLED" ? `An order in status ${order.status} cannot be cancelled` : `An order in status ${order.status} cannot become ${to}`);
+  return order;
 }
 
 const MAX_LINES = 50;
@@ -45,13 +42,16 @@ export const Mutation: MutationResolvers = {
     });
     const currencies = new Set(priced.map((line) => line.currency));
     if (currencies.size > 1) throw badInput("All products of an order must share one currency", "lines");
-    return context.prisma.order.create({
-      data: {
-        customerId: viewer.id,
-        currency: [...currencies][0] ?? "USD",
-        totalCents: priced.reduce((sum, line) => sum + line.unitPriceCents * line.quantity, 0),
-        lines: { create: priced.map(({ currency: _currency, ...line }) => line) },
-      },
+    const currency = [...currencies][0] ?? "USD";
+    const totalCents = priced.reduce((sum, line) => sum + line.unitPriceCents * line.quantity, 0);
+    // The order and its order.placed event commit together (transactional outbox).
+    return context.prisma.$transaction(async (tx) => {
+      const order = await tx.order.create({
+        data: { customerId: viewer.id, currency, totalCents, lines: { create: priced.map(({ currency: _currency, ...line }) => line) } },
+      });
+      const lines = priced.map(({ productId, quantity, unitPriceCents }) => ({ productId, quantity, unitPriceCents }));
+      await writeOutbox(tx, [createEvent("order.placed", { orderId: order.id, customerId: viewer.id, totalCents, currency, lines }, { producer: "orders" })]);
+      return order;
     });
   },
 
@@ -59,12 +59,12 @@ export const Mutation: MutationResolvers = {
     const viewer = requireViewer(context);
     const order = await context.loaders.order.load(id);
     if (!order || (order.customerId !== viewer.id && !isStaff(viewer))) throw notFound("Order");
-    return transition(context.prisma, id, "CANCELLED");
+    return transition(context.prisma, id, "CANCELLED", isStaff(viewer) && order.customerId !== viewer.id ? "cancelled by staff" : "cancelled by the customer");
   },
 
   // Who may call it: permissions.ts (staff and admins).
   setOrderStatus: async (_parent, { id, status }, context) => {
     if (!(await context.loaders.order.load(id))) throw notFound("Order");
-    return transition(context.prisma, id, status);
+    return transition(context.prisma, id, status, "set by staff");
   },
 };

@@ -1,0 +1,67 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { EVENT_SCHEMAS, EVENT_TYPES, type EventData, type EventType } from "./schemas";
+
+/** What travels on every queue: metadata common to all events, and the type's data. */
+export const envelopeSchema = z.object({
+  eventId: z.uuid(),
+  type: z.enum(EVENT_TYPES as [EventType, ...EventType[]]),
+  version: z.number().int().min(1),
+  occurredAt: z.iso.datetime(),
+  producer: z.string().min(1),
+  /** The first event of a flow (e.g. order.placed's id): every event of one saga shares it. */
+  correlationId: z.uuid(),
+  /** The event that caused this one, when there is one. */
+  causationId: z.uuid().optional(),
+  /** W3C trace context, so one trace can span request, outbox, queue and consumer. */
+  traceparent: z.string().optional(),
+  data: z.unknown(),
+});
+
+export type Envelope<T extends EventType = EventType> = Omit<z.infer<typeof envelopeSchema>, "type" | "data"> & { type: T; data: EventData<T> };
+
+/** Thrown for an event that can never be processed as it is (it goes to the dead letters at once). */
+export class InvalidEventError extends Error {
+  override name = "InvalidEventError";
+}
+
+/** Validates an envelope and its data against the schema of its type and version. */
+export function parseEnvelope(value: unknown): Envelope {
+  const envelope = envelopeSchema.safeParse(value);
+  if (!envelope.success) throw new InvalidEventError(`invalid envelope: ${envelope.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  const schema = EVENT_SCHEMAS[envelope.data.type];
+  if (envelope.data.version !== schema.version) throw new InvalidEventError(`unsupported version ${envelope.data.version} of ${envelope.data.type}`);
+  const data = schema.data.safeParse(envelope.data.data);
+  if (!data.success) throw new InvalidEventError(`invalid ${envelope.data.type} data: ${data.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  return { ...envelope.data, data: data.data } as Envelope;
+}
+
+export interface EventContext {
+  producer: string;
+  /** Defaults to the new event's own id (a flow starts here). */
+  correlationId?: string;
+  causationId?: string;
+  traceparent?: string;
+}
+
+/** A new, validated event. */
+export function createEvent<T extends EventType>(type: T, data: EventData<T>, context: EventContext): Envelope<T> {
+  const eventId = randomUUID();
+  const envelope = {
+    eventId,
+    type,
+    version: EVENT_SCHEMAS[type].version,
+    occurredAt: new Date().toISOString(),
+    producer: context.producer,
+    correlationId: context.correlationId ?? eventId,
+    ...(context.causationId ? { causationId: context.causationId } : {}),
+    ...(context.traceparent ? { traceparent: context.traceparent } : {}),
+    data,
+  };
+  return parseEnvelope(envelope) as Envelope<T>;
+}
+
+/** An event caused by `cause`: same correlation, causation = cause. */
+export function followUp<T extends EventType>(cause: Envelope, producer: string, type: T, data: EventData<T>): Envelope<T> {
+  return createEvent(type, data, { producer, correlationId: cause.correlationId, causationId: cause.eventId, traceparent: cause.traceparent });
+}

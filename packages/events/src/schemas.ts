@@ -1,0 +1,35 @@
+import { z } from "zod";
+
+const id = z.uuid();
+const cents = z.number().int().min(0);
+const currency = z.string().regex(/^[A-Z]{3}$/);
+
+/**
+ * Every event type of the platform, with its current version's data schema. A breaking change
+ * adds a new version next to the old one (see docs on schema evolution); additive fields are fine.
+ */
+export const EVENT_SCHEMAS = {
+  "user.registered": { version: 1, data: z.object({ userId: id, email: z.string(), name: z.string() }) },
+  "user.authenticated": { version: 1, data: z.object({ userId: id, at: z.iso.datetime() }) },
+  "order.placed": {
+    version: 1,
+    data: z.object({
+      orderId: id,
+      customerId: id,
+      totalCents: cents,
+      currency,
+      lines: z.array(z.object({ productId: id, quantity: z.number().int().min(1), unitPriceCents: cents })).min(1),
+    }),
+  },
+  "stock.reserved": { version: 1, data: z.object({ orderId: id, customerId: id, totalCents: cents, currency }) },
+  "stock.rejected": { version: 1, data: z.object({ orderId: id, customerId: id, reason: z.string(), productIds: z.array(id) }) },
+  "payment.succeeded": { version: 1, data: z.object({ orderId: id, customerId: id, paymentId: id, amountCents: cents, attempts: z.number().int().min(1) }) },
+  "payment.failed": { version: 1, data: z.object({ orderId: id, customerId: id, paymentId: id, reason: z.string(), attempts: z.number().int().min(1) }) },
+  "order.confirmed": { version: 1, data: z.object({ orderId: id, customerId: id, totalCents: cents }) },
+  "order.cancelled": { version: 1, data: z.object({ orderId: id, customerId: id, reason: z.string() }) },
+  "notification.sent": { version: 1, data: z.object({ notificationId: id, userId: id, template: z.string(), channel: z.enum(["EMAIL", "SMS", "PUSH"]) }) },
+} as const;
+
+export type EventType = keyof typeof EVENT_SCHEMAS;
+export type EventData<T extends EventType> = z.infer<(typeof EVENT_SCHEMAS)[T]["data"]>;
+export const EVENT_TYPES = Object.keys(EVENT_SCHEMAS) as EventType[];

@@ -1,0 +1,29 @@
+import { createEvent, EVENT_TYPES, followUp, InvalidEventError, parseEnvelope, ROUTES } from "../src";
+
+const orderId = "0b9d7c2e-6a55-4d1e-9a53-2c5f1f6c1a01";
+const customerId = "4c1f9a8e-1c3b-4c8e-8f2a-9b7d6e5c4b3a";
+const productId = "7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d";
+
+describe("event envelopes", () => {
+  it("creates validated events, starting a correlation, and follow-ups that keep it", () => {
+    const placed = createEvent("order.placed", { orderId, customerId, totalCents: 500, currency: "USD", lines: [{ productId, quantity: 1, unitPriceCents: 500 }] }, { producer: "orders" });
+    expect(placed).toMatchObject({ type: "order.placed", version: 1, producer: "orders", correlationId: placed.eventId });
+    const reserved = followUp(placed, "catalog", "stock.reserved", { orderId, customerId, totalCents: 500, currency: "USD" });
+    expect(reserved).toMatchObject({ correlationId: placed.eventId, causationId: placed.eventId, producer: "catalog" });
+    expect(parseEnvelope(JSON.parse(JSON.stringify(reserved)))).toEqual(reserved);
+  });
+
+  it("refuses to publish or consume an event that does not match its schema", () => {
+    // @ts-expect-error: a line without quantity is not an order.placed
+    expect(() => createEvent("order.placed", { orderId, customerId, totalCents: 1, currency: "USD", lines: [{ productId, unitPriceCents: 1 }] }, { producer: "orders" })).toThrow(InvalidEventError);
+    const good = createEvent("order.cancelled", { orderId, customerId, reason: "x" }, { producer: "orders" });
+    expect(() => parseEnvelope({ ...good, type: "order.exploded" })).toThrow(/invalid envelope: type/);
+    expect(() => parseEnvelope({ ...good, version: 9 })).toThrow(/unsupported version 9/);
+    expect(() => parseEnvelope({ ...good, data: { orderId: "nope" } })).toThrow(/invalid order.cancelled data/);
+    expect(() => parseEnvelope("garbage")).toThrow(InvalidEventError);
+  });
+
+  it("routes every event type", () => {
+    expect(Object.keys(ROUTES).sort()).toEqual([...EVENT_TYPES].sort());
+  });
+});

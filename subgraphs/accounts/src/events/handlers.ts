@@ -1,0 +1,16 @@
+import { type EventHandlers, type InTransaction, transactionalHandler } from "@fedplat/events";
+import type { AccountsPrisma } from "../db";
+import type { Prisma } from "../generated/prisma/client";
+
+/** What accounts does with the events routed to it. */
+export function createAccountsEventHandlers(prisma: AccountsPrisma): EventHandlers {
+  const inTransaction: InTransaction<Prisma.TransactionClient> = (fn) => prisma.$transaction(fn);
+  return {
+    // Flow 2: login -> user.authenticated -> last-login updated (never moved back in time).
+    "user.authenticated": transactionalHandler("user.authenticated", inTransaction, async (tx, event) => {
+      const at = new Date(event.data.at);
+      await tx.user.updateMany({ where: { id: event.data.userId, OR: [{ lastLoginAt: null }, { lastLoginAt: { lt: at } }] }, data: { lastLoginAt: at } });
+      return [];
+    }),
+  };
+}

@@ -1,0 +1,55 @@
+import { type Envelope, type EventHandlers, followUp, type InTransaction, transactionalHandler } from "@fedplat/events";
+import type { CatalogPrisma } from "../db";
+import type { Prisma } from "../generated/prisma/client";
+
+type Tx = Prisma.TransactionClient;
+
+/** Puts back the stock of an order's reservations that are still held or were committed. */
+async function release(tx: Tx, orderId: string): Promise<void> {
+  const reservations = await tx.stockReservation.findMany({ where: { orderId, status: { in: ["RESERVED", "COMMITTED"] } } });
+  for (const reservation of reservations) {
+    // Conditional on the status it had: a reservation is released once, whatever the redeliveries.
+    const { count } = await tx.stockReservation.updateMany({ where: { id: reservation.id, status: reservation.status }, data: { status: "RELEASED" } });
+    if (count === 1) await tx.product.update({ where: { id: reservation.productId }, data: { stock: { increment: reservation.quantity } } });
+  }
+}
+
+/** Flow 3, step 1: reserve every line's stock, all or nothing. */
+async function reserve(tx: Tx, event: Envelope<"order.placed">): Promise<Envelope[]> {
+  const { orderId, customerId, totalCents, currency, lines } = event.data;
+  const ids = lines.map((line) => line.productId);
+  // Row locks: two orders for the last unit cannot both succeed.
+  const rows = await tx.$queryRaw<Array<{ id: string; stock: number }>>`SELECT id::text AS id, stock FROM "catalog"."products" WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR UPDATE`;
+  const stock = new Map(rows.map((row) => [row.id, row.stock]));
+  const short = lines.filter((line) => (stock.get(line.productId) ?? -1) < line.quantity).map((line) => line.productId);
+  if (short.length > 0) {
+    const reason = short.some((id) => !stock.has(id)) ? "unknown product" : "insufficient stock";
+    return [followUp(event, "catalog", "stock.rejected", { orderId, customerId, reason, productIds: short })];
+  }
+  for (const line of lines) {
+    await tx.product.update({ where: { id: line.productId }, data: { stock: { decrement: line.quantity } } });
+    await tx.stockReservation.create({ data: { orderId, productId: line.productId, quantity: line.quantity } });
+  }
+  return [followUp(event, "catalog", "stock.reserved", { orderId, customerId, totalCents, currency })];
+}
+
+/** What catalog does with the events routed to it. */
+export function createCatalogEventHandlers(prisma: CatalogPrisma): EventHandlers {
+  const inTransaction: InTransaction<Tx> = (fn) => prisma.$transaction(fn);
+  return {
+    "order.placed": transactionalHandler("order.placed", inTransaction, reserve),
+    "payment.succeeded": transactionalHandler("payment.succeeded", inTransaction, async (tx, event) => {
+      await tx.stockReservation.updateMany({ where: { orderId: event.data.orderId, status: "RESERVED" }, data: { status: "COMMITTED" } });
+      return [];
+    }),
+    // Compensation: the payment failed, or the order was cancelled later.
+    "payment.failed": transactionalHandler("payment.failed", inTransaction, async (tx, event) => {
+      await release(tx, event.data.orderId);
+      return [];
+    }),
+    "order.cancelled": transactionalHandler("order.cancelled", inTransaction, async (tx, event) => {
+      await release(tx, event.data.orderId);
+      return [];
+    }),
+  };
+}

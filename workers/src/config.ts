@@ -1,0 +1,33 @@
+import { envVars, parseEnv } from "@fedplat/common";
+import { z } from "zod";
+
+const count = (fallback: number, max = 1_000_000) => z.coerce.number().int().min(0).max(max).default(fallback);
+
+const workersEnv = z.object({
+  PORT: envVars.port(4010),
+  REDIS_URL: envVars.redisUrl,
+  /** Key prefix of every BullMQ queue (tests use their own). */
+  BULLMQ_PREFIX: z.string().regex(/^[\w-]+$/).default("fedplat"),
+  WORKER_CONCURRENCY: count(4, 256),
+  RELAY_INTERVAL_MS: count(50, 60_000),
+  RELAY_BATCH_SIZE: count(200, 10_000),
+  /** Attempts per job: 5 = the first try plus retries after 1 s, 2 s, 4 s, 8 s. */
+  EVENTS_ATTEMPTS: count(5, 100),
+  EVENTS_BACKOFF_MS: count(1_000, 3_600_000),
+  /** Per-queue overrides, e.g. EVENTS_ATTEMPTS_PAYMENTS=8. */
+  EVENTS_ATTEMPTS_ACCOUNTS: count(0, 100),
+  EVENTS_ATTEMPTS_CATALOG: count(0, 100),
+  EVENTS_ATTEMPTS_ORDERS: count(0, 100),
+  EVENTS_ATTEMPTS_PAYMENTS: count(0, 100),
+  EVENTS_ATTEMPTS_NOTIFICATIONS: count(0, 100),
+  /** How long a worker holds a job before another may take it over (after a crash). */
+  JOB_LOCK_MS: count(30_000, 3_600_000),
+  PAYMENT_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.1),
+  PAYMENT_LATENCY_MS: count(50, 60_000),
+});
+
+export type WorkersConfig = z.infer<typeof workersEnv>;
+
+export function loadWorkersConfig(env: NodeJS.ProcessEnv = process.env): WorkersConfig {
+  return parseEnv(workersEnv, env);
+}

@@ -1,0 +1,106 @@
+import type { AccountsPrisma } from "@fedplat/accounts";
+import { createAccountsEventHandlers } from "@fedplat/accounts";
+import { type CatalogPrisma, createCatalogEventHandlers } from "@fedplat/catalog";
+import type { Logger, Redis } from "@fedplat/common";
+import { type Consumer, CONSUMERS, DEAD_LETTER_QUEUE, type EventHandlers, queueOf } from "@fedplat/events";
+import { createNotificationsEventHandlers, type NotificationsPrisma } from "@fedplat/notifications";
+import { createOrdersEventHandlers, type OrdersPrisma } from "@fedplat/orders";
+import { createPaymentsEventHandlers, type PaymentProvider, type PaymentsPrisma } from "@fedplat/payments";
+import { Queue, type Worker } from "bullmq";
+import { startConsumer } from "./consumer";
+import { type DeadLetterOps, deadLetterOps } from "./deadLetters";
+import type { RetryPolicy } from "./jobOptions";
+import { createRelay, type OutboxSource, type Relay } from "./relay";
+
+/** Each service's one Prisma client: the relay reads its outbox, its consumer applies its events. */
+export interface ServiceClients {
+  accounts: AccountsPrisma;
+  catalog: CatalogPrisma;
+  orders: OrdersPrisma;
+  payments: PaymentsPrisma;
+  notifications: NotificationsPrisma;
+}
+
+export interface WorkersOptions {
+  redis: Redis;
+  /** BullMQ key prefix. @default "fedplat" */
+  prefix: string;
+  clients: ServiceClients;
+  paymentProvider: PaymentProvider;
+  policy: RetryPolicy;
+  /** Jobs processed at once per queue. @default 4 */
+  concurrency: number;
+  /** Job lock: a crashed worker's jobs are taken over after this. @default 30_000 */
+  lockMs: number;
+  relay: { intervalMs: number; batchSize: number };
+  logger: Logger;
+  onOutcome?: (consumer: Consumer, type: string, outcome: "applied" | "duplicate" | "retry" | "dead") => void;
+  onPublished?: (count: number) => void;
+}
+
+export interface Workers {
+  queues: Record<Consumer, Queue>;
+  deadLetters: Queue;
+  deadLetterOps: DeadLetterOps;
+  relay: Relay;
+  consumers: Worker[];
+  /** Stops the relay, lets in-flight jobs finish (or releases them), closes queues. */
+  close(): Promise<void>;
+}
+
+function handlersFor(options: WorkersOptions): Record<Consumer, EventHandlers> {
+  const { clients } = options;
+  return {
+    accounts: createAccountsEventHandlers(clients.accounts),
+    catalog: createCatalogEventHandlers(clients.catalog),
+    orders: createOrdersEventHandlers(clients.orders),
+    payments: createPaymentsEventHandlers(clients.payments, options.paymentProvider),
+    notifications: createNotificationsEventHandlers(clients.notifications),
+  };
+}
+
+/** Outbox sources: every service that produces events, on its own schema. */
+function sourcesOf(clients: ServiceClients): OutboxSource[] {
+  return [
+    { service: "accounts", schema: "accounts", transaction: (fn) => clients.accounts.$transaction(fn) },
+    { service: "catalog", schema: "catalog", transaction: (fn) => clients.catalog.$transaction(fn) },
+    { service: "orders", schema: "orders", transaction: (fn) => clients.orders.$transaction(fn) },
+    { service: "payments", schema: "payments", transaction: (fn) => clients.payments.$transaction(fn) },
+    { service: "notifications", schema: "notifications", transaction: (fn) => clients.notifications.$transaction(fn) },
+  ];
+}
+
+/** The relay, one worker per consumer queue, and the dead letters, started. */
+export function startWorkers(options: WorkersOptions): Workers {
+  const connection = options.redis;
+  const queueOptions = { connection, prefix: options.prefix };
+  const queues = Object.fromEntries(CONSUMERS.map((consumer) => [consumer, new Queue(queueOf(consumer), queueOptions)])) as Record<Consumer, Queue>;
+  const deadLetters = new Queue(DEAD_LETTER_QUEUE, queueOptions);
+  const handlers = handlersFor(options);
+  const consumers = CONSUMERS.map((consumer) =>
+    startConsumer({
+      consumer,
+      queueName: queueOf(consumer),
+      handlers: handlers[consumer],
+      deadLetters,
+      logger: options.logger,
+      worker: { connection, prefix: options.prefix, concurrency: options.concurrency, lockDuration: options.lockMs, stalledInterval: Math.min(options.lockMs, 30_000), maxStalledCount: 3 },
+      onOutcome: options.onOutcome,
+    }),
+  );
+  const relay = createRelay({ sources: sourcesOf(options.clients), queues, deadLetters, policy: options.policy, logger: options.logger, ...options.relay, onPublished: options.onPublished });
+  relay.start();
+  const byName = new Map(Object.values(queues).map((queue) => [queue.name, queue]));
+  return {
+    queues,
+    deadLetters,
+    deadLetterOps: deadLetterOps(deadLetters, (name) => byName.get(name), options.policy),
+    relay,
+    consumers,
+    close: async () => {
+      await relay.stop();
+      await Promise.all(consumers.map((worker) => worker.close()));
+      await Promise.all([...Object.values(queues), deadLetters].map((queue) => queue.close()));
+    },
+  };
+}
