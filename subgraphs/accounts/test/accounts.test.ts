@@ -60,11 +60,20 @@ describe("register and login", () => {
     expect(res.errors?.[0]?.extensions?.code).toBe("CONFLICT");
   });
 
-  it("logs in a seeded demo account and records the login time", async () => {
+  it("logs in a seeded demo account and records user.authenticated in the outbox, in the same request", async () => {
     const res = await subgraph.request<{ login: AuthData }>(LOGIN, { email: "Admin@Example.com", password: "Passw0rd!" });
     expect(res.data?.login.user).toMatchObject({ email: "admin@example.com", role: "ADMIN" });
     const user = await subgraph.prisma.user.findUniqueOrThrow({ where: { email: "admin@example.com" } });
-    expect(user.lastLoginAt?.getTime()).toBeGreaterThan(Date.now() - 60_000);
+    const events = await subgraph.prisma.outboxEvent.findMany({ where: { type: "user.authenticated" } });
+    expect(events.map((event) => (event.envelope as { data: { userId: string } }).data.userId)).toContain(user.id);
+  });
+
+  it("writes user.registered in the same transaction as the account", async () => {
+    const res = await subgraph.request<{ register: AuthData }>(REGISTER, { input: { email: "outbox@example.com", password: "s3cretpass", name: "Out Box" } });
+    const events = await subgraph.prisma.outboxEvent.findMany({ where: { type: "user.registered" } });
+    const event = events.find((e) => (e.envelope as { data: { userId: string } }).data.userId === res.data?.register.user.id);
+    expect(event?.envelope).toMatchObject({ type: "user.registered", version: 1, producer: "accounts", data: { email: "outbox@example.com", name: "Out Box" } });
+    expect(event?.publishedAt).toBeNull();
   });
 
   it("answers a wrong password and an unknown email with the same UNAUTHENTICATED error", async () => {
