@@ -60,7 +60,7 @@ export function startConsumer(options: ConsumerOptions): Worker {
     }
     options.logger.error({ queue: job.queueName, jobId: job.id, attempts: job.attemptsMade, error: error.message }, "event moved to dead letters");
     options.deadLetters
-      .add("dead-letter", deadLetterOf(options.consumer, job, error), { jobId: `${job.queueName}:${job.id}` })
+      .add("dead-letter", deadLetterOf(options.consumer, job, error), { jobId: `${job.queueName}.${job.id}` })
       .catch((dlqError: unknown) => options.logger.error({ err: dlqError, jobId: job.id }, "could not record dead letter (the job stays in the failed set)"));
   });
   worker.on("error", (error) => options.logger.error({ err: error, queue: options.queueName }, "worker error"));

@@ -3,7 +3,7 @@ import type { Queue } from "bullmq";
 import { eventJobOptions, type RetryPolicy } from "./jobOptions";
 
 export interface DeadLetterEntry extends DeadLetter {
-  /** Id of the dead letter itself (queue:jobId). */
+  /** Id of the dead letter itself (queue.jobId; BullMQ ids cannot contain ":"). */
   id: string;
 }
 
@@ -32,7 +32,7 @@ export function deadLetterOps(deadLetters: Queue, queueByName: (name: string) =>
       const queue = queueByName(letter.queue);
       if (!queue) throw new Error(`dead letter ${id} came from ${letter.queue}, which cannot be replayed (fix the event at its source)`);
       const event = parseEnvelope(letter.event); // still invalid: refuse rather than loop through the dead letters again
-      await queue.add(event.type, event, { ...eventJobOptions(event.eventId, letter.consumer as Consumer, policy), jobId: `${event.eventId}:replay:${Date.now()}` });
+      await queue.add(event.type, event, { ...eventJobOptions(event.eventId, letter.consumer as Consumer, policy), jobId: `${event.eventId}.replay.${Date.now()}` });
       await job.remove();
       return true;
     },

@@ -57,7 +57,7 @@ export function createRelay(options: RelayOptions): Relay {
         } catch (error) {
           // Cannot be delivered as it is: straight to the dead letters, with the reason.
           const letter: DeadLetter = { queue: "outbox", consumer: source.service, jobId: row.id, event: row.envelope, attempts: 0, errors: [String(error)], failedAt: new Date().toISOString() };
-          await options.deadLetters.add("dead-letter", letter, { jobId: `outbox:${row.id}` });
+          await options.deadLetters.add("dead-letter", letter, { jobId: `outbox.${row.id}` });
           continue;
         }
         for (const consumer of ROUTES[event.type]) {

@@ -1,0 +1,75 @@
+import { randomUUID } from "node:crypto";
+import { createAccountsPrisma } from "@fedplat/accounts";
+import { createCatalogPrisma } from "@fedplat/catalog";
+import { createLogger, createRedis, type Redis } from "@fedplat/common";
+import type { TestDatabase } from "@fedplat/devkit";
+import { createNotificationsPrisma } from "@fedplat/notifications";
+import { createOrdersPrisma } from "@fedplat/orders";
+import { createPaymentsPrisma, simulatedProvider, type SimulatedProviderOptions } from "@fedplat/payments";
+import { type ServiceClients, startWorkers, type Workers, type WorkersOptions } from "../src";
+
+/** Polls `check` until it returns a truthy value (never a fixed sleep); fails with `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export function clientsFor(url: string): ServiceClients {
+  return {
+    accounts: createAccountsPrisma(url),
+    catalog: createCatalogPrisma(url),
+    orders: createOrdersPrisma(url),
+    payments: createPaymentsPrisma(url),
+    notifications: createNotificationsPrisma(url),
+  };
+}
+
+export interface TestWorkers {
+  workers: Workers;
+  clients: ServiceClients;
+  redis: Redis;
+  prefix: string;
+  /** Mutable: tests change the failure rate while the workers run. */
+  provider: SimulatedProviderOptions;
+  stop(): Promise<void>;
+}
+
+/** The relay and every consumer in-process, on a test database, under a fresh queue prefix. */
+export async function startTestWorkers(database: TestDatabase, overrides: Partial<WorkersOptions> = {}, redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"): Promise<TestWorkers> {
+  const redis = createRedis(redisUrl, "workers-test");
+  redis.on("error", () => undefined); // outage tests stop this Redis on purpose
+  const clients = clientsFor(database.url);
+  const prefix = `test-${randomUUID()}`;
+  const provider: SimulatedProviderOptions = { failureRate: 0, latencyMs: 5 };
+  const workers = startWorkers({
+    redis,
+    prefix,
+    clients,
+    paymentProvider: simulatedProvider(provider),
+    policy: { attempts: 3, backoffMs: 20 },
+    concurrency: 4,
+    lockMs: 30_000,
+    relay: { intervalMs: 20, batchSize: 200 },
+    logger: createLogger("workers-test", "silent"),
+    ...overrides,
+  });
+  return {
+    workers,
+    clients,
+    redis,
+    prefix,
+    provider,
+    stop: async () => {
+      await workers.close();
+      const keys = await redis.keys(`${prefix}:*`).catch(() => []);
+      if (keys.length) await redis.del(...keys).catch(() => undefined);
+      await Promise.all(Object.values(clients).map((client) => client.$disconnect()));
+      redis.disconnect();
+    },
+  };
+}
