@@ -24,14 +24,15 @@ export function createProcessor(consumer: Consumer, handlers: EventHandlers): Pr
 
 /** The dead letter for a job that failed for good. */
 export function deadLetterOf(consumer: Consumer, job: Job, error: Error): DeadLetter {
-  const earlier = (job.stacktrace ?? []).map((stack) => stack.split("\n")[0] ?? stack);
+  // BullMQ keeps one stack trace per failed attempt, the last one included; their first lines are the errors.
+  const perAttempt = (job.stacktrace ?? []).map((stack) => stack.split("\n")[0] ?? stack);
   return {
     queue: job.queueName,
     consumer,
     jobId: String(job.id),
     event: job.data,
     attempts: job.attemptsMade,
-    errors: [...earlier, `${error.name}: ${error.message}`].filter((line, index, all) => all.indexOf(line) === index),
+    errors: perAttempt.length > 0 ? perAttempt : [`${error.name}: ${error.message}`],
     failedAt: new Date().toISOString(),
   };
 }

@@ -73,9 +73,16 @@ function sourcesOf(clients: ServiceClients): OutboxSource[] {
 /** The relay, one worker per consumer queue, and the dead letters, started. */
 export function startWorkers(options: WorkersOptions): Workers {
   const connection = options.redis;
-  const queueOptions = { connection, prefix: options.prefix };
+  // Producers fail fast while Redis is down (no offline queue): the relay's transaction rolls
+  // back at once and the outbox rows wait for the next round, instead of commands piling up.
+  const queueConnection = options.redis.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  queueConnection.on("error", () => undefined); // reported through the relay's failed rounds
+  const queueOptions = { connection: queueConnection, prefix: options.prefix };
   const queues = Object.fromEntries(CONSUMERS.map((consumer) => [consumer, new Queue(queueOf(consumer), queueOptions)])) as Record<Consumer, Queue>;
   const deadLetters = new Queue(DEAD_LETTER_QUEUE, queueOptions);
+  // Connection errors while Redis is down are expected and retried; without a listener BullMQ
+  // prints each one to the console.
+  for (const queue of [...Object.values(queues), deadLetters]) queue.on("error", (error) => options.logger.debug({ err: error, queue: queue.name }, "queue connection error"));
   const handlers = handlersFor(options);
   const consumers = CONSUMERS.map((consumer) =>
     startConsumer({
@@ -101,6 +108,7 @@ export function startWorkers(options: WorkersOptions): Workers {
       await relay.stop();
       await Promise.all(consumers.map((worker) => worker.close()));
       await Promise.all([...Object.values(queues), deadLetters].map((queue) => queue.close()));
+      queueConnection.disconnect();
     },
   };
 }

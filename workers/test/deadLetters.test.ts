@@ -1,0 +1,109 @@
+import { randomUUID } from "node:crypto";
+import { createLogger, createRedis, type Redis } from "@fedplat/common";
+import { createEvent, DEAD_LETTER_QUEUE, type EventHandlers } from "@fedplat/events";
+import { Queue, type Worker } from "bullmq";
+import { createProcessor, deadLetterOps, type DeadLetterOps } from "../src";
+import { startConsumer } from "../src/consumer";
+import { waitFor } from "./helpers";
+
+jest.setTimeout(30_000);
+
+const prefix = `test-${randomUUID()}`;
+let redis: Redis;
+let queue: Queue;
+let deadLetters: Queue;
+let worker: Worker;
+let ops: DeadLetterOps;
+/** The handler fails while this is true: a dependency that is down, then back. */
+let failing = true;
+const applied: string[] = [];
+
+const handlers: EventHandlers = {
+  "user.registered": async (event) => {
+    if (failing) throw new Error("mail server down");
+    applied.push(event.eventId);
+    return "applied";
+  },
+};
+
+beforeAll(() => {
+  redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "dlq-test");
+  queue = new Queue("events-notifications", { connection: redis, prefix });
+  deadLetters = new Queue(DEAD_LETTER_QUEUE, { connection: redis, prefix });
+  worker = startConsumer({
+    consumer: "notifications",
+    queueName: "events-notifications",
+    handlers,
+    deadLetters,
+    logger: createLogger("dlq-test", "silent"),
+    worker: { connection: redis, prefix, concurrency: 2 },
+  });
+  ops = deadLetterOps(deadLetters, (name) => (name === queue.name ? queue : undefined), { attempts: 2, backoffMs: 10 });
+});
+afterAll(async () => {
+  await worker?.close();
+  await queue?.close();
+  await deadLetters?.close();
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length) await redis.del(...keys);
+  await redis?.quit();
+});
+
+const registered = () => createEvent("user.registered", { userId: randomUUID(), email: "x@example.com", name: "X" }, { producer: "accounts" });
+
+describe("dead letters", () => {
+  it("retries with backoff, then keeps the original event, every error and the attempt count", async () => {
+    const event = registered();
+    await queue.add(event.type, event, { jobId: event.eventId, attempts: 3, backoff: { type: "exponential", delay: 10, jitter: 0.5 } });
+    const letter = await waitFor("the dead letter", async () => ops.show(`events-notifications.${event.eventId}`));
+    expect(letter).toMatchObject({ queue: "events-notifications", consumer: "notifications", jobId: event.eventId, attempts: 3, event });
+    expect(letter.errors).toEqual(["Error: mail server down", "Error: mail server down", "Error: mail server down"]);
+    expect(await ops.count()).toBeGreaterThanOrEqual(1);
+  });
+
+  it("sends an event that fails validation to the dead letters at once, with the reason", async () => {
+    await queue.add("user.registered", { eventId: "not-an-id", type: "user.registered" }, { jobId: "broken-1", attempts: 5 });
+    const letter = await waitFor("the dead letter", async () => ops.show("events-notifications.broken-1"));
+    expect(letter.attempts).toBe(1);
+    expect(letter.errors.join()).toMatch(/UnrecoverableError: invalid envelope: eventId/);
+    await expect(ops.replay("events-notifications.broken-1")).rejects.toThrow(/invalid envelope/);
+  });
+
+  it("replays a dead letter once its cause is fixed, and the event is applied", async () => {
+    const event = registered();
+    await queue.add(event.type, event, { jobId: event.eventId, attempts: 1 });
+    const id = `events-notifications.${event.eventId}`;
+    await waitFor("the dead letter", async () => ops.show(id));
+    failing = false;
+    expect(await ops.replay(id)).toBe(true);
+    await waitFor("the replayed event to apply", async () => applied.includes(event.eventId));
+    expect(await ops.show(id)).toBeNull();
+  });
+
+  it("discards a dead letter", async () => {
+    failing = true;
+    const event = registered();
+    await queue.add(event.type, event, { jobId: event.eventId, attempts: 1 });
+    const id = `events-notifications.${event.eventId}`;
+    await waitFor("the dead letter", async () => ops.show(id));
+    expect(await ops.discard(id)).toBe(true);
+    expect(await ops.show(id)).toBeNull();
+    expect(await ops.discard(id)).toBe(false);
+    expect(applied).not.toContain(event.eventId);
+  });
+});
+
+describe("the processor (no Redis)", () => {
+  it("refuses an event type the consumer has no handler for, as unrecoverable", async () => {
+    const processor = createProcessor("notifications", {});
+    const event = registered();
+    await expect(processor({ data: event, attemptsMade: 0, opts: { attempts: 3 } } as never, undefined)).rejects.toMatchObject({ name: "UnrecoverableError", message: "notifications has no handler for user.registered" });
+  });
+
+  it("tells the handler which attempt it is and whether it is the last", async () => {
+    const seen: unknown[] = [];
+    const processor = createProcessor("notifications", { "user.registered": async (_event, context) => (seen.push(context), "applied") });
+    await processor({ data: registered(), attemptsMade: 2, opts: { attempts: 3 } } as never, undefined);
+    expect(seen).toEqual([{ attempt: 3, isLastAttempt: true }]);
+  });
+});
