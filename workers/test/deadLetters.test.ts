@@ -1,5 +1,7 @@
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { createLogger, createRedis, type Redis } from "@fedplat/common";
+import { repoRoot } from "@fedplat/devkit";
 import { createEvent, DEAD_LETTER_QUEUE, type EventHandlers } from "@fedplat/events";
 import { Queue, type Worker } from "bullmq";
 import { createProcessor, deadLetterOps, type DeadLetterOps } from "../src";
@@ -105,5 +107,30 @@ describe("the processor (no Redis)", () => {
     const processor = createProcessor("notifications", { "user.registered": async (_event, context) => (seen.push(context), "applied") });
     await processor({ data: registered(), attemptsMade: 2, opts: { attempts: 3 } } as never, undefined);
     expect(seen).toEqual([{ attempt: 3, isLastAttempt: true }]);
+  });
+});
+
+describe("npm run dlq", () => {
+  const cli = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, ["--import", "tsx", "workers/src/cli/dlq.ts", ...args], { cwd: repoRoot, env: { ...process.env, BULLMQ_PREFIX: prefix } }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  it("lists, shows and discards dead letters from a terminal", async () => {
+    failing = true;
+    const event = registered();
+    await queue.add(event.type, event, { jobId: event.eventId, attempts: 1 });
+    const id = `events-notifications.${event.eventId}`;
+    await waitFor("the dead letter", async () => ops.show(id));
+    const list = await cli("list");
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain(`${id}  user.registered  notifications  attempts=1`);
+    const show = await cli("show", id);
+    expect(JSON.parse(show.stdout)).toMatchObject({ id, event: { eventId: event.eventId } });
+    expect(await cli("discard", id)).toMatchObject({ code: 0, stdout: `discarded ${id}\n` });
+    expect(await cli("show", id)).toMatchObject({ code: 1, stderr: `no dead letter ${id}\n` });
+    expect((await cli("explode")).code).toBe(2);
   });
 });

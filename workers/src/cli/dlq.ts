@@ -1,0 +1,71 @@
+/**
+ * `npm run dlq -- list [limit] | show <id> | replay <id> | discard <id>`: the dead letters from a
+ * terminal (REDIS_URL and BULLMQ_PREFIX as for the workers).
+ */
+import { createRedis, envVars, loadDotEnv, parseEnv } from "@fedplat/common";
+import { CONSUMERS, DEAD_LETTER_QUEUE, queueOf } from "@fedplat/events";
+import { Queue } from "bullmq";
+import { z } from "zod";
+import { deadLetterOps } from "../deadLetters";
+import { loadWorkersConfig } from "../config";
+
+const USAGE = "usage: npm run dlq -- list [limit] | show <id> | replay <id> | discard <id>";
+
+async function main(): Promise<number> {
+  loadDotEnv();
+  const [command, argument] = process.argv.slice(2);
+  if (!command || !["list", "show", "replay", "discard"].includes(command) || (command !== "list" && !argument)) {
+    console.error(USAGE);
+    return 2;
+  }
+  parseEnv(z.object({ REDIS_URL: envVars.redisUrl }));
+  const config = loadWorkersConfig();
+  const redis = createRedis(config.REDIS_URL, "fedplat-dlq-cli");
+  const options = { connection: redis, prefix: config.BULLMQ_PREFIX };
+  const queues = CONSUMERS.map((consumer) => new Queue(queueOf(consumer), options));
+  const deadLetters = new Queue(DEAD_LETTER_QUEUE, options);
+  const ops = deadLetterOps(deadLetters, (name) => queues.find((queue) => queue.name === name), { attempts: config.EVENTS_ATTEMPTS, backoffMs: config.EVENTS_BACKOFF_MS });
+  try {
+    switch (command) {
+      case "list": {
+        const letters = await ops.list(Number(argument ?? 100));
+        console.log(`${letters.length} dead letter(s) of ${await ops.count()}`);
+        for (const letter of letters) {
+          const event = letter.event as { type?: string };
+          console.log(`${letter.id}  ${event.type ?? "?"}  ${letter.consumer}  attempts=${letter.attempts}  ${letter.failedAt}  ${letter.errors.at(-1) ?? ""}`);
+        }
+        return 0;
+      }
+      case "show": {
+        const letter = await ops.show(argument ?? "");
+        if (!letter) return notFound(argument);
+        console.log(JSON.stringify(letter, null, 2));
+        return 0;
+      }
+      case "replay":
+        if (!(await ops.replay(argument ?? ""))) return notFound(argument);
+        console.log(`replayed ${argument}`);
+        return 0;
+      default:
+        if (!(await ops.discard(argument ?? ""))) return notFound(argument);
+        console.log(`discarded ${argument}`);
+        return 0;
+    }
+  } finally {
+    await Promise.all([...queues, deadLetters].map((queue) => queue.close()));
+    await redis.quit();
+  }
+}
+
+function notFound(id: string | undefined): number {
+  console.error(`no dead letter ${id ?? ""}`);
+  return 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);
