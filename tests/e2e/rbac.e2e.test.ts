@@ -61,6 +61,11 @@ const MATRIX: Record<string, Row> = {
   "Mutation.setOrderStatus": { operation: async (f) => ({ query: "mutation($id: ID!) { setOrderStatus(id: $id, status: CONFIRMED) { status } }", variables: { id: await f.pendingOrderOfCustomer() } }), expect: staffOnly },
   "Mutation.createProduct": { operation: () => ({ query: 'mutation($s: String!) { createProduct(input: { sku: $s, name: "RBAC", priceCents: 100, stock: 1 }) { id } }', variables: { s: `RBAC-${randomUUID()}` } }), expect: adminOnly },
   "Mutation.updateProduct": { operation: () => ({ query: "mutation($id: ID!) { updateProduct(id: $id, input: { stock: 7 }) { id } }", variables: { id: buildSeedData().products[1]?.id } }), expect: adminOnly },
+  "Query.deadLetters": { operation: () => ({ query: "{ deadLetters { id } }" }), expect: adminOnly },
+  "Query.deadLetter": { operation: () => ({ query: '{ deadLetter(id: "none") { id } }' }), expect: adminOnly },
+  "Query.deadLetterCount": { operation: () => ({ query: "{ deadLetterCount }" }), expect: adminOnly },
+  "Mutation.replayDeadLetter": { operation: () => ({ query: 'mutation { replayDeadLetter(id: "none") }' }), expect: adminOnly },
+  "Mutation.discardDeadLetter": { operation: () => ({ query: 'mutation { discardDeadLetter(id: "none") }' }), expect: adminOnly },
   "Mutation.cancelOrder": { operation: async (f) => ({ query: "mutation($id: ID!) { cancelOrder(id: $id) { status } }", variables: { id: await f.pendingOrderOfCustomer() } }), expect: ownerOrStaff, hiddenMeansDenied: true },
 };
 

@@ -1,33 +1,37 @@
-import http from "node:http";
-import { createMetrics, type HealthState, healthRouter, listenOn, metricsHandler, type Redis, type ServiceMetrics } from "@fedplat/common";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildSubgraphServer, type Logger, type Redis, type ServiceMetrics, type SubgraphServer } from "@fedplat/common";
 import type { Queue } from "bullmq";
-import express from "express";
+import gql from "graphql-tag";
 import { Gauge } from "prom-client";
+import type { DeadLetterOps } from "./deadLetters";
+import { type OperationsContext, operationsPermissions, operationsResolvers } from "./operations";
+
+export const typeDefs = gql(readFileSync(join(__dirname, "schema.graphql"), "utf8"));
 
 export interface WorkersAdminOptions {
   redis: Redis;
   /** Queues whose depth is exported (the dead letters included). */
   queues: Queue[];
-  metrics?: ServiceMetrics;
-}
-
-export interface WorkersAdmin {
-  app: express.Express;
+  deadLetters: DeadLetterOps;
   metrics: ServiceMetrics;
-  listen(port: number, host?: string): Promise<number>;
-  close(): Promise<void>;
+  logger: Logger;
+  gatewaySecret: string;
+  production?: boolean;
 }
 
 const JOB_STATES = ["waiting", "active", "delayed", "failed", "completed"] as const;
 
-/** The workers' admin port: health (Redis answers), metrics with job counts per queue and state. */
-export function buildWorkersAdmin(options: WorkersAdminOptions): WorkersAdmin {
-  const metrics = options.metrics ?? createMetrics("workers");
+/**
+ * The workers' admin port: the "operations" subgraph (dead letters, admins only) at /graphql,
+ * health (Redis answers), and metrics with job counts per queue and state.
+ */
+export function buildWorkersAdmin(options: WorkersAdminOptions): Promise<SubgraphServer> {
   new Gauge({
     name: "bullmq_queue_jobs",
     help: "Jobs per queue and state, read from Redis at scrape time (dead-letters waiting = the dead-letter count)",
     labelNames: ["queue", "state"] as const,
-    registers: [metrics.registry],
+    registers: [options.metrics.registry],
     async collect() {
       for (const queue of options.queues) {
         const counts = await queue.getJobCounts(...JOB_STATES);
@@ -35,21 +39,16 @@ export function buildWorkersAdmin(options: WorkersAdminOptions): WorkersAdmin {
       }
     },
   });
-
-  const app = express();
-  app.disable("x-powered-by");
-  const health: HealthState = { draining: false };
-  app.use(healthRouter({ redis: () => options.redis.ping() }, health));
-  app.get("/metrics", metricsHandler(metrics.registry));
-  const httpServer = http.createServer(app);
-
-  return {
-    app,
-    metrics,
-    listen: listenOn(httpServer),
-    close: async () => {
-      health.draining = true;
-      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
-    },
-  };
+  return buildSubgraphServer<OperationsContext>({
+    name: "operations",
+    typeDefs,
+    resolvers: operationsResolvers,
+    permissions: operationsPermissions,
+    context: (base) => ({ ...base, deadLetters: options.deadLetters }),
+    readiness: { redis: () => options.redis.ping() },
+    metrics: options.metrics,
+    logger: options.logger,
+    gatewaySecret: options.gatewaySecret,
+    production: options.production,
+  });
 }

@@ -5,6 +5,9 @@ const count = (fallback: number, max = 1_000_000) => z.coerce.number().int().min
 
 const workersEnv = z.object({
   PORT: envVars.port(4010),
+  NODE_ENV: envVars.nodeEnv,
+  /** Verifies the identity the gateway signs into requests for the operations subgraph. */
+  GATEWAY_SECRET: envVars.secret,
   REDIS_URL: envVars.redisUrl,
   /** Key prefix of every BullMQ queue (tests use their own). */
   BULLMQ_PREFIX: z.string().regex(/^[\w-]+$/).default("fedplat"),

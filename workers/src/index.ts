@@ -1,4 +1,5 @@
-export { buildWorkersAdmin, type WorkersAdmin, type WorkersAdminOptions } from "./admin";
+export { buildWorkersAdmin, typeDefs, type WorkersAdminOptions } from "./admin";
+export { type OperationsContext, operationsPermissions, operationsResolvers } from "./operations";
 export { createProcessor, deadLetterOf } from "./consumer";
 export { type DeadLetterEntry, type DeadLetterOps, deadLetterOps } from "./deadLetters";
 export { eventJobOptions, type RetryPolicy } from "./jobOptions";

@@ -49,7 +49,15 @@ async function main(): Promise<void> {
     onOutcome: (consumer, type, outcome) => processed.inc({ consumer, type, outcome }),
     onPublished: (count) => published.inc(count),
   });
-  const admin = buildWorkersAdmin({ redis, queues: [...Object.values(workers.queues), workers.deadLetters], metrics });
+  const admin = await buildWorkersAdmin({
+    redis,
+    queues: [...Object.values(workers.queues), workers.deadLetters],
+    deadLetters: workers.deadLetterOps,
+    metrics,
+    logger,
+    gatewaySecret: config.GATEWAY_SECRET,
+    production: config.NODE_ENV === "production",
+  });
   const port = await admin.listen(config.PORT);
   logger.info({ port, prefix: config.BULLMQ_PREFIX }, "workers ready");
   onShutdown(logger, async () => {

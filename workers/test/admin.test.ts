@@ -1,27 +1,41 @@
 import { randomUUID } from "node:crypto";
-import { createRedis, type Redis } from "@fedplat/common";
+import { createLogger, createMetrics, createRedis, type Redis, type SubgraphServer } from "@fedplat/common";
+import { gatewayHeaders, graphqlRequest, TEST_GATEWAY_SECRET } from "@fedplat/devkit";
+import { createEvent, DEAD_LETTER_QUEUE } from "@fedplat/events";
 import { Queue } from "bullmq";
 import { Redis as IORedis } from "ioredis";
-import { buildWorkersAdmin, type WorkersAdmin } from "../src";
+import { buildWorkersAdmin, deadLetterOps } from "../src";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const admin = { id: randomUUID(), role: "ADMIN" as const };
+const staff = { id: randomUUID(), role: "STAFF" as const };
 
-describe("workers admin port", () => {
+describe("workers admin port (the operations subgraph)", () => {
   const prefix = `test-${randomUUID()}`; // a fresh key prefix: nothing shared with other runs
   let redis: Redis;
-  let admin: WorkersAdmin;
+  let server: SubgraphServer;
   let base: string;
   let queue: Queue;
+  let deadLetters: Queue;
 
   beforeAll(async () => {
     redis = createRedis(REDIS_URL, "workers-admin-test");
     queue = new Queue("events-orders", { connection: redis, prefix });
-    admin = buildWorkersAdmin({ redis, queues: [queue] });
-    base = `http://127.0.0.1:${await admin.listen(0, "127.0.0.1")}`;
+    deadLetters = new Queue(DEAD_LETTER_QUEUE, { connection: redis, prefix });
+    server = await buildWorkersAdmin({
+      redis,
+      queues: [queue, deadLetters],
+      deadLetters: deadLetterOps(deadLetters, (name) => (name === queue.name ? queue : undefined), { attempts: 3, backoffMs: 10 }),
+      metrics: createMetrics("workers"),
+      logger: createLogger("admin-test", "silent"),
+      gatewaySecret: TEST_GATEWAY_SECRET,
+    });
+    base = `http://127.0.0.1:${await server.listen(0, "127.0.0.1")}`;
   });
   afterAll(async () => {
-    await admin?.close();
+    await server?.close();
     await queue?.close();
+    await deadLetters?.close();
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.del(...keys);
     await redis?.quit();
@@ -40,11 +54,50 @@ describe("workers admin port", () => {
     expect(metrics).toMatch(/bullmq_queue_jobs\{queue="events-orders",state="waiting",service="workers"\} 2/);
   });
 
+  it("lets admins list, inspect, replay and discard dead letters over GraphQL, and nobody else", async () => {
+    const event = createEvent("order.cancelled", { orderId: randomUUID(), customerId: randomUUID(), reason: "test" }, { producer: "orders" });
+    const letter = { queue: "events-orders", consumer: "orders", jobId: event.eventId, event, attempts: 5, errors: ["Error: boom"], failedAt: new Date().toISOString() };
+    await deadLetters.add("dead-letter", letter, { jobId: `events-orders.${event.eventId}` });
+    await deadLetters.add("dead-letter", { ...letter, jobId: "x" }, { jobId: "events-orders.x" });
+    const url = `${base}/graphql`;
+    const LIST = "{ deadLetterCount deadLetters { id queue consumer eventType eventId attempts errors event } }";
+
+    const denied = await graphqlRequest(url, LIST, {}, await gatewayHeaders(staff));
+    expect(denied.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const anonymous = await graphqlRequest(url, LIST, {}, await gatewayHeaders(null));
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    expect((await graphqlRequest(url, LIST)).status).toBe(401); // not from the gateway at all
+
+    const headers = await gatewayHeaders(admin);
+    const list = await graphqlRequest<{ deadLetterCount: number; deadLetters: Array<{ id: string; eventType: string; event: string; errors: string[] }> }>(url, LIST, {}, headers);
+    expect(list.data?.deadLetterCount).toBe(2);
+    const entry = list.data?.deadLetters.find((l) => l.id === `events-orders.${event.eventId}`);
+    expect(entry).toMatchObject({ eventType: "order.cancelled", errors: ["Error: boom"] });
+    expect(JSON.parse(entry?.event ?? "{}")).toEqual(event);
+
+    const replay = await graphqlRequest<{ replayDeadLetter: boolean }>(url, "mutation($id: ID!) { replayDeadLetter(id: $id) }", { id: `events-orders.${event.eventId}` }, headers);
+    expect(replay.data?.replayDeadLetter).toBe(true);
+    const requeued = await queue.getJobs(["waiting"]);
+    expect(requeued.some((job) => (job.data as { eventId?: string }).eventId === event.eventId)).toBe(true);
+
+    const discard = await graphqlRequest<{ discardDeadLetter: boolean }>(url, 'mutation { discardDeadLetter(id: "events-orders.x") }', {}, headers);
+    expect(discard.data?.discardDeadLetter).toBe(true);
+    const after = await graphqlRequest<{ deadLetterCount: number }>(url, "{ deadLetterCount }", {}, headers);
+    expect(after.data?.deadLetterCount).toBe(0);
+  });
+
   it("is not ready (503) when Redis does not answer", async () => {
     // Nothing listens on port 9; no retries, so no reconnect timers outlive the test.
     const unreachable = new IORedis("redis://127.0.0.1:9", { maxRetriesPerRequest: null, retryStrategy: () => null });
     unreachable.on("error", () => undefined);
-    const isolated = buildWorkersAdmin({ redis: unreachable, queues: [] });
+    const isolated = await buildWorkersAdmin({
+      redis: unreachable,
+      queues: [],
+      deadLetters: deadLetterOps(deadLetters, () => undefined, { attempts: 1, backoffMs: 1 }),
+      metrics: createMetrics("workers"),
+      logger: createLogger("admin-test", "silent"),
+      gatewaySecret: TEST_GATEWAY_SECRET,
+    });
     const port = await isolated.listen(0, "127.0.0.1");
     try {
       const response = await fetch(`http://127.0.0.1:${port}/health/ready`);
@@ -52,8 +105,8 @@ describe("workers admin port", () => {
       expect(((await response.json()) as { checks: { redis: string } }).checks.redis).toMatch(/^failing: /);
       expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
     } finally {
-      await isolated.close();
       unreachable.disconnect();
+      await isolated.close();
     }
   });
 });

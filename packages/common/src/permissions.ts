@@ -53,9 +53,12 @@ export function ownedBy<TParent, TArgs = Record<string, unknown>>(ownerOf: (pare
 export function withPermissions(schema: GraphQLSchema, rules: SubgraphRules): GraphQLSchema {
   // Federation's entry points: every request already carries the gateway's signed identity,
   // and each entity type's own rules decide what a reference may reveal.
+  const query = rules.Query;
+  const queryFields = query === undefined ? {} : isFieldMap(query) ? query : { "*": query }; // a rule for the whole type covers every other field
   const withFederation: SubgraphRules = {
     ...rules,
-    Query: { ...(rules.Query ?? {}), _service: allow, _entities: allow },
+    // _entities exists only in subgraphs that declare entities
+    Query: { ...queryFields, _service: allow, ...(schema.getQueryType()?.getFields()._entities ? { _entities: allow } : {}) },
     _Service: allow,
   };
   return applyMiddleware(
@@ -63,6 +66,11 @@ export function withPermissions(schema: GraphQLSchema, rules: SubgraphRules): Gr
     shield(withFederation as IRules, { fallbackRule: deny, fallbackError: () => forbidden(), allowExternalErrors: true, debug: false }),
     rejectNulBytes,
   );
+}
+
+/** Field maps are plain objects; rules are class instances. */
+function isFieldMap(value: ShieldRule | Record<string, ShieldRule>): value is Record<string, ShieldRule> {
+  return Object.getPrototypeOf(value) === Object.prototype;
 }
 
 /** One graphql-shield rule (a rule, or a logic rule such as or(...)). */
