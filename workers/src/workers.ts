@@ -33,6 +33,8 @@ export interface WorkersOptions {
   /** Job lock: a crashed worker's jobs are taken over after this. @default 30_000 */
   lockMs: number;
   relay: { intervalMs: number; batchSize: number };
+  /** How long close() lets in-flight jobs finish before releasing them to other workers. @default 10_000 */
+  closeGraceMs?: number;
   logger: Logger;
   onOutcome?: (consumer: Consumer, type: string, outcome: "applied" | "duplicate" | "retry" | "dead") => void;
   onPublished?: (count: number) => void;
@@ -68,6 +70,21 @@ function sourcesOf(clients: ServiceClients): OutboxSource[] {
     { service: "payments", schema: "payments", transaction: (fn) => clients.payments.$transaction(fn) },
     { service: "notifications", schema: "notifications", transaction: (fn) => clients.notifications.$transaction(fn) },
   ];
+}
+
+/**
+ * Graceful, but bounded: in-flight jobs get `graceMs` to finish; then the worker closes anyway
+ * and their locks lapse, so another worker (or this one after a restart) takes them over.
+ */
+async function closeWithin(worker: Worker, graceMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const graceful = worker.close().then(() => true);
+  const expired = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), graceMs);
+  });
+  const closed = await Promise.race([graceful, expired]);
+  clearTimeout(timer);
+  if (!closed) await worker.close(true);
 }
 
 /** The relay, one worker per consumer queue, and the dead letters, started. */
@@ -106,7 +123,7 @@ export function startWorkers(options: WorkersOptions): Workers {
     consumers,
     close: async () => {
       await relay.stop();
-      await Promise.all(consumers.map((worker) => worker.close()));
+      await Promise.all(consumers.map((worker) => closeWithin(worker, options.closeGraceMs ?? 10_000)));
       await Promise.all([...Object.values(queues), deadLetters].map((queue) => queue.close()));
       queueConnection.disconnect();
     },
