@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildSubgraphServer, type Logger, type Redis, type ServiceMetrics, type SubgraphServer } from "@fedplat/common";
+import { buildSubgraphServer, type Logger, type Redis, type ServiceMetrics, type SubgraphServer, type TokenVerifier } from "@fedplat/common";
+import { mountBullBoard } from "./bullBoard";
 import type { Queue } from "bullmq";
 import gql from "graphql-tag";
 import { Gauge } from "prom-client";
@@ -17,6 +18,8 @@ export interface WorkersAdminOptions {
   metrics: ServiceMetrics;
   logger: Logger;
   gatewaySecret: string;
+  /** Verifies admins' access tokens for Bull Board; without it Bull Board is not mounted. */
+  verifyToken?: TokenVerifier;
   production?: boolean;
 }
 
@@ -26,7 +29,7 @@ const JOB_STATES = ["waiting", "active", "delayed", "failed", "completed"] as co
  * The workers' admin port: the "operations" subgraph (dead letters, admins only) at /graphql,
  * health (Redis answers), and metrics with job counts per queue and state.
  */
-export function buildWorkersAdmin(options: WorkersAdminOptions): Promise<SubgraphServer> {
+export async function buildWorkersAdmin(options: WorkersAdminOptions): Promise<SubgraphServer> {
   new Gauge({
     name: "bullmq_queue_jobs",
     help: "Jobs per queue and state, read from Redis at scrape time (dead-letters waiting = the dead-letter count)",
@@ -39,7 +42,7 @@ export function buildWorkersAdmin(options: WorkersAdminOptions): Promise<Subgrap
       }
     },
   });
-  return buildSubgraphServer<OperationsContext>({
+  const server = await buildSubgraphServer<OperationsContext>({
     name: "operations",
     typeDefs,
     resolvers: operationsResolvers,
@@ -51,4 +54,6 @@ export function buildWorkersAdmin(options: WorkersAdminOptions): Promise<Subgrap
     gatewaySecret: options.gatewaySecret,
     production: options.production,
   });
+  if (options.verifyToken) mountBullBoard(server.app, options.queues, options.verifyToken);
+  return server;
 }

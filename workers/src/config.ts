@@ -8,6 +8,8 @@ const workersEnv = z.object({
   NODE_ENV: envVars.nodeEnv,
   /** Verifies the identity the gateway signs into requests for the operations subgraph. */
   GATEWAY_SECRET: envVars.secret,
+  /** Verifies admins' access tokens for Bull Board (/admin/queues); unset: Bull Board is off. */
+  JWT_SECRET: envVars.secret.optional(),
   REDIS_URL: envVars.redisUrl,
   /** Key prefix of every BullMQ queue (tests use their own). */
   BULLMQ_PREFIX: z.string().regex(/^[\w-]+$/).default("fedplat"),

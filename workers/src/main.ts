@@ -1,6 +1,6 @@
 import { createAccountsPrisma } from "@fedplat/accounts";
 import { createCatalogPrisma } from "@fedplat/catalog";
-import { createLogger, createMetrics, createRedis, exitOnStartFailure, loadDotEnv, onShutdown, redactUrl, serviceDatabaseUrl } from "@fedplat/common";
+import { createLogger, createMetrics, createRedis, createTokenVerifier, exitOnStartFailure, loadDotEnv, onShutdown, redactUrl, serviceDatabaseUrl } from "@fedplat/common";
 import { createNotificationsPrisma } from "@fedplat/notifications";
 import { createOrdersPrisma } from "@fedplat/orders";
 import { createPaymentsPrisma, simulatedProvider } from "@fedplat/payments";
@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     metrics,
     logger,
     gatewaySecret: config.GATEWAY_SECRET,
+    verifyToken: config.JWT_SECRET ? createTokenVerifier({ kind: "hs256", secret: config.JWT_SECRET }) : undefined,
     production: config.NODE_ENV === "production",
   });
   const port = await admin.listen(config.PORT);

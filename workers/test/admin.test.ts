@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { createLogger, createMetrics, createRedis, type Redis, type SubgraphServer } from "@fedplat/common";
-import { gatewayHeaders, graphqlRequest, TEST_GATEWAY_SECRET } from "@fedplat/devkit";
+import { createLogger, createMetrics, createRedis, createTokenVerifier, type Redis, signAccessToken, type SubgraphServer } from "@fedplat/common";
+import { gatewayHeaders, graphqlRequest, TEST_GATEWAY_SECRET, TEST_JWT_SECRET } from "@fedplat/devkit";
 import { createEvent, DEAD_LETTER_QUEUE } from "@fedplat/events";
 import { Queue } from "bullmq";
 import { Redis as IORedis } from "ioredis";
@@ -29,6 +29,7 @@ describe("workers admin port (the operations subgraph)", () => {
       metrics: createMetrics("workers"),
       logger: createLogger("admin-test", "silent"),
       gatewaySecret: TEST_GATEWAY_SECRET,
+      verifyToken: createTokenVerifier({ kind: "hs256", secret: TEST_JWT_SECRET }),
     });
     base = `http://127.0.0.1:${await server.listen(0, "127.0.0.1")}`;
   });
@@ -84,6 +85,30 @@ describe("workers admin port (the operations subgraph)", () => {
     expect(discard.data?.discardDeadLetter).toBe(true);
     const after = await graphqlRequest<{ deadLetterCount: number }>(url, "{ deadLetterCount }", {}, headers);
     expect(after.data?.deadLetterCount).toBe(0);
+  });
+
+  it("serves Bull Board to admins only: bearer token, or a browser session cookie after /admin/login", async () => {
+    const adminToken = await signAccessToken(admin, TEST_JWT_SECRET);
+    const staffToken = await signAccessToken(staff, TEST_JWT_SECRET);
+    const json = { accept: "application/json" };
+    expect((await fetch(`${base}/admin/queues/api/queues`, { headers: json })).status).toBe(401);
+    expect((await fetch(`${base}/admin/queues/api/queues`, { headers: { ...json, authorization: `Bearer ${staffToken}` } })).status).toBe(403);
+    const api = await fetch(`${base}/admin/queues/api/queues`, { headers: { ...json, authorization: `Bearer ${adminToken}` } });
+    expect(api.status).toBe(200);
+    expect(((await api.json()) as { queues: Array<{ name: string }> }).queues.map((q) => q.name).sort()).toEqual(["dead-letters", "events-orders"]);
+
+    const browser = await fetch(`${base}/admin/queues`, { headers: { accept: "text/html" }, redirect: "manual" });
+    expect(browser.status).toBe(303);
+    expect(browser.headers.get("location")).toBe("/admin/login");
+    const rejected = await fetch(`${base}/admin/session`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: `token=${staffToken}`, redirect: "manual" });
+    expect(rejected.status).toBe(403);
+    const session = await fetch(`${base}/admin/session`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: `token=${adminToken}`, redirect: "manual" });
+    expect(session.status).toBe(303);
+    const cookie = session.headers.get("set-cookie") ?? "";
+    expect(cookie).toMatch(/fedplat_admin=.*HttpOnly.*SameSite=Strict/i);
+    const page = await fetch(`${base}/admin/queues`, { headers: { accept: "text/html", cookie: cookie.split(";")[0] ?? "" } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<div id="root">/);
   });
 
   it("is not ready (503) when Redis does not answer", async () => {
