@@ -9,9 +9,8 @@ import { join } from "node:path";
 import { createLogger, createRedis } from "@fedplat/common";
 import { createTestDatabase } from "@fedplat/devkit";
 import { createEvent, writeOutbox } from "@fedplat/events";
-import { startWorkers } from "@fedplat/workers";
+import { createServiceClients, startWorkers } from "@fedplat/workers";
 import { Queue, QueueEvents, Worker } from "bullmq";
-import { clientsFor } from "./clients";
 
 const N = Number(process.env.BENCH_EVENTS ?? 2_000);
 const PACED_RATE = 200; // events per second, for the latency target
@@ -52,7 +51,7 @@ async function rawBullmq(): Promise<{ perSecond: number; p50: number; p95: numbe
 
 async function platform(): Promise<{ perSecond: number; p50: number; p95: number; pacedP50: number; pacedP95: number }> {
   const database = await createTestDatabase();
-  const clients = clientsFor(database.url);
+  const clients = createServiceClients(() => database.url);
   const redis = createRedis(redisUrl, "bench-platform");
   const prefix = `bench-${randomUUID()}`;
   const workers = startWorkers({

@@ -4,4 +4,4 @@ export { createProcessor, deadLetterOf } from "./consumer";
 export { type DeadLetterEntry, type DeadLetterOps, deadLetterOps } from "./deadLetters";
 export { eventJobOptions, type RetryPolicy } from "./jobOptions";
 export { createRelay, type OutboxSource, type Relay } from "./relay";
-export { type ServiceClients, startWorkers, type Workers, type WorkersOptions } from "./workers";
+export { createServiceClients, type ServiceClients, startWorkers, type Workers, type WorkersOptions } from "./workers";

@@ -1,13 +1,9 @@
-import { createAccountsPrisma } from "@fedplat/accounts";
-import { createCatalogPrisma } from "@fedplat/catalog";
 import { createLogger, createMetrics, createRedis, createTokenVerifier, exitOnStartFailure, loadDotEnv, onShutdown, redactUrl, serviceDatabaseUrl } from "@fedplat/common";
-import { createNotificationsPrisma } from "@fedplat/notifications";
-import { createOrdersPrisma } from "@fedplat/orders";
-import { createPaymentsPrisma, simulatedProvider } from "@fedplat/payments";
+import { simulatedProvider } from "@fedplat/payments";
 import { Counter } from "prom-client";
 import { buildWorkersAdmin } from "./admin";
 import { loadWorkersConfig } from "./config";
-import { type ServiceClients, startWorkers } from "./workers";
+import { createServiceClients, startWorkers } from "./workers";
 
 const logger = createLogger("workers");
 
@@ -16,13 +12,7 @@ async function main(): Promise<void> {
   const config = loadWorkersConfig();
   const redis = createRedis(config.REDIS_URL, "fedplat-workers");
   redis.on("error", (error) => logger.warn({ err: error, redis: redactUrl(config.REDIS_URL) }, "redis connection error"));
-  const clients: ServiceClients = {
-    accounts: createAccountsPrisma(serviceDatabaseUrl("accounts")),
-    catalog: createCatalogPrisma(serviceDatabaseUrl("catalog")),
-    orders: createOrdersPrisma(serviceDatabaseUrl("orders")),
-    payments: createPaymentsPrisma(serviceDatabaseUrl("payments")),
-    notifications: createNotificationsPrisma(serviceDatabaseUrl("notifications")),
-  };
+  const clients = createServiceClients(serviceDatabaseUrl);
   const metrics = createMetrics("workers");
   const processed = new Counter({ name: "events_processed_total", help: "Event deliveries by consumer, type and outcome", labelNames: ["consumer", "type", "outcome"] as const, registers: [metrics.registry] });
   const published = new Counter({ name: "outbox_published_total", help: "Outbox events published to queues", registers: [metrics.registry] });

@@ -1,11 +1,10 @@
-import type { AccountsPrisma } from "@fedplat/accounts";
-import { createAccountsEventHandlers } from "@fedplat/accounts";
-import { type CatalogPrisma, createCatalogEventHandlers } from "@fedplat/catalog";
+import { type AccountsPrisma, createAccountsEventHandlers, createAccountsPrisma } from "@fedplat/accounts";
+import { type CatalogPrisma, createCatalogEventHandlers, createCatalogPrisma } from "@fedplat/catalog";
 import type { Logger, Redis } from "@fedplat/common";
 import { type Consumer, CONSUMERS, DEAD_LETTER_QUEUE, type EventHandlers, queueOf } from "@fedplat/events";
-import { createNotificationsEventHandlers, type NotificationsPrisma } from "@fedplat/notifications";
-import { createOrdersEventHandlers, type OrdersPrisma } from "@fedplat/orders";
-import { createPaymentsEventHandlers, type PaymentProvider, type PaymentsPrisma } from "@fedplat/payments";
+import { createNotificationsEventHandlers, createNotificationsPrisma, type NotificationsPrisma } from "@fedplat/notifications";
+import { createOrdersEventHandlers, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
+import { createPaymentsEventHandlers, createPaymentsPrisma, type PaymentProvider, type PaymentsPrisma } from "@fedplat/payments";
 import { Queue, type Worker } from "bullmq";
 import { startConsumer } from "./consumer";
 import { type DeadLetterOps, deadLetterOps } from "./deadLetters";
@@ -19,6 +18,17 @@ export interface ServiceClients {
   orders: OrdersPrisma;
   payments: PaymentsPrisma;
   notifications: NotificationsPrisma;
+}
+
+/** One Prisma client per service, each on the database `urlOf(service)` names. */
+export function createServiceClients(urlOf: (service: Consumer) => string): ServiceClients {
+  return {
+    accounts: createAccountsPrisma(urlOf("accounts")),
+    catalog: createCatalogPrisma(urlOf("catalog")),
+    orders: createOrdersPrisma(urlOf("orders")),
+    payments: createPaymentsPrisma(urlOf("payments")),
+    notifications: createNotificationsPrisma(urlOf("notifications")),
+  };
 }
 
 export interface WorkersOptions {

@@ -1,12 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { createAccountsPrisma } from "@fedplat/accounts";
-import { createCatalogPrisma } from "@fedplat/catalog";
 import { createLogger, createRedis, type Redis } from "@fedplat/common";
 import type { TestDatabase } from "@fedplat/devkit";
-import { createNotificationsPrisma } from "@fedplat/notifications";
-import { createOrdersPrisma } from "@fedplat/orders";
-import { createPaymentsPrisma, simulatedProvider, type SimulatedProviderOptions } from "@fedplat/payments";
-import { type ServiceClients, startWorkers, type Workers, type WorkersOptions } from "../src";
+import { simulatedProvider, type SimulatedProviderOptions } from "@fedplat/payments";
+import { createServiceClients, type ServiceClients, startWorkers, type Workers, type WorkersOptions } from "../src";
 
 /** Polls `check` until it returns a truthy value (never a fixed sleep); fails with `what` after `timeoutMs`. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
@@ -17,16 +13,6 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-export function clientsFor(url: string): ServiceClients {
-  return {
-    accounts: createAccountsPrisma(url),
-    catalog: createCatalogPrisma(url),
-    orders: createOrdersPrisma(url),
-    payments: createPaymentsPrisma(url),
-    notifications: createNotificationsPrisma(url),
-  };
 }
 
 export interface TestWorkers {
@@ -43,7 +29,7 @@ export interface TestWorkers {
 export async function startTestWorkers(database: TestDatabase, overrides: Partial<WorkersOptions> = {}, redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"): Promise<TestWorkers> {
   const redis = createRedis(redisUrl, "workers-test");
   redis.on("error", () => undefined); // outage tests stop this Redis on purpose
-  const clients = clientsFor(database.url);
+  const clients = createServiceClients(() => database.url);
   const prefix = `test-${randomUUID()}`;
   const provider: SimulatedProviderOptions = { failureRate: 0, latencyMs: 5 };
   const workers = startWorkers({
