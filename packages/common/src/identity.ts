@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, errors as joseErrors, type JWTPayload, jwtVerify, SignJWT } from "jose";
-import { forbidden, unauthenticated } from "./errors";
+import { unauthenticated } from "./errors";
 
 export type Role = "CUSTOMER" | "STAFF" | "ADMIN";
 
@@ -99,11 +99,4 @@ export function requireViewer(context: { viewer: Viewer | null }): Viewer {
 /** True when the viewer may see every customer's data. */
 export function isStaff(viewer: Viewer | null): boolean {
   return viewer?.role === "STAFF" || viewer?.role === "ADMIN";
-}
-
-/** The viewer when they hold one of `roles`, else UNAUTHENTICATED / FORBIDDEN. */
-export function requireRole(context: { viewer: Viewer | null }, ...roles: Role[]): Viewer {
-  const viewer = requireViewer(context);
-  if (!roles.includes(viewer.role)) throw forbidden();
-  return viewer;
 }
