@@ -60,7 +60,7 @@ async function platform(): Promise<{ perSecond: number; p50: number; p95: number
     clients,
     paymentProvider: { name: "none", charge: async () => ({ reference: "x" }) },
     policy: { attempts: 3, backoffMs: 100 },
-    concurrency: 4,
+    concurrency: Number(process.env.BENCH_CONCURRENCY ?? 4),
     lockMs: 30_000,
     relay: { intervalMs: 10, batchSize: 200 },
     logger: createLogger("bench", "silent"),
