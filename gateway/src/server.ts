@@ -58,7 +58,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const metrics = options.metrics ?? createMetrics("gateway");
   const rateLimited = new Counter({ name: "gateway_rate_limited_total", help: "Requests rejected by a rate limit", labelNames: ["kind"] as const, registers: [metrics.registry] });
   const overrides = options.subgraphUrls ?? {};
-  const urlOf = (name: string) => overrides[overrideKey(name)] ?? subgraphUrlsIn(options.supergraphSdl)[name] ?? "";
+  const routingUrls = subgraphUrlsIn(options.supergraphSdl);
+  const urlOf = (name: string) => overrides[overrideKey(name)] ?? routingUrls[name] ?? "";
   const apiKeys = createApiKeyResolver({ accountsUrl: urlOf("accounts"), gatewaySecret: options.gatewaySecret, cacheMs: options.apiKeyCacheMs });
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
@@ -91,8 +92,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   app.get("/metrics", metricsHandler(metrics.registry));
   app.use(
     "/graphql",
-    (_req, res, next) => {
-      res.locals.requestId = _req.header("x-request-id") ?? randomUUID();
+    (req, res, next) => {
+      res.locals.requestId = req.header("x-request-id") ?? randomUUID();
       next();
     },
     express.json({ limit: limits.bodyLimit }),

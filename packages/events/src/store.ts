@@ -2,7 +2,7 @@ import type { Envelope } from "./envelope";
 import type { EventType } from "./schemas";
 
 /**
- * The two tables every service keeps for events (outbox, processed_events), as any generated
+ * The two tables every service keeps for events (outbox, processed_events), as every generated
  * PrismaClient (or its transaction client) exposes them.
  */
 export interface EventTables {
