@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
-import { GraphQLError, Kind, type ValidationRule } from "graphql";
+import { GraphQLError, Kind, type SelectionNode, type ValidationRule } from "graphql";
 
 /** Static limits on an operation, checked during validation, before any subgraph is called. */
 export interface QueryLimits {
@@ -21,17 +21,19 @@ function maxRootFields(limit: number): ValidationRule {
   return (context) => ({
     OperationDefinition(operation) {
       let count = 0;
-      const visit = (selections: readonly { kind: Kind; name?: { value: string }; selectionSet?: { selections: readonly never[] } }[]) => {
+      const seen = new Set<string>(); // each fragment once: cycles are rejected elsewhere, but never loop here
+      const visit = (selections: readonly SelectionNode[]) => {
         for (const selection of selections) {
-          if (selection.kind === Kind.FIELD) count += selection.name?.value === "__typename" ? 0 : 1;
-          else if (selection.kind === Kind.INLINE_FRAGMENT && selection.selectionSet) visit(selection.selectionSet.selections);
-          else if (selection.kind === Kind.FRAGMENT_SPREAD && selection.name) {
+          if (selection.kind === Kind.FIELD) count += selection.name.value === "__typename" ? 0 : 1;
+          else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet.selections);
+          else if (!seen.has(selection.name.value)) {
+            seen.add(selection.name.value);
             const fragment = context.getFragment(selection.name.value);
-            if (fragment) visit(fragment.selectionSet.selections as never);
+            if (fragment) visit(fragment.selectionSet.selections);
           }
         }
       };
-      visit(operation.selectionSet.selections as never);
+      visit(operation.selectionSet.selections);
       if (count > limit) context.reportError(new GraphQLError(`Operation has ${count} root fields; the limit is ${limit}.`, { nodes: [operation] }));
     },
   });
