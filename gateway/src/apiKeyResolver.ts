@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { appError, ErrorCode, IDENTITY_HEADER, type Role, signCallerIdentity, type Viewer } from "@fedplat/common";
+import { appError, callSubgraph, ErrorCode, type Role, type Viewer } from "@fedplat/common";
 import { LRUCache } from "lru-cache";
 
 export interface ApiKeyResolver {
@@ -36,13 +36,14 @@ export function createApiKeyResolver(options: ApiKeyResolverOptions): ApiKeyReso
       if (cached) return cached.viewer;
       let body: PrincipalResponse;
       try {
-        const response = await fetch(options.accountsUrl, {
-          method: "POST",
-          headers: { "content-type": "application/json", [IDENTITY_HEADER]: await signCallerIdentity({ caller: { kind: "gateway" }, viewer: null }, options.gatewaySecret) },
-          body: JSON.stringify({ query: PRINCIPAL_QUERY, variables: { key } }),
-          signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
+        body = await callSubgraph<PrincipalResponse>({
+          url: options.accountsUrl,
+          query: PRINCIPAL_QUERY,
+          variables: { key },
+          identity: { caller: { kind: "gateway" }, viewer: null },
+          secret: options.gatewaySecret,
+          timeoutMs: options.timeoutMs ?? 5_000,
         });
-        body = (await response.json()) as PrincipalResponse;
       } catch {
         throw appError(ErrorCode.SUBGRAPH_UNAVAILABLE, 'Subgraph "accounts" is unavailable: API keys cannot be checked', { serviceName: "accounts", http: { status: 503 } });
       }

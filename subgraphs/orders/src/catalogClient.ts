@@ -1,4 +1,4 @@
-import { appError, ErrorCode, IDENTITY_HEADER, signCallerIdentity } from "@fedplat/common";
+import { appError, callSubgraph, ErrorCode } from "@fedplat/common";
 
 export interface ProductPrice {
   id: string;
@@ -31,15 +31,15 @@ export function createCatalogClient(url: string, gatewaySecret: string, timeoutM
     async prices(productIds) {
       let body: EntitiesResponse;
       try {
-        // Signed as the orders service, with no viewer: prices are public data.
-        const identity = await signCallerIdentity({ caller: { kind: "service", name: "orders" }, viewer: null }, gatewaySecret);
-        const response = await fetch(url, {
-          method: "POST",
-          headers: { "content-type": "application/json", [IDENTITY_HEADER]: identity },
-          body: JSON.stringify({ query: ENTITIES_QUERY, variables: { representations: productIds.map((id) => ({ __typename: "Product", id })) } }),
-          signal: AbortSignal.timeout(timeoutMs),
+        body = await callSubgraph<EntitiesResponse>({
+          url,
+          query: ENTITIES_QUERY,
+          variables: { representations: productIds.map((id) => ({ __typename: "Product", id })) },
+          // Signed as the orders service, with no viewer: prices are public data.
+          identity: { caller: { kind: "service", name: "orders" }, viewer: null },
+          secret: gatewaySecret,
+          timeoutMs,
         });
-        body = (await response.json()) as EntitiesResponse;
       } catch {
         throw appError(ErrorCode.SUBGRAPH_UNAVAILABLE, "The catalog is unavailable; try again shortly", { serviceName: "catalog" });
       }

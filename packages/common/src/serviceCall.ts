@@ -1,0 +1,25 @@
+import { type CallerIdentity, IDENTITY_HEADER, signCallerIdentity } from "./callerIdentity";
+
+export interface ServiceCall {
+  url: string;
+  query: string;
+  variables: Record<string, unknown>;
+  /** Who is calling: signed like the gateway signs, so the subgraph accepts it. */
+  identity: CallerIdentity;
+  secret: string;
+  timeoutMs: number;
+}
+
+/**
+ * One GraphQL request from a platform process to a subgraph (not through the gateway). Resolves
+ * with the parsed body; rejects on transport failure or timeout, for the caller to name the service.
+ */
+export async function callSubgraph<TBody>(call: ServiceCall): Promise<TBody> {
+  const response = await fetch(call.url, {
+    method: "POST",
+    headers: { "content-type": "application/json", [IDENTITY_HEADER]: await signCallerIdentity(call.identity, call.secret) },
+    body: JSON.stringify({ query: call.query, variables: call.variables }),
+    signal: AbortSignal.timeout(call.timeoutMs),
+  });
+  return (await response.json()) as TBody;
+}
