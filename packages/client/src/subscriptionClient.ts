@@ -1,0 +1,60 @@
+import { type Client, createClient } from "graphql-ws";
+import WebSocket from "ws";
+import { GraphQLRequestError } from "./errors";
+import { operationOf, persistedIdOf, type TypedDocument } from "./persistedDocument";
+
+export interface SubscriptionClientOptions {
+  /** The gateway's WebSocket endpoint, e.g. ws://localhost:4000/graphql. */
+  url: string;
+  /** Access token, sent once in connection_init's payload as `authorization: Bearer ...`. */
+  token?: () => string | undefined;
+  /** Reconnect attempts after a dropped connection. @default 5 */
+  retryAttempts?: number;
+}
+
+export interface SubscriptionClient {
+  /** Each event's data, until the server completes the subscription or the loop is left (which unsubscribes). */
+  subscribe<TResult, TVariables>(document: TypedDocument<TResult, TVariables>, variables?: TVariables): AsyncIterable<TResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * graphql-ws (the graphql-transport-ws protocol) for subscriptions. Each subscribe message carries
+ * the document text and its persisted id (extensions.persistedQuery), so a gateway that trusts only
+ * its manifest can check it.
+ */
+export function createSubscriptionClient(options: SubscriptionClientOptions): SubscriptionClient {
+  const client: Client = createClient({
+    url: options.url,
+    // Node 20 has no global WebSocket; browsers ignore nothing here since `ws` is only bundled for Node.
+    webSocketImpl: typeof globalThis.WebSocket === "function" ? globalThis.WebSocket : WebSocket,
+    connectionParams: () => {
+      const token = options.token?.();
+      return token ? { authorization: `Bearer ${token}` } : {};
+    },
+    retryAttempts: options.retryAttempts ?? 5,
+    lazy: true,
+  });
+  return {
+    subscribe<TResult, TVariables>(document: TypedDocument<TResult, TVariables>, variables?: TVariables): AsyncIterable<TResult> {
+      const query = document.toString();
+      const id = persistedIdOf(document);
+      const { name } = operationOf(query);
+      const events = client.iterate<TResult>({
+        query,
+        ...(name ? { operationName: name } : {}),
+        ...(variables ? { variables: variables as Record<string, unknown> } : {}),
+        ...(id ? { extensions: { persistedQuery: { version: 1, sha256Hash: id } } } : {}),
+      });
+      return {
+        async *[Symbol.asyncIterator]() {
+          for await (const event of events) {
+            if (event.errors?.length || !event.data) throw new GraphQLRequestError(event.errors?.map((error) => ({ message: error.message, extensions: error.extensions as Record<string, unknown> | undefined })) ?? [], 200, event.data);
+            yield event.data;
+          }
+        },
+      };
+    },
+    close: () => client.dispose() as Promise<void>,
+  };
+}
