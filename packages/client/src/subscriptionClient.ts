@@ -1,6 +1,6 @@
 import { type Client, createClient } from "graphql-ws";
 import WebSocket from "ws";
-import { GraphQLRequestError } from "./errors";
+import { type GraphQLErrorEntry, GraphQLRequestError } from "./errors";
 import { operationOf, persistedIdOf, type TypedDocument } from "./persistedDocument";
 
 export interface SubscriptionClientOptions {
@@ -18,6 +18,19 @@ export interface SubscriptionClient {
   close(): Promise<void>;
 }
 
+const toEntry = (error: { message: string; extensions?: unknown }): GraphQLErrorEntry => ({ message: error.message, ...(error.extensions ? { extensions: error.extensions as GraphQLErrorEntry["extensions"] } : {}) });
+
+/** graphql-ws rejects with the server's error list (a refused subscription) or the socket's close event. */
+function asRequestError(error: unknown): Error {
+  if (error instanceof GraphQLRequestError) return error;
+  if (Array.isArray(error)) return new GraphQLRequestError(error.map(toEntry), 200);
+  if (typeof error === "object" && error !== null && "code" in error && "reason" in error) {
+    const { code, reason } = error as { code: number; reason: string };
+    return new GraphQLRequestError([{ message: `The subscription connection closed (${code}${reason ? `: ${reason}` : ""})` }], 0);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
 /**
  * graphql-ws (the graphql-transport-ws protocol) for subscriptions. Each subscribe message carries
  * the document text and its persisted id (extensions.persistedQuery), so a gateway that trusts only
@@ -26,7 +39,7 @@ export interface SubscriptionClient {
 export function createSubscriptionClient(options: SubscriptionClientOptions): SubscriptionClient {
   const client: Client = createClient({
     url: options.url,
-    // Node 20 has no global WebSocket; browsers ignore nothing here since `ws` is only bundled for Node.
+    // Node 20 has no global WebSocket: fall back to `ws` there.
     webSocketImpl: typeof globalThis.WebSocket === "function" ? globalThis.WebSocket : WebSocket,
     connectionParams: () => {
       const token = options.token?.();
@@ -48,9 +61,13 @@ export function createSubscriptionClient(options: SubscriptionClientOptions): Su
       });
       return {
         async *[Symbol.asyncIterator]() {
-          for await (const event of events) {
-            if (event.errors?.length || !event.data) throw new GraphQLRequestError(event.errors?.map((error) => ({ message: error.message, extensions: error.extensions as Record<string, unknown> | undefined })) ?? [], 200, event.data);
-            yield event.data;
+          try {
+            for await (const event of events) {
+              if (event.errors?.length || !event.data) throw new GraphQLRequestError(event.errors?.map(toEntry) ?? [], 200, event.data);
+              yield event.data;
+            }
+          } catch (error) {
+            throw asRequestError(error);
           }
         },
       };
