@@ -4,9 +4,10 @@ import { join } from "node:path";
 import { type AccountsPrisma, buildAccountsServer, createAccountsPrisma } from "@fedplat/accounts";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
 import { createFieldCipher, createLogger, createRedis, type Redis } from "@fedplat/common";
-import { bearer, graphqlRequest, type GraphQLResponse, repoRoot, startTestSubgraph, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, TEST_PII_KEYS, type TestSubgraph } from "@fedplat/devkit";
+import { bearer, freePort, graphqlRequest, type GraphQLResponse, repoRoot, startTestSubgraph, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, TEST_PII_KEYS, type TestSubgraph } from "@fedplat/devkit";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { buildGateway, defaultLimits, type GatewayServer } from "../src";
+import { createCacheRedis } from "../src/responseCache/cacheRedis";
 import { createRedisKeyValueCache } from "../src/responseCache/redisKeyValueCache";
 
 const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
@@ -145,6 +146,33 @@ describe("response cache", () => {
       const res = await graphqlRequest(url, "{ users { totalCount } }", {}, customer);
       expect(res.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
       expect(cacheStatus(res)).toBe("MISS");
+    }
+  });
+
+  it("keeps answering, uncached, when the cache's Redis is unreachable", async () => {
+    const unreachable = createCacheRedis(`redis://127.0.0.1:${await freePort()}`);
+    unreachable.on("error", () => undefined);
+    const server = await buildGateway({
+      supergraphSdl,
+      subgraphUrls: { ACCOUNTS: accounts.url, CATALOG: catalog.url, ORDERS: orders.url, PAYMENTS: DOWN, NOTIFICATIONS: DOWN },
+      tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
+      gatewaySecret: TEST_GATEWAY_SECRET,
+      redis,
+      limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },
+      logger,
+      responseCache: createRedisKeyValueCache(unreachable, "test:down:", logger),
+    });
+    try {
+      const down = `http://127.0.0.1:${await server.listen(0, "127.0.0.1")}/graphql`;
+      for (const headers of [{}, customer]) {
+        const res = await graphqlRequest<{ products: { totalCount: number } }>(down, "{ products(first: 1) { totalCount } }", {}, headers);
+        expect(res.errors).toBeUndefined();
+        expect(res.data?.products.totalCount).toBe(200);
+        expect(cacheStatus(res)).toBe("MISS");
+      }
+    } finally {
+      await server.close();
+      unreachable.disconnect();
     }
   });
 
