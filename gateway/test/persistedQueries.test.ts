@@ -57,7 +57,7 @@ async function post(url: string, body: unknown): Promise<Answer> {
 
 /** A persisted query over GET, as a CDN would see it (the header satisfies Apollo's CSRF prevention). */
 async function get(url: string, params: Record<string, unknown>): Promise<Answer & { cacheControl: string | null }> {
-  const search = new URLSearchParams(Object.entries(params).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
+  const search = new URLSearchParams(Object.entries(params).map(([key, value]): [string, string] => [key, typeof value === "string" ? value : JSON.stringify(value)]));
   const response = await fetch(`${url}?${search}`, { headers: { "apollo-require-preflight": "true" } });
   return { status: response.status, body: (await response.json()) as Answer["body"], cacheControl: response.headers.get("cache-control") };
 }
