@@ -6,7 +6,7 @@ import { createPersistedQueryCache } from "./persistedQueryCache";
 import { type TrustedDocumentsMode, usePersistedDocuments } from "./usePersistedDocuments";
 
 export { type PersistedDocumentManifest, loadPersistedDocumentManifest, parseManifest } from "./persistedDocumentManifest";
-export { TRUSTED_DOCUMENTS_MODES, type TrustedDocumentsMode } from "./usePersistedDocuments";
+export { type OperationRequest, type Rejection, TRUSTED_DOCUMENTS_MODES, type TrustedDocumentsMode, trustedDocumentRejection } from "./usePersistedDocuments";
 
 export interface PersistedQueriesOptions {
   /** Where APQ registrations live (Redis: every replica knows what any replica registered). */

@@ -9,17 +9,21 @@ import { type PersistedDocumentManifest, sha256Hex } from "./persistedDocumentMa
 export type TrustedDocumentsMode = "off" | "allow" | "enforce";
 export const TRUSTED_DOCUMENTS_MODES = ["off", "allow", "enforce"] as const;
 
-type Rejection = { status: number; code: string; message: string };
+export type Rejection = { status: number; code: string; message: string };
 
-interface OperationRequest {
+/** The parts of a GraphQL request (POST body, GET query string, graphql-ws subscribe payload) this check reads. */
+export interface OperationRequest {
   query?: unknown;
   extensions?: unknown;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
-/** What is wrong with an operation's persisted-query extension or document, or undefined when it may run. */
-function rejectionOf(operation: OperationRequest, mode: TrustedDocumentsMode, manifest: PersistedDocumentManifest | undefined): Rejection | undefined {
+/**
+ * What is wrong with an operation's persisted-query extension or document, or undefined when it
+ * may run. Also for other transports (a graphql-ws onSubscribe) that must apply the same rules.
+ */
+export function trustedDocumentRejection(operation: OperationRequest, mode: TrustedDocumentsMode, manifest: PersistedDocumentManifest | undefined): Rejection | undefined {
   const { query } = operation;
   let extensions = operation.extensions;
   if (typeof extensions === "string") {
@@ -66,7 +70,7 @@ export function usePersistedDocuments(options: { mode: TrustedDocumentsMode; man
     const operations = Array.isArray(source) ? source : [source];
     for (const operation of operations) {
       if (typeof operation !== "object" || operation === null) continue; // malformed bodies: Apollo's clear 400s
-      const rejection = rejectionOf(operation as OperationRequest, options.mode, options.manifest);
+      const rejection = trustedDocumentRejection(operation as OperationRequest, options.mode, options.manifest);
       if (rejection) return sendGraphQLError(res, rejection.status, rejection.message, rejection.code);
     }
     next();
