@@ -5,7 +5,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { envVars, parseEnv } from "@fedplat/common";
+import { ConfigError, parseEnv } from "@fedplat/common";
 import { z } from "zod";
 import { createGraphQLClient, GraphQLRequestError, LoginDocument, OrderDocument, type OrderQuery, persistedDocuments, PlaceOrderDocument, ProductsDocument, RegisterDocument } from "../src";
 import { clearSession, readSession, writeSession } from "./session";
@@ -22,16 +22,11 @@ const USAGE = `Usage: npm run client -- <command>
 Environment: FEDPLAT_URL (default http://localhost:4000/graphql),
 FEDPLAT_SESSION (default ~/.fedplat/session.json), FOLLOW_INTERVAL_MS (default 500).`;
 
-const env = parseEnv(
-  z.object({
-    FEDPLAT_URL: z.url({ protocol: /^https?$/ }).default("http://localhost:4000/graphql"),
-    FEDPLAT_SESSION: z.string().min(1).default(join(homedir(), ".fedplat", "session.json")),
-    FOLLOW_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
-    NODE_ENV: envVars.nodeEnv,
-  }),
-);
-
-const client = createGraphQLClient({ url: env.FEDPLAT_URL, token: () => readSession(env.FEDPLAT_SESSION)?.accessToken, persistedDocuments });
+const cliEnv = z.object({
+  FEDPLAT_URL: z.url({ protocol: /^https?$/ }).default("http://localhost:4000/graphql"),
+  FEDPLAT_SESSION: z.string().min(1).default(join(homedir(), ".fedplat", "session.json")),
+  FOLLOW_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
+});
 const money = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} ${currency}`;
 const SETTLED = new Set(["CONFIRMED", "CANCELLED", "SHIPPED", "DELIVERED"]);
 
@@ -43,6 +38,8 @@ function describeOrder(order: NonNullable<OrderQuery["order"]>): string {
 }
 
 async function run(command: string | undefined, args: string[]): Promise<void> {
+  const env = parseEnv(cliEnv);
+  const client = createGraphQLClient({ url: env.FEDPLAT_URL, token: () => readSession(env.FEDPLAT_SESSION)?.accessToken, persistedDocuments });
   switch (command) {
     case "register": {
       const [email, password, ...name] = args;
@@ -115,6 +112,7 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
 
 run(process.argv[2], process.argv.slice(3)).catch((error: unknown) => {
   if (error instanceof UsageError) console.error(`${error.message}\n\n${USAGE}`);
+  else if (error instanceof ConfigError) console.error(error.message);
   else if (error instanceof GraphQLRequestError) console.error(`Error${error.code ? ` (${error.code})` : ""}: ${error.message}`);
   else console.error(`Error: ${(error as Error).message}`);
   process.exitCode = 1;

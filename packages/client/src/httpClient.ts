@@ -80,7 +80,15 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
       headers["content-type"] = "application/json";
       init.body = JSON.stringify(body);
     }
-    const response = await doFetch(url, init);
+    let response: Response;
+    try {
+      response = await doFetch(url, init);
+    } catch (error) {
+      // The endpoint without the query string: GET parameters may carry variables.
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const reason = cause?.code ?? cause?.message ?? (error as Error).message;
+      throw new GraphQLRequestError([{ message: `Cannot reach ${options.url} (${reason})`, extensions: { code: "NETWORK_ERROR" } }], 0);
+    }
     const text = await response.text();
     let payload: WireResponse;
     try {
