@@ -29,6 +29,9 @@ const cliEnv = z.object({
 });
 const money = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} ${currency}`;
 const SETTLED = new Set(["CONFIRMED", "CANCELLED", "SHIPPED", "DELIVERED"]);
+/** Consecutive failed polls `follow` rides out before giving up. */
+const MAX_FOLLOW_FAILURES = 5;
+const TRANSIENT = new Set(["INTERNAL_SERVER_ERROR", "SUBGRAPH_UNAVAILABLE", "NETWORK_ERROR"]);
 
 class UsageError extends Error {}
 
@@ -90,8 +93,19 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
       // Subscription.orderStatusChanged is composed, add it to src/operations/orders.ts and use
       // createSubscriptionClient(...).subscribe(OrderStatusChangedDocument, { orderId }) here.
       let last = "";
+      let failures = 0;
       for (;;) {
-        const { order } = await client.request(OrderDocument, { id });
+        let order: OrderQuery["order"];
+        try {
+          ({ order } = await client.request(OrderDocument, { id }));
+          failures = 0;
+        } catch (error) {
+          // A passing failure (a subgraph restarting, a busy database) should not end a long watch.
+          if (!(error instanceof GraphQLRequestError) || !TRANSIENT.has(error.code ?? "") || ++failures > MAX_FOLLOW_FAILURES) throw error;
+          console.error(`(retrying: ${error.message.split("\n")[0]})`);
+          await new Promise((resolve) => setTimeout(resolve, env.FOLLOW_INTERVAL_MS));
+          continue;
+        }
         if (!order) throw new Error(`Order ${id} not found`);
         const line = describeOrder(order);
         if (line !== last) console.log(`${new Date().toISOString()}  ${line}`);
