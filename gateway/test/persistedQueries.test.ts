@@ -118,6 +118,13 @@ describe("automatic persisted queries (APQ)", () => {
     expect(answer.body.errors?.[0]?.message).toMatch(/extensions/);
   });
 
+  it("applies the request-shape limits to GET too (a token flood in the query string)", async () => {
+    const url = await gatewayIn("off");
+    const answer = await get(url, { query: `{ ${"a ".repeat(defaultLimits.request.maxTokens)} }` });
+    expect(answer.status).toBe(400);
+    expect(codeOf(answer)).toBe("QUERY_TOO_LARGE");
+  });
+
   it("refuses GET extensions that are not JSON", async () => {
     const url = await gatewayIn("allow");
     const answer = await get(url, { extensions: "{not json" });
