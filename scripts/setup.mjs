@@ -156,9 +156,9 @@ async function ensureDatabase(url) {
   }
 }
 
-// 4. Generated code: turbo caches both tasks on their inputs, so a second run restores or skips them.
+// 4. Generated code: turbo caches these tasks on their inputs, so a second run restores or skips them.
 function generate() {
-  run("npx", ["--no-install", "turbo", "run", "generate", "compose", "--output-logs=errors-only", "--log-prefix=none"], { what: "prisma generate / compose", env: { TURBO_TELEMETRY_DISABLED: "1" } });
+  run("npx", ["--no-install", "turbo", "run", "generate", "compose", "codegen", "--output-logs=errors-only", "--log-prefix=none"], { what: "prisma generate / compose / codegen", env: { TURBO_TELEMETRY_DISABLED: "1" } });
 }
 
 function migrationNames(service) {

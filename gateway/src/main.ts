@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { ConfigError, createLogger, createRedis, exitOnStartFailure, loadDotEnv, onShutdown, redactUrl } from "@fedplat/common";
 import { checkOverrides, loadGatewayConfig } from "./config";
+import { createGatewayCaching } from "./caching";
 import { buildGateway } from "./server";
 
 const logger = createLogger("gateway");
@@ -17,7 +18,9 @@ async function main(): Promise<void> {
   checkOverrides(config.subgraphUrls, supergraphSdl);
   const redis = createRedis(config.REDIS_URL, "fedplat-gateway");
   redis.on("error", (error) => logger.warn({ err: error, redis: redactUrl(config.REDIS_URL) }, "redis connection error"));
+  const caching = createGatewayCaching({ supergraphSdl, subgraphUrls: config.subgraphUrls, logger });
   const server = await buildGateway({
+    ...caching.options,
     redis,
     limits: config.limits,
     trustProxy: config.trustProxy,
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
   logger.info({ port, url: `http://localhost:${port}/graphql` }, "gateway ready");
   onShutdown(logger, async () => {
     await server.close();
+    await caching.close();
     await redis.quit();
   });
 }

@@ -18,6 +18,9 @@ import { useQueryLimits } from "./plugins/useQueryLimits";
 import { useRateLimit } from "./plugins/useRateLimit";
 import { useRequestShape } from "./plugins/useRequestShape";
 import { useRequestLogging } from "./plugins/useRequestLogging";
+import { type PersistedQueriesOptions, usePersistedQueries } from "./persistedQueries";
+import type { StringCache } from "./responseCache/redisKeyValueCache";
+import { useResponseCache } from "./responseCache/useResponseCache";
 import { SubgraphDataSource } from "./subgraphDataSource";
 
 export interface GatewayOptions {
@@ -44,6 +47,10 @@ export interface GatewayOptions {
   apiKeyCacheMs?: number;
   /** Express "trust proxy": set when behind a load balancer, so rate limits see client IPs. @default false */
   trustProxy?: boolean | number | string;
+  /** APQ in Redis and trusted documents (persistedQueries/). @default Apollo's in-memory APQ, trusted documents off */
+  persistedQueries?: PersistedQueriesOptions;
+  /** Where whole responses are cached (responseCache/). @default no response cache */
+  responseCache?: StringCache;
 }
 
 export interface GatewayServer {
@@ -75,6 +82,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const health: HealthState = { draining: false };
 
   const queryLimits = useQueryLimits(limits.query);
+  const persisted = usePersistedQueries(options.persistedQueries);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: !production,
@@ -85,7 +93,9 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     formatError: formatErrorFor(options.logger, production),
     validationRules: queryLimits.validationRules,
     allowBatchedHttpRequests: limits.request.maxBatch > 1,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), useLandingPage({ production }), useRequestLogging(options.logger), useOperationGuard(), ...queryLimits.plugins],
+    persistedQueries: persisted.apollo,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), useLandingPage({ production }), useRequestLogging(options.logger), useOperationGuard(), ...queryLimits.plugins,
+      ...(options.responseCache ? useResponseCache({ cache: options.responseCache, registry: metrics.registry }) : [])],
   });
   await apollo.start(); // loads and validates the supergraph; throws when it cannot
 
@@ -99,6 +109,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       next();
     },
     express.json({ limit: limits.bodyLimit }),
+    persisted.middleware,
     useRequestShape(limits.request),
     useIdentity({ verifyToken: createTokenVerifier(options.tokens), gatewaySecret: options.gatewaySecret, apiKeys }),
     useRateLimit(options.redis, limits.rate, { rejected: (kind) => rateLimited.inc({ kind }) }),

@@ -13,7 +13,7 @@ async function exitOf(command: string, args: string[]) {
 }
 
 describe("generated files are reproducible", () => {
-  it("resolver types match the subgraph SDL (run `npm run codegen` when this fails)", async () => {
+  it("resolver types, the typed client and the persisted-documents manifest match their SDL and operations (run `npm run codegen` when this fails)", async () => {
     expect(await exitOf(join(repoRoot, "node_modules/.bin/graphql-codegen"), ["--config", "codegen.yml", "--check"])).toEqual({ code: 0, output: "" });
   }, 60_000);
 

@@ -104,7 +104,8 @@ function exceedsTokens(query: string, limit: number): boolean {
 /** Batch size, variables size and document tokens: checked on the JSON body, before Apollo parses any GraphQL. */
 export function useRequestShape(limits: RequestShapeLimits): RequestHandler {
   return (req, res, next) => {
-    const body: unknown = req.body;
+    // GET (persisted queries a CDN may cache) carries the operation in the query string.
+    const body: unknown = req.method === "GET" ? req.query : req.body;
     const operations = Array.isArray(body) ? body : [body];
     if (Array.isArray(body) && body.length > limits.maxBatch) {
       return sendGraphQLError(res, 400, limits.maxBatch === 1 ? "Batched requests are disabled" : `At most ${limits.maxBatch} operations per batch`, "BATCH_LIMIT_EXCEEDED");

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginCacheControl } from "@apollo/server/plugin/cacheControl";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
@@ -74,6 +75,9 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(),
       // Inline traces feed Apollo Studio, which this platform does not use; they cost time per request.
       ApolloServerPluginInlineTraceDisabled(),
+      // The SDL's @cacheControl hints become this response's Cache-Control header, which the
+      // gateway combines across subgraphs. Anything without a hint is uncacheable (max age 0).
+      ApolloServerPluginCacheControl({ defaultMaxAge: 0, calculateHttpHeaders: true }),
       ...(options.plugins ?? [])],
   });
   await apollo.start();

@@ -57,6 +57,11 @@ export type AuthPayload = {
   user: User;
 };
 
+/** Who may reuse a cached response: anyone (PUBLIC) or only the same user (PRIVATE). */
+export type CacheControlScope =
+  | 'PRIVATE'
+  | 'PUBLIC';
+
 export type CreateApiKeyInput = {
   expiresAt: Scalars['DateTime']['input'];
   name: Scalars['String']['input'];
@@ -169,7 +174,7 @@ export type UpdateProfileInput = {
   phone?: InputMaybe<Scalars['String']['input']>;
 };
 
-/** A person with an account. Other subgraphs extend it (orders, notifications). */
+/** A person with an account. Other subgraphs extend it (orders, notifications). Profiles are cached 5 minutes, per user. */
 export type User = {
   __typename?: 'User';
   /** Encrypted at rest (AES-256-GCM); visible to the user and to staff. */
@@ -180,6 +185,7 @@ export type User = {
   name: Scalars['String']['output'];
   /** Encrypted at rest (AES-256-GCM); visible to the user and to staff. */
   phone?: Maybe<Scalars['String']['output']>;
+  /** What the user may do: cached at most 1 minute, so a role change applies within a minute. */
   role: Role;
 };
 
@@ -297,19 +303,20 @@ export type ResolversTypes = ResolversObject<{
   ApiKeyCreated: ResolverTypeWrapper<ApiKeyCreatedModel>;
   ApiKeyPrincipal: ResolverTypeWrapper<ApiKeyPrincipal>;
   AuthPayload: ResolverTypeWrapper<AuthPayloadModel>;
+  CacheControlScope: CacheControlScope;
   CreateApiKeyInput: CreateApiKeyInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   RegisterInput: RegisterInput;
   Role: Role;
   UpdateProfileInput: UpdateProfileInput;
   User: ResolverTypeWrapper<UserModel>;
   UserConnection: ResolverTypeWrapper<Connection<UserModel>>;
   UserEdge: ResolverTypeWrapper<Omit<UserEdge, 'node'> & { node: ResolversTypes['User'] }>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -323,16 +330,24 @@ export type ResolversParentTypes = ResolversObject<{
   CreateApiKeyInput: CreateApiKeyInput;
   DateTime: Scalars['DateTime']['output'];
   Mutation: Record<PropertyKey, never>;
-  Boolean: Scalars['Boolean']['output'];
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
-  Int: Scalars['Int']['output'];
   RegisterInput: RegisterInput;
   UpdateProfileInput: UpdateProfileInput;
   User: UserModel;
   UserConnection: Connection<UserModel>;
   UserEdge: Omit<UserEdge, 'node'> & { node: ResolversParentTypes['User'] };
+  Boolean: Scalars['Boolean']['output'];
+  Int: Scalars['Int']['output'];
 }>;
+
+export type CacheControlDirectiveArgs = {
+  inheritMaxAge?: Maybe<Scalars['Boolean']['input']>;
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = AccountsContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type ApiKeyResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = ResolversObject<{
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -425,3 +440,6 @@ export type Resolvers<ContextType = AccountsContext> = ResolversObject<{
   UserEdge?: UserEdgeResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = AccountsContext> = ResolversObject<{
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+}>;

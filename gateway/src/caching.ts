@@ -1,0 +1,58 @@
+import { ConfigError, type Logger } from "@fedplat/common";
+import { loadPersistedDocumentManifest, type PersistedDocumentManifest, type PersistedQueriesOptions } from "./persistedQueries";
+import { loadPersistedQueriesConfig } from "./persistedQueries/config";
+import { createCacheRedis } from "./responseCache/cacheRedis";
+import { loadCachingConfig, responseCachePrefix } from "./responseCache/config";
+import { createRedisKeyValueCache, type StringCache } from "./responseCache/redisKeyValueCache";
+
+export interface GatewayCaching {
+  /** For buildGateway. */
+  options: { persistedQueries: PersistedQueriesOptions; responseCache?: StringCache };
+  close(): Promise<void>;
+}
+
+/**
+ * APQ, trusted documents and the response cache from the environment (TRUSTED_DOCUMENTS,
+ * PERSISTED_DOCUMENTS_PATH, APQ_TTL_SECONDS, RESPONSE_CACHE, CACHE_PREFIX, REDIS_URL).
+ * The manifest is re-read on SIGHUP (`kill -HUP <pid>`): a deploy of new client operations needs
+ * no gateway restart; a file that fails its checks leaves the previous documents in force.
+ */
+export function createGatewayCaching(input: { supergraphSdl: string; subgraphUrls: Record<string, string>; logger: Logger }): GatewayCaching {
+  const { logger } = input;
+  const persisted = loadPersistedQueriesConfig();
+  const caching = loadCachingConfig();
+  const redis = createCacheRedis(caching.redisUrl);
+  redis.on("error", (error) => logger.warn({ err: error }, "cache redis connection error"));
+
+  let manifest: PersistedDocumentManifest | undefined;
+  let reload: (() => void) | undefined;
+  if (persisted.mode !== "off") {
+    let loaded: PersistedDocumentManifest;
+    try {
+      loaded = loadPersistedDocumentManifest(persisted.manifestPath, logger);
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? `cannot read ${persisted.manifestPath} (run \`npm run codegen\`)` : (error as Error).message;
+      throw new ConfigError(`Invalid configuration:\n  PERSISTED_DOCUMENTS_PATH: ${reason} (or set TRUSTED_DOCUMENTS=off)`);
+    }
+    manifest = loaded;
+    reload = () => {
+      try {
+        loaded.reload();
+      } catch (error) {
+        logger.error({ err: error }, "persisted-documents manifest not reloaded; the previous one stays in force");
+      }
+    };
+    process.on("SIGHUP", reload);
+  }
+  logger.info({ trustedDocuments: persisted.mode, responseCache: caching.responseCache }, "caching configured");
+  return {
+    options: {
+      persistedQueries: { cache: createRedisKeyValueCache(redis, `${caching.prefix}:apq:`, logger), mode: persisted.mode, ttlSeconds: persisted.ttlSeconds, ...(manifest ? { manifest } : {}) },
+      ...(caching.responseCache ? { responseCache: createRedisKeyValueCache(redis, responseCachePrefix(caching.prefix, input.supergraphSdl, input.subgraphUrls), logger) } : {}),
+    },
+    close: async () => {
+      if (reload) process.off("SIGHUP", reload);
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/* eslint-disable */
+import * as types from './graphql';
+
+
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      accessToken\n      refreshToken\n      user { id email name role }\n    }\n  }\n": typeof types.RegisterDocument,
+    "\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) {\n      accessToken\n      refreshToken\n      user { id email name role }\n    }\n  }\n": typeof types.LoginDocument,
+    "\n  query Me {\n    me { id email name role }\n  }\n": typeof types.MeDocument,
+    "\n  query Products($first: Int, $after: String, $search: String) {\n    products(first: $first, after: $after, search: $search) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id sku name priceCents currency stock } }\n    }\n  }\n": typeof types.ProductsDocument,
+    "\n  query Product($id: ID!) {\n    product(id: $id) { id sku name description priceCents currency stock }\n  }\n": typeof types.ProductDocument,
+    "\n  mutation PlaceOrder($input: PlaceOrderInput!) {\n    placeOrder(input: $input) {\n      id\n      status\n      totalCents\n      currency\n      lines { quantity unitPriceCents product { id name } }\n    }\n  }\n": typeof types.PlaceOrderDocument,
+    "\n  query Order($id: ID!) {\n    order(id: $id) {\n      id\n      status\n      totalCents\n      currency\n      updatedAt\n      lines { quantity product { name } }\n      payment { state attempts }\n    }\n  }\n": typeof types.OrderDocument,
+};
+const documents: Documents = {
+    "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      accessToken\n      refreshToken\n      user { id email name role }\n    }\n  }\n": types.RegisterDocument,
+    "\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) {\n      accessToken\n      refreshToken\n      user { id email name role }\n    }\n  }\n": types.LoginDocument,
+    "\n  query Me {\n    me { id email name role }\n  }\n": types.MeDocument,
+    "\n  query Products($first: Int, $after: String, $search: String) {\n    products(first: $first, after: $after, search: $search) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id sku name priceCents currency stock } }\n    }\n  }\n": types.ProductsDocument,
+    "\n  query Product($id: ID!) {\n    product(id: $id) { id sku name description priceCents currency stock }\n  }\n": types.ProductDocument,
+    "\n  mutation PlaceOrder($input: PlaceOrderInput!) {\n    placeOrder(input: $input) {\n      id\n      status\n      totalCents\n      currency\n      lines { quantity unitPriceCents product { id name } }\n    }\n  }\n": types.PlaceOrderDocument,
+    "\n  query Order($id: ID!) {\n    order(id: $id) {\n      id\n      status\n      totalCents\n      currency\n      updatedAt\n      lines { quantity product { name } }\n      payment { state attempts }\n    }\n  }\n": types.OrderDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      accessToken\n      refreshToken\n      user { id email name role }\n    }\n  }\n"): typeof import('./graphql').RegisterDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) {\n      accessToken\n      refreshToken\n      user { id email name role }\n    }\n  }\n"): typeof import('./graphql').LoginDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Me {\n    me { id email name role }\n  }\n"): typeof import('./graphql').MeDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Products($first: Int, $after: String, $search: String) {\n    products(first: $first, after: $after, search: $search) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id sku name priceCents currency stock } }\n    }\n  }\n"): typeof import('./graphql').ProductsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Product($id: ID!) {\n    product(id: $id) { id sku name description priceCents currency stock }\n  }\n"): typeof import('./graphql').ProductDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation PlaceOrder($input: PlaceOrderInput!) {\n    placeOrder(input: $input) {\n      id\n      status\n      totalCents\n      currency\n      lines { quantity unitPriceCents product { id name } }\n    }\n  }\n"): typeof import('./graphql').PlaceOrderDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Order($id: ID!) {\n    order(id: $id) {\n      id\n      status\n      totalCents\n      currency\n      updatedAt\n      lines { quantity product { name } }\n      payment { state attempts }\n    }\n  }\n"): typeof import('./graphql').OrderDocument;
+
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}

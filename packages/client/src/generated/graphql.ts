@@ -1,0 +1,219 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type OrderLineInput = {
+  productId: string | number;
+  quantity: number;
+};
+
+export type OrderStatus =
+  | 'CANCELLED'
+  | 'CONFIRMED'
+  | 'DELIVERED'
+  | 'PENDING'
+  | 'SHIPPED';
+
+export type PaymentState =
+  | 'FAILED'
+  | 'PENDING'
+  | 'REFUNDED'
+  | 'SUCCEEDED';
+
+export type PlaceOrderInput = {
+  lines: Array<OrderLineInput>;
+};
+
+export type RegisterInput = {
+  email: string;
+  name: string;
+  password: string;
+};
+
+export type Role =
+  | 'ADMIN'
+  | 'CUSTOMER'
+  | 'STAFF';
+
+export type RegisterMutationVariables = Exact<{
+  input: RegisterInput;
+}>;
+
+
+export type RegisterMutation = { register: { accessToken: string, refreshToken: string, user: { id: string, email: string, name: string, role: Role } } };
+
+export type LoginMutationVariables = Exact<{
+  email: string;
+  password: string;
+}>;
+
+
+export type LoginMutation = { login: { accessToken: string, refreshToken: string, user: { id: string, email: string, name: string, role: Role } } };
+
+export type MeQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MeQuery = { me: { id: string, email: string, name: string, role: Role } | null };
+
+export type ProductsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  search?: string | null | undefined;
+}>;
+
+
+export type ProductsQuery = { products: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, sku: string, name: string, priceCents: number, currency: string, stock: number } }> } };
+
+export type ProductQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ProductQuery = { product: { id: string, sku: string, name: string, description: string | null, priceCents: number, currency: string, stock: number } | null };
+
+export type PlaceOrderMutationVariables = Exact<{
+  input: PlaceOrderInput;
+}>;
+
+
+export type PlaceOrderMutation = { placeOrder: { id: string, status: OrderStatus, totalCents: number, currency: string, lines: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } }> } };
+
+export type OrderQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type OrderQuery = { order: { id: string, status: OrderStatus, totalCents: number, currency: string, updatedAt: string, lines: Array<{ quantity: number, product: { name: string } }>, payment: { state: PaymentState, attempts: number } | null } | null };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+
+export const RegisterDocument = new TypedDocumentString(`
+    mutation Register($input: RegisterInput!) {
+  register(input: $input) {
+    accessToken
+    refreshToken
+    user {
+      id
+      email
+      name
+      role
+    }
+  }
+}
+    `, {"hash":"sha256:a2dfcf74c481c95fdaa6a0bceafd08d04df0d4e629d7e8bf9579a3c8774aa37b"}) as unknown as TypedDocumentString<RegisterMutation, RegisterMutationVariables>;
+export const LoginDocument = new TypedDocumentString(`
+    mutation Login($email: String!, $password: String!) {
+  login(email: $email, password: $password) {
+    accessToken
+    refreshToken
+    user {
+      id
+      email
+      name
+      role
+    }
+  }
+}
+    `, {"hash":"sha256:619cc928ad1e69ea67c179be255413cc0e70e20272b6ac17d0bfd701741bbd45"}) as unknown as TypedDocumentString<LoginMutation, LoginMutationVariables>;
+export const MeDocument = new TypedDocumentString(`
+    query Me {
+  me {
+    id
+    email
+    name
+    role
+  }
+}
+    `, {"hash":"sha256:316b292677e1d0afa4d752cf95516491094fcea6ed13a7a069216b83dbd21cda"}) as unknown as TypedDocumentString<MeQuery, MeQueryVariables>;
+export const ProductsDocument = new TypedDocumentString(`
+    query Products($first: Int, $after: String, $search: String) {
+  products(first: $first, after: $after, search: $search) {
+    totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
+        id
+        sku
+        name
+        priceCents
+        currency
+        stock
+      }
+    }
+  }
+}
+    `, {"hash":"sha256:b727e92a1feede1a9e4a2c6b2e2c66e2bf0ceb43f9c418172a0e514741abe37d"}) as unknown as TypedDocumentString<ProductsQuery, ProductsQueryVariables>;
+export const ProductDocument = new TypedDocumentString(`
+    query Product($id: ID!) {
+  product(id: $id) {
+    id
+    sku
+    name
+    description
+    priceCents
+    currency
+    stock
+  }
+}
+    `, {"hash":"sha256:bac78e0a190b93fd2da4d539abd182b76b59aa5715a5542ab6100b7f7198f5b2"}) as unknown as TypedDocumentString<ProductQuery, ProductQueryVariables>;
+export const PlaceOrderDocument = new TypedDocumentString(`
+    mutation PlaceOrder($input: PlaceOrderInput!) {
+  placeOrder(input: $input) {
+    id
+    status
+    totalCents
+    currency
+    lines {
+      quantity
+      unitPriceCents
+      product {
+        id
+        name
+      }
+    }
+  }
+}
+    `, {"hash":"sha256:5af0850f1b9a3ee4bed66c47c900f28e56426bbf3b89c6dcc8c7fcab6dbd7e76"}) as unknown as TypedDocumentString<PlaceOrderMutation, PlaceOrderMutationVariables>;
+export const OrderDocument = new TypedDocumentString(`
+    query Order($id: ID!) {
+  order(id: $id) {
+    id
+    status
+    totalCents
+    currency
+    updatedAt
+    lines {
+      quantity
+      product {
+        name
+      }
+    }
+    payment {
+      state
+      attempts
+    }
+  }
+}
+    `, {"hash":"sha256:fce6a06a45738fa8d58940a82c254f592511106b57cc4c622320c06ecb18f432"}) as unknown as TypedDocumentString<OrderQuery, OrderQueryVariables>;

@@ -1,0 +1,28 @@
+import { graphql } from "../generated";
+
+export const PlaceOrderDocument = graphql(`
+  mutation PlaceOrder($input: PlaceOrderInput!) {
+    placeOrder(input: $input) {
+      id
+      status
+      totalCents
+      currency
+      lines { quantity unitPriceCents product { id name } }
+    }
+  }
+`);
+
+/** An order with fields from orders, catalog and payments: what `follow` shows at each change. */
+export const OrderDocument = graphql(`
+  query Order($id: ID!) {
+    order(id: $id) {
+      id
+      status
+      totalCents
+      currency
+      updatedAt
+      lines { quantity product { name } }
+      payment { state attempts }
+    }
+  }
+`);

@@ -1,0 +1,77 @@
+import { type Client, createClient } from "graphql-ws";
+import WebSocket from "ws";
+import { type GraphQLErrorEntry, GraphQLRequestError } from "./errors";
+import { operationOf, persistedIdOf, type TypedDocument } from "./persistedDocument";
+
+export interface SubscriptionClientOptions {
+  /** The gateway's WebSocket endpoint, e.g. ws://localhost:4000/graphql. */
+  url: string;
+  /** Access token, sent once in connection_init's payload as `authorization: Bearer ...`. */
+  token?: () => string | undefined;
+  /** Reconnect attempts after a dropped connection. @default 5 */
+  retryAttempts?: number;
+}
+
+export interface SubscriptionClient {
+  /** Each event's data, until the server completes the subscription or the loop is left (which unsubscribes). */
+  subscribe<TResult, TVariables>(document: TypedDocument<TResult, TVariables>, variables?: TVariables): AsyncIterable<TResult>;
+  close(): Promise<void>;
+}
+
+const toEntry = (error: { message: string; extensions?: unknown }): GraphQLErrorEntry => ({ message: error.message, ...(error.extensions ? { extensions: error.extensions as GraphQLErrorEntry["extensions"] } : {}) });
+
+/** graphql-ws rejects with the server's error list (a refused subscription) or the socket's close event. */
+function asRequestError(error: unknown): Error {
+  if (error instanceof GraphQLRequestError) return error;
+  if (Array.isArray(error)) return new GraphQLRequestError(error.map(toEntry), 200);
+  if (typeof error === "object" && error !== null && "code" in error && "reason" in error) {
+    const { code, reason } = error as { code: number; reason: string };
+    return new GraphQLRequestError([{ message: `The subscription connection closed (${code}${reason ? `: ${reason}` : ""})` }], 0);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * graphql-ws (the graphql-transport-ws protocol) for subscriptions. Each subscribe message carries
+ * the document text and its persisted id (extensions.persistedQuery), so a gateway that trusts only
+ * its manifest can check it.
+ */
+export function createSubscriptionClient(options: SubscriptionClientOptions): SubscriptionClient {
+  const client: Client = createClient({
+    url: options.url,
+    // Node 20 has no global WebSocket: fall back to `ws` there.
+    webSocketImpl: typeof globalThis.WebSocket === "function" ? globalThis.WebSocket : WebSocket,
+    connectionParams: () => {
+      const token = options.token?.();
+      return token ? { authorization: `Bearer ${token}` } : {};
+    },
+    retryAttempts: options.retryAttempts ?? 5,
+    lazy: true,
+  });
+  return {
+    subscribe<TResult, TVariables>(document: TypedDocument<TResult, TVariables>, variables?: TVariables): AsyncIterable<TResult> {
+      const query = document.toString();
+      const id = persistedIdOf(document);
+      const { name } = operationOf(query);
+      const events = client.iterate<TResult>({
+        query,
+        ...(name ? { operationName: name } : {}),
+        ...(variables ? { variables: variables as Record<string, unknown> } : {}),
+        ...(id ? { extensions: { persistedQuery: { version: 1, sha256Hash: id } } } : {}),
+      });
+      return {
+        async *[Symbol.asyncIterator]() {
+          try {
+            for await (const event of events) {
+              if (event.errors?.length || !event.data) throw new GraphQLRequestError(event.errors?.map(toEntry) ?? [], 200, event.data);
+              yield event.data;
+            }
+          } catch (error) {
+            throw asRequestError(error);
+          }
+        },
+      };
+    },
+    close: () => client.dispose() as Promise<void>,
+  };
+}
