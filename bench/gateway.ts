@@ -9,6 +9,7 @@
  * markdown table and writes it to bench/results/gateway.md.
  */
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { IDENTITY_HEADER, signCallerIdentity } from "@fedplat/common";
@@ -112,24 +113,27 @@ interface Target {
 /** A second fedplat gateway process beside the platform's (same settings as startPlatform's), plus `env`. */
 async function startOurGateway(platform: Platform, env: NodeJS.ProcessEnv) {
   const urls = Object.fromEntries([...SUBGRAPHS, WORKERS].map((spec) => [`SUBGRAPH_${(spec === WORKERS ? "operations" : spec.name).toUpperCase()}_URL`, `http://127.0.0.1:${platform.services[spec.name]?.port}/graphql`]));
-  const gatewayEnv = { ...process.env, ...urls, JWT_SECRET: TEST_JWT_SECRET, GATEWAY_SECRET: TEST_GATEWAY_SECRET, LOG_LEVEL: "error", NODE_ENV: "test", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "100000", RATE_LIMIT_USER_PER_MINUTE: "100000", SUBGRAPH_TIMEOUT_MS: "5000" };
+  const gatewayEnv = { ...process.env, ...urls, JWT_SECRET: TEST_JWT_SECRET, GATEWAY_SECRET: TEST_GATEWAY_SECRET, LOG_LEVEL: "error", NODE_ENV: "test", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "100000", RATE_LIMIT_USER_PER_MINUTE: "100000", SUBGRAPH_TIMEOUT_MS: "5000", TRUSTED_DOCUMENTS: "allow", CACHE_PREFIX: `bench-${randomUUID()}` };
   const service = spawnService(GATEWAY, { port: await freePort(), env: { ...gatewayEnv, ...env } });
   await waitUntilReady(service, 90_000);
   return { url: `http://127.0.0.1:${service.port}/graphql`, pid: service.child.pid, stop: () => stopService(service) };
 }
 
 async function main(): Promise<void> {
-  const platform = await startPlatform({ logLevel: "error" });
+  // The platform's gateway runs without the response cache: the first comparison is gateway work.
+  const platform = await startPlatform({ logLevel: "error", gatewayEnv: { RESPONSE_CACHE: "off" } });
   const urlOf = (name: string) => `http://127.0.0.1:${platform.services[name]?.port}/graphql`;
   const stock = await startStockGateway(Object.fromEntries(SUBGRAPHS.map((spec) => [spec.name, urlOf(spec.name)])));
-  const noDedupe = await startOurGateway(platform, { SUBGRAPH_DEDUPE: "false" });
+  const noDedupe = await startOurGateway(platform, { RESPONSE_CACHE: "off", SUBGRAPH_DEDUPE: "false" });
+  const cached = await startOurGateway(platform, { RESPONSE_CACHE: "on" });
   try {
     const admin = await platform.login("admin@example.com");
     const me = JSON.parse(await post(platform.gatewayUrl, admin, JSON.stringify({ query: "{ me { id role } }" }))) as { data: { me: { id: string; role: "ADMIN" } } };
     const signedAdmin = async () => ({ [IDENTITY_HEADER]: await signCallerIdentity({ caller: { kind: "gateway" }, viewer: { id: me.data.me.id, role: me.data.me.role, kind: "user" } }, TEST_GATEWAY_SECRET) });
     const targets: Target[] = [
-      { name: "fedplat gateway (auth, shield, limits, rate limits; in-flight dedupe on, the default)", url: platform.gatewayUrl, pid: platform.services.gateway?.child.pid, headers: async () => admin },
-      { name: "fedplat gateway, SUBGRAPH_DEDUPE=false", url: noDedupe.url, pid: noDedupe.pid, headers: async () => admin },
+      { name: "fedplat gateway, RESPONSE_CACHE=off (auth, shield, limits, rate limits, in-flight dedupe)", url: platform.gatewayUrl, pid: platform.services.gateway?.child.pid, headers: async () => admin },
+      { name: "fedplat gateway, RESPONSE_CACHE=off, SUBGRAPH_DEDUPE=false", url: noDedupe.url, pid: noDedupe.pid, headers: async () => admin },
+      { name: "fedplat gateway, defaults (response cache on: private, per user)", url: cached.url, pid: cached.pid, headers: async () => admin },
       { name: "stock @apollo/gateway + @apollo/server", url: stock.url, pid: stock.pid, headers: signedAdmin },
     ];
     const heavy = JSON.stringify({ query: HEAVY, variables: { first: 10 } });
@@ -137,6 +141,7 @@ async function main(): Promise<void> {
     // Correctness first: every gateway gives the same data; each run then expects that exact body.
     const bodies = await Promise.all(targets.map(async (target) => post(target.url, await target.headers(), heavy)));
     const data = bodies.map((body) => JSON.stringify(JSON.parse(body).data));
+    // (The cached gateway adds its cache status to the response's extensions only, if at all: data must match.)
     if (new Set(data).size !== 1) throw new Error("the gateways disagree on the heavy query's data");
 
     // SQL statements per operation, by subgraph (measured before any load, so nothing else runs):
@@ -156,14 +161,14 @@ async function main(): Promise<void> {
       for (const [i, target] of targets.entries()) runs[i]?.push(await load(target.url, await target.headers(), heavy, bodies[i] as string, target.pid));
     }
     const results = targets.map((target, i) => ({ ...average(runs[i] ?? []), peakRssMb: peakRssMb(target.pid) }));
-    const [ours, oursNoDedupe, baseline] = results as [Load, Load, Load];
+    const [ours, oursNoDedupe, oursCached, baseline] = results as [Load, Load, Load, Load];
 
     // Gateway overhead on a single-subgraph query: through the gateway vs straight to catalog.
     const single = JSON.stringify({ query: SINGLE });
     const anonymousIdentity = async () => ({ [IDENTITY_HEADER]: await signCallerIdentity({ caller: { kind: "gateway" }, viewer: null }, TEST_GATEWAY_SECRET) });
     const singleTargets = [
-      { name: "through the fedplat gateway (dedupe on)", url: platform.gatewayUrl, pid: platform.services.gateway?.child.pid, headers: async () => ({}) },
-      { name: "through the fedplat gateway, SUBGRAPH_DEDUPE=false", url: noDedupe.url, pid: noDedupe.pid, headers: async () => ({}) },
+      { name: "through the fedplat gateway, RESPONSE_CACHE=off", url: platform.gatewayUrl, pid: platform.services.gateway?.child.pid, headers: async () => ({}) },
+      { name: "through the fedplat gateway, RESPONSE_CACHE=off, SUBGRAPH_DEDUPE=false", url: noDedupe.url, pid: noDedupe.pid, headers: async () => ({}) },
       { name: "straight to the catalog subgraph", url: urlOf("catalog"), pid: platform.services.catalog?.child.pid, headers: anonymousIdentity },
     ];
     const singleBodies = await Promise.all(singleTargets.map(async (target) => post(target.url, await target.headers(), single)));
@@ -184,7 +189,8 @@ async function main(): Promise<void> {
       "|---|---|---|---|---|---|---|",
       ...targets.map((target, i) => row(target.name, results[i] as Load)),
       "",
-      `Throughput ratio ours / stock: **${ratio(ours.rps, baseline.rps)}** (dedupe off: ${ratio(oursNoDedupe.rps, baseline.rps)}; target >= 2). p99 ours / stock: **${ratio(ours.p99, baseline.p99)}** (dedupe off: ${ratio(oursNoDedupe.p99, baseline.p99)}; target <= 1).`,
+      `Throughput ratio ours (no response cache) / stock: **${ratio(ours.rps, baseline.rps)}** (dedupe off too: ${ratio(oursNoDedupe.rps, baseline.rps)}; target >= 2). p99 ours / stock: **${ratio(ours.p99, baseline.p99)}** (dedupe off too: ${ratio(oursNoDedupe.p99, baseline.p99)}; target <= 1).`,
+      `With the response cache the hints allow (defaults): **${ratio(oursCached.rps, baseline.rps)}x** the stock gateway (target >= 10).`,
       "",
       "SQL statements for one heavy query, by subgraph:",
       "",
@@ -207,6 +213,7 @@ async function main(): Promise<void> {
   } finally {
     stock.stop();
     await noDedupe.stop();
+    await cached.stop();
     await platform.stop();
   }
 }
