@@ -85,7 +85,7 @@ function judge(change: Change, acknowledgements: readonly Acknowledgement[], usa
     case CriticalityLevel.Breaking: {
       if (removedWhileDeprecated(change)) {
         return usedBy.length
-          ? { ...base, verdict: "breaking", note: `deprecated, but still used by client operations: ${usedBy.join(", ")}` }
+          ? { ...base, verdict: "breaking", note: "deprecated, but client operations still use it" }
           : { ...base, verdict: "retired", note: "deprecated and used by no client operation" };
       }
       const acknowledgement = findAcknowledgement(acknowledgements, change.type, change.path);
