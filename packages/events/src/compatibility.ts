@@ -6,7 +6,7 @@ export interface Incompatibility {
   problem: string;
 }
 
-type JsonSchema = { [keyword: string]: unknown };
+export type JsonSchema = { [keyword: string]: unknown };
 
 const isSchema = (value: unknown): value is JsonSchema => typeof value === "object" && value !== null && !Array.isArray(value);
 const show = (value: unknown) => JSON.stringify(value);
@@ -89,6 +89,15 @@ function compare(reader: JsonSchema, writer: JsonSchema, path: string): Incompat
  * and treats any other keyword as incompatible unless both sides are identical.
  */
 export function readerProblems(reader: z.ZodType, writer: z.ZodType): Incompatibility[] {
-  const asJson = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
-  return compare(asJson(reader), asJson(writer), "data");
+  return jsonSchemaReaderProblems(toJsonSchema(reader), toJsonSchema(writer));
+}
+
+/** readerProblems on JSON Schemas (e.g. a committed snapshot of an earlier version). */
+export function jsonSchemaReaderProblems(reader: JsonSchema, writer: JsonSchema): Incompatibility[] {
+  return compare(reader, writer, "data");
+}
+
+/** The JSON Schema of the data a zod schema accepts (what the snapshot records). */
+export function toJsonSchema(schema: z.ZodType): JsonSchema {
+  return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
 }
