@@ -4,7 +4,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 
 /** A schema coordinate as the report prints it: `Type`, `Type.field` or `Type.field.argument`. */
-const coordinate = z.string().regex(/^[_A-Za-z][_0-9A-Za-z]*(\.[_A-Za-z][_0-9A-Za-z]*){0,2}$/, "must be a coordinate such as Product.legacyCode or Query.products.first");
+const coordinate = z.string().regex(/^[_A-Za-z][_0-9A-Za-z]*(\.@?[_A-Za-z][_0-9A-Za-z]*){0,3}$/, "must be a coordinate such as Product.legacyCode or Query.products.first");
 const changeTypes = Object.values(ChangeType) as [string, ...string[]];
 
 const acknowledgementSchema = z.strictObject({

@@ -138,7 +138,10 @@ export async function runSchemaCheck(options: SchemaCheckOptions): Promise<Schem
   const unusedAcknowledgements = acknowledgements.filter((entry) => !checked.some((change) => change.verdict === "acknowledged" && findAcknowledgement([entry], change.type, change.path)));
 
   const failures = new Set<string>();
-  for (const change of checked) if (change.verdict === "breaking") failures.add(`unacknowledged breaking change ${change.type} at ${change.path}: ${change.message}`);
+  for (const change of checked.filter((c) => c.verdict === "breaking")) {
+    const why = change.usedBy.length ? `breaking change ${change.type} at ${change.path}, used by client operations ${change.usedBy.join(", ")}` : `unacknowledged breaking change ${change.type} at ${change.path}`;
+    failures.add(`${why}: ${change.message}`);
+  }
   for (const { operation, errors } of broken) for (const error of errors) failures.add(`client operation "${operation.name}" (${operation.id}) breaks: ${error}`);
 
   return {
