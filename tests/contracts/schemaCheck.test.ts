@@ -168,6 +168,26 @@ describe("schema check: baselines in git", () => {
     expect(result.failures).toHaveLength(1);
   });
 
+  it("compares a branch behind main with the commit it forked from, so main's newer additions are not its removals", async () => {
+    const ws = workspace();
+    git(ws.dir, "init", "-q");
+    git(ws.dir, "add", "-A");
+    git(ws.dir, "commit", "-qm", "main");
+    git(ws.dir, "checkout", "-qb", "feature");
+    edit(ws.dir, [["reviews.graphql", "  body: String\n", ""]]);
+    writeFileSync(ws.baseline, composeSupergraph(ws.config).supergraphSdl);
+    git(ws.dir, "commit", "-qam", "drop Review.body");
+    // meanwhile main gains a field
+    git(ws.dir, "checkout", "-q", "main");
+    edit(ws.dir, [["products.graphql", "  sku: String!\n", "  sku: String!\n  color: String\n"]]);
+    writeFileSync(ws.baseline, composeSupergraph(ws.config).supergraphSdl);
+    git(ws.dir, "commit", "-qam", "add Product.color");
+    git(ws.dir, "checkout", "-q", "feature");
+
+    const [, main] = (await check(ws, "main")).comparisons;
+    expect(main).toMatchObject({ status: "compared", label: expect.stringContaining("main where this branch forked from it"), changes: [{ type: "FIELD_REMOVED", path: "Review.body" }] });
+  });
+
   it("skips the main comparison, saying why, outside a git repository or without the branch", async () => {
     const ws = workspace();
     expect((await check(ws, "main")).comparisons[1]).toEqual({ label: "main", status: "skipped", reason: "not a git repository" });

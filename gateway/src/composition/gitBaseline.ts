@@ -2,7 +2,8 @@ import { execFileSync } from "node:child_process";
 import { basename, dirname } from "node:path";
 
 export type GitBaseline =
-  | { kind: "found"; ref: string; commit: string; sdl: string }
+  /** `commit` is where HEAD forked from `ref`: `ref`'s last commit when HEAD contains it. */
+  | { kind: "found"; ref: string; commit: string; behind: boolean; sdl: string }
   | { kind: "skipped"; ref: string; reason: string };
 
 function git(cwd: string, args: string[]): string {
@@ -28,9 +29,17 @@ export function readAtGitRef(file: string, ref: string): GitBaseline {
   } catch {
     return { kind: "skipped", ref, reason: `no branch or commit named ${ref}` };
   }
+  // A branch behind main must not see main's newer additions as its own removals: compare with
+  // the commit it forked from (GitHub's three-dot diff). Up to date or on main, that is main's last commit.
+  let base = commit;
+  try {
+    base = git(cwd, ["merge-base", "HEAD", commit]).trim() || commit;
+  } catch {
+    // unrelated histories or no HEAD yet: compare with the ref itself
+  }
   try {
     // `ref:./name` is resolved relative to cwd, wherever the repository root is.
-    return { kind: "found", ref, commit, sdl: git(cwd, ["show", `${commit}:./${basename(file)}`]) };
+    return { kind: "found", ref, commit: base, behind: base !== commit, sdl: git(cwd, ["show", `${base}:./${basename(file)}`]) };
   } catch {
     return { kind: "skipped", ref, reason: `${basename(file)} does not exist on ${ref}` };
   }

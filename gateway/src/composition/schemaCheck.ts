@@ -127,7 +127,7 @@ export async function runSchemaCheck(options: SchemaCheckOptions): Promise<Schem
     const atRef = readAtGitRef(options.baselinePath, options.gitRef);
     if (atRef.kind === "skipped") comparisons.push({ label: options.gitRef, status: "skipped", reason: atRef.reason });
     else {
-      const label = `${atRef.ref} (${atRef.commit.slice(0, 10)})`;
+      const label = atRef.behind ? `${atRef.ref} where this branch forked from it (${atRef.commit.slice(0, 10)}; merge ${atRef.ref} to compare with its last commit)` : `${atRef.ref} (${atRef.commit.slice(0, 10)})`;
       comparisons.push(atRef.sdl === committed ? { label, status: "same", sameAs: committedLabel } : await compare(label, atRef.sdl, current, acknowledgements, operations));
     }
   }
