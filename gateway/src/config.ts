@@ -31,6 +31,8 @@ const gatewayEnv = z.object({
   GATEWAY_SECRET: envVars.secret,
   SUPERGRAPH_PATH: z.string().min(1).default(resolve(__dirname, "../../supergraph.graphql")),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Identical in-flight subgraph queries of one viewer share one fetch (see inFlightDedupe.ts). */
+  SUBGRAPH_DEDUPE: z.enum(["true", "false"]).default("true").transform((value) => value === "true"),
 });
 
 export type GatewayConfig = z.infer<typeof gatewayEnv> & {

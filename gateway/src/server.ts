@@ -36,6 +36,8 @@ export interface GatewayOptions {
   production?: boolean;
   /** Per subgraph fetch. @default 10_000 */
   subgraphTimeoutMs?: number;
+  /** Identical in-flight subgraph queries of one viewer share one fetch. @default true */
+  dedupeSubgraphFetches?: boolean;
   /** @default defaultLimits */
   limits?: GatewayLimits;
   /** How long an API key look-up is reused (revocations take this long to apply). @default 30_000 */
@@ -63,7 +65,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const apiKeys = createApiKeyResolver({ accountsUrl: urlOf("accounts"), gatewaySecret: options.gatewaySecret, cacheMs: options.apiKeyCacheMs });
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name }) => new SubgraphDataSource(name, urlOf(name), options.subgraphTimeoutMs ?? 10_000),
+    buildService: ({ name }) => new SubgraphDataSource(name, urlOf(name), options.subgraphTimeoutMs ?? 10_000, options.dedupeSubgraphFetches ?? true),
   });
 
   const app = express();

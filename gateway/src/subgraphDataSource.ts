@@ -2,6 +2,7 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@
 import { ErrorCode } from "@fedplat/common";
 import { GraphQLError } from "graphql";
 import type { GatewayContext } from "./context";
+import { deduplicateInFlight } from "./inFlightDedupe";
 
 interface SubgraphErrorBody {
   errors?: Array<{ message?: unknown; extensions?: { code?: unknown } }>;
@@ -23,8 +24,10 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     private readonly subgraphName: string,
     url: string,
     private readonly timeoutMs: number,
+    dedupe = true,
   ) {
-    super({ url, fetcher: fetchWithTimeout(timeoutMs) });
+    const fetcher = fetchWithTimeout(timeoutMs);
+    super({ url, fetcher: dedupe ? (deduplicateInFlight(fetcher as never) as unknown as Fetcher) : fetcher });
   }
 
   // Only the signed identity and the request id reach subgraphs; client headers (Authorization

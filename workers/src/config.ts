@@ -13,7 +13,10 @@ const workersEnv = z.object({
   REDIS_URL: envVars.redisUrl,
   /** Key prefix of every BullMQ queue (tests use their own). */
   BULLMQ_PREFIX: z.string().regex(/^[\w-]+$/).default("fedplat"),
-  WORKER_CONCURRENCY: count(4, 256),
+  /** Jobs in flight per queue; with group commit, many in flight means few, larger transactions. */
+  WORKER_CONCURRENCY: count(32, 1_000),
+  /** Most events applied in one transaction (group commit); 1 applies each event on its own. */
+  EVENTS_BATCH_MAX: count(100, 10_000),
   RELAY_INTERVAL_MS: count(50, 60_000),
   RELAY_BATCH_SIZE: count(200, 10_000),
   /** Attempts per job: 5 = the first try plus retries after 1 s, 2 s, 4 s, 8 s. */

@@ -1,13 +1,22 @@
 import type { Logger } from "@fedplat/common";
-import { type Consumer, type DeadLetter, type EventHandlers, InvalidEventError, parseEnvelope } from "@fedplat/events";
+import { type Consumer, type DeadLetter, type EventHandler, type EventHandlers, type EventType, InvalidEventError, isBatchable, parseEnvelope } from "@fedplat/events";
 import { type Job, type Processor, type Queue, UnrecoverableError, Worker, type WorkerOptions } from "bullmq";
+import { createGroupCommitter, type GroupCommitOptions } from "./groupCommit";
 
 /**
  * The processor of one consumer's queue: validate the event (an invalid one can never succeed:
- * UnrecoverableError, straight to the dead letters), then run its handler. Testable with a
- * plain object in place of a BullMQ job.
+ * UnrecoverableError, straight to the dead letters), then run its handler: through a group
+ * committer when the handler is batchable and `groupCommit` is given. Testable with a plain
+ * object in place of a BullMQ job.
  */
-export function createProcessor(consumer: Consumer, handlers: EventHandlers): Processor<unknown, "applied" | "duplicate"> {
+export function createProcessor(consumer: Consumer, handlers: EventHandlers, groupCommit?: GroupCommitOptions): Processor<unknown, "applied" | "duplicate"> {
+  const committers = new Map<EventType, EventHandler>();
+  const run = (type: EventType, handler: EventHandler): EventHandler => {
+    if (!groupCommit || groupCommit.maxBatch <= 1 || !isBatchable(handler)) return handler;
+    let committer = committers.get(type);
+    if (!committer) committers.set(type, (committer = createGroupCommitter(handler, groupCommit)));
+    return committer;
+  };
   return async (job: Pick<Job, "data" | "attemptsMade" | "opts">) => {
     let event;
     try {
@@ -18,7 +27,7 @@ export function createProcessor(consumer: Consumer, handlers: EventHandlers): Pr
     const handler = handlers[event.type];
     if (!handler) throw new UnrecoverableError(`${consumer} has no handler for ${event.type}`);
     const attempt = job.attemptsMade + 1;
-    return handler(event, { attempt, isLastAttempt: attempt >= (job.opts.attempts ?? 1) });
+    return run(event.type, handler)(event, { attempt, isLastAttempt: attempt >= (job.opts.attempts ?? 1) });
   };
 }
 
@@ -44,12 +53,14 @@ export interface ConsumerOptions {
   deadLetters: Queue;
   logger: Logger;
   worker: Omit<WorkerOptions, "autorun">;
+  /** Group commit for batchable handlers (see groupCommit.ts); off when absent. */
+  groupCommit?: GroupCommitOptions;
   onOutcome?: (consumer: Consumer, type: string, outcome: "applied" | "duplicate" | "retry" | "dead") => void;
 }
 
 /** A BullMQ worker for one consumer queue, moving jobs that fail for good to the dead letters. */
 export function startConsumer(options: ConsumerOptions): Worker {
-  const worker = new Worker(options.queueName, createProcessor(options.consumer, options.handlers), options.worker);
+  const worker = new Worker(options.queueName, createProcessor(options.consumer, options.handlers, options.groupCommit), options.worker);
   worker.on("completed", (job, outcome: "applied" | "duplicate") => options.onOutcome?.(options.consumer, job.name, outcome));
   worker.on("failed", (job, error) => {
     if (!job) return;

@@ -33,6 +33,7 @@ async function main(): Promise<void> {
       },
     },
     concurrency: config.WORKER_CONCURRENCY,
+    groupCommit: { maxBatch: Math.max(1, config.EVENTS_BATCH_MAX), maxInFlight: 2 },
     lockMs: config.JOB_LOCK_MS,
     relay: { intervalMs: config.RELAY_INTERVAL_MS, batchSize: config.RELAY_BATCH_SIZE },
     logger,

@@ -8,6 +8,7 @@ import { createPaymentsEventHandlers, createPaymentsPrisma, type PaymentProvider
 import { Queue, type Worker } from "bullmq";
 import { startConsumer } from "./consumer";
 import { type DeadLetterOps, deadLetterOps } from "./deadLetters";
+import type { GroupCommitOptions } from "./groupCommit";
 import type { RetryPolicy } from "./jobOptions";
 import { createRelay, type OutboxSource, type Relay } from "./relay";
 
@@ -38,8 +39,10 @@ export interface WorkersOptions {
   clients: ServiceClients;
   paymentProvider: PaymentProvider;
   policy: RetryPolicy;
-  /** Jobs processed at once per queue. @default 4 */
+  /** Jobs processed at once per queue. */
   concurrency: number;
+  /** Batchable events applied together in one transaction under load; maxBatch 1 turns it off. @default { maxBatch: 100, maxInFlight: 2 } */
+  groupCommit?: GroupCommitOptions;
   /** Job lock: a crashed worker's jobs are taken over after this. @default 30_000 */
   lockMs: number;
   relay: { intervalMs: number; batchSize: number };
@@ -119,6 +122,7 @@ export function startWorkers(options: WorkersOptions): Workers {
       deadLetters,
       logger: options.logger,
       worker: { connection, prefix: options.prefix, concurrency: options.concurrency, lockDuration: options.lockMs, stalledInterval: Math.min(options.lockMs, 30_000), maxStalledCount: 3 },
+      groupCommit: options.groupCommit ?? { maxBatch: 100, maxInFlight: 2 },
       onOutcome: options.onOutcome,
     }),
   );

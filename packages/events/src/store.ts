@@ -1,19 +1,46 @@
 import type { Envelope } from "./envelope";
 import type { EventType } from "./schemas";
 
+const quotedSchema = (schema: string) => {
+  if (!/^\w+$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
+  return `"${schema}"`;
+};
+
 /**
  * The two tables every service keeps for events (outbox, processed_events), as every generated
  * PrismaClient (or its transaction client) exposes them.
  */
 export interface EventTables {
-  outboxEvent: { createMany(args: { data: Array<{ id: string; type: string; envelope: object }> }): Promise<unknown> };
-  processedEvent: { createMany(args: { data: Array<{ eventId: string; type: string }>; skipDuplicates: boolean }): Promise<{ count: number }> };
+  processedEvent: {
+    createMany(args: { data: Array<{ eventId: string; type: string }>; skipDuplicates: boolean }): Promise<{ count: number }>;
+  };
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
 }
 
-/** Writes events to the outbox; call it inside the transaction that makes the change they describe. */
+/** Where a service keeps its event tables, and how to open a transaction there. */
+export interface EventStore<Tx> {
+  /** The service's PostgreSQL schema: a constant of the code, never input. */
+  schema: string;
+  transaction: InTransaction<Tx>;
+}
+
+/**
+ * Writes events to the outbox; call it inside the transaction that makes the change they
+ * describe. Each service writes only its own outbox, so the events' producer names the
+ * PostgreSQL schema. One raw statement over arrays: a Prisma createMany compiles a new query
+ * plan for every batch size, which costs more CPU than the insert itself.
+ */
 export async function writeOutbox(tx: EventTables, events: readonly Envelope[]): Promise<void> {
-  if (events.length === 0) return;
-  await tx.outboxEvent.createMany({ data: events.map((event) => ({ id: event.eventId, type: event.type, envelope: event })) });
+  const producer = events[0]?.producer;
+  if (producer === undefined) return;
+  if (events.some((event) => event.producer !== producer)) throw new Error("writeOutbox: events of one producer per call (each service writes its own outbox)");
+  await tx.$executeRawUnsafe(
+    `INSERT INTO ${quotedSchema(producer)}."outbox" (id, type, envelope) SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[])`,
+    events.map((event) => event.eventId),
+    events.map((event) => event.type),
+    events.map((event) => JSON.stringify(event)),
+  );
 }
 
 /**
@@ -24,6 +51,22 @@ export async function writeOutbox(tx: EventTables, events: readonly Envelope[]):
 export async function claimEvent(tx: EventTables, event: Envelope): Promise<boolean> {
   const { count } = await tx.processedEvent.createMany({ data: [{ eventId: event.eventId, type: event.type }], skipDuplicates: true });
   return count === 1;
+}
+
+
+/**
+ * Records many events as applied in one statement; returns the ids that were not recorded yet
+ * (the others are redeliveries). Raw SQL over arrays on this hot path: a Prisma createMany
+ * compiles a new query plan for every batch, which costs more CPU than the insert itself.
+ */
+export async function claimEvents(tx: EventTables, schema: string, events: readonly Envelope[]): Promise<Set<string>> {
+  if (events.length === 0) return new Set();
+  const claimed = await tx.$queryRawUnsafe<Array<{ id: string }>>(
+    `INSERT INTO ${quotedSchema(schema)}."processed_events" (event_id, type) SELECT * FROM unnest($1::uuid[], $2::text[]) ON CONFLICT DO NOTHING RETURNING event_id::text AS id`,
+    events.map((event) => event.eventId),
+    events.map((event) => event.type),
+  );
+  return new Set(claimed.map((row) => row.id));
 }
 
 /** Runs `fn` in one database transaction (each service passes `(fn) => prisma.$transaction(fn)`). */
@@ -39,22 +82,53 @@ export interface HandlerContext {
 /** What a consuming service does with one event type. */
 export type EventHandler = (event: Envelope, context: HandlerContext) => Promise<"applied" | "duplicate">;
 
+export type Outcome = "applied" | "duplicate";
+
+/**
+ * A handler that can also apply many events of its type in ONE transaction (group commit): one
+ * BEGIN/COMMIT, one claim statement and one outbox insert for the whole batch instead of per
+ * event. Each event still commits with its effect; if the batch fails, the caller falls back to
+ * the per-event handler so the failure lands on the event that caused it.
+ */
+export interface BatchableHandler extends EventHandler {
+  applyMany(events: readonly Envelope[]): Promise<Map<string, Outcome>>;
+}
+
+export function isBatchable(handler: EventHandler): handler is BatchableHandler {
+  return typeof (handler as Partial<BatchableHandler>).applyMany === "function";
+}
+
 /** A consuming service's handlers, by event type. */
 export type EventHandlers = { [T in EventType]?: EventHandler };
 
 /**
  * The usual handler: in one transaction, claim the event, apply the effect, and write the
  * follow-up events the effect returns. A redelivered event is claimed already and changes nothing.
+ * It is batchable: `applyMany` runs the same steps for many events in one transaction, with
+ * `effectMany` when the service has a set-based version of the effect (fewer statements),
+ * otherwise with `effect` once per event.
  */
 export function transactionalHandler<T extends EventType, Tx extends EventTables>(
   _type: T,
-  transaction: InTransaction<Tx>,
+  store: EventStore<Tx>,
   effect: (tx: Tx, event: Envelope<T>) => Promise<readonly Envelope[]>,
-): EventHandler {
-  return (event) =>
-    transaction(async (tx) => {
+  effectMany?: (tx: Tx, events: Array<Envelope<T>>) => Promise<readonly Envelope[]>,
+): BatchableHandler {
+  const handler: EventHandler = (event) =>
+    store.transaction(async (tx) => {
       if (!(await claimEvent(tx, event))) return "duplicate" as const;
       await writeOutbox(tx, await effect(tx, event as Envelope<T>));
       return "applied" as const;
     });
+  const applyMany = (events: readonly Envelope[]) =>
+    store.transaction(async (tx) => {
+      const claimed = await claimEvents(tx, store.schema, events);
+      const fresh = [...new Map(events.filter((event) => claimed.has(event.eventId)).map((event) => [event.eventId, event as Envelope<T>])).values()];
+      let followUps: Envelope[] = [];
+      if (effectMany) followUps = [...(await effectMany(tx, fresh))];
+      else for (const event of fresh) followUps.push(...(await effect(tx, event)));
+      await writeOutbox(tx, followUps);
+      return new Map(events.map((event): [string, Outcome] => [event.eventId, claimed.has(event.eventId) ? "applied" : "duplicate"]));
+    });
+  return Object.assign(handler, { applyMany });
 }

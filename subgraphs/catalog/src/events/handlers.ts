@@ -1,4 +1,4 @@
-import { type Envelope, type EventHandlers, followUp, type InTransaction, transactionalHandler } from "@fedplat/events";
+import { type Envelope, type EventHandlers, followUp, type EventStore, transactionalHandler } from "@fedplat/events";
 import type { CatalogPrisma } from "../db";
 import type { Prisma } from "../generated/prisma/client";
 
@@ -35,19 +35,19 @@ async function reserve(tx: Tx, event: Envelope<"order.placed">): Promise<Envelop
 
 /** What catalog does with the events routed to it. */
 export function createCatalogEventHandlers(prisma: CatalogPrisma): EventHandlers {
-  const inTransaction: InTransaction<Tx> = (fn) => prisma.$transaction(fn);
+  const store: EventStore<Tx> = { schema: "catalog", transaction: (fn) => prisma.$transaction(fn) };
   return {
-    "order.placed": transactionalHandler("order.placed", inTransaction, reserve),
-    "payment.succeeded": transactionalHandler("payment.succeeded", inTransaction, async (tx, event) => {
+    "order.placed": transactionalHandler("order.placed", store, reserve),
+    "payment.succeeded": transactionalHandler("payment.succeeded", store, async (tx, event) => {
       await tx.stockReservation.updateMany({ where: { orderId: event.data.orderId, status: "RESERVED" }, data: { status: "COMMITTED" } });
       return [];
     }),
     // Compensation: the payment failed, or the order was cancelled later.
-    "payment.failed": transactionalHandler("payment.failed", inTransaction, async (tx, event) => {
+    "payment.failed": transactionalHandler("payment.failed", store, async (tx, event) => {
       await release(tx, event.data.orderId);
       return [];
     }),
-    "order.cancelled": transactionalHandler("order.cancelled", inTransaction, async (tx, event) => {
+    "order.cancelled": transactionalHandler("order.cancelled", store, async (tx, event) => {
       await release(tx, event.data.orderId);
       return [];
     }),

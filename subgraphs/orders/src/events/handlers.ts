@@ -1,4 +1,4 @@
-import { type EventHandlers, type InTransaction, transactionalHandler } from "@fedplat/events";
+import { type EventHandlers, type EventStore, transactionalHandler } from "@fedplat/events";
 import type { OrdersPrisma } from "../db";
 import type { Prisma } from "../generated/prisma/client";
 import { transitionOrder } from "../transitions";
@@ -9,17 +9,17 @@ import { transitionOrder } from "../transitions";
  * customer cancelled) changes nothing: status never goes backwards.
  */
 export function createOrdersEventHandlers(prisma: OrdersPrisma): EventHandlers {
-  const inTransaction: InTransaction<Prisma.TransactionClient> = (fn) => prisma.$transaction(fn);
+  const store: EventStore<Prisma.TransactionClient> = { schema: "orders", transaction: (fn) => prisma.$transaction(fn) };
   return {
-    "stock.rejected": transactionalHandler("stock.rejected", inTransaction, async (tx, event) => {
+    "stock.rejected": transactionalHandler("stock.rejected", store, async (tx, event) => {
       await transitionOrder(tx, event.data.orderId, "CANCELLED", `stock: ${event.data.reason}`, event);
       return [];
     }),
-    "payment.succeeded": transactionalHandler("payment.succeeded", inTransaction, async (tx, event) => {
+    "payment.succeeded": transactionalHandler("payment.succeeded", store, async (tx, event) => {
       await transitionOrder(tx, event.data.orderId, "CONFIRMED", "paid", event);
       return [];
     }),
-    "payment.failed": transactionalHandler("payment.failed", inTransaction, async (tx, event) => {
+    "payment.failed": transactionalHandler("payment.failed", store, async (tx, event) => {
       await transitionOrder(tx, event.data.orderId, "CANCELLED", `payment failed: ${event.data.reason}`, event);
       return [];
     }),

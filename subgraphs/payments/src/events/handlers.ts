@@ -1,4 +1,4 @@
-import { claimEvent, type Envelope, type EventHandlers, followUp, type HandlerContext, type InTransaction, transactionalHandler, writeOutbox } from "@fedplat/events";
+import { claimEvent, type Envelope, type EventHandlers, followUp, type HandlerContext, type EventStore, transactionalHandler, writeOutbox } from "@fedplat/events";
 import type { PaymentsPrisma } from "../db";
 import type { Prisma } from "../generated/prisma/client";
 import type { PaymentProvider } from "./provider";
@@ -44,11 +44,11 @@ async function charge(prisma: PaymentsPrisma, provider: PaymentProvider, event: 
 
 /** What payments does with the events routed to it. */
 export function createPaymentsEventHandlers(prisma: PaymentsPrisma, provider: PaymentProvider): EventHandlers {
-  const inTransaction: InTransaction<Tx> = (fn) => prisma.$transaction(fn);
+  const store: EventStore<Tx> = { schema: "payments", transaction: (fn) => prisma.$transaction(fn) };
   return {
     "stock.reserved": (event, context) => charge(prisma, provider, event as Envelope<"stock.reserved">, context),
     // The order was cancelled: refund what was charged; a payment not made yet will not be.
-    "order.cancelled": transactionalHandler("order.cancelled", inTransaction, async (tx, event) => {
+    "order.cancelled": transactionalHandler("order.cancelled", store, async (tx, event) => {
       const { orderId, customerId } = event.data;
       await tx.payment.updateMany({ where: { orderId, state: "SUCCEEDED" }, data: { state: "REFUNDED" } });
       await tx.payment.updateMany({ where: { orderId, state: "PENDING" }, data: { state: "FAILED", lastError: "order cancelled" } });

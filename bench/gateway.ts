@@ -1,0 +1,220 @@
+/**
+ * Gateway benchmark (issue: performance). Starts the platform (five subgraphs, workers, our
+ * gateway with auth, shield, limits and rate limits on) and a stock @apollo/gateway +
+ * @apollo/server on the same subgraphs and supergraph, then, side by side in one run:
+ *  1. a heavy nested query across four subgraphs under 50 connections, on both gateways;
+ *  2. SQL statements per operation for that query, for 5 and 40 users;
+ *  3. a single-subgraph query through our gateway and straight to the subgraph.
+ * Every response is checked against the expected body (autocannon's expectBody). Prints a
+ * markdown table and writes it to bench/results/gateway.md.
+ */
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { IDENTITY_HEADER, signCallerIdentity } from "@fedplat/common";
+import { freePort, GATEWAY, repoRoot, SUBGRAPHS, spawnService, stopService, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, waitUntilReady, WORKERS } from "@fedplat/devkit";
+import autocannon from "autocannon";
+import { type Platform, startPlatform } from "../tests/fixtures/platform";
+
+const CONNECTIONS = 50;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+
+/** users -> orders -> lines -> product, payment, customer, notifications: four subgraphs, four entity levels. */
+const HEAVY = `query Heavy($first: Int!) {
+  users(first: $first) { edges { node { id email name
+    orders(first: 5) { id status totalCents createdAt
+      customer { id name }
+      lines { quantity unitPriceCents product { id sku name priceCents } }
+      payment { state amountCents attempts } }
+    notifications(first: 3) { template channel } } } }
+}`;
+const SINGLE = `query Products { products(first: 20) { edges { node { id sku name priceCents stock } } } }`;
+
+interface Load {
+  rps: number;
+  p50: number;
+  p99: number;
+  /** Failed requests: connection errors, timeouts, non-2xx answers and bodies other than the expected one. */
+  errors: number;
+  peakRssMb?: number;
+  /** CPU time the gateway process spent per request (user + system): robust to a noisy machine. */
+  cpuMsPerRequest?: number;
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (clock ticks of 10 ms). */
+function cpuMs(pid: number | undefined): number {
+  if (!pid) return Number.NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+function percentileOf(histogram: autocannon.Histogram, p: "p50" | "p99"): number {
+  return histogram[p];
+}
+
+async function load(url: string, headers: Record<string, string>, body: string, expectBody: string, pid?: number): Promise<Load> {
+  const cpuBefore = cpuMs(pid);
+  const result = await autocannon({ url, method: "POST", headers: { "content-type": "application/json", ...headers }, body, connections: CONNECTIONS, duration: SECONDS, expectBody });
+  return {
+    rps: result.requests.average,
+    p50: percentileOf(result.latency, "p50"),
+    p99: percentileOf(result.latency, "p99"),
+    errors: result.errors + result.timeouts + result.non2xx + (result.mismatches ?? 0),
+    cpuMsPerRequest: (cpuMs(pid) - cpuBefore) / result.requests.total,
+  };
+}
+
+async function post(url: string, headers: Record<string, string>, body: string): Promise<string> {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+  const text = await response.text();
+  if (!response.ok || (JSON.parse(text) as { errors?: unknown }).errors) throw new Error(`${url} answered ${response.status}: ${text.slice(0, 500)}`);
+  return text;
+}
+
+/** Peak resident memory of a process (VmHWM), in MB. */
+function peakRssMb(pid: number | undefined): number {
+  if (!pid) return Number.NaN;
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Number(match[1]) / 1024 : Number.NaN;
+}
+
+async function startStockGateway(subgraphUrls: Record<string, string>) {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "stockGateway.ts")], {
+    cwd: repoRoot,
+    env: { ...process.env, PORT: String(port), SUPERGRAPH_PATH: join(repoRoot, "supergraph.graphql"), SUBGRAPH_URLS: JSON.stringify(subgraphUrls), NODE_ENV: "production" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on("data", (chunk: Buffer) => chunk.toString().includes("ready") && resolve());
+    child.once("exit", (code) => reject(new Error(`stock gateway exited (${code})`)));
+  });
+  return { url: `http://127.0.0.1:${port}/`, pid: child.pid, stop: () => child.kill("SIGTERM") };
+}
+
+const average = (runs: Load[]): Load => ({
+  rps: runs.reduce((sum, run) => sum + run.rps, 0) / runs.length,
+  p50: runs.reduce((sum, run) => sum + run.p50, 0) / runs.length,
+  p99: Math.max(...runs.map((run) => run.p99)),
+  errors: runs.reduce((sum, run) => sum + run.errors, 0),
+  cpuMsPerRequest: runs.reduce((sum, run) => sum + (run.cpuMsPerRequest ?? Number.NaN), 0) / runs.length,
+});
+
+interface Target {
+  name: string;
+  url: string;
+  pid: number | undefined;
+  /** Fresh per round: the stock gateway forwards a signed identity that lives 60 s. */
+  headers(): Promise<Record<string, string>>;
+}
+
+/** A second fedplat gateway process beside the platform's (same settings as startPlatform's), plus `env`. */
+async function startOurGateway(platform: Platform, env: NodeJS.ProcessEnv) {
+  const urls = Object.fromEntries([...SUBGRAPHS, WORKERS].map((spec) => [`SUBGRAPH_${(spec === WORKERS ? "operations" : spec.name).toUpperCase()}_URL`, `http://127.0.0.1:${platform.services[spec.name]?.port}/graphql`]));
+  const gatewayEnv = { ...process.env, ...urls, JWT_SECRET: TEST_JWT_SECRET, GATEWAY_SECRET: TEST_GATEWAY_SECRET, LOG_LEVEL: "error", NODE_ENV: "test", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "100000", RATE_LIMIT_USER_PER_MINUTE: "100000", SUBGRAPH_TIMEOUT_MS: "5000" };
+  const service = spawnService(GATEWAY, { port: await freePort(), env: { ...gatewayEnv, ...env } });
+  await waitUntilReady(service, 90_000);
+  return { url: `http://127.0.0.1:${service.port}/graphql`, pid: service.child.pid, stop: () => stopService(service) };
+}
+
+async function main(): Promise<void> {
+  const platform = await startPlatform({ logLevel: "error" });
+  const urlOf = (name: string) => `http://127.0.0.1:${platform.services[name]?.port}/graphql`;
+  const stock = await startStockGateway(Object.fromEntries(SUBGRAPHS.map((spec) => [spec.name, urlOf(spec.name)])));
+  const noDedupe = await startOurGateway(platform, { SUBGRAPH_DEDUPE: "false" });
+  try {
+    const admin = await platform.login("admin@example.com");
+    const me = JSON.parse(await post(platform.gatewayUrl, admin, JSON.stringify({ query: "{ me { id role } }" }))) as { data: { me: { id: string; role: "ADMIN" } } };
+    const signedAdmin = async () => ({ [IDENTITY_HEADER]: await signCallerIdentity({ caller: { kind: "gateway" }, viewer: { id: me.data.me.id, role: me.data.me.role, kind: "user" } }, TEST_GATEWAY_SECRET) });
+    const targets: Target[] = [
+      { name: "fedplat gateway (auth, shield, limits, rate limits; in-flight dedupe on, the default)", url: platform.gatewayUrl, pid: platform.services.gateway?.child.pid, headers: async () => admin },
+      { name: "fedplat gateway, SUBGRAPH_DEDUPE=false", url: noDedupe.url, pid: noDedupe.pid, headers: async () => admin },
+      { name: "stock @apollo/gateway + @apollo/server", url: stock.url, pid: stock.pid, headers: signedAdmin },
+    ];
+    const heavy = JSON.stringify({ query: HEAVY, variables: { first: 10 } });
+
+    // Correctness first: every gateway gives the same data; each run then expects that exact body.
+    const bodies = await Promise.all(targets.map(async (target) => post(target.url, await target.headers(), heavy)));
+    const data = bodies.map((body) => JSON.stringify(JSON.parse(body).data));
+    if (new Set(data).size !== 1) throw new Error("the gateways disagree on the heavy query's data");
+
+    // SQL statements per operation, by subgraph (measured before any load, so nothing else runs):
+    // bounded by the query's depth, not by rows.
+    const statementsFor = async (first: number) => {
+      const before = await platform.statements();
+      await post(platform.gatewayUrl, admin, JSON.stringify({ query: HEAVY, variables: { first } }));
+      const after = await platform.statements();
+      return Object.fromEntries(Object.keys(after).map((name) => [name, (after[name] ?? 0) - (before[name] ?? 0)]));
+    };
+    const sql5 = await statementsFor(5);
+    const sql40 = await statementsFor(40);
+
+    const runs: Load[][] = targets.map(() => []);
+    for (const [i, target] of targets.entries()) await load(target.url, await target.headers(), heavy, bodies[i] as string); // warm-up: JIT, pools, query plans
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, target] of targets.entries()) runs[i]?.push(await load(target.url, await target.headers(), heavy, bodies[i] as string, target.pid));
+    }
+    const results = targets.map((target, i) => ({ ...average(runs[i] ?? []), peakRssMb: peakRssMb(target.pid) }));
+    const [ours, oursNoDedupe, baseline] = results as [Load, Load, Load];
+
+    // Gateway overhead on a single-subgraph query: through the gateway vs straight to catalog.
+    const single = JSON.stringify({ query: SINGLE });
+    const anonymousIdentity = async () => ({ [IDENTITY_HEADER]: await signCallerIdentity({ caller: { kind: "gateway" }, viewer: null }, TEST_GATEWAY_SECRET) });
+    const singleTargets = [
+      { name: "through the fedplat gateway (dedupe on)", url: platform.gatewayUrl, pid: platform.services.gateway?.child.pid, headers: async () => ({}) },
+      { name: "through the fedplat gateway, SUBGRAPH_DEDUPE=false", url: noDedupe.url, pid: noDedupe.pid, headers: async () => ({}) },
+      { name: "straight to the catalog subgraph", url: urlOf("catalog"), pid: platform.services.catalog?.child.pid, headers: anonymousIdentity },
+    ];
+    const singleBodies = await Promise.all(singleTargets.map(async (target) => post(target.url, await target.headers(), single)));
+    const singleRuns: Load[] = [];
+    for (const [i, target] of singleTargets.entries()) await load(target.url, await target.headers(), single, singleBodies[i] as string);
+    for (const [i, target] of singleTargets.entries()) singleRuns.push(await load(target.url, await target.headers(), single, singleBodies[i] as string, target.pid));
+    const [viaGateway, viaGatewayNoDedupe, direct] = singleRuns as [Load, Load, Load];
+
+    const f = (n: number) => (Number.isFinite(n) ? n.toFixed(n >= 100 ? 0 : n >= 10 ? 1 : 2) : "n/a");
+    const row = (name: string, r: Load) => `| ${name} | ${f(r.rps)} | ${f(r.p50)} | ${f(r.p99)} | ${r.errors} | ${f(r.cpuMsPerRequest ?? Number.NaN)} | ${r.peakRssMb === undefined ? "" : f(r.peakRssMb)} |`;
+    const ratio = (a: number, b: number) => (a / b).toFixed(2);
+    const table = [
+      `# Gateway (${new Date().toISOString()}, ${CONNECTIONS} connections, ${ROUNDS} x ${SECONDS} s per gateway, alternating, 2-core machine)`,
+      "",
+      "Heavy query: users(10) -> orders(5) -> lines -> product, payment, customer, notifications (accounts, orders, catalog, payments, notifications). Every response checked against the expected body; all gateways return the same data.",
+      "",
+      "| gateway | req/s | p50 ms | p99 ms | errors | gateway CPU ms/request | peak RSS MB |",
+      "|---|---|---|---|---|---|---|",
+      ...targets.map((target, i) => row(target.name, results[i] as Load)),
+      "",
+      `Throughput ratio ours / stock: **${ratio(ours.rps, baseline.rps)}** (dedupe off: ${ratio(oursNoDedupe.rps, baseline.rps)}; target >= 2). p99 ours / stock: **${ratio(ours.p99, baseline.p99)}** (dedupe off: ${ratio(oursNoDedupe.p99, baseline.p99)}; target <= 1).`,
+      "",
+      "SQL statements for one heavy query, by subgraph:",
+      "",
+      `| users | ${Object.keys(sql5).join(" | ")} | total |`,
+      `|---|${Object.keys(sql5).map(() => "---|").join("")}---|`,
+      `| 5 | ${Object.values(sql5).join(" | ")} | ${Object.values(sql5).reduce((a, b) => a + b, 0)} |`,
+      `| 40 | ${Object.values(sql40).join(" | ")} | ${Object.values(sql40).reduce((a, b) => a + b, 0)} |`,
+      "",
+      "Single-subgraph query (products(20)):",
+      "",
+      "| path | req/s | p50 ms | p99 ms | errors | CPU ms/request of the process answering | |",
+      "|---|---|---|---|---|---|---|",
+      ...singleTargets.map((target, i) => row(target.name, singleRuns[i] as Load)),
+      "",
+      `Gateway overhead, direct / gateway req/s: **${ratio(direct.rps, viaGateway.rps)}x** (dedupe off: ${ratio(direct.rps, viaGatewayNoDedupe.rps)}x; target <= 2).`,
+      "",
+    ].join("\n");
+    console.log(table);
+    writeFileSync(join(__dirname, "results", "gateway.md"), table);
+  } finally {
+    stock.stop();
+    await noDedupe.stop();
+    await platform.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,32 @@
+/**
+ * The baseline of the gateway benchmark: a stock @apollo/gateway + @apollo/server (standalone,
+ * default options) on the same supergraph and subgraphs. Its one addition is forwarding the
+ * caller's signed identity header, without which our subgraphs answer nothing.
+ * Env: PORT, SUPERGRAPH_PATH, SUBGRAPH_URLS (JSON: subgraph name -> URL).
+ */
+import { readFileSync } from "node:fs";
+import { ApolloGateway, RemoteGraphQLDataSource } from "@apollo/gateway";
+import { ApolloServer } from "@apollo/server";
+import { startStandaloneServer } from "@apollo/server/standalone";
+import { IDENTITY_HEADER } from "@fedplat/common";
+
+interface Context {
+  identity?: string;
+}
+
+const urls = JSON.parse(process.env.SUBGRAPH_URLS ?? "{}") as Record<string, string>;
+const gateway = new ApolloGateway({
+  supergraphSdl: readFileSync(process.env.SUPERGRAPH_PATH ?? "supergraph.graphql", "utf8"),
+  buildService: ({ name, url }) =>
+    new RemoteGraphQLDataSource<Context>({
+      url: urls[name] ?? url,
+      willSendRequest: ({ request, context }) => {
+        if (context.identity) request.http?.headers.set(IDENTITY_HEADER, context.identity);
+      },
+    }),
+});
+const server = new ApolloServer<Context>({ gateway });
+startStandaloneServer(server, {
+  listen: { port: Number(process.env.PORT), host: "127.0.0.1" },
+  context: async ({ req }) => ({ identity: req.headers[IDENTITY_HEADER] as string | undefined }),
+}).then(({ url }) => console.log(`stock gateway ready at ${url}`));

@@ -1,0 +1,78 @@
+import { randomUUID } from "node:crypto";
+import { createTestDatabase, type TestDatabase } from "@fedplat/devkit";
+import { createEvent, type Envelope, type EventStore, transactionalHandler } from "@fedplat/events";
+import { createNotificationsEventHandlers, createNotificationsPrisma, type NotificationsPrisma } from "@fedplat/notifications";
+import { createGroupCommitter } from "../src";
+
+jest.setTimeout(60_000);
+
+let database: TestDatabase;
+let prisma: NotificationsPrisma;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  prisma = createNotificationsPrisma(database.url);
+});
+afterAll(async () => {
+  await prisma?.$disconnect();
+  await database?.drop();
+});
+
+const registered = (name = "Ada") => createEvent("user.registered", { userId: randomUUID(), email: `${randomUUID()}@example.com`, name }, { producer: "accounts" });
+const context = { attempt: 1, isLastAttempt: false };
+const notificationsOf = (events: Envelope[]) => prisma.notification.count({ where: { userId: { in: events.map((event) => (event as Envelope<"user.registered">).data.userId) } } });
+const sentAnnouncements = async (events: Envelope[]) => {
+  const [row] = await prisma.$queryRawUnsafe<Array<{ n: number }>>(
+    `SELECT count(*)::int AS n FROM "notifications"."outbox" WHERE type = 'notification.sent' AND envelope->>'causationId' = ANY($1::text[])`,
+    events.map((event) => event.eventId),
+  );
+  return row?.n;
+};
+
+describe("group commit", () => {
+  it("applies concurrent events in shared transactions, each once, with its follow-up event", async () => {
+    const handler = createNotificationsEventHandlers(prisma)["user.registered"];
+    if (!handler || !("applyMany" in handler)) throw new Error("user.registered should be batchable");
+    const apply = createGroupCommitter(handler, { maxBatch: 50, maxInFlight: 1 });
+    let batchClaims = 0;
+    prisma.$on("query", (query) => {
+      if (query.query.includes('"processed_events"') && query.query.includes("unnest")) batchClaims++;
+    });
+    const events = Array.from({ length: 60 }, () => registered());
+
+    const outcomes = await Promise.all(events.map((event) => apply(event, context)));
+
+    expect(outcomes.every((outcome) => outcome === "applied")).toBe(true);
+    expect(await notificationsOf(events)).toBe(60);
+    expect(await sentAnnouncements(events)).toBe(60);
+    // The first event goes alone; the 59 that arrive meanwhile share two batch transactions (50 + 9).
+    expect(batchClaims).toBe(2);
+
+    const again = await Promise.all(events.slice(0, 30).map((event) => apply(event, context)));
+    expect(again.every((outcome) => outcome === "duplicate")).toBe(true);
+    expect(await notificationsOf(events)).toBe(60);
+  });
+
+  it("fails only the event that breaks a batch; the others commit", async () => {
+    const store: EventStore<Parameters<Parameters<NotificationsPrisma["$transaction"]>[0]>[0]> = { schema: "notifications", transaction: (fn) => prisma.$transaction(fn) };
+    const handler = transactionalHandler("user.registered", store, async (tx, event) => {
+      if (event.data.name === "boom") throw new Error(`cannot notify ${event.data.userId}`);
+      await tx.notification.create({ data: { userId: event.data.userId, template: "welcome", channel: "EMAIL", status: "SENT", payload: {} } });
+      return [];
+    });
+    const apply = createGroupCommitter(handler, { maxBatch: 50, maxInFlight: 1 });
+    const good = Array.from({ length: 20 }, () => registered());
+    const bad = registered("boom");
+    const all = [good[0] as Envelope, ...good.slice(1, 10), bad, ...good.slice(10)];
+
+    const results = await Promise.allSettled(all.map((event) => apply(event, context)));
+
+    const failed = results.flatMap((result, i) => (result.status === "rejected" ? [all[i]] : []));
+    expect(failed).toEqual([bad]);
+    expect(String((results[all.indexOf(bad)] as PromiseRejectedResult).reason)).toContain("cannot notify");
+    expect(await notificationsOf(good)).toBe(20);
+    // Nothing of the failed event committed: not its effect, not its claim, so a retry can apply it.
+    expect(await notificationsOf([bad])).toBe(0);
+    expect(await prisma.processedEvent.count({ where: { eventId: bad.eventId } })).toBe(0);
+  });
+});
