@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createTestDatabase, type TestDatabase } from "@fedplat/devkit";
-import { createEvent, type Envelope, type EventStore, transactionalHandler } from "@fedplat/events";
+import { createEvent, type Envelope, type EventStore, isBatchable, transactionalHandler } from "@fedplat/events";
 import { createNotificationsEventHandlers, createNotificationsPrisma, type NotificationsPrisma } from "@fedplat/notifications";
 import { createGroupCommitter } from "../src";
 
@@ -32,7 +32,7 @@ const sentAnnouncements = async (events: Envelope[]) => {
 describe("group commit", () => {
   it("applies concurrent events in shared transactions, each once, with its follow-up event", async () => {
     const handler = createNotificationsEventHandlers(prisma)["user.registered"];
-    if (!handler || !("applyMany" in handler)) throw new Error("user.registered should be batchable");
+    if (!handler || !isBatchable(handler)) throw new Error("user.registered should be batchable");
     const apply = createGroupCommitter(handler, { maxBatch: 50, maxInFlight: 1 });
     let batchClaims = 0;
     prisma.$on("query", (query) => {
