@@ -4,6 +4,7 @@
  * operations, and prints a report. Exit 0: passed; 1: a breaking change or a broken client
  * operation; 2: invalid input (configuration, SDL that does not compose, acknowledgements file, manifest).
  */
+import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { ConfigError, parseEnv } from "@fedplat/common";
 import { z } from "zod";
@@ -17,7 +18,7 @@ const root = resolve(__dirname, "../../..");
 const path = z.string().trim().min(1).transform((value) => (isAbsolute(value) ? value : resolve(root, value)));
 
 const schemaCheckEnv = z.object({
-  SUPERGRAPH_CONFIG: path.default("supergraph.yaml"),
+  SUPERGRAPH_CONFIG: path.default("supergraph.yaml").refine((file) => existsSync(file), "no such file"),
   SCHEMA_CHECK_BASELINE: path.default("supergraph.graphql"),
   SCHEMA_CHECK_ACKNOWLEDGEMENTS: path.default("schema/acknowledged-changes.yaml"),
   /** Comma-separated persisted-documents manifests; missing files are skipped. */
