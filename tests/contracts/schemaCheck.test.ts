@@ -70,7 +70,10 @@ describe("schema check: classification of fixture changes", () => {
     expect(changesOf(result)).toEqual([]);
     expect(result.failures).toEqual([]);
     expect(result.operations.count).toBe(2);
-    expect(result.deprecated).toEqual([{ coordinate: "Product.legacyCode", reason: "Use sku.", operations: ["LegacyCodes"] }]);
+    expect(result.deprecated).toEqual([
+      { coordinate: "Product.legacyCode", reason: "Use sku.", operations: ["LegacyCodes"] },
+      { coordinate: "Query.products.limit", reason: "Use first.", operations: ["LegacyCodes"] },
+    ]);
   });
 
   it("a removed field is breaking and fails the check until acknowledged", async () => {
@@ -135,6 +138,25 @@ describe("schema check: client operations", () => {
     expect(result.failures).toEqual(
       expect.arrayContaining([expect.stringContaining("FIELD_REMOVED at Product.legacyCode"), expect.stringContaining('client operation "LegacyCodes"')]),
     );
+  });
+
+  it("a deprecated argument still used by a client operation cannot be removed; once unused it is retired", async () => {
+    const removeLimit: Edit = ["products.graphql", ', limit: Int @deprecated(reason: "Use first.")', ""];
+    const used = await check(workspace([removeLimit]));
+    expect(changesOf(used)).toEqual([{ type: "FIELD_ARGUMENT_REMOVED", path: "Query.products.limit", verdict: "breaking" }]);
+    expect(used.failures).toEqual(expect.arrayContaining([expect.stringContaining('client operation "LegacyCodes"'), expect.stringContaining('Unknown argument "limit" on field "Query.products".')]));
+
+    const ws = workspace([removeLimit]);
+    const manifest = JSON.parse(readFileSync(ws.manifest, "utf8")) as Record<string, string>;
+    writeFileSync(ws.manifest, JSON.stringify(Object.fromEntries(Object.entries(manifest).filter(([, document]) => !document.includes("LegacyCodes")))));
+    const unused = await check(ws);
+    expect(changesOf(unused)).toEqual([{ type: "FIELD_ARGUMENT_REMOVED", path: "Query.products.limit", verdict: "retired" }]);
+    expect(unused.failures).toEqual([]);
+  });
+
+  it("removing an argument that was never deprecated is breaking even when unused", async () => {
+    const result = await check(workspace([["products.graphql", "products(first: Int = 20, size: Size,", "products(first: Int = 20,"]]));
+    expect(changesOf(result)).toEqual([{ type: "FIELD_ARGUMENT_REMOVED", path: "Query.products.size", verdict: "breaking" }]);
   });
 
   it("a deprecated field no client operation uses any more is retired without an acknowledgement", async () => {

@@ -81,23 +81,21 @@ export function validateClientOperations(schema: GraphQLSchema, operations: read
  * graphql-inspector's coverage. Documents that do not validate count only as far as they resolve.
  */
 export function usageByCoordinate(schema: GraphQLSchema, operations: readonly ClientOperation[]): Map<string, string[]> {
-  const sources = operations.flatMap((operation) => {
-    try {
-      parse(operation.document);
-      return [new Source(operation.document, operation.name)];
-    } catch {
-      return [];
-    }
-  });
   const usage = new Map<string, string[]>();
-  if (!sources.length) return usage;
-  for (const [typeName, type] of Object.entries(coverage(schema, sources).types)) {
-    for (const [fieldName, field] of Object.entries(type.children)) {
-      const users = Object.keys(field.locations);
-      if (users.length) usage.set(`${typeName}.${fieldName}`, users);
-      for (const [argumentName, argument] of Object.entries(field.children ?? {})) {
-        const argumentUsers = Object.keys(argument.locations);
-        if (argumentUsers.length) usage.set(`${typeName}.${fieldName}.${argumentName}`, argumentUsers);
+  const use = (coordinate: string, operation: string) => usage.set(coordinate, [...(usage.get(coordinate) ?? []), operation]);
+  for (const operation of operations) {
+    let types: ReturnType<typeof coverage>["types"];
+    try {
+      // One document at a time: coverage throws on some invalid documents (an unknown argument),
+      // and one broken operation must not hide what the others use.
+      types = coverage(schema, [new Source(operation.document, operation.name)]).types;
+    } catch {
+      continue; // unparseable or unresolvable here; validateClientOperations reports it
+    }
+    for (const [typeName, type] of Object.entries(types)) {
+      for (const [fieldName, field] of Object.entries(type.children)) {
+        if (field.hits > 0) use(`${typeName}.${fieldName}`, operation.name);
+        for (const [argumentName, argument] of Object.entries(field.children ?? {})) if (argument.hits > 0) use(`${typeName}.${fieldName}.${argumentName}`, operation.name);
       }
     }
   }
@@ -123,5 +121,5 @@ export function deprecatedUsage(schema: GraphQLSchema, usage: ReadonlyMap<string
       }
     }
   }
-  return found;
+  return found.sort((a, b) => a.coordinate.localeCompare(b.coordinate));
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { type Change, ChangeType, CriticalityLevel, diff } from "@graphql-inspector/core";
-import type { GraphQLSchema } from "graphql";
+import { type GraphQLSchema, isInterfaceType, isObjectType } from "graphql";
 import { type Acknowledgement, findAcknowledgement, readAcknowledgements } from "./acknowledgements";
 import { apiSchemaOf } from "./apiSchema";
 import { type BrokenOperation, type ClientOperation, deprecatedUsage, type DeprecatedUsage, readClientOperations, usageByCoordinate, validateClientOperations } from "./clientOperations";
@@ -25,7 +25,7 @@ export interface SchemaCheckOptions {
  * What the check concludes about one change:
  * - breaking: fails the check (a breaking change nobody acknowledged, or a removed deprecated field clients still use);
  * - acknowledged: breaking, but named with a reason in the acknowledgements file;
- * - retired: a deprecated field, argument or enum value removed while no client operation uses it;
+ * - retired: a deprecated field, argument, input field or enum value removed while no client operation uses it;
  * - dangerous / safe: reported only.
  */
 export type Verdict = "breaking" | "acknowledged" | "retired" | "dangerous" | "safe";
@@ -60,10 +60,16 @@ export interface SchemaCheckResult {
 }
 
 /** Removing one of these is the last step of the deprecation workflow, allowed once clients stopped using it. */
-function removedWhileDeprecated(change: Change): boolean {
+function removedWhileDeprecated(change: Change, baseline: GraphQLSchema): boolean {
   switch (change.type) {
     case ChangeType.FieldRemoved:
       return change.meta.isRemovedFieldDeprecated === true;
+    case ChangeType.FieldArgumentRemoved: {
+      // graphql-inspector does not record whether a removed argument was deprecated: look it up.
+      const type = baseline.getType(change.meta.typeName);
+      const field = type && (isObjectType(type) || isInterfaceType(type)) ? type.getFields()[change.meta.fieldName] : undefined;
+      return field?.args.find((arg) => arg.name === change.meta.removedFieldArgumentName)?.deprecationReason != null;
+    }
     case ChangeType.EnumValueRemoved:
       return change.meta.isEnumValueDeprecated === true;
     case ChangeType.InputFieldRemoved:
@@ -73,7 +79,7 @@ function removedWhileDeprecated(change: Change): boolean {
   }
 }
 
-function judge(change: Change, acknowledgements: readonly Acknowledgement[], usage: ReadonlyMap<string, readonly string[]>): CheckedChange {
+function judge(change: Change, baseline: GraphQLSchema, acknowledgements: readonly Acknowledgement[], usage: ReadonlyMap<string, readonly string[]>): CheckedChange {
   const path = change.path ?? "(schema)";
   const usedBy = [...(usage.get(path) ?? [])];
   const base = { type: change.type, path, message: change.message, usedBy };
@@ -83,7 +89,7 @@ function judge(change: Change, acknowledgements: readonly Acknowledgement[], usa
     case CriticalityLevel.Dangerous:
       return { ...base, verdict: "dangerous", note: change.criticality.reason };
     case CriticalityLevel.Breaking: {
-      if (removedWhileDeprecated(change)) {
+      if (removedWhileDeprecated(change, baseline)) {
         return usedBy.length
           ? { ...base, verdict: "breaking", note: "deprecated, but client operations still use it" }
           : { ...base, verdict: "retired", note: "deprecated and used by no client operation" };
@@ -103,7 +109,7 @@ async function compare(label: string, baselineSdl: string, current: GraphQLSchem
   const baseline = apiSchemaOf(baselineSdl);
   // Usage is measured on the baseline: a removed field exists only there.
   const usage = usageByCoordinate(baseline, operations);
-  const changes = (await diff(baseline, current)).map((change) => judge(change, acknowledgements, usage));
+  const changes = (await diff(baseline, current)).map((change) => judge(change, baseline, acknowledgements, usage));
   return { label, status: "compared", changes };
 }
 
