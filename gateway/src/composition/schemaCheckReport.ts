@@ -12,7 +12,7 @@ const ORDER: Verdict[] = ["breaking", "acknowledged", "retired", "dangerous", "s
 function changeLines(change: CheckedChange): string[] {
   const lines = [`  ${LABELS[change.verdict]} ${change.type} ${change.path}: ${change.message}`];
   if (change.note) lines.push(`               ${change.verdict === "acknowledged" ? "reason: " : ""}${change.note}`);
-  if (change.usedBy.length) lines.push(`               used by client operations: ${change.usedBy.join(", ")}`);
+  if (change.usedBy.length && change.verdict !== "safe") lines.push(`               used by client operations: ${change.usedBy.join(", ")}`);
   return lines;
 }
 
