@@ -2,3 +2,6 @@ export { checkOverrides, type GatewayConfig, loadGatewayConfig, overrideKey, sub
 export { composeSupergraph, CompositionError, readSupergraphConfig } from "./composition/composeSupergraph";
 export { defaultLimits, type GatewayLimits } from "./limits";
 export { buildGateway, type GatewayOptions, type GatewayServer } from "./server";
+export { apiSchemaOf } from "./composition/apiSchema";
+export { runSchemaCheck, type SchemaCheckOptions, type SchemaCheckResult } from "./composition/schemaCheck";
+export { formatSchemaCheckReport } from "./composition/schemaCheckReport";

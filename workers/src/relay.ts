@@ -1,5 +1,5 @@
 import type { Logger } from "@fedplat/common";
-import { type Consumer, DEAD_LETTER_QUEUE, type DeadLetter, parseEnvelope, ROUTES } from "@fedplat/events";
+import { type Consumer, consumersOf, DEAD_LETTER_QUEUE, type DeadLetter, parseEnvelope } from "@fedplat/events";
 import type { Queue } from "bullmq";
 import { eventJobOptions, type RetryPolicy } from "./jobOptions";
 
@@ -60,7 +60,7 @@ export function createRelay(options: RelayOptions): Relay {
           await options.deadLetters.add("dead-letter", letter, { jobId: `outbox.${row.id}` });
           continue;
         }
-        for (const consumer of ROUTES[event.type]) {
+        for (const consumer of consumersOf(event)) {
           const jobs = byQueue.get(consumer) ?? [];
           jobs.push({ name: event.type, data: event, opts: eventJobOptions(event.eventId, consumer, options.policy) });
           byQueue.set(consumer, jobs);

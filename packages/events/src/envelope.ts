@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { EVENT_SCHEMAS, EVENT_TYPES, type EventData, type EventType } from "./schemas";
+import { EVENT_REGISTRY } from "./versions";
 
 /** What travels on every queue: metadata common to all events, and the type's data. */
 export const envelopeSchema = z.object({
@@ -29,9 +30,10 @@ export class InvalidEventError extends Error {
 export function parseEnvelope(value: unknown): Envelope {
   const envelope = envelopeSchema.safeParse(value);
   if (!envelope.success) throw new InvalidEventError(`invalid envelope: ${envelope.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-  const schema = EVENT_SCHEMAS[envelope.data.type];
-  if (envelope.data.version !== schema.version) throw new InvalidEventError(`unsupported version ${envelope.data.version} of ${envelope.data.type}`);
-  const data = schema.data.safeParse(envelope.data.data);
+  // Any version still in circulation: during a migration an older one is published too.
+  const schema = EVENT_REGISTRY.versions[envelope.data.type]?.[envelope.data.version];
+  if (!schema) throw new InvalidEventError(`unsupported version ${envelope.data.version} of ${envelope.data.type}`);
+  const data = schema.safeParse(envelope.data.data);
   if (!data.success) throw new InvalidEventError(`invalid ${envelope.data.type} data: ${data.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   return { ...envelope.data, data: data.data } as Envelope;
 }
@@ -44,13 +46,21 @@ export interface EventContext {
   traceparent?: string;
 }
 
-/** A new, validated event. */
+/** A new, validated event of the current version. */
 export function createEvent<T extends EventType>(type: T, data: EventData<T>, context: EventContext): Envelope<T> {
+  return createEventOfVersion(type, EVENT_SCHEMAS[type].version, data, context) as Envelope<T>;
+}
+
+/**
+ * A new event of an older version still in circulation (PREVIOUS_VERSIONS): what a producer
+ * publishes next to the current version while consumers migrate after a breaking change.
+ */
+export function createEventOfVersion(type: EventType, version: number, data: unknown, context: EventContext): Envelope {
   const eventId = randomUUID();
   const envelope = {
     eventId,
     type,
-    version: EVENT_SCHEMAS[type].version,
+    version,
     occurredAt: new Date().toISOString(),
     producer: context.producer,
     correlationId: context.correlationId ?? eventId,
@@ -58,7 +68,7 @@ export function createEvent<T extends EventType>(type: T, data: EventData<T>, co
     ...(context.traceparent ? { traceparent: context.traceparent } : {}),
     data,
   };
-  return parseEnvelope(envelope) as Envelope<T>;
+  return parseEnvelope(envelope);
 }
 
 /** An event caused by `cause`: same correlation, causation = cause. */
