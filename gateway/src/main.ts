@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { ConfigError, createLogger, createRedis, exitOnStartFailure, loadDotEnv, onShutdown, redactUrl } from "@fedplat/common";
 import { checkOverrides, loadGatewayConfig } from "./config";
 import { buildGateway } from "./server";
+import { loadSubscriptionsConfig } from "./subscriptions";
 
 const logger = createLogger("gateway");
 
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
     logger,
     production: config.NODE_ENV === "production",
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+    subscriptions: loadSubscriptionsConfig(),
   });
   const port = await server.listen(config.PORT);
   logger.info({ port, url: `http://localhost:${port}/graphql` }, "gateway ready");

@@ -19,6 +19,7 @@ import { useRateLimit } from "./plugins/useRateLimit";
 import { useRequestShape } from "./plugins/useRequestShape";
 import { useRequestLogging } from "./plugins/useRequestLogging";
 import { SubgraphDataSource } from "./subgraphDataSource";
+import { attachSubscriptions, type Subscriptions, type SubscriptionsConfig } from "./subscriptions";
 
 export interface GatewayOptions {
   supergraphSdl: string;
@@ -42,6 +43,8 @@ export interface GatewayOptions {
   apiKeyCacheMs?: number;
   /** Express "trust proxy": set when behind a load balancer, so rate limits see client IPs. @default false */
   trustProxy?: boolean | number | string;
+  /** graphql-ws subscriptions on /graphql: live-update channel and limits. @default loadSubscriptionsConfig defaults */
+  subscriptions?: Partial<SubscriptionsConfig>;
 }
 
 export interface GatewayServer {
@@ -49,6 +52,7 @@ export interface GatewayServer {
   httpServer: http.Server;
   listen(port: number, host?: string): Promise<number>;
   close(): Promise<void>;
+  subscriptions: Subscriptions;
 }
 
 /** Builds the federated gateway on a static supergraph (does not listen). */
@@ -86,9 +90,13 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), useLandingPage({ production }), useRequestLogging(options.logger), useOperationGuard(), ...queryLimits.plugins],
   });
   await apollo.start(); // loads and validates the supergraph; throws when it cannot
+  const verifyToken = createTokenVerifier(options.tokens);
+  const apiSchema = gateway.schema;
+  if (!apiSchema) throw new Error("the gateway has no schema after start");
+  const subscriptions = attachSubscriptions({ apollo, apiSchema, httpServer, verifyToken, apiKeys, gatewaySecret: options.gatewaySecret, redis: options.redis, logger: options.logger, registry: metrics.registry, production, limits, validationRules: queryLimits.validationRules, config: options.subscriptions });
 
   // Mounted only once the supergraph is loaded, so "ready" means the gateway can plan queries.
-  app.use(healthRouter({ supergraph: () => Promise.resolve(), redis: () => options.redis.ping() }, health));
+  app.use(healthRouter({ supergraph: () => Promise.resolve(), redis: () => options.redis.ping(), liveUpdates: () => subscriptions.ready() }, health));
   app.get("/metrics", metricsHandler(metrics.registry));
   app.use(
     "/graphql",
@@ -98,7 +106,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     },
     express.json({ limit: limits.bodyLimit }),
     useRequestShape(limits.request),
-    useIdentity({ verifyToken: createTokenVerifier(options.tokens), gatewaySecret: options.gatewaySecret, apiKeys }),
+    useIdentity({ verifyToken, gatewaySecret: options.gatewaySecret, apiKeys }),
     useRateLimit(options.redis, limits.rate, { rejected: (kind) => rateLimited.inc({ kind }) }),
     expressMiddleware(apollo, {
       context: async ({ res }) => {
@@ -113,8 +121,10 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     app,
     httpServer,
     listen: listenOn(httpServer),
+    subscriptions,
     close: async () => {
       health.draining = true;
+      await subscriptions.close();
       await apollo.stop();
     },
   };
