@@ -9,6 +9,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { createRedis, signAccessToken } from "@fedplat/common";
 import { TEST_JWT_SECRET } from "@fedplat/devkit";
@@ -16,7 +17,7 @@ import { startPlatform, type Platform } from "@fedplat/tests";
 import WebSocket from "ws";
 
 const SIZES = (process.env.BENCH_SUBSCRIBERS ?? "1000,5000").split(",").map(Number);
-const DISTINCT_SIZE = Number(process.env.BENCH_DISTINCT_SUBSCRIBERS ?? 1_000);
+const DISTINCT_SIZE = Number(process.env.BENCH_DISTINCT_SUBSCRIBERS ?? 500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const SELECTION = "id status customer { email } lines { quantity product { name } } payment { state }";
@@ -25,6 +26,8 @@ function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
+
+let gatewayPid: number | undefined;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -60,7 +63,12 @@ function subscriber(wsUrl: string, token: string, query: string, variables: Reco
   return { socket, received, ready };
 }
 
-async function gaugesOf(gatewayUrl: string): Promise<{ rss: number; heap: number; active: number }> {
+/** The gateway's memory after a full GC (see support/gcOnSignal.cjs) and its active subscriptions. */
+async function gaugesOf(gatewayUrl: string, collect = false): Promise<{ rss: number; heap: number; active: number }> {
+  if (collect && gatewayPid) {
+    process.kill(gatewayPid, "SIGUSR2");
+    await sleep(1_000);
+  }
   const text = await (await fetch(gatewayUrl.replace(/\/graphql$/, "/metrics"))).text();
   const read = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
   return { rss: read("process_resident_memory_bytes"), heap: read("nodejs_heap_size_used_bytes"), active: read("gateway_subscriptions_active") };
@@ -89,7 +97,7 @@ interface Scenario {
 async function run(platform: Platform, name: string, count: number, makeSubscriber: (i: number) => Promise<Subscriber>, update: { id: string; ownerId: string }, executionsPerEvent: string): Promise<Scenario> {
   const { gatewayUrl } = platform;
   await sleep(2_000);
-  const before = await gaugesOf(gatewayUrl);
+  const before = await gaugesOf(gatewayUrl, true);
   const subscribers: Subscriber[] = [];
   for (let i = 0; i < count; i += 250) {
     const batch = await Promise.all(Array.from({ length: Math.min(250, count - i) }, (_, j) => makeSubscriber(i + j)));
@@ -97,8 +105,7 @@ async function run(platform: Platform, name: string, count: number, makeSubscrib
     subscribers.push(...batch);
   }
   await until(async () => (await gaugesOf(gatewayUrl)).active >= count, 120_000, `${count} active subscriptions`);
-  await sleep(3_000); // idle: let the connection phase's garbage be collected
-  const idle = await gaugesOf(gatewayUrl);
+  const idle = await gaugesOf(gatewayUrl, true);
 
   const redis = createRedis(process.env.REDIS_URL ?? redisUrl, "bench-subscriptions");
   const latencies: number[] = [];
@@ -128,8 +135,9 @@ async function run(platform: Platform, name: string, count: number, makeSubscrib
 
 async function main(): Promise<void> {
   const platform = await startPlatform({
-    gatewayEnv: { SUBSCRIPTIONS_MAX_CONNECTIONS_PER_USER: "100000", LOG_LEVEL: "warn" },
+    gatewayEnv: { SUBSCRIPTIONS_MAX_CONNECTIONS_PER_USER: "100000", NODE_OPTIONS: `--expose-gc --require ${join(__dirname, "support", "gcOnSignal.cjs")}` },
   });
+  gatewayPid = platform.services.gateway?.child.pid;
   try {
     const wsUrl = platform.gatewayUrl.replace(/^http/, "ws");
     const headers = await platform.login("customer@example.com");
@@ -141,6 +149,15 @@ async function main(): Promise<void> {
     const ownerId = me.data?.me.id ?? "";
     if (!orderId || !ownerId) throw new Error(`set-up failed: ${JSON.stringify(placed)}`);
     await sleep(2_000); // let the order's own saga events pass
+
+    // Baseline: the same selection as one HTTP query, one after another.
+    const queryTimes: number[] = [];
+    for (let i = 0; i < 20; i += 1) {
+      const started = performance.now();
+      await platform.query(`query($id: ID!) { order(id: $id) { ${SELECTION} } }`, { id: orderId }, headers);
+      queryTimes.push(performance.now() - started);
+    }
+    const queryP50 = percentile(queryTimes, 50);
 
     const results: Scenario[] = [];
     for (const size of SIZES) {
@@ -166,8 +183,10 @@ async function main(): Promise<void> {
       "|---|---:|---|---:|---:|---:|---:|---:|---:|",
       ...results.map((r) => `| ${r.name} | ${r.subscribers.toLocaleString("en")} | ${r.executionsPerEvent} | ${r.delivered} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.max)} | ${kb(r.rssPerConnection)} | ${kb(r.heapPerConnection)} |`),
       "",
+      `Baseline: the same selection as one HTTP query through the gateway, p50 ${ms(queryP50)} (20 in a row, same run). Delivery p50 / query p50: ${results.map((r) => `${r.subscribers.toLocaleString("en")} ${r.executionsPerEvent === "1 (shared)" ? "shared" : "distinct"} ${(r.p50 / queryP50).toFixed(1)}x`).join(", ")}.`,
       shared && distinct ? `Distinct viewers / one viewer at ${DISTINCT_SIZE.toLocaleString("en")} subscribers: p99 ${(distinct.p99 / shared.p99).toFixed(1)}x.` : "",
       "Targets: 5,000 subscribers with p99 under 1 s, under 50 KB per idle connection.",
+      `Load average when the run ended (the 2 cores are shared with other work): ${loadavg().map((v) => v.toFixed(1)).join(", ")}.`,
       "",
     ].join("\n");
     console.log(table);

@@ -18,7 +18,9 @@ export function createSharedExecutions(concurrency: number) {
       }
       return execution;
     },
-    /** Executions queued or running now. */
+    /** One execution within the same bound, not shared. */
+    limited: (execute: () => Promise<ExecutionResult>) => limit(execute),
+    /** Shared executions queued or running now. */
     size: () => inflight.size,
   };
 }

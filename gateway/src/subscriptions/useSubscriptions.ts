@@ -238,7 +238,9 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
       async start(): Promise<readonly GraphQLError[] | undefined> {
         if (!planned.live.initialState || route.by !== "id") return undefined;
         iterator.beginInitialRead();
-        const result = await run(route.id);
+        // Within the same bound as events (a burst of new subscribers cannot flood the subgraphs),
+        // but never shared: a read that started before this listener existed could miss a change.
+        const result = await shared.limited(() => run(route.id));
         if (result.data?.[planned.responseKey] == null) {
           iterator.close();
           return result.errors?.length ? result.errors : error(`${planned.live.typename} ${route.id} not found`, ErrorCode.NOT_FOUND);
