@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { ApolloGateway } from "@apollo/gateway";
 import { repoRoot } from "@fedplat/devkit";
 import type { LiveUpdate } from "@fedplat/events";
-import { type GraphQLSchema, parse, print } from "graphql";
+import { type GraphQLError, type GraphQLSchema, parse, print } from "graphql";
 import { checkLiveFields, LIVE_FIELDS } from "../src/subscriptions/liveFields";
 import { createLivePlanner, type LivePlan } from "../src/subscriptions/livePlan";
 import { LiveSubscription } from "../src/subscriptions/liveSubscription";
@@ -41,7 +41,7 @@ describe("subscription documents become the query each event runs", () => {
 
   it("refuses what cannot be a subscription here, with a code", () => {
     const plan = planner();
-    const codes = (query: string) => (plan(query) as Array<{ extensions: { code: string } }>).map((error) => error.extensions.code);
+    const codes = (query: string) => (plan(query) as readonly GraphQLError[]).map((error) => error.extensions.code);
     expect(codes("subscription { myOrderUpdates { id ")).toEqual(["GRAPHQL_PARSE_FAILED"]);
     expect(codes("subscription { myOrderUpdates { nope } }")).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
     expect(codes("subscription { myOrderUpdates { id } notificationAdded { id } }")).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
