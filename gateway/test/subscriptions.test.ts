@@ -4,6 +4,7 @@ import { ApolloGateway } from "@apollo/gateway";
 import { repoRoot } from "@fedplat/devkit";
 import type { LiveUpdate } from "@fedplat/events";
 import { type GraphQLError, type GraphQLSchema, parse, print } from "graphql";
+import { defaultSubscriptionLimits, loadSubscriptionsConfig } from "../src/subscriptions/config";
 import { checkLiveFields, LIVE_FIELDS } from "../src/subscriptions/liveFields";
 import { createLivePlanner, type LivePlan } from "../src/subscriptions/livePlan";
 import { LiveSubscription } from "../src/subscriptions/liveSubscription";
@@ -105,5 +106,14 @@ describe("a subscription's event queue", () => {
     live.close();
     expect(await live.next()).toEqual({ value: undefined, done: true });
     expect(calls.resolved).toEqual([]);
+  });
+});
+
+describe("subscription configuration", () => {
+  it("has defaults that work on localhost and names an invalid variable", () => {
+    expect(loadSubscriptionsConfig({})).toEqual({ channel: "fedplat:live-updates", limits: defaultSubscriptionLimits });
+    expect(loadSubscriptionsConfig({ SUBSCRIPTIONS_MAX_PER_CONNECTION: "3", LIVE_UPDATES_CHANNEL: "x" })).toMatchObject({ channel: "x", limits: { maxPerConnection: 3 } });
+    expect(() => loadSubscriptionsConfig({ SUBSCRIPTIONS_QUEUE_LIMIT: "0" })).toThrow(/SUBSCRIPTIONS_QUEUE_LIMIT: .*currently: "0"/);
+    expect(() => loadSubscriptionsConfig({ SUBSCRIPTIONS_MAX_CONNECTIONS_PER_USER: "many" })).toThrow(/SUBSCRIPTIONS_MAX_CONNECTIONS_PER_USER/);
   });
 });
