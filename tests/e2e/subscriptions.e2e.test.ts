@@ -158,6 +158,32 @@ describe("federated subscriptions through the gateway", () => {
     await watch.ended();
   });
 
+  it("accepts an API key in connection_init, with the key's role", async () => {
+    const admin = await platform.login("admin@example.com");
+    const created = await platform.query<{ createApiKey: { key: string } }>('mutation { createApiKey(input: { name: "live", role: STAFF, expiresAt: "2999-01-01T00:00:00Z" }) { key } }', {}, admin);
+    const key = created.data?.createApiKey.key ?? "";
+    const watch = await watchOrder(connect({ "x-api-key": key }), await placeOrder());
+    expect(watch.events[0]?.data?.orderStatusChanged.customer.email).toBe("customer@example.com");
+    expect(await connect({ "x-api-key": "fp_wrong" }).closed).toEqual({ code: 4401, reason: "Invalid, revoked or expired API key" });
+  });
+
+  it("disconnects a subscriber that falls behind with 4013 instead of queueing without bound", async () => {
+    const slowUrl = await platform.addGateway({ SUBSCRIPTIONS_QUEUE_LIMIT: "1" });
+    const id = await placeOrder();
+    const client = connect({ authorization: customer.headers.authorization }, slowUrl);
+    await watchOrder(client, id);
+    // A burst of updates for one subscription, faster than each can be resolved and sent.
+    const redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "subscriptions-e2e");
+    try {
+      const burst = redis.pipeline();
+      for (let i = 0; i < 20; i += 1) burst.publish(platform.liveUpdatesChannel, JSON.stringify({ typename: "Order", id, ownerId: customer.id }));
+      await burst.exec();
+    } finally {
+      redis.disconnect();
+    }
+    expect(await client.closed).toEqual({ code: 4013, reason: "Slow consumer: more than 1 undelivered events" });
+  });
+
   it("limits subscriptions per connection and connections per user, with clear errors and close codes", async () => {
     const client = connect({ authorization: customer.headers.authorization }, replicaUrl);
     const first = await watchOrder(client, await placeOrder());
@@ -186,7 +212,8 @@ describe("federated subscriptions through the gateway", () => {
     const id = await placeOrder();
     const before = await gatewayGauges();
     expect(before.gateway_subscription_connections).toBe(0);
-    expect(await liveSubscribers()).toBe(2); // one Redis subscriber per gateway replica
+    const replicas = Object.keys(platform.services).filter((name) => name.startsWith("gateway")).length;
+    expect(await liveSubscribers()).toBe(replicas); // one Redis subscriber per gateway replica, however many clients
 
     const cycles = 1_000;
     const parallel = 10;
@@ -212,7 +239,7 @@ describe("federated subscriptions through the gateway", () => {
     expect(after.gateway_live_update_listeners).toBe(before.gateway_live_update_listeners);
     expect(after.gateway_subscription_expiry_timers).toBe(before.gateway_subscription_expiry_timers);
     expect(after.nodejs_active_handles_total).toBeLessThanOrEqual((before.nodejs_active_handles_total ?? 0) + 5);
-    expect(await liveSubscribers()).toBe(2);
+    expect(await liveSubscribers()).toBe(replicas);
   });
 });
 
