@@ -51,6 +51,11 @@ describe("subscription documents become the query each event runs", () => {
     expect(codes("subscription($fedplatLiveId: ID!) { orderStatusChanged(orderId: $fedplatLiveId) { id } }")).toEqual(["BAD_USER_INPUT"]);
   });
 
+  it("hides field suggestions, as on HTTP", () => {
+    const [error] = planner()("subscription { myOrderUpdates { statu } }") as readonly GraphQLError[];
+    expect(error?.message).toBe('Cannot query field "statu" on type "Order". [Suggestion hidden]');
+  });
+
   it("checks and rewrites each distinct document once", () => {
     const plan = planner();
     const query = "subscription { myOrderUpdates { id } }";

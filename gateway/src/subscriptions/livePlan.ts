@@ -82,7 +82,8 @@ export function createLivePlanner(options: LivePlannerOptions): (query: string, 
       return badRequest(error instanceof GraphQLError ? error.message : "Syntax error", "GRAPHQL_PARSE_FAILED");
     }
     const errors = validate(options.schema, document, rules);
-    if (errors.length > 0) return errors.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }));
+    // Suggestions are hidden as on HTTP (graphql-armor's blockFieldSuggestion), so typos cannot map the schema.
+    if (errors.length > 0) return errors.map((error) => new GraphQLError(error.message.replace(/Did you mean ".+"\?/g, "[Suggestion hidden]").trim(), { nodes: error.nodes, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }));
     const operation = getOperationAST(document, operationName);
     if (!operation) return badRequest(operationName ? `Unknown operation named "${operationName}"` : "Name the operation to run (operationName)");
     if (operation.operation !== "subscription") return badRequest(`Only subscriptions run over WebSocket; send this ${operation.operation} over HTTP`);
