@@ -184,6 +184,23 @@ describe("federated subscriptions through the gateway", () => {
     expect(await client.closed).toEqual({ code: 4013, reason: "Slow consumer: more than 1 undelivered events" });
   });
 
+  it("reports an unavailable subgraph in the event, like a query would, instead of dropping it", async () => {
+    const brokenUrl = await platform.addGateway({ SUBGRAPH_ORDERS_URL: "http://127.0.0.1:9/graphql" });
+    const id = await placeOrder();
+    const client = connect({ authorization: customer.headers.authorization }, brokenUrl);
+    const initial = client.watch(ORDER_STATUS, { id });
+    await initial.ended();
+    expect(initial.error).toEqual([expect.objectContaining({ message: 'Subgraph "orders" is unavailable', extensions: expect.objectContaining({ code: "SUBGRAPH_UNAVAILABLE", serviceName: "orders" }) })]);
+
+    const mine = client.watch(MY_ORDER_UPDATES);
+    const gauges = await eventually(() => gatewayGauges(brokenUrl), (g) => g.gateway_subscriptions_active === 1);
+    expect(gauges.gateway_subscriptions_active).toBe(1);
+    await placeOrder();
+    const event = await mine.next();
+    expect(event.data).toBeNull();
+    expect(event.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: "SUBGRAPH_UNAVAILABLE" }) })]);
+  });
+
   it("limits subscriptions per connection and connections per user, with clear errors and close codes", async () => {
     const client = connect({ authorization: customer.headers.authorization }, replicaUrl);
     const first = await watchOrder(client, await placeOrder());
@@ -233,7 +250,7 @@ describe("federated subscriptions through the gateway", () => {
     );
     expect(done).toBe(cycles);
 
-    const after = await eventually(gatewayGauges, (gauges) => gauges.gateway_subscription_connections === 0 && gauges.gateway_subscriptions_active === 0);
+    const after = await eventually(() => gatewayGauges(), (gauges) => gauges.gateway_subscription_connections === 0 && gauges.gateway_subscriptions_active === 0);
     expect(after.gateway_subscription_connections).toBe(before.gateway_subscription_connections);
     expect(after.gateway_subscriptions_active).toBe(before.gateway_subscriptions_active);
     expect(after.gateway_live_update_listeners).toBe(before.gateway_live_update_listeners);
@@ -243,9 +260,9 @@ describe("federated subscriptions through the gateway", () => {
   });
 });
 
-/** Selected gauges from the first gateway's /metrics. */
-async function gatewayGauges(): Promise<Record<string, number>> {
-  const text = await (await fetch(platform.gatewayUrl.replace(/\/graphql$/, "/metrics"))).text();
+/** Selected gauges from a gateway's /metrics (the first one by default). */
+async function gatewayGauges(url = platform.gatewayUrl): Promise<Record<string, number>> {
+  const text = await (await fetch(url.replace(/\/graphql$/, "/metrics"))).text();
   const names = ["gateway_subscription_connections", "gateway_subscriptions_active", "gateway_live_update_listeners", "gateway_subscription_expiry_timers", "nodejs_active_handles_total"];
   return Object.fromEntries(names.map((name) => [name, Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN)]));
 }

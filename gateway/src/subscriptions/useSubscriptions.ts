@@ -1,6 +1,6 @@
 import type http from "node:http";
 import { ErrorCode, type Logger, type Redis } from "@fedplat/common";
-import { type ExecutionArgs, getArgumentValues, getVariableValues, GraphQLError, type GraphQLSchema, type ValidationRule } from "graphql";
+import { type ExecutionArgs, getArgumentValues, isNonNullType, getVariableValues, GraphQLError, type GraphQLSchema, type ValidationRule } from "graphql";
 import { type Extra, useServer } from "graphql-ws/use/ws";
 import { Counter, Gauge, type Registry } from "prom-client";
 import { WebSocketServer } from "ws";
@@ -66,6 +66,8 @@ interface ConnectionState {
 type LiveContext = object;
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Errors that mean "not for you": such an event is dropped, never sent. */
+const HIDING_CODES = new Set<string>([ErrorCode.FORBIDDEN, ErrorCode.UNAUTHENTICATED, ErrorCode.NOT_FOUND]);
 const error = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
 
 /**
@@ -210,7 +212,14 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
         }
         const result = await shared.run(`${sequence}\u0000${shareKey}`, () => run(update.id));
         if (result.data?.[planned.responseKey] == null) {
-          events.inc({ outcome: "hidden" }); // not (or no longer) visible to this subscriber
+          // A failure (e.g. a subgraph down) is reported like a query would report it; anything
+          // else is an entity this subscriber may not (or no longer) see: dropped.
+          if (result.errors?.length && !result.errors.some((e) => HIDING_CODES.has(String(e.extensions.code)))) {
+            events.inc({ outcome: "error" });
+            // The query field is nullable, the subscription field is not: null reaches the root.
+            return isNonNullType(planned.fieldDefinition.type) ? { data: null, errors: result.errors } : result;
+          }
+          events.inc({ outcome: "hidden" });
           return undefined;
         }
         if (early && initialJson !== undefined && JSON.stringify(result) === initialJson) {
