@@ -2,7 +2,7 @@ import type http from "node:http";
 import { ErrorCode, type Logger, type Redis } from "@fedplat/common";
 import { type ExecutionArgs, getArgumentValues, isNonNullType, getVariableValues, GraphQLError, type GraphQLSchema, type ValidationRule } from "graphql";
 import { type Extra, useServer } from "graphql-ws/use/ws";
-import { Counter, Gauge, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import { WebSocketServer } from "ws";
 import { SubscriptionCloseCode } from "./closeCodes";
 import type { SubscriptionLimits } from "./config";
@@ -13,6 +13,7 @@ import { createLivePlanner, LIVE_ID_VARIABLE, type LivePlan } from "./livePlan";
 import { LiveSubscription } from "./liveSubscription";
 import { createLiveUpdateHub } from "./liveUpdateHub";
 import { createSharedExecutions } from "./sharedExecutions";
+import { createSubscriptionMetrics, type RefusalReason } from "./subscriptionMetrics";
 
 export interface SubscriptionsOptions {
   /** The gateway's HTTP server: WebSocket upgrades on /graphql share its port. */
@@ -98,16 +99,10 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
     users: perUser.size,
     executions: shared.size(),
   });
-  const registers = [options.registry];
-  new Gauge({ name: "gateway_subscription_connections", help: "Open, acknowledged subscription connections", registers, collect() { this.set(stats().connections); } });
-  new Gauge({ name: "gateway_subscriptions_active", help: "Active subscriptions", registers, collect() { this.set(stats().subscriptions); } });
-  new Gauge({ name: "gateway_live_update_listeners", help: "Listeners on this replica's live-update fan-out", registers, collect() { this.set(stats().listeners); } });
-  new Gauge({ name: "gateway_subscription_expiry_timers", help: "Token-expiry timers of open connections", registers, collect() { this.set(stats().expiryTimers); } });
-  const events = new Counter({ name: "gateway_subscription_events_total", help: "Live updates per subscription by outcome", labelNames: ["outcome"] as const, registers });
-  const refused = new Counter({ name: "gateway_subscription_refusals_total", help: "Connections closed or subscriptions refused by a limit or credentials", labelNames: ["reason"] as const, registers });
+  const metrics = createSubscriptionMetrics(options.registry, stats);
 
-  const closeConnection = (state: ConnectionState, code: number, reason: string, label: string) => {
-    refused.inc({ reason: label });
+  const closeConnection = (state: ConnectionState, code: number, reason: string, label: RefusalReason) => {
+    metrics.refused(label);
     state.socket.close(code, reason);
   };
 
@@ -138,7 +133,7 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
         } catch (cause) {
           const refusal = cause instanceof ConnectionRefused ? cause : new ConnectionRefused(SubscriptionCloseCode.TryAgainLater, "Credentials cannot be checked right now");
           if (!(cause instanceof ConnectionRefused)) options.logger.error({ err: cause }, "subscription authentication failed");
-          refused.inc({ reason: refusal.code === SubscriptionCloseCode.Unauthorized ? "unauthenticated" : "unavailable" });
+          metrics.refused(refusal.code === SubscriptionCloseCode.Unauthorized ? "unauthenticated" : "unavailable");
           socket.close(refusal.code, refusal.message); // before graphql-ws's own 4403 for `false`
           return false;
         }
@@ -146,7 +141,7 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
         const userKey = `${identity.viewer.kind ?? "user"}:${identity.viewer.id}`;
         const open = perUser.get(userKey) ?? 0;
         if (open >= limits.maxConnectionsPerUser) {
-          refused.inc({ reason: "too_many_connections" });
+          metrics.refused("too_many_connections");
           socket.close(SubscriptionCloseCode.TooManyConnections, `Too many connections for this user (limit ${limits.maxConnectionsPerUser})`);
           return false;
         }
@@ -165,7 +160,7 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
         if (!state) return error("Not connected", ErrorCode.UNAUTHENTICATED);
         // graphql-ws lists this subscription already (while it is being set up).
         if (Object.keys(ctx.subscriptions).length > limits.maxPerConnection) {
-          refused.inc({ reason: "too_many_subscriptions" });
+          metrics.refused("too_many_subscriptions");
           return error(`Too many subscriptions on this connection (limit ${limits.maxPerConnection})`, "TOO_MANY_SUBSCRIPTIONS");
         }
         if (JSON.stringify(payload.variables ?? {}).length > options.maxVariablesBytes) return error(`Variables exceed ${options.maxVariablesBytes} bytes`, "BAD_REQUEST");
@@ -215,18 +210,18 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
           // A failure (e.g. a subgraph down) is reported like a query would report it; anything
           // else is an entity this subscriber may not (or no longer) see: dropped.
           if (result.errors?.length && !result.errors.some((e) => HIDING_CODES.has(String(e.extensions.code)))) {
-            events.inc({ outcome: "error" });
+            metrics.event("error");
             // The query field is nullable, the subscription field is not: null reaches the root.
             return isNonNullType(planned.fieldDefinition.type) ? { data: null, errors: result.errors } : result;
           }
-          events.inc({ outcome: "hidden" });
+          metrics.event("hidden");
           return undefined;
         }
         if (early && initialJson !== undefined && JSON.stringify(result) === initialJson) {
-          events.inc({ outcome: "repeat" }); // already contained in the initial state
+          metrics.event("repeat"); // already contained in the initial state
           return undefined;
         }
-        events.inc({ outcome: "delivered" });
+        metrics.event("delivered");
         return result;
       },
       onOverflow: () => closeConnection(state, SubscriptionCloseCode.SlowConsumer, `Slow consumer: more than ${limits.queueLimit} undelivered events`, "slow_consumer"),

@@ -24,6 +24,12 @@ runSubgraph({
     redis.on("error", (error) => deps.logger.debug({ err: error }, "live updates: redis connection error"));
     const live = createLiveUpdatePublisher(redis, config.LIVE_UPDATES_CHANNEL, (error) => deps.logger.warn({ err: error }, "live update not published"));
     const server = await buildOrdersServer({ ...deps, catalog: createCatalogClient(config.CATALOG_URL, deps.gatewaySecret), live });
-    return { ...server, close: async () => { await server.close(); redis.disconnect(); } };
+    return {
+      ...server,
+      close: async () => {
+        await server.close();
+        redis.disconnect();
+      },
+    };
   },
 });
