@@ -3,6 +3,7 @@ import { ConfigError, createLogger, createRedis, exitOnStartFailure, loadDotEnv,
 import { checkOverrides, loadGatewayConfig } from "./config";
 import { createGatewayCaching } from "./caching";
 import { buildGateway } from "./server";
+import { loadSubscriptionsConfig } from "./subscriptions";
 
 const logger = createLogger("gateway");
 
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
     production: config.NODE_ENV === "production",
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
     dedupeSubgraphFetches: config.SUBGRAPH_DEDUPE,
+    subscriptions: loadSubscriptionsConfig(),
   });
   const port = await server.listen(config.PORT);
   logger.info({ port, url: `http://localhost:${port}/graphql` }, "gateway ready");

@@ -22,6 +22,7 @@ import { type PersistedQueriesOptions, usePersistedQueries } from "./persistedQu
 import type { StringCache } from "./responseCache/redisKeyValueCache";
 import { useResponseCache } from "./responseCache/useResponseCache";
 import { SubgraphDataSource } from "./subgraphDataSource";
+import { attachSubscriptions, type Subscriptions, type SubscriptionsConfig } from "./subscriptions";
 
 export interface GatewayOptions {
   supergraphSdl: string;
@@ -51,6 +52,8 @@ export interface GatewayOptions {
   persistedQueries?: PersistedQueriesOptions;
   /** Where whole responses are cached (responseCache/). @default no response cache */
   responseCache?: StringCache;
+  /** graphql-ws subscriptions on /graphql: live-update channel and limits. @default loadSubscriptionsConfig defaults */
+  subscriptions?: Partial<SubscriptionsConfig>;
 }
 
 export interface GatewayServer {
@@ -58,6 +61,7 @@ export interface GatewayServer {
   httpServer: http.Server;
   listen(port: number, host?: string): Promise<number>;
   close(): Promise<void>;
+  subscriptions: Subscriptions;
 }
 
 /** Builds the federated gateway on a static supergraph (does not listen). */
@@ -98,9 +102,13 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       ...(options.responseCache ? useResponseCache({ cache: options.responseCache, registry: metrics.registry }) : [])],
   });
   await apollo.start(); // loads and validates the supergraph; throws when it cannot
+  const verifyToken = createTokenVerifier(options.tokens);
+  const apiSchema = gateway.schema;
+  if (!apiSchema) throw new Error("the gateway has no schema after start");
+  const subscriptions = attachSubscriptions({ apollo, apiSchema, httpServer, verifyToken, apiKeys, gatewaySecret: options.gatewaySecret, redis: options.redis, logger: options.logger, registry: metrics.registry, production, limits, validationRules: queryLimits.validationRules, config: options.subscriptions });
 
   // Mounted only once the supergraph is loaded, so "ready" means the gateway can plan queries.
-  app.use(healthRouter({ supergraph: () => Promise.resolve(), redis: () => options.redis.ping() }, health));
+  app.use(healthRouter({ supergraph: () => Promise.resolve(), redis: () => options.redis.ping(), liveUpdates: () => subscriptions.ready() }, health));
   app.get("/metrics", metricsHandler(metrics.registry));
   app.use(
     "/graphql",
@@ -111,7 +119,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     express.json({ limit: limits.bodyLimit }),
     persisted.middleware,
     useRequestShape(limits.request),
-    useIdentity({ verifyToken: createTokenVerifier(options.tokens), gatewaySecret: options.gatewaySecret, apiKeys }),
+    useIdentity({ verifyToken, gatewaySecret: options.gatewaySecret, apiKeys }),
     useRateLimit(options.redis, limits.rate, { rejected: (kind) => rateLimited.inc({ kind }) }),
     expressMiddleware(apollo, {
       context: async ({ res }) => {
@@ -126,8 +134,10 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     app,
     httpServer,
     listen: listenOn(httpServer),
+    subscriptions,
     close: async () => {
       health.draining = true;
+      await subscriptions.close();
       await apollo.stop();
     },
   };

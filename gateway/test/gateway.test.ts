@@ -215,6 +215,6 @@ describe("landing page and health", () => {
     expect((await fetch(`${base}/health/live`)).status).toBe(200);
     const ready = await fetch(`${base}/health/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: "ready", checks: { supergraph: "ok", redis: "ok" } });
+    expect(await ready.json()).toEqual({ status: "ready", checks: { supergraph: "ok", redis: "ok", liveUpdates: "ok" } });
   });
 });

@@ -17,6 +17,7 @@ interface Fixture {
   pendingOrderOfCustomer(): Promise<string>;
   customerId: string;
   customerOrderId: string;
+  customerNotificationId: string;
   freshRefreshToken(): Promise<string>;
   apiKeyId: string;
 }
@@ -48,6 +49,7 @@ const MATRIX: Record<string, Row> = {
   "Query.product": { operation: () => ({ query: '{ product(id: "00000000-0000-4000-8000-000000000000") { id } }' }), expect: all("allow") },
   "Query.products": { operation: () => ({ query: "{ products(first: 1) { totalCount } }" }), expect: all("allow") },
   "Query.order": { operation: (f) => ({ query: "query($id: ID!) { order(id: $id) { id status } }", variables: { id: f.customerOrderId } }), expect: ownerOrStaff, hiddenMeansDenied: true },
+  "Query.notification": { operation: (f) => ({ query: "query($id: ID!) { notification(id: $id) { id template } }", variables: { id: f.customerNotificationId } }), expect: ownerOrStaff, hiddenMeansDenied: true },
   "Query.orders": { operation: () => ({ query: "{ orders(first: 1) { totalCount } }" }), expect: loggedIn },
   "Mutation.register": { operation: () => ({ query: 'mutation($e: String!) { register(input: { email: $e, password: "s3cretpass", name: "N" }) { user { id } } }', variables: { e: `rbac-${randomUUID()}@example.com` } }), expect: all("allow") },
   "Mutation.login": { operation: () => ({ query: 'mutation { login(email: "staff@example.com", password: "Passw0rd!") { accessToken } }' }), expect: all("allow") },
@@ -101,11 +103,16 @@ beforeAll(async () => {
   const key = created.data?.createApiKey;
   if (!key) throw new Error(JSON.stringify(created.errors));
   headers = { anonymous: {}, customer, otherCustomer, staff, admin, apiKey: { "x-api-key": key.key } };
-  const me = await platform.query<{ me: { id: string }; orders: { edges: Array<{ node: { id: string } }> } }>("{ me { id } orders(first: 1) { edges { node { id } } } }", {}, customer);
+  const me = await platform.query<{ me: { id: string; notifications: Array<{ id: string }> }; orders: { edges: Array<{ node: { id: string } }> } }>(
+    "{ me { id notifications(first: 1) { id } } orders(first: 1) { edges { node { id } } } }",
+    {},
+    customer,
+  );
   const firstProduct = buildSeedData().products[0]?.id;
   fixture = {
     customerId: me.data?.me.id ?? "",
     customerOrderId: me.data?.orders.edges[0]?.node.id ?? "",
+    customerNotificationId: me.data?.me.notifications[0]?.id ?? "",
     apiKeyId: key.apiKey.id,
     pendingOrderOfCustomer: async () => {
       const res = await platform.query<{ placeOrder: { id: string } }>("mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }", { p: firstProduct }, customer);

@@ -1,4 +1,5 @@
 import { envVars, parseEnv } from "@fedplat/common";
+import { DEFAULT_LIVE_UPDATES_CHANNEL } from "@fedplat/events";
 import { z } from "zod";
 
 const count = (fallback: number, max = 1_000_000) => z.coerce.number().int().min(0).max(max).default(fallback);
@@ -30,6 +31,8 @@ const workersEnv = z.object({
   EVENTS_ATTEMPTS_NOTIFICATIONS: count(0, 100),
   /** How long a worker holds a job before another may take it over (after a crash). */
   JOB_LOCK_MS: count(30_000, 3_600_000),
+  /** Redis pub/sub channel of live updates (subscriptions); the gateways listen on the same one. */
+  LIVE_UPDATES_CHANNEL: z.string().min(1).default(DEFAULT_LIVE_UPDATES_CHANNEL),
   PAYMENT_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.1),
   PAYMENT_LATENCY_MS: count(50, 60_000),
 });

@@ -1,4 +1,5 @@
 import { createLogger, createMetrics, createRedis, createTokenVerifier, exitOnStartFailure, loadDotEnv, onShutdown, redactUrl, serviceDatabaseUrl } from "@fedplat/common";
+import { createLiveUpdatePublisher } from "@fedplat/events";
 import { simulatedProvider } from "@fedplat/payments";
 import { Counter } from "prom-client";
 import { buildWorkersAdmin } from "./admin";
@@ -16,7 +17,11 @@ async function main(): Promise<void> {
   const metrics = createMetrics("workers");
   const processed = new Counter({ name: "events_processed_total", help: "Event deliveries by consumer, type and outcome", labelNames: ["consumer", "type", "outcome"] as const, registers: [metrics.registry] });
   const published = new Counter({ name: "outbox_published_total", help: "Outbox events published to queues", registers: [metrics.registry] });
+  // Live updates are best effort: while Redis is down a publish fails fast instead of holding the job.
+  const liveRedis = redis.duplicate({ maxRetriesPerRequest: 1, connectionName: "fedplat-workers-live" });
+  liveRedis.on("error", (error) => logger.debug({ err: error }, "live updates: redis connection error"));
   const workers = startWorkers({
+    live: createLiveUpdatePublisher(liveRedis, config.LIVE_UPDATES_CHANNEL, (error) => logger.warn({ err: error }, "live update not published")),
     redis,
     prefix: config.BULLMQ_PREFIX,
     clients,
@@ -56,6 +61,7 @@ async function main(): Promise<void> {
     await admin.close();
     await workers.close();
     await Promise.all(Object.values(clients).map((client) => client.$disconnect()));
+    liveRedis.disconnect();
     await redis.quit();
   });
 }

@@ -1,7 +1,7 @@
 import { type AccountsPrisma, createAccountsEventHandlers, createAccountsPrisma } from "@fedplat/accounts";
 import { type CatalogPrisma, createCatalogEventHandlers, createCatalogPrisma } from "@fedplat/catalog";
 import type { Logger, Redis } from "@fedplat/common";
-import { type Consumer, CONSUMERS, DEAD_LETTER_QUEUE, type EventHandlers, queueOf } from "@fedplat/events";
+import { type Consumer, CONSUMERS, DEAD_LETTER_QUEUE, type EventHandlers, type LiveUpdatePublisher, queueOf } from "@fedplat/events";
 import { createNotificationsEventHandlers, createNotificationsPrisma, type NotificationsPrisma } from "@fedplat/notifications";
 import { createOrdersEventHandlers, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { createPaymentsEventHandlers, createPaymentsPrisma, type PaymentProvider, type PaymentsPrisma } from "@fedplat/payments";
@@ -49,6 +49,8 @@ export interface WorkersOptions {
   /** How long close() lets in-flight jobs finish before releasing them to other workers. @default 10_000 */
   closeGraceMs?: number;
   logger: Logger;
+  /** Announces committed order and notification changes to subscriptions (through the gateways). @default none */
+  live?: LiveUpdatePublisher;
   onOutcome?: (consumer: Consumer, type: string, outcome: "applied" | "duplicate" | "retry" | "dead") => void;
   onPublished?: (count: number) => void;
 }
@@ -68,9 +70,9 @@ function handlersFor(options: WorkersOptions): Record<Consumer, EventHandlers> {
   return {
     accounts: createAccountsEventHandlers(clients.accounts),
     catalog: createCatalogEventHandlers(clients.catalog),
-    orders: createOrdersEventHandlers(clients.orders),
+    orders: createOrdersEventHandlers(clients.orders, options.live),
     payments: createPaymentsEventHandlers(clients.payments, options.paymentProvider),
-    notifications: createNotificationsEventHandlers(clients.notifications),
+    notifications: createNotificationsEventHandlers(clients.notifications, options.live),
   };
 }
 

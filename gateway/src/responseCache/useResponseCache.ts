@@ -55,5 +55,8 @@ export function useResponseCache(options: ResponseCacheOptions): ApolloServerPlu
     },
   };
 
-  return [responseCachePlugin<GatewayContext>({ cache: options.cache, sessionId }), statusAndRenewal];
+  // Only HTTP requests use the cache: a subscription event (executed in-process, without HTTP)
+  // must show the entity as it is now, never a stored answer.
+  const overHttp = ({ request }: GraphQLRequestContext<GatewayContext>) => request.http !== undefined;
+  return [responseCachePlugin<GatewayContext>({ cache: options.cache, sessionId, shouldReadFromCache: async (context) => overHttp(context), shouldWriteToCache: async (context) => overHttp(context) }), statusAndRenewal];
 }

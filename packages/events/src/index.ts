@@ -5,3 +5,4 @@ export { type BatchableHandler, claimEvent, claimEvents, type EventHandler, type
 export { type Incompatibility, type JsonSchema, jsonSchemaReaderProblems, readerProblems, toJsonSchema } from "./compatibility";
 export { checkEventContracts, CONSUMER_READS, consumersOf, deliveredVersion, EVENT_REGISTRY, type EventRegistry, isAdditive, PREVIOUS_VERSIONS, readVersion, routesFor, STILL_PUBLISHED } from "./versions";
 export { changedVersionsProblems, type EventContractSnapshot, eventContractSnapshot } from "./contractSnapshot";
+export { createLiveUpdatePublisher, DEFAULT_LIVE_UPDATES_CHANNEL, type LiveUpdate, type LiveUpdatePublisher, liveUpdateSchema, noLiveUpdates, parseLiveUpdate, type PublishingClient } from "./liveUpdates";

@@ -101,34 +101,53 @@ export function isBatchable(handler: EventHandler): handler is BatchableHandler 
 /** A consuming service's handlers, by event type. */
 export type EventHandlers = { [T in EventType]?: EventHandler };
 
+export interface TransactionalHandlerOptions<T extends EventType, Tx> {
+  /** A set-based version of the effect for group commit (fewer statements per batch). */
+  effectMany?: (tx: Tx, events: Array<Envelope<T>>) => Promise<readonly Envelope[]>;
+  /**
+   * Runs after the transaction committed, with the follow-up events of the events it applied
+   * (not of duplicates): e.g. live updates for subscribers, who must never see a change that
+   * was rolled back.
+   */
+  afterCommit?: (followUps: readonly Envelope[]) => Promise<void>;
+}
+
 /**
  * The usual handler: in one transaction, claim the event, apply the effect, and write the
  * follow-up events the effect returns. A redelivered event is claimed already and changes nothing.
  * It is batchable: `applyMany` runs the same steps for many events in one transaction, with
- * `effectMany` when the service has a set-based version of the effect (fewer statements),
- * otherwise with `effect` once per event.
+ * `effectMany` when the service has a set-based version of the effect, otherwise with `effect`
+ * once per event.
  */
 export function transactionalHandler<T extends EventType, Tx extends EventTables>(
   _type: T,
   store: EventStore<Tx>,
   effect: (tx: Tx, event: Envelope<T>) => Promise<readonly Envelope[]>,
-  effectMany?: (tx: Tx, events: Array<Envelope<T>>) => Promise<readonly Envelope[]>,
+  options: TransactionalHandlerOptions<T, Tx> = {},
 ): BatchableHandler {
-  const handler: EventHandler = (event) =>
-    store.transaction(async (tx) => {
-      if (!(await claimEvent(tx, event))) return "duplicate" as const;
-      await writeOutbox(tx, await effect(tx, event as Envelope<T>));
-      return "applied" as const;
+  const handler: EventHandler = async (event) => {
+    const applied = await store.transaction(async (tx) => {
+      if (!(await claimEvent(tx, event))) return undefined;
+      const followUps = await effect(tx, event as Envelope<T>);
+      await writeOutbox(tx, followUps);
+      return followUps;
     });
-  const applyMany = (events: readonly Envelope[]) =>
-    store.transaction(async (tx) => {
+    if (!applied) return "duplicate";
+    await options.afterCommit?.(applied);
+    return "applied";
+  };
+  const applyMany = async (events: readonly Envelope[]) => {
+    const { claimed, followUps } = await store.transaction(async (tx) => {
       const claimed = await claimEvents(tx, store.schema, events);
       const fresh = [...new Map(events.filter((event) => claimed.has(event.eventId)).map((event) => [event.eventId, event as Envelope<T>])).values()];
-      let followUps: Envelope[] = [];
-      if (effectMany) followUps = [...(await effectMany(tx, fresh))];
+      const followUps: Envelope[] = [];
+      if (options.effectMany) followUps.push(...(await options.effectMany(tx, fresh)));
       else for (const event of fresh) followUps.push(...(await effect(tx, event)));
       await writeOutbox(tx, followUps);
-      return new Map(events.map((event): [string, Outcome] => [event.eventId, claimed.has(event.eventId) ? "applied" : "duplicate"]));
+      return { claimed, followUps };
     });
+    await options.afterCommit?.(followUps);
+    return new Map(events.map((event): [string, Outcome] => [event.eventId, claimed.has(event.eventId) ? "applied" : "duplicate"]));
+  };
   return Object.assign(handler, { applyMany });
 }

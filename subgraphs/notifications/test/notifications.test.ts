@@ -56,3 +56,24 @@ describe("User.notifications", () => {
     expect(res.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
   });
 });
+
+describe("Query.notification", () => {
+  const NOTIFICATION = /* GraphQL */ `query($id: ID!) { notification(id: $id) { id template } }`;
+  type One = { notification: { id: string; template: string } | null };
+
+  it("shows users their own notification and staff anyone's; another user's reads as null", async () => {
+    const own = await subgraph.prisma.notification.findFirstOrThrow({ where: { userId: customer.id } });
+    const theirs = await subgraph.prisma.notification.findFirstOrThrow({ where: { userId: { not: customer.id } } });
+    expect((await subgraph.request<One>(NOTIFICATION, { id: own.id }, customer.headers)).data?.notification).toEqual({ id: own.id, template: own.template });
+    expect((await subgraph.request<One>(NOTIFICATION, { id: theirs.id }, staff.headers)).data?.notification?.id).toBe(theirs.id);
+    const denied = await subgraph.request<One>(NOTIFICATION, { id: theirs.id }, customer.headers);
+    expect(denied.errors).toBeUndefined();
+    expect(denied.data?.notification).toBeNull();
+    expect((await subgraph.request<One>(NOTIFICATION, { id: "not-an-id" }, customer.headers)).data?.notification).toBeNull();
+  });
+
+  it("requires a viewer", async () => {
+    const res = await subgraph.request(NOTIFICATION, { id: "2b1c0e52-8d0a-4c55-9d1e-3c7b9c1f5a11" }, {});
+    expect(res.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+  });
+});

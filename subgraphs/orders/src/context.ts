@@ -1,10 +1,13 @@
 import { type BaseContext, createByIdLoader, createGroupLoader, createLimitedGroupLoader, newestIdsPerParent } from "@fedplat/common";
+import type { LiveUpdatePublisher } from "@fedplat/events";
 import type { PriceSource } from "./catalogClient";
 import type { OrdersPrisma } from "./db";
 
 export interface OrdersContext extends BaseContext {
   prisma: OrdersPrisma;
   catalog: PriceSource;
+  /** Announces committed changes to subscribers (through the gateways). */
+  live: LiveUpdatePublisher;
   loaders: ReturnType<typeof createLoaders>;
 }
 
@@ -23,6 +26,6 @@ function createLoaders(prisma: OrdersPrisma) {
 }
 
 /** Per request: fresh loaders, so batching and caching never cross requests. */
-export function contextFactory(prisma: OrdersPrisma, catalog: PriceSource) {
-  return (base: BaseContext): OrdersContext => ({ ...base, prisma, catalog, loaders: createLoaders(prisma) });
+export function contextFactory(prisma: OrdersPrisma, catalog: PriceSource, live: LiveUpdatePublisher) {
+  return (base: BaseContext): OrdersContext => ({ ...base, prisma, catalog, live, loaders: createLoaders(prisma) });
 }

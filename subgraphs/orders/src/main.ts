@@ -1,4 +1,6 @@
-import { parseEnv, runSubgraph } from "@fedplat/common";
+import { envVars, parseEnv, runSubgraph } from "@fedplat/common";
+import { createLiveUpdatePublisher, DEFAULT_LIVE_UPDATES_CHANNEL } from "@fedplat/events";
+import { Redis } from "ioredis";
 import { z } from "zod";
 import { createCatalogClient } from "./catalogClient";
 import { createOrdersPrisma } from "./db";
@@ -8,8 +10,26 @@ runSubgraph({
   name: "orders",
   defaultPort: 4003,
   createPrisma: createOrdersPrisma,
-  build: (deps) => {
-    const { CATALOG_URL } = parseEnv(z.object({ CATALOG_URL: z.url().default("http://localhost:4002/graphql") }));
-    return buildOrdersServer({ ...deps, catalog: createCatalogClient(CATALOG_URL, deps.gatewaySecret) });
+  build: async (deps) => {
+    const config = parseEnv(
+      z.object({
+        CATALOG_URL: z.url().default("http://localhost:4002/graphql"),
+        REDIS_URL: envVars.redisUrl,
+        LIVE_UPDATES_CHANNEL: z.string().min(1).default(DEFAULT_LIVE_UPDATES_CHANNEL),
+      }),
+    );
+    // Live updates are best effort (the order is committed either way): while Redis is down a
+    // publish fails after one reconnection attempt instead of holding the mutation's response.
+    const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectionName: "fedplat-orders-live" });
+    redis.on("error", (error) => deps.logger.debug({ err: error }, "live updates: redis connection error"));
+    const live = createLiveUpdatePublisher(redis, config.LIVE_UPDATES_CHANNEL, (error) => deps.logger.warn({ err: error }, "live update not published"));
+    const server = await buildOrdersServer({ ...deps, catalog: createCatalogClient(config.CATALOG_URL, deps.gatewaySecret), live });
+    return {
+      ...server,
+      close: async () => {
+        await server.close();
+        redis.disconnect();
+      },
+    };
   },
 });

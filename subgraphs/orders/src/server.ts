@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildSubgraphServer, databaseCheck, type SubgraphDeps, type SubgraphServer } from "@fedplat/common";
+import { type LiveUpdatePublisher, noLiveUpdates } from "@fedplat/events";
 import gql from "graphql-tag";
 import type { PriceSource } from "./catalogClient";
 import { contextFactory } from "./context";
@@ -13,16 +14,18 @@ export const typeDefs = gql(readFileSync(join(__dirname, "schema.graphql"), "utf
 export interface OrdersServerOptions extends SubgraphDeps<OrdersPrisma> {
   /** Where placeOrder reads current product prices. */
   catalog: PriceSource;
+  /** Where committed order changes are announced for subscriptions. @default noLiveUpdates */
+  live?: LiveUpdatePublisher;
 }
 
-export function buildOrdersServer({ catalog, ...deps }: OrdersServerOptions): Promise<SubgraphServer> {
+export function buildOrdersServer({ catalog, live = noLiveUpdates, ...deps }: OrdersServerOptions): Promise<SubgraphServer> {
   return buildSubgraphServer({
     ...deps,
     name: "orders",
     typeDefs,
     resolvers,
     permissions,
-    context: contextFactory(deps.prisma, catalog),
+    context: contextFactory(deps.prisma, catalog, live),
     readiness: { database: databaseCheck(deps.prisma) },
   });
 }

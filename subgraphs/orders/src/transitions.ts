@@ -1,4 +1,4 @@
-import { createEvent, type Envelope, followUp, writeOutbox } from "@fedplat/events";
+import { createEvent, type Envelope, followUp, type LiveUpdate, writeOutbox } from "@fedplat/events";
 import type { Order, OrderStatus, Prisma } from "./generated/prisma/client";
 import { statusesLeadingTo } from "./orderStatus";
 
@@ -31,4 +31,9 @@ export async function transitionOrder(tx: Tx, id: string, to: OrderStatus, reaso
   const event = eventFor(order, to, reason, cause);
   if (event) await writeOutbox(tx, [event]);
   return { order, changed: true };
+}
+
+/** The live update that tells subscribers an order changed (published after the commit). */
+export function orderUpdate(order: Pick<Order, "id" | "customerId">): LiveUpdate {
+  return { typename: "Order", id: order.id, ownerId: order.customerId };
 }

@@ -37,6 +37,28 @@ export type Notification = {
   template: Scalars['String']['output'];
 };
 
+export type Query = {
+  __typename?: 'Query';
+  /** One notification: its user's, or any for staff; null when there is no such notification to see. */
+  notification?: Maybe<Notification>;
+};
+
+
+export type QueryNotificationArgs = {
+  id: Scalars['ID']['input'];
+};
+
+/**
+ * Served by the gateway over graphql-ws (ws://<gateway>/graphql): each event is the subscriber's
+ * selection resolved like the matching query (Query.order, Query.notification) at that moment,
+ * with the same permissions.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Every notification recorded for the viewer. */
+  notificationAdded: Notification;
+};
+
 export type User = {
   __typename?: 'User';
   id: Scalars['ID']['output'];
@@ -154,6 +176,8 @@ export type ResolversTypes = ResolversObject<{
   Notification: ResolverTypeWrapper<NotificationModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   User: ResolverTypeWrapper<UserReference>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -165,6 +189,8 @@ export type ResolversParentTypes = ResolversObject<{
   Notification: NotificationModel;
   ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
+  Query: Record<PropertyKey, never>;
+  Subscription: Record<PropertyKey, never>;
   User: UserReference;
   Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];
@@ -191,6 +217,14 @@ export type NotificationResolvers<ContextType = NotificationsContext, ParentType
   template?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type QueryResolvers<ContextType = NotificationsContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  notification?: Resolver<Maybe<ResolversTypes['Notification']>, ParentType, ContextType, RequireFields<QueryNotificationArgs, 'id'>>;
+}>;
+
+export type SubscriptionResolvers<ContextType = NotificationsContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  notificationAdded?: SubscriptionResolver<ResolversTypes['Notification'], "notificationAdded", ParentType, ContextType>;
+}>;
+
 export type UserResolvers<ContextType = NotificationsContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -200,6 +234,8 @@ export type UserResolvers<ContextType = NotificationsContext, ParentType extends
 export type Resolvers<ContextType = NotificationsContext> = ResolversObject<{
   DateTime?: GraphQLScalarType;
   Notification?: NotificationResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;
 

@@ -1,9 +1,18 @@
-import { pageSize, scalarResolvers } from "@fedplat/common";
-import type { NotificationResolvers, Resolvers, UserResolvers } from "../generated/resolvers";
+import { isStaff, isUuid, pageSize, requireViewer, scalarResolvers } from "@fedplat/common";
+import type { NotificationResolvers, QueryResolvers, Resolvers, UserResolvers } from "../generated/resolvers";
 
 // Who may read what: permissions.ts (the user themself, or staff).
 const Notification: NotificationResolvers = {
   __resolveReference: ({ id }, { loaders }) => loaders.notification.load(id),
+};
+
+const Query: QueryResolvers = {
+  // Another user's notification reads as not found, so ids cannot be probed (like Query.order).
+  notification: async (_parent, { id }, context) => {
+    const viewer = requireViewer(context);
+    const notification = isUuid(id) ? await context.loaders.notification.load(id) : null;
+    return notification && (notification.userId === viewer.id || isStaff(viewer)) ? notification : null;
+  },
 };
 
 const User: UserResolvers = {
@@ -11,4 +20,4 @@ const User: UserResolvers = {
   notifications: (user, { first }, context) => context.loaders.notificationsOfUser.load({ parentId: user.id, limit: pageSize(first, 10) }),
 };
 
-export const resolvers: Resolvers = { ...scalarResolvers, Notification, User };
+export const resolvers: Resolvers = { ...scalarResolvers, Query, Notification, User };

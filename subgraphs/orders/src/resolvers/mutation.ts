@@ -1,13 +1,14 @@
 import { appError, badInput, ErrorCode, isStaff, isUuid, notFound, requireViewer } from "@fedplat/common";
 import type { MutationResolvers, PlaceOrderInput } from "../generated/resolvers";
 import { createEvent, writeOutbox } from "@fedplat/events";
-import type { OrdersPrisma } from "../db";
+import type { OrdersContext } from "../context";
 import type { OrderStatus } from "../generated/prisma/client";
-import { transitionOrder } from "../transitions";
+import { orderUpdate, transitionOrder } from "../transitions";
 
 /** A transition asked for by a person: CONFLICT when the status machine does not allow it. */
-async function transition(prisma: OrdersPrisma, id: string, to: OrderStatus, reason: string) {
+async function transition({ prisma, live }: Pick<OrdersContext, "prisma" | "live">, id: string, to: OrderStatus, reason: string) {
   const { order, changed } = await prisma.$transaction((tx) => transitionOrder(tx, id, to, reason));
+  if (changed) await live.publish(orderUpdate(order));
   if (!changed) throw appError(ErrorCode.CONFLICT, to === "CANCELLED" ? `An order in status ${order.status} cannot be cancelled` : `An order in status ${order.status} cannot become ${to}`);
   return order;
 }
@@ -45,26 +46,28 @@ export const Mutation: MutationResolvers = {
     const currency = [...currencies][0] ?? "USD";
     const totalCents = priced.reduce((sum, line) => sum + line.unitPriceCents * line.quantity, 0);
     // The order and its order.placed event commit together (transactional outbox).
-    return context.prisma.$transaction(async (tx) => {
-      const order = await tx.order.create({
+    const order = await context.prisma.$transaction(async (tx) => {
+      const created = await tx.order.create({
         data: { customerId: viewer.id, currency, totalCents, lines: { create: priced.map(({ currency: _currency, ...line }) => line) } },
       });
       const lines = priced.map(({ productId, quantity, unitPriceCents }) => ({ productId, quantity, unitPriceCents }));
-      await writeOutbox(tx, [createEvent("order.placed", { orderId: order.id, customerId: viewer.id, totalCents, currency, lines }, { producer: "orders" })]);
-      return order;
+      await writeOutbox(tx, [createEvent("order.placed", { orderId: created.id, customerId: viewer.id, totalCents, currency, lines }, { producer: "orders" })]);
+      return created;
     });
+    await context.live.publish(orderUpdate(order));
+    return order;
   },
 
   cancelOrder: async (_parent, { id }, context) => {
     const viewer = requireViewer(context);
     const order = await context.loaders.order.load(id);
     if (!order || (order.customerId !== viewer.id && !isStaff(viewer))) throw notFound("Order");
-    return transition(context.prisma, id, "CANCELLED", isStaff(viewer) && order.customerId !== viewer.id ? "cancelled by staff" : "cancelled by the customer");
+    return transition(context, id, "CANCELLED", isStaff(viewer) && order.customerId !== viewer.id ? "cancelled by staff" : "cancelled by the customer");
   },
 
   // Who may call it: permissions.ts (staff and admins).
   setOrderStatus: async (_parent, { id, status }, context) => {
     if (!(await context.loaders.order.load(id))) throw notFound("Order");
-    return transition(context.prisma, id, status, "set by staff");
+    return transition(context, id, status, "set by staff");
   },
 };

@@ -1,0 +1,52 @@
+import type http from "node:http";
+import type { ApolloServer } from "@apollo/server";
+import type { Logger, Redis, TokenVerifier } from "@fedplat/common";
+import { DEFAULT_LIVE_UPDATES_CHANNEL } from "@fedplat/events";
+import type { GraphQLSchema, ValidationRule } from "graphql";
+import type { Registry } from "prom-client";
+import type { ApiKeyResolver } from "../apiKeyResolver";
+import type { GatewayContext } from "../context";
+import type { GatewayLimits } from "../limits";
+import { defaultSubscriptionLimits, type SubscriptionsConfig } from "./config";
+import { createConnectionAuthenticator } from "./connectionAuth";
+import { executeAsViewer } from "./executeAsViewer";
+import { type Subscriptions, useSubscriptions } from "./useSubscriptions";
+
+export { SubscriptionCloseCode } from "./closeCodes";
+export { defaultSubscriptionLimits, loadSubscriptionsConfig, type SubscriptionLimits, type SubscriptionsConfig } from "./config";
+export type { Subscriptions, SubscriptionStats } from "./useSubscriptions";
+
+export interface GatewaySubscriptionsOptions {
+  apollo: ApolloServer<GatewayContext>;
+  apiSchema: GraphQLSchema;
+  httpServer: http.Server;
+  verifyToken: TokenVerifier;
+  apiKeys: ApiKeyResolver;
+  gatewaySecret: string;
+  redis: Redis;
+  logger: Logger;
+  registry: Registry;
+  production: boolean;
+  limits: GatewayLimits;
+  validationRules: readonly ValidationRule[];
+  config?: Partial<SubscriptionsConfig>;
+}
+
+/** Subscriptions on a built gateway: the same credentials, limits and execution as its HTTP queries. */
+export function attachSubscriptions(options: GatewaySubscriptionsOptions): Subscriptions {
+  return useSubscriptions({
+    httpServer: options.httpServer,
+    schema: options.apiSchema,
+    execute: executeAsViewer(options.apollo, options.gatewaySecret),
+    authenticate: createConnectionAuthenticator({ verifyToken: options.verifyToken, apiKeys: options.apiKeys }),
+    redis: options.redis,
+    channel: options.config?.channel ?? DEFAULT_LIVE_UPDATES_CHANNEL,
+    limits: { ...defaultSubscriptionLimits, ...options.config?.limits },
+    validationRules: options.validationRules,
+    maxTokens: options.limits.request.maxTokens,
+    maxVariablesBytes: options.limits.request.maxVariablesBytes,
+    logger: options.logger,
+    registry: options.registry,
+    production: options.production,
+  });
+}

@@ -1,0 +1,71 @@
+import type { Logger, Redis } from "@fedplat/common";
+import { type LiveUpdate, parseLiveUpdate } from "@fedplat/events";
+import { updateKeys } from "./liveFields";
+
+export type LiveUpdateListener = (update: LiveUpdate, sequence: number) => void;
+
+export interface LiveUpdateHub {
+  /** Calls `listener` with every update delivered to `key`; returns the function that stops it. */
+  listen(key: string, listener: LiveUpdateListener): () => void;
+  /** Listeners registered now (a leak shows here). */
+  listenerCount(): number;
+  /** Resolves when the Redis subscription is active (readiness). */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * One Redis subscriber connection per gateway replica, whatever the number of clients: updates
+ * fan out in-process to the listeners of their keys (an entity's id, its owner), so dispatching
+ * one update costs two map look-ups, not a scan of every subscription.
+ */
+export function createLiveUpdateHub(options: { redis: Redis; channel: string; logger: Logger }): LiveUpdateHub {
+  const listeners = new Map<string, Set<LiveUpdateListener>>();
+  let count = 0;
+  let sequence = 0;
+  // A connection in subscriber mode can run nothing else: it gets its own. ioredis re-subscribes after a reconnect.
+  const subscriber = options.redis.duplicate({ connectionName: "fedplat-gateway-live" });
+  subscriber.on("error", (error) => options.logger.warn({ err: error }, "live updates: redis connection error"));
+  let subscribed = false;
+  const subscribing = subscriber.subscribe(options.channel).then(
+    () => void (subscribed = true),
+    (error: unknown) => options.logger.warn({ err: error }, "live updates: cannot subscribe yet"),
+  );
+  subscriber.on("message", (channel: string, message: string) => {
+    if (channel !== options.channel) return;
+    const update = parseLiveUpdate(message);
+    if (!update) return void options.logger.warn("live updates: ignored a message that is not a live update");
+    sequence += 1;
+    for (const key of updateKeys(update)) {
+      const set = listeners.get(key);
+      if (set) for (const listener of set) listener(update, sequence);
+    }
+  });
+
+  return {
+    listen(key, listener) {
+      let set = listeners.get(key);
+      if (!set) listeners.set(key, (set = new Set()));
+      set.add(listener);
+      count += 1;
+      let listening = true;
+      return () => {
+        if (!listening) return;
+        listening = false;
+        count -= 1;
+        set.delete(listener);
+        if (set.size === 0 && listeners.get(key) === set) listeners.delete(key);
+      };
+    },
+    listenerCount: () => count,
+    ready: async () => {
+      await subscribing;
+      if (!subscribed || subscriber.status !== "ready") throw new Error("not subscribed to live updates");
+    },
+    close: async () => {
+      listeners.clear();
+      count = 0;
+      subscriber.disconnect();
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ApolloGateway } from "@apollo/gateway";
+import { repoRoot } from "@fedplat/devkit";
+import type { LiveUpdate } from "@fedplat/events";
+import { type GraphQLError, type GraphQLSchema, parse, print } from "graphql";
+import { defaultSubscriptionLimits, loadSubscriptionsConfig } from "../src/subscriptions/config";
+import { checkLiveFields, LIVE_FIELDS } from "../src/subscriptions/liveFields";
+import { createLivePlanner, type LivePlan } from "../src/subscriptions/livePlan";
+import { LiveSubscription } from "../src/subscriptions/liveSubscription";
+
+let schema: GraphQLSchema;
+
+beforeAll(async () => {
+  const gateway = new ApolloGateway({ supergraphSdl: readFileSync(join(repoRoot, "supergraph.graphql"), "utf8") });
+  schema = (await gateway.load()).schema;
+  await gateway.stop();
+});
+
+const planner = () => createLivePlanner({ schema, validationRules: [], maxTokens: 2_000 });
+
+describe("subscription documents become the query each event runs", () => {
+  it("runs the subscriber's selection, fragments and remaining variables under Query.order, keeping the response key", () => {
+    const plan = planner()(/* GraphQL */ `
+      subscription Watch($id: ID!, $n: Int) { watched: orderStatusChanged(orderId: $id) { status ...Lines customer { orders(first: $n) { id } } } }
+      fragment Lines on Order { lines { quantity product { name } } }
+    `) as LivePlan;
+    expect(plan.responseKey).toBe("watched");
+    expect(plan.queryVariables).toEqual(["n"]);
+    expect(plan.query).toBe(
+      print(parse(/* GraphQL */ `
+        query Watch($n: Int, $fedplatLiveId: ID!) { watched: order(id: $fedplatLiveId) { status ...Lines customer { orders(first: $n) { id } } } }
+        fragment Lines on Order { lines { quantity product { name } } }
+      `)),
+    );
+  });
+
+  it("reads notificationAdded through Query.notification, also when the root field sits in a fragment", () => {
+    const plan = planner()("subscription { ...Root } fragment Root on Subscription { notificationAdded { template } }") as LivePlan;
+    expect(plan.query).toBe(print(parse("query ($fedplatLiveId: ID!) { notificationAdded: notification(id: $fedplatLiveId) { template } }")));
+  });
+
+  it("refuses what cannot be a subscription here, with a code", () => {
+    const plan = planner();
+    const codes = (query: string) => (plan(query) as readonly GraphQLError[]).map((error) => error.extensions.code);
+    expect(codes("subscription { myOrderUpdates { id ")).toEqual(["GRAPHQL_PARSE_FAILED"]);
+    expect(codes("subscription { myOrderUpdates { nope } }")).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
+    expect(codes("subscription { myOrderUpdates { id } notificationAdded { id } }")).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
+    expect(codes("{ me { id } }")).toEqual(["BAD_REQUEST"]);
+    expect(codes("subscription($fedplatLiveId: ID) { myOrderUpdates { id lines { quantity } } }")).toContain("GRAPHQL_VALIDATION_FAILED"); // unused variable
+    expect(codes("subscription($fedplatLiveId: ID!) { orderStatusChanged(orderId: $fedplatLiveId) { id } }")).toEqual(["BAD_USER_INPUT"]);
+  });
+
+  it("hides field suggestions, as on HTTP", () => {
+    const [error] = planner()("subscription { myOrderUpdates { statu } }") as readonly GraphQLError[];
+    expect(error?.message).toBe('Cannot query field "statu" on type "Order". [Suggestion hidden]');
+  });
+
+  it("checks and rewrites each distinct document once", () => {
+    const plan = planner();
+    const query = "subscription { myOrderUpdates { id } }";
+    expect(plan(query)).toBe(plan(query));
+  });
+
+  it("knows every Subscription field of the supergraph, and refuses to start without one", () => {
+    expect(() => checkLiveFields(schema)).not.toThrow();
+    const { myOrderUpdates: _left, ...others } = LIVE_FIELDS;
+    expect(() => checkLiveFields(schema, others)).toThrow(/Subscription.myOrderUpdates has no entry in LIVE_FIELDS/);
+  });
+});
+
+describe("a subscription's event queue", () => {
+  const update = (id: string): LiveUpdate => ({ typename: "Order", id, ownerId: "u1" });
+
+  function subscription(queueLimit: number) {
+    const calls = { overflow: 0, closed: 0, resolved: [] as string[] };
+    const live = new LiveSubscription({
+      queueLimit,
+      resolve: async (u) => {
+        calls.resolved.push(u.id);
+        return { data: { order: { id: u.id } } };
+      },
+      onOverflow: () => void (calls.overflow += 1),
+      onClose: () => void (calls.closed += 1),
+    });
+    return { live, calls };
+  }
+
+  it("ends a pending next() at once when the client leaves, and releases once", async () => {
+    const { live, calls } = subscription(10);
+    const pending = live.next();
+    await live.return();
+    await expect(pending).resolves.toEqual({ value: undefined, done: true });
+    await live.return();
+    expect(calls.closed).toBe(1);
+  });
+
+  it("delivers updates in order, each resolved when the client takes it", async () => {
+    const { live, calls } = subscription(10);
+    live.push(update("a"), 1);
+    live.push(update("b"), 2);
+    expect(calls.resolved).toEqual([]);
+    expect((await live.next()).value).toEqual({ data: { order: { id: "a" } } });
+    expect((await live.next()).value).toEqual({ data: { order: { id: "b" } } });
+  });
+
+  it("reports a client that falls behind instead of queueing without bound", async () => {
+    const { live, calls } = subscription(3);
+    for (let i = 0; i < 10; i += 1) live.push(update(String(i)), i);
+    expect(calls.overflow).toBe(7);
+    live.close();
+    expect(await live.next()).toEqual({ value: undefined, done: true });
+    expect(calls.resolved).toEqual([]);
+  });
+});
+
+describe("subscription configuration", () => {
+  it("has defaults that work on localhost and names an invalid variable", () => {
+    expect(loadSubscriptionsConfig({})).toEqual({ channel: "fedplat:live-updates", limits: defaultSubscriptionLimits });
+    expect(loadSubscriptionsConfig({ SUBSCRIPTIONS_MAX_PER_CONNECTION: "3", LIVE_UPDATES_CHANNEL: "x" })).toMatchObject({ channel: "x", limits: { maxPerConnection: 3 } });
+    expect(() => loadSubscriptionsConfig({ SUBSCRIPTIONS_QUEUE_LIMIT: "0" })).toThrow(/SUBSCRIPTIONS_QUEUE_LIMIT: .*currently: "0"/);
+    expect(() => loadSubscriptionsConfig({ SUBSCRIPTIONS_MAX_CONNECTIONS_PER_USER: "many" })).toThrow(/SUBSCRIPTIONS_MAX_CONNECTIONS_PER_USER/);
+  });
+});

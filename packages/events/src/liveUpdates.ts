@@ -1,0 +1,52 @@
+import { z } from "zod";
+
+/**
+ * A live update: "this entity changed", published on Redis pub/sub after the change commits.
+ * It carries no data on purpose: each gateway replica re-reads the entity through the
+ * federated graph as each subscriber, so every event is resolved (and authorized) exactly like
+ * a query at that moment.
+ */
+export const liveUpdateSchema = z.object({
+  /** The GraphQL type of the entity that changed. */
+  typename: z.enum(["Order", "Notification"]),
+  id: z.string().min(1).max(100),
+  /** The user the entity belongs to (for `myOrderUpdates`, `notificationAdded`). */
+  ownerId: z.string().min(1).max(100),
+});
+export type LiveUpdate = z.infer<typeof liveUpdateSchema>;
+
+/** The pub/sub channel producers and gateways share. @default "fedplat:live-updates" */
+export const DEFAULT_LIVE_UPDATES_CHANNEL = "fedplat:live-updates";
+
+/** The one command a publisher needs (an ioredis client has it). */
+export interface PublishingClient {
+  publish(channel: string, message: string): Promise<number>;
+}
+
+export interface LiveUpdatePublisher {
+  /** Best effort: never throws (the change is committed already; a missed live update is logged). */
+  publish(...updates: LiveUpdate[]): Promise<void>;
+}
+
+/** Publishes nothing: for tests and processes without Redis. */
+export const noLiveUpdates: LiveUpdatePublisher = { publish: async () => undefined };
+
+export function createLiveUpdatePublisher(client: PublishingClient, channel: string, onError: (error: unknown) => void): LiveUpdatePublisher {
+  return {
+    async publish(...updates) {
+      await Promise.all(
+        updates.map((update) => client.publish(channel, JSON.stringify(liveUpdateSchema.parse(update))).catch(onError)),
+      );
+    },
+  };
+}
+
+/** A received message as a live update; undefined when it is not one (wrong shape, not JSON). */
+export function parseLiveUpdate(message: string): LiveUpdate | undefined {
+  try {
+    const parsed = liveUpdateSchema.safeParse(JSON.parse(message));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
