@@ -1,4 +1,5 @@
-import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
+import { randomUUID } from "node:crypto";
+import { buildCatalogServer, type CatalogPrisma, createCatalogEventHandlers, createCatalogPrisma } from "@fedplat/catalog";
 import { createEvent } from "@fedplat/events";
 import { createTestDatabase, startTestSubgraph, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
@@ -110,5 +111,48 @@ describe("the order saga", () => {
     });
     expect(finished.returnvalue).toBe("duplicate");
     expect((await workers.clients.catalog.product.findUniqueOrThrow({ where: { id: a.id } })).stock).toBe(stockAfter);
+  });
+
+  describe("a cancellation racing the reservation (catalog)", () => {
+    const context = { attempt: 1, isLastAttempt: false };
+    const eventsFor = (productId: string) => {
+      const orderId = randomUUID();
+      const data = { orderId, customerId: customer.id };
+      return {
+        orderId,
+        placed: createEvent("order.placed", { ...data, totalCents: 200, currency: "USD", lines: [{ productId, quantity: 2, unitPriceCents: 100 }] }, { producer: "orders" }),
+        cancelled: createEvent("order.cancelled", { ...data, reason: "cancelled by the customer" }, { producer: "orders" }),
+      };
+    };
+    const held = (orderId: string) => workers.clients.catalog.stockReservation.count({ where: { orderId, status: { in: ["RESERVED", "COMMITTED"] } } });
+    const stockOf = async (productId: string) => (await workers.clients.catalog.product.findUniqueOrThrow({ where: { id: productId } })).stock;
+
+    it("reserves nothing when order.cancelled is applied before order.placed", async () => {
+      const handlers = createCatalogEventHandlers(workers.clients.catalog);
+      const [product] = await productsWithStock(1);
+      if (!product) throw new Error("no product with stock");
+      const before = await stockOf(product.id);
+      const { orderId, placed, cancelled } = eventsFor(product.id);
+
+      await handlers["order.cancelled"]?.(cancelled, context);
+      await handlers["order.placed"]?.(placed, context);
+
+      expect(await held(orderId)).toBe(0);
+      expect(await stockOf(product.id)).toBe(before);
+      expect(await workers.clients.catalog.outboxEvent.count({ where: { type: "stock.reserved", envelope: { path: ["data", "orderId"], equals: orderId } } })).toBe(0);
+    });
+
+    it("holds no stock whichever of the two is applied first when they run at once", async () => {
+      const handlers = createCatalogEventHandlers(workers.clients.catalog);
+      const [product] = await productsWithStock(1, 40);
+      if (!product) throw new Error("no product with stock");
+      const before = await stockOf(product.id);
+      const races = Array.from({ length: 10 }, () => eventsFor(product.id));
+
+      await Promise.all(races.flatMap(({ placed, cancelled }) => [handlers["order.placed"]?.(placed, context), handlers["order.cancelled"]?.(cancelled, context)]));
+
+      for (const { orderId } of races) expect(await held(orderId)).toBe(0);
+      expect(await stockOf(product.id)).toBe(before);
+    });
   });
 });

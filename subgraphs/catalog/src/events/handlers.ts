@@ -1,8 +1,26 @@
 import { type Envelope, type EventHandlers, followUp, type EventStore, transactionalHandler } from "@fedplat/events";
 import type { CatalogPrisma } from "../db";
+import { v5 as uuidv5 } from "uuid";
 import type { Prisma } from "../generated/prisma/client";
 
 type Tx = Prisma.TransactionClient;
+
+/**
+ * A customer may cancel an order before catalog has seen its order.placed (both events wait in
+ * the queue; either may be applied first). Catalog keeps a per-order marker of the cancellation
+ * in processed_events, under an id derived from the order id, and takes a per-order advisory
+ * lock in both handlers, so whichever comes second sees the first: a late order.placed reserves
+ * nothing, and a cancellation after the reservation releases it.
+ */
+const CANCELLATION_MARKER_NAMESPACE = "4f0c1d1e-8a5b-4c1e-9f3a-6b2d7e9c0a11";
+const cancellationMarker = (orderId: string) => uuidv5(orderId, CANCELLATION_MARKER_NAMESPACE);
+const lockOrder = (tx: Tx, orderId: string) => tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${orderId}, 0))`;
+
+async function cancel(tx: Tx, orderId: string): Promise<void> {
+  await lockOrder(tx, orderId);
+  await tx.processedEvent.createMany({ data: [{ eventId: cancellationMarker(orderId), type: "order.cancelled:marker" }], skipDuplicates: true });
+  await release(tx, orderId);
+}
 
 /** Puts back the stock of an order's reservations that are still held or were committed. */
 async function release(tx: Tx, orderId: string): Promise<void> {
@@ -17,6 +35,8 @@ async function release(tx: Tx, orderId: string): Promise<void> {
 /** Flow 3, step 1: reserve every line's stock, all or nothing. */
 async function reserve(tx: Tx, event: Envelope<"order.placed">): Promise<Envelope[]> {
   const { orderId, customerId, totalCents, currency, lines } = event.data;
+  await lockOrder(tx, orderId);
+  if (await tx.processedEvent.findUnique({ where: { eventId: cancellationMarker(orderId) } })) return []; // cancelled already: nothing to hold
   const ids = lines.map((line) => line.productId);
   // Row locks: two orders for the last unit cannot both succeed.
   const rows = await tx.$queryRaw<Array<{ id: string; stock: number }>>`SELECT id::text AS id, stock FROM "catalog"."products" WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR UPDATE`;
@@ -48,7 +68,7 @@ export function createCatalogEventHandlers(prisma: CatalogPrisma): EventHandlers
       return [];
     }),
     "order.cancelled": transactionalHandler("order.cancelled", store, async (tx, event) => {
-      await release(tx, event.data.orderId);
+      await cancel(tx, event.data.orderId);
       return [];
     }),
   };
