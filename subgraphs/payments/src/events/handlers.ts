@@ -20,7 +20,7 @@ async function charge(prisma: PaymentsPrisma, provider: PaymentProvider, event: 
   });
   if (payment.state !== "PENDING") return "duplicate"; // settled already (or the order was cancelled first)
   try {
-    await provider.charge({ orderId, amountCents: totalCents, attempt: context.attempt });
+    await provider.charge({ orderId, amountCents: totalCents, attempt: context.attempt, idempotencyKey: payment.id });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     const final = context.isLastAttempt;
