@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { entryOf, repoRoot, type ServiceSpec } from "./services";
+import { entryOf, repoRoot, type ServiceSpec, telemetryRegister } from "./services";
 
 export interface RunningService {
   spec: ServiceSpec;
@@ -21,9 +21,12 @@ export interface SpawnOptions {
 
 const KEEP_LINES = 50;
 
-/** Starts one service as a real child process (`node --import tsx <dir>/src/main.ts`). */
+/**
+ * Starts one service as a real child process (`node --import tsx --import <telemetry> <dir>/src/main.ts`):
+ * OpenTelemetry is started before the service's own modules load.
+ */
 export function spawnService(spec: ServiceSpec, options: SpawnOptions): RunningService {
-  const child = spawn(process.execPath, ["--import", "tsx", entryOf(spec)], {
+  const child = spawn(process.execPath, ["--import", "tsx", "--import", telemetryRegister, entryOf(spec)], {
     cwd: repoRoot,
     env: { ...options.env, PORT: String(options.port) },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,3 +1,4 @@
+import { activeTraceparent } from "@fedplat/telemetry";
 import type { Envelope } from "./envelope";
 import type { EventType } from "./schemas";
 
@@ -10,10 +11,15 @@ export interface EventTables {
   processedEvent: { createMany(args: { data: Array<{ eventId: string; type: string }>; skipDuplicates: boolean }): Promise<{ count: number }> };
 }
 
-/** Writes events to the outbox; call it inside the transaction that makes the change they describe. */
+/**
+ * Writes events to the outbox; call it inside the transaction that makes the change they describe.
+ * Each event carries the active trace context (the request's, or the consumer's that caused it),
+ * so the relay and the consumers continue the same trace.
+ */
 export async function writeOutbox(tx: EventTables, events: readonly Envelope[]): Promise<void> {
   if (events.length === 0) return;
-  await tx.outboxEvent.createMany({ data: events.map((event) => ({ id: event.eventId, type: event.type, envelope: event })) });
+  const traceparent = activeTraceparent();
+  await tx.outboxEvent.createMany({ data: events.map((event) => ({ id: event.eventId, type: event.type, envelope: traceparent ? { ...event, traceparent } : event })) });
 }
 
 /**
