@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { ConfigError, envVars, parseEnv, type TokenVerification } from "@fedplat/common";
 import { z } from "zod";
 import { defaultLimits, type GatewayLimits } from "./limits";
+import { defaultResilience, type ResiliencePolicy } from "./subgraphBreakers";
 
 const count = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
 const { query, request, rate } = defaultLimits;
@@ -31,6 +32,11 @@ const gatewayEnv = z.object({
   GATEWAY_SECRET: envVars.secret,
   SUPERGRAPH_PATH: z.string().min(1).default(resolve(__dirname, "../../supergraph.graphql")),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  SUBGRAPH_QUERY_RETRIES: z.coerce.number().int().min(0).max(5).default(defaultResilience.queryRetries),
+  CIRCUIT_ERROR_THRESHOLD_PERCENT: z.coerce.number().min(1).max(100).default(defaultResilience.errorThresholdPercent),
+  CIRCUIT_WINDOW_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(defaultResilience.windowMs),
+  CIRCUIT_RESET_MS: z.coerce.number().int().min(100).max(3_600_000).default(defaultResilience.resetMs),
+  CIRCUIT_MIN_REQUESTS: z.coerce.number().int().min(0).max(100_000).default(defaultResilience.minRequests),
 });
 
 export type GatewayConfig = z.infer<typeof gatewayEnv> & {
@@ -40,6 +46,7 @@ export type GatewayConfig = z.infer<typeof gatewayEnv> & {
   tokens: TokenVerification;
   /** Express "trust proxy": false, true, a hop count, or a subnet list. */
   trustProxy: boolean | number | string;
+  resilience: ResiliencePolicy;
 };
 
 function parseTrustProxy(value: string): boolean | number | string {
@@ -70,7 +77,14 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     rate: { anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE, userPerMinute: config.RATE_LIMIT_USER_PER_MINUTE, apiKeyPerMinute: config.RATE_LIMIT_API_KEY_PER_MINUTE },
     bodyLimit: config.BODY_LIMIT,
   };
-  return { ...config, subgraphUrls, limits, tokens: tokenVerification(config), trustProxy: parseTrustProxy(config.TRUST_PROXY) };
+  const resilience: ResiliencePolicy = {
+    errorThresholdPercent: config.CIRCUIT_ERROR_THRESHOLD_PERCENT,
+    windowMs: config.CIRCUIT_WINDOW_MS,
+    resetMs: config.CIRCUIT_RESET_MS,
+    minRequests: config.CIRCUIT_MIN_REQUESTS,
+    queryRetries: config.SUBGRAPH_QUERY_RETRIES,
+  };
+  return { ...config, subgraphUrls, limits, resilience, tokens: tokenVerification(config), trustProxy: parseTrustProxy(config.TRUST_PROXY) };
 }
 
 /** JWT_JWKS_URL (+ JWT_ISSUER, JWT_AUDIENCE) selects an identity provider; otherwise accounts' HS256 JWT_SECRET. */

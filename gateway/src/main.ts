@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     logger,
     production: config.NODE_ENV === "production",
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+    resilience: config.resilience,
   });
   const port = await server.listen(config.PORT);
   logger.info({ port, url: `http://localhost:${port}/graphql` }, "gateway ready");

@@ -8,7 +8,7 @@ import { createMetrics, createTokenVerifier, formatErrorFor, type HealthState, h
 import express from "express";
 import { Counter } from "prom-client";
 import { createApiKeyResolver } from "./apiKeyResolver";
-import { overrideKey, subgraphUrlsIn } from "./config";
+import { overrideKey, subgraphNames, subgraphUrlsIn } from "./config";
 import type { GatewayContext } from "./context";
 import { identityOf, useIdentity } from "./plugins/useIdentity";
 import { useLandingPage } from "./plugins/useLandingPage";
@@ -18,7 +18,9 @@ import { useQueryLimits } from "./plugins/useQueryLimits";
 import { useRateLimit } from "./plugins/useRateLimit";
 import { useRequestShape } from "./plugins/useRequestShape";
 import { useRequestLogging } from "./plugins/useRequestLogging";
-import { SubgraphDataSource } from "./subgraphDataSource";
+import { useOperationMetrics } from "./plugins/useOperationMetrics";
+import { defaultResilience, type ResiliencePolicy } from "./subgraphBreakers";
+import { createSubgraphServices } from "./subgraphServices";
 
 export interface GatewayOptions {
   supergraphSdl: string;
@@ -42,6 +44,8 @@ export interface GatewayOptions {
   apiKeyCacheMs?: number;
   /** Express "trust proxy": set when behind a load balancer, so rate limits see client IPs. @default false */
   trustProxy?: boolean | number | string;
+  /** Circuit breakers and retries of subgraph fetches. @default defaultResilience */
+  resilience?: ResiliencePolicy;
 }
 
 export interface GatewayServer {
@@ -61,10 +65,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const routingUrls = subgraphUrlsIn(options.supergraphSdl);
   const urlOf = (name: string) => overrides[overrideKey(name)] ?? routingUrls[name] ?? "";
   const apiKeys = createApiKeyResolver({ accountsUrl: urlOf("accounts"), gatewaySecret: options.gatewaySecret, cacheMs: options.apiKeyCacheMs });
-  const gateway = new ApolloGateway({
-    supergraphSdl: options.supergraphSdl,
-    buildService: ({ name }) => new SubgraphDataSource(name, urlOf(name), options.subgraphTimeoutMs ?? 10_000),
-  });
+  const subgraphs = createSubgraphServices({ subgraphs: subgraphNames(options.supergraphSdl), urlOf, timeoutMs: options.subgraphTimeoutMs ?? 10_000, policy: options.resilience ?? defaultResilience, logger: options.logger, registry: metrics.registry });
+  const gateway = new ApolloGateway({ supergraphSdl: options.supergraphSdl, buildService: subgraphs.buildService });
 
   const app = express();
   app.disable("x-powered-by");
@@ -83,12 +85,13 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     formatError: formatErrorFor(options.logger, production),
     validationRules: queryLimits.validationRules,
     allowBatchedHttpRequests: limits.request.maxBatch > 1,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), useLandingPage({ production }), useRequestLogging(options.logger), useOperationGuard(), ...queryLimits.plugins],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), useLandingPage({ production }), useRequestLogging(options.logger), useOperationMetrics(metrics.registry), useOperationGuard(), ...queryLimits.plugins],
   });
   await apollo.start(); // loads and validates the supergraph; throws when it cannot
 
   // Mounted only once the supergraph is loaded, so "ready" means the gateway can plan queries.
-  app.use(healthRouter({ supergraph: () => Promise.resolve(), redis: () => options.redis.ping() }, health));
+  // Subgraph circuits are reported, not checked: with one subgraph down the gateway still serves the rest.
+  app.use(healthRouter({ supergraph: () => Promise.resolve(), redis: () => options.redis.ping() }, health, { report: () => ({ subgraphs: subgraphs.breakers.states() }) }));
   app.get("/metrics", metricsHandler(metrics.registry));
   app.use(
     "/graphql",
@@ -116,6 +119,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     close: async () => {
       health.draining = true;
       await apollo.stop();
+      subgraphs.breakers.shutdown();
     },
   };
 }
