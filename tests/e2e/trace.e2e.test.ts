@@ -99,3 +99,43 @@ describe("one trace from the client to the workers", () => {
     expect(line && JSON.parse(line)).toMatchObject({ trace_id: traceId, span_id: expect.stringMatching(/^[0-9a-f]{16}$/) });
   });
 });
+
+/** The value of one sample in a Prometheus text exposition (0 when absent). */
+async function sample(port: number | undefined, pattern: RegExp): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Number(pattern.exec(text)?.[1] ?? 0);
+}
+
+describe("Prometheus metrics on every process", () => {
+  it("exposes process, database pool, operation, fetch and queue metrics that move under traffic", async () => {
+    const port = (name: string) => platform.services[name]?.port;
+    for (const name of Object.keys(platform.services)) {
+      expect(await sample(port(name), /^process_cpu_user_seconds_total\{[^}]*\} ([\d.e+-]+)$/m)).toBeGreaterThan(0);
+    }
+    const operations = /^gateway_operations_total\{[^}]*operation="Products",outcome="ok"[^}]*\} (\d+)$/m;
+    const catalogFetches = /^gateway_subgraph_fetch_duration_seconds_count\{[^}]*subgraph="catalog",outcome="ok"[^}]*\} (\d+)$/m;
+    const catalogStatements = /^db_statements_total\{[^}]*\} (\d+)$/m;
+    const before = { operations: await sample(port("gateway"), operations), fetches: await sample(port("gateway"), catalogFetches), statements: await sample(port("catalog"), catalogStatements) };
+    for (let i = 0; i < 5; i++) expect((await platform.query(/* GraphQL */ "query Products { products(first: 3) { totalCount } }")).errors).toBeUndefined();
+    expect(await sample(port("gateway"), operations)).toBe(before.operations + 5);
+    expect(await sample(port("gateway"), catalogFetches)).toBe(before.fetches + 5);
+    expect(await sample(port("catalog"), catalogStatements)).toBeGreaterThan(before.statements);
+    // the catalog's pool has opened connections and says how many it may open
+    expect(await sample(port("catalog"), /^db_pool_connections\{[^}]*pool="catalog",state="total"[^}]*\} (\d+)$/m)).toBeGreaterThan(0);
+    expect(await sample(port("catalog"), /^db_pool_connections\{[^}]*pool="catalog",state="max"[^}]*\} (\d+)$/m)).toBe(10);
+
+    // the workers: a placed order moves the consumers' counters; depth, age and dead letters are exported per queue
+    const applied = /^events_processed_total\{[^}]*consumer="catalog",type="order.placed",outcome="applied"[^}]*\} (\d+)$/m;
+    const appliedBefore = await sample(port("workers"), applied);
+    const customer = await platform.login("customer@example.com");
+    const product = buildSeedData().products.find((p) => p.stock >= 5);
+    await platform.query("mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }", { p: product?.id }, customer);
+    const deadline = Date.now() + 30_000;
+    while ((await sample(port("workers"), applied)) === appliedBefore && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await sample(port("workers"), applied)).toBe(appliedBefore + 1);
+    const workersText = await (await fetch(`http://127.0.0.1:${port("workers")}/metrics`)).text();
+    expect(workersText).toMatch(/^bullmq_queue_jobs\{[^}]*queue="events-catalog",state="waiting"[^}]*\} \d+$/m);
+    expect(workersText).toMatch(/^bullmq_queue_jobs\{[^}]*queue="dead-letters",state="waiting"[^}]*\} 0$/m);
+    expect(workersText).toMatch(/^bullmq_queue_oldest_waiting_seconds\{[^}]*queue="events-orders"[^}]*\} [\d.]+$/m);
+  });
+});

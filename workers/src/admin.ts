@@ -6,6 +6,7 @@ import type { Queue } from "bullmq";
 import gql from "graphql-tag";
 import { Gauge } from "prom-client";
 import type { DeadLetterOps } from "./deadLetters";
+import { registerQueueAgeMetric } from "./queueMetrics";
 import { type OperationsContext, operationsPermissions, operationsResolvers } from "./operations";
 
 export const typeDefs = gql(readFileSync(join(__dirname, "schema.graphql"), "utf8"));
@@ -42,6 +43,7 @@ export async function buildWorkersAdmin(options: WorkersAdminOptions): Promise<S
       }
     },
   });
+  registerQueueAgeMetric(options.metrics.registry, options.queues);
   const server = await buildSubgraphServer<OperationsContext>({
     name: "operations",
     typeDefs,
