@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { healthRouter } from "@fedplat/common";
 import { entryOf, GATEWAY, repoRoot, type ServiceSpec, SUBGRAPHS, telemetryRegister, WORKERS } from "@fedplat/devkit";
@@ -10,6 +10,7 @@ import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/Horizo
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Service } from "kubernetes-models/v1/Service";
+import { isReadByCode, sourceText } from "./codeFacts";
 import { kustomizeBuild, type Manifest } from "./kustomize";
 
 const PROCESSES: readonly ServiceSpec[] = [GATEWAY, ...SUBGRAPHS, WORKERS];
@@ -50,24 +51,6 @@ const containerOf = (manifests: Manifest[], name: string) => {
   return container;
 };
 const configOf = (manifests: Manifest[]) => (manifests.find((m) => m.kind === "ConfigMap" && m.metadata.name.startsWith("fedplat-config-")) as Manifest & { data: Record<string, string> }).data;
-
-/** Every TypeScript source the processes run: environment variable names must appear in it. */
-function sourceText(): string {
-  const roots = ["packages/common/src", "packages/events/src", "packages/telemetry/src", "gateway/src", "workers/src", ...SUBGRAPHS.map((s) => `${s.dir}/src`)];
-  const texts: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir)) {
-      const path = join(dir, entry);
-      if (entry === "generated") continue;
-      if (statSync(path).isDirectory()) walk(path);
-      else if (path.endsWith(".ts")) texts.push(readFileSync(path, "utf8"));
-    }
-  };
-  for (const root of roots) walk(join(repoRoot, root));
-  return texts.join("\n");
-}
-/** Standard OpenTelemetry variables, read by the SDK rather than by our code. */
-const OTEL_STANDARD = new Set(["OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"]);
 
 describe.each(OVERLAYS)("the %s overlay", (overlay) => {
   const manifests = rendered[overlay];
@@ -132,8 +115,7 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
       const container = containerOf(manifests, spec.name);
       expect(container.envFrom.map((e) => e.configMapRef.name)).toEqual([expect.stringMatching(/^fedplat-config-[0-9a-f]{10}$/)]);
       for (const name of [...container.env.map((e) => e.name), ...Object.keys(config)]) {
-        const known = OTEL_STANDARD.has(name) || /^SUBGRAPH_[A-Z0-9_]+_URL$/.test(name) || new RegExp(`\\b${name}\\b`).test(source);
-        expect(known ? name : `${spec.name}: ${name} is read by no code`).toBe(name);
+        expect(isReadByCode(name, source) ? name : `${spec.name}: ${name} is read by no code`).toBe(name);
       }
       for (const variable of container.env) {
         if (/SECRET|KEY|PASSWORD|DATABASE_URL/.test(variable.name)) expect(variable).toEqual({ name: variable.name, valueFrom: { secretKeyRef: { name: "fedplat-secrets", key: variable.name } } });
