@@ -40,7 +40,13 @@ function load(clients: number) {
       }
     }
   });
-  return { outcomes, stop: async () => ((running = false), await Promise.all(loops)) };
+  return {
+    outcomes,
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
 }
 
 async function circuitOf(subgraph: string): Promise<string | undefined> {

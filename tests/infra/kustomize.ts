@@ -124,7 +124,7 @@ function rewriteConfigMapRefs(resource: Json, names: Map<string, string>): void 
 /** Resources of one kustomization directory before generated names are hashed. */
 function build(dir: string): { resources: Json[]; generated: Set<Json> } {
   const k = loadKustomization(dir);
-  let resources: Json[] = [];
+  const resources: Json[] = [];
   const generated = new Set<Json>();
   for (const entry of k.resources ?? []) {
     const path = resolve(dir, entry);
