@@ -17,6 +17,8 @@ export interface SpawnOptions {
   env: NodeJS.ProcessEnv;
   /** Receives each output line; default: dropped (kept in `output`). */
   onLine?: (service: string, line: string) => void;
+  /** Load the OpenTelemetry bootstrap (off only to measure what it costs). @default true */
+  telemetry?: boolean;
 }
 
 const KEEP_LINES = 50;
@@ -26,7 +28,8 @@ const KEEP_LINES = 50;
  * OpenTelemetry is started before the service's own modules load.
  */
 export function spawnService(spec: ServiceSpec, options: SpawnOptions): RunningService {
-  const child = spawn(process.execPath, ["--import", "tsx", "--import", telemetryRegister, entryOf(spec)], {
+  const telemetry = options.telemetry === false ? [] : ["--import", telemetryRegister];
+  const child = spawn(process.execPath, ["--import", "tsx", ...telemetry, entryOf(spec)], {
     cwd: repoRoot,
     env: { ...options.env, PORT: String(options.port) },
     stdio: ["ignore", "pipe", "pipe"],
