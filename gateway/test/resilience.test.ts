@@ -6,6 +6,7 @@ import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fe
 import { createLogger, createMetrics, createRedis, type Redis } from "@fedplat/common";
 import { graphqlRequest, repoRoot, startTestSubgraph, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, type TestSubgraph } from "@fedplat/devkit";
 import { buildGateway, defaultLimits, type GatewayServer } from "../src";
+import { type Link, openLink } from "./tcpLink";
 
 const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
 const RESET_MS = 1_500;
@@ -18,43 +19,6 @@ let link: Link;
 /** Accepts connections to "orders" and drops them at once, counting them. */
 let dropper: net.Server;
 let dropped = 0;
-
-/**
- * A TCP hop in front of catalog that can be cut and restored on the same port: to the gateway,
- * catalog's host goes down (connections refused, open ones reset) and comes back.
- */
-interface Link {
-  url: string;
-  cut(): Promise<void>;
-  restore(): Promise<void>;
-}
-
-async function openLink(target: URL): Promise<Link> {
-  const sockets = new Set<net.Socket>();
-  let server: net.Server;
-  const listen = (port: number) =>
-    new Promise<number>((resolve) => {
-      server = net.createServer((client) => {
-        const upstream = net.connect(Number(target.port), target.hostname);
-        for (const socket of [client, upstream]) {
-          sockets.add(socket);
-          socket.on("close", () => sockets.delete(socket));
-          socket.on("error", () => undefined);
-        }
-        client.pipe(upstream).pipe(client);
-      });
-      server.listen(port, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port));
-    });
-  const port = await listen(0);
-  return {
-    url: `http://127.0.0.1:${port}${target.pathname}`,
-    cut: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-    restore: async () => void (await listen(port)),
-  };
-}
 
 beforeAll(async () => {
   redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "resilience-test");
