@@ -22,7 +22,9 @@ function percentile(values: number[], p: number): number {
 const median = (values: number[]) => percentile(values, 50);
 
 /** CONCURRENCY clients sending QUERY back to back for SECONDS; every answer must be data. */
-async function measure(url: string, headers: Record<string, string>): Promise<{ perSecond: number; p50: number; p95: number }> {
+async function measure(url: string): Promise<{ perSecond: number; p50: number; p95: number }> {
+  // signed per round: the gateway's identity tokens live 60 s
+  const headers = await gatewayHeaders(null);
   const latencies: number[] = [];
   const deadline = Date.now() + SECONDS * 1000;
   await Promise.all(
@@ -57,11 +59,10 @@ async function main(): Promise<void> {
       running.push(service);
       await waitUntilReady(service);
     }
-    const headers = await gatewayHeaders(null);
     const results: Array<Array<{ perSecond: number; p50: number; p95: number }>> = configs.map(() => []);
-    for (const service of running) await measure(`http://127.0.0.1:${service.port}/graphql`, headers); // warm-up: JIT, pools, caches
+    for (const service of running) await measure(`http://127.0.0.1:${service.port}/graphql`); // warm-up: JIT, pools, caches
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [i, service] of running.entries()) results[i]?.push(await measure(`http://127.0.0.1:${service.port}/graphql`, headers));
+      for (const [i, service] of running.entries()) results[i]?.push(await measure(`http://127.0.0.1:${service.port}/graphql`));
     }
     const spans = receiver.spans().length;
     const base = median(results[0]?.map((r) => r.perSecond) ?? []);
