@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   } catch {
     throw new ConfigError(`Invalid configuration:\n  SUPERGRAPH_PATH: cannot read ${config.SUPERGRAPH_PATH} (run \`npm run compose\`)`);
   }
-  checkOverrides(config.subgraphUrls, supergraphSdl);
+  checkOverrides(config.subgraphUrls, supergraphSdl, config.subgraphTimeouts);
   const redis = createRedis(config.REDIS_URL, "fedplat-gateway");
   redis.on("error", (error) => logger.warn({ err: error, redis: redactUrl(config.REDIS_URL) }, "redis connection error"));
   const server = await buildGateway({
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     logger,
     production: config.NODE_ENV === "production",
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+    subgraphTimeoutsMs: config.subgraphTimeouts,
     resilience: config.resilience,
   });
   const port = await server.listen(config.PORT);

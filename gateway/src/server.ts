@@ -38,6 +38,8 @@ export interface GatewayOptions {
   production?: boolean;
   /** Per subgraph fetch. @default 10_000 */
   subgraphTimeoutMs?: number;
+  /** Override key (see config.ts) -> timeout, for subgraphs that need another than subgraphTimeoutMs. */
+  subgraphTimeoutsMs?: Record<string, number>;
   /** @default defaultLimits */
   limits?: GatewayLimits;
   /** How long an API key look-up is reused (revocations take this long to apply). @default 30_000 */
@@ -65,7 +67,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const routingUrls = subgraphUrlsIn(options.supergraphSdl);
   const urlOf = (name: string) => overrides[overrideKey(name)] ?? routingUrls[name] ?? "";
   const apiKeys = createApiKeyResolver({ accountsUrl: urlOf("accounts"), gatewaySecret: options.gatewaySecret, cacheMs: options.apiKeyCacheMs });
-  const subgraphs = createSubgraphServices({ subgraphs: subgraphNames(options.supergraphSdl), urlOf, timeoutMs: options.subgraphTimeoutMs ?? 10_000, policy: options.resilience ?? defaultResilience, logger: options.logger, registry: metrics.registry });
+  const subgraphs = createSubgraphServices({ subgraphs: subgraphNames(options.supergraphSdl), urlOf, timeoutOf: (name) => options.subgraphTimeoutsMs?.[overrideKey(name)] ?? options.subgraphTimeoutMs ?? 10_000, policy: options.resilience ?? defaultResilience, logger: options.logger, registry: metrics.registry });
   const gateway = new ApolloGateway({ supergraphSdl: options.supergraphSdl, buildService: subgraphs.buildService });
 
   const app = express();

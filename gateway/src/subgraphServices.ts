@@ -6,7 +6,7 @@ import { SubgraphDataSource } from "./subgraphDataSource";
 export interface SubgraphServicesOptions {
   subgraphs: readonly string[];
   urlOf(subgraph: string): string;
-  timeoutMs: number;
+  timeoutOf(subgraph: string): number;
   policy: ResiliencePolicy;
   logger: Logger;
   registry: Registry;
@@ -29,7 +29,7 @@ export function createSubgraphServices(options: SubgraphServicesOptions): { brea
     breakers,
     buildService: ({ name }) =>
       new SubgraphDataSource(name, options.urlOf(name), {
-        timeoutMs: options.timeoutMs,
+        timeoutMs: options.timeoutOf(name),
         breaker: breakers.of(name),
         queryRetries: options.policy.queryRetries,
         onFetch: (subgraph, outcome, seconds) => fetches.observe({ subgraph, outcome }, seconds),

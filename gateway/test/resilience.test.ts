@@ -111,3 +111,30 @@ describe("retries", () => {
     expect(dropped).toBe(1);
   });
 });
+
+describe("per-subgraph timeouts", () => {
+  it("gives up on a subgraph after its own timeout, naming it", async () => {
+    // accepts connections and never answers
+    const hanging = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
+    const slow = await buildGateway({
+      supergraphSdl,
+      subgraphUrls: { CATALOG: `http://127.0.0.1:${(hanging.address() as net.AddressInfo).port}/graphql` },
+      tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
+      gatewaySecret: TEST_GATEWAY_SECRET,
+      redis,
+      limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },
+      logger: createLogger("resilience-test", "silent"),
+      subgraphTimeoutMs: 30_000,
+      subgraphTimeoutsMs: { CATALOG: 300 },
+    });
+    try {
+      const url = `http://127.0.0.1:${await slow.listen(0, "127.0.0.1")}/graphql`;
+      const res = await graphqlRequest(url, PRODUCTS);
+      expect(res.errors?.[0]).toMatchObject({ message: 'Subgraph "catalog" did not answer within 300 ms', extensions: { code: "SUBGRAPH_UNAVAILABLE", serviceName: "catalog" } });
+    } finally {
+      await slow.close();
+      hanging.close();
+    }
+  });
+});

@@ -25,7 +25,7 @@ const OTEL_STANDARD = new Set(["OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT
 
 /** True when some process reads the environment variable `name`. */
 export function isReadByCode(name: string, source: string): boolean {
-  return OTEL_STANDARD.has(name) || /^SUBGRAPH_[A-Z0-9_]+_URL$/.test(name) || new RegExp(`\\b${name}\\b`).test(source);
+  return OTEL_STANDARD.has(name) || /^SUBGRAPH_[A-Z0-9_]+_(URL|TIMEOUT_MS)$/.test(name) || new RegExp(`\\b${name}\\b`).test(source);
 }
 
 /**
