@@ -67,7 +67,14 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const routingUrls = subgraphUrlsIn(options.supergraphSdl);
   const urlOf = (name: string) => overrides[overrideKey(name)] ?? routingUrls[name] ?? "";
   const apiKeys = createApiKeyResolver({ accountsUrl: urlOf("accounts"), gatewaySecret: options.gatewaySecret, cacheMs: options.apiKeyCacheMs });
-  const subgraphs = createSubgraphServices({ subgraphs: subgraphNames(options.supergraphSdl), urlOf, timeoutOf: (name) => options.subgraphTimeoutsMs?.[overrideKey(name)] ?? options.subgraphTimeoutMs ?? 10_000, policy: options.resilience ?? defaultResilience, logger: options.logger, registry: metrics.registry });
+  const subgraphs = createSubgraphServices({
+    subgraphs: subgraphNames(options.supergraphSdl),
+    urlOf,
+    timeoutOf: (name) => options.subgraphTimeoutsMs?.[overrideKey(name)] ?? options.subgraphTimeoutMs ?? 10_000,
+    policy: options.resilience ?? defaultResilience,
+    logger: options.logger,
+    registry: metrics.registry,
+  });
   const gateway = new ApolloGateway({ supergraphSdl: options.supergraphSdl, buildService: subgraphs.buildService });
 
   const app = express();

@@ -10,7 +10,7 @@ const pools = new Map<pg.Pool, string>();
 /** Connections per pool: open (total), idle, and callers waiting for one. */
 export function poolUsage(): Array<{ pool: string; max: number; total: number; idle: number; waiting: number }> {
   for (const pool of pools.keys()) if (pool.ended) pools.delete(pool); // closed by $disconnect
-  return [...pools].map(([pool, schema]) => ({ pool: schema, max: pool.options.max ?? 10, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }));
+  return [...pools].map(([pool, schema]) => ({ pool: schema, max: pool.options.max ?? DEFAULT_POOL_MAX, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }));
 }
 
 /**

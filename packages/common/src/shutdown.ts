@@ -3,8 +3,9 @@ import type { Logger } from "pino";
 import { ConfigError } from "./config";
 
 /**
- * Runs `close` once on SIGINT/SIGTERM, flushes telemetry and exits; a second signal, or `close` taking longer than
- * `timeoutMs`, exits at once with status 1 so a stuck dependency cannot keep the process alive.
+ * Runs `close` once on SIGINT/SIGTERM, flushes telemetry and exits; a second signal, or `close`
+ * taking longer than `timeoutMs`, exits at once with status 1 so a stuck dependency cannot keep
+ * the process alive.
  */
 export function onShutdown(logger: Logger, close: () => Promise<void>, timeoutMs = 10_000): void {
   let closing = false;
