@@ -4,7 +4,7 @@ import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
-import { createMetrics, createTokenVerifier, formatErrorFor, type HealthState, healthRouter, jsonErrorHandler, listenOn, type Logger, metricsHandler, type Redis, type ServiceMetrics, type TokenVerification } from "@fedplat/common";
+import { createMetrics, createTokenVerifier, formatErrorFor, type HealthState, healthRouter, jsonErrorHandler, listenOn, type Logger, metricsHandler, type Redis, type ServiceMetrics, type TokenVerification, useOperationMetrics } from "@fedplat/common";
 import express from "express";
 import { Counter } from "prom-client";
 import { createApiKeyResolver } from "./apiKeyResolver";
@@ -18,7 +18,6 @@ import { useQueryLimits } from "./plugins/useQueryLimits";
 import { useRateLimit } from "./plugins/useRateLimit";
 import { useRequestShape } from "./plugins/useRequestShape";
 import { useRequestLogging } from "./plugins/useRequestLogging";
-import { useOperationMetrics } from "./plugins/useOperationMetrics";
 import { defaultResilience, type ResiliencePolicy } from "./subgraphBreakers";
 import { createSubgraphServices } from "./subgraphServices";
 
@@ -94,7 +93,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     formatError: formatErrorFor(options.logger, production),
     validationRules: queryLimits.validationRules,
     allowBatchedHttpRequests: limits.request.maxBatch > 1,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), useLandingPage({ production }), useRequestLogging(options.logger), useOperationMetrics(metrics.registry), useOperationGuard(), ...queryLimits.plugins],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), useLandingPage({ production }), useRequestLogging(options.logger), useOperationMetrics<GatewayContext>(metrics.registry, "gateway"), useOperationGuard(), ...queryLimits.plugins],
   });
   await apollo.start(); // loads and validates the supergraph; throws when it cannot
 

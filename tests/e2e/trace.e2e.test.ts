@@ -115,11 +115,20 @@ describe("Prometheus metrics on every process", () => {
     const operations = /^gateway_operations_total\{[^}]*operation="Products",outcome="ok"[^}]*\} (\d+)$/m;
     const catalogFetches = /^gateway_subgraph_fetch_duration_seconds_count\{[^}]*subgraph="catalog",outcome="ok"[^}]*\} (\d+)$/m;
     const catalogStatements = /^db_statements_total\{[^}]*\} (\d+)$/m;
-    const before = { operations: await sample(port("gateway"), operations), fetches: await sample(port("gateway"), catalogFetches), statements: await sample(port("catalog"), catalogStatements) };
+    // the subgraph counts the gateway's fetches by their planned names
+    const catalogOperations = /^subgraph_operations_total\{[^}]*operation="Products__catalog__0",outcome="ok"[^}]*\} (\d+)$/m;
+    const before = {
+      operations: await sample(port("gateway"), operations),
+      fetches: await sample(port("gateway"), catalogFetches),
+      statements: await sample(port("catalog"), catalogStatements),
+      catalogOperations: await sample(port("catalog"), catalogOperations),
+    };
     for (let i = 0; i < 5; i++) expect((await platform.query(/* GraphQL */ "query Products { products(first: 3) { totalCount } }")).errors).toBeUndefined();
     expect(await sample(port("gateway"), operations)).toBe(before.operations + 5);
     expect(await sample(port("gateway"), catalogFetches)).toBe(before.fetches + 5);
     expect(await sample(port("catalog"), catalogStatements)).toBeGreaterThan(before.statements);
+    expect(await sample(port("catalog"), catalogOperations)).toBe(before.catalogOperations + 5);
+    expect(await sample(port("catalog"), /^subgraph_operation_duration_seconds_count\{[^}]*operation="Products__catalog__0",outcome="ok"[^}]*\} (\d+)$/m)).toBe(before.catalogOperations + 5);
     // the catalog's pool has opened connections and says how many it may open
     expect(await sample(port("catalog"), /^db_pool_connections\{[^}]*pool="catalog",state="total"[^}]*\} (\d+)$/m)).toBeGreaterThan(0);
     expect(await sample(port("catalog"), /^db_pool_connections\{[^}]*pool="catalog",state="max"[^}]*\} (\d+)$/m)).toBe(10);

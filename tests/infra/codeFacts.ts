@@ -1,6 +1,7 @@
 /** What the code says, for checking infra/ against it: variables it reads, metrics it defines. */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { operationMetricNames } from "@fedplat/common";
 import { repoRoot, SUBGRAPHS } from "@fedplat/devkit";
 import { collectDefaultMetrics, Registry } from "prom-client";
 
@@ -29,9 +30,9 @@ export function isReadByCode(name: string, source: string): boolean {
 }
 
 /**
- * Metric names the processes export: every prom-client metric the code defines (with the
- * _bucket/_count/_sum series of histograms), prom-client's default process metrics, and
- * Prometheus's own `up`.
+ * Metric names the processes export: every prom-client metric the code defines with a literal
+ * name (with the _bucket/_count/_sum series of histograms), the operation metrics of the gateway
+ * and the subgraphs, prom-client's default process metrics, and Prometheus's own `up`.
  */
 export function exportedMetricNames(source: string): Set<string> {
   const names = new Set<string>(["up"]);
@@ -40,6 +41,11 @@ export function exportedMetricNames(source: string): Set<string> {
     if (!name) continue;
     names.add(name);
     if (type === "Histogram") for (const suffix of ["_bucket", "_count", "_sum"]) names.add(name + suffix);
+  }
+  for (const prefix of ["gateway", "subgraph"] as const) {
+    const { total, duration } = operationMetricNames(prefix);
+    names.add(total);
+    for (const suffix of ["_bucket", "_count", "_sum"]) names.add(duration + suffix);
   }
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });

@@ -6,6 +6,7 @@ export { type HealthRouterOptions, type HealthState, type ReadinessCheck, health
 export { createTokenVerifier, isStaff, requireViewer, type Role, signAccessToken, type TokenVerification, type TokenVerifier, verifyAccessToken, type Viewer, viewerFromAuthorization } from "./identity";
 export { type Logger, createLogger } from "./logger";
 export { type ServiceMetrics, createMetrics } from "./metrics";
+export { type OperationMetricsPrefix, operationMetricNames, useOperationMetrics } from "./operationMetrics";
 export { type QueryEventSource, countStatements, prismaClientOptions } from "./prisma";
 export { scalarResolvers } from "./scalars";
 export { exitOnStartFailure, onShutdown } from "./shutdown";

@@ -17,6 +17,7 @@ import { type Caller, IDENTITY_HEADER, verifyCallerIdentity } from "./callerIden
 import type { Viewer } from "./identity";
 import { type SubgraphRules, withPermissions } from "./permissions";
 import type { ServiceMetrics } from "./metrics";
+import { useOperationMetrics } from "./operationMetrics";
 
 /** What every subgraph's context starts from. */
 export interface BaseContext {
@@ -74,6 +75,7 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(),
       // Inline traces feed Apollo Studio, which this platform does not use; they cost time per request.
       ApolloServerPluginInlineTraceDisabled(),
+      useOperationMetrics<TContext>(options.metrics.registry, "subgraph"),
       ...(options.plugins ?? [])],
   });
   await apollo.start();

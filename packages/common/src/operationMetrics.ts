@@ -5,15 +5,25 @@ import { Counter, Histogram, type Registry } from "prom-client";
 const MAX_NAMES = 500;
 const MAX_NAME_LENGTH = 64;
 
+export type OperationMetricsPrefix = "gateway" | "subgraph";
+
+/** The two metrics' names for a prefix (dashboards and alert rules refer to them). */
+export function operationMetricNames(prefix: OperationMetricsPrefix): { total: string; duration: string } {
+  return { total: `${prefix}_operations_total`, duration: `${prefix}_operation_duration_seconds` };
+}
+
 /**
- * Rate, errors and latency per operation name: `gateway_operations_total{operation,outcome}` and
- * `gateway_operation_duration_seconds{operation,outcome}` (outcome "ok" or "error": any error in the response).
+ * Rate, errors and latency per operation name: `<prefix>_operations_total{operation,outcome}` and
+ * `<prefix>_operation_duration_seconds{operation,outcome}` (outcome "ok" or "error": any error in
+ * the response). The gateway counts clients' operations; each subgraph the gateway's fetches
+ * (named like `Products__catalog__0`).
  */
-export function useOperationMetrics(registry: Registry): ApolloServerPlugin {
+export function useOperationMetrics<TContext extends object>(registry: Registry, prefix: OperationMetricsPrefix): ApolloServerPlugin<TContext> {
   const labels = ["operation", "outcome"] as const;
-  const total = new Counter({ name: "gateway_operations_total", help: "GraphQL operations by name and outcome", labelNames: labels, registers: [registry] });
+  const names = operationMetricNames(prefix);
+  const total = new Counter({ name: names.total, help: "GraphQL operations by name and outcome", labelNames: labels, registers: [registry] });
   const duration = new Histogram({
-    name: "gateway_operation_duration_seconds",
+    name: names.duration,
     help: "GraphQL operation latency by name and outcome",
     labelNames: labels,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
