@@ -2,7 +2,9 @@ import { resolve } from "node:path";
 import { ConfigError, envVars, parseEnv, type TokenVerification } from "@fedplat/common";
 import { z } from "zod";
 import { defaultLimits, type GatewayLimits } from "./limits";
+import { defaultResilience, type ResiliencePolicy } from "./subgraphBreakers";
 
+const timeoutMs = z.coerce.number().int().min(100).max(120_000);
 const count = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
 const { query, request, rate } = defaultLimits;
 
@@ -30,7 +32,12 @@ const gatewayEnv = z.object({
   JWT_AUDIENCE: z.string().min(1).optional(),
   GATEWAY_SECRET: envVars.secret,
   SUPERGRAPH_PATH: z.string().min(1).default(resolve(__dirname, "../../supergraph.graphql")),
-  SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  SUBGRAPH_TIMEOUT_MS: timeoutMs.default(10_000),
+  SUBGRAPH_QUERY_RETRIES: z.coerce.number().int().min(0).max(5).default(defaultResilience.queryRetries),
+  CIRCUIT_ERROR_THRESHOLD_PERCENT: z.coerce.number().min(1).max(100).default(defaultResilience.errorThresholdPercent),
+  CIRCUIT_WINDOW_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(defaultResilience.windowMs),
+  CIRCUIT_RESET_MS: z.coerce.number().int().min(100).max(3_600_000).default(defaultResilience.resetMs),
+  CIRCUIT_MIN_REQUESTS: z.coerce.number().int().min(0).max(100_000).default(defaultResilience.minRequests),
   /** Identical in-flight subgraph queries of one viewer share one fetch (see inFlightDedupe.ts). */
   SUBGRAPH_DEDUPE: z.enum(["true", "false"]).default("true").transform((value) => value === "true"),
 });
@@ -38,10 +45,13 @@ const gatewayEnv = z.object({
 export type GatewayConfig = z.infer<typeof gatewayEnv> & {
   /** Override key (see overrideKey) -> URL, from SUBGRAPH_<NAME>_URL; replaces the join__graph URL. */
   subgraphUrls: Record<string, string>;
+  /** Override key -> fetch timeout, from SUBGRAPH_<NAME>_TIMEOUT_MS; others use SUBGRAPH_TIMEOUT_MS. */
+  subgraphTimeouts: Record<string, number>;
   limits: GatewayLimits;
   tokens: TokenVerification;
   /** Express "trust proxy": false, true, a hop count, or a subnet list. */
   trustProxy: boolean | number | string;
+  resilience: ResiliencePolicy;
 };
 
 function parseTrustProxy(value: string): boolean | number | string {
@@ -50,6 +60,7 @@ function parseTrustProxy(value: string): boolean | number | string {
 }
 
 const OVERRIDE = /^SUBGRAPH_([A-Z0-9_]+)_URL$/;
+const TIMEOUT_OVERRIDE = /^SUBGRAPH_([A-Z0-9_]+)_TIMEOUT_MS$/;
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const config = parseEnv(gatewayEnv, env);
@@ -59,6 +70,14 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     if (!match?.[1] || value === undefined) continue;
     if (!z.url({ protocol: /^https?$/ }).safeParse(value).success) throw new ConfigError(`Invalid configuration:\n  ${key}: must be an http(s) URL (currently ${JSON.stringify(value)})`);
     subgraphUrls[match[1]] = value;
+  }
+  const subgraphTimeouts: Record<string, number> = {};
+  for (const [key, value] of Object.entries(env)) {
+    const match = TIMEOUT_OVERRIDE.exec(key);
+    if (!match?.[1] || value === undefined) continue;
+    const parsed = timeoutMs.safeParse(value);
+    if (!parsed.success) throw new ConfigError(`Invalid configuration:\n  ${key}: must be a whole number of milliseconds from 100 to 120000 (currently ${JSON.stringify(value)})`);
+    subgraphTimeouts[match[1]] = parsed.data;
   }
   const limits: GatewayLimits = {
     query: {
@@ -72,7 +91,14 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     rate: { anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE, userPerMinute: config.RATE_LIMIT_USER_PER_MINUTE, apiKeyPerMinute: config.RATE_LIMIT_API_KEY_PER_MINUTE },
     bodyLimit: config.BODY_LIMIT,
   };
-  return { ...config, subgraphUrls, limits, tokens: tokenVerification(config), trustProxy: parseTrustProxy(config.TRUST_PROXY) };
+  const resilience: ResiliencePolicy = {
+    errorThresholdPercent: config.CIRCUIT_ERROR_THRESHOLD_PERCENT,
+    windowMs: config.CIRCUIT_WINDOW_MS,
+    resetMs: config.CIRCUIT_RESET_MS,
+    minRequests: config.CIRCUIT_MIN_REQUESTS,
+    queryRetries: config.SUBGRAPH_QUERY_RETRIES,
+  };
+  return { ...config, subgraphUrls, subgraphTimeouts, limits, resilience, tokens: tokenVerification(config), trustProxy: parseTrustProxy(config.TRUST_PROXY) };
 }
 
 /** JWT_JWKS_URL (+ JWT_ISSUER, JWT_AUDIENCE) selects an identity provider; otherwise accounts' HS256 JWT_SECRET. */
@@ -102,11 +128,13 @@ export function subgraphNames(supergraphSdl: string): string[] {
 }
 
 /** Fails at start when an override names a subgraph the supergraph does not have. */
-export function checkOverrides(subgraphUrls: Record<string, string>, supergraphSdl: string): void {
+export function checkOverrides(subgraphUrls: Record<string, string>, supergraphSdl: string, subgraphTimeouts: Record<string, number> = {}): void {
   const known = subgraphNames(supergraphSdl);
-  for (const key of Object.keys(subgraphUrls)) {
+  const check = (key: string, variable: string) => {
     if (!known.some((name) => overrideKey(name) === key)) {
-      throw new ConfigError(`Invalid configuration:\n  SUBGRAPH_${key}_URL: the supergraph has no such subgraph (it has: ${known.join(", ")})`);
+      throw new ConfigError(`Invalid configuration:\n  ${variable}: the supergraph has no such subgraph (it has: ${known.join(", ")})`);
     }
-  }
+  };
+  for (const key of Object.keys(subgraphUrls)) check(key, `SUBGRAPH_${key}_URL`);
+  for (const key of Object.keys(subgraphTimeouts)) check(key, `SUBGRAPH_${key}_TIMEOUT_MS`);
 }

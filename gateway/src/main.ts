@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   } catch {
     throw new ConfigError(`Invalid configuration:\n  SUPERGRAPH_PATH: cannot read ${config.SUPERGRAPH_PATH} (run \`npm run compose\`)`);
   }
-  checkOverrides(config.subgraphUrls, supergraphSdl);
+  checkOverrides(config.subgraphUrls, supergraphSdl, config.subgraphTimeouts);
   const redis = createRedis(config.REDIS_URL, "fedplat-gateway");
   redis.on("error", (error) => logger.warn({ err: error, redis: redactUrl(config.REDIS_URL) }, "redis connection error"));
   const caching = createGatewayCaching({ supergraphSdl, subgraphUrls: config.subgraphUrls, logger });
@@ -34,6 +34,8 @@ async function main(): Promise<void> {
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
     dedupeSubgraphFetches: config.SUBGRAPH_DEDUPE,
     subscriptions: loadSubscriptionsConfig(),
+    subgraphTimeoutsMs: config.subgraphTimeouts,
+    resilience: config.resilience,
   });
   const port = await server.listen(config.PORT);
   logger.info({ port, url: `http://localhost:${port}/graphql` }, "gateway ready");

@@ -4,11 +4,11 @@ import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
-import { createMetrics, createTokenVerifier, formatErrorFor, type HealthState, healthRouter, jsonErrorHandler, listenOn, type Logger, metricsHandler, type Redis, type ServiceMetrics, type TokenVerification } from "@fedplat/common";
+import { createMetrics, createTokenVerifier, formatErrorFor, type HealthState, healthRouter, jsonErrorHandler, listenOn, type Logger, metricsHandler, type Redis, type ServiceMetrics, type TokenVerification, useOperationMetrics } from "@fedplat/common";
 import express from "express";
 import { Counter } from "prom-client";
 import { createApiKeyResolver } from "./apiKeyResolver";
-import { overrideKey, subgraphUrlsIn } from "./config";
+import { overrideKey, subgraphNames, subgraphUrlsIn } from "./config";
 import type { GatewayContext } from "./context";
 import { identityOf, useIdentity } from "./plugins/useIdentity";
 import { useLandingPage } from "./plugins/useLandingPage";
@@ -21,7 +21,8 @@ import { useRequestLogging } from "./plugins/useRequestLogging";
 import { type PersistedQueriesOptions, usePersistedQueries } from "./persistedQueries";
 import type { StringCache } from "./responseCache/redisKeyValueCache";
 import { useResponseCache } from "./responseCache/useResponseCache";
-import { SubgraphDataSource } from "./subgraphDataSource";
+import { defaultResilience, type ResiliencePolicy } from "./subgraphBreakers";
+import { createSubgraphServices } from "./subgraphServices";
 import { attachSubscriptions, type Subscriptions, type SubscriptionsConfig } from "./subscriptions";
 
 export interface GatewayOptions {
@@ -40,6 +41,8 @@ export interface GatewayOptions {
   production?: boolean;
   /** Per subgraph fetch. @default 10_000 */
   subgraphTimeoutMs?: number;
+  /** Override key (see config.ts) -> timeout, for subgraphs that need another than subgraphTimeoutMs. */
+  subgraphTimeoutsMs?: Record<string, number>;
   /** Identical in-flight subgraph queries of one viewer share one fetch. @default true */
   dedupeSubgraphFetches?: boolean;
   /** @default defaultLimits */
@@ -54,6 +57,8 @@ export interface GatewayOptions {
   responseCache?: StringCache;
   /** graphql-ws subscriptions on /graphql: live-update channel and limits. @default loadSubscriptionsConfig defaults */
   subscriptions?: Partial<SubscriptionsConfig>;
+  /** Circuit breakers and retries of subgraph fetches. @default defaultResilience */
+  resilience?: ResiliencePolicy;
 }
 
 export interface GatewayServer {
@@ -74,10 +79,16 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const routingUrls = subgraphUrlsIn(options.supergraphSdl);
   const urlOf = (name: string) => overrides[overrideKey(name)] ?? routingUrls[name] ?? "";
   const apiKeys = createApiKeyResolver({ accountsUrl: urlOf("accounts"), gatewaySecret: options.gatewaySecret, cacheMs: options.apiKeyCacheMs });
-  const gateway = new ApolloGateway({
-    supergraphSdl: options.supergraphSdl,
-    buildService: ({ name }) => new SubgraphDataSource(name, urlOf(name), options.subgraphTimeoutMs ?? 10_000, options.dedupeSubgraphFetches ?? true),
+  const subgraphs = createSubgraphServices({
+    subgraphs: subgraphNames(options.supergraphSdl),
+    urlOf,
+    timeoutOf: (name) => options.subgraphTimeoutsMs?.[overrideKey(name)] ?? options.subgraphTimeoutMs ?? 10_000,
+    policy: options.resilience ?? defaultResilience,
+    logger: options.logger,
+    registry: metrics.registry,
+    dedupe: options.dedupeSubgraphFetches ?? true,
   });
+  const gateway = new ApolloGateway({ supergraphSdl: options.supergraphSdl, buildService: subgraphs.buildService });
 
   const app = express();
   app.disable("x-powered-by");
@@ -98,7 +109,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     validationRules: queryLimits.validationRules,
     allowBatchedHttpRequests: limits.request.maxBatch > 1,
     persistedQueries: persisted.apollo,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), useLandingPage({ production }), useRequestLogging(options.logger), useOperationGuard(), ...queryLimits.plugins,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), useLandingPage({ production }), useRequestLogging(options.logger), useOperationMetrics<GatewayContext>(metrics.registry, "gateway"), useOperationGuard(), ...queryLimits.plugins,
       ...(options.responseCache ? useResponseCache({ cache: options.responseCache, registry: metrics.registry }) : [])],
   });
   await apollo.start(); // loads and validates the supergraph; throws when it cannot
@@ -108,7 +119,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const subscriptions = attachSubscriptions({ apollo, apiSchema, httpServer, verifyToken, apiKeys, gatewaySecret: options.gatewaySecret, redis: options.redis, logger: options.logger, registry: metrics.registry, production, limits, validationRules: queryLimits.validationRules, config: options.subscriptions });
 
   // Mounted only once the supergraph is loaded, so "ready" means the gateway can plan queries.
-  app.use(healthRouter({ supergraph: () => Promise.resolve(), redis: () => options.redis.ping(), liveUpdates: () => subscriptions.ready() }, health));
+  // Subgraph circuits are reported, not checked: with one subgraph down the gateway still serves the rest.
+  app.use(healthRouter({ supergraph: () => Promise.resolve(), redis: () => options.redis.ping(), liveUpdates: () => subscriptions.ready() }, health, { report: () => ({ subgraphs: subgraphs.breakers.states() }) }));
   app.get("/metrics", metricsHandler(metrics.registry));
   app.use(
     "/graphql",
@@ -139,6 +151,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       health.draining = true;
       await subscriptions.close();
       await apollo.stop();
+      subgraphs.breakers.shutdown();
     },
   };
 }

@@ -3,6 +3,7 @@ import { ErrorCode } from "@fedplat/common";
 import { GraphQLError } from "graphql";
 import type { GatewayContext } from "./context";
 import { deduplicateInFlight } from "./inFlightDedupe";
+import type { SubgraphBreaker } from "./subgraphBreakers";
 
 interface SubgraphErrorBody {
   errors?: Array<{ message?: unknown; extensions?: { code?: unknown } }>;
@@ -10,29 +11,106 @@ interface SubgraphErrorBody {
 
 type Fetcher = RemoteGraphQLDataSource["fetcher"];
 
-/** Node's fetch (undici: pooled keep-alive connections) with a deadline that aborts the request. */
-function fetchWithTimeout(timeoutMs: number): Fetcher {
-  return (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) } as RequestInit) as unknown as ReturnType<Fetcher>;
+/** How one subgraph fetch ended, for the fetch metrics. */
+export type FetchOutcome = "ok" | "error" | "timeout" | "circuit_open";
+
+export interface SubgraphDataSourceOptions {
+  /** Deadline of each fetch attempt. */
+  timeoutMs: number;
+  /** The subgraph's circuit; without one every fetch goes out. */
+  breaker?: SubgraphBreaker;
+  /** Extra attempts of a query fetch after a connection failure. @default 0 */
+  queryRetries?: number;
+  onFetch?: (subgraph: string, outcome: FetchOutcome, seconds: number) => void;
+  /** Identical in-flight queries of one viewer share one fetch (inFlightDedupe.ts). @default false */
+  dedupe?: boolean;
 }
 
 /**
- * A subgraph fetch that forwards identity, gives up after `timeoutMs`, and turns transport
- * failures into an error that names the subgraph (and never its internal URL).
+ * Marks a fetch that may be sent again: set in willSendRequest (which sees the operation) and
+ * removed by the fetcher (which does the sending) before the request leaves the gateway.
+ */
+const RETRYABLE = "x-fedplat-retryable";
+const RETRY_DELAY_MS = 50;
+
+/** A 5xx answer: a failure for the circuit, but still the response the gateway reports from. */
+class ServerErrorResponse extends Error {
+  constructor(readonly response: Response) {
+    super(`HTTP ${response.status}`);
+  }
+}
+
+const isTimeout = (error: unknown) => typeof error === "object" && error !== null && (error as { name?: unknown }).name === "TimeoutError";
+const isCircuitOpen = (error: unknown) => typeof error === "object" && error !== null && (error as { code?: unknown }).code === "EOPENBREAKER";
+/**
+ * fetch() rejects with a TypeError ("fetch failed") when it could not connect or the connection
+ * broke before an answer. Checked by name: undici's TypeError may come from another realm.
+ */
+const isConnectionFailure = (error: unknown) => typeof error === "object" && error !== null && (error as { name?: unknown }).name === "TypeError";
+
+/**
+ * Node's fetch (undici: pooled keep-alive connections) with a deadline per attempt, through the
+ * subgraph's circuit breaker, retried after a connection failure only when the operation is
+ * idempotent (a query: re-sending a mutation could apply it twice). Retries are a plain loop:
+ * one or two immediate re-sends do not need a retry library.
+ */
+function resilientFetcher(subgraph: string, options: SubgraphDataSourceOptions): Fetcher {
+  const attempt = async (url: string, init: RequestInit): Promise<Response> => {
+    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(options.timeoutMs) });
+    if (response.status >= 500) throw new ServerErrorResponse(response);
+    return response;
+  };
+  const send = (url: string, init: RequestInit) => (options.breaker ? options.breaker.fire(() => attempt(url, init)) : attempt(url, init));
+  return (async (url: string, rawInit: RequestInit & { headers?: Record<string, string> }) => {
+    const { [RETRYABLE]: retryable, ...headers } = rawInit.headers ?? {};
+    const init = { ...rawInit, headers };
+    const retries = retryable ? (options.queryRetries ?? 0) : 0;
+    const started = performance.now();
+    const observe = (outcome: FetchOutcome) => options.onFetch?.(subgraph, outcome, (performance.now() - started) / 1000);
+    for (let tries = 0; ; tries++) {
+      try {
+        const response = await send(url, init);
+        observe("ok");
+        return response;
+      } catch (error) {
+        if (error instanceof ServerErrorResponse) {
+          observe("error");
+          return error.response;
+        }
+        if (tries < retries && isConnectionFailure(error)) {
+          await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+          continue;
+        }
+        observe(isCircuitOpen(error) ? "circuit_open" : isTimeout(error) ? "timeout" : "error");
+        throw error;
+      }
+    }
+  }) as unknown as Fetcher;
+}
+
+/**
+ * A subgraph fetch that forwards identity, gives up after the timeout, fails fast while the
+ * subgraph's circuit is open, and turns transport failures into an error that names the
+ * subgraph (and never its internal URL).
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  private readonly timeoutMs: number;
+
   constructor(
     private readonly subgraphName: string,
     url: string,
-    private readonly timeoutMs: number,
-    dedupe = true,
+    options: SubgraphDataSourceOptions,
   ) {
-    const fetcher = fetchWithTimeout(timeoutMs);
-    super({ url, fetcher: dedupe ? (deduplicateInFlight(fetcher as never) as unknown as Fetcher) : fetcher });
+    const fetcher = resilientFetcher(subgraphName, options);
+    // Sharing wraps the resilient fetch: one timeout, circuit check and retry loop for all sharers.
+    super({ url, fetcher: options.dedupe ? (deduplicateInFlight(fetcher as never) as unknown as Fetcher) : fetcher });
+    this.timeoutMs = options.timeoutMs;
   }
 
   // Only the signed identity and the request id reach subgraphs; client headers (Authorization
   // included) never do, so a subgraph cannot be talked into trusting them.
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    if (!/^\s*mutation\b/.test(request.query ?? "")) request.http?.headers.set(RETRYABLE, "1");
     if (!("subgraphHeaders" in context) || !context.subgraphHeaders) return;
     for (const [name, value] of Object.entries(context.subgraphHeaders as Record<string, string>)) request.http?.headers.set(name, value);
   }
@@ -54,8 +132,11 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       const code = typeof first.extensions?.code === "string" ? first.extensions.code : ErrorCode.INTERNAL_SERVER_ERROR;
       return new GraphQLError(first.message, { extensions: { code, serviceName } });
     }
-    const timedOut = typeof error === "object" && error !== null && (error as { name?: unknown }).name === "TimeoutError";
-    const message = timedOut ? `Subgraph "${serviceName}" did not answer within ${this.timeoutMs} ms` : `Subgraph "${serviceName}" is unavailable`;
+    const message = isTimeout(error)
+      ? `Subgraph "${serviceName}" did not answer within ${this.timeoutMs} ms`
+      : isCircuitOpen(error)
+        ? `Subgraph "${serviceName}" is unavailable (circuit open)`
+        : `Subgraph "${serviceName}" is unavailable`;
     return new GraphQLError(message, { extensions: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, serviceName } });
   }
 }

@@ -1,11 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildSubgraphServer, type Logger, type Redis, type ServiceMetrics, type SubgraphServer, type TokenVerifier } from "@fedplat/common";
+import { buildSubgraphServer, type Logger, type ReadinessCheck, type Redis, type ServiceMetrics, type SubgraphServer, type TokenVerifier } from "@fedplat/common";
 import { mountBullBoard } from "./bullBoard";
 import type { Queue } from "bullmq";
 import gql from "graphql-tag";
 import { Gauge } from "prom-client";
 import type { DeadLetterOps } from "./deadLetters";
+import { registerQueueAgeMetric } from "./queueMetrics";
 import { type OperationsContext, operationsPermissions, operationsResolvers } from "./operations";
 
 export const typeDefs = gql(readFileSync(join(__dirname, "schema.graphql"), "utf8"));
@@ -21,6 +22,8 @@ export interface WorkersAdminOptions {
   /** Verifies admins' access tokens for Bull Board; without it Bull Board is not mounted. */
   verifyToken?: TokenVerifier;
   production?: boolean;
+  /** Further readiness checks (the services' databases), next to Redis. */
+  readiness?: Record<string, ReadinessCheck>;
 }
 
 const JOB_STATES = ["waiting", "active", "delayed", "failed", "completed"] as const;
@@ -42,13 +45,14 @@ export async function buildWorkersAdmin(options: WorkersAdminOptions): Promise<S
       }
     },
   });
+  registerQueueAgeMetric(options.metrics.registry, options.queues);
   const server = await buildSubgraphServer<OperationsContext>({
     name: "operations",
     typeDefs,
     resolvers: operationsResolvers,
     permissions: operationsPermissions,
     context: (base) => ({ ...base, deadLetters: options.deadLetters }),
-    readiness: { redis: () => options.redis.ping() },
+    readiness: { redis: () => options.redis.ping(), ...options.readiness },
     metrics: options.metrics,
     logger: options.logger,
     gatewaySecret: options.gatewaySecret,

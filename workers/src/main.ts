@@ -1,4 +1,4 @@
-import { createLogger, createMetrics, createRedis, createTokenVerifier, exitOnStartFailure, loadDotEnv, onShutdown, redactUrl, serviceDatabaseUrl } from "@fedplat/common";
+import { createLogger, createMetrics, createRedis, createTokenVerifier, databaseCheck, exitOnStartFailure, loadDotEnv, onShutdown, redactUrl, serviceDatabaseUrl } from "@fedplat/common";
 import { createLiveUpdatePublisher } from "@fedplat/events";
 import { simulatedProvider } from "@fedplat/payments";
 import { Counter } from "prom-client";
@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     gatewaySecret: config.GATEWAY_SECRET,
     verifyToken: config.JWT_SECRET ? createTokenVerifier({ kind: "hs256", secret: config.JWT_SECRET }) : undefined,
     production: config.NODE_ENV === "production",
+    readiness: Object.fromEntries(Object.entries(clients).map(([service, client]) => [`database:${service}`, databaseCheck(client)])),
   });
   const port = await admin.listen(config.PORT);
   logger.info({ port, prefix: config.BULLMQ_PREFIX }, "workers ready");

@@ -1,7 +1,8 @@
 import type { Logger } from "@fedplat/common";
 import { type Consumer, consumersOf, DEAD_LETTER_QUEUE, type DeadLetter, parseEnvelope } from "@fedplat/events";
-import type { Queue } from "bullmq";
+import type { JobsOptions, Queue } from "bullmq";
 import { eventJobOptions, type RetryPolicy } from "./jobOptions";
+import { traceOptionsOf } from "./tracing";
 
 /** What the relay needs of a service's database: raw statements inside one transaction. */
 export interface RawTransaction {
@@ -49,7 +50,7 @@ export function createRelay(options: RelayOptions): Relay {
         options.batchSize,
       );
       if (rows.length === 0) return 0;
-      const byQueue = new Map<Consumer, Array<{ name: string; data: unknown; opts: ReturnType<typeof eventJobOptions> }>>();
+      const byQueue = new Map<Consumer, Array<{ name: string; data: unknown; opts: JobsOptions }>>();
       for (const row of rows) {
         let event;
         try {
@@ -62,7 +63,7 @@ export function createRelay(options: RelayOptions): Relay {
         }
         for (const consumer of consumersOf(event)) {
           const jobs = byQueue.get(consumer) ?? [];
-          jobs.push({ name: event.type, data: event, opts: eventJobOptions(event.eventId, consumer, options.policy) });
+          jobs.push({ name: event.type, data: event, opts: { ...eventJobOptions(event.eventId, consumer, options.policy), ...traceOptionsOf(event) } });
           byQueue.set(consumer, jobs);
         }
       }

@@ -20,8 +20,16 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   }
 }
 
+export interface HealthRouterOptions {
+  /** Per check. @default 2_000 */
+  timeoutMs?: number;
+  /** Extra facts in the readiness answer that do not decide it (e.g. the gateway's circuit per subgraph). */
+  report?: () => Record<string, unknown>;
+}
+
 /** /health/live (the process answers) and /health/ready (every dependency answers). */
-export function healthRouter(checks: Record<string, ReadinessCheck>, state: HealthState, timeoutMs = 2_000): Router {
+export function healthRouter(checks: Record<string, ReadinessCheck>, state: HealthState, options: HealthRouterOptions = {}): Router {
+  const timeoutMs = options.timeoutMs ?? 2_000;
   const router = Router();
   router.get("/health/live", (_req, res) => {
     res.json({ status: "ok" });
@@ -38,7 +46,7 @@ export function healthRouter(checks: Record<string, ReadinessCheck>, state: Heal
       }),
     );
     const ready = !state.draining && results.every(([, result]) => result === "ok");
-    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : state.draining ? "draining" : "not_ready", checks: Object.fromEntries(results) });
+    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : state.draining ? "draining" : "not_ready", checks: Object.fromEntries(results), ...options.report?.() });
   });
   return router;
 }

@@ -2,10 +2,11 @@ export { ConfigError, envVars, loadDotEnv, parseEnv, redactUrl, serviceDatabaseU
 export { type Connection, MAX_PAGE_SIZE, decodeCursor, encodeCursor, isUuid, pageSize, paginate } from "./connection";
 export { ErrorCode, appError, badInput, forbidden, mapPrismaError, notFound, unauthenticated } from "./errors";
 export { formatErrorFor } from "./formatError";
-export { type HealthState, type ReadinessCheck, healthRouter } from "./health";
+export { type HealthRouterOptions, type HealthState, type ReadinessCheck, healthRouter } from "./health";
 export { createTokenVerifier, isStaff, requireViewer, type Role, signAccessToken, type TokenVerification, type TokenVerifier, verifyAccessToken, type Viewer, viewerFromAuthorization } from "./identity";
 export { type Logger, createLogger } from "./logger";
 export { type ServiceMetrics, createMetrics } from "./metrics";
+export { type OperationMetricsPrefix, operationMetricNames, useOperationMetrics } from "./operationMetrics";
 export { type QueryEventSource, countStatements, prismaClientOptions } from "./prisma";
 export { scalarResolvers } from "./scalars";
 export { exitOnStartFailure, onShutdown } from "./shutdown";

@@ -12,7 +12,7 @@ export function createLogger(service: string, level: string = process.env.LOG_LE
       paths: [
         "password", "*.password", "passwordHash", "*.passwordHash", "token", "*.token", "key", "*.key",
         "accessToken", "*.accessToken", "refreshToken", "*.refreshToken",
-        "phone", "*.phone", "address", "*.address", "variables", "*.variables",
+        "email", "*.email", "phone", "*.phone", "address", "*.address", "variables", "*.variables",
         "headers.authorization", "*.headers.authorization", 'headers["x-api-key"]', '*.headers["x-api-key"]',
       ],
       censor: "[redacted]",

@@ -1,4 +1,5 @@
-import { Counter, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { poolUsage } from "./prisma";
 
 /** One registry per process: default process metrics plus the platform's own. */
 export interface ServiceMetrics {
@@ -16,6 +17,16 @@ export function createMetrics(service: string): ServiceMetrics {
     help: "SQL statements sent to PostgreSQL",
     labelNames: ["service"] as const,
     registers: [registry],
+  });
+  new Gauge({
+    name: "db_pool_connections",
+    help: "PostgreSQL pool connections per pool (the service's schema): max, total (open), idle, waiting (callers queued for one)",
+    labelNames: ["pool", "state"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { pool, ...counts } of poolUsage()) for (const [state, value] of Object.entries(counts)) this.set({ pool, state }, value);
+    },
   });
   return { registry, dbStatements };
 }

@@ -1,9 +1,11 @@
+import { shutdownTelemetry } from "@fedplat/telemetry";
 import type { Logger } from "pino";
 import { ConfigError } from "./config";
 
 /**
- * Runs `close` once on SIGINT/SIGTERM and exits; a second signal, or `close` taking longer than
- * `timeoutMs`, exits at once with status 1 so a stuck dependency cannot keep the process alive.
+ * Runs `close` once on SIGINT/SIGTERM, flushes telemetry and exits; a second signal, or `close`
+ * taking longer than `timeoutMs`, exits at once with status 1 so a stuck dependency cannot keep
+ * the process alive.
  */
 export function onShutdown(logger: Logger, close: () => Promise<void>, timeoutMs = 10_000): void {
   let closing = false;
@@ -18,8 +20,10 @@ export function onShutdown(logger: Logger, close: () => Promise<void>, timeoutMs
       logger.error("shutdown timed out");
       process.exit(1);
     }, timeoutMs).unref();
+    // Spans still buffered are flushed last, so the shutdown's own spans are exported too.
     close().then(
-      () => {
+      async () => {
+        await shutdownTelemetry();
         logger.info("stopped");
         process.exit(0);
       },

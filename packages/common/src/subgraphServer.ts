@@ -18,6 +18,7 @@ import { type Caller, IDENTITY_HEADER, verifyCallerIdentity } from "./callerIden
 import type { Viewer } from "./identity";
 import { type SubgraphRules, withPermissions } from "./permissions";
 import type { ServiceMetrics } from "./metrics";
+import { useOperationMetrics } from "./operationMetrics";
 
 /** What every subgraph's context starts from. */
 export interface BaseContext {
@@ -78,6 +79,7 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
       // The SDL's @cacheControl hints become this response's Cache-Control header, which the
       // gateway combines across subgraphs. Anything without a hint is uncacheable (max age 0).
       ApolloServerPluginCacheControl({ defaultMaxAge: 0, calculateHttpHeaders: true }),
+      useOperationMetrics<TContext>(options.metrics.registry, "subgraph"),
       ...(options.plugins ?? [])],
   });
   await apollo.start();

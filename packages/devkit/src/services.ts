@@ -24,3 +24,6 @@ export const GATEWAY: ServiceSpec = { name: "gateway", dir: "gateway", port: 400
 export function entryOf(spec: ServiceSpec): string {
   return join(repoRoot, spec.dir, "src", "main.ts");
 }
+
+/** The OpenTelemetry bootstrap every process loads with `--import` (packages/telemetry). */
+export const telemetryRegister = join(repoRoot, "packages", "telemetry", "src", "register.ts");

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { entryOf, repoRoot, type ServiceSpec } from "./services";
+import { entryOf, repoRoot, type ServiceSpec, telemetryRegister } from "./services";
 
 export interface RunningService {
   spec: ServiceSpec;
@@ -17,13 +17,19 @@ export interface SpawnOptions {
   env: NodeJS.ProcessEnv;
   /** Receives each output line; default: dropped (kept in `output`). */
   onLine?: (service: string, line: string) => void;
+  /** Load the OpenTelemetry bootstrap (off only to measure what it costs). @default true */
+  telemetry?: boolean;
 }
 
 const KEEP_LINES = 50;
 
-/** Starts one service as a real child process (`node --import tsx <dir>/src/main.ts`). */
+/**
+ * Starts one service as a real child process (`node --import tsx --import <telemetry> <dir>/src/main.ts`):
+ * OpenTelemetry is started before the service's own modules load.
+ */
 export function spawnService(spec: ServiceSpec, options: SpawnOptions): RunningService {
-  const child = spawn(process.execPath, ["--import", "tsx", entryOf(spec)], {
+  const telemetry = options.telemetry === false ? [] : ["--import", telemetryRegister];
+  const child = spawn(process.execPath, ["--import", "tsx", ...telemetry, entryOf(spec)], {
     cwd: repoRoot,
     env: { ...options.env, PORT: String(options.port) },
     stdio: ["ignore", "pipe", "pipe"],

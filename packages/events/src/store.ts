@@ -1,3 +1,4 @@
+import { activeTraceparent } from "@fedplat/telemetry";
 import type { Envelope } from "./envelope";
 import type { EventType } from "./schemas";
 
@@ -29,17 +30,20 @@ export interface EventStore<Tx> {
  * Writes events to the outbox; call it inside the transaction that makes the change they
  * describe. Each service writes only its own outbox, so the events' producer names the
  * PostgreSQL schema. One raw statement over arrays: a Prisma createMany compiles a new query
- * plan for every batch size, which costs more CPU than the insert itself.
+ * plan for every batch size, which costs more CPU than the insert itself. Each event carries
+ * the active trace context (the request's, or the consumer's that caused it), so the relay and
+ * the consumers continue the same trace.
  */
 export async function writeOutbox(tx: EventTables, events: readonly Envelope[]): Promise<void> {
   const producer = events[0]?.producer;
   if (producer === undefined) return;
   if (events.some((event) => event.producer !== producer)) throw new Error("writeOutbox: events of one producer per call (each service writes its own outbox)");
+  const traceparent = activeTraceparent();
   await tx.$executeRawUnsafe(
     `INSERT INTO ${quotedSchema(producer)}."outbox" (id, type, envelope) SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[])`,
     events.map((event) => event.eventId),
     events.map((event) => event.type),
-    events.map((event) => JSON.stringify(event)),
+    events.map((event) => JSON.stringify(traceparent ? { ...event, traceparent } : event)),
   );
 }
 

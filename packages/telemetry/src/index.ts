@@ -1,0 +1,3 @@
+export { activeTraceparent } from "./traceContext";
+export { shutdownTelemetry } from "./shutdownTelemetry";
+export { type TelemetryConfig, telemetryConfig } from "./telemetryConfig";

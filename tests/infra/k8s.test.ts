@@ -1,0 +1,166 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { healthRouter } from "@fedplat/common";
+import { entryOf, GATEWAY, repoRoot, type ServiceSpec, SUBGRAPHS, telemetryRegister, WORKERS } from "@fedplat/devkit";
+import { checkOverrides, loadGatewayConfig } from "@fedplat/gateway";
+import { loadWorkersConfig } from "@fedplat/workers";
+import express from "express";
+import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
+import { Service } from "kubernetes-models/v1/Service";
+import { isReadByCode, sourceText } from "./codeFacts";
+import { kustomizeBuild, type Manifest } from "./kustomize";
+
+const PROCESSES: readonly ServiceSpec[] = [GATEWAY, ...SUBGRAPHS, WORKERS];
+const OVERLAYS = ["dev", "prod"] as const;
+const rendered = Object.fromEntries(OVERLAYS.map((overlay) => [overlay, kustomizeBuild(join(repoRoot, "infra/k8s/overlays", overlay))])) as Record<(typeof OVERLAYS)[number], Manifest[]>;
+
+/** The Kubernetes JSON schemas (OpenAPI) as the kubernetes-models package ships them, one validator per kind. */
+const MODELS: Record<string, { new (data: never): { validate(): void } }> = {
+  "apps/v1/Deployment": Deployment,
+  "v1/Service": Service,
+  "v1/ConfigMap": ConfigMap,
+  "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
+  "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
+};
+
+type Container = {
+  name: string;
+  command: string[];
+  ports: Array<{ name: string; containerPort: number }>;
+  env: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>;
+  envFrom: Array<{ configMapRef: { name: string } }>;
+  startupProbe: { httpGet: { path: string; port: string } };
+  livenessProbe: { httpGet: { path: string; port: string } };
+  readinessProbe: { httpGet: { path: string; port: string } };
+  resources: { requests: Record<string, string>; limits: Record<string, string> };
+  volumeMounts?: Array<{ name: string; mountPath: string }>;
+};
+type DeploymentShape = Manifest & { spec: { replicas: number; selector: { matchLabels: Record<string, string> }; strategy: { rollingUpdate: { maxUnavailable: number; maxSurge: number } }; template: { metadata: { labels: Record<string, string> }; spec: { containers: Container[]; volumes: Array<{ name: string; configMap?: { name: string } }> } } } };
+
+const find = <T extends Manifest>(manifests: Manifest[], kind: string, name: string): T => {
+  const found = manifests.find((m) => m.kind === kind && m.metadata.name === name);
+  if (!found) throw new Error(`no ${kind} ${name}`);
+  return found as T;
+};
+const containerOf = (manifests: Manifest[], name: string) => {
+  const container = find<DeploymentShape>(manifests, "Deployment", name).spec.template.spec.containers[0];
+  if (!container) throw new Error(`Deployment ${name} has no container`);
+  return container;
+};
+const configOf = (manifests: Manifest[]) => (manifests.find((m) => m.kind === "ConfigMap" && m.metadata.name.startsWith("fedplat-config-")) as Manifest & { data: Record<string, string> }).data;
+
+describe.each(OVERLAYS)("the %s overlay", (overlay) => {
+  const manifests = rendered[overlay];
+
+  it("is valid against the Kubernetes schemas, kind by kind, and holds no Secret", () => {
+    for (const manifest of manifests) {
+      const Model = MODELS[`${manifest.apiVersion}/${manifest.kind}`];
+      expect(Model ? "known kind" : `${manifest.apiVersion} ${manifest.kind}`).toBe("known kind");
+      if (Model) expect(() => new Model(manifest as never).validate()).not.toThrow();
+      expect(manifest.metadata.namespace).toBe(overlay === "prod" ? "fedplat" : "fedplat-dev");
+      expect(manifest.metadata.labels?.["app.kubernetes.io/part-of"]).toBe("fedplat");
+    }
+    expect(manifests.filter((m) => m.kind === "Secret")).toEqual([]);
+  });
+
+  it.each(PROCESSES.map((spec) => [spec.name, spec] as const))("runs %s as the code expects: port, entry point, probes, rolling update, autoscaling, disruption budget, resources", async (name, spec) => {
+    const deployment = find<DeploymentShape>(manifests, "Deployment", name);
+    const container = containerOf(manifests, name);
+    // the port DESIGN.md gives the process, as container port, PORT and Service port
+    expect(container.ports).toEqual([{ name: "http", containerPort: spec.port, protocol: "TCP" }]);
+    expect(container.env.find((e) => e.name === "PORT")?.value).toBe(String(spec.port));
+    const service = find<Manifest & { spec: { selector: Record<string, string>; ports: Array<{ port: number; targetPort: string }> } }>(manifests, "Service", name);
+    expect(service.spec.ports).toEqual([{ name: "http", port: spec.port, targetPort: "http", protocol: "TCP" }]);
+    expect(deployment.spec.template.metadata.labels).toMatchObject(service.spec.selector);
+    expect(deployment.spec.template.metadata.labels).toMatchObject(deployment.spec.selector.matchLabels);
+    // the same entry point and telemetry bootstrap as npm start (relative to the image's working directory)
+    expect(container.command).toEqual(["node", "--import", "tsx", "--import", `./${relative(repoRoot, telemetryRegister)}`, relative(repoRoot, entryOf(spec))]);
+    expect(existsSync(entryOf(spec)) && existsSync(telemetryRegister)).toBe(true);
+    // probes on the health router's paths, which answer
+    expect([container.startupProbe.httpGet, container.livenessProbe.httpGet, container.readinessProbe.httpGet]).toEqual([
+      { path: "/health/live", port: "http" },
+      { path: "/health/live", port: "http" },
+      { path: "/health/ready", port: "http" },
+    ]);
+    const probe = express().use(healthRouter({}, { draining: false })).listen(0);
+    try {
+      const { port } = probe.address() as { port: number };
+      for (const path of ["/health/live", "/health/ready"]) expect((await fetch(`http://127.0.0.1:${port}${path}`)).status).toBe(200);
+    } finally {
+      probe.close();
+    }
+    // zero unavailable during a rollout; requests and limits set
+    expect(deployment.spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: 1 });
+    for (const resource of ["cpu", "memory"]) {
+      expect(container.resources.requests[resource]).toBeDefined();
+      expect(container.resources.limits[resource]).toBeDefined();
+    }
+    const hpa = find<Manifest & { spec: { scaleTargetRef: { kind: string; name: string }; minReplicas: number; maxReplicas: number } }>(manifests, "HorizontalPodAutoscaler", name);
+    expect(hpa.spec.scaleTargetRef).toMatchObject({ kind: "Deployment", name });
+    expect(hpa.spec.maxReplicas).toBeGreaterThanOrEqual(hpa.spec.minReplicas);
+    const pdb = find<Manifest & { spec: { selector: { matchLabels: Record<string, string> }; minAvailable?: number; maxUnavailable?: number } }>(manifests, "PodDisruptionBudget", name);
+    expect(deployment.spec.template.metadata.labels).toMatchObject(pdb.spec.selector.matchLabels);
+    if (overlay === "dev") expect(pdb.spec).toMatchObject({ maxUnavailable: 1 });
+    else expect(pdb.spec).toMatchObject({ minAvailable: 1 });
+    if (overlay === "dev") expect(pdb.spec.minAvailable).toBeUndefined();
+  });
+
+  it("names only environment variables the code reads, takes every secret from a Secret, and passes the processes' own config validation", () => {
+    const source = sourceText();
+    const config = configOf(manifests);
+    for (const spec of PROCESSES) {
+      const container = containerOf(manifests, spec.name);
+      expect(container.envFrom.map((e) => e.configMapRef.name)).toEqual([expect.stringMatching(/^fedplat-config-[0-9a-f]{10}$/)]);
+      for (const name of [...container.env.map((e) => e.name), ...Object.keys(config)]) {
+        expect(isReadByCode(name, source) ? name : `${spec.name}: ${name} is read by no code`).toBe(name);
+      }
+      for (const variable of container.env) {
+        if (/SECRET|KEY|PASSWORD|DATABASE_URL/.test(variable.name)) expect(variable).toEqual({ name: variable.name, valueFrom: { secretKeyRef: { name: "fedplat-secrets", key: variable.name } } });
+      }
+    }
+    for (const key of Object.keys(config)) expect(key).not.toMatch(/SECRET|KEY|PASSWORD/);
+
+    // The values as the gateway and workers would read them (secrets stand in for the Secret's).
+    const secret = "x".repeat(40);
+    const envOf = (name: string) => ({
+      ...config,
+      ...Object.fromEntries(containerOf(manifests, name).env.map((e) => [e.name, e.value ?? (e.name === "DATABASE_URL" ? "postgresql://u:p@db:5432/fedplat" : secret)])),
+    });
+    const gatewayConfig = loadGatewayConfig(envOf("gateway"));
+    expect(gatewayConfig.PORT).toBe(GATEWAY.port);
+    const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
+    expect(() => checkOverrides(gatewayConfig.subgraphUrls, supergraphSdl)).not.toThrow();
+    // every subgraph URL points at that subgraph's Service and port
+    for (const [key, url] of Object.entries(gatewayConfig.subgraphUrls)) {
+      const target = key === "OPERATIONS" ? WORKERS : SUBGRAPHS.find((s) => s.name.toUpperCase() === key);
+      expect(url).toBe(`http://${target?.name}:${target?.port}/graphql`);
+      find(manifests, "Service", target?.name ?? "");
+    }
+    expect(Object.keys(gatewayConfig.subgraphUrls).sort()).toEqual([...SUBGRAPHS.map((s) => s.name.toUpperCase()), "OPERATIONS"].sort());
+    expect(containerOf(manifests, "orders").env.find((e) => e.name === "CATALOG_URL")?.value).toBe("http://catalog:4002/graphql");
+    expect(loadWorkersConfig(envOf("workers")).PORT).toBe(WORKERS.port);
+  });
+
+  it("mounts the repository's supergraph as a ConfigMap where SUPERGRAPH_PATH points", () => {
+    const supergraph = manifests.find((m) => m.kind === "ConfigMap" && m.metadata.name.startsWith("supergraph-")) as Manifest & { data: Record<string, string> };
+    expect(supergraph.data["supergraph.graphql"]).toBe(readFileSync(join(repoRoot, "supergraph.graphql"), "utf8"));
+    const deployment = find<DeploymentShape>(manifests, "Deployment", "gateway");
+    const container = containerOf(manifests, "gateway");
+    const volume = deployment.spec.template.spec.volumes.find((v) => v.configMap?.name === supergraph.metadata.name);
+    const mount = container.volumeMounts?.find((m) => m.name === volume?.name);
+    expect(`${mount?.mountPath}/supergraph.graphql`).toBe(container.env.find((e) => e.name === "SUPERGRAPH_PATH")?.value);
+  });
+});
+
+describe("overlay differences", () => {
+  it("runs one replica of each process in dev, three gateways at least in prod", () => {
+    for (const spec of PROCESSES) expect(find<DeploymentShape>(rendered.dev, "Deployment", spec.name).spec.replicas).toBe(1);
+    expect(find<DeploymentShape>(rendered.prod, "Deployment", "gateway").spec.replicas).toBe(3);
+    expect(find<Manifest & { spec: { minReplicas: number } }>(rendered.prod, "HorizontalPodAutoscaler", "gateway").spec.minReplicas).toBe(3);
+    expect(containerOf(rendered.prod, "gateway").resources.limits.cpu).toBe("2");
+    expect(containerOf(rendered.prod, "gateway").command).toEqual(containerOf(rendered.dev, "gateway").command);
+  });
+});

@@ -1,0 +1,97 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { GATEWAY, repoRoot, SUBGRAPHS, WORKERS } from "@fedplat/devkit";
+import { parse } from "yaml";
+import { exportedMetricNames, isReadByCode, metricsIn, sourceText } from "./codeFacts";
+
+const PROCESSES = [GATEWAY, ...SUBGRAPHS, WORKERS];
+const read = (path: string) => readFileSync(join(repoRoot, "infra", path), "utf8");
+const source = sourceText();
+const metrics = exportedMetricNames(source);
+
+type Rule = { alert: string; expr: string; for: string; labels: { severity: string } };
+const rules = (parse(read("prometheus/alerts.yml")) as { groups: Array<{ rules: Rule[] }> }).groups.flatMap((g) => g.rules);
+const rule = (name: string) => {
+  const found = rules.find((r) => r.alert === name);
+  if (!found) throw new Error(`no alert ${name}`);
+  return { ...found, expr: found.expr.replace(/\s+/g, " ").trim() };
+};
+
+describe("Prometheus alert rules", () => {
+  it("carry the brief's thresholds: down for more than 1 minute, errors above 5%, queue depth above 1,000, p95 above 500 ms", () => {
+    expect(rule("ServiceDown")).toMatchObject({ expr: 'up{job="fedplat"} == 0', for: "1m", labels: { severity: "critical" } });
+    expect(rule("HighErrorRate").expr).toBe('sum(rate(gateway_operations_total{outcome="error"}[5m])) / sum(rate(gateway_operations_total[5m])) > 0.05');
+    expect(rule("QueueBacklog").expr).toBe('max by (queue) (bullmq_queue_jobs{state="waiting", queue!="dead-letters"}) > 1000');
+    expect(rule("HighLatencyP95").expr).toBe("histogram_quantile(0.95, sum by (le) (rate(gateway_operation_duration_seconds_bucket[5m]))) > 0.5");
+  });
+
+  it("read only metrics the processes export", () => {
+    for (const { alert, expr } of rules) {
+      expect(metricsIn(expr).length).toBeGreaterThan(0);
+      for (const name of metricsIn(expr)) expect(metrics.has(name) ? name : `${alert}: ${name} is exported by no process`).toBe(name);
+    }
+  });
+});
+
+describe("Prometheus scrape configuration", () => {
+  it("scrapes every process on its port", () => {
+    const config = parse(read("prometheus/prometheus.yml")) as { rule_files: string[]; scrape_configs: Array<{ metrics_path: string; static_configs: Array<{ targets: string[] }> }> };
+    const [job] = config.scrape_configs;
+    expect(job?.metrics_path).toBe("/metrics");
+    expect(job?.static_configs.flatMap((c) => c.targets).sort()).toEqual(PROCESSES.map((p) => `${p.name}:${p.port}`).sort());
+    expect(config.rule_files).toEqual(["/etc/prometheus/alerts.yml"]);
+  });
+});
+
+describe("the Grafana dashboard", () => {
+  type Panel = { title: string; datasource: { uid: string }; targets: Array<{ expr: string }> };
+  const dashboard = JSON.parse(read("grafana/dashboards/fedplat.json")) as { uid: string; panels: Panel[] };
+  const datasources = (parse(read("grafana/provisioning/datasources/datasources.yml")) as { datasources: Array<{ uid: string; url: string }> }).datasources;
+
+  it("charts rate, errors, latency, subgraph fetches, circuits, rate limits, queues, dead letters, DB pools and process health from exported metrics", () => {
+    const used = new Set(dashboard.panels.flatMap((p) => p.targets.flatMap((t) => metricsIn(t.expr))));
+    for (const name of used) expect(metrics.has(name) ? name : `${name} is exported by no process`).toBe(name);
+    for (const name of ["gateway_operations_total", "gateway_operation_duration_seconds_bucket", "gateway_subgraph_fetch_duration_seconds_count", "gateway_subgraph_circuit_state", "gateway_rate_limited_total", "bullmq_queue_jobs", "bullmq_queue_oldest_waiting_seconds", "events_processed_total", "db_pool_connections", "up", "process_cpu_seconds_total"]) {
+      expect(used).toContain(name);
+    }
+  });
+
+  it("queries the provisioned Prometheus data source", () => {
+    const prometheus = datasources.find((d) => d.uid === "prometheus");
+    expect(prometheus?.url).toBe("http://prometheus:9090");
+    for (const panel of dashboard.panels) expect(panel.datasource.uid).toBe("prometheus");
+  });
+});
+
+describe("docker-compose for a laptop", () => {
+  type ComposeService = { command?: string[]; environment?: Record<string, string>; ports?: string[]; image?: string };
+  const compose = parse(read("docker-compose.yml"), { merge: true }) as { services: Record<string, ComposeService> };
+
+  it("brings up PostgreSQL, Redis, the collector, Jaeger, Prometheus and Grafana next to every process", () => {
+    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(["postgres", "redis", "setup", "otel-collector", "jaeger", "prometheus", "grafana", ...PROCESSES.map((p) => p.name)]));
+  });
+
+  it.each(PROCESSES.map((p) => [p.name, p] as const))("runs %s on its port with the telemetry bootstrap, exporting to the collector, with variables the code reads", (name, spec) => {
+    const service = compose.services[name];
+    const environment = service?.environment ?? {};
+    expect(service?.command?.join(" ")).toContain(`exec node --import tsx --import ./packages/telemetry/src/register.ts ${spec.dir}/src/main.ts`);
+    expect(environment.PORT).toBe(String(spec.port));
+    expect(service?.ports).toEqual([`${spec.port}:${spec.port}`]);
+    expect(environment.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://otel-collector:4318");
+    for (const variable of Object.keys(environment)) expect(isReadByCode(variable, source) ? variable : `${name}: ${variable} is read by no code`).toBe(variable);
+    for (const variable of Object.keys(environment)) expect(variable).not.toMatch(/SECRET|KEY/);
+  });
+
+  it("points the gateway at every subgraph's compose service", () => {
+    const environment = compose.services.gateway?.environment ?? {};
+    for (const spec of SUBGRAPHS) expect(environment[`SUBGRAPH_${spec.name.toUpperCase()}_URL`]).toBe(`http://${spec.name}:${spec.port}/graphql`);
+    expect(environment.SUBGRAPH_OPERATIONS_URL).toBe(`http://workers:${WORKERS.port}/graphql`);
+  });
+
+  it("sends spans from the collector to Jaeger", () => {
+    const collector = parse(read("otel-collector.yaml")) as { receivers: { otlp: { protocols: { http: { endpoint: string } } } }; exporters: Record<string, { endpoint: string }>; service: { pipelines: { traces: { receivers: string[]; exporters: string[] } } } };
+    expect(collector.receivers.otlp.protocols.http.endpoint).toBe("0.0.0.0:4318");
+    expect(collector.service.pipelines.traces).toMatchObject({ receivers: ["otlp"], exporters: ["otlp/jaeger"] });
+    expect(collector.exporters["otlp/jaeger"]?.endpoint).toBe("jaeger:4317");
+  });
+});
