@@ -37,7 +37,10 @@ async function startGateway(production: boolean): Promise<{ server: GatewayServe
     limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },
     logger: createLogger("gateway-test", "silent"),
     production,
-    subgraphTimeoutMs: 3_000,
+    // Generous for subgraphs that answer (a cold first request on a loaded machine is slow); the
+    // hanging one gets its own short deadline.
+    subgraphTimeoutMs: 20_000,
+    subgraphTimeoutsMs: { NOTIFICATIONS: 3_000 },
     apiKeyCacheMs: 100,
   });
   const port = await server.listen(0, "127.0.0.1");
