@@ -109,7 +109,7 @@ async function sample(port: number | undefined, pattern: RegExp): Promise<number
 }
 
 describe("Prometheus metrics on every process", () => {
-  it("exposes process, database pool, operation, fetch and queue metrics that move under traffic", async () => {
+  it("exposes process, database pool, operation, fetch, cache and queue metrics that move under traffic", async () => {
     const port = (name: string) => platform.services[name]?.port;
     for (const name of Object.keys(platform.services)) {
       expect(await sample(port(name), /^process_cpu_user_seconds_total\{[^}]*\} ([\d.e+-]+)$/m)).toBeGreaterThan(0);
@@ -125,12 +125,20 @@ describe("Prometheus metrics on every process", () => {
       statements: await sample(port("catalog"), catalogStatements),
       catalogOperations: await sample(port("catalog"), catalogOperations),
     };
-    for (let i = 0; i < 5; i++) expect((await platform.query(/* GraphQL */ "query Products { products(first: 3) { totalCount } }")).errors).toBeUndefined();
+    // Five different documents: public catalog answers are cached, so the same one twice would be a cache hit.
+    const products = (first: number) => `query Products { products(first: ${first}) { totalCount } }`;
+    const cacheHits = /^gateway_response_cache_requests_total\{[^}]*status="HIT"[^}]*\} (\d+)$/m;
+    const hitsBefore = await sample(port("gateway"), cacheHits);
+    for (let i = 1; i <= 5; i++) expect((await platform.query(products(i))).errors).toBeUndefined();
     expect(await sample(port("gateway"), operations)).toBe(before.operations + 5);
     expect(await sample(port("gateway"), catalogFetches)).toBe(before.fetches + 5);
     expect(await sample(port("catalog"), catalogStatements)).toBeGreaterThan(before.statements);
     expect(await sample(port("catalog"), catalogOperations)).toBe(before.catalogOperations + 5);
     expect(await sample(port("catalog"), /^subgraph_operation_duration_seconds_count\{[^}]*operation="Products__catalog__0",outcome="ok"[^}]*\} (\d+)$/m)).toBe(before.catalogOperations + 5);
+    // the same document again is served from the response cache: a hit, and no catalog fetch
+    expect((await platform.query(products(1))).errors).toBeUndefined();
+    expect(await sample(port("gateway"), cacheHits)).toBe(hitsBefore + 1);
+    expect(await sample(port("gateway"), catalogFetches)).toBe(before.fetches + 5);
     // the catalog's pool has opened connections and says how many it may open
     expect(await sample(port("catalog"), /^db_pool_connections\{[^}]*pool="catalog",state="total"[^}]*\} (\d+)$/m)).toBeGreaterThan(0);
     expect(await sample(port("catalog"), /^db_pool_connections\{[^}]*pool="catalog",state="max"[^}]*\} (\d+)$/m)).toBe(10);
