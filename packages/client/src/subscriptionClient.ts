@@ -1,6 +1,6 @@
 import { type Client, createClient } from "graphql-ws";
 import WebSocket from "ws";
-import { type GraphQLErrorEntry, GraphQLRequestError } from "./errors";
+import { type GraphQLErrorEntry, GraphQLRequestError, SubscriptionClosedError } from "./errors";
 import { operationOf, persistedIdOf, type TypedDocument } from "./persistedDocument";
 
 export interface SubscriptionClientOptions {
@@ -26,7 +26,7 @@ function asRequestError(error: unknown): Error {
   if (Array.isArray(error)) return new GraphQLRequestError(error.map(toEntry), 200);
   if (typeof error === "object" && error !== null && "code" in error && "reason" in error) {
     const { code, reason } = error as { code: number; reason: string };
-    return new GraphQLRequestError([{ message: `The subscription connection closed (${code}${reason ? `: ${reason}` : ""})` }], 0);
+    return new SubscriptionClosedError(code, reason);
   }
   return error instanceof Error ? error : new Error(String(error));
 }

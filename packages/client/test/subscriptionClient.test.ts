@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { buildSchema, GraphQLError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
-import { createSubscriptionClient, GraphQLRequestError, TypedDocumentString } from "../src";
+import { createSubscriptionClient, GraphQLRequestError, SubscriptionClosedError, TypedDocumentString } from "../src";
 
 /** A real graphql-ws server on a free port: counts down, or fails, and records what each client sent. */
 const schema = buildSchema(/* GraphQL */ `
@@ -35,6 +35,12 @@ beforeAll(async () => {
     {
       schema,
       roots: { subscription: roots },
+      // As the gateway refuses an expired token: its own close code, before graphql-ws's 4403.
+      onConnect: (ctx) => {
+        if (ctx.connectionParams?.authorization !== "Bearer expired") return true;
+        ctx.extra.socket.close(4401, "Access token expired");
+        return false;
+      },
       onSubscribe: (ctx, _id, payload) => void seen.push({ authorization: ctx.connectionParams?.authorization, extensions: payload.extensions }),
     },
     wss,
@@ -88,6 +94,18 @@ describe("subscription client (graphql-ws)", () => {
       for await (const _event of client.subscribe(Unknown)) void _event;
     };
     await expect(consume()).rejects.toMatchObject({ name: "GraphQLRequestError", message: expect.stringContaining("nope") });
+    await client.close();
+  });
+
+  it("rejects with a SubscriptionClosedError carrying the close code and reason when the server closes the connection", async () => {
+    const client = createSubscriptionClient({ url, token: () => "expired", retryAttempts: 0 });
+    const consume = async () => {
+      for await (const _event of client.subscribe(Countdown, { from: 1 })) void _event;
+    };
+    const error = await consume().catch((cause: unknown) => cause);
+    expect(error).toBeInstanceOf(SubscriptionClosedError);
+    expect(error).toBeInstanceOf(GraphQLRequestError);
+    expect(error).toMatchObject({ closeCode: 4401, reason: "Access token expired", code: "SUBSCRIPTION_CLOSED" });
     await client.close();
   });
 });
