@@ -126,7 +126,7 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
       const token = readSession(env.FEDPLAT_SESSION)?.accessToken;
       if (!token) throw new Error("Not logged in: npm run client -- login <email> <password>");
       // The order's current state arrives first, then each change; leaving the loop unsubscribes.
-      const live = createSubscriptionClient({ url: webSocketUrl(env.FEDPLAT_URL), token: () => token });
+      const live = createSubscriptionClient({ url: webSocketUrl(env.FEDPLAT_URL), token: () => token, persistedDocuments });
       try {
         for await (const { orderStatusChanged: order } of live.subscribe(OrderStatusChangedDocument, { orderId })) {
           console.log(`${new Date().toISOString()}  ${describeOrder(order)}`);
