@@ -187,7 +187,7 @@ describe("trusted documents over WebSocket (graphql-ws subscribe messages)", () 
   const variables = { orderId: randomUUID() };
 
   /** The first thing a subscription gets: an event, or the error list graphql-ws rejects with. */
-  async function firstAnswer(url: string, payload: { query: string; extensions?: unknown }): Promise<{ codes: string[] }> {
+  async function firstAnswer(url: string, payload: { query: string; extensions?: Record<string, unknown> }): Promise<{ codes: string[] }> {
     const token = await signAccessToken({ id: randomUUID(), role: "CUSTOMER" }, TEST_JWT_SECRET);
     const client = createClient({ url: url.replace(/^http/, "ws"), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: true });
     try {
