@@ -116,7 +116,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const verifyToken = createTokenVerifier(options.tokens);
   const apiSchema = gateway.schema;
   if (!apiSchema) throw new Error("the gateway has no schema after start");
-  const subscriptions = attachSubscriptions({ apollo, apiSchema, httpServer, verifyToken, apiKeys, gatewaySecret: options.gatewaySecret, redis: options.redis, logger: options.logger, registry: metrics.registry, production, limits, validationRules: queryLimits.validationRules, config: options.subscriptions });
+  const subscriptions = attachSubscriptions({ apollo, apiSchema, httpServer, verifyToken, apiKeys, gatewaySecret: options.gatewaySecret, redis: options.redis, logger: options.logger, registry: metrics.registry, production, limits, validationRules: queryLimits.validationRules, config: options.subscriptions, trustedDocuments: persisted.trustedDocuments });
 
   // Mounted only once the supergraph is loaded, so "ready" means the gateway can plan queries.
   // Subgraph circuits are reported, not checked: with one subgraph down the gateway still serves the rest.

@@ -3,8 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
-import { createLogger, createRedis, type Redis } from "@fedplat/common";
+import { createLogger, createRedis, type Redis, signAccessToken } from "@fedplat/common";
 import { repoRoot, startTestSubgraph, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, type TestSubgraph } from "@fedplat/devkit";
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
 import { buildGateway, defaultLimits, type GatewayServer } from "../src";
 import { loadPersistedDocumentManifest, type PersistedDocumentManifest, type TrustedDocumentsMode } from "../src/persistedQueries";
 import { createRedisKeyValueCache } from "../src/responseCache/redisKeyValueCache";
@@ -30,7 +32,7 @@ function writeManifest(documents: string[]): void {
   writeFileSync(manifestPath, JSON.stringify(Object.fromEntries(documents.map((document) => [`sha256:${sha256(document)}`, document]))));
 }
 
-async function gatewayIn(mode: TrustedDocumentsMode): Promise<string> {
+async function gatewayIn(mode: TrustedDocumentsMode, documents = manifest): Promise<string> {
   const server = await buildGateway({
     supergraphSdl,
     subgraphUrls: { ACCOUNTS: DOWN, CATALOG: catalog.url, ORDERS: DOWN, PAYMENTS: DOWN, NOTIFICATIONS: DOWN },
@@ -39,7 +41,7 @@ async function gatewayIn(mode: TrustedDocumentsMode): Promise<string> {
     redis,
     limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },
     logger,
-    persistedQueries: { cache: createRedisKeyValueCache(redis, apqPrefix, logger), mode, manifest },
+    persistedQueries: { cache: createRedisKeyValueCache(redis, apqPrefix, logger), mode, manifest: documents },
   });
   gateways.push(server);
   return `http://127.0.0.1:${await server.listen(0, "127.0.0.1")}/graphql`;
@@ -177,5 +179,49 @@ describe("trusted documents", () => {
     writeFileSync(manifestPath, JSON.stringify({ [`sha256:${sha256("x")}`]: "query Tampered { __typename }" }));
     expect(() => manifest.reload()).toThrow(/does not hash to its id/);
     expect((await get(url, { extensions: persisted(LATER) })).body.data).toBeTruthy();
+  });
+});
+
+describe("trusted documents over WebSocket (graphql-ws subscribe messages)", () => {
+  const WATCH = /* GraphQL */ "subscription Watch($orderId: ID!) { orderStatusChanged(orderId: $orderId) { id status } }";
+  const variables = { orderId: randomUUID() };
+
+  /** The first thing a subscription gets: an event, or the error list graphql-ws rejects with. */
+  async function firstAnswer(url: string, payload: { query: string; extensions?: Record<string, unknown> }): Promise<{ codes: string[] }> {
+    const token = await signAccessToken({ id: randomUUID(), role: "CUSTOMER" }, TEST_JWT_SECRET);
+    const client = createClient({ url: url.replace(/^http/, "ws"), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: true });
+    try {
+      for await (const event of client.iterate({ ...payload, variables })) return { codes: (event.errors ?? []).map((e) => String(e.extensions?.code)) };
+      return { codes: [] };
+    } catch (cause) {
+      if (!Array.isArray(cause)) throw cause;
+      return { codes: (cause as Array<{ extensions?: { code?: string } }>).map((e) => String(e.extensions?.code)) };
+    } finally {
+      await client.dispose();
+    }
+  }
+
+  let url: string;
+  beforeAll(async () => {
+    // A manifest of its own, so the reload test above cannot change what this one trusts.
+    const path = join(dir, "ws-documents.json");
+    writeFileSync(path, JSON.stringify({ [`sha256:${sha256(WATCH)}`]: WATCH }));
+    url = await gatewayIn("enforce", loadPersistedDocumentManifest(path, logger));
+  });
+
+  it("enforce: refuses other text, unknown ids and mismatched hashes with the HTTP codes, before parsing", async () => {
+    expect(await firstAnswer(url, { query: "subscription { myOrderUpdates { id } }" })).toEqual({ codes: ["PERSISTED_QUERY_REQUIRED"] });
+    expect(await firstAnswer(url, { query: "subscription { myOrderUpdates { " })).toEqual({ codes: ["PERSISTED_QUERY_REQUIRED"] });
+    expect(await firstAnswer(url, { query: "", extensions: persisted("subscription { myOrderUpdates { id } }") })).toEqual({ codes: ["PERSISTED_QUERY_NOT_IN_LIST"] });
+    expect(await firstAnswer(url, { query: "subscription { myOrderUpdates { id } }", extensions: persisted(WATCH) })).toEqual({ codes: ["PERSISTED_QUERY_HASH_MISMATCH"] });
+    expect(await firstAnswer(url, { query: WATCH, extensions: { persistedQuery: { version: 2, sha256Hash: sha256(WATCH) } } })).toEqual({ codes: ["PERSISTED_QUERY_MALFORMED"] });
+  });
+
+  it("enforce: runs a manifest subscription by identical text, by id with text, and by id alone", async () => {
+    // Trusted, so it gets as far as reading the order's initial state: the orders subgraph is down here.
+    const reachedOrders = { codes: ["SUBGRAPH_UNAVAILABLE"] };
+    expect(await firstAnswer(url, { query: WATCH })).toEqual(reachedOrders);
+    expect(await firstAnswer(url, { query: WATCH, extensions: persisted(WATCH) })).toEqual(reachedOrders);
+    expect(await firstAnswer(url, { query: "", extensions: persisted(WATCH) })).toEqual(reachedOrders);
   });
 });

@@ -1,10 +1,23 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { createGraphQLClient, GraphQLRequestError, LoginDocument, OrderDocument, persistedDocuments, PlaceOrderDocument, ProductsDocument, RegisterDocument } from "@fedplat/client";
+import {
+  createGraphQLClient,
+  createSubscriptionClient,
+  GraphQLRequestError,
+  LoginDocument,
+  OrderDocument,
+  OrderStatusChangedDocument,
+  type OrderStatusChangedSubscription,
+  persistedDocuments,
+  PlaceOrderDocument,
+  ProductsDocument,
+  RegisterDocument,
+  SubscriptionClosedError,
+} from "@fedplat/client";
 import { repoRoot } from "@fedplat/devkit";
 import { buildSeedData } from "@fedplat/prisma/seed/data";
 import { type Platform, startPlatform } from "../fixtures";
@@ -14,6 +27,13 @@ jest.setTimeout(240_000);
 const run = promisify(execFile);
 const MANIFEST = join(repoRoot, "packages/client/src/generated/persisted-documents.json");
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+const CLI = join(repoRoot, "packages/client/example/cli.ts");
+const webSocketUrl = (url: string) => url.replace(/^http/, "ws");
+/** After platform.kill("workers") (SIGKILL: exitCode stays null, signalCode is set). */
+const workersDown = () => {
+  const child = platform.services.workers?.child;
+  return child !== undefined && (child.exitCode !== null || child.signalCode !== null);
+};
 
 let platform: Platform;
 let dir: string;
@@ -62,6 +82,51 @@ describe("the typed client against a gateway that enforces trusted documents", (
     expect(order).toMatchObject({ status: "CONFIRMED", payment: { state: "SUCCEEDED" }, lines: [{ quantity: 2, product: { name: product.name } }] });
   });
 
+  it("follows an order from PENDING to CONFIRMED over a subscription, each event with fields from every subgraph", async () => {
+    if (!product) throw new Error("no product in stock");
+    const { login } = await createGraphQLClient({ url: platform.gatewayUrl, persistedDocuments }).request(LoginDocument, { email: "customer@example.com", password: "Passw0rd!" });
+    const client = createGraphQLClient({ url: platform.gatewayUrl, token: () => login.accessToken, persistedDocuments });
+    const live = createSubscriptionClient({ url: webSocketUrl(platform.gatewayUrl), token: () => login.accessToken, persistedDocuments, retryAttempts: 0 });
+
+    // No workers, no saga: the order stays PENDING until they are back, so the first event is PENDING.
+    await platform.kill("workers");
+    const { placeOrder } = await client.request(PlaceOrderDocument, { input: { lines: [{ productId: product.id, quantity: 1 }] } });
+    const events: Array<OrderStatusChangedSubscription["orderStatusChanged"]> = [];
+    try {
+      for await (const { orderStatusChanged } of live.subscribe(OrderStatusChangedDocument, { orderId: placeOrder.id })) {
+        events.push(orderStatusChanged);
+        if (events.length === 1) await platform.restart("workers");
+        if (orderStatusChanged.status === "CONFIRMED" || orderStatusChanged.status === "CANCELLED") break;
+      }
+    } finally {
+      if (workersDown()) await platform.restart("workers");
+      await live.close();
+    }
+
+    const common = { id: placeOrder.id, customer: { email: "customer@example.com" }, lines: [{ quantity: 1, product: { name: product.name } }] };
+    expect(events[0]).toMatchObject({ ...common, status: "PENDING", payment: null });
+    expect(events.at(-1)).toMatchObject({ ...common, status: "CONFIRMED", payment: { state: "SUCCEEDED" } });
+    // Statuses only move forward; the payment's own changes may add events in between.
+    expect([...new Set(events.map((event) => event.status))]).toEqual(["PENDING", "CONFIRMED"]);
+  });
+
+  it("refuses a subscription document outside the manifest over WebSocket, and an expired token with close code 4401", async () => {
+    const { login } = await createGraphQLClient({ url: platform.gatewayUrl, persistedDocuments }).request(LoginDocument, { email: "customer@example.com", password: "Passw0rd!" });
+    const live = createSubscriptionClient({ url: webSocketUrl(platform.gatewayUrl), token: () => login.accessToken, persistedDocuments, retryAttempts: 0 });
+    const adHoc = { toString: () => "subscription { myOrderUpdates { id } }" } as typeof OrderStatusChangedDocument;
+    const consume = async (client: typeof live, document: typeof OrderStatusChangedDocument) => {
+      for await (const _event of client.subscribe(document, { orderId: randomUUID() })) void _event;
+    };
+    await expect(consume(live, adHoc)).rejects.toMatchObject({ code: "PERSISTED_QUERY_REQUIRED" });
+    await live.close();
+
+    const expired = createSubscriptionClient({ url: webSocketUrl(platform.gatewayUrl), token: () => "not-a-token", persistedDocuments, retryAttempts: 0 });
+    const closed = await consume(expired, OrderStatusChangedDocument).catch((error: unknown) => error);
+    expect(closed).toBeInstanceOf(SubscriptionClosedError);
+    expect(closed).toMatchObject({ closeCode: 4401 });
+    await expired.close();
+  });
+
   it("is refused any document outside the manifest, with a clear code", async () => {
     const adHoc = await platform.query("{ products(first: 1) { totalCount } }");
     expect(adHoc.status).toBe(400);
@@ -94,21 +159,55 @@ describe("the typed client against a gateway that enforces trusted documents", (
 });
 
 describe("the example CLI (npm run client)", () => {
-  it("logs in, lists products, places an order and follows it", async () => {
+  const envFor = (session: string) => ({ ...process.env, FEDPLAT_URL: platform.gatewayUrl, FEDPLAT_SESSION: join(dir, session) });
+
+  it("logs in, lists products, places an order and follows it live until it is confirmed", async () => {
     if (!product) throw new Error("no product in stock");
-    const env = { ...process.env, FEDPLAT_URL: platform.gatewayUrl, FEDPLAT_SESSION: join(dir, "session.json"), FOLLOW_INTERVAL_MS: "200" };
-    const cli = async (...args: string[]) => (await run(process.execPath, ["--import", "tsx", join(repoRoot, "packages/client/example/cli.ts"), ...args], { cwd: repoRoot, env })).stdout;
+    const env = envFor("session.json");
+    const cli = async (...args: string[]) => (await run(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: repoRoot, env })).stdout;
 
     expect(await cli("login", "customer@example.com", "Passw0rd!")).toContain("Logged in as customer@example.com (CUSTOMER)");
     const products = await cli("products", "--first", "3");
     expect(products).toContain("3 of 200 products");
-    const placed = await cli("place-order", `${product.id}:1`);
-    const orderId = /Order (\S+) PENDING/.exec(placed)?.[1];
-    expect(orderId).toBeDefined();
-    const followed = await cli("follow", orderId ?? "");
-    expect(followed).toMatch(/CONFIRMED .* payment SUCCEEDED/);
 
-    const refused = await run(process.execPath, ["--import", "tsx", join(repoRoot, "packages/client/example/cli.ts"), "place-order", "nope"], { cwd: repoRoot, env }).catch((error: { code: number; stderr: string }) => error);
+    // Without workers the order waits in PENDING, so `follow` is seen subscribed before it moves on.
+    await platform.kill("workers");
+    let follower: ReturnType<typeof spawn> | undefined;
+    try {
+      const placed = await cli("place-order", `${product.id}:1`);
+      const orderId = /Order (\S+) PENDING/.exec(placed)?.[1];
+      if (!orderId) throw new Error(`no order id in: ${placed}`);
+      follower = spawn(process.execPath, ["--import", "tsx", CLI, "follow", orderId], { cwd: repoRoot, env });
+      let stdout = "";
+      let stderr = "";
+      follower.stderr?.on("data", (chunk: Buffer) => (stderr += chunk));
+      const exited = new Promise<number | null>((resolve) => follower?.once("exit", resolve));
+      await new Promise<void>((resolve, reject) => {
+        follower?.stdout?.on("data", (chunk: Buffer) => {
+          stdout += chunk;
+          if (/PENDING /.test(stdout)) resolve();
+        });
+        void exited.then((code) => reject(new Error(`follow exited (${code}) before printing PENDING: ${stdout}${stderr}`)));
+      });
+      await platform.restart("workers");
+      expect(await exited).toBe(0);
+      expect(stdout).toMatch(/PENDING .* no payment yet {2}customer@example\.com: 1 x /);
+      expect(stdout).toMatch(/CONFIRMED .* payment SUCCEEDED .* customer@example\.com: 1 x /);
+      expect(stderr).not.toMatch(/Error/);
+    } finally {
+      if (follower && follower.exitCode === null) follower.kill();
+      if (workersDown()) await platform.restart("workers");
+    }
+
+    const refused = await run(process.execPath, ["--import", "tsx", CLI, "place-order", "nope"], { cwd: repoRoot, env }).catch((error: { code: number; stderr: string }) => error);
     expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('"nope" is not <productId:quantity>') });
+  });
+
+  it("follow explains a refused token (close code 4401) and exits non-zero", async () => {
+    const env = envFor("expired-session.json");
+    writeFileSync(env.FEDPLAT_SESSION, JSON.stringify({ accessToken: "expired.or.forged", email: "customer@example.com" }));
+    const refused = await run(process.execPath, ["--import", "tsx", CLI, "follow", randomUUID()], { cwd: repoRoot, env }).catch((error: { code: number; stderr: string }) => error);
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining("Not authorized") });
+    expect(refused).toMatchObject({ stderr: expect.stringContaining("log in again") });
   });
 });

@@ -24,12 +24,18 @@ export interface PersistedQueriesOptions {
  * without registration (`allow`, `enforce`), and the request check that runs before parsing.
  * Without options: Apollo's default in-memory APQ, and only malformed extensions are refused.
  */
-export function usePersistedQueries(options?: PersistedQueriesOptions): { apollo: ApolloServerOptions<never>["persistedQueries"]; middleware: RequestHandler } {
+export function usePersistedQueries(options?: PersistedQueriesOptions): {
+  apollo: ApolloServerOptions<never>["persistedQueries"];
+  middleware: RequestHandler;
+  /** The same rules for other transports (graphql-ws subscribe messages). */
+  trustedDocuments: { mode: TrustedDocumentsMode; manifest?: PersistedDocumentManifest };
+} {
   const mode = options?.mode ?? "off";
   if (mode !== "off" && !options?.manifest) throw new Error(`Trusted documents "${mode}" needs a persisted-documents manifest`);
   const manifest = mode === "off" ? undefined : options?.manifest;
   return {
     apollo: options ? { cache: createPersistedQueryCache(options.cache, manifest), ttl: options.ttlSeconds ?? 86_400 } : undefined,
     middleware: usePersistedDocuments({ mode, ...(manifest ? { manifest } : {}) }),
+    trustedDocuments: { mode, ...(manifest ? { manifest } : {}) },
   };
 }

@@ -7,6 +7,7 @@ import type { Registry } from "prom-client";
 import type { ApiKeyResolver } from "../apiKeyResolver";
 import type { GatewayContext } from "../context";
 import type { GatewayLimits } from "../limits";
+import type { PersistedDocumentManifest, TrustedDocumentsMode } from "../persistedQueries";
 import { defaultSubscriptionLimits, type SubscriptionsConfig } from "./config";
 import { createConnectionAuthenticator } from "./connectionAuth";
 import { executeAsViewer } from "./executeAsViewer";
@@ -30,6 +31,8 @@ export interface GatewaySubscriptionsOptions {
   limits: GatewayLimits;
   validationRules: readonly ValidationRule[];
   config?: Partial<SubscriptionsConfig>;
+  /** The HTTP endpoint's trusted-documents mode and manifest. @default { mode: "off" } */
+  trustedDocuments?: { mode: TrustedDocumentsMode; manifest?: PersistedDocumentManifest };
 }
 
 /** Subscriptions on a built gateway: the same credentials, limits and execution as its HTTP queries. */
@@ -48,5 +51,6 @@ export function attachSubscriptions(options: GatewaySubscriptionsOptions): Subsc
     logger: options.logger,
     registry: options.registry,
     production: options.production,
+    ...(options.trustedDocuments ? { trustedDocuments: options.trustedDocuments } : {}),
   });
 }

@@ -4,6 +4,7 @@ import { type ExecutionArgs, getArgumentValues, isNonNullType, getVariableValues
 import { type Extra, useServer } from "graphql-ws/use/ws";
 import type { Registry } from "prom-client";
 import { WebSocketServer } from "ws";
+import { type PersistedDocumentManifest, type TrustedDocumentsMode, trustedDocumentRejection } from "../persistedQueries";
 import { SubscriptionCloseCode } from "./closeCodes";
 import type { SubscriptionLimits } from "./config";
 import { type ConnectionIdentity, ConnectionRefused } from "./connectionAuth";
@@ -35,6 +36,8 @@ export interface SubscriptionsOptions {
   registry: Registry;
   /** Hides internal error messages in close reasons. */
   production: boolean;
+  /** The HTTP endpoint's TRUSTED_DOCUMENTS rules, applied to each subscribe message. @default { mode: "off" } */
+  trustedDocuments?: { mode: TrustedDocumentsMode; manifest?: PersistedDocumentManifest };
 }
 
 /** Live resource counts: each returns to its baseline once clients are gone. */
@@ -164,7 +167,9 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
           return error(`Too many subscriptions on this connection (limit ${limits.maxPerConnection})`, "TOO_MANY_SUBSCRIPTIONS");
         }
         if (JSON.stringify(payload.variables ?? {}).length > options.maxVariablesBytes) return error(`Variables exceed ${options.maxVariablesBytes} bytes`, "BAD_REQUEST");
-        const planned = plan(payload.query, payload.operationName);
+        const query = trustedQuery(payload);
+        if (typeof query !== "string") return query;
+        const planned = plan(query, payload.operationName);
         if (!("query" in planned)) return planned;
         const coerced = getVariableValues(schema, planned.operation.variableDefinitions ?? [], payload.variables ?? {});
         if (coerced.errors) return coerced.errors.map((e) => new GraphQLError(e.message, { extensions: { code: ErrorCode.BAD_USER_INPUT } }));
@@ -184,6 +189,23 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
     },
     wss,
   );
+
+  /**
+   * The document to run, or why not: the same persisted-query checks as HTTP (before parsing), and
+   * graphql-ws's required `query` may be "" next to a manifest id (the document is sent by id alone).
+   */
+  function trustedQuery(payload: { query: string; extensions?: unknown }): string | readonly GraphQLError[] {
+    const { mode, manifest } = options.trustedDocuments ?? { mode: "off" };
+    const rejection = trustedDocumentRejection({ query: payload.query === "" ? undefined : payload.query, extensions: payload.extensions }, mode, manifest);
+    if (rejection) {
+      metrics.refused("untrusted_document");
+      return error(rejection.message, rejection.code);
+    }
+    if (payload.query !== "") return payload.query;
+    const hash = (payload.extensions as { persistedQuery?: { sha256Hash?: string } } | undefined)?.persistedQuery?.sha256Hash;
+    const document = hash && mode !== "off" ? manifest?.get(hash) : undefined;
+    return document ?? error(hash ? `${hash} is not a persisted document of this gateway` : "A subscribe message needs a query or extensions.persistedQuery", hash ? "PERSISTED_QUERY_NOT_FOUND" : "BAD_REQUEST");
+  }
 
   /** One subscription's wiring: hub listener, bounded queue, shared execution per update. */
   function subscribe(state: ConnectionState, planned: LivePlan, args: Record<string, unknown>, variables: Record<string, unknown>) {

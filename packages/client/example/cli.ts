@@ -7,7 +7,19 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, parseEnv } from "@fedplat/common";
 import { z } from "zod";
-import { createGraphQLClient, GraphQLRequestError, LoginDocument, OrderDocument, type OrderQuery, persistedDocuments, PlaceOrderDocument, ProductsDocument, RegisterDocument } from "../src";
+import {
+  createGraphQLClient,
+  createSubscriptionClient,
+  GraphQLRequestError,
+  LoginDocument,
+  OrderStatusChangedDocument,
+  type OrderStatusChangedSubscription,
+  persistedDocuments,
+  PlaceOrderDocument,
+  ProductsDocument,
+  RegisterDocument,
+  SubscriptionClosedError,
+} from "../src";
 import { clearSession, readSession, writeSession } from "./session";
 
 const USAGE = `Usage: npm run client -- <command>
@@ -17,28 +29,50 @@ const USAGE = `Usage: npm run client -- <command>
   logout                               forget the session
   products [--search text] [--first n] browse the catalog
   place-order <productId:quantity>...  order as the logged-in user
-  follow <orderId>                     show the order's status until it settles
+  follow <orderId>                     show each status change (live) until CONFIRMED or CANCELLED
 
-Environment: FEDPLAT_URL (default http://localhost:4000/graphql),
-FEDPLAT_SESSION (default ~/.fedplat/session.json), FOLLOW_INTERVAL_MS (default 500).`;
+Environment: FEDPLAT_URL (default http://localhost:4000/graphql; subscriptions use the same
+address over ws:// or wss://), FEDPLAT_SESSION (default ~/.fedplat/session.json).`;
 
 const cliEnv = z.object({
   FEDPLAT_URL: z.url({ protocol: /^https?$/ }).default("http://localhost:4000/graphql"),
   FEDPLAT_SESSION: z.string().min(1).default(join(homedir(), ".fedplat", "session.json")),
-  FOLLOW_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
 });
 const money = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} ${currency}`;
+/** Where `follow` stops: the saga's outcomes, and the later states of an order followed after it settled. */
 const SETTLED = new Set(["CONFIRMED", "CANCELLED", "SHIPPED", "DELIVERED"]);
-/** Consecutive failed polls `follow` rides out before giving up. */
-const MAX_FOLLOW_FAILURES = 5;
-const TRANSIENT = new Set(["INTERNAL_SERVER_ERROR", "SUBGRAPH_UNAVAILABLE", "NETWORK_ERROR"]);
 
 class UsageError extends Error {}
 
-function describeOrder(order: NonNullable<OrderQuery["order"]>): string {
-  const payment = order.payment ? `payment ${order.payment.state} after ${order.payment.attempts} attempt(s)` : "no payment yet";
-  return `${order.status.padEnd(9)} ${money(order.totalCents, order.currency)}  ${payment}`;
+/** What a closed subscription connection means for someone following an order (gateway close codes, README "Subscriptions"). */
+function closeMessage(error: SubscriptionClosedError): string {
+  const reason = error.reason ? ` (${error.reason})` : "";
+  switch (error.closeCode) {
+    case 4401:
+      return `Not authorized${reason}: log in again with npm run client -- login <email> <password>`;
+    case 4403:
+      return `Forbidden${reason}: the credentials were revoked`;
+    case 4029:
+      return `Too many open connections for this user${reason}: close some and retry`;
+    case 4013:
+      return `Disconnected as a slow consumer${reason}`;
+    case 1013:
+      return `The gateway cannot check credentials right now${reason}: retry later`;
+    case 1001:
+      return `The gateway is shutting down${reason}: retry in a moment`;
+    default:
+      return `The subscription connection closed with code ${error.closeCode}${reason}`;
+  }
 }
+
+function describeOrder(order: OrderStatusChangedSubscription["orderStatusChanged"]): string {
+  const payment = order.payment ? `payment ${order.payment.state} after ${order.payment.attempts} attempt(s)` : "no payment yet";
+  const items = order.lines.map((line) => `${line.quantity} x ${line.product.name}`).join(", ");
+  return `${order.status.padEnd(9)} ${money(order.totalCents, order.currency)}  ${payment}  ${order.customer.email}: ${items}`;
+}
+
+/** The WebSocket address of an HTTP GraphQL endpoint (same host, port and path). */
+const webSocketUrl = (httpUrl: string) => httpUrl.replace(/^http/, "ws");
 
 async function run(command: string | undefined, args: string[]): Promise<void> {
   const env = parseEnv(cliEnv);
@@ -87,31 +121,20 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
       return;
     }
     case "follow": {
-      const [id] = args;
-      if (!id) throw new UsageError("follow needs <orderId>");
-      // Polls the typed Order query: the gateway has no Subscription type yet. Once
-      // Subscription.orderStatusChanged is composed, add it to src/operations/orders.ts and use
-      // createSubscriptionClient(...).subscribe(OrderStatusChangedDocument, { orderId }) here.
-      let last = "";
-      let failures = 0;
-      for (;;) {
-        let order: OrderQuery["order"];
-        try {
-          ({ order } = await client.request(OrderDocument, { id }));
-          failures = 0;
-        } catch (error) {
-          // A passing failure (a subgraph restarting, a busy database) should not end a long watch.
-          if (!(error instanceof GraphQLRequestError) || !TRANSIENT.has(error.code ?? "") || ++failures > MAX_FOLLOW_FAILURES) throw error;
-          console.error(`(retrying: ${error.message.split("\n")[0]})`);
-          await new Promise((resolve) => setTimeout(resolve, env.FOLLOW_INTERVAL_MS));
-          continue;
+      const [orderId] = args;
+      if (!orderId) throw new UsageError("follow needs <orderId>");
+      const token = readSession(env.FEDPLAT_SESSION)?.accessToken;
+      if (!token) throw new Error("Not logged in: npm run client -- login <email> <password>");
+      // The order's current state arrives first, then each change; leaving the loop unsubscribes.
+      const live = createSubscriptionClient({ url: webSocketUrl(env.FEDPLAT_URL), token: () => token, persistedDocuments });
+      try {
+        for await (const { orderStatusChanged: order } of live.subscribe(OrderStatusChangedDocument, { orderId })) {
+          console.log(`${new Date().toISOString()}  ${describeOrder(order)}`);
+          if (SETTLED.has(order.status)) return;
         }
-        if (!order) throw new Error(`Order ${id} not found`);
-        const line = describeOrder(order);
-        if (line !== last) console.log(`${new Date().toISOString()}  ${line}`);
-        last = line;
-        if (SETTLED.has(order.status) && order.payment?.state !== "PENDING") return;
-        await new Promise((resolve) => setTimeout(resolve, env.FOLLOW_INTERVAL_MS));
+        throw new Error(`The gateway ended the subscription before order ${orderId} settled`);
+      } finally {
+        await live.close();
       }
     }
     case undefined:
@@ -127,6 +150,7 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
 run(process.argv[2], process.argv.slice(3)).catch((error: unknown) => {
   if (error instanceof UsageError) console.error(`${error.message}\n\n${USAGE}`);
   else if (error instanceof ConfigError) console.error(error.message);
+  else if (error instanceof SubscriptionClosedError) console.error(`Error: ${closeMessage(error)}`);
   else if (error instanceof GraphQLRequestError) console.error(`Error${error.code ? ` (${error.code})` : ""}: ${error.message}`);
   else console.error(`Error: ${(error as Error).message}`);
   process.exitCode = 1;

@@ -7,7 +7,7 @@ export interface GraphQLErrorEntry {
 
 /** A response that carried errors (or an HTTP failure): `code` is the first error's extensions.code. */
 export class GraphQLRequestError extends Error {
-  override readonly name = "GraphQLRequestError";
+  override readonly name: string = "GraphQLRequestError";
   constructor(
     readonly errors: GraphQLErrorEntry[],
     readonly status: number,
@@ -19,5 +19,19 @@ export class GraphQLRequestError extends Error {
 
   get code(): string | undefined {
     return this.errors[0]?.extensions?.code;
+  }
+}
+
+/**
+ * The subscription connection closed for good (no retry left, or a code graphql-ws never retries,
+ * such as 4401): `closeCode` and `reason` are the WebSocket close frame's.
+ */
+export class SubscriptionClosedError extends GraphQLRequestError {
+  override readonly name = "SubscriptionClosedError";
+  constructor(
+    readonly closeCode: number,
+    readonly reason: string,
+  ) {
+    super([{ message: `The subscription connection closed (${closeCode}${reason ? `: ${reason}` : ""})`, extensions: { code: "SUBSCRIPTION_CLOSED", closeCode } }], 0);
   }
 }

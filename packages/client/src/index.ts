@@ -1,6 +1,6 @@
 export { type GraphQLClient, type GraphQLClientOptions, type GraphQLResult, createGraphQLClient } from "./httpClient";
 export { type SubscriptionClient, type SubscriptionClientOptions, createSubscriptionClient } from "./subscriptionClient";
-export { GraphQLRequestError, type GraphQLErrorEntry } from "./errors";
+export { GraphQLRequestError, type GraphQLErrorEntry, SubscriptionClosedError } from "./errors";
 export { type PersistedDocuments, type TypedDocument, persistedIdOf } from "./persistedDocument";
 export { graphql } from "./generated";
 // The typed documents (RegisterDocument, ProductsDocument, ...) and their result/variables types,

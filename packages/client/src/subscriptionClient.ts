@@ -1,13 +1,19 @@
 import { type Client, createClient } from "graphql-ws";
 import WebSocket from "ws";
-import { type GraphQLErrorEntry, GraphQLRequestError } from "./errors";
-import { operationOf, persistedIdOf, type TypedDocument } from "./persistedDocument";
+import { type GraphQLErrorEntry, GraphQLRequestError, SubscriptionClosedError } from "./errors";
+import { manifestText, operationOf, type PersistedDocuments, persistedIdOf, type TypedDocument } from "./persistedDocument";
 
 export interface SubscriptionClientOptions {
   /** The gateway's WebSocket endpoint, e.g. ws://localhost:4000/graphql. */
   url: string;
   /** Access token, sent once in connection_init's payload as `authorization: Bearer ...`. */
   token?: () => string | undefined;
+  /**
+   * The manifest (codegen's persisted-documents.json): a document found in it is sent as the
+   * manifest's text with its id, which a gateway enforcing trusted documents accepts.
+   * @default none: documents are sent as their own text, without an id
+   */
+  persistedDocuments?: PersistedDocuments;
   /** Reconnect attempts after a dropped connection. @default 5 */
   retryAttempts?: number;
 }
@@ -26,15 +32,16 @@ function asRequestError(error: unknown): Error {
   if (Array.isArray(error)) return new GraphQLRequestError(error.map(toEntry), 200);
   if (typeof error === "object" && error !== null && "code" in error && "reason" in error) {
     const { code, reason } = error as { code: number; reason: string };
-    return new GraphQLRequestError([{ message: `The subscription connection closed (${code}${reason ? `: ${reason}` : ""})` }], 0);
+    return new SubscriptionClosedError(code, reason);
   }
   return error instanceof Error ? error : new Error(String(error));
 }
 
 /**
- * graphql-ws (the graphql-transport-ws protocol) for subscriptions. Each subscribe message carries
- * the document text and its persisted id (extensions.persistedQuery), so a gateway that trusts only
- * its manifest can check it.
+ * graphql-ws (the graphql-transport-ws protocol) for subscriptions. A document of the manifest is
+ * sent as the manifest's text with its persisted id (extensions.persistedQuery), so a gateway that
+ * trusts only its manifest can check it. The id must hash the text sent: codegen normalizes the
+ * manifest's copy, so the document's own text (toString) would not match it.
  */
 export function createSubscriptionClient(options: SubscriptionClientOptions): SubscriptionClient {
   const client: Client = createClient({
@@ -50,8 +57,10 @@ export function createSubscriptionClient(options: SubscriptionClientOptions): Su
   });
   return {
     subscribe<TResult, TVariables>(document: TypedDocument<TResult, TVariables>, variables?: TVariables): AsyncIterable<TResult> {
-      const query = document.toString();
-      const id = persistedIdOf(document);
+      const documentId = persistedIdOf(document);
+      const trusted = documentId ? manifestText(options.persistedDocuments, documentId) : undefined;
+      const query = trusted ?? document.toString();
+      const id = trusted ? documentId : undefined;
       const { name } = operationOf(query);
       const events = client.iterate<TResult>({
         query,

@@ -1,9 +1,10 @@
+import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { buildSchema, GraphQLError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
-import { createSubscriptionClient, GraphQLRequestError, TypedDocumentString } from "../src";
+import { createSubscriptionClient, GraphQLRequestError, SubscriptionClosedError, TypedDocumentString } from "../src";
 
 /** A real graphql-ws server on a free port: counts down, or fails, and records what each client sent. */
 const schema = buildSchema(/* GraphQL */ `
@@ -26,7 +27,7 @@ const roots = {
 
 let server: Server;
 let url: string;
-const seen: Array<{ authorization?: unknown; extensions?: unknown }> = [];
+const seen: Array<{ authorization?: unknown; query?: unknown; extensions?: unknown }> = [];
 
 beforeAll(async () => {
   server = createServer();
@@ -35,7 +36,13 @@ beforeAll(async () => {
     {
       schema,
       roots: { subscription: roots },
-      onSubscribe: (ctx, _id, payload) => void seen.push({ authorization: ctx.connectionParams?.authorization, extensions: payload.extensions }),
+      // As the gateway refuses an expired token: its own close code, before graphql-ws's 4403.
+      onConnect: (ctx) => {
+        if (ctx.connectionParams?.authorization !== "Bearer expired") return true;
+        ctx.extra.socket.close(4401, "Access token expired");
+        return false;
+      },
+      onSubscribe: (ctx, _id, payload) => void seen.push({ authorization: ctx.connectionParams?.authorization, query: payload.query, extensions: payload.extensions }),
     },
     wss,
   );
@@ -47,17 +54,28 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-const Countdown = new TypedDocumentString<{ countdown: number }, { from: number }>("subscription Countdown($from: Int!) { countdown(from: $from) }", { hash: "sha256:" + "ab".repeat(32) });
+// As codegen writes them: the manifest holds a normalized copy of the text, whose hash is the id.
+const COUNTDOWN_TRUSTED = "subscription Countdown($from: Int!) { countdown(from: $from) }";
+const COUNTDOWN_ID = createHash("sha256").update(COUNTDOWN_TRUSTED).digest("hex");
+const manifest = { [`sha256:${COUNTDOWN_ID}`]: COUNTDOWN_TRUSTED };
+const Countdown = new TypedDocumentString<{ countdown: number }, { from: number }>("subscription Countdown($from: Int!) {\n  countdown(from: $from)\n}", { hash: `sha256:${COUNTDOWN_ID}` });
 const Failing = new TypedDocumentString<{ failing: number }, Record<string, never>>("subscription Failing { failing }");
 
 describe("subscription client (graphql-ws)", () => {
-  it("yields each event's typed data, sending the token and the persisted id", async () => {
-    const client = createSubscriptionClient({ url, token: () => "token-123", retryAttempts: 0 });
+  it("yields each event's typed data, sending the token, the manifest's text and its persisted id", async () => {
+    const client = createSubscriptionClient({ url, token: () => "token-123", persistedDocuments: manifest, retryAttempts: 0 });
     const values: number[] = [];
     for await (const event of client.subscribe(Countdown, { from: 3 })) values.push(event.countdown);
     await client.close();
     expect(values).toEqual([3, 2, 1, 0]);
-    expect(seen.at(-1)).toEqual({ authorization: "Bearer token-123", extensions: { persistedQuery: { version: 1, sha256Hash: "ab".repeat(32) } } });
+    expect(seen.at(-1)).toEqual({ authorization: "Bearer token-123", query: COUNTDOWN_TRUSTED, extensions: { persistedQuery: { version: 1, sha256Hash: COUNTDOWN_ID } } });
+  });
+
+  it("sends a document missing from the manifest (or without one) as its own text, without an id that would not match it", async () => {
+    const client = createSubscriptionClient({ url, retryAttempts: 0 });
+    for await (const _event of client.subscribe(Countdown, { from: 0 })) void _event;
+    await client.close();
+    expect(seen.at(-1)).toEqual({ authorization: undefined, query: Countdown.toString(), extensions: undefined });
   });
 
   it("unsubscribes when the consumer stops early", async () => {
@@ -88,6 +106,18 @@ describe("subscription client (graphql-ws)", () => {
       for await (const _event of client.subscribe(Unknown)) void _event;
     };
     await expect(consume()).rejects.toMatchObject({ name: "GraphQLRequestError", message: expect.stringContaining("nope") });
+    await client.close();
+  });
+
+  it("rejects with a SubscriptionClosedError carrying the close code and reason when the server closes the connection", async () => {
+    const client = createSubscriptionClient({ url, token: () => "expired", retryAttempts: 0 });
+    const consume = async () => {
+      for await (const _event of client.subscribe(Countdown, { from: 1 })) void _event;
+    };
+    const error = await consume().catch((cause: unknown) => cause);
+    expect(error).toBeInstanceOf(SubscriptionClosedError);
+    expect(error).toBeInstanceOf(GraphQLRequestError);
+    expect(error).toMatchObject({ closeCode: 4401, reason: "Access token expired", code: "SUBSCRIPTION_CLOSED" });
     await client.close();
   });
 });

@@ -22,6 +22,7 @@ type Documents = {
     "\n  query Product($id: ID!) {\n    product(id: $id) { id sku name description priceCents currency stock }\n  }\n": typeof types.ProductDocument,
     "\n  mutation PlaceOrder($input: PlaceOrderInput!) {\n    placeOrder(input: $input) {\n      id\n      status\n      totalCents\n      currency\n      lines { quantity unitPriceCents product { id name } }\n    }\n  }\n": typeof types.PlaceOrderDocument,
     "\n  query Order($id: ID!) {\n    order(id: $id) {\n      id\n      status\n      totalCents\n      currency\n      updatedAt\n      lines { quantity product { name } }\n      payment { state attempts }\n    }\n  }\n": typeof types.OrderDocument,
+    "\n  subscription OrderStatusChanged($orderId: ID!) {\n    orderStatusChanged(orderId: $orderId) {\n      id\n      status\n      totalCents\n      currency\n      customer { email }\n      lines { quantity product { name } }\n      payment { state attempts }\n    }\n  }\n": typeof types.OrderStatusChangedDocument,
 };
 const documents: Documents = {
     "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      accessToken\n      refreshToken\n      user { id email name role }\n    }\n  }\n": types.RegisterDocument,
@@ -31,6 +32,7 @@ const documents: Documents = {
     "\n  query Product($id: ID!) {\n    product(id: $id) { id sku name description priceCents currency stock }\n  }\n": types.ProductDocument,
     "\n  mutation PlaceOrder($input: PlaceOrderInput!) {\n    placeOrder(input: $input) {\n      id\n      status\n      totalCents\n      currency\n      lines { quantity unitPriceCents product { id name } }\n    }\n  }\n": types.PlaceOrderDocument,
     "\n  query Order($id: ID!) {\n    order(id: $id) {\n      id\n      status\n      totalCents\n      currency\n      updatedAt\n      lines { quantity product { name } }\n      payment { state attempts }\n    }\n  }\n": types.OrderDocument,
+    "\n  subscription OrderStatusChanged($orderId: ID!) {\n    orderStatusChanged(orderId: $orderId) {\n      id\n      status\n      totalCents\n      currency\n      customer { email }\n      lines { quantity product { name } }\n      payment { state attempts }\n    }\n  }\n": types.OrderStatusChangedDocument,
 };
 
 /**
@@ -61,6 +63,10 @@ export function graphql(source: "\n  mutation PlaceOrder($input: PlaceOrderInput
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query Order($id: ID!) {\n    order(id: $id) {\n      id\n      status\n      totalCents\n      currency\n      updatedAt\n      lines { quantity product { name } }\n      payment { state attempts }\n    }\n  }\n"): typeof import('./graphql').OrderDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription OrderStatusChanged($orderId: ID!) {\n    orderStatusChanged(orderId: $orderId) {\n      id\n      status\n      totalCents\n      currency\n      customer { email }\n      lines { quantity product { name } }\n      payment { state attempts }\n    }\n  }\n"): typeof import('./graphql').OrderStatusChangedDocument;
 
 
 export function graphql(source: string) {

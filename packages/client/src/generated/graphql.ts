@@ -87,6 +87,13 @@ export type OrderQueryVariables = Exact<{
 
 export type OrderQuery = { order: { id: string, status: OrderStatus, totalCents: number, currency: string, updatedAt: string, lines: Array<{ quantity: number, product: { name: string } }>, payment: { state: PaymentState, attempts: number } | null } | null };
 
+export type OrderStatusChangedSubscriptionVariables = Exact<{
+  orderId: string | number;
+}>;
+
+
+export type OrderStatusChangedSubscription = { orderStatusChanged: { id: string, status: OrderStatus, totalCents: number, currency: string, customer: { email: string }, lines: Array<{ quantity: number, product: { name: string } }>, payment: { state: PaymentState, attempts: number } | null } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -217,3 +224,26 @@ export const OrderDocument = new TypedDocumentString(`
   }
 }
     `, {"hash":"sha256:fce6a06a45738fa8d58940a82c254f592511106b57cc4c622320c06ecb18f432"}) as unknown as TypedDocumentString<OrderQuery, OrderQueryVariables>;
+export const OrderStatusChangedDocument = new TypedDocumentString(`
+    subscription OrderStatusChanged($orderId: ID!) {
+  orderStatusChanged(orderId: $orderId) {
+    id
+    status
+    totalCents
+    currency
+    customer {
+      email
+    }
+    lines {
+      quantity
+      product {
+        name
+      }
+    }
+    payment {
+      state
+      attempts
+    }
+  }
+}
+    `, {"hash":"sha256:ddbabef19a320f95dce6729611a580f5d664c47be78962ad0c171f20214e8bbc"}) as unknown as TypedDocumentString<OrderStatusChangedSubscription, OrderStatusChangedSubscriptionVariables>;

@@ -26,3 +26,18 @@ export const OrderDocument = graphql(`
     }
   }
 `);
+
+/** The order's current state at once, then every change, with fields from orders, accounts, catalog and payments. */
+export const OrderStatusChangedDocument = graphql(`
+  subscription OrderStatusChanged($orderId: ID!) {
+    orderStatusChanged(orderId: $orderId) {
+      id
+      status
+      totalCents
+      currency
+      customer { email }
+      lines { quantity product { name } }
+      payment { state attempts }
+    }
+  }
+`);
