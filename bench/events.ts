@@ -10,7 +10,7 @@ import { createLogger, createRedis } from "@fedplat/common";
 import { createTestDatabase } from "@fedplat/devkit";
 import { createEvent, writeOutbox } from "@fedplat/events";
 import { createServiceClients, startWorkers } from "@fedplat/workers";
-import { Queue, QueueEvents, Worker } from "bullmq";
+import { Queue, Worker } from "bullmq";
 
 const N = Number(process.env.BENCH_EVENTS ?? 2_000);
 const PACED_RATE = 200; // events per second, for the latency target

@@ -80,8 +80,12 @@ describe("a subscription's event queue", () => {
         calls.resolved.push(u.id);
         return { data: { order: { id: u.id } } };
       },
-      onOverflow: () => void (calls.overflow += 1),
-      onClose: () => void (calls.closed += 1),
+      onOverflow: () => {
+        calls.overflow += 1;
+      },
+      onClose: () => {
+        calls.closed += 1;
+      },
     });
     return { live, calls };
   }

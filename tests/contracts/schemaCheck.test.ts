@@ -9,7 +9,9 @@ import { composeSupergraph, runSchemaCheck, type SchemaCheckResult } from "@fedp
 const run = promisify(execFile);
 const FIXTURE = join(__dirname, "fixtures/schema-check");
 const workspaces: string[] = [];
-afterAll(() => workspaces.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of workspaces) rmSync(dir, { recursive: true, force: true });
+});
 
 interface Workspace {
   dir: string;

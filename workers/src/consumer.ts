@@ -14,7 +14,10 @@ export function createProcessor(consumer: Consumer, handlers: EventHandlers, gro
   const run = (type: EventType, handler: EventHandler): EventHandler => {
     if (!groupCommit || groupCommit.maxBatch <= 1 || !isBatchable(handler)) return handler;
     let committer = committers.get(type);
-    if (!committer) committers.set(type, (committer = createGroupCommitter(handler, groupCommit)));
+    if (!committer) {
+      committer = createGroupCommitter(handler, groupCommit);
+      committers.set(type, committer);
+    }
     return committer;
   };
   return async (job: Pick<Job, "data" | "attemptsMade" | "opts">) => {

@@ -1,5 +1,5 @@
 import type { Logger } from "@fedplat/common";
-import { type Consumer, consumersOf, DEAD_LETTER_QUEUE, type DeadLetter, parseEnvelope } from "@fedplat/events";
+import { type Consumer, consumersOf, type DeadLetter, parseEnvelope } from "@fedplat/events";
 import type { JobsOptions, Queue } from "bullmq";
 import { eventJobOptions, type RetryPolicy } from "./jobOptions";
 import { traceOptionsOf } from "./tracing";

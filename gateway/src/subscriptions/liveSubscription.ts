@@ -45,7 +45,10 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
 
   push(update: LiveUpdate, sequence: number): void {
     if (this.closed) return;
-    if (this.queue.length >= this.options.queueLimit) return this.options.onOverflow();
+    if (this.queue.length >= this.options.queueLimit) {
+      this.options.onOverflow();
+      return;
+    }
     this.queue.push({ update, sequence, early: this.readingInitial });
     this.wake?.();
   }

@@ -28,7 +28,9 @@ export function createLiveUpdateHub(options: { redis: Redis; channel: string; lo
   subscriber.on("error", (error) => options.logger.warn({ err: error }, "live updates: redis connection error"));
   let subscribed = false;
   const subscribing = subscriber.subscribe(options.channel).then(
-    () => void (subscribed = true),
+    () => {
+      subscribed = true;
+    },
     (error: unknown) => options.logger.warn({ err: error }, "live updates: cannot subscribe yet"),
   );
   subscriber.on("message", (channel: string, message: string) => {
@@ -45,7 +47,10 @@ export function createLiveUpdateHub(options: { redis: Redis; channel: string; lo
   return {
     listen(key, listener) {
       let set = listeners.get(key);
-      if (!set) listeners.set(key, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        listeners.set(key, set);
+      }
       set.add(listener);
       count += 1;
       let listening = true;

@@ -213,7 +213,10 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
     const route = planned.live.route(args, viewer);
     const queryVariables = Object.fromEntries(planned.queryVariables.filter((name) => name in variables).map((name) => [name, variables[name]]));
     let planId = planIds.get(planned);
-    if (planId === undefined) planIds.set(planned, (planId = nextPlanId++));
+    if (planId === undefined) {
+      planId = nextPlanId++;
+      planIds.set(planned, planId);
+    }
     // Who sees the same thing: same document, variables and identity.
     const shareKey = `${planId}\u0000${JSON.stringify(queryVariables)}\u0000${viewer.kind ?? "user"}:${viewer.id}:${viewer.role}`;
     const run = (id: string) => options.execute(planned.query, { ...queryVariables, [LIVE_ID_VARIABLE]: id }, viewer);
