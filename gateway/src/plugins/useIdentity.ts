@@ -2,12 +2,13 @@ import { IDENTITY_HEADER, signCallerIdentity, type TokenVerifier, type Viewer, v
 import type { ApiKeyResolver } from "../apiKeyResolver";
 import type { RequestHandler, Response } from "express";
 import { GraphQLError } from "graphql";
+import { LRUCache } from "lru-cache";
 import { sendGraphQLError } from "./sendGraphQLError";
 
 /** What the identity step leaves for the rest of the request (express res.locals). */
 export interface RequestIdentity {
   viewer: Viewer | null;
-  /** Headers for subgraphs: the viewer's identity signed once per request. */
+  /** Headers for subgraphs: the viewer's signed identity (reused for up to 20 s per viewer). */
   subgraphHeaders: Record<string, string>;
 }
 
@@ -20,6 +21,18 @@ export function identityOf(res: Response): RequestIdentity {
  * x-api-key), so bad credentials are one clear 401, and signs the identity subgraphs will trust.
  */
 export function useIdentity(options: { verifyToken: TokenVerifier; gatewaySecret: string; apiKeys: ApiKeyResolver }): RequestHandler {
+  // A signed identity lives 60 s; reusing it for 20 s per viewer spares an HMAC signature (jose
+  // via WebCrypto: ~12% of a cached request's CPU in a profile) on most requests, and a reused
+  // one still has 40 s to go, well beyond the default 10 s subgraph deadline.
+  const signed = new LRUCache<string, string>({ max: 10_000, ttl: 20_000 });
+  const identityFor = async (viewer: Viewer | null): Promise<string> => {
+    const key = viewer ? `${viewer.kind ?? "user"}:${viewer.id}:${viewer.role}` : "anonymous";
+    const cached = signed.get(key);
+    if (cached) return cached;
+    const identity = await signCallerIdentity({ caller: { kind: "gateway" }, viewer }, options.gatewaySecret);
+    signed.set(key, identity);
+    return identity;
+  };
   return async (req, res, next) => {
     let viewer: Viewer | null;
     const authorization = req.header("authorization");
@@ -40,7 +53,7 @@ export function useIdentity(options: { verifyToken: TokenVerifier; gatewaySecret
       return next(error);
     }
     const requestId = String(res.locals.requestId);
-    const identity = await signCallerIdentity({ caller: { kind: "gateway" }, viewer }, options.gatewaySecret);
+    const identity = await identityFor(viewer);
     res.locals.identity = { viewer, subgraphHeaders: { [IDENTITY_HEADER]: identity, "x-request-id": requestId } } satisfies RequestIdentity;
     next();
   };
