@@ -38,12 +38,17 @@ export async function writeOutbox(tx: EventTables, events: readonly Envelope[]):
   const producer = events[0]?.producer;
   if (producer === undefined) return;
   if (events.some((event) => event.producer !== producer)) throw new Error("writeOutbox: events of one producer per call (each service writes its own outbox)");
-  const traceparent = activeTraceparent();
+  const active = activeTraceparent();
+  // The active span becomes each event's parent when it is in the event's own trace (a mutation's
+  // request, or the consumer of the event's cause). In a group-committed batch the active span is
+  // one event's consumer: the other events keep the trace context their cause gave them.
+  const traceOf = (traceparent: string) => traceparent.split("-")[1];
+  const withTrace = (event: Envelope) => (active && (!event.traceparent || traceOf(event.traceparent) === traceOf(active)) ? { ...event, traceparent: active } : event);
   await tx.$executeRawUnsafe(
     `INSERT INTO ${quotedSchema(producer)}."outbox" (id, type, envelope) SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[])`,
     events.map((event) => event.eventId),
     events.map((event) => event.type),
-    events.map((event) => JSON.stringify(traceparent ? { ...event, traceparent } : event)),
+    events.map((event) => JSON.stringify(withTrace(event))),
   );
 }
 
