@@ -15,10 +15,11 @@ const workersEnv = z.object({
   /** Key prefix of every BullMQ queue (tests use their own). */
   BULLMQ_PREFIX: z.string().regex(/^[\w-]+$/).default("fedplat"),
   /** Jobs in flight per queue; with group commit, many in flight means few, larger transactions. */
-  WORKER_CONCURRENCY: count(32, 1_000),
+  WORKER_CONCURRENCY: count(128, 1_000),
   /** Most events applied in one transaction (group commit); 1 applies each event on its own. */
   EVENTS_BATCH_MAX: count(100, 10_000),
-  RELAY_INTERVAL_MS: count(50, 60_000),
+  /** The relay is woken by each commit (LISTEN/NOTIFY); this poll only covers a missed wake-up. */
+  RELAY_INTERVAL_MS: count(500, 60_000),
   RELAY_BATCH_SIZE: count(200, 10_000),
   /** Attempts per job: 5 = the first try plus retries after 1 s, 2 s, 4 s, 8 s. */
   EVENTS_ATTEMPTS: count(5, 100),

@@ -4,17 +4,21 @@ import type { JobsOptions, Queue } from "bullmq";
 import { eventJobOptions, type RetryPolicy } from "./jobOptions";
 import { traceOptionsOf } from "./tracing";
 
-/** What the relay needs of a service's database: raw statements inside one transaction. */
-export interface RawTransaction {
-  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
-  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
+/** A connection of the service's database (a pg PoolClient): plain SQL, no parameters needed. */
+export interface RelayConnection {
+  query(sql: string): Promise<unknown>;
+  release(error?: Error | boolean): void;
 }
 
 export interface OutboxSource {
   service: Consumer;
   /** The service's PostgreSQL schema; a constant, never input. */
   schema: string;
-  transaction<R>(fn: (tx: RawTransaction) => Promise<R>): Promise<R>;
+  /**
+   * A connection to the service's database. The relay speaks plain SQL to its own small pg pool:
+   * through Prisma every statement is compiled first, which cost more CPU than the statement.
+   */
+  connect(): Promise<RelayConnection>;
 }
 
 export interface RelayOptions {
@@ -24,6 +28,7 @@ export interface RelayOptions {
   policy: RetryPolicy;
   logger: Logger;
   batchSize: number;
+  /** Poll interval per source: the fallback for a missed wake-up (see outboxWakeups.ts). */
   intervalMs: number;
   onPublished?: (count: number) => void;
 }
@@ -31,81 +36,133 @@ export interface RelayOptions {
 export interface Relay {
   /** Publishes one batch per service; resolves with how many events were published. */
   runOnce(): Promise<number>;
+  /** Publishes `schema`'s outbox now (a committed outbox row was announced), not at the next poll. */
+  wake(schema: string): void;
   start(): void;
   stop(): Promise<void>;
+}
+
+interface OutboxRow {
+  id: string;
+  envelope: unknown;
 }
 
 /**
  * Publishes outbox rows to the consumers' queues (ROUTES) and marks them published. Rows are
  * claimed with FOR UPDATE SKIP LOCKED, so relays in several worker processes share the work;
  * if Redis is down the transaction rolls back, the rows stay unpublished and the next round
- * retries them: a committed event is never lost.
+ * retries them: a committed event is never lost. Each source runs when woken (NOTIFY from the
+ * transaction that wrote the rows) and at least every `intervalMs`; while a batch is full it
+ * goes again at once.
  */
 export function createRelay(options: RelayOptions): Relay {
-  async function publishFrom(source: OutboxSource): Promise<number> {
-    if (!/^\w+$/.test(source.schema)) throw new Error(`invalid schema name ${source.schema}`);
-    return source.transaction(async (tx) => {
-      const rows = await tx.$queryRawUnsafe<Array<{ id: string; envelope: unknown }>>(
-        `SELECT id::text AS id, envelope FROM "${source.schema}"."outbox" WHERE published_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        options.batchSize,
-      );
-      if (rows.length === 0) return 0;
-      const byQueue = new Map<Consumer, Array<{ name: string; data: unknown; opts: JobsOptions }>>();
-      for (const row of rows) {
-        let event;
-        try {
-          event = parseEnvelope(row.envelope);
-        } catch (error) {
-          // Cannot be delivered as it is: straight to the dead letters, with the reason.
-          const letter: DeadLetter = { queue: "outbox", consumer: source.service, jobId: row.id, event: row.envelope, attempts: 0, errors: [String(error)], failedAt: new Date().toISOString() };
-          await options.deadLetters.add("dead-letter", letter, { jobId: `outbox.${row.id}` });
-          continue;
-        }
-        for (const consumer of consumersOf(event)) {
-          const jobs = byQueue.get(consumer) ?? [];
-          jobs.push({ name: event.type, data: event, opts: { ...eventJobOptions(event.eventId, consumer, options.policy), ...traceOptionsOf(event) } });
-          byQueue.set(consumer, jobs);
-        }
+  if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new Error(`relay batchSize must be a positive integer, got ${options.batchSize}`);
+  for (const source of options.sources) if (!/^\w+$/.test(source.schema)) throw new Error(`invalid schema name ${source.schema}`);
+
+  // BEGIN and the claim in one round trip (the simple query protocol takes several statements
+  // but no parameters: the schema and the batch size are checked constants, never input).
+  const claimSql = (schema: string) =>
+    `BEGIN; UPDATE "${schema}"."outbox" AS o SET published_at = now() FROM (SELECT id, created_at FROM "${schema}"."outbox" WHERE published_at IS NULL ORDER BY created_at LIMIT ${options.batchSize} FOR UPDATE SKIP LOCKED) AS batch WHERE o.id = batch.id RETURNING o.id::text AS id, o.envelope, batch.created_at`;
+
+  async function publish(source: OutboxSource, rows: OutboxRow[]): Promise<void> {
+    const byQueue = new Map<Consumer, Array<{ name: string; data: unknown; opts: JobsOptions }>>();
+    for (const row of rows) {
+      let event;
+      try {
+        event = parseEnvelope(row.envelope);
+      } catch (error) {
+        // Cannot be delivered as it is: straight to the dead letters, with the reason.
+        const letter: DeadLetter = { queue: "outbox", consumer: source.service, jobId: row.id, event: row.envelope, attempts: 0, errors: [String(error)], failedAt: new Date().toISOString() };
+        await options.deadLetters.add("dead-letter", letter, { jobId: `outbox.${row.id}` });
+        continue;
       }
-      for (const [consumer, jobs] of byQueue) await options.queues[consumer].addBulk(jobs);
-      await tx.$executeRawUnsafe(`UPDATE "${source.schema}"."outbox" SET published_at = now() WHERE id = ANY($1::uuid[])`, rows.map((row) => row.id));
-      return rows.length;
-    });
+      for (const consumer of consumersOf(event)) {
+        const jobs = byQueue.get(consumer) ?? [];
+        jobs.push({ name: event.type, data: event, opts: { ...eventJobOptions(event.eventId, consumer, options.policy), ...traceOptionsOf(event) } });
+        byQueue.set(consumer, jobs);
+      }
+    }
+    await Promise.all([...byQueue].map(([consumer, jobs]) => options.queues[consumer].addBulk(jobs)));
   }
 
-  async function runOnce(): Promise<number> {
-    const counts = await Promise.all(
-      options.sources.map((source) =>
-        publishFrom(source).catch((error: unknown) => {
-          options.logger.warn({ err: error, service: source.service }, "outbox relay round failed; will retry");
-          return 0;
-        }),
-      ),
-    );
-    const published = counts.reduce((sum, n) => sum + n, 0);
+  async function publishFrom(source: OutboxSource): Promise<number> {
+    const connection = await source.connect();
+    let broken: Error | undefined;
+    try {
+      const results = (await connection.query(claimSql(source.schema))) as Array<{ rows: Array<OutboxRow & { created_at: Date }> }>;
+      const rows = (results[1]?.rows ?? []).sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
+      try {
+        if (rows.length > 0) await publish(source, rows);
+      } catch (error) {
+        await connection.query("ROLLBACK");
+        throw error;
+      }
+      await connection.query("COMMIT");
+      return rows.length;
+    } catch (error) {
+      broken = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      // A connection whose transaction state is unknown is closed, not reused.
+      connection.release(broken);
+    }
+  }
+
+  async function roundOf(source: OutboxSource): Promise<number> {
+    try {
+      return await publishFrom(source);
+    } catch (error) {
+      options.logger.warn({ err: error, service: source.service }, "outbox relay round failed; will retry");
+      return 0;
+    }
+  }
+
+  const report = (published: number) => {
     if (published > 0) options.onPublished?.(published);
     return published;
+  };
+
+  /** One loop per source: a wake-up during a round makes it go again right after. */
+  function loopOf(source: OutboxSource) {
+    let timer: NodeJS.Timeout | undefined;
+    let running: Promise<void> | undefined;
+    let again = false;
+    const run = (): void => {
+      if (stopped) return;
+      if (running) {
+        again = true;
+        return;
+      }
+      clearTimeout(timer);
+      running = (async () => {
+        do {
+          again = false;
+          if (report(await roundOf(source)) >= options.batchSize) again = true;
+        } while (again && !stopped);
+      })().finally(() => {
+        running = undefined;
+        if (!stopped) timer = setTimeout(run, options.intervalMs);
+      });
+    };
+    const stop = async () => {
+      clearTimeout(timer);
+      await running;
+    };
+    return { run, stop };
   }
 
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const loop = () => {
-    running = runOnce().then((published) => {
-      // A full batch means more is waiting: go again at once; otherwise poll.
-      if (!stopped) timer = setTimeout(loop, published >= options.batchSize ? 0 : options.intervalMs);
-    });
-  };
+  let stopped = true;
+  const loops = new Map(options.sources.map((source) => [source.schema, loopOf(source)]));
   return {
-    runOnce,
+    runOnce: async () => report((await Promise.all(options.sources.map(roundOf))).reduce((sum, n) => sum + n, 0)),
+    wake: (schema) => loops.get(schema)?.run(),
     start: () => {
       stopped = false;
-      loop();
+      for (const loop of loops.values()) loop.run();
     },
     stop: async () => {
       stopped = true;
-      clearTimeout(timer);
-      await running;
+      await Promise.all([...loops.values()].map((loop) => loop.stop()));
     },
   };
 }

@@ -1,6 +1,6 @@
 import { type AccountsPrisma, createAccountsEventHandlers, createAccountsPrisma } from "@fedplat/accounts";
 import { type CatalogPrisma, createCatalogEventHandlers, createCatalogPrisma } from "@fedplat/catalog";
-import type { Logger, Redis } from "@fedplat/common";
+import { type Logger, type Redis, sqlPoolOf } from "@fedplat/common";
 import { type Consumer, CONSUMERS, DEAD_LETTER_QUEUE, type EventHandlers, type LiveUpdatePublisher, queueOf } from "@fedplat/events";
 import { createNotificationsEventHandlers, createNotificationsPrisma, type NotificationsPrisma } from "@fedplat/notifications";
 import { createOrdersEventHandlers, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
@@ -10,6 +10,7 @@ import { startConsumer } from "./consumer";
 import { type DeadLetterOps, deadLetterOps } from "./deadLetters";
 import type { GroupCommitOptions } from "./groupCommit";
 import type { RetryPolicy } from "./jobOptions";
+import { listenForOutboxRows } from "./outboxWakeups";
 import { createRelay, type OutboxSource, type Relay } from "./relay";
 import { queueTelemetry } from "./tracing";
 
@@ -77,15 +78,12 @@ function handlersFor(options: WorkersOptions): Record<Consumer, EventHandlers> {
   };
 }
 
-/** Outbox sources: every service that produces events, on its own schema. */
+/** Outbox sources: every service that produces events, on its own schema, read through its client's pool. */
 function sourcesOf(clients: ServiceClients): OutboxSource[] {
-  return [
-    { service: "accounts", schema: "accounts", transaction: (fn) => clients.accounts.$transaction(fn) },
-    { service: "catalog", schema: "catalog", transaction: (fn) => clients.catalog.$transaction(fn) },
-    { service: "orders", schema: "orders", transaction: (fn) => clients.orders.$transaction(fn) },
-    { service: "payments", schema: "payments", transaction: (fn) => clients.payments.$transaction(fn) },
-    { service: "notifications", schema: "notifications", transaction: (fn) => clients.notifications.$transaction(fn) },
-  ];
+  return (Object.entries(clients) as Array<[Consumer, object]>).map(([service, client]) => {
+    const pool = sqlPoolOf(client);
+    return { service, schema: service, connect: () => pool.connect() };
+  });
 }
 
 /**
@@ -129,8 +127,15 @@ export function startWorkers(options: WorkersOptions): Workers {
       onOutcome: options.onOutcome,
     }),
   );
-  const relay = createRelay({ sources: sourcesOf(options.clients), queues, deadLetters, policy: options.policy, logger: options.logger, ...options.relay, onPublished: options.onPublished });
+  const sources = sourcesOf(options.clients);
+  const relay = createRelay({ sources, queues, deadLetters, policy: options.policy, logger: options.logger, ...options.relay, onPublished: options.onPublished });
   relay.start();
+  const wakeups = listenForOutboxRows(
+    Object.values(options.clients).map((client) => sqlPoolOf(client).options),
+    relay.wake,
+    sources.map((source) => source.schema),
+    options.logger,
+  );
   const byName = new Map(Object.values(queues).map((queue) => [queue.name, queue]));
   return {
     queues,
@@ -139,6 +144,7 @@ export function startWorkers(options: WorkersOptions): Workers {
     relay,
     consumers,
     close: async () => {
+      await wakeups.close();
       await relay.stop();
       await Promise.all(consumers.map((worker) => closeWithin(worker, options.closeGraceMs ?? 10_000)));
       await Promise.all([...Object.values(queues), deadLetters].map((queue) => queue.close()));

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { sqlPoolOf } from "@fedplat/common";
 import { createTestDatabase, type TestDatabase } from "@fedplat/devkit";
 import { createEvent, type Envelope, type EventStore, isBatchable, transactionalHandler } from "@fedplat/events";
 import { createNotificationsEventHandlers, createNotificationsPrisma, type NotificationsPrisma } from "@fedplat/notifications";
@@ -34,19 +35,21 @@ describe("group commit", () => {
     const handler = createNotificationsEventHandlers(prisma)["user.registered"];
     if (!handler || !isBatchable(handler)) throw new Error("user.registered should be batchable");
     const apply = createGroupCommitter(handler, { maxBatch: 50, maxInFlight: 1 });
-    let batchClaims = 0;
-    prisma.$on("query", (query) => {
-      if (query.query.includes('"processed_events"') && query.query.includes("unnest")) batchClaims++;
-    });
+    // Each transaction takes one connection of the client's pool (notifications' handlers run
+    // their statements on it directly).
+    let transactions = 0;
+    const countTransaction = () => transactions++;
+    sqlPoolOf(prisma).on("acquire", countTransaction);
     const events = Array.from({ length: 60 }, () => registered());
 
     const outcomes = await Promise.all(events.map((event) => apply(event, context)));
+    sqlPoolOf(prisma).off("acquire", countTransaction);
 
     expect(outcomes.every((outcome) => outcome === "applied")).toBe(true);
     expect(await notificationsOf(events)).toBe(60);
     expect(await sentAnnouncements(events)).toBe(60);
     // The first event goes alone; the 59 that arrive meanwhile share two batch transactions (50 + 9).
-    expect(batchClaims).toBe(2);
+    expect(transactions).toBe(3);
 
     const again = await Promise.all(events.slice(0, 30).map((event) => apply(event, context)));
     expect(again.every((outcome) => outcome === "duplicate")).toBe(true);

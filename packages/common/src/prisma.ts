@@ -6,6 +6,9 @@ const DEFAULT_POOL_MAX = 10;
 
 /** Every pool this process opened, by the schema it serves: read by the db_pool_connections metric. */
 const pools = new Map<pg.Pool, string>();
+/** The pool under each adapter, then under each client (see withSqlPool). */
+const poolOfAdapter = new WeakMap<object, pg.Pool>();
+const poolOfClient = new WeakMap<object, pg.Pool>();
 
 /** Connections per pool: open (total), idle, and callers waiting for one. */
 export function poolUsage(): Array<{ pool: string; max: number; total: number; idle: number; waiting: number }> {
@@ -23,11 +26,72 @@ export function prismaClientOptions(url: string, schema: string) {
   u.searchParams.delete("schema"); // the adapter option below decides the schema
   const max = Number(process.env.DB_POOL_MAX ?? DEFAULT_POOL_MAX);
   const pool = new pg.Pool({ connectionString: u.toString(), max });
+  // An idle connection the server closed (a restart, a dropped database) is an 'error' event on
+  // the pool; unhandled, it would end the process. The pool drops that connection and the next
+  // query opens a new one.
+  pool.on("error", () => undefined);
   pools.set(pool, schema);
-  return {
-    adapter: new PrismaPg(pool, { schema, disposeExternalPool: true }),
-    log: [{ emit: "event" as const, level: "query" as const }],
+  const adapter = new PrismaPg(pool, { schema, disposeExternalPool: true });
+  poolOfAdapter.set(adapter, pool);
+  return { adapter, log: [{ emit: "event" as const, level: "query" as const }] };
+}
+
+/**
+ * Remembers the pg pool under `client` (made with `options`), for sqlPoolOf. $disconnect also
+ * ends the pool when Prisma itself never used it (Prisma disposes its adapter only if it ran a
+ * query), so connections opened through sqlPoolOf do not outlive the client.
+ */
+export function withSqlPool<C extends { $disconnect(): Promise<void> }>(client: C, options: { adapter: object }): C {
+  const pool = poolOfAdapter.get(options.adapter);
+  if (!pool) return client;
+  poolOfClient.set(client, pool);
+  const disconnect = client.$disconnect.bind(client);
+  client.$disconnect = async () => {
+    await disconnect();
+    if (!pool.ended) await pool.end();
   };
+  return client;
+}
+
+/**
+ * The pg pool under a service's Prisma client: for the few hot paths that speak SQL to it
+ * directly (the outbox relay, group-committed event batches), because through Prisma every
+ * statement is compiled first and an interactive transaction costs several times the CPU of the
+ * statements in it. Same connections, same limits, same pool metric.
+ */
+export function sqlPoolOf(client: object): pg.Pool {
+  const pool = poolOfClient.get(client);
+  if (!pool) throw new Error("sqlPoolOf: this Prisma client was not created with prismaClientOptions + withSqlPool");
+  return pool;
+}
+
+/** The raw statements of a transaction, shaped like Prisma's, so event-store code runs on either. */
+export interface SqlTransaction {
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
+}
+
+/** Runs `fn` in one transaction on a connection of `pool`: COMMIT when it resolves, ROLLBACK when it throws. */
+export async function sqlTransaction<R>(pool: pg.Pool, fn: (tx: SqlTransaction) => Promise<R>): Promise<R> {
+  const connection = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await connection.query("BEGIN");
+    const result = await fn({
+      $queryRawUnsafe: async <T>(query: string, ...values: unknown[]) => (await connection.query(query, values)).rows as T,
+      $executeRawUnsafe: async (query: string, ...values: unknown[]) => (await connection.query(query, values)).rowCount ?? 0,
+    });
+    await connection.query("COMMIT");
+    return result;
+  } catch (error) {
+    // A connection whose ROLLBACK failed is in an unknown state: closed, not reused.
+    await connection.query("ROLLBACK").catch((rollbackError: unknown) => {
+      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+    });
+    throw error;
+  } finally {
+    connection.release(broken);
+  }
 }
 
 /** Anything with Prisma's query event; each event is one SQL statement. */

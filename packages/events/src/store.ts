@@ -1,6 +1,7 @@
 import { activeTraceparent } from "@fedplat/telemetry";
 import type { Envelope } from "./envelope";
 import type { EventType } from "./schemas";
+import { consumersOf } from "./versions";
 
 const quotedSchema = (schema: string) => {
   if (!/^\w+$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
@@ -19,12 +20,21 @@ export interface EventTables {
   $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
 }
 
+/**
+ * Raw statements of a transaction: a Prisma transaction client, or @fedplat/common's
+ * sqlTransaction on the same pool (for hot paths that skip Prisma's per-statement compile).
+ */
+export type RawSql = Pick<EventTables, "$queryRawUnsafe" | "$executeRawUnsafe">;
+
 /** Where a service keeps its event tables, and how to open a transaction there. */
 export interface EventStore<Tx> {
   /** The service's PostgreSQL schema: a constant of the code, never input. */
   schema: string;
   transaction: InTransaction<Tx>;
 }
+
+/** The PostgreSQL NOTIFY channel of committed outbox rows; the payload is the producer's schema. */
+export const OUTBOX_CHANNEL = "fedplat_outbox";
 
 /**
  * Writes events to the outbox; call it inside the transaction that makes the change they
@@ -34,7 +44,7 @@ export interface EventStore<Tx> {
  * the active trace context (the request's, or the consumer's that caused it), so the relay and
  * the consumers continue the same trace.
  */
-export async function writeOutbox(tx: EventTables, events: readonly Envelope[]): Promise<void> {
+export async function writeOutbox(tx: RawSql, events: readonly Envelope[]): Promise<void> {
   const producer = events[0]?.producer;
   if (producer === undefined) return;
   if (events.some((event) => event.producer !== producer)) throw new Error("writeOutbox: events of one producer per call (each service writes its own outbox)");
@@ -44,11 +54,21 @@ export async function writeOutbox(tx: EventTables, events: readonly Envelope[]):
   // one event's consumer: the other events keep the trace context their cause gave them.
   const traceOf = (traceparent: string) => traceparent.split("-")[1];
   const withTrace = (event: Envelope) => (active && (!event.traceparent || traceOf(event.traceparent) === traceOf(active)) ? { ...event, traceparent: active } : event);
+  // An event no service consumes (yet) is recorded as published already: the relay would only
+  // mark it. The same statement wakes the relay when there is something to deliver (NOTIFY is
+  // delivered when the transaction commits, and not at all if it rolls back), so events leave at
+  // once instead of at the next poll.
   await tx.$executeRawUnsafe(
-    `INSERT INTO ${quotedSchema(producer)}."outbox" (id, type, envelope) SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[])`,
+    `WITH written AS (
+       INSERT INTO ${quotedSchema(producer)}."outbox" (id, type, envelope, published_at)
+       SELECT id, type, envelope, CASE WHEN routed THEN NULL ELSE now() END FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::boolean[]) AS row(id, type, envelope, routed)
+       RETURNING published_at IS NULL AS routed)
+     SELECT pg_notify('${OUTBOX_CHANNEL}', $5) FROM (SELECT 1 FROM written WHERE routed LIMIT 1) AS any_routed`,
     events.map((event) => event.eventId),
     events.map((event) => event.type),
     events.map((event) => JSON.stringify(withTrace(event))),
+    events.map((event) => consumersOf(event).length > 0),
+    producer,
   );
 }
 
@@ -68,7 +88,7 @@ export async function claimEvent(tx: EventTables, event: Envelope): Promise<bool
  * (the others are redeliveries). Raw SQL over arrays on this hot path: a Prisma createMany
  * compiles a new query plan for every batch, which costs more CPU than the insert itself.
  */
-export async function claimEvents(tx: EventTables, schema: string, events: readonly Envelope[]): Promise<Set<string>> {
+export async function claimEvents(tx: RawSql, schema: string, events: readonly Envelope[]): Promise<Set<string>> {
   if (events.length === 0) return new Set();
   const claimed = await tx.$queryRawUnsafe<Array<{ id: string }>>(
     `INSERT INTO ${quotedSchema(schema)}."processed_events" (event_id, type) SELECT * FROM unnest($1::uuid[], $2::text[]) ON CONFLICT DO NOTHING RETURNING event_id::text AS id`,
@@ -128,7 +148,7 @@ export interface TransactionalHandlerOptions<T extends EventType, Tx> {
  * `effectMany` when the service has a set-based version of the effect, otherwise with `effect`
  * once per event.
  */
-export function transactionalHandler<T extends EventType, Tx extends EventTables>(
+export function transactionalHandler<T extends EventType, Tx extends RawSql>(
   _type: T,
   store: EventStore<Tx>,
   effect: (tx: Tx, event: Envelope<T>) => Promise<readonly Envelope[]>,
@@ -136,7 +156,7 @@ export function transactionalHandler<T extends EventType, Tx extends EventTables
 ): BatchableHandler {
   const handler: EventHandler = async (event) => {
     const applied = await store.transaction(async (tx) => {
-      if (!(await claimEvent(tx, event))) return undefined;
+      if ((await claimEvents(tx, store.schema, [event])).size === 0) return undefined;
       const followUps = await effect(tx, event as Envelope<T>);
       await writeOutbox(tx, followUps);
       return followUps;

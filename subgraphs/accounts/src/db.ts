@@ -1,9 +1,10 @@
-import { prismaClientOptions } from "@fedplat/common";
+import { prismaClientOptions, withSqlPool } from "@fedplat/common";
 import { PrismaClient } from "./generated/prisma/client";
 
 export type AccountsPrisma = PrismaClient<"query">;
 
 /** The accounts service's one Prisma client, on the "accounts" PostgreSQL schema. */
 export function createAccountsPrisma(url: string): AccountsPrisma {
-  return new PrismaClient(prismaClientOptions(url, "accounts"));
+  const options = prismaClientOptions(url, "accounts");
+  return withSqlPool(new PrismaClient(options), options);
 }
