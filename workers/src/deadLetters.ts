@@ -1,6 +1,7 @@
 import { type Consumer, type DeadLetter, parseEnvelope } from "@fedplat/events";
 import type { Queue } from "bullmq";
 import { eventJobOptions, type RetryPolicy } from "./jobOptions";
+import { traceOptionsOf } from "./tracing";
 
 export interface DeadLetterEntry extends DeadLetter {
   /** Id of the dead letter itself (queue.jobId; BullMQ ids cannot contain ":"). */
@@ -32,7 +33,9 @@ export function deadLetterOps(deadLetters: Queue, queueByName: (name: string) =>
       const queue = queueByName(letter.queue);
       if (!queue) throw new Error(`dead letter ${id} came from ${letter.queue}, which cannot be replayed (fix the event at its source)`);
       const event = parseEnvelope(letter.event); // still invalid: refuse rather than loop through the dead letters again
-      await queue.add(event.type, event, { ...eventJobOptions(event.eventId, letter.consumer as Consumer, policy), jobId: `${event.eventId}.replay.${Date.now()}` });
+      // Under a new job id (the old one is spent), in the event's own trace: the replay shows up
+      // next to the attempts that failed.
+      await queue.add(event.type, event, { ...eventJobOptions(event.eventId, letter.consumer as Consumer, policy), ...traceOptionsOf(event), jobId: `${event.eventId}.replay.${Date.now()}` });
       await job.remove();
       return true;
     },

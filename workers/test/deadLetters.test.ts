@@ -71,8 +71,9 @@ describe("dead letters", () => {
     await expect(ops.replay("events-notifications.broken-1")).rejects.toThrow(/invalid envelope/);
   });
 
-  it("replays a dead letter once its cause is fixed, and the event is applied", async () => {
-    const event = registered();
+  it("replays a dead letter once its cause is fixed, in the event's trace, and the event is applied", async () => {
+    const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const event = createEvent("user.registered", { userId: randomUUID(), email: "x@example.com", name: "X" }, { producer: "accounts", traceparent });
     await queue.add(event.type, event, { jobId: event.eventId, attempts: 1 });
     const id = `events-notifications.${event.eventId}`;
     await waitFor("the dead letter", async () => ops.show(id));
@@ -80,6 +81,8 @@ describe("dead letters", () => {
     expect(await ops.replay(id)).toBe(true);
     await waitFor("the replayed event to apply", async () => applied.includes(event.eventId));
     expect(await ops.show(id)).toBeNull();
+    const [replayed] = (await queue.getJobs(["completed"])).filter((job) => String(job.id).startsWith(`${event.eventId}.replay.`));
+    expect(JSON.parse(replayed?.opts.telemetry?.metadata ?? "{}")).toEqual({ traceparent });
   });
 
   it("discards a dead letter", async () => {
