@@ -4,12 +4,11 @@ import { GraphQLError } from "graphql";
 import type { GatewayContext } from "./context";
 import { deduplicateInFlight } from "./inFlightDedupe";
 import type { SubgraphBreaker } from "./subgraphBreakers";
+import { type Fetcher, type FetcherRequestInit, type FetcherResponse, subgraphFetch } from "./subgraphFetch";
 
 interface SubgraphErrorBody {
   errors?: Array<{ message?: unknown; extensions?: { code?: unknown } }>;
 }
-
-type Fetcher = RemoteGraphQLDataSource["fetcher"];
 
 /** How one subgraph fetch ended, for the fetch metrics. */
 export type FetchOutcome = "ok" | "error" | "timeout" | "circuit_open";
@@ -35,7 +34,7 @@ const RETRY_DELAY_MS = 50;
 
 /** A 5xx answer: a failure for the circuit, but still the response the gateway reports from. */
 class ServerErrorResponse extends Error {
-  constructor(readonly response: Response) {
+  constructor(readonly response: FetcherResponse) {
     super(`HTTP ${response.status}`);
   }
 }
@@ -49,19 +48,19 @@ const isCircuitOpen = (error: unknown) => typeof error === "object" && error !==
 const isConnectionFailure = (error: unknown) => typeof error === "object" && error !== null && (error as { name?: unknown }).name === "TypeError";
 
 /**
- * Node's fetch (undici: pooled keep-alive connections) with a deadline per attempt, through the
+ * undici's request (subgraphFetch.ts: pooled keep-alive connections) with a deadline per attempt, through the
  * subgraph's circuit breaker, retried after a connection failure only when the operation is
  * idempotent (a query: re-sending a mutation could apply it twice). Retries are a plain loop:
  * one or two immediate re-sends do not need a retry library.
  */
 function resilientFetcher(subgraph: string, options: SubgraphDataSourceOptions): Fetcher {
-  const attempt = async (url: string, init: RequestInit): Promise<Response> => {
-    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(options.timeoutMs) });
+  const attempt = async (url: string, init: FetcherRequestInit): Promise<FetcherResponse> => {
+    const response = await subgraphFetch(url, { ...init, signal: AbortSignal.timeout(options.timeoutMs) });
     if (response.status >= 500) throw new ServerErrorResponse(response);
     return response;
   };
-  const send = (url: string, init: RequestInit) => (options.breaker ? options.breaker.fire(() => attempt(url, init)) : attempt(url, init));
-  return (async (url: string, rawInit: RequestInit & { headers?: Record<string, string> }) => {
+  const send = (url: string, init: FetcherRequestInit) => (options.breaker ? options.breaker.fire(() => attempt(url, init)) : attempt(url, init));
+  return async (url: string, rawInit: FetcherRequestInit = {}) => {
     const { [RETRYABLE]: retryable, ...headers } = rawInit.headers ?? {};
     const init = { ...rawInit, headers };
     const retries = retryable ? (options.queryRetries ?? 0) : 0;
@@ -85,7 +84,7 @@ function resilientFetcher(subgraph: string, options: SubgraphDataSourceOptions):
         throw error;
       }
     }
-  }) as unknown as Fetcher;
+  };
 }
 
 /**
@@ -103,7 +102,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   ) {
     const fetcher = resilientFetcher(subgraphName, options);
     // Sharing wraps the resilient fetch: one timeout, circuit check and retry loop for all sharers.
-    super({ url, fetcher: options.dedupe ? (deduplicateInFlight(fetcher as never) as unknown as Fetcher) : fetcher });
+    super({ url, fetcher: options.dedupe ? deduplicateInFlight(fetcher) : fetcher });
     this.timeoutMs = options.timeoutMs;
   }
 
