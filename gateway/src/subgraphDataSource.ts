@@ -2,6 +2,7 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@
 import { ErrorCode } from "@fedplat/common";
 import { GraphQLError } from "graphql";
 import type { GatewayContext } from "./context";
+import { BYPASS_ENTITY_CACHE, cachingPublicEntities, type EntityCacheOptions } from "./entityCache";
 import { deduplicateInFlight } from "./inFlightDedupe";
 import type { SubgraphBreaker } from "./subgraphBreakers";
 import { type Fetcher, type FetcherRequestInit, type FetcherResponse, subgraphFetch } from "./subgraphFetch";
@@ -23,6 +24,8 @@ export interface SubgraphDataSourceOptions {
   onFetch?: (subgraph: string, outcome: FetchOutcome, seconds: number) => void;
   /** Identical in-flight queries of one viewer share one fetch (inFlightDedupe.ts). @default false */
   dedupe?: boolean;
+  /** Public entity answers are reused for their max-age (entityCache.ts); false: every entity fetch goes out. @default false */
+  entityCache?: EntityCacheOptions | false;
 }
 
 /**
@@ -94,22 +97,29 @@ function resilientFetcher(subgraph: string, options: SubgraphDataSourceOptions):
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly timeoutMs: number;
+  private readonly cachesEntities: boolean;
 
   constructor(
     private readonly subgraphName: string,
     url: string,
     options: SubgraphDataSourceOptions,
   ) {
-    const fetcher = resilientFetcher(subgraphName, options);
+    const resilient = resilientFetcher(subgraphName, options);
     // Sharing wraps the resilient fetch: one timeout, circuit check and retry loop for all sharers.
-    super({ url, fetcher: options.dedupe ? deduplicateInFlight(fetcher) : fetcher });
+    const shared = options.dedupe ? deduplicateInFlight(resilient) : resilient;
+    // The entity cache is outermost: a reused answer needs no fetch, sharing or circuit.
+    super({ url, fetcher: options.entityCache ? cachingPublicEntities(subgraphName, shared, options.entityCache) : shared });
     this.timeoutMs = options.timeoutMs;
+    this.cachesEntities = Boolean(options.entityCache);
   }
 
   // Only the signed identity and the request id reach subgraphs; client headers (Authorization
   // included) never do, so a subgraph cannot be talked into trusting them.
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+  override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    const { request, context } = options;
     if (!/^\s*mutation\b/.test(request.query ?? "")) request.http?.headers.set(RETRYABLE, "1");
+    // Operations run in-process (subscription events: executeAsViewer) show entities as they are now.
+    if (this.cachesEntities && !("incomingRequestContext" in options && options.incomingRequestContext.request.http)) request.http?.headers.set(BYPASS_ENTITY_CACHE, "1");
     if (!("subgraphHeaders" in context) || !context.subgraphHeaders) return;
     for (const [name, value] of Object.entries(context.subgraphHeaders as Record<string, string>)) request.http?.headers.set(name, value);
   }
