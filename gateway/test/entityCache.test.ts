@@ -1,6 +1,9 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { GraphQLDataSourceProcessOptions } from "@apollo/gateway";
+import type { GatewayContext } from "../src/context";
 import { BYPASS_ENTITY_CACHE, cachingPublicEntities, publicMaxAgeSeconds } from "../src/entityCache";
+import { SubgraphDataSource } from "../src/subgraphDataSource";
 import { subgraphFetch } from "../src/subgraphFetch";
 
 /** What the stand-in subgraph answers next: its Cache-Control and whether the body carries errors. */
@@ -110,6 +113,29 @@ describe("entity cache for public entities", () => {
     expect(received[0]?.headers[BYPASS_ENTITY_CACHE]).toBeUndefined();
     await fetcher(url, entityFetch(["p1"]));
     expect(received).toHaveLength(3);
+  });
+});
+
+describe("a subgraph data source with the entity cache", () => {
+  /** What the executor hands the data source for one entity fetch; `overHttp` false is an in-process execution (a subscription event). */
+  const entityFetchOf = (overHttp: boolean) =>
+    ({
+      kind: "incoming operation",
+      request: { query: ENTITIES, variables: { representations: [{ __typename: "Product", id: "p1" }] } },
+      context: { requestId: "r-1", viewer: null, subgraphHeaders: { "x-fedplat-identity": "signed" } },
+      incomingRequestContext: { request: overHttp ? { http: { method: "POST", headers: new Map(), search: "" } } : {} },
+    }) as unknown as GraphQLDataSourceProcessOptions<GatewayContext>;
+
+  it("serves HTTP requests from the cache but fetches for in-process executions (subscription events see entities as they are now)", async () => {
+    const source = new SubgraphDataSource("catalog", url, { timeoutMs: 5_000, entityCache: {} });
+    await source.process(entityFetchOf(true));
+    const fromCache = await source.process(entityFetchOf(true));
+    expect(received).toHaveLength(1);
+    expect(fromCache.data).toEqual({ _entities: [{ __typename: "Product", id: "p1", name: "Lamp", fetch: 1 }] });
+    const live = await source.process(entityFetchOf(false));
+    expect(received).toHaveLength(2);
+    expect(live.data).toEqual({ _entities: [{ __typename: "Product", id: "p1", name: "Lamp", fetch: 2 }] });
+    expect(received[1]?.headers[BYPASS_ENTITY_CACHE]).toBeUndefined();
   });
 });
 
