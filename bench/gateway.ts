@@ -4,9 +4,11 @@
  * @apollo/server on the same subgraphs and supergraph, then, side by side in one run:
  *  1. a heavy nested query across four subgraphs under 50 connections, on both gateways;
  *  2. SQL statements per operation for that query, for 5 and 40 users;
- *  3. a single-subgraph query through our gateway and straight to the subgraph.
- * Every response is checked against the expected body (autocannon's expectBody). Prints a
- * markdown table and writes it to bench/results/gateway.md.
+ *  3. a single-subgraph query through our gateway and straight to the subgraph, with variables
+ *     that differ between concurrent requests (so in-flight dedupe cannot collapse them), in
+ *     alternating rounds; identical requests once more as a separate row, to show what dedupe does.
+ * Every response is checked against the expected body for its variables. Prints a markdown table
+ * and writes it to bench/results/gateway.md.
  */
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -20,6 +22,9 @@ import { type Platform, startPlatform } from "../tests/fixtures/platform";
 const CONNECTIONS = 50;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+/** Warm-up of each single-subgraph path (JIT, pools) before its measured rounds. */
+const WARM_UP_SECONDS = 5;
+const UNLOADED_SECONDS = 5;
 
 /** users -> orders -> lines -> product, payment, customer, notifications: four subgraphs, four entity levels. */
 const HEAVY = `query Heavy($first: Int!) {
@@ -31,6 +36,12 @@ const HEAVY = `query Heavy($first: Int!) {
     notifications(first: 3) { template channel } } } }
 }`;
 const SINGLE = `query Products { products(first: 20) { edges { node { id sku name priceCents stock } } } }`;
+/**
+ * The same products(20) page, starting after a different product in each request: more variable
+ * sets than connections, so no two requests in flight are identical and in-flight dedupe cannot
+ * share a fetch between them. Every page has 20 products.
+ */
+const PAGE = `query ProductPage($after: String) { products(first: 20, after: $after) { edges { node { id sku name priceCents stock } } } }`;
 
 interface Load {
   rps: number;
@@ -62,6 +73,41 @@ async function load(url: string, headers: Record<string, string>, body: string, 
     p50: percentileOf(result.latency, "p50"),
     p99: percentileOf(result.latency, "p99"),
     errors: result.errors + result.timeouts + result.non2xx + (result.mismatches ?? 0),
+    cpuMsPerRequest: (cpuMs(pid) - cpuBefore) / result.requests.total,
+  };
+}
+
+/**
+ * Like load(), for requests that differ: `bodies[i]` is answered by exactly `expected[i]`.
+ * Connections take the bodies round-robin; a response other than its own request's expected one
+ * counts as an error.
+ */
+async function loadDistinct(url: string, headers: Record<string, string>, bodies: readonly string[], expected: readonly string[], pid?: number, connections = CONNECTIONS, seconds = SECONDS): Promise<Load> {
+  const cpuBefore = cpuMs(pid);
+  let next = 0;
+  let mismatches = 0;
+  // One request in flight per connection (no pipelining): the connection's context holds the index of the request it waits for.
+  const setupRequest = (request: autocannon.Request, context: { index?: number }) => {
+    const index = next++ % bodies.length;
+    context.index = index;
+    return { ...request, body: bodies[index] };
+  };
+  const onResponse = (status: number, body: string, context: { index?: number }) => {
+    if (status !== 200 || context.index === undefined || body !== expected[context.index]) mismatches++;
+  };
+  const result = await autocannon({
+    url,
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    connections,
+    duration: seconds,
+    requests: [{ setupRequest: setupRequest as (request: autocannon.Request, context: object) => autocannon.Request, onResponse: onResponse as (status: number, body: string, context: object) => void }],
+  });
+  return {
+    rps: result.requests.average,
+    p50: percentileOf(result.latency, "p50"),
+    p99: percentileOf(result.latency, "p99"),
+    errors: result.errors + result.timeouts + result.non2xx + mismatches,
     cpuMsPerRequest: (cpuMs(pid) - cpuBefore) / result.requests.total,
   };
 }
@@ -125,7 +171,7 @@ async function main(): Promise<void> {
   const urlOf = (name: string) => `http://127.0.0.1:${platform.services[name]?.port}/graphql`;
   const stock = await startStockGateway(Object.fromEntries(SUBGRAPHS.map((spec) => [spec.name, urlOf(spec.name)])));
   const noDedupe = await startOurGateway(platform, { RESPONSE_CACHE: "off", SUBGRAPH_DEDUPE: "false" });
-  const cached = await startOurGateway(platform, { RESPONSE_CACHE: "on" });
+  const cached = await startOurGateway(platform, { RESPONSE_CACHE: "on", ENTITY_CACHE: "on" });
   try {
     const admin = await platform.login("admin@example.com");
     const me = JSON.parse(await post(platform.gatewayUrl, admin, JSON.stringify({ query: "{ me { id role } }" }))) as { data: { me: { id: string; role: "ADMIN" } } };
@@ -133,7 +179,7 @@ async function main(): Promise<void> {
     const targets: Target[] = [
       { name: "fedplat gateway, RESPONSE_CACHE=off (auth, shield, limits, rate limits, in-flight dedupe)", url: platform.gatewayUrl, pid: platform.services.gateway?.child.pid, headers: async () => admin },
       { name: "fedplat gateway, RESPONSE_CACHE=off, SUBGRAPH_DEDUPE=false", url: noDedupe.url, pid: noDedupe.pid, headers: async () => admin },
-      { name: "fedplat gateway, defaults (response cache on: private, per user)", url: cached.url, pid: cached.pid, headers: async () => admin },
+      { name: "fedplat gateway, caching the hints allow (response cache: private, per user; ENTITY_CACHE=on: public products)", url: cached.url, pid: cached.pid, headers: async () => admin },
       { name: "stock @apollo/gateway + @apollo/server", url: stock.url, pid: stock.pid, headers: signedAdmin },
     ];
     const heavy = JSON.stringify({ query: HEAVY, variables: { first: 10 } });
@@ -164,18 +210,42 @@ async function main(): Promise<void> {
     const [ours, oursNoDedupe, oursCached, baseline] = results as [Load, Load, Load, Load];
 
     // Gateway overhead on a single-subgraph query: through the gateway vs straight to catalog.
-    const single = JSON.stringify({ query: SINGLE });
     const anonymousIdentity = async () => ({ [IDENTITY_HEADER]: await signCallerIdentity({ caller: { kind: "gateway" }, viewer: null }, TEST_GATEWAY_SECRET) });
+    const firstPages = JSON.parse(await post(urlOf("catalog"), await anonymousIdentity(), JSON.stringify({ query: "{ products(first: 100) { edges { cursor } pageInfo { endCursor } } }" }))) as { data: { products: { edges: Array<{ cursor: string }>; pageInfo: { endCursor: string } } } };
+    const secondPage = JSON.parse(await post(urlOf("catalog"), await anonymousIdentity(), JSON.stringify({ query: "query($after: String) { products(first: 100, after: $after) { edges { cursor } } }", variables: { after: firstPages.data.products.pageInfo.endCursor } }))) as { data: { products: { edges: Array<{ cursor: string }> } } };
+    const cursors = [...firstPages.data.products.edges, ...secondPage.data.products.edges].map((edge) => edge.cursor);
+    // After each of the first (products - 20) products: a full page of 20 every time.
+    const pageBodies = [null, ...cursors.slice(0, cursors.length - 20)].map((after) => JSON.stringify({ query: PAGE, variables: { after } }));
+    if (pageBodies.length <= CONNECTIONS) throw new Error(`only ${pageBodies.length} distinct pages for ${CONNECTIONS} connections: in-flight dedupe could collapse them`);
     const singleTargets = [
-      { name: "through the fedplat gateway, RESPONSE_CACHE=off", url: platform.gatewayUrl, pid: platform.services.gateway?.child.pid, headers: async () => ({}) },
+      { name: "through the fedplat gateway, RESPONSE_CACHE=off (in-flight dedupe on, nothing to share)", url: platform.gatewayUrl, pid: platform.services.gateway?.child.pid, headers: async () => ({}) },
       { name: "through the fedplat gateway, RESPONSE_CACHE=off, SUBGRAPH_DEDUPE=false", url: noDedupe.url, pid: noDedupe.pid, headers: async () => ({}) },
       { name: "straight to the catalog subgraph", url: urlOf("catalog"), pid: platform.services.catalog?.child.pid, headers: anonymousIdentity },
     ];
-    const singleBodies = await Promise.all(singleTargets.map(async (target) => post(target.url, await target.headers(), single)));
-    const singleRuns: Load[] = [];
-    for (const [i, target] of singleTargets.entries()) await load(target.url, await target.headers(), single, singleBodies[i] as string);
-    for (const [i, target] of singleTargets.entries()) singleRuns.push(await load(target.url, await target.headers(), single, singleBodies[i] as string, target.pid));
+    // Expected answers, asked of every path: they must agree page by page.
+    const pageAnswers = await Promise.all(singleTargets.map(async (target) => {
+      const headers = await target.headers();
+      const answers: string[] = [];
+      for (const body of pageBodies) answers.push(await post(target.url, headers, body));
+      return answers;
+    }));
+    for (const [i, body] of pageBodies.entries()) {
+      if (new Set(pageAnswers.map((answers) => JSON.stringify(JSON.parse(answers[i] as string).data))).size !== 1) throw new Error(`the paths disagree on ${body}`);
+    }
+    for (const [i, target] of singleTargets.entries()) await loadDistinct(target.url, await target.headers(), pageBodies, pageAnswers[i] as string[], undefined, CONNECTIONS, WARM_UP_SECONDS);
+    const singleRounds: Load[][] = singleTargets.map(() => []);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, target] of singleTargets.entries()) singleRounds[i]?.push(await loadDistinct(target.url, await target.headers(), pageBodies, pageAnswers[i] as string[], target.pid));
+    }
+    const singleRuns = singleRounds.map((runs) => average(runs));
     const [viaGateway, viaGatewayNoDedupe, direct] = singleRuns as [Load, Load, Load];
+    // Identical concurrent requests, once: what in-flight dedupe does when there is something to share.
+    const single = JSON.stringify({ query: SINGLE });
+    const identicalBody = await post(platform.gatewayUrl, {}, single);
+    const identical = await load(platform.gatewayUrl, {}, single, identicalBody, platform.services.gateway?.child.pid);
+    // Unloaded latency: one connection, so the figures are a request's own time, not queueing.
+    const unloadedGateway = await loadDistinct(platform.gatewayUrl, {}, pageBodies, pageAnswers[0] as string[], undefined, 1, UNLOADED_SECONDS);
+    const unloadedDirect = await loadDistinct(urlOf("catalog"), await anonymousIdentity(), pageBodies, pageAnswers[2] as string[], undefined, 1, UNLOADED_SECONDS);
 
     const f = (n: number) => (Number.isFinite(n) ? n.toFixed(n >= 100 ? 0 : n >= 10 ? 1 : 2) : "n/a");
     const row = (name: string, r: Load) => `| ${name} | ${f(r.rps)} | ${f(r.p50)} | ${f(r.p99)} | ${r.errors} | ${f(r.cpuMsPerRequest ?? Number.NaN)} | ${r.peakRssMb === undefined ? "" : f(r.peakRssMb)} |`;
@@ -190,7 +260,7 @@ async function main(): Promise<void> {
       ...targets.map((target, i) => row(target.name, results[i] as Load)),
       "",
       `Throughput ratio ours (no response cache) / stock: **${ratio(ours.rps, baseline.rps)}** (dedupe off too: ${ratio(oursNoDedupe.rps, baseline.rps)}; target >= 2). p99 ours / stock: **${ratio(ours.p99, baseline.p99)}** (dedupe off too: ${ratio(oursNoDedupe.p99, baseline.p99)}; target <= 1).`,
-      `With the response cache the hints allow (defaults): **${ratio(oursCached.rps, baseline.rps)}x** the stock gateway (target >= 10).`,
+      `With the caching the hints allow (response cache and entity cache): **${ratio(oursCached.rps, baseline.rps)}x** the stock gateway (target >= 10).`,
       "",
       "SQL statements for one heavy query, by subgraph:",
       "",
@@ -199,13 +269,15 @@ async function main(): Promise<void> {
       `| 5 | ${Object.values(sql5).join(" | ")} | ${Object.values(sql5).reduce((a, b) => a + b, 0)} |`,
       `| 40 | ${Object.values(sql40).join(" | ")} | ${Object.values(sql40).reduce((a, b) => a + b, 0)} |`,
       "",
-      "Single-subgraph query (products(20)):",
+      `Single-subgraph query: products(first: 20, after: $after), ${pageBodies.length} different pages round-robin (no two requests in flight are identical), ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${SECONDS} s:`,
       "",
       "| path | req/s | p50 ms | p99 ms | errors | CPU ms/request of the process answering | |",
       "|---|---|---|---|---|---|---|",
       ...singleTargets.map((target, i) => row(target.name, singleRuns[i] as Load)),
+      row("through the fedplat gateway, identical requests (products(20), in-flight dedupe shares fetches; one round)", identical),
       "",
       `Gateway overhead, direct / gateway req/s: **${ratio(direct.rps, viaGateway.rps)}x** (dedupe off: ${ratio(direct.rps, viaGatewayNoDedupe.rps)}x; target <= 2).`,
+      `Unloaded (1 connection, ${UNLOADED_SECONDS} s): p50 ${f(unloadedGateway.p50)} ms through the gateway (${f(unloadedGateway.rps)} req/s), ${f(unloadedDirect.p50)} ms straight to catalog (${f(unloadedDirect.rps)} req/s); errors ${unloadedGateway.errors + unloadedDirect.errors}.`,
       "",
     ].join("\n");
     console.log(table);

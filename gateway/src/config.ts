@@ -40,6 +40,11 @@ const gatewayEnv = z.object({
   CIRCUIT_MIN_REQUESTS: z.coerce.number().int().min(0).max(100_000).default(defaultResilience.minRequests),
   /** Identical in-flight subgraph queries of one viewer share one fetch (see inFlightDedupe.ts). */
   SUBGRAPH_DEDUPE: z.enum(["true", "false"]).default("true").transform((value) => value === "true"),
+  /**
+   * Entity fetches a subgraph answers as public are reused for their max-age (see entityCache.ts).
+   * Off by default: the hints let a product's stock be up to 10 s old in any response that shows it.
+   */
+  ENTITY_CACHE: z.enum(["on", "off"]).default("off").transform((value) => value === "on"),
 });
 
 export type GatewayConfig = z.infer<typeof gatewayEnv> & {

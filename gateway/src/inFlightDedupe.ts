@@ -1,14 +1,6 @@
 import { IDENTITY_HEADER } from "@fedplat/common";
 import { decodeJwt } from "jose";
-
-type Fetch = (url: string, init: RequestInit) => Promise<Response>;
-
-interface SharedAnswer {
-  status: number;
-  statusText: string;
-  headers: Array<[string, string]>;
-  body: string;
-}
+import { type Fetcher, type FetcherRequestInit, type SubgraphAnswer, SubgraphResponse } from "./subgraphFetch";
 
 /** Headers that differ per client request but do not change a subgraph's answer. */
 const PER_REQUEST_HEADERS = new Set(["x-request-id", "traceparent", "tracestate", "baggage", "x-fedplat-retryable", IDENTITY_HEADER]);
@@ -30,12 +22,13 @@ function viewerKey(identity: string | undefined): string | undefined {
   }
 }
 
-function sharingKey(url: string, init: RequestInit): string | undefined {
+function sharingKey(url: string, init: FetcherRequestInit): string | undefined {
   if (init.method !== "POST" || typeof init.body !== "string" || NOT_A_QUERY.test(init.body)) return undefined;
-  const headers = new Headers(init.headers);
-  const viewer = viewerKey(headers.get(IDENTITY_HEADER) ?? undefined);
+  // Header names compared case-insensitively, in a stable order (as a Headers object would list them).
+  const headers = Object.entries(init.headers ?? {}).map(([name, value]): [string, string] => [name.toLowerCase(), value]);
+  const viewer = viewerKey(headers.find(([name]) => name === IDENTITY_HEADER)?.[1]);
   if (viewer === undefined) return undefined;
-  const rest = [...headers].filter(([name]) => !PER_REQUEST_HEADERS.has(name));
+  const rest = headers.filter(([name]) => !PER_REQUEST_HEADERS.has(name)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return JSON.stringify([url, viewer, rest, init.body]);
 }
 
@@ -50,9 +43,9 @@ function sharingKey(url: string, init: RequestInit): string | undefined {
  * Written here because no library does this for a fetch used by @apollo/gateway; the logic is
  * a map of promises.
  */
-export function deduplicateInFlight(fetcher: Fetch): Fetch & { inFlight(): number } {
-  const inFlight = new Map<string, Promise<SharedAnswer>>();
-  const shared = async (url: string, init: RequestInit): Promise<Response> => {
+export function deduplicateInFlight(fetcher: Fetcher): Fetcher & { inFlight(): number } {
+  const inFlight = new Map<string, Promise<SubgraphAnswer>>();
+  const shared = async (url: string, init: FetcherRequestInit = {}) => {
     const key = sharingKey(url, init);
     if (key === undefined) return fetcher(url, init);
     let answer = inFlight.get(key);
@@ -62,8 +55,7 @@ export function deduplicateInFlight(fetcher: Fetch): Fetch & { inFlight(): numbe
       const forget = () => inFlight.delete(key);
       answer.then(forget, forget);
     }
-    const { status, statusText, headers, body } = await answer;
-    return new Response(body, { status, statusText, headers });
+    return new SubgraphResponse(await answer, url);
   };
   return Object.assign(shared, { inFlight: () => inFlight.size });
 }

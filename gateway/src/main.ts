@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     production: config.NODE_ENV === "production",
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
     dedupeSubgraphFetches: config.SUBGRAPH_DEDUPE,
+    entityCache: config.ENTITY_CACHE,
     subscriptions: loadSubscriptionsConfig(),
     subgraphTimeoutsMs: config.subgraphTimeouts,
     resilience: config.resilience,

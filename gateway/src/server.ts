@@ -45,6 +45,8 @@ export interface GatewayOptions {
   subgraphTimeoutsMs?: Record<string, number>;
   /** Identical in-flight subgraph queries of one viewer share one fetch. @default true */
   dedupeSubgraphFetches?: boolean;
+  /** Entity fetches the subgraph answered as public are reused for their max-age, for any viewer (entityCache.ts). @default false */
+  entityCache?: boolean;
   /** @default defaultLimits */
   limits?: GatewayLimits;
   /** How long an API key look-up is reused (revocations take this long to apply). @default 30_000 */
@@ -87,6 +89,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     logger: options.logger,
     registry: metrics.registry,
     dedupe: options.dedupeSubgraphFetches ?? true,
+    entityCache: options.entityCache ?? false,
   });
   const gateway = new ApolloGateway({ supergraphSdl: options.supergraphSdl, buildService: subgraphs.buildService });
 

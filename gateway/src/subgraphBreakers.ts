@@ -1,6 +1,7 @@
 import type { Logger } from "@fedplat/common";
 import CircuitBreaker from "opossum";
 import { Gauge, type Registry } from "prom-client";
+import type { FetcherResponse } from "./subgraphFetch";
 
 /** How the gateway protects itself from a failing subgraph. Every field has an environment variable (config.ts). */
 export interface ResiliencePolicy {
@@ -21,7 +22,7 @@ export const defaultResilience: ResiliencePolicy = { errorThresholdPercent: 50, 
 export type CircuitState = "closed" | "open" | "half-open";
 
 /** A circuit breaker around one subgraph's fetches: `fire(fn)` runs `fn` unless the circuit is open. */
-export type SubgraphBreaker = CircuitBreaker<[() => Promise<Response>], Response>;
+export type SubgraphBreaker = CircuitBreaker<[() => Promise<FetcherResponse>], FetcherResponse>;
 
 const STATE_VALUE: Record<CircuitState, number> = { closed: 0, "half-open": 1, open: 2 };
 
@@ -43,7 +44,7 @@ export function createSubgraphBreakers(subgraphs: readonly string[], policy: Res
   const breakers = new Map<string, SubgraphBreaker>();
   for (const subgraph of subgraphs) {
     const buckets = 10;
-    const breaker: SubgraphBreaker = new CircuitBreaker((fn: () => Promise<Response>) => fn(), {
+    const breaker: SubgraphBreaker = new CircuitBreaker((fn: () => Promise<FetcherResponse>) => fn(), {
       name: subgraph,
       timeout: false,
       // opossum opens when the failure rate is strictly above the threshold; the policy says "at".

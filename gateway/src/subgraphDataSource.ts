@@ -2,14 +2,14 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@
 import { ErrorCode } from "@fedplat/common";
 import { GraphQLError } from "graphql";
 import type { GatewayContext } from "./context";
+import { BYPASS_ENTITY_CACHE, cachingPublicEntities, type EntityCacheOptions } from "./entityCache";
 import { deduplicateInFlight } from "./inFlightDedupe";
 import type { SubgraphBreaker } from "./subgraphBreakers";
+import { type Fetcher, type FetcherRequestInit, type FetcherResponse, subgraphFetch } from "./subgraphFetch";
 
 interface SubgraphErrorBody {
   errors?: Array<{ message?: unknown; extensions?: { code?: unknown } }>;
 }
-
-type Fetcher = RemoteGraphQLDataSource["fetcher"];
 
 /** How one subgraph fetch ended, for the fetch metrics. */
 export type FetchOutcome = "ok" | "error" | "timeout" | "circuit_open";
@@ -24,6 +24,8 @@ export interface SubgraphDataSourceOptions {
   onFetch?: (subgraph: string, outcome: FetchOutcome, seconds: number) => void;
   /** Identical in-flight queries of one viewer share one fetch (inFlightDedupe.ts). @default false */
   dedupe?: boolean;
+  /** Public entity answers are reused for their max-age (entityCache.ts); false: every entity fetch goes out. @default false */
+  entityCache?: EntityCacheOptions | false;
 }
 
 /**
@@ -35,7 +37,7 @@ const RETRY_DELAY_MS = 50;
 
 /** A 5xx answer: a failure for the circuit, but still the response the gateway reports from. */
 class ServerErrorResponse extends Error {
-  constructor(readonly response: Response) {
+  constructor(readonly response: FetcherResponse) {
     super(`HTTP ${response.status}`);
   }
 }
@@ -49,19 +51,19 @@ const isCircuitOpen = (error: unknown) => typeof error === "object" && error !==
 const isConnectionFailure = (error: unknown) => typeof error === "object" && error !== null && (error as { name?: unknown }).name === "TypeError";
 
 /**
- * Node's fetch (undici: pooled keep-alive connections) with a deadline per attempt, through the
+ * undici's request (subgraphFetch.ts: pooled keep-alive connections) with a deadline per attempt, through the
  * subgraph's circuit breaker, retried after a connection failure only when the operation is
  * idempotent (a query: re-sending a mutation could apply it twice). Retries are a plain loop:
  * one or two immediate re-sends do not need a retry library.
  */
 function resilientFetcher(subgraph: string, options: SubgraphDataSourceOptions): Fetcher {
-  const attempt = async (url: string, init: RequestInit): Promise<Response> => {
-    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(options.timeoutMs) });
+  const attempt = async (url: string, init: FetcherRequestInit): Promise<FetcherResponse> => {
+    const response = await subgraphFetch(url, { ...init, signal: AbortSignal.timeout(options.timeoutMs) });
     if (response.status >= 500) throw new ServerErrorResponse(response);
     return response;
   };
-  const send = (url: string, init: RequestInit) => (options.breaker ? options.breaker.fire(() => attempt(url, init)) : attempt(url, init));
-  return (async (url: string, rawInit: RequestInit & { headers?: Record<string, string> }) => {
+  const send = (url: string, init: FetcherRequestInit) => (options.breaker ? options.breaker.fire(() => attempt(url, init)) : attempt(url, init));
+  return async (url: string, rawInit: FetcherRequestInit = {}) => {
     const { [RETRYABLE]: retryable, ...headers } = rawInit.headers ?? {};
     const init = { ...rawInit, headers };
     const retries = retryable ? (options.queryRetries ?? 0) : 0;
@@ -85,7 +87,7 @@ function resilientFetcher(subgraph: string, options: SubgraphDataSourceOptions):
         throw error;
       }
     }
-  }) as unknown as Fetcher;
+  };
 }
 
 /**
@@ -95,22 +97,29 @@ function resilientFetcher(subgraph: string, options: SubgraphDataSourceOptions):
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly timeoutMs: number;
+  private readonly cachesEntities: boolean;
 
   constructor(
     private readonly subgraphName: string,
     url: string,
     options: SubgraphDataSourceOptions,
   ) {
-    const fetcher = resilientFetcher(subgraphName, options);
+    const resilient = resilientFetcher(subgraphName, options);
     // Sharing wraps the resilient fetch: one timeout, circuit check and retry loop for all sharers.
-    super({ url, fetcher: options.dedupe ? (deduplicateInFlight(fetcher as never) as unknown as Fetcher) : fetcher });
+    const shared = options.dedupe ? deduplicateInFlight(resilient) : resilient;
+    // The entity cache is outermost: a reused answer needs no fetch, sharing or circuit.
+    super({ url, fetcher: options.entityCache ? cachingPublicEntities(subgraphName, shared, options.entityCache) : shared });
     this.timeoutMs = options.timeoutMs;
+    this.cachesEntities = Boolean(options.entityCache);
   }
 
   // Only the signed identity and the request id reach subgraphs; client headers (Authorization
   // included) never do, so a subgraph cannot be talked into trusting them.
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+  override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    const { request, context } = options;
     if (!/^\s*mutation\b/.test(request.query ?? "")) request.http?.headers.set(RETRYABLE, "1");
+    // Operations run in-process (subscription events: executeAsViewer) show entities as they are now.
+    if (this.cachesEntities && !("incomingRequestContext" in options && options.incomingRequestContext.request.http)) request.http?.headers.set(BYPASS_ENTITY_CACHE, "1");
     if (!("subgraphHeaders" in context) || !context.subgraphHeaders) return;
     for (const [name, value] of Object.entries(context.subgraphHeaders as Record<string, string>)) request.http?.headers.set(name, value);
   }

@@ -1,5 +1,5 @@
 import type { Logger } from "@fedplat/common";
-import { Histogram, type Registry } from "prom-client";
+import { Counter, Histogram, type Registry } from "prom-client";
 import { createSubgraphBreakers, type ResiliencePolicy, type SubgraphBreakers } from "./subgraphBreakers";
 import { SubgraphDataSource } from "./subgraphDataSource";
 
@@ -12,6 +12,8 @@ export interface SubgraphServicesOptions {
   registry: Registry;
   /** Identical in-flight queries of one viewer share one fetch. */
   dedupe: boolean;
+  /** Public entity answers are reused for their max-age (entityCache.ts). */
+  entityCache: boolean;
 }
 
 /**
@@ -27,6 +29,7 @@ export function createSubgraphServices(options: SubgraphServicesOptions): { brea
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [options.registry],
   });
+  const entityLookups = new Counter({ name: "gateway_entity_cache_requests_total", help: "Entity fetches looked up in the entity cache, by subgraph and outcome (hit, miss)", labelNames: ["subgraph", "outcome"] as const, registers: [options.registry] });
   return {
     breakers,
     buildService: ({ name }) =>
@@ -36,6 +39,7 @@ export function createSubgraphServices(options: SubgraphServicesOptions): { brea
         queryRetries: options.policy.queryRetries,
         onFetch: (subgraph, outcome, seconds) => fetches.observe({ subgraph, outcome }, seconds),
         dedupe: options.dedupe,
+        entityCache: options.entityCache && { onLookup: (subgraph, outcome) => entityLookups.inc({ subgraph, outcome }) },
       }),
   };
 }

@@ -3,6 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { IDENTITY_HEADER, signCallerIdentity } from "@fedplat/common";
 import { deduplicateInFlight } from "../src/inFlightDedupe";
+import { subgraphFetch } from "../src/subgraphFetch";
 
 const SECRET = "s".repeat(32);
 let server: http.Server;
@@ -42,7 +43,7 @@ const post = async (fetcher: ReturnType<typeof deduplicateInFlight>, query: stri
 
 describe("in-flight deduplication of subgraph fetches", () => {
   it("sends identical concurrent queries of one viewer once and gives each caller its own copy", async () => {
-    const fetcher = deduplicateInFlight(fetch);
+    const fetcher = deduplicateInFlight(subgraphFetch);
     const responses = await Promise.all(Array.from({ length: 10 }, () => post(fetcher, "query Q__orders__0 { orders { id } }", "user-1")));
     expect(hits).toHaveLength(1);
     const bodies = await Promise.all(responses.map((response) => response.json()));
@@ -52,7 +53,7 @@ describe("in-flight deduplication of subgraph fetches", () => {
   });
 
   it("never shares between viewers, documents, or across time", async () => {
-    const fetcher = deduplicateInFlight(fetch);
+    const fetcher = deduplicateInFlight(subgraphFetch);
     await Promise.all([post(fetcher, "query A { a }", "user-1"), post(fetcher, "query A { a }", "user-2"), post(fetcher, "query B { b }", "user-1")]);
     expect(hits).toHaveLength(3);
     await post(fetcher, "query A { a }", "user-1");
@@ -60,14 +61,14 @@ describe("in-flight deduplication of subgraph fetches", () => {
   });
 
   it("sends every mutation", async () => {
-    const fetcher = deduplicateInFlight(fetch);
+    const fetcher = deduplicateInFlight(subgraphFetch);
     await Promise.all(Array.from({ length: 3 }, () => post(fetcher, "mutation M { placeOrder { id } }", "user-1")));
     expect(hits).toHaveLength(3);
   });
 
   it("passes a failed answer on to every waiting caller", async () => {
     status = 503;
-    const fetcher = deduplicateInFlight(fetch);
+    const fetcher = deduplicateInFlight(subgraphFetch);
     const responses = await Promise.all(Array.from({ length: 4 }, () => post(fetcher, "query Q { q }", "user-1")));
     expect(hits).toHaveLength(1);
     expect(responses.map((response) => response.status)).toEqual([503, 503, 503, 503]);

@@ -1,4 +1,5 @@
 import { jwtVerify, SignJWT } from "jose";
+import { LRUCache } from "lru-cache";
 import { unauthenticated } from "./errors";
 import type { Role, Viewer } from "./identity";
 
@@ -41,6 +42,10 @@ const ROLES: readonly Role[] = ["CUSTOMER", "STAFF", "ADMIN"];
 
 /** Verifies a subgraph request's identity header; anything missing or wrong is a 401. */
 export async function verifyCallerIdentity(header: string | undefined, secret: string): Promise<CallerIdentity> {
+  return (await verifyWithExpiry(header, secret)).identity;
+}
+
+async function verifyWithExpiry(header: string | undefined, secret: string): Promise<{ identity: CallerIdentity; expiresAtMs: number }> {
   if (!header) throw unauthenticated("This service accepts only requests signed by the gateway");
   let payload;
   try {
@@ -52,10 +57,30 @@ export async function verifyCallerIdentity(header: string | undefined, secret: s
   const caller: Caller | undefined =
     issuer === "fedplat-gateway" ? { kind: "gateway" } : issuer.startsWith("fedplat-service:") ? { kind: "service", name: issuer.slice("fedplat-service:".length) } : undefined;
   if (!caller) throw unauthenticated("Invalid gateway identity");
-  if (payload.kind === "anonymous") return { caller, viewer: null };
+  // jwtVerify has checked exp (present: signCallerIdentity always sets it).
+  const expiresAtMs = (payload.exp ?? 0) * 1000;
+  if (payload.kind === "anonymous") return { identity: { caller, viewer: null }, expiresAtMs };
   const role = payload.role as Role;
   if (typeof payload.sub !== "string" || !ROLES.includes(role) || (payload.kind !== "user" && payload.kind !== "apiKey")) {
     throw unauthenticated("Invalid gateway identity");
   }
-  return { caller, viewer: { id: payload.sub, role, kind: payload.kind } };
+  return { identity: { caller, viewer: { id: payload.sub, role, kind: payload.kind } }, expiresAtMs };
+}
+
+/**
+ * verifyCallerIdentity for one secret, remembering the assertions it has verified until they
+ * expire. The gateway reuses a viewer's signed identity for 20 s, so a subgraph sees the same
+ * header again and again; checking its HMAC each time (jose over WebCrypto: ~0.06-0.12 ms of CPU)
+ * was ~4% of a subgraph's CPU for a simple query. Only a header identical to one that passed
+ * every check is taken from memory, and never after its `exp`; failures are not remembered.
+ */
+export function createCallerIdentityVerifier(secret: string, options: { max?: number } = {}): (header: string | undefined) => Promise<CallerIdentity> {
+  const verified = new LRUCache<string, { identity: CallerIdentity; expiresAtMs: number }>({ max: options.max ?? 10_000 });
+  return async (header) => {
+    const known = header === undefined ? undefined : verified.get(header);
+    if (known && Date.now() < known.expiresAtMs) return known.identity;
+    const fresh = await verifyWithExpiry(header, secret);
+    if (header !== undefined) verified.set(header, fresh);
+    return fresh.identity;
+  };
 }

@@ -17,7 +17,7 @@ export { type NewestPerParentOptions, type RawQuerySource, newestIdsPerParent } 
 export { type Redis, createRedis } from "./redis";
 export { jsonErrorHandler } from "./httpErrors";
 export { listenOn, metricsHandler } from "./httpService";
-export { type Caller, type CallerIdentity, IDENTITY_HEADER, signCallerIdentity, verifyCallerIdentity } from "./callerIdentity";
+export { type Caller, type CallerIdentity, createCallerIdentityVerifier, IDENTITY_HEADER, signCallerIdentity, verifyCallerIdentity } from "./callerIdentity";
 export { allow, and, deny, type IRules, isAdmin, isAuthenticated, isGatewayCall, isStaff as isStaffRule, isUser, or, ownedBy, type SubgraphRules, withPermissions } from "./permissions";
 export { createFieldCipher, type FieldCipher } from "./fieldCipher";
 export { callSubgraph, type ServiceCall } from "./serviceCall";

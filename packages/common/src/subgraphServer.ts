@@ -14,7 +14,7 @@ import { formatErrorFor } from "./formatError";
 import { healthRouter, type HealthState, type ReadinessCheck } from "./health";
 import { jsonErrorHandler } from "./httpErrors";
 import { listenOn, metricsHandler } from "./httpService";
-import { type Caller, IDENTITY_HEADER, verifyCallerIdentity } from "./callerIdentity";
+import { type Caller, createCallerIdentityVerifier, IDENTITY_HEADER } from "./callerIdentity";
 import type { Viewer } from "./identity";
 import { type SubgraphRules, withPermissions } from "./permissions";
 import type { ServiceMetrics } from "./metrics";
@@ -83,6 +83,7 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
       ...(options.plugins ?? [])],
   });
   await apollo.start();
+  const verifyIdentity = createCallerIdentityVerifier(options.gatewaySecret);
 
   app.use(healthRouter(options.readiness, health));
   app.get("/metrics", metricsHandler(options.metrics.registry));
@@ -92,7 +93,7 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const requestId = req.header("x-request-id") ?? randomUUID();
-        const { viewer, caller } = await verifyCallerIdentity(req.header(IDENTITY_HEADER), options.gatewaySecret);
+        const { viewer, caller } = await verifyIdentity(req.header(IDENTITY_HEADER));
         return options.context({ requestId, viewer, caller, log: options.logger.child({ requestId }) });
       },
     }),

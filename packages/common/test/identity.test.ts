@@ -13,6 +13,19 @@ async function expectUnauthenticated(promise: Promise<unknown>, message: string)
 }
 
 describe("access tokens", () => {
+  afterEach(() => jest.useRealTimers());
+
+  it("accepts the same token again from memory, but not once it has expired", async () => {
+    jest.useFakeTimers({ doNotFake: ["nextTick", "setImmediate", "queueMicrotask"], now: Date.now() });
+    const verify = createTokenVerifier({ kind: "hs256", secret: SECRET });
+    const token = await signAccessToken(viewer, SECRET, 60);
+    expect(await verify(token)).toEqual(viewer);
+    expect(await verify(token)).toEqual(viewer);
+    await expectUnauthenticated(verify(await signAccessToken(viewer, `${SECRET}x`, 60)), "Invalid access token");
+    jest.setSystemTime(Date.now() + 61_000);
+    await expectUnauthenticated(verify(token), "Access token expired");
+  });
+
   it("round-trips a viewer", async () => {
     expect(await verifyAccessToken(await signAccessToken(viewer, SECRET), SECRET)).toEqual(viewer);
   });

@@ -1,0 +1,131 @@
+import { STATUS_CODES } from "node:http";
+import type { RemoteGraphQLDataSource } from "@apollo/gateway";
+import { request } from "undici";
+
+/** The fetch function RemoteGraphQLDataSource calls (@apollo/utils.fetcher's Fetcher). */
+export type Fetcher = RemoteGraphQLDataSource["fetcher"];
+export type FetcherRequestInit = NonNullable<Parameters<Fetcher>[1]>;
+export type FetcherResponse = Awaited<ReturnType<Fetcher>>;
+type FetcherHeaders = FetcherResponse["headers"];
+
+/** A subgraph's answer, read in full: status, headers (lower-case names) and body text. */
+export interface SubgraphAnswer {
+  status: number;
+  statusText: string;
+  headers: ReadonlyArray<readonly [string, string]>;
+  body: string;
+}
+
+/** Read-only headers over the answer's list (the executor only reads them: content-type, cache-control). */
+class AnswerHeaders implements FetcherHeaders {
+  private readonly map: Map<string, string>;
+
+  constructor(entries: ReadonlyArray<readonly [string, string]>) {
+    this.map = new Map(entries.map(([name, value]) => [name.toLowerCase(), value]));
+  }
+
+  get(name: string): string | null {
+    return this.map.get(name.toLowerCase()) ?? null;
+  }
+  has(name: string): boolean {
+    return this.map.has(name.toLowerCase());
+  }
+  append(name: string, value: string): void {
+    const previous = this.get(name);
+    this.map.set(name.toLowerCase(), previous === null ? value : `${previous}, ${value}`);
+  }
+  set(name: string, value: string): void {
+    this.map.set(name.toLowerCase(), value);
+  }
+  delete(name: string): void {
+    this.map.delete(name.toLowerCase());
+  }
+  entries(): IterableIterator<[string, string]> {
+    return this.map.entries();
+  }
+  keys(): IterableIterator<string> {
+    return this.map.keys();
+  }
+  values(): IterableIterator<string> {
+    return this.map.values();
+  }
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.map.entries();
+  }
+}
+
+/**
+ * The Response the gateway's executor reads (status, headers, text/json), over a body already
+ * read in full. Cheap to build, so each caller sharing one in-flight fetch gets its own.
+ */
+export class SubgraphResponse implements FetcherResponse {
+  readonly headers: FetcherHeaders;
+  readonly redirected = false;
+  private used = false;
+
+  constructor(
+    private readonly answer: SubgraphAnswer,
+    readonly url = "",
+  ) {
+    this.headers = new AnswerHeaders(answer.headers);
+  }
+
+  get status(): number {
+    return this.answer.status;
+  }
+  get statusText(): string {
+    return this.answer.statusText;
+  }
+  get ok(): boolean {
+    return this.answer.status >= 200 && this.answer.status < 300;
+  }
+  get bodyUsed(): boolean {
+    return this.used;
+  }
+  async text(): Promise<string> {
+    this.used = true;
+    return this.answer.body;
+  }
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = new TextEncoder().encode(await this.text());
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  }
+  clone(): SubgraphResponse {
+    return new SubgraphResponse(this.answer, this.url);
+  }
+}
+
+function answerHeaders(headers: Record<string, string | string[] | undefined>): Array<[string, string]> {
+  const entries: Array<[string, string]> = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) entries.push([name, Array.isArray(value) ? value.join(", ") : value]);
+  }
+  return entries;
+}
+
+/**
+ * A subgraph fetch on undici's request() instead of the global fetch(). Both are undici, on the
+ * same pooled keep-alive connections (the global dispatcher) and traced by the same OpenTelemetry
+ * instrumentation, but fetch() wraps every call in WHATWG Request, Headers, AbortSignal-following
+ * and body streams: measured on this machine, ~0.6-1.0 ms of CPU per subgraph call against
+ * ~0.25-0.4 ms for request() (a quarter of the gateway's CPU on a single-subgraph query, and
+ * one such call per fetch node of every query plan).
+ *
+ * It keeps fetch()'s error contract, which the retry and circuit logic rely on: a deadline rejects
+ * with the signal's reason (a TimeoutError), a network failure with a TypeError whose cause is
+ * undici's error. Redirects are not followed (subgraphs do not redirect).
+ */
+export const subgraphFetch: Fetcher = async (url: string, init: FetcherRequestInit = {}) => {
+  const signal = init.signal as AbortSignal | undefined;
+  try {
+    const response = await request(url, { method: (init.method ?? "GET") as "POST", headers: init.headers, body: init.body, signal });
+    const body = await response.body.text();
+    return new SubgraphResponse({ status: response.statusCode, statusText: STATUS_CODES[response.statusCode] ?? "", headers: answerHeaders(response.headers), body }, url);
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    throw new TypeError("fetch failed", { cause: error });
+  }
+};
