@@ -1,51 +1,23 @@
-import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { type AccountsPrisma, buildAccountsServer, createAccountsPrisma } from "@fedplat/accounts";
-import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
-import { createFieldCipher, createLogger, createRedis, type Redis } from "@fedplat/common";
-import { bearer, graphqlRequest, repoRoot, startTestSubgraph, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, TEST_PII_KEYS, type TestSubgraph } from "@fedplat/devkit";
-import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
-import { buildGateway, defaultLimits, type GatewayServer } from "../src";
+import { bearer, graphqlRequest } from "@fedplat/devkit";
+import { buildGateway, type GatewayServer } from "../src";
+import { type AccountsCatalogOrders, startAccountsCatalogOrders } from "./accountsCatalogOrders";
 
-const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
-const DOWN = "http://127.0.0.1:9/graphql";
-
-let redis: Redis;
-let accounts: TestSubgraph<AccountsPrisma>;
-let catalog: TestSubgraph<CatalogPrisma>;
-let orders: TestSubgraph<OrdersPrisma>;
+let graph: AccountsCatalogOrders;
 let gateway: GatewayServer;
 let url: string;
 let customer: Record<string, string>;
 let staff: Record<string, string>;
-const logger = createLogger("gateway-test", "silent");
 
 beforeAll(async () => {
-  redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "entity-cache-test");
-  accounts = await startTestSubgraph({ createPrisma: createAccountsPrisma, build: (deps) => buildAccountsServer({ ...deps, jwtSecret: TEST_JWT_SECRET, cipher: createFieldCipher(TEST_PII_KEYS, "test1") }) });
-  catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database: accounts.database });
-  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, deps.gatewaySecret) }), database: accounts.database });
-  gateway = await buildGateway({
-    supergraphSdl,
-    subgraphUrls: { ACCOUNTS: accounts.url, CATALOG: catalog.url, ORDERS: orders.url, PAYMENTS: DOWN, NOTIFICATIONS: DOWN },
-    tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
-    gatewaySecret: TEST_GATEWAY_SECRET,
-    redis,
-    limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },
-    logger,
-    entityCache: true,
-  });
+  graph = await startAccountsCatalogOrders("entity-cache-test");
+  gateway = await buildGateway({ ...graph.gatewayOptions(), entityCache: true });
   url = `http://127.0.0.1:${await gateway.listen(0, "127.0.0.1")}/graphql`;
-  customer = bearer((await accounts.viewer("customer")).token);
-  staff = bearer((await accounts.viewer("staff")).token);
+  customer = bearer((await graph.accounts.viewer("customer")).token);
+  staff = bearer((await graph.accounts.viewer("staff")).token);
 });
 afterAll(async () => {
   await gateway?.close();
-  await orders?.stop();
-  await catalog?.stop();
-  await accounts?.stop();
-  await redis?.quit();
+  await graph?.stop();
 });
 
 /** gateway_entity_cache_requests_total of the catalog, by outcome. */

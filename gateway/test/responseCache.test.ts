@@ -1,56 +1,30 @@
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { type AccountsPrisma, buildAccountsServer, createAccountsPrisma } from "@fedplat/accounts";
-import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
-import { createFieldCipher, createLogger, createRedis, type Redis } from "@fedplat/common";
-import { bearer, freePort, graphqlRequest, type GraphQLResponse, repoRoot, startTestSubgraph, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, TEST_PII_KEYS, type TestSubgraph } from "@fedplat/devkit";
-import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
-import { buildGateway, defaultLimits, type GatewayServer } from "../src";
+import { bearer, freePort, graphqlRequest, type GraphQLResponse } from "@fedplat/devkit";
+import { buildGateway, type GatewayServer } from "../src";
 import { createCacheRedis } from "../src/responseCache/cacheRedis";
 import { createRedisKeyValueCache } from "../src/responseCache/redisKeyValueCache";
+import { type AccountsCatalogOrders, startAccountsCatalogOrders } from "./accountsCatalogOrders";
 
-const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
-const DOWN = "http://127.0.0.1:9/graphql";
-
-let redis: Redis;
-let accounts: TestSubgraph<AccountsPrisma>;
-let catalog: TestSubgraph<CatalogPrisma>;
-let orders: TestSubgraph<OrdersPrisma>;
+let graph: AccountsCatalogOrders;
 let gateway: GatewayServer;
 let url: string;
 let customer: Record<string, string>;
 let otherCustomer: Record<string, string>;
 let otherEmail: string;
-const logger = createLogger("gateway-test", "silent");
 
 beforeAll(async () => {
-  redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "response-cache-test");
-  accounts = await startTestSubgraph({ createPrisma: createAccountsPrisma, build: (deps) => buildAccountsServer({ ...deps, jwtSecret: TEST_JWT_SECRET, cipher: createFieldCipher(TEST_PII_KEYS, "test1") }) });
-  catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database: accounts.database });
-  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, deps.gatewaySecret) }), database: accounts.database });
-  gateway = await buildGateway({
-    supergraphSdl,
-    subgraphUrls: { ACCOUNTS: accounts.url, CATALOG: catalog.url, ORDERS: orders.url, PAYMENTS: DOWN, NOTIFICATIONS: DOWN },
-    tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
-    gatewaySecret: TEST_GATEWAY_SECRET,
-    redis,
-    limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },
-    logger,
-    responseCache: createRedisKeyValueCache(redis, `test:rc:${randomUUID()}:`, logger),
-  });
+  graph = await startAccountsCatalogOrders("response-cache-test");
+  const options = graph.gatewayOptions();
+  gateway = await buildGateway({ ...options, responseCache: createRedisKeyValueCache(graph.redis, `test:rc:${randomUUID()}:`, options.logger) });
   url = `http://127.0.0.1:${await gateway.listen(0, "127.0.0.1")}/graphql`;
-  customer = bearer((await accounts.viewer("customer")).token);
-  const other = await accounts.prisma.user.findFirstOrThrow({ where: { role: "CUSTOMER", email: { not: "customer@example.com" } } });
+  customer = bearer((await graph.accounts.viewer("customer")).token);
+  const other = await graph.accounts.prisma.user.findFirstOrThrow({ where: { role: "CUSTOMER", email: { not: "customer@example.com" } } });
   otherEmail = other.email;
-  otherCustomer = bearer((await accounts.viewer({ id: other.id, role: "CUSTOMER" })).token);
+  otherCustomer = bearer((await graph.accounts.viewer({ id: other.id, role: "CUSTOMER" })).token);
 });
 afterAll(async () => {
   await gateway?.close();
-  await orders?.stop();
-  await catalog?.stop();
-  await accounts?.stop();
-  await redis?.quit();
+  await graph?.stop();
 });
 
 const cacheControl = (res: GraphQLResponse<unknown>) => res.headers.get("cache-control");
@@ -152,16 +126,8 @@ describe("response cache", () => {
   it("keeps answering, uncached, when the cache's Redis is unreachable", async () => {
     const unreachable = createCacheRedis(`redis://127.0.0.1:${await freePort()}`);
     unreachable.on("error", () => undefined);
-    const server = await buildGateway({
-      supergraphSdl,
-      subgraphUrls: { ACCOUNTS: accounts.url, CATALOG: catalog.url, ORDERS: orders.url, PAYMENTS: DOWN, NOTIFICATIONS: DOWN },
-      tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
-      gatewaySecret: TEST_GATEWAY_SECRET,
-      redis,
-      limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },
-      logger,
-      responseCache: createRedisKeyValueCache(unreachable, "test:down:", logger),
-    });
+    const options = graph.gatewayOptions();
+    const server = await buildGateway({ ...options, responseCache: createRedisKeyValueCache(unreachable, "test:down:", options.logger) });
     try {
       const down = `http://127.0.0.1:${await server.listen(0, "127.0.0.1")}/graphql`;
       for (const headers of [{}, customer]) {
