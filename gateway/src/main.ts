@@ -9,9 +9,6 @@ const logger = createLogger("gateway");
 
 async function main(): Promise<void> {
   loadDotEnv();
-  // @apollo/gateway sends anonymous usage metrics to Apollo unless APOLLO_TELEMETRY_DISABLED is
-  // set. This platform does not call home unless the operator opts in (APOLLO_TELEMETRY_DISABLED=false).
-  process.env.APOLLO_TELEMETRY_DISABLED ??= "true";
   const config = loadGatewayConfig();
   let supergraphSdl: string;
   try {

@@ -91,6 +91,10 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     dedupe: options.dedupeSubgraphFetches ?? true,
     entityCache: options.entityCache ?? false,
   });
+  // @apollo/gateway sends anonymous usage metrics to Apollo (and probes cloud metadata endpoints
+  // for them) unless APOLLO_TELEMETRY_DISABLED is set. This platform does not call home unless the
+  // operator opts in (APOLLO_TELEMETRY_DISABLED=false), whoever builds the gateway: main or a test.
+  process.env.APOLLO_TELEMETRY_DISABLED ??= "true";
   const gateway = new ApolloGateway({ supergraphSdl: options.supergraphSdl, buildService: subgraphs.buildService });
 
   const app = express();
