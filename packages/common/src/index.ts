@@ -9,7 +9,7 @@ export { type ServiceMetrics, createMetrics } from "./metrics";
 export { type OperationMetricsPrefix, operationMetricNames, useOperationMetrics } from "./operationMetrics";
 export { type QueryEventSource, countStatements, prismaClientOptions, type SqlTransaction, sqlPoolOf, sqlTransaction, withSqlPool } from "./prisma";
 export { scalarResolvers } from "./scalars";
-export { exitOnStartFailure, onShutdown } from "./shutdown";
+export { exitOnStartFailure, onShutdown, SUPERVISED_ENV } from "./shutdown";
 export { type BaseContext, type SubgraphServer, type SubgraphServerOptions, buildSubgraphServer } from "./subgraphServer";
 export { createByIdLoader, createGroupLoader, createLimitedGroupLoader, createUniqueLoader } from "./loaders";
 export { type PrismaLike, type RunSubgraphOptions, type SubgraphDeps, databaseCheck, runSubgraph } from "./subgraphRuntime";

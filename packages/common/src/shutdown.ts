@@ -2,15 +2,21 @@ import { shutdownTelemetry } from "@fedplat/telemetry";
 import type { Logger } from "pino";
 import { ConfigError } from "./config";
 
+/** Set by the devkit's supervisor: the process's stdin is a pipe from its supervisor, closed when the supervisor dies. */
+export const SUPERVISED_ENV = "FEDPLAT_SUPERVISED";
+
 /**
  * Runs `close` once on SIGINT/SIGTERM, flushes telemetry and exits; a second signal, or `close`
  * taking longer than `timeoutMs`, exits at once with status 1 so a stuck dependency cannot keep
- * the process alive.
+ * the process alive. A supervised process (SUPERVISED_ENV=stdin) also shuts down when its
+ * supervisor is gone, however it died (a SIGKILLed test run, a closed terminal): its services
+ * run in their own process groups, so nothing else would stop them.
  */
 export function onShutdown(logger: Logger, close: () => Promise<void>, timeoutMs = 10_000): void {
   let closing = false;
-  const handler = (signal: NodeJS.Signals) => {
+  const handler = (signal: NodeJS.Signals | "supervisor gone") => {
     if (closing) {
+      if (signal === "supervisor gone") return;
       logger.warn({ signal }, "second signal, exiting now");
       process.exit(1);
     }
@@ -35,6 +41,12 @@ export function onShutdown(logger: Logger, close: () => Promise<void>, timeoutMs
   };
   process.on("SIGINT", handler);
   process.on("SIGTERM", handler);
+  if (process.env[SUPERVISED_ENV] === "stdin") {
+    // Nothing is ever written to this pipe: its end means the supervisor's side was closed.
+    process.stdin.on("end", () => handler("supervisor gone"));
+    process.stdin.on("error", () => handler("supervisor gone"));
+    process.stdin.resume();
+  }
 }
 
 /**

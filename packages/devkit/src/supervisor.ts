@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { SUPERVISED_ENV } from "@fedplat/common";
 import { entryOf, repoRoot, type ServiceSpec, telemetryRegister } from "./services";
 
 export interface RunningService {
@@ -31,8 +32,11 @@ export function spawnService(spec: ServiceSpec, options: SpawnOptions): RunningS
   const telemetry = options.telemetry === false ? [] : ["--import", telemetryRegister];
   const child = spawn(process.execPath, ["--import", "tsx", ...telemetry, entryOf(spec)], {
     cwd: repoRoot,
-    env: { ...options.env, PORT: String(options.port) },
-    stdio: ["ignore", "pipe", "pipe"],
+    // stdin: a pipe this process never writes to; the service shuts down when it closes, i.e.
+    // when this process is gone however it ended (onShutdown in @fedplat/common), so a killed
+    // test run or supervisor leaves no services behind.
+    env: { ...options.env, PORT: String(options.port), [SUPERVISED_ENV]: "stdin" },
+    stdio: ["pipe", "pipe", "pipe"],
     // Own process group: a terminal's Ctrl-C reaches only the supervisor, which then stops each
     // service once, in order, instead of every process receiving two signals.
     detached: true,

@@ -1,5 +1,9 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
 import pg from "pg";
-import { createTestDatabase, freePort, GATEWAY, spawnService, waitUntilReady } from "../src";
+import { createTestDatabase, freePort, GATEWAY, spawnService, stopService, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, waitUntilReady } from "../src";
 
 async function scalar<T>(url: string, sql: string): Promise<T> {
   const client = new pg.Client({ connectionString: url });
@@ -34,6 +38,42 @@ describe("process supervisor", () => {
 
   it("reports a process that dies before it is ready, with its output", async () => {
     const service = spawnService(GATEWAY, { port: await freePort(), env: { ...process.env, JWT_SECRET: "too-short" } });
-    await expect(waitUntilReady(service, 30_000)).rejects.toThrow(/gateway exited \(1\) before it was ready:[\s\S]*JWT_SECRET/);
-  }, 40_000);
+    try {
+      // A generous deadline: next to the whole suite on two cores, loading the gateway's modules
+      // has taken over 30 s (CI); the assertion is about how the failure is reported.
+      await expect(waitUntilReady(service, 120_000)).rejects.toThrow(/gateway exited \(1\) before it was ready:[\s\S]*JWT_SECRET/);
+    } finally {
+      await stopService(service, 1_000);
+    }
+  }, 150_000);
+
+  it("leaves no service running when the supervisor itself is killed (SIGKILL: no chance to stop them)", async () => {
+    /** Running, and not a zombie waiting for a parent that is gone to reap it. */
+    const running = (pid: number) => {
+      try {
+        return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+      } catch {
+        return false;
+      }
+    };
+    const database = await createTestDatabase();
+    const env = { ...process.env, DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, GATEWAY_SECRET: TEST_GATEWAY_SECRET, NODE_ENV: "test", LOG_LEVEL: "warn" };
+    const supervisor = spawn(process.execPath, ["--import", "tsx", join(__dirname, "fixtures", "superviseCatalog.ts")], { env, stdio: ["ignore", "pipe", "inherit"] });
+    let pid = 0;
+    try {
+      pid = await new Promise<number>((resolve, reject) => {
+        createInterface({ input: supervisor.stdout }).once("line", (line) => resolve(Number(line)));
+        supervisor.once("exit", (code) => reject(new Error(`the supervisor exited (${code}) before its service was ready`)));
+      });
+      expect(running(pid)).toBe(true);
+      supervisor.kill("SIGKILL");
+      const deadline = Date.now() + 20_000;
+      while (running(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(running(pid)).toBe(false);
+    } finally {
+      supervisor.kill("SIGKILL");
+      if (pid && running(pid)) process.kill(pid, "SIGKILL");
+      await database.drop();
+    }
+  }, 120_000);
 });
