@@ -5,6 +5,7 @@ import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
 import { createMetrics, createTokenVerifier, formatErrorFor, type HealthState, healthRouter, jsonErrorHandler, listenOn, type Logger, metricsHandler, type Redis, type ServiceMetrics, type TokenVerification, useOperationMetrics } from "@fedplat/common";
+import { DEFAULT_LIVE_UPDATES_CHANNEL } from "@fedplat/events";
 import express from "express";
 import { Counter } from "prom-client";
 import { createApiKeyResolver } from "./apiKeyResolver";
@@ -23,7 +24,7 @@ import type { StringCache } from "./responseCache/redisKeyValueCache";
 import { useResponseCache } from "./responseCache/useResponseCache";
 import { defaultResilience, type ResiliencePolicy } from "./subgraphBreakers";
 import { createSubgraphServices } from "./subgraphServices";
-import { attachSubscriptions, type Subscriptions, type SubscriptionsConfig } from "./subscriptions";
+import { attachSubscriptions, createLiveUpdateHub, type Subscriptions, type SubscriptionsConfig } from "./subscriptions";
 
 export interface GatewayOptions {
   supergraphSdl: string;
@@ -103,6 +104,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const httpServer = http.createServer(app);
   const health: HealthState = { draining: false };
 
+  // One Redis subscriber per replica, shared by subscriptions (fan-out) and the response cache (renewals).
+  const liveUpdates = createLiveUpdateHub({ redis: options.redis, channel: options.subscriptions?.channel ?? DEFAULT_LIVE_UPDATES_CHANNEL, logger: options.logger });
   const queryLimits = useQueryLimits(limits.query);
   const persisted = usePersistedQueries(options.persistedQueries);
   const apollo = new ApolloServer<GatewayContext>({
@@ -117,13 +120,17 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     allowBatchedHttpRequests: limits.request.maxBatch > 1,
     persistedQueries: persisted.apollo,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), useLandingPage({ production }), useRequestLogging(options.logger), useOperationMetrics<GatewayContext>(metrics.registry, "gateway"), useOperationGuard(), ...queryLimits.plugins,
-      ...(options.responseCache ? useResponseCache({ cache: options.responseCache, registry: metrics.registry }) : [])],
+      ...(options.responseCache ? useResponseCache({ cache: options.responseCache, registry: metrics.registry, liveUpdates }) : [])],
   });
-  await apollo.start(); // loads and validates the supergraph; throws when it cannot
+  // Loads and validates the supergraph; throws when it cannot.
+  await apollo.start().catch(async (error: unknown) => {
+    await liveUpdates.close();
+    throw error;
+  });
   const verifyToken = createTokenVerifier(options.tokens);
   const apiSchema = gateway.schema;
   if (!apiSchema) throw new Error("the gateway has no schema after start");
-  const subscriptions = attachSubscriptions({ apollo, apiSchema, httpServer, verifyToken, apiKeys, gatewaySecret: options.gatewaySecret, redis: options.redis, logger: options.logger, registry: metrics.registry, production, limits, validationRules: queryLimits.validationRules, config: options.subscriptions, trustedDocuments: persisted.trustedDocuments });
+  const subscriptions = attachSubscriptions({ apollo, apiSchema, httpServer, verifyToken, apiKeys, gatewaySecret: options.gatewaySecret, hub: liveUpdates, logger: options.logger, registry: metrics.registry, production, limits, validationRules: queryLimits.validationRules, config: options.subscriptions, trustedDocuments: persisted.trustedDocuments });
 
   // Mounted only once the supergraph is loaded, so "ready" means the gateway can plan queries.
   // Subgraph circuits are reported, not checked: with one subgraph down the gateway still serves the rest.
@@ -157,6 +164,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     close: async () => {
       health.draining = true;
       await subscriptions.close();
+      await liveUpdates.close();
       await apollo.stop();
       subgraphs.breakers.shutdown();
     },

@@ -18,7 +18,7 @@ export interface AccountsCatalogOrders {
   accounts: TestSubgraph<AccountsPrisma>;
   catalog: TestSubgraph<CatalogPrisma>;
   orders: TestSubgraph<OrdersPrisma>;
-  /** Options for a gateway over them (its own rate-limit keys); add what the test is about. */
+  /** Options for a gateway over them (its own rate-limit keys and live-update channel); add what the test is about. */
   gatewayOptions(): GatewayOptions;
   stop(): Promise<void>;
 }
@@ -41,6 +41,7 @@ export async function startAccountsCatalogOrders(name: string): Promise<Accounts
       gatewaySecret: TEST_GATEWAY_SECRET,
       redis,
       limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },
+      subscriptions: { channel: `test:live:${randomUUID()}` },
       logger,
     }),
     stop: async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { bearer, freePort, graphqlRequest, type GraphQLResponse } from "@fedplat/devkit";
 import { buildGateway, type GatewayServer } from "../src";
 import { createCacheRedis } from "../src/responseCache/cacheRedis";
-import { createRedisKeyValueCache } from "../src/responseCache/redisKeyValueCache";
+import { createRedisKeyValueCache, type StringCache } from "../src/responseCache/redisKeyValueCache";
 import { type AccountsCatalogOrders, startAccountsCatalogOrders } from "./accountsCatalogOrders";
 
 let graph: AccountsCatalogOrders;
@@ -11,13 +11,29 @@ let url: string;
 let customer: Record<string, string>;
 let otherCustomer: Record<string, string>;
 let otherEmail: string;
+let customerId: string;
+let liveChannel: string;
+/** Every entry the gateway stored, with its time to live. */
+const writes: Array<{ key: string; value: string; ttl: number | null | undefined }> = [];
 
 beforeAll(async () => {
   graph = await startAccountsCatalogOrders("response-cache-test");
   const options = graph.gatewayOptions();
-  gateway = await buildGateway({ ...options, responseCache: createRedisKeyValueCache(graph.redis, `test:rc:${randomUUID()}:`, options.logger) });
+  liveChannel = options.subscriptions?.channel ?? "";
+  const cache = createRedisKeyValueCache(graph.redis, `test:rc:${randomUUID()}:`, options.logger);
+  const recording: StringCache = {
+    get: (key) => cache.get(key),
+    set: async (key, value, setOptions) => {
+      writes.push({ key, value, ttl: setOptions?.ttl });
+      await cache.set(key, value, setOptions);
+    },
+    delete: (key) => cache.delete(key),
+  };
+  gateway = await buildGateway({ ...options, responseCache: recording });
   url = `http://127.0.0.1:${await gateway.listen(0, "127.0.0.1")}/graphql`;
-  customer = bearer((await graph.accounts.viewer("customer")).token);
+  const customerViewer = await graph.accounts.viewer("customer");
+  customerId = customerViewer.id;
+  customer = bearer(customerViewer.token);
   const other = await graph.accounts.prisma.user.findFirstOrThrow({ where: { role: "CUSTOMER", email: { not: "customer@example.com" } } });
   otherEmail = other.email;
   otherCustomer = bearer((await graph.accounts.viewer({ id: other.id, role: "CUSTOMER" })).token);
@@ -29,6 +45,20 @@ afterAll(async () => {
 
 const cacheControl = (res: GraphQLResponse<unknown>) => res.headers.get("cache-control");
 const cacheStatus = (res: GraphQLResponse<unknown>) => res.headers.get("x-cache");
+
+/** How long the gateway keeps the answer to a request it has not seen before: the time to live of the entry it stores. */
+async function keptFor(send: () => Promise<GraphQLResponse<unknown>>): Promise<number | null | undefined> {
+  const res = await send();
+  expect(res.errors).toBeUndefined();
+  expect(cacheStatus(res)).toBe("MISS");
+  const body = JSON.stringify(res.data);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const stored = writes.find((write) => !write.key.startsWith("generation:") && write.value.includes(body));
+    if (stored) return stored.ttl;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error("never stored");
+}
 
 /** The plugin stores a response in the background after answering: ask again until it is there. */
 async function untilHit<T>(send: () => Promise<GraphQLResponse<T>>): Promise<GraphQLResponse<T>> {
@@ -49,19 +79,19 @@ describe("cache hints from the subgraphs' SDL", () => {
     expect(cacheControl(withStock)).toBe("max-age=10, public");
   });
 
-  it("marks a user's profile private for 5 minutes, 1 minute once it includes the role", async () => {
-    const profile = await graphqlRequest(url, "{ me { id email name } }", {}, customer);
-    expect(cacheControl(profile)).toBe("max-age=300, private");
-    const withRole = await graphqlRequest(url, "{ me { id role } }", {}, customer);
-    expect(cacheControl(withRole)).toBe("max-age=60, private");
+  it("keeps a user's profile 5 minutes, 1 minute once it includes the role; clients must revalidate private answers", async () => {
+    const profile = () => graphqlRequest(url, "{ me { id email name } }", {}, customer);
+    expect(await keptFor(profile)).toBe(300);
+    // Only the gateway's cache learns of the renewals (mutations, live updates): a browser's copy must not be reused on its own.
+    expect(cacheControl(await profile())).toBe("private, no-cache");
+    expect(await keptFor(() => graphqlRequest(url, "{ me { id role } }", {}, customer))).toBe(60);
   });
 
   it("takes the most restrictive hint of every subgraph that served the request", async () => {
-    const mixed = await graphqlRequest(url, "{ me { email } products(first: 1) { edges { node { name } } } }", {}, customer);
-    expect(cacheControl(mixed)).toBe("max-age=60, private");
-    const withOrders = await graphqlRequest(url, "{ me { email } orders(first: 1) { edges { node { id status } } } }", {}, customer);
-    expect(withOrders.errors).toBeUndefined();
-    expect(cacheControl(withOrders)).toBe("no-store");
+    expect(await keptFor(() => graphqlRequest(url, "{ me { email } products(first: 1) { edges { node { name } } } }", {}, customer))).toBe(60);
+    const withOrders = () => graphqlRequest(url, "{ me { email } orders(first: 1) { edges { node { id status } } } }", {}, customer);
+    expect(await keptFor(withOrders)).toBe(30);
+    expect(cacheControl(await withOrders())).toBe("private, no-cache");
   });
 
   it("never lets a mutation be cached", async () => {
@@ -113,6 +143,41 @@ describe("response cache", () => {
     const after = await graphqlRequest<{ me: { name: string } }>(url, query, {}, otherCustomer);
     expect(cacheStatus(after)).toBe("MISS");
     expect(after.data?.me.name).toBe(name);
+  });
+
+  it("shows an order's new status as soon as its change is announced: its owner's and staff's entries are renewed, no one else's", async () => {
+    const query = "{ orders(first: 3) { edges { node { id status } } } }";
+    type Orders = { orders: { edges: Array<{ node: { id: string; status: string } }> } };
+    const staff = bearer((await graph.accounts.viewer("staff")).token);
+    const mine = await untilHit(() => graphqlRequest<Orders>(url, query, {}, customer));
+    await untilHit(() => graphqlRequest<Orders>(url, query, {}, otherCustomer));
+    const order = mine.data?.orders.edges[0]?.node;
+    if (!order) throw new Error("the demo customer has no orders");
+    const staffQuery = "query($id: ID!) { order(id: $id) { status } }";
+    await untilHit(() => graphqlRequest(url, staffQuery, { id: order.id }, staff));
+    const status = order.status === "DELIVERED" ? "SHIPPED" : "DELIVERED";
+    await graph.orders.prisma.order.update({ where: { id: order.id }, data: { status } });
+    const statusOf = (res: GraphQLResponse<Orders>) => res.data?.orders.edges.find((edge) => edge.node.id === order.id)?.node.status;
+
+    // Until the change is announced, the cache answers (30 s at most).
+    const cached = await graphqlRequest<Orders>(url, query, {}, customer);
+    expect(cacheStatus(cached)).toBe("HIT");
+    expect(statusOf(cached)).toBe(order.status);
+
+    await graph.redis.publish(liveChannel, JSON.stringify({ typename: "Order", id: order.id, ownerId: customerId }));
+    let fresh = cached;
+    for (let attempt = 0; attempt < 50 && cacheStatus(fresh) === "HIT"; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      fresh = await graphqlRequest<Orders>(url, query, {}, customer);
+    }
+    expect(cacheStatus(fresh)).toBe("MISS");
+    expect(statusOf(fresh)).toBe(status);
+
+    const staffs = await graphqlRequest<{ order: { status: string } }>(url, staffQuery, { id: order.id }, staff);
+    expect(cacheStatus(staffs)).toBe("MISS");
+    expect(staffs.data?.order.status).toBe(status);
+    // Another customer cannot see this order: their entry stays.
+    expect(cacheStatus(await graphqlRequest(url, query, {}, otherCustomer))).toBe("HIT");
   });
 
   it("never caches responses with errors", async () => {

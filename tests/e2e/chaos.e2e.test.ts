@@ -8,8 +8,10 @@ let admin: Record<string, string>;
 const RESET_MS = 3_000;
 
 beforeAll(async () => {
-  // The brief's circuit policy, with a short half-open delay so recovery is seen in seconds.
-  platform = await startPlatform({ gatewayEnv: { CIRCUIT_RESET_MS: String(RESET_MS), CIRCUIT_MIN_REQUESTS: "5" } });
+  // The brief's circuit policy, with a short half-open delay so recovery is seen in seconds. No
+  // response cache: it would answer the repeated query during the outage, and this test is about
+  // what the gateway does when the subgraph it must call is gone.
+  platform = await startPlatform({ gatewayEnv: { CIRCUIT_RESET_MS: String(RESET_MS), CIRCUIT_MIN_REQUESTS: "5", RESPONSE_CACHE: "off" } });
   admin = await platform.login("admin@example.com");
 });
 afterAll(() => platform?.stop());

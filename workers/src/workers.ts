@@ -51,7 +51,7 @@ export interface WorkersOptions {
   /** How long close() lets in-flight jobs finish before releasing them to other workers. @default 10_000 */
   closeGraceMs?: number;
   logger: Logger;
-  /** Announces committed order and notification changes to subscriptions (through the gateways). @default none */
+  /** Announces committed order, payment and notification changes to subscriptions and the gateways' caches. @default none */
   live?: LiveUpdatePublisher;
   onOutcome?: (consumer: Consumer, type: string, outcome: "applied" | "duplicate" | "retry" | "dead") => void;
   onPublished?: (count: number) => void;
@@ -73,7 +73,7 @@ function handlersFor(options: WorkersOptions): Record<Consumer, EventHandlers> {
     accounts: createAccountsEventHandlers(clients.accounts),
     catalog: createCatalogEventHandlers(clients.catalog),
     orders: createOrdersEventHandlers(clients.orders, options.live),
-    payments: createPaymentsEventHandlers(clients.payments, options.paymentProvider),
+    payments: createPaymentsEventHandlers(clients.payments, options.paymentProvider, options.live),
     notifications: createNotificationsEventHandlers(clients.notifications, options.live),
   };
 }

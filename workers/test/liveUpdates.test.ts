@@ -38,6 +38,7 @@ beforeAll(async () => {
     const entry: (typeof received)[number] = { ...update };
     received.push(entry);
     if (update.typename === "Order") void orders.prisma.order.findUnique({ where: { id: update.id } }).then((order) => (entry.statusWhenReceived = order?.status));
+    if (update.typename === "Payment") void workers.clients.payments.payment.findUnique({ where: { id: update.id } }).then((payment) => (entry.statusWhenReceived = payment?.state));
   });
 });
 afterAll(async () => {
@@ -67,6 +68,16 @@ describe("live updates for subscriptions", () => {
     const notification = received.find((u) => u.typename === "Notification");
     const stored = await workers.clients.notifications.notification.findUniqueOrThrow({ where: { id: notification?.id ?? "" } });
     expect(stored).toMatchObject({ userId: customer.id, template: "order-confirmed" });
+
+    // Its payment too (the gateway's response cache renews on these): once created, once charged.
+    const payment = await workers.clients.payments.payment.findUniqueOrThrow({ where: { orderId } });
+    await waitFor("the payment's announcements", async () => received.filter((u) => u.typename === "Payment" && u.id === payment.id && u.statusWhenReceived !== undefined).length >= 2);
+    const forPayment = received.filter((u) => u.typename === "Payment" && u.id === payment.id);
+    expect(forPayment.map(({ typename, ownerId }) => ({ typename, ownerId }))).toEqual([
+      { typename: "Payment", ownerId: customer.id },
+      { typename: "Payment", ownerId: customer.id },
+    ]);
+    expect(forPayment.at(-1)?.statusWhenReceived).toBe("SUCCEEDED");
   });
 
   it("announces nothing for a transition the status machine refuses", async () => {

@@ -1,7 +1,6 @@
 import type http from "node:http";
 import type { ApolloServer } from "@apollo/server";
-import type { Logger, Redis, TokenVerifier } from "@fedplat/common";
-import { DEFAULT_LIVE_UPDATES_CHANNEL } from "@fedplat/events";
+import type { Logger, TokenVerifier } from "@fedplat/common";
 import type { GraphQLSchema, ValidationRule } from "graphql";
 import type { Registry } from "prom-client";
 import type { ApiKeyResolver } from "../apiKeyResolver";
@@ -11,11 +10,13 @@ import type { PersistedDocumentManifest, TrustedDocumentsMode } from "../persist
 import { defaultSubscriptionLimits, type SubscriptionsConfig } from "./config";
 import { createConnectionAuthenticator } from "./connectionAuth";
 import { executeAsViewer } from "./executeAsViewer";
+import type { LiveUpdateHub } from "./liveUpdateHub";
 import { type Subscriptions, useSubscriptions } from "./useSubscriptions";
 
 export { SubscriptionCloseCode } from "./closeCodes";
 export { defaultSubscriptionLimits, loadSubscriptionsConfig, type SubscriptionLimits, type SubscriptionsConfig } from "./config";
 export type { Subscriptions, SubscriptionStats } from "./useSubscriptions";
+export { createLiveUpdateHub, type LiveUpdateHub } from "./liveUpdateHub";
 
 export interface GatewaySubscriptionsOptions {
   apollo: ApolloServer<GatewayContext>;
@@ -24,7 +25,7 @@ export interface GatewaySubscriptionsOptions {
   verifyToken: TokenVerifier;
   apiKeys: ApiKeyResolver;
   gatewaySecret: string;
-  redis: Redis;
+  hub: LiveUpdateHub;
   logger: Logger;
   registry: Registry;
   production: boolean;
@@ -42,8 +43,7 @@ export function attachSubscriptions(options: GatewaySubscriptionsOptions): Subsc
     schema: options.apiSchema,
     execute: executeAsViewer(options.apollo, options.gatewaySecret),
     authenticate: createConnectionAuthenticator({ verifyToken: options.verifyToken, apiKeys: options.apiKeys }),
-    redis: options.redis,
-    channel: options.config?.channel ?? DEFAULT_LIVE_UPDATES_CHANNEL,
+    hub: options.hub,
     limits: { ...defaultSubscriptionLimits, ...options.config?.limits },
     validationRules: options.validationRules,
     maxTokens: options.limits.request.maxTokens,

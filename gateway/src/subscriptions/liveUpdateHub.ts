@@ -7,6 +7,14 @@ export type LiveUpdateListener = (update: LiveUpdate, sequence: number) => void;
 export interface LiveUpdateHub {
   /** Calls `listener` with every update delivered to `key`; returns the function that stops it. */
   listen(key: string, listener: LiveUpdateListener): () => void;
+  /** Calls `listener` with every update, whatever its keys (the response cache's invalidation); returns the function that stops it. */
+  listenAll(listener: LiveUpdateListener): () => void;
+  /**
+   * Calls `listener` each time the subscription becomes active: at start and after every
+   * reconnect. Updates published while it was down were missed: whoever keeps state derived
+   * from them must assume anything changed.
+   */
+  onSubscribed(listener: () => void): () => void;
   /** Listeners registered now (a leak shows here). */
   listenerCount(): number;
   /** Resolves when the Redis subscription is active (readiness). */
@@ -19,25 +27,38 @@ export interface LiveUpdateHub {
  * fan out in-process to the listeners of their keys (an entity's id, its owner), so dispatching
  * one update costs two map look-ups, not a scan of every subscription.
  */
-export function createLiveUpdateHub(options: { redis: Redis; channel: string; logger: Logger }): LiveUpdateHub {
+export function createLiveUpdateHub(options: { redis: Redis; channel: string; logger: Logger; /** @default "fedplat-gateway-live" */ connectionName?: string }): LiveUpdateHub {
   const listeners = new Map<string, Set<LiveUpdateListener>>();
+  const everyUpdate = new Set<LiveUpdateListener>();
+  const subscribedListeners = new Set<() => void>();
   let count = 0;
   let sequence = 0;
-  // A connection in subscriber mode can run nothing else: it gets its own. ioredis re-subscribes after a reconnect.
-  const subscriber = options.redis.duplicate({ connectionName: "fedplat-gateway-live" });
+  // A connection in subscriber mode can run nothing else: it gets its own.
+  const subscriber = options.redis.duplicate({ connectionName: options.connectionName ?? "fedplat-gateway-live" });
   subscriber.on("error", (error) => options.logger.warn({ err: error }, "live updates: redis connection error"));
   let subscribed = false;
-  const subscribing = subscriber.subscribe(options.channel).then(
-    () => {
-      subscribed = true;
-    },
-    (error: unknown) => options.logger.warn({ err: error }, "live updates: cannot subscribe yet"),
-  );
+  const subscribe = () =>
+    subscriber.subscribe(options.channel).then(
+      () => {
+        subscribed = true;
+        for (const listener of subscribedListeners) listener();
+      },
+      (error: unknown) => options.logger.warn({ err: error }, "live updates: cannot subscribe yet"),
+    );
+  const subscribing = subscribe();
+  // ioredis re-subscribes by itself after a reconnect, but says nothing when that is done: this
+  // second SUBSCRIBE (a no-op for Redis) resolves once it is, so onSubscribed listeners learn of the gap.
+  let connections = 0;
+  subscriber.on("ready", () => {
+    connections += 1;
+    if (connections > 1 || !subscribed) void subscribe();
+  });
   subscriber.on("message", (channel: string, message: string) => {
     if (channel !== options.channel) return;
     const update = parseLiveUpdate(message);
     if (!update) return void options.logger.warn("live updates: ignored a message that is not a live update");
     sequence += 1;
+    for (const listener of everyUpdate) listener(update, sequence);
     for (const key of updateKeys(update)) {
       const set = listeners.get(key);
       if (set) for (const listener of set) listener(update, sequence);
@@ -62,6 +83,14 @@ export function createLiveUpdateHub(options: { redis: Redis; channel: string; lo
         if (set.size === 0 && listeners.get(key) === set) listeners.delete(key);
       };
     },
+    listenAll(listener) {
+      everyUpdate.add(listener);
+      return () => void everyUpdate.delete(listener);
+    },
+    onSubscribed(listener) {
+      subscribedListeners.add(listener);
+      return () => void subscribedListeners.delete(listener);
+    },
     listenerCount: () => count,
     ready: async () => {
       await subscribing;
@@ -69,6 +98,8 @@ export function createLiveUpdateHub(options: { redis: Redis; channel: string; lo
     },
     close: async () => {
       listeners.clear();
+      everyUpdate.clear();
+      subscribedListeners.clear();
       count = 0;
       subscriber.disconnect();
     },

@@ -1,5 +1,5 @@
 import type http from "node:http";
-import { ErrorCode, type Logger, type Redis } from "@fedplat/common";
+import { ErrorCode, type Logger } from "@fedplat/common";
 import { type ExecutionArgs, getArgumentValues, isNonNullType, getVariableValues, GraphQLError, type GraphQLSchema, type ValidationRule } from "graphql";
 import { type Extra, useServer } from "graphql-ws/use/ws";
 import type { Registry } from "prom-client";
@@ -12,7 +12,7 @@ import type { ExecuteAsViewer } from "./executeAsViewer";
 import { checkLiveFields, routeKey } from "./liveFields";
 import { createLivePlanner, LIVE_ID_VARIABLE, type LivePlan } from "./livePlan";
 import { LiveSubscription } from "./liveSubscription";
-import { createLiveUpdateHub } from "./liveUpdateHub";
+import type { LiveUpdateHub } from "./liveUpdateHub";
 import { createSharedExecutions } from "./sharedExecutions";
 import { createSubscriptionMetrics, type RefusalReason } from "./subscriptionMetrics";
 
@@ -23,10 +23,8 @@ export interface SubscriptionsOptions {
   schema: GraphQLSchema;
   execute: ExecuteAsViewer;
   authenticate(params: Record<string, unknown> | undefined): Promise<ConnectionIdentity>;
-  /** Duplicated into the one subscriber connection of this replica. */
-  redis: Redis;
-  /** @default "fedplat:live-updates" */
-  channel: string;
+  /** This replica's live updates (its one Redis subscriber connection); closed by its owner, not here. */
+  hub: LiveUpdateHub;
   limits: SubscriptionLimits;
   /** The gateway's operation limits, applied to subscription documents too. */
   validationRules: readonly ValidationRule[];
@@ -54,7 +52,7 @@ export interface Subscriptions {
   /** Resolves when live updates are being received (readiness). */
   ready(): Promise<void>;
   stats(): SubscriptionStats;
-  /** Closes every connection (1001) and the Redis subscriber. */
+  /** Closes every connection (1001). */
   close(): Promise<void>;
 }
 
@@ -84,7 +82,7 @@ const error = (message: string, code: string) => [new GraphQLError(message, { ex
 export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
   checkLiveFields(options.schema);
   const { limits, schema } = options;
-  const hub = createLiveUpdateHub({ redis: options.redis, channel: options.channel, logger: options.logger });
+  const { hub } = options;
   const plan = createLivePlanner({ schema, validationRules: options.validationRules, maxTokens: options.maxTokens });
   const shared = createSharedExecutions(limits.executionConcurrency);
   const states = new Map<LiveContext, ConnectionState>();
@@ -286,7 +284,6 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
     stats,
     close: async () => {
       await server.dispose();
-      await hub.close();
     },
   };
 }

@@ -8,9 +8,9 @@ import { z } from "zod";
  */
 export const liveUpdateSchema = z.object({
   /** The GraphQL type of the entity that changed. */
-  typename: z.enum(["Order", "Notification"]),
+  typename: z.enum(["Order", "Payment", "Notification"]),
   id: z.string().min(1).max(100),
-  /** The user the entity belongs to (for `myOrderUpdates`, `notificationAdded`). */
+  /** The user the entity belongs to (for `myOrderUpdates`, `notificationAdded`, and the gateway's cache renewals). */
   ownerId: z.string().min(1).max(100),
 });
 export type LiveUpdate = z.infer<typeof liveUpdateSchema>;

@@ -26,7 +26,10 @@ export type Channel =
   | 'PUSH'
   | 'SMS';
 
-/** A user's messages; new ones arrive at any moment: private and never cached. */
+/**
+ * A user's messages; new ones arrive at any moment. Private: the gateway caches them per viewer for
+ * up to 30 s and drops that copy as soon as a new one is recorded (announced as a live update).
+ */
 export type Notification = {
   __typename?: 'Notification';
   channel: Channel;

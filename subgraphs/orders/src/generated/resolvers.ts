@@ -47,7 +47,11 @@ export type MutationSetOrderStatusArgs = {
   status: OrderStatus;
 };
 
-/** A customer's data whose status the saga changes at any moment: private and never cached. */
+/**
+ * A customer's order; the saga changes its status at any moment. Private: the gateway caches it per
+ * viewer for up to 30 s and drops that copy as soon as a change commits (every change is announced
+ * as a live update), so a cached order is never older than its last change.
+ */
 export type Order = {
   __typename?: 'Order';
   createdAt: Scalars['DateTime']['output'];

@@ -26,7 +26,10 @@ export type Order = {
   payment?: Maybe<Payment>;
 };
 
-/** Changes with every provider attempt: private and never cached. */
+/**
+ * Changes with every provider attempt. Private: the gateway caches it per viewer for up to 30 s and
+ * drops that copy as soon as an attempt commits (each is announced as a live update).
+ */
 export type Payment = {
   __typename?: 'Payment';
   amountCents: Scalars['Int']['output'];
