@@ -100,6 +100,9 @@ async function startPipeline() {
   const clients = createServiceClients(() => database.url);
   const redis = createRedis(redisUrl, "bench-platform");
   const prefix = `bench-${randomUUID()}`;
+  // Completion is counted in-process, as the raw side counts its jobs: polling the database for it
+  // would charge the pipeline with the polling's own queries.
+  let applied = 0;
   const workers = startWorkers({
     redis,
     prefix,
@@ -111,6 +114,9 @@ async function startPipeline() {
     lockMs: 30_000,
     relay: { intervalMs: 500, batchSize: 200 }, // the workers' defaults (RELAY_INTERVAL_MS, RELAY_BATCH_SIZE)
     logger: createLogger("bench", "silent"),
+    onOutcome: (consumer, type, outcome) => {
+      if (consumer === "notifications" && type === "user.registered" && outcome === "applied") applied += 1;
+    },
   });
   // Latency per event from database timestamps: outbox commit -> notification committed.
   const latenciesOf = async (userIds: string[]) =>
@@ -120,18 +126,24 @@ async function startPipeline() {
         userIds,
       )
     ).map((row) => Number(row.ms));
-  // Polls a plain count (the database is the bench's own): sending thousands of ids every poll
-  // would take CPU and socket time from the pipeline being measured.
   const notificationCount = async () => (await clients.notifications.$queryRawUnsafe<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM "notifications"."notifications"`))[0]?.n ?? 0;
-  const waitForAll = async (before: number, userIds: string[]) => {
-    while ((await notificationCount()) < before + userIds.length) await new Promise((resolve) => setTimeout(resolve, 20));
+  /** Until every event is applied (the consumer's transaction committed), then checks that each left its notification. */
+  const waitForAll = async (before: { applied: number; notifications: number }, userIds: string[]) => {
+    const deadline = Date.now() + 120_000;
+    while (applied < before.applied + userIds.length) {
+      if (Date.now() > deadline) throw new Error(`only ${applied - before.applied} of ${userIds.length} events applied after 2 minutes`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const recorded = (await notificationCount()) - before.notifications;
+    if (recorded !== userIds.length) throw new Error(`${userIds.length} events applied, but ${recorded} notifications recorded`);
   };
+  const mark = async () => ({ applied, notifications: await notificationCount() });
   const commit = (userIds: string[]) =>
     clients.accounts.$transaction((tx) => writeOutbox(tx, userIds.map((userId) => createEvent("user.registered", { userId, email: `${userId}@example.com`, name: "Bench" }, { producer: "accounts" }))));
 
   const burst = async (): Promise<Burst> => {
     const userIds = Array.from({ length: N }, () => randomUUID());
-    const before = await notificationCount();
+    const before = await mark();
     const started = Date.now();
     const cpu = process.cpuUsage();
     const machine = machineBusyUs();
@@ -146,7 +158,7 @@ async function startPipeline() {
 
   const paced = async (): Promise<Burst> => {
     const userIds: string[] = [];
-    const before = await notificationCount();
+    const before = await mark();
     const started = Date.now();
     for (let i = 0; i < PACED_RATE * PACED_SECONDS; i++) {
       const userId = randomUUID();

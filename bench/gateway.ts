@@ -179,7 +179,7 @@ async function main(): Promise<void> {
     const targets: Target[] = [
       { name: "fedplat gateway, RESPONSE_CACHE=off (auth, shield, limits, rate limits, in-flight dedupe)", url: platform.gatewayUrl, pid: platform.services.gateway?.child.pid, headers: async () => admin },
       { name: "fedplat gateway, RESPONSE_CACHE=off, SUBGRAPH_DEDUPE=false", url: noDedupe.url, pid: noDedupe.pid, headers: async () => admin },
-      { name: "fedplat gateway, caching the hints allow (response cache: private, per user; ENTITY_CACHE=on: public products)", url: cached.url, pid: cached.pid, headers: async () => admin },
+      { name: "fedplat gateway, caching the hints allow (response cache: private, per viewer, renewed by live updates; ENTITY_CACHE=on: public products)", url: cached.url, pid: cached.pid, headers: async () => admin },
       { name: "stock @apollo/gateway + @apollo/server", url: stock.url, pid: stock.pid, headers: signedAdmin },
     ];
     const heavy = JSON.stringify({ query: HEAVY, variables: { first: 10 } });
