@@ -4,6 +4,14 @@ import pg from "pg";
 /** Pool size per process unless DB_POOL_MAX says otherwise. */
 const DEFAULT_POOL_MAX = 10;
 
+/**
+ * Interactive transactions wait up to 10 s for a connection and may run 15 s (Prisma's defaults:
+ * 2 s and 5 s). A worker runs up to WORKER_CONCURRENCY handlers on a pool of DB_POOL_MAX
+ * connections, and handlers of the same row queue on its lock: under a burst, waiting a few
+ * seconds for a connection is back-pressure, not a failure worth a retry.
+ */
+const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 };
+
 /** Every pool this process opened, by the schema it serves: read by the db_pool_connections metric. */
 const pools = new Map<pg.Pool, string>();
 /** The pool under each adapter, then under each client (see withSqlPool). */
@@ -33,7 +41,7 @@ export function prismaClientOptions(url: string, schema: string) {
   pools.set(pool, schema);
   const adapter = new PrismaPg(pool, { schema, disposeExternalPool: true });
   poolOfAdapter.set(adapter, pool);
-  return { adapter, log: [{ emit: "event" as const, level: "query" as const }] };
+  return { adapter, log: [{ emit: "event" as const, level: "query" as const }], transactionOptions: TRANSACTION_OPTIONS };
 }
 
 /**

@@ -131,3 +131,21 @@ describe("catalog administration", () => {
     expect(missing.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
   });
 });
+
+describe("connection pool under a burst", () => {
+  it("lets a transaction wait for a busy pool's connection longer than Prisma's 2 s default instead of failing", async () => {
+    const previous = process.env.DB_POOL_MAX;
+    process.env.DB_POOL_MAX = "1";
+    const prisma = createCatalogPrisma(subgraph.database.url);
+    process.env.DB_POOL_MAX = previous;
+    try {
+      // The only connection is held for 3 s; the second transaction must queue for it, then run.
+      const holder = prisma.$transaction(async (tx) => tx.$executeRawUnsafe("SELECT pg_sleep(3)"));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const waiter = prisma.$transaction(async (tx) => tx.product.count());
+      await expect(Promise.all([holder, waiter])).resolves.toEqual([1, 200]);
+    } finally {
+      await prisma.$disconnect();
+    }
+  }, 30_000);
+});
