@@ -1,10 +1,10 @@
-import { prismaClientOptions, withSqlPool } from "@fedplat/common";
+import { type PrismaClientSettings, prismaClientOptions, withSqlPool } from "@fedplat/common";
 import { PrismaClient } from "./generated/prisma/client";
 
 export type OrdersPrisma = PrismaClient<"query">;
 
 /** The orders service's one Prisma client, on the "orders" PostgreSQL schema. */
-export function createOrdersPrisma(url: string): OrdersPrisma {
-  const options = prismaClientOptions(url, "orders");
+export function createOrdersPrisma(url: string, settings?: PrismaClientSettings): OrdersPrisma {
+  const options = prismaClientOptions(url, "orders", settings);
   return withSqlPool(new PrismaClient(options), options);
 }

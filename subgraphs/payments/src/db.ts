@@ -1,10 +1,10 @@
-import { prismaClientOptions, withSqlPool } from "@fedplat/common";
+import { type PrismaClientSettings, prismaClientOptions, withSqlPool } from "@fedplat/common";
 import { PrismaClient } from "./generated/prisma/client";
 
 export type PaymentsPrisma = PrismaClient<"query">;
 
 /** The payments service's one Prisma client, on the "payments" PostgreSQL schema. */
-export function createPaymentsPrisma(url: string): PaymentsPrisma {
-  const options = prismaClientOptions(url, "payments");
+export function createPaymentsPrisma(url: string, settings?: PrismaClientSettings): PaymentsPrisma {
+  const options = prismaClientOptions(url, "payments", settings);
   return withSqlPool(new PrismaClient(options), options);
 }
