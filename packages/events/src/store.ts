@@ -59,7 +59,9 @@ export async function writeOutbox(tx: RawSql, events: readonly Envelope[]): Prom
   // delivered when the transaction commits, and not at all if it rolls back), so events leave at
   // once instead of at the next poll. The envelopes travel as ONE json parameter: as an array of
   // jsonb the driver escapes every quote of every envelope, Prisma handles each element, and
-  // PostgreSQL parses the array literal; together about 40% more CPU per event (measured).
+  // PostgreSQL parses the array literal (measured on 100-event batches, Node CPU per event: 15-17
+  // against 9 µs on a pg connection, 44-51 against 39-45 µs through Prisma, and PostgreSQL's
+  // time per event 39-44 against 27-31 µs).
   await tx.$executeRawUnsafe(
     `WITH written AS (
        INSERT INTO ${quotedSchema(producer)}."outbox" (id, type, envelope, published_at)

@@ -137,7 +137,8 @@ describe("connection pool under a burst", () => {
     const previous = process.env.DB_POOL_MAX;
     process.env.DB_POOL_MAX = "1";
     const prisma = createCatalogPrisma(subgraph.database.url);
-    process.env.DB_POOL_MAX = previous;
+    if (previous === undefined) delete process.env.DB_POOL_MAX;
+    else process.env.DB_POOL_MAX = previous;
     try {
       // The only connection is held for 3 s; the second transaction must queue for it, then run.
       const holder = prisma.$transaction(async (tx) => tx.$executeRawUnsafe("SELECT pg_sleep(3)"));
