@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { sqlPoolOf } from "@fedplat/common";
+import { sqlPoolOf, sqlStatements } from "@fedplat/common";
 import { createTestDatabase, type TestDatabase } from "@fedplat/devkit";
-import { createEvent, type Envelope, type EventStore, isBatchable, transactionalHandler } from "@fedplat/events";
+import { createEvent, type Envelope, type EventStore, followUp, isBatchable, singleStatementHandler, transactionalHandler } from "@fedplat/events";
 import { createNotificationsEventHandlers, createNotificationsPrisma, type NotificationsPrisma } from "@fedplat/notifications";
 import { createGroupCommitter } from "../src";
 
@@ -77,5 +77,50 @@ describe("group commit", () => {
     // Nothing of the failed event committed: not its effect, not its claim, so a retry can apply it.
     expect(await notificationsOf([bad])).toBe(0);
     expect(await prisma.processedEvent.count({ where: { eventId: bad.eventId } })).toBe(0);
+  });
+
+  it("applies an event carried twice in one batch once, and writes nothing for a redelivery", async () => {
+    const handler = createNotificationsEventHandlers(prisma)["user.registered"];
+    if (!handler || !isBatchable(handler)) throw new Error("user.registered should be batchable");
+    const [first, second] = [registered(), registered()] as [Envelope, Envelope];
+
+    const outcomes = await handler.applyMany([first, second, first]);
+
+    expect(Object.fromEntries(outcomes)).toEqual({ [first.eventId]: "applied", [second.eventId]: "applied" });
+    expect(await notificationsOf([first])).toBe(1);
+    expect(await sentAnnouncements([first, second])).toBe(2);
+
+    const again = await handler.applyMany([second]);
+    expect(again.get(second.eventId)).toBe("duplicate");
+    expect(await notificationsOf([second])).toBe(1);
+    expect(await sentAnnouncements([second])).toBe(1);
+  });
+
+  it("commits nothing of a single-statement batch that fails: no claim, no effect, no follow-up", async () => {
+    // The effect casts the template to the notification channel enum: "boom" is not a channel.
+    const handler = singleStatementHandler(
+      "user.registered",
+      { schema: "notifications", statements: sqlStatements(sqlPoolOf(prisma)) },
+      {
+        prepare: (event) => ({
+          effect: { id: randomUUID(), userId: event.data.userId, channel: event.data.name === "boom" ? "boom" : "EMAIL" },
+          followUps: [followUp(event, "notifications", "notification.sent", { notificationId: randomUUID(), userId: event.data.userId, template: "welcome", channel: "EMAIL" })],
+        }),
+        sql: `INSERT INTO "notifications"."notifications" (id, user_id, channel, template, status)
+              SELECT row.id, row."userId", row.channel::"notifications"."Channel", 'welcome', 'SENT' FROM fresh, jsonb_to_record(fresh.effect) AS row(id uuid, "userId" uuid, channel text)`,
+      },
+    );
+    const good = registered();
+    const bad = registered("boom");
+
+    await expect(handler.applyMany([good, bad])).rejects.toThrow(/invalid input value for enum/);
+    expect(await notificationsOf([good, bad])).toBe(0);
+    expect(await sentAnnouncements([good, bad])).toBe(0);
+    expect(await prisma.processedEvent.count({ where: { eventId: { in: [good.eventId, bad.eventId] } } })).toBe(0);
+
+    // Applied alone (what the group committer falls back to), the good event commits.
+    expect(await handler(good, context)).toBe("applied");
+    expect(await notificationsOf([good])).toBe(1);
+    expect(await sentAnnouncements([good])).toBe(1);
   });
 });

@@ -84,33 +84,21 @@ export function sqlPoolOf(client: object): pg.Pool {
   return pool;
 }
 
-/** The raw statements of a transaction, shaped like Prisma's, so event-store code runs on either. */
-export interface SqlTransaction {
+/** Raw statements, shaped like Prisma's, so event-store code runs on either. */
+export interface SqlStatements {
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
   $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
 }
 
-/** Runs `fn` in one transaction on a connection of `pool`: COMMIT when it resolves, ROLLBACK when it throws. */
-export async function sqlTransaction<R>(pool: pg.Pool, fn: (tx: SqlTransaction) => Promise<R>): Promise<R> {
-  const connection = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await connection.query("BEGIN");
-    const result = await fn({
-      $queryRawUnsafe: async <T>(query: string, ...values: unknown[]) => (await connection.query(query, values)).rows as T,
-      $executeRawUnsafe: async (query: string, ...values: unknown[]) => (await connection.query(query, values)).rowCount ?? 0,
-    });
-    await connection.query("COMMIT");
-    return result;
-  } catch (error) {
-    // A connection whose ROLLBACK failed is in an unknown state: closed, not reused.
-    await connection.query("ROLLBACK").catch((rollbackError: unknown) => {
-      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-    });
-    throw error;
-  } finally {
-    connection.release(broken);
-  }
+/**
+ * Statements on `pool`, each on its own (no BEGIN/COMMIT: PostgreSQL commits a lone statement
+ * atomically). For set-based statements that do a whole unit of work in one round trip.
+ */
+export function sqlStatements(pool: pg.Pool): SqlStatements {
+  return {
+    $queryRawUnsafe: async <T>(query: string, ...values: unknown[]) => (await pool.query(query, values)).rows as T,
+    $executeRawUnsafe: async (query: string, ...values: unknown[]) => (await pool.query(query, values)).rowCount ?? 0,
+  };
 }
 
 /** Anything with Prisma's query event; each event is one SQL statement. */
