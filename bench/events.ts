@@ -18,7 +18,7 @@ const PACED_SECONDS = 10;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 /** Jobs in flight per queue, the same for raw BullMQ and the platform (the workers' default). */
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 128);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 256);
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

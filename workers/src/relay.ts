@@ -60,9 +60,10 @@ export function createRelay(options: RelayOptions): Relay {
   for (const source of options.sources) if (!/^\w+$/.test(source.schema)) throw new Error(`invalid schema name ${source.schema}`);
 
   // BEGIN and the claim in one round trip (the simple query protocol takes several statements
-  // but no parameters: the schema and the batch size are checked constants, never input).
+  // but no parameters: the schema and the batch size are checked constants, never input). The
+  // rows come back in commit order (RETURNING alone has no order).
   const claimSql = (schema: string) =>
-    `BEGIN; UPDATE "${schema}"."outbox" AS o SET published_at = now() FROM (SELECT id, created_at FROM "${schema}"."outbox" WHERE published_at IS NULL ORDER BY created_at LIMIT ${options.batchSize} FOR UPDATE SKIP LOCKED) AS batch WHERE o.id = batch.id RETURNING o.id::text AS id, o.envelope, batch.created_at`;
+    `BEGIN; WITH claimed AS (UPDATE "${schema}"."outbox" AS o SET published_at = now() FROM (SELECT id, created_at FROM "${schema}"."outbox" WHERE published_at IS NULL ORDER BY created_at LIMIT ${options.batchSize} FOR UPDATE SKIP LOCKED) AS batch WHERE o.id = batch.id RETURNING o.id, o.envelope, batch.created_at) SELECT id::text AS id, envelope FROM claimed ORDER BY created_at`;
 
   async function publish(source: OutboxSource, rows: OutboxRow[]): Promise<void> {
     const byQueue = new Map<Consumer, Array<{ name: string; data: unknown; opts: JobsOptions }>>();
@@ -89,8 +90,8 @@ export function createRelay(options: RelayOptions): Relay {
     const connection = await source.connect();
     let broken: Error | undefined;
     try {
-      const results = (await connection.query(claimSql(source.schema))) as Array<{ rows: Array<OutboxRow & { created_at: Date }> }>;
-      const rows = (results[1]?.rows ?? []).sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
+      const results = (await connection.query(claimSql(source.schema))) as Array<{ rows: OutboxRow[] }>;
+      const rows = results[1]?.rows ?? [];
       try {
         if (rows.length > 0) await publish(source, rows);
       } catch (error) {
