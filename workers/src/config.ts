@@ -16,9 +16,9 @@ const workersEnv = z.object({
   BULLMQ_PREFIX: z.string().regex(/^[\w-]+$/).default("fedplat"),
   /**
    * Jobs in flight per queue; with group commit, many in flight means few, larger transactions.
-   * 256: under a burst the consumer's batches carry ~67 events instead of ~39 at 128, with ~15%
-   * less CPU per event in the worker and ~20% less in PostgreSQL (bench/events.ts); 512 gained
-   * nothing more.
+   * 256: under a burst the consumer's batches carry ~67 events instead of ~39 at 128, and
+   * PostgreSQL's CPU per event fell from 106-132 µs to 90-102 (bench/events.ts runs alternating
+   * both settings); 512 gained nothing more.
    */
   WORKER_CONCURRENCY: count(256, 1_000),
   /** Most events applied in one transaction (group commit); 1 applies each event on its own. */

@@ -97,7 +97,7 @@ describe("group commit", () => {
   });
 
   it("commits nothing of a single-statement batch that fails: no claim, no effect, no follow-up", async () => {
-    // The effect casts the template to the notification channel enum: "boom" is not a channel.
+    // The effect casts each row's channel to the Channel enum: the "boom" event's channel is not one.
     const handler = singleStatementHandler(
       "user.registered",
       { schema: "notifications", statements: sqlStatements(sqlPoolOf(prisma)) },
