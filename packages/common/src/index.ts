@@ -7,7 +7,7 @@ export { createTokenVerifier, isStaff, requireViewer, type Role, signAccessToken
 export { type Logger, createLogger } from "./logger";
 export { type ServiceMetrics, createMetrics } from "./metrics";
 export { type OperationMetricsPrefix, operationMetricNames, useOperationMetrics } from "./operationMetrics";
-export { type PrismaClientSettings, type QueryEventSource, countStatements, prismaClientOptions, type SqlStatements, sqlPoolOf, sqlStatements, withSqlPool } from "./prisma";
+export { type PrismaClientSettings, type QueryEventSource, countStatements, prismaClientOptions, type SqlStatements, sqlOf, sqlPoolOf, sqlStatements, withSqlPool } from "./prisma";
 export { scalarResolvers } from "./scalars";
 export { exitOnStartFailure, onShutdown, SUPERVISED_ENV } from "./shutdown";
 export { type BaseContext, type SubgraphServer, type SubgraphServerOptions, buildSubgraphServer } from "./subgraphServer";
