@@ -61,6 +61,8 @@ export function prismaClientOptions(url: string, schema: string, settings: Prism
 /** An interactive transaction's own pg connection, from its BEGIN until its COMMIT or ROLLBACK. */
 interface OpenTransaction {
   client?: pg.PoolClient;
+  /** Prisma sent BEGIN on `client`: it is the transaction's connection, not some other. */
+  begun: boolean;
   ended: boolean;
 }
 /** Set while a client's $transaction opens its transaction (see withSqlPool). */
@@ -70,9 +72,11 @@ const transactionOfClient = new WeakMap<object, OpenTransaction>();
 
 /**
  * Notes the connection the Prisma adapter takes for an interactive transaction (it calls
- * pool.connect() while $transaction starts, in the caller's async context), and when that
- * transaction ends: from the moment its COMMIT or ROLLBACK is queued on the connection, a
- * statement sent through sqlOf(tx) fails instead of running outside the transaction.
+ * pool.connect() while $transaction starts, in the caller's async context, then sends BEGIN on
+ * it), and when that transaction ends: from the moment its COMMIT or ROLLBACK is queued on the
+ * connection, a statement sent through sqlOf(tx) fails instead of running outside the
+ * transaction. Written by hand because Prisma exposes no handle on a transaction's connection;
+ * if its adapter stops working this way, sqlOf(tx) finds no BEGIN and callers use Prisma.
  */
 function trackTransactionConnections(pool: pg.Pool): void {
   const connect = pool.connect.bind(pool) as (callback?: unknown) => Promise<pg.PoolClient>;
@@ -85,7 +89,8 @@ function trackTransactionConnections(pool: pg.Pool): void {
       client.query = function (this: pg.PoolClient, ...args: unknown[]) {
         const [config] = args;
         const text = typeof config === "string" ? config : (config as { text?: string } | undefined)?.text;
-        if (text === "COMMIT" || text === "ROLLBACK") opening.ended = true;
+        if (text === "BEGIN") opening.begun = true;
+        else if (text === "COMMIT" || text === "ROLLBACK") opening.ended = true;
         return (query as (...a: unknown[]) => unknown).apply(this, args);
       } as typeof client.query;
       const release = client.release;
@@ -113,7 +118,7 @@ export function withSqlPool<C extends { $disconnect(): Promise<void> }>(client: 
   const transaction = (client as unknown as { $transaction: (arg: unknown, options?: unknown) => Promise<unknown> }).$transaction.bind(client);
   (client as unknown as { $transaction: unknown }).$transaction = (arg: unknown, options?: unknown) => {
     if (typeof arg !== "function") return transaction(arg, options);
-    const opening: OpenTransaction = { ended: false };
+    const opening: OpenTransaction = { begun: false, ended: false };
     return openingTransaction.run(opening, () =>
       transaction((tx: object) => {
         transactionOfClient.set(tx, opening);
@@ -195,7 +200,7 @@ export function sqlOf(client: object): SqlStatements | undefined {
   const open = transactionOfClient.get(client);
   if (open) {
     const connection = open.client;
-    if (!connection) return undefined;
+    if (!connection || !open.begun) return undefined;
     return statementsOn((query, values) =>
       open.ended ? Promise.reject(new Error("Transaction already closed: a statement was sent after its COMMIT or ROLLBACK")) : connection.query(prepared(query, values)),
     );
