@@ -39,6 +39,20 @@ const workersEnv = z.object({
   JOB_LOCK_MS: count(30_000, 3_600_000),
   /** Redis pub/sub channel of live updates (subscriptions); the gateways listen on the same one. */
   LIVE_UPDATES_CHANNEL: z.string().min(1).default(DEFAULT_LIVE_UPDATES_CHANNEL),
+  /** Published outbox rows are deleted after this many hours (unpublished rows never are). */
+  OUTBOX_RETENTION_HOURS: z.coerce.number().int().min(1).max(100_000).default(168),
+  /**
+   * Records of applied events are deleted after this many hours. They must outlast every late
+   * redelivery: failed jobs are kept 7 days and can be retried from Bull Board until then.
+   */
+  PROCESSED_EVENTS_RETENTION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(192, "must be at least 192 (8 days): failed jobs are kept 7 days and may be retried until then, and an event whose record is gone would be applied again")
+    .max(100_000)
+    .default(720),
+  /** How often one worker process prunes the event tables; 0 turns pruning off. */
+  RETENTION_INTERVAL_MS: count(3_600_000, 7 * 24 * 3_600_000),
   PAYMENT_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.1),
   PAYMENT_LATENCY_MS: count(50, 60_000),
 });

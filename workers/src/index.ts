@@ -6,4 +6,5 @@ export { createGroupCommitter, type GroupCommitOptions } from "./groupCommit";
 export { eventJobOptions, type RetryPolicy } from "./jobOptions";
 export { loadWorkersConfig } from "./config";
 export { createRelay, type OutboxSource, type Relay } from "./relay";
+export { MAINTENANCE_QUEUE, type Pruned, pruneEventTables, type RetentionOptions } from "./retention";
 export { createServiceClients, type ServiceClients, startWorkers, type Workers, type WorkersOptions } from "./workers";

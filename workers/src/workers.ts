@@ -12,6 +12,7 @@ import type { GroupCommitOptions } from "./groupCommit";
 import type { RetryPolicy } from "./jobOptions";
 import { listenForOutboxRows } from "./outboxWakeups";
 import { createRelay, type OutboxSource, type Relay } from "./relay";
+import { type Pruned, type Retention, type RetentionOptions, startRetention } from "./retention";
 import { queueTelemetry } from "./tracing";
 
 /** Each service's one Prisma client: the relay reads its outbox, its consumer applies its events. */
@@ -57,6 +58,9 @@ export interface WorkersOptions {
   live?: LiveUpdatePublisher;
   onOutcome?: (consumer: Consumer, type: string, outcome: "applied" | "duplicate" | "retry" | "dead") => void;
   onPublished?: (count: number) => void;
+  /** Pruning of published outbox rows and old processed-event records; off when absent. */
+  retention?: RetentionOptions;
+  onPruned?: (pruned: Pruned) => void;
 }
 
 export interface Workers {
@@ -65,6 +69,8 @@ export interface Workers {
   deadLetterOps: DeadLetterOps;
   relay: Relay;
   consumers: Worker[];
+  /** The maintenance queue's pruning, when `retention` was given with an interval. */
+  retention?: Retention;
   /** Stops the relay, lets in-flight jobs finish (or releases them), closes queues. */
   close(): Promise<void>;
 }
@@ -138,6 +144,20 @@ export function startWorkers(options: WorkersOptions): Workers {
     sources.map((source) => source.schema),
     options.logger,
   );
+  const retention =
+    options.retention && options.retention.intervalMs > 0
+      ? startRetention({
+          ...options.retention,
+          redis: connection,
+          prefix: options.prefix,
+          sources: Object.entries(options.clients).map(([schema, client]) => {
+            const pool = sqlPoolOf(client);
+            return { schema, query: (sql: string, values: unknown[]) => pool.query(sql, values) };
+          }),
+          logger: options.logger,
+          onPruned: options.onPruned,
+        })
+      : undefined;
   const byName = new Map(Object.values(queues).map((queue) => [queue.name, queue]));
   return {
     queues,
@@ -145,7 +165,9 @@ export function startWorkers(options: WorkersOptions): Workers {
     deadLetterOps: deadLetterOps(deadLetters, (name) => byName.get(name), options.policy),
     relay,
     consumers,
+    retention,
     close: async () => {
+      await retention?.close();
       await wakeups.close();
       await relay.stop();
       await Promise.all(consumers.map((worker) => closeWithin(worker, options.closeGraceMs ?? 10_000)));

@@ -1,0 +1,103 @@
+import type { Logger, Redis } from "@fedplat/common";
+import { Queue, Worker } from "bullmq";
+
+/** A connection source of one service's database (its client's pg pool). */
+export interface RetentionSource {
+  /** The service's PostgreSQL schema; a constant, never input. */
+  schema: string;
+  query(sql: string, values: unknown[]): Promise<{ rowCount: number | null }>;
+}
+
+export interface RetentionOptions {
+  /** Published outbox rows older than this are deleted (unpublished rows never are). */
+  outboxMs: number;
+  /**
+   * processed_events records older than this are deleted. It must outlast every late
+   * redelivery (failed jobs are kept 7 days and can be retried from Bull Board until then):
+   * an event whose record is gone would be applied again.
+   */
+  processedMs: number;
+  /** How often one of the worker processes prunes; 0 turns pruning off. */
+  intervalMs: number;
+  /** Rows per DELETE: short statements, so pruning never holds many row locks for long. */
+  batchSize: number;
+}
+
+export interface Pruned {
+  schema: string;
+  outbox: number;
+  processed: number;
+}
+
+/**
+ * Deletes one service's published outbox rows and processed-event records past their
+ * retention, `batchSize` rows per statement until none is left. The outbox's
+ * (published_at, created_at) index finds old published rows; processed_events has no index on
+ * processed_at (one would cost every consumed event an index insert), but old records sit at
+ * the start of the table, so each batch's scan stops early.
+ */
+export async function pruneEventTables(source: RetentionSource, options: Pick<RetentionOptions, "outboxMs" | "processedMs" | "batchSize">): Promise<Pruned> {
+  if (!/^\w+$/.test(source.schema)) throw new Error(`invalid schema name ${source.schema}`);
+  const table = (name: string) => `"${source.schema}"."${name}"`;
+  const drain = async (sql: string, olderThanMs: number) => {
+    let total = 0;
+    for (;;) {
+      const { rowCount } = await source.query(sql, [olderThanMs, options.batchSize]);
+      total += rowCount ?? 0;
+      if ((rowCount ?? 0) < options.batchSize) return total;
+    }
+  };
+  const outbox = await drain(
+    `DELETE FROM ${table("outbox")} WHERE id IN (SELECT id FROM ${table("outbox")} WHERE published_at < now() - $1::bigint * interval '1 millisecond' LIMIT $2)`,
+    options.outboxMs,
+  );
+  const processed = await drain(
+    `DELETE FROM ${table("processed_events")} WHERE event_id IN (SELECT event_id FROM ${table("processed_events")} WHERE processed_at < now() - $1::bigint * interval '1 millisecond' LIMIT $2)`,
+    options.processedMs,
+  );
+  return { schema: source.schema, outbox, processed };
+}
+
+export const MAINTENANCE_QUEUE = "maintenance";
+const PRUNE_JOB = "prune-event-tables";
+
+export interface Retention {
+  queue: Queue;
+  close(): Promise<void>;
+}
+
+/**
+ * Prunes every service's event tables every `intervalMs`, as a BullMQ job scheduler on the
+ * maintenance queue: each worker process upserts the same scheduler, so however many run, one
+ * prune runs per interval, and a failed prune is retried by the next one.
+ */
+export function startRetention(options: RetentionOptions & { redis: Redis; prefix: string; sources: RetentionSource[]; logger: Logger; onPruned?: (pruned: Pruned) => void }): Retention {
+  const queue = new Queue(MAINTENANCE_QUEUE, { connection: options.redis, prefix: options.prefix });
+  queue.on("error", (error) => options.logger.debug({ err: error }, "maintenance queue connection error"));
+  queue
+    .upsertJobScheduler(PRUNE_JOB, { every: options.intervalMs }, { name: PRUNE_JOB, opts: { removeOnComplete: 100, removeOnFail: 100 } })
+    .catch((error: unknown) => options.logger.warn({ err: error }, "could not schedule event-table pruning (retried at the next start)"));
+  const worker = new Worker(
+    MAINTENANCE_QUEUE,
+    async () => {
+      const results: Pruned[] = [];
+      for (const source of options.sources) {
+        const pruned = await pruneEventTables(source, options);
+        options.onPruned?.(pruned);
+        if (pruned.outbox + pruned.processed > 0) options.logger.info(pruned, "pruned event tables");
+        results.push(pruned);
+      }
+      return results;
+    },
+    { connection: options.redis, prefix: options.prefix, concurrency: 1 },
+  );
+  worker.on("error", (error) => options.logger.error({ err: error }, "maintenance worker error"));
+  worker.on("failed", (_job, error) => options.logger.warn({ err: error }, "pruning event tables failed; the next run retries"));
+  return {
+    queue,
+    close: async () => {
+      await worker.close();
+      await queue.close();
+    },
+  };
+}

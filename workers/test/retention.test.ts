@@ -1,0 +1,87 @@
+import { randomUUID } from "node:crypto";
+import { type AccountsPrisma, createAccountsPrisma } from "@fedplat/accounts";
+import { sqlPoolOf } from "@fedplat/common";
+import { createTestDatabase, TEST_GATEWAY_SECRET, type TestDatabase } from "@fedplat/devkit";
+import { createEvent } from "@fedplat/events";
+import { loadWorkersConfig, type Pruned, pruneEventTables } from "../src";
+import { startTestWorkers, type TestWorkers, waitFor } from "./helpers";
+
+jest.setTimeout(60_000);
+
+let database: TestDatabase;
+let workers: TestWorkers;
+/** A second database that no scheduler prunes, for exact counts of a direct prune. */
+let quiet: TestDatabase;
+let quietAccounts: AccountsPrisma;
+const pruned: Pruned[] = [];
+const DAY_MS = 24 * 3_600_000;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  // Retention of 7 days (outbox) and 30 days (processed events), pruning every 300 ms.
+  workers = await startTestWorkers(database, { retention: { outboxMs: 7 * DAY_MS, processedMs: 30 * DAY_MS, intervalMs: 300, batchSize: 2 }, onPruned: (result) => pruned.push(result) });
+  quiet = await createTestDatabase();
+  quietAccounts = createAccountsPrisma(quiet.url, { queryEvents: false });
+});
+afterAll(async () => {
+  await workers?.stop();
+  await database?.drop();
+  await quietAccounts?.$disconnect();
+  await quiet?.drop();
+});
+
+let pool = () => sqlPoolOf(workers.clients.accounts);
+
+/** An outbox row of accounts written `ageDays` ago, published `publishedDaysAgo` ago (null: never). */
+async function outboxRow(ageDays: number, publishedDaysAgo: number | null): Promise<string> {
+  const event = createEvent("user.authenticated", { userId: randomUUID(), at: new Date().toISOString() }, { producer: "accounts" });
+  await pool().query(
+    `INSERT INTO "accounts"."outbox" (id, type, envelope, created_at, published_at)
+     VALUES ($1::uuid, $2, $3::jsonb, now() - $4::int * interval '1 day', now() - $5::int * interval '1 day')`,
+    [event.eventId, event.type, JSON.stringify(event), ageDays, publishedDaysAgo],
+  );
+  return event.eventId;
+}
+async function processedRecord(ageDays: number): Promise<string> {
+  const id = randomUUID();
+  await pool().query(`INSERT INTO "accounts"."processed_events" (event_id, type, processed_at) VALUES ($1::uuid, 'order.confirmed', now() - $2::int * interval '1 day')`, [id, ageDays]);
+  return id;
+}
+const remaining = async (table: "outbox" | "processed_events", ids: string[]) =>
+  (await pool().query<{ n: number }>(`SELECT count(*)::int AS n FROM "accounts"."${table}" WHERE ${table === "outbox" ? "id" : "event_id"} = ANY($1::uuid[])`, [ids])).rows[0]?.n;
+
+describe("event table retention", () => {
+  it("deletes published outbox rows and processed records past their retention, and nothing else", async () => {
+    const scheduled = pool;
+    pool = () => sqlPoolOf(quietAccounts);
+    const oldPublished = [await outboxRow(10, 9), await outboxRow(9, 8), await outboxRow(20, 19)];
+    const recentPublished = await outboxRow(3, 2);
+    const oldUnpublished = await outboxRow(30, null); // waiting for Redis, say: must never be lost
+    const oldProcessed = [await processedRecord(40), await processedRecord(31), await processedRecord(35)];
+    const recentProcessed = await processedRecord(29);
+
+    const result = await pruneEventTables({ schema: "accounts", query: (sql, values) => pool().query(sql, values) }, { outboxMs: 7 * DAY_MS, processedMs: 30 * DAY_MS, batchSize: 2 });
+
+    expect(await remaining("outbox", oldPublished)).toBe(0);
+    expect(await remaining("outbox", [recentPublished, oldUnpublished])).toBe(2);
+    expect(await remaining("processed_events", oldProcessed)).toBe(0);
+    expect(await remaining("processed_events", [recentProcessed])).toBe(1);
+    // Three each, two per statement: the prune keeps going until a batch comes back short.
+    expect(result).toEqual({ schema: "accounts", outbox: 3, processed: 3 });
+    pool = scheduled;
+  });
+
+  it("prunes on its own schedule, in one of the worker processes, with counts per service", async () => {
+    const before = pruned.length;
+    const oldPublished = await outboxRow(12, 11);
+    const oldProcessed = await processedRecord(45);
+    await waitFor("the scheduled prune", async () => (await remaining("outbox", [oldPublished])) === 0 && (await remaining("processed_events", [oldProcessed])) === 0, 20_000);
+    await waitFor("the prune to report", async () => pruned.slice(before).some((result) => result.schema === "accounts" && result.outbox >= 1 && result.processed >= 1), 10_000);
+    expect(new Set(pruned.map((result) => result.schema))).toEqual(new Set(["accounts", "catalog", "orders", "payments", "notifications"]));
+  });
+
+  it("refuses a processed-event retention shorter than the failed jobs' (a late retry would apply an event twice)", () => {
+    expect(() => loadWorkersConfig({ GATEWAY_SECRET: TEST_GATEWAY_SECRET, PROCESSED_EVENTS_RETENTION_HOURS: "24" })).toThrow(/PROCESSED_EVENTS_RETENTION_HOURS: must be at least 192/);
+    expect(loadWorkersConfig({ GATEWAY_SECRET: TEST_GATEWAY_SECRET }).PROCESSED_EVENTS_RETENTION_HOURS).toBe(720);
+  });
+});
