@@ -33,8 +33,8 @@ export interface Pruned {
  * Deletes one service's published outbox rows and processed-event records past their
  * retention, `batchSize` rows per statement until none is left. The outbox's
  * (published_at, created_at) index finds old published rows; processed_events has no index on
- * processed_at (one would cost every consumed event an index insert), but old records sit at
- * the start of the table, so each batch's scan stops early.
+ * processed_at (one would cost every consumed event an index insert); each batch's scan stops
+ * at its LIMIT, and old records mostly sit at the start of the table.
  */
 export async function pruneEventTables(source: RetentionSource, options: Pick<RetentionOptions, "outboxMs" | "processedMs" | "batchSize">): Promise<Pruned> {
   if (!/^\w+$/.test(source.schema)) throw new Error(`invalid schema name ${source.schema}`);
