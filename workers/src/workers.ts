@@ -86,12 +86,9 @@ function handlersFor(options: WorkersOptions): Record<Consumer, EventHandlers> {
   };
 }
 
-/** Outbox sources: every service that produces events, on its own schema, read through its client's pool. */
-function sourcesOf(clients: ServiceClients): OutboxSource[] {
-  return (Object.entries(clients) as Array<[Consumer, object]>).map(([service, client]) => {
-    const pool = sqlPoolOf(client);
-    return { service, schema: service, connect: () => pool.connect() };
-  });
+/** Each service's schema and the pg pool under its client: the relay, its wake-ups and pruning use them. */
+function servicePools(clients: ServiceClients): Array<{ service: Consumer; pool: ReturnType<typeof sqlPoolOf> }> {
+  return (Object.entries(clients) as Array<[Consumer, object]>).map(([service, client]) => ({ service, pool: sqlPoolOf(client) }));
 }
 
 /**
@@ -135,11 +132,13 @@ export function startWorkers(options: WorkersOptions): Workers {
       onOutcome: options.onOutcome,
     }),
   );
-  const sources = sourcesOf(options.clients);
+  const pools = servicePools(options.clients);
+  // Outbox sources: every service that produces events, on its own schema, read through its client's pool.
+  const sources: OutboxSource[] = pools.map(({ service, pool }) => ({ service, schema: service, connect: () => pool.connect() }));
   const relay = createRelay({ sources, queues, deadLetters, policy: options.policy, logger: options.logger, ...options.relay, onPublished: options.onPublished });
   relay.start();
   const wakeups = listenForOutboxRows(
-    Object.values(options.clients).map((client) => sqlPoolOf(client).options),
+    pools.map(({ pool }) => pool.options),
     relay.wake,
     sources.map((source) => source.schema),
     options.logger,
@@ -150,10 +149,7 @@ export function startWorkers(options: WorkersOptions): Workers {
           ...options.retention,
           redis: connection,
           prefix: options.prefix,
-          sources: Object.entries(options.clients).map(([schema, client]) => {
-            const pool = sqlPoolOf(client);
-            return { schema, query: (sql: string, values: unknown[]) => pool.query(sql, values) };
-          }),
+          sources: pools.map(({ service, pool }) => ({ schema: service, query: (sql: string, values: unknown[]) => pool.query(sql, values) })),
           logger: options.logger,
           onPruned: options.onPruned,
         })

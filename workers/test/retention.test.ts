@@ -30,52 +30,52 @@ afterAll(async () => {
   await quiet?.drop();
 });
 
-let pool = () => sqlPoolOf(workers.clients.accounts);
+type Pool = ReturnType<typeof sqlPoolOf>;
+const scheduled = () => sqlPoolOf(workers.clients.accounts);
 
 /** An outbox row of accounts written `ageDays` ago, published `publishedDaysAgo` ago (null: never). */
-async function outboxRow(ageDays: number, publishedDaysAgo: number | null): Promise<string> {
+async function outboxRow(pool: Pool, ageDays: number, publishedDaysAgo: number | null): Promise<string> {
   const event = createEvent("user.authenticated", { userId: randomUUID(), at: new Date().toISOString() }, { producer: "accounts" });
-  await pool().query(
+  await pool.query(
     `INSERT INTO "accounts"."outbox" (id, type, envelope, created_at, published_at)
      VALUES ($1::uuid, $2, $3::jsonb, now() - $4::int * interval '1 day', now() - $5::int * interval '1 day')`,
     [event.eventId, event.type, JSON.stringify(event), ageDays, publishedDaysAgo],
   );
   return event.eventId;
 }
-async function processedRecord(ageDays: number): Promise<string> {
+async function processedRecord(pool: Pool, ageDays: number): Promise<string> {
   const id = randomUUID();
-  await pool().query(`INSERT INTO "accounts"."processed_events" (event_id, type, processed_at) VALUES ($1::uuid, 'order.confirmed', now() - $2::int * interval '1 day')`, [id, ageDays]);
+  await pool.query(`INSERT INTO "accounts"."processed_events" (event_id, type, processed_at) VALUES ($1::uuid, 'order.confirmed', now() - $2::int * interval '1 day')`, [id, ageDays]);
   return id;
 }
-const remaining = async (table: "outbox" | "processed_events", ids: string[]) =>
-  (await pool().query<{ n: number }>(`SELECT count(*)::int AS n FROM "accounts"."${table}" WHERE ${table === "outbox" ? "id" : "event_id"} = ANY($1::uuid[])`, [ids])).rows[0]?.n;
+const remaining = async (pool: Pool, table: "outbox" | "processed_events", ids: string[]) =>
+  (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "accounts"."${table}" WHERE ${table === "outbox" ? "id" : "event_id"} = ANY($1::uuid[])`, [ids])).rows[0]?.n;
 
 describe("event table retention", () => {
   it("deletes published outbox rows and processed records past their retention, and nothing else", async () => {
-    const scheduled = pool;
-    pool = () => sqlPoolOf(quietAccounts);
-    const oldPublished = [await outboxRow(10, 9), await outboxRow(9, 8), await outboxRow(20, 19)];
-    const recentPublished = await outboxRow(3, 2);
-    const oldUnpublished = await outboxRow(30, null); // waiting for Redis, say: must never be lost
-    const oldProcessed = [await processedRecord(40), await processedRecord(31), await processedRecord(35)];
-    const recentProcessed = await processedRecord(29);
+    const pool = sqlPoolOf(quietAccounts);
+    const oldPublished = [await outboxRow(pool, 10, 9), await outboxRow(pool, 9, 8), await outboxRow(pool, 20, 19)];
+    const recentPublished = await outboxRow(pool, 3, 2);
+    const oldUnpublished = await outboxRow(pool, 30, null); // waiting for Redis, say: must never be lost
+    const oldProcessed = [await processedRecord(pool, 40), await processedRecord(pool, 31), await processedRecord(pool, 35)];
+    const recentProcessed = await processedRecord(pool, 29);
 
-    const result = await pruneEventTables({ schema: "accounts", query: (sql, values) => pool().query(sql, values) }, { outboxMs: 7 * DAY_MS, processedMs: 30 * DAY_MS, batchSize: 2 });
+    const result = await pruneEventTables({ schema: "accounts", query: (sql, values) => pool.query(sql, values) }, { outboxMs: 7 * DAY_MS, processedMs: 30 * DAY_MS, batchSize: 2 });
 
-    expect(await remaining("outbox", oldPublished)).toBe(0);
-    expect(await remaining("outbox", [recentPublished, oldUnpublished])).toBe(2);
-    expect(await remaining("processed_events", oldProcessed)).toBe(0);
-    expect(await remaining("processed_events", [recentProcessed])).toBe(1);
+    expect(await remaining(pool, "outbox", oldPublished)).toBe(0);
+    expect(await remaining(pool, "outbox", [recentPublished, oldUnpublished])).toBe(2);
+    expect(await remaining(pool, "processed_events", oldProcessed)).toBe(0);
+    expect(await remaining(pool, "processed_events", [recentProcessed])).toBe(1);
     // Three each, two per statement: the prune keeps going until a batch comes back short.
     expect(result).toEqual({ schema: "accounts", outbox: 3, processed: 3 });
-    pool = scheduled;
   });
 
   it("prunes on its own schedule, in one of the worker processes, with counts per service", async () => {
     const before = pruned.length;
-    const oldPublished = await outboxRow(12, 11);
-    const oldProcessed = await processedRecord(45);
-    await waitFor("the scheduled prune", async () => (await remaining("outbox", [oldPublished])) === 0 && (await remaining("processed_events", [oldProcessed])) === 0, 20_000);
+    const pool = scheduled();
+    const oldPublished = await outboxRow(pool, 12, 11);
+    const oldProcessed = await processedRecord(pool, 45);
+    await waitFor("the scheduled prune", async () => (await remaining(pool, "outbox", [oldPublished])) === 0 && (await remaining(pool, "processed_events", [oldProcessed])) === 0, 20_000);
     await waitFor("the prune to report", async () => pruned.slice(before).some((result) => result.schema === "accounts" && result.outbox >= 1 && result.processed >= 1), 10_000);
     expect(new Set(pruned.map((result) => result.schema))).toEqual(new Set(["accounts", "catalog", "orders", "payments", "notifications"]));
   });
