@@ -4,6 +4,10 @@ import { promisify } from "node:util";
 import { activeTraceparent } from "../src";
 
 const run = promisify(execFile);
+
+// Each test starts a child process that compiles and loads the OpenTelemetry SDK: ~2 s alone, but
+// a CI run once took over 30 s for one while every package's tasks started on two cores.
+jest.setTimeout(120_000);
 const register = join(__dirname, "..", "src", "register.ts");
 /** Inside a span, prints the traceparent an event written there would carry. */
 const SCRIPT = `
