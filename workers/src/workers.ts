@@ -13,7 +13,7 @@ import type { RetryPolicy } from "./jobOptions";
 import { listenForOutboxRows } from "./outboxWakeups";
 import { createRelay, type OutboxSource, type Relay } from "./relay";
 import { type Pruned, type Retention, type RetentionOptions, startRetention } from "./retention";
-import { queueTelemetry } from "./tracing";
+import { queueTelemetryIfTracing } from "./tracing";
 
 /** Each service's one Prisma client: the relay reads its outbox, its consumer applies its events. */
 export interface ServiceClients {
@@ -113,7 +113,8 @@ export function startWorkers(options: WorkersOptions): Workers {
   // back at once and the outbox rows wait for the next round, instead of commands piling up.
   const queueConnection = options.redis.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   queueConnection.on("error", () => undefined); // reported through the relay's failed rounds
-  const queueOptions = { connection: queueConnection, prefix: options.prefix, telemetry: queueTelemetry };
+  const telemetry = queueTelemetryIfTracing();
+  const queueOptions = { connection: queueConnection, prefix: options.prefix, telemetry };
   const queues = Object.fromEntries(CONSUMERS.map((consumer) => [consumer, new Queue(queueOf(consumer), queueOptions)])) as Record<Consumer, Queue>;
   const deadLetters = new Queue(DEAD_LETTER_QUEUE, queueOptions);
   // Connection errors while Redis is down are expected and retried; without a listener BullMQ
@@ -127,7 +128,7 @@ export function startWorkers(options: WorkersOptions): Workers {
       handlers: handlers[consumer],
       deadLetters,
       logger: options.logger,
-      worker: { connection, prefix: options.prefix, telemetry: queueTelemetry, concurrency: options.concurrency, lockDuration: options.lockMs, stalledInterval: Math.min(options.lockMs, 30_000), maxStalledCount: 3 },
+      worker: { connection, prefix: options.prefix, telemetry, concurrency: options.concurrency, lockDuration: options.lockMs, stalledInterval: Math.min(options.lockMs, 30_000), maxStalledCount: 3 },
       groupCommit: options.groupCommit ?? { maxBatch: 100, maxInFlight: 2 },
       onOutcome: options.onOutcome,
     }),

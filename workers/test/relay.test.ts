@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { createTestDatabase, type TestDatabase } from "@fedplat/devkit";
 import { createEvent, type Envelope, writeOutbox } from "@fedplat/events";
+import pg from "pg";
+import { outboxClaimSql } from "../src/relay";
 import { startTestWorkers, type TestWorkers, waitFor } from "./helpers";
 
 jest.setTimeout(60_000);
@@ -69,5 +71,29 @@ describe("outbox relay", () => {
     const sent = createEvent("notification.sent", { notificationId: randomUUID(), userId: randomUUID(), template: "welcome", channel: "EMAIL" }, { producer: "notifications" });
     await workers.clients.notifications.$transaction((tx) => writeOutbox(tx, [sent]));
     expect(await published("notifications", sent.eventId)).toBe(true);
+  });
+
+  it("reads only its batch from the outbox however large the backlog, so catching up after an outage stays linear", async () => {
+    // A database of its own: no relay runs there to take the backlog.
+    const quiet = await createTestDatabase();
+    const client = new pg.Client({ connectionString: quiet.url });
+    await client.connect();
+    try {
+      const envelope = createEvent("user.registered", { userId: randomUUID(), email: "backlog@example.com", name: "Backlog" }, { producer: "accounts" });
+      await client.query(`INSERT INTO "accounts"."outbox" (id, type, envelope, published_at) SELECT gen_random_uuid(), 'user.registered', $1::jsonb, CASE WHEN i <= 20000 THEN now() END FROM generate_series(1, 40000) AS i`, [envelope]);
+      await client.query(`ANALYZE "accounts"."outbox"`);
+      await client.query("BEGIN");
+      const [{ "QUERY PLAN": [plan] }] = (await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${outboxClaimSql("accounts", 200)}`)).rows;
+      await client.query("ROLLBACK");
+      type Node = { "Node Type": string; "Actual Rows": number; Plans?: Node[] };
+      const nodes = (node: Node): Node[] => [node, ...(node.Plans ?? []).flatMap(nodes)];
+      const read = nodes(plan.Plan as Node).map((node) => [node["Node Type"], node["Actual Rows"]] as const);
+      // 20,000 rows wait; no step of the claim handles more than the batch of 200.
+      expect(read.filter(([, rows]) => rows > 200)).toEqual([]);
+      expect(read).toContainEqual(["ModifyTable", 200]);
+    } finally {
+      await client.end();
+      await quiet.drop();
+    }
   });
 });

@@ -1,3 +1,3 @@
-export { activeTraceparent } from "./traceContext";
+export { activeTraceparent, propagatesTraceContext } from "./traceContext";
 export { shutdownTelemetry } from "./shutdownTelemetry";
 export { type TelemetryConfig, telemetryConfig } from "./telemetryConfig";

@@ -6,3 +6,12 @@ export function activeTraceparent(): string | undefined {
   propagation.inject(context.active(), carrier);
   return carrier.traceparent;
 }
+
+/**
+ * True when this process carries trace context (the telemetry bootstrap, or the embedding
+ * application's own OpenTelemetry setup, registered a propagator). Without one, instrumentation
+ * can create no trace ids and propagate none: callers may skip it.
+ */
+export function propagatesTraceContext(): boolean {
+  return propagation.fields().length > 0;
+}

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { activeTraceparent } from "../src";
+import { activeTraceparent, propagatesTraceContext } from "../src";
 
 const run = promisify(execFile);
 
@@ -55,5 +55,10 @@ describe("the --import bootstrap", () => {
 
   it("leaves no trace context where the bootstrap did not run (in-process tests, scripts)", () => {
     expect(activeTraceparent()).toBeUndefined();
+    expect(propagatesTraceContext()).toBe(false);
+  });
+
+  it("says the process carries trace context once the bootstrap ran, exporting or not (the workers keep BullMQ's spans then)", async () => {
+    expect(await runWithBootstrap(`console.log(require("@fedplat/telemetry").propagatesTraceContext())`, {})).toBe("true");
   });
 });
