@@ -15,6 +15,7 @@ export { createByIdLoader, createGroupLoader, createLimitedGroupLoader, createUn
 export { type PrismaLike, type RunSubgraphOptions, type SubgraphDeps, databaseCheck, runSubgraph } from "./subgraphRuntime";
 export { type NewestPerParentOptions, type RawQuerySource, newestIdsPerParent } from "./newestPerParent";
 export { type Redis, createRedis } from "./redis";
+export { timeOrderedId } from "./ids";
 export { jsonErrorHandler } from "./httpErrors";
 export { listenOn, metricsHandler } from "./httpService";
 export { type Caller, type CallerIdentity, createCallerIdentityVerifier, IDENTITY_HEADER, signCallerIdentity, verifyCallerIdentity } from "./callerIdentity";

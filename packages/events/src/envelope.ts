@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { timeOrderedId } from "@fedplat/common";
 import { z } from "zod";
 import { EVENT_SCHEMAS, EVENT_TYPES, type EventData, type EventType } from "./schemas";
 import { EVENT_REGISTRY } from "./versions";
@@ -56,7 +56,9 @@ export function createEvent<T extends EventType>(type: T, data: EventData<T>, co
  * publishes next to the current version while consumers migrate after a breaking change.
  */
 export function createEventOfVersion(type: EventType, version: number, data: unknown, context: EventContext): Envelope {
-  const eventId = randomUUID();
+  // Time-ordered: the event id is the primary key of the outbox and of every consumer's
+  // processed_events, and these keys then append to their indexes (see timeOrderedId).
+  const eventId = timeOrderedId();
   const envelope = {
     eventId,
     type,

@@ -13,6 +13,16 @@ describe("event envelopes", () => {
     expect(parseEnvelope(JSON.parse(JSON.stringify(reserved)))).toEqual(reserved);
   });
 
+  it("gives events time-ordered ids (UUID version 7), so the tables keyed by them grow at one end", async () => {
+    const make = () => createEvent("order.cancelled", { orderId, customerId, reason: "x" }, { producer: "orders" });
+    const first = make();
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    const later = Array.from({ length: 50 }, make);
+    for (const event of [first, ...later]) expect(event.eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(later.every((event) => event.eventId > first.eventId)).toBe(true);
+    expect(new Set(later.map((event) => event.eventId)).size).toBe(50);
+  });
+
   it("refuses to publish or consume an event that does not match its schema", () => {
     // @ts-expect-error: a line without quantity is not an order.placed
     expect(() => createEvent("order.placed", { orderId, customerId, totalCents: 1, currency: "USD", lines: [{ productId, unitPriceCents: 1 }] }, { producer: "orders" })).toThrow(InvalidEventError);

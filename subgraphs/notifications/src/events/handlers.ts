@@ -1,5 +1,4 @@
-import { randomUUID } from "node:crypto";
-import { sqlPoolOf, sqlStatements } from "@fedplat/common";
+import { sqlPoolOf, sqlStatements, timeOrderedId } from "@fedplat/common";
 import { type Envelope, type EventHandlers, type EventType, followUp, type LiveUpdatePublisher, noLiveUpdates, singleStatementHandler, type StatementEffect } from "@fedplat/events";
 import type { NotificationsPrisma } from "../db";
 import type { Channel } from "../generated/prisma/client";
@@ -26,7 +25,7 @@ export function createNotificationsEventHandlers(prisma: NotificationsPrisma, li
    */
   const recordSent = <T extends EventType>(spec: (event: Envelope<T>) => NotificationSpec): StatementEffect<T> => ({
     prepare: (cause) => {
-      const notification = { id: randomUUID(), ...spec(cause) };
+      const notification = { id: timeOrderedId(), ...spec(cause) };
       const { id, userId, template, channel } = notification;
       return { effect: notification, followUps: [followUp(cause, "notifications", "notification.sent", { notificationId: id, userId, template, channel })] };
     },
