@@ -30,15 +30,23 @@ export interface Pruned {
 }
 
 /**
+ * The statement that deletes up to `$2` rows of `table` whose `column` is older than `$1`
+ * milliseconds. Both tables index that column (the outbox's (published_at, created_at), and
+ * processed_events' processed_at), so a prune reads only expired rows: without the index, each
+ * run read all of processed_events, however few records had expired.
+ */
+export function pruneSql(schema: string, table: "outbox" | "processed_events"): string {
+  if (!/^\w+$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
+  const [key, column] = table === "outbox" ? ["id", "published_at"] : ["event_id", "processed_at"];
+  const name = `"${schema}"."${table}"`;
+  return `DELETE FROM ${name} WHERE ${key} IN (SELECT ${key} FROM ${name} WHERE ${column} < now() - $1::bigint * interval '1 millisecond' LIMIT $2)`;
+}
+
+/**
  * Deletes one service's published outbox rows and processed-event records past their
- * retention, `batchSize` rows per statement until none is left. The outbox's
- * (published_at, created_at) index finds old published rows; processed_events has no index on
- * processed_at (one would cost every consumed event an index insert); each batch's scan stops
- * at its LIMIT, and old records mostly sit at the start of the table.
+ * retention, `batchSize` rows per statement until none is left.
  */
 export async function pruneEventTables(source: RetentionSource, options: Pick<RetentionOptions, "outboxMs" | "processedMs" | "batchSize">): Promise<Pruned> {
-  if (!/^\w+$/.test(source.schema)) throw new Error(`invalid schema name ${source.schema}`);
-  const table = (name: string) => `"${source.schema}"."${name}"`;
   const drain = async (sql: string, olderThanMs: number) => {
     let total = 0;
     for (;;) {
@@ -47,14 +55,8 @@ export async function pruneEventTables(source: RetentionSource, options: Pick<Re
       if ((rowCount ?? 0) < options.batchSize) return total;
     }
   };
-  const outbox = await drain(
-    `DELETE FROM ${table("outbox")} WHERE id IN (SELECT id FROM ${table("outbox")} WHERE published_at < now() - $1::bigint * interval '1 millisecond' LIMIT $2)`,
-    options.outboxMs,
-  );
-  const processed = await drain(
-    `DELETE FROM ${table("processed_events")} WHERE event_id IN (SELECT event_id FROM ${table("processed_events")} WHERE processed_at < now() - $1::bigint * interval '1 millisecond' LIMIT $2)`,
-    options.processedMs,
-  );
+  const outbox = await drain(pruneSql(source.schema, "outbox"), options.outboxMs);
+  const processed = await drain(pruneSql(source.schema, "processed_events"), options.processedMs);
   return { schema: source.schema, outbox, processed };
 }
 

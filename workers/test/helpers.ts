@@ -2,7 +2,25 @@ import { randomUUID } from "node:crypto";
 import { createLogger, createRedis, type Redis } from "@fedplat/common";
 import type { TestDatabase } from "@fedplat/devkit";
 import { simulatedProvider, type SimulatedProviderOptions } from "@fedplat/payments";
+import type pg from "pg";
 import { createServiceClients, type ServiceClients, startWorkers, type Workers, type WorkersOptions } from "../src";
+
+/**
+ * Each step of `sql`'s plan as PostgreSQL ran it (EXPLAIN ANALYZE, in a transaction rolled back
+ * afterwards), with the rows it handled: the rows it returned and those its filter read and
+ * discarded, over all its loops. How tests see that a statement reads only what it needs.
+ */
+export async function rowsPerPlanStep(client: Pick<pg.Client, "query">, sql: string, values: unknown[] = []): Promise<Array<readonly [string, number]>> {
+  type Step = { "Node Type": string; "Actual Rows": number; "Actual Loops": number; "Rows Removed by Filter"?: number; Plans?: Step[] };
+  await client.query("BEGIN");
+  try {
+    const [{ "QUERY PLAN": [plan] }] = (await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, values)).rows;
+    const steps = (step: Step): Step[] => [step, ...(step.Plans ?? []).flatMap(steps)];
+    return steps(plan.Plan as Step).map((step) => [step["Node Type"], (step["Actual Rows"] + (step["Rows Removed by Filter"] ?? 0)) * step["Actual Loops"]] as const);
+  } finally {
+    await client.query("ROLLBACK");
+  }
+}
 
 /** Polls `check` until it returns a truthy value (never a fixed sleep); fails with `what` after `timeoutMs`. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {

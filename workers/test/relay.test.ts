@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from "@fedplat/devkit";
 import { createEvent, type Envelope, writeOutbox } from "@fedplat/events";
 import pg from "pg";
 import { outboxClaimSql } from "../src/relay";
-import { startTestWorkers, type TestWorkers, waitFor } from "./helpers";
+import { rowsPerPlanStep, startTestWorkers, type TestWorkers, waitFor } from "./helpers";
 
 jest.setTimeout(60_000);
 
@@ -82,12 +82,7 @@ describe("outbox relay", () => {
       const envelope = createEvent("user.registered", { userId: randomUUID(), email: "backlog@example.com", name: "Backlog" }, { producer: "accounts" });
       await client.query(`INSERT INTO "accounts"."outbox" (id, type, envelope, published_at) SELECT gen_random_uuid(), 'user.registered', $1::jsonb, CASE WHEN i <= 20000 THEN now() END FROM generate_series(1, 40000) AS i`, [envelope]);
       await client.query(`ANALYZE "accounts"."outbox"`);
-      await client.query("BEGIN");
-      const [{ "QUERY PLAN": [plan] }] = (await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${outboxClaimSql("accounts", 200)}`)).rows;
-      await client.query("ROLLBACK");
-      type Node = { "Node Type": string; "Actual Rows": number; Plans?: Node[] };
-      const nodes = (node: Node): Node[] => [node, ...(node.Plans ?? []).flatMap(nodes)];
-      const read = nodes(plan.Plan as Node).map((node) => [node["Node Type"], node["Actual Rows"]] as const);
+      const read = await rowsPerPlanStep(client, outboxClaimSql("accounts", 200));
       // 20,000 rows wait; no step of the claim handles more than the batch of 200.
       expect(read.filter(([, rows]) => rows > 200)).toEqual([]);
       expect(read).toContainEqual(["ModifyTable", 200]);

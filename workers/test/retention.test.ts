@@ -3,8 +3,10 @@ import { type AccountsPrisma, createAccountsPrisma } from "@fedplat/accounts";
 import { sqlPoolOf } from "@fedplat/common";
 import { createTestDatabase, TEST_GATEWAY_SECRET, type TestDatabase } from "@fedplat/devkit";
 import { createEvent } from "@fedplat/events";
+import pg from "pg";
 import { loadWorkersConfig, type Pruned, pruneEventTables } from "../src";
-import { startTestWorkers, type TestWorkers, waitFor } from "./helpers";
+import { pruneSql } from "../src/retention";
+import { rowsPerPlanStep, startTestWorkers, type TestWorkers, waitFor } from "./helpers";
 
 jest.setTimeout(60_000);
 
@@ -78,6 +80,37 @@ describe("event table retention", () => {
     await waitFor("the scheduled prune", async () => (await remaining(pool, "outbox", [oldPublished])) === 0 && (await remaining(pool, "processed_events", [oldProcessed])) === 0, 20_000);
     await waitFor("the prune to report", async () => pruned.slice(before).some((result) => result.schema === "accounts" && result.outbox >= 1 && result.processed >= 1), 10_000);
     expect(new Set(pruned.map((result) => result.schema))).toEqual(new Set(["accounts", "catalog", "orders", "payments", "notifications"]));
+  });
+
+  it("reads only expired rows, however large the tables (pruning a big table stays cheap)", async () => {
+    // A database of its own, so nothing else prunes or writes there.
+    const own = await createTestDatabase();
+    const client = new pg.Client({ connectionString: own.url });
+    await client.connect();
+    try {
+      const event = createEvent("user.authenticated", { userId: randomUUID(), at: new Date().toISOString() }, { producer: "accounts" });
+      // 20,000 recent rows in each table and 5 expired ones.
+      await client.query(
+        `INSERT INTO "accounts"."outbox" (id, type, envelope, created_at, published_at)
+         SELECT gen_random_uuid(), $1, $2::jsonb, t, t FROM (SELECT now() - CASE WHEN i <= 5 THEN interval '10 days' ELSE interval '1 hour' END AS t FROM generate_series(1, 20005) AS i) AS s`,
+        [event.type, JSON.stringify(event)],
+      );
+      await client.query(
+        `INSERT INTO "accounts"."processed_events" (event_id, type, processed_at)
+         SELECT gen_random_uuid(), 'order.confirmed', now() - CASE WHEN i <= 5 THEN interval '40 days' ELSE interval '1 hour' END FROM generate_series(1, 20005) AS i`,
+      );
+      await client.query(`ANALYZE "accounts"."outbox"`);
+      await client.query(`ANALYZE "accounts"."processed_events"`);
+      for (const [table, olderThanMs] of [["outbox", 7 * DAY_MS], ["processed_events", 30 * DAY_MS]] as const) {
+        const read = await rowsPerPlanStep(client, pruneSql("accounts", table), [olderThanMs, 1_000]);
+        // Every step handles just the 5 expired rows; without an index on the age column, one
+        // reads all 20,005 to find them.
+        expect({ table, mostRowsOfAStep: Math.max(...read.map(([, rows]) => rows)) }).toEqual({ table, mostRowsOfAStep: 5 });
+      }
+    } finally {
+      await client.end();
+      await own.drop();
+    }
   });
 
   it("refuses a processed-event retention shorter than the failed jobs' (a late retry would apply an event twice)", () => {
