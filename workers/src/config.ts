@@ -1,6 +1,7 @@
 import { envVars, parseEnv } from "@fedplat/common";
-import { DEFAULT_LIVE_UPDATES_CHANNEL } from "@fedplat/events";
+import { type Consumer, CONSUMERS, DEFAULT_LIVE_UPDATES_CHANNEL } from "@fedplat/events";
 import { z } from "zod";
+import type { RetryPolicy } from "./jobOptions";
 
 const count = (fallback: number, max = 1_000_000) => z.coerce.number().int().min(0).max(max).default(fallback);
 
@@ -28,13 +29,19 @@ const workersEnv = z.object({
   RELAY_BATCH_SIZE: count(200, 10_000),
   /** Attempts per job: 5 = the first try plus retries after 1 s, 2 s, 4 s, 8 s. */
   EVENTS_ATTEMPTS: count(5, 100),
+  /** First retry delay; it doubles with each retry, with jitter. */
   EVENTS_BACKOFF_MS: count(1_000, 3_600_000),
-  /** Per-queue overrides, e.g. EVENTS_ATTEMPTS_PAYMENTS=8. */
+  /** Per-queue overrides of both, e.g. EVENTS_ATTEMPTS_PAYMENTS=8, EVENTS_BACKOFF_MS_PAYMENTS=5000; 0 or unset: the defaults above. */
   EVENTS_ATTEMPTS_ACCOUNTS: count(0, 100),
   EVENTS_ATTEMPTS_CATALOG: count(0, 100),
   EVENTS_ATTEMPTS_ORDERS: count(0, 100),
   EVENTS_ATTEMPTS_PAYMENTS: count(0, 100),
   EVENTS_ATTEMPTS_NOTIFICATIONS: count(0, 100),
+  EVENTS_BACKOFF_MS_ACCOUNTS: count(0, 3_600_000),
+  EVENTS_BACKOFF_MS_CATALOG: count(0, 3_600_000),
+  EVENTS_BACKOFF_MS_ORDERS: count(0, 3_600_000),
+  EVENTS_BACKOFF_MS_PAYMENTS: count(0, 3_600_000),
+  EVENTS_BACKOFF_MS_NOTIFICATIONS: count(0, 3_600_000),
   /** How long a worker holds a job before another may take it over (after a crash). */
   JOB_LOCK_MS: count(30_000, 3_600_000),
   /** Redis pub/sub channel of live updates (subscriptions); the gateways listen on the same one. */
@@ -61,4 +68,15 @@ export type WorkersConfig = z.infer<typeof workersEnv>;
 
 export function loadWorkersConfig(env: NodeJS.ProcessEnv = process.env): WorkersConfig {
   return parseEnv(workersEnv, env);
+}
+
+/** The retry policy of every consumer queue: the defaults, and each queue's overrides. */
+export function retryPolicyOf(config: WorkersConfig): RetryPolicy {
+  const byConsumer = (setting: (consumer: Uppercase<Consumer>) => number) => Object.fromEntries(CONSUMERS.map((consumer) => [consumer, setting(consumer.toUpperCase() as Uppercase<Consumer>)]));
+  return {
+    attempts: config.EVENTS_ATTEMPTS,
+    backoffMs: config.EVENTS_BACKOFF_MS,
+    attemptsByConsumer: byConsumer((name) => config[`EVENTS_ATTEMPTS_${name}`]),
+    backoffMsByConsumer: byConsumer((name) => config[`EVENTS_BACKOFF_MS_${name}`]),
+  };
 }

@@ -4,7 +4,7 @@ export { createProcessor, deadLetterOf } from "./consumer";
 export { type DeadLetterEntry, type DeadLetterOps, deadLetterOps } from "./deadLetters";
 export { createGroupCommitter, type GroupCommitOptions } from "./groupCommit";
 export { eventJobOptions, type RetryPolicy } from "./jobOptions";
-export { loadWorkersConfig } from "./config";
+export { loadWorkersConfig, retryPolicyOf } from "./config";
 export { createRelay, type OutboxSource, type Relay } from "./relay";
 export { MAINTENANCE_QUEUE, type Pruned, pruneEventTables, type RetentionOptions } from "./retention";
 export { createServiceClients, type ServiceClients, startWorkers, type Workers, type WorkersOptions } from "./workers";

@@ -6,8 +6,9 @@ export interface RetryPolicy {
   attempts: number;
   /** First retry delay; doubles each time (1 s, 2 s, 4 s, 8 s). @default 1_000 */
   backoffMs: number;
-  /** Per consumer queue overrides of `attempts`. */
+  /** Per consumer queue overrides of `attempts` and `backoffMs` (0 or absent: the default). */
   attemptsByConsumer?: Partial<Record<Consumer, number>>;
+  backoffMsByConsumer?: Partial<Record<Consumer, number>>;
 }
 
 /**
@@ -22,7 +23,7 @@ export function eventJobOptions(eventId: string, consumer: Consumer, policy: Ret
   return {
     jobId: eventId,
     attempts: policy.attemptsByConsumer?.[consumer] || policy.attempts,
-    backoff: { type: "exponential", delay: policy.backoffMs, jitter: 0.5 },
+    backoff: { type: "exponential", delay: policy.backoffMsByConsumer?.[consumer] || policy.backoffMs, jitter: 0.5 },
     removeOnComplete: { age: 3600, count: 1_000 },
     removeOnFail: { age: 7 * 24 * 3600 },
   };

@@ -3,7 +3,7 @@ import { createLiveUpdatePublisher } from "@fedplat/events";
 import { simulatedProvider } from "@fedplat/payments";
 import { Counter } from "prom-client";
 import { buildWorkersAdmin } from "./admin";
-import { loadWorkersConfig } from "./config";
+import { loadWorkersConfig, retryPolicyOf } from "./config";
 import { createServiceClients, startWorkers } from "./workers";
 
 const logger = createLogger("workers");
@@ -27,17 +27,7 @@ async function main(): Promise<void> {
     prefix: config.BULLMQ_PREFIX,
     clients,
     paymentProvider: simulatedProvider({ failureRate: config.PAYMENT_FAILURE_RATE, latencyMs: config.PAYMENT_LATENCY_MS }),
-    policy: {
-      attempts: config.EVENTS_ATTEMPTS,
-      backoffMs: config.EVENTS_BACKOFF_MS,
-      attemptsByConsumer: {
-        accounts: config.EVENTS_ATTEMPTS_ACCOUNTS,
-        catalog: config.EVENTS_ATTEMPTS_CATALOG,
-        orders: config.EVENTS_ATTEMPTS_ORDERS,
-        payments: config.EVENTS_ATTEMPTS_PAYMENTS,
-        notifications: config.EVENTS_ATTEMPTS_NOTIFICATIONS,
-      },
-    },
+    policy: retryPolicyOf(config),
     concurrency: config.WORKER_CONCURRENCY,
     groupCommit: { maxBatch: Math.max(1, config.EVENTS_BATCH_MAX), maxInFlight: 2 },
     lockMs: config.JOB_LOCK_MS,

@@ -7,7 +7,7 @@ import { CONSUMERS, DEAD_LETTER_QUEUE, queueOf } from "@fedplat/events";
 import { Queue } from "bullmq";
 import { z } from "zod";
 import { deadLetterOps } from "../deadLetters";
-import { loadWorkersConfig } from "../config";
+import { loadWorkersConfig, retryPolicyOf } from "../config";
 
 const USAGE = "usage: npm run dlq -- list [limit] | show <id> | replay <id> | discard <id>";
 
@@ -24,7 +24,7 @@ async function main(): Promise<number> {
   const options = { connection: redis, prefix: config.BULLMQ_PREFIX };
   const queues = CONSUMERS.map((consumer) => new Queue(queueOf(consumer), options));
   const deadLetters = new Queue(DEAD_LETTER_QUEUE, options);
-  const ops = deadLetterOps(deadLetters, (name) => queues.find((queue) => queue.name === name), { attempts: config.EVENTS_ATTEMPTS, backoffMs: config.EVENTS_BACKOFF_MS });
+  const ops = deadLetterOps(deadLetters, (name) => queues.find((queue) => queue.name === name), retryPolicyOf(config));
   try {
     switch (command) {
       case "list": {
