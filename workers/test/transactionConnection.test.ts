@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type AccountsPrisma, createAccountsPrisma } from "@fedplat/accounts";
+import { countStatements } from "@fedplat/common";
 import { createTestDatabase, type TestDatabase } from "@fedplat/devkit";
 import { createEvent, writeOutbox } from "@fedplat/events";
 
@@ -53,6 +54,28 @@ describe("outbox writes in a Prisma transaction", () => {
     expect(statements.some((sql) => sql.includes('"users"'))).toBe(true);
     expect(statements.filter((sql) => sql.includes("outbox"))).toEqual([]);
     expect(await stored([event.eventId])).toBe(1);
+  });
+
+  it("are counted with Prisma's own statements (db_statements_total)", async () => {
+    let counted = 0;
+    const client = createAccountsPrisma(database.url);
+    countStatements(client, () => counted++);
+    const statementsOf = async (withOutbox: boolean) => {
+      const before = counted;
+      await client.$transaction(async (tx) => {
+        await tx.user.count();
+        if (withOutbox) await writeOutbox(tx, [registered()]);
+      });
+      return counted - before;
+    };
+    try {
+      const prismaOnly = await statementsOf(false);
+      expect(prismaOnly).toBeGreaterThan(0);
+      // The same transaction with an outbox write: one statement more.
+      expect(await statementsOf(true)).toBe(prismaOnly + 1);
+    } finally {
+      await client.$disconnect();
+    }
   });
 
   it("are rolled back with the transaction, each transaction on its own connection", async () => {

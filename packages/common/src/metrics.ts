@@ -4,7 +4,7 @@ import { poolUsage } from "./prisma";
 /** One registry per process: default process metrics plus the platform's own. */
 export interface ServiceMetrics {
   registry: Registry;
-  /** SQL statements sent to PostgreSQL, counted from Prisma query events. */
+  /** SQL statements sent to PostgreSQL: Prisma's, and those sent past it (see countStatements). */
   dbStatements: Counter<"service">;
 }
 

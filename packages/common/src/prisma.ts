@@ -60,6 +60,8 @@ export function prismaClientOptions(url: string, schema: string, settings: Prism
 
 /** An interactive transaction's own pg connection, from its BEGIN until its COMMIT or ROLLBACK. */
 interface OpenTransaction {
+  /** The pool the transaction's connection comes from. */
+  pool: pg.Pool;
   client?: pg.PoolClient;
   /** Prisma sent BEGIN on `client`: it is the transaction's connection, not some other. */
   begun: boolean;
@@ -118,7 +120,7 @@ export function withSqlPool<C extends { $disconnect(): Promise<void> }>(client: 
   const transaction = (client as unknown as { $transaction: (arg: unknown, options?: unknown) => Promise<unknown> }).$transaction.bind(client);
   (client as unknown as { $transaction: unknown }).$transaction = (arg: unknown, options?: unknown) => {
     if (typeof arg !== "function") return transaction(arg, options);
-    const opening: OpenTransaction = { begun: false, ended: false };
+    const opening: OpenTransaction = { pool, begun: false, ended: false };
     return openingTransaction.run(opening, () =>
       transaction((tx: object) => {
         transactionOfClient.set(tx, opening);
@@ -157,13 +159,20 @@ export interface SqlStatements {
  * atomically). For set-based statements that do a whole unit of work in one round trip.
  */
 export function sqlStatements(pool: pg.Pool): SqlStatements {
-  return statementsOn((query, values) => pool.query(prepared(query, values)));
+  return statementsOn(pool, (query, values) => pool.query(prepared(query, values)));
 }
 
-function statementsOn(run: (query: string, values: unknown[]) => Promise<pg.QueryResult>): SqlStatements {
+/** countStatements' listeners, by the pool under the client they count: they also count the statements sent past Prisma. */
+const statementListeners = new WeakMap<pg.Pool, Array<() => void>>();
+
+function statementsOn(pool: pg.Pool, run: (query: string, values: unknown[]) => Promise<pg.QueryResult>): SqlStatements {
+  const counted = (query: string, values: unknown[]) => {
+    for (const onStatement of statementListeners.get(pool) ?? []) onStatement();
+    return run(query, values);
+  };
   return {
-    $queryRawUnsafe: async <T>(query: string, ...values: unknown[]) => (await run(query, values)).rows as T,
-    $executeRawUnsafe: async (query: string, ...values: unknown[]) => (await run(query, values)).rowCount ?? 0,
+    $queryRawUnsafe: async <T>(query: string, ...values: unknown[]) => (await counted(query, values)).rows as T,
+    $executeRawUnsafe: async (query: string, ...values: unknown[]) => (await counted(query, values)).rowCount ?? 0,
   };
 }
 
@@ -194,14 +203,14 @@ function prepared(text: string, values: unknown[]): pg.QueryConfig {
  * connection Prisma would have used: the open transaction of `client` when it is a `tx` of
  * $transaction(fn) on a client made with withSqlPool, or the pool of such a client. Undefined
  * otherwise (the caller then goes through Prisma). Rows come back as pg returns them (no Prisma
- * type mapping), and Prisma's query events do not see these statements.
+ * type mapping), and Prisma's query events do not see these statements (countStatements does).
  */
 export function sqlOf(client: object): SqlStatements | undefined {
   const open = transactionOfClient.get(client);
   if (open) {
     const connection = open.client;
     if (!connection || !open.begun) return undefined;
-    return statementsOn((query, values) =>
+    return statementsOn(open.pool, (query, values) =>
       open.ended ? Promise.reject(new Error("Transaction already closed: a statement was sent after its COMMIT or ROLLBACK")) : connection.query(prepared(query, values)),
     );
   }
@@ -214,6 +223,12 @@ export interface QueryEventSource {
   $on(event: "query", listener: () => void): unknown;
 }
 
+/**
+ * Calls `onStatement` for each SQL statement `client` sends: Prisma's (its query events) and
+ * those sent past Prisma on the same pool (sqlOf, sqlStatements), such as outbox writes.
+ */
 export function countStatements(client: QueryEventSource, onStatement: () => void): void {
   client.$on("query", onStatement);
+  const pool = poolOfClient.get(client);
+  if (pool) statementListeners.set(pool, [...(statementListeners.get(pool) ?? []), onStatement]);
 }
