@@ -68,6 +68,8 @@ const MATRIX: Record<string, Row> = {
   "Query.deadLetterCount": { operation: () => ({ query: "{ deadLetterCount }" }), expect: adminOnly },
   "Mutation.replayDeadLetter": { operation: () => ({ query: 'mutation { replayDeadLetter(id: "none") }' }), expect: adminOnly },
   "Mutation.discardDeadLetter": { operation: () => ({ query: 'mutation { discardDeadLetter(id: "none") }' }), expect: adminOnly },
+  "Mutation.replayDeadLetters": { operation: () => ({ query: 'mutation { replayDeadLetters(queue: "events-accounts") { replayed refused } }' }), expect: adminOnly },
+  "Mutation.discardDeadLetters": { operation: () => ({ query: 'mutation { discardDeadLetters(queue: "outbox") }' }), expect: adminOnly },
   "Mutation.cancelOrder": { operation: async (f) => ({ query: "mutation($id: ID!) { cancelOrder(id: $id) { status } }", variables: { id: await f.pendingOrderOfCustomer() } }), expect: ownerOrStaff, hiddenMeansDenied: true },
 };
 

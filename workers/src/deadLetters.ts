@@ -1,5 +1,5 @@
-import { type Consumer, type DeadLetter, parseEnvelope } from "@fedplat/events";
-import type { Queue } from "bullmq";
+import { type Consumer, CONSUMERS, type DeadLetter, parseEnvelope, queueOf } from "@fedplat/events";
+import type { Job, Queue } from "bullmq";
 import { eventJobOptions, type RetryPolicy } from "./jobOptions";
 import { traceOptionsOf } from "./tracing";
 
@@ -8,42 +8,108 @@ export interface DeadLetterEntry extends DeadLetter {
   id: string;
 }
 
+/** Where dead letters come from: each consumer's queue, and the outbox (events the relay could not publish). */
+export const DEAD_LETTER_SOURCES: readonly string[] = [...CONSUMERS.map(queueOf), "outbox"];
+
+/** What a bulk replay did. */
+export interface BulkReplay {
+  /** Sent back to their queues. */
+  replayed: number;
+  /** Left in the dead letters: they came from the outbox, or their event still fails validation. */
+  refused: number;
+}
+
 /** Operations on the dead letters (GraphQL, CLI and tests use the same ones). */
 export interface DeadLetterOps {
-  list(limit?: number): Promise<DeadLetterEntry[]>;
+  /** Oldest first; only those of `queue` (e.g. events-payments) when it is given. */
+  list(limit?: number, queue?: string): Promise<DeadLetterEntry[]>;
   show(id: string): Promise<DeadLetterEntry | null>;
   /** Sends the original event back to its queue under a new job id; the consumer's idempotency still holds. */
   replay(id: string): Promise<boolean>;
   discard(id: string): Promise<boolean>;
+  /** Replays every dead letter there is when called (of `queue` when given): after the cause of an outage is fixed. */
+  replayAll(queue?: string): Promise<BulkReplay>;
+  /** Discards every dead letter there is when called (of `queue` when given); returns how many. */
+  discardAll(queue?: string): Promise<number>;
   count(): Promise<number>;
 }
 
+type DeadLetterJob = Job<DeadLetter>;
+
+/** Letters fetched per round trip when going through many of them. */
+const PAGE = 100;
+
 export function deadLetterOps(deadLetters: Queue, queueByName: (name: string) => Queue | undefined, policy: RetryPolicy): DeadLetterOps {
-  const entry = (job: { id?: string; data: DeadLetter }): DeadLetterEntry => ({ ...job.data, id: String(job.id) });
+  const entry = (job: DeadLetterJob): DeadLetterEntry => ({ ...job.data, id: String(job.id) });
+  const find = async (id: string) => ((await deadLetters.getJob(id)) as DeadLetterJob | undefined) ?? null;
+
+  /**
+   * The waiting dead letters there are now, oldest first, a page at a time (of `queue` when
+   * given), until `visit` says stop. Ids are taken first, so letters removed meanwhile (a replay
+   * or discard, here or by another admin) are skipped and letters that arrive meanwhile wait for
+   * the next call.
+   */
+  async function eachLetter(queue: string | undefined, visit: (jobs: DeadLetterJob[]) => Promise<boolean | undefined>): Promise<void> {
+    const ids = await deadLetters.getRanges(["waiting"], 0, -1, true);
+    for (let start = 0; start < ids.length; start += PAGE) {
+      const jobs = (await Promise.all(ids.slice(start, start + PAGE).map(find))).filter((job): job is DeadLetterJob => job !== null && (queue === undefined || job.data.queue === queue));
+      if ((await visit(jobs)) === false) return;
+    }
+  }
+
+  async function replayJob(job: DeadLetterJob): Promise<void> {
+    const letter = job.data;
+    const queue = queueByName(letter.queue);
+    if (!queue) throw new Error(`dead letter ${job.id} came from ${letter.queue}, which cannot be replayed (fix the event at its source)`);
+    const event = parseEnvelope(letter.event); // still invalid: refuse rather than loop through the dead letters again
+    // Under a new job id (the old one is spent), in the event's own trace: the replay shows up
+    // next to the attempts that failed.
+    await queue.add(event.type, event, { ...eventJobOptions(event.eventId, letter.consumer as Consumer, policy), ...traceOptionsOf(event), jobId: `${event.eventId}.replay.${Date.now()}` });
+    await job.remove();
+  }
+
   return {
-    list: async (limit = 100) => (await deadLetters.getJobs(["waiting"], 0, limit - 1)).map((job) => entry(job as { id?: string; data: DeadLetter })),
+    list: async (limit = 100, queue) => {
+      const letters: DeadLetterEntry[] = [];
+      if (limit <= 0) return letters;
+      await eachLetter(queue, async (jobs) => {
+        letters.push(...jobs.slice(0, limit - letters.length).map(entry));
+        return letters.length < limit;
+      });
+      return letters;
+    },
     show: async (id) => {
-      const job = await deadLetters.getJob(id);
-      return job ? entry(job as { id?: string; data: DeadLetter }) : null;
+      const job = await find(id);
+      return job ? entry(job) : null;
     },
     replay: async (id) => {
-      const job = await deadLetters.getJob(id);
+      const job = await find(id);
       if (!job) return false;
-      const letter = job.data as DeadLetter;
-      const queue = queueByName(letter.queue);
-      if (!queue) throw new Error(`dead letter ${id} came from ${letter.queue}, which cannot be replayed (fix the event at its source)`);
-      const event = parseEnvelope(letter.event); // still invalid: refuse rather than loop through the dead letters again
-      // Under a new job id (the old one is spent), in the event's own trace: the replay shows up
-      // next to the attempts that failed.
-      await queue.add(event.type, event, { ...eventJobOptions(event.eventId, letter.consumer as Consumer, policy), ...traceOptionsOf(event), jobId: `${event.eventId}.replay.${Date.now()}` });
-      await job.remove();
+      await replayJob(job);
       return true;
     },
     discard: async (id) => {
-      const job = await deadLetters.getJob(id);
+      const job = await find(id);
       if (!job) return false;
       await job.remove();
       return true;
+    },
+    replayAll: async (queue) => {
+      const result: BulkReplay = { replayed: 0, refused: 0 };
+      await eachLetter(queue, async (jobs) => {
+        for (const outcome of await Promise.allSettled(jobs.map(replayJob))) result[outcome.status === "fulfilled" ? "replayed" : "refused"]++;
+        return undefined;
+      });
+      return result;
+    },
+    discardAll: async (queue) => {
+      let discarded = 0;
+      await eachLetter(queue, async (jobs) => {
+        // One removed meanwhile (by another admin) is not counted.
+        for (const outcome of await Promise.allSettled(jobs.map((job) => job.remove()))) if (outcome.status === "fulfilled") discarded++;
+        return undefined;
+      });
+      return discarded;
     },
     count: () => deadLetters.getWaitingCount(),
   };

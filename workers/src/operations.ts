@@ -1,5 +1,5 @@
 import { badInput, type BaseContext, isAdmin, pageSize, scalarResolvers, type SubgraphRules } from "@fedplat/common";
-import type { DeadLetterOps } from "./deadLetters";
+import { DEAD_LETTER_SOURCES, type DeadLetterOps } from "./deadLetters";
 import type { Resolvers } from "./generated/resolvers";
 
 /** The workers' subgraph ("operations"): dead letters for admins. */
@@ -10,7 +10,7 @@ export interface OperationsContext extends BaseContext {
 export const operationsResolvers: Resolvers = {
   ...scalarResolvers,
   Query: {
-    deadLetters: (_parent, { first }, { deadLetters }) => deadLetters.list(pageSize(first, 50)),
+    deadLetters: (_parent, { first, queue }, { deadLetters }) => deadLetters.list(pageSize(first, 50), queueFilter(queue)),
     deadLetter: (_parent, { id }, { deadLetters }) => deadLetters.show(id),
     deadLetterCount: (_parent, _args, { deadLetters }) => deadLetters.count(),
   },
@@ -23,6 +23,8 @@ export const operationsResolvers: Resolvers = {
       }
     },
     discardDeadLetter: (_parent, { id }, { deadLetters }) => deadLetters.discard(id),
+    replayDeadLetters: (_parent, { queue }, { deadLetters }) => deadLetters.replayAll(queueFilter(queue)),
+    discardDeadLetters: (_parent, { queue }, { deadLetters }) => deadLetters.discardAll(queueFilter(queue)),
   },
   DeadLetter: {
     failedAt: (letter) => new Date(letter.failedAt),
@@ -32,9 +34,17 @@ export const operationsResolvers: Resolvers = {
   },
 };
 
+/** A queue filter, checked: a misspelt queue would otherwise match nothing, silently. */
+function queueFilter(queue: string | null | undefined): string | undefined {
+  if (queue === null || queue === undefined) return undefined;
+  if (!DEAD_LETTER_SOURCES.includes(queue)) throw badInput(`unknown queue "${queue.slice(0, 100)}"; dead letters come from ${DEAD_LETTER_SOURCES.join(", ")}`, "queue");
+  return queue;
+}
+
 /** Deny by default: everything here is for admins. */
 export const operationsPermissions: SubgraphRules = {
   Query: isAdmin,
   Mutation: isAdmin,
   DeadLetter: isAdmin,
+  DeadLetterReplay: isAdmin,
 };

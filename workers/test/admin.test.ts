@@ -10,6 +10,8 @@ const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const admin = { id: randomUUID(), role: "ADMIN" as const };
 const staff = { id: randomUUID(), role: "STAFF" as const };
 
+const cancelled = () => createEvent("order.cancelled", { orderId: randomUUID(), customerId: randomUUID(), reason: "test" }, { producer: "orders" });
+
 describe("workers admin port (the operations subgraph)", () => {
   const prefix = `test-${randomUUID()}`; // a fresh key prefix: nothing shared with other runs
   let redis: Redis;
@@ -85,6 +87,31 @@ describe("workers admin port (the operations subgraph)", () => {
     expect(discard.data?.discardDeadLetter).toBe(true);
     const after = await graphqlRequest<{ deadLetterCount: number }>(url, "{ deadLetterCount }", {}, headers);
     expect(after.data?.deadLetterCount).toBe(0);
+  });
+
+  it("lets admins replay or discard every dead letter of a queue at once over GraphQL, and names a queue that does not exist", async () => {
+    const url = `${base}/graphql`;
+    const headers = await gatewayHeaders(admin);
+    const letterOf = (event: ReturnType<typeof cancelled>) => ({ queue: "events-orders", consumer: "orders", jobId: event.eventId, event, attempts: 5, errors: ["Error: boom"], failedAt: new Date().toISOString() });
+    const events = [cancelled(), cancelled()];
+    for (const event of events) await deadLetters.add("dead-letter", letterOf(event), { jobId: `events-orders.${event.eventId}` });
+    await deadLetters.add("dead-letter", { ...letterOf(cancelled()), queue: "outbox", event: { broken: true } }, { jobId: "outbox.row-9" });
+    const REPLAY = "mutation($queue: String) { replayDeadLetters(queue: $queue) { replayed refused } }";
+
+    expect((await graphqlRequest(url, REPLAY, { queue: "events-orders" }, await gatewayHeaders(staff))).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const misspelt = await graphqlRequest(url, REPLAY, { queue: "events-order" }, headers);
+    expect(misspelt.errors?.[0]).toMatchObject({ message: expect.stringContaining('unknown queue "events-order"'), extensions: { code: "BAD_USER_INPUT" } });
+    const listed = await graphqlRequest<{ deadLetters: Array<{ id: string }> }>(url, "{ deadLetters(queue: \"outbox\") { id } }", {}, headers);
+    expect(listed.data?.deadLetters.map((letter) => letter.id)).toEqual(["outbox.row-9"]);
+
+    const replay = await graphqlRequest<{ replayDeadLetters: { replayed: number; refused: number } }>(url, REPLAY, { queue: "events-orders" }, headers);
+    expect(replay.data?.replayDeadLetters).toEqual({ replayed: 2, refused: 0 });
+    const requeued = (await queue.getJobs(["waiting"])).map((job) => (job.data as { eventId?: string }).eventId);
+    expect(requeued).toEqual(expect.arrayContaining(events.map((event) => event.eventId)));
+
+    const discard = await graphqlRequest<{ discardDeadLetters: number }>(url, "mutation { discardDeadLetters }", {}, headers);
+    expect(discard.data?.discardDeadLetters).toBe(1);
+    expect((await graphqlRequest<{ deadLetterCount: number }>(url, "{ deadLetterCount }", {}, headers)).data?.deadLetterCount).toBe(0);
   });
 
   it("serves Bull Board to admins only: bearer token, or a browser session cookie after /admin/login", async () => {

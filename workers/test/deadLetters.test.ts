@@ -96,7 +96,32 @@ describe("dead letters", () => {
     expect(await ops.discard(id)).toBe(false);
     expect(applied).not.toContain(event.eventId);
   });
+  it("replays or discards every dead letter at once, or those of one queue, oldest first", async () => {
+    expect(await ops.discardAll()).toBeGreaterThan(0); // what the tests above left
+    expect(await ops.count()).toBe(0);
+    failing = true;
+    const events = [registered(), registered(), registered()];
+    for (const event of events) await queue.add(event.type, event, { jobId: event.eventId, attempts: 1 });
+    await waitFor("three dead letters", async () => (await ops.count()) === 3);
+    // One the relay could not publish (its outbox row is no valid event): not replayable from here.
+    await deadLetters.add("dead-letter", { queue: "outbox", consumer: "accounts", jobId: "row-1", event: { broken: true }, attempts: 0, errors: ["invalid envelope"], failedAt: new Date().toISOString() }, { jobId: "outbox.row-1" });
+    expect((await ops.list(10, "outbox")).map((letter) => letter.id)).toEqual(["outbox.row-1"]);
+    const listed = (await ops.list(10)).map((letter) => letter.id);
+    expect(new Set(listed.slice(0, 3))).toEqual(new Set(events.map((event) => `events-notifications.${event.eventId}`)));
+    expect(listed[3]).toBe("outbox.row-1"); // the newest comes last
+    expect(await ops.list(2)).toHaveLength(2);
+
+    failing = false;
+    expect(await ops.replayAll("events-notifications")).toEqual({ replayed: 3, refused: 0 });
+    await waitFor("the replayed events to apply", async () => events.every((event) => applied.includes(event.eventId)));
+    expect(await ops.replayAll()).toEqual({ replayed: 0, refused: 1 }); // the outbox letter stays, with its errors
+    expect(await ops.show("outbox.row-1")).toMatchObject({ errors: ["invalid envelope"] });
+    expect(await ops.discardAll("events-notifications")).toBe(0);
+    expect(await ops.discardAll()).toBe(1);
+    expect(await ops.count()).toBe(0);
+  });
 });
+
 
 describe("the processor (no Redis)", () => {
   it("refuses an event type the consumer has no handler for, as unrecoverable", async () => {
@@ -121,7 +146,7 @@ describe("npm run dlq", () => {
       );
     });
 
-  it("lists, shows and discards dead letters from a terminal", async () => {
+  it("lists, shows, discards and replays dead letters from a terminal", async () => {
     failing = true;
     const event = registered();
     await queue.add(event.type, event, { jobId: event.eventId, attempts: 1 });
@@ -135,6 +160,14 @@ describe("npm run dlq", () => {
     expect(await cli("discard", id)).toMatchObject({ code: 0, stdout: `discarded ${id}\n` });
     expect(await cli("show", id)).toMatchObject({ code: 1, stderr: `no dead letter ${id}\n` });
     expect((await cli("explode")).code).toBe(2);
-    // Five cold starts of the CLI (tsx compiles it each time): next to the rest of the suite on two cores, more than jest's default 30 s.
+    expect((await cli("discard", "--all", "nowhere")).code).toBe(2);
+
+    const failed = registered();
+    await queue.add(failed.type, failed, { jobId: failed.eventId, attempts: 1 });
+    await waitFor("the dead letter", async () => ops.show(`events-notifications.${failed.eventId}`));
+    failing = false;
+    expect(await cli("replay", "--all", "events-notifications")).toMatchObject({ code: 0, stdout: "replayed 1 dead letter(s)\n" });
+    await waitFor("the replayed event to apply", async () => applied.includes(failed.eventId));
+    // Seven cold starts of the CLI (tsx compiles it each time): next to the rest of the suite on two cores, more than jest's default 30 s.
   }, 120_000);
 });

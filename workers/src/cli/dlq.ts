@@ -1,21 +1,27 @@
 /**
- * `npm run dlq -- list [limit] | show <id> | replay <id> | discard <id>`: the dead letters from a
- * terminal (REDIS_URL and BULLMQ_PREFIX as for the workers).
+ * `npm run dlq -- list [limit] | show <id> | replay <id> | discard <id>`, and `replay --all
+ * [queue]` / `discard --all [queue]` for every dead letter (of one queue, e.g. events-payments):
+ * the dead letters from a terminal (REDIS_URL and BULLMQ_PREFIX as for the workers).
  */
 import { createRedis, envVars, loadDotEnv, parseEnv } from "@fedplat/common";
 import { CONSUMERS, DEAD_LETTER_QUEUE, queueOf } from "@fedplat/events";
 import { Queue } from "bullmq";
 import { z } from "zod";
-import { deadLetterOps } from "../deadLetters";
+import { DEAD_LETTER_SOURCES, deadLetterOps } from "../deadLetters";
 import { loadWorkersConfig, retryPolicyOf } from "../config";
 
-const USAGE = "usage: npm run dlq -- list [limit] | show <id> | replay <id> | discard <id>";
+const USAGE = "usage: npm run dlq -- list [limit] | show <id> | replay <id> | discard <id> | replay --all [queue] | discard --all [queue]";
 
 async function main(): Promise<number> {
   loadDotEnv();
-  const [command, argument] = process.argv.slice(2);
-  if (!command || !["list", "show", "replay", "discard"].includes(command) || (command !== "list" && !argument)) {
+  const [command, argument, queueName] = process.argv.slice(2);
+  const all = argument === "--all" && (command === "replay" || command === "discard");
+  if (!command || !["list", "show", "replay", "discard"].includes(command) || (command !== "list" && !argument) || (queueName !== undefined && !all)) {
     console.error(USAGE);
+    return 2;
+  }
+  if (queueName !== undefined && !DEAD_LETTER_SOURCES.includes(queueName)) {
+    console.error(`unknown queue "${queueName}"; dead letters come from ${DEAD_LETTER_SOURCES.join(", ")}`);
     return 2;
   }
   parseEnv(z.object({ REDIS_URL: envVars.redisUrl }));
@@ -43,10 +49,19 @@ async function main(): Promise<number> {
         return 0;
       }
       case "replay":
+        if (all) {
+          const { replayed, refused } = await ops.replayAll(queueName);
+          console.log(`replayed ${replayed} dead letter(s)${refused > 0 ? `; ${refused} refused (from the outbox, or still invalid: see \`show\`)` : ""}`);
+          return refused > 0 ? 1 : 0;
+        }
         if (!(await ops.replay(argument ?? ""))) return notFound(argument);
         console.log(`replayed ${argument}`);
         return 0;
       default:
+        if (all) {
+          console.log(`discarded ${await ops.discardAll(queueName)} dead letter(s)`);
+          return 0;
+        }
         if (!(await ops.discard(argument ?? ""))) return notFound(argument);
         console.log(`discarded ${argument}`);
         return 0;

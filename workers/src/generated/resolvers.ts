@@ -32,12 +32,25 @@ export type DeadLetter = {
   queue: Scalars['String']['output'];
 };
 
+/** What a bulk replay did. */
+export type DeadLetterReplay = {
+  __typename?: 'DeadLetterReplay';
+  /** Left in the dead letters: they came from the outbox, or their event still fails validation (see each one's errors). */
+  refused: Scalars['Int']['output'];
+  /** Sent back to their queues. */
+  replayed: Scalars['Int']['output'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Admins only. */
   discardDeadLetter: Scalars['Boolean']['output'];
+  /** Admins only. Discards every dead letter there is, or those of one queue; returns how many. */
+  discardDeadLetters: Scalars['Int']['output'];
   /** Admins only. Sends the original event back to its queue; consumers stay idempotent. */
   replayDeadLetter: Scalars['Boolean']['output'];
+  /** Admins only. Replays every dead letter there is, or those of one queue (e.g. events-payments): once the cause of an outage is fixed. */
+  replayDeadLetters: DeadLetterReplay;
 };
 
 
@@ -46,8 +59,18 @@ export type MutationDiscardDeadLetterArgs = {
 };
 
 
+export type MutationDiscardDeadLettersArgs = {
+  queue?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type MutationReplayDeadLetterArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationReplayDeadLettersArgs = {
+  queue?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type Query = {
@@ -56,7 +79,7 @@ export type Query = {
   deadLetter?: Maybe<DeadLetter>;
   /** Admins only. */
   deadLetterCount: Scalars['Int']['output'];
-  /** Admins only. Oldest first. */
+  /** Admins only. Oldest first; only those of one queue (e.g. events-payments, or outbox) when it is given. */
   deadLetters: Array<DeadLetter>;
 };
 
@@ -68,6 +91,7 @@ export type QueryDeadLetterArgs = {
 
 export type QueryDeadLettersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
+  queue?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -149,6 +173,7 @@ export type ResolversTypes = ResolversObject<{
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  DeadLetterReplay: ResolverTypeWrapper<DeadLetterReplay>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -161,6 +186,7 @@ export type ResolversParentTypes = ResolversObject<{
   Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
+  DeadLetterReplay: DeadLetterReplay;
   Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
@@ -182,9 +208,16 @@ export type DeadLetterResolvers<ContextType = OperationsContext, ParentType exte
   queue?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type DeadLetterReplayResolvers<ContextType = OperationsContext, ParentType extends ResolversParentTypes['DeadLetterReplay'] = ResolversParentTypes['DeadLetterReplay']> = ResolversObject<{
+  refused?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = OperationsContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   discardDeadLetter?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDiscardDeadLetterArgs, 'id'>>;
+  discardDeadLetters?: Resolver<ResolversTypes['Int'], ParentType, ContextType, Partial<MutationDiscardDeadLettersArgs>>;
   replayDeadLetter?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationReplayDeadLetterArgs, 'id'>>;
+  replayDeadLetters?: Resolver<ResolversTypes['DeadLetterReplay'], ParentType, ContextType, Partial<MutationReplayDeadLettersArgs>>;
 }>;
 
 export type QueryResolvers<ContextType = OperationsContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
@@ -196,6 +229,7 @@ export type QueryResolvers<ContextType = OperationsContext, ParentType extends R
 export type Resolvers<ContextType = OperationsContext> = ResolversObject<{
   DateTime?: GraphQLScalarType;
   DeadLetter?: DeadLetterResolvers<ContextType>;
+  DeadLetterReplay?: DeadLetterReplayResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
 }>;
