@@ -72,6 +72,10 @@ export function deadLetterOps(deadLetters: Queue, queueByName: (name: string) =>
     list: async (limit = 100, queue) => {
       const letters: DeadLetterEntry[] = [];
       if (limit <= 0) return letters;
+      if (queue === undefined) {
+        const jobs = await Promise.all((await deadLetters.getRanges(["waiting"], 0, limit - 1, true)).map(find));
+        return jobs.filter((job): job is DeadLetterJob => job !== null).map(entry);
+      }
       await eachLetter(queue, async (jobs) => {
         letters.push(...jobs.slice(0, limit - letters.length).map(entry));
         return letters.length < limit;
