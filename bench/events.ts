@@ -15,7 +15,8 @@ import { Queue, Worker } from "bullmq";
 const N = Number(process.env.BENCH_EVENTS ?? 5_000);
 const PACED_RATE = 200; // events per second, for the latency target
 const PACED_SECONDS = 10;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+/** Alternating rounds; the medians are reported. Per-round ratios on these shared machines spread 0.4-0.9, so 5 left a run's median up to 0.1 off. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 /** Jobs in flight per queue, the same for raw BullMQ and the platform (the workers' default). */
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 256);
