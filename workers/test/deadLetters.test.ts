@@ -96,8 +96,9 @@ describe("dead letters", () => {
     expect(await ops.discard(id)).toBe(false);
     expect(applied).not.toContain(event.eventId);
   });
+
   it("replays or discards every dead letter at once, or those of one queue, oldest first", async () => {
-    expect(await ops.discardAll()).toBeGreaterThan(0); // what the tests above left
+    await ops.discardAll(); // what the tests above left
     expect(await ops.count()).toBe(0);
     failing = true;
     const events = [registered(), registered(), registered()];
@@ -121,7 +122,6 @@ describe("dead letters", () => {
     expect(await ops.count()).toBe(0);
   });
 });
-
 
 describe("the processor (no Redis)", () => {
   it("refuses an event type the consumer has no handler for, as unrecoverable", async () => {
