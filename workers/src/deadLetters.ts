@@ -8,8 +8,16 @@ export interface DeadLetterEntry extends DeadLetter {
   id: string;
 }
 
-/** Where dead letters come from: each consumer's queue, and the outbox (events the relay could not publish). */
-export const DEAD_LETTER_SOURCES: readonly string[] = [...CONSUMERS.map(queueOf), "outbox"];
+/** The `queue` of a dead letter the relay wrote: an outbox row it could not publish (not a valid event). */
+export const OUTBOX_LETTERS = "outbox";
+
+/** Where dead letters come from: each consumer's queue, and the outbox. */
+export const DEAD_LETTER_SOURCES: readonly string[] = [...CONSUMERS.map(queueOf), OUTBOX_LETTERS];
+
+/** Why `queue` cannot filter dead letters (a misspelt one would match nothing, silently); undefined when it can. */
+export function unknownQueueProblem(queue: string): string | undefined {
+  return DEAD_LETTER_SOURCES.includes(queue) ? undefined : `unknown queue "${queue.slice(0, 100)}"; dead letters come from ${DEAD_LETTER_SOURCES.join(", ")}`;
+}
 
 /** What a bulk replay did. */
 export interface BulkReplay {

@@ -1,5 +1,5 @@
 import { badInput, type BaseContext, isAdmin, pageSize, scalarResolvers, type SubgraphRules } from "@fedplat/common";
-import { DEAD_LETTER_SOURCES, type DeadLetterOps } from "./deadLetters";
+import { type DeadLetterOps, unknownQueueProblem } from "./deadLetters";
 import type { Resolvers } from "./generated/resolvers";
 
 /** The workers' subgraph ("operations"): dead letters for admins. */
@@ -34,10 +34,11 @@ export const operationsResolvers: Resolvers = {
   },
 };
 
-/** A queue filter, checked: a misspelt queue would otherwise match nothing, silently. */
+/** A queue filter, checked (see unknownQueueProblem). */
 function queueFilter(queue: string | null | undefined): string | undefined {
   if (queue === null || queue === undefined) return undefined;
-  if (!DEAD_LETTER_SOURCES.includes(queue)) throw badInput(`unknown queue "${queue.slice(0, 100)}"; dead letters come from ${DEAD_LETTER_SOURCES.join(", ")}`, "queue");
+  const problem = unknownQueueProblem(queue);
+  if (problem) throw badInput(problem, "queue");
   return queue;
 }
 

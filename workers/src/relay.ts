@@ -1,6 +1,7 @@
 import type { Logger } from "@fedplat/common";
 import { type Consumer, consumersOf, type DeadLetter, parseEnvelope } from "@fedplat/events";
 import type { JobsOptions, Queue } from "bullmq";
+import { OUTBOX_LETTERS } from "./deadLetters";
 import { eventJobOptions, type RetryPolicy } from "./jobOptions";
 import { traceOptionsOf } from "./tracing";
 
@@ -84,8 +85,8 @@ export function createRelay(options: RelayOptions): Relay {
         event = parseEnvelope(row.envelope);
       } catch (error) {
         // Cannot be delivered as it is: straight to the dead letters, with the reason.
-        const letter: DeadLetter = { queue: "outbox", consumer: source.service, jobId: row.id, event: row.envelope, attempts: 0, errors: [String(error)], failedAt: new Date().toISOString() };
-        await options.deadLetters.add("dead-letter", letter, { jobId: `outbox.${row.id}` });
+        const letter: DeadLetter = { queue: OUTBOX_LETTERS, consumer: source.service, jobId: row.id, event: row.envelope, attempts: 0, errors: [String(error)], failedAt: new Date().toISOString() };
+        await options.deadLetters.add("dead-letter", letter, { jobId: `${OUTBOX_LETTERS}.${row.id}` });
         continue;
       }
       for (const consumer of consumersOf(event)) {

@@ -7,7 +7,7 @@ import { createRedis, envVars, loadDotEnv, parseEnv } from "@fedplat/common";
 import { CONSUMERS, DEAD_LETTER_QUEUE, queueOf } from "@fedplat/events";
 import { Queue } from "bullmq";
 import { z } from "zod";
-import { DEAD_LETTER_SOURCES, deadLetterOps } from "../deadLetters";
+import { deadLetterOps, unknownQueueProblem } from "../deadLetters";
 import { loadWorkersConfig, retryPolicyOf } from "../config";
 
 const USAGE = "usage: npm run dlq -- list [limit] | show <id> | replay <id> | discard <id> | replay --all [queue] | discard --all [queue]";
@@ -20,8 +20,9 @@ async function main(): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  if (queueName !== undefined && !DEAD_LETTER_SOURCES.includes(queueName)) {
-    console.error(`unknown queue "${queueName}"; dead letters come from ${DEAD_LETTER_SOURCES.join(", ")}`);
+  const problem = queueName === undefined ? undefined : unknownQueueProblem(queueName);
+  if (problem) {
+    console.error(problem);
     return 2;
   }
   parseEnv(z.object({ REDIS_URL: envVars.redisUrl }));
