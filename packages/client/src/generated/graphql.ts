@@ -23,6 +23,13 @@ export type PaymentState =
   | 'SUCCEEDED';
 
 export type PlaceOrderInput = {
+  /**
+   * Makes a retry safe: the same key with the same lines returns the first order and places nothing
+   * (no second order, no second event). Scoped to the caller, kept 24 h; at most 255 characters, no
+   * control characters. The same key with different lines is BAD_USER_INPUT. One new key (e.g. a
+   * UUID) per order the client means to place.
+   */
+  idempotencyKey?: string | null | undefined;
   lines: Array<OrderLineInput>;
 };
 

@@ -25,6 +25,10 @@ export type CacheControlScope =
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * With an idempotencyKey, a retry of a cancel that already succeeded returns the order again
+   * instead of CONFLICT (the order is already CANCELLED). Same rules as PlaceOrderInput.idempotencyKey.
+   */
   cancelOrder: Order;
   placeOrder: Order;
   /** Staff and admins: move an order forward (PENDING -> CONFIRMED -> SHIPPED -> DELIVERED, or CANCELLED); never backwards. */
@@ -34,6 +38,7 @@ export type Mutation = {
 
 export type MutationCancelOrderArgs = {
   id: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -104,6 +109,13 @@ export type PageInfo = {
 };
 
 export type PlaceOrderInput = {
+  /**
+   * Makes a retry safe: the same key with the same lines returns the first order and places nothing
+   * (no second order, no second event). Scoped to the caller, kept 24 h; at most 255 characters, no
+   * control characters. The same key with different lines is BAD_USER_INPUT. One new key (e.g. a
+   * UUID) per order the client means to place.
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   lines: Array<OrderLineInput>;
 };
 
@@ -269,8 +281,8 @@ export type ResolversTypes = ResolversObject<{
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  Order: ResolverTypeWrapper<OrderModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Order: ResolverTypeWrapper<OrderModel>;
   OrderConnection: ResolverTypeWrapper<Connection<OrderModel>>;
   OrderEdge: ResolverTypeWrapper<Omit<OrderEdge, 'node'> & { node: ResolversTypes['Order'] }>;
   OrderLine: ResolverTypeWrapper<OrderLineModel>;
@@ -291,8 +303,8 @@ export type ResolversParentTypes = ResolversObject<{
   DateTime: Scalars['DateTime']['output'];
   Mutation: Record<PropertyKey, never>;
   ID: Scalars['ID']['output'];
-  Order: OrderModel;
   String: Scalars['String']['output'];
+  Order: OrderModel;
   OrderConnection: Connection<OrderModel>;
   OrderEdge: Omit<OrderEdge, 'node'> & { node: ResolversParentTypes['Order'] };
   OrderLine: OrderLineModel;

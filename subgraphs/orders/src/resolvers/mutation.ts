@@ -1,15 +1,34 @@
+import { randomUUID } from "node:crypto";
 import { appError, badInput, ErrorCode, isStaff, isUuid, notFound, requireViewer } from "@fedplat/common";
 import type { MutationResolvers, PlaceOrderInput } from "../generated/resolvers";
 import { createEvent, writeOutbox } from "@fedplat/events";
 import type { OrdersContext } from "../context";
 import type { OrderStatus } from "../generated/prisma/client";
+import { checkIdempotencyKey, claimIdempotencyKey, type IdempotentRequest, idempotentRequest, oncePerKey } from "../idempotency";
 import { orderUpdate, transitionOrder } from "../transitions";
 
-/** A transition asked for by a person: CONFLICT when the status machine does not allow it. */
-async function transition({ prisma, live }: Pick<OrdersContext, "prisma" | "live">, id: string, to: OrderStatus, reason: string) {
-  const { order, changed } = await prisma.$transaction((tx) => transitionOrder(tx, id, to, reason));
-  if (changed) await live.publish(orderUpdate(order));
-  if (!changed) throw appError(ErrorCode.CONFLICT, to === "CANCELLED" ? `An order in status ${order.status} cannot be cancelled` : `An order in status ${order.status} cannot become ${to}`);
+/**
+ * A transition asked for by a person: CONFLICT when the status machine does not allow it. With
+ * an idempotency key, the key is claimed in the transition's transaction (rolled back with it).
+ */
+async function transition({ prisma, live }: Pick<OrdersContext, "prisma" | "live">, id: string, to: OrderStatus, reason: string, idempotent?: IdempotentRequest) {
+  const order = await prisma.$transaction(async (tx) => {
+    if (idempotent) await claimIdempotencyKey(tx, idempotent, id);
+    const { order, changed } = await transitionOrder(tx, id, to, reason);
+    if (!changed) throw appError(ErrorCode.CONFLICT, to === "CANCELLED" ? `An order in status ${order.status} cannot be cancelled` : `An order in status ${order.status} cannot become ${to}`);
+    return order;
+  });
+  await live.publish(orderUpdate(order));
+  return order;
+}
+
+/**
+ * The order a replayed request returns: the one its first attempt produced, as it is now (read
+ * afresh: the request's loader may hold it from before a concurrent winner changed it).
+ */
+async function orderOf(context: OrdersContext, id: string) {
+  const order = await context.prisma.order.findUnique({ where: { id } });
+  if (!order) throw notFound("Order");
   return order;
 }
 
@@ -34,35 +53,28 @@ function validateLines(input: PlaceOrderInput) {
 export const Mutation: MutationResolvers = {
   placeOrder: async (_parent, { input }, context) => {
     const viewer = requireViewer(context);
+    const key = checkIdempotencyKey(input.idempotencyKey);
     const lines = validateLines(input);
-    const prices = await context.catalog.prices(lines.map((line) => line.productId));
-    const priced = lines.map((line, position) => {
-      const price = prices.get(line.productId);
-      if (!price) throw badInput(`Product ${line.productId} does not exist`, "productId");
-      return { productId: line.productId, quantity: line.quantity, unitPriceCents: price.priceCents, currency: price.currency, position };
-    });
-    const currencies = new Set(priced.map((line) => line.currency));
-    if (currencies.size > 1) throw badInput("All products of an order must share one currency", "lines");
-    const currency = [...currencies][0] ?? "USD";
-    const totalCents = priced.reduce((sum, line) => sum + line.unitPriceCents * line.quantity, 0);
-    // The order and its order.placed event commit together (transactional outbox).
-    const order = await context.prisma.$transaction(async (tx) => {
-      const created = await tx.order.create({
-        data: { customerId: viewer.id, currency, totalCents, lines: { create: priced.map(({ currency: _currency, ...line }) => line) } },
-      });
-      const lines = priced.map(({ productId, quantity, unitPriceCents }) => ({ productId, quantity, unitPriceCents }));
-      await writeOutbox(tx, [createEvent("order.placed", { orderId: created.id, customerId: viewer.id, totalCents, currency, lines }, { producer: "orders" })]);
-      return created;
-    });
-    await context.live.publish(orderUpdate(order));
-    return order;
+    // The key stands for these lines, in this order (their positions); the lines are already valid.
+    const idempotent = key ? idempotentRequest(viewer.id, key, "placeOrder", lines.map(({ productId, quantity }) => ({ productId, quantity }))) : undefined;
+    return oncePerKey(context.prisma, idempotent, () => placeNewOrder(context, viewer.id, lines, idempotent), (id) => orderOf(context, id));
   },
 
-  cancelOrder: async (_parent, { id }, context) => {
+  cancelOrder: async (_parent, { id, idempotencyKey }, context) => {
     const viewer = requireViewer(context);
-    const order = await context.loaders.order.load(id);
-    if (!order || (order.customerId !== viewer.id && !isStaff(viewer))) throw notFound("Order");
-    return transition(context, id, "CANCELLED", isStaff(viewer) && order.customerId !== viewer.id ? "cancelled by staff" : "cancelled by the customer");
+    const key = checkIdempotencyKey(idempotencyKey);
+    const idempotent = key ? idempotentRequest(viewer.id, key, "cancelOrder", { id }) : undefined;
+    // A replay needs no ownership check: the key was claimed only after the first attempt passed it.
+    return oncePerKey(
+      context.prisma,
+      idempotent,
+      async () => {
+        const order = await context.loaders.order.load(id);
+        if (!order || (order.customerId !== viewer.id && !isStaff(viewer))) throw notFound("Order");
+        return transition(context, id, "CANCELLED", isStaff(viewer) && order.customerId !== viewer.id ? "cancelled by staff" : "cancelled by the customer", idempotent);
+      },
+      (orderId) => orderOf(context, orderId),
+    );
   },
 
   // Who may call it: permissions.ts (staff and admins).
@@ -71,3 +83,33 @@ export const Mutation: MutationResolvers = {
     return transition(context, id, status, "set by staff");
   },
 };
+
+/**
+ * Prices the lines at the catalog's current prices and writes the order, its order.placed event
+ * and (with a key) the key's claim in one transaction.
+ */
+async function placeNewOrder(context: OrdersContext, customerId: string, lines: PlaceOrderInput["lines"], idempotent: IdempotentRequest | undefined) {
+  const prices = await context.catalog.prices(lines.map((line) => line.productId));
+  const priced = lines.map((line, position) => {
+    const price = prices.get(line.productId);
+    if (!price) throw badInput(`Product ${line.productId} does not exist`, "productId");
+    return { productId: line.productId, quantity: line.quantity, unitPriceCents: price.priceCents, currency: price.currency, position };
+  });
+  const currencies = new Set(priced.map((line) => line.currency));
+  if (currencies.size > 1) throw badInput("All products of an order must share one currency", "lines");
+  const currency = [...currencies][0] ?? "USD";
+  const totalCents = priced.reduce((sum, line) => sum + line.unitPriceCents * line.quantity, 0);
+  // The order, its order.placed event and the key's claim commit together (transactional outbox).
+  const order = await context.prisma.$transaction(async (tx) => {
+    const id = randomUUID();
+    if (idempotent) await claimIdempotencyKey(tx, idempotent, id);
+    const created = await tx.order.create({
+      data: { id, customerId, currency, totalCents, lines: { create: priced.map(({ currency: _currency, ...line }) => line) } },
+    });
+    const eventLines = priced.map(({ productId, quantity, unitPriceCents }) => ({ productId, quantity, unitPriceCents }));
+    await writeOutbox(tx, [createEvent("order.placed", { orderId: id, customerId, totalCents, currency, lines: eventLines }, { producer: "orders" })]);
+    return created;
+  });
+  await context.live.publish(orderUpdate(order));
+  return order;
+}
