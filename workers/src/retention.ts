@@ -6,6 +6,11 @@ export interface RetentionSource {
   /** The service's PostgreSQL schema; a constant, never input. */
   schema: string;
   query(sql: string, values: unknown[]): Promise<{ rowCount: number | null }>;
+  /**
+   * Set for a schema with an idempotency_keys table (orders): its rows older than this are
+   * deleted. The service treats older keys as new anyway; pruning only keeps the table small.
+   */
+  idempotencyKeysMs?: number;
 }
 
 export interface RetentionOptions {
@@ -27,24 +32,26 @@ export interface Pruned {
   schema: string;
   outbox: number;
   processed: number;
+  /** Only for a source with idempotencyKeysMs. */
+  idempotencyKeys?: number;
 }
 
 /**
  * The statement that deletes up to `$2` rows of `table` whose `column` is older than `$1`
- * milliseconds. Both tables index that column (the outbox's (published_at, created_at), and
- * processed_events' processed_at), so a prune reads only expired rows: without the index, each
- * run read all of processed_events, however few records had expired.
+ * milliseconds. Each table indexes that column (the outbox's (published_at, created_at),
+ * processed_events' processed_at, idempotency_keys' created_at), so a prune reads only expired
+ * rows: without the index, each run read all of processed_events, however few records had expired.
  */
-export function pruneSql(schema: string, table: "outbox" | "processed_events"): string {
+export function pruneSql(schema: string, table: "outbox" | "processed_events" | "idempotency_keys"): string {
   if (!/^\w+$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
-  const [key, column] = table === "outbox" ? ["id", "published_at"] : ["event_id", "processed_at"];
+  const [key, column] = table === "outbox" ? ["id", "published_at"] : table === "processed_events" ? ["event_id", "processed_at"] : ["id", "created_at"];
   const name = `"${schema}"."${table}"`;
   return `DELETE FROM ${name} WHERE ${key} IN (SELECT ${key} FROM ${name} WHERE ${column} < now() - $1::bigint * interval '1 millisecond' LIMIT $2)`;
 }
 
 /**
- * Deletes one service's published outbox rows and processed-event records past their
- * retention, `batchSize` rows per statement until none is left.
+ * Deletes one service's published outbox rows, processed-event records (and idempotency keys)
+ * past their retention, `batchSize` rows per statement until none is left.
  */
 export async function pruneEventTables(source: RetentionSource, options: Pick<RetentionOptions, "outboxMs" | "processedMs" | "batchSize">): Promise<Pruned> {
   const drain = async (sql: string, olderThanMs: number) => {
@@ -57,7 +64,9 @@ export async function pruneEventTables(source: RetentionSource, options: Pick<Re
   };
   const outbox = await drain(pruneSql(source.schema, "outbox"), options.outboxMs);
   const processed = await drain(pruneSql(source.schema, "processed_events"), options.processedMs);
-  return { schema: source.schema, outbox, processed };
+  if (source.idempotencyKeysMs === undefined) return { schema: source.schema, outbox, processed };
+  const idempotencyKeys = await drain(pruneSql(source.schema, "idempotency_keys"), source.idempotencyKeysMs);
+  return { schema: source.schema, outbox, processed, idempotencyKeys };
 }
 
 export const MAINTENANCE_QUEUE = "maintenance";
@@ -86,7 +95,7 @@ export function startRetention(options: RetentionOptions & { redis: Redis; prefi
       for (const source of options.sources) {
         const pruned = await pruneEventTables(source, options);
         options.onPruned?.(pruned);
-        if (pruned.outbox + pruned.processed > 0) options.logger.info(pruned, "pruned event tables");
+        if (pruned.outbox + pruned.processed + (pruned.idempotencyKeys ?? 0) > 0) options.logger.info(pruned, "pruned event tables");
         results.push(pruned);
       }
       return results;

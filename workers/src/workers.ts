@@ -3,7 +3,7 @@ import { type CatalogPrisma, createCatalogEventHandlers, createCatalogPrisma } f
 import { type Logger, type Redis, sqlPoolOf } from "@fedplat/common";
 import { type Consumer, CONSUMERS, DEAD_LETTER_QUEUE, type EventHandlers, type LiveUpdatePublisher, queueOf } from "@fedplat/events";
 import { createNotificationsEventHandlers, createNotificationsPrisma, type NotificationsPrisma } from "@fedplat/notifications";
-import { createOrdersEventHandlers, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
+import { createOrdersEventHandlers, createOrdersPrisma, IDEMPOTENCY_KEY_TTL_MS, type OrdersPrisma } from "@fedplat/orders";
 import { createPaymentsEventHandlers, createPaymentsPrisma, type PaymentProvider, type PaymentsPrisma } from "@fedplat/payments";
 import { Queue, type Worker } from "bullmq";
 import { startConsumer } from "./consumer";
@@ -150,7 +150,12 @@ export function startWorkers(options: WorkersOptions): Workers {
           ...options.retention,
           redis: connection,
           prefix: options.prefix,
-          sources: pools.map(({ service, pool }) => ({ schema: service, query: (sql: string, values: unknown[]) => pool.query(sql, values) })),
+          sources: pools.map(({ service, pool }) => ({
+            schema: service,
+            query: (sql: string, values: unknown[]) => pool.query(sql, values),
+            // Only orders keeps idempotency keys (placeOrder, cancelOrder).
+            ...(service === "orders" ? { idempotencyKeysMs: IDEMPOTENCY_KEY_TTL_MS } : {}),
+          })),
           logger: options.logger,
           onPruned: options.onPruned,
         })

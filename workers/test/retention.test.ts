@@ -72,6 +72,29 @@ describe("event table retention", () => {
     expect(result).toEqual({ schema: "accounts", outbox: 3, processed: 3 });
   });
 
+  it("deletes orders' idempotency keys older than 24 h and keeps younger ones", async () => {
+    const client = new pg.Client({ connectionString: quiet.url });
+    await client.connect();
+    try {
+      const key = async (ageHours: number) =>
+        (
+          await client.query<{ id: string }>(
+            `INSERT INTO "orders"."idempotency_keys" (id, customer_id, key, request_hash, order_id, created_at)
+             VALUES (gen_random_uuid(), gen_random_uuid(), 'k', repeat('0', 64), gen_random_uuid(), now() - $1::int * interval '1 hour') RETURNING id`,
+            [ageHours],
+          )
+        ).rows[0]?.id;
+      const expired = [await key(25), await key(48), await key(30)];
+      const kept = [await key(1), await key(23)];
+      const result = await pruneEventTables({ schema: "orders", query: (sql, values) => client.query(sql, values), idempotencyKeysMs: DAY_MS }, { outboxMs: 7 * DAY_MS, processedMs: 30 * DAY_MS, batchSize: 2 });
+      const left = await client.query<{ id: string }>(`SELECT id FROM "orders"."idempotency_keys" WHERE id = ANY($1::uuid[])`, [[...expired, ...kept]]);
+      expect(new Set(left.rows.map((row) => row.id))).toEqual(new Set(kept));
+      expect(result.idempotencyKeys).toBe(3);
+    } finally {
+      await client.end();
+    }
+  });
+
   it("prunes on its own schedule, in one of the worker processes, with counts per service", async () => {
     const before = pruned.length;
     const pool = scheduled();

@@ -3,7 +3,7 @@ import { badInput } from "@fedplat/common";
 import type { OrdersPrisma } from "./db";
 import type { Prisma } from "./generated/prisma/client";
 
-/** How long a key is remembered; workers' retention deletes older rows (IDEMPOTENCY_KEY_TTL_MS there too). */
+/** How long a key is remembered; workers' retention deletes older rows. */
 export const IDEMPOTENCY_KEY_TTL_MS = 24 * 3_600_000;
 /** The column is VARCHAR(255); a longer key is refused rather than cut (two keys must never become one). */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
