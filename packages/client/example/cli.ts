@@ -15,7 +15,7 @@ import {
   OrderStatusChangedDocument,
   type OrderStatusChangedSubscription,
   persistedDocuments,
-  PlaceOrderDocument,
+  placeOrder,
   ProductsDocument,
   RegisterDocument,
   SubscriptionClosedError,
@@ -28,7 +28,7 @@ const USAGE = `Usage: npm run client -- <command>
   login <email> <password>             log in (the token is kept in FEDPLAT_SESSION)
   logout                               forget the session
   products [--search text] [--first n] browse the catalog
-  place-order <productId:quantity>...  order as the logged-in user
+  place-order <productId:quantity>...  order as the logged-in user (retried safely: one idempotency key)
   follow <orderId>                     show each status change (live) until CONFIRMED or CANCELLED
 
 Environment: FEDPLAT_URL (default http://localhost:4000/graphql; subscriptions use the same
@@ -114,10 +114,11 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
         if (!productId || !quantity || !/^\d+$/.test(quantity)) throw new UsageError(`"${arg}" is not <productId:quantity>`);
         return { productId, quantity: Number(quantity) };
       });
-      const { placeOrder } = await client.request(PlaceOrderDocument, { input: { lines } });
-      console.log(`Order ${placeOrder.id} ${placeOrder.status}, ${money(placeOrder.totalCents, placeOrder.currency)}`);
-      for (const line of placeOrder.lines) console.log(`  ${line.quantity} x ${line.product.name} at ${money(line.unitPriceCents, placeOrder.currency)}`);
-      console.log(`Follow it: npm run client -- follow ${placeOrder.id}`);
+      // One idempotency key for all attempts: a retry after a lost answer returns the same order.
+      const order = await placeOrder(client, { lines });
+      console.log(`Order ${order.id} ${order.status}, ${money(order.totalCents, order.currency)}`);
+      for (const line of order.lines) console.log(`  ${line.quantity} x ${line.product.name} at ${money(line.unitPriceCents, order.currency)}`);
+      console.log(`Follow it: npm run client -- follow ${order.id}`);
       return;
     }
     case "follow": {

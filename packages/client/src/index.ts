@@ -1,5 +1,7 @@
 export { type GraphQLClient, type GraphQLClientOptions, type GraphQLResult, createGraphQLClient } from "./httpClient";
 export { type SubscriptionClient, type SubscriptionClientOptions, createSubscriptionClient } from "./subscriptionClient";
+export { placeOrder, type PlaceOrderOptions } from "./placeOrder";
+export { isRetryable, type RetryOptions, withRetries } from "./retry";
 export { GraphQLRequestError, type GraphQLErrorEntry, SubscriptionClosedError } from "./errors";
 export { type PersistedDocuments, type TypedDocument, persistedIdOf } from "./persistedDocument";
 export { graphql } from "./generated";
