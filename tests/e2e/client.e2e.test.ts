@@ -82,6 +82,20 @@ describe("the typed client against a gateway that enforces trusted documents", (
     expect(order).toMatchObject({ status: "CONFIRMED", payment: { state: "SUCCEEDED" }, lines: [{ quantity: 2, product: { name: product.name } }] });
   });
 
+  it("places one order for a key sent twice (a persisted document, the key in its variables), and refuses the key with other lines", async () => {
+    if (!product) throw new Error("no product in stock");
+    const { login } = await createGraphQLClient({ url: platform.gatewayUrl, persistedDocuments }).request(LoginDocument, { email: "customer@example.com", password: "Passw0rd!" });
+    const client = createGraphQLClient({ url: platform.gatewayUrl, token: () => login.accessToken, persistedDocuments });
+    const idempotencyKey = randomUUID();
+    const first = await client.request(PlaceOrderDocument, { input: { lines: [{ productId: product.id, quantity: 1 }], idempotencyKey } });
+    const retry = await client.request(PlaceOrderDocument, { input: { lines: [{ productId: product.id, quantity: 1 }], idempotencyKey } });
+    expect(retry.placeOrder.id).toBe(first.placeOrder.id);
+    await expect(client.request(PlaceOrderDocument, { input: { lines: [{ productId: product.id, quantity: 2 }], idempotencyKey } })).rejects.toMatchObject({
+      code: "BAD_USER_INPUT",
+      message: "This idempotency key was already used for a different request; send a new key for a new request",
+    });
+  });
+
   it("follows an order from PENDING to CONFIRMED over a subscription, each event with fields from every subgraph", async () => {
     if (!product) throw new Error("no product in stock");
     const { login } = await createGraphQLClient({ url: platform.gatewayUrl, persistedDocuments }).request(LoginDocument, { email: "customer@example.com", password: "Passw0rd!" });
