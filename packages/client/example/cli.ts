@@ -81,9 +81,12 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
     case "register": {
       const [email, password, ...name] = args;
       if (!email || !password || !name.length) throw new UsageError("register needs <email> <password> <name>");
+      // register never says whether the email was taken; logging in with the password tells the
+      // person who owns it (a taken email fails here as UNAUTHENTICATED: its owner gets an email).
       const { register } = await client.request(RegisterDocument, { input: { email, password, name: name.join(" ") } });
-      writeSession(env.FEDPLAT_SESSION, { accessToken: register.accessToken, email: register.user.email });
-      console.log(`Registered and logged in as ${register.user.email} (${register.user.role})`);
+      const { login } = await client.request(LoginDocument, { email: register.email, password });
+      writeSession(env.FEDPLAT_SESSION, { accessToken: login.accessToken, email: login.user.email });
+      console.log(`Registered and logged in as ${login.user.email} (${login.user.role})`);
       return;
     }
     case "login": {
