@@ -13,6 +13,8 @@ export interface ApiKeyResolverOptions {
   gatewaySecret: string;
   /** How long a valid key's look-up is reused; revocation takes effect within this. @default 30_000 */
   cacheMs?: number;
+  /** Valid keys remembered at most. @default 10_000 */
+  cacheSize?: number;
   /** How long "no such key" is remembered, apart from valid keys so a spray cannot evict them. @default 60_000 */
   unknownCacheMs?: number;
   /** Unknown keys remembered at most (the oldest go first). @default 50_000 */
@@ -37,7 +39,7 @@ const KEY_FORMAT = /^fpk_[A-Za-z0-9_-]{1,96}$/;
  * valid key; concurrent look-ups of one key share one call; malformed keys cost no call.
  */
 export function createApiKeyResolver(options: ApiKeyResolverOptions): ApiKeyResolver {
-  const valid = new LRUCache<string, Viewer>({ max: 10_000, ttl: options.cacheMs ?? 30_000 });
+  const valid = new LRUCache<string, Viewer>({ max: options.cacheSize ?? 10_000, ttl: options.cacheMs ?? 30_000 });
   const unknown = new LRUCache<string, true>({ max: options.unknownCacheSize ?? 50_000, ttl: options.unknownCacheMs ?? 10_000 });
   const inFlight = new Map<string, Promise<Viewer | null>>();
   return {

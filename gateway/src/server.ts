@@ -52,6 +52,8 @@ export interface GatewayOptions {
   limits?: GatewayLimits;
   /** How long an API key look-up is reused (revocations take this long to apply). @default 30_000 */
   apiKeyCacheMs?: number;
+  /** Valid API keys whose look-up is remembered at most (unknown keys are cached apart). @default 10_000 */
+  apiKeyCacheSize?: number;
   /** Express "trust proxy" (TRUST_PROXY, see config.ts): which X-Forwarded-For hop is the client, for per-IP limits. @default false */
   trustProxy?: boolean | number | string;
   /** APQ in Redis and trusted documents (persistedQueries/). @default Apollo's in-memory APQ, trusted documents off */
@@ -81,7 +83,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const overrides = options.subgraphUrls ?? {};
   const routingUrls = subgraphUrlsIn(options.supergraphSdl);
   const urlOf = (name: string) => overrides[overrideKey(name)] ?? routingUrls[name] ?? "";
-  const apiKeys = createApiKeyResolver({ accountsUrl: urlOf("accounts"), gatewaySecret: options.gatewaySecret, cacheMs: options.apiKeyCacheMs });
+  const apiKeys = createApiKeyResolver({ accountsUrl: urlOf("accounts"), gatewaySecret: options.gatewaySecret, cacheMs: options.apiKeyCacheMs, cacheSize: options.apiKeyCacheSize });
   const subgraphs = createSubgraphServices({
     subgraphs: subgraphNames(options.supergraphSdl),
     urlOf,
