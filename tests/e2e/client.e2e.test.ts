@@ -168,6 +168,9 @@ describe("the example CLI (npm run client)", () => {
     const cli = async (...args: string[]) => (await run(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: repoRoot, env })).stdout;
 
     expect(await cli("login", "customer@example.com", "Passw0rd!")).toContain("Logged in as customer@example.com (CUSTOMER)");
+    const newcomer = `cli-${randomUUID()}@example.com`;
+    expect(await cli("register", newcomer, "Passw0rd!x", "CLI", "User")).toContain(`Registered and logged in as ${newcomer} (CUSTOMER)`);
+    expect(await cli("login", "customer@example.com", "Passw0rd!")).toContain("Logged in as customer@example.com (CUSTOMER)");
     const products = await cli("products", "--first", "3");
     expect(products).toContain("3 of 200 products");
 
