@@ -17,8 +17,9 @@ export function identityOf(res: Response): RequestIdentity {
 }
 
 /**
- * Establishes who is calling before anything else runs (a bearer token, or an API key in
- * x-api-key), so bad credentials are one clear 401, and signs the identity subgraphs will trust.
+ * Establishes who is calling (a bearer token, or an API key in x-api-key) right after the per-IP
+ * budget and before anything else, so bad credentials are one clear 401, and signs the identity
+ * subgraphs will trust.
  */
 export function useIdentity(options: {
   verifyToken: TokenVerifier;
