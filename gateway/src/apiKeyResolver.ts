@@ -11,8 +11,14 @@ export interface ApiKeyResolverOptions {
   /** The accounts subgraph, which owns the keys. */
   accountsUrl: string;
   gatewaySecret: string;
-  /** How long a look-up is reused; revocation takes effect within this. @default 30_000 */
+  /** How long a valid key's look-up is reused; revocation takes effect within this. @default 30_000 */
   cacheMs?: number;
+  /** Valid keys remembered at most. @default 10_000 */
+  cacheSize?: number;
+  /** How long "no such key" is remembered, apart from valid keys so a spray cannot evict them. @default 60_000 */
+  unknownCacheMs?: number;
+  /** Unknown keys remembered at most (the oldest go first). @default 50_000 */
+  unknownCacheSize?: number;
   /** @default 5_000 */
   timeoutMs?: number;
 }
@@ -23,34 +29,54 @@ interface PrincipalResponse {
   data?: { apiKeyPrincipal: { id: string; role: Role } | null };
 }
 
+/** accounts' key format (see accounts auth/apiKeys.ts): anything else is refused without a look-up. */
+const KEY_FORMAT = /^fpk_[A-Za-z0-9_-]{1,96}$/;
+
 /**
  * Resolves API keys through accounts' gateway-only `apiKeyPrincipal` field and caches the answer
- * (also "no such key") per key hash, so a key costs accounts one look-up per cache period.
+ * per key hash, so a key costs accounts one look-up per cache period. Valid and unknown keys are
+ * cached apart: a spray of random keys fills only the bounded unknown-key cache, never evicting a
+ * valid key; concurrent look-ups of one key share one call; malformed keys cost no call.
  */
 export function createApiKeyResolver(options: ApiKeyResolverOptions): ApiKeyResolver {
-  const cache = new LRUCache<string, { viewer: Viewer | null }>({ max: 10_000, ttl: options.cacheMs ?? 30_000 });
+  const valid = new LRUCache<string, Viewer>({ max: options.cacheSize ?? 10_000, ttl: options.cacheMs ?? 30_000 });
+  const unknown = new LRUCache<string, true>({ max: options.unknownCacheSize ?? 50_000, ttl: options.unknownCacheMs ?? 10_000 });
+  const inFlight = new Map<string, Promise<Viewer | null>>();
   return {
     async resolve(key) {
+      if (!KEY_FORMAT.test(key)) return null;
       const cacheKey = createHash("sha256").update(key).digest("hex");
-      const cached = cache.get(cacheKey);
-      if (cached) return cached.viewer;
-      let body: PrincipalResponse;
-      try {
-        body = await callSubgraph<PrincipalResponse>({
-          url: options.accountsUrl,
-          query: PRINCIPAL_QUERY,
-          variables: { key },
-          identity: { caller: { kind: "gateway" }, viewer: null },
-          secret: options.gatewaySecret,
-          timeoutMs: options.timeoutMs ?? 5_000,
-        });
-      } catch {
-        throw appError(ErrorCode.SUBGRAPH_UNAVAILABLE, 'Subgraph "accounts" is unavailable: API keys cannot be checked', { serviceName: "accounts", http: { status: 503 } });
-      }
-      const principal = body.data?.apiKeyPrincipal ?? null;
-      const viewer: Viewer | null = principal ? { id: principal.id, role: principal.role, kind: "apiKey" } : null;
-      if (body.data) cache.set(cacheKey, { viewer });
-      return viewer;
+      const cached = valid.get(cacheKey);
+      if (cached) return cached;
+      if (unknown.has(cacheKey)) return null;
+      const pending = inFlight.get(cacheKey);
+      if (pending) return pending;
+      const lookUp = lookUpKey(key).then((answer) => {
+        if (answer.viewer) valid.set(cacheKey, answer.viewer);
+        else if (answer.definite) unknown.set(cacheKey, true);
+        return answer.viewer;
+      });
+      inFlight.set(cacheKey, lookUp);
+      return lookUp.finally(() => inFlight.delete(cacheKey));
     },
   };
+
+  /** One call to accounts; `definite` is false when accounts answered without data (nothing to cache). */
+  async function lookUpKey(key: string): Promise<{ viewer: Viewer | null; definite: boolean }> {
+    let body: PrincipalResponse;
+    try {
+      body = await callSubgraph<PrincipalResponse>({
+        url: options.accountsUrl,
+        query: PRINCIPAL_QUERY,
+        variables: { key },
+        identity: { caller: { kind: "gateway" }, viewer: null },
+        secret: options.gatewaySecret,
+        timeoutMs: options.timeoutMs ?? 5_000,
+      });
+    } catch {
+      throw appError(ErrorCode.SUBGRAPH_UNAVAILABLE, 'Subgraph "accounts" is unavailable: API keys cannot be checked', { serviceName: "accounts", http: { status: 503 } });
+    }
+    const principal = body.data?.apiKeyPrincipal ?? null;
+    return { viewer: principal ? { id: principal.id, role: principal.role, kind: "apiKey" } : null, definite: body.data !== undefined };
+  }
 }

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { ConfigError, envVars, parseEnv, type TokenVerification } from "@fedplat/common";
 import { z } from "zod";
@@ -11,7 +12,13 @@ const { query, request, rate } = defaultLimits;
 const gatewayEnv = z.object({
   PORT: envVars.port(4000),
   REDIS_URL: envVars.redisUrl,
-  TRUST_PROXY: z.string().default("false"),
+  /**
+   * Which proxies' X-Forwarded-For to believe, so per-IP limits see the client's address: "false"
+   * (the socket's peer is the client), a hop count ("1": one load balancer in front), or a
+   * comma-separated list of the proxies' addresses/CIDRs ("10.0.0.0/8,fd00::/8", or "loopback",
+   * "linklocal", "uniquelocal"). "true" believes any client. See docs/security.md.
+   */
+  TRUST_PROXY: z.string().default("false").transform(parseTrustProxy),
   GRAPHQL_MAX_DEPTH: count(query.maxDepth),
   GRAPHQL_MAX_COST: count(query.maxCost),
   GRAPHQL_MAX_ALIASES: count(query.maxAliases),
@@ -25,6 +32,10 @@ const gatewayEnv = z.object({
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: count(rate.anonymousPerMinute),
   RATE_LIMIT_USER_PER_MINUTE: count(rate.userPerMinute),
   RATE_LIMIT_API_KEY_PER_MINUTE: count(rate.apiKeyPerMinute),
+  /** Every request per client IP, counted before credentials are looked up. */
+  RATE_LIMIT_IP_PER_MINUTE: count(rate.ipPerMinute ?? 1_200),
+  /** Requests refused for a bad token or API key per client IP; beyond it the IP is refused before any look-up. */
+  RATE_LIMIT_INVALID_CREDENTIALS_PER_MINUTE: count(rate.invalidCredentialsPerMinute ?? 20),
   NODE_ENV: envVars.nodeEnv,
   JWT_SECRET: envVars.secret.optional(),
   JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -54,14 +65,37 @@ export type GatewayConfig = z.infer<typeof gatewayEnv> & {
   subgraphTimeouts: Record<string, number>;
   limits: GatewayLimits;
   tokens: TokenVerification;
-  /** Express "trust proxy": false, true, a hop count, or a subnet list. */
+  /** Express "trust proxy" from TRUST_PROXY: false, true, a hop count, or a validated address/CIDR list. */
   trustProxy: boolean | number | string;
   resilience: ResiliencePolicy;
 };
 
-function parseTrustProxy(value: string): boolean | number | string {
-  if (value === "true" || value === "false") return value === "true";
-  return /^\d+$/.test(value) ? Number(value) : value;
+const NAMED_SUBNETS = new Set(["loopback", "linklocal", "uniquelocal"]);
+const TRUST_PROXY_HELP = 'must be true, false, a hop count (e.g. 1) or a comma-separated list of proxy addresses/CIDRs (e.g. "10.0.0.0/8,fd00::/8" or "loopback")';
+
+/** An entry of a TRUST_PROXY list that express (proxy-addr) would refuse or misread, or undefined. */
+function badTrustedAddress(entry: string): string | undefined {
+  if (NAMED_SUBNETS.has(entry)) return undefined;
+  const [address = "", prefix, ...rest] = entry.split("/");
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return `"${entry}" is not an IP address or CIDR`;
+  if (prefix === undefined) return undefined;
+  const bits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : Number.NaN;
+  return bits <= (version === 4 ? 32 : 128) ? undefined : `"${entry}" has an invalid prefix length`;
+}
+
+/** TRUST_PROXY as express's "trust proxy" setting: false, true, a hop count, or an address/CIDR list. */
+function parseTrustProxy(value: string, context: z.RefinementCtx): boolean | number | string {
+  const trimmed = value.trim();
+  if (trimmed === "true" || trimmed === "false") return trimmed === "true";
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const entries = trimmed.split(",").map((entry) => entry.trim());
+  const problems = entries.map((entry) => (entry ? badTrustedAddress(entry) : "an empty entry")).filter(Boolean);
+  if (problems.length > 0) {
+    context.addIssue({ code: "custom", message: `${TRUST_PROXY_HELP}; ${problems.join(", ")}` });
+    return z.NEVER;
+  }
+  return entries.join(",");
 }
 
 const OVERRIDE = /^SUBGRAPH_([A-Z0-9_]+)_URL$/;
@@ -93,7 +127,13 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       maxDirectives: config.GRAPHQL_MAX_DIRECTIVES,
     },
     request: { maxBatch: config.GRAPHQL_MAX_BATCH, maxVariablesBytes: config.GRAPHQL_MAX_VARIABLES_BYTES, maxTokens: config.GRAPHQL_MAX_TOKENS, maxExpandedFields: config.GRAPHQL_MAX_EXPANDED_FIELDS },
-    rate: { anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE, userPerMinute: config.RATE_LIMIT_USER_PER_MINUTE, apiKeyPerMinute: config.RATE_LIMIT_API_KEY_PER_MINUTE },
+    rate: {
+      anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+      userPerMinute: config.RATE_LIMIT_USER_PER_MINUTE,
+      apiKeyPerMinute: config.RATE_LIMIT_API_KEY_PER_MINUTE,
+      ipPerMinute: config.RATE_LIMIT_IP_PER_MINUTE,
+      invalidCredentialsPerMinute: config.RATE_LIMIT_INVALID_CREDENTIALS_PER_MINUTE,
+    },
     bodyLimit: config.BODY_LIMIT,
   };
   const resilience: ResiliencePolicy = {
@@ -103,7 +143,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     minRequests: config.CIRCUIT_MIN_REQUESTS,
     queryRetries: config.SUBGRAPH_QUERY_RETRIES,
   };
-  return { ...config, subgraphUrls, subgraphTimeouts, limits, resilience, tokens: tokenVerification(config), trustProxy: parseTrustProxy(config.TRUST_PROXY) };
+  return { ...config, subgraphUrls, subgraphTimeouts, limits, resilience, tokens: tokenVerification(config), trustProxy: config.TRUST_PROXY };
 }
 
 /** JWT_JWKS_URL (+ JWT_ISSUER, JWT_AUDIENCE) selects an identity provider; otherwise accounts' HS256 JWT_SECRET. */

@@ -4,6 +4,8 @@ import type { Viewer } from "@fedplat/common";
 export interface GatewayContext {
   requestId: string;
   viewer: Viewer | null;
+  /** The client's address as express sees it (TRUST_PROXY decides which hop), for per-IP limits; absent in the gateway's own executions (subscription re-queries). */
+  clientIp?: string;
   /** Signed once per request (the viewer's identity, for subgraphs to verify) and sent to each subgraph. */
   subgraphHeaders: Record<string, string>;
 }

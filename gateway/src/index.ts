@@ -1,6 +1,7 @@
 export { checkOverrides, type GatewayConfig, loadGatewayConfig, overrideKey, subgraphNames } from "./config";
 export { composeSupergraph, CompositionError, readSupergraphConfig } from "./composition/composeSupergraph";
 export { defaultLimits, type GatewayLimits } from "./limits";
+export type { RateLimits } from "./plugins/useRateLimit";
 export { buildGateway, type GatewayOptions, type GatewayServer } from "./server";
 export { apiSchemaOf } from "./composition/apiSchema";
 export { runSchemaCheck, type SchemaCheckOptions, type SchemaCheckResult } from "./composition/schemaCheck";

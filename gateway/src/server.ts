@@ -16,7 +16,7 @@ import { useLandingPage } from "./plugins/useLandingPage";
 import { useOperationGuard } from "./plugins/useOperationGuard";
 import { defaultLimits, type GatewayLimits } from "./limits";
 import { useQueryLimits } from "./plugins/useQueryLimits";
-import { useRateLimit } from "./plugins/useRateLimit";
+import { createRateLimits } from "./plugins/useRateLimit";
 import { useRequestShape } from "./plugins/useRequestShape";
 import { useRequestLogging } from "./plugins/useRequestLogging";
 import { type PersistedQueriesOptions, usePersistedQueries } from "./persistedQueries";
@@ -52,7 +52,9 @@ export interface GatewayOptions {
   limits?: GatewayLimits;
   /** How long an API key look-up is reused (revocations take this long to apply). @default 30_000 */
   apiKeyCacheMs?: number;
-  /** Express "trust proxy": set when behind a load balancer, so rate limits see client IPs. @default false */
+  /** Valid API keys whose look-up is remembered at most (unknown keys are cached apart). @default 10_000 */
+  apiKeyCacheSize?: number;
+  /** Express "trust proxy" (TRUST_PROXY, see config.ts): which X-Forwarded-For hop is the client, for per-IP limits. @default false */
   trustProxy?: boolean | number | string;
   /** APQ in Redis and trusted documents (persistedQueries/). @default Apollo's in-memory APQ, trusted documents off */
   persistedQueries?: PersistedQueriesOptions;
@@ -81,7 +83,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const overrides = options.subgraphUrls ?? {};
   const routingUrls = subgraphUrlsIn(options.supergraphSdl);
   const urlOf = (name: string) => overrides[overrideKey(name)] ?? routingUrls[name] ?? "";
-  const apiKeys = createApiKeyResolver({ accountsUrl: urlOf("accounts"), gatewaySecret: options.gatewaySecret, cacheMs: options.apiKeyCacheMs });
+  const apiKeys = createApiKeyResolver({ accountsUrl: urlOf("accounts"), gatewaySecret: options.gatewaySecret, cacheMs: options.apiKeyCacheMs, cacheSize: options.apiKeyCacheSize });
   const subgraphs = createSubgraphServices({
     subgraphs: subgraphNames(options.supergraphSdl),
     urlOf,
@@ -107,6 +109,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   // One Redis subscriber per replica, shared by subscriptions (fan-out) and the response cache (renewals).
   const liveUpdates = createLiveUpdateHub({ redis: options.redis, channel: options.subscriptions?.channel ?? DEFAULT_LIVE_UPDATES_CHANNEL, logger: options.logger });
   const queryLimits = useQueryLimits(limits.query);
+  const rateLimits = createRateLimits(options.redis, limits.rate, { rejected: (kind) => rateLimited.inc({ kind }) });
   const persisted = usePersistedQueries(options.persistedQueries);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -119,7 +122,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     validationRules: queryLimits.validationRules,
     allowBatchedHttpRequests: limits.request.maxBatch > 1,
     persistedQueries: persisted.apollo,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), useLandingPage({ production }), useRequestLogging(options.logger), useOperationMetrics<GatewayContext>(metrics.registry, "gateway"), useOperationGuard(), ...queryLimits.plugins,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), useLandingPage({ production }), useRequestLogging(options.logger), useOperationMetrics<GatewayContext>(metrics.registry, "gateway"), useOperationGuard(), rateLimits.credentialOperations, ...queryLimits.plugins,
       ...(options.responseCache ? useResponseCache({ cache: options.responseCache, registry: metrics.registry, liveUpdates }) : [])],
   });
   // Loads and validates the supergraph; throws when it cannot.
@@ -145,12 +148,15 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     express.json({ limit: limits.bodyLimit }),
     persisted.middleware,
     useRequestShape(limits.request),
-    useIdentity({ verifyToken, gatewaySecret: options.gatewaySecret, apiKeys }),
-    useRateLimit(options.redis, limits.rate, { rejected: (kind) => rateLimited.inc({ kind }) }),
+    // Every request is counted per IP before its credentials are looked up, so a spray of bad
+    // tokens or API keys is held by the same budget as any other traffic from its address.
+    rateLimits.beforeIdentity,
+    useIdentity({ verifyToken, gatewaySecret: options.gatewaySecret, apiKeys, onInvalidCredentials: rateLimits.invalidCredentials }),
+    rateLimits.afterIdentity,
     expressMiddleware(apollo, {
-      context: async ({ res }) => {
+      context: async ({ req, res }) => {
         const { viewer, subgraphHeaders } = identityOf(res);
-        return { requestId: String(res.locals.requestId), viewer, subgraphHeaders };
+        return { requestId: String(res.locals.requestId), viewer, clientIp: req.ip ?? "unknown", subgraphHeaders };
       },
     }),
   );

@@ -26,6 +26,17 @@ describe("gateway configuration", () => {
     expect(loadGatewayConfig(SECRET).tokens).toEqual({ kind: "hs256", secret: SECRET.JWT_SECRET });
   });
 
+  it("reads TRUST_PROXY as false, a hop count or a list of proxy addresses/CIDRs, and names a bad entry", () => {
+    const trust = (TRUST_PROXY: string) => loadGatewayConfig({ ...SECRET, TRUST_PROXY }).trustProxy;
+    expect(loadGatewayConfig({ ...SECRET }).trustProxy).toBe(false);
+    expect(trust("2")).toBe(2);
+    expect(trust("10.0.0.0/8, 192.168.1.10,fd00::/8")).toBe("10.0.0.0/8,192.168.1.10,fd00::/8");
+    expect(trust("loopback,uniquelocal")).toBe("loopback,uniquelocal");
+    expect(() => trust("10.0.0.0/33")).toThrow(/TRUST_PROXY: must be true, false, a hop count.*"10\.0\.0\.0\/33" has an invalid prefix length/);
+    expect(() => trust("lb.internal")).toThrow(/TRUST_PROXY: .*"lb\.internal" is not an IP address or CIDR/);
+    expect(() => trust("10.0.0.1,")).toThrow(/TRUST_PROXY: .*an empty entry/);
+  });
+
   it("reads per-subgraph URL overrides, including names with dashes", () => {
     const config = loadGatewayConfig({ ...SECRET, SUBGRAPH_ACCOUNTS_URL: "http://10.0.0.5:9001/graphql", SUBGRAPH_MY_SVC_URL: "https://svc.internal/graphql" });
     expect(config.subgraphUrls).toEqual({ ACCOUNTS: "http://10.0.0.5:9001/graphql", MY_SVC: "https://svc.internal/graphql" });

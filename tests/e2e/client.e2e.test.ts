@@ -61,8 +61,9 @@ describe("the typed client against a gateway that enforces trusted documents", (
 
     const email = `client-${randomUUID()}@example.com`;
     const { register } = await client.request(RegisterDocument, { input: { email, password: "Passw0rd!x", name: "Typed Client" } });
-    expect(register.user).toMatchObject({ email, role: "CUSTOMER" });
+    expect(register.email).toBe(email);
     const { login } = await client.request(LoginDocument, { email, password: "Passw0rd!x" });
+    expect(login.user).toMatchObject({ email, role: "CUSTOMER" });
     token = login.accessToken;
 
     const page = await client.execute(ProductsDocument, { first: 5 });
@@ -180,6 +181,9 @@ describe("the example CLI (npm run client)", () => {
     const env = envFor("session.json");
     const cli = async (...args: string[]) => (await run(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: repoRoot, env })).stdout;
 
+    expect(await cli("login", "customer@example.com", "Passw0rd!")).toContain("Logged in as customer@example.com (CUSTOMER)");
+    const newcomer = `cli-${randomUUID()}@example.com`;
+    expect(await cli("register", newcomer, "Passw0rd!x", "CLI", "User")).toContain(`Registered and logged in as ${newcomer} (CUSTOMER)`);
     expect(await cli("login", "customer@example.com", "Passw0rd!")).toContain("Logged in as customer@example.com (CUSTOMER)");
     const products = await cli("products", "--first", "3");
     expect(products).toContain("3 of 200 products");

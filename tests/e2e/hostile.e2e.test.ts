@@ -80,7 +80,7 @@ async function corpus(): Promise<Attack[]> {
       { name: `SQL in product(id) #${i}`, body: json("query($id: ID!) { product(id: $id) { id } }", { id: sql }), harmless: (data) => data.product === null },
       { name: `SQL in products(search) #${i}`, body: json("query($s: String) { products(search: $s) { totalCount } }", { s: sql }), harmless: (data) => JSON.stringify(data) === '{"products":{"totalCount":0}}' },
       { name: `SQL in login #${i}`, body: json("mutation($e: String!) { login(email: $e, password: $e) { accessToken } }", { e: sql }) },
-      { name: `SQL in register #${i}`, body: json('mutation($e: String!) { register(input: { email: $e, password: "s3cretpass", name: $e }) { accessToken } }', { e: sql }) },
+      { name: `SQL in register #${i}`, body: json('mutation($e: String!) { register(input: { email: $e, password: "s3cretpass", name: $e }) { email } }', { e: sql }) },
       { name: `SQL in order(id) #${i}`, body: json("query($id: ID!) { order(id: $id) { id } }", { id: sql }), headers: customer, harmless: (data) => data.order === null },
       { name: `SQL in cursor #${i}`, body: json("query($a: String) { products(after: $a) { totalCount } }", { a: sql }) },
     ]),
@@ -92,7 +92,7 @@ async function corpus(): Promise<Attack[]> {
     { name: "negative page size", body: json("{ products(first: -5) { totalCount } }") },
     { name: "absurd quantity", body: json("mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1000000000 }] }) { id } }", { p: productId }), headers: customer },
     { name: "deeply nested variables", raw: `{"query":"query($s: String) { products(search: $s) { totalCount } }","variables":{"s":${'{"a":'.repeat(5_000)}1${"}".repeat(5_000)}}}` },
-    { name: "NUL bytes in a variable", body: json("mutation($n: String!) { register(input: { email: \"nul@example.com\", password: \"s3cretpass\", name: $n }) { accessToken } }", { n: "a\u0000b" }) },
+    { name: "NUL bytes in a variable", body: json("mutation($n: String!) { register(input: { email: \"nul@example.com\", password: \"s3cretpass\", name: $n }) { email } }", { n: "a\u0000b" }) },
   ];
 }
 

@@ -25,10 +25,9 @@ beforeAll(async () => {
   replicaUrl = await platform.addGateway({ SUBSCRIPTIONS_MAX_PER_CONNECTION: "2", SUBSCRIPTIONS_MAX_CONNECTIONS_PER_USER: "2" });
   customer = await identity(await platform.login("customer@example.com"));
   staff = await identity(await platform.login("staff@example.com"));
-  const registered = await platform.query<{ register: { accessToken: string } }>(
-    'mutation { register(input: { email: "watcher@example.com", password: "Passw0rd-2", name: "Another Customer" }) { accessToken } }',
-  );
-  other = await identity({ authorization: `Bearer ${registered.data?.register.accessToken}` });
+  await platform.query('mutation { register(input: { email: "watcher@example.com", password: "Passw0rd-2", name: "Another Customer" }) { email } }');
+  const registered = await platform.query<{ login: { accessToken: string } }>('mutation { login(email: "watcher@example.com", password: "Passw0rd-2") { accessToken } }');
+  other = await identity({ authorization: `Bearer ${registered.data?.login.accessToken}` });
 });
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.dispose()));

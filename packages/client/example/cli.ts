@@ -81,9 +81,15 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
     case "register": {
       const [email, password, ...name] = args;
       if (!email || !password || !name.length) throw new UsageError("register needs <email> <password> <name>");
+      // register never says whether the email was taken; logging in with the new password does
+      // (a taken email fails here as UNAUTHENTICATED, and its owner has been told by email).
       const { register } = await client.request(RegisterDocument, { input: { email, password, name: name.join(" ") } });
-      writeSession(env.FEDPLAT_SESSION, { accessToken: register.accessToken, email: register.user.email });
-      console.log(`Registered and logged in as ${register.user.email} (${register.user.role})`);
+      const { login } = await client.request(LoginDocument, { email: register.email, password }).catch((error: unknown) => {
+        if (error instanceof GraphQLRequestError && error.code === "UNAUTHENTICATED") throw new Error(`${register.message} (logging in with this password failed)`);
+        throw error;
+      });
+      writeSession(env.FEDPLAT_SESSION, { accessToken: login.accessToken, email: login.user.email });
+      console.log(`Registered and logged in as ${login.user.email} (${login.user.role})`);
       return;
     }
     case "login": {

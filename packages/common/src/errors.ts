@@ -9,6 +9,8 @@ export const ErrorCode = {
   CONFLICT: "CONFLICT",
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
   SUBGRAPH_UNAVAILABLE: "SUBGRAPH_UNAVAILABLE",
+  /** Too many failed logins for an email: refused without checking the password (extensions.retryAfter, seconds). */
+  ACCOUNT_LOCKED: "ACCOUNT_LOCKED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

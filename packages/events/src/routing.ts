@@ -10,6 +10,7 @@ export type Consumer = (typeof CONSUMERS)[number];
  */
 export const ROUTES: Record<EventType, readonly Consumer[]> = {
   "user.registered": ["notifications"],
+  "user.registration_attempted": ["notifications"],
   "user.authenticated": ["accounts"],
   "order.placed": ["catalog"],
   "stock.reserved": ["payments"],

@@ -10,6 +10,8 @@ const currency = z.string().regex(/^[A-Z]{3}$/);
  */
 export const EVENT_SCHEMAS = {
   "user.registered": { version: 1, data: z.object({ userId: id, email: z.string(), name: z.string() }) },
+  /** Someone tried to register an email that already has an account: its owner is told (register itself does not say). */
+  "user.registration_attempted": { version: 1, data: z.object({ userId: id, at: z.iso.datetime() }) },
   "user.authenticated": { version: 1, data: z.object({ userId: id, at: z.iso.datetime() }) },
   "order.placed": {
     version: 1,

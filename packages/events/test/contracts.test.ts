@@ -7,6 +7,7 @@ const id = () => randomUUID();
 /** One event of each type as its producer writes it (the data the services' code passes to createEvent). */
 const PRODUCED: { [T in EventType]: { producer: string; data: EventData<T> } } = {
   "user.registered": { producer: "accounts", data: { userId: id(), email: "new@example.com", name: "New" } },
+  "user.registration_attempted": { producer: "accounts", data: { userId: id(), at: new Date().toISOString() } },
   "user.authenticated": { producer: "accounts", data: { userId: id(), at: new Date().toISOString() } },
   "order.placed": { producer: "orders", data: { orderId: id(), customerId: id(), totalCents: 1500, currency: "USD", lines: [{ productId: id(), quantity: 3, unitPriceCents: 500 }] } },
   "stock.reserved": { producer: "catalog", data: { orderId: id(), customerId: id(), totalCents: 1500, currency: "USD" } },

@@ -24,6 +24,7 @@ export const permissions: SubgraphRules = {
   // A user's details are theirs (and staff's); the id alone is what references carry.
   User: { id: allow, "*": ownedBy<User>((user) => user.id) },
   AuthPayload: allow,
+  Registration: allow,
   ApiKey: isAdmin,
   ApiKeyCreated: isAdmin,
   ApiKeyPrincipal: isGatewayCall,

@@ -6,7 +6,8 @@ import { contextFactory } from "./context";
 import type { AccountsPrisma } from "./db";
 import { permissions } from "./permissions";
 import { resolvers } from "./resolvers";
-import { type AccountsSettings, defaultTokenTtls } from "./settings";
+import type { LoginThrottlePolicy } from "./auth/loginThrottle";
+import { type AccountsSettings, defaultLoginThrottle, defaultTokenTtls } from "./settings";
 
 export const typeDefs = gql(readFileSync(join(__dirname, "schema.graphql"), "utf8"));
 
@@ -16,10 +17,12 @@ export interface AccountsServerOptions extends SubgraphDeps<AccountsPrisma> {
   /** Seals phone numbers and addresses at rest. */
   cipher: FieldCipher;
   tokens?: Partial<Pick<AccountsSettings, "accessTokenTtlSeconds" | "refreshTokenTtlSeconds">>;
+  /** @default defaultLoginThrottle */
+  loginThrottle?: Partial<LoginThrottlePolicy>;
 }
 
-export function buildAccountsServer({ tokens, jwtSecret, cipher, ...deps }: AccountsServerOptions): Promise<SubgraphServer> {
-  const settings: AccountsSettings = { ...defaultTokenTtls, ...tokens, jwtSecret, cipher };
+export function buildAccountsServer({ tokens, loginThrottle, jwtSecret, cipher, ...deps }: AccountsServerOptions): Promise<SubgraphServer> {
+  const settings: AccountsSettings = { ...defaultTokenTtls, ...tokens, jwtSecret, cipher, loginThrottle: { ...defaultLoginThrottle, ...loginThrottle } };
   return buildSubgraphServer({
     ...deps,
     name: "accounts",

@@ -1,4 +1,5 @@
 import type { FieldCipher } from "@fedplat/common";
+import { defaultLoginThrottle, type LoginThrottlePolicy } from "./auth/loginThrottle";
 
 /** Secrets and settings the resolvers need. */
 export interface AccountsSettings {
@@ -9,6 +10,9 @@ export interface AccountsSettings {
   accessTokenTtlSeconds: number;
   /** @default 2_592_000 (30 days) */
   refreshTokenTtlSeconds: number;
+  /** Per-email lock after repeated failed logins. @default defaultLoginThrottle */
+  loginThrottle: LoginThrottlePolicy;
 }
 
 export const defaultTokenTtls = { accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 30 * 24 * 3600 };
+export { defaultLoginThrottle };

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { gatewayHeaders, startTestSubgraph, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, TEST_PII_KEYS, type TestSubgraph } from "@fedplat/devkit";
 import { createFieldCipher, IDENTITY_HEADER, signCallerIdentity, verifyAccessToken } from "@fedplat/common";
 import { type AccountsPrisma, buildAccountsServer, createAccountsPrisma } from "../src";
@@ -11,7 +12,7 @@ afterAll(() => subgraph?.stop());
 
 const REGISTER = /* GraphQL */ `
   mutation Register($input: RegisterInput!) {
-    register(input: $input) { accessToken refreshToken user { id email name role } }
+    register(input: $input) { email message }
   }
 `;
 const LOGIN = /* GraphQL */ `
@@ -23,16 +24,18 @@ const REFRESH = /* GraphQL */ `
   mutation Refresh($token: String!) { refreshToken(token: $token) { accessToken refreshToken } }
 `;
 
+type Registration = { email: string; message: string };
 type AuthData = { accessToken: string; refreshToken: string; user: { id: string; email: string; role: string } };
 
 describe("register and login", () => {
-  it("registers a customer with a normalised email and returns working tokens", async () => {
-    const res = await subgraph.request<{ register: AuthData }>(REGISTER, { input: { email: "  New.Person@Example.COM ", password: "s3cretpass", name: "New Person" } });
+  it("registers a customer with a normalised email, who then logs in with working tokens", async () => {
+    const res = await subgraph.request<{ register: Registration }>(REGISTER, { input: { email: "  New.Person@Example.COM ", password: "s3cretpass", name: "New Person" } });
     expect(res.errors).toBeUndefined();
-    const payload = res.data?.register;
-    expect(payload?.user).toMatchObject({ email: "new.person@example.com", name: "New Person", role: "CUSTOMER" });
-    const viewer = await verifyAccessToken(payload?.accessToken ?? "", TEST_JWT_SECRET);
-    expect(viewer).toEqual({ id: payload?.user.id, role: "CUSTOMER", kind: "user" });
+    expect(res.data?.register.email).toBe("new.person@example.com");
+    const login = await subgraph.request<{ login: AuthData }>(LOGIN, { email: "new.person@example.com", password: "s3cretpass" });
+    expect(login.data?.login.user).toMatchObject({ email: "new.person@example.com", role: "CUSTOMER" });
+    const viewer = await verifyAccessToken(login.data?.login.accessToken ?? "", TEST_JWT_SECRET);
+    expect(viewer).toEqual({ id: login.data?.login.user.id, role: "CUSTOMER", kind: "user" });
 
     const me = await subgraph.request<{ me: { email: string } }>("{ me { email } }", {}, await gatewayHeaders(viewer));
     expect(me.data?.me.email).toBe("new.person@example.com");
@@ -55,9 +58,16 @@ describe("register and login", () => {
     expect(await subgraph.prisma.user.count({ where: { email: input.email } })).toBe(0);
   });
 
-  it("rejects a second account with the same email as CONFLICT", async () => {
-    const res = await subgraph.request(REGISTER, { input: { email: "customer@example.com", password: "s3cretpass", name: "Dup" } });
-    expect(res.errors?.[0]?.extensions?.code).toBe("CONFLICT");
+  it("answers a taken email exactly like a new one, keeps the account as it was, and tells its owner (user.registration_attempted)", async () => {
+    const owner = await subgraph.prisma.user.findUniqueOrThrow({ where: { email: "customer@example.com" } });
+    const taken = await subgraph.request<{ register: Registration }>(REGISTER, { input: { email: "Customer@example.com", password: "s3cretpass9", name: "Dup" } });
+    const fresh = await subgraph.request<{ register: Registration }>(REGISTER, { input: { email: "fresh@example.com", password: "s3cretpass9", name: "Fresh" } });
+    expect(taken.errors).toBeUndefined();
+    expect(taken.data?.register.message).toBe(fresh.data?.register.message);
+    expect(Object.keys(taken.data?.register ?? {})).toEqual(Object.keys(fresh.data?.register ?? {}));
+    expect(await subgraph.prisma.user.findUniqueOrThrow({ where: { email: "customer@example.com" } })).toEqual(owner);
+    const attempts = await subgraph.prisma.outboxEvent.findMany({ where: { type: "user.registration_attempted" } });
+    expect(attempts.map((event) => event.envelope)).toEqual([expect.objectContaining({ type: "user.registration_attempted", producer: "accounts", data: { userId: owner.id, at: expect.any(String) } })]);
   });
 
   it("logs in a seeded demo account and records user.authenticated in the outbox, in the same request", async () => {
@@ -69,9 +79,10 @@ describe("register and login", () => {
   });
 
   it("writes user.registered in the same transaction as the account", async () => {
-    const res = await subgraph.request<{ register: AuthData }>(REGISTER, { input: { email: "outbox@example.com", password: "s3cretpass", name: "Out Box" } });
+    await subgraph.request(REGISTER, { input: { email: "outbox@example.com", password: "s3cretpass", name: "Out Box" } });
+    const user = await subgraph.prisma.user.findUniqueOrThrow({ where: { email: "outbox@example.com" } });
     const events = await subgraph.prisma.outboxEvent.findMany({ where: { type: "user.registered" } });
-    const event = events.find((e) => (e.envelope as { data: { userId: string } }).data.userId === res.data?.register.user.id);
+    const event = events.find((e) => (e.envelope as { data: { userId: string } }).data.userId === user.id);
     expect(event?.envelope).toMatchObject({ type: "user.registered", version: 1, producer: "accounts", data: { email: "outbox@example.com", name: "Out Box" } });
     expect(event?.publishedAt).toBeNull();
   });
@@ -81,6 +92,49 @@ describe("register and login", () => {
     const unknown = await subgraph.request(LOGIN, { email: "nobody@example.com", password: "nope" });
     expect(wrong.errors?.[0]).toMatchObject({ message: "Invalid email or password", extensions: { code: "UNAUTHENTICATED" } });
     expect(unknown.errors?.[0]).toMatchObject({ message: "Invalid email or password", extensions: { code: "UNAUTHENTICATED" } });
+  });
+});
+
+describe("failed logins are throttled per email (5 failures, then a lock of 30 s that doubles)", () => {
+  const login = (email: string, password: string) => subgraph.request<{ login: AuthData }>(LOGIN, { email, password });
+  const codeOf = (res: { errors?: Array<{ extensions?: Record<string, unknown> }> }) => res.errors?.[0]?.extensions?.code ?? "OK";
+  const register = (email: string) => subgraph.request(REGISTER, { input: { email, password: "R1ght-pass", name: "Locked" } });
+
+  it("locks an email after 5 failures: the right password is then refused with ACCOUNT_LOCKED and a retry-after hint", async () => {
+    await register("lock.me@example.com");
+    for (let i = 0; i < 5; i++) expect(codeOf(await login("lock.me@example.com", `wrong-${i}`))).toBe("UNAUTHENTICATED");
+    const locked = await login("LOCK.me@example.com ", "R1ght-pass");
+    expect(locked.errors?.[0]).toMatchObject({ message: expect.stringContaining("Too many failed logins"), extensions: { code: "ACCOUNT_LOCKED", retryAfter: expect.any(Number) } });
+    expect(locked.errors?.[0]?.extensions?.retryAfter).toBeGreaterThan(20);
+    expect(locked.errors?.[0]?.extensions?.retryAfter).toBeLessThanOrEqual(30);
+  });
+
+  it("throttles an email without an account the same way, so the lock does not tell which emails exist", async () => {
+    await register("exists@example.com");
+    const answers = async (email: string) => {
+      const codes: unknown[] = [];
+      for (let i = 0; i < 6; i++) codes.push(codeOf(await login(email, `wrong-${i}`)));
+      return codes;
+    };
+    const expected = ["UNAUTHENTICATED", "UNAUTHENTICATED", "UNAUTHENTICATED", "UNAUTHENTICATED", "UNAUTHENTICATED", "ACCOUNT_LOCKED"];
+    expect(await answers("exists@example.com")).toEqual(expected);
+    expect(await answers("ghost@example.com")).toEqual(expected);
+  });
+
+  it("spends at most 5 password checks on a burst of concurrent guesses: the rest are ACCOUNT_LOCKED before hashing", async () => {
+    await register("burst@example.com");
+    const codes = await Promise.all(Array.from({ length: 12 }, (_, i) => login("burst@example.com", `wrong-${i}`).then(codeOf)));
+    expect(codes.filter((code) => code === "UNAUTHENTICATED")).toHaveLength(5);
+    expect(codes.filter((code) => code === "ACCOUNT_LOCKED")).toHaveLength(7);
+  });
+
+  it("forgets the failures on a successful login", async () => {
+    await register("reset@example.com");
+    for (let i = 0; i < 4; i++) expect(codeOf(await login("reset@example.com", "wrong-1"))).toBe("UNAUTHENTICATED");
+    expect(codeOf(await login("reset@example.com", "R1ght-pass"))).toBe("OK");
+    for (let i = 0; i < 4; i++) expect(codeOf(await login("reset@example.com", "wrong-2"))).toBe("UNAUTHENTICATED");
+    expect(codeOf(await login("reset@example.com", "R1ght-pass"))).toBe("OK");
+    expect(await subgraph.prisma.loginThrottle.count({ where: { emailHash: createHash("sha256").update("reset@example.com").digest("hex") } })).toBe(0);
   });
 });
 

@@ -49,7 +49,7 @@ export type RegisterMutationVariables = Exact<{
 }>;
 
 
-export type RegisterMutation = { register: { accessToken: string, refreshToken: string, user: { id: string, email: string, name: string, role: Role } } };
+export type RegisterMutation = { register: { email: string, message: string } };
 
 export type LoginMutationVariables = Exact<{
   email: string;
@@ -123,17 +123,11 @@ export class TypedDocumentString<TResult, TVariables>
 export const RegisterDocument = new TypedDocumentString(`
     mutation Register($input: RegisterInput!) {
   register(input: $input) {
-    accessToken
-    refreshToken
-    user {
-      id
-      email
-      name
-      role
-    }
+    email
+    message
   }
 }
-    `, {"hash":"sha256:a2dfcf74c481c95fdaa6a0bceafd08d04df0d4e629d7e8bf9579a3c8774aa37b"}) as unknown as TypedDocumentString<RegisterMutation, RegisterMutationVariables>;
+    `, {"hash":"sha256:aa79e1557f4dc74d89ed98f86c867a10d1f2c92e831f994accd31a54801a2835"}) as unknown as TypedDocumentString<RegisterMutation, RegisterMutationVariables>;
 export const LoginDocument = new TypedDocumentString(`
     mutation Login($email: String!, $password: String!) {
   login(email: $email, password: $password) {

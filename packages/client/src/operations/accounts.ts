@@ -3,9 +3,8 @@ import { graphql } from "../generated";
 export const RegisterDocument = graphql(`
   mutation Register($input: RegisterInput!) {
     register(input: $input) {
-      accessToken
-      refreshToken
-      user { id email name role }
+      email
+      message
     }
   }
 `);

@@ -72,11 +72,13 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Admins only. */
   createApiKey: ApiKeyCreated;
+  /** After repeated failures for an email, ACCOUNT_LOCKED (extensions.retryAfter, seconds) without checking the password. */
   login: AuthPayload;
   /** Revokes every refresh token of the logged-in user. */
   logout: Scalars['Boolean']['output'];
   refreshToken: AuthPayload;
-  register: AuthPayload;
+  /** Creates a customer account; never says whether the email was taken (log in next). */
+  register: Registration;
   /** Admins only. Takes effect at the gateway within its cache time (30 s). */
   revokeApiKey: ApiKey;
   /** Admins only. */
@@ -161,6 +163,19 @@ export type RegisterInput = {
   email: Scalars['String']['input'];
   name: Scalars['String']['input'];
   password: Scalars['String']['input'];
+};
+
+/**
+ * What register answers: the same whether or not the email already had an account, so it never
+ * reveals which emails do. A new account is ready at once: log in with its password. The owner of
+ * an existing account is told by email instead.
+ */
+export type Registration = {
+  __typename?: 'Registration';
+  /** The email as it was normalised (trimmed, lower case). */
+  email: Scalars['String']['output'];
+  /** What to do next, the same text either way. */
+  message: Scalars['String']['output'];
 };
 
 export type Role =
@@ -310,6 +325,7 @@ export type ResolversTypes = ResolversObject<{
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RegisterInput: RegisterInput;
+  Registration: ResolverTypeWrapper<Registration>;
   Role: Role;
   UpdateProfileInput: UpdateProfileInput;
   User: ResolverTypeWrapper<UserModel>;
@@ -333,6 +349,7 @@ export type ResolversParentTypes = ResolversObject<{
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   RegisterInput: RegisterInput;
+  Registration: Registration;
   UpdateProfileInput: UpdateProfileInput;
   User: UserModel;
   UserConnection: Connection<UserModel>;
@@ -385,7 +402,7 @@ export type MutationResolvers<ContextType = AccountsContext, ParentType extends 
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'email' | 'password'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'token'>>;
-  register?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRegisterArgs, 'input'>>;
+  register?: Resolver<ResolversTypes['Registration'], ParentType, ContextType, RequireFields<MutationRegisterArgs, 'input'>>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
   setUserRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserRoleArgs, 'role' | 'userId'>>;
   updateProfile?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateProfileArgs, 'input'>>;
@@ -402,6 +419,11 @@ export type QueryResolvers<ContextType = AccountsContext, ParentType extends Res
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
+}>;
+
+export type RegistrationResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['Registration'] = ResolversParentTypes['Registration']> = ResolversObject<{
+  email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type UserResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
@@ -435,6 +457,7 @@ export type Resolvers<ContextType = AccountsContext> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Registration?: RegistrationResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserConnection?: UserConnectionResolvers<ContextType>;
   UserEdge?: UserEdgeResolvers<ContextType>;

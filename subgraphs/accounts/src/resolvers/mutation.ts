@@ -1,5 +1,7 @@
+import { randomUUID } from "node:crypto";
 import { badInput, isUuid, mapPrismaError, notFound, requireViewer, unauthenticated } from "@fedplat/common";
 import { hashRefreshToken, issueTokens } from "../auth/authPayload";
+import { createLoginThrottle } from "../auth/loginThrottle";
 import { hashPassword, verifyAgainstDummy, verifyPassword } from "../auth/passwords";
 import { normalizeEmail, validateName, validatePassword } from "../auth/validation";
 import type { MutationResolvers } from "../generated/resolvers";
@@ -38,24 +40,32 @@ export const Mutation: MutationResolvers = {
     return prisma.user.update({ where: { id: userId }, data: { role } }).catch((error: unknown) => mapPrismaError(error, "User"));
   },
 
+  // The same answer, and the same work (one argon2 hash, one insert attempt, one event), whether
+  // or not the email already has an account, so register never tells anyone which emails do:
+  // the owner of an existing account is told by the notifications service instead.
   register: async (_parent, { input }, context) => {
     const email = normalizeEmail(input.email);
     const name = validateName(input.name);
     const passwordHash = await hashPassword(validatePassword(input.password));
-    const user = await context.prisma
-      .$transaction(async (tx) => {
-        const created = await tx.user.create({ data: { email, name, passwordHash } });
-        await writeOutbox(tx, [createEvent("user.registered", { userId: created.id, email, name }, { producer: "accounts" })]);
-        return created;
-      })
-      .catch((error: unknown) => mapPrismaError(error, "An account with this email"));
-    return issueTokens(context, user);
+    await context.prisma.$transaction(async (tx) => {
+      const id = randomUUID();
+      const { count } = await tx.user.createMany({ data: [{ id, email, name, passwordHash }], skipDuplicates: true });
+      if (count === 1) return writeOutbox(tx, [createEvent("user.registered", { userId: id, email, name }, { producer: "accounts" })]);
+      const owner = await tx.user.findUnique({ where: { email }, select: { id: true } });
+      if (owner) await writeOutbox(tx, [createEvent("user.registration_attempted", { userId: owner.id, at: new Date().toISOString() }, { producer: "accounts" })]);
+    });
+    return { email, message: "If this email can be registered, its account is ready: log in with your password. If it already had an account, its owner has been told by email." };
   },
 
   login: async (_parent, { email, password }, context) => {
+    const attempt = await createLoginThrottle(context.prisma, context.settings.loginThrottle).begin(email.trim().toLowerCase());
     const user = await context.prisma.user.findUnique({ where: { email: email.trim().toLowerCase() } });
     const valid = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
-    if (!user || !valid) throw unauthenticated("Invalid email or password");
+    if (!user || !valid) {
+      await attempt.failed();
+      throw unauthenticated("Invalid email or password");
+    }
+    await attempt.succeeded();
     // The last-login time is updated by this service's consumer of user.authenticated.
     await writeOutbox(context.prisma, [createEvent("user.authenticated", { userId: user.id, at: new Date().toISOString() }, { producer: "accounts" })]);
     return issueTokens(context, user);

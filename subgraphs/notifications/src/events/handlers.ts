@@ -42,6 +42,7 @@ export function createNotificationsEventHandlers(prisma: NotificationsPrisma, li
   const notify = <T extends EventType>(type: T, spec: (event: Envelope<T>) => NotificationSpec) => singleStatementHandler(type, store, recordSent(spec), { afterCommit: announce });
   return {
     "user.registered": notify("user.registered", (event) => ({ userId: event.data.userId, template: "welcome", channel: "EMAIL", payload: { name: event.data.name } })),
+    "user.registration_attempted": notify("user.registration_attempted", (event) => ({ userId: event.data.userId, template: "registration-attempted", channel: "EMAIL", payload: { at: event.data.at } })),
     "order.confirmed": notify("order.confirmed", (event) => ({ userId: event.data.customerId, template: "order-confirmed", channel: "EMAIL", payload: { orderId: event.data.orderId } })),
     "order.cancelled": notify("order.cancelled", (event) => ({
       userId: event.data.customerId,
