@@ -1,5 +1,6 @@
 import { envVars, parseEnv } from "@fedplat/common";
 import { type Consumer, CONSUMERS, DEFAULT_LIVE_UPDATES_CHANNEL } from "@fedplat/events";
+import { optionalPostgresUrl } from "@fedplat/payments";
 import { z } from "zod";
 import type { RetryPolicy } from "./jobOptions";
 
@@ -65,7 +66,7 @@ const workersEnv = z.object({
   /** Mean latency of each call to the simulated provider (charge or refund). */
   PAYMENT_LATENCY_MS: count(50, 60_000),
   /** The simulated provider's own database (its ledger lives in schema "provider"); unset: the payments service's. */
-  PAYMENT_PROVIDER_DATABASE_URL: envVars.postgresUrl.optional(),
+  PAYMENT_PROVIDER_DATABASE_URL: optionalPostgresUrl,
 });
 
 export type WorkersConfig = z.infer<typeof workersEnv>;

@@ -2,6 +2,6 @@ export { type PaymentsPrisma, createPaymentsPrisma } from "./db";
 export { buildPaymentsServer, type PaymentsServerDeps, typeDefs } from "./server";
 export { createPaymentsEventHandlers } from "./events/handlers";
 export { PaymentDeclinedError, type PaymentProvider, PaymentTimeoutError, PaymentVoidedError, type RefundResult } from "./events/provider";
-export { loadPaymentProviderConfig, type PaymentProviderConfig } from "./provider/config";
+export { loadPaymentProviderConfig, optionalPostgresUrl, type PaymentProviderConfig } from "./provider/config";
 export { type LedgerAccount, type LedgerEntry, type PaymentLedger, type SimulatedProvider, type SimulatedProviderOptions, simulatedProvider } from "./provider/simulatedProvider";
 export { type MismatchReason, type PaymentMismatch, type Reconciliation, reconcilePayments } from "./reconciliation";

@@ -10,8 +10,8 @@ export type MismatchReason =
   | "WRONG_AMOUNT"
   /** REFUNDED or FAILED, but the provider still holds money. */
   | "MONEY_HELD"
-  /** Still PENDING after the grace period: its saga never settled it. */
-  | "STALE_PENDING"
+  /** Still PENDING after the grace period, and the provider holds money for it: its saga never recorded the charge. */
+  | "PENDING_CHARGED"
   /** The provider has a key that is no payment's id. */
   | "UNKNOWN_KEY";
 
@@ -44,14 +44,14 @@ export interface ReconcileOptions {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function judge(payment: Payment, actualCents: number, staleBefore: Date): PaymentMismatch | undefined {
+function judge(payment: Payment, actualCents: number): PaymentMismatch | undefined {
   const mismatch = (expectedCents: number, reason: MismatchReason): PaymentMismatch => ({ paymentId: payment.id, orderId: payment.orderId, idempotencyKey: payment.id, state: payment.state, expectedCents, actualCents, reason });
   switch (payment.state) {
     case "SUCCEEDED":
       if (actualCents === payment.amountCents) return undefined;
       return mismatch(payment.amountCents, actualCents === 0 ? "NOT_CHARGED" : "WRONG_AMOUNT");
-    case "PENDING":
-      return payment.createdAt < staleBefore ? mismatch(0, "STALE_PENDING") : undefined;
+    case "PENDING": // older than the grace period: no saga is charging it any more
+      return actualCents === 0 ? undefined : mismatch(0, "PENDING_CHARGED");
     default:
       return actualCents === 0 ? undefined : mismatch(0, "MONEY_HELD");
   }
@@ -60,7 +60,8 @@ function judge(payment: Payment, actualCents: number, staleBefore: Date): Paymen
 /**
  * Compares every payment with the provider's ledger, then every provider key with the payments
  * (the two may live in different databases, so no join: batches by key on each side). Expected
- * net per payment: its amount when SUCCEEDED, 0 when REFUNDED or FAILED.
+ * net per payment: its amount when SUCCEEDED, 0 when REFUNDED, FAILED or (past the grace period)
+ * PENDING.
  */
 export async function reconcilePayments(prisma: PaymentsPrisma, ledger: PaymentLedger, options: ReconcileOptions): Promise<Reconciliation> {
   const batchSize = options.batchSize ?? 1_000;
@@ -78,7 +79,7 @@ export async function reconcilePayments(prisma: PaymentsPrisma, ledger: PaymentL
         continue;
       }
       result.checkedPayments++;
-      const mismatch = judge(payment, accounts.get(payment.id)?.netCents ?? 0, staleBefore);
+      const mismatch = judge(payment, accounts.get(payment.id)?.netCents ?? 0);
       if (mismatch) result.mismatches.push(mismatch);
     }
     cursor = payments.at(-1)?.id;

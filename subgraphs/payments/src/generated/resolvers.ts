@@ -46,7 +46,7 @@ export type PaymentMismatch = {
   __typename?: 'PaymentMismatch';
   /** Net cents the provider holds (charges minus refunds). */
   actualCents: Scalars['Int']['output'];
-  /** Net cents the provider should hold: the amount when SUCCEEDED, 0 otherwise. */
+  /** Net cents the provider should hold: the amount when SUCCEEDED, 0 otherwise (REFUNDED, FAILED, PENDING past the grace period). */
   expectedCents: Scalars['Int']['output'];
   /** The provider's key (a payment's id). */
   idempotencyKey: Scalars['String']['output'];
@@ -63,8 +63,8 @@ export type PaymentMismatchReason =
   | 'MONEY_HELD'
   /** SUCCEEDED, but the provider holds nothing for it. */
   | 'NOT_CHARGED'
-  /** Still PENDING after the grace period: its saga never settled it. */
-  | 'STALE_PENDING'
+  /** Still PENDING after the grace period, and the provider holds money for it: its saga never recorded the charge. */
+  | 'PENDING_CHARGED'
   /** A provider key that is no payment's id. */
   | 'UNKNOWN_KEY'
   /** SUCCEEDED, but the provider holds another amount. */

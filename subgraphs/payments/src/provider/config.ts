@@ -1,9 +1,15 @@
-import { envVars, parseEnv, serviceDatabaseUrl } from "@fedplat/common";
+import { parseEnv, serviceDatabaseUrl } from "@fedplat/common";
 import { z } from "zod";
+
+/** A postgresql:// URL, or unset (envVars.postgresUrl would default to the local database instead). */
+export const optionalPostgresUrl = z
+  .string()
+  .refine((v) => /^postgres(ql)?:\/\//.test(v), "must be a postgresql:// URL")
+  .optional();
 
 const providerEnv = z.object({
   /** The simulated provider's database (it keeps its ledger in its own schema, "provider"). @default the payments service's database URL */
-  PAYMENT_PROVIDER_DATABASE_URL: envVars.postgresUrl.optional(),
+  PAYMENT_PROVIDER_DATABASE_URL: optionalPostgresUrl,
   /** Probability (0..1) that a charge fails: half declined, half a timeout after the money moved. */
   PAYMENT_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.1),
   /** Mean latency of each provider call. */

@@ -34,7 +34,10 @@ export interface PaymentLedger {
 }
 
 export interface SimulatedProviderOptions {
-  /** Probability (0..1) that a charge fails: half declined (nothing charged), half a timeout after the charge was recorded. @default 0.1 */
+  /**
+   * Probability (0..1) that a charge fails: half declined (nothing charged), half a timeout after
+   * the charge was recorded; a repeat of a charged key fails as a timeout. @default 0.1
+   */
   failureRate: number;
   /** Mean latency of a charge or refund. @default 50 */
   latencyMs: number;
@@ -136,9 +139,11 @@ export function simulatedProvider(databaseUrl: string, options: SimulatedProvide
       await ready();
       await delay();
       const failure = random() < options.failureRate ? (random() < 0.5 ? "declined" : "timeout") : undefined;
+      let repeat = false;
       const reference = await transaction(async (client) => {
         const existing = await lockKey(client, idempotencyKey);
-        if (existing?.status === "charged") return existing.reference as string; // a repeat: the first charge
+        repeat = existing?.status === "charged";
+        if (repeat) return existing?.reference as string; // a repeat: the first charge
         if (existing) throw new PaymentVoidedError(`payment ${idempotencyKey} was ${existing.status}: not charged`);
         if (failure === "declined") throw new PaymentDeclinedError("card_declined");
         const charged = `sim_${randomUUID()}`;
@@ -147,7 +152,8 @@ export function simulatedProvider(databaseUrl: string, options: SimulatedProvide
         return charged;
       });
       // The answer is lost after the money moved: the caller must retry with the key or refund it.
-      if (failure === "timeout") throw new PaymentTimeoutError("provider_timeout");
+      // A repeat is never declined (it was charged), but its answer can be lost too.
+      if (failure === "timeout" || (failure && repeat)) throw new PaymentTimeoutError("provider_timeout");
       return { reference };
     },
     async refund({ idempotencyKey }): Promise<RefundResult> {
