@@ -99,7 +99,10 @@ export function simulatedProvider(databaseUrl: string, options: SimulatedProvide
     return provisioned;
   };
   const random = () => (options.random ?? Math.random)();
-  const delay = () => new Promise((resolve) => setTimeout(resolve, options.latencyMs * (0.5 + random())));
+  // Half of a call's latency is the request's way in, half the answer's way back: the ledger
+  // changes in between, so a caller learns of a charge a while after the money moved (and a
+  // refund can overtake that answer, as with a real provider).
+  const halfway = () => new Promise((resolve) => setTimeout(resolve, (options.latencyMs / 2) * (0.5 + random())));
 
   async function transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await pool.connect();
@@ -137,7 +140,7 @@ export function simulatedProvider(databaseUrl: string, options: SimulatedProvide
     name: "simulated",
     async charge({ idempotencyKey, orderId, amountCents }) {
       await ready();
-      await delay();
+      await halfway();
       const failure = random() < options.failureRate ? (random() < 0.5 ? "declined" : "timeout") : undefined;
       let repeat = false;
       const reference = await transaction(async (client) => {
@@ -151,6 +154,7 @@ export function simulatedProvider(databaseUrl: string, options: SimulatedProvide
         await client.query("INSERT INTO provider.ledger_entries (idempotency_key, kind, amount_cents, reference) VALUES ($1, 'charge', $2, $3)", [idempotencyKey, amountCents, charged]);
         return charged;
       });
+      await halfway();
       // The answer is lost after the money moved: the caller must retry with the key or refund it.
       // A repeat is never declined (it was charged), but its answer can be lost too.
       if (failure === "timeout" || (failure && repeat)) throw new PaymentTimeoutError("provider_timeout");
@@ -158,8 +162,8 @@ export function simulatedProvider(databaseUrl: string, options: SimulatedProvide
     },
     async refund({ idempotencyKey }): Promise<RefundResult> {
       await ready();
-      await delay();
-      return transaction(async (client) => {
+      await halfway();
+      const result = await transaction(async (client): Promise<RefundResult> => {
         const existing = await lockKey(client, idempotencyKey);
         if (!existing) {
           await client.query("INSERT INTO provider.payment_keys (idempotency_key, amount_cents, status) VALUES ($1, 0, 'voided')", [idempotencyKey]);
@@ -171,6 +175,8 @@ export function simulatedProvider(databaseUrl: string, options: SimulatedProvide
         await client.query("INSERT INTO provider.ledger_entries (idempotency_key, kind, amount_cents, reference) VALUES ($1, 'refund', $2, $3)", [idempotencyKey, -existing.amount_cents, `sim_refund_${randomUUID()}`]);
         return { outcome: "refunded", amountCents: existing.amount_cents, repeated: false };
       });
+      await halfway();
+      return result;
     },
     async accounts(keys) {
       if (keys.length === 0) return new Map();
