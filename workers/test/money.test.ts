@@ -154,7 +154,7 @@ describe("a cancellation racing the saga, with a slow provider (325-975 ms a cal
     workers.provider.latencyMs = 20;
     const [product] = await productsWithStock(1, 5);
     if (!product) throw new Error("no product");
-    let release = () => undefined as void;
+    let release: () => void = () => undefined;
     answerGate = new Promise<void>((resolve) => {
       release = resolve;
     });
