@@ -150,7 +150,7 @@ async function startPipeline() {
     redis,
     prefix,
     clients,
-    paymentProvider: { name: "none", charge: async () => ({ reference: "x" }) },
+    paymentProvider: { name: "none", charge: async () => ({ reference: "x" }), refund: async () => ({ outcome: "voided", amountCents: 0, repeated: false }) },
     policy: POLICY,
     concurrency: CONCURRENCY,
     groupCommit: { maxBatch: Number(process.env.BENCH_BATCH_MAX ?? 100), maxInFlight: 2 },

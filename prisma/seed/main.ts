@@ -4,7 +4,7 @@ import { createCatalogPrisma } from "@fedplat/catalog";
 import { createLogger, loadDotEnv, serviceDatabaseUrl } from "@fedplat/common";
 import { createNotificationsPrisma } from "@fedplat/notifications";
 import { createOrdersPrisma } from "@fedplat/orders";
-import { createPaymentsPrisma } from "@fedplat/payments";
+import { createPaymentsPrisma, loadPaymentProviderConfig, simulatedProvider } from "@fedplat/payments";
 import { seed, type SeedClients } from "./seed";
 
 const logger = createLogger("seed");
@@ -18,11 +18,14 @@ async function main(): Promise<void> {
     payments: createPaymentsPrisma(serviceDatabaseUrl("payments")),
     notifications: createNotificationsPrisma(serviceDatabaseUrl("notifications")),
   };
+  // The seed's payments happened at the provider too: a reliable, instant one records them.
+  const provider = simulatedProvider(loadPaymentProviderConfig().providerDatabaseUrl, { failureRate: 0, latencyMs: 0 });
   try {
-    const report = await seed(clients, process.env.SEED_PASSWORD ?? "Passw0rd!");
+    const report = await seed(clients, process.env.SEED_PASSWORD ?? "Passw0rd!", undefined, provider);
     logger.info(report, "seed finished");
   } finally {
     await Promise.all(Object.values(clients).map((client) => client.$disconnect()));
+    await provider.close();
   }
 }
 

@@ -66,6 +66,7 @@ const MATRIX: Record<string, Row> = {
   "Query.deadLetters": { operation: () => ({ query: "{ deadLetters { id } }" }), expect: adminOnly },
   "Query.deadLetter": { operation: () => ({ query: '{ deadLetter(id: "none") { id } }' }), expect: adminOnly },
   "Query.deadLetterCount": { operation: () => ({ query: "{ deadLetterCount }" }), expect: adminOnly },
+  "Query.paymentReconciliation": { operation: () => ({ query: "{ paymentReconciliation(first: 1) { mismatchCount } }" }), expect: adminOnly },
   "Mutation.replayDeadLetter": { operation: () => ({ query: 'mutation { replayDeadLetter(id: "none") }' }), expect: adminOnly },
   "Mutation.discardDeadLetter": { operation: () => ({ query: 'mutation { discardDeadLetter(id: "none") }' }), expect: adminOnly },
   "Mutation.replayDeadLetters": { operation: () => ({ query: 'mutation { replayDeadLetters(queue: "events-accounts") { replayed refused } }' }), expect: adminOnly },

@@ -1,5 +1,6 @@
 import { envVars, parseEnv } from "@fedplat/common";
 import { type Consumer, CONSUMERS, DEFAULT_LIVE_UPDATES_CHANNEL } from "@fedplat/events";
+import { optionalPostgresUrl } from "@fedplat/payments";
 import { z } from "zod";
 import type { RetryPolicy } from "./jobOptions";
 
@@ -60,8 +61,12 @@ const workersEnv = z.object({
     .default(720),
   /** How often one worker process prunes the event tables; 0 turns pruning off. */
   RETENTION_INTERVAL_MS: count(3_600_000, 7 * 24 * 3_600_000),
+  /** Probability (0..1) that a charge fails at the simulated provider: half declined, half a timeout after the money moved. */
   PAYMENT_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.1),
+  /** Mean latency of each call to the simulated provider (charge or refund). */
   PAYMENT_LATENCY_MS: count(50, 60_000),
+  /** The simulated provider's own database (its ledger lives in schema "provider"); unset: the payments service's. */
+  PAYMENT_PROVIDER_DATABASE_URL: optionalPostgresUrl,
 });
 
 export type WorkersConfig = z.infer<typeof workersEnv>;

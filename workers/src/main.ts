@@ -14,6 +14,7 @@ async function main(): Promise<void> {
   const redis = createRedis(config.REDIS_URL, "fedplat-workers");
   redis.on("error", (error) => logger.warn({ err: error, redis: redactUrl(config.REDIS_URL) }, "redis connection error"));
   const clients = createServiceClients(serviceDatabaseUrl);
+  const paymentProvider = simulatedProvider(config.PAYMENT_PROVIDER_DATABASE_URL ?? serviceDatabaseUrl("payments"), { failureRate: config.PAYMENT_FAILURE_RATE, latencyMs: config.PAYMENT_LATENCY_MS });
   const metrics = createMetrics("workers");
   const processed = new Counter({ name: "events_processed_total", help: "Event deliveries by consumer, type and outcome", labelNames: ["consumer", "type", "outcome"] as const, registers: [metrics.registry] });
   const published = new Counter({ name: "outbox_published_total", help: "Outbox events published to queues", registers: [metrics.registry] });
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
     redis,
     prefix: config.BULLMQ_PREFIX,
     clients,
-    paymentProvider: simulatedProvider({ failureRate: config.PAYMENT_FAILURE_RATE, latencyMs: config.PAYMENT_LATENCY_MS }),
+    paymentProvider,
     policy: retryPolicyOf(config),
     concurrency: config.WORKER_CONCURRENCY,
     groupCommit: { maxBatch: Math.max(1, config.EVENTS_BATCH_MAX), maxInFlight: 2 },
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
     await admin.close();
     await workers.close();
     await Promise.all(Object.values(clients).map((client) => client.$disconnect()));
+    await paymentProvider.close();
     liveRedis.disconnect();
     await redis.quit();
   });

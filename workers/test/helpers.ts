@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createLogger, createRedis, type Redis } from "@fedplat/common";
 import type { TestDatabase } from "@fedplat/devkit";
-import { simulatedProvider, type SimulatedProviderOptions } from "@fedplat/payments";
+import { type SimulatedProvider, simulatedProvider, type SimulatedProviderOptions } from "@fedplat/payments";
 import type pg from "pg";
 import { createServiceClients, type ServiceClients, startWorkers, type Workers, type WorkersOptions } from "../src";
 
@@ -38,8 +38,10 @@ export interface TestWorkers {
   clients: ServiceClients;
   redis: Redis;
   prefix: string;
-  /** Mutable: tests change the failure rate while the workers run. */
+  /** Mutable: tests change the failure rate and latency while the workers run. */
   provider: SimulatedProviderOptions;
+  /** The simulated provider itself, on the test database: its ledger is what tests check money against. */
+  paymentProvider: SimulatedProvider;
   stop(): Promise<void>;
 }
 
@@ -50,11 +52,12 @@ export async function startTestWorkers(database: TestDatabase, overrides: Partia
   const clients = createServiceClients(() => database.url);
   const prefix = `test-${randomUUID()}`;
   const provider: SimulatedProviderOptions = { failureRate: 0, latencyMs: 5 };
+  const paymentProvider = simulatedProvider(database.url, provider);
   const workers = startWorkers({
     redis,
     prefix,
     clients,
-    paymentProvider: simulatedProvider(provider),
+    paymentProvider,
     policy: { attempts: 3, backoffMs: 20 },
     concurrency: 4,
     lockMs: 30_000,
@@ -68,11 +71,13 @@ export async function startTestWorkers(database: TestDatabase, overrides: Partia
     redis,
     prefix,
     provider,
+    paymentProvider,
     stop: async () => {
       await workers.close();
       const keys = await redis.keys(`${prefix}:*`).catch(() => []);
       if (keys.length) await redis.del(...keys).catch(() => undefined);
       await Promise.all(Object.values(clients).map((client) => client.$disconnect()));
+      await paymentProvider.close();
       redis.disconnect();
     },
   };

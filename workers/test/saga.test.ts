@@ -73,6 +73,8 @@ describe("the order saga", () => {
       const payment = await payments.payment.findUniqueOrThrow({ where: { orderId } });
       expect(payment).toMatchObject({ state: "FAILED", attempts: 3 });
       expect(await payments.paymentAttempt.count({ where: { paymentId: payment.id } })).toBe(3);
+      // A timeout may have hidden a charge: the last attempt gave it back, so the provider holds nothing.
+      expect((await workers.paymentProvider.accounts([payment.id])).get(payment.id)).toMatchObject({ netCents: 0 });
       await waitFor("the cancellation notification", () => notifications.notification.findFirst({ where: { template: "order-cancelled", payload: { path: ["orderId"], equals: orderId } } }));
 
       const letter = await waitFor("the dead letter", async () => (await workers.workers.deadLetterOps.list()).find((l) => (l.event as { data: { orderId: string } }).data.orderId === orderId));

@@ -1,9 +1,14 @@
 import { type BaseContext, createByIdLoader, createUniqueLoader } from "@fedplat/common";
 import type { PaymentsPrisma } from "./db";
+import type { PaymentLedger } from "./provider/simulatedProvider";
 
 export interface PaymentsContext extends BaseContext {
   prisma: PaymentsPrisma;
   loaders: ReturnType<typeof createLoaders>;
+  /** The payment provider's ledger, for reconciliation. */
+  ledger: PaymentLedger;
+  /** Reconciliation skips PENDING payments younger than this. */
+  reconcileGraceMs: number;
 }
 
 function createLoaders(prisma: PaymentsPrisma) {
@@ -14,6 +19,6 @@ function createLoaders(prisma: PaymentsPrisma) {
 }
 
 /** Per request: fresh loaders, so batching and caching never cross requests. */
-export function contextFactory(prisma: PaymentsPrisma) {
-  return (base: BaseContext): PaymentsContext => ({ ...base, prisma, loaders: createLoaders(prisma) });
+export function contextFactory(prisma: PaymentsPrisma, ledger: PaymentLedger, reconcileGraceMs: number) {
+  return (base: BaseContext): PaymentsContext => ({ ...base, prisma, loaders: createLoaders(prisma), ledger, reconcileGraceMs });
 }

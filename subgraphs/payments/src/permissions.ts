@@ -1,8 +1,11 @@
-import { allow, isAuthenticated, ownedBy, type SubgraphRules } from "@fedplat/common";
+import { allow, isAdmin, isAuthenticated, ownedBy, type SubgraphRules } from "@fedplat/common";
 import type { Payment } from "./generated/prisma/client";
 
 /** Deny by default (see withPermissions): every type and field of this subgraph has a rule here. */
 export const permissions: SubgraphRules = {
+  Query: { paymentReconciliation: isAdmin },
+  PaymentReconciliation: isAdmin,
+  PaymentMismatch: isAdmin,
   Order: { id: allow, payment: isAuthenticated },
   // Every field of a payment: the customer of its order, or staff.
   Payment: ownedBy<Payment>((payment) => payment.customerId),

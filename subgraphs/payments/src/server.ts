@@ -1,22 +1,43 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildSubgraphServer, databaseCheck, type SubgraphDeps, type SubgraphServer } from "@fedplat/common";
+import { buildSubgraphServer, databaseCheck, sqlPoolOf, type SubgraphDeps, type SubgraphServer } from "@fedplat/common";
 import gql from "graphql-tag";
 import { contextFactory } from "./context";
 import type { PaymentsPrisma } from "./db";
 import { permissions } from "./permissions";
+import { loadPaymentProviderConfig } from "./provider/config";
+import { type PaymentLedger, simulatedProvider } from "./provider/simulatedProvider";
 import { resolvers } from "./resolvers";
 
 export const typeDefs = gql(readFileSync(join(__dirname, "schema.graphql"), "utf8"));
 
-export function buildPaymentsServer(deps: SubgraphDeps<PaymentsPrisma>): Promise<SubgraphServer> {
-  return buildSubgraphServer({
+export interface PaymentsServerDeps extends SubgraphDeps<PaymentsPrisma> {
+  /**
+   * The provider's ledger, read by paymentReconciliation; closed with the server. By default the
+   * simulated provider on PAYMENT_PROVIDER_DATABASE_URL, else on the payments client's database.
+   */
+  ledger?: PaymentLedger;
+  /** @default PAYMENT_RECONCILE_GRACE_SECONDS */
+  reconcileGraceMs?: number;
+}
+
+export async function buildPaymentsServer(deps: PaymentsServerDeps): Promise<SubgraphServer> {
+  const config = loadPaymentProviderConfig();
+  const ledger = deps.ledger ?? simulatedProvider(config.PAYMENT_PROVIDER_DATABASE_URL ?? String(sqlPoolOf(deps.prisma).options.connectionString), { failureRate: config.PAYMENT_FAILURE_RATE, latencyMs: config.PAYMENT_LATENCY_MS });
+  const server = await buildSubgraphServer({
     ...deps,
     name: "payments",
     typeDefs,
     resolvers,
     permissions,
-    context: contextFactory(deps.prisma),
+    context: contextFactory(deps.prisma, ledger, deps.reconcileGraceMs ?? config.PAYMENT_RECONCILE_GRACE_SECONDS * 1_000),
     readiness: { database: databaseCheck(deps.prisma) },
   });
+  return {
+    ...server,
+    close: async () => {
+      await server.close();
+      await ledger.close();
+    },
+  };
 }

@@ -1,9 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { startTestSubgraph, type TestSubgraph } from "@fedplat/devkit";
 import { createEvent, type LiveUpdate, type LiveUpdatePublisher } from "@fedplat/events";
-import { buildPaymentsServer, createPaymentsEventHandlers, createPaymentsPrisma, type PaymentsPrisma } from "../src";
+import { buildPaymentsServer, createPaymentsEventHandlers, createPaymentsPrisma, type PaymentsPrisma, type SimulatedProvider, simulatedProvider } from "../src";
 
 let subgraph: TestSubgraph<PaymentsPrisma>;
+let provider: SimulatedProvider;
+// Declines while failureRate is 1 (each random draw is 0.1: a failure, of the "declined" kind).
+const providerOptions = { failureRate: 1, latencyMs: 0, random: () => 0.1 };
 /** Each announcement, with the payment's state in the database when it was made (so only after a commit). */
 const announced: Array<LiveUpdate & { state?: string }> = [];
 const live: LiveUpdatePublisher = {
@@ -14,17 +17,21 @@ const live: LiveUpdatePublisher = {
 
 beforeAll(async () => {
   subgraph = await startTestSubgraph({ createPrisma: createPaymentsPrisma, build: buildPaymentsServer });
+  provider = simulatedProvider(subgraph.database.url, providerOptions);
 });
-afterAll(() => subgraph?.stop());
+afterAll(async () => {
+  await provider?.close();
+  await subgraph?.stop();
+});
 
 it("announces each committed change of a payment: created, a failed attempt, the charge, the refund", async () => {
-  let calls = 0;
-  const handlers = createPaymentsEventHandlers(subgraph.prisma, { name: "test", charge: async () => (++calls === 1 ? Promise.reject(new Error("declined")) : { reference: "r" }) }, live);
+  const handlers = createPaymentsEventHandlers(subgraph.prisma, provider, live);
   const orderId = randomUUID();
   const customerId = randomUUID();
   const reserved = createEvent("stock.reserved", { orderId, customerId, totalCents: 1200, currency: "EUR" }, { producer: "catalog" });
 
-  await expect(handlers["stock.reserved"]?.(reserved, { attempt: 1, isLastAttempt: false })).rejects.toThrow("declined");
+  await expect(handlers["stock.reserved"]?.(reserved, { attempt: 1, isLastAttempt: false })).rejects.toThrow("card_declined");
+  providerOptions.failureRate = 0;
   expect(await handlers["stock.reserved"]?.(reserved, { attempt: 2, isLastAttempt: false })).toBe("applied");
   const cancelled = createEvent("order.cancelled", { orderId, customerId, reason: "customer" }, { producer: "orders" });
   expect(await handlers["order.cancelled"]?.(cancelled, { attempt: 1, isLastAttempt: false })).toBe("applied");
@@ -34,4 +41,6 @@ it("announces each committed change of a payment: created, a failed attempt, the
   const payment = await subgraph.prisma.payment.findUniqueOrThrow({ where: { orderId } });
   expect(announced.every((update) => update.typename === "Payment" && update.id === payment.id && update.ownerId === customerId)).toBe(true);
   expect(announced.map((update) => update.state)).toEqual(["PENDING", "PENDING", "SUCCEEDED", "REFUNDED"]);
+  // The refund is real: the provider charged once and gave it back.
+  expect((await provider.entries(payment.id)).map((entry) => entry.amountCents)).toEqual([1200, -1200]);
 });

@@ -58,8 +58,14 @@ export function createCatalogEventHandlers(prisma: CatalogPrisma): EventHandlers
   const store: EventStore<Tx> = { schema: "catalog", transaction: (fn) => prisma.$transaction(fn) };
   return {
     "order.placed": transactionalHandler("order.placed", store, reserve),
+    // Under the order's lock, like a cancellation: a payment.succeeded racing (or arriving after)
+    // order.cancelled must not commit a reservation the cancellation is releasing (its stock
+    // would never come back); the payment itself is refunded by payments.
     "payment.succeeded": transactionalHandler("payment.succeeded", store, async (tx, event) => {
-      await tx.stockReservation.updateMany({ where: { orderId: event.data.orderId, status: "RESERVED" }, data: { status: "COMMITTED" } });
+      const { orderId } = event.data;
+      await lockOrder(tx, orderId);
+      if (await tx.processedEvent.findUnique({ where: { eventId: cancellationMarker(orderId) } })) return [];
+      await tx.stockReservation.updateMany({ where: { orderId, status: "RESERVED" }, data: { status: "COMMITTED" } });
       return [];
     }),
     // Compensation: the payment failed, or the order was cancelled later.

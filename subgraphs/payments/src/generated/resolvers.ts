@@ -4,6 +4,7 @@ import type { OrderReference } from '../references';
 import type { PaymentsContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
   ID: { input: string; output: string; }
@@ -41,11 +42,69 @@ export type Payment = {
   state: PaymentState;
 };
 
+export type PaymentMismatch = {
+  __typename?: 'PaymentMismatch';
+  /** Net cents the provider holds (charges minus refunds). */
+  actualCents: Scalars['Int']['output'];
+  /** Net cents the provider should hold: the amount when SUCCEEDED, 0 otherwise (REFUNDED, FAILED, PENDING past the grace period). */
+  expectedCents: Scalars['Int']['output'];
+  /** The provider's key (a payment's id). */
+  idempotencyKey: Scalars['String']['output'];
+  orderId?: Maybe<Scalars['ID']['output']>;
+  /** Null for a provider key with no payment. */
+  paymentId?: Maybe<Scalars['ID']['output']>;
+  reason: PaymentMismatchReason;
+  /** The payment's state; null for a provider key with no payment. */
+  state?: Maybe<PaymentState>;
+};
+
+export type PaymentMismatchReason =
+  /** REFUNDED or FAILED, but the provider still holds money. */
+  | 'MONEY_HELD'
+  /** SUCCEEDED, but the provider holds nothing for it. */
+  | 'NOT_CHARGED'
+  /** Still PENDING after the grace period, and the provider holds money for it: its saga never recorded the charge. */
+  | 'PENDING_CHARGED'
+  /** A provider key that is no payment's id. */
+  | 'UNKNOWN_KEY'
+  /** SUCCEEDED, but the provider holds another amount. */
+  | 'WRONG_AMOUNT';
+
+export type PaymentReconciliation = {
+  __typename?: 'PaymentReconciliation';
+  /** Idempotency keys in the provider's ledger. */
+  checkedKeys: Scalars['Int']['output'];
+  /** Payments compared (skipped ones excluded). */
+  checkedPayments: Scalars['Int']['output'];
+  /** All mismatches found; `mismatches` lists the first ones. */
+  mismatchCount: Scalars['Int']['output'];
+  mismatches: Array<PaymentMismatch>;
+  /** PENDING payments younger than the grace period, not judged yet. */
+  skippedPending: Scalars['Int']['output'];
+};
+
 export type PaymentState =
   | 'FAILED'
   | 'PENDING'
   | 'REFUNDED'
   | 'SUCCEEDED';
+
+export type Query = {
+  __typename?: 'Query';
+  /**
+   * Payments compared with the payment provider's ledger (admins only): every payment whose state
+   * disagrees with the money the provider holds for it, and every provider key with no payment.
+   * PENDING payments younger than the grace period (PAYMENT_RECONCILE_GRACE_SECONDS unless given)
+   * are skipped. Reads every payment: an operator's check, not a hot path.
+   */
+  paymentReconciliation: PaymentReconciliation;
+};
+
+
+export type QueryPaymentReconciliationArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  graceSeconds?: InputMaybe<Scalars['Int']['input']>;
+};
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
@@ -151,7 +210,11 @@ export type ResolversTypes = ResolversObject<{
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Payment: ResolverTypeWrapper<PaymentModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  PaymentMismatch: ResolverTypeWrapper<PaymentMismatch>;
+  PaymentMismatchReason: PaymentMismatchReason;
+  PaymentReconciliation: ResolverTypeWrapper<PaymentReconciliation>;
   PaymentState: PaymentState;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 }>;
@@ -162,6 +225,9 @@ export type ResolversParentTypes = ResolversObject<{
   ID: Scalars['ID']['output'];
   Payment: PaymentModel;
   String: Scalars['String']['output'];
+  PaymentMismatch: PaymentMismatch;
+  PaymentReconciliation: PaymentReconciliation;
+  Query: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];
 }>;
@@ -190,9 +256,34 @@ export type PaymentResolvers<ContextType = PaymentsContext, ParentType extends R
   state?: Resolver<ResolversTypes['PaymentState'], ParentType, ContextType>;
 }>;
 
+export type PaymentMismatchResolvers<ContextType = PaymentsContext, ParentType extends ResolversParentTypes['PaymentMismatch'] = ResolversParentTypes['PaymentMismatch']> = ResolversObject<{
+  actualCents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  expectedCents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  idempotencyKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  orderId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  paymentId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['PaymentMismatchReason'], ParentType, ContextType>;
+  state?: Resolver<Maybe<ResolversTypes['PaymentState']>, ParentType, ContextType>;
+}>;
+
+export type PaymentReconciliationResolvers<ContextType = PaymentsContext, ParentType extends ResolversParentTypes['PaymentReconciliation'] = ResolversParentTypes['PaymentReconciliation']> = ResolversObject<{
+  checkedKeys?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  checkedPayments?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mismatchCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mismatches?: Resolver<Array<ResolversTypes['PaymentMismatch']>, ParentType, ContextType>;
+  skippedPending?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type QueryResolvers<ContextType = PaymentsContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  paymentReconciliation?: Resolver<ResolversTypes['PaymentReconciliation'], ParentType, ContextType, RequireFields<QueryPaymentReconciliationArgs, 'first'>>;
+}>;
+
 export type Resolvers<ContextType = PaymentsContext> = ResolversObject<{
   Order?: OrderResolvers<ContextType>;
   Payment?: PaymentResolvers<ContextType>;
+  PaymentMismatch?: PaymentMismatchResolvers<ContextType>;
+  PaymentReconciliation?: PaymentReconciliationResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
 }>;
 
 export type DirectiveResolvers<ContextType = PaymentsContext> = ResolversObject<{
