@@ -3,3 +3,4 @@ export { type OrdersPrisma, createOrdersPrisma } from "./db";
 export { canTransition } from "./orderStatus";
 export { buildOrdersServer, typeDefs } from "./server";
 export { createOrdersEventHandlers } from "./events/handlers";
+export { expirePendingOrders, type PendingOrderExpiry } from "./expiry";
