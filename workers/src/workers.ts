@@ -102,6 +102,25 @@ function servicePools(clients: ServiceClients): Array<{ service: Consumer; pool:
 }
 
 /**
+ * A pool connection that may lose its server while checked out with no query running (the relay
+ * holds one while it writes to Redis): pg reports that as an 'error' event on the client, which
+ * without a listener ended the process (seen when PostgreSQL was stopped with `-m immediate`).
+ * Ignored here: the next query on the connection fails, and the relay releases it as broken.
+ */
+async function connectGuarded(pool: ReturnType<typeof sqlPoolOf>): Promise<import("pg").PoolClient> {
+  const client = await pool.connect();
+  const ignore = () => undefined;
+  client.on("error", ignore);
+  const release = client.release;
+  client.release = (error?: Error | boolean) => {
+    client.removeListener("error", ignore);
+    client.release = release;
+    return release.call(client, error);
+  };
+  return client;
+}
+
+/**
  * Graceful, but bounded: in-flight jobs get `graceMs` to finish; then the worker closes anyway
  * and their locks lapse, so another worker (or this one after a restart) takes them over.
  */
@@ -147,7 +166,7 @@ export function startWorkers(options: WorkersOptions): Workers {
   );
   const pools = servicePools(options.clients);
   // Outbox sources: every service that produces events, on its own schema, read through its client's pool.
-  const sources: OutboxSource[] = pools.map(({ service, pool }) => ({ service, schema: service, connect: () => pool.connect() }));
+  const sources: OutboxSource[] = pools.map(({ service, pool }) => ({ service, schema: service, connect: () => connectGuarded(pool) }));
   const relay = createRelay({ sources, queues, deadLetters, policy: options.policy, logger: options.logger, ...options.relay, onPublished: options.onPublished });
   relay.start();
   const wakeups = listenForOutboxRows(
