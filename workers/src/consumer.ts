@@ -111,7 +111,8 @@ export function startConsumer(options: ConsumerOptions): Worker {
           await worker.rateLimit(outage.pauseMs(error));
           throw Worker.RateLimitError();
         }
-        outage.reachable();
+        // Failing for a reason of its own, the job reached the database; an invalid event never tries.
+        if (!(error instanceof Error && error.name === "UnrecoverableError")) outage.reachable();
         if (!(error instanceof Error) || !isFinal(job, error)) throw error;
         try {
           await writeDeadLetter(job, error, job.attemptsMade + 1);
@@ -119,6 +120,7 @@ export function startConsumer(options: ConsumerOptions): Worker {
           // Redis failed us: the job must not fail without its letter. Back to waiting, attempt
           // not counted; the next run fails again and writes it.
           options.logger.error({ err: dlqError, queue: job.queueName, jobId: job.id }, "could not record dead letter; the job runs again");
+          await worker.rateLimit(1_000).catch(() => undefined);
           throw Worker.RateLimitError();
         }
         deadLettered.add(error);

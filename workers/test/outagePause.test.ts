@@ -1,5 +1,6 @@
 import { createLogger } from "@fedplat/common";
-import { createOutagePause } from "../src";
+import { TEST_GATEWAY_SECRET } from "@fedplat/devkit";
+import { createOutagePause, loadWorkersConfig } from "../src";
 
 const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
 
@@ -53,5 +54,20 @@ describe("a consumer's pauses while its database is unreachable", () => {
       expect.objectContaining({ level: 30, msg: "database reachable again: consumer resumed", queue: "events-orders", outageMs: 3_500, pauses: 3 }),
     ]);
     expect(pause.pauseMs(refused)).toBe(500);
+  });
+});
+
+describe("outage and watchdog settings", () => {
+  const config = (env: Record<string, string> = {}) => loadWorkersConfig({ GATEWAY_SECRET: TEST_GATEWAY_SECRET, ...env });
+
+  it("default to pauses of 500 ms up to 5 s and a watchdog every minute for orders pending 15 minutes", () => {
+    expect(config()).toMatchObject({ OUTAGE_PAUSE_MS: 500, OUTAGE_PAUSE_MAX_MS: 5_000, ORDER_PENDING_DEADLINE_MS: 900_000, ORDER_EXPIRY_INTERVAL_MS: 60_000 });
+    expect(config({ ORDER_EXPIRY_INTERVAL_MS: "0" }).ORDER_EXPIRY_INTERVAL_MS).toBe(0); // off
+  });
+
+  it("rejects a deadline that is not a whole number of milliseconds or under a second, naming the setting", () => {
+    expect(() => config({ ORDER_PENDING_DEADLINE_MS: "soon" })).toThrow(/ORDER_PENDING_DEADLINE_MS/);
+    expect(() => config({ ORDER_PENDING_DEADLINE_MS: "500" })).toThrow(/ORDER_PENDING_DEADLINE_MS/);
+    expect(() => config({ OUTAGE_PAUSE_MS: "-1" })).toThrow(/OUTAGE_PAUSE_MS/);
   });
 });
