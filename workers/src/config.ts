@@ -61,6 +61,18 @@ const workersEnv = z.object({
     .default(720),
   /** How often one worker process prunes the event tables; 0 turns pruning off. */
   RETENTION_INTERVAL_MS: count(3_600_000, 7 * 24 * 3_600_000),
+  /**
+   * An order still PENDING this long after it was placed is cancelled by the watchdog (its saga
+   * stalled): stock released, payment refunded or voided. Far above a saga's normal seconds, and
+   * above the longest retries (EVENTS_ATTEMPTS/EVENTS_BACKOFF_MS) so a slow payment is not cut short.
+   */
+  ORDER_PENDING_DEADLINE_MS: z.coerce.number().int().min(1_000).max(30 * 24 * 3_600_000).default(15 * 60_000),
+  /** How often one worker process looks for such orders; 0 turns the watchdog off. */
+  ORDER_EXPIRY_INTERVAL_MS: count(60_000, 24 * 3_600_000),
+  /** First pause of a consumer whose database is unreachable; it doubles while the outage lasts. */
+  OUTAGE_PAUSE_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  /** Longest such pause: how late, at worst, a consumer notices its database is back. */
+  OUTAGE_PAUSE_MAX_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
   /** Probability (0..1) that a charge fails at the simulated provider: half declined, half a timeout after the money moved. */
   PAYMENT_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.1),
   /** Mean latency of each call to the simulated provider (charge or refund). */

@@ -1,4 +1,5 @@
 import type { BatchableHandler, Envelope, HandlerContext, Outcome } from "@fedplat/events";
+import { isUnreachable } from "./unreachable";
 
 export interface GroupCommitOptions {
   /** Most events in one transaction. */
@@ -23,7 +24,9 @@ interface Waiting {
  * BullMQ Pro feature), hence this small scheduler.
  *
  * If a batch fails, each of its events is applied on its own with the per-event handler, so
- * one bad event fails only its own job (and is retried or dead-lettered alone).
+ * one bad event fails only its own job (and is retried or dead-lettered alone); unless the
+ * database was unreachable: then every event of the batch fails with that error at once (each
+ * job pauses its consumer, see consumer.ts) instead of trying a dead database once per event.
  */
 export function createGroupCommitter(handler: BatchableHandler, options: GroupCommitOptions): (event: Envelope, context: HandlerContext) => Promise<Outcome> {
   const waiting: Waiting[] = [];
@@ -42,7 +45,11 @@ export function createGroupCommitter(handler: BatchableHandler, options: GroupCo
     let outcomes: Map<string, Outcome>;
     try {
       outcomes = await handler.applyMany(batch.map((entry) => entry.event));
-    } catch {
+    } catch (error) {
+      if (isUnreachable(error)) {
+        for (const entry of batch) entry.reject(error);
+        return;
+      }
       await Promise.all(batch.map(applyAlone));
       return;
     }

@@ -1,8 +1,11 @@
 export { buildWorkersAdmin, typeDefs, type WorkersAdminOptions } from "./admin";
 export { type OperationsContext, operationsPermissions, operationsResolvers } from "./operations";
-export { createProcessor, deadLetterOf } from "./consumer";
+export { createProcessor, deadLetterIdOf, deadLetterOf, startConsumer } from "./consumer";
 export { type DeadLetterEntry, type DeadLetterOps, deadLetterOps } from "./deadLetters";
 export { createGroupCommitter, type GroupCommitOptions } from "./groupCommit";
+export { ORDER_EXPIRY_QUEUE } from "./orderExpiry";
+export { createOutagePause, type OutagePause } from "./outagePause";
+export { isUnreachable } from "./unreachable";
 export { eventJobOptions, type RetryPolicy } from "./jobOptions";
 export { loadWorkersConfig, retryPolicyOf } from "./config";
 export { createRelay, type OutboxSource, type Relay } from "./relay";

@@ -1,7 +1,7 @@
 import { createLogger, createMetrics, createRedis, createTokenVerifier, databaseCheck, exitOnStartFailure, loadDotEnv, onShutdown, redactUrl, serviceDatabaseUrl } from "@fedplat/common";
 import { createLiveUpdatePublisher } from "@fedplat/events";
 import { simulatedProvider } from "@fedplat/payments";
-import { Counter } from "prom-client";
+import { Counter, Gauge } from "prom-client";
 import { buildWorkersAdmin } from "./admin";
 import { loadWorkersConfig, retryPolicyOf } from "./config";
 import { createServiceClients, startWorkers } from "./workers";
@@ -19,6 +19,9 @@ async function main(): Promise<void> {
   const processed = new Counter({ name: "events_processed_total", help: "Event deliveries by consumer, type and outcome", labelNames: ["consumer", "type", "outcome"] as const, registers: [metrics.registry] });
   const published = new Counter({ name: "outbox_published_total", help: "Outbox events published to queues", registers: [metrics.registry] });
   const pruned = new Counter({ name: "event_rows_pruned_total", help: "Published outbox rows and processed-event records deleted past their retention", labelNames: ["service", "table"] as const, registers: [metrics.registry] });
+  const paused = new Gauge({ name: "consumer_paused", help: "1 while a consumer takes no jobs because its database is unreachable", labelNames: ["queue"] as const, registers: [metrics.registry] });
+  const outages = new Counter({ name: "consumer_outages_total", help: "Outages of a consumer's database (each paused the consumer until it was back)", labelNames: ["queue"] as const, registers: [metrics.registry] });
+  const expired = new Counter({ name: "orders_expired_total", help: "Orders cancelled by the watchdog because they stayed PENDING past ORDER_PENDING_DEADLINE_MS", registers: [metrics.registry] });
   // Live updates are best effort: while Redis is down a publish fails fast instead of holding the job.
   const liveRedis = redis.duplicate({ maxRetriesPerRequest: 1, connectionName: "fedplat-workers-live" });
   liveRedis.on("error", (error) => logger.debug({ err: error }, "live updates: redis connection error"));
@@ -37,6 +40,13 @@ async function main(): Promise<void> {
     onOutcome: (consumer, type, outcome) => processed.inc({ consumer, type, outcome }),
     onPublished: (count) => published.inc(count),
     retention: { outboxMs: config.OUTBOX_RETENTION_HOURS * 3_600_000, processedMs: config.PROCESSED_EVENTS_RETENTION_HOURS * 3_600_000, intervalMs: config.RETENTION_INTERVAL_MS, batchSize: 5_000 },
+    outage: { initialMs: config.OUTAGE_PAUSE_MS, maxMs: Math.max(config.OUTAGE_PAUSE_MS, config.OUTAGE_PAUSE_MAX_MS) },
+    onOutage: (queue, state) => {
+      paused.set({ queue }, state === "paused" ? 1 : 0);
+      if (state === "paused") outages.inc({ queue });
+    },
+    orderExpiry: { deadlineMs: config.ORDER_PENDING_DEADLINE_MS, intervalMs: config.ORDER_EXPIRY_INTERVAL_MS },
+    onOrdersExpired: (count) => expired.inc(count),
     onPruned: ({ schema, outbox, processed }) => {
       pruned.inc({ service: schema, table: "outbox" }, outbox);
       pruned.inc({ service: schema, table: "processed_events" }, processed);
@@ -44,7 +54,7 @@ async function main(): Promise<void> {
   });
   const admin = await buildWorkersAdmin({
     redis,
-    queues: [...Object.values(workers.queues), workers.deadLetters, ...(workers.retention ? [workers.retention.queue] : [])],
+    queues: [...Object.values(workers.queues), workers.deadLetters, ...(workers.retention ? [workers.retention.queue] : []), ...(workers.orderExpiry ? [workers.orderExpiry.queue] : [])],
     deadLetters: workers.deadLetterOps,
     metrics,
     logger,

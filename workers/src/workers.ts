@@ -10,6 +10,7 @@ import { startConsumer } from "./consumer";
 import { type DeadLetterOps, deadLetterOps } from "./deadLetters";
 import type { GroupCommitOptions } from "./groupCommit";
 import type { RetryPolicy } from "./jobOptions";
+import { type OrderExpiry, type OrderExpiryOptions, startOrderExpiry } from "./orderExpiry";
 import { listenForOutboxRows } from "./outboxWakeups";
 import { createRelay, type OutboxSource, type Relay } from "./relay";
 import { type Pruned, type Retention, type RetentionOptions, startRetention } from "./retention";
@@ -61,6 +62,13 @@ export interface WorkersOptions {
   /** Pruning of published outbox rows and old processed-event records; off when absent. */
   retention?: RetentionOptions;
   onPruned?: (pruned: Pruned) => void;
+  /** Consumers' pauses while their database is unreachable. @default { initialMs: 500, maxMs: 5_000 } */
+  outage?: { initialMs: number; maxMs: number };
+  /** Called when a consumer pauses for an outage of its database, and when it resumes. */
+  onOutage?: (queue: string, state: "paused" | "resumed") => void;
+  /** The watchdog that cancels orders PENDING past their deadline; off when absent or its interval is 0. */
+  orderExpiry?: OrderExpiryOptions;
+  onOrdersExpired?: (count: number) => void;
 }
 
 export interface Workers {
@@ -71,6 +79,8 @@ export interface Workers {
   consumers: Worker[];
   /** The maintenance queue's pruning, when `retention` was given with an interval. */
   retention?: Retention;
+  /** The pending-order watchdog's queue, when `orderExpiry` was given with an interval. */
+  orderExpiry?: OrderExpiry;
   /** Stops the relay, lets in-flight jobs finish (or releases them), closes queues. */
   close(): Promise<void>;
 }
@@ -89,6 +99,25 @@ function handlersFor(options: WorkersOptions): Record<Consumer, EventHandlers> {
 /** Each service's schema and the pg pool under its client: the relay, its wake-ups and pruning use them. */
 function servicePools(clients: ServiceClients): Array<{ service: Consumer; pool: ReturnType<typeof sqlPoolOf> }> {
   return (Object.entries(clients) as Array<[Consumer, object]>).map(([service, client]) => ({ service, pool: sqlPoolOf(client) }));
+}
+
+/**
+ * A pool connection that may lose its server while checked out with no query running (the relay
+ * holds one while it writes to Redis): pg reports that as an 'error' event on the client, which
+ * without a listener ended the process (seen when PostgreSQL was stopped with `-m immediate`).
+ * Ignored here: the next query on the connection fails, and the relay releases it as broken.
+ */
+async function connectGuarded(pool: ReturnType<typeof sqlPoolOf>): Promise<import("pg").PoolClient> {
+  const client = await pool.connect();
+  const ignore = () => undefined;
+  client.on("error", ignore);
+  const release = client.release;
+  client.release = (error?: Error | boolean) => {
+    client.removeListener("error", ignore);
+    client.release = release;
+    return release.call(client, error);
+  };
+  return client;
 }
 
 /**
@@ -130,12 +159,14 @@ export function startWorkers(options: WorkersOptions): Workers {
       logger: options.logger,
       worker: { connection, prefix: options.prefix, telemetry, concurrency: options.concurrency, lockDuration: options.lockMs, stalledInterval: Math.min(options.lockMs, 30_000), maxStalledCount: 3 },
       groupCommit: options.groupCommit ?? { maxBatch: 100, maxInFlight: 2 },
+      outage: options.outage,
       onOutcome: options.onOutcome,
+      onOutage: options.onOutage,
     }),
   );
   const pools = servicePools(options.clients);
   // Outbox sources: every service that produces events, on its own schema, read through its client's pool.
-  const sources: OutboxSource[] = pools.map(({ service, pool }) => ({ service, schema: service, connect: () => pool.connect() }));
+  const sources: OutboxSource[] = pools.map(({ service, pool }) => ({ service, schema: service, connect: () => connectGuarded(pool) }));
   const relay = createRelay({ sources, queues, deadLetters, policy: options.policy, logger: options.logger, ...options.relay, onPublished: options.onPublished });
   relay.start();
   const wakeups = listenForOutboxRows(
@@ -160,6 +191,10 @@ export function startWorkers(options: WorkersOptions): Workers {
           onPruned: options.onPruned,
         })
       : undefined;
+  const orderExpiry =
+    options.orderExpiry && options.orderExpiry.intervalMs > 0
+      ? startOrderExpiry({ ...options.orderExpiry, redis: connection, prefix: options.prefix, orders: options.clients.orders, live: options.live, logger: options.logger, onExpired: options.onOrdersExpired })
+      : undefined;
   const byName = new Map(Object.values(queues).map((queue) => [queue.name, queue]));
   return {
     queues,
@@ -168,7 +203,9 @@ export function startWorkers(options: WorkersOptions): Workers {
     relay,
     consumers,
     retention,
+    orderExpiry,
     close: async () => {
+      await orderExpiry?.close();
       await retention?.close();
       await wakeups.close();
       await relay.stop();

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { sqlPoolOf, sqlStatements } from "@fedplat/common";
-import { createTestDatabase, type TestDatabase } from "@fedplat/devkit";
+import { createTestDatabase, freePort, type TestDatabase } from "@fedplat/devkit";
 import { createEvent, type Envelope, type EventStore, followUp, isBatchable, singleStatementHandler, transactionalHandler } from "@fedplat/events";
 import { createNotificationsEventHandlers, createNotificationsPrisma, type NotificationsPrisma } from "@fedplat/notifications";
-import { createGroupCommitter } from "../src";
+import { createGroupCommitter, isUnreachable } from "../src";
 
 jest.setTimeout(60_000);
 
@@ -122,5 +122,37 @@ describe("group commit", () => {
     expect(await handler(good, context)).toBe("applied");
     expect(await notificationsOf([good])).toBe(1);
     expect(await sentAnnouncements([good])).toBe(1);
+  });
+});
+
+describe("group commit while the database is unreachable", () => {
+  it("fails every event of a batch with the connection error at once, instead of trying each alone", async () => {
+    const down = createNotificationsPrisma(`postgresql://postgres:postgres@127.0.0.1:${await freePort()}/nowhere`, { queryEvents: false });
+    try {
+      const handler = createNotificationsEventHandlers(down)["user.registered"];
+      if (!handler || !isBatchable(handler)) throw new Error("user.registered should be batchable");
+      let alone = 0;
+      let batches = 0;
+      const counted = Object.assign(
+        (event: Envelope, ctx: typeof context) => {
+          alone++;
+          return handler(event, ctx);
+        },
+        {
+          applyMany: (events: readonly Envelope[]) => {
+            batches++;
+            return handler.applyMany(events);
+          },
+        },
+      );
+      const apply = createGroupCommitter(counted, { maxBatch: 50, maxInFlight: 1 });
+      const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => apply(registered(), context)));
+      // notifications' handlers run their SQL on the pool directly: node-postgres's own error.
+      expect(outcomes.map((outcome) => (outcome.status === "rejected" && isUnreachable(outcome.reason) ? (outcome.reason as { code?: string }).code : outcome.status))).toEqual(Array(10).fill("ECONNREFUSED"));
+      // The first event went alone; the nine that waited failed together with their one batch.
+      expect({ alone, batches }).toEqual({ alone: 1, batches: 1 });
+    } finally {
+      await down.$disconnect();
+    }
   });
 });

@@ -4,3 +4,4 @@ export { IDEMPOTENCY_KEY_TTL_MS } from "./idempotency";
 export { canTransition } from "./orderStatus";
 export { buildOrdersServer, typeDefs } from "./server";
 export { createOrdersEventHandlers } from "./events/handlers";
+export { expirePendingOrders, type PendingOrderExpiry } from "./expiry";
