@@ -60,6 +60,17 @@ const workersEnv = z.object({
     .default(720),
   /** How often one worker process prunes the event tables; 0 turns pruning off. */
   RETENTION_INTERVAL_MS: count(3_600_000, 7 * 24 * 3_600_000),
+  /** Bull Board refuses every write (retry, promote, add, clean, pause...: 405) unless this is "false". */
+  BULL_BOARD_READ_ONLY: z.enum(["true", "false"]).default("true").transform((value) => value === "true"),
+  /** How long a Bull Board browser session lasts from sign-in (it is not extended by use). */
+  BULL_BOARD_SESSION_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+  /** Entries kept in the workers' audit log (a Redis stream, ~300 bytes each); older ones are trimmed. */
+  AUDIT_LOG_MAX_ENTRIES: z.coerce.number().int().min(1_000).max(10_000_000).default(100_000),
+  /**
+   * Dead letters older than this are deleted by the maintenance job (they hold event data, some of
+   * it personal): two weeks is long enough to notice, fix and replay after an incident.
+   */
+  DEAD_LETTER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(14),
   PAYMENT_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.1),
   PAYMENT_LATENCY_MS: count(50, 60_000),
 });

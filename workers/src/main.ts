@@ -1,8 +1,9 @@
-import { createLogger, createMetrics, createRedis, createTokenVerifier, databaseCheck, exitOnStartFailure, loadDotEnv, onShutdown, redactUrl, serviceDatabaseUrl } from "@fedplat/common";
+import { adminListenerOf, createLogger, createMetrics, createRedis, createTokenVerifier, databaseCheck, exitOnStartFailure, loadDotEnv, onShutdown, redactUrl, serviceDatabaseUrl } from "@fedplat/common";
 import { createLiveUpdatePublisher } from "@fedplat/events";
 import { simulatedProvider } from "@fedplat/payments";
 import { Counter } from "prom-client";
 import { buildWorkersAdmin } from "./admin";
+import { redisAuditLog } from "./auditLog";
 import { loadWorkersConfig, retryPolicyOf } from "./config";
 import { createServiceClients, startWorkers } from "./workers";
 
@@ -45,15 +46,18 @@ async function main(): Promise<void> {
     redis,
     queues: [...Object.values(workers.queues), workers.deadLetters, ...(workers.retention ? [workers.retention.queue] : [])],
     deadLetters: workers.deadLetterOps,
+    audit: redisAuditLog(redis, config.BULLMQ_PREFIX, config.AUDIT_LOG_MAX_ENTRIES, (error) => logger.error({ err: error }, "audit event not recorded")),
     metrics,
     logger,
     gatewaySecret: config.GATEWAY_SECRET,
     verifyToken: config.JWT_SECRET ? createTokenVerifier({ kind: "hs256", secret: config.JWT_SECRET }) : undefined,
+    bullBoard: { readOnly: config.BULL_BOARD_READ_ONLY, sessionTtlMs: config.BULL_BOARD_SESSION_MINUTES * 60_000, keyPrefix: config.BULLMQ_PREFIX },
     production: config.NODE_ENV === "production",
+    admin: adminListenerOf(config.NODE_ENV === "production"),
     readiness: Object.fromEntries(Object.entries(clients).map(([service, client]) => [`database:${service}`, databaseCheck(client)])),
   });
   const port = await admin.listen(config.PORT);
-  logger.info({ port, prefix: config.BULLMQ_PREFIX }, "workers ready");
+  logger.info({ port, adminPort: admin.adminPort() ?? port, prefix: config.BULLMQ_PREFIX }, "workers ready");
   onShutdown(logger, async () => {
     await admin.close();
     await workers.close();
