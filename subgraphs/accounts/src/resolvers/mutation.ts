@@ -3,6 +3,7 @@ import { hashRefreshToken, issueTokens } from "../auth/authPayload";
 import { hashPassword, verifyAgainstDummy, verifyPassword } from "../auth/passwords";
 import { normalizeEmail, validateName, validatePassword } from "../auth/validation";
 import type { MutationResolvers } from "../generated/resolvers";
+import { audited } from "../audit";
 import { apiKeyMutations } from "./apiKeys";
 import { createEvent, writeOutbox } from "@fedplat/events";
 
@@ -33,10 +34,19 @@ export const Mutation: MutationResolvers = {
     }).catch((error: unknown) => mapPrismaError(error, "User"));
   },
 
-  setUserRole: async (_parent, { userId, role }, { prisma }) => {
-    if (!isUuid(userId)) throw notFound("User");
-    return prisma.user.update({ where: { id: userId }, data: { role } }).catch((error: unknown) => mapPrismaError(error, "User"));
-  },
+  setUserRole: (_parent, { userId, role }, context) =>
+    audited(
+      context,
+      "setUserRole",
+      userId.slice(0, 100),
+      async (tx) => {
+        const before = isUuid(userId) ? await tx.user.findUnique({ where: { id: userId }, select: { role: true } }) : null;
+        if (!before) throw notFound("User");
+        const user = await tx.user.update({ where: { id: userId }, data: { role } }).catch((error: unknown) => mapPrismaError(error, "User"));
+        return { user, from: before.role };
+      },
+      ({ from }) => ({ detail: `${from} -> ${role}` }),
+    ).then(({ user }) => user),
 
   register: async (_parent, { input }, context) => {
     const email = normalizeEmail(input.email);
