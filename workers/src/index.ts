@@ -7,5 +7,6 @@ export { createGroupCommitter, type GroupCommitOptions } from "./groupCommit";
 export { eventJobOptions, type RetryPolicy } from "./jobOptions";
 export { loadWorkersConfig, retryPolicyOf } from "./config";
 export { createRelay, type OutboxSource, type Relay } from "./relay";
-export { MAINTENANCE_QUEUE, type Pruned, pruneEventTables, type RetentionOptions } from "./retention";
+export { MAINTENANCE_QUEUE, type Pruned, pruneDeadLetters, pruneEventTables, type RetentionOptions } from "./retention";
+export { REDACTED, redactPersonalData } from "./redact";
 export { createServiceClients, type ServiceClients, startWorkers, type Workers, type WorkersOptions } from "./workers";

@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   const metrics = createMetrics("workers");
   const processed = new Counter({ name: "events_processed_total", help: "Event deliveries by consumer, type and outcome", labelNames: ["consumer", "type", "outcome"] as const, registers: [metrics.registry] });
   const published = new Counter({ name: "outbox_published_total", help: "Outbox events published to queues", registers: [metrics.registry] });
+  const deadLettersPruned = new Counter({ name: "dead_letters_pruned_total", help: "Dead letters removed past DEAD_LETTER_RETENTION_DAYS", registers: [metrics.registry] });
   const pruned = new Counter({ name: "event_rows_pruned_total", help: "Published outbox rows and processed-event records deleted past their retention", labelNames: ["service", "table"] as const, registers: [metrics.registry] });
   // Live updates are best effort: while Redis is down a publish fails fast instead of holding the job.
   const liveRedis = redis.duplicate({ maxRetriesPerRequest: 1, connectionName: "fedplat-workers-live" });
@@ -36,7 +37,8 @@ async function main(): Promise<void> {
     logger,
     onOutcome: (consumer, type, outcome) => processed.inc({ consumer, type, outcome }),
     onPublished: (count) => published.inc(count),
-    retention: { outboxMs: config.OUTBOX_RETENTION_HOURS * 3_600_000, processedMs: config.PROCESSED_EVENTS_RETENTION_HOURS * 3_600_000, intervalMs: config.RETENTION_INTERVAL_MS, batchSize: 5_000 },
+    retention: { outboxMs: config.OUTBOX_RETENTION_HOURS * 3_600_000, processedMs: config.PROCESSED_EVENTS_RETENTION_HOURS * 3_600_000, deadLettersMs: config.DEAD_LETTER_RETENTION_DAYS * 86_400_000, intervalMs: config.RETENTION_INTERVAL_MS, batchSize: 5_000 },
+    onDeadLettersPruned: (count) => deadLettersPruned.inc(count),
     onPruned: ({ schema, outbox, processed }) => {
       pruned.inc({ service: schema, table: "outbox" }, outbox);
       pruned.inc({ service: schema, table: "processed_events" }, processed);

@@ -58,9 +58,10 @@ export interface WorkersOptions {
   live?: LiveUpdatePublisher;
   onOutcome?: (consumer: Consumer, type: string, outcome: "applied" | "duplicate" | "retry" | "dead") => void;
   onPublished?: (count: number) => void;
-  /** Pruning of published outbox rows and old processed-event records; off when absent. */
+  /** Pruning of published outbox rows, old processed-event records and old dead letters; off when absent. */
   retention?: RetentionOptions;
   onPruned?: (pruned: Pruned) => void;
+  onDeadLettersPruned?: (count: number) => void;
 }
 
 export interface Workers {
@@ -156,8 +157,10 @@ export function startWorkers(options: WorkersOptions): Workers {
             // Only orders keeps idempotency keys (placeOrder, cancelOrder).
             ...(service === "orders" ? { idempotencyKeysMs: IDEMPOTENCY_KEY_TTL_MS } : {}),
           })),
+          deadLetters,
           logger: options.logger,
           onPruned: options.onPruned,
+          onDeadLettersPruned: options.onDeadLettersPruned,
         })
       : undefined;
   const byName = new Map(Object.values(queues).map((queue) => [queue.name, queue]));

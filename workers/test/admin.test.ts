@@ -131,6 +131,25 @@ describe("workers admin port (the operations subgraph)", () => {
     expect((await graphqlRequest<{ deadLetterCount: number }>(url, "{ deadLetterCount }", {}, headers)).data?.deadLetterCount).toBe(0);
   });
 
+  it("shows a dead letter's event with its personal fields redacted, and still replays the original", async () => {
+    const url = `${base}/graphql`;
+    const headers = await gatewayHeaders(admin);
+    const event = createEvent("user.registered", { userId: randomUUID(), email: "jane.doe@example.com", name: "Jane Doe" }, { producer: "accounts" });
+    const id = `events-orders.${event.eventId}`;
+    await deadLetters.add("dead-letter", { queue: "events-orders", consumer: "orders", jobId: event.eventId, event, attempts: 5, errors: ["Error: boom"], failedAt: new Date().toISOString() }, { jobId: id });
+
+    const shown = await graphqlRequest<{ deadLetter: { event: string } }>(url, "query($id: ID!) { deadLetter(id: $id) { event } }", { id }, headers);
+    expect(JSON.parse(shown.data?.deadLetter.event ?? "{}")).toEqual({ ...event, data: { userId: event.data.userId, email: "[redacted]", name: "[redacted]" } });
+    const listed = await graphqlRequest<{ deadLetters: Array<{ id: string; event: string }> }>(url, "{ deadLetters(first: 100) { id event } }", {}, headers);
+    const inList = listed.data?.deadLetters.find((letter) => letter.id === id)?.event ?? "";
+    expect(inList).not.toContain("jane.doe@example.com");
+    expect(inList).not.toContain("Jane Doe");
+
+    expect((await graphqlRequest<{ replayDeadLetter: boolean }>(url, "mutation($id: ID!) { replayDeadLetter(id: $id) }", { id }, headers)).data?.replayDeadLetter).toBe(true);
+    const requeued = (await queue.getJobs(["waiting"])).find((job) => (job.data as { eventId?: string }).eventId === event.eventId);
+    expect(requeued?.data).toEqual(event); // the consumer gets the whole event back
+  });
+
   it("serves Bull Board to admins only: bearer token, or a browser session cookie after /admin/login", async () => {
     const adminToken = await signAccessToken(admin, TEST_JWT_SECRET);
     const staffToken = await signAccessToken(staff, TEST_JWT_SECRET);

@@ -66,7 +66,7 @@ export type DeadLetter = {
   consumer: Scalars['String']['output'];
   /** One entry per failed attempt. */
   errors: Array<Scalars['String']['output']>;
-  /** The original event, as JSON. */
+  /** The original event, as JSON, with personal fields (email, name, phone, address) redacted; replay sends the stored original. */
   event: Scalars['String']['output'];
   eventId?: Maybe<Scalars['String']['output']>;
   eventType?: Maybe<Scalars['String']['output']>;
