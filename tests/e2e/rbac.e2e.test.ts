@@ -47,6 +47,7 @@ const MATRIX: Record<string, Row> = {
   "Query.users": { operation: () => ({ query: "{ users(first: 1) { totalCount } }" }), expect: staffOnly },
   "Query.apiKeys": { operation: () => ({ query: "{ apiKeys { id } }" }), expect: adminOnly },
   "Query.accountsAuditLog": { operation: () => ({ query: "{ accountsAuditLog(first: 1) { edges { node { id action actorId } } } }" }), expect: adminOnly },
+  "Query.catalogAuditLog": { operation: () => ({ query: "{ catalogAuditLog(first: 1) { edges { node { id action actorId } } } }" }), expect: adminOnly },
   "Query.operationsAuditLog": { operation: () => ({ query: "{ operationsAuditLog(first: 1) { edges { node { id action actorId } } } }" }), expect: adminOnly },
   "Query.product": { operation: () => ({ query: '{ product(id: "00000000-0000-4000-8000-000000000000") { id } }' }), expect: all("allow") },
   "Query.products": { operation: () => ({ query: "{ products(first: 1) { totalCount } }" }), expect: all("allow") },

@@ -22,3 +22,4 @@ export { type Caller, type CallerIdentity, createCallerIdentityVerifier, IDENTIT
 export { allow, and, deny, type IRules, isAdmin, isAuthenticated, isGatewayCall, isStaff as isStaffRule, isUser, or, ownedBy, type SubgraphRules, withPermissions } from "./permissions";
 export { createFieldCipher, type FieldCipher } from "./fieldCipher";
 export { callSubgraph, type ServiceCall } from "./serviceCall";
+export { type AuditedAction, type AuditNote, type AuditRow, auditActionFilter, runAudited } from "./audit";
