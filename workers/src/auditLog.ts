@@ -1,4 +1,4 @@
-import type { Redis, Viewer } from "@fedplat/common";
+import type { Redis } from "@fedplat/common";
 
 /** Whether the admin action did what was asked. */
 export type AuditOutcome = "SUCCESS" | "FAILURE";
@@ -9,9 +9,9 @@ export interface AuditEvent {
   id: string;
   at: Date;
   actorId: string;
-  actorRole: Viewer["role"];
-  /** Signed in as a person (access token) or through an API key. */
-  actorKind: "user" | "apiKey";
+  /** CUSTOMER, STAFF or ADMIN; OPERATOR for the CLI. */
+  actorRole: string;
+  actorKind: AuditActor["kind"];
   action: string;
   /** What the action was applied to (a dead letter's id, a queue, an HTTP route of Bull Board). */
   target: string | null;
@@ -20,8 +20,19 @@ export interface AuditEvent {
   detail: string | null;
 }
 
+/**
+ * Who acted: a viewer (access token: "user", or an API key), or someone at a terminal with direct
+ * Redis access (`npm run dlq`: "cli", identified by OS user and host, role OPERATOR).
+ */
+export interface AuditActor {
+  id: string;
+  role: string;
+  /** @default "user" */
+  kind?: "user" | "apiKey" | "cli";
+}
+
 export interface AuditRecord {
-  actor: Viewer;
+  actor: AuditActor;
   action: string;
   target?: string | null;
   outcome: AuditOutcome;
@@ -61,8 +72,8 @@ export function redisAuditLog(redis: Redis, prefix: string, maxEntries: number, 
       id,
       at: new Date(Number(id.split("-")[0])),
       actorId: fields.actorId ?? "",
-      actorRole: (fields.actorRole ?? "ADMIN") as Viewer["role"],
-      actorKind: fields.actorKind === "apiKey" ? "apiKey" : "user",
+      actorRole: fields.actorRole ?? "",
+      actorKind: fields.actorKind === "apiKey" || fields.actorKind === "cli" ? fields.actorKind : "user",
       action: fields.action ?? "",
       target: fields.target || null,
       outcome: (fields.outcome ?? "SUCCESS") as AuditOutcome,

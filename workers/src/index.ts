@@ -1,5 +1,5 @@
 export { buildWorkersAdmin, typeDefs, type WorkersAdminOptions } from "./admin";
-export { type AuditEvent, type AuditLog, redisAuditLog } from "./auditLog";
+export { type AuditActor, type AuditEvent, type AuditLog, redisAuditLog } from "./auditLog";
 export { type OperationsContext, operationsPermissions, operationsResolvers } from "./operations";
 export { createProcessor, deadLetterOf } from "./consumer";
 export { type DeadLetterEntry, type DeadLetterOps, deadLetterOps } from "./deadLetters";

@@ -56,7 +56,7 @@ export const operationsResolvers: Resolvers = {
     discardDeadLetters: (_parent, { queue }, context) => audited(context, "discardDeadLetters", queue ?? null, () => context.deadLetters.discardAll(queueFilter(queue)), (discarded) => `discarded ${discarded}`),
   },
   AuditEvent: {
-    actorKind: (event) => (event.actorKind === "apiKey" ? "API_KEY" : "USER"),
+    actorKind: (event) => ({ user: "USER", apiKey: "API_KEY", cli: "CLI" } as const)[event.actorKind ?? "user"],
   },
   DeadLetter: {
     failedAt: (letter) => new Date(letter.failedAt),

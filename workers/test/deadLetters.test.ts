@@ -4,7 +4,7 @@ import { createLogger, createRedis, type Redis } from "@fedplat/common";
 import { repoRoot } from "@fedplat/devkit";
 import { createEvent, DEAD_LETTER_QUEUE, type EventHandlers } from "@fedplat/events";
 import { Queue, type Worker } from "bullmq";
-import { createProcessor, deadLetterOps, type DeadLetterOps } from "../src";
+import { createProcessor, deadLetterOps, type DeadLetterOps, redisAuditLog } from "../src";
 import { startConsumer } from "../src/consumer";
 import { waitFor } from "./helpers";
 
@@ -160,6 +160,9 @@ describe("npm run dlq", () => {
     const show = await cli("show", id);
     expect(JSON.parse(show.stdout)).toMatchObject({ id, event: { eventId: event.eventId } });
     expect(await cli("discard", id)).toMatchObject({ code: 0, stdout: `discarded ${id}\n` });
+    // recorded in the operations audit log, as an operator at a terminal
+    const [discarded] = (await redisAuditLog(redis, prefix, 1_000).list(1)).events;
+    expect(discarded).toMatchObject({ actorKind: "cli", actorRole: "OPERATOR", actorId: expect.stringMatching(/.@./), action: "discardDeadLetter", target: id, outcome: "SUCCESS" });
     expect(await cli("show", id)).toMatchObject({ code: 1, stderr: `no dead letter ${id}\n` });
     expect((await cli("explode")).code).toBe(2);
     expect((await cli("discard", "--all", "nowhere")).code).toBe(2);

@@ -21,17 +21,19 @@ export type Scalars = {
 export type AuditActorKind =
   /** An API key. */
   | 'API_KEY'
+  /** A terminal with direct Redis access (npm run dlq): the operations audit log only. */
+  | 'CLI'
   /** An access token of a person. */
   | 'USER';
 
 /** One admin action: who, what, on what, when, and how it ended. */
 export type AuditEvent = {
   __typename?: 'AuditEvent';
-  /** The mutation (e.g. replayDeadLetter), or bullBoardSignIn and bullBoard for Bull Board. */
+  /** The mutation (e.g. replayDeadLetter; the same names for npm run dlq), or bullBoardSignIn and bullBoard for Bull Board. */
   action: Scalars['String']['output'];
   actorId: Scalars['ID']['output'];
   actorKind: AuditActorKind;
-  /** The actor's role when acting (CUSTOMER, STAFF or ADMIN). */
+  /** The actor's role when acting (CUSTOMER, STAFF or ADMIN; OPERATOR for the CLI). */
   actorRole: Scalars['String']['output'];
   at: Scalars['DateTime']['output'];
   /** Why it failed, or what it did (counts); never personal data. */
@@ -131,7 +133,7 @@ export type Query = {
   deadLetterCount: Scalars['Int']['output'];
   /** Admins only. Oldest first; only those of one queue (e.g. events-payments, or outbox) when it is given. */
   deadLetters: Array<DeadLetter>;
-  /** Admins only. The workers' admin actions (dead-letter replays and discards, Bull Board), newest first; only one action when given. */
+  /** Admins only. The workers' admin actions (dead-letter replays and discards through GraphQL or npm run dlq, Bull Board), newest first; only one action when given. */
   operationsAuditLog: AuditEventConnection;
 };
 

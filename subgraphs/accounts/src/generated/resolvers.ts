@@ -52,6 +52,8 @@ export type ApiKeyPrincipal = {
 export type AuditActorKind =
   /** An API key. */
   | 'API_KEY'
+  /** A terminal with direct Redis access (npm run dlq): the operations audit log only. */
+  | 'CLI'
   /** An access token of a person. */
   | 'USER';
 
@@ -62,7 +64,7 @@ export type AuditEvent = {
   action: Scalars['String']['output'];
   actorId: Scalars['ID']['output'];
   actorKind: AuditActorKind;
-  /** The actor's role when acting (CUSTOMER, STAFF or ADMIN). */
+  /** The actor's role when acting (CUSTOMER, STAFF or ADMIN; OPERATOR for the CLI). */
   actorRole: Scalars['String']['output'];
   at: Scalars['DateTime']['output'];
   /** Why it failed, or what it changed (e.g. CUSTOMER -> STAFF); never a secret or personal data. */
