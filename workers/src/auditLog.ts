@@ -46,6 +46,21 @@ export interface AuditLog {
   list(first: number, after?: string, action?: string): Promise<{ events: AuditEvent[]; hasNextPage: boolean }>;
 }
 
+/**
+ * Runs one admin action and records it, success or failure, before answering: who (the actor),
+ * the action, its target, and what came of it (`describe` of the result, or the error).
+ */
+export async function recordAction<T>(audit: AuditLog, actor: AuditActor, action: string, target: string | null, run: () => Promise<T>, describe: (result: T) => string | null = () => null): Promise<T> {
+  try {
+    const result = await run();
+    await audit.record({ actor, action, target, outcome: "SUCCESS", detail: describe(result) });
+    return result;
+  } catch (error) {
+    await audit.record({ actor, action, target, outcome: "FAILURE", detail: error instanceof Error ? error.message : String(error) });
+    throw error;
+  }
+}
+
 /** Stream ids are `<ms>-<seq>`; anything else as a cursor is refused rather than misread. */
 export const isAuditCursor = (cursor: string) => /^\d{1,15}-\d{1,10}$/.test(cursor);
 
@@ -83,7 +98,7 @@ export function redisAuditLog(redis: Redis, prefix: string, maxEntries: number, 
   return {
     async record({ actor, action, target, outcome, detail }) {
       try {
-        await redis.xadd(key, "MAXLEN", "~", String(maxEntries), "*", "actorId", actor.id, "actorRole", actor.role, "actorKind", actor.kind ?? "user", "action", action, "target", target ?? "", "outcome", outcome, "detail", (detail ?? "").slice(0, 500));
+        await redis.xadd(key, "MAXLEN", "~", String(maxEntries), "*", "actorId", actor.id, "actorRole", actor.role, "actorKind", actor.kind ?? "user", "action", action, "target", (target ?? "").slice(0, 200), "outcome", outcome, "detail", (detail ?? "").slice(0, 500));
       } catch (error) {
         onError(error);
       }

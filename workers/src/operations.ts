@@ -1,5 +1,5 @@
 import { badInput, type BaseContext, isAdmin, pageSize, requireViewer, scalarResolvers, type SubgraphRules } from "@fedplat/common";
-import { type AuditLog, isAuditCursor } from "./auditLog";
+import { type AuditLog, isAuditCursor, recordAction } from "./auditLog";
 import { type DeadLetterOps, unknownQueueProblem } from "./deadLetters";
 import type { Resolvers } from "./generated/resolvers";
 
@@ -12,20 +12,9 @@ export interface OperationsContext extends BaseContext {
 /** Actions the operations audit log holds (the filter of operationsAuditLog is checked against them). */
 export const OPERATIONS_AUDIT_ACTIONS = ["replayDeadLetter", "discardDeadLetter", "replayDeadLetters", "discardDeadLetters", "bullBoardSignIn", "bullBoard"] as const;
 
-/**
- * Runs one admin action and records it, success or failure, before answering: the record names
- * the admin (id, role, token or API key), the action, its target and what came of it.
- */
-async function audited<T>(context: OperationsContext, action: (typeof OPERATIONS_AUDIT_ACTIONS)[number], target: string | null, run: () => Promise<T>, describe: (result: T) => string | null = () => null): Promise<T> {
-  const actor = requireViewer(context);
-  try {
-    const result = await run();
-    await context.audit.record({ actor, action, target, outcome: "SUCCESS", detail: describe(result) });
-    return result;
-  } catch (error) {
-    await context.audit.record({ actor, action, target, outcome: "FAILURE", detail: error instanceof Error ? error.message : String(error) });
-    throw error;
-  }
+/** One admin action of the viewer (an ADMIN: id, role, token or API key), run and recorded (recordAction). */
+function audited<T>(context: OperationsContext, action: (typeof OPERATIONS_AUDIT_ACTIONS)[number], target: string | null, run: () => Promise<T>, describe?: (result: T) => string | null): Promise<T> {
+  return recordAction(context.audit, requireViewer(context), action, target, run, describe);
 }
 
 export const operationsResolvers: Resolvers = {

@@ -8,7 +8,7 @@ import { createRedis, envVars, loadDotEnv, parseEnv } from "@fedplat/common";
 import { CONSUMERS, DEAD_LETTER_QUEUE, queueOf } from "@fedplat/events";
 import { Queue } from "bullmq";
 import { z } from "zod";
-import { type AuditActor, redisAuditLog } from "../auditLog";
+import { type AuditActor, recordAction, redisAuditLog } from "../auditLog";
 import { deadLetterOps, unknownQueueProblem } from "../deadLetters";
 import { loadWorkersConfig, retryPolicyOf } from "../config";
 
@@ -48,16 +48,7 @@ async function main(): Promise<number> {
   // Replays and discards from a terminal are admin actions too: recorded like those through GraphQL.
   const audit = redisAuditLog(redis, config.BULLMQ_PREFIX, config.AUDIT_LOG_MAX_ENTRIES, (error) => console.error(`audit event not recorded: ${error instanceof Error ? error.message : String(error)}`));
   const actor = operator();
-  async function audited<T>(action: string, target: string | null, run: () => Promise<T>, describe: (result: T) => string | null): Promise<T> {
-    try {
-      const result = await run();
-      await audit.record({ actor, action, target, outcome: "SUCCESS", detail: describe(result) });
-      return result;
-    } catch (error) {
-      await audit.record({ actor, action, target, outcome: "FAILURE", detail: error instanceof Error ? error.message : String(error) });
-      throw error;
-    }
-  }
+  const audited = <T>(action: string, target: string | null, run: () => Promise<T>, describe: (result: T) => string | null) => recordAction(audit, actor, action, target, run, describe);
   const found = (done: boolean) => (done ? null : "no such dead letter");
   try {
     switch (command) {
