@@ -55,7 +55,8 @@ async function main(): Promise<void> {
   const running: RunningService[] = [];
   try {
     for (const config of configs) {
-      const service = spawnService(catalog, { port: await freePort(), env: config.env, telemetry: config.telemetry });
+      // Production serves health on an admin port of its own: one each, as three run at once.
+      const service = spawnService(catalog, { port: await freePort(), adminPort: await freePort(), env: config.env, telemetry: config.telemetry });
       running.push(service);
       await waitUntilReady(service);
     }

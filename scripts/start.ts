@@ -30,8 +30,11 @@ function stopAll(code: number): Promise<never> {
   return stopping;
 }
 
+/** With NODE_ENV=production each process serves /metrics and /health/* on an admin port of its own: 9464, 9465, ... */
+const adminPortOf = (spec: typeof GATEWAY) => (process.env.NODE_ENV === "production" ? 9464 + names.indexOf(spec.name) : undefined);
+
 function start(spec: typeof GATEWAY): RunningService {
-  const service = spawnService(spec, { port: Number(process.env[`${spec.name.toUpperCase()}_PORT`] ?? spec.port), env: process.env, onLine: printLine });
+  const service = spawnService(spec, { port: Number(process.env[`${spec.name.toUpperCase()}_PORT`] ?? spec.port), adminPort: adminPortOf(spec), env: process.env, onLine: printLine });
   running.push(service);
   void service.exited.then((code) => {
     if (!stopping) {

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { ConfigError, createLogger, createRedis, exitOnStartFailure, loadDotEnv, onShutdown, redactUrl } from "@fedplat/common";
+import { adminListenerOf, ConfigError, createLogger, createRedis, exitOnStartFailure, loadDotEnv, onShutdown, redactUrl } from "@fedplat/common";
 import { checkOverrides, loadGatewayConfig } from "./config";
 import { createGatewayCaching } from "./caching";
 import { buildGateway } from "./server";
@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     gatewaySecret: config.GATEWAY_SECRET,
     logger,
     production: config.NODE_ENV === "production",
+    admin: adminListenerOf(config.NODE_ENV === "production"),
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
     dedupeSubgraphFetches: config.SUBGRAPH_DEDUPE,
     entityCache: config.ENTITY_CACHE,
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
     resilience: config.resilience,
   });
   const port = await server.listen(config.PORT);
-  logger.info({ port, url: `http://localhost:${port}/graphql` }, "gateway ready");
+  logger.info({ port, adminPort: server.adminPort() ?? port, url: `http://localhost:${port}/graphql` }, "gateway ready");
   onShutdown(logger, async () => {
     await server.close();
     await caching.close();

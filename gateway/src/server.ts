@@ -4,7 +4,7 @@ import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
-import { createMetrics, createTokenVerifier, formatErrorFor, type HealthState, healthRouter, jsonErrorHandler, listenOn, type Logger, metricsHandler, type Redis, type ServiceMetrics, type TokenVerification, useOperationMetrics } from "@fedplat/common";
+import { type AdminListener, adminEndpoints, createMetrics, createTokenVerifier, formatErrorFor, type HealthState, healthRouter, jsonErrorHandler, listenOn, type Logger, metricsHandler, type Redis, type ServiceMetrics, type TokenVerification, useOperationMetrics } from "@fedplat/common";
 import { DEFAULT_LIVE_UPDATES_CHANNEL } from "@fedplat/events";
 import express from "express";
 import { Counter } from "prom-client";
@@ -64,12 +64,17 @@ export interface GatewayOptions {
   subscriptions?: Partial<SubscriptionsConfig>;
   /** Circuit breakers and retries of subgraph fetches. @default defaultResilience */
   resilience?: ResiliencePolicy;
+  /** A port of their own for /metrics and /health/* (production, see adminListenerOf); unset: the public port serves them. */
+  admin?: AdminListener;
 }
 
 export interface GatewayServer {
   app: express.Express;
   httpServer: http.Server;
+  /** Starts the admin port too when there is one. */
   listen(port: number, host?: string): Promise<number>;
+  /** The admin port's bound port, once listening; undefined when the public port serves /metrics and /health. */
+  adminPort(): number | undefined;
   close(): Promise<void>;
   subscriptions: Subscriptions;
 }
@@ -137,8 +142,9 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
 
   // Mounted only once the supergraph is loaded, so "ready" means the gateway can plan queries.
   // Subgraph circuits are reported, not checked: with one subgraph down the gateway still serves the rest.
-  app.use(healthRouter({ supergraph: () => Promise.resolve(), redis: () => options.redis.ping(), liveUpdates: () => subscriptions.ready() }, health, { report: () => ({ subgraphs: subgraphs.breakers.states() }) }));
-  app.get("/metrics", metricsHandler(metrics.registry));
+  const admin = adminEndpoints(app, options.admin);
+  admin.app.use(healthRouter({ supergraph: () => Promise.resolve(), redis: () => options.redis.ping(), liveUpdates: () => subscriptions.ready() }, health, { report: () => ({ subgraphs: subgraphs.breakers.states() }) }));
+  admin.app.get("/metrics", metricsHandler(metrics.registry));
   app.use(
     "/graphql",
     (req, res, next) => {
@@ -162,10 +168,16 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   );
   app.use(jsonErrorHandler(options.logger));
 
+  let adminPort: number | undefined;
   return {
     app,
     httpServer,
-    listen: listenOn(httpServer),
+    listen: async (port, host) => {
+      const bound = await listenOn(httpServer)(port, host);
+      adminPort = await admin.listen();
+      return bound;
+    },
+    adminPort: () => adminPort,
     subscriptions,
     close: async () => {
       health.draining = true;
@@ -173,6 +185,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       await liveUpdates.close();
       await apollo.stop();
       subgraphs.breakers.shutdown();
+      await admin.close();
     },
   };
 }

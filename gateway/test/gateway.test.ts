@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type AccountsPrisma, buildAccountsServer, createAccountsPrisma } from "@fedplat/accounts";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
-import { createFieldCipher, createLogger, createRedis, type Redis } from "@fedplat/common";
+import { type AdminListener, createFieldCipher, createLogger, createRedis, type Redis } from "@fedplat/common";
 import { bearer, graphqlRequest, repoRoot, startTestSubgraph, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, TEST_PII_KEYS, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { randomUUID } from "node:crypto";
@@ -27,7 +27,7 @@ let customer: TestViewer;
 /** What a client sends the gateway: its access token. */
 let customerAuth: Record<string, string>;
 
-async function startGateway(production: boolean): Promise<{ server: GatewayServer; url: string }> {
+async function startGateway(production: boolean, admin?: AdminListener): Promise<{ server: GatewayServer; url: string }> {
   const server = await buildGateway({
     supergraphSdl,
     subgraphUrls: { ACCOUNTS: accounts.url, CATALOG: catalog.url, ORDERS: orders.url, PAYMENTS: DOWN, NOTIFICATIONS: hangingUrl },
@@ -42,6 +42,7 @@ async function startGateway(production: boolean): Promise<{ server: GatewayServe
     subgraphTimeoutMs: 20_000,
     subgraphTimeoutsMs: { NOTIFICATIONS: 3_000 },
     apiKeyCacheMs: 100,
+    admin,
   });
   const port = await server.listen(0, "127.0.0.1");
   return { server, url: `http://127.0.0.1:${port}/graphql` };
@@ -208,6 +209,20 @@ describe("landing page and health", () => {
       const response = await fetch(production.url, { headers: { accept: "text/html" } });
       expect(response.status).toBe(400);
       expect(await response.text()).not.toContain("Sandbox");
+    } finally {
+      await production.server.close();
+    }
+  });
+
+  it("in production serves /metrics and health on the admin port, and not on the public one", async () => {
+    const production = await startGateway(true, { port: 0, host: "127.0.0.1" });
+    const publicBase = production.url.replace(/\/graphql$/, "");
+    const adminBase = `http://127.0.0.1:${production.server.adminPort()}`;
+    try {
+      for (const path of ["/metrics", "/health/live", "/health/ready"]) expect(`${path}: ${(await fetch(`${publicBase}${path}`)).status}`).toBe(`${path}: 404`);
+      expect(await (await fetch(`${adminBase}/metrics`)).text()).toContain("gateway_operations_total");
+      expect((await fetch(`${adminBase}/health/ready`)).status).toBe(200);
+      expect((await fetch(`${adminBase}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"query":"{ __typename }"}' })).status).toBe(404);
     } finally {
       await production.server.close();
     }

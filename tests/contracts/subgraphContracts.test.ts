@@ -11,7 +11,7 @@ import { readSupergraphConfig } from "@fedplat/gateway";
 import { buildNotificationsServer, createNotificationsPrisma } from "@fedplat/notifications";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma } from "@fedplat/orders";
 import { buildPaymentsServer, createPaymentsPrisma } from "@fedplat/payments";
-import { buildWorkersAdmin, deadLetterOps } from "@fedplat/workers";
+import { buildWorkersAdmin, deadLetterOps, redisAuditLog } from "@fedplat/workers";
 import { Queue } from "bullmq";
 import { type DirectiveNode, Kind, parse, type SelectionSetNode, valueFromASTUntyped } from "graphql";
 import pg from "pg";
@@ -86,7 +86,7 @@ const STARTERS: Record<string, (headers: Record<string, string>) => Promise<Runn
   notifications: (headers) => started(startTestSubgraph({ createPrisma: createNotificationsPrisma, database, build: buildNotificationsServer }), headers),
   operations: async (headers) => {
     const deadLetters = new Queue(DEAD_LETTER_QUEUE, { connection: redis, prefix });
-    const server = await buildWorkersAdmin({ redis, queues: [deadLetters], deadLetters: deadLetterOps(deadLetters, () => undefined, { attempts: 1, backoffMs: 10 }), metrics: createMetrics("workers"), logger: createLogger("contracts", "silent"), gatewaySecret: TEST_GATEWAY_SECRET });
+    const server = await buildWorkersAdmin({ redis, queues: [deadLetters], deadLetters: deadLetterOps(deadLetters, () => undefined, { attempts: 1, backoffMs: 10 }), audit: redisAuditLog(redis, prefix, 1_000), metrics: createMetrics("workers"), logger: createLogger("contracts", "silent"), gatewaySecret: TEST_GATEWAY_SECRET });
     const url = `http://127.0.0.1:${await server.listen(0, "127.0.0.1")}/graphql`;
     return { request: (query, variables) => graphqlRequest(url, query, variables, headers), stop: async () => { await server.close(); await deadLetters.close(); } };
   },

@@ -1,5 +1,5 @@
 import { SignJWT } from "jose";
-import { TEST_JWT_SECRET } from "@fedplat/devkit";
+import { adminBaseOf, TEST_JWT_SECRET } from "@fedplat/devkit";
 import { buildSeedData } from "@fedplat/prisma/seed/data";
 import { type Platform, startPlatform } from "../fixtures";
 
@@ -109,7 +109,10 @@ async function healthy(): Promise<void> {
 }
 
 async function gatewayRss(): Promise<number> {
-  const text = await (await fetch(gatewayBase.replace(/\/graphql$/, "/metrics"))).text();
+  // In production /metrics is on the gateway's admin port, not the public one.
+  const gateway = platform.services.gateway;
+  if (!gateway) throw new Error("no gateway");
+  const text = await (await fetch(`${adminBaseOf(gateway)}/metrics`)).text();
   return Number(/^process_resident_memory_bytes\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? Number.NaN);
 }
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { healthRouter } from "@fedplat/common";
+import { adminListenerOf, healthRouter } from "@fedplat/common";
 import { entryOf, GATEWAY, repoRoot, type ServiceSpec, SUBGRAPHS, telemetryRegister, WORKERS } from "@fedplat/devkit";
 import { checkOverrides, loadGatewayConfig } from "@fedplat/gateway";
 import { loadWorkersConfig } from "@fedplat/workers";
@@ -38,7 +38,7 @@ type Container = {
   resources: { requests: Record<string, string>; limits: Record<string, string> };
   volumeMounts?: Array<{ name: string; mountPath: string }>;
 };
-type DeploymentShape = Manifest & { spec: { replicas: number; selector: { matchLabels: Record<string, string> }; strategy: { rollingUpdate: { maxUnavailable: number; maxSurge: number } }; template: { metadata: { labels: Record<string, string> }; spec: { containers: Container[]; volumes: Array<{ name: string; configMap?: { name: string } }> } } } };
+type DeploymentShape = Manifest & { spec: { replicas: number; selector: { matchLabels: Record<string, string> }; strategy: { rollingUpdate: { maxUnavailable: number; maxSurge: number } }; template: { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: { containers: Container[]; volumes: Array<{ name: string; configMap?: { name: string } }> } } } };
 
 const find = <T extends Manifest>(manifests: Manifest[], kind: string, name: string): T => {
   const found = manifests.find((m) => m.kind === kind && m.metadata.name === name);
@@ -69,9 +69,13 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
   it.each(PROCESSES.map((spec) => [spec.name, spec] as const))("runs %s as the code expects: port, entry point, probes, rolling update, autoscaling, disruption budget, resources", async (name, spec) => {
     const deployment = find<DeploymentShape>(manifests, "Deployment", name);
     const container = containerOf(manifests, name);
-    // the port DESIGN.md gives the process, as container port, PORT and Service port
-    expect(container.ports).toEqual([{ name: "http", containerPort: spec.port, protocol: "TCP" }]);
+    // the port DESIGN.md gives the process, as container port, PORT and Service port; and the admin
+    // port where the process, in production, serves /metrics and /health/* (never in the Service)
+    const adminPort = adminListenerOf(configOf(manifests).NODE_ENV === "production", { ...configOf(manifests), ...Object.fromEntries(container.env.map((e) => [e.name, e.value])) })?.port;
+    expect(adminPort).toBe(9464);
+    expect(container.ports).toEqual([{ name: "http", containerPort: spec.port, protocol: "TCP" }, { name: "admin", containerPort: adminPort, protocol: "TCP" }]);
     expect(container.env.find((e) => e.name === "PORT")?.value).toBe(String(spec.port));
+    expect(deployment.spec.template.metadata.annotations).toMatchObject({ "prometheus.io/scrape": "true", "prometheus.io/port": String(adminPort), "prometheus.io/path": "/metrics" });
     const service = find<Manifest & { spec: { selector: Record<string, string>; ports: Array<{ port: number; targetPort: string }> } }>(manifests, "Service", name);
     expect(service.spec.ports).toEqual([{ name: "http", port: spec.port, targetPort: "http", protocol: "TCP" }]);
     expect(deployment.spec.template.metadata.labels).toMatchObject(service.spec.selector);
@@ -79,11 +83,11 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
     // the same entry point and telemetry bootstrap as npm start (relative to the image's working directory)
     expect(container.command).toEqual(["node", "--import", "tsx", "--import", `./${relative(repoRoot, telemetryRegister)}`, relative(repoRoot, entryOf(spec))]);
     expect(existsSync(entryOf(spec)) && existsSync(telemetryRegister)).toBe(true);
-    // probes on the health router's paths, which answer
+    // probes on the health router's paths, on the admin port that serves them, which answer
     expect([container.startupProbe.httpGet, container.livenessProbe.httpGet, container.readinessProbe.httpGet]).toEqual([
-      { path: "/health/live", port: "http" },
-      { path: "/health/live", port: "http" },
-      { path: "/health/ready", port: "http" },
+      { path: "/health/live", port: "admin" },
+      { path: "/health/live", port: "admin" },
+      { path: "/health/ready", port: "admin" },
     ]);
     const probe = express().use(healthRouter({}, { draining: false })).listen(0);
     try {

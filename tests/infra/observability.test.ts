@@ -5,6 +5,8 @@ import { parse } from "yaml";
 import { exportedMetricNames, isReadByCode, metricsIn, sourceText } from "./codeFacts";
 
 const PROCESSES = [GATEWAY, ...SUBGRAPHS, WORKERS];
+/** Where the processes serve /metrics in production (adminListenerOf's default, set explicitly in docker-compose.yml). */
+const ADMIN_PORT = 9464;
 const read = (path: string) => readFileSync(join(repoRoot, "infra", path), "utf8");
 const source = sourceText();
 const metrics = exportedMetricNames(source);
@@ -34,11 +36,11 @@ describe("Prometheus alert rules", () => {
 });
 
 describe("Prometheus scrape configuration", () => {
-  it("scrapes every process on its port", () => {
+  it("scrapes every process on its admin port (production: /metrics is not on the public port)", () => {
     const config = parse(read("prometheus/prometheus.yml")) as { rule_files: string[]; scrape_configs: Array<{ metrics_path: string; static_configs: Array<{ targets: string[] }> }> };
     const [job] = config.scrape_configs;
     expect(job?.metrics_path).toBe("/metrics");
-    expect(job?.static_configs.flatMap((c) => c.targets).sort()).toEqual(PROCESSES.map((p) => `${p.name}:${p.port}`).sort());
+    expect(job?.static_configs.flatMap((c) => c.targets).sort()).toEqual(PROCESSES.map((p) => `${p.name}:${ADMIN_PORT}`).sort());
     expect(config.rule_files).toEqual(["/etc/prometheus/alerts.yml"]);
   });
 });
@@ -76,7 +78,8 @@ describe("docker-compose for a laptop", () => {
     const environment = service?.environment ?? {};
     expect(service?.command?.join(" ")).toContain(`exec node --import tsx --import ./packages/telemetry/src/register.ts ${spec.dir}/src/main.ts`);
     expect(environment.PORT).toBe(String(spec.port));
-    expect(service?.ports).toEqual([`${spec.port}:${spec.port}`]);
+    expect(service?.ports).toEqual([`${spec.port}:${spec.port}`]); // the admin port is not published to the host
+    expect([environment.NODE_ENV, environment.ADMIN_PORT]).toEqual(["production", String(ADMIN_PORT)]);
     expect(environment.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://otel-collector:4318");
     for (const variable of Object.keys(environment)) expect(isReadByCode(variable, source) ? variable : `${name}: ${variable} is read by no code`).toBe(variable);
     for (const variable of Object.keys(environment)) expect(variable).not.toMatch(/SECRET|KEY/);

@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildSubgraphServer, type Logger, type ReadinessCheck, type Redis, type ServiceMetrics, type SubgraphServer, type TokenVerifier } from "@fedplat/common";
+import { type AdminListener, buildSubgraphServer, type Logger, type ReadinessCheck, type Redis, type ServiceMetrics, type SubgraphServer, type TokenVerifier } from "@fedplat/common";
 import { mountBullBoard } from "./bullBoard";
 import type { Queue } from "bullmq";
 import gql from "graphql-tag";
 import { Gauge } from "prom-client";
+import type { AuditLog } from "./auditLog";
 import type { DeadLetterOps } from "./deadLetters";
 import { registerQueueAgeMetric } from "./queueMetrics";
 import { type OperationsContext, operationsPermissions, operationsResolvers } from "./operations";
@@ -16,12 +17,19 @@ export interface WorkersAdminOptions {
   /** Queues whose depth is exported (the dead letters included). */
   queues: Queue[];
   deadLetters: DeadLetterOps;
+  /** Where admin actions are recorded (dead-letter replays and discards, Bull Board sign-ins and writes). */
+  audit: AuditLog;
   metrics: ServiceMetrics;
   logger: Logger;
   gatewaySecret: string;
   /** Verifies admins' access tokens for Bull Board; without it Bull Board is not mounted. */
   verifyToken?: TokenVerifier;
+  /** Bull Board: read-only (the default), session length, session key prefix (the BullMQ prefix). */
+  bullBoard?: { readOnly?: boolean; sessionTtlMs?: number; keyPrefix?: string; now?: () => number };
+  /** Production: Secure cookies, masked errors. */
   production?: boolean;
+  /** A port of their own for /metrics and /health/* (production); unset: the public port serves them. */
+  admin?: AdminListener;
   /** Further readiness checks (the services' databases), next to Redis. */
   readiness?: Record<string, ReadinessCheck>;
 }
@@ -51,13 +59,26 @@ export async function buildWorkersAdmin(options: WorkersAdminOptions): Promise<S
     typeDefs,
     resolvers: operationsResolvers,
     permissions: operationsPermissions,
-    context: (base) => ({ ...base, deadLetters: options.deadLetters }),
+    context: (base) => ({ ...base, deadLetters: options.deadLetters, audit: options.audit }),
     readiness: { redis: () => options.redis.ping(), ...options.readiness },
     metrics: options.metrics,
     logger: options.logger,
     gatewaySecret: options.gatewaySecret,
     production: options.production,
+    admin: options.admin,
   });
-  if (options.verifyToken) mountBullBoard(server.app, options.queues, options.verifyToken);
+  if (options.verifyToken) {
+    mountBullBoard(server.app, {
+      queues: options.queues,
+      verifyToken: options.verifyToken,
+      redis: options.redis,
+      keyPrefix: options.bullBoard?.keyPrefix ?? "fedplat",
+      readOnly: options.bullBoard?.readOnly,
+      sessionTtlMs: options.bullBoard?.sessionTtlMs,
+      secureCookie: options.production ?? false,
+      audit: options.audit,
+      now: options.bullBoard?.now,
+    });
+  }
   return server;
 }

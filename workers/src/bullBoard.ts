@@ -1,55 +1,140 @@
+import { createHash, randomBytes } from "node:crypto";
 import { createBullBoard } from "@bull-board/api";
 import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { ExpressAdapter } from "@bull-board/express";
-import type { TokenVerifier } from "@fedplat/common";
+import type { Redis, TokenVerifier, Viewer } from "@fedplat/common";
 import type { Queue } from "bullmq";
 import cookieParser from "cookie-parser";
 import express, { type RequestHandler } from "express";
+import type { AuditLog } from "./auditLog";
 
 const BASE = "/admin/queues";
-const COOKIE = "fedplat_admin";
+const COOKIE = "fedplat_admin_session";
 
 const LOGIN_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>fedplat queues</title></head>
 <body style="font-family: sans-serif; max-width: 36rem; margin: 4rem auto">
 <h1>Queues: admin sign-in</h1>
-<p>Paste an ADMIN access token (from the <code>login</code> mutation).</p>
+<p>Paste an ADMIN access token (from the <code>login</code> mutation). It is checked once and not kept:
+the browser gets a short-lived session of its own.</p>
 <form method="post" action="/admin/session"><textarea name="token" rows="6" style="width: 100%" required></textarea>
 <p><button type="submit">Open Bull Board</button></p></form></body></html>`;
 
-/** The request's token: Authorization: Bearer, or the session cookie set by /admin/session. */
-function tokenOf(req: express.Request): string | undefined {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(req.header("authorization") ?? "")?.[1];
-  return bearer ?? (req.cookies as Record<string, string | undefined>)[COOKIE];
+export interface BullBoardOptions {
+  queues: Queue[];
+  /** Verifies the admin's access token, once, at sign-in (and bearer tokens of API calls). */
+  verifyToken: TokenVerifier;
+  /** Where sessions are kept, so that any replica knows them and a logout ends them everywhere. */
+  redis: Redis;
+  /** Key prefix of the session keys (the BullMQ prefix). */
+  keyPrefix: string;
+  /** Retry, promote, add, clean, pause... are refused (405 QUEUE_READ_ONLY) unless this is false. @default true */
+  readOnly?: boolean;
+  /** Marks the cookie Secure (sent over HTTPS only): production. @default false */
+  secureCookie?: boolean;
+  /** How long a session lasts from sign-in; it is not extended by use. @default 15 min */
+  sessionTtlMs?: number;
+  /** Records sign-ins, logouts and write actions; optional so the board runs without it in tests. */
+  audit?: AuditLog;
+  /** The clock (tests move it past a session's expiry). @default Date.now */
+  now?: () => number;
 }
 
-function requireAdmin(verify: TokenVerifier): RequestHandler {
-  return async (req, res, next) => {
-    const token = tokenOf(req);
-    const viewer = token ? await verify(token).catch(() => null) : null;
-    if (viewer?.role === "ADMIN") return next();
-    if (req.accepts(["html", "json"]) === "html") return res.redirect(303, "/admin/login");
-    res.status(viewer ? 403 : 401).json({ errors: [{ message: viewer ? "Not allowed" : "You must be logged in as an admin", extensions: { code: viewer ? "FORBIDDEN" : "UNAUTHENTICATED" } }] });
-  };
+/** What a session key holds: who signed in, and until when. */
+interface Session {
+  userId: string;
+  role: Viewer["role"];
+  expiresAtMs: number;
 }
 
 /**
- * Bull Board at /admin/queues for ADMINs only: the same access tokens as the gateway, sent as a
- * bearer token or, from a browser, kept in an HttpOnly cookie after /admin/login.
+ * Browser sessions of Bull Board. The cookie carries an opaque random id (256 bits), never the
+ * access token: a stolen cookie is worth at most the session's 15 minutes and dies at logout;
+ * Redis stores only the id's SHA-256, so a read of Redis does not yield usable cookies.
  */
-export function mountBullBoard(app: express.Express, queues: Queue[], verify: TokenVerifier): void {
+function sessionStore(redis: Redis, keyPrefix: string, ttlMs: number, now: () => number) {
+  const keyOf = (id: string) => `${keyPrefix}:admin-session:${createHash("sha256").update(id).digest("hex")}`;
+  return {
+    async create(viewer: Viewer): Promise<string> {
+      const id = randomBytes(32).toString("base64url");
+      const session: Session = { userId: viewer.id, role: viewer.role, expiresAtMs: now() + ttlMs };
+      await redis.set(keyOf(id), JSON.stringify(session), "PX", ttlMs);
+      return id;
+    },
+    /** The session, while it has not expired (by its own expiry: Redis's TTL only cleans up). */
+    async find(id: string): Promise<Session | null> {
+      const stored = await redis.get(keyOf(id));
+      const session = stored ? (JSON.parse(stored) as Session) : null;
+      return session && session.expiresAtMs > now() ? session : null;
+    },
+    async end(id: string): Promise<void> {
+      await redis.del(keyOf(id));
+    },
+  };
+}
+
+const bearerOf = (req: express.Request) => /^Bearer\s+(\S+)$/i.exec(req.header("authorization") ?? "")?.[1];
+const sessionIdOf = (req: express.Request) => (req.cookies as Record<string, string | undefined> | undefined)?.[COOKIE];
+
+/**
+ * Bull Board at /admin/queues for ADMINs only: a bearer access token (scripts), or from a browser
+ * a session cookie set by /admin/session (HttpOnly, SameSite=Strict, Path=/admin, Secure in
+ * production, 15 minutes) and ended by POST /admin/logout. Read-only unless configured otherwise.
+ */
+export function mountBullBoard(app: express.Express, options: BullBoardOptions): void {
+  const readOnly = options.readOnly ?? true;
+  const ttlMs = options.sessionTtlMs ?? 15 * 60_000;
+  const sessions = sessionStore(options.redis, options.keyPrefix, ttlMs, options.now ?? Date.now);
+  const cookieOptions = { httpOnly: true, sameSite: "strict", secure: options.secureCookie ?? false, path: "/admin" } as const;
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(BASE);
-  createBullBoard({ queues: queues.map((queue) => new BullMQAdapter(queue)), serverAdapter });
-  app.use(cookieParser());
+  createBullBoard({ queues: options.queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: readOnly })), serverAdapter });
+
+  /** The admin behind the request, from its bearer token or its session; null when there is none. */
+  async function viewerOf(req: express.Request): Promise<Viewer | null> {
+    const bearer = bearerOf(req);
+    if (bearer) return options.verifyToken(bearer).catch(() => null);
+    const id = sessionIdOf(req);
+    const session = id ? await sessions.find(id) : null;
+    return session ? { id: session.userId, role: session.role, kind: "user" } : null;
+  }
+
+  const requireAdmin: RequestHandler = async (req, res, next) => {
+    const viewer = await viewerOf(req);
+    if (viewer?.role === "ADMIN") {
+      res.locals.admin = viewer;
+      return next();
+    }
+    if (req.accepts(["html", "json"]) === "html") return res.redirect(303, "/admin/login");
+    res.status(viewer ? 403 : 401).json({ errors: [{ message: viewer ? "Not allowed" : "You must be logged in as an admin", extensions: { code: viewer ? "FORBIDDEN" : "UNAUTHENTICATED" } }] });
+  };
+
+  /** Write actions through the board (when it is not read-only) are admin actions: recorded with their outcome. */
+  const auditWrites: RequestHandler = (req, res, next) => {
+    if (req.method === "GET" || req.method === "HEAD" || !options.audit) return next();
+    const admin = res.locals.admin as Viewer;
+    res.on("finish", () => {
+      void options.audit?.record({ actor: admin, action: "bullBoard", target: `${req.method} ${req.path}`.slice(0, 300), outcome: res.statusCode < 400 ? "SUCCESS" : "FAILURE", detail: `HTTP ${res.statusCode}` });
+    });
+    next();
+  };
+
+  app.use("/admin", cookieParser());
   app.get("/admin/login", (_req, res) => {
     res.type("html").send(LOGIN_PAGE);
   });
   app.post("/admin/session", express.urlencoded({ extended: false, limit: "16kb" }), async (req, res) => {
     const token = typeof req.body?.token === "string" ? req.body.token.trim() : "";
-    const viewer = token ? await verify(token).catch(() => null) : null;
+    const viewer = token ? await options.verifyToken(token).catch(() => null) : null;
     if (viewer?.role !== "ADMIN") return res.status(viewer ? 403 : 401).type("html").send(`${LOGIN_PAGE}<p style="color: red">That token is not a valid ADMIN token.</p>`);
-    res.cookie(COOKIE, token, { httpOnly: true, sameSite: "strict", path: "/admin", maxAge: 15 * 60 * 1000 });
+    res.cookie(COOKIE, await sessions.create(viewer), { ...cookieOptions, maxAge: ttlMs });
+    await options.audit?.record({ actor: viewer, action: "bullBoardSignIn", target: BASE, outcome: "SUCCESS" });
     res.redirect(303, BASE);
   });
-  app.use(BASE, requireAdmin(verify), serverAdapter.getRouter());
+  app.post("/admin/logout", async (req, res) => {
+    const id = sessionIdOf(req);
+    if (id) await sessions.end(id);
+    res.clearCookie(COOKIE, cookieOptions);
+    res.redirect(303, "/admin/login");
+  });
+  app.use(BASE, requireAdmin, auditWrites, serverAdapter.getRouter());
 }

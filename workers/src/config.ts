@@ -73,6 +73,17 @@ const workersEnv = z.object({
   OUTAGE_PAUSE_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   /** Longest such pause: how late, at worst, a consumer notices its database is back. */
   OUTAGE_PAUSE_MAX_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
+  /** Bull Board refuses every write (retry, promote, add, clean, pause...: 405) unless this is "false". */
+  BULL_BOARD_READ_ONLY: z.enum(["true", "false"]).default("true").transform((value) => value === "true"),
+  /** How long a Bull Board browser session lasts from sign-in (it is not extended by use). */
+  BULL_BOARD_SESSION_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+  /** Entries kept in the workers' audit log (a Redis stream, ~300 bytes each); older ones are trimmed. */
+  AUDIT_LOG_MAX_ENTRIES: z.coerce.number().int().min(1_000).max(10_000_000).default(100_000),
+  /**
+   * Dead letters older than this are deleted by the maintenance job (they hold event data, some of
+   * it personal): two weeks is long enough to notice, fix and replay after an incident.
+   */
+  DEAD_LETTER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(14),
   /** Probability (0..1) that a charge fails at the simulated provider: half declined, half a timeout after the money moved. */
   PAYMENT_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.1),
   /** Mean latency of each call to the simulated provider (charge or refund). */

@@ -1,6 +1,7 @@
 import { type Consumer, CONSUMERS, type DeadLetter, parseEnvelope, queueOf } from "@fedplat/events";
 import type { Job, Queue } from "bullmq";
 import { eventJobOptions, type RetryPolicy } from "./jobOptions";
+import { redactPersonalData } from "./redact";
 import { traceOptionsOf } from "./tracing";
 
 export interface DeadLetterEntry extends DeadLetter {
@@ -29,8 +30,9 @@ export interface BulkReplay {
 
 /** Operations on the dead letters (GraphQL, CLI and tests use the same ones). */
 export interface DeadLetterOps {
-  /** Oldest first; only those of `queue` (e.g. events-payments) when it is given. */
+  /** Oldest first; only those of `queue` (e.g. events-payments) when it is given. Personal fields of the event are redacted. */
   list(limit?: number, queue?: string): Promise<DeadLetterEntry[]>;
+  /** Personal fields of the event are redacted (the stored letter, which replay sends, is not). */
   show(id: string): Promise<DeadLetterEntry | null>;
   /** Sends the original event back to its queue under a new job id; the consumer's idempotency still holds. */
   replay(id: string): Promise<boolean>;
@@ -48,7 +50,7 @@ type DeadLetterJob = Job<DeadLetter>;
 const PAGE = 100;
 
 export function deadLetterOps(deadLetters: Queue, queueByName: (name: string) => Queue | undefined, policy: RetryPolicy): DeadLetterOps {
-  const entry = (job: DeadLetterJob): DeadLetterEntry => ({ ...job.data, id: String(job.id) });
+  const entry = (job: DeadLetterJob): DeadLetterEntry => ({ ...job.data, event: redactPersonalData(job.data.event), id: String(job.id) });
   const find = async (id: string) => ((await deadLetters.getJob(id)) as DeadLetterJob | undefined) ?? null;
 
   /**

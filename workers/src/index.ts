@@ -1,4 +1,5 @@
 export { buildWorkersAdmin, typeDefs, type WorkersAdminOptions } from "./admin";
+export { type AuditActor, type AuditEvent, type AuditLog, redisAuditLog } from "./auditLog";
 export { type OperationsContext, operationsPermissions, operationsResolvers } from "./operations";
 export { createProcessor, deadLetterIdOf, deadLetterOf, startConsumer } from "./consumer";
 export { type DeadLetterEntry, type DeadLetterOps, deadLetterOps } from "./deadLetters";
@@ -9,5 +10,6 @@ export { isUnreachable } from "./unreachable";
 export { eventJobOptions, type RetryPolicy } from "./jobOptions";
 export { loadWorkersConfig, retryPolicyOf } from "./config";
 export { createRelay, type OutboxSource, type Relay } from "./relay";
-export { MAINTENANCE_QUEUE, type Pruned, pruneEventTables, type RetentionOptions } from "./retention";
+export { MAINTENANCE_QUEUE, type Pruned, pruneDeadLetters, pruneEventTables, type RetentionOptions } from "./retention";
+export { REDACTED, redactPersonalData } from "./redact";
 export { createServiceClients, type ServiceClients, startWorkers, type Workers, type WorkersOptions } from "./workers";

@@ -1,8 +1,9 @@
-import { createLogger, createMetrics, createRedis, createTokenVerifier, databaseCheck, exitOnStartFailure, loadDotEnv, onShutdown, redactUrl, serviceDatabaseUrl } from "@fedplat/common";
+import { adminListenerOf, createLogger, createMetrics, createRedis, createTokenVerifier, databaseCheck, exitOnStartFailure, loadDotEnv, onShutdown, redactUrl, serviceDatabaseUrl } from "@fedplat/common";
 import { createLiveUpdatePublisher } from "@fedplat/events";
 import { simulatedProvider } from "@fedplat/payments";
 import { Counter, Gauge } from "prom-client";
 import { buildWorkersAdmin } from "./admin";
+import { redisAuditLog } from "./auditLog";
 import { loadWorkersConfig, retryPolicyOf } from "./config";
 import { createServiceClients, startWorkers } from "./workers";
 
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   const metrics = createMetrics("workers");
   const processed = new Counter({ name: "events_processed_total", help: "Event deliveries by consumer, type and outcome", labelNames: ["consumer", "type", "outcome"] as const, registers: [metrics.registry] });
   const published = new Counter({ name: "outbox_published_total", help: "Outbox events published to queues", registers: [metrics.registry] });
+  const deadLettersPruned = new Counter({ name: "dead_letters_pruned_total", help: "Dead letters removed past DEAD_LETTER_RETENTION_DAYS", registers: [metrics.registry] });
   const pruned = new Counter({ name: "event_rows_pruned_total", help: "Published outbox rows and processed-event records deleted past their retention", labelNames: ["service", "table"] as const, registers: [metrics.registry] });
   const paused = new Gauge({ name: "consumer_paused", help: "1 while a consumer takes no jobs because its database is unreachable", labelNames: ["queue"] as const, registers: [metrics.registry] });
   const outages = new Counter({ name: "consumer_outages_total", help: "Outages of a consumer's database (each paused the consumer until it was back)", labelNames: ["queue"] as const, registers: [metrics.registry] });
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
     logger,
     onOutcome: (consumer, type, outcome) => processed.inc({ consumer, type, outcome }),
     onPublished: (count) => published.inc(count),
-    retention: { outboxMs: config.OUTBOX_RETENTION_HOURS * 3_600_000, processedMs: config.PROCESSED_EVENTS_RETENTION_HOURS * 3_600_000, intervalMs: config.RETENTION_INTERVAL_MS, batchSize: 5_000 },
+    retention: { outboxMs: config.OUTBOX_RETENTION_HOURS * 3_600_000, processedMs: config.PROCESSED_EVENTS_RETENTION_HOURS * 3_600_000, deadLettersMs: config.DEAD_LETTER_RETENTION_DAYS * 86_400_000, intervalMs: config.RETENTION_INTERVAL_MS, batchSize: 5_000 },
     outage: { initialMs: config.OUTAGE_PAUSE_MS, maxMs: Math.max(config.OUTAGE_PAUSE_MS, config.OUTAGE_PAUSE_MAX_MS) },
     onOutage: (queue, state) => {
       paused.set({ queue }, state === "paused" ? 1 : 0);
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
     },
     orderExpiry: { deadlineMs: config.ORDER_PENDING_DEADLINE_MS, intervalMs: config.ORDER_EXPIRY_INTERVAL_MS },
     onOrdersExpired: (count) => expired.inc(count),
+    onDeadLettersPruned: (count) => deadLettersPruned.inc(count),
     onPruned: ({ schema, outbox, processed }) => {
       pruned.inc({ service: schema, table: "outbox" }, outbox);
       pruned.inc({ service: schema, table: "processed_events" }, processed);
@@ -56,15 +59,18 @@ async function main(): Promise<void> {
     redis,
     queues: [...Object.values(workers.queues), workers.deadLetters, ...(workers.retention ? [workers.retention.queue] : []), ...(workers.orderExpiry ? [workers.orderExpiry.queue] : [])],
     deadLetters: workers.deadLetterOps,
+    audit: redisAuditLog(redis, config.BULLMQ_PREFIX, config.AUDIT_LOG_MAX_ENTRIES, (error) => logger.error({ err: error }, "audit event not recorded")),
     metrics,
     logger,
     gatewaySecret: config.GATEWAY_SECRET,
     verifyToken: config.JWT_SECRET ? createTokenVerifier({ kind: "hs256", secret: config.JWT_SECRET }) : undefined,
+    bullBoard: { readOnly: config.BULL_BOARD_READ_ONLY, sessionTtlMs: config.BULL_BOARD_SESSION_MINUTES * 60_000, keyPrefix: config.BULLMQ_PREFIX },
     production: config.NODE_ENV === "production",
+    admin: adminListenerOf(config.NODE_ENV === "production"),
     readiness: Object.fromEntries(Object.entries(clients).map(([service, client]) => [`database:${service}`, databaseCheck(client)])),
   });
   const port = await admin.listen(config.PORT);
-  logger.info({ port, prefix: config.BULLMQ_PREFIX }, "workers ready");
+  logger.info({ port, adminPort: admin.adminPort() ?? port, prefix: config.BULLMQ_PREFIX }, "workers ready");
   onShutdown(logger, async () => {
     await admin.close();
     await workers.close();

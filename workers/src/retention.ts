@@ -26,6 +26,11 @@ export interface RetentionOptions {
   intervalMs: number;
   /** Rows per DELETE: short statements, so pruning never holds many row locks for long. */
   batchSize: number;
+  /**
+   * Dead letters written longer ago than this are removed (DEAD_LETTER_RETENTION_DAYS). They
+   * copy event data, some of it personal, and nothing else ever removes them. Unset: kept.
+   */
+  deadLettersMs?: number;
 }
 
 export interface Pruned {
@@ -69,6 +74,20 @@ export async function pruneEventTables(source: RetentionSource, options: Pick<Re
   return { schema: source.schema, outbox, processed, idempotencyKeys };
 }
 
+/**
+ * Removes the dead letters written more than `olderThanMs` ago, `batchSize` per call. Dead letters
+ * wait in their queue and are never processed, so BullMQ's clean of waiting jobs, by the time each
+ * was added (the failure), is the whole of it; none is replayed or copied first.
+ */
+export async function pruneDeadLetters(deadLetters: Queue, olderThanMs: number, batchSize: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const removed = await deadLetters.clean(olderThanMs, batchSize, "wait");
+    total += removed.length;
+    if (removed.length < batchSize) return total;
+  }
+}
+
 export const MAINTENANCE_QUEUE = "maintenance";
 const PRUNE_JOB = "prune-event-tables";
 
@@ -78,11 +97,13 @@ export interface Retention {
 }
 
 /**
- * Prunes every service's event tables every `intervalMs`, as a BullMQ job scheduler on the
+ * Prunes every service's event tables (and the dead letters, when given) every `intervalMs`, as a BullMQ job scheduler on the
  * maintenance queue: each worker process upserts the same scheduler, so however many run, one
  * prune runs per interval, and a failed prune is retried by the next one.
  */
-export function startRetention(options: RetentionOptions & { redis: Redis; prefix: string; sources: RetentionSource[]; logger: Logger; onPruned?: (pruned: Pruned) => void }): Retention {
+export function startRetention(
+  options: RetentionOptions & { redis: Redis; prefix: string; sources: RetentionSource[]; deadLetters?: Queue; logger: Logger; onPruned?: (pruned: Pruned) => void; onDeadLettersPruned?: (count: number) => void },
+): Retention {
   const queue = new Queue(MAINTENANCE_QUEUE, { connection: options.redis, prefix: options.prefix });
   queue.on("error", (error) => options.logger.debug({ err: error }, "maintenance queue connection error"));
   queue
@@ -97,6 +118,11 @@ export function startRetention(options: RetentionOptions & { redis: Redis; prefi
         options.onPruned?.(pruned);
         if (pruned.outbox + pruned.processed + (pruned.idempotencyKeys ?? 0) > 0) options.logger.info(pruned, "pruned event tables");
         results.push(pruned);
+      }
+      if (options.deadLetters && options.deadLettersMs !== undefined) {
+        const deadLetters = await pruneDeadLetters(options.deadLetters, options.deadLettersMs, options.batchSize);
+        options.onDeadLettersPruned?.(deadLetters);
+        if (deadLetters > 0) options.logger.info({ deadLetters }, "removed dead letters past their retention");
       }
       return results;
     },

@@ -59,7 +59,7 @@ export interface WorkersOptions {
   live?: LiveUpdatePublisher;
   onOutcome?: (consumer: Consumer, type: string, outcome: "applied" | "duplicate" | "retry" | "dead") => void;
   onPublished?: (count: number) => void;
-  /** Pruning of published outbox rows and old processed-event records; off when absent. */
+  /** Pruning of published outbox rows, old processed-event records and old dead letters; off when absent. */
   retention?: RetentionOptions;
   onPruned?: (pruned: Pruned) => void;
   /** Consumers' pauses while their database is unreachable. @default { initialMs: 500, maxMs: 5_000 } */
@@ -69,6 +69,7 @@ export interface WorkersOptions {
   /** The watchdog that cancels orders PENDING past their deadline; off when absent or its interval is 0. */
   orderExpiry?: OrderExpiryOptions;
   onOrdersExpired?: (count: number) => void;
+  onDeadLettersPruned?: (count: number) => void;
 }
 
 export interface Workers {
@@ -198,8 +199,10 @@ export function startWorkers(options: WorkersOptions): Workers {
             // Only orders keeps idempotency keys (placeOrder, cancelOrder).
             ...(service === "orders" ? { idempotencyKeysMs: IDEMPOTENCY_KEY_TTL_MS } : {}),
           })),
+          deadLetters,
           logger: options.logger,
           onPruned: options.onPruned,
+          onDeadLettersPruned: options.onDeadLettersPruned,
         })
       : undefined;
   const orderExpiry =

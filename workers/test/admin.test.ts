@@ -1,14 +1,27 @@
 import { randomUUID } from "node:crypto";
-import { createLogger, createMetrics, createRedis, createTokenVerifier, type Redis, signAccessToken, type SubgraphServer } from "@fedplat/common";
+import { createLogger, createMetrics, createRedis, createTokenVerifier, type Redis, signAccessToken, type SubgraphServer, type Viewer } from "@fedplat/common";
 import { gatewayHeaders, graphqlRequest, TEST_GATEWAY_SECRET, TEST_JWT_SECRET } from "@fedplat/devkit";
 import { createEvent, DEAD_LETTER_QUEUE } from "@fedplat/events";
 import { Queue } from "bullmq";
 import { Redis as IORedis } from "ioredis";
-import { buildWorkersAdmin, deadLetterOps } from "../src";
+import { type AuditEvent, buildWorkersAdmin, deadLetterOps, redisAuditLog } from "../src";
+import { waitFor } from "./helpers";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const admin = { id: randomUUID(), role: "ADMIN" as const };
 const staff = { id: randomUUID(), role: "STAFF" as const };
+/** An admin acting through an API key (the gateway signs kind "apiKey" into the identity). */
+const adminKey: Viewer = { id: randomUUID(), role: "ADMIN", kind: "apiKey" };
+
+const FORM = { "content-type": "application/x-www-form-urlencoded" };
+const JSON_ACCEPT = { accept: "application/json" };
+
+/** Signs in to Bull Board with `token`; the Set-Cookie header and the cookie to send back. */
+async function signIn(base: string, token: string): Promise<{ status: number; setCookie: string; cookie: string }> {
+  const response = await fetch(`${base}/admin/session`, { method: "POST", headers: FORM, body: `token=${token}`, redirect: "manual" });
+  const setCookie = response.headers.get("set-cookie") ?? "";
+  return { status: response.status, setCookie, cookie: setCookie.split(";")[0] ?? "" };
+}
 
 const cancelled = () => createEvent("order.cancelled", { orderId: randomUUID(), customerId: randomUUID(), reason: "test" }, { producer: "orders" });
 
@@ -19,6 +32,8 @@ describe("workers admin port (the operations subgraph)", () => {
   let base: string;
   let queue: Queue;
   let deadLetters: Queue;
+  /** The Bull Board sessions' clock: tests move it past a session's expiry. */
+  let clockMs = Date.now();
 
   beforeAll(async () => {
     redis = createRedis(REDIS_URL, "workers-admin-test");
@@ -28,10 +43,12 @@ describe("workers admin port (the operations subgraph)", () => {
       redis,
       queues: [queue, deadLetters],
       deadLetters: deadLetterOps(deadLetters, (name) => (name === queue.name ? queue : undefined), { attempts: 3, backoffMs: 10 }),
+      audit: redisAuditLog(redis, prefix, 1_000),
       metrics: createMetrics("workers"),
       logger: createLogger("admin-test", "silent"),
       gatewaySecret: TEST_GATEWAY_SECRET,
       verifyToken: createTokenVerifier({ kind: "hs256", secret: TEST_JWT_SECRET }),
+      bullBoard: { keyPrefix: prefix, now: () => clockMs },
     });
     base = `http://127.0.0.1:${await server.listen(0, "127.0.0.1")}`;
   });
@@ -114,28 +131,170 @@ describe("workers admin port (the operations subgraph)", () => {
     expect((await graphqlRequest<{ deadLetterCount: number }>(url, "{ deadLetterCount }", {}, headers)).data?.deadLetterCount).toBe(0);
   });
 
+  it("shows a dead letter's event with its personal fields redacted, and still replays the original", async () => {
+    const url = `${base}/graphql`;
+    const headers = await gatewayHeaders(admin);
+    const event = createEvent("user.registered", { userId: randomUUID(), email: "jane.doe@example.com", name: "Jane Doe" }, { producer: "accounts" });
+    const id = `events-orders.${event.eventId}`;
+    await deadLetters.add("dead-letter", { queue: "events-orders", consumer: "orders", jobId: event.eventId, event, attempts: 5, errors: ["Error: boom"], failedAt: new Date().toISOString() }, { jobId: id });
+
+    const shown = await graphqlRequest<{ deadLetter: { event: string } }>(url, "query($id: ID!) { deadLetter(id: $id) { event } }", { id }, headers);
+    expect(JSON.parse(shown.data?.deadLetter.event ?? "{}")).toEqual({ ...event, data: { userId: event.data.userId, email: "[redacted]", name: "[redacted]" } });
+    const listed = await graphqlRequest<{ deadLetters: Array<{ id: string; event: string }> }>(url, "{ deadLetters(first: 100) { id event } }", {}, headers);
+    const inList = listed.data?.deadLetters.find((letter) => letter.id === id)?.event ?? "";
+    expect(inList).not.toContain("jane.doe@example.com");
+    expect(inList).not.toContain("Jane Doe");
+
+    expect((await graphqlRequest<{ replayDeadLetter: boolean }>(url, "mutation($id: ID!) { replayDeadLetter(id: $id) }", { id }, headers)).data?.replayDeadLetter).toBe(true);
+    const requeued = (await queue.getJobs(["waiting"])).find((job) => (job.data as { eventId?: string }).eventId === event.eventId);
+    expect(requeued?.data).toEqual(event); // the consumer gets the whole event back
+  });
+
   it("serves Bull Board to admins only: bearer token, or a browser session cookie after /admin/login", async () => {
     const adminToken = await signAccessToken(admin, TEST_JWT_SECRET);
     const staffToken = await signAccessToken(staff, TEST_JWT_SECRET);
-    const json = { accept: "application/json" };
-    expect((await fetch(`${base}/admin/queues/api/queues`, { headers: json })).status).toBe(401);
-    expect((await fetch(`${base}/admin/queues/api/queues`, { headers: { ...json, authorization: `Bearer ${staffToken}` } })).status).toBe(403);
-    const api = await fetch(`${base}/admin/queues/api/queues`, { headers: { ...json, authorization: `Bearer ${adminToken}` } });
+    expect((await fetch(`${base}/admin/queues/api/queues`, { headers: JSON_ACCEPT })).status).toBe(401);
+    expect((await fetch(`${base}/admin/queues/api/queues`, { headers: { ...JSON_ACCEPT, authorization: `Bearer ${staffToken}` } })).status).toBe(403);
+    const api = await fetch(`${base}/admin/queues/api/queues`, { headers: { ...JSON_ACCEPT, authorization: `Bearer ${adminToken}` } });
     expect(api.status).toBe(200);
     expect(((await api.json()) as { queues: Array<{ name: string }> }).queues.map((q) => q.name).sort()).toEqual(["dead-letters", "events-orders"]);
 
     const browser = await fetch(`${base}/admin/queues`, { headers: { accept: "text/html" }, redirect: "manual" });
     expect(browser.status).toBe(303);
     expect(browser.headers.get("location")).toBe("/admin/login");
-    const rejected = await fetch(`${base}/admin/session`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: `token=${staffToken}`, redirect: "manual" });
-    expect(rejected.status).toBe(403);
-    const session = await fetch(`${base}/admin/session`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: `token=${adminToken}`, redirect: "manual" });
+    expect((await signIn(base, staffToken)).status).toBe(403);
+    const session = await signIn(base, adminToken);
     expect(session.status).toBe(303);
-    const cookie = session.headers.get("set-cookie") ?? "";
-    expect(cookie).toMatch(/fedplat_admin=.*HttpOnly.*SameSite=Strict/i);
-    const page = await fetch(`${base}/admin/queues`, { headers: { accept: "text/html", cookie: cookie.split(";")[0] ?? "" } });
+    const page = await fetch(`${base}/admin/queues`, { headers: { accept: "text/html", cookie: session.cookie } });
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/<div id="root">/);
+  });
+
+  it("keeps the browser session in its own short-lived cookie: HttpOnly, SameSite=Strict, Path=/admin, 15 minutes, never the access token", async () => {
+    const adminToken = await signAccessToken(admin, TEST_JWT_SECRET);
+    const { setCookie, cookie } = await signIn(base, adminToken);
+    const attributes = setCookie.split(/;\s*/).slice(1).map((a) => a.toLowerCase());
+    expect(attributes).toEqual(expect.arrayContaining(["httponly", "samesite=strict", "path=/admin", "max-age=900"]));
+    expect(attributes).not.toContain("secure"); // plain HTTP in development; see the production test
+    const value = cookie.split("=")[1] ?? "";
+    expect(value).toMatch(/^[\w-]{43}$/); // 32 random bytes, base64url
+    expect(setCookie).not.toContain(adminToken);
+    for (const part of adminToken.split(".")) expect(setCookie).not.toContain(part);
+    // The session, not a token, is what lets the browser in.
+    expect((await fetch(`${base}/admin/queues/api/queues`, { headers: { ...JSON_ACCEPT, cookie } })).status).toBe(200);
+    expect((await fetch(`${base}/admin/queues/api/queues`, { headers: { ...JSON_ACCEPT, cookie: `fedplat_admin_session=${adminToken}` } })).status).toBe(401);
+  });
+
+  it("ends the session at POST /admin/logout: the cookie is cleared and the old one is refused", async () => {
+    const { cookie } = await signIn(base, await signAccessToken(admin, TEST_JWT_SECRET));
+    expect((await fetch(`${base}/admin/queues/api/queues`, { headers: { ...JSON_ACCEPT, cookie } })).status).toBe(200);
+    const logout = await fetch(`${base}/admin/logout`, { method: "POST", headers: { cookie }, redirect: "manual" });
+    expect(logout.status).toBe(303);
+    expect(logout.headers.get("location")).toBe("/admin/login");
+    expect(logout.headers.get("set-cookie")).toMatch(/^fedplat_admin_session=;.*Path=\/admin;.*Expires=Thu, 01 Jan 1970/);
+    // Replaying the cookie after logout does not work: the session is gone server-side.
+    const replayed = await fetch(`${base}/admin/queues/api/queues`, { headers: { ...JSON_ACCEPT, cookie } });
+    expect(replayed.status).toBe(401);
+    expect(((await replayed.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe("UNAUTHENTICATED");
+  });
+
+  it("refuses a session past its 15 minutes", async () => {
+    const { cookie } = await signIn(base, await signAccessToken(admin, TEST_JWT_SECRET));
+    clockMs += 14 * 60_000;
+    expect((await fetch(`${base}/admin/queues/api/queues`, { headers: { ...JSON_ACCEPT, cookie } })).status).toBe(200);
+    clockMs += 60_000 + 1;
+    expect((await fetch(`${base}/admin/queues/api/queues`, { headers: { ...JSON_ACCEPT, cookie } })).status).toBe(401);
+    expect((await fetch(`${base}/admin/queues`, { headers: { accept: "text/html", cookie }, redirect: "manual" })).headers.get("location")).toBe("/admin/login");
+  });
+
+  it("is read-only by default: a write through Bull Board (add, retry, clean) is refused with 405 QUEUE_READ_ONLY", async () => {
+    const { cookie } = await signIn(base, await signAccessToken(admin, TEST_JWT_SECRET));
+    const before = await queue.getWaitingCount();
+    const add = await fetch(`${base}/admin/queues/api/queues/events-orders/add`, { method: "POST", headers: { ...JSON_ACCEPT, cookie, "content-type": "application/json" }, body: JSON.stringify({ name: "order.placed", data: { forged: true } }) });
+    expect(add.status).toBe(405);
+    expect(await add.json()).toMatchObject({ error: { key: "ERRORS.QUEUE_READ_ONLY" } });
+    const retry = await fetch(`${base}/admin/queues/api/queues/dead-letters/retry/failed`, { method: "PUT", headers: { ...JSON_ACCEPT, cookie } });
+    expect(retry.status).toBe(405);
+    const clean = await fetch(`${base}/admin/queues/api/queues/events-orders/clean/completed`, { method: "PUT", headers: { ...JSON_ACCEPT, cookie } });
+    expect(clean.status).toBe(405);
+    expect(await queue.getWaitingCount()).toBe(before);
+  });
+
+  it("records every dead-letter action in an audit log only admins can read: who, how signed in, what, on what, when, outcome", async () => {
+    const url = `${base}/graphql`;
+    const event = cancelled();
+    await deadLetters.add("dead-letter", { queue: "events-orders", consumer: "orders", jobId: event.eventId, event, attempts: 5, errors: ["Error: boom"], failedAt: new Date().toISOString() }, { jobId: `events-orders.${event.eventId}` });
+    await deadLetters.add("dead-letter", { queue: "outbox", consumer: "relay", jobId: "row-1", event: { broken: true }, attempts: 1, errors: ["invalid"], failedAt: new Date().toISOString() }, { jobId: "outbox.row-1" });
+    const startedAt = Date.now();
+    const headers = await gatewayHeaders(admin);
+    await graphqlRequest(url, "mutation($id: ID!) { replayDeadLetter(id: $id) }", { id: `events-orders.${event.eventId}` }, headers);
+    const refused = await graphqlRequest(url, 'mutation { replayDeadLetter(id: "outbox.row-1") }', {}, headers);
+    expect(refused.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    await graphqlRequest(url, 'mutation { discardDeadLetters(queue: "outbox") }', {}, await gatewayHeaders(adminKey));
+
+    const LOG = "query($first: Int, $after: String, $action: String) { operationsAuditLog(first: $first, after: $after, action: $action) { edges { cursor node { id at actorId actorRole actorKind action target outcome detail } } pageInfo { hasNextPage endCursor } } }";
+    type Log = { operationsAuditLog: { edges: Array<{ cursor: string; node: Omit<AuditEvent, "at" | "actorKind"> & { at: string; actorKind: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } } };
+    const log = await graphqlRequest<Log>(url, LOG, { first: 3 }, headers);
+    const [discarded, failed, replayed] = log.data?.operationsAuditLog.edges.map((edge) => edge.node) ?? [];
+    expect(discarded).toMatchObject({ actorId: adminKey.id, actorRole: "ADMIN", actorKind: "API_KEY", action: "discardDeadLetters", target: "outbox", outcome: "SUCCESS", detail: "discarded 1" });
+    expect(failed).toMatchObject({ actorId: admin.id, actorKind: "USER", action: "replayDeadLetter", target: "outbox.row-1", outcome: "FAILURE", detail: expect.stringContaining("cannot be replayed") });
+    expect(replayed).toMatchObject({ actorId: admin.id, action: "replayDeadLetter", target: `events-orders.${event.eventId}`, outcome: "SUCCESS", detail: null });
+    expect(Date.parse(replayed?.at ?? "")).toBeGreaterThanOrEqual(startedAt - 1_000);
+    expect(log.data?.operationsAuditLog.pageInfo.hasNextPage).toBe(true);
+
+    // pages go on from the cursor; the filter keeps one action
+    const next = await graphqlRequest<Log>(url, LOG, { first: 1, after: log.data?.operationsAuditLog.pageInfo.endCursor }, headers);
+    expect(next.data?.operationsAuditLog.edges[0]?.node.id).not.toBe(replayed?.id);
+    expect(Date.parse(next.data?.operationsAuditLog.edges[0]?.node.at ?? "")).toBeLessThanOrEqual(Date.parse(replayed?.at ?? ""));
+    const replays = await graphqlRequest<Log>(url, LOG, { first: 100, action: "replayDeadLetter" }, headers);
+    expect(new Set(replays.data?.operationsAuditLog.edges.map((edge) => edge.node.action))).toEqual(new Set(["replayDeadLetter"]));
+    expect(replays.data?.operationsAuditLog.edges.map((edge) => edge.node.id)).toEqual(expect.arrayContaining([failed?.id, replayed?.id]));
+
+    expect((await graphqlRequest(url, LOG, { action: "dropEverything" }, headers)).errors?.[0]).toMatchObject({ message: expect.stringContaining('unknown action "dropEverything"'), extensions: { code: "BAD_USER_INPUT" } });
+    expect((await graphqlRequest(url, LOG, { after: "not-a-cursor" }, headers)).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect((await graphqlRequest(url, LOG, {}, await gatewayHeaders(staff))).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect((await graphqlRequest(url, LOG, {}, await gatewayHeaders(null))).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+  });
+
+  it("in production: serves /metrics and health on the admin port only, sets Secure cookies, and when made writable records Bull Board writes", async () => {
+    const audit = redisAuditLog(redis, prefix, 1_000);
+    const production = await buildWorkersAdmin({
+      redis,
+      queues: [queue],
+      deadLetters: deadLetterOps(deadLetters, () => undefined, { attempts: 1, backoffMs: 1 }),
+      audit,
+      metrics: createMetrics("workers"),
+      logger: createLogger("admin-test", "silent"),
+      gatewaySecret: TEST_GATEWAY_SECRET,
+      verifyToken: createTokenVerifier({ kind: "hs256", secret: TEST_JWT_SECRET }),
+      bullBoard: { keyPrefix: prefix, readOnly: false },
+      production: true,
+      admin: { port: 0, host: "127.0.0.1" },
+    });
+    const publicBase = `http://127.0.0.1:${await production.listen(0, "127.0.0.1")}`;
+    const adminBase = `http://127.0.0.1:${production.adminPort()}`;
+    try {
+      expect(production.adminPort()).toEqual(expect.any(Number));
+      for (const path of ["/metrics", "/health/ready", "/health/live"]) expect(`${path}: ${(await fetch(`${publicBase}${path}`)).status}`).toBe(`${path}: 404`);
+      expect(await (await fetch(`${adminBase}/metrics`)).text()).toMatch(/bullmq_queue_jobs\{queue="events-orders"/);
+      expect((await fetch(`${adminBase}/health/ready`)).status).toBe(200);
+      expect((await fetch(`${adminBase}/graphql`, { method: "POST" })).status).toBe(404); // the admin port serves nothing else
+
+      const { setCookie, cookie } = await signIn(publicBase, await signAccessToken(admin, TEST_JWT_SECRET));
+      expect(setCookie.split(/;\s*/).map((a) => a.toLowerCase())).toEqual(expect.arrayContaining(["secure", "httponly", "samesite=strict"]));
+      const add = await fetch(`${publicBase}/admin/queues/api/queues/events-orders/add`, { method: "POST", headers: { ...JSON_ACCEPT, cookie, "content-type": "application/json" }, body: JSON.stringify({ name: "order.placed", data: { byHand: true } }) });
+      expect(add.status).toBe(200);
+      // Recorded once the response is sent (the outcome is its status): wait for it.
+      const [write, signedIn] = await waitFor("the Bull Board write in the audit log", async () => {
+        const { events } = await audit.list(2);
+        return events[0]?.action === "bullBoard" ? events : undefined;
+      });
+      expect(write).toMatchObject({ actorId: admin.id, action: "bullBoard", target: "POST /api/queues/events-orders/add", outcome: "SUCCESS", detail: "HTTP 200" });
+      expect(signedIn).toMatchObject({ actorId: admin.id, action: "bullBoardSignIn", outcome: "SUCCESS" });
+    } finally {
+      await production.close();
+    }
+    await expect(fetch(`${adminBase}/metrics`)).rejects.toThrow(); // closed with the server
   });
 
   it("is not ready (503) when Redis does not answer", async () => {
@@ -146,6 +305,7 @@ describe("workers admin port (the operations subgraph)", () => {
       redis: unreachable,
       queues: [],
       deadLetters: deadLetterOps(deadLetters, () => undefined, { attempts: 1, backoffMs: 1 }),
+      audit: redisAuditLog(unreachable, prefix, 1_000),
       metrics: createMetrics("workers"),
       logger: createLogger("admin-test", "silent"),
       gatewaySecret: TEST_GATEWAY_SECRET,

@@ -4,7 +4,7 @@ import { createLogger, createRedis, type Redis } from "@fedplat/common";
 import { repoRoot } from "@fedplat/devkit";
 import { createEvent, DEAD_LETTER_QUEUE, type EventHandlers } from "@fedplat/events";
 import { Queue, type Worker } from "bullmq";
-import { createProcessor, deadLetterOps, type DeadLetterOps } from "../src";
+import { createProcessor, deadLetterOps, type DeadLetterOps, redisAuditLog } from "../src";
 import { startConsumer } from "../src/consumer";
 import { waitFor } from "./helpers";
 
@@ -58,7 +58,9 @@ describe("dead letters", () => {
     const event = registered();
     await queue.add(event.type, event, { jobId: event.eventId, attempts: 3, backoff: { type: "exponential", delay: 10, jitter: 0.5 } });
     const letter = await waitFor("the dead letter", async () => ops.show(`events-notifications.${event.eventId}`));
-    expect(letter).toMatchObject({ queue: "events-notifications", consumer: "notifications", jobId: event.eventId, attempts: 3, event });
+    // Stored whole (replay sends it); shown with the personal fields redacted.
+    expect((await deadLetters.getJob(`events-notifications.${event.eventId}`))?.data).toMatchObject({ queue: "events-notifications", consumer: "notifications", jobId: event.eventId, attempts: 3, event });
+    expect(letter).toMatchObject({ queue: "events-notifications", consumer: "notifications", jobId: event.eventId, attempts: 3, event: { ...event, data: { ...event.data, email: "[redacted]", name: "[redacted]" } } });
     expect(letter.errors).toEqual(["Error: mail server down", "Error: mail server down", "Error: mail server down"]);
     expect(await ops.count()).toBeGreaterThanOrEqual(1);
   });
@@ -158,6 +160,9 @@ describe("npm run dlq", () => {
     const show = await cli("show", id);
     expect(JSON.parse(show.stdout)).toMatchObject({ id, event: { eventId: event.eventId } });
     expect(await cli("discard", id)).toMatchObject({ code: 0, stdout: `discarded ${id}\n` });
+    // recorded in the operations audit log, as an operator at a terminal
+    const [discarded] = (await redisAuditLog(redis, prefix, 1_000).list(1)).events;
+    expect(discarded).toMatchObject({ actorKind: "cli", actorRole: "OPERATOR", actorId: expect.stringMatching(/.@./), action: "discardDeadLetter", target: id, outcome: "SUCCESS" });
     expect(await cli("show", id)).toMatchObject({ code: 1, stderr: `no dead letter ${id}\n` });
     expect((await cli("explode")).code).toBe(2);
     expect((await cli("discard", "--all", "nowhere")).code).toBe(2);

@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import { type AccountsPrisma, createAccountsPrisma } from "@fedplat/accounts";
 import { sqlPoolOf } from "@fedplat/common";
 import { createTestDatabase, TEST_GATEWAY_SECRET, type TestDatabase } from "@fedplat/devkit";
-import { createEvent } from "@fedplat/events";
+import { createEvent, DEAD_LETTER_QUEUE } from "@fedplat/events";
+import { Queue } from "bullmq";
 import pg from "pg";
-import { loadWorkersConfig, type Pruned, pruneEventTables } from "../src";
+import { loadWorkersConfig, type Pruned, pruneDeadLetters, pruneEventTables } from "../src";
 import { pruneSql } from "../src/retention";
 import { rowsPerPlanStep, startTestWorkers, type TestWorkers, waitFor } from "./helpers";
 
@@ -20,8 +21,8 @@ const DAY_MS = 24 * 3_600_000;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  // Retention of 7 days (outbox) and 30 days (processed events), pruning every 300 ms.
-  workers = await startTestWorkers(database, { retention: { outboxMs: 7 * DAY_MS, processedMs: 30 * DAY_MS, intervalMs: 300, batchSize: 2 }, onPruned: (result) => pruned.push(result) });
+  // Retention of 7 days (outbox), 30 days (processed events) and 14 days (dead letters), pruning every 300 ms.
+  workers = await startTestWorkers(database, { retention: { outboxMs: 7 * DAY_MS, processedMs: 30 * DAY_MS, deadLettersMs: 14 * DAY_MS, intervalMs: 300, batchSize: 2 }, onPruned: (result) => pruned.push(result) });
   quiet = await createTestDatabase();
   quietAccounts = createAccountsPrisma(quiet.url, { queryEvents: false });
 });
@@ -139,5 +140,41 @@ describe("event table retention", () => {
   it("refuses a processed-event retention shorter than the failed jobs' (a late retry would apply an event twice)", () => {
     expect(() => loadWorkersConfig({ GATEWAY_SECRET: TEST_GATEWAY_SECRET, PROCESSED_EVENTS_RETENTION_HOURS: "24" })).toThrow(/PROCESSED_EVENTS_RETENTION_HOURS: must be at least 192/);
     expect(loadWorkersConfig({ GATEWAY_SECRET: TEST_GATEWAY_SECRET }).PROCESSED_EVENTS_RETENTION_HOURS).toBe(720);
+  });
+});
+
+describe("dead-letter retention", () => {
+  /** A dead letter written `ageDays` ago (BullMQ keeps when each was added). */
+  const deadLetter = (queue: Queue, ageDays: number) => {
+    const event = createEvent("order.cancelled", { orderId: randomUUID(), customerId: randomUUID(), reason: "test" }, { producer: "orders" });
+    return queue
+      .add("dead-letter", { queue: "events-orders", consumer: "orders", jobId: event.eventId, event, attempts: 5, errors: ["Error: boom"], failedAt: new Date().toISOString() }, { jobId: `events-orders.${event.eventId}`, timestamp: Date.now() - ageDays * DAY_MS })
+      .then((job) => String(job.id));
+  };
+
+  it("removes the dead letters older than the retention, in batches, and keeps younger ones", async () => {
+    const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+    const prefix = `test-${randomUUID()}`;
+    const queue = new Queue(DEAD_LETTER_QUEUE, { connection: { url: redisUrl }, prefix });
+    try {
+      const old = [await deadLetter(queue, 15), await deadLetter(queue, 20), await deadLetter(queue, 400)];
+      const young = [await deadLetter(queue, 13), await deadLetter(queue, 0)];
+      expect(await pruneDeadLetters(queue, 14 * DAY_MS, 2)).toBe(old.length);
+      expect((await queue.getWaiting()).map((job) => job.id).sort()).toEqual([...young].sort());
+      expect(await pruneDeadLetters(queue, 14 * DAY_MS, 2)).toBe(0);
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
+
+  it("prunes old dead letters on the maintenance schedule (DEAD_LETTER_RETENTION_DAYS, 14 by default)", async () => {
+    const queue = workers.workers.deadLetters;
+    const old = await deadLetter(queue, 15);
+    const young = await deadLetter(queue, 2);
+    await waitFor("the scheduled prune of dead letters", async () => (await queue.getJob(old)) === undefined, 20_000);
+    expect(await queue.getJob(young)).toBeDefined();
+    expect(loadWorkersConfig({ GATEWAY_SECRET: TEST_GATEWAY_SECRET }).DEAD_LETTER_RETENTION_DAYS).toBe(14);
+    expect(() => loadWorkersConfig({ GATEWAY_SECRET: TEST_GATEWAY_SECRET, DEAD_LETTER_RETENTION_DAYS: "0" })).toThrow(/DEAD_LETTER_RETENTION_DAYS/);
   });
 });

@@ -17,8 +17,9 @@ export { type NewestPerParentOptions, type RawQuerySource, newestIdsPerParent } 
 export { type Redis, createRedis } from "./redis";
 export { timeOrderedId } from "./ids";
 export { jsonErrorHandler } from "./httpErrors";
-export { listenOn, metricsHandler } from "./httpService";
+export { type AdminEndpoints, type AdminListener, adminEndpoints, adminListenerOf, listenOn, metricsHandler } from "./httpService";
 export { type Caller, type CallerIdentity, createCallerIdentityVerifier, IDENTITY_HEADER, signCallerIdentity, verifyCallerIdentity } from "./callerIdentity";
 export { allow, and, deny, type IRules, isAdmin, isAuthenticated, isGatewayCall, isStaff as isStaffRule, isUser, or, ownedBy, type SubgraphRules, withPermissions } from "./permissions";
 export { createFieldCipher, type FieldCipher } from "./fieldCipher";
 export { callSubgraph, type ServiceCall } from "./serviceCall";
+export { type AuditedAction, type AuditNote, type AuditRow, auditActionFilter, runAudited } from "./audit";

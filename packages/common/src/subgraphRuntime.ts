@@ -5,6 +5,7 @@ import { createMetrics, type ServiceMetrics } from "./metrics";
 import { countStatements, type QueryEventSource } from "./prisma";
 import { exitOnStartFailure, onShutdown } from "./shutdown";
 import type { SubgraphServer } from "./subgraphServer";
+import { type AdminListener, adminListenerOf } from "./httpService";
 import { z } from "zod";
 
 /** What a subgraph's Prisma client must offer the runtime. */
@@ -22,6 +23,8 @@ export interface SubgraphDeps<P extends PrismaLike> {
   gatewaySecret: string;
   /** @default false */
   production?: boolean;
+  /** The admin endpoints' own port (production); pass it on to buildSubgraphServer. */
+  admin?: AdminListener;
 }
 
 /** Readiness check: the database answers a trivial statement. */
@@ -53,9 +56,10 @@ async function start<P extends PrismaLike>(options: RunSubgraphOptions<P>, logge
   const metrics = createMetrics(options.name);
   const prisma = options.createPrisma(serviceDatabaseUrl(options.name));
   countStatements(prisma, () => metrics.dbStatements.inc({ service: options.name }));
-  const server = await options.build({ prisma, logger, metrics, gatewaySecret: config.GATEWAY_SECRET, production: config.NODE_ENV === "production" });
+  const production = config.NODE_ENV === "production";
+  const server = await options.build({ prisma, logger, metrics, gatewaySecret: config.GATEWAY_SECRET, production, admin: adminListenerOf(production) });
   const port = await server.listen(config.PORT);
-  logger.info({ port, url: `http://localhost:${port}/graphql` }, `${options.name} subgraph ready`);
+  logger.info({ port, adminPort: server.adminPort() ?? port, url: `http://localhost:${port}/graphql` }, `${options.name} subgraph ready`);
   onShutdown(logger, async () => {
     await server.close();
     await prisma.$disconnect();

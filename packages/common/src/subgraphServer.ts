@@ -13,7 +13,7 @@ import type { Logger } from "pino";
 import { formatErrorFor } from "./formatError";
 import { healthRouter, type HealthState, type ReadinessCheck } from "./health";
 import { jsonErrorHandler } from "./httpErrors";
-import { listenOn, metricsHandler } from "./httpService";
+import { type AdminListener, adminEndpoints, listenOn, metricsHandler } from "./httpService";
 import { type Caller, createCallerIdentityVerifier, IDENTITY_HEADER } from "./callerIdentity";
 import type { Viewer } from "./identity";
 import { type SubgraphRules, withPermissions } from "./permissions";
@@ -47,13 +47,17 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   /** Production hides internal error messages. @default false */
   production?: boolean;
   plugins?: ApolloServerPlugin<TContext>[];
+  /** A port of their own for /metrics and /health/* (production, see adminListenerOf); unset: the public port serves them. */
+  admin?: AdminListener;
 }
 
 export interface SubgraphServer {
   app: express.Express;
   httpServer: http.Server;
-  /** Listens on `port` (0 picks a free one) and resolves with the bound port. */
+  /** Listens on `port` (0 picks a free one) and resolves with the bound port; starts the admin port too when there is one. */
   listen(port: number, host?: string): Promise<number>;
+  /** The admin port's bound port, once listening; undefined when the public port serves /metrics and /health. */
+  adminPort(): number | undefined;
   /** Marks the server not ready, drains in-flight requests and stops Apollo. */
   close(): Promise<void>;
 }
@@ -85,8 +89,9 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
   await apollo.start();
   const verifyIdentity = createCallerIdentityVerifier(options.gatewaySecret);
 
-  app.use(healthRouter(options.readiness, health));
-  app.get("/metrics", metricsHandler(options.metrics.registry));
+  const admin = adminEndpoints(app, options.admin);
+  admin.app.use(healthRouter(options.readiness, health));
+  admin.app.get("/metrics", metricsHandler(options.metrics.registry));
   app.use(
     "/graphql",
     express.json({ limit: "1mb" }),
@@ -100,13 +105,20 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
   );
   app.use(jsonErrorHandler(options.logger));
 
+  let adminPort: number | undefined;
   return {
     app,
     httpServer,
-    listen: listenOn(httpServer),
+    listen: async (port, host) => {
+      const bound = await listenOn(httpServer)(port, host);
+      adminPort = await admin.listen();
+      return bound;
+    },
+    adminPort: () => adminPort,
     close: async () => {
       health.draining = true;
       await apollo.stop();
+      await admin.close();
     },
   };
 }

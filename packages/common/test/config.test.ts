@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConfigError, envVars, parseEnv, redactUrl, serviceDatabaseUrl } from "../src";
+import { adminListenerOf, ConfigError, envVars, parseEnv, redactUrl, serviceDatabaseUrl } from "../src";
 
 describe("configuration", () => {
   const schema = z.object({ PORT: envVars.port(4001), DATABASE_URL: envVars.postgresUrl, REDIS_URL: envVars.redisUrl });
@@ -21,5 +21,12 @@ describe("configuration", () => {
 
   it("never prints a password", () => {
     expect(redactUrl("postgresql://app:hunter2@db:5432/x")).toBe("postgresql://app:***@db:5432/x");
+  });
+
+  it("gives /metrics and health a port of their own in production only: ADMIN_PORT (9464) on ADMIN_HOST", () => {
+    expect(adminListenerOf(false, { ADMIN_PORT: "9999" })).toBeUndefined();
+    expect(adminListenerOf(true, {})).toEqual({ port: 9464, host: "0.0.0.0" });
+    expect(adminListenerOf(true, { ADMIN_PORT: "9100", ADMIN_HOST: "10.0.0.5" })).toEqual({ port: 9100, host: "10.0.0.5" });
+    expect(() => adminListenerOf(true, { ADMIN_PORT: "metrics" })).toThrow(/ADMIN_PORT: /);
   });
 });

@@ -6,6 +6,8 @@ import { entryOf, repoRoot, type ServiceSpec, telemetryRegister } from "./servic
 export interface RunningService {
   spec: ServiceSpec;
   port: number;
+  /** Where /metrics and /health/* answer when not on `port`: NODE_ENV=production (ADMIN_PORT). */
+  adminPort?: number;
   child: ChildProcess;
   /** Resolves with the exit code (or signal) once the process has exited. */
   exited: Promise<number | string>;
@@ -15,6 +17,8 @@ export interface RunningService {
 
 export interface SpawnOptions {
   port: number;
+  /** ADMIN_PORT of a production process (/metrics and /health/* there); it defaults to 9464, which only one process can hold. */
+  adminPort?: number;
   env: NodeJS.ProcessEnv;
   /** Receives each output line; default: dropped (kept in `output`). */
   onLine?: (service: string, line: string) => void;
@@ -35,7 +39,7 @@ export function spawnService(spec: ServiceSpec, options: SpawnOptions): RunningS
     // stdin: a pipe this process never writes to; the service shuts down when it closes, i.e.
     // when this process is gone however it ended (onShutdown in @fedplat/common), so a killed
     // test run or supervisor leaves no services behind.
-    env: { ...options.env, PORT: String(options.port), [SUPERVISED_ENV]: "stdin" },
+    env: { ...options.env, PORT: String(options.port), ...(options.adminPort === undefined ? {} : { ADMIN_PORT: String(options.adminPort) }), [SUPERVISED_ENV]: "stdin" },
     stdio: ["pipe", "pipe", "pipe"],
     // Own process group: a terminal's Ctrl-C reaches only the supervisor, which then stops each
     // service once, in order, instead of every process receiving two signals.
@@ -50,7 +54,14 @@ export function spawnService(spec: ServiceSpec, options: SpawnOptions): RunningS
     });
   }
   const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")));
-  return { spec, port: options.port, child, exited, output };
+  // In production a process serves health and metrics on its admin port only (adminListenerOf).
+  const adminPort = options.env.NODE_ENV === "production" ? (options.adminPort ?? Number(options.env.ADMIN_PORT ?? 9464)) : undefined;
+  return { spec, port: options.port, adminPort, child, exited, output };
+}
+
+/** Base URL of a service's /metrics and /health/*: its admin port in production, else its own port. */
+export function adminBaseOf(service: RunningService): string {
+  return `http://127.0.0.1:${service.adminPort ?? service.port}`;
 }
 
 /**
@@ -66,7 +77,7 @@ export async function waitUntilReady(service: RunningService, timeoutMs = 60_000
       throw new Error(`${service.spec.name} exited (${exitedWith}) before it was ready:\n${service.output.slice(-15).join("\n")}`);
     }
     try {
-      const response = await fetch(`http://127.0.0.1:${service.port}/health/ready`, { signal: AbortSignal.timeout(1_000) });
+      const response = await fetch(`${adminBaseOf(service)}/health/ready`, { signal: AbortSignal.timeout(1_000) });
       if (response.ok) return;
     } catch {
       // not listening yet

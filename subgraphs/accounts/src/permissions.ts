@@ -9,6 +9,7 @@ export const permissions: SubgraphRules = {
     user: or(isStaffRule, ownedBy<unknown, { id: string }>((_parent, args) => args.id)),
     users: isStaffRule,
     apiKeys: isAdmin,
+    accountsAuditLog: isAdmin,
     apiKeyPrincipal: isGatewayCall,
   },
   Mutation: {
@@ -28,6 +29,9 @@ export const permissions: SubgraphRules = {
   ApiKey: isAdmin,
   ApiKeyCreated: isAdmin,
   ApiKeyPrincipal: isGatewayCall,
+  AuditEvent: isAdmin,
+  AuditEventEdge: isAdmin,
+  AuditEventConnection: isAdmin,
   UserConnection: allow,
   UserEdge: allow,
   PageInfo: allow,

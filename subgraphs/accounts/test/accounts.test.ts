@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { gatewayHeaders, startTestSubgraph, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, TEST_PII_KEYS, type TestSubgraph } from "@fedplat/devkit";
-import { createFieldCipher, IDENTITY_HEADER, signCallerIdentity, verifyAccessToken } from "@fedplat/common";
+import { randomUUID } from "node:crypto";
+import { createFieldCipher, IDENTITY_HEADER, signCallerIdentity, verifyAccessToken, type Viewer } from "@fedplat/common";
 import { type AccountsPrisma, buildAccountsServer, createAccountsPrisma } from "../src";
 
 let subgraph: TestSubgraph<AccountsPrisma>;
@@ -334,5 +335,43 @@ describe("administration", () => {
       [IDENTITY_HEADER]: await signCallerIdentity({ caller: { kind: "service", name: "orders" }, viewer: null }, TEST_GATEWAY_SECRET),
     });
     expect(asService.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+  });
+
+  it("records every role change and API key created or revoked, success or failure, in an audit log only admins can read", async () => {
+    const admin = await subgraph.viewer("admin");
+    /** An admin acting through an API key (the gateway signs kind "apiKey" into the identity). */
+    const adminKey: Viewer = { id: randomUUID(), role: "ADMIN", kind: "apiKey" };
+    const target = await subgraph.prisma.user.create({ data: { email: `audited-${randomUUID()}@example.com`, name: "A", passwordHash: "x" } });
+    const started = Date.now();
+    await subgraph.request("mutation($id: ID!) { setUserRole(userId: $id, role: STAFF) { id } }", { id: target.id }, admin.headers);
+    const missing = randomUUID();
+    expect((await subgraph.request("mutation($id: ID!) { setUserRole(userId: $id, role: ADMIN) { id } }", { id: missing }, admin.headers)).errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    const created = await subgraph.request<{ createApiKey: { key: string; apiKey: { id: string; prefix: string } } }>('mutation { createApiKey(input: { name: "audited", role: STAFF, expiresAt: "2999-01-01T00:00:00Z" }) { key apiKey { id prefix } } }', {}, await gatewayHeaders(adminKey));
+    const { key, apiKey } = created.data?.createApiKey ?? { key: "", apiKey: { id: "", prefix: "" } };
+    expect((await subgraph.request('mutation { createApiKey(input: { name: "late", role: STAFF, expiresAt: "2020-01-01T00:00:00Z" }) { key } }', {}, admin.headers)).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    await subgraph.request("mutation($id: ID!) { revokeApiKey(id: $id) { id } }", { id: apiKey.id }, admin.headers);
+
+    const LOG = "query($first: Int, $after: String, $action: String) { accountsAuditLog(first: $first, after: $after, action: $action) { edges { node { id at actorId actorRole actorKind action target outcome detail } } pageInfo { hasNextPage endCursor } } }";
+    type Event = { id: string; at: string; actorId: string; actorRole: string; actorKind: string; action: string; target: string | null; outcome: string; detail: string | null };
+    type Log = { accountsAuditLog: { edges: Array<{ node: Event }>; pageInfo: { hasNextPage: boolean; endCursor: string } } };
+    const log = await subgraph.request<Log>(LOG, { first: 5 }, admin.headers);
+    const events = log.data?.accountsAuditLog.edges.map((edge) => edge.node) ?? [];
+    expect(events.map(({ action, outcome }) => `${action} ${outcome}`)).toEqual(["revokeApiKey SUCCESS", "createApiKey FAILURE", "createApiKey SUCCESS", "setUserRole FAILURE", "setUserRole SUCCESS"]);
+    const [revoke, lateKey, newKey, noUser, promotion] = events;
+    expect(promotion).toMatchObject({ actorId: admin.id, actorRole: "ADMIN", actorKind: "USER", target: target.id, detail: "CUSTOMER -> STAFF" });
+    expect(Date.parse(promotion?.at ?? "")).toBeGreaterThanOrEqual(started - 1_000);
+    expect(noUser).toMatchObject({ target: missing, detail: expect.stringContaining("not found") });
+    expect(newKey).toMatchObject({ actorId: adminKey.id, actorKind: "API_KEY", target: apiKey.id, detail: expect.stringContaining(`prefix ${apiKey.prefix}`) });
+    expect(JSON.stringify(events)).not.toContain(key.slice(apiKey.prefix.length)); // the key itself is never recorded
+    expect(lateKey).toMatchObject({ target: null, detail: expect.stringContaining("expiresAt") });
+    expect(revoke).toMatchObject({ actorId: admin.id, target: apiKey.id, detail: null });
+
+    const older = await subgraph.request<Log>(LOG, { first: 1, after: log.data?.accountsAuditLog.pageInfo.endCursor }, admin.headers);
+    expect(older.data?.accountsAuditLog.edges.map((edge) => edge.node.id)).not.toContain(promotion?.id);
+    const roleChanges = await subgraph.request<Log>(LOG, { first: 100, action: "setUserRole" }, admin.headers);
+    expect(new Set(roleChanges.data?.accountsAuditLog.edges.map((edge) => edge.node.action))).toEqual(new Set(["setUserRole"]));
+    expect((await subgraph.request(LOG, { action: "dropTables" }, admin.headers)).errors?.[0]).toMatchObject({ message: expect.stringContaining('unknown action "dropTables"'), extensions: { code: "BAD_USER_INPUT" } });
+    expect((await subgraph.request(LOG, {}, (await subgraph.viewer("staff")).headers)).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect((await subgraph.request(LOG, {})).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
   });
 });

@@ -1,11 +1,14 @@
 import { allow, isAdmin, type SubgraphRules } from "@fedplat/common";
 
-/** Deny by default (see withPermissions): product data is public; only admins change it. */
+/** Deny by default (see withPermissions): product data is public; only admins change it and read its audit log. */
 export const permissions: SubgraphRules = {
-  Query: { product: allow, products: allow },
+  Query: { product: allow, products: allow, catalogAuditLog: isAdmin },
   Mutation: { createProduct: isAdmin, updateProduct: isAdmin },
   Product: allow,
   ProductConnection: allow,
   ProductEdge: allow,
   PageInfo: allow,
+  AuditEvent: isAdmin,
+  AuditEventEdge: isAdmin,
+  AuditEventConnection: isAdmin,
 };

@@ -130,6 +130,27 @@ describe("catalog administration", () => {
     const missing = await subgraph.request('mutation { updateProduct(id: "00000000-0000-4000-8000-000000000000", input: { stock: 1 }) { id } }', {}, admin.headers);
     expect(missing.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
   });
+
+  it("records each product created or updated, and each refused change, in an audit log only admins can read", async () => {
+    const admin = await subgraph.viewer("admin");
+    const created = await subgraph.request<{ createProduct: { id: string } }>(CREATE, { input: { sku: "AUDIT-1", name: "Audited", priceCents: 500, stock: 3 } }, admin.headers);
+    const id = created.data?.createProduct.id ?? "";
+    await subgraph.request("mutation($id: ID!) { updateProduct(id: $id, input: { stock: 9 }) { id } }", { id }, admin.headers);
+    expect((await subgraph.request(CREATE, { input: { sku: "AUDIT-1", name: "Again", priceCents: 1, stock: 1 } }, admin.headers)).errors?.[0]?.extensions?.code).toBe("CONFLICT");
+
+    const LOG = "query($first: Int, $action: String) { catalogAuditLog(first: $first, action: $action) { edges { node { at actorId actorRole actorKind action target outcome detail } } pageInfo { hasNextPage } } }";
+    type Log = { catalogAuditLog: { edges: Array<{ node: Record<string, string | null> }> } };
+    const log = await subgraph.request<Log>(LOG, { first: 3 }, admin.headers);
+    const [conflict, update, create] = log.data?.catalogAuditLog.edges.map((edge) => edge.node) ?? [];
+    expect(create).toMatchObject({ actorId: admin.id, actorRole: "ADMIN", actorKind: "USER", action: "createProduct", target: id, outcome: "SUCCESS", detail: "sku AUDIT-1, 500 USD, stock 3" });
+    expect(update).toMatchObject({ action: "updateProduct", target: id, outcome: "SUCCESS", detail: "set stock" });
+    expect(conflict).toMatchObject({ action: "createProduct", target: null, outcome: "FAILURE", detail: expect.stringContaining("already exists") });
+    // the product is unchanged by the refused create, and has exactly one record of its creation
+    const creations = await subgraph.request<Log>(LOG, { first: 100, action: "createProduct" }, admin.headers);
+    expect(creations.data?.catalogAuditLog.edges.filter((edge) => edge.node.target === id && edge.node.outcome === "SUCCESS")).toHaveLength(1);
+    expect((await subgraph.request(LOG, { action: "deleteProduct" }, admin.headers)).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    for (const viewer of ["customer", "staff"] as const) expect((await subgraph.request(LOG, {}, (await subgraph.viewer(viewer)).headers)).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+  });
 });
 
 describe("connection pool under a burst", () => {

@@ -3,12 +3,25 @@
  * [queue]` / `discard --all [queue]` for every dead letter (of one queue, e.g. events-payments):
  * the dead letters from a terminal (REDIS_URL and BULLMQ_PREFIX as for the workers).
  */
+import { hostname, userInfo } from "node:os";
 import { createRedis, envVars, loadDotEnv, parseEnv } from "@fedplat/common";
 import { CONSUMERS, DEAD_LETTER_QUEUE, queueOf } from "@fedplat/events";
 import { Queue } from "bullmq";
 import { z } from "zod";
+import { type AuditActor, recordAction, redisAuditLog } from "../auditLog";
 import { deadLetterOps, unknownQueueProblem } from "../deadLetters";
 import { loadWorkersConfig, retryPolicyOf } from "../config";
+
+/** Who runs the CLI, for the audit log: OS user at host (a container may have no user entry: its uid). */
+function operator(): AuditActor {
+  let user: string;
+  try {
+    user = userInfo().username;
+  } catch {
+    user = `uid ${process.getuid?.() ?? "?"}`;
+  }
+  return { id: `${user}@${hostname()}`, role: "OPERATOR", kind: "cli" };
+}
 
 const USAGE = "usage: npm run dlq -- list [limit] | show <id> | replay <id> | discard <id> | replay --all [queue] | discard --all [queue]";
 
@@ -32,6 +45,11 @@ async function main(): Promise<number> {
   const queues = CONSUMERS.map((consumer) => new Queue(queueOf(consumer), options));
   const deadLetters = new Queue(DEAD_LETTER_QUEUE, options);
   const ops = deadLetterOps(deadLetters, (name) => queues.find((queue) => queue.name === name), retryPolicyOf(config));
+  // Replays and discards from a terminal are admin actions too: recorded like those through GraphQL.
+  const audit = redisAuditLog(redis, config.BULLMQ_PREFIX, config.AUDIT_LOG_MAX_ENTRIES, (error) => console.error(`audit event not recorded: ${error instanceof Error ? error.message : String(error)}`));
+  const actor = operator();
+  const audited = <T>(action: string, target: string | null, run: () => Promise<T>, describe: (result: T) => string | null) => recordAction(audit, actor, action, target, run, describe);
+  const found = (done: boolean) => (done ? null : "no such dead letter");
   try {
     switch (command) {
       case "list": {
@@ -51,19 +69,19 @@ async function main(): Promise<number> {
       }
       case "replay":
         if (all) {
-          const { replayed, refused } = await ops.replayAll(queueName);
+          const { replayed, refused } = await audited("replayDeadLetters", queueName ?? null, () => ops.replayAll(queueName), (r) => `replayed ${r.replayed}, refused ${r.refused}`);
           console.log(`replayed ${replayed} dead letter(s)${refused > 0 ? `; ${refused} refused (from the outbox, or still invalid: see \`show\`)` : ""}`);
           return refused > 0 ? 1 : 0;
         }
-        if (!(await ops.replay(argument ?? ""))) return notFound(argument);
+        if (!(await audited("replayDeadLetter", argument ?? null, () => ops.replay(argument ?? ""), found))) return notFound(argument);
         console.log(`replayed ${argument}`);
         return 0;
       default:
         if (all) {
-          console.log(`discarded ${await ops.discardAll(queueName)} dead letter(s)`);
+          console.log(`discarded ${await audited("discardDeadLetters", queueName ?? null, () => ops.discardAll(queueName), (n) => `discarded ${n}`)} dead letter(s)`);
           return 0;
         }
-        if (!(await ops.discard(argument ?? ""))) return notFound(argument);
+        if (!(await audited("discardDeadLetter", argument ?? null, () => ops.discard(argument ?? ""), found))) return notFound(argument);
         console.log(`discarded ${argument}`);
         return 0;
     }

@@ -1,8 +1,10 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { DeadLetterEntry } from '../deadLetters';
+import type { AuditEvent as AuditEventModel } from '../auditLog';
 import type { OperationsContext } from '../operations';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -15,6 +17,50 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** How the admin who acted was signed in. */
+export type AuditActorKind =
+  /** An API key. */
+  | 'API_KEY'
+  /** A terminal with direct Redis access (npm run dlq): the operations audit log only. */
+  | 'CLI'
+  /** An access token of a person. */
+  | 'USER';
+
+/** One admin action: who, what, on what, when, and how it ended. */
+export type AuditEvent = {
+  __typename?: 'AuditEvent';
+  /** The mutation (e.g. replayDeadLetter; the same names for npm run dlq), or bullBoardSignIn and bullBoard for Bull Board. */
+  action: Scalars['String']['output'];
+  actorId: Scalars['ID']['output'];
+  actorKind: AuditActorKind;
+  /** The actor's role when acting (CUSTOMER, STAFF or ADMIN; OPERATOR for the CLI). */
+  actorRole: Scalars['String']['output'];
+  at: Scalars['DateTime']['output'];
+  /** Why it failed, or what it did (counts); never personal data. */
+  detail?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  outcome: AuditOutcome;
+  /** What it was applied to: a dead letter's id, a queue, a user or API key id. */
+  target?: Maybe<Scalars['String']['output']>;
+};
+
+export type AuditEventConnection = {
+  __typename?: 'AuditEventConnection';
+  edges: Array<AuditEventEdge>;
+  pageInfo: PageInfo;
+};
+
+export type AuditEventEdge = {
+  __typename?: 'AuditEventEdge';
+  cursor: Scalars['String']['output'];
+  node: AuditEvent;
+};
+
+/** Whether an admin action did what was asked. */
+export type AuditOutcome =
+  | 'FAILURE'
+  | 'SUCCESS';
+
 /** An event that could not be processed: kept with every error until it is replayed or discarded. */
 export type DeadLetter = {
   __typename?: 'DeadLetter';
@@ -22,7 +68,7 @@ export type DeadLetter = {
   consumer: Scalars['String']['output'];
   /** One entry per failed attempt. */
   errors: Array<Scalars['String']['output']>;
-  /** The original event, as JSON. */
+  /** The original event, as JSON, with personal fields (email, name, phone, address) redacted; replay sends the stored original. */
   event: Scalars['String']['output'];
   eventId?: Maybe<Scalars['String']['output']>;
   eventType?: Maybe<Scalars['String']['output']>;
@@ -73,6 +119,12 @@ export type MutationReplayDeadLettersArgs = {
   queue?: InputMaybe<Scalars['String']['input']>;
 };
 
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   /** Admins only. */
@@ -81,6 +133,8 @@ export type Query = {
   deadLetterCount: Scalars['Int']['output'];
   /** Admins only. Oldest first; only those of one queue (e.g. events-payments, or outbox) when it is given. */
   deadLetters: Array<DeadLetter>;
+  /** Admins only. The workers' admin actions (dead-letter replays and discards through GraphQL or npm run dlq, Bull Board), newest first; only one action when given. */
+  operationsAuditLog: AuditEventConnection;
 };
 
 
@@ -92,6 +146,13 @@ export type QueryDeadLetterArgs = {
 export type QueryDeadLettersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   queue?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryOperationsAuditLogArgs = {
+  action?: InputMaybe<Scalars['String']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -168,28 +229,60 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  AuditActorKind: AuditActorKind;
+  AuditEvent: ResolverTypeWrapper<AuditEventModel>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  AuditEventConnection: ResolverTypeWrapper<Omit<AuditEventConnection, 'edges'> & { edges: Array<ResolversTypes['AuditEventEdge']> }>;
+  AuditEventEdge: ResolverTypeWrapper<Omit<AuditEventEdge, 'node'> & { node: ResolversTypes['AuditEvent'] }>;
+  AuditOutcome: AuditOutcome;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DeadLetter: ResolverTypeWrapper<DeadLetterEntry>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   DeadLetterReplay: ResolverTypeWrapper<DeadLetterReplay>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  AuditEvent: AuditEventModel;
+  String: Scalars['String']['output'];
+  ID: Scalars['ID']['output'];
+  AuditEventConnection: Omit<AuditEventConnection, 'edges'> & { edges: Array<ResolversParentTypes['AuditEventEdge']> };
+  AuditEventEdge: Omit<AuditEventEdge, 'node'> & { node: ResolversParentTypes['AuditEvent'] };
   DateTime: Scalars['DateTime']['output'];
   DeadLetter: DeadLetterEntry;
   Int: Scalars['Int']['output'];
-  String: Scalars['String']['output'];
-  ID: Scalars['ID']['output'];
   DeadLetterReplay: DeadLetterReplay;
   Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
+  PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+}>;
+
+export type AuditEventResolvers<ContextType = OperationsContext, ParentType extends ResolversParentTypes['AuditEvent'] = ResolversParentTypes['AuditEvent']> = ResolversObject<{
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actorId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  actorKind?: Resolver<ResolversTypes['AuditActorKind'], ParentType, ContextType>;
+  actorRole?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  detail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
+  target?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type AuditEventConnectionResolvers<ContextType = OperationsContext, ParentType extends ResolversParentTypes['AuditEventConnection'] = ResolversParentTypes['AuditEventConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['AuditEventEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type AuditEventEdgeResolvers<ContextType = OperationsContext, ParentType extends ResolversParentTypes['AuditEventEdge'] = ResolversParentTypes['AuditEventEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AuditEvent'], ParentType, ContextType>;
 }>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -220,17 +313,27 @@ export type MutationResolvers<ContextType = OperationsContext, ParentType extend
   replayDeadLetters?: Resolver<ResolversTypes['DeadLetterReplay'], ParentType, ContextType, Partial<MutationReplayDeadLettersArgs>>;
 }>;
 
+export type PageInfoResolvers<ContextType = OperationsContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = OperationsContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   deadLetter?: Resolver<Maybe<ResolversTypes['DeadLetter']>, ParentType, ContextType, RequireFields<QueryDeadLetterArgs, 'id'>>;
   deadLetterCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   deadLetters?: Resolver<Array<ResolversTypes['DeadLetter']>, ParentType, ContextType, RequireFields<QueryDeadLettersArgs, 'first'>>;
+  operationsAuditLog?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<QueryOperationsAuditLogArgs, 'first'>>;
 }>;
 
 export type Resolvers<ContextType = OperationsContext> = ResolversObject<{
+  AuditEvent?: AuditEventResolvers<ContextType>;
+  AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
+  AuditEventEdge?: AuditEventEdgeResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DeadLetter?: DeadLetterResolvers<ContextType>;
   DeadLetterReplay?: DeadLetterReplayResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
 }>;
 

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { User as UserModel, ApiKey as ApiKeyModel } from './prisma/client';
+import type { User as UserModel, ApiKey as ApiKeyModel, AuditEvent as AuditEventModel } from './prisma/client';
 import type { Connection } from '@fedplat/common';
 import type { AuthPayloadModel } from '../auth/authPayload';
 import type { ApiKeyCreatedModel } from '../auth/apiKeys';
@@ -47,6 +47,50 @@ export type ApiKeyPrincipal = {
   id: Scalars['ID']['output'];
   role: Role;
 };
+
+/** How the admin who acted was signed in. */
+export type AuditActorKind =
+  /** An API key. */
+  | 'API_KEY'
+  /** A terminal with direct Redis access (npm run dlq): the operations audit log only. */
+  | 'CLI'
+  /** An access token of a person. */
+  | 'USER';
+
+/** One admin action: who, what, on what, when, and how it ended. */
+export type AuditEvent = {
+  __typename?: 'AuditEvent';
+  /** The mutation: setUserRole, createApiKey or revokeApiKey. */
+  action: Scalars['String']['output'];
+  actorId: Scalars['ID']['output'];
+  actorKind: AuditActorKind;
+  /** The actor's role when acting (CUSTOMER, STAFF or ADMIN; OPERATOR for the CLI). */
+  actorRole: Scalars['String']['output'];
+  at: Scalars['DateTime']['output'];
+  /** Why it failed, or what it changed (e.g. CUSTOMER -> STAFF); never a secret or personal data. */
+  detail?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  outcome: AuditOutcome;
+  /** What it was applied to: a user or API key id. */
+  target?: Maybe<Scalars['String']['output']>;
+};
+
+export type AuditEventConnection = {
+  __typename?: 'AuditEventConnection';
+  edges: Array<AuditEventEdge>;
+  pageInfo: PageInfo;
+};
+
+export type AuditEventEdge = {
+  __typename?: 'AuditEventEdge';
+  cursor: Scalars['String']['output'];
+  node: AuditEvent;
+};
+
+/** Whether an admin action did what was asked. */
+export type AuditOutcome =
+  | 'FAILURE'
+  | 'SUCCESS';
 
 export type AuthPayload = {
   __typename?: 'AuthPayload';
@@ -132,6 +176,8 @@ export type PageInfo = {
 
 export type Query = {
   __typename?: 'Query';
+  /** Admins only. Role changes and API keys created or revoked, newest first; only one action when given. */
+  accountsAuditLog: AuditEventConnection;
   /** For the gateway: resolves an x-api-key header. Not reachable through the gateway. */
   apiKeyPrincipal?: Maybe<ApiKeyPrincipal>;
   /** Admins only. */
@@ -141,6 +187,13 @@ export type Query = {
   user?: Maybe<User>;
   /** Staff and admins only. */
   users: UserConnection;
+};
+
+
+export type QueryAccountsAuditLogArgs = {
+  action?: InputMaybe<Scalars['String']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -317,6 +370,11 @@ export type ResolversTypes = ResolversObject<{
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ApiKeyCreated: ResolverTypeWrapper<ApiKeyCreatedModel>;
   ApiKeyPrincipal: ResolverTypeWrapper<ApiKeyPrincipal>;
+  AuditActorKind: AuditActorKind;
+  AuditEvent: ResolverTypeWrapper<AuditEventModel>;
+  AuditEventConnection: ResolverTypeWrapper<Connection<AuditEventModel>>;
+  AuditEventEdge: ResolverTypeWrapper<Omit<AuditEventEdge, 'node'> & { node: ResolversTypes['AuditEvent'] }>;
+  AuditOutcome: AuditOutcome;
   AuthPayload: ResolverTypeWrapper<AuthPayloadModel>;
   CacheControlScope: CacheControlScope;
   CreateApiKeyInput: CreateApiKeyInput;
@@ -342,6 +400,9 @@ export type ResolversParentTypes = ResolversObject<{
   String: Scalars['String']['output'];
   ApiKeyCreated: ApiKeyCreatedModel;
   ApiKeyPrincipal: ApiKeyPrincipal;
+  AuditEvent: AuditEventModel;
+  AuditEventConnection: Connection<AuditEventModel>;
+  AuditEventEdge: Omit<AuditEventEdge, 'node'> & { node: ResolversParentTypes['AuditEvent'] };
   AuthPayload: AuthPayloadModel;
   CreateApiKeyInput: CreateApiKeyInput;
   DateTime: Scalars['DateTime']['output'];
@@ -387,6 +448,28 @@ export type ApiKeyPrincipalResolvers<ContextType = AccountsContext, ParentType e
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
 }>;
 
+export type AuditEventResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['AuditEvent'] = ResolversParentTypes['AuditEvent']> = ResolversObject<{
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actorId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  actorKind?: Resolver<ResolversTypes['AuditActorKind'], ParentType, ContextType>;
+  actorRole?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  detail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
+  target?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type AuditEventConnectionResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['AuditEventConnection'] = ResolversParentTypes['AuditEventConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['AuditEventEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type AuditEventEdgeResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['AuditEventEdge'] = ResolversParentTypes['AuditEventEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AuditEvent'], ParentType, ContextType>;
+}>;
+
 export type AuthPayloadResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = ResolversObject<{
   accessToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   refreshToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -414,6 +497,7 @@ export type PageInfoResolvers<ContextType = AccountsContext, ParentType extends 
 }>;
 
 export type QueryResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  accountsAuditLog?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<QueryAccountsAuditLogArgs, 'first'>>;
   apiKeyPrincipal?: Resolver<Maybe<ResolversTypes['ApiKeyPrincipal']>, ParentType, ContextType, RequireFields<QueryApiKeyPrincipalArgs, 'key'>>;
   apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
@@ -452,6 +536,9 @@ export type Resolvers<ContextType = AccountsContext> = ResolversObject<{
   ApiKey?: ApiKeyResolvers<ContextType>;
   ApiKeyCreated?: ApiKeyCreatedResolvers<ContextType>;
   ApiKeyPrincipal?: ApiKeyPrincipalResolvers<ContextType>;
+  AuditEvent?: AuditEventResolvers<ContextType>;
+  AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
+  AuditEventEdge?: AuditEventEdgeResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;

@@ -4,4 +4,10 @@ import { Mutation } from "./mutation";
 import { Query } from "./query";
 import { User } from "./user";
 
-export const resolvers: Resolvers = { ...scalarResolvers, Query, Mutation, User };
+export const resolvers: Resolvers = {
+  ...scalarResolvers,
+  Query,
+  Mutation,
+  User,
+  AuditEvent: { actorKind: (event) => (event.actorKind === "apiKey" ? "API_KEY" : "USER") },
+};

@@ -5,6 +5,7 @@ import { createLoginThrottle } from "../auth/loginThrottle";
 import { hashPassword, verifyAgainstDummy, verifyPassword } from "../auth/passwords";
 import { normalizeEmail, validateName, validatePassword } from "../auth/validation";
 import type { MutationResolvers } from "../generated/resolvers";
+import { audited } from "../audit";
 import { apiKeyMutations } from "./apiKeys";
 import { createEvent, writeOutbox } from "@fedplat/events";
 
@@ -35,10 +36,19 @@ export const Mutation: MutationResolvers = {
     }).catch((error: unknown) => mapPrismaError(error, "User"));
   },
 
-  setUserRole: async (_parent, { userId, role }, { prisma }) => {
-    if (!isUuid(userId)) throw notFound("User");
-    return prisma.user.update({ where: { id: userId }, data: { role } }).catch((error: unknown) => mapPrismaError(error, "User"));
-  },
+  setUserRole: (_parent, { userId, role }, context) =>
+    audited(
+      context,
+      "setUserRole",
+      userId.slice(0, 100),
+      async (tx) => {
+        const before = isUuid(userId) ? await tx.user.findUnique({ where: { id: userId }, select: { role: true } }) : null;
+        if (!before) throw notFound("User");
+        const user = await tx.user.update({ where: { id: userId }, data: { role } }).catch((error: unknown) => mapPrismaError(error, "User"));
+        return { user, from: before.role };
+      },
+      ({ from }) => ({ detail: `${from} -> ${role}` }),
+    ).then(({ user }) => user),
 
   // The same answer, and the same work (one argon2 hash, one insert attempt, one event), whether
   // or not the email already has an account, so register never tells anyone which emails do:

@@ -1,5 +1,6 @@
 import { paginate } from "@fedplat/common";
 import type { QueryResolvers } from "../generated/resolvers";
+import { auditLogPage } from "../audit";
 import { apiKeyQueries } from "./apiKeys";
 
 export const Query: QueryResolvers = {
@@ -8,6 +9,8 @@ export const Query: QueryResolvers = {
 
   // Who may call these: permissions.ts.
   user: (_parent, { id }, context) => context.loaders.user.load(id),
+
+  accountsAuditLog: (_parent, args, { prisma }) => auditLogPage(prisma, args),
 
   users: (_parent, { first, after }, context) => {
     return paginate(

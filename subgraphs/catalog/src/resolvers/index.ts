@@ -1,6 +1,13 @@
+import { scalarResolvers } from "@fedplat/common";
 import type { Resolvers } from "../generated/resolvers";
 import { Mutation } from "./mutation";
 import { Product } from "./product";
 import { Query } from "./query";
 
-export const resolvers: Resolvers = { Query, Mutation, Product };
+export const resolvers: Resolvers = {
+  ...scalarResolvers,
+  Query,
+  Mutation,
+  Product,
+  AuditEvent: { actorKind: (event) => (event.actorKind === "apiKey" ? "API_KEY" : "USER") },
+};

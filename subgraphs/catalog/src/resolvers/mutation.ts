@@ -1,4 +1,5 @@
 import { badInput, isUuid, mapPrismaError, notFound } from "@fedplat/common";
+import { audited } from "../audit";
 import type { MutationResolvers } from "../generated/resolvers";
 
 const MAX_PRICE_CENTS = 100_000_000;
@@ -16,39 +17,53 @@ function text(value: string, field: string, max: number): string {
   return trimmed;
 }
 
-// Who may call these: permissions.ts (admins).
+// Who may call these: permissions.ts (admins). Each change is recorded in the audit log (audit.ts).
 export const Mutation: MutationResolvers = {
-  createProduct: (_parent, { input }, { prisma }) => {
-    checkNumbers(input);
-    const currency = (input.currency ?? "USD").toUpperCase();
-    if (!/^[A-Z]{3}$/.test(currency)) throw badInput("currency: must be an ISO 4217 code such as USD", "currency");
-    return prisma.product
-      .create({
-        data: {
-          sku: text(input.sku, "sku", 64),
-          name: text(input.name, "name", 200),
-          description: input.description ? text(input.description, "description", 2_000) : null,
-          priceCents: input.priceCents,
-          currency,
-          stock: input.stock,
-        },
-      })
-      .catch((error: unknown) => mapPrismaError(error, "A product with this SKU"));
-  },
+  createProduct: (_parent, { input }, context) =>
+    audited(
+      context,
+      "createProduct",
+      null,
+      async (tx) => {
+        checkNumbers(input);
+        const currency = (input.currency ?? "USD").toUpperCase();
+        if (!/^[A-Z]{3}$/.test(currency)) throw badInput("currency: must be an ISO 4217 code such as USD", "currency");
+        return tx.product
+          .create({
+            data: {
+              sku: text(input.sku, "sku", 64),
+              name: text(input.name, "name", 200),
+              description: input.description ? text(input.description, "description", 2_000) : null,
+              priceCents: input.priceCents,
+              currency,
+              stock: input.stock,
+            },
+          })
+          .catch((error: unknown) => mapPrismaError(error, "A product with this SKU"));
+      },
+      (product) => ({ target: product.id, detail: `sku ${product.sku}, ${product.priceCents} ${product.currency}, stock ${product.stock}` }),
+    ),
 
-  updateProduct: (_parent, { id, input }, { prisma }) => {
-    if (!isUuid(id)) throw notFound("Product");
-    checkNumbers(input);
-    return prisma.product
-      .update({
-        where: { id },
-        data: {
-          ...(input.name ? { name: text(input.name, "name", 200) } : {}),
-          ...(input.description !== undefined ? { description: input.description ? text(input.description, "description", 2_000) : null } : {}),
-          ...(input.priceCents !== undefined && input.priceCents !== null ? { priceCents: input.priceCents } : {}),
-          ...(input.stock !== undefined && input.stock !== null ? { stock: input.stock } : {}),
-        },
-      })
-      .catch((error: unknown) => mapPrismaError(error, "Product"));
-  },
+  updateProduct: (_parent, { id, input }, context) =>
+    audited(
+      context,
+      "updateProduct",
+      id.slice(0, 100),
+      async (tx) => {
+        if (!isUuid(id)) throw notFound("Product");
+        checkNumbers(input);
+        return tx.product
+          .update({
+            where: { id },
+            data: {
+              ...(input.name ? { name: text(input.name, "name", 200) } : {}),
+              ...(input.description !== undefined ? { description: input.description ? text(input.description, "description", 2_000) : null } : {}),
+              ...(input.priceCents !== undefined && input.priceCents !== null ? { priceCents: input.priceCents } : {}),
+              ...(input.stock !== undefined && input.stock !== null ? { stock: input.stock } : {}),
+            },
+          })
+          .catch((error: unknown) => mapPrismaError(error, "Product"));
+      },
+      () => ({ detail: `set ${Object.entries(input).filter(([, value]) => value !== undefined && value !== null).map(([field]) => field).join(", ")}` }),
+    ),
 };

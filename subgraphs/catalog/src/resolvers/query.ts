@@ -1,5 +1,6 @@
 import { badInput, paginate } from "@fedplat/common";
 import type { Prisma } from "../generated/prisma/client";
+import { auditLogPage } from "../audit";
 import type { QueryResolvers } from "../generated/resolvers";
 
 const MAX_SEARCH_LENGTH = 100;
@@ -15,6 +16,9 @@ function searchFilter(search: string | null | undefined): Prisma.ProductWhereInp
 
 export const Query: QueryResolvers = {
   product: (_parent, { id }, { loaders }) => loaders.product.load(id),
+
+  // Who may call it: permissions.ts (admins).
+  catalogAuditLog: (_parent, args, { prisma }) => auditLogPage(prisma, args),
 
   products: (_parent, { first, after, search }, { prisma }) => {
     const where = searchFilter(search);
