@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 
-const BENCHMARKS = ["events", "gateway", "cache", "subscriptions", "telemetry"];
+const BENCHMARKS = ["events", "gateway", "cache", "subscriptions", "telemetry", "chaos"];
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));
 const names = wanted.length ? wanted : BENCHMARKS;
 for (const name of names) {

@@ -1,13 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
 import { createRedis, type Redis } from "@fedplat/common";
-import { freePort, gatewayHeaders, type RunningService, spawnService, startTestSubgraph, stopService, TEST_GATEWAY_SECRET, type TestSubgraph, waitUntilReady, WORKERS } from "@fedplat/devkit";
+import { freePort, gatewayHeaders, type OwnedPostgres, type RunningService, spawnService, startOwnedPostgres, startTestSubgraph, stopService, TEST_GATEWAY_SECRET, type TestSubgraph, waitUntilReady, WORKERS } from "@fedplat/devkit";
 import { CONSUMERS, DEAD_LETTER_QUEUE, queueOf } from "@fedplat/events";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { Queue } from "bullmq";
 import { createServiceClients, type ServiceClients } from "../src";
 import { waitFor } from "./helpers";
-import { type OwnedPostgres, startOwnedPostgres } from "./ownedPostgres";
 
 // The workers are a child process and the machine is shared: generous, never relied upon.
 jest.setTimeout(600_000);

@@ -4,3 +4,5 @@ export { entryOf, GATEWAY, repoRoot, type ServiceSpec, SUBGRAPHS, telemetryRegis
 export { adminBaseOf, type RunningService, type SpawnOptions, spawnService, stopService, waitUntilReady } from "./supervisor";
 export { createTestDatabase, type TestDatabase } from "./testDatabase";
 export { type DemoAccount, demoAccount, gatewayHeaders, startTestSubgraph, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, TEST_PII_KEYS, type TestSubgraph, type TestSubgraphOptions, type TestViewer } from "./testSubgraph";
+export { type OwnedPostgres, startOwnedPostgres } from "./ownedPostgres";
+export { listening, type OwnedRedis, startOwnedRedis } from "./ownedRedis";

@@ -3,7 +3,8 @@ import { chown, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { freePort, type TestDatabase } from "@fedplat/devkit";
+import { freePort } from "./ports";
+import type { TestDatabase } from "./testDatabase";
 
 const run = promisify(execFile);
 const BIN = "/usr/lib/postgresql/15/bin";
