@@ -17,6 +17,7 @@ async function main(): Promise<void> {
   const metrics = createMetrics("workers");
   const processed = new Counter({ name: "events_processed_total", help: "Event deliveries by consumer, type and outcome", labelNames: ["consumer", "type", "outcome"] as const, registers: [metrics.registry] });
   const published = new Counter({ name: "outbox_published_total", help: "Outbox events published to queues", registers: [metrics.registry] });
+  const reconciled = new Counter({ name: "outbox_reconciled_total", help: "Outbox events settled (applied by every consumer) and re-published (Redis had lost their jobs)", labelNames: ["service", "outcome"] as const, registers: [metrics.registry] });
   const pruned = new Counter({ name: "event_rows_pruned_total", help: "Published outbox rows and processed-event records deleted past their retention", labelNames: ["service", "table"] as const, registers: [metrics.registry] });
   // Live updates are best effort: while Redis is down a publish fails fast instead of holding the job.
   const liveRedis = redis.duplicate({ maxRetriesPerRequest: 1, connectionName: "fedplat-workers-live" });
@@ -32,6 +33,11 @@ async function main(): Promise<void> {
     groupCommit: { maxBatch: Math.max(1, config.EVENTS_BATCH_MAX), maxInFlight: 2 },
     lockMs: config.JOB_LOCK_MS,
     relay: { intervalMs: config.RELAY_INTERVAL_MS, batchSize: config.RELAY_BATCH_SIZE },
+    reconcile: { intervalMs: config.OUTBOX_RECONCILE_INTERVAL_MS, recheckMs: config.OUTBOX_RECHECK_MS, batchSize: 1_000 },
+    onReconciled: ({ schema, settled, republished }) => {
+      reconciled.inc({ service: schema, outcome: "settled" }, settled);
+      reconciled.inc({ service: schema, outcome: "republished" }, republished);
+    },
     logger,
     onOutcome: (consumer, type, outcome) => processed.inc({ consumer, type, outcome }),
     onPublished: (count) => published.inc(count),

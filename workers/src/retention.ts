@@ -9,7 +9,7 @@ export interface RetentionSource {
 }
 
 export interface RetentionOptions {
-  /** Published outbox rows older than this are deleted (unpublished rows never are). */
+  /** Settled outbox rows published longer ago than this are deleted (unsettled rows never are). */
   outboxMs: number;
   /**
    * processed_events records older than this are deleted. It must outlast every late
@@ -39,11 +39,15 @@ export function pruneSql(schema: string, table: "outbox" | "processed_events"): 
   if (!/^\w+$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
   const [key, column] = table === "outbox" ? ["id", "published_at"] : ["event_id", "processed_at"];
   const name = `"${schema}"."${table}"`;
-  return `DELETE FROM ${name} WHERE ${key} IN (SELECT ${key} FROM ${name} WHERE ${column} < now() - $1::bigint * interval '1 millisecond' LIMIT $2)`;
+  // Only settled rows: until every consumer has applied an event, its row is the one copy that
+  // survives Redis losing the job (see reconciler.ts). A row not settled yet is marked published
+  // again at each recheck, so it never looks old here; the filter only skips the few that wait.
+  const settled = table === "outbox" ? " AND settled_at IS NOT NULL" : "";
+  return `DELETE FROM ${name} WHERE ${key} IN (SELECT ${key} FROM ${name} WHERE ${column} < now() - $1::bigint * interval '1 millisecond'${settled} LIMIT $2)`;
 }
 
 /**
- * Deletes one service's published outbox rows and processed-event records past their
+ * Deletes one service's settled outbox rows and processed-event records past their
  * retention, `batchSize` rows per statement until none is left.
  */
 export async function pruneEventTables(source: RetentionSource, options: Pick<RetentionOptions, "outboxMs" | "processedMs" | "batchSize">): Promise<Pruned> {
