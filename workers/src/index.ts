@@ -5,6 +5,8 @@ export { type DeadLetterEntry, type DeadLetterOps, deadLetterOps } from "./deadL
 export { createGroupCommitter, type GroupCommitOptions } from "./groupCommit";
 export { eventJobOptions, type RetryPolicy } from "./jobOptions";
 export { loadWorkersConfig, retryPolicyOf } from "./config";
+export { createReconciler, type Reconciled, type ReconcileSettings, type Reconciler } from "./reconciler";
+export { checkRedisForQueues, readRedisSettings, type RedisSettings } from "./redisSettings";
 export { createRelay, type OutboxSource, type Relay } from "./relay";
 export { MAINTENANCE_QUEUE, type Pruned, pruneEventTables, type RetentionOptions } from "./retention";
 export { createServiceClients, type ServiceClients, startWorkers, type Workers, type WorkersOptions } from "./workers";

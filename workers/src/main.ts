@@ -4,6 +4,7 @@ import { simulatedProvider } from "@fedplat/payments";
 import { Counter } from "prom-client";
 import { buildWorkersAdmin } from "./admin";
 import { loadWorkersConfig, retryPolicyOf } from "./config";
+import { checkRedisForQueues } from "./redisSettings";
 import { createServiceClients, startWorkers } from "./workers";
 
 const logger = createLogger("workers");
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   const config = loadWorkersConfig();
   const redis = createRedis(config.REDIS_URL, "fedplat-workers");
   redis.on("error", (error) => logger.warn({ err: error, redis: redactUrl(config.REDIS_URL) }, "redis connection error"));
+  await checkRedisForQueues(redis, { production: config.NODE_ENV === "production", logger });
   const clients = createServiceClients(serviceDatabaseUrl);
   const metrics = createMetrics("workers");
   const processed = new Counter({ name: "events_processed_total", help: "Event deliveries by consumer, type and outcome", labelNames: ["consumer", "type", "outcome"] as const, registers: [metrics.registry] });
