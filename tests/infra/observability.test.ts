@@ -84,6 +84,7 @@ describe("docker-compose for a laptop", () => {
 
   it("runs Redis as BullMQ needs it: AOF every second on a volume, noeviction, a password from the environment that REDIS_URL carries", () => {
     const redis = compose.services.redis as ComposeService & { volumes?: string[] };
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's interpolation of the environment, verbatim
     const passwordFromEnv = "${REDIS_PASSWORD:?export REDIS_PASSWORD (see the top of this file)}";
     expect(redis.command).toEqual(["redis-server", "--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction", "--requirepass", passwordFromEnv]);
     expect(redis.volumes).toEqual(["redis-data:/data"]);
