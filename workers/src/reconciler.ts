@@ -145,7 +145,9 @@ export function createReconciler(options: ReconcileOptions): Reconciler {
       } catch {
         continue; // the relay dead-lettered it: it stays unsettled, as the record of an undeliverable event
       }
-      byQueue.set(consumer, [...(byQueue.get(consumer) ?? []), eventJobOf(event, consumer, options.policy)]);
+      const jobs = byQueue.get(consumer) ?? [];
+      jobs.push(eventJobOf(event, consumer, options.policy));
+      byQueue.set(consumer, jobs);
       republished++;
     }
     await Promise.all([...byQueue].map(([consumer, jobs]) => options.queues[consumer].addBulk(jobs)));
@@ -162,7 +164,13 @@ export function createReconciler(options: ReconcileOptions): Reconciler {
       const routes = new Map(rows.map((row) => [row.id, isEventType(row.type) && row.version !== null ? consumersOf({ type: row.type, version: row.version }) : undefined]));
       // Not applied yet, per consumer: one look-up of its processed_events per consumer.
       const idsByConsumer = new Map<Consumer, string[]>();
-      for (const [id, consumers] of routes) for (const consumer of consumers ?? []) idsByConsumer.set(consumer, [...(idsByConsumer.get(consumer) ?? []), id]);
+      for (const [id, consumers] of routes) {
+        for (const consumer of consumers ?? []) {
+          const ids = idsByConsumer.get(consumer) ?? [];
+          ids.push(id);
+          idsByConsumer.set(consumer, ids);
+        }
+      }
       const applied = new Map(await Promise.all([...idsByConsumer].map(async ([consumer, ids]) => [consumer, await appliedBy(consumer, ids)] as const)));
       const pending = [...idsByConsumer].flatMap(([consumer, ids]) => ids.filter((id) => !applied.get(consumer)?.has(id)).map((id) => ({ id, consumer })));
       // Rows with a consumer that has not applied them: settled only once their job completed.
@@ -206,7 +214,7 @@ export function createReconciler(options: ReconcileOptions): Reconciler {
         total.settled += batch.settled;
         total.republished += batch.republished;
         total.waiting += batch.waiting;
-        if (!full || stopped) break;
+        if (!full || stopping) break;
       }
     } catch (error) {
       options.logger.warn({ err: error, service: source.service }, "outbox reconciliation round failed; will retry");
@@ -216,25 +224,24 @@ export function createReconciler(options: ReconcileOptions): Reconciler {
     return total;
   }
 
-  let stopped = true;
+  let stopping = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   const runOnce = () => Promise.all(options.sources.map(roundOf));
   const tick = () => {
     running = runOnce().finally(() => {
       running = undefined;
-      if (!stopped) timer = setTimeout(tick, options.intervalMs);
+      if (!stopping) timer = setTimeout(tick, options.intervalMs);
     });
   };
   return {
     runOnce,
     start: () => {
       if (options.intervalMs <= 0) return;
-      stopped = false;
       timer = setTimeout(tick, options.intervalMs);
     },
     stop: async () => {
-      stopped = true;
+      stopping = true;
       clearTimeout(timer);
       await running;
     },
