@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { sqlPoolOf } from "@fedplat/common";
-import { createTestDatabase, type TestDatabase } from "@fedplat/devkit";
+import { createTestDatabase, TEST_GATEWAY_SECRET, type TestDatabase } from "@fedplat/devkit";
 import { createEvent, type Envelope, writeOutbox } from "@fedplat/events";
 import pg from "pg";
+import { loadWorkersConfig } from "../src";
 import { unsettledClaimSql } from "../src/reconciler";
 import { rowsPerPlanStep, startTestWorkers, type TestWorkers, waitFor } from "./helpers";
 
@@ -73,6 +74,11 @@ describe("the outbox reconciler", () => {
     await publishedRow(unknown, { ...unknown, version: 1 });
     expect(await reconcile()).toMatchObject({ settled: 0, republished: 0, waiting: 1 });
     expect(await rowOf(unknown.eventId)).toEqual({ settled: false, rechecked: true });
+  });
+
+  it("is configured by OUTBOX_RECHECK_MS and OUTBOX_RECONCILE_INTERVAL_MS, and refuses a recheck too short to let a job run", () => {
+    expect(loadWorkersConfig({ GATEWAY_SECRET: TEST_GATEWAY_SECRET })).toMatchObject({ OUTBOX_RECHECK_MS: 30_000, OUTBOX_RECONCILE_INTERVAL_MS: 5_000 });
+    expect(() => loadWorkersConfig({ GATEWAY_SECRET: TEST_GATEWAY_SECRET, OUTBOX_RECHECK_MS: "50" })).toThrow(/OUTBOX_RECHECK_MS: must be at least 100/);
   });
 
   it("reads only unsettled rows, however large the settled history", async () => {
