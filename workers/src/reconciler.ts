@@ -70,7 +70,7 @@ const quoted = (schema: string) => {
 /**
  * The unsettled rows of `schema`'s outbox last published more than `recheckMs` ago, oldest
  * first, locked for this round (rows another worker process holds are skipped). It reads the
- * partial index outbox_unsettled_idx, which holds only unsettled rows: the settled history,
+ * partial index outbox_unsettled_idx, which holds only published, unsettled rows: the settled history,
  * nearly the whole table, is never read.
  */
 export function unsettledClaimSql(schema: string, recheckMs: number, batchSize: number): string {
