@@ -80,9 +80,15 @@ export interface Retention {
 export function startRetention(options: RetentionOptions & { redis: Redis; prefix: string; sources: RetentionSource[]; logger: Logger; onPruned?: (pruned: Pruned) => void }): Retention {
   const queue = new Queue(MAINTENANCE_QUEUE, { connection: options.redis, prefix: options.prefix });
   queue.on("error", (error) => options.logger.debug({ err: error }, "maintenance queue connection error"));
-  queue
-    .upsertJobScheduler(PRUNE_JOB, { every: options.intervalMs }, { name: PRUNE_JOB, opts: { removeOnComplete: 100, removeOnFail: 100 } })
-    .catch((error: unknown) => options.logger.warn({ err: error }, "could not schedule event-table pruning (retried at the next start)"));
+  const schedule = () =>
+    queue
+      .upsertJobScheduler(PRUNE_JOB, { every: options.intervalMs }, { name: PRUNE_JOB, opts: { removeOnComplete: 100, removeOnFail: 100 } })
+      .catch((error: unknown) => options.logger.warn({ err: error }, "could not schedule event-table pruning (retried in one interval)"));
+  schedule();
+  // The scheduler lives in Redis: if Redis loses its data (docs/delivery.md), upserting it again
+  // (a no-op while it exists) brings pruning back within one interval instead of at the next start.
+  const rescheduling = setInterval(schedule, options.intervalMs);
+  rescheduling.unref();
   const worker = new Worker(
     MAINTENANCE_QUEUE,
     async () => {
@@ -102,6 +108,7 @@ export function startRetention(options: RetentionOptions & { redis: Redis; prefi
   return {
     queue,
     close: async () => {
+      clearInterval(rescheduling);
       await worker.close();
       await queue.close();
     },

@@ -84,6 +84,15 @@ describe("event table retention", () => {
     expect(new Set(pruned.map((result) => result.schema))).toEqual(new Set(["accounts", "catalog", "orders", "payments", "notifications"]));
   });
 
+  it("prunes again after Redis lost its scheduler (the keys of the maintenance queue deleted)", async () => {
+    const keys = await workers.redis.keys(`${workers.prefix}:maintenance:*`);
+    expect(keys.length).toBeGreaterThan(0);
+    await workers.redis.del(...keys);
+    const pool = scheduled();
+    const oldPublished = await outboxRow(pool, 12, 11);
+    await waitFor("a prune after the scheduler was lost", async () => (await remaining(pool, "outbox", [oldPublished])) === 0, 20_000);
+  });
+
   it("reads only expired rows, however large the tables (pruning a big table stays cheap)", async () => {
     // A database of its own, so nothing else prunes or writes there.
     const own = await createTestDatabase();
