@@ -72,7 +72,8 @@ export function eventJobOf(event: Envelope, consumer: Consumer, policy: RetryPol
  * if Redis is down the transaction rolls back, the rows stay unpublished and the next round
  * retries them: a committed event is never lost. Each source runs when woken (NOTIFY from the
  * transaction that wrote the rows) and at least every `intervalMs`; while a batch is full it
- * goes again at once.
+ * goes again at once. Published is not delivered: a row is settled only once every consumer has
+ * applied it, and re-published if Redis lost its jobs meanwhile (reconciler.ts).
  */
 export function createRelay(options: RelayOptions): Relay {
   if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new Error(`relay batchSize must be a positive integer, got ${options.batchSize}`);
