@@ -82,6 +82,9 @@ export function unsettledClaimSql(schema: string, recheckMs: number, batchSize: 
 const concludeSql = (schema: string) =>
   `UPDATE ${quoted(schema)}."outbox" SET settled_at = CASE WHEN id = ANY($1::uuid[]) THEN now() END, published_at = CASE WHEN id = ANY($1::uuid[]) THEN published_at ELSE now() END WHERE id = ANY($2::uuid[])`;
 
+/** Settles the rows in $1: the usual case, where every row looked at was applied everywhere. */
+const settleSql = (schema: string) => `UPDATE ${quoted(schema)}."outbox" SET settled_at = now() WHERE id = ANY($1::uuid[])`;
+
 const appliedSql = (schema: string) => `SELECT event_id::text AS id FROM ${quoted(schema)}."processed_events" WHERE event_id = ANY($1::uuid[])`;
 
 const isEventType = (type: string): type is EventType => (EVENT_TYPES as readonly string[]).includes(type);
@@ -103,6 +106,13 @@ const isEventType = (type: string): type is EventType => (EVENT_TYPES as readonl
 export function createReconciler(options: ReconcileOptions): Reconciler {
   for (const source of options.sources) quoted(source.schema);
   const byService = new Map(options.sources.map((source) => [source.service, source]));
+  // The consumers of each type and version (the registry is fixed): routesFor costs more per row than the rest of a round.
+  const routeCache = new Map<string, readonly Consumer[] | undefined>();
+  const routesOf = (row: UnsettledRow) => {
+    const key = `${row.type}:${row.version}`;
+    if (!routeCache.has(key)) routeCache.set(key, isEventType(row.type) && row.version !== null ? consumersOf({ type: row.type, version: row.version }) : undefined);
+    return routeCache.get(key);
+  };
 
   /** The ids among `ids` that `consumer` recorded as applied. */
   async function appliedBy(consumer: Consumer, ids: string[]): Promise<Set<string>> {
@@ -161,7 +171,7 @@ export function createReconciler(options: ReconcileOptions): Reconciler {
     try {
       const results = (await connection.query(`BEGIN; ${unsettledClaimSql(source.schema, options.recheckMs, options.batchSize)}`)) as unknown as Array<{ rows: UnsettledRow[] }>;
       const rows = results[1]?.rows ?? [];
-      const routes = new Map(rows.map((row) => [row.id, isEventType(row.type) && row.version !== null ? consumersOf({ type: row.type, version: row.version }) : undefined]));
+      const routes = new Map(rows.map((row) => [row.id, routesOf(row)]));
       // Not applied yet, per consumer: one look-up of its processed_events per consumer.
       const idsByConsumer = new Map<Consumer, string[]>();
       for (const [id, consumers] of routes) {
@@ -194,7 +204,11 @@ export function createReconciler(options: ReconcileOptions): Reconciler {
       }
       // A row of an unknown type or version is not deliverable: it stays unsettled, as its record.
       const settled = rows.filter((row) => routes.get(row.id) && !unfinished.has(row.id)).map((row) => row.id);
-      if (concluded.length > 0) await connection.query(concludeSql(source.schema), [settled, concluded]);
+      if (settled.length === concluded.length) {
+        if (settled.length > 0) await connection.query(settleSql(source.schema), [settled]);
+      } else {
+        await connection.query(concludeSql(source.schema), [settled, concluded]);
+      }
       await connection.query("COMMIT");
       return { schema: source.schema, settled: settled.length, republished, waiting: rows.length - settled.length, full: rows.length >= options.batchSize && !redisDown };
     } catch (error) {
