@@ -156,6 +156,11 @@ async function startPipeline() {
     groupCommit: { maxBatch: Number(process.env.BENCH_BATCH_MAX ?? 100), maxInFlight: 2 },
     lockMs: 30_000,
     relay: { intervalMs: 500, batchSize: 200 }, // the workers' defaults (RELAY_INTERVAL_MS, RELAY_BATCH_SIZE)
+    // The reconciliation every row goes through is charged to the burst that caused it, not to
+    // whichever run happens to be measured 30 s later: during the burst it settles rows applied a
+    // second ago, beside the pipeline as in production, and the burst's clock stops only once the
+    // rest is settled too.
+    reconcile: { intervalMs: 200, recheckMs: 1_000, batchSize: 1_000 },
     logger: createLogger("bench", "silent"),
     onOutcome: (consumer, type, outcome) => {
       if (consumer === "notifications" && type === "user.registered" && outcome === "applied") applied += 1;
@@ -180,6 +185,7 @@ async function startPipeline() {
     const recorded = (await notificationCount()) - before.notifications;
     if (recorded !== userIds.length) throw new Error(`${userIds.length} events applied, but ${recorded} notifications recorded`);
   };
+  const unsettledCount = async () => (await clients.accounts.$queryRawUnsafe<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM "accounts"."outbox" WHERE settled_at IS NULL AND published_at IS NOT NULL`))[0]?.n ?? 0;
   const mark = async () => ({ applied, notifications: await notificationCount() });
   const commit = (userIds: string[]) =>
     clients.accounts.$transaction((tx) => writeOutbox(tx, userIds.map((userId) => createEvent("user.registered", { userId, email: `${userId}@example.com`, name: "Bench" }, { producer: "accounts" }))));
@@ -191,6 +197,11 @@ async function startPipeline() {
     const cpu = startCpuMeter();
     for (let i = 0; i < N; i += 100) await commit(userIds.slice(i, i + 100));
     await waitForAll(before, userIds);
+    // A round on the timer may hold some rows (SKIP LOCKED): go again until none is left.
+    for (let pass = 0; (await unsettledCount()) > 0; pass++) {
+      if (pass === 20) throw new Error(`${N} events applied, but outbox rows are still not settled`);
+      await workers.reconciler.runOnce(0);
+    }
     const seconds = (Date.now() - started) / 1000;
     const used = cpu.perEvent();
     const latencies = await latenciesOf(userIds);

@@ -6,6 +6,7 @@ import { checkOverrides, loadGatewayConfig } from "@fedplat/gateway";
 import { loadWorkersConfig } from "@fedplat/workers";
 import express from "express";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
@@ -20,6 +21,7 @@ const rendered = Object.fromEntries(OVERLAYS.map((overlay) => [overlay, kustomiz
 /** The Kubernetes JSON schemas (OpenAPI) as the kubernetes-models package ships them, one validator per kind. */
 const MODELS: Record<string, { new (data: never): { validate(): void } }> = {
   "apps/v1/Deployment": Deployment,
+  "apps/v1/StatefulSet": StatefulSet,
   "v1/Service": Service,
   "v1/ConfigMap": ConfigMap,
   "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
@@ -122,7 +124,7 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
         expect(isReadByCode(name, source) ? name : `${spec.name}: ${name} is read by no code`).toBe(name);
       }
       for (const variable of container.env) {
-        if (/SECRET|KEY|PASSWORD|DATABASE_URL/.test(variable.name)) expect(variable).toEqual({ name: variable.name, valueFrom: { secretKeyRef: { name: "fedplat-secrets", key: variable.name } } });
+        if (/SECRET|KEY|PASSWORD|DATABASE_URL|REDIS_URL/.test(variable.name)) expect(variable).toEqual({ name: variable.name, valueFrom: { secretKeyRef: { name: "fedplat-secrets", key: variable.name } } });
       }
     }
     for (const key of Object.keys(config)) expect(key).not.toMatch(/SECRET|KEY|PASSWORD/);
@@ -131,7 +133,7 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
     const secret = "x".repeat(40);
     const envOf = (name: string) => ({
       ...config,
-      ...Object.fromEntries(containerOf(manifests, name).env.map((e) => [e.name, e.value ?? (e.name === "DATABASE_URL" ? "postgresql://u:p@db:5432/fedplat" : secret)])),
+      ...Object.fromEntries(containerOf(manifests, name).env.map((e) => [e.name, e.value ?? ({ DATABASE_URL: "postgresql://u:p@db:5432/fedplat", REDIS_URL: "redis://:p@redis:6379" }[e.name] ?? secret)])),
     });
     const gatewayConfig = loadGatewayConfig(envOf("gateway"));
     expect(gatewayConfig.PORT).toBe(GATEWAY.port);
@@ -146,6 +148,18 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
     expect(Object.keys(gatewayConfig.subgraphUrls).sort()).toEqual([...SUBGRAPHS.map((s) => s.name.toUpperCase()), "OPERATIONS"].sort());
     expect(containerOf(manifests, "orders").env.find((e) => e.name === "CATALOG_URL")?.value).toBe("http://catalog:4002/graphql");
     expect(loadWorkersConfig(envOf("workers")).PORT).toBe(WORKERS.port);
+  });
+
+  it("runs Redis as BullMQ needs it: AOF every second on a volume, noeviction, a password from the Secret that REDIS_URL carries", () => {
+    const redis = find<Manifest & { spec: { template: { spec: { containers: Array<{ args: string[]; env: Container["env"]; volumeMounts: Array<{ mountPath: string }> }> } }; volumeClaimTemplates: unknown[] } }>(manifests, "StatefulSet", "redis");
+    const [container] = redis.spec.template.spec.containers;
+    expect(container?.args.join(" ")).toBe("--appendonly yes --appendfsync everysec --maxmemory-policy noeviction --requirepass $(REDIS_PASSWORD)");
+    expect(container?.env.find((e) => e.name === "REDIS_PASSWORD")).toEqual({ name: "REDIS_PASSWORD", valueFrom: { secretKeyRef: { name: "fedplat-secrets", key: "REDIS_PASSWORD" } } });
+    expect(container?.volumeMounts.map((mount) => mount.mountPath)).toEqual(["/data"]);
+    expect(redis.spec.volumeClaimTemplates).toHaveLength(1);
+    find(manifests, "Service", "redis");
+    expect(configOf(manifests).REDIS_URL).toBeUndefined(); // it carries the password: from the Secret
+    for (const name of ["gateway", "orders", "workers"]) expect(containerOf(manifests, name).env.find((e) => e.name === "REDIS_URL")).toEqual({ name: "REDIS_URL", valueFrom: { secretKeyRef: { name: "fedplat-secrets", key: "REDIS_URL" } } });
   });
 
   it("mounts the repository's supergraph as a ConfigMap where SUPERGRAPH_PATH points", () => {

@@ -85,6 +85,15 @@ describe("docker-compose for a laptop", () => {
     for (const variable of Object.keys(environment)) expect(variable).not.toMatch(/SECRET|KEY/);
   });
 
+  it("runs Redis as BullMQ needs it: AOF every second on a volume, noeviction, a password from the environment that REDIS_URL carries", () => {
+    const redis = compose.services.redis as ComposeService & { volumes?: string[] };
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's interpolation of the environment, verbatim
+    const passwordFromEnv = "${REDIS_PASSWORD:?export REDIS_PASSWORD (see the top of this file)}";
+    expect(redis.command).toEqual(["redis-server", "--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction", "--requirepass", passwordFromEnv]);
+    expect(redis.volumes).toEqual(["redis-data:/data"]);
+    for (const spec of PROCESSES) expect(compose.services[spec.name]?.environment?.REDIS_URL).toBe(`redis://:${passwordFromEnv}@redis:6379`);
+  });
+
   it("points the gateway at every subgraph's compose service", () => {
     const environment = compose.services.gateway?.environment ?? {};
     for (const spec of SUBGRAPHS) expect(environment[`SUBGRAPH_${spec.name.toUpperCase()}_URL`]).toBe(`http://${spec.name}:${spec.port}/graphql`);

@@ -28,6 +28,14 @@ const workersEnv = z.object({
   /** The relay is woken by each commit (LISTEN/NOTIFY); this poll only covers a missed wake-up. */
   RELAY_INTERVAL_MS: count(500, 60_000),
   RELAY_BATCH_SIZE: count(200, 10_000),
+  /**
+   * An outbox row not yet applied by every consumer it is routed to is rechecked this long after
+   * its publication, and its jobs added again if Redis lost them (see reconciler.ts): after Redis
+   * loses data, events flow again within this plus OUTBOX_RECONCILE_INTERVAL_MS.
+   */
+  OUTBOX_RECHECK_MS: count(30_000, 3_600_000).pipe(z.number().min(100, "must be at least 100: a row rechecked sooner than its job can run is only looked at again")),
+  /** How often each worker process reconciles the outbox; 0 turns it off (Redis losing jobs then loses events). */
+  OUTBOX_RECONCILE_INTERVAL_MS: count(5_000, 3_600_000),
   /** Attempts per job: 5 = the first try plus retries after 1 s, 2 s, 4 s, 8 s. */
   EVENTS_ATTEMPTS: count(5, 100),
   /** First retry delay; it doubles with each retry, with jitter. */
@@ -47,7 +55,7 @@ const workersEnv = z.object({
   JOB_LOCK_MS: count(30_000, 3_600_000),
   /** Redis pub/sub channel of live updates (subscriptions); the gateways listen on the same one. */
   LIVE_UPDATES_CHANNEL: z.string().min(1).default(DEFAULT_LIVE_UPDATES_CHANNEL),
-  /** Published outbox rows are deleted after this many hours (unpublished rows never are). */
+  /** Settled outbox rows (applied by every consumer) are deleted this many hours after publication; others never are. */
   OUTBOX_RETENTION_HOURS: z.coerce.number().int().min(1).max(100_000).default(168),
   /**
    * Records of applied events are deleted after this many hours. They must outlast every late

@@ -9,6 +9,8 @@ export { createOutagePause, type OutagePause } from "./outagePause";
 export { isUnreachable } from "./unreachable";
 export { eventJobOptions, type RetryPolicy } from "./jobOptions";
 export { loadWorkersConfig, retryPolicyOf } from "./config";
+export { createReconciler, type Reconciled, type ReconcileSettings, type Reconciler } from "./reconciler";
+export { checkRedisForQueues, readRedisSettings, type RedisSettings } from "./redisSettings";
 export { createRelay, type OutboxSource, type Relay } from "./relay";
 export { MAINTENANCE_QUEUE, type Pruned, pruneDeadLetters, pruneEventTables, type RetentionOptions } from "./retention";
 export { REDACTED, redactPersonalData } from "./redact";

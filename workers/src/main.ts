@@ -5,6 +5,7 @@ import { Counter, Gauge } from "prom-client";
 import { buildWorkersAdmin } from "./admin";
 import { redisAuditLog } from "./auditLog";
 import { loadWorkersConfig, retryPolicyOf } from "./config";
+import { checkRedisForQueues } from "./redisSettings";
 import { createServiceClients, startWorkers } from "./workers";
 
 const logger = createLogger("workers");
@@ -14,12 +15,14 @@ async function main(): Promise<void> {
   const config = loadWorkersConfig();
   const redis = createRedis(config.REDIS_URL, "fedplat-workers");
   redis.on("error", (error) => logger.warn({ err: error, redis: redactUrl(config.REDIS_URL) }, "redis connection error"));
+  await checkRedisForQueues(redis, { production: config.NODE_ENV === "production", logger });
   const clients = createServiceClients(serviceDatabaseUrl);
   const paymentProvider = simulatedProvider(config.PAYMENT_PROVIDER_DATABASE_URL ?? serviceDatabaseUrl("payments"), { failureRate: config.PAYMENT_FAILURE_RATE, latencyMs: config.PAYMENT_LATENCY_MS });
   const metrics = createMetrics("workers");
   const processed = new Counter({ name: "events_processed_total", help: "Event deliveries by consumer, type and outcome", labelNames: ["consumer", "type", "outcome"] as const, registers: [metrics.registry] });
   const published = new Counter({ name: "outbox_published_total", help: "Outbox events published to queues", registers: [metrics.registry] });
   const deadLettersPruned = new Counter({ name: "dead_letters_pruned_total", help: "Dead letters removed past DEAD_LETTER_RETENTION_DAYS", registers: [metrics.registry] });
+  const reconciled = new Counter({ name: "outbox_reconciled_total", help: "Outbox events settled (applied by every consumer) and re-published (Redis had lost their jobs)", labelNames: ["service", "outcome"] as const, registers: [metrics.registry] });
   const pruned = new Counter({ name: "event_rows_pruned_total", help: "Published outbox rows and processed-event records deleted past their retention", labelNames: ["service", "table"] as const, registers: [metrics.registry] });
   const paused = new Gauge({ name: "consumer_paused", help: "1 while a consumer takes no jobs because its database is unreachable", labelNames: ["queue"] as const, registers: [metrics.registry] });
   const outages = new Counter({ name: "consumer_outages_total", help: "Outages of a consumer's database (each paused the consumer until it was back)", labelNames: ["queue"] as const, registers: [metrics.registry] });
@@ -38,6 +41,11 @@ async function main(): Promise<void> {
     groupCommit: { maxBatch: Math.max(1, config.EVENTS_BATCH_MAX), maxInFlight: 2 },
     lockMs: config.JOB_LOCK_MS,
     relay: { intervalMs: config.RELAY_INTERVAL_MS, batchSize: config.RELAY_BATCH_SIZE },
+    reconcile: { intervalMs: config.OUTBOX_RECONCILE_INTERVAL_MS, recheckMs: config.OUTBOX_RECHECK_MS, batchSize: 1_000 },
+    onReconciled: ({ schema, settled, republished }) => {
+      reconciled.inc({ service: schema, outcome: "settled" }, settled);
+      reconciled.inc({ service: schema, outcome: "republished" }, republished);
+    },
     logger,
     onOutcome: (consumer, type, outcome) => processed.inc({ consumer, type, outcome }),
     onPublished: (count) => published.inc(count),

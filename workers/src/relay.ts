@@ -1,5 +1,5 @@
 import type { Logger } from "@fedplat/common";
-import { type Consumer, consumersOf, type DeadLetter, parseEnvelope } from "@fedplat/events";
+import { type Consumer, consumersOf, type DeadLetter, type Envelope, parseEnvelope } from "@fedplat/events";
 import type { JobsOptions, Queue } from "bullmq";
 import { OUTBOX_LETTERS } from "./deadLetters";
 import { eventJobOptions, type RetryPolicy } from "./jobOptions";
@@ -61,13 +61,19 @@ export function outboxClaimSql(schema: string, batchSize: number): string {
   return `WITH claimed AS (UPDATE "${schema}"."outbox" AS o SET published_at = now() FROM (SELECT id, created_at FROM "${schema}"."outbox" WHERE published_at IS NULL ORDER BY published_at, created_at LIMIT ${batchSize} FOR UPDATE SKIP LOCKED) AS batch WHERE o.id = batch.id RETURNING o.id, o.envelope, batch.created_at) SELECT id::text AS id, envelope FROM claimed ORDER BY created_at`;
 }
 
+/** The job of `event` in `consumer`'s queue: the relay and the reconciler add the same one. */
+export function eventJobOf(event: Envelope, consumer: Consumer, policy: RetryPolicy): { name: string; data: Envelope; opts: JobsOptions } {
+  return { name: event.type, data: event, opts: { ...eventJobOptions(event.eventId, consumer, policy), ...traceOptionsOf(event) } };
+}
+
 /**
  * Publishes outbox rows to the consumers' queues (ROUTES) and marks them published. Rows are
  * claimed with FOR UPDATE SKIP LOCKED, so relays in several worker processes share the work;
  * if Redis is down the transaction rolls back, the rows stay unpublished and the next round
  * retries them: a committed event is never lost. Each source runs when woken (NOTIFY from the
  * transaction that wrote the rows) and at least every `intervalMs`; while a batch is full it
- * goes again at once.
+ * goes again at once. Published is not delivered: a row is settled only once every consumer has
+ * applied it, and re-published if Redis lost its jobs meanwhile (reconciler.ts).
  */
 export function createRelay(options: RelayOptions): Relay {
   if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new Error(`relay batchSize must be a positive integer, got ${options.batchSize}`);
@@ -91,7 +97,7 @@ export function createRelay(options: RelayOptions): Relay {
       }
       for (const consumer of consumersOf(event)) {
         const jobs = byQueue.get(consumer) ?? [];
-        jobs.push({ name: event.type, data: event, opts: { ...eventJobOptions(event.eventId, consumer, options.policy), ...traceOptionsOf(event) } });
+        jobs.push(eventJobOf(event, consumer, options.policy));
         byQueue.set(consumer, jobs);
       }
     }

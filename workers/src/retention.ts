@@ -14,7 +14,7 @@ export interface RetentionSource {
 }
 
 export interface RetentionOptions {
-  /** Published outbox rows older than this are deleted (unpublished rows never are). */
+  /** Settled outbox rows published longer ago than this are deleted (unsettled rows never are). */
   outboxMs: number;
   /**
    * processed_events records older than this are deleted. It must outlast every late
@@ -51,11 +51,15 @@ export function pruneSql(schema: string, table: "outbox" | "processed_events" | 
   if (!/^\w+$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
   const [key, column] = table === "outbox" ? ["id", "published_at"] : table === "processed_events" ? ["event_id", "processed_at"] : ["id", "created_at"];
   const name = `"${schema}"."${table}"`;
-  return `DELETE FROM ${name} WHERE ${key} IN (SELECT ${key} FROM ${name} WHERE ${column} < now() - $1::bigint * interval '1 millisecond' LIMIT $2)`;
+  // Only settled rows: until every consumer has applied an event, its row is the one copy that
+  // survives Redis losing the job (see reconciler.ts). A row not settled yet is marked published
+  // again at each recheck, so it never looks old here; the filter only skips the few that wait.
+  const settled = table === "outbox" ? " AND settled_at IS NOT NULL" : "";
+  return `DELETE FROM ${name} WHERE ${key} IN (SELECT ${key} FROM ${name} WHERE ${column} < now() - $1::bigint * interval '1 millisecond'${settled} LIMIT $2)`;
 }
 
 /**
- * Deletes one service's published outbox rows, processed-event records (and idempotency keys)
+ * Deletes one service's settled outbox rows, processed-event records (and idempotency keys)
  * past their retention, `batchSize` rows per statement until none is left.
  */
 export async function pruneEventTables(source: RetentionSource, options: Pick<RetentionOptions, "outboxMs" | "processedMs" | "batchSize">): Promise<Pruned> {
@@ -106,9 +110,15 @@ export function startRetention(
 ): Retention {
   const queue = new Queue(MAINTENANCE_QUEUE, { connection: options.redis, prefix: options.prefix });
   queue.on("error", (error) => options.logger.debug({ err: error }, "maintenance queue connection error"));
-  queue
-    .upsertJobScheduler(PRUNE_JOB, { every: options.intervalMs }, { name: PRUNE_JOB, opts: { removeOnComplete: 100, removeOnFail: 100 } })
-    .catch((error: unknown) => options.logger.warn({ err: error }, "could not schedule event-table pruning (retried at the next start)"));
+  const schedule = () =>
+    queue
+      .upsertJobScheduler(PRUNE_JOB, { every: options.intervalMs }, { name: PRUNE_JOB, opts: { removeOnComplete: 100, removeOnFail: 100 } })
+      .catch((error: unknown) => options.logger.warn({ err: error }, "could not schedule event-table pruning (retried in one interval)"));
+  schedule();
+  // The scheduler lives in Redis: if Redis loses its data (docs/delivery.md), upserting it again
+  // (a no-op while it exists) brings pruning back within one interval instead of at the next start.
+  const rescheduling = setInterval(schedule, options.intervalMs);
+  rescheduling.unref();
   const worker = new Worker(
     MAINTENANCE_QUEUE,
     async () => {
@@ -133,6 +143,7 @@ export function startRetention(
   return {
     queue,
     close: async () => {
+      clearInterval(rescheduling);
       await worker.close();
       await queue.close();
     },

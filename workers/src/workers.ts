@@ -12,6 +12,7 @@ import type { GroupCommitOptions } from "./groupCommit";
 import type { RetryPolicy } from "./jobOptions";
 import { type OrderExpiry, type OrderExpiryOptions, startOrderExpiry } from "./orderExpiry";
 import { listenForOutboxRows } from "./outboxWakeups";
+import { createReconciler, type Reconciled, type ReconcileSettings, type Reconciler } from "./reconciler";
 import { createRelay, type OutboxSource, type Relay } from "./relay";
 import { type Pruned, type Retention, type RetentionOptions, startRetention } from "./retention";
 import { queueTelemetryIfTracing } from "./tracing";
@@ -52,6 +53,9 @@ export interface WorkersOptions {
   /** Job lock: a crashed worker's jobs are taken over after this. @default 30_000 */
   lockMs: number;
   relay: { intervalMs: number; batchSize: number };
+  /** Re-publishing of events whose jobs Redis lost (see reconciler.ts). @default DEFAULT_RECONCILE */
+  reconcile?: ReconcileSettings;
+  onReconciled?: (round: Reconciled) => void;
   /** How long close() lets in-flight jobs finish before releasing them to other workers. @default 10_000 */
   closeGraceMs?: number;
   logger: Logger;
@@ -77,6 +81,7 @@ export interface Workers {
   deadLetters: Queue;
   deadLetterOps: DeadLetterOps;
   relay: Relay;
+  reconciler: Reconciler;
   consumers: Worker[];
   /** The maintenance queue's pruning, when `retention` was given with an interval. */
   retention?: Retention;
@@ -96,6 +101,13 @@ function handlersFor(options: WorkersOptions): Record<Consumer, EventHandlers> {
     notifications: createNotificationsEventHandlers(clients.notifications, options.live),
   };
 }
+
+/**
+ * A row is rechecked 30 s after its publication: far past a job's usual time in the queues
+ * (milliseconds; a first retry comes after 1 s), so in steady state each row is read once, to be
+ * settled; after Redis lost its jobs they are back within 30 s plus one 5 s interval.
+ */
+export const DEFAULT_RECONCILE: ReconcileSettings = { intervalMs: 5_000, recheckMs: 30_000, batchSize: 1_000 };
 
 /** Each service's schema and the pg pool under its client: the relay, its wake-ups and pruning use them. */
 function servicePools(clients: ServiceClients): Array<{ service: Consumer; pool: ReturnType<typeof sqlPoolOf> }> {
@@ -181,6 +193,16 @@ export function startWorkers(options: WorkersOptions): Workers {
   const sources: OutboxSource[] = pools.map(({ service, pool }) => ({ service, schema: service, connect: () => connectGuarded(pool) }));
   const relay = createRelay({ sources, queues, deadLetters, policy: options.policy, logger: options.logger, ...options.relay, onPublished: options.onPublished });
   relay.start();
+  const reconciler = createReconciler({
+    ...(options.reconcile ?? DEFAULT_RECONCILE),
+    sources: pools.map(({ service, pool }) => ({ service, schema: service, connect: () => pool.connect(), query: (sql: string, values?: unknown[]) => pool.query(sql, values) })),
+    queues,
+    redis: queueConnection,
+    policy: options.policy,
+    logger: options.logger,
+    onReconciled: options.onReconciled,
+  });
+  reconciler.start();
   const wakeups = listenForOutboxRows(
     pools.map(({ pool }) => pool.options),
     relay.wake,
@@ -215,6 +237,7 @@ export function startWorkers(options: WorkersOptions): Workers {
     deadLetters,
     deadLetterOps: deadLetterOps(deadLetters, (name) => byName.get(name), options.policy),
     relay,
+    reconciler,
     consumers,
     retention,
     orderExpiry,
@@ -223,6 +246,7 @@ export function startWorkers(options: WorkersOptions): Workers {
       await retention?.close();
       await wakeups.close();
       await relay.stop();
+      await reconciler.stop();
       await Promise.all(consumers.map((worker) => closeWithin(worker, options.closeGraceMs ?? 10_000)));
       await Promise.all([...Object.values(queues), deadLetters].map((queue) => queue.close()));
       queueConnection.disconnect();

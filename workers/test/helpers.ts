@@ -45,9 +45,9 @@ export interface TestWorkers {
   stop(): Promise<void>;
 }
 
-/** The relay and every consumer in-process, on a test database, under a fresh queue prefix. */
-export async function startTestWorkers(database: TestDatabase, overrides: Partial<WorkersOptions> = {}, redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"): Promise<TestWorkers> {
-  const redis = createRedis(redisUrl, "workers-test");
+/** The relay and every consumer in-process, on a test database, under a fresh queue prefix; `redisEnv` may name sentinels (REDIS_SENTINELS). */
+export async function startTestWorkers(database: TestDatabase, overrides: Partial<WorkersOptions> = {}, redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379", redisEnv: NodeJS.ProcessEnv = process.env): Promise<TestWorkers> {
+  const redis = createRedis(redisUrl, "workers-test", {}, redisEnv);
   redis.on("error", () => undefined); // outage tests stop this Redis on purpose
   const clients = createServiceClients(() => database.url);
   const prefix = `test-${randomUUID()}`;

@@ -36,13 +36,13 @@ afterAll(async () => {
 type Pool = ReturnType<typeof sqlPoolOf>;
 const scheduled = () => sqlPoolOf(workers.clients.accounts);
 
-/** An outbox row of accounts written `ageDays` ago, published `publishedDaysAgo` ago (null: never). */
-async function outboxRow(pool: Pool, ageDays: number, publishedDaysAgo: number | null): Promise<string> {
+/** An outbox row of accounts written `ageDays` ago, published `publishedDaysAgo` ago (null: never), settled then unless `settled` is false. */
+async function outboxRow(pool: Pool, ageDays: number, publishedDaysAgo: number | null, settled = true): Promise<string> {
   const event = createEvent("user.authenticated", { userId: randomUUID(), at: new Date().toISOString() }, { producer: "accounts" });
   await pool.query(
-    `INSERT INTO "accounts"."outbox" (id, type, envelope, created_at, published_at)
-     VALUES ($1::uuid, $2, $3::jsonb, now() - $4::int * interval '1 day', now() - $5::int * interval '1 day')`,
-    [event.eventId, event.type, JSON.stringify(event), ageDays, publishedDaysAgo],
+    `INSERT INTO "accounts"."outbox" (id, type, envelope, created_at, published_at, settled_at)
+     VALUES ($1::uuid, $2, $3::jsonb, now() - $4::int * interval '1 day', now() - $5::int * interval '1 day', CASE WHEN $6 THEN now() - $5::int * interval '1 day' END)`,
+    [event.eventId, event.type, JSON.stringify(event), ageDays, publishedDaysAgo, settled],
   );
   return event.eventId;
 }
@@ -55,18 +55,20 @@ const remaining = async (pool: Pool, table: "outbox" | "processed_events", ids: 
   (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "accounts"."${table}" WHERE ${table === "outbox" ? "id" : "event_id"} = ANY($1::uuid[])`, [ids])).rows[0]?.n;
 
 describe("event table retention", () => {
-  it("deletes published outbox rows and processed records past their retention, and nothing else", async () => {
+  it("deletes settled outbox rows and processed records past their retention, and nothing else", async () => {
     const pool = sqlPoolOf(quietAccounts);
     const oldPublished = [await outboxRow(pool, 10, 9), await outboxRow(pool, 9, 8), await outboxRow(pool, 20, 19)];
     const recentPublished = await outboxRow(pool, 3, 2);
     const oldUnpublished = await outboxRow(pool, 30, null); // waiting for Redis, say: must never be lost
+    // Published, but a consumer has not applied it: the only copy left if Redis lost the job.
+    const oldUnsettled = await outboxRow(pool, 10, 9, false);
     const oldProcessed = [await processedRecord(pool, 40), await processedRecord(pool, 31), await processedRecord(pool, 35)];
     const recentProcessed = await processedRecord(pool, 29);
 
     const result = await pruneEventTables({ schema: "accounts", query: (sql, values) => pool.query(sql, values) }, { outboxMs: 7 * DAY_MS, processedMs: 30 * DAY_MS, batchSize: 2 });
 
     expect(await remaining(pool, "outbox", oldPublished)).toBe(0);
-    expect(await remaining(pool, "outbox", [recentPublished, oldUnpublished])).toBe(2);
+    expect(await remaining(pool, "outbox", [recentPublished, oldUnpublished, oldUnsettled])).toBe(3);
     expect(await remaining(pool, "processed_events", oldProcessed)).toBe(0);
     expect(await remaining(pool, "processed_events", [recentProcessed])).toBe(1);
     // Three each, two per statement: the prune keeps going until a batch comes back short.
@@ -106,6 +108,15 @@ describe("event table retention", () => {
     expect(new Set(pruned.map((result) => result.schema))).toEqual(new Set(["accounts", "catalog", "orders", "payments", "notifications"]));
   });
 
+  it("prunes again after Redis lost its scheduler (the keys of the maintenance queue deleted)", async () => {
+    const keys = await workers.redis.keys(`${workers.prefix}:maintenance:*`);
+    expect(keys.length).toBeGreaterThan(0);
+    await workers.redis.del(...keys);
+    const pool = scheduled();
+    const oldPublished = await outboxRow(pool, 12, 11);
+    await waitFor("a prune after the scheduler was lost", async () => (await remaining(pool, "outbox", [oldPublished])) === 0, 20_000);
+  });
+
   it("reads only expired rows, however large the tables (pruning a big table stays cheap)", async () => {
     // A database of its own, so nothing else prunes or writes there.
     const own = await createTestDatabase();
@@ -115,8 +126,8 @@ describe("event table retention", () => {
       const event = createEvent("user.authenticated", { userId: randomUUID(), at: new Date().toISOString() }, { producer: "accounts" });
       // 20,000 recent rows in each table and 5 expired ones.
       await client.query(
-        `INSERT INTO "accounts"."outbox" (id, type, envelope, created_at, published_at)
-         SELECT gen_random_uuid(), $1, $2::jsonb, t, t FROM (SELECT now() - CASE WHEN i <= 5 THEN interval '10 days' ELSE interval '1 hour' END AS t FROM generate_series(1, 20005) AS i) AS s`,
+        `INSERT INTO "accounts"."outbox" (id, type, envelope, created_at, published_at, settled_at)
+         SELECT gen_random_uuid(), $1, $2::jsonb, t, t, t FROM (SELECT now() - CASE WHEN i <= 5 THEN interval '10 days' ELSE interval '1 hour' END AS t FROM generate_series(1, 20005) AS i) AS s`,
         [event.type, JSON.stringify(event)],
       );
       await client.query(

@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import { createRedis, type Redis } from "@fedplat/common";
 
 /**
  * The caches' own connection: it fails fast while Redis is unreachable (no offline queue, one
@@ -8,5 +8,5 @@ import { Redis } from "ioredis";
  * go out as one pipeline.
  */
 export function createCacheRedis(url: string): Redis {
-  return new Redis(url, { connectionName: "fedplat-gateway-cache", maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 500, enableAutoPipelining: true });
+  return createRedis(url, "fedplat-gateway-cache", { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 500, enableAutoPipelining: true });
 }

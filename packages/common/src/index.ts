@@ -14,7 +14,7 @@ export { type BaseContext, type SubgraphServer, type SubgraphServerOptions, buil
 export { createByIdLoader, createGroupLoader, createLimitedGroupLoader, createUniqueLoader } from "./loaders";
 export { type PrismaLike, type RunSubgraphOptions, type SubgraphDeps, databaseCheck, runSubgraph } from "./subgraphRuntime";
 export { type NewestPerParentOptions, type RawQuerySource, newestIdsPerParent } from "./newestPerParent";
-export { type Redis, createRedis } from "./redis";
+export { type Redis, createRedis, redisOptions } from "./redis";
 export { timeOrderedId } from "./ids";
 export { jsonErrorHandler } from "./httpErrors";
 export { type AdminEndpoints, type AdminListener, adminEndpoints, adminListenerOf, listenOn, metricsHandler } from "./httpService";

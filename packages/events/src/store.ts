@@ -50,8 +50,8 @@ export async function writeOutbox(tx: RawSql, events: readonly Envelope[]): Prom
   const producer = events[0]?.producer;
   if (producer === undefined) return;
   if (events.some((event) => event.producer !== producer)) throw new Error("writeOutbox: events of one producer per call (each service writes its own outbox)");
-  // An event no service consumes (yet) is recorded as published already: the relay would only
-  // mark it. The same statement wakes the relay when there is something to deliver (NOTIFY is
+  // An event no service consumes (yet) is recorded as published and settled already: the relay
+  // and the reconciler would only mark it. The same statement wakes the relay when there is something to deliver (NOTIFY is
   // delivered when the transaction commits, and not at all if it rolls back), so events leave at
   // once instead of at the next poll. The envelopes travel as ONE json parameter: as an array of
   // jsonb the driver escapes every quote of every envelope, Prisma handles each element, and
@@ -68,9 +68,9 @@ export async function writeOutbox(tx: RawSql, events: readonly Envelope[]): Prom
 
 /** INSERT of outbox rows from `source`, which yields jsonb `row`s of outboxRowsJson; RETURNING whether each is routed. */
 const insertOutboxRows = (schema: string, source: string) =>
-  `INSERT INTO ${quotedSchema(schema)}."outbox" (id, type, envelope, published_at)
-   SELECT (row->'envelope'->>'eventId')::uuid, row->'envelope'->>'type', row->'envelope', CASE WHEN (row->>'routed')::boolean THEN NULL ELSE now() END
-   FROM ${source}
+  `INSERT INTO ${quotedSchema(schema)}."outbox" (id, type, envelope, published_at, settled_at)
+   SELECT (row->'envelope'->>'eventId')::uuid, row->'envelope'->>'type', row->'envelope', unrouted.at, unrouted.at
+   FROM ${source}, LATERAL (SELECT CASE WHEN (row->>'routed')::boolean THEN NULL ELSE now() END AS at) AS unrouted
    RETURNING published_at IS NULL AS routed`;
 
 /**

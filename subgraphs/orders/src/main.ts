@@ -1,6 +1,5 @@
-import { envVars, parseEnv, runSubgraph } from "@fedplat/common";
+import { createRedis, envVars, parseEnv, runSubgraph } from "@fedplat/common";
 import { createLiveUpdatePublisher, DEFAULT_LIVE_UPDATES_CHANNEL } from "@fedplat/events";
-import { Redis } from "ioredis";
 import { z } from "zod";
 import { createCatalogClient } from "./catalogClient";
 import { createOrdersPrisma } from "./db";
@@ -20,7 +19,7 @@ runSubgraph({
     );
     // Live updates are best effort (the order is committed either way): while Redis is down a
     // publish fails after one reconnection attempt instead of holding the mutation's response.
-    const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectionName: "fedplat-orders-live" });
+    const redis = createRedis(config.REDIS_URL, "fedplat-orders-live", { maxRetriesPerRequest: 1 });
     redis.on("error", (error) => deps.logger.debug({ err: error }, "live updates: redis connection error"));
     const live = createLiveUpdatePublisher(redis, config.LIVE_UPDATES_CHANNEL, (error) => deps.logger.warn({ err: error }, "live update not published"));
     const server = await buildOrdersServer({ ...deps, catalog: createCatalogClient(config.CATALOG_URL, deps.gatewaySecret), live });
