@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { freePort, type RunningService, spawnService, stopService, TEST_GATEWAY_SECRET, type TestDatabase, createTestDatabase, waitUntilReady, WORKERS } from "@fedplat/devkit";
+import { freePort, type OwnedPostgres, type RunningService, spawnService, startOwnedPostgres, stopService, TEST_GATEWAY_SECRET, waitUntilReady, WORKERS } from "@fedplat/devkit";
 import type { DeadLetter } from "@fedplat/events";
 import { createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { Queue } from "bullmq";
@@ -15,7 +15,7 @@ const ORDERS = 2_000;
 const WAVES = 5;
 const KILLS = 6;
 
-let database: TestDatabase;
+let postgres: OwnedPostgres;
 let db: pg.Pool;
 let orders: OrdersPrisma;
 let env: NodeJS.ProcessEnv;
@@ -28,12 +28,14 @@ async function startWorker(): Promise<RunningService> {
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = new pg.Pool({ connectionString: database.url, max: 3 });
-  orders = createOrdersPrisma(database.url);
+  // A PostgreSQL of its own: two worker processes at production pool sizes need more connections
+  // than the shared server has to spare next to the rest of the suite.
+  postgres = await startOwnedPostgres();
+  db = new pg.Pool({ connectionString: postgres.database.url, max: 3 });
+  orders = createOrdersPrisma(postgres.database.url);
   env = {
     ...process.env,
-    DATABASE_URL: database.url,
+    DATABASE_URL: postgres.database.url,
     BULLMQ_PREFIX: `test-${randomUUID()}`,
     GATEWAY_SECRET: TEST_GATEWAY_SECRET,
     NODE_ENV: "test",
@@ -42,7 +44,6 @@ beforeAll(async () => {
     PAYMENT_FAILURE_RATE: "0.1",
     PAYMENT_LATENCY_MS: "20",
     EVENTS_BACKOFF_MS: "200",
-    DB_POOL_MAX: "4", // two processes x five service pools within PostgreSQL's 100 connections, next to the rest of the suite
   };
   workers.push(await startWorker(), await startWorker());
 });
@@ -50,7 +51,7 @@ afterAll(async () => {
   await Promise.all(workers.map((worker) => stopService(worker)));
   await orders?.$disconnect();
   await db?.end();
-  await database?.drop();
+  await postgres?.destroy();
 });
 
 const random = (min: number, max: number) => min + Math.random() * (max - min);

@@ -116,9 +116,10 @@ function servicePools(clients: ServiceClients): Array<{ service: Consumer; pool:
 
 /**
  * A pool connection that may lose its server while checked out with no query running (the relay
- * holds one while it writes to Redis): pg reports that as an 'error' event on the client, which
- * without a listener ended the process (seen when PostgreSQL was stopped with `-m immediate`).
- * Ignored here: the next query on the connection fails, and the relay releases it as broken.
+ * holds one while it writes to Redis, the reconciler while it looks jobs up there): pg reports
+ * that as an 'error' event on the client, which without a listener ended the process (seen when
+ * PostgreSQL was stopped with `-m immediate`). Ignored here: the next query on the connection
+ * fails, and the relay or reconciler releases it as broken.
  */
 async function connectGuarded(pool: ReturnType<typeof sqlPoolOf>): Promise<import("pg").PoolClient> {
   const client = await pool.connect();
@@ -195,7 +196,7 @@ export function startWorkers(options: WorkersOptions): Workers {
   relay.start();
   const reconciler = createReconciler({
     ...(options.reconcile ?? DEFAULT_RECONCILE),
-    sources: pools.map(({ service, pool }) => ({ service, schema: service, connect: () => pool.connect(), query: (sql: string, values?: unknown[]) => pool.query(sql, values) })),
+    sources: pools.map(({ service, pool }) => ({ service, schema: service, connect: () => connectGuarded(pool), query: (sql: string, values?: unknown[]) => pool.query(sql, values) })),
     queues,
     redis: queueConnection,
     policy: options.policy,

@@ -25,7 +25,11 @@ const prefix = `test-${randomUUID()}`;
 
 /** The workers' exported samples of `metric`, by their labels (`queue="events-orders"`, ...). */
 async function samples(metric: string): Promise<Map<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${workers?.port}/metrics`)).text();
+  const response = await fetch(`http://127.0.0.1:${workers?.port}/metrics`).catch((error: unknown) => {
+    // A dead workers process explains itself: its exit and last lines.
+    throw new Error(`workers unreachable (exit ${workers?.child.exitCode ?? workers?.child.signalCode ?? "none yet"}): ${String(error)}\n${workers?.output.slice(-20).join("\n")}`);
+  });
+  const text = await response.text();
   const found = new Map<string, number>();
   for (const match of text.matchAll(new RegExp(`^${metric}\\{([^}]*)\\} (\\S+)$`, "gm"))) found.set(match[1] as string, Number(match[2]));
   return found;

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
 import { createRedis, type Redis } from "@fedplat/common";
-import { createTestDatabase, startTestSubgraph, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
+import { createTestDatabase, gatewayHeaders, startTestSubgraph, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
 import { createLiveUpdatePublisher, type LiveUpdate, parseLiveUpdate } from "@fedplat/events";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { startTestWorkers, type TestWorkers, waitFor } from "./helpers";
@@ -53,7 +53,7 @@ afterAll(async () => {
 describe("live updates for subscriptions", () => {
   it("announces an order when placed, when the saga confirms it, and the notification, each after its commit", async () => {
     const product = await workers.clients.catalog.product.findFirstOrThrow({ where: { stock: { gte: 5 } } });
-    const placed = await orders.request<{ placeOrder: { id: string } }>("mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }", { i: { lines: [{ productId: product.id, quantity: 1 }] } }, customer.headers);
+    const placed = await orders.request<{ placeOrder: { id: string } }>("mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }", { i: { lines: [{ productId: product.id, quantity: 1 }] } }, await gatewayHeaders(customer));
     const orderId = placed.data?.placeOrder.id ?? "";
 
     await waitFor("the confirmation and its notification", async () =>
@@ -82,7 +82,7 @@ describe("live updates for subscriptions", () => {
 
   it("announces nothing for a transition the status machine refuses", async () => {
     const staff = await orders.viewer("staff");
-    const setStatus = (id: string, status: string) => orders.request<{ setOrderStatus: { status: string } }>("mutation($id: ID!, $s: OrderStatus!) { setOrderStatus(id: $id, status: $s) { status } }", { id, s: status }, staff.headers);
+    const setStatus = async (id: string, status: string) => orders.request<{ setOrderStatus: { status: string } }>("mutation($id: ID!, $s: OrderStatus!) { setOrderStatus(id: $id, status: $s) { status } }", { id, s: status }, await gatewayHeaders(staff));
     const delivered = await workers.clients.orders.order.findFirstOrThrow({ where: { status: "DELIVERED" } });
     const confirmed = await workers.clients.orders.order.findFirstOrThrow({ where: { status: "CONFIRMED" } });
     const before = received.length;

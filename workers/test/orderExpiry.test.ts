@@ -1,5 +1,5 @@
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
-import { createTestDatabase, startTestSubgraph, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
+import { createTestDatabase, gatewayHeaders, startTestSubgraph, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { startTestWorkers, type TestWorkers, waitFor } from "./helpers";
 
@@ -39,7 +39,7 @@ describe("the pending-order watchdog", () => {
     await payments.pause();
     const { catalog: c, orders: o, payments: p, notifications: n } = workers.clients;
     const product = await c.product.findFirstOrThrow({ where: { stock: { gte: 10 } }, orderBy: { sku: "asc" } });
-    const res = await orders.request<{ placeOrder: { id: string } }>("mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 3 }] }) { id } }", { p: product.id }, customer.headers);
+    const res = await orders.request<{ placeOrder: { id: string } }>("mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 3 }] }) { id } }", { p: product.id }, await gatewayHeaders(customer));
     const orderId = res.data?.placeOrder.id;
     if (!orderId) throw new Error(JSON.stringify(res.errors));
     await waitFor("the stock to be reserved", () => c.stockReservation.findFirst({ where: { orderId, status: "RESERVED" } }));

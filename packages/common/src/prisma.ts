@@ -50,6 +50,11 @@ export function prismaClientOptions(url: string, schema: string, settings: Prism
   // the pool; unhandled, it would end the process. The pool drops that connection and the next
   // query opens a new one.
   pool.on("error", () => undefined);
+  // The same on a connection that is checked out (a Prisma transaction holds one between its
+  // statements): pg listens for errors only on idle connections, so a server that went away at
+  // that moment ended the process (seen when PostgreSQL was stopped with `-m immediate` under
+  // load). The transaction's next statement fails instead, and the pool discards the connection.
+  pool.on("connect", (client) => client.on("error", () => undefined));
   pools.set(pool, schema);
   trackTransactionConnections(pool);
   const adapter = new PrismaPg(pool, { schema, disposeExternalPool: true });

@@ -88,6 +88,7 @@ type KeyRow = { status: LedgerAccount["status"]; reference: string | null; amoun
 export function simulatedProvider(databaseUrl: string, options: SimulatedProviderOptions): SimulatedProvider {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 5 });
   pool.on("error", () => undefined); // an idle connection the server closed: the next query opens another
+  pool.on("connect", (client) => client.on("error", () => undefined)); // likewise one checked out: its next query fails
   let provisioned: Promise<void> | undefined;
   const ready = () => {
     provisioned ??= transaction(async (client) => {
