@@ -60,7 +60,7 @@ const MATRIX: Record<string, Row> = {
   "Mutation.logout": { operation: () => ({ query: "mutation { logout }" }), expect: peopleOnly },
   "Mutation.updateProfile": { operation: () => ({ query: 'mutation { updateProfile(input: { address: "Somewhere 1" }) { id } }' }), expect: peopleOnly },
   "Mutation.setUserRole": { operation: (f) => ({ query: "mutation($id: ID!) { setUserRole(userId: $id, role: CUSTOMER) { id } }", variables: { id: f.customerId } }), expect: adminOnly },
-  "Mutation.createApiKey": { operation: () => ({ query: 'mutation { createApiKey(input: { name: "rbac", role: CUSTOMER, expiresAt: "2999-01-01T00:00:00Z" }) { apiKey { id } } }' }), expect: adminOnly },
+  "Mutation.createApiKey": { operation: () => ({ query: 'mutation { createApiKey(input: { name: "rbac", role: CUSTOMER }) { apiKey { id } } }' }), expect: adminOnly },
   "Mutation.revokeApiKey": { operation: () => ({ query: 'mutation { revokeApiKey(id: "00000000-0000-4000-8000-000000000000") { id } }' }), expect: adminOnly, hiddenMeansDenied: false },
   "Mutation.placeOrder": { operation: () => ({ query: 'mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }', variables: { p: buildSeedData().products[0]?.id } }), expect: peopleOnly },
   "Mutation.setOrderStatus": { operation: async (f) => ({ query: "mutation($id: ID!) { setOrderStatus(id: $id, status: CONFIRMED) { status } }", variables: { id: await f.pendingOrderOfCustomer() } }), expect: staffOnly },
@@ -102,7 +102,7 @@ beforeAll(async () => {
     platform.login("admin@example.com"),
   ]);
   const created = await platform.query<{ createApiKey: { key: string; apiKey: { id: string } } }>(
-    'mutation { createApiKey(input: { name: "matrix", role: STAFF, expiresAt: "2999-01-01T00:00:00Z" }) { key apiKey { id } } }',
+    'mutation { createApiKey(input: { name: "matrix", role: STAFF }) { key apiKey { id } } }',
     {},
     admin,
   );
