@@ -1,7 +1,10 @@
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { buildAccountsServer, createAccountsPrisma } from "@fedplat/accounts";
 import { createFieldCipher, signAccessToken } from "@fedplat/common";
-import { bearer, graphqlRequest, startTestSubgraph, TEST_JWT_SECRET, TEST_PII_KEYS } from "@fedplat/devkit";
+import { bearer, graphqlRequest, repoRoot, startTestSubgraph, TEST_JWT_SECRET, TEST_PII_KEYS } from "@fedplat/devkit";
 import { decodeProtectedHeader } from "jose";
 import { buildGateway, defaultLimits, type GatewayOptions, type GatewayServer } from "../src";
 import { type AccountsCatalogOrders, startAccountsCatalogOrders } from "./accountsCatalogOrders";
@@ -146,7 +149,7 @@ describe("access tokens end with their session on every replica", () => {
 
     await graphqlRequest(replicas[A] ?? "", "mutation($id: ID!, $d: Boolean!) { setUserDisabled(id: $id, disabled: $d) { id } }", { id: user.id, d: false }, admin);
     const back = await login(user.email);
-    await within(WITHIN_MS, () => me(replicas[B] ?? "", back.accessToken), (res) => res.data?.me?.id === user.id);
+    await within(WITHIN_MS, () => me(replicas[B] ?? "", back.accessToken), (res) => (res.data as { me?: { id: string } } | undefined)?.me?.id === user.id);
   });
 });
 
@@ -228,5 +231,22 @@ describe("signing keys rotate by kid", () => {
     } finally {
       await accounts.stop();
     }
+  });
+});
+
+// Last: it signs every user of this test database out.
+describe("ending every session (npm run sessions:end-all)", () => {
+  it("refuses every access token issued so far within 5 s on both replicas, and every refresh token at once", async () => {
+    const user = await newUser();
+    for (const url of replicas) expect((await me(url, user.accessToken)).data?.me?.id).toBe(user.id);
+    const { stdout } = await promisify(execFile)("npx", ["tsx", join(repoRoot, "subgraphs/accounts/src/cli/endAllSessions.ts"), "--yes"], {
+      cwd: repoRoot,
+      env: { ...process.env, ACCOUNTS_DATABASE_URL: services.accounts.database.url },
+    });
+    expect(stdout).toMatch(/user\(s\) signed out everywhere/);
+    await Promise.all(replicas.map((url) => within(WITHIN_MS, () => me(url, user.accessToken), refused)));
+    const refresh = await graphqlRequest(replicas[A] ?? "", "mutation($t: String!) { refreshToken(token: $t) { accessToken } }", { t: user.refreshToken });
+    expect(codeOf(refresh)).toBe("UNAUTHENTICATED");
+    expect((await me(replicas[B] ?? "", (await login(user.email)).accessToken)).data?.me?.id).toBe(user.id);
   });
 });
