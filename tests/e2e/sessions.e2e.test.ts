@@ -1,5 +1,11 @@
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { signAccessToken } from "@fedplat/common";
-import { graphqlRequest, type GraphQLResponse } from "@fedplat/devkit";
+import { graphqlRequest, type GraphQLResponse, repoRoot } from "@fedplat/devkit";
 import { decodeProtectedHeader } from "jose";
 import { type Platform, startPlatform } from "../fixtures";
 
@@ -12,6 +18,9 @@ jest.setTimeout(180_000);
  */
 const K1 = "e2e-k1-secret-0123456789abcdef012345";
 const K2 = "e2e-k2-secret-0123456789abcdef012345";
+
+const run = promisify(execFile);
+const CLI = join(repoRoot, "packages/client/example/cli.ts");
 
 let platform: Platform;
 let replicaUrl: string;
@@ -60,5 +69,26 @@ describe("sessions across gateway replicas", () => {
     expect((await platform.query("mutation { logout }", {}, headers)).data).toEqual({ logout: true });
     const elapsed = await within(5_000, me, (res) => res.status === 401 && codeOf(res) === "UNAUTHENTICATED");
     expect(elapsed).toBeLessThan(5_000);
+  });
+
+  it("the example CLI: change-password needs the current password, and logout ends the stored token at the gateway", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fedplat-sessions-e2e-"));
+    try {
+      const session = join(dir, "session.json");
+      const env = { ...process.env, FEDPLAT_URL: replicaUrl, FEDPLAT_SESSION: session };
+      const cli = async (...args: string[]) => (await run(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: repoRoot, env })).stdout;
+      const email = `cli-sessions-${randomUUID()}@example.com`;
+      expect(await cli("register", email, "Passw0rd!x", "CLI")).toContain(`Registered and logged in as ${email}`);
+      const wrong = await run(process.execPath, ["--import", "tsx", CLI, "change-password", "Wrong-pass1", "Newer-pass1"], { cwd: repoRoot, env }).catch((error: { code: number; stderr: string }) => error);
+      expect(wrong).toMatchObject({ code: 1, stderr: expect.stringContaining("currentPassword: incorrect") });
+      expect(await cli("change-password", "Passw0rd!x", "Newer-pass1")).toContain(`Password changed for ${email}`);
+      const { accessToken } = JSON.parse(readFileSync(session, "utf8")) as { accessToken: string };
+      const me = () => graphqlRequest<{ me: { id: string } | null }>(replicaUrl, "{ me { id } }", {}, { authorization: `Bearer ${accessToken}` });
+      expect((await me()).data?.me?.id).toEqual(expect.any(String));
+      expect(await cli("logout")).toContain("Logged out");
+      await within(5_000, me, (res) => res.status === 401 && codeOf(res) === "UNAUTHENTICATED");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
