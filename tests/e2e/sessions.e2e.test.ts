@@ -4,10 +4,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { signAccessToken } from "@fedplat/common";
+import { createRedis, signAccessToken } from "@fedplat/common";
+import { buildSeedData } from "@fedplat/prisma/seed/data";
 import { graphqlRequest, type GraphQLResponse, repoRoot } from "@fedplat/devkit";
 import { decodeProtectedHeader } from "jose";
-import { type Platform, startPlatform } from "../fixtures";
+import { type Closed, type Platform, startPlatform, subscriptionClient } from "../fixtures";
 
 jest.setTimeout(180_000);
 
@@ -89,6 +90,37 @@ describe("sessions across gateway replicas", () => {
       await within(5_000, me, (res) => res.status === 401 && codeOf(res) === "UNAUTHENTICATED");
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("closes a subscription with 4403 at its first event after its session was logged out (within 5 s)", async () => {
+    const email = `ws-sessions-${randomUUID()}@example.com`;
+    await platform.query('mutation($e: String!) { register(input: { email: $e, password: "Passw0rd!x", name: "WS" }) { email } }', { e: email });
+    const headers = await platform.login(email, "Passw0rd!x");
+    const me = await platform.query<{ me: { id: string } }>("{ me { id } }", {}, headers);
+    const userId = me.data?.me.id ?? "";
+    const placed = await platform.query<{ placeOrder: { id: string } }>("mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }", { p: buildSeedData().products.find((p) => p.stock >= 10)?.id }, headers);
+    const orderId = placed.data?.placeOrder.id ?? "";
+    const client = subscriptionClient(replicaUrl, { authorization: headers.authorization });
+    const redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "sessions-e2e");
+    try {
+      const watch = client.watch("subscription($id: ID!) { orderStatusChanged(orderId: $id) { id status } }", { id: orderId });
+      await watch.next();
+      expect((await platform.query("mutation { logout }", {}, headers)).data).toEqual({ logout: true });
+      // Events keep coming (one every 200 ms); the first one checked after the replica's session
+      // cache expires closes the connection.
+      const started = Date.now();
+      let closed: Closed | undefined;
+      void client.closed.then((value) => (closed = value));
+      while (!closed && Date.now() - started < 5_000) {
+        await redis.publish(platform.liveUpdatesChannel, JSON.stringify({ typename: "Order", id: orderId, ownerId: userId }));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(await client.closed).toEqual({ code: 4403, reason: "Session ended or role changed: log in again" });
+      expect(Date.now() - started).toBeLessThan(5_500);
+    } finally {
+      redis.disconnect();
+      await client.dispose();
     }
   });
 });
