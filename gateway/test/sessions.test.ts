@@ -153,6 +153,18 @@ describe("access tokens end with their session on every replica", () => {
   });
 });
 
+describe("when accounts cannot answer", () => {
+  it("fails closed for access tokens (503 SUBGRAPH_UNAVAILABLE) and still serves anonymous requests", async () => {
+    const options = services.gatewayOptions();
+    const url = await startGateway({ subgraphUrls: { ...options.subgraphUrls, ACCOUNTS: "http://127.0.0.1:9/graphql" } });
+    const customer = await services.accounts.viewer("customer");
+    const res = await me(url, customer.token);
+    expect([res.status, codeOf(res)]).toEqual([503, "SUBGRAPH_UNAVAILABLE"]);
+    const anonymous = await graphqlRequest<{ products: { totalCount: number } }>(url, "{ products(first: 1) { totalCount } }");
+    expect(anonymous.data?.products.totalCount).toBeGreaterThan(0);
+  });
+});
+
 describe("API keys: bounded lifetime and role, revoked within 5 s", () => {
   const CREATE = "mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key apiKey { id role expiresAt } } }";
   type Created = { createApiKey: { key: string; apiKey: { id: string; role: string; expiresAt: string } } };
