@@ -251,7 +251,7 @@ describe("ending every session (npm run sessions:end-all)", () => {
   it("refuses every access token issued so far within 5 s on both replicas, and every refresh token at once", async () => {
     const user = await newUser();
     for (const url of replicas) expect((await me(url, user.accessToken)).data?.me?.id).toBe(user.id);
-    const { stdout } = await promisify(execFile)("npx", ["tsx", join(repoRoot, "subgraphs/accounts/src/cli/endAllSessions.ts"), "--yes"], {
+    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", join(repoRoot, "subgraphs/accounts/src/cli/endAllSessions.ts"), "--yes"], {
       cwd: repoRoot,
       env: { ...process.env, ACCOUNTS_DATABASE_URL: services.accounts.database.url },
     });
