@@ -28,6 +28,8 @@ async function main(): Promise<void> {
     supergraphSdl,
     subgraphUrls: config.subgraphUrls,
     tokens: config.tokens,
+    // Accounts' own tokens have sessions to check; an identity provider's (JWKS) end at the provider.
+    ...(config.tokens.kind === "hs256" ? { sessions: { cacheMs: config.SESSION_CHECK_MS } } : {}),
     gatewaySecret: config.GATEWAY_SECRET,
     logger,
     production: config.NODE_ENV === "production",

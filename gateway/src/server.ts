@@ -9,6 +9,7 @@ import { DEFAULT_LIVE_UPDATES_CHANNEL } from "@fedplat/events";
 import express from "express";
 import { Counter } from "prom-client";
 import { createApiKeyResolver } from "./apiKeyResolver";
+import { createSessionChecker, withSessionCheck } from "./sessionChecker";
 import { overrideKey, subgraphNames, subgraphUrlsIn } from "./config";
 import type { GatewayContext } from "./context";
 import { identityOf, useIdentity } from "./plugins/useIdentity";
@@ -50,8 +51,14 @@ export interface GatewayOptions {
   entityCache?: boolean;
   /** @default defaultLimits */
   limits?: GatewayLimits;
-  /** How long an API key look-up is reused (revocations take this long to apply). @default 30_000 */
+  /** How long an API key look-up is reused (revocations take this long to apply). @default 4_000 */
   apiKeyCacheMs?: number;
+  /**
+   * Checks every access token's session with accounts (sessionChecker.ts): logout, changePassword,
+   * role changes and disabled users apply within `cacheMs`. main.ts always turns it on for accounts'
+   * HS256 tokens; unset here only for tests whose tokens name no real user. @default off
+   */
+  sessions?: { cacheMs?: number };
   /** Valid API keys whose look-up is remembered at most (unknown keys are cached apart). @default 10_000 */
   apiKeyCacheSize?: number;
   /** Express "trust proxy" (TRUST_PROXY, see config.ts): which X-Forwarded-For hop is the client, for per-IP limits. @default false */
@@ -135,7 +142,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     await liveUpdates.close();
     throw error;
   });
-  const verifyToken = createTokenVerifier(options.tokens);
+  const checkSession = options.sessions ? createSessionChecker({ accountsUrl: urlOf("accounts"), gatewaySecret: options.gatewaySecret, cacheMs: options.sessions.cacheMs }) : undefined;
+  const verifyToken = withSessionCheck(createTokenVerifier(options.tokens), checkSession);
   const apiSchema = gateway.schema;
   if (!apiSchema) throw new Error("the gateway has no schema after start");
   const subscriptions = attachSubscriptions({ apollo, apiSchema, httpServer, verifyToken, apiKeys, gatewaySecret: options.gatewaySecret, hub: liveUpdates, logger: options.logger, registry: metrics.registry, production, limits, validationRules: queryLimits.validationRules, config: options.subscriptions, trustedDocuments: persisted.trustedDocuments });

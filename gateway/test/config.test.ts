@@ -26,6 +26,15 @@ describe("gateway configuration", () => {
     expect(loadGatewayConfig(SECRET).tokens).toEqual({ kind: "hs256", secret: SECRET.JWT_SECRET });
   });
 
+  it("reads JWT_SIGNING_KEYS (verification by kid, JWT_SECRET kept as the legacy key) and bounds SESSION_CHECK_MS to 5 s", () => {
+    const keys = `k2:${"a".repeat(32)},k1:${"b".repeat(32)}`;
+    expect(loadGatewayConfig({ GATEWAY_SECRET: SECRET.GATEWAY_SECRET, JWT_SIGNING_KEYS: keys }).tokens).toEqual({ kind: "hs256", keys: { k2: "a".repeat(32), k1: "b".repeat(32) } });
+    expect(loadGatewayConfig({ ...SECRET, JWT_SIGNING_KEYS: keys }).tokens).toEqual({ kind: "hs256", keys: { k2: "a".repeat(32), k1: "b".repeat(32) }, secret: SECRET.JWT_SECRET });
+    expect(() => loadGatewayConfig({ ...SECRET, JWT_SIGNING_KEYS: "k2:short" })).toThrow(/JWT_SIGNING_KEYS: key "k2": the secret must be at least 32 characters/);
+    expect(loadGatewayConfig({ ...SECRET }).SESSION_CHECK_MS).toBe(4_000);
+    expect(() => loadGatewayConfig({ ...SECRET, SESSION_CHECK_MS: "30000" })).toThrow(/SESSION_CHECK_MS/);
+  });
+
   it("reads TRUST_PROXY as false, a hop count or a list of proxy addresses/CIDRs, and names a bad entry", () => {
     const trust = (TRUST_PROXY: string) => loadGatewayConfig({ ...SECRET, TRUST_PROXY }).trustProxy;
     expect(loadGatewayConfig({ ...SECRET }).trustProxy).toBe(false);

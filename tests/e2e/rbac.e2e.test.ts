@@ -28,6 +28,8 @@ interface Row {
   expect: Record<Principal, Outcome>;
   /** A null result or NOT_FOUND is how this field denies (it does not confirm what exists). */
   hiddenMeansDenied?: boolean;
+  /** The operation ends the caller's sessions (logout): people log in again after it. */
+  endsSession?: boolean;
 }
 
 const all = (outcome: Outcome): Record<Principal, Outcome> => ({ anonymous: outcome, customer: outcome, otherCustomer: outcome, staff: outcome, admin: outcome, apiKey: outcome });
@@ -57,10 +59,13 @@ const MATRIX: Record<string, Row> = {
   "Mutation.register": { operation: () => ({ query: 'mutation($e: String!) { register(input: { email: $e, password: "s3cretpass", name: "N" }) { email } }', variables: { e: `rbac-${randomUUID()}@example.com` } }), expect: all("allow") },
   "Mutation.login": { operation: () => ({ query: 'mutation { login(email: "staff@example.com", password: "Passw0rd!") { accessToken } }' }), expect: all("allow") },
   "Mutation.refreshToken": { operation: async (f) => ({ query: "mutation($t: String!) { refreshToken(token: $t) { accessToken } }", variables: { t: await f.freshRefreshToken() } }), expect: all("allow") },
-  "Mutation.logout": { operation: () => ({ query: "mutation { logout }" }), expect: peopleOnly },
+  "Mutation.logout": { operation: () => ({ query: "mutation { logout }" }), expect: peopleOnly, endsSession: true },
+  // A wrong current password: reaching the resolver (BAD_USER_INPUT) is "allow", and nobody's password changes.
+  "Mutation.changePassword": { operation: () => ({ query: 'mutation { changePassword(currentPassword: "not-the-password1", newPassword: "Another-pass1") { accessToken } }' }), expect: peopleOnly },
   "Mutation.updateProfile": { operation: () => ({ query: 'mutation { updateProfile(input: { address: "Somewhere 1" }) { id } }' }), expect: peopleOnly },
+  "Mutation.setUserDisabled": { operation: () => ({ query: 'mutation { setUserDisabled(id: "00000000-0000-4000-8000-000000000000", disabled: true) { id } }' }), expect: adminOnly, hiddenMeansDenied: false },
   "Mutation.setUserRole": { operation: (f) => ({ query: "mutation($id: ID!) { setUserRole(userId: $id, role: CUSTOMER) { id } }", variables: { id: f.customerId } }), expect: adminOnly },
-  "Mutation.createApiKey": { operation: () => ({ query: 'mutation { createApiKey(input: { name: "rbac", role: CUSTOMER, expiresAt: "2999-01-01T00:00:00Z" }) { apiKey { id } } }' }), expect: adminOnly },
+  "Mutation.createApiKey": { operation: () => ({ query: 'mutation { createApiKey(input: { name: "rbac", role: CUSTOMER }) { apiKey { id } } }' }), expect: adminOnly },
   "Mutation.revokeApiKey": { operation: () => ({ query: 'mutation { revokeApiKey(id: "00000000-0000-4000-8000-000000000000") { id } }' }), expect: adminOnly, hiddenMeansDenied: false },
   "Mutation.placeOrder": { operation: () => ({ query: 'mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }', variables: { p: buildSeedData().products[0]?.id } }), expect: peopleOnly },
   "Mutation.setOrderStatus": { operation: async (f) => ({ query: "mutation($id: ID!) { setOrderStatus(id: $id, status: CONFIRMED) { status } }", variables: { id: await f.pendingOrderOfCustomer() } }), expect: staffOnly },
@@ -89,12 +94,15 @@ const AUTH_CODES = new Set(["UNAUTHENTICATED", "FORBIDDEN"]);
 
 let platform: Platform;
 let headers: Record<Principal, Record<string, string>>;
+/** Who each person principal is, to log in again after a row that ends their sessions. */
+const emails: Partial<Record<Principal, string>> = { customer: "customer@example.com", staff: "staff@example.com", admin: "admin@example.com" };
 let fixture: Fixture;
 
 beforeAll(async () => {
   platform = await startPlatform();
   const other = buildSeedData().users.find((user, index) => index > 2 && user.role === "CUSTOMER");
   if (!other) throw new Error("seed has no second customer");
+  emails.otherCustomer = other.email;
   const [customer, otherCustomer, staff, admin] = await Promise.all([
     platform.login("customer@example.com"),
     platform.login(other.email),
@@ -102,7 +110,7 @@ beforeAll(async () => {
     platform.login("admin@example.com"),
   ]);
   const created = await platform.query<{ createApiKey: { key: string; apiKey: { id: string } } }>(
-    'mutation { createApiKey(input: { name: "matrix", role: STAFF, expiresAt: "2999-01-01T00:00:00Z" }) { key apiKey { id } } }',
+    'mutation { createApiKey(input: { name: "matrix", role: STAFF }) { key apiKey { id } } }',
     {},
     admin,
   );
@@ -121,7 +129,7 @@ beforeAll(async () => {
     customerNotificationId: me.data?.me.notifications[0]?.id ?? "",
     apiKeyId: key.apiKey.id,
     pendingOrderOfCustomer: async () => {
-      const res = await platform.query<{ placeOrder: { id: string } }>("mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }", { p: firstProduct }, customer);
+      const res = await platform.query<{ placeOrder: { id: string } }>("mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }", { p: firstProduct }, headers.customer);
       return res.data?.placeOrder.id ?? "";
     },
     freshRefreshToken: async () => {
@@ -143,6 +151,8 @@ describe("RBAC matrix through the real gateway", () => {
       for (const principal of PRINCIPALS) {
         const { query, variables } = await row.operation(fixture);
         const res = await platform.query(query, variables ?? {}, headers[principal]);
+        const email = emails[principal];
+        if (row.endsSession && email) headers[principal] = await platform.login(email);
         const codes = (res.errors ?? []).map((error) => error.extensions?.code ?? "");
         const rootValue = res.data ? Object.values(res.data)[0] : undefined;
         const denied =

@@ -1,4 +1,4 @@
-import { envVars, parseEnv } from "@fedplat/common";
+import { envVars, parseEnv, parseSigningKeys } from "@fedplat/common";
 import { type Consumer, CONSUMERS, DEFAULT_LIVE_UPDATES_CHANNEL } from "@fedplat/events";
 import { optionalPostgresUrl } from "@fedplat/payments";
 import { z } from "zod";
@@ -13,6 +13,18 @@ const workersEnv = z.object({
   GATEWAY_SECRET: envVars.secret,
   /** Verifies admins' access tokens for Bull Board (/admin/queues); unset: Bull Board is off. */
   JWT_SECRET: envVars.secret.optional(),
+  /** Verification keys by kid, as at the gateway ("k2:<secret>,k1:<secret>"); with it, Bull Board is on too. */
+  JWT_SIGNING_KEYS: z
+    .string()
+    .min(1)
+    .superRefine((value, context) => {
+      try {
+        parseSigningKeys(value);
+      } catch (error) {
+        context.addIssue({ code: "custom", message: (error as Error).message });
+      }
+    })
+    .optional(),
   REDIS_URL: envVars.redisUrl,
   /** Key prefix of every BullMQ queue (tests use their own). */
   BULLMQ_PREFIX: z.string().regex(/^[\w-]+$/).default("fedplat"),

@@ -1,4 +1,4 @@
-import { adminListenerOf, createLogger, createMetrics, createRedis, createTokenVerifier, databaseCheck, exitOnStartFailure, loadDotEnv, onShutdown, redactUrl, serviceDatabaseUrl } from "@fedplat/common";
+import { adminListenerOf, createLogger, createMetrics, createRedis, createTokenVerifier, databaseCheck, exitOnStartFailure, loadDotEnv, onShutdown, parseSigningKeys, redactUrl, serviceDatabaseUrl } from "@fedplat/common";
 import { createLiveUpdatePublisher } from "@fedplat/events";
 import { simulatedProvider } from "@fedplat/payments";
 import { Counter, Gauge } from "prom-client";
@@ -71,7 +71,10 @@ async function main(): Promise<void> {
     metrics,
     logger,
     gatewaySecret: config.GATEWAY_SECRET,
-    verifyToken: config.JWT_SECRET ? createTokenVerifier({ kind: "hs256", secret: config.JWT_SECRET }) : undefined,
+    verifyToken:
+      config.JWT_SIGNING_KEYS || config.JWT_SECRET
+        ? createTokenVerifier({ kind: "hs256", secret: config.JWT_SECRET, ...(config.JWT_SIGNING_KEYS ? { keys: Object.fromEntries(parseSigningKeys(config.JWT_SIGNING_KEYS)) } : {}) })
+        : undefined,
     bullBoard: { readOnly: config.BULL_BOARD_READ_ONLY, sessionTtlMs: config.BULL_BOARD_SESSION_MINUTES * 60_000, keyPrefix: config.BULLMQ_PREFIX },
     production: config.NODE_ENV === "production",
     admin: adminListenerOf(config.NODE_ENV === "production"),

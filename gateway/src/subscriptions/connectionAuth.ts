@@ -9,9 +9,12 @@ export interface ConnectionIdentity {
   viewer: Viewer;
   /** When the access token expires (epoch ms); the connection closes then. */
   expiresAt?: number;
-  /** API keys: false once the key is revoked or expired (cached look-ups, see apiKeyResolver). */
+  /** False once the key is revoked or expired, or the token's session ended, or the role changed (cached look-ups). */
   stillValid?: () => Promise<boolean>;
 }
+
+/** Whether credentials still stand for the same principal with the same role. */
+const sameViewer = (now: Viewer | null, then: Viewer) => now?.id === then.id && now.role === then.role;
 
 /** Why a connection is refused: the close code and a reason safe to show the client. */
 export class ConnectionRefused extends Error {
@@ -44,13 +47,16 @@ export function createConnectionAuthenticator(options: { verifyToken: TokenVerif
       if (apiKey) {
         const viewer = await options.apiKeys.resolve(apiKey);
         if (!viewer) throw new ConnectionRefused(SubscriptionCloseCode.Unauthorized, "Invalid, revoked or expired API key");
-        return { viewer, stillValid: async () => (await options.apiKeys.resolve(apiKey))?.id === viewer.id };
+        return { viewer, stillValid: async () => sameViewer(await options.apiKeys.resolve(apiKey), viewer) };
       }
       const viewer = await viewerFromAuthorization(authorization, options.verifyToken);
       if (!viewer || !authorization) throw new ConnectionRefused(SubscriptionCloseCode.Unauthorized, 'Authentication required: send { "authorization": "Bearer <token>" } or { "x-api-key": "<key>" } in connection_init');
       // Verified just above; only its expiry is read here.
       const exp = decodeJwt(authorization.replace(/^Bearer\s+/i, "")).exp;
-      return { viewer, ...(exp ? { expiresAt: exp * 1000 } : {}) };
+      // Re-verified (a cached check) before each event: a logout, a password change, a role change
+      // or disabling the user closes the connection within the gateway's session cache time.
+      const stillValid = () => viewerFromAuthorization(authorization, options.verifyToken).then((now) => sameViewer(now, viewer), () => false);
+      return { viewer, stillValid, ...(exp ? { expiresAt: exp * 1000 } : {}) };
     } catch (error) {
       if (error instanceof ConnectionRefused) throw error;
       if (error instanceof GraphQLError && error.extensions.code === "UNAUTHENTICATED") throw new ConnectionRefused(SubscriptionCloseCode.Unauthorized, error.message);

@@ -225,7 +225,8 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
       queueLimit: limits.queueLimit,
       resolve: async (update, sequence, early) => {
         if (state.identity.stillValid && !(await state.identity.stillValid())) {
-          closeConnection(state, SubscriptionCloseCode.Forbidden, "API key revoked or expired", "api_key_revoked");
+          const key = state.identity.viewer.kind === "apiKey";
+          closeConnection(state, SubscriptionCloseCode.Forbidden, key ? "API key revoked or expired" : "Session ended or role changed: log in again", key ? "api_key_revoked" : "session_revoked");
           return undefined;
         }
         const result = await shared.run(`${sequence}\u0000${shareKey}`, () => run(update.id));

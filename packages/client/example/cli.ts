@@ -11,7 +11,9 @@ import {
   createGraphQLClient,
   createSubscriptionClient,
   GraphQLRequestError,
+  ChangePasswordDocument,
   LoginDocument,
+  LogoutDocument,
   OrderStatusChangedDocument,
   type OrderStatusChangedSubscription,
   persistedDocuments,
@@ -26,7 +28,8 @@ const USAGE = `Usage: npm run client -- <command>
 
   register <email> <password> <name>   create an account and log in
   login <email> <password>             log in (the token is kept in FEDPLAT_SESSION)
-  logout                               forget the session
+  logout                               end the session (on every device) and forget it
+  change-password <current> <new>      set a new password; other devices are signed out
   products [--search text] [--first n] browse the catalog
   place-order <productId:quantity>...  order as the logged-in user (retried safely: one idempotency key)
   follow <orderId>                     show each status change (live) until CONFIRMED or CANCELLED
@@ -100,10 +103,26 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
       console.log(`Logged in as ${login.user.email} (${login.user.role})`);
       return;
     }
-    case "logout":
+    case "logout": {
+      // Ends the session at the gateway too (its access token stops working within 5 s); an
+      // already-ended session is forgotten all the same.
+      if (readSession(env.FEDPLAT_SESSION)) {
+        await client.request(LogoutDocument, {}).catch((error: unknown) => {
+          if (!(error instanceof GraphQLRequestError && error.code === "UNAUTHENTICATED")) throw error;
+        });
+      }
       clearSession(env.FEDPLAT_SESSION);
       console.log("Logged out");
       return;
+    }
+    case "change-password": {
+      const [currentPassword, newPassword] = args;
+      if (!currentPassword || !newPassword) throw new UsageError("change-password needs <current> <new>");
+      const { changePassword } = await client.request(ChangePasswordDocument, { currentPassword, newPassword });
+      writeSession(env.FEDPLAT_SESSION, { accessToken: changePassword.accessToken, email: changePassword.user.email });
+      console.log(`Password changed for ${changePassword.user.email}; every other session is signed out`);
+      return;
+    }
     case "products": {
       const { values } = parseArgs({ args, options: { search: { type: "string" }, first: { type: "string", default: "10" } } });
       const first = Number(values.first);

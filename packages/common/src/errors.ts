@@ -11,6 +11,8 @@ export const ErrorCode = {
   SUBGRAPH_UNAVAILABLE: "SUBGRAPH_UNAVAILABLE",
   /** Too many failed logins for an email: refused without checking the password (extensions.retryAfter, seconds). */
   ACCOUNT_LOCKED: "ACCOUNT_LOCKED",
+  /** An admin disabled the account (setUserDisabled): login and refresh are refused. */
+  ACCOUNT_DISABLED: "ACCOUNT_DISABLED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

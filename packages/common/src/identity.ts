@@ -10,6 +10,39 @@ export interface Viewer {
   role: Role;
   /** @default "user" */
   kind?: "user" | "apiKey";
+  /**
+   * Access tokens only: the user's token version when the token was issued (claim `ver`, absent
+   * in tokens from before versions: 0). Logout and changePassword bump the user's version, and the
+   * gateway refuses older tokens (gateway/src/sessionChecker.ts).
+   */
+  tokenVersion?: number;
+}
+
+/** One HS256 signing key and the id (`kid` header) tokens signed with it carry. */
+export interface SigningKey {
+  id: string;
+  secret: string;
+}
+
+/** The key id given to JWT_SECRET when it is the only key (tokens without a kid are checked with it). */
+export const LEGACY_KEY_ID = "default";
+
+/**
+ * Parses JWT_SIGNING_KEYS ("k2:<secret>,k1:<secret>", each secret at least 32 characters) into
+ * id -> secret; throws a message naming the first bad entry (never echoing a secret).
+ */
+export function parseSigningKeys(value: string): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const [index, entry] of value.split(",").entries()) {
+    const colon = entry.indexOf(":");
+    const id = entry.slice(0, colon).trim();
+    const secret = entry.slice(colon + 1).trim();
+    if (colon < 1 || !/^[A-Za-z0-9_.-]{1,64}$/.test(id)) throw new Error(`entry ${index + 1} must look like <key id>:<secret> (key id: letters, digits, _ . -)`);
+    if (secret.length < 32) throw new Error(`key "${id}": the secret must be at least 32 characters`);
+    if (keys.has(id)) throw new Error(`key "${id}" is listed twice`);
+    keys.set(id, secret);
+  }
+  return keys;
 }
 
 const ISSUER = "fedplat-accounts";
@@ -20,10 +53,14 @@ function key(secret: string): Uint8Array {
   return new TextEncoder().encode(secret);
 }
 
-/** A short-lived HS256 access token for `viewer`. */
-export async function signAccessToken(viewer: Viewer, secret: string, ttlSeconds = 900): Promise<string> {
-  return new SignJWT({ role: viewer.role })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+/**
+ * A short-lived HS256 access token for `viewer`, with its token version (`ver`) when it has one.
+ * A SigningKey puts its id in the `kid` header; a bare secret signs without a kid (legacy).
+ */
+export async function signAccessToken(viewer: Viewer, signingKey: string | SigningKey, ttlSeconds = 900): Promise<string> {
+  const { secret, id } = typeof signingKey === "string" ? { secret: signingKey, id: undefined } : signingKey;
+  return new SignJWT({ role: viewer.role, ...(viewer.tokenVersion !== undefined ? { ver: viewer.tokenVersion } : {}) })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT", ...(id ? { kid: id } : {}) })
     .setSubject(viewer.id)
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
@@ -36,14 +73,24 @@ export async function signAccessToken(viewer: Viewer, secret: string, ttlSeconds
  * How access tokens are verified: HS256 with a shared secret (local runs: accounts issues the
  * tokens), or an identity provider's JWKS with its issuer and audience (production).
  */
-export type TokenVerification = { kind: "hs256"; secret: string } | { kind: "jwks"; url: string; issuer: string; audience: string };
+export type TokenVerification =
+  | {
+      kind: "hs256";
+      /** A single key (JWT_SECRET): checks tokens without a kid, and tokens whose kid is "default". */
+      secret?: string;
+      /** Key id -> secret (JWT_SIGNING_KEYS): a token is checked with the key its `kid` names; unlisted kids are refused. */
+      keys?: Record<string, string>;
+    }
+  | { kind: "jwks"; url: string; issuer: string; audience: string };
 
 export type TokenVerifier = (token: string) => Promise<Viewer>;
 
 function viewerOf(payload: JWTPayload): Viewer {
   const role = payload.role;
   if (typeof payload.sub !== "string" || !ROLES.includes(role as Role)) throw unauthenticated("Invalid access token");
-  return { id: payload.sub, role: role as Role, kind: "user" };
+  const version = payload.ver;
+  if (version !== undefined && !(typeof version === "number" && Number.isSafeInteger(version) && version >= 0)) throw unauthenticated("Invalid access token");
+  return { id: payload.sub, role: role as Role, kind: "user", ...(typeof version === "number" ? { tokenVersion: version } : {}) };
 }
 
 async function verifying(verify: () => Promise<{ payload: JWTPayload }>): Promise<Viewer> {
@@ -64,7 +111,16 @@ async function verifying(verify: () => Promise<{ payload: JWTPayload }>): Promis
 export function createTokenVerifier(config: TokenVerification): TokenVerifier {
   switch (config.kind) {
     case "hs256": {
-      const secret = key(config.secret);
+      // Verification keys by kid: JWT_SIGNING_KEYS, plus JWT_SECRET as "default" (tokens without a kid).
+      const keys = new Map<string, Uint8Array>(Object.entries(config.keys ?? {}).map(([id, secret]) => [id, key(secret)]));
+      if (config.secret && !keys.has(LEGACY_KEY_ID)) keys.set(LEGACY_KEY_ID, key(config.secret));
+      if (keys.size === 0) throw new Error("hs256 token verification needs a secret or keys");
+      // A retired kid (no longer listed) finds no key: jose refuses the token (Invalid access token).
+      const secret = (header: { kid?: string }) => {
+        const found = keys.get(header.kid ?? LEGACY_KEY_ID);
+        if (!found) throw new joseErrors.JWKSNoMatchingKey();
+        return found;
+      };
       // A client sends the same access token with every request for up to its 15 minutes; checking
       // its HMAC each time (jose over WebCrypto) was ~4% of the gateway's CPU per request. Only a
       // token identical to one that passed every check is taken from memory, never after its exp;

@@ -3,7 +3,7 @@ export { type Connection, MAX_PAGE_SIZE, decodeCursor, encodeCursor, isUuid, pag
 export { ErrorCode, appError, badInput, forbidden, mapPrismaError, notFound, unauthenticated } from "./errors";
 export { formatErrorFor } from "./formatError";
 export { type HealthRouterOptions, type HealthState, type ReadinessCheck, healthRouter } from "./health";
-export { createTokenVerifier, isStaff, requireViewer, type Role, signAccessToken, type TokenVerification, type TokenVerifier, verifyAccessToken, type Viewer, viewerFromAuthorization } from "./identity";
+export { createTokenVerifier, isStaff, LEGACY_KEY_ID, parseSigningKeys, requireViewer, type Role, signAccessToken, type SigningKey, type TokenVerification, type TokenVerifier, verifyAccessToken, type Viewer, viewerFromAuthorization } from "./identity";
 export { type Logger, createLogger } from "./logger";
 export { type ServiceMetrics, createMetrics } from "./metrics";
 export { type OperationMetricsPrefix, operationMetricNames, useOperationMetrics } from "./operationMetrics";

@@ -2,7 +2,7 @@ import { SignJWT } from "jose";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair } from "jose";
-import { createTokenVerifier, signAccessToken, verifyAccessToken, viewerFromAuthorization } from "../src";
+import { createTokenVerifier, parseSigningKeys, signAccessToken, verifyAccessToken, viewerFromAuthorization } from "../src";
 
 const SECRET = "unit-test-secret-0123456789abcdef0123456789";
 const key = new TextEncoder().encode(SECRET);
@@ -24,6 +24,25 @@ describe("access tokens", () => {
     await expectUnauthenticated(verify(await signAccessToken(viewer, `${SECRET}x`, 60)), "Invalid access token");
     jest.setSystemTime(Date.now() + 61_000);
     await expectUnauthenticated(verify(token), "Access token expired");
+  });
+
+  it("verifies by kid: a listed kid with its own key, never a retired kid, a kid with another key's secret, or a bad version claim", async () => {
+    const verify = createTokenVerifier({ kind: "hs256", keys: { k2: `${SECRET}2`, k1: `${SECRET}1` } });
+    const versioned = { ...viewer, tokenVersion: 3 };
+    expect(await verify(await signAccessToken(versioned, { id: "k1", secret: `${SECRET}1` }))).toEqual(versioned);
+    expect(await verify(await signAccessToken(viewer, { id: "k2", secret: `${SECRET}2` }))).toEqual(viewer);
+    await expectUnauthenticated(verify(await signAccessToken(viewer, { id: "k0", secret: `${SECRET}0` })), "Invalid access token");
+    await expectUnauthenticated(verify(await signAccessToken(viewer, { id: "k1", secret: `${SECRET}2` })), "Invalid access token");
+    await expectUnauthenticated(verify(await signAccessToken(viewer, SECRET)), "Invalid access token"); // no kid, no JWT_SECRET
+    const badVersion = await new SignJWT({ role: "STAFF", ver: -1 }).setProtectedHeader({ alg: "HS256", kid: "k1" }).setSubject(viewer.id).setIssuer("fedplat-accounts").setAudience("fedplat").setExpirationTime("1m").sign(new TextEncoder().encode(`${SECRET}1`));
+    await expectUnauthenticated(verify(badVersion), "Invalid access token");
+  });
+
+  it("parses JWT_SIGNING_KEYS and names a bad entry without echoing a secret", () => {
+    expect([...parseSigningKeys(`k2:${SECRET},k1:${SECRET}x`).keys()]).toEqual(["k2", "k1"]);
+    expect(() => parseSigningKeys(`k2:${SECRET},oops`)).toThrow("entry 2 must look like <key id>:<secret>");
+    expect(() => parseSigningKeys("k2:short")).toThrow('key "k2": the secret must be at least 32 characters');
+    expect(() => parseSigningKeys(`k2:${SECRET},k2:${SECRET}`)).toThrow('key "k2" is listed twice');
   });
 
   it("round-trips a viewer", async () => {

@@ -3,7 +3,7 @@ import type { AccountsContext } from "./context";
 import type { AccountsPrisma } from "./db";
 
 /** The admin actions this service records (the filter of accountsAuditLog is checked against them). */
-export const ACCOUNTS_AUDIT_ACTIONS = ["setUserRole", "createApiKey", "revokeApiKey"] as const;
+export const ACCOUNTS_AUDIT_ACTIONS = ["setUserRole", "setUserDisabled", "createApiKey", "revokeApiKey"] as const;
 export type AccountsAuditAction = (typeof ACCOUNTS_AUDIT_ACTIONS)[number];
 
 type Transaction = Parameters<Parameters<AccountsPrisma["$transaction"]>[0]>[0];

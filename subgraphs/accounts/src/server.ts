@@ -1,19 +1,21 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildSubgraphServer, databaseCheck, type FieldCipher, type SubgraphDeps, type SubgraphServer } from "@fedplat/common";
+import { buildSubgraphServer, databaseCheck, type FieldCipher, type SigningKey, type SubgraphDeps, type SubgraphServer } from "@fedplat/common";
 import gql from "graphql-tag";
 import { contextFactory } from "./context";
 import type { AccountsPrisma } from "./db";
 import { permissions } from "./permissions";
 import { resolvers } from "./resolvers";
 import type { LoginThrottlePolicy } from "./auth/loginThrottle";
-import { type AccountsSettings, defaultLoginThrottle, defaultTokenTtls } from "./settings";
+import { type AccountsSettings, DEFAULT_API_KEY_MAX_DAYS, defaultLoginThrottle, defaultTokenTtls } from "./settings";
 
 export const typeDefs = gql(readFileSync(join(__dirname, "schema.graphql"), "utf8"));
 
 export interface AccountsServerOptions extends SubgraphDeps<AccountsPrisma> {
-  /** Signs the access tokens clients present to the gateway. */
-  jwtSecret: string;
+  /** Signs the access tokens clients present to the gateway: a secret (no kid) or a key with its id (`kid`). */
+  jwtSecret: string | SigningKey;
+  /** @default 90 */
+  apiKeyMaxDays?: number;
   /** Seals phone numbers and addresses at rest. */
   cipher: FieldCipher;
   tokens?: Partial<Pick<AccountsSettings, "accessTokenTtlSeconds" | "refreshTokenTtlSeconds">>;
@@ -21,8 +23,15 @@ export interface AccountsServerOptions extends SubgraphDeps<AccountsPrisma> {
   loginThrottle?: Partial<LoginThrottlePolicy>;
 }
 
-export function buildAccountsServer({ tokens, loginThrottle, jwtSecret, cipher, ...deps }: AccountsServerOptions): Promise<SubgraphServer> {
-  const settings: AccountsSettings = { ...defaultTokenTtls, ...tokens, jwtSecret, cipher, loginThrottle: { ...defaultLoginThrottle, ...loginThrottle } };
+export function buildAccountsServer({ tokens, loginThrottle, jwtSecret, cipher, apiKeyMaxDays, ...deps }: AccountsServerOptions): Promise<SubgraphServer> {
+  const settings: AccountsSettings = {
+    ...defaultTokenTtls,
+    ...tokens,
+    signingKey: jwtSecret,
+    apiKeyMaxDays: apiKeyMaxDays ?? DEFAULT_API_KEY_MAX_DAYS,
+    cipher,
+    loginThrottle: { ...defaultLoginThrottle, ...loginThrottle },
+  };
   return buildSubgraphServer({
     ...deps,
     name: "accounts",

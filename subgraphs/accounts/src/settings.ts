@@ -1,11 +1,14 @@
-import type { FieldCipher } from "@fedplat/common";
+import type { FieldCipher, SigningKey } from "@fedplat/common";
 import { defaultLoginThrottle, type LoginThrottlePolicy } from "./auth/loginThrottle";
 
 /** Secrets and settings the resolvers need. */
 export interface AccountsSettings {
   /** Seals phone numbers and addresses at rest. */
   cipher: FieldCipher;
-  jwtSecret: string;
+  /** Signs access tokens: the active key of JWT_SIGNING_KEYS (its id goes in `kid`), or JWT_SECRET alone (no kid). */
+  signingKey: string | SigningKey;
+  /** The longest an API key may live; createApiKey refuses a later expiry and gives this one when none is asked. @default 90 */
+  apiKeyMaxDays: number;
   /** @default 900 */
   accessTokenTtlSeconds: number;
   /** @default 2_592_000 (30 days) */
@@ -15,4 +18,5 @@ export interface AccountsSettings {
 }
 
 export const defaultTokenTtls = { accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 30 * 24 * 3600 };
+export const DEFAULT_API_KEY_MAX_DAYS = 90;
 export { defaultLoginThrottle };

@@ -36,7 +36,7 @@ describe("register and login", () => {
     const login = await subgraph.request<{ login: AuthData }>(LOGIN, { email: "new.person@example.com", password: "s3cretpass" });
     expect(login.data?.login.user).toMatchObject({ email: "new.person@example.com", role: "CUSTOMER" });
     const viewer = await verifyAccessToken(login.data?.login.accessToken ?? "", TEST_JWT_SECRET);
-    expect(viewer).toEqual({ id: login.data?.login.user.id, role: "CUSTOMER", kind: "user" });
+    expect(viewer).toEqual({ id: login.data?.login.user.id, role: "CUSTOMER", kind: "user", tokenVersion: 0 });
 
     const me = await subgraph.request<{ me: { email: string } }>("{ me { email } }", {}, await gatewayHeaders(viewer));
     expect(me.data?.me.email).toBe("new.person@example.com");
@@ -329,7 +329,7 @@ describe("administration", () => {
     const staff = await subgraph.viewer("staff");
     const list = await subgraph.request("{ apiKeys { id } }", {}, staff.headers);
     expect(list.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
-    const create = await subgraph.request('mutation { createApiKey(input: { name: "x", role: ADMIN, expiresAt: "2999-01-01T00:00:00Z" }) { key } }', {}, staff.headers);
+    const create = await subgraph.request('mutation { createApiKey(input: { name: "x", role: ADMIN }) { key } }', {}, staff.headers);
     expect(create.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     const asService = await subgraph.rawRequest('{ apiKeyPrincipal(key: "fpk_x") { id } }', {}, {
       [IDENTITY_HEADER]: await signCallerIdentity({ caller: { kind: "service", name: "orders" }, viewer: null }, TEST_GATEWAY_SECRET),
@@ -340,13 +340,14 @@ describe("administration", () => {
   it("records every role change and API key created or revoked, success or failure, in an audit log only admins can read", async () => {
     const admin = await subgraph.viewer("admin");
     /** An admin acting through an API key (the gateway signs kind "apiKey" into the identity). */
-    const adminKey: Viewer = { id: randomUUID(), role: "ADMIN", kind: "apiKey" };
+    const parentKey = await subgraph.prisma.apiKey.create({ data: { name: "parent", role: "ADMIN", keyHash: randomUUID(), prefix: "fpk_parent", createdById: admin.id, expiresAt: new Date(Date.now() + 86_400_000) } });
+    const adminKey: Viewer = { id: parentKey.id, role: "ADMIN", kind: "apiKey" };
     const target = await subgraph.prisma.user.create({ data: { email: `audited-${randomUUID()}@example.com`, name: "A", passwordHash: "x" } });
     const started = Date.now();
     await subgraph.request("mutation($id: ID!) { setUserRole(userId: $id, role: STAFF) { id } }", { id: target.id }, admin.headers);
     const missing = randomUUID();
     expect((await subgraph.request("mutation($id: ID!) { setUserRole(userId: $id, role: ADMIN) { id } }", { id: missing }, admin.headers)).errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
-    const created = await subgraph.request<{ createApiKey: { key: string; apiKey: { id: string; prefix: string } } }>('mutation { createApiKey(input: { name: "audited", role: STAFF, expiresAt: "2999-01-01T00:00:00Z" }) { key apiKey { id prefix } } }', {}, await gatewayHeaders(adminKey));
+    const created = await subgraph.request<{ createApiKey: { key: string; apiKey: { id: string; prefix: string } } }>('mutation { createApiKey(input: { name: "audited", role: STAFF }) { key apiKey { id prefix } } }', {}, await gatewayHeaders(adminKey));
     const { key, apiKey } = created.data?.createApiKey ?? { key: "", apiKey: { id: "", prefix: "" } };
     expect((await subgraph.request('mutation { createApiKey(input: { name: "late", role: STAFF, expiresAt: "2020-01-01T00:00:00Z" }) { key } }', {}, admin.headers)).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     await subgraph.request("mutation($id: ID!) { revokeApiKey(id: $id) { id } }", { id: apiKey.id }, admin.headers);

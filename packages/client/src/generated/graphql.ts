@@ -59,6 +59,19 @@ export type LoginMutationVariables = Exact<{
 
 export type LoginMutation = { login: { accessToken: string, refreshToken: string, user: { id: string, email: string, name: string, role: Role } } };
 
+export type LogoutMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LogoutMutation = { logout: boolean };
+
+export type ChangePasswordMutationVariables = Exact<{
+  currentPassword: string;
+  newPassword: string;
+}>;
+
+
+export type ChangePasswordMutation = { changePassword: { accessToken: string, refreshToken: string, user: { id: string, email: string } } };
+
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -142,6 +155,23 @@ export const LoginDocument = new TypedDocumentString(`
   }
 }
     `, {"hash":"sha256:619cc928ad1e69ea67c179be255413cc0e70e20272b6ac17d0bfd701741bbd45"}) as unknown as TypedDocumentString<LoginMutation, LoginMutationVariables>;
+export const LogoutDocument = new TypedDocumentString(`
+    mutation Logout {
+  logout
+}
+    `, {"hash":"sha256:cb1d14c1cc99a25294cfa4376de2402364cb32e6c038a11fb36cf0ebb3a5ce91"}) as unknown as TypedDocumentString<LogoutMutation, LogoutMutationVariables>;
+export const ChangePasswordDocument = new TypedDocumentString(`
+    mutation ChangePassword($currentPassword: String!, $newPassword: String!) {
+  changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {
+    accessToken
+    refreshToken
+    user {
+      id
+      email
+    }
+  }
+}
+    `, {"hash":"sha256:09568814b6993672247d503217716a4a1ec9ab8b76f2e1ff2436ae3724f4ab2c"}) as unknown as TypedDocumentString<ChangePasswordMutation, ChangePasswordMutationVariables>;
 export const MeDocument = new TypedDocumentString(`
     query Me {
   me {

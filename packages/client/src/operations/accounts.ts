@@ -19,6 +19,24 @@ export const LoginDocument = graphql(`
   }
 `);
 
+/** Ends every session of the user: refresh tokens at once, access tokens at every gateway within 5 s. */
+export const LogoutDocument = graphql(`
+  mutation Logout {
+    logout
+  }
+`);
+
+/** Needs the current password; ends every other session and returns fresh tokens for this one. */
+export const ChangePasswordDocument = graphql(`
+  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {
+    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {
+      accessToken
+      refreshToken
+      user { id email }
+    }
+  }
+`);
+
 export const MeDocument = graphql(`
   query Me {
     me { id email name role }

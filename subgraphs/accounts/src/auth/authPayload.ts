@@ -27,7 +27,7 @@ export async function issueTokens(context: Pick<AccountsContext, "prisma" | "set
       expiresAt: new Date(Date.now() + context.settings.refreshTokenTtlSeconds * 1000),
     },
   });
-  const accessToken = await signAccessToken({ id: user.id, role: user.role }, context.settings.jwtSecret, context.settings.accessTokenTtlSeconds);
+  const accessToken = await signAccessToken({ id: user.id, role: user.role, tokenVersion: user.tokenVersion }, context.settings.signingKey, context.settings.accessTokenTtlSeconds);
   context.viewer = { id: user.id, role: user.role, kind: "user" };
   return { accessToken, refreshToken, user };
 }

@@ -19,4 +19,4 @@ function check<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
 
 export const normalizeEmail = (value: string) => check(email, value, "email");
 export const validateName = (value: string) => check(name, value, "name");
-export const validatePassword = (value: string) => check(password, value, "password");
+export const validatePassword = (value: string, field = "password") => check(password, value, field);

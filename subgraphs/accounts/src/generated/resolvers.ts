@@ -60,7 +60,7 @@ export type AuditActorKind =
 /** One admin action: who, what, on what, when, and how it ended. */
 export type AuditEvent = {
   __typename?: 'AuditEvent';
-  /** The mutation: setUserRole, createApiKey or revokeApiKey. */
+  /** The mutation: setUserRole, setUserDisabled, createApiKey or revokeApiKey. */
   action: Scalars['String']['output'];
   actorId: Scalars['ID']['output'];
   actorKind: AuditActorKind;
@@ -107,28 +107,43 @@ export type CacheControlScope =
   | 'PUBLIC';
 
 export type CreateApiKeyInput = {
-  expiresAt: Scalars['DateTime']['input'];
+  /** At most API_KEY_MAX_DAYS (default 90) ahead (BAD_USER_INPUT otherwise); absent: that maximum. */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
   name: Scalars['String']['input'];
+  /** At most the creator's own role (FORBIDDEN otherwise). */
   role: Role;
 };
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Sets a new password, checking the current one (a wrong one is BAD_USER_INPUT on currentPassword,
+   * counted like a failed login). Ends every other session of the user; returns fresh tokens for this one.
+   */
+  changePassword: AuthPayload;
   /** Admins only. */
   createApiKey: ApiKeyCreated;
   /** After repeated failures for an email, ACCOUNT_LOCKED (extensions.retryAfter, seconds) without checking the password. */
   login: AuthPayload;
-  /** Revokes every refresh token of the logged-in user. */
+  /** Ends every session of the logged-in user: refresh tokens at once, access tokens at every gateway within 5 s. */
   logout: Scalars['Boolean']['output'];
   refreshToken: AuthPayload;
   /** Creates a customer account; never says whether the email was taken (log in next). */
   register: Registration;
-  /** Admins only. Takes effect at the gateway within its cache time (30 s). */
+  /** Admins only. Takes effect at every gateway within 5 s (its API key cache time). */
   revokeApiKey: ApiKey;
-  /** Admins only. */
+  /** Admins only. A disabled user cannot log in or refresh, and their tokens and API keys stop within 5 s. Not oneself. */
+  setUserDisabled: User;
+  /** Admins only. The user's access tokens and API keys act with the new role within 5 s. */
   setUserRole: User;
   /** The logged-in user's own profile. */
   updateProfile: User;
+};
+
+
+export type MutationChangePasswordArgs = {
+  currentPassword: Scalars['String']['input'];
+  newPassword: Scalars['String']['input'];
 };
 
 
@@ -154,6 +169,12 @@ export type MutationRegisterArgs = {
 
 
 export type MutationRevokeApiKeyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationSetUserDisabledArgs = {
+  disabled: Scalars['Boolean']['input'];
   id: Scalars['ID']['input'];
 };
 
@@ -184,6 +205,8 @@ export type Query = {
   apiKeys: Array<ApiKey>;
   /** The logged-in user; null for anonymous requests. */
   me?: Maybe<User>;
+  /** For the gateway: whether a user's access tokens still hold, and the role they act with. Null: no such user. */
+  sessionState?: Maybe<SessionState>;
   user?: Maybe<User>;
   /** Staff and admins only. */
   users: UserConnection;
@@ -199,6 +222,11 @@ export type QueryAccountsAuditLogArgs = {
 
 export type QueryApiKeyPrincipalArgs = {
   key: Scalars['String']['input'];
+};
+
+
+export type QuerySessionStateArgs = {
+  userId: Scalars['ID']['input'];
 };
 
 
@@ -236,6 +264,17 @@ export type Role =
   | 'CUSTOMER'
   | 'STAFF';
 
+/**
+ * What the gateway learns about a user whose access token it was shown; not part of the public graph.
+ * The gateway refuses a token older than tokenVersion or of a disabled user, and uses this role.
+ */
+export type SessionState = {
+  __typename?: 'SessionState';
+  disabled: Scalars['Boolean']['output'];
+  role: Role;
+  tokenVersion: Scalars['Int']['output'];
+};
+
 export type UpdateProfileInput = {
   address?: InputMaybe<Scalars['String']['input']>;
   name?: InputMaybe<Scalars['String']['input']>;
@@ -248,6 +287,8 @@ export type User = {
   /** Encrypted at rest (AES-256-GCM); visible to the user and to staff. */
   address?: Maybe<Scalars['String']['output']>;
   createdAt: Scalars['DateTime']['output'];
+  /** When an admin disabled the account (setUserDisabled); null while it is enabled. */
+  disabledAt?: Maybe<Scalars['DateTime']['output']>;
   email: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
@@ -385,6 +426,7 @@ export type ResolversTypes = ResolversObject<{
   RegisterInput: RegisterInput;
   Registration: ResolverTypeWrapper<Registration>;
   Role: Role;
+  SessionState: ResolverTypeWrapper<SessionState>;
   UpdateProfileInput: UpdateProfileInput;
   User: ResolverTypeWrapper<UserModel>;
   UserConnection: ResolverTypeWrapper<Connection<UserModel>>;
@@ -411,6 +453,7 @@ export type ResolversParentTypes = ResolversObject<{
   Query: Record<PropertyKey, never>;
   RegisterInput: RegisterInput;
   Registration: Registration;
+  SessionState: SessionState;
   UpdateProfileInput: UpdateProfileInput;
   User: UserModel;
   UserConnection: Connection<UserModel>;
@@ -481,12 +524,14 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 }
 
 export type MutationResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  changePassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
   createApiKey?: Resolver<ResolversTypes['ApiKeyCreated'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'email' | 'password'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'token'>>;
   register?: Resolver<ResolversTypes['Registration'], ParentType, ContextType, RequireFields<MutationRegisterArgs, 'input'>>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
+  setUserDisabled?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserDisabledArgs, 'disabled' | 'id'>>;
   setUserRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserRoleArgs, 'role' | 'userId'>>;
   updateProfile?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateProfileArgs, 'input'>>;
 }>;
@@ -501,6 +546,7 @@ export type QueryResolvers<ContextType = AccountsContext, ParentType extends Res
   apiKeyPrincipal?: Resolver<Maybe<ResolversTypes['ApiKeyPrincipal']>, ParentType, ContextType, RequireFields<QueryApiKeyPrincipalArgs, 'key'>>;
   apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  sessionState?: Resolver<Maybe<ResolversTypes['SessionState']>, ParentType, ContextType, RequireFields<QuerySessionStateArgs, 'userId'>>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
 }>;
@@ -510,10 +556,17 @@ export type RegistrationResolvers<ContextType = AccountsContext, ParentType exte
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type SessionStateResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['SessionState'] = ResolversParentTypes['SessionState']> = ResolversObject<{
+  disabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+  tokenVersion?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type UserResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   address?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  disabledAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -545,6 +598,7 @@ export type Resolvers<ContextType = AccountsContext> = ResolversObject<{
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Registration?: RegistrationResolvers<ContextType>;
+  SessionState?: SessionStateResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserConnection?: UserConnectionResolvers<ContextType>;
   UserEdge?: UserEdgeResolvers<ContextType>;

@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { badInput, isUuid, mapPrismaError, notFound, requireViewer, unauthenticated } from "@fedplat/common";
+import { appError, badInput, ErrorCode, isUuid, mapPrismaError, notFound, requireViewer, unauthenticated } from "@fedplat/common";
 import { hashRefreshToken, issueTokens } from "../auth/authPayload";
 import { createLoginThrottle } from "../auth/loginThrottle";
 import { hashPassword, verifyAgainstDummy, verifyPassword } from "../auth/passwords";
 import { normalizeEmail, validateName, validatePassword } from "../auth/validation";
+import type { AccountsContext } from "../context";
+import type { User } from "../generated/prisma/client";
 import type { MutationResolvers } from "../generated/resolvers";
 import { audited } from "../audit";
 import { apiKeyMutations } from "./apiKeys";
@@ -17,6 +19,9 @@ function piiValue(value: string | null | undefined, field: string): string | nul
   if (trimmed.length > MAX_PII_LENGTH) throw badInput(`${field}: must be at most ${MAX_PII_LENGTH} characters`, field);
   return trimmed || null;
 }
+
+/** A disabled user is told so, but only once they have shown the right password or a live refresh token. */
+const accountDisabled = () => appError(ErrorCode.ACCOUNT_DISABLED, "This account is disabled; ask an administrator");
 
 export const Mutation: MutationResolvers = {
   ...apiKeyMutations,
@@ -76,6 +81,7 @@ export const Mutation: MutationResolvers = {
       throw unauthenticated("Invalid email or password");
     }
     await attempt.succeeded();
+    if (user.disabledAt) throw accountDisabled();
     // The last-login time is updated by this service's consumer of user.authenticated.
     await writeOutbox(context.prisma, [createEvent("user.authenticated", { userId: user.id, at: new Date().toISOString() }, { producer: "accounts" })]);
     return issueTokens(context, user);
@@ -92,12 +98,61 @@ export const Mutation: MutationResolvers = {
     // Rotation: the presented token is spent whether or not the caller uses the new one.
     const { count } = await context.prisma.refreshToken.updateMany({ where: { id: stored.id, revokedAt: null }, data: { revokedAt: new Date() } });
     if (count === 0) throw unauthenticated("Invalid refresh token");
+    if (stored.user.disabledAt) throw accountDisabled();
     return issueTokens(context, stored.user);
   },
 
+  // Every session of the user: refresh tokens now, access tokens (older token version) at every
+  // gateway within its session cache time (SESSION_CHECK_MS, <= 5 s).
   logout: async (_parent, _args, context) => {
     const viewer = requireViewer(context);
-    await context.prisma.refreshToken.updateMany({ where: { userId: viewer.id, revokedAt: null }, data: { revokedAt: new Date() } });
+    await endSessions(context.prisma, viewer.id);
     return true;
   },
+
+  changePassword: async (_parent, { currentPassword, newPassword }, context) => {
+    const viewer = requireViewer(context);
+    const validNewPassword = validatePassword(newPassword, "newPassword");
+    const user = await context.prisma.user.findUnique({ where: { id: viewer.id } });
+    if (!user) throw unauthenticated();
+    // A stolen access token must not be a way around the login throttle to guess the password.
+    const attempt = await createLoginThrottle(context.prisma, context.settings.loginThrottle).begin(user.email);
+    if (!(await verifyPassword(user.passwordHash, currentPassword))) {
+      await attempt.failed();
+      throw badInput("currentPassword: incorrect", "currentPassword");
+    }
+    await attempt.succeeded();
+    const updated = await endSessions(context.prisma, user.id, { passwordHash: await hashPassword(validNewPassword) });
+    return issueTokens(context, updated);
+  },
+
+  setUserDisabled: (_parent, { id, disabled }, context) =>
+    audited(
+      context,
+      "setUserDisabled",
+      id.slice(0, 100),
+      async (tx) => {
+        if (id === requireViewer(context).id) throw badInput("id: an admin cannot disable their own account", "id");
+        const before = isUuid(id) ? await tx.user.findUnique({ where: { id }, select: { disabledAt: true } }) : null;
+        if (!before) throw notFound("User");
+        if ((before.disabledAt !== null) === disabled) return tx.user.findUniqueOrThrow({ where: { id } }); // no change
+        if (!disabled) return tx.user.update({ where: { id }, data: { disabledAt: null } });
+        return endSessions(tx, id, { disabledAt: new Date() });
+      },
+      () => ({ detail: disabled ? "disabled" : "enabled" }),
+    ),
 };
+
+type SessionWriter = Pick<AccountsContext["prisma"], "refreshToken" | "user">;
+
+/**
+ * Ends every session of a user (with `change` applied in the same step): revokes their refresh
+ * tokens and bumps their token version, so every access token issued so far is refused.
+ */
+async function endSessions(prisma: AccountsContext["prisma"] | SessionWriter, userId: string, change: { passwordHash?: string; disabledAt?: Date } = {}): Promise<User> {
+  const run = async (tx: SessionWriter) => {
+    await tx.refreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } });
+    return tx.user.update({ where: { id: userId }, data: { ...change, tokenVersion: { increment: 1 } } });
+  };
+  return "$transaction" in prisma ? prisma.$transaction((tx) => run(tx)) : run(prisma);
+}

@@ -1,4 +1,4 @@
-import { paginate } from "@fedplat/common";
+import { isUuid, paginate } from "@fedplat/common";
 import type { QueryResolvers } from "../generated/resolvers";
 import { auditLogPage } from "../audit";
 import { apiKeyQueries } from "./apiKeys";
@@ -11,6 +11,13 @@ export const Query: QueryResolvers = {
   user: (_parent, { id }, context) => context.loaders.user.load(id),
 
   accountsAuditLog: (_parent, args, { prisma }) => auditLogPage(prisma, args),
+
+  // The gateway asks this at most once per user per replica per SESSION_CHECK_MS (sessionChecker.ts).
+  sessionState: async (_parent, { userId }, { prisma }) => {
+    if (!isUuid(userId)) return null;
+    const user = await prisma.user.findUnique({ where: { id: userId }, select: { role: true, disabledAt: true, tokenVersion: true } });
+    return user ? { role: user.role, disabled: user.disabledAt !== null, tokenVersion: user.tokenVersion } : null;
+  },
 
   users: (_parent, { first, after }, context) => {
     return paginate(
