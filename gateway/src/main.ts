@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     supergraphSdl,
     subgraphUrls: config.subgraphUrls,
     tokens: config.tokens,
-    gatewaySecret: config.GATEWAY_SECRET,
+    signingKey: config.GATEWAY_SIGNING_KEY,
     logger,
     production: config.NODE_ENV === "production",
     admin: adminListenerOf(config.NODE_ENV === "production"),

@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     audit: redisAuditLog(redis, config.BULLMQ_PREFIX, config.AUDIT_LOG_MAX_ENTRIES, (error) => logger.error({ err: error }, "audit event not recorded")),
     metrics,
     logger,
-    gatewaySecret: config.GATEWAY_SECRET,
+    identityTrust: { gateway: config.GATEWAY_VERIFY_KEYS },
     verifyToken: config.JWT_SECRET ? createTokenVerifier({ kind: "hs256", secret: config.JWT_SECRET }) : undefined,
     bullBoard: { readOnly: config.BULL_BOARD_READ_ONLY, sessionTtlMs: config.BULL_BOARD_SESSION_MINUTES * 60_000, keyPrefix: config.BULLMQ_PREFIX },
     production: config.NODE_ENV === "production",

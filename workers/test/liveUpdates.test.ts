@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
 import { createRedis, type Redis } from "@fedplat/common";
-import { createTestDatabase, startTestSubgraph, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
+import { createTestDatabase, startTestSubgraph, TEST_ORDERS_SERVICE_KEY, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
 import { createLiveUpdatePublisher, type LiveUpdate, parseLiveUpdate } from "@fedplat/events";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { startTestWorkers, type TestWorkers, waitFor } from "./helpers";
@@ -28,7 +28,7 @@ beforeAll(async () => {
     throw error;
   });
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database });
-  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, deps.gatewaySecret), live }), database });
+  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY), live }), database });
   workers = await startTestWorkers(database, { live });
   customer = await orders.viewer("customer");
   listener.on("message", (_channel: string, message: string) => {

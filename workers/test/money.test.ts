@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { buildCatalogServer, type CatalogPrisma, createCatalogEventHandlers, createCatalogPrisma } from "@fedplat/catalog";
-import { createTestDatabase, startTestSubgraph, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
+import { createTestDatabase, startTestSubgraph, TEST_ORDERS_SERVICE_KEY, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
 import { createEvent, queueOf } from "@fedplat/events";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { type PaymentProvider, reconcilePayments } from "@fedplat/payments";
@@ -27,7 +27,7 @@ let customer: TestViewer;
 beforeAll(async () => {
   database = await createTestDatabase();
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database });
-  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, deps.gatewaySecret) }), database });
+  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY) }), database });
   workers = await startTestWorkers(database, { policy: { attempts: 3, backoffMs: 10 }, concurrency: 16, paymentProvider: answersHeldWhileGated });
   customer = await orders.viewer("customer");
 });

@@ -1,5 +1,5 @@
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
-import { createTestDatabase, startTestSubgraph, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
+import { createTestDatabase, startTestSubgraph, TEST_ORDERS_SERVICE_KEY, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { startTestWorkers, type TestWorkers, waitFor } from "./helpers";
 
@@ -17,7 +17,7 @@ let expired = 0;
 beforeAll(async () => {
   database = await createTestDatabase();
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database });
-  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, deps.gatewaySecret) }), database });
+  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY) }), database });
   seededPending = await orders.prisma.order.count({ where: { status: "PENDING" } });
   workers = await startTestWorkers(database, { orderExpiry: { deadlineMs: DEADLINE_MS, intervalMs: 250 }, onOrdersExpired: (count) => (expired += count), concurrency: 1 });
   customer = await orders.viewer("customer");

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { buildCatalogServer, type CatalogPrisma, createCatalogEventHandlers, createCatalogPrisma } from "@fedplat/catalog";
 import { createEvent } from "@fedplat/events";
-import { createTestDatabase, startTestSubgraph, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
+import { createTestDatabase, startTestSubgraph, TEST_ORDERS_SERVICE_KEY, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { startTestWorkers, type TestWorkers, waitFor } from "./helpers";
 
@@ -16,7 +16,7 @@ let customer: TestViewer;
 beforeAll(async () => {
   database = await createTestDatabase();
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database });
-  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, deps.gatewaySecret) }), database });
+  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY) }), database });
   workers = await startTestWorkers(database);
   customer = await orders.viewer("customer");
 });

@@ -1,4 +1,4 @@
-import type { GraphQLSchema } from "graphql";
+import type { GraphQLResolveInfo, GraphQLSchema } from "graphql";
 import { applyMiddleware } from "graphql-middleware";
 import { allow, deny, type IRules, type or, rule, shield } from "graphql-shield";
 import type { Caller } from "./callerIdentity";
@@ -47,10 +47,29 @@ export function ownedBy<TParent, TArgs = Record<string, unknown>>(ownerOf: (pare
 }
 
 /**
- * Wraps a subgraph schema with graphql-shield: deny by default, so a field without a rule is
- * FORBIDDEN; resolvers' own coded errors pass through unchanged.
+ * What each service calling this subgraph directly (with its own key, not through the gateway)
+ * may resolve: "Type.field" names. A service caller has no viewer and no role; anything not
+ * listed is FORBIDDEN for it, whatever the field's rule would allow an anonymous client.
  */
-export function withPermissions(schema: GraphQLSchema, rules: SubgraphRules): GraphQLSchema {
+export type ServiceAccess = Readonly<Record<string, readonly string[]>>;
+
+/** Least privilege for service callers: only their listed fields resolve. */
+function serviceScope(access: ServiceAccess) {
+  const allowed = new Map(Object.entries(access).map(([service, fields]) => [service, new Set(fields)]));
+  return async (resolve: (parent: unknown, args: unknown, ctx: RuleContext, info: GraphQLResolveInfo) => unknown, parent: unknown, args: unknown, ctx: RuleContext, info: GraphQLResolveInfo) => {
+    if (ctx.caller.kind === "service" && !allowed.get(ctx.caller.name)?.has(`${info.parentType.name}.${info.fieldName}`)) {
+      throw forbidden(`The ${ctx.caller.name} service may not read ${info.parentType.name}.${info.fieldName}`);
+    }
+    return resolve(parent, args, ctx, info);
+  };
+}
+
+/**
+ * Wraps a subgraph schema with graphql-shield: deny by default, so a field without a rule is
+ * FORBIDDEN; resolvers' own coded errors pass through unchanged. Service callers are further
+ * held to `serviceAccess` (none listed: a service may resolve nothing).
+ */
+export function withPermissions(schema: GraphQLSchema, rules: SubgraphRules, serviceAccess: ServiceAccess = {}): GraphQLSchema {
   // Federation's entry points: every request already carries the gateway's signed identity,
   // and each entity type's own rules decide what a reference may reveal.
   const query = rules.Query;
@@ -63,6 +82,8 @@ export function withPermissions(schema: GraphQLSchema, rules: SubgraphRules): Gr
   };
   return applyMiddleware(
     schema,
+    // Outermost: a service caller learns only that it may not, before any other rule runs.
+    serviceScope(serviceAccess),
     shield(withFederation as IRules, { fallbackRule: deny, fallbackError: () => forbidden(), allowExternalErrors: true, debug: false }),
     rejectNulBytes,
   );
