@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLSchema } from "graphql";
-import { applyMiddleware } from "graphql-middleware";
+import { applyMiddleware, type IMiddlewareFunction } from "graphql-middleware";
 import { allow, deny, type IRules, type or, rule, shield } from "graphql-shield";
 import type { Caller } from "./callerIdentity";
 import { forbidden, unauthenticated } from "./errors";
@@ -53,15 +53,22 @@ export function ownedBy<TParent, TArgs = Record<string, unknown>>(ownerOf: (pare
  */
 export type ServiceAccess = Readonly<Record<string, readonly string[]>>;
 
-/** Least privilege for service callers: only their listed fields resolve. */
-function serviceScope(access: ServiceAccess) {
+type FieldResolve = (parent: unknown, args: unknown, ctx: RuleContext, info: GraphQLResolveInfo) => unknown;
+
+/**
+ * Least privilege for service callers: only their listed fields resolve. Synchronous, so a
+ * plain field stays a plain value for the gateway's requests (no promise per field).
+ */
+function serviceScope(access: ServiceAccess): IMiddlewareFunction {
   const allowed = new Map(Object.entries(access).map(([service, fields]) => [service, new Set(fields)]));
-  return async (resolve: (parent: unknown, args: unknown, ctx: RuleContext, info: GraphQLResolveInfo) => unknown, parent: unknown, args: unknown, ctx: RuleContext, info: GraphQLResolveInfo) => {
+  const scoped = (resolve: FieldResolve, parent: unknown, args: unknown, ctx: RuleContext, info: GraphQLResolveInfo) => {
     if (ctx.caller.kind === "service" && !allowed.get(ctx.caller.name)?.has(`${info.parentType.name}.${info.fieldName}`)) {
       throw forbidden(`The ${ctx.caller.name} service may not read ${info.parentType.name}.${info.fieldName}`);
     }
     return resolve(parent, args, ctx, info);
   };
+  // graphql-middleware's types demand a promise; it passes a synchronous result through as is.
+  return scoped as unknown as IMiddlewareFunction;
 }
 
 /**
