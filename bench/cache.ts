@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { createTestDatabase, freePort, GATEWAY, type RunningService, SUBGRAPHS, spawnService, stopService, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, waitUntilReady } from "@fedplat/devkit";
+import { createTestDatabase, freePort, GATEWAY, type RunningService, SUBGRAPHS, spawnService, stopService, TEST_IDENTITY_ENV, TEST_JWT_SECRET, waitUntilReady } from "@fedplat/devkit";
 import autocannon from "autocannon";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const database = await createTestDatabase();
   const services: RunningService[] = [];
   try {
-    const env = { ...process.env, DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, GATEWAY_SECRET: TEST_GATEWAY_SECRET, LOG_LEVEL: "warn", NODE_ENV: "test", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "1000000" };
+    const env = { ...process.env, DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, ...TEST_IDENTITY_ENV, LOG_LEVEL: "warn", NODE_ENV: "test", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "1000000" };
     const catalogSpec = SUBGRAPHS.find((spec) => spec.name === "catalog");
     if (!catalogSpec) throw new Error("no catalog subgraph spec");
     const catalog = spawnService(catalogSpec, { port: await freePort(), env });

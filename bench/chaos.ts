@@ -12,7 +12,7 @@ import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRedis } from "@fedplat/common";
-import { createTestDatabase, freePort, type RunningService, spawnService, startOwnedPostgres, startOwnedRedis, stopService, TEST_GATEWAY_SECRET, waitUntilReady, WORKERS } from "@fedplat/devkit";
+import { createTestDatabase, freePort, type RunningService, spawnService, startOwnedPostgres, startOwnedRedis, stopService, TEST_IDENTITY_ENV, waitUntilReady, WORKERS } from "@fedplat/devkit";
 import { DEAD_LETTER_QUEUE, type DeadLetter } from "@fedplat/events";
 import { createOrdersPrisma } from "@fedplat/orders";
 import { auditSagas, placeOrdersDirectly, providerNetCents, type SagaAudit, stockSnapshot } from "@fedplat/tests";
@@ -165,7 +165,7 @@ async function run(fault: Fault): Promise<Row> {
     REDIS_URL: harness.redisUrl,
     ...(harness.providerUrl ? { PAYMENT_PROVIDER_DATABASE_URL: harness.providerUrl } : {}),
     BULLMQ_PREFIX: prefix,
-    GATEWAY_SECRET: TEST_GATEWAY_SECRET,
+    ...TEST_IDENTITY_ENV,
     NODE_ENV: "test",
     LOG_LEVEL: "error",
     PAYMENT_FAILURE_RATE: "0.1",

@@ -15,7 +15,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { IDENTITY_HEADER, signCallerIdentity } from "@fedplat/common";
-import { freePort, GATEWAY, repoRoot, SUBGRAPHS, spawnService, stopService, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, waitUntilReady, WORKERS } from "@fedplat/devkit";
+import { freePort, GATEWAY, repoRoot, SUBGRAPHS, spawnService, stopService, TEST_GATEWAY_KEY, TEST_IDENTITY_ENV, TEST_JWT_SECRET, waitUntilReady, WORKERS } from "@fedplat/devkit";
 import autocannon from "autocannon";
 import { type Platform, startPlatform } from "../tests/fixtures/platform";
 
@@ -159,7 +159,7 @@ interface Target {
 /** A second fedplat gateway process beside the platform's (same settings as startPlatform's), plus `env`. */
 async function startOurGateway(platform: Platform, env: NodeJS.ProcessEnv) {
   const urls = Object.fromEntries([...SUBGRAPHS, WORKERS].map((spec) => [`SUBGRAPH_${(spec === WORKERS ? "operations" : spec.name).toUpperCase()}_URL`, `http://127.0.0.1:${platform.services[spec.name]?.port}/graphql`]));
-  const gatewayEnv = { ...process.env, ...urls, JWT_SECRET: TEST_JWT_SECRET, GATEWAY_SECRET: TEST_GATEWAY_SECRET, LOG_LEVEL: "error", NODE_ENV: "test", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "100000", RATE_LIMIT_USER_PER_MINUTE: "100000", SUBGRAPH_TIMEOUT_MS: "5000", TRUSTED_DOCUMENTS: "allow", CACHE_PREFIX: `bench-${randomUUID()}` };
+  const gatewayEnv = { ...process.env, ...urls, JWT_SECRET: TEST_JWT_SECRET, ...TEST_IDENTITY_ENV, LOG_LEVEL: "error", NODE_ENV: "test", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "100000", RATE_LIMIT_USER_PER_MINUTE: "100000", SUBGRAPH_TIMEOUT_MS: "5000", TRUSTED_DOCUMENTS: "allow", CACHE_PREFIX: `bench-${randomUUID()}` };
   const service = spawnService(GATEWAY, { port: await freePort(), env: { ...gatewayEnv, ...env } });
   await waitUntilReady(service, 90_000);
   return { url: `http://127.0.0.1:${service.port}/graphql`, pid: service.child.pid, stop: () => stopService(service) };
@@ -175,7 +175,8 @@ async function main(): Promise<void> {
   try {
     const admin = await platform.login("admin@example.com");
     const me = JSON.parse(await post(platform.gatewayUrl, admin, JSON.stringify({ query: "{ me { id role } }" }))) as { data: { me: { id: string; role: "ADMIN" } } };
-    const signedAdmin = async () => ({ [IDENTITY_HEADER]: await signCallerIdentity({ caller: { kind: "gateway" }, viewer: { id: me.data.me.id, role: me.data.me.role, kind: "user" } }, TEST_GATEWAY_SECRET) });
+    // One identity per subgraph: each accepts only a token signed for it (stockGateway.ts forwards them).
+    const signedAdmin = async () => Object.fromEntries(await Promise.all(SUBGRAPHS.map(async (spec) => [`${IDENTITY_HEADER}-${spec.name}`, await signCallerIdentity({ caller: { kind: "gateway" }, viewer: { id: me.data.me.id, role: me.data.me.role, kind: "user" } }, TEST_GATEWAY_KEY, spec.name)])));
     const targets: Target[] = [
       { name: "fedplat gateway, RESPONSE_CACHE=off (auth, shield, limits, rate limits, in-flight dedupe)", url: platform.gatewayUrl, pid: platform.services.gateway?.child.pid, headers: async () => admin },
       { name: "fedplat gateway, RESPONSE_CACHE=off, SUBGRAPH_DEDUPE=false", url: noDedupe.url, pid: noDedupe.pid, headers: async () => admin },
@@ -210,7 +211,7 @@ async function main(): Promise<void> {
     const [ours, oursNoDedupe, oursCached, baseline] = results as [Load, Load, Load, Load];
 
     // Gateway overhead on a single-subgraph query: through the gateway vs straight to catalog.
-    const anonymousIdentity = async () => ({ [IDENTITY_HEADER]: await signCallerIdentity({ caller: { kind: "gateway" }, viewer: null }, TEST_GATEWAY_SECRET) });
+    const anonymousIdentity = async () => ({ [IDENTITY_HEADER]: await signCallerIdentity({ caller: { kind: "gateway" }, viewer: null }, TEST_GATEWAY_KEY, "catalog") });
     const firstPages = JSON.parse(await post(urlOf("catalog"), await anonymousIdentity(), JSON.stringify({ query: "{ products(first: 100) { edges { cursor } pageInfo { endCursor } } }" }))) as { data: { products: { edges: Array<{ cursor: string }>; pageInfo: { endCursor: string } } } };
     const secondPage = JSON.parse(await post(urlOf("catalog"), await anonymousIdentity(), JSON.stringify({ query: "query($after: String) { products(first: 100, after: $after) { edges { cursor } } }", variables: { after: firstPages.data.products.pageInfo.endCursor } }))) as { data: { products: { edges: Array<{ cursor: string }> } } };
     const cursors = [...firstPages.data.products.edges, ...secondPage.data.products.edges].map((edge) => edge.cursor);

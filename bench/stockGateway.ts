@@ -1,7 +1,8 @@
 /**
  * The baseline of the gateway benchmark: a stock @apollo/gateway + @apollo/server (standalone,
  * default options) on the same supergraph and subgraphs. Its one addition is forwarding the
- * caller's signed identity header, without which our subgraphs answer nothing.
+ * caller's signed identity, without which our subgraphs answer nothing: each subgraph accepts
+ * only a token signed for it, so the client sends one per subgraph (x-fedplat-identity-<name>).
  * Env: PORT, SUPERGRAPH_PATH, SUBGRAPH_URLS (JSON: subgraph name -> URL).
  */
 import { readFileSync } from "node:fs";
@@ -11,7 +12,7 @@ import { startStandaloneServer } from "@apollo/server/standalone";
 import { IDENTITY_HEADER } from "@fedplat/common";
 
 interface Context {
-  identity?: string;
+  headers: Record<string, string | string[] | undefined>;
 }
 
 const urls = JSON.parse(process.env.SUBGRAPH_URLS ?? "{}") as Record<string, string>;
@@ -21,12 +22,13 @@ const gateway = new ApolloGateway({
     new RemoteGraphQLDataSource<Context>({
       url: urls[name] ?? url,
       willSendRequest: ({ request, context }) => {
-        if (context.identity) request.http?.headers.set(IDENTITY_HEADER, context.identity);
+        const identity = context.headers?.[`${IDENTITY_HEADER}-${name}`];
+        if (typeof identity === "string") request.http?.headers.set(IDENTITY_HEADER, identity);
       },
     }),
 });
 const server = new ApolloServer<Context>({ gateway });
 startStandaloneServer(server, {
   listen: { port: Number(process.env.PORT), host: "127.0.0.1" },
-  context: async ({ req }) => ({ identity: req.headers[IDENTITY_HEADER] as string | undefined }),
+  context: async ({ req }) => ({ headers: req.headers }),
 }).then(({ url }) => console.log(`stock gateway ready at ${url}`));

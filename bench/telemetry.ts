@@ -7,7 +7,7 @@
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { createTestDatabase, freePort, gatewayHeaders, type RunningService, SUBGRAPHS, spawnService, stopService, TEST_GATEWAY_SECRET, waitUntilReady } from "@fedplat/devkit";
+import { createTestDatabase, freePort, gatewayHeaders, type RunningService, SUBGRAPHS, spawnService, stopService, TEST_IDENTITY_ENV, waitUntilReady } from "@fedplat/devkit";
 import { otlpEnv, startOtlpReceiver } from "@fedplat/tests";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -24,7 +24,7 @@ const median = (values: number[]) => percentile(values, 50);
 /** CONCURRENCY clients sending QUERY back to back for SECONDS; every answer must be data. */
 async function measure(url: string): Promise<{ perSecond: number; p50: number; p95: number }> {
   // signed per round: the gateway's identity tokens live 60 s
-  const headers = await gatewayHeaders(null);
+  const headers = await gatewayHeaders(null, "catalog");
   const latencies: number[] = [];
   const deadline = Date.now() + SECONDS * 1000;
   await Promise.all(
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   if (!catalog) throw new Error("no catalog subgraph");
   const database = await createTestDatabase();
   const receiver = await startOtlpReceiver();
-  const env = { ...process.env, DATABASE_URL: database.url, GATEWAY_SECRET: TEST_GATEWAY_SECRET, LOG_LEVEL: "warn", NODE_ENV: "production" };
+  const env = { ...process.env, DATABASE_URL: database.url, ...TEST_IDENTITY_ENV, LOG_LEVEL: "warn", NODE_ENV: "production" };
   const configs = [
     { name: "no OpenTelemetry", telemetry: false, env },
     { name: "OpenTelemetry, export off (default)", telemetry: true, env },

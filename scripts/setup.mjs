@@ -4,7 +4,7 @@
 // -> migrations -> seed when empty; with --test also the template database tests clone.
 // Plain Node on purpose: it runs before any dependency is installed.
 import { spawnSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Socket } from "node:net";
 import { dirname, join } from "node:path";
@@ -61,20 +61,39 @@ function ensureInstalled() {
 }
 
 // 2. Local secrets: generated into .env (gitignored), never in code. JWT_SECRET signs client
-// access tokens; GATEWAY_SECRET signs the identity the gateway sends subgraphs; the PII key
-// encrypts phone numbers and addresses at rest.
+// access tokens; GATEWAY_SIGNING_KEY (Ed25519, private: the gateway only) signs the identity the
+// gateway sends subgraphs, which verify it with GATEWAY_VERIFY_KEYS (public); orders signs its
+// price reads from catalog with ORDERS_SERVICE_KEY (catalog holds ORDERS_SERVICE_VERIFY_KEYS);
+// the PII key encrypts phone numbers and addresses at rest.
 const SECRETS = {
   JWT_SECRET: () => randomBytes(32).toString("hex"),
-  GATEWAY_SECRET: () => randomBytes(32).toString("hex"),
   PII_ENCRYPTION_KEYS: () => `k1:${randomBytes(32).toString("base64")}`,
   PII_ACTIVE_KEY_ID: () => "k1",
 };
+/** Key pairs, each written as [private JWK variable, public JWK list variable], generated together. */
+const KEY_PAIRS = [
+  ["GATEWAY_SIGNING_KEY", "GATEWAY_VERIFY_KEYS", "gateway"],
+  ["ORDERS_SERVICE_KEY", "ORDERS_SERVICE_VERIFY_KEYS", "orders"],
+];
+/** An Ed25519 key pair as JWKs with a dated kid: the private key, and a one-key public list. */
+function keyPair(name) {
+  const kid = `${name}-${new Date().toISOString().slice(0, 10)}-${randomBytes(3).toString("hex")}`;
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  return [JSON.stringify({ ...privateKey.export({ format: "jwk" }), kid }), JSON.stringify([{ ...publicKey.export({ format: "jwk" }), kid }])];
+}
 function ensureEnvFile() {
   const file = join(root, ".env");
   const current = existsSync(file) ? readFileSync(file, "utf8") : "# Written by npm run setup; local only (gitignored).\n";
-  const missing = Object.keys(SECRETS).filter((name) => !new RegExp(`^${name}=`, "m").test(current));
+  const has = (name) => new RegExp(`^${name}=`, "m").test(current);
+  const generated = Object.fromEntries(Object.keys(SECRETS).filter((name) => !has(name)).map((name) => [name, SECRETS[name]()]));
+  for (const [privateVar, publicVar, name] of KEY_PAIRS) {
+    if (has(privateVar) && has(publicVar)) continue;
+    if (has(privateVar) || has(publicVar)) fail(`.env has ${has(privateVar) ? privateVar : publicVar} without ${has(privateVar) ? publicVar : privateVar}: remove it to generate a new pair, or add the missing half`);
+    [generated[privateVar], generated[publicVar]] = keyPair(name);
+  }
+  const missing = Object.keys(generated);
   if (missing.length) {
-    const lines = missing.map((name) => `${name}=${SECRETS[name]()}`).join("\n");
+    const lines = missing.map((name) => `${name}=${generated[name]}`).join("\n");
     writeFileSync(file, `${current.replace(/\n?$/, "\n")}${lines}\n`);
     step(`wrote ${missing.join(", ")} to .env`);
   }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { appError, callSubgraph, ErrorCode, type Role, type Viewer } from "@fedplat/common";
+import { appError, callSubgraph, ErrorCode, type Role, type SigningKey, type Viewer } from "@fedplat/common";
 import { LRUCache } from "lru-cache";
 
 export interface ApiKeyResolver {
@@ -10,7 +10,8 @@ export interface ApiKeyResolver {
 export interface ApiKeyResolverOptions {
   /** The accounts subgraph, which owns the keys. */
   accountsUrl: string;
-  gatewaySecret: string;
+  /** The gateway's identity key: the look-up is signed as the gateway, for accounts. */
+  signingKey: SigningKey;
   /**
    * How long a valid key's look-up is reused; revocation (and a creator's demotion) takes effect
    * within this. 4 s keeps revocation under 5 s for one accounts look-up per key per 4 s. @default 4_000
@@ -73,7 +74,8 @@ export function createApiKeyResolver(options: ApiKeyResolverOptions): ApiKeyReso
         query: PRINCIPAL_QUERY,
         variables: { key },
         identity: { caller: { kind: "gateway" }, viewer: null },
-        secret: options.gatewaySecret,
+        signingKey: options.signingKey,
+        audience: "accounts",
         timeoutMs: options.timeoutMs ?? 5_000,
       });
     } catch {

@@ -51,7 +51,8 @@ const gatewayEnv = z.object({
   JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),
-  GATEWAY_SECRET: envVars.secret,
+  /** The gateway's private Ed25519 JWK (with its kid): signs the identity each subgraph verifies with GATEWAY_VERIFY_KEYS. */
+  GATEWAY_SIGNING_KEY: envVars.signingKey,
   SUPERGRAPH_PATH: z.string().min(1).default(resolve(__dirname, "../../supergraph.graphql")),
   SUBGRAPH_TIMEOUT_MS: timeoutMs.default(10_000),
   SUBGRAPH_QUERY_RETRIES: z.coerce.number().int().min(0).max(5).default(defaultResilience.queryRetries),

@@ -6,6 +6,6 @@ export interface GatewayContext {
   viewer: Viewer | null;
   /** The client's address as express sees it (TRUST_PROXY decides which hop), for per-IP limits; absent in the gateway's own executions (subscription re-queries). */
   clientIp?: string;
-  /** Signed once per request (the viewer's identity, for subgraphs to verify) and sent to each subgraph. */
+  /** Sent to each subgraph (the request id), next to the viewer's identity signed for that subgraph. */
   subgraphHeaders: Record<string, string>;
 }

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     tokens: config.tokens,
     // Accounts' own tokens have sessions to check; an identity provider's (JWKS) end at the provider.
     ...(config.tokens.kind === "hs256" ? { sessions: { cacheMs: config.SESSION_CHECK_MS } } : {}),
-    gatewaySecret: config.GATEWAY_SECRET,
+    signingKey: config.GATEWAY_SIGNING_KEY,
     logger,
     production: config.NODE_ENV === "production",
     admin: adminListenerOf(config.NODE_ENV === "production"),

@@ -4,7 +4,7 @@ import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
-import { type AdminListener, adminEndpoints, createMetrics, createTokenVerifier, formatErrorFor, type HealthState, healthRouter, jsonErrorHandler, listenOn, type Logger, metricsHandler, type Redis, type ServiceMetrics, type TokenVerification, useOperationMetrics } from "@fedplat/common";
+import { type AdminListener, adminEndpoints, createMetrics, createTokenVerifier, formatErrorFor, type HealthState, healthRouter, jsonErrorHandler, listenOn, type Logger, metricsHandler, type Redis, type ServiceMetrics, type SigningKey, type TokenVerification, useOperationMetrics } from "@fedplat/common";
 import { DEFAULT_LIVE_UPDATES_CHANNEL } from "@fedplat/events";
 import express from "express";
 import { Counter } from "prom-client";
@@ -24,6 +24,7 @@ import { type PersistedQueriesOptions, usePersistedQueries } from "./persistedQu
 import type { StringCache } from "./responseCache/redisKeyValueCache";
 import { useResponseCache } from "./responseCache/useResponseCache";
 import { defaultResilience, type ResiliencePolicy } from "./subgraphBreakers";
+import { createIdentitySigner } from "./identitySigner";
 import { createSubgraphServices } from "./subgraphServices";
 import { attachSubscriptions, createLiveUpdateHub, type Subscriptions, type SubscriptionsConfig } from "./subscriptions";
 
@@ -33,8 +34,8 @@ export interface GatewayOptions {
   subgraphUrls?: Record<string, string>;
   /** How clients' access tokens are verified: accounts' HS256 secret, or an identity provider's JWKS. */
   tokens: TokenVerification;
-  /** Signs the identity sent to subgraphs. */
-  gatewaySecret: string;
+  /** The gateway's Ed25519 key (GATEWAY_SIGNING_KEY): signs the identity sent to each subgraph. */
+  signingKey: SigningKey;
   /** Rate-limit counters shared by every gateway replica. */
   redis: Redis;
   logger: Logger;
@@ -95,7 +96,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const overrides = options.subgraphUrls ?? {};
   const routingUrls = subgraphUrlsIn(options.supergraphSdl);
   const urlOf = (name: string) => overrides[overrideKey(name)] ?? routingUrls[name] ?? "";
-  const apiKeys = createApiKeyResolver({ accountsUrl: urlOf("accounts"), gatewaySecret: options.gatewaySecret, cacheMs: options.apiKeyCacheMs, cacheSize: options.apiKeyCacheSize });
+  const apiKeys = createApiKeyResolver({ accountsUrl: urlOf("accounts"), signingKey: options.signingKey, cacheMs: options.apiKeyCacheMs, cacheSize: options.apiKeyCacheSize });
   const subgraphs = createSubgraphServices({
     subgraphs: subgraphNames(options.supergraphSdl),
     urlOf,
@@ -105,6 +106,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     registry: metrics.registry,
     dedupe: options.dedupeSubgraphFetches ?? true,
     entityCache: options.entityCache ?? false,
+    signIdentity: createIdentitySigner(options.signingKey),
   });
   // @apollo/gateway sends anonymous usage metrics to Apollo (and probes cloud metadata endpoints
   // for them) unless APOLLO_TELEMETRY_DISABLED is set. This platform does not call home unless the
@@ -142,11 +144,11 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     await liveUpdates.close();
     throw error;
   });
-  const checkSession = options.sessions ? createSessionChecker({ accountsUrl: urlOf("accounts"), gatewaySecret: options.gatewaySecret, cacheMs: options.sessions.cacheMs }) : undefined;
+  const checkSession = options.sessions ? createSessionChecker({ accountsUrl: urlOf("accounts"), signingKey: options.signingKey, cacheMs: options.sessions.cacheMs }) : undefined;
   const verifyToken = withSessionCheck(createTokenVerifier(options.tokens), checkSession);
   const apiSchema = gateway.schema;
   if (!apiSchema) throw new Error("the gateway has no schema after start");
-  const subscriptions = attachSubscriptions({ apollo, apiSchema, httpServer, verifyToken, apiKeys, gatewaySecret: options.gatewaySecret, hub: liveUpdates, logger: options.logger, registry: metrics.registry, production, limits, validationRules: queryLimits.validationRules, config: options.subscriptions, trustedDocuments: persisted.trustedDocuments });
+  const subscriptions = attachSubscriptions({ apollo, apiSchema, httpServer, verifyToken, apiKeys, hub: liveUpdates, logger: options.logger, registry: metrics.registry, production, limits, validationRules: queryLimits.validationRules, config: options.subscriptions, trustedDocuments: persisted.trustedDocuments });
 
   // Mounted only once the supergraph is loaded, so "ready" means the gateway can plan queries.
   // Subgraph circuits are reported, not checked: with one subgraph down the gateway still serves the rest.
@@ -165,7 +167,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     // Every request is counted per IP before its credentials are looked up, so a spray of bad
     // tokens or API keys is held by the same budget as any other traffic from its address.
     rateLimits.beforeIdentity,
-    useIdentity({ verifyToken, gatewaySecret: options.gatewaySecret, apiKeys, onInvalidCredentials: rateLimits.invalidCredentials }),
+    useIdentity({ verifyToken, apiKeys, onInvalidCredentials: rateLimits.invalidCredentials }),
     rateLimits.afterIdentity,
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {

@@ -1,10 +1,11 @@
-import { appError, callSubgraph, ErrorCode, type Role, type TokenVerifier, unauthenticated, type Viewer } from "@fedplat/common";
+import { appError, callSubgraph, ErrorCode, type Role, type SigningKey, type TokenVerifier, unauthenticated, type Viewer } from "@fedplat/common";
 import { LRUCache } from "lru-cache";
 
 export interface SessionCheckerOptions {
   /** The accounts subgraph, which owns users' token versions, roles and disabled flags. */
   accountsUrl: string;
-  gatewaySecret: string;
+  /** The gateway's identity key: the look-up is signed as the gateway, for accounts. */
+  signingKey: SigningKey;
   /**
    * How long one user's session state is reused by this replica: logout, changePassword, a role
    * change or disabling a user takes effect here within this (plus one look-up). @default 4_000
@@ -70,7 +71,8 @@ export function createSessionChecker(options: SessionCheckerOptions): (viewer: V
         query: STATE_QUERY,
         variables: { userId },
         identity: { caller: { kind: "gateway" }, viewer: null },
-        secret: options.gatewaySecret,
+        signingKey: options.signingKey,
+        audience: "accounts",
         timeoutMs: options.timeoutMs ?? 5_000,
       });
     } catch {

@@ -1,8 +1,9 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
-import { ErrorCode } from "@fedplat/common";
+import { ErrorCode, IDENTITY_HEADER } from "@fedplat/common";
 import { GraphQLError } from "graphql";
 import type { GatewayContext } from "./context";
 import { BYPASS_ENTITY_CACHE, cachingPublicEntities, type EntityCacheOptions } from "./entityCache";
+import type { IdentitySigner } from "./identitySigner";
 import { deduplicateInFlight } from "./inFlightDedupe";
 import type { SubgraphBreaker } from "./subgraphBreakers";
 import { type Fetcher, type FetcherRequestInit, type FetcherResponse, subgraphFetch } from "./subgraphFetch";
@@ -26,6 +27,8 @@ export interface SubgraphDataSourceOptions {
   dedupe?: boolean;
   /** Public entity answers are reused for their max-age (entityCache.ts); false: every entity fetch goes out. @default false */
   entityCache?: EntityCacheOptions | false;
+  /** Signs the context's viewer for this subgraph (the token's audience); without it no identity is sent. */
+  signIdentity?: IdentitySigner;
 }
 
 /**
@@ -98,6 +101,7 @@ function resilientFetcher(subgraph: string, options: SubgraphDataSourceOptions):
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly timeoutMs: number;
   private readonly cachesEntities: boolean;
+  private readonly signIdentity: IdentitySigner | undefined;
 
   constructor(
     private readonly subgraphName: string,
@@ -111,15 +115,18 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     super({ url, fetcher: options.entityCache ? cachingPublicEntities(subgraphName, shared, options.entityCache) : shared });
     this.timeoutMs = options.timeoutMs;
     this.cachesEntities = Boolean(options.entityCache);
+    this.signIdentity = options.signIdentity;
   }
 
   // Only the signed identity and the request id reach subgraphs; client headers (Authorization
-  // included) never do, so a subgraph cannot be talked into trusting them.
-  override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+  // included) never do, so a subgraph cannot be talked into trusting them. The identity is
+  // signed for this subgraph alone (aud): another subgraph refuses it.
+  override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     const { request, context } = options;
     if (!/^\s*mutation\b/.test(request.query ?? "")) request.http?.headers.set(RETRYABLE, "1");
     // Operations run in-process (subscription events: executeAsViewer) show entities as they are now.
     if (this.cachesEntities && !("incomingRequestContext" in options && options.incomingRequestContext.request.http)) request.http?.headers.set(BYPASS_ENTITY_CACHE, "1");
+    if (this.signIdentity && "viewer" in context) request.http?.headers.set(IDENTITY_HEADER, await this.signIdentity(context.viewer ?? null, this.subgraphName));
     if (!("subgraphHeaders" in context) || !context.subgraphHeaders) return;
     for (const [name, value] of Object.entries(context.subgraphHeaders as Record<string, string>)) request.http?.headers.set(name, value);
   }

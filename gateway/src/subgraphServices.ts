@@ -1,6 +1,7 @@
 import type { Logger } from "@fedplat/common";
 import { Counter, Histogram, type Registry } from "prom-client";
 import { createSubgraphBreakers, type ResiliencePolicy, type SubgraphBreakers } from "./subgraphBreakers";
+import type { IdentitySigner } from "./identitySigner";
 import { SubgraphDataSource } from "./subgraphDataSource";
 
 export interface SubgraphServicesOptions {
@@ -14,6 +15,8 @@ export interface SubgraphServicesOptions {
   dedupe: boolean;
   /** Public entity answers are reused for their max-age (entityCache.ts). */
   entityCache: boolean;
+  /** Signs the viewer's identity for each subgraph. */
+  signIdentity: IdentitySigner;
 }
 
 /**
@@ -39,6 +42,7 @@ export function createSubgraphServices(options: SubgraphServicesOptions): { brea
         queryRetries: options.policy.queryRetries,
         onFetch: (subgraph, outcome, seconds) => fetches.observe({ subgraph, outcome }, seconds),
         dedupe: options.dedupe,
+        signIdentity: options.signIdentity,
         entityCache: options.entityCache && { onLookup: (subgraph, outcome) => entityLookups.inc({ subgraph, outcome }) },
       }),
   };

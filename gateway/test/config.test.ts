@@ -1,7 +1,8 @@
 import { ConfigError } from "@fedplat/common";
+import { TEST_IDENTITY_ENV } from "@fedplat/devkit";
 import { checkOverrides, loadGatewayConfig } from "../src";
 
-const SECRET = { JWT_SECRET: "x".repeat(32), GATEWAY_SECRET: "y".repeat(32) };
+const SECRET = { JWT_SECRET: "x".repeat(32), GATEWAY_SIGNING_KEY: TEST_IDENTITY_ENV.GATEWAY_SIGNING_KEY ?? "" };
 const SUPERGRAPH = 'enum join__Graph { ACCOUNTS @join__graph(name: "accounts", url: "http://localhost:4001/graphql") MY_SVC @join__graph(name: "my-svc", url: "http://x") }';
 
 describe("gateway configuration", () => {
@@ -14,13 +15,22 @@ describe("gateway configuration", () => {
   it("names the variable that is invalid, and hides secret values", () => {
     expect(() => loadGatewayConfig({ ...SECRET, PORT: "abc" })).toThrow(/PORT: .*"abc"/);
     expect(() => loadGatewayConfig({ ...SECRET, JWT_SECRET: "short-secret" })).toThrow(/JWT_SECRET: must be at least 32 characters.*\(currently: set, hidden\)/);
-    expect(() => loadGatewayConfig({})).toThrow(/GATEWAY_SECRET: .*unset/);
-    expect(() => loadGatewayConfig({ GATEWAY_SECRET: SECRET.GATEWAY_SECRET })).toThrow(/JWT_SECRET: required/);
+    expect(() => loadGatewayConfig({})).toThrow(/GATEWAY_SIGNING_KEY: required: a private Ed25519 JWK.*unset/);
+    expect(() => loadGatewayConfig({ GATEWAY_SIGNING_KEY: SECRET.GATEWAY_SIGNING_KEY })).toThrow(/JWT_SECRET: required/);
     expect(() => loadGatewayConfig({ ...SECRET, SUBGRAPH_ACCOUNTS_URL: "not a url" })).toThrow(/SUBGRAPH_ACCOUNTS_URL: must be an http\(s\) URL/);
   });
 
+  it("refuses a malformed signing key, naming GATEWAY_SIGNING_KEY and never showing the key", () => {
+    const verifyKeys = TEST_IDENTITY_ENV.GATEWAY_VERIFY_KEYS ?? "";
+    expect(() => loadGatewayConfig({ ...SECRET, GATEWAY_SIGNING_KEY: "not json" })).toThrow(/GATEWAY_SIGNING_KEY: must be JSON.*\(currently: set, hidden\)/);
+    // The public key list in its place (a verifier's configuration): it cannot sign.
+    expect(() => loadGatewayConfig({ ...SECRET, GATEWAY_SIGNING_KEY: verifyKeys })).toThrow(/GATEWAY_SIGNING_KEY: the key must be a JWK object/);
+    expect(() => loadGatewayConfig({ ...SECRET, GATEWAY_SIGNING_KEY: JSON.stringify(JSON.parse(verifyKeys)[0]) })).toThrow(/GATEWAY_SIGNING_KEY: must be a private key/);
+    expect(() => loadGatewayConfig({ ...SECRET, GATEWAY_SIGNING_KEY: SECRET.GATEWAY_SIGNING_KEY.replace(/"d":"[^"]+"/, '"d":"AAAA"') })).toThrow(/GATEWAY_SIGNING_KEY: is not a valid Ed25519 private key/);
+  });
+
   it("verifies tokens with an identity provider's JWKS when JWT_JWKS_URL is set, and then needs issuer and audience", () => {
-    const jwks = { GATEWAY_SECRET: SECRET.GATEWAY_SECRET, JWT_JWKS_URL: "https://idp.example/.well-known/jwks.json" };
+    const jwks = { GATEWAY_SIGNING_KEY: SECRET.GATEWAY_SIGNING_KEY, JWT_JWKS_URL: "https://idp.example/.well-known/jwks.json" };
     expect(() => loadGatewayConfig(jwks)).toThrow(/JWT_ISSUER: required when JWT_JWKS_URL is set[\s\S]*JWT_AUDIENCE: required/);
     expect(loadGatewayConfig({ ...jwks, JWT_ISSUER: "https://idp.example", JWT_AUDIENCE: "fedplat" }).tokens).toEqual({ kind: "jwks", url: jwks.JWT_JWKS_URL, issuer: "https://idp.example", audience: "fedplat" });
     expect(loadGatewayConfig(SECRET).tokens).toEqual({ kind: "hs256", secret: SECRET.JWT_SECRET });
@@ -28,7 +38,7 @@ describe("gateway configuration", () => {
 
   it("reads JWT_SIGNING_KEYS (verification by kid, JWT_SECRET kept as the legacy key) and bounds SESSION_CHECK_MS to 5 s", () => {
     const keys = `k2:${"a".repeat(32)},k1:${"b".repeat(32)}`;
-    expect(loadGatewayConfig({ GATEWAY_SECRET: SECRET.GATEWAY_SECRET, JWT_SIGNING_KEYS: keys }).tokens).toEqual({ kind: "hs256", keys: { k2: "a".repeat(32), k1: "b".repeat(32) } });
+    expect(loadGatewayConfig({ GATEWAY_SIGNING_KEY: SECRET.GATEWAY_SIGNING_KEY, JWT_SIGNING_KEYS: keys }).tokens).toEqual({ kind: "hs256", keys: { k2: "a".repeat(32), k1: "b".repeat(32) } });
     expect(loadGatewayConfig({ ...SECRET, JWT_SIGNING_KEYS: keys }).tokens).toEqual({ kind: "hs256", keys: { k2: "a".repeat(32), k1: "b".repeat(32) }, secret: SECRET.JWT_SECRET });
     expect(() => loadGatewayConfig({ ...SECRET, JWT_SIGNING_KEYS: "k2:short" })).toThrow(/JWT_SIGNING_KEYS: key "k2": the secret must be at least 32 characters/);
     expect(loadGatewayConfig({ ...SECRET }).SESSION_CHECK_MS).toBe(4_000);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { type AccountsPrisma, buildAccountsServer, createAccountsPrisma } from "@fedplat/accounts";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
 import { type AdminListener, createFieldCipher, createLogger, createRedis, type Redis } from "@fedplat/common";
-import { bearer, graphqlRequest, repoRoot, startTestSubgraph, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, TEST_PII_KEYS, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
+import { bearer, graphqlRequest, repoRoot, startTestSubgraph, TEST_GATEWAY_KEY, TEST_ORDERS_SERVICE_KEY, TEST_JWT_SECRET, TEST_PII_KEYS, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { randomUUID } from "node:crypto";
 import { buildGateway, defaultLimits, type GatewayServer } from "../src";
@@ -32,7 +32,7 @@ async function startGateway(production: boolean, admin?: AdminListener): Promise
     supergraphSdl,
     subgraphUrls: { ACCOUNTS: accounts.url, CATALOG: catalog.url, ORDERS: orders.url, PAYMENTS: DOWN, NOTIFICATIONS: hangingUrl },
     tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
-    gatewaySecret: TEST_GATEWAY_SECRET,
+    signingKey: TEST_GATEWAY_KEY,
     redis,
     limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },
     logger: createLogger("gateway-test", "silent"),
@@ -57,7 +57,7 @@ beforeAll(async () => {
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database: accounts.database });
   orders = await startTestSubgraph({
     createPrisma: createOrdersPrisma,
-    build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, deps.gatewaySecret) }),
+    build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY) }),
     database: accounts.database,
   });
   ({ server: gateway, url } = await startGateway(false));

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { IDENTITY_HEADER, signCallerIdentity } from "@fedplat/common";
+import { generateIdentityKeyPair, IDENTITY_HEADER, parseSigningKey, signCallerIdentity } from "@fedplat/common";
 import { deduplicateInFlight } from "../src/inFlightDedupe";
 import { subgraphFetch } from "../src/subgraphFetch";
 
-const SECRET = "s".repeat(32);
+const KEY = parseSigningKey(generateIdentityKeyPair("dedupe-test").signingKey);
 let server: http.Server;
 let url: string;
 let hits: string[] = [];
@@ -33,7 +33,7 @@ beforeEach(() => {
   status = 200;
 });
 
-const asUser = async (id: string) => signCallerIdentity({ caller: { kind: "gateway" }, viewer: { id, role: "CUSTOMER", kind: "user" } }, SECRET);
+const asUser = async (id: string) => signCallerIdentity({ caller: { kind: "gateway" }, viewer: { id, role: "CUSTOMER", kind: "user" } }, KEY, "catalog");
 const post = async (fetcher: ReturnType<typeof deduplicateInFlight>, query: string, viewerId: string) =>
   fetcher(url, {
     method: "POST",

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger, createRedis, type Redis, signAccessToken } from "@fedplat/common";
-import { bearer, graphqlRequest, repoRoot, TEST_GATEWAY_SECRET, TEST_JWT_SECRET } from "@fedplat/devkit";
+import { bearer, graphqlRequest, repoRoot, TEST_GATEWAY_KEY, TEST_JWT_SECRET } from "@fedplat/devkit";
 import { buildGateway, defaultLimits, type GatewayLimits, type GatewayServer } from "../src";
 
 const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
@@ -17,7 +17,7 @@ async function gatewayWith(limits: Partial<GatewayLimits> = {}, production = fal
     supergraphSdl,
     subgraphUrls: { ACCOUNTS: down, CATALOG: down, ORDERS: down, PAYMENTS: down, NOTIFICATIONS: down },
     tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
-    gatewaySecret: TEST_GATEWAY_SECRET,
+    signingKey: TEST_GATEWAY_KEY,
     redis,
     logger: createLogger("limits-test", "silent"),
     production,

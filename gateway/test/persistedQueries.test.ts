@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
 import { createLogger, createRedis, type Redis, signAccessToken } from "@fedplat/common";
-import { repoRoot, startTestSubgraph, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, type TestSubgraph } from "@fedplat/devkit";
+import { repoRoot, startTestSubgraph, TEST_GATEWAY_KEY, TEST_JWT_SECRET, type TestSubgraph } from "@fedplat/devkit";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { buildGateway, defaultLimits, type GatewayServer } from "../src";
@@ -37,7 +37,7 @@ async function gatewayIn(mode: TrustedDocumentsMode, documents = manifest): Prom
     supergraphSdl,
     subgraphUrls: { ACCOUNTS: DOWN, CATALOG: catalog.url, ORDERS: DOWN, PAYMENTS: DOWN, NOTIFICATIONS: DOWN },
     tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
-    gatewaySecret: TEST_GATEWAY_SECRET,
+    signingKey: TEST_GATEWAY_KEY,
     redis,
     limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },
     logger,

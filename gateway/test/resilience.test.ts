@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
 import { createLogger, createMetrics, createRedis, type Redis } from "@fedplat/common";
-import { graphqlRequest, repoRoot, startTestSubgraph, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, type TestSubgraph } from "@fedplat/devkit";
+import { graphqlRequest, repoRoot, startTestSubgraph, TEST_GATEWAY_KEY, TEST_JWT_SECRET, type TestSubgraph } from "@fedplat/devkit";
 import { buildGateway, defaultLimits, type GatewayServer } from "../src";
 import { type Link, openLink } from "./tcpLink";
 
@@ -33,7 +33,7 @@ beforeAll(async () => {
     supergraphSdl,
     subgraphUrls: { CATALOG: link.url, ORDERS: `http://127.0.0.1:${(dropper.address() as net.AddressInfo).port}/graphql` },
     tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
-    gatewaySecret: TEST_GATEWAY_SECRET,
+    signingKey: TEST_GATEWAY_KEY,
     redis,
     limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },
     logger: createLogger("resilience-test", "silent"),
@@ -121,7 +121,7 @@ describe("per-subgraph timeouts", () => {
       supergraphSdl,
       subgraphUrls: { CATALOG: `http://127.0.0.1:${(hanging.address() as net.AddressInfo).port}/graphql` },
       tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
-      gatewaySecret: TEST_GATEWAY_SECRET,
+      signingKey: TEST_GATEWAY_KEY,
       redis,
       limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },
       logger: createLogger("resilience-test", "silent"),

@@ -1,6 +1,7 @@
+import { TEST_IDENTITY_ENV } from "@fedplat/devkit";
 import { checkOverrides, loadGatewayConfig } from "../src";
 
-const SECRET = { JWT_SECRET: "x".repeat(32), GATEWAY_SECRET: "y".repeat(32) };
+const SECRET = { JWT_SECRET: "x".repeat(32), GATEWAY_SIGNING_KEY: TEST_IDENTITY_ENV.GATEWAY_SIGNING_KEY ?? "" };
 const SUPERGRAPH = 'enum join__Graph { ORDERS @join__graph(name: "orders", url: "http://localhost:4003/graphql") }';
 
 describe("resilience configuration", () => {

@@ -5,7 +5,7 @@ import { buildSubgraph, FEDERATION_UNNAMED_SUBGRAPH_NAME, printSchema } from "@a
 import { buildAccountsServer, createAccountsPrisma } from "@fedplat/accounts";
 import { buildCatalogServer, createCatalogPrisma } from "@fedplat/catalog";
 import { createFieldCipher, createLogger, createMetrics, createRedis, type Redis } from "@fedplat/common";
-import { createTestDatabase, demoAccount, gatewayHeaders, graphqlRequest, type GraphQLResponse, repoRoot, startTestSubgraph, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, TEST_PII_KEYS, type TestDatabase } from "@fedplat/devkit";
+import { createTestDatabase, demoAccount, gatewayHeaders, graphqlRequest, type GraphQLResponse, repoRoot, startTestSubgraph, TEST_IDENTITY_TRUST, TEST_ORDERS_SERVICE_KEY, TEST_JWT_SECRET, TEST_PII_KEYS, type TestDatabase } from "@fedplat/devkit";
 import { DEAD_LETTER_QUEUE } from "@fedplat/events";
 import { readSupergraphConfig } from "@fedplat/gateway";
 import { buildNotificationsServer, createNotificationsPrisma } from "@fedplat/notifications";
@@ -81,12 +81,12 @@ const STARTERS: Record<string, (headers: Record<string, string>) => Promise<Runn
     started(startTestSubgraph({ createPrisma: createAccountsPrisma, database, build: (deps) => buildAccountsServer({ ...deps, jwtSecret: TEST_JWT_SECRET, cipher: createFieldCipher(TEST_PII_KEYS, "test1") }) }), headers),
   catalog: (headers) => started(startTestSubgraph({ createPrisma: createCatalogPrisma, database, build: buildCatalogServer }), headers),
   orders: (headers) =>
-    started(startTestSubgraph({ createPrisma: createOrdersPrisma, database, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient("http://127.0.0.1:9/graphql", deps.gatewaySecret, 2_000) }) }), headers),
+    started(startTestSubgraph({ createPrisma: createOrdersPrisma, database, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient("http://127.0.0.1:9/graphql", TEST_ORDERS_SERVICE_KEY, 2_000) }) }), headers),
   payments: (headers) => started(startTestSubgraph({ createPrisma: createPaymentsPrisma, database, build: buildPaymentsServer }), headers),
   notifications: (headers) => started(startTestSubgraph({ createPrisma: createNotificationsPrisma, database, build: buildNotificationsServer }), headers),
   operations: async (headers) => {
     const deadLetters = new Queue(DEAD_LETTER_QUEUE, { connection: redis, prefix });
-    const server = await buildWorkersAdmin({ redis, queues: [deadLetters], deadLetters: deadLetterOps(deadLetters, () => undefined, { attempts: 1, backoffMs: 10 }), audit: redisAuditLog(redis, prefix, 1_000), metrics: createMetrics("workers"), logger: createLogger("contracts", "silent"), gatewaySecret: TEST_GATEWAY_SECRET });
+    const server = await buildWorkersAdmin({ redis, queues: [deadLetters], deadLetters: deadLetterOps(deadLetters, () => undefined, { attempts: 1, backoffMs: 10 }), audit: redisAuditLog(redis, prefix, 1_000), metrics: createMetrics("workers"), logger: createLogger("contracts", "silent"), identityTrust: TEST_IDENTITY_TRUST });
     const url = `http://127.0.0.1:${await server.listen(0, "127.0.0.1")}/graphql`;
     return { request: (query, variables) => graphqlRequest(url, query, variables, headers), stop: async () => { await server.close(); await deadLetters.close(); } };
   },
@@ -101,10 +101,11 @@ beforeAll(async () => {
   database = await createTestDatabase();
   redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "contracts-test");
   // As an ADMIN: the contract is about what the subgraph can resolve, not who may read it.
-  const headers = await gatewayHeaders(await demoAccount(database.url, "admin"));
+  const admin = await demoAccount(database.url, "admin");
   for (const { name } of sdlFiles) {
     const start = STARTERS[name];
-    if (start) running.set(name, await start(headers));
+    // Signed for this subgraph alone: each refuses an identity meant for another (aud).
+    if (start) running.set(name, await start(await gatewayHeaders(admin, name)));
   }
 }, 120_000);
 

@@ -1,13 +1,13 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { GATEWAY, repoRoot, SUBGRAPHS, spawnService, TEST_GATEWAY_SECRET, TEST_JWT_SECRET } from "@fedplat/devkit";
+import { GATEWAY, repoRoot, SUBGRAPHS, spawnService, TEST_IDENTITY_ENV, TEST_JWT_SECRET } from "@fedplat/devkit";
 
 jest.setTimeout(60_000);
 const run = promisify(execFile);
 
 async function exitOf(spec: typeof GATEWAY, env: NodeJS.ProcessEnv) {
-  const service = spawnService(spec, { port: 0, env: { ...process.env, JWT_SECRET: TEST_JWT_SECRET, GATEWAY_SECRET: TEST_GATEWAY_SECRET, ...env } });
+  const service = spawnService(spec, { port: 0, env: { ...process.env, JWT_SECRET: TEST_JWT_SECRET, ...TEST_IDENTITY_ENV, ...env } });
   const code = await service.exited;
   return { code, output: service.output.join("\n") };
 }
@@ -32,6 +32,26 @@ describe("start-up checks", () => {
     const { code, output } = await exitOf(orders, { ORDERS_DATABASE_URL: "mysql://root@localhost/orders" });
     expect(code).toBe(1);
     expect(output).toContain("ORDERS_DATABASE_URL: must be a postgresql:// URL");
+  });
+
+  it("a malformed identity key stops the process, naming the variable and never printing the key", async () => {
+    const spec = (name: string) => {
+      const found = SUBGRAPHS.find((s) => s.name === name);
+      if (!found) throw new Error(`${name} spec missing`);
+      return found;
+    };
+    const privateKey = TEST_IDENTITY_ENV.GATEWAY_SIGNING_KEY ?? "";
+    const attempts = [
+      { spec: GATEWAY, env: { GATEWAY_SIGNING_KEY: TEST_IDENTITY_ENV.GATEWAY_VERIFY_KEYS }, message: "GATEWAY_SIGNING_KEY: the key must be a JWK object" },
+      { spec: spec("accounts"), env: { GATEWAY_VERIFY_KEYS: `[${privateKey}]` }, message: "GATEWAY_VERIFY_KEYS: key test-gateway-1 is a private key" },
+      { spec: spec("catalog"), env: { ORDERS_SERVICE_VERIFY_KEYS: "orders" }, message: "ORDERS_SERVICE_VERIFY_KEYS: must be JSON" },
+      { spec: spec("orders"), env: { ORDERS_SERVICE_KEY: "{}" }, message: "ORDERS_SERVICE_KEY: the key must be an Ed25519 key" },
+    ];
+    for (const attempt of attempts) {
+      const { code, output } = await exitOf(attempt.spec, attempt.env);
+      expect({ service: attempt.spec.name, code, named: output.includes(attempt.message) }).toEqual({ service: attempt.spec.name, code: 1, named: true });
+      expect(output).not.toContain(JSON.parse(privateKey).d);
+    }
   });
 
   async function setupWith(env: NodeJS.ProcessEnv) {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { freePort, type OwnedPostgres, type RunningService, spawnService, startOwnedPostgres, stopService, TEST_GATEWAY_SECRET, waitUntilReady, WORKERS } from "@fedplat/devkit";
+import { freePort, type OwnedPostgres, type RunningService, spawnService, startOwnedPostgres, stopService, TEST_IDENTITY_ENV, waitUntilReady, WORKERS } from "@fedplat/devkit";
 import type { DeadLetter } from "@fedplat/events";
 import { createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { Queue } from "bullmq";
@@ -37,7 +37,7 @@ beforeAll(async () => {
     ...process.env,
     DATABASE_URL: postgres.database.url,
     BULLMQ_PREFIX: `test-${randomUUID()}`,
-    GATEWAY_SECRET: TEST_GATEWAY_SECRET,
+    ...TEST_IDENTITY_ENV,
     NODE_ENV: "test",
     LOG_LEVEL: "error",
     JOB_LOCK_MS: "10000", // a killed worker's jobs are taken over after 10 s (production: 30 s)

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { adminListenerOf, healthRouter } from "@fedplat/common";
-import { entryOf, GATEWAY, repoRoot, type ServiceSpec, SUBGRAPHS, telemetryRegister, WORKERS } from "@fedplat/devkit";
+import { entryOf, GATEWAY, repoRoot, type ServiceSpec, SUBGRAPHS, telemetryRegister, TEST_IDENTITY_ENV, WORKERS } from "@fedplat/devkit";
 import { checkOverrides, loadGatewayConfig } from "@fedplat/gateway";
 import { loadWorkersConfig } from "@fedplat/workers";
 import express from "express";
@@ -133,7 +133,7 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
     const secret = "x".repeat(40);
     const envOf = (name: string) => ({
       ...config,
-      ...Object.fromEntries(containerOf(manifests, name).env.map((e) => [e.name, e.value ?? ({ DATABASE_URL: "postgresql://u:p@db:5432/fedplat", REDIS_URL: "redis://:p@redis:6379" }[e.name] ?? secret)])),
+      ...Object.fromEntries(containerOf(manifests, name).env.map((e) => [e.name, e.value ?? ({ DATABASE_URL: "postgresql://u:p@db:5432/fedplat", REDIS_URL: "redis://:p@redis:6379" }[e.name] ?? TEST_IDENTITY_ENV[e.name] ?? secret)])),
     });
     const gatewayConfig = loadGatewayConfig(envOf("gateway"));
     expect(gatewayConfig.PORT).toBe(GATEWAY.port);
@@ -160,6 +160,15 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
     find(manifests, "Service", "redis");
     expect(configOf(manifests).REDIS_URL).toBeUndefined(); // it carries the password: from the Secret
     for (const name of ["gateway", "orders", "workers"]) expect(containerOf(manifests, name).env.find((e) => e.name === "REDIS_URL")).toEqual({ name: "REDIS_URL", valueFrom: { secretKeyRef: { name: "fedplat-secrets", key: "REDIS_URL" } } });
+  });
+
+  it("gives each private identity key to its one signer: the gateway's to the gateway, orders' to orders; the rest get public keys", () => {
+    const holders = (variable: string) => PROCESSES.filter((spec) => containerOf(manifests, spec.name).env.some((e) => e.name === variable)).map((spec) => spec.name).sort();
+    expect(holders("GATEWAY_SIGNING_KEY")).toEqual(["gateway"]);
+    expect(holders("ORDERS_SERVICE_KEY")).toEqual(["orders"]);
+    expect(holders("ORDERS_SERVICE_VERIFY_KEYS")).toEqual(["catalog"]);
+    expect(holders("GATEWAY_VERIFY_KEYS")).toEqual(PROCESSES.map((spec) => spec.name).filter((name) => name !== "gateway").sort());
+    expect(holders("GATEWAY_SECRET")).toEqual([]);
   });
 
   it("mounts the repository's supergraph as a ConfigMap where SUPERGRAPH_PATH points", () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type AdminListener, buildSubgraphServer, type Logger, type ReadinessCheck, type Redis, type ServiceMetrics, type SubgraphServer, type TokenVerifier } from "@fedplat/common";
+import { type AdminListener, buildSubgraphServer, type IdentityTrust, type Logger, type ReadinessCheck, type Redis, type ServiceMetrics, type SubgraphServer, type TokenVerifier } from "@fedplat/common";
 import { mountBullBoard } from "./bullBoard";
 import type { Queue } from "bullmq";
 import gql from "graphql-tag";
@@ -21,7 +21,8 @@ export interface WorkersAdminOptions {
   audit: AuditLog;
   metrics: ServiceMetrics;
   logger: Logger;
-  gatewaySecret: string;
+  /** The gateway's public keys (no service calls the operations subgraph directly). */
+  identityTrust: IdentityTrust;
   /** Verifies admins' access tokens for Bull Board; without it Bull Board is not mounted. */
   verifyToken?: TokenVerifier;
   /** Bull Board: read-only (the default), session length, session key prefix (the BullMQ prefix). */
@@ -63,7 +64,7 @@ export async function buildWorkersAdmin(options: WorkersAdminOptions): Promise<S
     readiness: { redis: () => options.redis.ping(), ...options.readiness },
     metrics: options.metrics,
     logger: options.logger,
-    gatewaySecret: options.gatewaySecret,
+    identityTrust: options.identityTrust,
     production: options.production,
     admin: options.admin,
   });

@@ -9,8 +9,8 @@ const count = (fallback: number, max = 1_000_000) => z.coerce.number().int().min
 const workersEnv = z.object({
   PORT: envVars.port(4010),
   NODE_ENV: envVars.nodeEnv,
-  /** Verifies the identity the gateway signs into requests for the operations subgraph. */
-  GATEWAY_SECRET: envVars.secret,
+  /** The gateway's public keys: verify the identity it signs into requests for the operations subgraph. */
+  GATEWAY_VERIFY_KEYS: envVars.verifyKeys,
   /** Verifies admins' access tokens for Bull Board (/admin/queues); unset: Bull Board is off. */
   JWT_SECRET: envVars.secret.optional(),
   /** Verification keys by kid, as at the gateway ("k2:<secret>,k1:<secret>"); with it, Bull Board is on too. */

@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     audit: redisAuditLog(redis, config.BULLMQ_PREFIX, config.AUDIT_LOG_MAX_ENTRIES, (error) => logger.error({ err: error }, "audit event not recorded")),
     metrics,
     logger,
-    gatewaySecret: config.GATEWAY_SECRET,
+    identityTrust: { gateway: config.GATEWAY_VERIFY_KEYS },
     verifyToken:
       config.JWT_SIGNING_KEYS || config.JWT_SECRET
         ? createTokenVerifier({ kind: "hs256", secret: config.JWT_SECRET, ...(config.JWT_SIGNING_KEYS ? { keys: Object.fromEntries(parseSigningKeys(config.JWT_SIGNING_KEYS)) } : {}) })

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createLogger, createMetrics, createRedis, createTokenVerifier, type Redis, signAccessToken, type SubgraphServer, type Viewer } from "@fedplat/common";
-import { gatewayHeaders, graphqlRequest, TEST_GATEWAY_SECRET, TEST_JWT_SECRET } from "@fedplat/devkit";
+import { gatewayHeaders, graphqlRequest, TEST_IDENTITY_TRUST, TEST_JWT_SECRET } from "@fedplat/devkit";
 import { createEvent, DEAD_LETTER_QUEUE } from "@fedplat/events";
 import { Queue } from "bullmq";
 import { Redis as IORedis } from "ioredis";
@@ -46,7 +46,7 @@ describe("workers admin port (the operations subgraph)", () => {
       audit: redisAuditLog(redis, prefix, 1_000),
       metrics: createMetrics("workers"),
       logger: createLogger("admin-test", "silent"),
-      gatewaySecret: TEST_GATEWAY_SECRET,
+      identityTrust: TEST_IDENTITY_TRUST,
       verifyToken: createTokenVerifier({ kind: "hs256", secret: TEST_JWT_SECRET }),
       bullBoard: { keyPrefix: prefix, now: () => clockMs },
     });
@@ -82,13 +82,13 @@ describe("workers admin port (the operations subgraph)", () => {
     const url = `${base}/graphql`;
     const LIST = "{ deadLetterCount deadLetters { id queue consumer eventType eventId attempts errors event } }";
 
-    const denied = await graphqlRequest(url, LIST, {}, await gatewayHeaders(staff));
+    const denied = await graphqlRequest(url, LIST, {}, await gatewayHeaders(staff, "operations"));
     expect(denied.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
-    const anonymous = await graphqlRequest(url, LIST, {}, await gatewayHeaders(null));
+    const anonymous = await graphqlRequest(url, LIST, {}, await gatewayHeaders(null, "operations"));
     expect(anonymous.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
     expect((await graphqlRequest(url, LIST)).status).toBe(401); // not from the gateway at all
 
-    const headers = await gatewayHeaders(admin);
+    const headers = await gatewayHeaders(admin, "operations");
     const list = await graphqlRequest<{ deadLetterCount: number; deadLetters: Array<{ id: string; eventType: string; event: string; errors: string[] }> }>(url, LIST, {}, headers);
     expect(list.data?.deadLetterCount).toBe(2);
     const entry = list.data?.deadLetters.find((l) => l.id === `events-orders.${event.eventId}`);
@@ -108,14 +108,14 @@ describe("workers admin port (the operations subgraph)", () => {
 
   it("lets admins replay or discard every dead letter of a queue at once over GraphQL, and names a queue that does not exist", async () => {
     const url = `${base}/graphql`;
-    const headers = await gatewayHeaders(admin);
+    const headers = await gatewayHeaders(admin, "operations");
     const letterOf = (event: ReturnType<typeof cancelled>) => ({ queue: "events-orders", consumer: "orders", jobId: event.eventId, event, attempts: 5, errors: ["Error: boom"], failedAt: new Date().toISOString() });
     const events = [cancelled(), cancelled()];
     for (const event of events) await deadLetters.add("dead-letter", letterOf(event), { jobId: `events-orders.${event.eventId}` });
     await deadLetters.add("dead-letter", { ...letterOf(cancelled()), queue: "outbox", event: { broken: true } }, { jobId: "outbox.row-9" });
     const REPLAY = "mutation($queue: String) { replayDeadLetters(queue: $queue) { replayed refused } }";
 
-    expect((await graphqlRequest(url, REPLAY, { queue: "events-orders" }, await gatewayHeaders(staff))).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect((await graphqlRequest(url, REPLAY, { queue: "events-orders" }, await gatewayHeaders(staff, "operations"))).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     const misspelt = await graphqlRequest(url, REPLAY, { queue: "events-order" }, headers);
     expect(misspelt.errors?.[0]).toMatchObject({ message: expect.stringContaining('unknown queue "events-order"'), extensions: { code: "BAD_USER_INPUT" } });
     const listed = await graphqlRequest<{ deadLetters: Array<{ id: string }> }>(url, "{ deadLetters(queue: \"outbox\") { id } }", {}, headers);
@@ -133,7 +133,7 @@ describe("workers admin port (the operations subgraph)", () => {
 
   it("shows a dead letter's event with its personal fields redacted, and still replays the original", async () => {
     const url = `${base}/graphql`;
-    const headers = await gatewayHeaders(admin);
+    const headers = await gatewayHeaders(admin, "operations");
     const event = createEvent("user.registered", { userId: randomUUID(), email: "jane.doe@example.com", name: "Jane Doe" }, { producer: "accounts" });
     const id = `events-orders.${event.eventId}`;
     await deadLetters.add("dead-letter", { queue: "events-orders", consumer: "orders", jobId: event.eventId, event, attempts: 5, errors: ["Error: boom"], failedAt: new Date().toISOString() }, { jobId: id });
@@ -226,11 +226,11 @@ describe("workers admin port (the operations subgraph)", () => {
     await deadLetters.add("dead-letter", { queue: "events-orders", consumer: "orders", jobId: event.eventId, event, attempts: 5, errors: ["Error: boom"], failedAt: new Date().toISOString() }, { jobId: `events-orders.${event.eventId}` });
     await deadLetters.add("dead-letter", { queue: "outbox", consumer: "relay", jobId: "row-1", event: { broken: true }, attempts: 1, errors: ["invalid"], failedAt: new Date().toISOString() }, { jobId: "outbox.row-1" });
     const startedAt = Date.now();
-    const headers = await gatewayHeaders(admin);
+    const headers = await gatewayHeaders(admin, "operations");
     await graphqlRequest(url, "mutation($id: ID!) { replayDeadLetter(id: $id) }", { id: `events-orders.${event.eventId}` }, headers);
     const refused = await graphqlRequest(url, 'mutation { replayDeadLetter(id: "outbox.row-1") }', {}, headers);
     expect(refused.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
-    await graphqlRequest(url, 'mutation { discardDeadLetters(queue: "outbox") }', {}, await gatewayHeaders(adminKey));
+    await graphqlRequest(url, 'mutation { discardDeadLetters(queue: "outbox") }', {}, await gatewayHeaders(adminKey, "operations"));
 
     const LOG = "query($first: Int, $after: String, $action: String) { operationsAuditLog(first: $first, after: $after, action: $action) { edges { cursor node { id at actorId actorRole actorKind action target outcome detail } } pageInfo { hasNextPage endCursor } } }";
     type Log = { operationsAuditLog: { edges: Array<{ cursor: string; node: Omit<AuditEvent, "at" | "actorKind"> & { at: string; actorKind: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } } };
@@ -252,8 +252,8 @@ describe("workers admin port (the operations subgraph)", () => {
 
     expect((await graphqlRequest(url, LOG, { action: "dropEverything" }, headers)).errors?.[0]).toMatchObject({ message: expect.stringContaining('unknown action "dropEverything"'), extensions: { code: "BAD_USER_INPUT" } });
     expect((await graphqlRequest(url, LOG, { after: "not-a-cursor" }, headers)).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
-    expect((await graphqlRequest(url, LOG, {}, await gatewayHeaders(staff))).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
-    expect((await graphqlRequest(url, LOG, {}, await gatewayHeaders(null))).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    expect((await graphqlRequest(url, LOG, {}, await gatewayHeaders(staff, "operations"))).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect((await graphqlRequest(url, LOG, {}, await gatewayHeaders(null, "operations"))).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
   });
 
   it("in production: serves /metrics and health on the admin port only, sets Secure cookies, and when made writable records Bull Board writes", async () => {
@@ -265,7 +265,7 @@ describe("workers admin port (the operations subgraph)", () => {
       audit,
       metrics: createMetrics("workers"),
       logger: createLogger("admin-test", "silent"),
-      gatewaySecret: TEST_GATEWAY_SECRET,
+      identityTrust: TEST_IDENTITY_TRUST,
       verifyToken: createTokenVerifier({ kind: "hs256", secret: TEST_JWT_SECRET }),
       bullBoard: { keyPrefix: prefix, readOnly: false },
       production: true,
@@ -308,7 +308,7 @@ describe("workers admin port (the operations subgraph)", () => {
       audit: redisAuditLog(unreachable, prefix, 1_000),
       metrics: createMetrics("workers"),
       logger: createLogger("admin-test", "silent"),
-      gatewaySecret: TEST_GATEWAY_SECRET,
+      identityTrust: TEST_IDENTITY_TRUST,
     });
     const port = await isolated.listen(0, "127.0.0.1");
     try {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createAccountsPrisma, type AccountsPrisma } from "@fedplat/accounts";
-import { createTestDatabase, freePort, type RunningService, spawnService, stopService, TEST_GATEWAY_SECRET, type TestDatabase, waitUntilReady, WORKERS } from "@fedplat/devkit";
+import { createTestDatabase, freePort, type RunningService, spawnService, stopService, TEST_IDENTITY_ENV, type TestDatabase, waitUntilReady, WORKERS } from "@fedplat/devkit";
 import { createEvent, writeOutbox } from "@fedplat/events";
 import { createNotificationsPrisma, type NotificationsPrisma } from "@fedplat/notifications";
 import { waitFor } from "./helpers";
@@ -28,7 +28,7 @@ beforeAll(async () => {
     ...process.env,
     DATABASE_URL: database.url,
     BULLMQ_PREFIX: `test-${randomUUID()}`,
-    GATEWAY_SECRET: TEST_GATEWAY_SECRET,
+    ...TEST_IDENTITY_ENV,
     JOB_LOCK_MS: "2000", // a crashed worker's jobs are taken over after 2 s
     WORKER_CONCURRENCY: "4",
     LOG_LEVEL: "warn",

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
 import { createRedis, type Redis } from "@fedplat/common";
-import { freePort, gatewayHeaders, type OwnedPostgres, type RunningService, spawnService, startOwnedPostgres, startTestSubgraph, stopService, TEST_GATEWAY_SECRET, type TestSubgraph, waitUntilReady, WORKERS } from "@fedplat/devkit";
+import { freePort, gatewayHeaders, type OwnedPostgres, type RunningService, spawnService, startOwnedPostgres, startTestSubgraph, stopService, TEST_IDENTITY_ENV, TEST_ORDERS_SERVICE_KEY, type TestSubgraph, waitUntilReady, WORKERS } from "@fedplat/devkit";
 import { CONSUMERS, DEAD_LETTER_QUEUE, queueOf } from "@fedplat/events";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { Queue } from "bullmq";
@@ -39,7 +39,7 @@ const queueLabel = (labels: string) => /queue="([^"]+)"/.exec(labels)?.[1];
 beforeAll(async () => {
   postgres = await startOwnedPostgres();
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database: postgres.database });
-  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, deps.gatewaySecret, 30_000) }), database: postgres.database });
+  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY, 30_000) }), database: postgres.database });
   clients = createServiceClients(() => postgres.database.url);
   redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "database-outage-test");
   workers = spawnService(WORKERS, {
@@ -48,7 +48,7 @@ beforeAll(async () => {
       ...process.env,
       DATABASE_URL: postgres.database.url,
       BULLMQ_PREFIX: prefix,
-      GATEWAY_SECRET: TEST_GATEWAY_SECRET,
+      ...TEST_IDENTITY_ENV,
       // The default retry policy on purpose (EVENTS_ATTEMPTS 5, EVENTS_BACKOFF_MS 1000): the outage outlasts it.
       PAYMENT_FAILURE_RATE: "0",
       PAYMENT_LATENCY_MS: "100",
@@ -74,7 +74,7 @@ describe("a PostgreSQL outage longer than the retries while sagas run", () => {
     const customer = await orders.viewer("customer");
     const ids: string[] = [];
     const place = async () => {
-      const res = await orders.request<{ placeOrder: { id: string } }>("mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }", { p: product.id }, await gatewayHeaders(customer));
+      const res = await orders.request<{ placeOrder: { id: string } }>("mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }", { p: product.id }, await gatewayHeaders(customer, "orders"));
       if (!res.data) throw new Error(`placeOrder failed: ${JSON.stringify(res.errors)}`);
       ids.push(res.data.placeOrder.id);
     };

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
 import { createRedis, type Redis } from "@fedplat/common";
-import { createTestDatabase, gatewayHeaders, startTestSubgraph, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
+import { createTestDatabase, gatewayHeaders, startTestSubgraph, TEST_ORDERS_SERVICE_KEY, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
 import { createLiveUpdatePublisher, type LiveUpdate, parseLiveUpdate } from "@fedplat/events";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { startTestWorkers, type TestWorkers, waitFor } from "./helpers";
@@ -28,7 +28,7 @@ beforeAll(async () => {
     throw error;
   });
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database });
-  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, deps.gatewaySecret), live }), database });
+  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY), live }), database });
   workers = await startTestWorkers(database, { live });
   customer = await orders.viewer("customer");
   listener.on("message", (_channel: string, message: string) => {
@@ -53,7 +53,7 @@ afterAll(async () => {
 describe("live updates for subscriptions", () => {
   it("announces an order when placed, when the saga confirms it, and the notification, each after its commit", async () => {
     const product = await workers.clients.catalog.product.findFirstOrThrow({ where: { stock: { gte: 5 } } });
-    const placed = await orders.request<{ placeOrder: { id: string } }>("mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }", { i: { lines: [{ productId: product.id, quantity: 1 }] } }, await gatewayHeaders(customer));
+    const placed = await orders.request<{ placeOrder: { id: string } }>("mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }", { i: { lines: [{ productId: product.id, quantity: 1 }] } }, await gatewayHeaders(customer, "orders"));
     const orderId = placed.data?.placeOrder.id ?? "";
 
     await waitFor("the confirmation and its notification", async () =>
@@ -82,7 +82,7 @@ describe("live updates for subscriptions", () => {
 
   it("announces nothing for a transition the status machine refuses", async () => {
     const staff = await orders.viewer("staff");
-    const setStatus = async (id: string, status: string) => orders.request<{ setOrderStatus: { status: string } }>("mutation($id: ID!, $s: OrderStatus!) { setOrderStatus(id: $id, status: $s) { status } }", { id, s: status }, await gatewayHeaders(staff));
+    const setStatus = async (id: string, status: string) => orders.request<{ setOrderStatus: { status: string } }>("mutation($id: ID!, $s: OrderStatus!) { setOrderStatus(id: $id, status: $s) { status } }", { id, s: status }, await gatewayHeaders(staff, "orders"));
     const delivered = await workers.clients.orders.order.findFirstOrThrow({ where: { status: "DELIVERED" } });
     const confirmed = await workers.clients.orders.order.findFirstOrThrow({ where: { status: "CONFIRMED" } });
     const before = received.length;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { buildCatalogServer, type CatalogPrisma, createCatalogEventHandlers, createCatalogPrisma } from "@fedplat/catalog";
-import { createTestDatabase, gatewayHeaders, startTestSubgraph, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
+import { createTestDatabase, gatewayHeaders, startTestSubgraph, TEST_ORDERS_SERVICE_KEY, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
 import { createEvent, queueOf } from "@fedplat/events";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { type PaymentProvider, reconcilePayments } from "@fedplat/payments";
@@ -27,7 +27,7 @@ let customer: TestViewer;
 beforeAll(async () => {
   database = await createTestDatabase();
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database });
-  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, deps.gatewaySecret) }), database });
+  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY) }), database });
   workers = await startTestWorkers(database, { policy: { attempts: 3, backoffMs: 10 }, concurrency: 16, paymentProvider: answersHeldWhileGated });
   customer = await orders.viewer("customer");
 });
@@ -55,15 +55,18 @@ const answersHeldWhileGated: PaymentProvider = {
 
 type Line = { productId: string; quantity: number };
 
+/** Signed per request, as the gateway does: a signed identity lives 60 s, and this test may run longer. */
+const asCustomer = () => gatewayHeaders(customer, "orders");
+
 async function placeOrder(lines: Line[]): Promise<string> {
-  const res = await orders.request<{ placeOrder: { id: string } }>("mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }", { i: { lines } }, await gatewayHeaders(customer));
+  const res = await orders.request<{ placeOrder: { id: string } }>("mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }", { i: { lines } }, await asCustomer());
   if (!res.data) throw new Error(JSON.stringify(res.errors));
   return res.data.placeOrder.id;
 }
 
 /** The customer cancels: true when the order moved to CANCELLED, false when it was cancelled already (CONFLICT). */
 async function cancelOrder(id: string): Promise<boolean> {
-  const res = await orders.request<{ cancelOrder: { status: string } }>("mutation($id: ID!) { cancelOrder(id: $id) { status } }", { id }, await gatewayHeaders(customer));
+  const res = await orders.request<{ cancelOrder: { status: string } }>("mutation($id: ID!) { cancelOrder(id: $id) { status } }", { id }, await asCustomer());
   if (res.data?.cancelOrder.status === "CANCELLED") return true;
   if (res.errors?.[0]?.extensions?.code === "CONFLICT" && /status CANCELLED cannot/.test(res.errors[0].message)) return false;
   throw new Error(JSON.stringify(res.errors));

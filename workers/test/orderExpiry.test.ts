@@ -1,5 +1,5 @@
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
-import { createTestDatabase, gatewayHeaders, startTestSubgraph, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
+import { createTestDatabase, gatewayHeaders, startTestSubgraph, TEST_ORDERS_SERVICE_KEY, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { startTestWorkers, type TestWorkers, waitFor } from "./helpers";
 
@@ -17,7 +17,7 @@ let expired = 0;
 beforeAll(async () => {
   database = await createTestDatabase();
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database });
-  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, deps.gatewaySecret) }), database });
+  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY) }), database });
   seededPending = await orders.prisma.order.count({ where: { status: "PENDING" } });
   workers = await startTestWorkers(database, { orderExpiry: { deadlineMs: DEADLINE_MS, intervalMs: 250 }, onOrdersExpired: (count) => (expired += count), concurrency: 1 });
   customer = await orders.viewer("customer");
@@ -39,7 +39,7 @@ describe("the pending-order watchdog", () => {
     await payments.pause();
     const { catalog: c, orders: o, payments: p, notifications: n } = workers.clients;
     const product = await c.product.findFirstOrThrow({ where: { stock: { gte: 10 } }, orderBy: { sku: "asc" } });
-    const res = await orders.request<{ placeOrder: { id: string } }>("mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 3 }] }) { id } }", { p: product.id }, await gatewayHeaders(customer));
+    const res = await orders.request<{ placeOrder: { id: string } }>("mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 3 }] }) { id } }", { p: product.id }, await gatewayHeaders(customer, "orders"));
     const orderId = res.data?.placeOrder.id;
     if (!orderId) throw new Error(JSON.stringify(res.errors));
     await waitFor("the stock to be reserved", () => c.stockReservation.findFirst({ where: { orderId, status: "RESERVED" } }));

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
-import { createTestDatabase, freePort, gatewayHeaders, startTestSubgraph, type TestDatabase, type TestSubgraph } from "@fedplat/devkit";
+import { createTestDatabase, freePort, gatewayHeaders, startTestSubgraph, TEST_ORDERS_SERVICE_KEY, type TestDatabase, type TestSubgraph } from "@fedplat/devkit";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { startTestWorkers, type TestWorkers, waitFor } from "./helpers";
 
@@ -50,7 +50,7 @@ beforeAll(async () => {
   await startRedis();
   database = await createTestDatabase();
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database });
-  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, deps.gatewaySecret, CATALOG_DEADLINE_MS) }), database });
+  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY, CATALOG_DEADLINE_MS) }), database });
   workers = await startTestWorkers(database, { concurrency: 8 }, `redis://127.0.0.1:${port}`);
 });
 afterAll(async () => {
@@ -71,7 +71,7 @@ describe("a Redis outage while mutations commit", () => {
     const ids: string[] = [];
     const place = async () => {
       // Signed per request, as the gateway does: an identity is valid for 60 s only.
-      const res = await orders.request<{ placeOrder: { id: string } }>("mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }", { p: product.id }, await gatewayHeaders(customer));
+      const res = await orders.request<{ placeOrder: { id: string } }>("mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }", { p: product.id }, await gatewayHeaders(customer, "orders"));
       if (!res.data) throw new Error(`mutation failed while Redis was down: ${JSON.stringify(res.errors)}`);
       ids.push(res.data.placeOrder.id);
     };

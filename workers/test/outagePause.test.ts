@@ -1,5 +1,5 @@
 import { createLogger } from "@fedplat/common";
-import { TEST_GATEWAY_SECRET } from "@fedplat/devkit";
+import { TEST_IDENTITY_ENV } from "@fedplat/devkit";
 import { createOutagePause, loadWorkersConfig } from "../src";
 
 const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
@@ -58,7 +58,7 @@ describe("a consumer's pauses while its database is unreachable", () => {
 });
 
 describe("outage and watchdog settings", () => {
-  const config = (env: Record<string, string> = {}) => loadWorkersConfig({ GATEWAY_SECRET: TEST_GATEWAY_SECRET, ...env });
+  const config = (env: Record<string, string> = {}) => loadWorkersConfig({ ...TEST_IDENTITY_ENV, ...env });
 
   it("default to pauses of 500 ms up to 5 s and a watchdog every minute for orders pending 15 minutes", () => {
     expect(config()).toMatchObject({ OUTAGE_PAUSE_MS: 500, OUTAGE_PAUSE_MAX_MS: 5_000, ORDER_PENDING_DEADLINE_MS: 900_000, ORDER_EXPIRY_INTERVAL_MS: 60_000 });

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { sqlPoolOf } from "@fedplat/common";
-import { createTestDatabase, TEST_GATEWAY_SECRET, type TestDatabase } from "@fedplat/devkit";
+import { createTestDatabase, TEST_IDENTITY_ENV, type TestDatabase } from "@fedplat/devkit";
 import { createEvent, type Envelope, writeOutbox } from "@fedplat/events";
 import pg from "pg";
 import { loadWorkersConfig } from "../src";
@@ -77,8 +77,8 @@ describe("the outbox reconciler", () => {
   });
 
   it("is configured by OUTBOX_RECHECK_MS and OUTBOX_RECONCILE_INTERVAL_MS, and refuses a recheck too short to let a job run", () => {
-    expect(loadWorkersConfig({ GATEWAY_SECRET: TEST_GATEWAY_SECRET })).toMatchObject({ OUTBOX_RECHECK_MS: 30_000, OUTBOX_RECONCILE_INTERVAL_MS: 5_000 });
-    expect(() => loadWorkersConfig({ GATEWAY_SECRET: TEST_GATEWAY_SECRET, OUTBOX_RECHECK_MS: "50" })).toThrow(/OUTBOX_RECHECK_MS: must be at least 100/);
+    expect(loadWorkersConfig({ ...TEST_IDENTITY_ENV })).toMatchObject({ OUTBOX_RECHECK_MS: 30_000, OUTBOX_RECONCILE_INTERVAL_MS: 5_000 });
+    expect(() => loadWorkersConfig({ ...TEST_IDENTITY_ENV, OUTBOX_RECHECK_MS: "50" })).toThrow(/OUTBOX_RECHECK_MS: must be at least 100/);
   });
 
   it("reads only unsettled rows, however large the settled history", async () => {

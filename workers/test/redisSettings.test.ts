@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRedis, type Redis } from "@fedplat/common";
-import { type OwnedRedis, repoRoot, startOwnedRedis, TEST_GATEWAY_SECRET } from "@fedplat/devkit";
+import { type OwnedRedis, repoRoot, startOwnedRedis, TEST_IDENTITY_ENV } from "@fedplat/devkit";
 import { checkRedisForQueues } from "../src";
 
 jest.setTimeout(60_000);
@@ -54,7 +54,7 @@ describe("the workers' check of their Redis", () => {
   it("stops the workers process at start in production when Redis may evict (exit 1, the message names maxmemory-policy)", async () => {
     const child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "workers/src/main.ts")], {
       cwd: repoRoot,
-      env: { ...process.env, NODE_ENV: "production", REDIS_URL: evicting.url, GATEWAY_SECRET: TEST_GATEWAY_SECRET, PORT: "0", LOG_LEVEL: "info" },
+      env: { ...process.env, NODE_ENV: "production", REDIS_URL: evicting.url, ...TEST_IDENTITY_ENV, PORT: "0", LOG_LEVEL: "info" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type AccountsPrisma, createAccountsPrisma } from "@fedplat/accounts";
 import { sqlPoolOf } from "@fedplat/common";
-import { createTestDatabase, TEST_GATEWAY_SECRET, type TestDatabase } from "@fedplat/devkit";
+import { createTestDatabase, TEST_IDENTITY_ENV, type TestDatabase } from "@fedplat/devkit";
 import { createEvent, DEAD_LETTER_QUEUE } from "@fedplat/events";
 import { Queue } from "bullmq";
 import pg from "pg";
@@ -149,8 +149,8 @@ describe("event table retention", () => {
   });
 
   it("refuses a processed-event retention shorter than the failed jobs' (a late retry would apply an event twice)", () => {
-    expect(() => loadWorkersConfig({ GATEWAY_SECRET: TEST_GATEWAY_SECRET, PROCESSED_EVENTS_RETENTION_HOURS: "24" })).toThrow(/PROCESSED_EVENTS_RETENTION_HOURS: must be at least 192/);
-    expect(loadWorkersConfig({ GATEWAY_SECRET: TEST_GATEWAY_SECRET }).PROCESSED_EVENTS_RETENTION_HOURS).toBe(720);
+    expect(() => loadWorkersConfig({ ...TEST_IDENTITY_ENV, PROCESSED_EVENTS_RETENTION_HOURS: "24" })).toThrow(/PROCESSED_EVENTS_RETENTION_HOURS: must be at least 192/);
+    expect(loadWorkersConfig({ ...TEST_IDENTITY_ENV }).PROCESSED_EVENTS_RETENTION_HOURS).toBe(720);
   });
 });
 
@@ -185,7 +185,7 @@ describe("dead-letter retention", () => {
     const young = await deadLetter(queue, 2);
     await waitFor("the scheduled prune of dead letters", async () => (await queue.getJob(old)) === undefined, 20_000);
     expect(await queue.getJob(young)).toBeDefined();
-    expect(loadWorkersConfig({ GATEWAY_SECRET: TEST_GATEWAY_SECRET }).DEAD_LETTER_RETENTION_DAYS).toBe(14);
-    expect(() => loadWorkersConfig({ GATEWAY_SECRET: TEST_GATEWAY_SECRET, DEAD_LETTER_RETENTION_DAYS: "0" })).toThrow(/DEAD_LETTER_RETENTION_DAYS/);
+    expect(loadWorkersConfig({ ...TEST_IDENTITY_ENV }).DEAD_LETTER_RETENTION_DAYS).toBe(14);
+    expect(() => loadWorkersConfig({ ...TEST_IDENTITY_ENV, DEAD_LETTER_RETENTION_DAYS: "0" })).toThrow(/DEAD_LETTER_RETENTION_DAYS/);
   });
 });

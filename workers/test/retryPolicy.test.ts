@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createRedis, type Redis } from "@fedplat/common";
-import { TEST_GATEWAY_SECRET } from "@fedplat/devkit";
+import { TEST_IDENTITY_ENV } from "@fedplat/devkit";
 import { type Consumer, createEvent, queueOf } from "@fedplat/events";
 import { Queue, Worker } from "bullmq";
 import { eventJobOptions, loadWorkersConfig, retryPolicyOf } from "../src";
@@ -8,7 +8,7 @@ import { waitFor } from "./helpers";
 
 jest.setTimeout(30_000);
 
-const config = (env: Record<string, string> = {}) => loadWorkersConfig({ GATEWAY_SECRET: TEST_GATEWAY_SECRET, ...env });
+const config = (env: Record<string, string> = {}) => loadWorkersConfig({ ...TEST_IDENTITY_ENV, ...env });
 
 describe("retry policy per queue", () => {
   it("defaults to 5 attempts 1 s apart at first (1 s, 2 s, 4 s, 8 s), with jitter, on every queue", () => {

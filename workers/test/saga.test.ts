@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { buildCatalogServer, type CatalogPrisma, createCatalogEventHandlers, createCatalogPrisma } from "@fedplat/catalog";
 import { createEvent } from "@fedplat/events";
-import { createTestDatabase, gatewayHeaders, startTestSubgraph, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
+import { createTestDatabase, gatewayHeaders, startTestSubgraph, TEST_ORDERS_SERVICE_KEY, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { startTestWorkers, type TestWorkers, waitFor } from "./helpers";
 
@@ -16,7 +16,7 @@ let customer: TestViewer;
 beforeAll(async () => {
   database = await createTestDatabase();
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database });
-  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, deps.gatewaySecret) }), database });
+  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY) }), database });
   workers = await startTestWorkers(database);
   customer = await orders.viewer("customer");
 });
@@ -32,7 +32,7 @@ async function productsWithStock(count: number, minStock = 10) {
 }
 
 async function placeOrder(lines: Array<{ productId: string; quantity: number }>): Promise<string> {
-  const res = await orders.request<{ placeOrder: { id: string } }>("mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }", { i: { lines } }, await gatewayHeaders(customer));
+  const res = await orders.request<{ placeOrder: { id: string } }>("mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }", { i: { lines } }, await gatewayHeaders(customer, "orders"));
   if (!res.data) throw new Error(JSON.stringify(res.errors));
   return res.data.placeOrder.id;
 }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
 import { createRedis, type Redis } from "@fedplat/common";
-import { createTestDatabase, freePort, type OwnedRedis, startOwnedRedis, startTestSubgraph, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
+import { createTestDatabase, freePort, type OwnedRedis, startOwnedRedis, startTestSubgraph, TEST_ORDERS_SERVICE_KEY, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import type { Reconciled } from "../src/reconciler";
 import { startTestWorkers, type TestWorkers, waitFor } from "./helpers";
@@ -61,7 +61,7 @@ beforeAll(async () => {
   }
   database = await createTestDatabase();
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database });
-  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, deps.gatewaySecret, 30_000) }), database });
+  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY, 30_000) }), database });
   // The workers know only the sentinels: REDIS_URL's host is ignored.
   const sentinelEnv = { REDIS_SENTINELS: sentinels.map((sentinel) => `127.0.0.1:${sentinel.port}`).join(","), REDIS_SENTINEL_NAME: NAME };
   workers = await startTestWorkers(database, { policy: { attempts: 3, backoffMs: 500 }, reconcile: { intervalMs: 200, recheckMs: 1_500, batchSize: 100 }, onReconciled: (round) => rounds.push(round) }, "redis://unused-host:6379", sentinelEnv);

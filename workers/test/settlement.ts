@@ -10,7 +10,7 @@ export const PLENTY = 1_000_000;
 export async function placeOrders(orders: TestSubgraph<OrdersPrisma>, customer: TestViewer, productId: string, count: number): Promise<string[]> {
   const ids: string[] = [];
   const place = async () => {
-    const res = await orders.request<{ placeOrder: { id: string } }>("mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }", { p: productId }, await gatewayHeaders(customer));
+    const res = await orders.request<{ placeOrder: { id: string } }>("mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }", { p: productId }, await gatewayHeaders(customer, "orders"));
     if (!res.data) throw new Error(`placeOrder failed: ${JSON.stringify(res.errors)}`);
     ids.push(res.data.placeOrder.id);
   };

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ApolloServer } from "@apollo/server";
-import { IDENTITY_HEADER, signCallerIdentity, type Viewer } from "@fedplat/common";
+import type { Viewer } from "@fedplat/common";
 import { type ExecutionResult, GraphQLError } from "graphql";
 import type { GatewayContext } from "../context";
 
@@ -11,13 +11,12 @@ export type ExecuteAsViewer = (query: string, variables: Record<string, unknown>
  * The gateway's own request pipeline (validation, limits, query planning, subgraph fetches with
  * the viewer's signed identity), without HTTP: what a query from that viewer gets right now.
  */
-export function executeAsViewer(apollo: ApolloServer<GatewayContext>, gatewaySecret: string): ExecuteAsViewer {
+export function executeAsViewer(apollo: ApolloServer<GatewayContext>): ExecuteAsViewer {
   return async (query, variables, viewer) => {
     const requestId = randomUUID();
-    const identity = await signCallerIdentity({ caller: { kind: "gateway" }, viewer }, gatewaySecret);
     const response = await apollo.executeOperation(
       { query, variables },
-      { contextValue: { requestId, viewer, subgraphHeaders: { [IDENTITY_HEADER]: identity, "x-request-id": requestId } } },
+      { contextValue: { requestId, viewer, subgraphHeaders: { "x-request-id": requestId } } },
     );
     if (response.body.kind !== "single") return { errors: [new GraphQLError("Incremental delivery is not supported in subscriptions", { extensions: { code: "BAD_REQUEST" } })] };
     const { data, errors } = response.body.singleResult;

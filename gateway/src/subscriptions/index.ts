@@ -24,7 +24,6 @@ export interface GatewaySubscriptionsOptions {
   httpServer: http.Server;
   verifyToken: TokenVerifier;
   apiKeys: ApiKeyResolver;
-  gatewaySecret: string;
   hub: LiveUpdateHub;
   logger: Logger;
   registry: Registry;
@@ -41,7 +40,7 @@ export function attachSubscriptions(options: GatewaySubscriptionsOptions): Subsc
   return useSubscriptions({
     httpServer: options.httpServer,
     schema: options.apiSchema,
-    execute: executeAsViewer(options.apollo, options.gatewaySecret),
+    execute: executeAsViewer(options.apollo),
     authenticate: createConnectionAuthenticator({ verifyToken: options.verifyToken, apiKeys: options.apiKeys }),
     hub: options.hub,
     limits: { ...defaultSubscriptionLimits, ...options.config?.limits },

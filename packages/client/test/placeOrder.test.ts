@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, request as httpRequest, type Server
 import { join } from "node:path";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
 import { createLogger, createRedis, type Redis } from "@fedplat/common";
-import { repoRoot, startTestSubgraph, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
+import { repoRoot, startTestSubgraph, TEST_GATEWAY_KEY, TEST_ORDERS_SERVICE_KEY, TEST_JWT_SECRET, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
 import { buildGateway, defaultLimits, type GatewayServer } from "@fedplat/gateway";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { createGraphQLClient, GraphQLRequestError, persistedDocuments, placeOrder } from "../src";
@@ -26,14 +26,14 @@ beforeAll(async () => {
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer });
   orders = await startTestSubgraph({
     createPrisma: createOrdersPrisma,
-    build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, deps.gatewaySecret) }),
+    build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY) }),
     database: catalog.database,
   });
   gateway = await buildGateway({
     supergraphSdl: readFileSync(join(repoRoot, "supergraph.graphql"), "utf8"),
     subgraphUrls: { ACCOUNTS: DOWN, CATALOG: catalog.url, ORDERS: orders.url, PAYMENTS: DOWN, NOTIFICATIONS: DOWN },
     tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
-    gatewaySecret: TEST_GATEWAY_SECRET,
+    signingKey: TEST_GATEWAY_KEY,
     redis,
     limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },
     subscriptions: { channel: `test:live:${randomUUID()}` },

@@ -19,7 +19,7 @@ export interface Viewer {
 }
 
 /** One HS256 signing key and the id (`kid` header) tokens signed with it carry. */
-export interface SigningKey {
+export interface TokenSigningKey {
   id: string;
   secret: string;
 }
@@ -55,9 +55,9 @@ function key(secret: string): Uint8Array {
 
 /**
  * A short-lived HS256 access token for `viewer`, with its token version (`ver`) when it has one.
- * A SigningKey puts its id in the `kid` header; a bare secret signs without a kid (legacy).
+ * A TokenSigningKey puts its id in the `kid` header; a bare secret signs without a kid (legacy).
  */
-export async function signAccessToken(viewer: Viewer, signingKey: string | SigningKey, ttlSeconds = 900): Promise<string> {
+export async function signAccessToken(viewer: Viewer, signingKey: string | TokenSigningKey, ttlSeconds = 900): Promise<string> {
   const { secret, id } = typeof signingKey === "string" ? { secret: signingKey, id: undefined } : signingKey;
   return new SignJWT({ role: viewer.role, ...(viewer.tokenVersion !== undefined ? { ver: viewer.tokenVersion } : {}) })
     .setProtectedHeader({ alg: "HS256", typ: "JWT", ...(id ? { kid: id } : {}) })

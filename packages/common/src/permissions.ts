@@ -1,5 +1,5 @@
-import type { GraphQLSchema } from "graphql";
-import { applyMiddleware } from "graphql-middleware";
+import type { GraphQLResolveInfo, GraphQLSchema } from "graphql";
+import { applyMiddleware, type IMiddlewareFunction } from "graphql-middleware";
 import { allow, deny, type IRules, type or, rule, shield } from "graphql-shield";
 import type { Caller } from "./callerIdentity";
 import { forbidden, unauthenticated } from "./errors";
@@ -47,10 +47,36 @@ export function ownedBy<TParent, TArgs = Record<string, unknown>>(ownerOf: (pare
 }
 
 /**
- * Wraps a subgraph schema with graphql-shield: deny by default, so a field without a rule is
- * FORBIDDEN; resolvers' own coded errors pass through unchanged.
+ * What each service calling this subgraph directly (with its own key, not through the gateway)
+ * may resolve: "Type.field" names. A service caller has no viewer and no role; anything not
+ * listed is FORBIDDEN for it, whatever the field's rule would allow an anonymous client.
  */
-export function withPermissions(schema: GraphQLSchema, rules: SubgraphRules): GraphQLSchema {
+export type ServiceAccess = Readonly<Record<string, readonly string[]>>;
+
+type FieldResolve = (parent: unknown, args: unknown, ctx: RuleContext, info: GraphQLResolveInfo) => unknown;
+
+/**
+ * Least privilege for service callers: only their listed fields resolve. Synchronous, so a
+ * plain field stays a plain value for the gateway's requests (no promise per field).
+ */
+function serviceScope(access: ServiceAccess): IMiddlewareFunction {
+  const allowed = new Map(Object.entries(access).map(([service, fields]) => [service, new Set(fields)]));
+  const scoped = (resolve: FieldResolve, parent: unknown, args: unknown, ctx: RuleContext, info: GraphQLResolveInfo) => {
+    if (ctx.caller.kind === "service" && !allowed.get(ctx.caller.name)?.has(`${info.parentType.name}.${info.fieldName}`)) {
+      throw forbidden(`The ${ctx.caller.name} service may not read ${info.parentType.name}.${info.fieldName}`);
+    }
+    return resolve(parent, args, ctx, info);
+  };
+  // graphql-middleware's types demand a promise; it passes a synchronous result through as is.
+  return scoped as unknown as IMiddlewareFunction;
+}
+
+/**
+ * Wraps a subgraph schema with graphql-shield: deny by default, so a field without a rule is
+ * FORBIDDEN; resolvers' own coded errors pass through unchanged. Service callers are further
+ * held to `serviceAccess` (none listed: a service may resolve nothing).
+ */
+export function withPermissions(schema: GraphQLSchema, rules: SubgraphRules, serviceAccess: ServiceAccess = {}): GraphQLSchema {
   // Federation's entry points: every request already carries the gateway's signed identity,
   // and each entity type's own rules decide what a reference may reveal.
   const query = rules.Query;
@@ -63,6 +89,8 @@ export function withPermissions(schema: GraphQLSchema, rules: SubgraphRules): Gr
   };
   return applyMiddleware(
     schema,
+    // Outermost: a service caller learns only that it may not, before any other rule runs.
+    serviceScope(serviceAccess),
     shield(withFederation as IRules, { fallbackRule: deny, fallbackError: () => forbidden(), allowExternalErrors: true, debug: false }),
     rejectNulBytes,
   );

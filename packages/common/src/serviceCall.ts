@@ -1,12 +1,15 @@
 import { type CallerIdentity, IDENTITY_HEADER, signCallerIdentity } from "./callerIdentity";
+import type { SigningKey } from "./identityKeys";
 
 export interface ServiceCall {
   url: string;
   query: string;
   variables: Record<string, unknown>;
-  /** Who is calling: signed like the gateway signs, so the subgraph accepts it. */
+  /** Who is calling: signed with the caller's own key, for the subgraph named `audience`. */
   identity: CallerIdentity;
-  secret: string;
+  signingKey: SigningKey;
+  /** The called subgraph's name (the token's aud: it is refused by any other subgraph). */
+  audience: string;
   timeoutMs: number;
 }
 
@@ -17,7 +20,7 @@ export interface ServiceCall {
 export async function callSubgraph<TBody>(call: ServiceCall): Promise<TBody> {
   const response = await fetch(call.url, {
     method: "POST",
-    headers: { "content-type": "application/json", [IDENTITY_HEADER]: await signCallerIdentity(call.identity, call.secret) },
+    headers: { "content-type": "application/json", [IDENTITY_HEADER]: await signCallerIdentity(call.identity, call.signingKey, call.audience) },
     body: JSON.stringify({ query: call.query, variables: call.variables }),
     signal: AbortSignal.timeout(call.timeoutMs),
   });

@@ -7,6 +7,11 @@ import { exitOnStartFailure, onShutdown } from "./shutdown";
 import type { SubgraphServer } from "./subgraphServer";
 import { type AdminListener, adminListenerOf } from "./httpService";
 import { z } from "zod";
+import type { IdentityTrust } from "./callerIdentity";
+import type { VerifyKeys } from "./identityKeys";
+
+/** The variable holding a calling service's public keys, e.g. ORDERS_SERVICE_VERIFY_KEYS. */
+export const serviceVerifyKeysVar = (service: string) => `${service.toUpperCase()}_SERVICE_VERIFY_KEYS`;
 
 /** What a subgraph's Prisma client must offer the runtime. */
 export interface PrismaLike extends QueryEventSource {
@@ -19,8 +24,8 @@ export interface SubgraphDeps<P extends PrismaLike> {
   prisma: P;
   logger: Logger;
   metrics: ServiceMetrics;
-  /** Shared with the gateway: verifies the identity it signs into each request. */
-  gatewaySecret: string;
+  /** The gateway's public keys (and those of services allowed to call directly): verify each request's identity. */
+  identityTrust: IdentityTrust;
   /** @default false */
   production?: boolean;
   /** The admin endpoints' own port (production); pass it on to buildSubgraphServer. */
@@ -34,6 +39,8 @@ export interface RunSubgraphOptions<P extends PrismaLike> {
   name: string;
   defaultPort: number;
   createPrisma(url: string): P;
+  /** Services that call this subgraph directly with their own key: `<NAME>_SERVICE_VERIFY_KEYS` is required for each. @default none */
+  trustsServices?: readonly string[];
   build(deps: SubgraphDeps<P>): Promise<SubgraphServer>;
 }
 
@@ -49,15 +56,20 @@ export function runSubgraph<P extends PrismaLike>(options: RunSubgraphOptions<P>
 async function start<P extends PrismaLike>(options: RunSubgraphOptions<P>, logger: Logger): Promise<void> {
   loadDotEnv();
   const config = parseEnv(
-    z.object({ PORT: envVars.port(options.defaultPort), NODE_ENV: envVars.nodeEnv, GATEWAY_SECRET: envVars.secret }),
+    z.object({ PORT: envVars.port(options.defaultPort), NODE_ENV: envVars.nodeEnv, GATEWAY_VERIFY_KEYS: envVars.verifyKeys }),
   );
+  const serviceKeys = parseEnv(z.object(Object.fromEntries((options.trustsServices ?? []).map((service) => [serviceVerifyKeysVar(service), envVars.verifyKeys]))));
+  const identityTrust: IdentityTrust = {
+    gateway: config.GATEWAY_VERIFY_KEYS,
+    services: Object.fromEntries((options.trustsServices ?? []).map((service) => [service, serviceKeys[serviceVerifyKeysVar(service)] as VerifyKeys])),
+  };
   const databaseUrlVar = `${options.name.toUpperCase()}_DATABASE_URL`;
   parseEnv(z.object({ [databaseUrlVar]: envVars.postgresUrl.optional(), DATABASE_URL: envVars.postgresUrl.optional() }));
   const metrics = createMetrics(options.name);
   const prisma = options.createPrisma(serviceDatabaseUrl(options.name));
   countStatements(prisma, () => metrics.dbStatements.inc({ service: options.name }));
   const production = config.NODE_ENV === "production";
-  const server = await options.build({ prisma, logger, metrics, gatewaySecret: config.GATEWAY_SECRET, production, admin: adminListenerOf(production) });
+  const server = await options.build({ prisma, logger, metrics, identityTrust, production, admin: adminListenerOf(production) });
   const port = await server.listen(config.PORT);
   logger.info({ port, adminPort: server.adminPort() ?? port, url: `http://localhost:${port}/graphql` }, `${options.name} subgraph ready`);
   onShutdown(logger, async () => {

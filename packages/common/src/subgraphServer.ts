@@ -14,9 +14,9 @@ import { formatErrorFor } from "./formatError";
 import { healthRouter, type HealthState, type ReadinessCheck } from "./health";
 import { jsonErrorHandler } from "./httpErrors";
 import { type AdminListener, adminEndpoints, listenOn, metricsHandler } from "./httpService";
-import { type Caller, createCallerIdentityVerifier, IDENTITY_HEADER } from "./callerIdentity";
+import { type Caller, createCallerIdentityVerifier, IDENTITY_HEADER, type IdentityTrust } from "./callerIdentity";
 import type { Viewer } from "./identity";
-import { type SubgraphRules, withPermissions } from "./permissions";
+import { type ServiceAccess, type SubgraphRules, withPermissions } from "./permissions";
 import type { ServiceMetrics } from "./metrics";
 import { useOperationMetrics } from "./operationMetrics";
 
@@ -30,7 +30,7 @@ export interface BaseContext {
 }
 
 export interface SubgraphServerOptions<TContext extends BaseContext> {
-  /** Service name, used in logs and metrics. */
+  /** Service name, used in logs and metrics; its name in the supergraph, the audience its identity tokens must carry. */
   name: string;
   typeDefs: DocumentNode;
   /** Generated resolver types (codegen) for this subgraph. */
@@ -42,8 +42,10 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   readiness: Record<string, ReadinessCheck>;
   metrics: ServiceMetrics;
   logger: Logger;
-  /** Verifies the identity the gateway signs into every request. */
-  gatewaySecret: string;
+  /** Public keys of the gateway (and of services that may call directly) that verify each request's identity. */
+  identityTrust: IdentityTrust;
+  /** Fields each directly calling service may resolve (see ServiceAccess). @default none */
+  serviceAccess?: ServiceAccess;
   /** Production hides internal error messages. @default false */
   production?: boolean;
   plugins?: ApolloServerPlugin<TContext>[];
@@ -52,6 +54,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
 }
 
 export interface SubgraphServer {
+  /** The subgraph's name: the audience of the identity tokens it accepts. */
+  readonly name: string;
   app: express.Express;
   httpServer: http.Server;
   /** Listens on `port` (0 picks a free one) and resolves with the bound port; starts the admin port too when there is one. */
@@ -72,7 +76,7 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
   // codegen's resolver types are stricter than @apollo/subgraph's map; the shapes are the same.
   const resolvers = options.resolvers as GraphQLResolverMap<unknown>;
   const apollo = new ApolloServer<TContext>({
-    schema: withPermissions(buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers }), options.permissions),
+    schema: withPermissions(buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers }), options.permissions, options.serviceAccess),
     includeStacktraceInErrorResponses: false,
     // Our own onShutdown handler drains and exits; Apollo's would re-raise the signal mid-drain.
     stopOnTerminationSignals: false,
@@ -87,7 +91,7 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
       ...(options.plugins ?? [])],
   });
   await apollo.start();
-  const verifyIdentity = createCallerIdentityVerifier(options.gatewaySecret);
+  const verifyIdentity = createCallerIdentityVerifier(options.identityTrust, options.name);
 
   const admin = adminEndpoints(app, options.admin);
   admin.app.use(healthRouter(options.readiness, health));
@@ -107,6 +111,7 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
 
   let adminPort: number | undefined;
   return {
+    name: options.name,
     app,
     httpServer,
     listen: async (port, host) => {

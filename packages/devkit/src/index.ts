@@ -3,6 +3,6 @@ export { freePort } from "./ports";
 export { entryOf, GATEWAY, repoRoot, type ServiceSpec, SUBGRAPHS, telemetryRegister, WORKERS } from "./services";
 export { adminBaseOf, type RunningService, type SpawnOptions, spawnService, stopService, waitUntilReady } from "./supervisor";
 export { createTestDatabase, type TestDatabase } from "./testDatabase";
-export { type DemoAccount, demoAccount, gatewayHeaders, startTestSubgraph, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, TEST_PII_KEYS, type TestSubgraph, type TestSubgraphOptions, type TestViewer } from "./testSubgraph";
+export { type DemoAccount, demoAccount, gatewayHeaders, startTestSubgraph, TEST_GATEWAY_KEY, TEST_IDENTITY_ENV, TEST_IDENTITY_TRUST, TEST_JWT_SECRET, TEST_ORDERS_SERVICE_KEY, TEST_PREVIOUS_GATEWAY_KEY, TEST_PII_KEYS, type TestSubgraph, type TestSubgraphOptions, type TestViewer } from "./testSubgraph";
 export { type OwnedPostgres, startOwnedPostgres } from "./ownedPostgres";
 export { listening, type OwnedRedis, startOwnedRedis } from "./ownedRedis";

@@ -1,4 +1,4 @@
-import { countStatements, createLogger, createMetrics, IDENTITY_HEADER, type PrismaLike, type Role, signAccessToken, signCallerIdentity, type SubgraphDeps, type SubgraphServer } from "@fedplat/common";
+import { countStatements, createLogger, createMetrics, IDENTITY_HEADER, type IdentityTrust, parseSigningKey, parseVerifyKeys, type PrismaLike, publicJwkOf, type Role, type SigningKey, signAccessToken, signCallerIdentity, type SubgraphDeps, type SubgraphServer } from "@fedplat/common";
 import pg from "pg";
 import { graphqlRequest, type GraphQLResponse } from "./graphqlRequest";
 import { createTestDatabase, type TestDatabase } from "./testDatabase";
@@ -8,12 +8,43 @@ export const TEST_JWT_SECRET = "test-only-secret-0123456789abcdef0123456789";
 /** PII encryption keys for tests (PII_ENCRYPTION_KEYS format; tests only), active key "test1". */
 export const TEST_PII_KEYS = `test1:${Buffer.alloc(32, 7).toString("base64")}`;
 
-/** The secret the test gateway signs caller identities with, and test subgraphs verify (tests only). */
-export const TEST_GATEWAY_SECRET = "test-only-gateway-secret-0123456789abcdef";
+/*
+ * Ed25519 key pairs for tests only (never used outside tests; `npm run setup` generates real ones
+ * into .env). Fixed, so a test and the processes it spawns agree without passing keys around.
+ */
+const TEST_GATEWAY_JWK = '{"crv":"Ed25519","d":"spKP-SWCyp-Z_N3oeV6G89daJDriJvHDYkDqcp02Z7Q","x":"kaE02WEGiN4S85MmNeSnIAvH_TUx0cFL7xmZ_BE_d0o","kty":"OKP","kid":"test-gateway-1"}';
+const TEST_PREVIOUS_GATEWAY_JWK = '{"crv":"Ed25519","d":"Kn611Kd89OlD9tEMNV52DoDB_AxUjkchuVYqKFD7UpA","x":"1Zp_MeMtjADv_vY1zNmK8uk_bLle5CnHxSL0R_Cr3yY","kty":"OKP","kid":"test-gateway-0"}';
+const TEST_ORDERS_JWK = '{"crv":"Ed25519","d":"Jt8EXRlkuCIbQxCtEWApBxbldSAhtZ5ffEem-xbe6KY","x":"86WEo3iYye4Oh6FqcLBbmS200xLnP15GU8GUQ4fNTik","kty":"OKP","kid":"test-orders-1"}';
 
-/** Headers a request from the gateway carries: the signed identity of `viewer` (anonymous when null). */
-export async function gatewayHeaders(viewer: { id: string; role: Role } | null): Promise<Record<string, string>> {
-  return { [IDENTITY_HEADER]: await signCallerIdentity({ caller: { kind: "gateway" }, viewer }, TEST_GATEWAY_SECRET) };
+/** The test gateway's signing key (kid test-gateway-1); test subgraphs trust it. */
+export const TEST_GATEWAY_KEY: SigningKey = parseSigningKey(TEST_GATEWAY_JWK);
+/** A previous gateway key (kid test-gateway-0), still listed in test subgraphs' verify keys: a rotation in progress. */
+export const TEST_PREVIOUS_GATEWAY_KEY: SigningKey = parseSigningKey(TEST_PREVIOUS_GATEWAY_JWK);
+/** The orders service's own key (kid test-orders-1), for its calls to catalog. */
+export const TEST_ORDERS_SERVICE_KEY: SigningKey = parseSigningKey(TEST_ORDERS_JWK);
+
+const verifyList = (...keys: SigningKey[]) => JSON.stringify(keys.map(publicJwkOf));
+
+/** The identity keys as environment variables, for spawned gateway, subgraphs and workers (tests only). */
+export const TEST_IDENTITY_ENV: Readonly<Record<string, string>> = {
+  GATEWAY_SIGNING_KEY: TEST_GATEWAY_JWK,
+  GATEWAY_VERIFY_KEYS: verifyList(TEST_GATEWAY_KEY, TEST_PREVIOUS_GATEWAY_KEY),
+  ORDERS_SERVICE_KEY: TEST_ORDERS_JWK,
+  ORDERS_SERVICE_VERIFY_KEYS: verifyList(TEST_ORDERS_SERVICE_KEY),
+};
+
+/** What test subgraphs verify identities with: the gateway's current and previous keys, and orders' service key. */
+export const TEST_IDENTITY_TRUST: IdentityTrust = {
+  gateway: parseVerifyKeys(TEST_IDENTITY_ENV.GATEWAY_VERIFY_KEYS ?? ""),
+  services: { orders: parseVerifyKeys(TEST_IDENTITY_ENV.ORDERS_SERVICE_VERIFY_KEYS ?? "") },
+};
+
+/**
+ * Headers a request from the gateway to the subgraph named `audience` carries: the signed
+ * identity of `viewer` (anonymous when null).
+ */
+export async function gatewayHeaders(viewer: { id: string; role: Role; kind?: "user" | "apiKey" } | null, audience: string): Promise<Record<string, string>> {
+  return { [IDENTITY_HEADER]: await signCallerIdentity({ caller: { kind: "gateway" }, viewer }, TEST_GATEWAY_KEY, audience) };
 }
 
 export type DemoAccount = "admin" | "staff" | "customer";
@@ -60,7 +91,7 @@ export async function startTestSubgraph<P extends PrismaLike>(options: TestSubgr
   const prisma = options.createPrisma(database.url);
   let statements = 0;
   countStatements(prisma, () => statements++);
-  const server = await options.build({ prisma, logger: createLogger("test", "silent"), metrics: createMetrics("test"), gatewaySecret: TEST_GATEWAY_SECRET });
+  const server = await options.build({ prisma, logger: createLogger("test", "silent"), metrics: createMetrics("test"), identityTrust: TEST_IDENTITY_TRUST });
   const port = await server.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${port}/graphql`;
   return {
@@ -70,12 +101,12 @@ export async function startTestSubgraph<P extends PrismaLike>(options: TestSubgr
     database,
     statements: () => statements,
     request: async (query, variables, headers = {}) =>
-      graphqlRequest(url, query, variables, { ...(IDENTITY_HEADER in headers ? {} : await gatewayHeaders(null)), ...headers }),
+      graphqlRequest(url, query, variables, { ...(IDENTITY_HEADER in headers ? {} : await gatewayHeaders(null, server.name)), ...headers }),
     rawRequest: (query, variables, headers) => graphqlRequest(url, query, variables, headers),
     viewer: async (account) => {
       const identity = typeof account === "string" ? await demoAccount(database.url, account) : account;
       const token = await signAccessToken(identity, TEST_JWT_SECRET);
-      return { ...identity, token, headers: await gatewayHeaders(identity) };
+      return { ...identity, token, headers: await gatewayHeaders(identity, server.name) };
     },
     stop: async () => {
       await server.close();

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import pg from "pg";
-import { createTestDatabase, freePort, GATEWAY, spawnService, stopService, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, waitUntilReady } from "../src";
+import { createTestDatabase, freePort, GATEWAY, spawnService, stopService, TEST_IDENTITY_ENV, TEST_JWT_SECRET, waitUntilReady } from "../src";
 
 async function scalar<T>(url: string, sql: string): Promise<T> {
   const client = new pg.Client({ connectionString: url });
@@ -57,7 +57,7 @@ describe("process supervisor", () => {
       }
     };
     const database = await createTestDatabase();
-    const env = { ...process.env, DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, GATEWAY_SECRET: TEST_GATEWAY_SECRET, NODE_ENV: "test", LOG_LEVEL: "warn" };
+    const env = { ...process.env, DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, ...TEST_IDENTITY_ENV, NODE_ENV: "test", LOG_LEVEL: "warn" };
     const supervisor = spawn(process.execPath, ["--import", "tsx", join(__dirname, "fixtures", "superviseCatalog.ts")], { env, stdio: ["ignore", "pipe", "inherit"] });
     let pid = 0;
     try {

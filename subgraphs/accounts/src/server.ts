@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildSubgraphServer, databaseCheck, type FieldCipher, type SigningKey, type SubgraphDeps, type SubgraphServer } from "@fedplat/common";
+import { buildSubgraphServer, databaseCheck, type FieldCipher, type TokenSigningKey, type SubgraphDeps, type SubgraphServer } from "@fedplat/common";
 import gql from "graphql-tag";
 import { contextFactory } from "./context";
 import type { AccountsPrisma } from "./db";
@@ -13,7 +13,7 @@ export const typeDefs = gql(readFileSync(join(__dirname, "schema.graphql"), "utf
 
 export interface AccountsServerOptions extends SubgraphDeps<AccountsPrisma> {
   /** Signs the access tokens clients present to the gateway: a secret (no kid) or a key with its id (`kid`). */
-  jwtSecret: string | SigningKey;
+  jwtSecret: string | TokenSigningKey;
   /** @default 90 */
   apiKeyMaxDays?: number;
   /** Seals phone numbers and addresses at rest. */

@@ -1,4 +1,4 @@
-import type { FieldCipher, SigningKey } from "@fedplat/common";
+import type { FieldCipher, TokenSigningKey } from "@fedplat/common";
 import { defaultLoginThrottle, type LoginThrottlePolicy } from "./auth/loginThrottle";
 
 /** Secrets and settings the resolvers need. */
@@ -6,7 +6,7 @@ export interface AccountsSettings {
   /** Seals phone numbers and addresses at rest. */
   cipher: FieldCipher;
   /** Signs access tokens: the active key of JWT_SIGNING_KEYS (its id goes in `kid`), or JWT_SECRET alone (no kid). */
-  signingKey: string | SigningKey;
+  signingKey: string | TokenSigningKey;
   /** The longest an API key may live; createApiKey refuses a later expiry and gives this one when none is asked. @default 90 */
   apiKeyMaxDays: number;
   /** @default 900 */

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { gatewayHeaders, startTestSubgraph, TEST_GATEWAY_SECRET, TEST_JWT_SECRET, TEST_PII_KEYS, type TestSubgraph } from "@fedplat/devkit";
+import { gatewayHeaders, startTestSubgraph, TEST_ORDERS_SERVICE_KEY, TEST_JWT_SECRET, TEST_PII_KEYS, type TestSubgraph } from "@fedplat/devkit";
 import { randomUUID } from "node:crypto";
 import { createFieldCipher, IDENTITY_HEADER, signCallerIdentity, verifyAccessToken, type Viewer } from "@fedplat/common";
 import { type AccountsPrisma, buildAccountsServer, createAccountsPrisma } from "../src";
@@ -38,7 +38,7 @@ describe("register and login", () => {
     const viewer = await verifyAccessToken(login.data?.login.accessToken ?? "", TEST_JWT_SECRET);
     expect(viewer).toEqual({ id: login.data?.login.user.id, role: "CUSTOMER", kind: "user", tokenVersion: 0 });
 
-    const me = await subgraph.request<{ me: { email: string } }>("{ me { email } }", {}, await gatewayHeaders(viewer));
+    const me = await subgraph.request<{ me: { email: string } }>("{ me { email } }", {}, await gatewayHeaders(viewer, "accounts"));
     expect(me.data?.me.email).toBe("new.person@example.com");
   });
 
@@ -164,7 +164,7 @@ describe("refresh tokens", () => {
   it("logout revokes every refresh token of the user", async () => {
     const login = await subgraph.request<{ login: AuthData }>(LOGIN, { email: "customer@example.com", password: "Passw0rd!" });
     const { accessToken, refreshToken } = login.data?.login ?? { accessToken: "", refreshToken: "" };
-    const logout = await subgraph.request<{ logout: boolean }>("mutation { logout }", {}, await gatewayHeaders(await verifyAccessToken(accessToken, TEST_JWT_SECRET)));
+    const logout = await subgraph.request<{ logout: boolean }>("mutation { logout }", {}, await gatewayHeaders(await verifyAccessToken(accessToken, TEST_JWT_SECRET), "accounts"));
     expect(logout.data?.logout).toBe(true);
     const refresh = await subgraph.request(REFRESH, { token: refreshToken });
     expect(refresh.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
@@ -332,7 +332,7 @@ describe("administration", () => {
     const create = await subgraph.request('mutation { createApiKey(input: { name: "x", role: ADMIN }) { key } }', {}, staff.headers);
     expect(create.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     const asService = await subgraph.rawRequest('{ apiKeyPrincipal(key: "fpk_x") { id } }', {}, {
-      [IDENTITY_HEADER]: await signCallerIdentity({ caller: { kind: "service", name: "orders" }, viewer: null }, TEST_GATEWAY_SECRET),
+      [IDENTITY_HEADER]: await signCallerIdentity({ caller: { kind: "service", name: "orders" }, viewer: null }, TEST_ORDERS_SERVICE_KEY, "accounts"),
     });
     expect(asService.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
@@ -347,7 +347,7 @@ describe("administration", () => {
     await subgraph.request("mutation($id: ID!) { setUserRole(userId: $id, role: STAFF) { id } }", { id: target.id }, admin.headers);
     const missing = randomUUID();
     expect((await subgraph.request("mutation($id: ID!) { setUserRole(userId: $id, role: ADMIN) { id } }", { id: missing }, admin.headers)).errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
-    const created = await subgraph.request<{ createApiKey: { key: string; apiKey: { id: string; prefix: string } } }>('mutation { createApiKey(input: { name: "audited", role: STAFF }) { key apiKey { id prefix } } }', {}, await gatewayHeaders(adminKey));
+    const created = await subgraph.request<{ createApiKey: { key: string; apiKey: { id: string; prefix: string } } }>('mutation { createApiKey(input: { name: "audited", role: STAFF }) { key apiKey { id prefix } } }', {}, await gatewayHeaders(adminKey, "accounts"));
     const { key, apiKey } = created.data?.createApiKey ?? { key: "", apiKey: { id: "", prefix: "" } };
     expect((await subgraph.request('mutation { createApiKey(input: { name: "late", role: STAFF, expiresAt: "2020-01-01T00:00:00Z" }) { key } }', {}, admin.headers)).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     await subgraph.request("mutation($id: ID!) { revokeApiKey(id: $id) { id } }", { id: apiKey.id }, admin.headers);

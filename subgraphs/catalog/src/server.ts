@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildSubgraphServer, databaseCheck, type SubgraphDeps, type SubgraphServer } from "@fedplat/common";
+import { buildSubgraphServer, databaseCheck, type ServiceAccess, type SubgraphDeps, type SubgraphServer } from "@fedplat/common";
 import gql from "graphql-tag";
 import { contextFactory } from "./context";
 import type { CatalogPrisma } from "./db";
@@ -9,6 +9,14 @@ import { resolvers } from "./resolvers";
 
 export const typeDefs = gql(readFileSync(join(__dirname, "schema.graphql"), "utf8"));
 
+/**
+ * What services calling catalog directly (with their own key, not as the gateway) may read:
+ * orders prices an order's lines through `_entities` and nothing else.
+ */
+export const catalogServiceAccess: ServiceAccess = {
+  orders: ["Query._entities", "Product.id", "Product.priceCents", "Product.currency"],
+};
+
 export function buildCatalogServer(deps: SubgraphDeps<CatalogPrisma>): Promise<SubgraphServer> {
   return buildSubgraphServer({
     ...deps,
@@ -16,6 +24,7 @@ export function buildCatalogServer(deps: SubgraphDeps<CatalogPrisma>): Promise<S
     typeDefs,
     resolvers,
     permissions,
+    serviceAccess: catalogServiceAccess,
     context: contextFactory(deps.prisma),
     readiness: { database: databaseCheck(deps.prisma) },
   });

@@ -1,4 +1,4 @@
-import { appError, callSubgraph, ErrorCode } from "@fedplat/common";
+import { appError, callSubgraph, ErrorCode, type SigningKey } from "@fedplat/common";
 
 export interface ProductPrice {
   id: string;
@@ -24,9 +24,10 @@ interface EntitiesResponse {
 
 /**
  * Reads prices through catalog's federation entry point (`_entities`), the same read the
- * gateway performs: orders never touches catalog's tables.
+ * gateway performs: orders never touches catalog's tables. Signed with orders' own key
+ * (ORDERS_SERVICE_KEY), which catalog lets read prices and nothing else.
  */
-export function createCatalogClient(url: string, gatewaySecret: string, timeoutMs = 5_000): PriceSource {
+export function createCatalogClient(url: string, serviceKey: SigningKey, timeoutMs = 5_000): PriceSource {
   return {
     async prices(productIds) {
       let body: EntitiesResponse;
@@ -37,7 +38,8 @@ export function createCatalogClient(url: string, gatewaySecret: string, timeoutM
           variables: { representations: productIds.map((id) => ({ __typename: "Product", id })) },
           // Signed as the orders service, with no viewer: prices are public data.
           identity: { caller: { kind: "service", name: "orders" }, viewer: null },
-          secret: gatewaySecret,
+          signingKey: serviceKey,
+          audience: "catalog",
           timeoutMs,
         });
       } catch {

@@ -15,6 +15,8 @@ runSubgraph({
         CATALOG_URL: z.url().default("http://localhost:4002/graphql"),
         REDIS_URL: envVars.redisUrl,
         LIVE_UPDATES_CHANNEL: z.string().min(1).default(DEFAULT_LIVE_UPDATES_CHANNEL),
+        /** orders' own private Ed25519 JWK: signs its price reads from catalog (which verifies with ORDERS_SERVICE_VERIFY_KEYS). */
+        ORDERS_SERVICE_KEY: envVars.signingKey,
       }),
     );
     // Live updates are best effort (the order is committed either way): while Redis is down a
@@ -22,7 +24,7 @@ runSubgraph({
     const redis = createRedis(config.REDIS_URL, "fedplat-orders-live", { maxRetriesPerRequest: 1 });
     redis.on("error", (error) => deps.logger.debug({ err: error }, "live updates: redis connection error"));
     const live = createLiveUpdatePublisher(redis, config.LIVE_UPDATES_CHANNEL, (error) => deps.logger.warn({ err: error }, "live update not published"));
-    const server = await buildOrdersServer({ ...deps, catalog: createCatalogClient(config.CATALOG_URL, deps.gatewaySecret), live });
+    const server = await buildOrdersServer({ ...deps, catalog: createCatalogClient(config.CATALOG_URL, config.ORDERS_SERVICE_KEY), live });
     return {
       ...server,
       close: async () => {

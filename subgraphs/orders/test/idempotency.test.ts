@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
-import { startTestSubgraph, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
+import { startTestSubgraph, TEST_ORDERS_SERVICE_KEY, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "../src";
 
 jest.setTimeout(60_000);
@@ -13,7 +13,7 @@ beforeAll(async () => {
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer });
   orders = await startTestSubgraph({
     createPrisma: createOrdersPrisma,
-    build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, deps.gatewaySecret) }),
+    build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY) }),
     database: catalog.database,
   });
   const [a, b] = await catalog.prisma.product.findMany({ take: 2, orderBy: { sku: "asc" } });

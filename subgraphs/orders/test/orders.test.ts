@@ -1,5 +1,5 @@
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
-import { startTestSubgraph, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
+import { startTestSubgraph, TEST_ORDERS_SERVICE_KEY, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
 import { buildOrdersServer, canTransition, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "../src";
 
 let catalog: TestSubgraph<CatalogPrisma>;
@@ -11,7 +11,7 @@ beforeAll(async () => {
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer });
   orders = await startTestSubgraph({
     createPrisma: createOrdersPrisma,
-    build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, deps.gatewaySecret) }),
+    build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY) }),
     database: catalog.database,
   });
   customer = await orders.viewer("customer");
@@ -75,7 +75,7 @@ describe("placeOrder", () => {
   it("fails with SUBGRAPH_UNAVAILABLE naming catalog when prices cannot be read, and writes nothing", async () => {
     const isolated = await startTestSubgraph({
       createPrisma: createOrdersPrisma,
-      build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient("http://127.0.0.1:9/graphql", deps.gatewaySecret, 2_000) }),
+      build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient("http://127.0.0.1:9/graphql", TEST_ORDERS_SERVICE_KEY, 2_000) }),
       database: catalog.database,
     });
     try {
