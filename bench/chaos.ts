@@ -15,7 +15,7 @@ import { createRedis } from "@fedplat/common";
 import { createTestDatabase, freePort, type RunningService, spawnService, startOwnedPostgres, startOwnedRedis, stopService, TEST_IDENTITY_ENV, waitUntilReady, WORKERS } from "@fedplat/devkit";
 import { DEAD_LETTER_QUEUE, type DeadLetter } from "@fedplat/events";
 import { createOrdersPrisma } from "@fedplat/orders";
-import { auditSagas, placeOrdersDirectly, providerNetCents, type SagaAudit, stockSnapshot } from "@fedplat/tests";
+import { auditSagas, placeOrdersDirectly, providerNetCents, type SagaAudit, stockSnapshot, traceOrder } from "@fedplat/tests";
 import { Queue } from "bullmq";
 import pg from "pg";
 
@@ -210,6 +210,20 @@ async function run(fault: Fault): Promise<Row> {
     }
     const settledAt = Date.now();
     audit ??= await auditSagas(db, ids, stockBefore, providerNetCents(providerDb));
+    if (audit.pending.length > 0) {
+      // Stuck: say what the workers say (or how they ended).
+      for (const worker of workers) console.error(`workers (exit ${worker.child.exitCode ?? worker.child.signalCode ?? "running"}):\n${worker.output.slice(-20).join("\n")}`);
+      const queues = new Map<string, Queue>();
+      const queueOf = (consumer: string) => queues.get(consumer) ?? (queues.set(consumer, new Queue(`events-${consumer}`, { connection: { url: harness.redisUrl }, prefix })).get(consumer) as Queue);
+      for (const id of audit.pending.slice(0, 2)) {
+        const trace = await traceOrder(db, id, async (consumer, eventId) => {
+          const job = await queueOf(consumer).getJob(eventId);
+          return job ? `${await job.getState()}${job.failedReason ? ` (${job.failedReason})` : ""}` : "unknown";
+        });
+        console.error(`stuck order ${id}:\n  ${trace.join("\n  ")}`);
+      }
+      await Promise.all([...queues.values()].map((queue) => queue.close()));
+    }
     const letters = await deadLettersOf(harness.redisUrl, prefix);
     const count = (...kinds: string[]) => new Set(audit?.problems.filter((problem) => kinds.includes(problem.kind)).map((problem) => problem.detail.split(" ")[1])).size;
     return {
