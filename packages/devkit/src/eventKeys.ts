@@ -1,7 +1,7 @@
 /**
- * Event signing keys for tests only (never deployed): accounts signs with Ed25519, the other
- * producers with HMAC (see @fedplat/events signing.ts), so tests run both algorithms. A test
- * process signs as every producer, as the platform's processes together do.
+ * Event signing keys for tests only (never deployed): HMAC, as `npm run setup` generates (see
+ * @fedplat/events signing.ts); the rotated accounts key is Ed25519, so tests verify both
+ * algorithms. A test process signs as every producer, as the platform's processes together do.
  */
 const hmac = (producer: string, kid: string, fill: number) => `${producer}:${kid}:hmac:${Buffer.alloc(32, fill).toString("base64")}`;
 
@@ -14,7 +14,7 @@ export const TEST_ROTATED_EVENT_KEYS = {
 /** EVENT_SIGNING_KEYS, EVENT_VERIFY_KEYS and EVENT_SIGNATURES of test processes. */
 export const TEST_EVENT_KEYS = {
   EVENT_SIGNING_KEYS: [
-    "accounts:acc-1:ed25519:MC4CAQAwBQYDK2VwBCIEIF3RxKIw3opkd5PvVDA+xb2K5CAbpjDIIpFaRhRIIWhb",
+    hmac("accounts", "acc-1", 25),
     hmac("orders", "ord-1", 21),
     hmac("catalog", "cat-1", 22),
     hmac("payments", "pay-1", 23),

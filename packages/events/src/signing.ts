@@ -6,15 +6,17 @@ import { z } from "zod";
  * verifies them before a handler runs, so a job written straight into Redis (or added through
  * Bull Board) is never applied unless it carries a signature of the producer it names.
  *
- * Two algorithms, chosen per key:
- * - `hmac` (HMAC-SHA256): ~2-7 µs per signature or check on these machines. Whoever verifies
- *   can also sign, so it is for producers whose events are verified only by a process that signs
- *   as them anyway: the workers write the follow-ups of catalog, orders, payments and
- *   notifications, so they hold those keys whatever the algorithm.
- * - `ed25519`: measured 75 µs to sign and 250 µs to verify here (loaded 2-core machine), too slow
- *   for the saga's hot path (bench events must stay >= 0.6 of raw BullMQ), but consumers hold only
- *   the public key: for producers the workers never sign for (accounts: user.registered,
- *   user.authenticated, few events), so a compromised worker cannot forge them.
+ * Two algorithms, chosen per key (EVENT_SIGNING_KEYS entries name theirs):
+ * - `hmac` (HMAC-SHA256), the default `npm run setup` generates: 6.5 µs per signature or check
+ *   measured here (loaded 2-core machine). Whoever verifies can also sign. In this platform only
+ *   the workers consume, and they write the follow-ups of catalog, orders, payments and
+ *   notifications, so they hold those keys whatever the algorithm; what HMAC adds to a compromised
+ *   worker is the power to forge accounts' events (user.registered, user.authenticated).
+ * - `ed25519`: consumers hold only the public key, so not even the workers can forge that
+ *   producer's events. Measured 75 µs to sign and 250 µs to verify here: ~30x HMAC, against a
+ *   pipeline budget of ~200 µs of Node CPU per event (bench/results/events.md), so it would take
+ *   the events benchmark well below 0.6 of raw BullMQ on the saga's events. Fit for low-volume
+ *   producers a deployment wants out of the workers' reach (accounts).
  * Either way keys are per producer and looked up by (producer, kid): one service's key never
  * verifies an event that names another producer.
  */
