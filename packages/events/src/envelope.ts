@@ -1,7 +1,7 @@
 import { timeOrderedId } from "@fedplat/common";
 import { z } from "zod";
 import { EVENT_SCHEMAS, EVENT_TYPES, type EventData, type EventType } from "./schemas";
-import { EVENT_REGISTRY } from "./versions";
+import { consumersOf, EVENT_REGISTRY } from "./versions";
 import { signEvent } from "./signing";
 
 /** What travels on every queue: metadata common to all events, and the type's data. */
@@ -75,7 +75,9 @@ export function createEventOfVersion(type: EventType, version: number, data: unk
   };
   const event = parseEnvelope(envelope);
   // Signed as validated: the outbox, relay, reconciler and dead-letter replay carry it unchanged.
-  return { ...event, signature: signEvent(event) };
+  // An event no service consumes (notification.sent) is written settled and never published
+  // (writeOutbox): no consumer would check its signature, so none is made (~15 µs saved per event).
+  return consumersOf(event).length > 0 ? { ...event, signature: signEvent(event) } : event;
 }
 
 /** An event caused by `cause`: same correlation, causation = cause. */

@@ -17,6 +17,11 @@ describe("event signatures", () => {
     expect(verifyEvent(cancelled, keyring)).toBe("valid");
   });
 
+  it("does not sign an event no service consumes: it is written settled and never published", () => {
+    const sent = createEvent("notification.sent", { notificationId: userId, userId, template: "welcome", channel: "EMAIL" }, { producer: "notifications" });
+    expect(sent.signature).toBeUndefined();
+  });
+
   it("refuses an altered field, another producer's name, an unknown kid, and a missing signature", () => {
     const event = registered();
     expect(() => verifyEvent({ ...event, data: { ...event.data, email: "eve@example.com" } }, keyring)).toThrow(/event signature invalid: the signature of key acc-1 does not match/);
