@@ -3,6 +3,7 @@ import { createTestDatabase, TEST_EVENT_KEYS, TEST_ROTATED_EVENT_KEYS, type Test
 import { createEvent, DEAD_LETTER_QUEUE, type DeadLetter, type Envelope, EventSignatureError, eventKeyringOf, queueOf, signEvent } from "@fedplat/events";
 import { Queue } from "bullmq";
 import pino from "pino";
+import { deadLetterOps } from "../src";
 import { startTestWorkers, type TestWorkers, waitFor } from "./helpers";
 
 jest.setTimeout(60_000);
@@ -106,5 +107,25 @@ describe("event signatures", () => {
     const asCatalog = signEvent({ ...event, producer: "catalog" }, catalogOnly);
     expect(asCatalog.kid).toBe("cat-1");
     await expectRefused({ ...event, signature: asCatalog }, order.id, /unknown key cat-1 for producer payments/);
+  });
+
+  it("keeps the signature through a dead-letter replay: a genuine event is applied, a forged one is refused again", async () => {
+    const ops = deadLetterOps(deadLetters, (name) => (name === ordersQueue.name ? ordersQueue : undefined), { attempts: 3, backoffMs: 20 });
+    const letterOf = (event: object, jobId: string): DeadLetter => ({ queue: ordersQueue.name, consumer: "orders", jobId, event: JSON.parse(JSON.stringify(event)), attempts: 3, errors: ["Error: database unreachable"], failedAt: new Date().toISOString() });
+    const genuine = await pendingOrder();
+    const event = paid(genuine);
+    await deadLetters.add("dead-letter", letterOf(event, event.eventId), { jobId: `${ordersQueue.name}.${event.eventId}` });
+    expect(await ops.replay(`${ordersQueue.name}.${event.eventId}`)).toBe(true);
+    await waitFor("the replayed order to be confirmed", async () => (await statusOf(genuine.id)) === "CONFIRMED");
+
+    const victim = await pendingOrder();
+    const { signature: _, ...forged } = paid(victim);
+    await deadLetters.add("dead-letter", letterOf(forged, forged.eventId), { jobId: `${ordersQueue.name}.${forged.eventId}` });
+    expect(await ops.replay(`${ordersQueue.name}.${forged.eventId}`)).toBe(true);
+    const again = await waitFor("the replay's dead letter", async () =>
+      (await deadLetters.getJobs(["waiting"])).find((job) => String(job.id).startsWith(`${ordersQueue.name}.${forged.eventId}.replay.`)),
+    );
+    expect(again.data.errors).toEqual(["UnrecoverableError: event signature invalid: the event is not signed"]);
+    expect(await statusOf(victim.id)).toBe("PENDING");
   });
 });
