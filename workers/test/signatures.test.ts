@@ -3,7 +3,8 @@ import { createTestDatabase, TEST_EVENT_KEYS, TEST_ROTATED_EVENT_KEYS, type Test
 import { createEvent, DEAD_LETTER_QUEUE, type DeadLetter, type Envelope, EventSignatureError, eventKeyringOf, queueOf, signEvent } from "@fedplat/events";
 import { Queue } from "bullmq";
 import pino from "pino";
-import { deadLetterOps } from "../src";
+import { createOrdersEventHandlers } from "@fedplat/orders";
+import { createProcessor, deadLetterOps } from "../src";
 import { startTestWorkers, type TestWorkers, waitFor } from "./helpers";
 
 jest.setTimeout(60_000);
@@ -126,6 +127,26 @@ describe("event signatures", () => {
       (await deadLetters.getJobs(["waiting"])).find((job) => String(job.id).startsWith(`${ordersQueue.name}.${forged.eventId}.replay.`)),
     );
     expect(again.data.errors).toEqual(["UnrecoverableError: event signature invalid: the event is not signed"]);
+    expect(await statusOf(victim.id)).toBe("PENDING");
+  });
+
+  it("EVENT_SIGNATURES=warn applies an unsigned event with a warning (events from before signing), never a wrongly signed one", async () => {
+    const warnings: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: "warn" }, { write: (line: string) => void warnings.push(JSON.parse(line)) });
+    const warn = eventKeyringOf({ ...TEST_EVENT_KEYS, EVENT_SIGNATURES: "warn" });
+    const processor = createProcessor("orders", createOrdersEventHandlers(workers.clients.orders), undefined, { logger, keyring: warn });
+    const job = (data: unknown) => ({ data, attemptsMade: 0, opts: { attempts: 3 }, queueName: ordersQueue.name, id: "job" });
+
+    const old = await pendingOrder();
+    const { signature: _, ...unsigned } = paid(old);
+    await expect(processor(job(unsigned) as never)).resolves.toBe("applied");
+    expect(await statusOf(old.id)).toBe("CONFIRMED");
+    expect(warnings).toEqual([expect.objectContaining({ level: 40, eventId: unsigned.eventId, producer: "payments", security: "event-signature", msg: "unsigned event accepted (EVENT_SIGNATURES=warn)" })]);
+
+    const victim = await pendingOrder();
+    const original = paid(await pendingOrder());
+    const altered = { ...original, data: { ...original.data, orderId: victim.id, customerId: victim.customerId } };
+    await expect(processor(job(altered) as never)).rejects.toThrow(/^event signature invalid: the signature of key pay-1 does not match the event$/);
     expect(await statusOf(victim.id)).toBe("PENDING");
   });
 });
