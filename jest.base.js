@@ -10,4 +10,6 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "/src/generated/"],
   testTimeout: 30_000,
+  // Test event signing keys (packages/devkit/src/eventKeys.ts) in process.env, before any test module loads.
+  setupFiles: [require("node:path").join(__dirname, "packages/devkit/src/jestSetup.ts")],
 };

@@ -1,6 +1,11 @@
 /** `npm run bench [-- <name>]`: runs the named benchmark (default: all). */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { useTestEventKeys } from "@fedplat/devkit";
+
+// The benchmarks sign and verify events as production does, with the test keys (never deployed);
+// each benchmark process inherits them.
+useTestEventKeys();
 
 const BENCHMARKS = ["events", "gateway", "cache", "subscriptions", "telemetry", "chaos"];
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { GATEWAY, repoRoot, SUBGRAPHS, spawnService, TEST_IDENTITY_ENV, TEST_JWT_SECRET } from "@fedplat/devkit";
+import { GATEWAY, repoRoot, SUBGRAPHS, spawnService, TEST_EVENT_KEYS, TEST_IDENTITY_ENV, TEST_JWT_SECRET, WORKERS } from "@fedplat/devkit";
 
 jest.setTimeout(60_000);
 const run = promisify(execFile);
@@ -52,6 +52,24 @@ describe("start-up checks", () => {
       expect({ service: attempt.spec.name, code, named: output.includes(attempt.message) }).toEqual({ service: attempt.spec.name, code: 1, named: true });
       expect(output).not.toContain(JSON.parse(privateKey).d);
     }
+  });
+
+  it("a subgraph that writes events refuses to start without its signing key, naming EVENT_SIGNING_KEYS", async () => {
+    const orders = SUBGRAPHS.find((spec) => spec.name === "orders");
+    if (!orders) throw new Error("orders spec missing");
+    const { code, output } = await exitOf(orders, { EVENT_SIGNING_KEYS: "" });
+    expect(code).toBe(1);
+    expect(output).toContain("EVENT_SIGNING_KEYS: no signing key for orders");
+  });
+
+  it("the workers refuse to start without the keys of the producers whose follow-ups they write, naming the variable", async () => {
+    const catalogOnly = TEST_EVENT_KEYS.EVENT_SIGNING_KEYS.split(",").filter((entry) => entry.startsWith("catalog:")).join(",");
+    const { code, output } = await exitOf(WORKERS, { EVENT_SIGNING_KEYS: catalogOnly });
+    expect(code).toBe(1);
+    expect(output).toContain("EVENT_SIGNING_KEYS: the workers write events of orders, payments, notifications and need their signing keys");
+    const malformed = await exitOf(WORKERS, { EVENT_VERIFY_KEYS: "accounts:acc-1:rsa:AAAA" });
+    expect(malformed.code).toBe(1);
+    expect(malformed.output).toContain("EVENT_VERIFY_KEYS: entry 1 must be producer:kid:hmac|ed25519:base64");
   });
 
   async function setupWith(env: NodeJS.ProcessEnv) {

@@ -8,6 +8,7 @@ import express from "express";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Service } from "kubernetes-models/v1/Service";
@@ -26,6 +27,7 @@ const MODELS: Record<string, { new (data: never): { validate(): void } }> = {
   "v1/ConfigMap": ConfigMap,
   "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
   "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
+  "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
 };
 
 type Container = {
@@ -124,7 +126,9 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
         expect(isReadByCode(name, source) ? name : `${spec.name}: ${name} is read by no code`).toBe(name);
       }
       for (const variable of container.env) {
-        if (/SECRET|KEY|PASSWORD|DATABASE_URL|REDIS_URL/.test(variable.name)) expect(variable).toEqual({ name: variable.name, valueFrom: { secretKeyRef: { name: "fedplat-secrets", key: variable.name } } });
+        // Event keys: a Secret of the process's own, so no process can read another's signing keys.
+        const secretName = variable.name.startsWith("EVENT_") ? `fedplat-events-${spec.name}` : "fedplat-secrets";
+        if (/SECRET|KEY|PASSWORD|DATABASE_URL|REDIS_URL/.test(variable.name)) expect(variable).toEqual({ name: variable.name, valueFrom: { secretKeyRef: { name: secretName, key: variable.name } } });
       }
     }
     for (const key of Object.keys(config)) expect(key).not.toMatch(/SECRET|KEY|PASSWORD/);

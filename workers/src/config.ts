@@ -1,5 +1,5 @@
 import { envVars, parseEnv, parseSigningKeys } from "@fedplat/common";
-import { type Consumer, CONSUMERS, DEFAULT_LIVE_UPDATES_CHANNEL } from "@fedplat/events";
+import { type Consumer, CONSUMERS, DEFAULT_LIVE_UPDATES_CHANNEL, type EventKeyring, eventKeyringOf, eventSigningEnv } from "@fedplat/events";
 import { optionalPostgresUrl } from "@fedplat/payments";
 import { z } from "zod";
 import type { RetryPolicy } from "./jobOptions";
@@ -11,6 +11,16 @@ const workersEnv = z.object({
   NODE_ENV: envVars.nodeEnv,
   /** The gateway's public keys: verify the identity it signs into requests for the operations subgraph. */
   GATEWAY_VERIFY_KEYS: envVars.verifyKeys,
+  /**
+   * Signing keys of the producers whose follow-up events the workers write (catalog, orders,
+   * payments, notifications): `producer:kid:hmac|ed25519:base64`, comma-separated, one per
+   * producer; generated into .env by `npm run setup`. See docs/security.md (event signatures).
+   */
+  EVENT_SIGNING_KEYS: eventSigningEnv.EVENT_SIGNING_KEYS,
+  /** Verification keys of the other producers (accounts' Ed25519 public key) and of rotated kids still in circulation. */
+  EVENT_VERIFY_KEYS: eventSigningEnv.EVENT_VERIFY_KEYS,
+  /** enforce (default): unsigned events are dead-lettered; warn: accepted with a warning while events from before signing drain. */
+  EVENT_SIGNATURES: eventSigningEnv.EVENT_SIGNATURES,
   /** Verifies admins' access tokens for Bull Board (/admin/queues); unset: Bull Board is off. */
   JWT_SECRET: envVars.secret.optional(),
   /** Verification keys by kid, as at the gateway ("k2:<secret>,k1:<secret>"); with it, Bull Board is on too. */
@@ -116,6 +126,24 @@ export type WorkersConfig = z.infer<typeof workersEnv>;
 
 export function loadWorkersConfig(env: NodeJS.ProcessEnv = process.env): WorkersConfig {
   return parseEnv(workersEnv, env);
+}
+
+/** Producers whose follow-up events the workers write (the subgraphs' event handlers run here). */
+export const WORKERS_SIGN_AS = ["catalog", "orders", "payments", "notifications"] as const;
+
+/**
+ * The workers' keyring, checked at start: they must sign as every producer whose follow-ups
+ * they write, and verify every producer whose events they consume; each problem names the variable.
+ */
+export function workersKeyringOf(config: Pick<WorkersConfig, "EVENT_SIGNING_KEYS" | "EVENT_VERIFY_KEYS" | "EVENT_SIGNATURES">): EventKeyring {
+  const keyring = eventKeyringOf(config);
+  const cannotSign = WORKERS_SIGN_AS.filter((producer) => !keyring.signing.has(producer));
+  if (cannotSign.length) throw new Error(`EVENT_SIGNING_KEYS: the workers write events of ${cannotSign.join(", ")} and need their signing keys (run \`npm run setup\` locally)`);
+  const producers = ["accounts", ...WORKERS_SIGN_AS];
+  const verifiable = new Set([...keyring.verifying.values()].map((key) => key.producer));
+  const cannotVerify = producers.filter((producer) => !verifiable.has(producer));
+  if (cannotVerify.length) throw new Error(`EVENT_VERIFY_KEYS: no key verifies events of ${cannotVerify.join(", ")} (list their public keys)`);
+  return keyring;
 }
 
 /** The retry policy of every consumer queue: the defaults, and each queue's overrides. */

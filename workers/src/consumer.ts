@@ -1,17 +1,24 @@
 import type { Logger } from "@fedplat/common";
-import { type Consumer, type DeadLetter, type EventHandler, type EventHandlers, type EventType, InvalidEventError, isBatchable, parseEnvelope } from "@fedplat/events";
+import { type Consumer, type DeadLetter, type EventHandler, type EventHandlers, type EventKeyring, EventSignatureError, type EventType, eventKeyring, InvalidEventError, isBatchable, parseEnvelope, queueOf, verifyEvent } from "@fedplat/events";
 import { type Job, type Processor, type Queue, UnrecoverableError, Worker, type WorkerOptions } from "bullmq";
 import { createGroupCommitter, type GroupCommitOptions } from "./groupCommit";
 import { createOutagePause } from "./outagePause";
 import { isUnreachable } from "./unreachable";
 
 /**
- * The processor of one consumer's queue: validate the event (an invalid one can never succeed:
- * UnrecoverableError, straight to the dead letters), then run its handler: through a group
- * committer when the handler is batchable and `groupCommit` is given. Testable with a plain
- * object in place of a BullMQ job.
+ * The processor of one consumer's queue: validate the event and verify its producer's signature
+ * (an invalid, forged or altered one can never succeed: UnrecoverableError, straight to the dead
+ * letters, with a security log line), then run its handler: through a group committer when the
+ * handler is batchable and `groupCommit` is given. Testable with a plain object in place of a
+ * BullMQ job.
  */
-export function createProcessor(consumer: Consumer, handlers: EventHandlers, groupCommit?: GroupCommitOptions): Processor<unknown, "applied" | "duplicate"> {
+export function createProcessor(
+  consumer: Consumer,
+  handlers: EventHandlers,
+  groupCommit?: GroupCommitOptions,
+  security: { logger?: Logger; keyring?: EventKeyring } = {},
+): Processor<unknown, "applied" | "duplicate"> {
+  const keyring = security.keyring ?? eventKeyring();
   const committers = new Map<EventType, EventHandler>();
   const run = (type: EventType, handler: EventHandler): EventHandler => {
     if (!groupCommit || groupCommit.maxBatch <= 1 || !isBatchable(handler)) return handler;
@@ -22,12 +29,21 @@ export function createProcessor(consumer: Consumer, handlers: EventHandlers, gro
     }
     return committer;
   };
-  return async (job: Pick<Job, "data" | "attemptsMade" | "opts">) => {
+  return async (job: Pick<Job, "data" | "attemptsMade" | "opts"> & { queueName?: string; id?: string }) => {
     let event;
     try {
       event = parseEnvelope(job.data);
     } catch (error) {
       throw new UnrecoverableError(error instanceof InvalidEventError ? error.message : String(error));
+    }
+    // Before any handler: a job anyone with Redis (or Bull Board) access wrote carries no valid signature.
+    const where = { eventId: event.eventId, type: event.type, producer: event.producer, kid: event.signature?.kid, queue: job.queueName ?? queueOf(consumer), jobId: job.id };
+    try {
+      if (verifyEvent(event, keyring) === "unsigned") security.logger?.warn({ ...where, security: "event-signature" }, "unsigned event accepted (EVENT_SIGNATURES=warn)");
+    } catch (error) {
+      if (!(error instanceof EventSignatureError)) throw error;
+      security.logger?.error({ ...where, security: "event-signature", reason: error.message }, "event refused: signature invalid");
+      throw new UnrecoverableError(error.message);
     }
     const handler = handlers[event.type];
     if (!handler) throw new UnrecoverableError(`${consumer} has no handler for ${event.type}`);
@@ -71,6 +87,8 @@ export interface ConsumerOptions {
   worker: Omit<WorkerOptions, "autorun">;
   /** Group commit for batchable handlers (see groupCommit.ts); off when absent. */
   groupCommit?: GroupCommitOptions;
+  /** Verifies the events' signatures; default: the process's (EVENT_SIGNING_KEYS, EVENT_VERIFY_KEYS). */
+  keyring?: EventKeyring;
   /** Pauses while the consumer's database is unreachable (see outagePause.ts). @default 500 ms doubling to 5 s */
   outage?: { initialMs: number; maxMs: number };
   onOutcome?: (consumer: Consumer, type: string, outcome: "applied" | "duplicate" | "retry" | "dead") => void;
@@ -92,7 +110,7 @@ export interface ConsumerOptions {
  * the job was failed, a crash in between lost the letter.
  */
 export function startConsumer(options: ConsumerOptions): Worker {
-  const processJob = createProcessor(options.consumer, options.handlers, options.groupCommit);
+  const processJob = createProcessor(options.consumer, options.handlers, options.groupCommit, { logger: options.logger, keyring: options.keyring });
   const outage = createOutagePause({ queue: options.queueName, logger: options.logger, ...options.outage, onChange: options.onOutage });
   /** Errors whose dead letter the processor wrote; the "failed" listener writes the others'. */
   const deadLettered = new WeakSet<object>();

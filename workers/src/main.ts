@@ -1,10 +1,10 @@
 import { adminListenerOf, createLogger, createMetrics, createRedis, createTokenVerifier, databaseCheck, exitOnStartFailure, loadDotEnv, onShutdown, parseSigningKeys, redactUrl, serviceDatabaseUrl } from "@fedplat/common";
-import { createLiveUpdatePublisher } from "@fedplat/events";
+import { createLiveUpdatePublisher, installEventKeyring } from "@fedplat/events";
 import { simulatedProvider } from "@fedplat/payments";
 import { Counter, Gauge } from "prom-client";
 import { buildWorkersAdmin } from "./admin";
 import { redisAuditLog } from "./auditLog";
-import { loadWorkersConfig, retryPolicyOf } from "./config";
+import { loadWorkersConfig, retryPolicyOf, workersKeyringOf } from "./config";
 import { checkRedisForQueues } from "./redisSettings";
 import { createServiceClients, startWorkers } from "./workers";
 
@@ -13,6 +13,7 @@ const logger = createLogger("workers");
 async function main(): Promise<void> {
   loadDotEnv();
   const config = loadWorkersConfig();
+  installEventKeyring(workersKeyringOf(config));
   const redis = createRedis(config.REDIS_URL, "fedplat-workers");
   redis.on("error", (error) => logger.warn({ err: error, redis: redactUrl(config.REDIS_URL) }, "redis connection error"));
   await checkRedisForQueues(redis, { production: config.NODE_ENV === "production", logger });

@@ -6,3 +6,4 @@ export { type Incompatibility, type JsonSchema, jsonSchemaReaderProblems, reader
 export { checkEventContracts, CONSUMER_READS, consumersOf, deliveredVersion, EVENT_REGISTRY, type EventRegistry, isAdditive, PREVIOUS_VERSIONS, readVersion, routesFor, STILL_PUBLISHED } from "./versions";
 export { changedVersionsProblems, type EventContractSnapshot, eventContractSnapshot } from "./contractSnapshot";
 export { createLiveUpdatePublisher, DEFAULT_LIVE_UPDATES_CHANNEL, type LiveUpdate, type LiveUpdatePublisher, liveUpdateSchema, noLiveUpdates, parseLiveUpdate, type PublishingClient } from "./liveUpdates";
+export { type EventKeyring, type EventSignature, type SigningKey, EventSignatureError, eventKeyring, eventKeyringOf, eventSigningEnv, installEventKeyring, requireSigningKey, type SignatureAlgorithm, signEvent, signedTextOf, verifyEvent } from "./signing";

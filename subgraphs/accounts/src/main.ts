@@ -1,4 +1,5 @@
 import { createFieldCipher, envVars, LEGACY_KEY_ID, parseEnv, parseSigningKeys, runSubgraph } from "@fedplat/common";
+import { requireSigningKey } from "@fedplat/events";
 import { z } from "zod";
 import { defaultLoginThrottle } from "./auth/loginThrottle";
 import { createAccountsPrisma } from "./db";
@@ -10,6 +11,7 @@ runSubgraph({
   defaultPort: 4001,
   createPrisma: createAccountsPrisma,
   build: (deps) => {
+    requireSigningKey("accounts");
     const seconds = (fallback: number) => z.coerce.number().int().min(1).max(86_400).default(fallback);
     const env = parseEnv(
       z

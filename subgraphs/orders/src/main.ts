@@ -1,5 +1,5 @@
 import { createRedis, envVars, parseEnv, runSubgraph } from "@fedplat/common";
-import { createLiveUpdatePublisher, DEFAULT_LIVE_UPDATES_CHANNEL } from "@fedplat/events";
+import { createLiveUpdatePublisher, DEFAULT_LIVE_UPDATES_CHANNEL, requireSigningKey } from "@fedplat/events";
 import { z } from "zod";
 import { createCatalogClient } from "./catalogClient";
 import { createOrdersPrisma } from "./db";
@@ -10,6 +10,7 @@ runSubgraph({
   defaultPort: 4003,
   createPrisma: createOrdersPrisma,
   build: async (deps) => {
+    requireSigningKey("orders");
     const config = parseEnv(
       z.object({
         CATALOG_URL: z.url().default("http://localhost:4002/graphql"),

@@ -1,0 +1,30 @@
+/**
+ * Event signing keys for tests only (never deployed): HMAC, as `npm run setup` generates (see
+ * @fedplat/events signing.ts); the rotated accounts key is Ed25519, so tests verify both
+ * algorithms. A test process signs as every producer, as the platform's processes together do.
+ */
+const hmac = (producer: string, kid: string, fill: number) => `${producer}:${kid}:hmac:${Buffer.alloc(32, fill).toString("base64")}`;
+
+/** A key that was rotated out: its events still verify (listed in EVENT_VERIFY_KEYS) but nothing signs with it. */
+export const TEST_ROTATED_EVENT_KEYS = {
+  accounts: "accounts:acc-0:ed25519:MC4CAQAwBQYDK2VwBCIEILx2/oCJrNNqnNnTn/j2aCOHgwyqX6FAWyg/mmTTqOd2",
+  payments: hmac("payments", "pay-0", 20),
+};
+
+/** EVENT_SIGNING_KEYS, EVENT_VERIFY_KEYS and EVENT_SIGNATURES of test processes. */
+export const TEST_EVENT_KEYS = {
+  EVENT_SIGNING_KEYS: [
+    hmac("accounts", "acc-1", 25),
+    hmac("orders", "ord-1", 21),
+    hmac("catalog", "cat-1", 22),
+    hmac("payments", "pay-1", 23),
+    hmac("notifications", "not-1", 24),
+  ].join(","),
+  EVENT_VERIFY_KEYS: ["accounts:acc-0:ed25519:MCowBQYDK2VwAyEAQgnT5xyWrvH3POJTKcO8FQE//NDH1kOuELBMLMRMXbU=", TEST_ROTATED_EVENT_KEYS.payments].join(","),
+  EVENT_SIGNATURES: "enforce",
+};
+
+/** Puts the test keys into process.env unless set (jest's setup file): in-process code and spawned services read them. */
+export function useTestEventKeys(env: NodeJS.ProcessEnv = process.env): void {
+  for (const [name, value] of Object.entries(TEST_EVENT_KEYS)) env[name] ??= value;
+}
