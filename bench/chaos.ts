@@ -12,7 +12,7 @@ import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRedis } from "@fedplat/common";
-import { createTestDatabase, freePort, type RunningService, spawnService, startOwnedPostgres, startOwnedRedis, stopService, TEST_IDENTITY_ENV, waitUntilReady, WORKERS } from "@fedplat/devkit";
+import { freePort, type RunningService, spawnService, startOwnedPostgres, startOwnedRedis, stopService, TEST_IDENTITY_ENV, waitUntilReady, WORKERS } from "@fedplat/devkit";
 import { DEAD_LETTER_QUEUE, type DeadLetter } from "@fedplat/events";
 import { createOrdersPrisma } from "@fedplat/orders";
 import { auditSagas, placeOrdersDirectly, providerNetCents, type SagaAudit, stockSnapshot, traceOrder } from "@fedplat/tests";
@@ -62,13 +62,22 @@ interface Fault {
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function onSharedServers(): Promise<Harness> {
-  const database = await createTestDatabase();
+/**
+ * Every run's database is on a PostgreSQL of its own: worker processes at production pool sizes
+ * (DB_POOL_MAX 10 per service) need more connections than the shared server has to spare.
+ */
+async function ownDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const postgres = await startOwnedPostgres();
+  return { url: postgres.database.url, drop: () => postgres.destroy() };
+}
+
+async function onSharedRedis(): Promise<Harness> {
+  const database = await ownDatabase();
   return { databaseUrl: database.url, redisUrl: sharedRedis, cleanup: () => database.drop() };
 }
 
 async function withOwnRedis(): Promise<Harness & { redisPort: number; kill(): Promise<void>; restart(): Promise<void> }> {
-  const database = await createTestDatabase();
+  const database = await ownDatabase();
   let redis = await startOwnedRedis(["--save", "", "--appendonly", "no"]);
   const port = redis.port;
   return {
@@ -90,7 +99,7 @@ const FAULTS: Fault[] = [
   {
     name: "worker kill -9 x5",
     workers: 2,
-    prepare: onSharedServers,
+    prepare: onSharedRedis,
     strike: async ({ workers, restartWorker }) => {
       for (let kill = 0; kill < 5; kill++) {
         await wait(500 + Math.random() * 2_500);
@@ -134,7 +143,7 @@ const FAULTS: Fault[] = [
   {
     name: `payment provider down ${OUTAGE_MS / 1000} s`,
     prepare: async () => {
-      const database = await createTestDatabase();
+      const database = await ownDatabase();
       const provider = await startOwnedPostgres();
       return {
         databaseUrl: database.url,
@@ -170,7 +179,6 @@ async function run(fault: Fault): Promise<Row> {
     LOG_LEVEL: "error",
     PAYMENT_FAILURE_RATE: "0.1",
     PAYMENT_LATENCY_MS: "100",
-    DB_POOL_MAX: "4",
     // Losses must show: no watchdog cancelling what the fault left stuck.
     ORDER_EXPIRY_INTERVAL_MS: "0",
   };

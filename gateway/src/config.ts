@@ -47,7 +47,7 @@ const gatewayEnv = z.object({
    * How long a replica reuses a user's session state (token version, role, disabled): logout,
    * changePassword, setUserRole and setUserDisabled apply to access tokens within this (max 5 s).
    */
-  SESSION_CHECK_MS: z.coerce.number().int().min(100).max(5_000).default(4_000),
+  SESSION_CHECK_MS: z.coerce.number().int().min(100).max(5_000).default(3_000),
   JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),

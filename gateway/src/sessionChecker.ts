@@ -8,7 +8,7 @@ export interface SessionCheckerOptions {
   signingKey: SigningKey;
   /**
    * How long one user's session state is reused by this replica: logout, changePassword, a role
-   * change or disabling a user takes effect here within this (plus one look-up). @default 4_000
+   * change or disabling a user takes effect here within this (plus one look-up). @default 3_000
    */
   cacheMs?: number;
   /** Users remembered at most. @default 50_000 */
@@ -32,13 +32,13 @@ const STATE_QUERY = "query SessionState($userId: ID!) { sessionState(userId: $us
  *
  * State comes from accounts' gateway-only `sessionState` (PostgreSQL is the one source of truth,
  * nothing to keep in step) and is cached per user for `cacheMs`: a request costs an LRU look-up
- * (measured: ~0.75 µs on a busy 2-core machine), and accounts one indexed read per active user per replica per 4 s
+ * (measured: ~0.75 µs on a busy 2-core machine), and accounts one indexed read per active user per replica per 3 s
  * (a miss waits for it: median 7.8 ms, p95 30 ms against a real accounts subgraph on that machine).
  * Concurrent look-ups of one user share one call. When accounts cannot answer, the request fails
  * closed: 503 SUBGRAPH_UNAVAILABLE (a token cannot be trusted without knowing it was not revoked).
  */
 export function createSessionChecker(options: SessionCheckerOptions): (viewer: Viewer) => Promise<Viewer> {
-  const states = new LRUCache<string, SessionState | "none">({ max: options.cacheSize ?? 50_000, ttl: options.cacheMs ?? 4_000 });
+  const states = new LRUCache<string, SessionState | "none">({ max: options.cacheSize ?? 50_000, ttl: options.cacheMs ?? 3_000 });
   const inFlight = new Map<string, Promise<SessionState | "none">>();
 
   const stateOf = (userId: string): Promise<SessionState | "none"> => {

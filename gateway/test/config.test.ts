@@ -41,7 +41,7 @@ describe("gateway configuration", () => {
     expect(loadGatewayConfig({ GATEWAY_SIGNING_KEY: SECRET.GATEWAY_SIGNING_KEY, JWT_SIGNING_KEYS: keys }).tokens).toEqual({ kind: "hs256", keys: { k2: "a".repeat(32), k1: "b".repeat(32) } });
     expect(loadGatewayConfig({ ...SECRET, JWT_SIGNING_KEYS: keys }).tokens).toEqual({ kind: "hs256", keys: { k2: "a".repeat(32), k1: "b".repeat(32) }, secret: SECRET.JWT_SECRET });
     expect(() => loadGatewayConfig({ ...SECRET, JWT_SIGNING_KEYS: "k2:short" })).toThrow(/JWT_SIGNING_KEYS: key "k2": the secret must be at least 32 characters/);
-    expect(loadGatewayConfig({ ...SECRET }).SESSION_CHECK_MS).toBe(4_000);
+    expect(loadGatewayConfig({ ...SECRET }).SESSION_CHECK_MS).toBe(3_000);
     expect(() => loadGatewayConfig({ ...SECRET, SESSION_CHECK_MS: "30000" })).toThrow(/SESSION_CHECK_MS/);
   });
 

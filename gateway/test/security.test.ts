@@ -74,7 +74,7 @@ describe("API key sprays", () => {
   });
 
   it("cannot flush the cache of valid keys: after 300 unknown keys (6 times its size) a valid key is still answered without a look-up", async () => {
-    // A minute's cache time, so only eviction (not the 4 s expiry, on a slow machine) can lose the key.
+    // A minute's cache time, so only eviction (not the 3 s expiry, on a slow machine) can lose the key.
     const url = await gatewayWith({ invalidCredentialsPerMinute: 1_000 }, false, 50, 60_000);
     const admin = bearer((await services.accounts.viewer("admin")).token);
     const created = await graphqlRequest<{ createApiKey: { key: string } }>(url, 'mutation { createApiKey(input: { name: "spray", role: STAFF }) { key } }', {}, admin);

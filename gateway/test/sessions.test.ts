@@ -13,7 +13,7 @@ import { type AccountsCatalogOrders, startAccountsCatalogOrders } from "./accoun
  * Sessions end when they should (docs/security.md): logout, changePassword, a demotion and
  * disabling a user reach access tokens already issued, on every gateway replica, within 5 s;
  * API keys are bounded in lifetime and role and stop within 5 s of revocation. Two real gateways
- * (replicas, each with its own session cache at the default 4 s) over real subgraphs.
+ * (replicas, each with its own session cache at the default 3 s) over real subgraphs.
  */
 jest.setTimeout(60_000);
 
