@@ -123,7 +123,8 @@ describe("a cancellation racing the saga, with a slow provider (325-975 ms a cal
     try {
       orderId = await placeOrder([{ productId: product.id, quantity: 2 }]);
       expect(await cancelOrder(orderId)).toBe(true);
-      await waitFor("payments to void the order's payment", () => workers.clients.payments.payment.findFirst({ where: { orderId, state: "FAILED" } }));
+      // A wait, not a bound: in the full suite on two cores the first saga of the file has taken over 30 s.
+      await waitFor("payments to void the order's payment", () => workers.clients.payments.payment.findFirst({ where: { orderId, state: "FAILED" } }), 120_000);
     } finally {
       catalogWorker?.resume();
     }
