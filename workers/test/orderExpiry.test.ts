@@ -54,9 +54,9 @@ describe("the pending-order watchdog", () => {
     expect(expired).toBe(seededPending + 1);
 
     // Catalog releases the stock at once; payments, once it is back, charges (stock.reserved is first
-    // in its queue) and then refunds. One job at a time here: with both in flight at once, a charge
-    // that succeeds after order.cancelled voided the payment still marks it SUCCEEDED (a race of the
-    // payments handlers, outside this change).
+    // in its queue) and then refunds. One job at a time here makes that order certain: with both in
+    // flight at once the void may go first, and the payment ends FAILED with nothing charged
+    // (conserved too, see money.test.ts, but not the REFUNDED this test asserts).
     await waitFor("the stock to be released", async () => (await c.product.findUniqueOrThrow({ where: { id: product.id } })).stock === product.stock);
     expect((await c.stockReservation.findMany({ where: { orderId } })).map((r) => r.status)).toEqual(["RELEASED"]);
     await payments.resume();
