@@ -1,9 +1,9 @@
 import { ConfigError, type Logger } from "@fedplat/common";
-import { loadPersistedDocumentManifest, type PersistedDocumentManifest, type PersistedQueriesOptions } from "./persistedQueries";
-import { loadPersistedQueriesConfig } from "./persistedQueries/config";
-import { createCacheRedis } from "./responseCache/cacheRedis";
-import { loadCachingConfig, responseCachePrefix } from "./responseCache/config";
-import { createRedisKeyValueCache, type StringCache } from "./responseCache/redisKeyValueCache";
+import { loadPersistedDocumentManifest, type PersistedDocumentManifest, type PersistedQueriesOptions } from "./features/persistedDocuments";
+import { loadPersistedQueriesConfig } from "./features/persistedDocuments/config";
+import { createCacheRedis } from "./features/responseCache/cacheRedis";
+import { loadCachingConfig, responseCachePrefix } from "./features/responseCache/config";
+import { createRedisKeyValueCache, type StringCache } from "./features/responseCache/redisKeyValueCache";
 
 export interface GatewayCaching {
   /** For buildGateway. */

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { ConfigError, envVars, parseEnv, parseSigningKeys, type TokenVerification } from "@fedplat/common";
 import { z } from "zod";
 import { defaultLimits, type GatewayLimits } from "./limits";
-import { defaultResilience, type ResiliencePolicy } from "./subgraphBreakers";
+import { defaultResilience, type ResiliencePolicy } from "./features/resilience/subgraphBreakers";
 
 const timeoutMs = z.coerce.number().int().min(100).max(120_000);
 const count = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);

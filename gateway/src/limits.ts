@@ -1,6 +1,6 @@
-import type { QueryLimits } from "./plugins/useQueryLimits";
-import type { RateLimits } from "./plugins/useRateLimit";
-import type { RequestShapeLimits } from "./plugins/useRequestShape";
+import type { QueryLimits } from "./features/limits/useQueryLimits";
+import type { RateLimits } from "./features/rateLimits/useRateLimit";
+import type { RequestShapeLimits } from "./features/limits/useRequestShape";
 
 /** Every abuse limit of the gateway; each has an environment variable (see config.ts). */
 export interface GatewayLimits {

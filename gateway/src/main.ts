@@ -3,7 +3,7 @@ import { adminListenerOf, ConfigError, createLogger, createRedis, exitOnStartFai
 import { checkOverrides, loadGatewayConfig } from "./config";
 import { createGatewayCaching } from "./caching";
 import { buildGateway } from "./server";
-import { loadSubscriptionsConfig } from "./subscriptions";
+import { loadSubscriptionsConfig } from "./features/subscriptions";
 
 const logger = createLogger("gateway");
 

@@ -4,29 +4,27 @@ import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
-import { type AdminListener, adminEndpoints, createMetrics, createTokenVerifier, formatErrorFor, type HealthState, healthRouter, jsonErrorHandler, listenOn, type Logger, metricsHandler, type Redis, type ServiceMetrics, type SigningKey, type TokenVerification, useOperationMetrics } from "@fedplat/common";
+import { type AdminListener, adminEndpoints, createMetrics, formatErrorFor, type HealthState, healthRouter, jsonErrorHandler, listenOn, type Logger, metricsHandler, type Redis, type ServiceMetrics, type SigningKey, type TokenVerification } from "@fedplat/common";
 import { DEFAULT_LIVE_UPDATES_CHANNEL } from "@fedplat/events";
 import express from "express";
-import { Counter } from "prom-client";
-import { createApiKeyResolver } from "./apiKeyResolver";
-import { createSessionChecker, withSessionCheck } from "./sessionChecker";
 import { overrideKey, subgraphNames, subgraphUrlsIn } from "./config";
 import type { GatewayContext } from "./context";
-import { identityOf, useIdentity } from "./plugins/useIdentity";
-import { useLandingPage } from "./plugins/useLandingPage";
-import { useOperationGuard } from "./plugins/useOperationGuard";
+import type { GatewayFeature } from "./feature";
+import { createDedupeFeature } from "./features/dedupe";
+import { createEntityCacheFeature } from "./features/entityCache";
+import { createCredentials, createIdentityFeature } from "./features/identity";
+import { createLandingPageFeature } from "./features/landingPage";
+import { createLimitsFeature } from "./features/limits";
+import { createPersistedDocumentsFeature, createTrustedDocuments, type PersistedQueriesOptions } from "./features/persistedDocuments";
+import { createAddressBudgetFeature, createRateLimitFeature, createRateLimits } from "./features/rateLimits";
+import { createResilienceFeature, defaultResilience, type ResiliencePolicy } from "./features/resilience";
+import { createResponseCacheFeature, type StringCache } from "./features/responseCache";
+import { createLiveUpdateHub, createSubscriptionsFeature, type Subscriptions, type SubscriptionsConfig } from "./features/subscriptions";
+import { createTelemetryFeature } from "./features/telemetry";
 import { defaultLimits, type GatewayLimits } from "./limits";
-import { useQueryLimits } from "./plugins/useQueryLimits";
-import { createRateLimits } from "./plugins/useRateLimit";
-import { useRequestShape } from "./plugins/useRequestShape";
-import { useRequestLogging } from "./plugins/useRequestLogging";
-import { type PersistedQueriesOptions, usePersistedQueries } from "./persistedQueries";
-import type { StringCache } from "./responseCache/redisKeyValueCache";
-import { useResponseCache } from "./responseCache/useResponseCache";
-import { defaultResilience, type ResiliencePolicy } from "./subgraphBreakers";
-import { createIdentitySigner } from "./identitySigner";
-import { createSubgraphServices } from "./subgraphServices";
-import { attachSubscriptions, createLiveUpdateHub, type Subscriptions, type SubscriptionsConfig } from "./subscriptions";
+import { requestStateOf, startRequestState, viewerOf } from "./requestState";
+import { SubgraphDataSource } from "./transport/subgraphDataSource";
+import { composeSubgraphFetch, httpFetch } from "./transport/pipeline";
 
 export interface GatewayOptions {
   supergraphSdl: string;
@@ -92,27 +90,67 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const production = options.production ?? false;
   const limits = options.limits ?? defaultLimits;
   const metrics = options.metrics ?? createMetrics("gateway");
-  const rateLimited = new Counter({ name: "gateway_rate_limited_total", help: "Requests rejected by a rate limit", labelNames: ["kind"] as const, registers: [metrics.registry] });
+  const { registry } = metrics;
+  const { logger, redis } = options;
   const overrides = options.subgraphUrls ?? {};
   const routingUrls = subgraphUrlsIn(options.supergraphSdl);
   const urlOf = (name: string) => overrides[overrideKey(name)] ?? routingUrls[name] ?? "";
-  const apiKeys = createApiKeyResolver({ accountsUrl: urlOf("accounts"), signingKey: options.signingKey, cacheMs: options.apiKeyCacheMs, cacheSize: options.apiKeyCacheSize });
-  const subgraphs = createSubgraphServices({
-    subgraphs: subgraphNames(options.supergraphSdl),
-    urlOf,
-    timeoutOf: (name) => options.subgraphTimeoutsMs?.[overrideKey(name)] ?? options.subgraphTimeoutMs ?? 10_000,
-    policy: options.resilience ?? defaultResilience,
-    logger: options.logger,
-    registry: metrics.registry,
-    dedupe: options.dedupeSubgraphFetches ?? true,
-    entityCache: options.entityCache ?? false,
-    signIdentity: createIdentitySigner(options.signingKey),
-  });
+  const timeoutOf = (name: string) => options.subgraphTimeoutsMs?.[overrideKey(name)] ?? options.subgraphTimeoutMs ?? 10_000;
+
+  // Shared by several features: who callers are (HTTP and graphql-ws), which documents may run
+  // (HTTP and graphql-ws), the request budgets (before and after identity), and one Redis
+  // subscriber per replica for live updates (subscriptions' fan-out, response cache renewals).
+  const credentials = createCredentials({ accountsUrl: urlOf("accounts"), tokens: options.tokens, signingKey: options.signingKey, sessions: options.sessions, apiKeyCacheMs: options.apiKeyCacheMs, apiKeyCacheSize: options.apiKeyCacheSize });
+  const trustedDocuments = createTrustedDocuments(options.persistedQueries);
+  const rateLimits = createRateLimits(redis, limits.rate, registry);
+  const liveUpdates = createLiveUpdateHub({ redis, channel: options.subscriptions?.channel ?? DEFAULT_LIVE_UPDATES_CHANNEL, logger });
+  const subscriptions = createSubscriptionsFeature({ credentials, trustedDocuments, hub: liveUpdates, logger, registry, production, limits, config: options.subscriptions });
+
+  /*
+   * The gateway's features, in order. HTTP middleware runs top to bottom (after the request id and
+   * the JSON body parser), Apollo plugins are registered in this order, and subgraph-fetch wrappers
+   * nest with the first one outermost. Why this order:
+   * - telemetry, landing page: observe and serve everything that follows; no order among the rest depends on them.
+   * - persistedDocuments before limits: a document outside the manifest is refused as such, whatever its size.
+   * - limits before the budgets: a malformed request is refused without costing Redis counting.
+   * - addressBudget before identity: every request is counted per IP before its credentials are
+   *   looked up, so a spray of bad tokens or API keys is held by the same budget as any other traffic.
+   * - identity before rateLimits: per-user and per-key budgets need the viewer (requestState.ts).
+   * - responseCache: after the operation is resolved and allowed; a hit runs no subgraph fetch.
+   * - fetch wrappers, outermost to innermost: identity signs the viewer for the subgraph; the
+   *   entity cache answers public entities without any fetch; dedupe shares one in-flight fetch
+   *   among identical queries; resilience gives each attempt a deadline, a circuit and retries;
+   *   innermost, HTTP (transport/subgraphFetch.ts).
+   * - subscriptions last: graphql-ws on the same port, attached once the supergraph is loaded.
+   * Close hooks run in reverse order, after Apollo has drained HTTP and WebSocket connections.
+   */
+  const features: readonly GatewayFeature[] = [
+    createTelemetryFeature({ logger, metrics }),
+    createLandingPageFeature({ production }),
+    createPersistedDocumentsFeature(options.persistedQueries, trustedDocuments),
+    createLimitsFeature(limits),
+    createAddressBudgetFeature(rateLimits),
+    createIdentityFeature({ credentials, signingKey: options.signingKey, onInvalidCredentials: rateLimits.invalidCredentials }),
+    createRateLimitFeature(rateLimits),
+    ...(options.responseCache ? [createResponseCacheFeature({ cache: options.responseCache, registry, liveUpdates })] : []),
+    ...(options.entityCache ? [createEntityCacheFeature({ registry })] : []),
+    ...((options.dedupeSubgraphFetches ?? true) ? [createDedupeFeature()] : []),
+    createResilienceFeature({ subgraphs: subgraphNames(options.supergraphSdl), policy: options.resilience ?? defaultResilience, timeoutOf, logger, registry }),
+    subscriptions,
+  ];
+  const closeFeatures = async () => {
+    for (const feature of [...features].reverse()) await feature.close?.();
+  };
+
+  const subgraphFetch = composeSubgraphFetch(
+    features.flatMap((feature) => feature.wrapSubgraphFetch ?? []),
+    httpFetch,
+  );
   // @apollo/gateway sends anonymous usage metrics to Apollo (and probes cloud metadata endpoints
   // for them) unless APOLLO_TELEMETRY_DISABLED is set. This platform does not call home unless the
   // operator opts in (APOLLO_TELEMETRY_DISABLED=false), whoever builds the gateway: main or a test.
   process.env.APOLLO_TELEMETRY_DISABLED ??= "true";
-  const gateway = new ApolloGateway({ supergraphSdl: options.supergraphSdl, buildService: subgraphs.buildService });
+  const gateway = new ApolloGateway({ supergraphSdl: options.supergraphSdl, buildService: ({ name }) => new SubgraphDataSource(name, urlOf(name), subgraphFetch) });
 
   const app = express();
   app.disable("x-powered-by");
@@ -120,11 +158,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const httpServer = http.createServer(app);
   const health: HealthState = { draining: false };
 
-  // One Redis subscriber per replica, shared by subscriptions (fan-out) and the response cache (renewals).
-  const liveUpdates = createLiveUpdateHub({ redis: options.redis, channel: options.subscriptions?.channel ?? DEFAULT_LIVE_UPDATES_CHANNEL, logger: options.logger });
-  const queryLimits = useQueryLimits(limits.query);
-  const rateLimits = createRateLimits(options.redis, limits.rate, { rejected: (kind) => rateLimited.inc({ kind }) });
-  const persisted = usePersistedQueries(options.persistedQueries);
+  const validationRules = features.flatMap((feature) => feature.validationRules ?? []);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: !production,
@@ -132,51 +166,43 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     includeStacktraceInErrorResponses: false,
     // Our own onShutdown handler drains and exits; Apollo's would re-raise the signal mid-drain.
     stopOnTerminationSignals: false,
-    formatError: formatErrorFor(options.logger, production),
-    validationRules: queryLimits.validationRules,
+    formatError: formatErrorFor(logger, production),
+    validationRules,
     allowBatchedHttpRequests: limits.request.maxBatch > 1,
-    persistedQueries: persisted.apollo,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), useLandingPage({ production }), useRequestLogging(options.logger), useOperationMetrics<GatewayContext>(metrics.registry, "gateway"), useOperationGuard(), rateLimits.credentialOperations, ...queryLimits.plugins,
-      ...(options.responseCache ? useResponseCache({ cache: options.responseCache, registry: metrics.registry, liveUpdates }) : [])],
+    persistedQueries: features.find((feature) => feature.persistedQueries)?.persistedQueries,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ...features.flatMap((feature) => feature.apolloPlugins ?? [])],
   });
   // Loads and validates the supergraph; throws when it cannot.
   await apollo.start().catch(async (error: unknown) => {
+    await closeFeatures();
     await liveUpdates.close();
     throw error;
   });
-  const checkSession = options.sessions ? createSessionChecker({ accountsUrl: urlOf("accounts"), signingKey: options.signingKey, cacheMs: options.sessions.cacheMs }) : undefined;
-  const verifyToken = withSessionCheck(createTokenVerifier(options.tokens), checkSession);
   const apiSchema = gateway.schema;
   if (!apiSchema) throw new Error("the gateway has no schema after start");
-  const subscriptions = attachSubscriptions({ apollo, apiSchema, httpServer, verifyToken, apiKeys, hub: liveUpdates, logger: options.logger, registry: metrics.registry, production, limits, validationRules: queryLimits.validationRules, config: options.subscriptions, trustedDocuments: persisted.trustedDocuments });
+  for (const feature of features) feature.attach?.({ apollo, apiSchema, httpServer, validationRules });
 
   // Mounted only once the supergraph is loaded, so "ready" means the gateway can plan queries.
-  // Subgraph circuits are reported, not checked: with one subgraph down the gateway still serves the rest.
   const admin = adminEndpoints(app, options.admin);
-  admin.app.use(healthRouter({ supergraph: () => Promise.resolve(), redis: () => options.redis.ping(), liveUpdates: () => subscriptions.ready() }, health, { report: () => ({ subgraphs: subgraphs.breakers.states() }) }));
-  admin.app.get("/metrics", metricsHandler(metrics.registry));
+  const readiness = Object.assign({ supergraph: () => Promise.resolve(), redis: () => redis.ping() }, ...features.map((feature) => feature.readiness ?? {}));
+  admin.app.use(healthRouter(readiness, health, { report: () => Object.assign({}, ...features.map((feature) => feature.report?.() ?? {})) }));
+  admin.app.get("/metrics", metricsHandler(registry));
   app.use(
     "/graphql",
-    (req, res, next) => {
-      res.locals.requestId = req.header("x-request-id") ?? randomUUID();
+    (req, _res, next) => {
+      startRequestState(req, req.header("x-request-id") ?? randomUUID());
       next();
     },
     express.json({ limit: limits.bodyLimit }),
-    persisted.middleware,
-    useRequestShape(limits.request),
-    // Every request is counted per IP before its credentials are looked up, so a spray of bad
-    // tokens or API keys is held by the same budget as any other traffic from its address.
-    rateLimits.beforeIdentity,
-    useIdentity({ verifyToken, apiKeys, onInvalidCredentials: rateLimits.invalidCredentials }),
-    rateLimits.afterIdentity,
+    ...features.flatMap((feature) => feature.middleware ?? []),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const { viewer, subgraphHeaders } = identityOf(res);
-        return { requestId: String(res.locals.requestId), viewer, clientIp: req.ip ?? "unknown", subgraphHeaders };
+      context: async ({ req }) => {
+        const { requestId } = requestStateOf(req);
+        return { requestId, viewer: viewerOf(req), clientIp: req.ip ?? "unknown", subgraphHeaders: { "x-request-id": requestId } };
       },
     }),
   );
-  app.use(jsonErrorHandler(options.logger));
+  app.use(jsonErrorHandler(logger));
 
   let adminPort: number | undefined;
   return {
@@ -188,13 +214,13 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       return bound;
     },
     adminPort: () => adminPort,
-    subscriptions,
+    subscriptions: subscriptions.subscriptions,
     close: async () => {
       health.draining = true;
-      await subscriptions.close();
-      await liveUpdates.close();
+      // Drains HTTP requests in flight and closes every subscription (1001) before any feature lets go.
       await apollo.stop();
-      subgraphs.breakers.shutdown();
+      await closeFeatures();
+      await liveUpdates.close();
       await admin.close();
     },
   };

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createLogger, createRedis, type Redis, type Viewer } from "@fedplat/common";
-import { type CacheGenerations, createCacheGenerations } from "../src/responseCache/cacheGenerations";
-import { createRedisKeyValueCache } from "../src/responseCache/redisKeyValueCache";
+import { type CacheGenerations, createCacheGenerations } from "../src/features/responseCache/cacheGenerations";
+import { createRedisKeyValueCache } from "../src/features/responseCache/redisKeyValueCache";
 
 let redis: Redis;
 let generations: CacheGenerations;

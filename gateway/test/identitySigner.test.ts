@@ -1,7 +1,7 @@
 import { verifyCallerIdentity } from "@fedplat/common";
 import { TEST_GATEWAY_KEY, TEST_IDENTITY_TRUST } from "@fedplat/devkit";
 import { decodeJwt } from "jose";
-import { createIdentitySigner } from "../src/identitySigner";
+import { createIdentitySigner } from "../src/features/identity/identitySigner";
 
 const viewer = { id: "0b8f8f4e-3c1d-4a7e-9a51-7a3f0a6f4c11", role: "STAFF" as const, kind: "user" as const };
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createLogger, createRedis, type Redis } from "@fedplat/common";
 import type { LiveUpdate } from "@fedplat/events";
-import { createLiveUpdateHub, type LiveUpdateHub } from "../src/subscriptions";
+import { createLiveUpdateHub, type LiveUpdateHub } from "../src/features/subscriptions";
 
 let redis: Redis;
 let hub: LiveUpdateHub;

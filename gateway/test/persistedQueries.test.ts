@@ -8,8 +8,8 @@ import { repoRoot, startTestSubgraph, TEST_GATEWAY_KEY, TEST_JWT_SECRET, type Te
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { buildGateway, defaultLimits, type GatewayServer } from "../src";
-import { loadPersistedDocumentManifest, type PersistedDocumentManifest, type TrustedDocumentsMode } from "../src/persistedQueries";
-import { createRedisKeyValueCache } from "../src/responseCache/redisKeyValueCache";
+import { loadPersistedDocumentManifest, type PersistedDocumentManifest, type TrustedDocumentsMode } from "../src/features/persistedDocuments";
+import { createRedisKeyValueCache } from "../src/features/responseCache/redisKeyValueCache";
 
 const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
 const DOWN = "http://127.0.0.1:9/graphql";

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { bearer, freePort, graphqlRequest, type GraphQLResponse } from "@fedplat/devkit";
 import { buildGateway, type GatewayServer } from "../src";
-import { createCacheRedis } from "../src/responseCache/cacheRedis";
-import { createRedisKeyValueCache, type StringCache } from "../src/responseCache/redisKeyValueCache";
+import { createCacheRedis } from "../src/features/responseCache/cacheRedis";
+import { createRedisKeyValueCache, type StringCache } from "../src/features/responseCache/redisKeyValueCache";
 import { type AccountsCatalogOrders, startAccountsCatalogOrders } from "./accountsCatalogOrders";
 
 let graph: AccountsCatalogOrders;

@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { subgraphFetch } from "../src/subgraphFetch";
+import { subgraphFetch } from "../src/transport/subgraphFetch";
 
 let server: http.Server;
 let base: string;

@@ -4,10 +4,10 @@ import { ApolloGateway } from "@apollo/gateway";
 import { repoRoot } from "@fedplat/devkit";
 import type { LiveUpdate } from "@fedplat/events";
 import { type GraphQLError, type GraphQLSchema, parse, print } from "graphql";
-import { defaultSubscriptionLimits, loadSubscriptionsConfig } from "../src/subscriptions/config";
-import { checkLiveFields, LIVE_FIELDS } from "../src/subscriptions/liveFields";
-import { createLivePlanner, type LivePlan } from "../src/subscriptions/livePlan";
-import { LiveSubscription } from "../src/subscriptions/liveSubscription";
+import { defaultSubscriptionLimits, loadSubscriptionsConfig } from "../src/features/subscriptions/config";
+import { checkLiveFields, LIVE_FIELDS } from "../src/features/subscriptions/liveFields";
+import { createLivePlanner, type LivePlan } from "../src/features/subscriptions/livePlan";
+import { LiveSubscription } from "../src/features/subscriptions/liveSubscription";
 
 let schema: GraphQLSchema;
 

@@ -1,0 +1,42 @@
+import type { ApolloServer, ApolloServerOptions, ApolloServerPlugin } from "@apollo/server";
+import type http from "node:http";
+import type { RequestHandler } from "express";
+import type { GraphQLSchema, ValidationRule } from "graphql";
+import type { GatewayContext } from "./context";
+import type { SubgraphFetch } from "./transport/subgraphRequest";
+
+/** What a feature may use once Apollo has started (the supergraph is loaded and planned). */
+export interface StartedGateway {
+  apollo: ApolloServer<GatewayContext>;
+  /** The API schema: what clients may select. */
+  apiSchema: GraphQLSchema;
+  httpServer: http.Server;
+  /** Every feature's validation rules, for transports other than HTTP (graphql-ws). */
+  validationRules: readonly ValidationRule[];
+}
+
+/**
+ * One gateway capability. The builder (server.ts) folds an ordered list of these: middleware runs
+ * in list order before Apollo, plugins are registered in list order, and subgraph-fetch wrappers
+ * nest with the first feature outermost. Per-request state passes through requestState.ts (HTTP
+ * middleware), the Apollo context (GatewayContext) and SubgraphRequest (fetches), never headers.
+ */
+export interface GatewayFeature {
+  readonly name: string;
+  /** Express handlers on /graphql, after the body is parsed and before Apollo. */
+  middleware?: readonly RequestHandler[];
+  apolloPlugins?: readonly ApolloServerPlugin<GatewayContext>[];
+  validationRules?: readonly ValidationRule[];
+  /** Apollo's APQ option; at most one feature (persisted documents) sets it. */
+  persistedQueries?: ApolloServerOptions<GatewayContext>["persistedQueries"];
+  /** Wraps every subgraph fetch (transport/pipeline.ts). */
+  wrapSubgraphFetch?: (next: SubgraphFetch) => SubgraphFetch;
+  /** Runs once the supergraph is loaded: transports of their own (graphql-ws on the same port). */
+  attach?(gateway: StartedGateway): void;
+  /** Checks /health/ready runs, by name. */
+  readiness?: Readonly<Record<string, () => Promise<unknown>>>;
+  /** Reported (not checked) on /health/ready, e.g. circuit states. */
+  report?(): Record<string, unknown>;
+  /** Releases what the feature holds; called in reverse list order after HTTP has drained. */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,135 @@
+import type { Redis } from "@fedplat/common";
+import type { ApolloServerPlugin } from "@apollo/server";
+import type { Request, RequestHandler, Response } from "express";
+import { GraphQLError } from "graphql";
+import { RateLimiterMemory, RateLimiterRedis, type RateLimiterRes } from "rate-limiter-flexible";
+import { Counter, type Registry } from "prom-client";
+import type { GatewayContext } from "../../context";
+import { viewerOf } from "../../requestState";
+import { sendGraphQLError } from "../../sendGraphQLError";
+import { credentialFieldsOf } from "./credentialFields";
+
+export interface RateLimits {
+  /** Per client IP, for requests without a token, and for login/register whatever token they carry. @default 100 (the brief's default) */
+  anonymousPerMinute: number;
+  /** Per user. @default 600 */
+  userPerMinute: number;
+  /** Per API key. @default 600 */
+  apiKeyPerMinute: number;
+  /**
+   * Per client IP, every request, counted before credentials are checked (so refused ones cost
+   * their sender too). Above userPerMinute, so a user is held by their own budget first. @default 1_200
+   */
+  ipPerMinute?: number;
+  /** Per client IP: requests refused for a bad token or API key; beyond it, the IP is refused before any look-up. @default 20 */
+  invalidCredentialsPerMinute?: number;
+  /** Redis key prefix, so tests and deployments do not share counters. @default "fedplat:rl" */
+  keyPrefix?: string;
+}
+
+export type RateLimitKind = "ip" | "invalidCredentials" | "anonymous" | "user" | "apiKey" | "credentials";
+
+
+function limiter(redis: Redis, points: number, keyPrefix: string) {
+  // Counted in Redis so every gateway replica shares one budget per client; if Redis fails,
+  // each replica falls back to counting in memory rather than letting everything through.
+  return new RateLimiterRedis({ storeClient: redis, points, duration: 60, keyPrefix, insuranceLimiter: new RateLimiterMemory({ points, duration: 60, keyPrefix }) });
+}
+
+const retryAfterOf = (rejection: RateLimiterRes) => Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+const clientIp = (req: Request) => req.ip ?? "unknown";
+
+function reject(res: Response, retryAfter: number, message: string) {
+  res.setHeader("Retry-After", String(retryAfter));
+  sendGraphQLError(res, 429, `${message}; retry in ${retryAfter} s`, "RATE_LIMITED", { retryAfter });
+}
+
+/**
+ * The gateway's request budgets, in two steps around identity: `beforeIdentity` counts every
+ * request per client IP before any credential is looked up (and refuses an IP that sent too many
+ * bad ones), `afterIdentity` holds each user, API key or anonymous IP to its own budget, and
+ * `credentialOperations` keeps login and register on the per-IP budget whatever token is sent.
+ */
+export function createRateLimits(redis: Redis, limits: RateLimits, registry: Registry) {
+  const rateLimited = new Counter({ name: "gateway_rate_limited_total", help: "Requests rejected by a rate limit", labelNames: ["kind"] as const, registers: [registry] });
+  const metrics = { rejected: (kind: RateLimitKind) => rateLimited.inc({ kind }) };
+  const prefix = limits.keyPrefix ?? "fedplat:rl";
+  const invalidPoints = limits.invalidCredentialsPerMinute ?? 20;
+  const byKind = {
+    ip: limiter(redis, limits.ipPerMinute ?? 1_200, `${prefix}:all`),
+    invalidCredentials: limiter(redis, invalidPoints, `${prefix}:bad`),
+    anonymous: limiter(redis, limits.anonymousPerMinute, `${prefix}:ip`),
+    user: limiter(redis, limits.userPerMinute, `${prefix}:user`),
+    apiKey: limiter(redis, limits.apiKeyPerMinute, `${prefix}:key`),
+  };
+
+  const beforeIdentity: RequestHandler = async (req, res, next) => {
+    const ip = clientIp(req);
+    try {
+      const refused = await byKind.invalidCredentials.get(ip);
+      if (refused && refused.consumedPoints >= invalidPoints) {
+        metrics.rejected("invalidCredentials");
+        return reject(res, retryAfterOf(refused), "Too many requests with invalid credentials from this address");
+      }
+      await byKind.ip.consume(ip);
+      next();
+    } catch (rejection) {
+      if (rejection instanceof Error) return next(rejection);
+      metrics.rejected("ip");
+      reject(res, retryAfterOf(rejection as RateLimiterRes), "Too many requests from this address");
+    }
+  };
+
+  const afterIdentity: RequestHandler = async (req, res, next) => {
+    const viewer = viewerOf(req);
+    const kind = viewer ? (viewer.kind === "apiKey" ? "apiKey" : "user") : "anonymous";
+    const key = viewer?.id ?? clientIp(req);
+    try {
+      const result = await byKind[kind].consume(key);
+      res.setHeader("RateLimit-Remaining", String(result.remainingPoints));
+      next();
+    } catch (rejection) {
+      if (rejection instanceof Error) return next(rejection);
+      metrics.rejected(kind);
+      reject(res, retryAfterOf(rejection as RateLimiterRes), "Too many requests");
+    }
+  };
+
+  /**
+   * Login and register with a token (an anonymous request is already on the per-IP budget) also
+   * count per IP: otherwise each account an attacker registers would be a fresh budget of
+   * password guesses. Checked once the operation is resolved, so persisted queries sent by hash
+   * alone are counted too.
+   */
+  const credentialOperations: ApolloServerPlugin<GatewayContext> = {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, document, contextValue }) {
+          const { viewer, clientIp } = contextValue;
+          if (!viewer || !clientIp || operation?.operation !== "mutation" || credentialFieldsOf(operation, document).length === 0) return;
+          try {
+            await byKind.anonymous.consume(clientIp);
+          } catch (rejection) {
+            if (rejection instanceof Error) throw rejection;
+            const retryAfter = retryAfterOf(rejection as RateLimiterRes);
+            metrics.rejected("credentials");
+            throw new GraphQLError(`Too many login or register requests from this address; retry in ${retryAfter} s`, {
+              extensions: { code: "RATE_LIMITED", retryAfter, http: { status: 429, headers: new Map([["retry-after", String(retryAfter)]]) } },
+            });
+          }
+        },
+      };
+    },
+  };
+
+  /** Counts a request refused for its credentials against its IP (see beforeIdentity). */
+  const invalidCredentials = async (req: Request) => {
+    await byKind.invalidCredentials.consume(clientIp(req)).catch((rejection: unknown) => {
+      if (rejection instanceof Error) throw rejection;
+    });
+  };
+
+  return { beforeIdentity, afterIdentity, credentialOperations, invalidCredentials };
+}
+
+export type RateLimiters = ReturnType<typeof createRateLimits>;
