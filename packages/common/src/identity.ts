@@ -13,7 +13,7 @@ export interface Viewer {
   /**
    * Access tokens only: the user's token version when the token was issued (claim `ver`, absent
    * in tokens from before versions: 0). Logout and changePassword bump the user's version, and the
-   * gateway refuses older tokens (gateway/src/sessionChecker.ts).
+   * gateway refuses older tokens (gateway/src/features/identity/sessionChecker.ts).
    */
   tokenVersion?: number;
 }
