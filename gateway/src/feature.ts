@@ -40,3 +40,8 @@ export interface GatewayFeature {
   /** Releases what the feature holds; called in reverse list order after HTTP has drained. */
   close?(): Promise<void>;
 }
+
+/** Runs the features' close hooks in reverse list order: a feature lets go only after every feature that may still call it. */
+export async function closeFeatures(features: readonly GatewayFeature[]): Promise<void> {
+  for (const feature of [...features].reverse()) await feature.close?.();
+}

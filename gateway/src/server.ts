@@ -9,7 +9,7 @@ import { DEFAULT_LIVE_UPDATES_CHANNEL } from "@fedplat/events";
 import express from "express";
 import { overrideKey, subgraphNames, subgraphUrlsIn } from "./config";
 import type { GatewayContext } from "./context";
-import type { GatewayFeature } from "./feature";
+import { closeFeatures, type GatewayFeature } from "./feature";
 import { createDedupeFeature } from "./features/dedupe";
 import { createEntityCacheFeature } from "./features/entityCache";
 import { createCredentials, createIdentityFeature } from "./features/identity";
@@ -138,9 +138,6 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     createResilienceFeature({ subgraphs: subgraphNames(options.supergraphSdl), policy: options.resilience ?? defaultResilience, timeoutOf, logger, registry }),
     subscriptions,
   ];
-  const closeFeatures = async () => {
-    for (const feature of [...features].reverse()) await feature.close?.();
-  };
 
   const subgraphFetch = composeSubgraphFetch(
     features.flatMap((feature) => feature.wrapSubgraphFetch ?? []),
@@ -174,7 +171,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   });
   // Loads and validates the supergraph; throws when it cannot.
   await apollo.start().catch(async (error: unknown) => {
-    await closeFeatures();
+    await closeFeatures(features);
     await liveUpdates.close();
     throw error;
   });
@@ -219,7 +216,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       health.draining = true;
       // Drains HTTP requests in flight and closes every subscription (1001) before any feature lets go.
       await apollo.stop();
-      await closeFeatures();
+      await closeFeatures(features);
       await liveUpdates.close();
       await admin.close();
     },
