@@ -8,8 +8,8 @@ export interface RequestState {
   viewer?: Viewer | null;
 }
 
-// Keyed by express's request object: gone with the request, and never visible to the client
-// the way a header or res.locals field set by a layer could be mistaken for client input.
+// Keyed by express's request object, so it is gone with the request; typed, unlike res.locals,
+// and nothing a layer learns is ever written where client input lives (headers, body).
 const states = new WeakMap<Request, RequestState>();
 
 export function startRequestState(req: Request, requestId: string): RequestState {
