@@ -97,8 +97,8 @@ interface Case {
   /** `open`: behind the trusted documents (TRUSTED_DOCUMENTS=allow), to reach the limits they shield. @default "production" */
   gateway?: "production" | "open";
   request: () => Promise<Request> | Request;
-  /** The answer's HTTP status and first error's extensions.code; `message` when several defences share a code. */
-  expect: { status: number; code: string; message?: RegExp } | { status: 200; data: unknown };
+  /** The answer's HTTP status and first error's extensions.code (none: Node answers before any GraphQL); `message` when several defences share a code. */
+  expect: { status: number; code?: string; message?: RegExp } | { status: 200; data: unknown };
 }
 
 const key = new TextEncoder().encode(TEST_JWT_SECRET);
@@ -117,6 +117,10 @@ const CASES: Case[] = [
   { name: "malformed JSON", defence: "body parser", request: () => ({ raw: "{ query: nope" }), expect: { status: 400, code: "BAD_REQUEST", message: /not valid JSON/ } },
   { name: "JSON null", defence: "body parser (strict: objects and arrays only)", request: () => ({ raw: "null" }), expect: { status: 400, code: "BAD_REQUEST", message: /not valid JSON/ } },
   { name: "JSON string", defence: "body parser (strict)", request: () => ({ raw: '"{ __typename }"' }), expect: { status: 400, code: "BAD_REQUEST", message: /not valid JSON/ } },
+  { name: "JSON number", defence: "body parser (strict)", request: () => ({ raw: "42" }), expect: { status: 400, code: "BAD_REQUEST", message: /not valid JSON/ } },
+  { name: "an unknown Content-Encoding", defence: "body parser", request: () => ({ ...run("Me"), headers: { "content-encoding": "x-bomb" } }), expect: { status: 415, code: "BAD_REQUEST", message: /Unsupported content encoding/ } },
+  { name: "a charset other than UTF-8", defence: "body parser", request: () => ({ ...run("Me"), contentType: "application/json; charset=iso-8859-1" }), expect: { status: 415, code: "BAD_REQUEST", message: /Unsupported charset/ } },
+  { name: "a 20 KB query string", defence: "HTTP_MAX_HEADER_BYTES (16 KiB, request line included)", request: () => ({ method: "GET", path: `?query=${"x".repeat(20_000)}` }), expect: { status: 431 } },
   { name: "invalid UTF-8", defence: "body parser", request: () => ({ raw: Buffer.from([0x7b, 0x22, 0x71, 0xff, 0xfe, 0x22, 0x7d]).toString("latin1") }), expect: { status: 400, code: "BAD_REQUEST", message: /not valid JSON/ } },
   { name: "body over 1 MB", defence: "BODY_LIMIT (1mb)", request: () => run("Me", { pad: "x".repeat(1_200_000) }), expect: { status: 413, code: "BAD_REQUEST", message: /too large/ } },
   { name: "empty body", defence: "Apollo's request check", request: () => ({ raw: "" }), expect: { status: 400, code: "BAD_REQUEST" } },
@@ -130,6 +134,7 @@ const CASES: Case[] = [
   { name: "array of garbage", defence: "batch limit (GRAPHQL_MAX_BATCH 1)", request: () => ({ raw: "[1, 2, 3]" }), expect: { status: 400, code: "BATCH_LIMIT_EXCEEDED" } },
   { name: "batch of two trusted documents", defence: "batch limit (GRAPHQL_MAX_BATCH 1)", request: () => ({ body: [{ query: doc("Me").text }, { query: doc("Me").text }] }), expect: { status: 400, code: "BATCH_LIMIT_EXCEEDED" } },
   { name: "variables over 64 KB (a 1,000-line order)", defence: "GRAPHQL_MAX_VARIABLES_BYTES", request: () => run("PlaceOrder", { input: { lines: Array.from({ length: 1_000 }, () => ({ productId, quantity: 1 })) } }, customer), expect: { status: 413, code: "VARIABLES_TOO_LARGE" } },
+  { name: "a 400 KB search string", defence: "GRAPHQL_MAX_VARIABLES_BYTES", request: () => run("Products", { search: "x".repeat(400_000), first: 1 }), expect: { status: 413, code: "VARIABLES_TOO_LARGE" } },
   { name: "variables nested 5,000 deep", defence: "variables depth (32)", request: () => ({ raw: `{"query":${JSON.stringify(doc("Products").text)},"variables":{"search":${'{"a":'.repeat(5_000)}1${"}".repeat(5_000)}}}` }), expect: { status: 400, code: "VARIABLES_TOO_DEEP" } },
 
   // Trusted documents (enforced in production).
@@ -195,7 +200,7 @@ async function check(testCase: Case): Promise<string> {
     return answer.status === 200 && answer.errors.length === 0 && JSON.stringify(answer.data) === JSON.stringify(wanted.data) ? "" : `${testCase.name} [${testCase.defence}]: expected data ${JSON.stringify(wanted.data)}, got ${got}`;
   }
   const ok = answer.status === wanted.status && answer.code === wanted.code && (!wanted.message || wanted.message.test(answer.message ?? ""));
-  return ok ? "" : `${testCase.name} [${testCase.defence}]: expected ${wanted.status} ${wanted.code}${wanted.message ? ` ${wanted.message}` : ""}, got ${got}`;
+  return ok ? "" : `${testCase.name} [${testCase.defence}]: expected ${wanted.status} ${wanted.code ?? "-"}${wanted.message ? ` ${wanted.message}` : ""}, got ${got}`;
 }
 
 /** Internals a refusal must never show. */
