@@ -15,6 +15,7 @@ import type { GatewayContext } from "./context";
 import { identityOf, useIdentity } from "./plugins/useIdentity";
 import { useLandingPage } from "./plugins/useLandingPage";
 import { useOperationGuard } from "./plugins/useOperationGuard";
+import { defaultHttpServerLimits, type HttpServerLimits, httpServerOptions } from "./httpServerLimits";
 import { defaultLimits, type GatewayLimits } from "./limits";
 import { useQueryLimits } from "./plugins/useQueryLimits";
 import { createRateLimits } from "./plugins/useRateLimit";
@@ -52,6 +53,8 @@ export interface GatewayOptions {
   entityCache?: boolean;
   /** @default defaultLimits */
   limits?: GatewayLimits;
+  /** Header/request/keep-alive timeouts and the header size limit of the HTTP server. @default defaultHttpServerLimits */
+  http?: HttpServerLimits;
   /** How long an API key look-up is reused (revocations take this long to apply). @default 4_000 */
   apiKeyCacheMs?: number;
   /**
@@ -117,7 +120,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", options.trustProxy ?? false);
-  const httpServer = http.createServer(app);
+  const httpServer = http.createServer(httpServerOptions(options.http ?? defaultHttpServerLimits), app);
   const health: HealthState = { draining: false };
 
   // One Redis subscriber per replica, shared by subscriptions (fan-out) and the response cache (renewals).
@@ -148,7 +151,11 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const verifyToken = withSessionCheck(createTokenVerifier(options.tokens), checkSession);
   const apiSchema = gateway.schema;
   if (!apiSchema) throw new Error("the gateway has no schema after start");
-  const subscriptions = attachSubscriptions({ apollo, apiSchema, httpServer, verifyToken, apiKeys, hub: liveUpdates, logger: options.logger, registry: metrics.registry, production, limits, validationRules: queryLimits.validationRules, config: options.subscriptions, trustedDocuments: persisted.trustedDocuments });
+  // WebSocket upgrades never pass through express: their client address by the same "trust proxy"
+  // rules as req.ip (express's own getter, called on the raw request).
+  const ipGetter = Object.getOwnPropertyDescriptor(express.request, "ip")?.get;
+  const clientIpOf = (req: http.IncomingMessage) => String(ipGetter?.call({ app, socket: req.socket, connection: req.socket, headers: req.headers }) ?? req.socket.remoteAddress ?? "unknown");
+  const subscriptions = attachSubscriptions({ apollo, apiSchema, httpServer, verifyToken, apiKeys, hub: liveUpdates, logger: options.logger, registry: metrics.registry, production, limits, validationRules: queryLimits.validationRules, config: options.subscriptions, trustedDocuments: persisted.trustedDocuments, budget: rateLimits.connectionBudget(clientIpOf) });
 
   // Mounted only once the supergraph is loaded, so "ready" means the gateway can plan queries.
   // Subgraph circuits are reported, not checked: with one subgraph down the gateway still serves the rest.

@@ -6,6 +6,7 @@ import type { Registry } from "prom-client";
 import type { ApiKeyResolver } from "../apiKeyResolver";
 import type { GatewayContext } from "../context";
 import type { GatewayLimits } from "../limits";
+import type { ConnectionBudget } from "../plugins/useRateLimit";
 import type { PersistedDocumentManifest, TrustedDocumentsMode } from "../persistedQueries";
 import { defaultSubscriptionLimits, type SubscriptionsConfig } from "./config";
 import { createConnectionAuthenticator } from "./connectionAuth";
@@ -31,6 +32,8 @@ export interface GatewaySubscriptionsOptions {
   limits: GatewayLimits;
   validationRules: readonly ValidationRule[];
   config?: Partial<SubscriptionsConfig>;
+  /** Per-IP budgets for connection_init. @default none */
+  budget?: ConnectionBudget;
   /** The HTTP endpoint's trusted-documents mode and manifest. @default { mode: "off" } */
   trustedDocuments?: { mode: TrustedDocumentsMode; manifest?: PersistedDocumentManifest };
 }
@@ -50,6 +53,7 @@ export function attachSubscriptions(options: GatewaySubscriptionsOptions): Subsc
     logger: options.logger,
     registry: options.registry,
     production: options.production,
+    ...(options.budget ? { budget: options.budget } : {}),
     ...(options.trustedDocuments ? { trustedDocuments: options.trustedDocuments } : {}),
   });
 }
