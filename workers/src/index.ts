@@ -1,6 +1,6 @@
-export { buildWorkersAdmin, typeDefs, type WorkersAdminOptions } from "./admin";
-export { type AuditActor, type AuditEvent, type AuditLog, redisAuditLog } from "./auditLog";
-export { type OperationsContext, operationsPermissions, operationsResolvers } from "./operations";
+export { buildWorkersAdmin, type WorkersAdminOptions } from "./admin";
+// The operations subgraph the workers serve (subgraphs/operations), re-exported for their callers.
+export { type AuditActor, type AuditEvent, type AuditLog, redisAuditLog } from "@fedplat/operations";
 export { createProcessor, deadLetterIdOf, deadLetterOf, startConsumer } from "./consumer";
 export { type DeadLetterEntry, type DeadLetterOps, deadLetterOps } from "./deadLetters";
 export { createGroupCommitter, type GroupCommitOptions } from "./groupCommit";
