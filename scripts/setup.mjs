@@ -229,7 +229,7 @@ async function seedIfEmpty(url) {
   const client = await pgClient(url);
   const empty = [];
   try {
-    for (const { name, schema, seedTable } of DATABASES) {
+    for (const { name, schema, seedTable } of DATABASES.filter((service) => service.seedTable)) {
       const { rows } = await client.query(`SELECT EXISTS (SELECT 1 FROM "${schema}"."${seedTable}") AS present`);
       if (!rows[0].present) empty.push(name);
     }

@@ -17,8 +17,11 @@ const serviceSchema = z
     /** A service with no process of its own, served in-process by this one (today: "workers"). */
     servedBy: z.literal("workers").optional(),
     folder,
-    /** Its PostgreSQL schema, Prisma folder and the table whose emptiness means "seed me"; null: no database. */
-    database: z.object({ schema: serviceName, prisma: folder, seedTable: z.string().regex(/^[a-z_]+$/) }).strict().nullable(),
+    /**
+     * Its PostgreSQL schema and Prisma folder (schema.prisma, migrations), and the table whose
+     * emptiness makes setup run the seed (absent: the seed has no data for it); null: no database.
+     */
+    database: z.object({ schema: serviceName, prisma: folder, seedTable: z.string().regex(/^[a-z_]+$/).optional() }).strict().nullable(),
     /** It owns a BullMQ queue (`events-<name>`) and the workers run its event handlers. */
     consumesEvents: z.boolean(),
     /** The event types it publishes (its outbox); it signs them with its own key. */
