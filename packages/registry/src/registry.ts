@@ -57,7 +57,7 @@ export const registrySchema = z
       claim(`name:${service.name}`, `service ${service.name}'s name`, ["services", index, "name"]);
       if (service.port !== undefined) claim(`port:${service.port}`, `service ${service.name}'s port`, ["services", index, "port"]);
       claim(`folder:${service.folder}`, `service ${service.name}'s folder`, ["services", index, "folder"]);
-      for (const type of service.produces) claim(`event:${type}`, `produced by ${service.name}`, ["services", index, "produces"]);
+      for (const type of service.produces) claim(`event:${type}`, `event ${type} of ${service.name}`, ["services", index, "produces"]);
     });
   });
 
