@@ -14,4 +14,4 @@ export { checkRedisForQueues, readRedisSettings, type RedisSettings } from "./re
 export { createRelay, type OutboxSource, type Relay } from "./relay";
 export { MAINTENANCE_QUEUE, type Pruned, pruneDeadLetters, pruneEventTables, type RetentionOptions } from "./retention";
 export { REDACTED, redactPersonalData } from "./redact";
-export { createServiceClients, type ServiceClients, startWorkers, type Workers, type WorkersOptions } from "./workers";
+export { checkWiring, createServiceClients, type ServiceClients, startWorkers, type WiredConsumer, type Workers, type WorkersOptions } from "./workers";

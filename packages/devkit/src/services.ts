@@ -32,3 +32,11 @@ export function entryOf(spec: ServiceSpec): string {
 
 /** The OpenTelemetry bootstrap every process loads with `--import` (packages/telemetry). */
 export const telemetryRegister = join(repoRoot, "packages", "telemetry", "src", "register.ts");
+
+/**
+ * The gateway's SUBGRAPH_<NAME>_URL variables for every subgraph of services.json, each at the
+ * process that serves it (operations: the workers), on the port `portOf(process)` says.
+ */
+export function subgraphUrlOverrides(portOf: (process: string) => number | undefined, host = "127.0.0.1"): Record<string, string> {
+  return Object.fromEntries(SERVICES.map((service) => [service.env.subgraphUrl, `http://${host}:${portOf(service.process)}/graphql`]));
+}
