@@ -5,6 +5,7 @@ import { CONSUMERS, DEAD_LETTER_QUEUE, type EventHandlers, type LiveUpdatePublis
 import { createNotificationsEventHandlers, createNotificationsPrisma, type NotificationsPrisma } from "@fedplat/notifications";
 import { createOrdersEventHandlers, createOrdersPrisma, IDEMPOTENCY_KEY_TTL_MS, type OrdersPrisma } from "@fedplat/orders";
 import { createPaymentsEventHandlers, createPaymentsPrisma, type PaymentProvider, type PaymentsPrisma } from "@fedplat/payments";
+import { EVENT_SERVICES } from "@fedplat/registry";
 import { Queue, type Worker } from "bullmq";
 import { startConsumer } from "./consumer";
 import { type DeadLetterOps, deadLetterOps } from "./deadLetters";
@@ -18,10 +19,10 @@ import { type Pruned, type Retention, type RetentionOptions, startRetention } fr
 import { queueTelemetryIfTracing } from "./tracing";
 
 /**
- * Each consuming service's one Prisma client: the relay reads its outbox, its consumer applies its
- * events. services.json says which services consume events; this and handlersFor say how the
- * workers host each (payments needs the provider, orders the live updates): the one place in the
- * workers with code per service. checkWiring fails at start when the two disagree.
+ * Each event service's one Prisma client: the relay reads its outbox, its consumer applies its
+ * events. services.json says which services consume or publish events; this and handlersFor say
+ * how the workers host each (payments needs the provider, orders the live updates): the one place
+ * in the workers with code per service. checkWiring fails at start when the two disagree.
  */
 export interface ServiceClients {
   accounts: AccountsPrisma;
@@ -31,16 +32,21 @@ export interface ServiceClients {
   notifications: NotificationsPrisma;
 }
 
-/** A consumer the workers are wired for. */
+/** A service the workers are wired for. */
 export type WiredConsumer = keyof ServiceClients;
 
-/** The consumers of services.json, typed; throws naming each service the registry and the wiring disagree on. */
+/**
+ * The consumers of services.json, typed. Throws naming each service the registry and the wiring
+ * disagree on: an unwired consumer would get no worker, an unwired producer's outbox no relay.
+ */
 export function checkWiring(clients: ServiceClients): readonly WiredConsumer[] {
   const wired = Object.keys(clients);
-  const unwired = CONSUMERS.filter((name) => !wired.includes(name));
-  const unregistered = wired.filter((name) => !CONSUMERS.includes(name));
+  const registered = EVENT_SERVICES.map((service) => service.name);
+  const unwired = registered.filter((name) => !wired.includes(name));
+  const unregistered = wired.filter((name) => !registered.includes(name));
   if (unwired.length || unregistered.length) {
-    throw new Error(`the workers' consumers differ from services.json: ${[unwired.length ? `not wired in workers/src/workers.ts: ${unwired.join(", ")}` : "", unregistered.length ? `not consumers in services.json: ${unregistered.join(", ")}` : ""].filter(Boolean).join("; ")}`);
+    const problems = [unwired.length ? `not wired in workers/src/workers.ts: ${unwired.join(", ")}` : "", unregistered.length ? `without events in services.json: ${unregistered.join(", ")}` : ""];
+    throw new Error(`the workers' services differ from services.json: ${problems.filter(Boolean).join("; ")}`);
   }
   return CONSUMERS as readonly WiredConsumer[];
 }

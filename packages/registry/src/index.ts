@@ -16,6 +16,9 @@ export const DATABASE_SERVICES: readonly Service[] = SERVICES.filter((service) =
 /** Services whose events the workers consume, each on its own queue. */
 export const CONSUMER_SERVICES: readonly Service[] = SERVICES.filter((service) => service.consumesEvents);
 
+/** Services with event tables (an outbox, processed events): they consume or publish events, and the workers relay them. */
+export const EVENT_SERVICES: readonly Service[] = SERVICES.filter((service) => service.consumesEvents || service.produces.length > 0);
+
 /** Services that publish events (and so hold a signing key). */
 export const PRODUCER_SERVICES: readonly Service[] = SERVICES.filter((service) => service.produces.length > 0);
 
