@@ -1,7 +1,7 @@
 import { envVars, parseEnv, parseSigningKeys } from "@fedplat/common";
 import { DEFAULT_LIVE_UPDATES_CHANNEL, type EventKeyring, eventKeyringOf, eventSigningEnv } from "@fedplat/events";
 import { optionalPostgresUrl } from "@fedplat/payments";
-import { CONSUMER_SERVICES } from "@fedplat/registry";
+import { CONSUMER_SERVICES, PRODUCER_SERVICES } from "@fedplat/registry";
 import { z } from "zod";
 import type { RetryPolicy } from "./jobOptions";
 
@@ -148,7 +148,7 @@ export function workersKeyringOf(config: Pick<WorkersConfig, "EVENT_SIGNING_KEYS
   const keyring = eventKeyringOf(config);
   const cannotSign = WORKERS_SIGN_AS.filter((producer) => !keyring.signing.has(producer));
   if (cannotSign.length) throw new Error(`EVENT_SIGNING_KEYS: the workers write events of ${cannotSign.join(", ")} and need their signing keys (run \`npm run setup\` locally)`);
-  const producers = ["accounts", ...WORKERS_SIGN_AS];
+  const producers = PRODUCER_SERVICES.map((service) => service.name); // every producer of services.json: the workers consume them all
   const verifiable = new Set([...keyring.verifying.values()].map((key) => key.producer));
   const cannotVerify = producers.filter((producer) => !verifiable.has(producer));
   if (cannotVerify.length) throw new Error(`EVENT_VERIFY_KEYS: no key verifies events of ${cannotVerify.join(", ")} (list their public keys)`);
