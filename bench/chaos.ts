@@ -221,6 +221,7 @@ async function run(fault: Fault): Promise<Row> {
     if (audit.pending.length > 0) {
       // Stuck: say what the workers say (or how they ended).
       for (const worker of workers) console.error(`workers (exit ${worker.child.exitCode ?? worker.child.signalCode ?? "running"}):\n${worker.output.slice(-20).join("\n")}`);
+      await printDatabaseState(db, workers);
       const queues = new Map<string, Queue>();
       const queueOf = (consumer: string) => queues.get(consumer) ?? (queues.set(consumer, new Queue(`events-${consumer}`, { connection: { url: harness.redisUrl }, prefix })).get(consumer) as Queue);
       for (const id of audit.pending.slice(0, 2)) {
@@ -252,6 +253,26 @@ async function run(fault: Fault): Promise<Row> {
     if (providerDb !== db) await providerDb.end();
     await db.end();
     await harness.cleanup();
+  }
+}
+
+/**
+ * Where stuck handlers wait: each server-side session of the database (running, waiting on a
+ * lock, or idle in a transaction the client never ends) and each worker's pool (connections
+ * open, idle, and callers waiting for one).
+ */
+async function printDatabaseState(db: pg.Pool, workers: RunningService[]): Promise<void> {
+  const sessions = await db
+    .query(
+      `SELECT state, wait_event_type, wait_event, round(extract(epoch FROM now() - xact_start))::int AS xact_seconds, left(regexp_replace(query, '\\s+', ' ', 'g'), 100) AS query
+         FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY xact_start NULLS LAST`,
+    )
+    .catch((error: Error) => ({ rows: [{ error: error.message }] }));
+  console.error("database sessions:");
+  console.table(sessions.rows);
+  for (const worker of workers) {
+    const metrics = await fetch(`http://127.0.0.1:${worker.adminPort ?? worker.port}/metrics`).then((res) => res.text(), (error: Error) => error.message);
+    console.error(`worker on ${worker.port} pools:\n${metrics.split("\n").filter((line) => line.startsWith("db_pool_connections")).join("\n")}`);
   }
 }
 

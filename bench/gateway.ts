@@ -15,7 +15,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { IDENTITY_HEADER, signCallerIdentity } from "@fedplat/common";
-import { freePort, GATEWAY, repoRoot, SUBGRAPHS, spawnService, stopService, TEST_GATEWAY_KEY, TEST_IDENTITY_ENV, TEST_JWT_SECRET, waitUntilReady, WORKERS } from "@fedplat/devkit";
+import { freePort, GATEWAY, repoRoot, SUBGRAPHS, spawnService, stopService, subgraphUrlOverrides, TEST_GATEWAY_KEY, TEST_IDENTITY_ENV, TEST_JWT_SECRET, waitUntilReady } from "@fedplat/devkit";
 import autocannon from "autocannon";
 import { type Platform, startPlatform } from "../tests/fixtures/platform";
 
@@ -158,7 +158,7 @@ interface Target {
 
 /** A second fedplat gateway process beside the platform's (same settings as startPlatform's), plus `env`. */
 async function startOurGateway(platform: Platform, env: NodeJS.ProcessEnv) {
-  const urls = Object.fromEntries([...SUBGRAPHS, WORKERS].map((spec) => [`SUBGRAPH_${(spec === WORKERS ? "operations" : spec.name).toUpperCase()}_URL`, `http://127.0.0.1:${platform.services[spec.name]?.port}/graphql`]));
+  const urls = subgraphUrlOverrides((process) => platform.services[process]?.port);
   const gatewayEnv = { ...process.env, ...urls, JWT_SECRET: TEST_JWT_SECRET, ...TEST_IDENTITY_ENV, LOG_LEVEL: "error", NODE_ENV: "test", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "100000", RATE_LIMIT_USER_PER_MINUTE: "100000", SUBGRAPH_TIMEOUT_MS: "5000", TRUSTED_DOCUMENTS: "allow", CACHE_PREFIX: `bench-${randomUUID()}` };
   const service = spawnService(GATEWAY, { port: await freePort(), env: { ...gatewayEnv, ...env } });
   await waitUntilReady(service, 90_000);

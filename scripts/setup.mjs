@@ -11,7 +11,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const SERVICES = ["accounts", "catalog", "orders", "payments", "notifications"];
+// The service registry; @fedplat/registry validates it (this runs before dependencies exist).
+const REGISTRY = JSON.parse(readFileSync(join(root, "services.json"), "utf8"));
+/** Services with a database schema: migrated, seeded, part of the test template. */
+const DATABASES = REGISTRY.services.filter((service) => service.database).map((service) => ({ name: service.name, ...service.database }));
+const SERVICES = DATABASES.map((service) => service.name);
+const databaseOf = (name) => DATABASES.find((service) => service.name === name);
+/** `<NAME>_DATABASE_URL`, the registry's rule (packages/registry/src/derive.ts). */
+const databaseUrlVar = (name) => `${name.toUpperCase()}_DATABASE_URL`;
 const args = new Set(process.argv.slice(2));
 const started = Date.now();
 
@@ -67,7 +74,7 @@ function ensureInstalled() {
 // the PII key encrypts phone numbers and addresses at rest. EVENT_SIGNING_KEYS sign each producer's events
 // (docs/security.md): HMAC per producer (Ed25519 is supported per key, at ~30x the CPU); locally
 // every process shares .env, so each holds all of them (in k8s each gets only its own).
-const eventSigningKeys = () => ["accounts", "orders", "catalog", "payments", "notifications"].map((producer) => `${producer}:${producer.slice(0, 3)}-1:hmac:${randomBytes(32).toString("base64")}`).join(",");
+const eventSigningKeys = () => REGISTRY.services.filter((service) => service.produces.length > 0).map((service) => service.name).map((producer) => `${producer}:${producer.slice(0, 3)}-1:hmac:${randomBytes(32).toString("base64")}`).join(",");
 const SECRETS = {
   EVENT_SIGNING_KEYS: eventSigningKeys,
   JWT_SECRET: () => randomBytes(32).toString("hex"),
@@ -181,11 +188,11 @@ async function ensureDatabase(url) {
 
 // 4. Generated code: turbo caches these tasks on their inputs, so a second run restores or skips them.
 function generate() {
-  run("npx", ["--no-install", "turbo", "run", "generate", "compose", "codegen", "--output-logs=errors-only", "--log-prefix=none"], { what: "prisma generate / compose / codegen", env: { TURBO_TELEMETRY_DISABLED: "1" } });
+  run("npx", ["--no-install", "turbo", "run", "generate", "generate:config", "compose", "codegen", "--output-logs=errors-only", "--log-prefix=none"], { what: "prisma generate / compose / codegen", env: { TURBO_TELEMETRY_DISABLED: "1" } });
 }
 
 function migrationNames(service) {
-  const dir = join(root, "prisma", service, "migrations");
+  const dir = join(root, databaseOf(service).prisma, "migrations");
   return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
 }
 
@@ -197,7 +204,7 @@ async function migrate(url) {
     for (const service of SERVICES) {
       let applied = [];
       try {
-        const { rows } = await client.query(`SELECT migration_name FROM "${service}"."_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`);
+        const { rows } = await client.query(`SELECT migration_name FROM "${databaseOf(service).schema}"."_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`);
         applied = rows.map((row) => row.migration_name);
       } catch (error) {
         if (error.code !== "42P01" && error.code !== "3F000") throw error; // no table / no schema yet
@@ -209,10 +216,10 @@ async function migrate(url) {
   }
   for (const service of behind) {
     step(`applying ${service} migrations to ${redact(url)}`);
-    run("npx", ["--no-install", "prisma", "migrate", "deploy", "--config", `prisma/${service}/prisma.config.ts`], {
+    run("npx", ["--no-install", "prisma", "migrate", "deploy", "--config", `${databaseOf(service).prisma}/prisma.config.ts`], {
       quiet: true,
       what: `prisma migrate deploy (${service})`,
-      env: { [`${service.toUpperCase()}_DATABASE_URL`]: url },
+      env: { [databaseUrlVar(service)]: url },
     });
   }
 }
@@ -220,12 +227,11 @@ async function migrate(url) {
 // 6. Demo data when a service's tables are empty.
 async function seedIfEmpty(url) {
   const client = await pgClient(url);
-  const tables = { accounts: "users", catalog: "products", orders: "orders", payments: "payments", notifications: "notifications" };
-  let empty = [];
+  const empty = [];
   try {
-    for (const [service, table] of Object.entries(tables)) {
-      const { rows } = await client.query(`SELECT EXISTS (SELECT 1 FROM "${service}"."${table}") AS present`);
-      if (!rows[0].present) empty.push(service);
+    for (const { name, schema, seedTable } of DATABASES.filter((service) => service.seedTable)) {
+      const { rows } = await client.query(`SELECT EXISTS (SELECT 1 FROM "${schema}"."${seedTable}") AS present`);
+      if (!rows[0].present) empty.push(name);
     }
   } finally {
     await client.end();
@@ -233,7 +239,7 @@ async function seedIfEmpty(url) {
   if (empty.length === 0) return;
   step(`seeding demo data (${empty.join(", ")})`);
   const env = { DATABASE_URL: url, LOG_LEVEL: "warn" };
-  for (const service of SERVICES) env[`${service.toUpperCase()}_DATABASE_URL`] = url;
+  for (const service of SERVICES) env[databaseUrlVar(service)] = url;
   run("npx", ["--no-install", "tsx", "prisma/seed/main.ts"], { what: "seed", env });
 }
 
@@ -256,7 +262,7 @@ async function dropOrphanTestDatabases(admin) {
 async function prepareTestTemplate() {
   const template = process.env.TEST_DATABASE_TEMPLATE ?? "fedplat_test_template";
   const url = withDatabase(databaseUrl(), template);
-  const files = SERVICES.flatMap((service) => migrationNames(service).map((name) => `prisma/${service}/migrations/${name}/migration.sql`));
+  const files = SERVICES.flatMap((service) => migrationNames(service).map((name) => `${databaseOf(service).prisma}/migrations/${name}/migration.sql`));
   const seedDir = join(root, "prisma", "seed");
   const fingerprint = hashFiles(files.concat(readdirSync(seedDir).sort().map((f) => `prisma/seed/${f}`)));
   const admin = await pgClient(withDatabase(databaseUrl(), "postgres"));

@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { ConfigError, envVars, parseEnv, parseSigningKeys, type TokenVerification } from "@fedplat/common";
 import { z } from "zod";
+import { defaultHttpServerLimits, type HttpServerLimits } from "./httpServerLimits";
 import { defaultLimits, type GatewayLimits } from "./limits";
 import { defaultResilience, type ResiliencePolicy } from "./features/resilience/subgraphBreakers";
 
@@ -28,6 +29,11 @@ const gatewayEnv = z.object({
   GRAPHQL_MAX_EXPANDED_FIELDS: count(request.maxExpandedFields),
   GRAPHQL_MAX_BATCH: count(request.maxBatch),
   GRAPHQL_MAX_VARIABLES_BYTES: count(request.maxVariablesBytes),
+  /** Slow or oversized requests (httpServerLimits.ts): headers must arrive within HTTP_HEADERS_TIMEOUT_MS, the whole request within HTTP_REQUEST_TIMEOUT_MS. */
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(defaultHttpServerLimits.headersTimeoutMs),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(defaultHttpServerLimits.requestTimeoutMs),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(defaultHttpServerLimits.keepAliveTimeoutMs),
+  HTTP_MAX_HEADER_BYTES: z.coerce.number().int().min(4_096).max(262_144).default(defaultHttpServerLimits.maxHeaderBytes),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, "must look like 100kb or 1mb").default(defaultLimits.bodyLimit),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: count(rate.anonymousPerMinute),
   RATE_LIMIT_USER_PER_MINUTE: count(rate.userPerMinute),
@@ -75,6 +81,7 @@ export type GatewayConfig = z.infer<typeof gatewayEnv> & {
   /** Override key -> fetch timeout, from SUBGRAPH_<NAME>_TIMEOUT_MS; others use SUBGRAPH_TIMEOUT_MS. */
   subgraphTimeouts: Record<string, number>;
   limits: GatewayLimits;
+  http: HttpServerLimits;
   tokens: TokenVerification;
   /** Express "trust proxy" from TRUST_PROXY: false, true, a hop count, or a validated address/CIDR list. */
   trustProxy: boolean | number | string;
@@ -147,6 +154,16 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     },
     bodyLimit: config.BODY_LIMIT,
   };
+  // Node refuses a headers timeout longer than the request timeout; say which variables disagree.
+  if (config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(`Invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (${config.HTTP_REQUEST_TIMEOUT_MS}) (currently ${config.HTTP_HEADERS_TIMEOUT_MS})`);
+  }
+  const http: HttpServerLimits = {
+    headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    maxHeaderBytes: config.HTTP_MAX_HEADER_BYTES,
+  };
   const resilience: ResiliencePolicy = {
     errorThresholdPercent: config.CIRCUIT_ERROR_THRESHOLD_PERCENT,
     windowMs: config.CIRCUIT_WINDOW_MS,
@@ -154,7 +171,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     minRequests: config.CIRCUIT_MIN_REQUESTS,
     queryRetries: config.SUBGRAPH_QUERY_RETRIES,
   };
-  return { ...config, subgraphUrls, subgraphTimeouts, limits, resilience, tokens: tokenVerification(config), trustProxy: config.TRUST_PROXY };
+  return { ...config, subgraphUrls, subgraphTimeouts, limits, http, resilience, tokens: tokenVerification(config), trustProxy: config.TRUST_PROXY };
 }
 
 /** JWT_JWKS_URL (+ JWT_ISSUER, JWT_AUDIENCE) selects an identity provider; otherwise accounts' HS256 JWT_SECRET. */

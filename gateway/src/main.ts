@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     ...caching.options,
     redis,
     limits: config.limits,
+    http: config.http,
     trustProxy: config.trustProxy,
     supergraphSdl,
     subgraphUrls: config.subgraphUrls,

@@ -21,6 +21,7 @@ import { createResilienceFeature, defaultResilience, type ResiliencePolicy } fro
 import { createResponseCacheFeature, type StringCache } from "./features/responseCache";
 import { createLiveUpdateHub, createSubscriptionsFeature, type Subscriptions, type SubscriptionsConfig } from "./features/subscriptions";
 import { createTelemetryFeature } from "./features/telemetry";
+import { defaultHttpServerLimits, type HttpServerLimits, httpServerOptions } from "./httpServerLimits";
 import { defaultLimits, type GatewayLimits } from "./limits";
 import { requestStateOf, startRequestState, viewerOf } from "./requestState";
 import { SubgraphDataSource } from "./transport/subgraphDataSource";
@@ -50,6 +51,8 @@ export interface GatewayOptions {
   entityCache?: boolean;
   /** @default defaultLimits */
   limits?: GatewayLimits;
+  /** Header/request/keep-alive timeouts and the header size limit of the HTTP server. @default defaultHttpServerLimits */
+  http?: HttpServerLimits;
   /** How long an API key look-up is reused (revocations take this long to apply). @default 4_000 */
   apiKeyCacheMs?: number;
   /**
@@ -97,6 +100,17 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const urlOf = (name: string) => overrides[overrideKey(name)] ?? routingUrls[name] ?? "";
   const timeoutOf = (name: string) => options.subgraphTimeoutsMs?.[overrideKey(name)] ?? options.subgraphTimeoutMs ?? 10_000;
 
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", options.trustProxy ?? false);
+  const httpServer = http.createServer(httpServerOptions(options.http ?? defaultHttpServerLimits), app);
+  const health: HealthState = { draining: false };
+
+  // WebSocket upgrades never pass through express: their client address by the same "trust proxy"
+  // rules as req.ip (express's own getter, called on the raw request).
+  const ipGetter = Object.getOwnPropertyDescriptor(express.request, "ip")?.get;
+  const clientIpOf = (req: http.IncomingMessage) => String(ipGetter?.call({ app, socket: req.socket, connection: req.socket, headers: req.headers }) ?? req.socket.remoteAddress ?? "unknown");
+
   // Shared by several features: who callers are (HTTP and graphql-ws), which documents may run
   // (HTTP and graphql-ws), the request budgets (before and after identity), and one Redis
   // subscriber per replica for live updates (subscriptions' fan-out, response cache renewals).
@@ -104,7 +118,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const trustedDocuments = createTrustedDocuments(options.persistedQueries);
   const rateLimits = createRateLimits(redis, limits.rate, registry);
   const liveUpdates = createLiveUpdateHub({ redis, channel: options.subscriptions?.channel ?? DEFAULT_LIVE_UPDATES_CHANNEL, logger });
-  const subscriptions = createSubscriptionsFeature({ credentials, trustedDocuments, hub: liveUpdates, logger, registry, production, limits, config: options.subscriptions });
+  const subscriptions = createSubscriptionsFeature({ credentials, trustedDocuments, budget: rateLimits.connectionBudget(clientIpOf), hub: liveUpdates, logger, registry, production, limits, config: options.subscriptions });
 
   /*
    * The gateway's features, in order. HTTP middleware runs top to bottom (after the request id and
@@ -148,12 +162,6 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   // operator opts in (APOLLO_TELEMETRY_DISABLED=false), whoever builds the gateway: main or a test.
   process.env.APOLLO_TELEMETRY_DISABLED ??= "true";
   const gateway = new ApolloGateway({ supergraphSdl: options.supergraphSdl, buildService: ({ name }) => new SubgraphDataSource(name, urlOf(name), subgraphFetch) });
-
-  const app = express();
-  app.disable("x-powered-by");
-  app.set("trust proxy", options.trustProxy ?? false);
-  const httpServer = http.createServer(app);
-  const health: HealthState = { draining: false };
 
   const validationRules = features.flatMap((feature) => feature.validationRules ?? []);
   const apollo = new ApolloServer<GatewayContext>({

@@ -56,6 +56,14 @@ describe("gateway configuration", () => {
     expect(() => trust("10.0.0.1,")).toThrow(/TRUST_PROXY: .*an empty entry/);
   });
 
+  it("sets the HTTP server's header and request timeouts and header size deliberately, and refuses a headers timeout beyond the request timeout", () => {
+    expect(loadGatewayConfig({ ...SECRET }).http).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000, maxHeaderBytes: 16_384 });
+    expect(loadGatewayConfig({ ...SECRET, HTTP_HEADERS_TIMEOUT_MS: "5000", HTTP_MAX_HEADER_BYTES: "8192" }).http).toMatchObject({ headersTimeoutMs: 5_000, maxHeaderBytes: 8_192 });
+    expect(() => loadGatewayConfig({ ...SECRET, HTTP_HEADERS_TIMEOUT_MS: "40000" })).toThrow(/HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS \(30000\)/);
+    expect(() => loadGatewayConfig({ ...SECRET, HTTP_MAX_HEADER_BYTES: "1024" })).toThrow(/HTTP_MAX_HEADER_BYTES/);
+    expect(() => loadGatewayConfig({ ...SECRET, HTTP_KEEP_ALIVE_TIMEOUT_MS: "soon" })).toThrow(/HTTP_KEEP_ALIVE_TIMEOUT_MS/);
+  });
+
   it("reads per-subgraph URL overrides, including names with dashes", () => {
     const config = loadGatewayConfig({ ...SECRET, SUBGRAPH_ACCOUNTS_URL: "http://10.0.0.5:9001/graphql", SUBGRAPH_MY_SVC_URL: "https://svc.internal/graphql" });
     expect(config.subgraphUrls).toEqual({ ACCOUNTS: "http://10.0.0.5:9001/graphql", MY_SVC: "https://svc.internal/graphql" });

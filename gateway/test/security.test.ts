@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import { bearer, graphqlRequest } from "@fedplat/devkit";
+import WebSocket from "ws";
 import { buildGateway, defaultLimits, type GatewayServer, type RateLimits } from "../src";
 import { type AccountsCatalogOrders, startAccountsCatalogOrders } from "./accountsCatalogOrders";
 
@@ -105,6 +106,45 @@ describe("API key sprays", () => {
     for (let i = 0; i < 6; i++) statuses.push((await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": randomKey() })).status);
     expect(statuses).toEqual([401, 401, 401, 401, 429, 429]);
     expect(lookUps() - before).toBe(4);
+  });
+});
+
+describe("API key guesses over the WebSocket (connection_init)", () => {
+  /** One graphql-ws connection_init with `params`; resolves with the server's close code (or "ack"). */
+  const connectionInit = (url: string, params: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    new Promise<number | "ack">((resolve, reject) => {
+      const socket = new WebSocket(url.replace(/^http/, "ws"), "graphql-transport-ws", { headers });
+      socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: params })));
+      socket.on("message", (data) => {
+        if ((JSON.parse(String(data)) as { type?: string }).type === "connection_ack") {
+          socket.close();
+          resolve("ack");
+        }
+      });
+      socket.on("close", (code) => resolve(code));
+      socket.on("error", reject);
+    });
+
+  it("counts refused keys on the IP's invalid-credentials budget; past it the IP is closed with 4429 before any look-up, spoofed X-Forwarded-For or not", async () => {
+    const url = await gatewayWith({ invalidCredentialsPerMinute: 5 });
+    const before = lookUps();
+    const codes: Array<number | "ack"> = [];
+    for (let i = 0; i < 5; i++) codes.push(await connectionInit(url, { "x-api-key": randomKey() }));
+    // TRUST_PROXY is off: a header naming another address changes nothing.
+    codes.push(await connectionInit(url, { "x-api-key": randomKey() }, { "x-forwarded-for": "203.0.113.9" }));
+    expect(codes).toEqual([4401, 4401, 4401, 4401, 4401, 4429]);
+    expect(lookUps() - before).toBe(5);
+    // The same address over HTTP is refused too: one budget for both transports.
+    const overHttp = await graphqlRequest(url, "{ __typename }");
+    expect([overHttp.status, codeOf(overHttp)]).toEqual([429, "RATE_LIMITED"]);
+  });
+
+  it("counts every connection_init on the per-IP budget", async () => {
+    const url = await gatewayWith({ ipPerMinute: 3, invalidCredentialsPerMinute: 1_000 });
+    const token = (await services.accounts.viewer("customer")).token;
+    const codes: Array<number | "ack"> = [];
+    for (let i = 0; i < 4; i++) codes.push(await connectionInit(url, { authorization: `Bearer ${token}` }));
+    expect(codes).toEqual(["ack", "ack", "ack", 4429]);
   });
 });
 

@@ -1,23 +1,13 @@
 /** `npm run seed -w @fedplat/prisma`: seeds every empty service of DATABASE_URL (or <SERVICE>_DATABASE_URL). */
-import { createAccountsPrisma } from "@fedplat/accounts";
-import { createCatalogPrisma } from "@fedplat/catalog";
 import { createLogger, loadDotEnv, serviceDatabaseUrl } from "@fedplat/common";
-import { createNotificationsPrisma } from "@fedplat/notifications";
-import { createOrdersPrisma } from "@fedplat/orders";
-import { createPaymentsPrisma, loadPaymentProviderConfig, simulatedProvider } from "@fedplat/payments";
-import { seed, type SeedClients } from "./seed";
+import { loadPaymentProviderConfig, simulatedProvider } from "@fedplat/payments";
+import { createSeedClients, seed } from "./seed";
 
 const logger = createLogger("seed");
 
 async function main(): Promise<void> {
   loadDotEnv();
-  const clients: SeedClients = {
-    accounts: createAccountsPrisma(serviceDatabaseUrl("accounts")),
-    catalog: createCatalogPrisma(serviceDatabaseUrl("catalog")),
-    orders: createOrdersPrisma(serviceDatabaseUrl("orders")),
-    payments: createPaymentsPrisma(serviceDatabaseUrl("payments")),
-    notifications: createNotificationsPrisma(serviceDatabaseUrl("notifications")),
-  };
+  const clients = createSeedClients(serviceDatabaseUrl);
   // The seed's payments happened at the provider too: a reliable, instant one records them.
   const provider = simulatedProvider(loadPaymentProviderConfig().providerDatabaseUrl, { failureRate: 0, latencyMs: 0 });
   try {

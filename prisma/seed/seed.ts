@@ -1,8 +1,9 @@
-import { hashPassword, type AccountsPrisma } from "@fedplat/accounts";
-import type { CatalogPrisma } from "@fedplat/catalog";
-import type { NotificationsPrisma } from "@fedplat/notifications";
-import type { OrdersPrisma } from "@fedplat/orders";
-import type { PaymentProvider, PaymentsPrisma } from "@fedplat/payments";
+import { type AccountsPrisma, createAccountsPrisma, hashPassword } from "@fedplat/accounts";
+import { type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
+import { createNotificationsPrisma, type NotificationsPrisma } from "@fedplat/notifications";
+import { createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
+import { createPaymentsPrisma, type PaymentProvider, type PaymentsPrisma } from "@fedplat/payments";
+import { DATABASE_SERVICES } from "@fedplat/registry";
 import { buildSeedData, type SeedData, type SeedPayment } from "./data";
 
 export interface SeedClients {
@@ -14,6 +15,26 @@ export interface SeedClients {
 }
 
 export type SeedReport = Record<keyof SeedClients, "seeded" | "skipped (not empty)">;
+
+/** How the seed opens each service it has data for; services.json marks the same services (database.seedTable). */
+const SEED_CLIENTS: { [name in keyof SeedClients]: (url: string) => SeedClients[name] } = {
+  accounts: createAccountsPrisma,
+  catalog: createCatalogPrisma,
+  orders: createOrdersPrisma,
+  payments: createPaymentsPrisma,
+  notifications: createNotificationsPrisma,
+};
+
+/** Services whose database.seedTable setup watches (services.json): the seed must have data for exactly these. */
+export const SEEDED_SERVICES: readonly string[] = DATABASE_SERVICES.filter((service) => service.database?.seedTable).map((service) => service.name);
+
+/** One client per seeded service, each on the database `urlOf(name)` names; throws when services.json and the seed disagree. */
+export function createSeedClients(urlOf: (service: string) => string): SeedClients {
+  const seeded = Object.keys(SEED_CLIENTS);
+  const differ = [...SEEDED_SERVICES.filter((name) => !seeded.includes(name)), ...seeded.filter((name) => !SEEDED_SERVICES.includes(name))];
+  if (differ.length) throw new Error(`services.json (database.seedTable) and prisma/seed/seed.ts disagree on: ${differ.join(", ")}`);
+  return Object.fromEntries(Object.entries(SEED_CLIENTS).map(([name, create]) => [name, create(urlOf(name))])) as unknown as SeedClients;
+}
 
 /**
  * The money of the seeded payments, at the payment provider: each SUCCEEDED payment charged

@@ -13,6 +13,10 @@ async function exitOf(command: string, args: string[]) {
 }
 
 describe("generated files are reproducible", () => {
+  it("supergraph.yaml and codegen.yml are what services.json generates (run `npm run generate:config` when this fails)", async () => {
+    expect(await exitOf(process.execPath, ["--import", "tsx", "packages/registry/src/cli.ts", "--check"])).toEqual({ code: 0, output: "" });
+  }, 60_000);
+
   it("resolver types, the typed client and the persisted-documents manifest match their SDL and operations (run `npm run codegen` when this fails)", async () => {
     expect(await exitOf(join(repoRoot, "node_modules/.bin/graphql-codegen"), ["--config", "codegen.yml", "--check"])).toEqual({ code: 0, output: "" });
   }, 60_000);

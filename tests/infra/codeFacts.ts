@@ -2,12 +2,13 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { operationMetricNames } from "@fedplat/common";
-import { repoRoot, SUBGRAPHS } from "@fedplat/devkit";
+import { repoRoot } from "@fedplat/devkit";
+import { SERVICES } from "@fedplat/registry";
 import { collectDefaultMetrics, Registry } from "prom-client";
 
 /** Every TypeScript source the processes run (generated code aside). */
 export function sourceText(): string {
-  const roots = ["packages/common/src", "packages/events/src", "packages/telemetry/src", "gateway/src", "workers/src", ...SUBGRAPHS.map((s) => `${s.dir}/src`)];
+  const roots = ["packages/common/src", "packages/events/src", "packages/telemetry/src", "gateway/src", "workers/src", ...SERVICES.map((s) => `${s.folder}/src`)];
   const texts: string[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir)) {

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { adminListenerOf, healthRouter } from "@fedplat/common";
-import { entryOf, GATEWAY, repoRoot, type ServiceSpec, SUBGRAPHS, telemetryRegister, TEST_IDENTITY_ENV, WORKERS } from "@fedplat/devkit";
+import { entryOf, GATEWAY, processOf, repoRoot, type ServiceSpec, SUBGRAPHS, telemetryRegister, TEST_IDENTITY_ENV, WORKERS } from "@fedplat/devkit";
 import { checkOverrides, loadGatewayConfig } from "@fedplat/gateway";
+import { envKeyOf, SERVICES } from "@fedplat/registry";
 import { loadWorkersConfig } from "@fedplat/workers";
 import express from "express";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
@@ -143,13 +144,13 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
     expect(gatewayConfig.PORT).toBe(GATEWAY.port);
     const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
     expect(() => checkOverrides(gatewayConfig.subgraphUrls, supergraphSdl)).not.toThrow();
-    // every subgraph URL points at that subgraph's Service and port
+    // every subgraph URL points at the Service and port of the process that serves it (services.json)
     for (const [key, url] of Object.entries(gatewayConfig.subgraphUrls)) {
-      const target = key === "OPERATIONS" ? WORKERS : SUBGRAPHS.find((s) => s.name.toUpperCase() === key);
-      expect(url).toBe(`http://${target?.name}:${target?.port}/graphql`);
-      find(manifests, "Service", target?.name ?? "");
+      const target = processOf(SERVICES.find((s) => envKeyOf(s.name) === key)?.name ?? key);
+      expect(url).toBe(`http://${target.name}:${target.port}/graphql`);
+      find(manifests, "Service", target.name);
     }
-    expect(Object.keys(gatewayConfig.subgraphUrls).sort()).toEqual([...SUBGRAPHS.map((s) => s.name.toUpperCase()), "OPERATIONS"].sort());
+    expect(Object.keys(gatewayConfig.subgraphUrls).sort()).toEqual(SERVICES.map((s) => envKeyOf(s.name)).sort());
     expect(containerOf(manifests, "orders").env.find((e) => e.name === "CATALOG_URL")?.value).toBe("http://catalog:4002/graphql");
     expect(loadWorkersConfig(envOf("workers")).PORT).toBe(WORKERS.port);
   });

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GATEWAY, repoRoot, SUBGRAPHS, WORKERS } from "@fedplat/devkit";
+import { SERVICES } from "@fedplat/registry";
 import { parse } from "yaml";
 import { exportedMetricNames, isReadByCode, metricsIn, sourceText } from "./codeFacts";
 
@@ -96,8 +97,8 @@ describe("docker-compose for a laptop", () => {
 
   it("points the gateway at every subgraph's compose service", () => {
     const environment = compose.services.gateway?.environment ?? {};
-    for (const spec of SUBGRAPHS) expect(environment[`SUBGRAPH_${spec.name.toUpperCase()}_URL`]).toBe(`http://${spec.name}:${spec.port}/graphql`);
-    expect(environment.SUBGRAPH_OPERATIONS_URL).toBe(`http://workers:${WORKERS.port}/graphql`);
+    // at the compose service of the process that serves it (services.json: operations is served by the workers)
+    for (const service of SERVICES) expect([service.env.subgraphUrl, environment[service.env.subgraphUrl]]).toEqual([service.env.subgraphUrl, `http://${service.process}:${service.port}/graphql`]);
   });
 
   it("sends spans from the collector to Jaeger", () => {

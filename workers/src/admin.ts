@@ -1,16 +1,9 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { type AdminListener, buildSubgraphServer, type IdentityTrust, type Logger, type ReadinessCheck, type Redis, type ServiceMetrics, type SubgraphServer, type TokenVerifier } from "@fedplat/common";
-import { mountBullBoard } from "./bullBoard";
+import type { AdminListener, IdentityTrust, Logger, ReadinessCheck, Redis, ServiceMetrics, SubgraphServer, TokenVerifier } from "@fedplat/common";
+import { type AuditLog, buildOperationsServer, type DeadLetterOps } from "@fedplat/operations";
 import type { Queue } from "bullmq";
-import gql from "graphql-tag";
 import { Gauge } from "prom-client";
-import type { AuditLog } from "./auditLog";
-import type { DeadLetterOps } from "./deadLetters";
+import { mountBullBoard } from "./bullBoard";
 import { registerQueueAgeMetric } from "./queueMetrics";
-import { type OperationsContext, operationsPermissions, operationsResolvers } from "./operations";
-
-export const typeDefs = gql(readFileSync(join(__dirname, "schema.graphql"), "utf8"));
 
 export interface WorkersAdminOptions {
   redis: Redis;
@@ -38,7 +31,7 @@ export interface WorkersAdminOptions {
 const JOB_STATES = ["waiting", "active", "delayed", "failed", "completed"] as const;
 
 /**
- * The workers' admin port: the "operations" subgraph (dead letters, admins only) at /graphql,
+ * The workers' admin port: the operations subgraph (subgraphs/operations) at /graphql,
  * health (Redis answers), and metrics with job counts per queue and state.
  */
 export async function buildWorkersAdmin(options: WorkersAdminOptions): Promise<SubgraphServer> {
@@ -55,12 +48,9 @@ export async function buildWorkersAdmin(options: WorkersAdminOptions): Promise<S
     },
   });
   registerQueueAgeMetric(options.metrics.registry, options.queues);
-  const server = await buildSubgraphServer<OperationsContext>({
-    name: "operations",
-    typeDefs,
-    resolvers: operationsResolvers,
-    permissions: operationsPermissions,
-    context: (base) => ({ ...base, deadLetters: options.deadLetters, audit: options.audit }),
+  const server = await buildOperationsServer({
+    deadLetters: options.deadLetters,
+    audit: options.audit,
     readiness: { redis: () => options.redis.ping(), ...options.readiness },
     metrics: options.metrics,
     logger: options.logger,

@@ -6,7 +6,7 @@ import type { Redis, TokenVerifier, Viewer } from "@fedplat/common";
 import type { Queue } from "bullmq";
 import cookieParser from "cookie-parser";
 import express, { type RequestHandler } from "express";
-import type { AuditLog } from "./auditLog";
+import type { AuditLog } from "@fedplat/operations";
 
 const BASE = "/admin/queues";
 const COOKIE = "fedplat_admin_session";

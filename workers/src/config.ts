@@ -1,6 +1,7 @@
 import { envVars, parseEnv, parseSigningKeys } from "@fedplat/common";
-import { type Consumer, CONSUMERS, DEFAULT_LIVE_UPDATES_CHANNEL, type EventKeyring, eventKeyringOf, eventSigningEnv } from "@fedplat/events";
+import { DEFAULT_LIVE_UPDATES_CHANNEL, type EventKeyring, eventKeyringOf, eventSigningEnv } from "@fedplat/events";
 import { optionalPostgresUrl } from "@fedplat/payments";
+import { CONSUMER_SERVICES, PRODUCER_SERVICES } from "@fedplat/registry";
 import { z } from "zod";
 import type { RetryPolicy } from "./jobOptions";
 
@@ -62,17 +63,6 @@ const workersEnv = z.object({
   EVENTS_ATTEMPTS: count(5, 100),
   /** First retry delay; it doubles with each retry, with jitter. */
   EVENTS_BACKOFF_MS: count(1_000, 3_600_000),
-  /** Per-queue overrides of both, e.g. EVENTS_ATTEMPTS_PAYMENTS=8, EVENTS_BACKOFF_MS_PAYMENTS=5000; 0 or unset: the defaults above. */
-  EVENTS_ATTEMPTS_ACCOUNTS: count(0, 100),
-  EVENTS_ATTEMPTS_CATALOG: count(0, 100),
-  EVENTS_ATTEMPTS_ORDERS: count(0, 100),
-  EVENTS_ATTEMPTS_PAYMENTS: count(0, 100),
-  EVENTS_ATTEMPTS_NOTIFICATIONS: count(0, 100),
-  EVENTS_BACKOFF_MS_ACCOUNTS: count(0, 3_600_000),
-  EVENTS_BACKOFF_MS_CATALOG: count(0, 3_600_000),
-  EVENTS_BACKOFF_MS_ORDERS: count(0, 3_600_000),
-  EVENTS_BACKOFF_MS_PAYMENTS: count(0, 3_600_000),
-  EVENTS_BACKOFF_MS_NOTIFICATIONS: count(0, 3_600_000),
   /** How long a worker holds a job before another may take it over (after a crash). */
   JOB_LOCK_MS: count(30_000, 3_600_000),
   /** Redis pub/sub channel of live updates (subscriptions); the gateways listen on the same one. */
@@ -122,10 +112,29 @@ const workersEnv = z.object({
   PAYMENT_PROVIDER_DATABASE_URL: optionalPostgresUrl,
 });
 
-export type WorkersConfig = z.infer<typeof workersEnv>;
+/**
+ * Per-queue overrides of EVENTS_ATTEMPTS and EVENTS_BACKOFF_MS, one pair per consumer in
+ * services.json, named by rule: EVENTS_ATTEMPTS_<SERVICE>, EVENTS_BACKOFF_MS_<SERVICE> (e.g.
+ * EVENTS_ATTEMPTS_PAYMENTS=8, EVENTS_BACKOFF_MS_PAYMENTS=5000); 0 or unset: the defaults.
+ */
+const perQueueShape = Object.fromEntries(
+  CONSUMER_SERVICES.flatMap((service) => [
+    [service.env.eventsAttempts, count(0, 100)],
+    [service.env.eventsBackoffMs, count(0, 3_600_000)],
+  ]),
+);
+/** One schema, so one error lists every invalid variable. */
+const fullEnv = workersEnv.extend(perQueueShape);
+
+export type WorkersConfig = z.infer<typeof workersEnv> & {
+  /** Each consumer's overrides, by service name (0: the default). */
+  perQueue: Record<string, { attempts: number; backoffMs: number }>;
+};
 
 export function loadWorkersConfig(env: NodeJS.ProcessEnv = process.env): WorkersConfig {
-  return parseEnv(workersEnv, env);
+  const parsed = parseEnv(fullEnv, env) as unknown as z.infer<typeof workersEnv> & Record<string, number | undefined>;
+  const perQueue = Object.fromEntries(CONSUMER_SERVICES.map((service) => [service.name, { attempts: parsed[service.env.eventsAttempts] ?? 0, backoffMs: parsed[service.env.eventsBackoffMs] ?? 0 }]));
+  return { ...parsed, perQueue };
 }
 
 /** Producers whose follow-up events the workers write (the subgraphs' event handlers run here). */
@@ -139,7 +148,7 @@ export function workersKeyringOf(config: Pick<WorkersConfig, "EVENT_SIGNING_KEYS
   const keyring = eventKeyringOf(config);
   const cannotSign = WORKERS_SIGN_AS.filter((producer) => !keyring.signing.has(producer));
   if (cannotSign.length) throw new Error(`EVENT_SIGNING_KEYS: the workers write events of ${cannotSign.join(", ")} and need their signing keys (run \`npm run setup\` locally)`);
-  const producers = ["accounts", ...WORKERS_SIGN_AS];
+  const producers = PRODUCER_SERVICES.map((service) => service.name); // every producer of services.json: the workers consume them all
   const verifiable = new Set([...keyring.verifying.values()].map((key) => key.producer));
   const cannotVerify = producers.filter((producer) => !verifiable.has(producer));
   if (cannotVerify.length) throw new Error(`EVENT_VERIFY_KEYS: no key verifies events of ${cannotVerify.join(", ")} (list their public keys)`);
@@ -148,11 +157,11 @@ export function workersKeyringOf(config: Pick<WorkersConfig, "EVENT_SIGNING_KEYS
 
 /** The retry policy of every consumer queue: the defaults, and each queue's overrides. */
 export function retryPolicyOf(config: WorkersConfig): RetryPolicy {
-  const byConsumer = (setting: (consumer: Uppercase<Consumer>) => number) => Object.fromEntries(CONSUMERS.map((consumer) => [consumer, setting(consumer.toUpperCase() as Uppercase<Consumer>)]));
+  const byConsumer = (setting: "attempts" | "backoffMs") => Object.fromEntries(Object.entries(config.perQueue).map(([consumer, overrides]) => [consumer, overrides[setting]]));
   return {
     attempts: config.EVENTS_ATTEMPTS,
     backoffMs: config.EVENTS_BACKOFF_MS,
-    attemptsByConsumer: byConsumer((name) => config[`EVENTS_ATTEMPTS_${name}`]),
-    backoffMsByConsumer: byConsumer((name) => config[`EVENTS_BACKOFF_MS_${name}`]),
+    attemptsByConsumer: byConsumer("attempts"),
+    backoffMsByConsumer: byConsumer("backoffMs"),
   };
 }

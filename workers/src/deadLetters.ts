@@ -1,48 +1,12 @@
-import { type Consumer, CONSUMERS, type DeadLetter, parseEnvelope, queueOf } from "@fedplat/events";
+import { type Consumer, type DeadLetter, parseEnvelope } from "@fedplat/events";
+import type { BulkReplay, DeadLetterEntry, DeadLetterOps } from "@fedplat/operations";
 import type { Job, Queue } from "bullmq";
 import { eventJobOptions, type RetryPolicy } from "./jobOptions";
 import { redactPersonalData } from "./redact";
 import { traceOptionsOf } from "./tracing";
 
-export interface DeadLetterEntry extends DeadLetter {
-  /** Id of the dead letter itself (queue.jobId; BullMQ ids cannot contain ":"). */
-  id: string;
-}
-
-/** The `queue` of a dead letter the relay wrote: an outbox row it could not publish (not a valid event). */
-export const OUTBOX_LETTERS = "outbox";
-
-/** Where dead letters come from: each consumer's queue, and the outbox. */
-export const DEAD_LETTER_SOURCES: readonly string[] = [...CONSUMERS.map(queueOf), OUTBOX_LETTERS];
-
-/** Why `queue` cannot filter dead letters (a misspelt one would match nothing, silently); undefined when it can. */
-export function unknownQueueProblem(queue: string): string | undefined {
-  return DEAD_LETTER_SOURCES.includes(queue) ? undefined : `unknown queue "${queue.slice(0, 100)}"; dead letters come from ${DEAD_LETTER_SOURCES.join(", ")}`;
-}
-
-/** What a bulk replay did. */
-export interface BulkReplay {
-  /** Sent back to their queues. */
-  replayed: number;
-  /** Left in the dead letters: they came from the outbox, or their event still fails validation. */
-  refused: number;
-}
-
-/** Operations on the dead letters (GraphQL, CLI and tests use the same ones). */
-export interface DeadLetterOps {
-  /** Oldest first; only those of `queue` (e.g. events-payments) when it is given. Personal fields of the event are redacted. */
-  list(limit?: number, queue?: string): Promise<DeadLetterEntry[]>;
-  /** Personal fields of the event are redacted (the stored letter, which replay sends, is not). */
-  show(id: string): Promise<DeadLetterEntry | null>;
-  /** Sends the original event back to its queue under a new job id; the consumer's idempotency still holds. */
-  replay(id: string): Promise<boolean>;
-  discard(id: string): Promise<boolean>;
-  /** Replays every dead letter there is when called (of `queue` when given): after the cause of an outage is fixed. */
-  replayAll(queue?: string): Promise<BulkReplay>;
-  /** Discards every dead letter there is when called (of `queue` when given); returns how many. */
-  discardAll(queue?: string): Promise<number>;
-  count(): Promise<number>;
-}
+// The port the operations subgraph defines; implemented here on the BullMQ dead-letter queue.
+export { type BulkReplay, DEAD_LETTER_SOURCES, type DeadLetterEntry, type DeadLetterOps, OUTBOX_LETTERS, unknownQueueProblem } from "@fedplat/operations";
 
 type DeadLetterJob = Job<DeadLetter>;
 

@@ -1,6 +1,6 @@
-export { buildWorkersAdmin, typeDefs, type WorkersAdminOptions } from "./admin";
-export { type AuditActor, type AuditEvent, type AuditLog, redisAuditLog } from "./auditLog";
-export { type OperationsContext, operationsPermissions, operationsResolvers } from "./operations";
+export { buildWorkersAdmin, type WorkersAdminOptions } from "./admin";
+// The operations subgraph the workers serve (subgraphs/operations), re-exported for their callers.
+export { type AuditActor, type AuditEvent, type AuditLog, redisAuditLog } from "@fedplat/operations";
 export { createProcessor, deadLetterIdOf, deadLetterOf, startConsumer } from "./consumer";
 export { type DeadLetterEntry, type DeadLetterOps, deadLetterOps } from "./deadLetters";
 export { createGroupCommitter, type GroupCommitOptions } from "./groupCommit";
@@ -14,4 +14,4 @@ export { checkRedisForQueues, readRedisSettings, type RedisSettings } from "./re
 export { createRelay, type OutboxSource, type Relay } from "./relay";
 export { MAINTENANCE_QUEUE, type Pruned, pruneDeadLetters, pruneEventTables, type RetentionOptions } from "./retention";
 export { REDACTED, redactPersonalData } from "./redact";
-export { createServiceClients, type ServiceClients, startWorkers, type Workers, type WorkersOptions } from "./workers";
+export { checkWiring, createServiceClients, type ServiceClients, startWorkers, type WiredConsumer, type Workers, type WorkersOptions } from "./workers";

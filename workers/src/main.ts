@@ -3,7 +3,7 @@ import { createLiveUpdatePublisher, installEventKeyring } from "@fedplat/events"
 import { simulatedProvider } from "@fedplat/payments";
 import { Counter, Gauge } from "prom-client";
 import { buildWorkersAdmin } from "./admin";
-import { redisAuditLog } from "./auditLog";
+import { redisAuditLog } from "@fedplat/operations";
 import { loadWorkersConfig, retryPolicyOf, workersKeyringOf } from "./config";
 import { checkRedisForQueues } from "./redisSettings";
 import { createServiceClients, startWorkers } from "./workers";

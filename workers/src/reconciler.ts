@@ -1,7 +1,7 @@
 import type { Logger, Redis } from "@fedplat/common";
 import { type Consumer, consumersOf, EVENT_TYPES, type EventType, parseEnvelope } from "@fedplat/events";
 import type { Queue } from "bullmq";
-import type { RetryPolicy } from "./jobOptions";
+import { queueFor, type RetryPolicy } from "./jobOptions";
 import { eventJobOf } from "./relay";
 
 /** A connection of a service's database (a pg PoolClient). */
@@ -129,7 +129,7 @@ export function createReconciler(options: ReconcileOptions): Reconciler {
   async function jobStates(pairs: Array<{ id: string; consumer: Consumer }>): Promise<Array<"done" | "queued" | "missing">> {
     const pipeline = options.redis.pipeline();
     for (const { id, consumer } of pairs) {
-      const queue = options.queues[consumer];
+      const queue = queueFor(options.queues, consumer);
       pipeline.zscore(queue.toKey("completed"), id);
       pipeline.exists(queue.toKey(id));
     }
@@ -163,7 +163,7 @@ export function createReconciler(options: ReconcileOptions): Reconciler {
       byQueue.set(consumer, jobs);
       republished++;
     }
-    await Promise.all([...byQueue].map(([consumer, jobs]) => options.queues[consumer].addBulk(jobs)));
+    await Promise.all([...byQueue].map(([consumer, jobs]) => queueFor(options.queues, consumer).addBulk(jobs)));
     return republished;
   }
 

@@ -2,7 +2,7 @@ import type { Logger } from "@fedplat/common";
 import { type Consumer, consumersOf, type DeadLetter, type Envelope, parseEnvelope } from "@fedplat/events";
 import type { JobsOptions, Queue } from "bullmq";
 import { OUTBOX_LETTERS } from "./deadLetters";
-import { eventJobOptions, type RetryPolicy } from "./jobOptions";
+import { eventJobOptions, queueFor, type RetryPolicy } from "./jobOptions";
 import { traceOptionsOf } from "./tracing";
 
 /** A connection of the service's database (a pg PoolClient): plain SQL, no parameters needed. */
@@ -101,7 +101,7 @@ export function createRelay(options: RelayOptions): Relay {
         byQueue.set(consumer, jobs);
       }
     }
-    await Promise.all([...byQueue].map(([consumer, jobs]) => options.queues[consumer].addBulk(jobs)));
+    await Promise.all([...byQueue].map(([consumer, jobs]) => queueFor(options.queues, consumer).addBulk(jobs)));
   }
 
   async function publishFrom(source: OutboxSource): Promise<number> {

@@ -1,10 +1,11 @@
 import { type AccountsPrisma, createAccountsEventHandlers, createAccountsPrisma } from "@fedplat/accounts";
 import { type CatalogPrisma, createCatalogEventHandlers, createCatalogPrisma } from "@fedplat/catalog";
 import { type Logger, type Redis, sqlPoolOf } from "@fedplat/common";
-import { type Consumer, CONSUMERS, DEAD_LETTER_QUEUE, type EventHandlers, type LiveUpdatePublisher, queueOf } from "@fedplat/events";
+import { CONSUMERS, DEAD_LETTER_QUEUE, type EventHandlers, type LiveUpdatePublisher, queueOf } from "@fedplat/events";
 import { createNotificationsEventHandlers, createNotificationsPrisma, type NotificationsPrisma } from "@fedplat/notifications";
 import { createOrdersEventHandlers, createOrdersPrisma, IDEMPOTENCY_KEY_TTL_MS, type OrdersPrisma } from "@fedplat/orders";
 import { createPaymentsEventHandlers, createPaymentsPrisma, type PaymentProvider, type PaymentsPrisma } from "@fedplat/payments";
+import { EVENT_SERVICES } from "@fedplat/registry";
 import { Queue, type Worker } from "bullmq";
 import { startConsumer } from "./consumer";
 import { type DeadLetterOps, deadLetterOps } from "./deadLetters";
@@ -17,7 +18,12 @@ import { createRelay, type OutboxSource, type Relay } from "./relay";
 import { type Pruned, type Retention, type RetentionOptions, startRetention } from "./retention";
 import { queueTelemetryIfTracing } from "./tracing";
 
-/** Each service's one Prisma client: the relay reads its outbox, its consumer applies its events. */
+/**
+ * Each event service's one Prisma client: the relay reads its outbox, its consumer applies its
+ * events. services.json says which services consume or publish events; this and handlersFor say
+ * how the workers host each (payments needs the provider, orders the live updates): the one place
+ * in the workers with code per service. checkWiring fails at start when the two disagree.
+ */
 export interface ServiceClients {
   accounts: AccountsPrisma;
   catalog: CatalogPrisma;
@@ -26,8 +32,27 @@ export interface ServiceClients {
   notifications: NotificationsPrisma;
 }
 
+/** A service the workers are wired for. */
+export type WiredConsumer = keyof ServiceClients;
+
+/**
+ * The consumers of services.json, typed. Throws naming each service the registry and the wiring
+ * disagree on: an unwired consumer would get no worker, an unwired producer's outbox no relay.
+ */
+export function checkWiring(clients: ServiceClients): readonly WiredConsumer[] {
+  const wired = Object.keys(clients);
+  const registered = EVENT_SERVICES.map((service) => service.name);
+  const unwired = registered.filter((name) => !wired.includes(name));
+  const unregistered = wired.filter((name) => !registered.includes(name));
+  if (unwired.length || unregistered.length) {
+    const problems = [unwired.length ? `not wired in workers/src/workers.ts: ${unwired.join(", ")}` : "", unregistered.length ? `without events in services.json: ${unregistered.join(", ")}` : ""];
+    throw new Error(`the workers' services differ from services.json: ${problems.filter(Boolean).join("; ")}`);
+  }
+  return CONSUMERS as readonly WiredConsumer[];
+}
+
 /** One Prisma client per service, each on the database `urlOf(service)` names. */
-export function createServiceClients(urlOf: (service: Consumer) => string): ServiceClients {
+export function createServiceClients(urlOf: (service: WiredConsumer) => string): ServiceClients {
   // Nothing counts the workers' statements: no query events (see PrismaClientSettings).
   const settings = { queryEvents: false };
   return {
@@ -61,7 +86,7 @@ export interface WorkersOptions {
   logger: Logger;
   /** Announces committed order, payment and notification changes to subscriptions and the gateways' caches. @default none */
   live?: LiveUpdatePublisher;
-  onOutcome?: (consumer: Consumer, type: string, outcome: "applied" | "duplicate" | "retry" | "dead") => void;
+  onOutcome?: (consumer: string, type: string, outcome: "applied" | "duplicate" | "retry" | "dead") => void;
   onPublished?: (count: number) => void;
   /** Pruning of published outbox rows, old processed-event records and old dead letters; off when absent. */
   retention?: RetentionOptions;
@@ -77,7 +102,7 @@ export interface WorkersOptions {
 }
 
 export interface Workers {
-  queues: Record<Consumer, Queue>;
+  queues: Record<WiredConsumer, Queue>;
   deadLetters: Queue;
   deadLetterOps: DeadLetterOps;
   relay: Relay;
@@ -91,7 +116,7 @@ export interface Workers {
   close(): Promise<void>;
 }
 
-function handlersFor(options: WorkersOptions): Record<Consumer, EventHandlers> {
+function handlersFor(options: WorkersOptions): Record<WiredConsumer, EventHandlers> {
   const { clients } = options;
   return {
     accounts: createAccountsEventHandlers(clients.accounts),
@@ -110,8 +135,8 @@ function handlersFor(options: WorkersOptions): Record<Consumer, EventHandlers> {
 export const DEFAULT_RECONCILE: ReconcileSettings = { intervalMs: 5_000, recheckMs: 30_000, batchSize: 1_000 };
 
 /** Each service's schema and the pg pool under its client: the relay, its wake-ups and pruning use them. */
-function servicePools(clients: ServiceClients): Array<{ service: Consumer; pool: ReturnType<typeof sqlPoolOf> }> {
-  return (Object.entries(clients) as Array<[Consumer, object]>).map(([service, client]) => ({ service, pool: sqlPoolOf(client) }));
+function servicePools(clients: ServiceClients): Array<{ service: WiredConsumer; pool: ReturnType<typeof sqlPoolOf> }> {
+  return (Object.entries(clients) as Array<[WiredConsumer, object]>).map(([service, client]) => ({ service, pool: sqlPoolOf(client) }));
 }
 
 /**
@@ -169,13 +194,14 @@ export function startWorkers(options: WorkersOptions): Workers {
   queueConnection.on("error", () => undefined); // reported through the relay's failed rounds
   const telemetry = queueTelemetryIfTracing();
   const queueOptions = { connection: queueConnection, prefix: options.prefix, telemetry };
-  const queues = Object.fromEntries(CONSUMERS.map((consumer) => [consumer, new Queue(queueOf(consumer), queueOptions)])) as Record<Consumer, Queue>;
+  const consumerNames = checkWiring(options.clients);
+  const queues = Object.fromEntries(consumerNames.map((consumer) => [consumer, new Queue(queueOf(consumer), queueOptions)])) as Record<WiredConsumer, Queue>;
   const deadLetters = new Queue(DEAD_LETTER_QUEUE, queueOptions);
   // Connection errors while Redis is down are expected and retried; without a listener BullMQ
   // prints each one to the console.
   for (const queue of [...Object.values(queues), deadLetters]) queue.on("error", (error) => options.logger.debug({ err: error, queue: queue.name }, "queue connection error"));
   const handlers = handlersFor(options);
-  const consumers = CONSUMERS.map((consumer) =>
+  const consumers = consumerNames.map((consumer) =>
     startConsumer({
       consumer,
       queueName: queueOf(consumer),

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createRedis, type Redis } from "@fedplat/common";
 import { TEST_IDENTITY_ENV } from "@fedplat/devkit";
-import { type Consumer, createEvent, queueOf } from "@fedplat/events";
+import { type Consumer, CONSUMERS, createEvent, queueOf } from "@fedplat/events";
 import { Queue, Worker } from "bullmq";
 import { eventJobOptions, loadWorkersConfig, retryPolicyOf } from "../src";
 import { waitFor } from "./helpers";
@@ -13,7 +13,7 @@ const config = (env: Record<string, string> = {}) => loadWorkersConfig({ ...TEST
 describe("retry policy per queue", () => {
   it("defaults to 5 attempts 1 s apart at first (1 s, 2 s, 4 s, 8 s), with jitter, on every queue", () => {
     const policy = retryPolicyOf(config());
-    for (const consumer of ["accounts", "catalog", "orders", "payments", "notifications"] as const) {
+    for (const consumer of CONSUMERS) {
       expect(eventJobOptions(randomUUID(), consumer, policy)).toMatchObject({ attempts: 5, backoff: { type: "exponential", delay: 1_000, jitter: 0.5 } });
     }
   });

@@ -45,7 +45,10 @@ export function prismaClientOptions(url: string, schema: string, settings: Prism
   const u = new URL(url);
   u.searchParams.delete("schema"); // the adapter option below decides the schema
   const max = Number(process.env.DB_POOL_MAX ?? DEFAULT_POOL_MAX);
-  const pool = new pg.Pool({ connectionString: u.toString(), max });
+  // Prisma's maxWait does not bound the wait for a connection (it checks the time only once one
+  // arrives), so the pool bounds it: a caller waits at most as long as a transaction may wait,
+  // then fails ("timeout exceeded when trying to connect", which the consumers treat as an outage).
+  const pool = new pg.Pool({ connectionString: u.toString(), max, connectionTimeoutMillis: TRANSACTION_OPTIONS.maxWait });
   // An idle connection the server closed (a restart, a dropped database) is an 'error' event on
   // the pool; unhandled, it would end the process. The pool drops that connection and the next
   // query opens a new one.
@@ -84,13 +87,16 @@ const transactionOfClient = new WeakMap<object, OpenTransaction>();
  * connection, a statement sent through sqlOf(tx) fails instead of running outside the
  * transaction. Written by hand because Prisma exposes no handle on a transaction's connection;
  * if its adapter stops working this way, sqlOf(tx) finds no BEGIN and callers use Prisma.
+ * Every connection checked out this way (Prisma's transactions, the hot paths' own) is also
+ * released when it breaks (releasedWhenBroken).
  */
 function trackTransactionConnections(pool: pg.Pool): void {
   const connect = pool.connect.bind(pool) as (callback?: unknown) => Promise<pg.PoolClient>;
   pool.connect = ((callback?: unknown) => {
+    if (callback !== undefined) return connect(callback); // pool.query's own checkout: it releases on errors itself
     const opening = openingTransaction.getStore();
-    if (callback !== undefined || !opening || opening.client) return connect(callback);
-    return connect().then((client) => {
+    if (!opening || opening.client) return connect().then(releasedWhenBroken);
+    return connect().then(releasedWhenBroken).then((client) => {
       opening.client = client;
       const query = client.query;
       client.query = function (this: pg.PoolClient, ...args: unknown[]) {
@@ -110,6 +116,32 @@ function trackTransactionConnections(pool: pg.Pool): void {
       return client;
     });
   }) as typeof pool.connect;
+}
+
+/**
+ * Gives a checked-out connection back to the pool, as broken, the moment its server goes away.
+ * Prisma 6.19 releases a transaction's connection only after its COMMIT or ROLLBACK succeeded:
+ * when PostgreSQL crashed mid-transaction the ROLLBACK fails, the connection was never released,
+ * and the pool counted it as in use forever. Once a crash had taken every connection of a pool
+ * that way, every later transaction waited for one forever (workers/test/poolAfterCrash.test.ts).
+ * The holder's own release() afterwards does nothing.
+ */
+function releasedWhenBroken(client: pg.PoolClient): pg.PoolClient {
+  const release = client.release;
+  let released = false;
+  const onEnd = () => {
+    if (released) return;
+    released = true;
+    release(new Error("connection ended while checked out"));
+  };
+  client.once("end", onEnd);
+  client.release = (error?: Error | boolean) => {
+    if (released) return;
+    released = true;
+    client.removeListener("end", onEnd);
+    return release(error);
+  };
+  return client;
 }
 
 /**

@@ -1,3 +1,5 @@
+import { PRODUCER_SERVICES } from "@fedplat/registry";
+
 /**
  * Event signing keys for tests only (never deployed): HMAC, as `npm run setup` generates (see
  * @fedplat/events signing.ts); the rotated accounts key is Ed25519, so tests verify both
@@ -13,13 +15,8 @@ export const TEST_ROTATED_EVENT_KEYS = {
 
 /** EVENT_SIGNING_KEYS, EVENT_VERIFY_KEYS and EVENT_SIGNATURES of test processes. */
 export const TEST_EVENT_KEYS = {
-  EVENT_SIGNING_KEYS: [
-    hmac("accounts", "acc-1", 25),
-    hmac("orders", "ord-1", 21),
-    hmac("catalog", "cat-1", 22),
-    hmac("payments", "pay-1", 23),
-    hmac("notifications", "not-1", 24),
-  ].join(","),
+  /** One key per producer of services.json, kid `<first three letters>-1` as `npm run setup` names them. */
+  EVENT_SIGNING_KEYS: PRODUCER_SERVICES.map((service, index) => hmac(service.name, `${service.name.slice(0, 3)}-1`, 21 + index)).join(","),
   EVENT_VERIFY_KEYS: ["accounts:acc-0:ed25519:MCowBQYDK2VwAyEAQgnT5xyWrvH3POJTKcO8FQE//NDH1kOuELBMLMRMXbU=", TEST_ROTATED_EVENT_KEYS.payments].join(","),
   EVENT_SIGNATURES: "enforce",
 };

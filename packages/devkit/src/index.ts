@@ -1,6 +1,6 @@
 export { bearer, graphqlRequest, type GraphQLResponse } from "./graphqlRequest";
 export { freePort } from "./ports";
-export { entryOf, GATEWAY, repoRoot, type ServiceSpec, SUBGRAPHS, telemetryRegister, WORKERS } from "./services";
+export { entryOf, GATEWAY, processOf, repoRoot, type ServiceSpec, SUBGRAPHS, subgraphUrlOverrides, telemetryRegister, WORKERS } from "./services";
 export { adminBaseOf, type RunningService, type SpawnOptions, spawnService, stopService, waitUntilReady } from "./supervisor";
 export { createTestDatabase, type TestDatabase } from "./testDatabase";
 export { type DemoAccount, demoAccount, gatewayHeaders, startTestSubgraph, TEST_GATEWAY_KEY, TEST_IDENTITY_ENV, TEST_IDENTITY_TRUST, TEST_JWT_SECRET, TEST_ORDERS_SERVICE_KEY, TEST_PREVIOUS_GATEWAY_KEY, TEST_PII_KEYS, type TestSubgraph, type TestSubgraphOptions, type TestViewer } from "./testSubgraph";

@@ -1,25 +1,30 @@
 import { join, resolve } from "node:path";
+import { registry, SERVICES } from "@fedplat/registry";
 
 /** The repository root (this file is packages/devkit/src/services.ts). */
 export const repoRoot = resolve(__dirname, "../../..");
 
+/** A process the platform runs (services.json): what `npm start` and the tests spawn. */
 export interface ServiceSpec {
   name: string;
   /** Package folder, relative to the repository root. */
   dir: string;
-  /** Default port (DESIGN.md). */
+  /** Default port. */
   port: number;
 }
 
-export const SUBGRAPHS: readonly ServiceSpec[] = [
-  { name: "accounts", dir: "subgraphs/accounts", port: 4001 },
-  { name: "catalog", dir: "subgraphs/catalog", port: 4002 },
-  { name: "orders", dir: "subgraphs/orders", port: 4003 },
-  { name: "payments", dir: "subgraphs/payments", port: 4004 },
-  { name: "notifications", dir: "subgraphs/notifications", port: 4005 },
-];
-export const WORKERS: ServiceSpec = { name: "workers", dir: "workers", port: 4010 };
-export const GATEWAY: ServiceSpec = { name: "gateway", dir: "gateway", port: 4000 };
+/** Subgraphs with a process of their own, from services.json (operations is served by the workers). */
+export const SUBGRAPHS: readonly ServiceSpec[] = SERVICES.filter((service) => service.process === service.name).map((service) => ({ name: service.name, dir: service.folder, port: service.port }));
+export const WORKERS: ServiceSpec = { name: "workers", dir: registry.workers.folder, port: registry.workers.port };
+export const GATEWAY: ServiceSpec = { name: "gateway", dir: registry.gateway.folder, port: registry.gateway.port };
+
+/** The process spec of the process that serves subgraph `name` (itself, or its host). */
+export function processOf(name: string): ServiceSpec {
+  const service = SERVICES.find((candidate) => candidate.name === name);
+  const process = [...SUBGRAPHS, WORKERS, GATEWAY].find((spec) => spec.name === (service?.process ?? name));
+  if (!process) throw new Error(`no process serves "${name}" (services.json)`);
+  return process;
+}
 
 export function entryOf(spec: ServiceSpec): string {
   return join(repoRoot, spec.dir, "src", "main.ts");
@@ -27,3 +32,11 @@ export function entryOf(spec: ServiceSpec): string {
 
 /** The OpenTelemetry bootstrap every process loads with `--import` (packages/telemetry). */
 export const telemetryRegister = join(repoRoot, "packages", "telemetry", "src", "register.ts");
+
+/**
+ * The gateway's SUBGRAPH_<NAME>_URL variables for every subgraph of services.json, each at the
+ * process that serves it (operations: the workers), on the port `portOf(process)` says.
+ */
+export function subgraphUrlOverrides(portOf: (process: string) => number | undefined, host = "127.0.0.1"): Record<string, string> {
+  return Object.fromEntries(SERVICES.map((service) => [service.env.subgraphUrl, `http://${host}:${portOf(service.process)}/graphql`]));
+}

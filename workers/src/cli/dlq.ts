@@ -8,7 +8,7 @@ import { createRedis, envVars, loadDotEnv, parseEnv } from "@fedplat/common";
 import { CONSUMERS, DEAD_LETTER_QUEUE, queueOf } from "@fedplat/events";
 import { Queue } from "bullmq";
 import { z } from "zod";
-import { type AuditActor, recordAction, redisAuditLog } from "../auditLog";
+import { type AuditActor, recordAction, redisAuditLog } from "@fedplat/operations";
 import { deadLetterOps, unknownQueueProblem } from "../deadLetters";
 import { loadWorkersConfig, retryPolicyOf } from "../config";
 

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import type { Redis } from "@fedplat/common";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { Request, RequestHandler, Response } from "express";
@@ -63,21 +64,34 @@ export function createRateLimits(redis: Redis, limits: RateLimits, registry: Reg
     apiKey: limiter(redis, limits.apiKeyPerMinute, `${prefix}:key`),
   };
 
-  const beforeIdentity: RequestHandler = async (req, res, next) => {
-    const ip = clientIp(req);
-    try {
-      const refused = await byKind.invalidCredentials.get(ip);
-      if (refused && refused.consumedPoints >= invalidPoints) {
-        metrics.rejected("invalidCredentials");
-        return reject(res, retryAfterOf(refused), "Too many requests with invalid credentials from this address");
-      }
-      await byKind.ip.consume(ip);
-      next();
-    } catch (rejection) {
-      if (rejection instanceof Error) return next(rejection);
-      metrics.rejected("ip");
-      reject(res, retryAfterOf(rejection as RateLimiterRes), "Too many requests from this address");
+  /**
+   * Counts one request (or WebSocket connection_init) of `ip` on its per-IP budget, unless the IP is
+   * already over its invalid-credentials budget; a refusal says how long to wait. Redis errors throw.
+   */
+  const admitIp = async (ip: string): Promise<{ kind: "ip" | "invalidCredentials"; retryAfter: number; message: string } | undefined> => {
+    const refused = await byKind.invalidCredentials.get(ip);
+    if (refused && refused.consumedPoints >= invalidPoints) {
+      return { kind: "invalidCredentials", retryAfter: retryAfterOf(refused), message: "Too many requests with invalid credentials from this address" };
     }
+    try {
+      await byKind.ip.consume(ip);
+      return undefined;
+    } catch (rejection) {
+      if (rejection instanceof Error) throw rejection;
+      return { kind: "ip", retryAfter: retryAfterOf(rejection as RateLimiterRes), message: "Too many requests from this address" };
+    }
+  };
+
+  const beforeIdentity: RequestHandler = async (req, res, next) => {
+    let refusal: Awaited<ReturnType<typeof admitIp>>;
+    try {
+      refusal = await admitIp(clientIp(req));
+    } catch (error) {
+      return next(error);
+    }
+    if (!refusal) return next();
+    metrics.rejected(refusal.kind);
+    reject(res, refusal.retryAfter, refusal.message);
   };
 
   const afterIdentity: RequestHandler = async (req, res, next) => {
@@ -122,14 +136,37 @@ export function createRateLimits(redis: Redis, limits: RateLimits, registry: Reg
     },
   };
 
-  /** Counts a request refused for its credentials against its IP (see beforeIdentity). */
-  const invalidCredentials = async (req: Request) => {
-    await byKind.invalidCredentials.consume(clientIp(req)).catch((rejection: unknown) => {
+  /** Counts a refusal for bad credentials against `ip` (see admitIp). */
+  const countInvalidCredentials = async (ip: string) => {
+    await byKind.invalidCredentials.consume(ip).catch((rejection: unknown) => {
       if (rejection instanceof Error) throw rejection;
     });
   };
+  /** Counts a request refused for its credentials against its IP (see beforeIdentity). */
+  const invalidCredentials = (req: Request) => countInvalidCredentials(clientIp(req));
 
-  return { beforeIdentity, afterIdentity, credentialOperations, invalidCredentials };
+  /**
+   * The same two per-IP budgets for WebSocket connection_init: every attempt is counted, and an
+   * address past its invalid-credentials budget is refused before its credentials are looked up.
+   */
+  const connectionBudget = (ipOf: (request: IncomingMessage) => string): ConnectionBudget => ({
+    admit: async (request) => {
+      const refusal = await admitIp(ipOf(request));
+      if (refusal) metrics.rejected(refusal.kind);
+      return refusal && { retryAfter: refusal.retryAfter, message: refusal.message };
+    },
+    refused: (request) => countInvalidCredentials(ipOf(request)),
+  });
+
+  return { beforeIdentity, afterIdentity, credentialOperations, invalidCredentials, connectionBudget };
+}
+
+/** Per-IP budgets of connection attempts that bypass express (WebSocket upgrades). */
+export interface ConnectionBudget {
+  /** Counts an attempt of the request's address; a refusal when it is over a budget (nothing is looked up then). */
+  admit(request: IncomingMessage): Promise<{ retryAfter: number; message: string } | undefined>;
+  /** Counts an attempt refused for its credentials. */
+  refused(request: IncomingMessage): Promise<void>;
 }
 
 export type RateLimiters = ReturnType<typeof createRateLimits>;

@@ -8,6 +8,11 @@ export const SubscriptionCloseCode = {
   Unauthorized: 4401,
   /** The connection's API key was revoked or expired while connected. */
   Forbidden: 4403,
+  /**
+   * The client's address is over its per-IP budget, or sent too many invalid credentials: refused
+   * before any look-up. graphql-ws uses 4429 for a repeated connection_init too; both mean "too many".
+   */
+  RateLimited: 4429,
   /** The user (or API key) already has the maximum number of connections on this replica. */
   TooManyConnections: 4029,
   /** The client fell too far behind: more undelivered events than the queue limit. */

@@ -6,6 +6,7 @@ import type { GatewayFeature } from "../../feature";
 import type { GatewayLimits } from "../../limits";
 import type { Credentials } from "../identity";
 import type { TrustedDocuments } from "../persistedDocuments";
+import type { ConnectionBudget } from "../rateLimits";
 import { defaultSubscriptionLimits, type SubscriptionsConfig } from "./config";
 import { createConnectionAuthenticator } from "./connectionAuth";
 import { executeAsViewer } from "./executeAsViewer";
@@ -22,6 +23,8 @@ export interface SubscriptionsFeatureOptions {
   credentials: Credentials;
   /** The same trusted-documents check as HTTP requests. */
   trustedDocuments: TrustedDocuments;
+  /** Per-IP budgets for connection_init (rateLimits feature). @default none */
+  budget?: ConnectionBudget;
   /** This replica's live updates; closed by the builder, which shares it with the response cache. */
   hub: LiveUpdateHub;
   logger: Logger;
@@ -70,6 +73,7 @@ export function createSubscriptionsFeature(options: SubscriptionsFeatureOptions)
         registry: options.registry,
         production: options.production,
         trustedDocuments: options.trustedDocuments,
+        ...(options.budget ? { budget: options.budget } : {}),
       });
     },
     readiness: { liveUpdates: () => current().ready() },

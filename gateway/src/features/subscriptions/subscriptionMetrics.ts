@@ -14,7 +14,7 @@ export interface SubscriptionStats {
 export type EventOutcome = "delivered" | "hidden" | "repeat" | "error";
 
 /** Why a connection was closed or a subscription refused. */
-export type RefusalReason = "unauthenticated" | "unavailable" | "too_many_connections" | "too_many_subscriptions" | "token_expired" | "api_key_revoked" | "session_revoked" | "slow_consumer" | "untrusted_document";
+export type RefusalReason = "unauthenticated" | "rate_limited" | "unavailable" | "too_many_connections" | "too_many_subscriptions" | "token_expired" | "api_key_revoked" | "session_revoked" | "slow_consumer" | "untrusted_document";
 
 /**
  * Gauges read from the live counts at scrape time (they cannot drift from what is really held),

@@ -5,6 +5,7 @@ import { type Extra, useServer } from "graphql-ws/use/ws";
 import type { Registry } from "prom-client";
 import { WebSocketServer } from "ws";
 import type { TrustedDocuments } from "../persistedDocuments";
+import type { ConnectionBudget } from "../rateLimits";
 import { SubscriptionCloseCode } from "./closeCodes";
 import type { SubscriptionLimits } from "./config";
 import { type ConnectionIdentity, ConnectionRefused } from "./connectionAuth";
@@ -36,6 +37,8 @@ export interface SubscriptionsOptions {
   registry: Registry;
   /** Hides internal error messages in close reasons. */
   production: boolean;
+  /** Per-IP budgets for connection_init (rateLimits feature): over them, 4429 before credentials are looked up. @default none */
+  budget?: ConnectionBudget;
   /** The HTTP endpoint's trusted-documents check, applied to each subscribe message. */
   trustedDocuments: TrustedDocuments;
 }
@@ -119,14 +122,22 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
       schema,
       isProd: options.production,
       onConnect: async (ctx) => {
-        const { socket } = ctx.extra;
+        const { socket, request } = ctx.extra;
         let identity: ConnectionIdentity;
         try {
+          const limited = await options.budget?.admit(request);
+          if (limited) {
+            metrics.refused("rate_limited");
+            socket.close(SubscriptionCloseCode.RateLimited, `${limited.message}; retry in ${limited.retryAfter} s`);
+            return false;
+          }
           identity = await options.authenticate(ctx.connectionParams);
         } catch (cause) {
           const refusal = cause instanceof ConnectionRefused ? cause : new ConnectionRefused(SubscriptionCloseCode.TryAgainLater, "Credentials cannot be checked right now");
           if (!(cause instanceof ConnectionRefused)) options.logger.error({ err: cause }, "subscription authentication failed");
           metrics.refused(refusal.code === SubscriptionCloseCode.Unauthorized ? "unauthenticated" : "unavailable");
+          // Best effort, as over HTTP: a failure to count must not change the refusal.
+          if (refusal.code === SubscriptionCloseCode.Unauthorized) await options.budget?.refused(request).catch(() => undefined);
           socket.close(refusal.code, refusal.message); // before graphql-ws's own 4403 for `false`
           return false;
         }

@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { DeadLetterEntry } from '../deadLetters';
+import type { DeadLetterEntry } from '../deadLetterOps';
 import type { AuditEvent as AuditEventModel } from '../auditLog';
-import type { OperationsContext } from '../operations';
+import type { OperationsContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;

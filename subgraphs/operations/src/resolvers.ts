@@ -1,13 +1,8 @@
-import { badInput, type BaseContext, isAdmin, pageSize, requireViewer, scalarResolvers, type SubgraphRules } from "@fedplat/common";
-import { type AuditLog, isAuditCursor, recordAction } from "./auditLog";
-import { type DeadLetterOps, unknownQueueProblem } from "./deadLetters";
+import { badInput, pageSize, requireViewer, scalarResolvers } from "@fedplat/common";
+import { isAuditCursor, recordAction } from "./auditLog";
+import type { OperationsContext } from "./context";
+import { unknownQueueProblem } from "./deadLetterOps";
 import type { Resolvers } from "./generated/resolvers";
-
-/** The workers' subgraph ("operations"): dead letters and their audit log, for admins. */
-export interface OperationsContext extends BaseContext {
-  deadLetters: DeadLetterOps;
-  audit: AuditLog;
-}
 
 /** Actions the operations audit log holds (the filter of operationsAuditLog is checked against them). */
 export const OPERATIONS_AUDIT_ACTIONS = ["replayDeadLetter", "discardDeadLetter", "replayDeadLetters", "discardDeadLetters", "bullBoardSignIn", "bullBoard"] as const;
@@ -62,15 +57,3 @@ function queueFilter(queue: string | null | undefined): string | undefined {
   if (problem) throw badInput(problem, "queue");
   return queue;
 }
-
-/** Deny by default: everything here is for admins. */
-export const operationsPermissions: SubgraphRules = {
-  Query: isAdmin,
-  Mutation: isAdmin,
-  DeadLetter: isAdmin,
-  DeadLetterReplay: isAdmin,
-  AuditEvent: isAdmin,
-  AuditEventEdge: isAdmin,
-  AuditEventConnection: isAdmin,
-  PageInfo: isAdmin,
-};

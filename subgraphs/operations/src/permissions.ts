@@ -1,0 +1,13 @@
+import { isAdmin, type SubgraphRules } from "@fedplat/common";
+
+/** Deny by default: everything here is for admins. */
+export const operationsPermissions: SubgraphRules = {
+  Query: isAdmin,
+  Mutation: isAdmin,
+  DeadLetter: isAdmin,
+  DeadLetterReplay: isAdmin,
+  AuditEvent: isAdmin,
+  AuditEventEdge: isAdmin,
+  AuditEventConnection: isAdmin,
+  PageInfo: isAdmin,
+};

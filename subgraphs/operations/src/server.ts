@@ -1,0 +1,47 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type AdminListener, buildSubgraphServer, type IdentityTrust, type Logger, type ReadinessCheck, type ServiceMetrics, type SubgraphServer } from "@fedplat/common";
+import gql from "graphql-tag";
+import type { AuditLog } from "./auditLog";
+import type { OperationsContext } from "./context";
+import type { DeadLetterOps } from "./deadLetterOps";
+import { operationsPermissions } from "./permissions";
+import { operationsResolvers } from "./resolvers";
+
+export const typeDefs = gql(readFileSync(join(__dirname, "schema.graphql"), "utf8"));
+
+export interface OperationsServerDeps {
+  deadLetters: DeadLetterOps;
+  /** Where admin actions are recorded (dead-letter replays and discards). */
+  audit: AuditLog;
+  metrics: ServiceMetrics;
+  logger: Logger;
+  /** The gateway's public keys (no service calls the operations subgraph directly). */
+  identityTrust: IdentityTrust;
+  /** What readiness checks (Redis, the services' databases). */
+  readiness: Record<string, ReadinessCheck>;
+  /** Production: masked errors. */
+  production?: boolean;
+  /** A port of its own for /metrics and /health/* (production); unset: the public port serves them. */
+  admin?: AdminListener;
+}
+
+/**
+ * The operations subgraph (dead letters and the admin audit log, for admins only). It has no
+ * process of its own: the workers serve it on their port (services.json: servedBy "workers").
+ */
+export function buildOperationsServer(deps: OperationsServerDeps): Promise<SubgraphServer> {
+  return buildSubgraphServer<OperationsContext>({
+    name: "operations",
+    typeDefs,
+    resolvers: operationsResolvers,
+    permissions: operationsPermissions,
+    context: (base) => ({ ...base, deadLetters: deps.deadLetters, audit: deps.audit }),
+    readiness: deps.readiness,
+    metrics: deps.metrics,
+    logger: deps.logger,
+    identityTrust: deps.identityTrust,
+    production: deps.production,
+    admin: deps.admin,
+  });
+}
