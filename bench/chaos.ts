@@ -200,7 +200,13 @@ async function run(fault: Fault): Promise<Row> {
     const pendingOf = async () => Number((await db.query(`SELECT count(*) FROM "orders"."orders" WHERE id = ANY($1::uuid[]) AND status = 'PENDING'`, [ids])).rows[0].count);
     // Strike with a quarter of the sagas settled: jobs are then waiting, active and delayed (retries).
     while ((await pendingOf()) > ORDERS * 0.75) await wait(50);
-    await fault.strike({ harness, workers, restartWorker: async (index) => void (workers[index] = await startWorker()) });
+    await fault.strike({
+      harness,
+      workers,
+      restartWorker: async (index) => {
+        workers[index] = await startWorker();
+      },
+    });
     const faultOver = Date.now();
 
     let audit: SagaAudit | undefined;
