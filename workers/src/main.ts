@@ -1,5 +1,5 @@
 import { adminListenerOf, createLogger, createMetrics, createRedis, createTokenVerifier, databaseCheck, exitOnStartFailure, loadDotEnv, onShutdown, parseSigningKeys, redactUrl, serviceDatabaseUrl } from "@fedplat/common";
-import { createLiveUpdatePublisher, installEventKeyring } from "@fedplat/events";
+import { createLiveUpdatePublisher, eventPiiCipherOf, installEventKeyring, installEventPiiCipher } from "@fedplat/events";
 import { simulatedProvider } from "@fedplat/payments";
 import { Counter, Gauge } from "prom-client";
 import { buildWorkersAdmin } from "./admin";
@@ -14,6 +14,7 @@ async function main(): Promise<void> {
   loadDotEnv();
   const config = loadWorkersConfig();
   installEventKeyring(workersKeyringOf(config));
+  installEventPiiCipher(eventPiiCipherOf(config)); // a missing or malformed key stops the start, naming the variable
   const redis = createRedis(config.REDIS_URL, "fedplat-workers");
   redis.on("error", (error) => logger.warn({ err: error, redis: redactUrl(config.REDIS_URL) }, "redis connection error"));
   await checkRedisForQueues(redis, { production: config.NODE_ENV === "production", logger });
