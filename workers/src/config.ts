@@ -99,6 +99,12 @@ const workersEnv = z.object({
   OUTAGE_PAUSE_MAX_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
   /** Bull Board refuses every write (retry, promote, add, clean, pause...: 405) unless this is "false". */
   BULL_BOARD_READ_ONLY: z.enum(["true", "false"]).default("true").transform((value) => value === "true"),
+  /**
+   * How long Bull Board reuses a user's session state (token version, disabled, role) read from
+   * accounts: logout, a demotion or disabling ends a Bull Board session within this plus one read.
+   * At most 5 s, as at the gateway.
+   */
+  SESSION_CHECK_MS: z.coerce.number().int().min(100).max(5_000).default(3_000),
   /** How long a Bull Board browser session lasts from sign-in (it is not extended by use). */
   BULL_BOARD_SESSION_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
   /** Entries kept in the workers' audit log (a Redis stream, ~300 bytes each); older ones are trimmed. */

@@ -3,6 +3,7 @@ import { createLiveUpdatePublisher, eventPiiCipherOf, installEventKeyring, insta
 import { simulatedProvider } from "@fedplat/payments";
 import { Counter, Gauge } from "prom-client";
 import { buildWorkersAdmin } from "./admin";
+import { accountsSessionState, createAdminSessionCheck } from "./adminSessions";
 import { redisAuditLog } from "@fedplat/operations";
 import { loadWorkersConfig, retryPolicyOf, workersKeyringOf } from "./config";
 import { checkRedisForQueues } from "./redisSettings";
@@ -77,7 +78,12 @@ async function main(): Promise<void> {
       config.JWT_SIGNING_KEYS || config.JWT_SECRET
         ? createTokenVerifier({ kind: "hs256", secret: config.JWT_SECRET, ...(config.JWT_SIGNING_KEYS ? { keys: Object.fromEntries(parseSigningKeys(config.JWT_SIGNING_KEYS)) } : {}) })
         : undefined,
-    bullBoard: { readOnly: config.BULL_BOARD_READ_ONLY, sessionTtlMs: config.BULL_BOARD_SESSION_MINUTES * 60_000, keyPrefix: config.BULLMQ_PREFIX },
+    bullBoard: {
+      checkSession: createAdminSessionCheck(accountsSessionState(clients.accounts), { cacheMs: config.SESSION_CHECK_MS }),
+      readOnly: config.BULL_BOARD_READ_ONLY,
+      sessionTtlMs: config.BULL_BOARD_SESSION_MINUTES * 60_000,
+      keyPrefix: config.BULLMQ_PREFIX,
+    },
     production: config.NODE_ENV === "production",
     admin: adminListenerOf(config.NODE_ENV === "production"),
     readiness: Object.fromEntries(Object.entries(clients).map(([service, client]) => [`database:${service}`, databaseCheck(client)])),
