@@ -71,7 +71,8 @@ function ensureInstalled() {
 // access tokens; GATEWAY_SIGNING_KEY (Ed25519, private: the gateway only) signs the identity the
 // gateway sends subgraphs, which verify it with GATEWAY_VERIFY_KEYS (public); orders signs its
 // price reads from catalog with ORDERS_SERVICE_KEY (catalog holds ORDERS_SERVICE_VERIFY_KEYS);
-// the PII key encrypts phone numbers and addresses at rest. EVENT_SIGNING_KEYS sign each producer's events
+// the PII key encrypts phone numbers and addresses at rest, EVENT_PII_KEYS the personal fields of
+// events (accounts seals them, the workers' notifications handler opens them). EVENT_SIGNING_KEYS sign each producer's events
 // (docs/security.md): HMAC per producer (Ed25519 is supported per key, at ~30x the CPU); locally
 // every process shares .env, so each holds all of them (in k8s each gets only its own).
 const eventSigningKeys = () => REGISTRY.services.filter((service) => service.produces.length > 0).map((service) => service.name).map((producer) => `${producer}:${producer.slice(0, 3)}-1:hmac:${randomBytes(32).toString("base64")}`).join(",");
@@ -80,6 +81,8 @@ const SECRETS = {
   JWT_SECRET: () => randomBytes(32).toString("hex"),
   PII_ENCRYPTION_KEYS: () => `k1:${randomBytes(32).toString("base64")}`,
   PII_ACTIVE_KEY_ID: () => "k1",
+  EVENT_PII_KEYS: () => `e1:${randomBytes(32).toString("base64")}`,
+  EVENT_PII_ACTIVE_KEY_ID: () => "e1",
 };
 /** Key pairs, each written as [private JWK variable, public JWK list variable], generated together. */
 const KEY_PAIRS = [

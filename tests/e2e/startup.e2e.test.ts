@@ -72,6 +72,19 @@ describe("start-up checks", () => {
     expect(malformed.output).toContain("EVENT_VERIFY_KEYS: entry 1 must be producer:kid:hmac|ed25519:base64");
   });
 
+  it("a malformed or missing EVENT_PII_KEYS stops accounts (which seals) and the workers (which open), naming the variable and never printing the key", async () => {
+    const accounts = SUBGRAPHS.find((spec) => spec.name === "accounts");
+    if (!accounts) throw new Error("accounts spec missing");
+    const material = Buffer.alloc(16, 5).toString("base64"); // 16 bytes, not 32
+    for (const spec of [accounts, WORKERS]) {
+      const malformed = await exitOf(spec, { EVENT_PII_KEYS: `evp-1:${material}`, EVENT_PII_ACTIVE_KEY_ID: "evp-1" });
+      expect({ service: spec.name, code: malformed.code, named: malformed.output.includes("EVENT_PII_KEYS: each entry must be <key id>:<base64 of 32 random bytes>") }).toEqual({ service: spec.name, code: 1, named: true });
+      expect(malformed.output).not.toContain(material);
+      const missing = await exitOf(spec, { EVENT_PII_KEYS: "" });
+      expect({ service: spec.name, code: missing.code, named: missing.output.includes("EVENT_PII_KEYS: required") }).toEqual({ service: spec.name, code: 1, named: true });
+    }
+  });
+
   async function setupWith(env: NodeJS.ProcessEnv) {
     const started = Date.now();
     const result = await run(process.execPath, [join(repoRoot, "scripts/setup.mjs")], { cwd: repoRoot, env: { ...process.env, ...env } }).then(

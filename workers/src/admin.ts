@@ -2,6 +2,7 @@ import type { AdminListener, IdentityTrust, Logger, ReadinessCheck, Redis, Servi
 import { type AuditLog, buildOperationsServer, type DeadLetterOps } from "@fedplat/operations";
 import type { Queue } from "bullmq";
 import { Gauge } from "prom-client";
+import type { AdminSessionCheck } from "./adminSessions";
 import { mountBullBoard } from "./bullBoard";
 import { registerQueueAgeMetric } from "./queueMetrics";
 
@@ -18,8 +19,12 @@ export interface WorkersAdminOptions {
   identityTrust: IdentityTrust;
   /** Verifies admins' access tokens for Bull Board; without it Bull Board is not mounted. */
   verifyToken?: TokenVerifier;
-  /** Bull Board: read-only (the default), session length, session key prefix (the BullMQ prefix). */
-  bullBoard?: { readOnly?: boolean; sessionTtlMs?: number; keyPrefix?: string; now?: () => number };
+  /**
+   * Bull Board: each token's session checked against accounts (createAdminSessionCheck over
+   * accountsSessionState; required with verifyToken), read-only (the default), session length,
+   * session key prefix (the BullMQ prefix).
+   */
+  bullBoard?: { checkSession: AdminSessionCheck; readOnly?: boolean; sessionTtlMs?: number; keyPrefix?: string; now?: () => number };
   /** Production: Secure cookies, masked errors. */
   production?: boolean;
   /** A port of their own for /metrics and /health/* (production); unset: the public port serves them. */
@@ -59,9 +64,11 @@ export async function buildWorkersAdmin(options: WorkersAdminOptions): Promise<S
     admin: options.admin,
   });
   if (options.verifyToken) {
+    if (!options.bullBoard?.checkSession) throw new Error("Bull Board needs bullBoard.checkSession: a token's session must be checked against accounts");
     mountBullBoard(server.app, {
       queues: options.queues,
       verifyToken: options.verifyToken,
+      checkSession: options.bullBoard.checkSession,
       redis: options.redis,
       keyPrefix: options.bullBoard?.keyPrefix ?? "fedplat",
       readOnly: options.bullBoard?.readOnly,

@@ -7,6 +7,7 @@ import type { Queue } from "bullmq";
 import cookieParser from "cookie-parser";
 import express, { type RequestHandler } from "express";
 import type { AuditLog } from "@fedplat/operations";
+import type { AdminSessionCheck } from "./adminSessions";
 
 const BASE = "/admin/queues";
 const COOKIE = "fedplat_admin_session";
@@ -23,6 +24,12 @@ export interface BullBoardOptions {
   queues: Queue[];
   /** Verifies the admin's access token, once, at sign-in (and bearer tokens of API calls). */
   verifyToken: TokenVerifier;
+  /**
+   * The token's session against accounts' data (createAdminSessionCheck): at sign-in, on every
+   * bearer request and on every request of an open browser session, so logout, a demotion or
+   * disabling ends Bull Board access within the check's cache time (3 s) plus one look-up.
+   */
+  checkSession: AdminSessionCheck;
   /** Where sessions are kept, so that any replica knows them and a logout ends them everywhere. */
   redis: Redis;
   /** Key prefix of the session keys (the BullMQ prefix). */
@@ -39,10 +46,12 @@ export interface BullBoardOptions {
   now?: () => number;
 }
 
-/** What a session key holds: who signed in, and until when. */
+/** What a session key holds: who signed in, with which token version, and until when. */
 interface Session {
   userId: string;
   role: Viewer["role"];
+  /** The version of the token signed in with: a logout after that (which bumps the user's) ends the session. */
+  tokenVersion: number;
   expiresAtMs: number;
 }
 
@@ -56,7 +65,7 @@ function sessionStore(redis: Redis, keyPrefix: string, ttlMs: number, now: () =>
   return {
     async create(viewer: Viewer): Promise<string> {
       const id = randomBytes(32).toString("base64url");
-      const session: Session = { userId: viewer.id, role: viewer.role, expiresAtMs: now() + ttlMs };
+      const session: Session = { userId: viewer.id, role: viewer.role, tokenVersion: viewer.tokenVersion ?? 0, expiresAtMs: now() + ttlMs };
       await redis.set(keyOf(id), JSON.stringify(session), "PX", ttlMs);
       return id;
     },
@@ -64,7 +73,8 @@ function sessionStore(redis: Redis, keyPrefix: string, ttlMs: number, now: () =>
     async find(id: string): Promise<Session | null> {
       const stored = await redis.get(keyOf(id));
       const session = stored ? (JSON.parse(stored) as Session) : null;
-      return session && session.expiresAtMs > now() ? session : null;
+      // A session written before token versions were kept cannot be checked: sign in again.
+      return session && session.expiresAtMs > now() && typeof session.tokenVersion === "number" ? session : null;
     },
     async end(id: string): Promise<void> {
       await redis.del(keyOf(id));
@@ -89,17 +99,40 @@ export function mountBullBoard(app: express.Express, options: BullBoardOptions):
   serverAdapter.setBasePath(BASE);
   createBullBoard({ queues: options.queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: readOnly })), serverAdapter });
 
-  /** The admin behind the request, from its bearer token or its session; null when there is none. */
-  async function viewerOf(req: express.Request): Promise<Viewer | null> {
+  /** The viewer of a verified token as its session stands now (current role); null when the session ended. Rejects when accounts cannot answer. */
+  async function current(viewer: Viewer): Promise<Viewer | null> {
+    if (viewer.kind === "apiKey") return null; // Bull Board takes access tokens only
+    const role = await options.checkSession(viewer.id, viewer.tokenVersion ?? 0);
+    return role === "ended" ? null : { ...viewer, role };
+  }
+
+  /** The admin behind the request, from its bearer token or its session; null when there is none (or it ended). */
+  async function viewerOf(req: express.Request, res: express.Response): Promise<Viewer | null> {
     const bearer = bearerOf(req);
-    if (bearer) return options.verifyToken(bearer).catch(() => null);
+    if (bearer) {
+      const verified = await options.verifyToken(bearer).catch(() => null);
+      return verified ? current(verified) : null;
+    }
     const id = sessionIdOf(req);
     const session = id ? await sessions.find(id) : null;
-    return session ? { id: session.userId, role: session.role, kind: "user" } : null;
+    if (!id || !session) return null;
+    const viewer = await current({ id: session.userId, role: session.role, kind: "user", tokenVersion: session.tokenVersion });
+    if (viewer?.role !== "ADMIN") {
+      // Logged out, demoted or disabled since sign-in: the session ends here, not at its expiry.
+      await sessions.end(id);
+      res.clearCookie(COOKIE, cookieOptions);
+    }
+    return viewer;
   }
 
   const requireAdmin: RequestHandler = async (req, res, next) => {
-    const viewer = await viewerOf(req);
+    let viewer: Viewer | null;
+    try {
+      viewer = await viewerOf(req, res);
+    } catch {
+      // Fail closed: without accounts' answer a revoked session cannot be told from a live one.
+      return res.status(503).json({ errors: [{ message: "Sessions cannot be checked: accounts is unavailable", extensions: { code: "SUBGRAPH_UNAVAILABLE" } }] });
+    }
     if (viewer?.role === "ADMIN") {
       res.locals.admin = viewer;
       return next();
@@ -124,7 +157,13 @@ export function mountBullBoard(app: express.Express, options: BullBoardOptions):
   });
   app.post("/admin/session", express.urlencoded({ extended: false, limit: "16kb" }), async (req, res) => {
     const token = typeof req.body?.token === "string" ? req.body.token.trim() : "";
-    const viewer = token ? await options.verifyToken(token).catch(() => null) : null;
+    const verified = token ? await options.verifyToken(token).catch(() => null) : null;
+    let viewer: Viewer | null;
+    try {
+      viewer = verified ? await current(verified) : null;
+    } catch {
+      return res.status(503).type("html").send(`${LOGIN_PAGE}<p style="color: red">Sessions cannot be checked right now (accounts is unavailable): try again.</p>`);
+    }
     if (viewer?.role !== "ADMIN") return res.status(viewer ? 403 : 401).type("html").send(`${LOGIN_PAGE}<p style="color: red">That token is not a valid ADMIN token.</p>`);
     res.cookie(COOKIE, await sessions.create(viewer), { ...cookieOptions, maxAge: ttlMs });
     await options.audit?.record({ actor: viewer, action: "bullBoardSignIn", target: BASE, outcome: "SUCCESS" });

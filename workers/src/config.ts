@@ -1,5 +1,5 @@
 import { envVars, parseEnv, parseSigningKeys } from "@fedplat/common";
-import { DEFAULT_LIVE_UPDATES_CHANNEL, type EventKeyring, eventKeyringOf, eventSigningEnv } from "@fedplat/events";
+import { DEFAULT_LIVE_UPDATES_CHANNEL, type EventKeyring, eventKeyringOf, eventPiiEnv, eventSigningEnv } from "@fedplat/events";
 import { optionalPostgresUrl } from "@fedplat/payments";
 import { CONSUMER_SERVICES, PRODUCER_SERVICES } from "@fedplat/registry";
 import { z } from "zod";
@@ -22,6 +22,10 @@ const workersEnv = z.object({
   EVENT_VERIFY_KEYS: eventSigningEnv.EVENT_VERIFY_KEYS,
   /** enforce (default): unsigned events are dead-lettered; warn: accepted with a warning while events from before signing drain. */
   EVENT_SIGNATURES: eventSigningEnv.EVENT_SIGNATURES,
+  /** Open the personal fields of events in the handlers that need them (notifications: the address of a welcome email); see docs/security.md. */
+  EVENT_PII_KEYS: eventPiiEnv.EVENT_PII_KEYS,
+  /** Which of EVENT_PII_KEYS seals; the workers only open, but the cipher wants its active key named. */
+  EVENT_PII_ACTIVE_KEY_ID: eventPiiEnv.EVENT_PII_ACTIVE_KEY_ID,
   /** Verifies admins' access tokens for Bull Board (/admin/queues); unset: Bull Board is off. */
   JWT_SECRET: envVars.secret.optional(),
   /** Verification keys by kid, as at the gateway ("k2:<secret>,k1:<secret>"); with it, Bull Board is on too. */
@@ -95,6 +99,12 @@ const workersEnv = z.object({
   OUTAGE_PAUSE_MAX_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
   /** Bull Board refuses every write (retry, promote, add, clean, pause...: 405) unless this is "false". */
   BULL_BOARD_READ_ONLY: z.enum(["true", "false"]).default("true").transform((value) => value === "true"),
+  /**
+   * How long Bull Board reuses a user's session state (token version, disabled, role) read from
+   * accounts: logout, a demotion or disabling ends a Bull Board session within this plus one read.
+   * At most 5 s, as at the gateway.
+   */
+  SESSION_CHECK_MS: z.coerce.number().int().min(100).max(5_000).default(3_000),
   /** How long a Bull Board browser session lasts from sign-in (it is not extended by use). */
   BULL_BOARD_SESSION_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
   /** Entries kept in the workers' audit log (a Redis stream, ~300 bytes each); older ones are trimmed. */

@@ -1,4 +1,5 @@
 export { buildWorkersAdmin, type WorkersAdminOptions } from "./admin";
+export { type AdminSessionCheck, type AdminSessionCheckOptions, accountsSessionState, createAdminSessionCheck, type SessionState, type SessionStateLookup } from "./adminSessions";
 // The operations subgraph the workers serve (subgraphs/operations), re-exported for their callers.
 export { type AuditActor, type AuditEvent, type AuditLog, redisAuditLog } from "@fedplat/operations";
 export { createProcessor, deadLetterIdOf, deadLetterOf, startConsumer } from "./consumer";

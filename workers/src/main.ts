@@ -1,8 +1,9 @@
 import { adminListenerOf, createLogger, createMetrics, createRedis, createTokenVerifier, databaseCheck, exitOnStartFailure, loadDotEnv, onShutdown, parseSigningKeys, redactUrl, serviceDatabaseUrl } from "@fedplat/common";
-import { createLiveUpdatePublisher, installEventKeyring } from "@fedplat/events";
+import { createLiveUpdatePublisher, eventPiiCipherOf, installEventKeyring, installEventPiiCipher } from "@fedplat/events";
 import { simulatedProvider } from "@fedplat/payments";
 import { Counter, Gauge } from "prom-client";
 import { buildWorkersAdmin } from "./admin";
+import { accountsSessionState, createAdminSessionCheck } from "./adminSessions";
 import { redisAuditLog } from "@fedplat/operations";
 import { loadWorkersConfig, retryPolicyOf, workersKeyringOf } from "./config";
 import { checkRedisForQueues } from "./redisSettings";
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
   loadDotEnv();
   const config = loadWorkersConfig();
   installEventKeyring(workersKeyringOf(config));
+  installEventPiiCipher(eventPiiCipherOf(config)); // a missing or malformed key stops the start, naming the variable
   const redis = createRedis(config.REDIS_URL, "fedplat-workers");
   redis.on("error", (error) => logger.warn({ err: error, redis: redactUrl(config.REDIS_URL) }, "redis connection error"));
   await checkRedisForQueues(redis, { production: config.NODE_ENV === "production", logger });
@@ -76,7 +78,12 @@ async function main(): Promise<void> {
       config.JWT_SIGNING_KEYS || config.JWT_SECRET
         ? createTokenVerifier({ kind: "hs256", secret: config.JWT_SECRET, ...(config.JWT_SIGNING_KEYS ? { keys: Object.fromEntries(parseSigningKeys(config.JWT_SIGNING_KEYS)) } : {}) })
         : undefined,
-    bullBoard: { readOnly: config.BULL_BOARD_READ_ONLY, sessionTtlMs: config.BULL_BOARD_SESSION_MINUTES * 60_000, keyPrefix: config.BULLMQ_PREFIX },
+    bullBoard: {
+      checkSession: createAdminSessionCheck(accountsSessionState(clients.accounts), { cacheMs: config.SESSION_CHECK_MS }),
+      readOnly: config.BULL_BOARD_READ_ONLY,
+      sessionTtlMs: config.BULL_BOARD_SESSION_MINUTES * 60_000,
+      keyPrefix: config.BULLMQ_PREFIX,
+    },
     production: config.NODE_ENV === "production",
     admin: adminListenerOf(config.NODE_ENV === "production"),
     readiness: Object.fromEntries(Object.entries(clients).map(([service, client]) => [`database:${service}`, databaseCheck(client)])),

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { createLogger, createMetrics, createRedis, createTokenVerifier, type Redis, signAccessToken, type SubgraphServer, type Viewer } from "@fedplat/common";
-import { gatewayHeaders, graphqlRequest, TEST_IDENTITY_TRUST, TEST_JWT_SECRET } from "@fedplat/devkit";
+import { type AccountsPrisma, createAccountsPrisma } from "@fedplat/accounts";
+import { createTestDatabase, freePort, gatewayHeaders, graphqlRequest, TEST_IDENTITY_TRUST, TEST_JWT_SECRET, type TestDatabase } from "@fedplat/devkit";
 import { createEvent, DEAD_LETTER_QUEUE } from "@fedplat/events";
 import { Queue } from "bullmq";
 import { Redis as IORedis } from "ioredis";
-import { type AuditEvent, buildWorkersAdmin, deadLetterOps, redisAuditLog } from "../src";
+import { accountsSessionState, type AdminSessionCheck, type AuditEvent, buildWorkersAdmin, createAdminSessionCheck, deadLetterOps, redisAuditLog } from "../src";
 import { waitFor } from "./helpers";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -34,8 +35,22 @@ describe("workers admin port (the operations subgraph)", () => {
   let deadLetters: Queue;
   /** The Bull Board sessions' clock: tests move it past a session's expiry. */
   let clockMs = Date.now();
+  /** accounts' tables, which Bull Board checks each token's session against (the test's admins and staff are users there). */
+  let database: TestDatabase;
+  let accounts: AccountsPrisma;
+  let checkSession: AdminSessionCheck;
+  /** A user in accounts' table, as a viewer its tokens are signed for. */
+  const addUser = async (role: Viewer["role"], id: string = randomUUID()): Promise<Viewer> => {
+    await accounts.user.create({ data: { id, role, email: `${id}@example.com`, name: "Bull Board test", passwordHash: "not-a-hash" } });
+    return { id, role, kind: "user", tokenVersion: 0 };
+  };
 
   beforeAll(async () => {
+    database = await createTestDatabase();
+    accounts = createAccountsPrisma(database.url);
+    checkSession = createAdminSessionCheck(accountsSessionState(accounts)); // SESSION_CHECK_MS's default, 3 s
+    await addUser("ADMIN", admin.id);
+    await addUser("STAFF", staff.id);
     redis = createRedis(REDIS_URL, "workers-admin-test");
     queue = new Queue("events-orders", { connection: redis, prefix });
     deadLetters = new Queue(DEAD_LETTER_QUEUE, { connection: redis, prefix });
@@ -48,7 +63,7 @@ describe("workers admin port (the operations subgraph)", () => {
       logger: createLogger("admin-test", "silent"),
       identityTrust: TEST_IDENTITY_TRUST,
       verifyToken: createTokenVerifier({ kind: "hs256", secret: TEST_JWT_SECRET }),
-      bullBoard: { keyPrefix: prefix, now: () => clockMs },
+      bullBoard: { checkSession, keyPrefix: prefix, now: () => clockMs },
     });
     base = `http://127.0.0.1:${await server.listen(0, "127.0.0.1")}`;
   });
@@ -59,6 +74,8 @@ describe("workers admin port (the operations subgraph)", () => {
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.del(...keys);
     await redis?.quit();
+    await accounts?.$disconnect();
+    await database?.drop();
   });
 
   it("is ready when Redis answers", async () => {
@@ -207,6 +224,96 @@ describe("workers admin port (the operations subgraph)", () => {
     expect((await fetch(`${base}/admin/queues`, { headers: { accept: "text/html", cookie }, redirect: "manual" })).headers.get("location")).toBe("/admin/login");
   });
 
+  it("checks the token's session against accounts at sign-in and for bearer tokens: logged out, demoted, disabled or unknown is refused", async () => {
+    const loggedOut = await addUser("ADMIN");
+    await accounts.user.update({ where: { id: loggedOut.id }, data: { tokenVersion: 1 } }); // logout bumps the version; the token has 0
+    const demoted = await addUser("STAFF"); // the token still says ADMIN
+    const disabled = await addUser("ADMIN");
+    await accounts.user.update({ where: { id: disabled.id }, data: { disabledAt: new Date() } });
+    const unknown: Viewer = { id: randomUUID(), role: "ADMIN", kind: "user", tokenVersion: 0 };
+    const cases = [
+      [loggedOut, 401],
+      [{ ...demoted, role: "ADMIN" as const }, 403],
+      [disabled, 401],
+      [unknown, 401],
+    ] as const;
+    for (const [viewer, status] of cases) {
+      const token = await signAccessToken(viewer, TEST_JWT_SECRET);
+      const signedIn = await signIn(base, token);
+      expect(`${viewer.id} sign-in: ${signedIn.status}`).toBe(`${viewer.id} sign-in: ${status}`);
+      expect(signedIn.setCookie).toBe("");
+      const bearer = await fetch(`${base}/admin/queues/api/queues`, { headers: { ...JSON_ACCEPT, authorization: `Bearer ${token}` } });
+      expect(`${viewer.id} bearer: ${bearer.status}`).toBe(`${viewer.id} bearer: ${status}`);
+      expect(((await bearer.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe(status === 401 ? "UNAUTHENTICATED" : "FORBIDDEN");
+    }
+    // A user promoted since their token was issued acts with the current role, as at the gateway.
+    const promoted = await addUser("ADMIN");
+    expect((await signIn(base, await signAccessToken({ ...promoted, role: "STAFF" }, TEST_JWT_SECRET))).status).toBe(303);
+  });
+
+  it("ends an open Bull Board session within 5 s of logout, demotion or disabling, and clears its cookie", async () => {
+    const [loggingOut, demoted, disabled] = [await addUser("ADMIN"), await addUser("ADMIN"), await addUser("ADMIN")];
+    const sessions = await Promise.all([loggingOut, demoted, disabled].map(async (viewer) => (await signIn(base, await signAccessToken(viewer, TEST_JWT_SECRET))).cookie));
+    const queuesWith = (cookie: string) => fetch(`${base}/admin/queues/api/queues`, { headers: { ...JSON_ACCEPT, cookie } });
+    for (const cookie of sessions) expect((await queuesWith(cookie)).status).toBe(200);
+
+    // What accounts' logout, setUserRole and setUserDisabled write.
+    const changedAt = Date.now();
+    await accounts.user.update({ where: { id: loggingOut.id }, data: { tokenVersion: { increment: 1 } } });
+    await accounts.user.update({ where: { id: demoted.id }, data: { role: "STAFF" } });
+    await accounts.user.update({ where: { id: disabled.id }, data: { disabledAt: new Date() } });
+
+    const expected = [401, 403, 401];
+    const ended = await Promise.all(
+      sessions.map((cookie, i) =>
+        waitFor(
+          `session ${i} to end`,
+          async () => {
+            const response = await queuesWith(cookie);
+            return response.status === 200 ? undefined : { status: response.status, setCookie: response.headers.get("set-cookie") ?? "", afterMs: Date.now() - changedAt };
+          },
+          5_000,
+        ),
+      ),
+    );
+    for (const [i, result] of ended.entries()) {
+      expect(result.status).toBe(expected[i]);
+      expect(result.afterMs).toBeLessThan(5_000);
+      expect(result.setCookie).toMatch(/^fedplat_admin_session=;.*Expires=Thu, 01 Jan 1970/); // the browser drops it
+    }
+    // Ended server-side, not only refused: the demoted admin's cookie now has no session at all.
+    expect((await queuesWith(sessions[1] ?? "")).status).toBe(401);
+  });
+
+  it("fails closed when accounts cannot answer: 503 SUBGRAPH_UNAVAILABLE, at sign-in and for an open session", async () => {
+    const down = createAccountsPrisma(`postgresql://postgres:postgres@127.0.0.1:${await freePort()}/nowhere`);
+    const closed = await buildWorkersAdmin({
+      redis,
+      queues: [queue],
+      deadLetters: deadLetterOps(deadLetters, () => undefined, { attempts: 1, backoffMs: 1 }),
+      audit: redisAuditLog(redis, prefix, 1_000),
+      metrics: createMetrics("workers"),
+      logger: createLogger("admin-test", "silent"),
+      identityTrust: TEST_IDENTITY_TRUST,
+      verifyToken: createTokenVerifier({ kind: "hs256", secret: TEST_JWT_SECRET }),
+      bullBoard: { checkSession: createAdminSessionCheck(accountsSessionState(down)), keyPrefix: prefix },
+    });
+    const closedBase = `http://127.0.0.1:${await closed.listen(0, "127.0.0.1")}`;
+    try {
+      const token = await signAccessToken(admin, TEST_JWT_SECRET);
+      expect((await signIn(closedBase, token)).status).toBe(503);
+      const bearer = await fetch(`${closedBase}/admin/queues/api/queues`, { headers: { ...JSON_ACCEPT, authorization: `Bearer ${token}` } });
+      expect(bearer.status).toBe(503);
+      expect(((await bearer.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe("SUBGRAPH_UNAVAILABLE");
+      // A session opened on a replica that could check (same Redis, same prefix) is refused here too.
+      const { cookie } = await signIn(base, token);
+      expect((await fetch(`${closedBase}/admin/queues/api/queues`, { headers: { ...JSON_ACCEPT, cookie } })).status).toBe(503);
+    } finally {
+      await closed.close();
+      await down.$disconnect();
+    }
+  });
+
   it("is read-only by default: a write through Bull Board (add, retry, clean) is refused with 405 QUEUE_READ_ONLY", async () => {
     const { cookie } = await signIn(base, await signAccessToken(admin, TEST_JWT_SECRET));
     const before = await queue.getWaitingCount();
@@ -267,7 +374,7 @@ describe("workers admin port (the operations subgraph)", () => {
       logger: createLogger("admin-test", "silent"),
       identityTrust: TEST_IDENTITY_TRUST,
       verifyToken: createTokenVerifier({ kind: "hs256", secret: TEST_JWT_SECRET }),
-      bullBoard: { keyPrefix: prefix, readOnly: false },
+      bullBoard: { checkSession, keyPrefix: prefix, readOnly: false },
       production: true,
       admin: { port: 0, host: "127.0.0.1" },
     });

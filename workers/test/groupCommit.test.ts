@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { sqlPoolOf, sqlStatements } from "@fedplat/common";
 import { createTestDatabase, freePort, type TestDatabase } from "@fedplat/devkit";
-import { createEvent, type Envelope, type EventStore, followUp, isBatchable, singleStatementHandler, transactionalHandler } from "@fedplat/events";
+import { createEvent, type Envelope, type EventStore, followUp, isBatchable, openPersonalData, singleStatementHandler, transactionalHandler } from "@fedplat/events";
 import { createNotificationsEventHandlers, createNotificationsPrisma, type NotificationsPrisma } from "@fedplat/notifications";
 import { createGroupCommitter, isUnreachable } from "../src";
 
@@ -59,7 +59,7 @@ describe("group commit", () => {
   it("fails only the event that breaks a batch; the others commit", async () => {
     const store: EventStore<Parameters<Parameters<NotificationsPrisma["$transaction"]>[0]>[0]> = { schema: "notifications", transaction: (fn) => prisma.$transaction(fn) };
     const handler = transactionalHandler("user.registered", store, async (tx, event) => {
-      if (event.data.name === "boom") throw new Error(`cannot notify ${event.data.userId}`);
+      if (openPersonalData(event).name === "boom") throw new Error(`cannot notify ${event.data.userId}`);
       await tx.notification.create({ data: { userId: event.data.userId, template: "welcome", channel: "EMAIL", status: "SENT", payload: {} } });
       return [];
     });
@@ -103,7 +103,7 @@ describe("group commit", () => {
       { schema: "notifications", statements: sqlStatements(sqlPoolOf(prisma)) },
       {
         prepare: (event) => ({
-          effect: { id: randomUUID(), userId: event.data.userId, channel: event.data.name === "boom" ? "boom" : "EMAIL" },
+          effect: { id: randomUUID(), userId: event.data.userId, channel: openPersonalData(event).name === "boom" ? "boom" : "EMAIL" },
           followUps: [followUp(event, "notifications", "notification.sent", { notificationId: randomUUID(), userId: event.data.userId, template: "welcome", channel: "EMAIL" })],
         }),
         sql: `INSERT INTO "notifications"."notifications" (id, user_id, channel, template, status)

@@ -16,22 +16,31 @@ export interface FieldCipher {
 
 const VERSION = "v1";
 
+/** The environment variables a cipher's keys come from: its errors name them, never their values. */
+export interface FieldCipherVariables {
+  /** @default "PII_ENCRYPTION_KEYS" */
+  keys: string;
+  /** @default "PII_ACTIVE_KEY_ID" */
+  activeKeyId: string;
+}
+
 /**
  * Parses `kid1:<base64 32 bytes>,kid2:<...>` (PII_ENCRYPTION_KEYS) into keys; the active key
- * (PII_ACTIVE_KEY_ID) must be among them.
+ * (PII_ACTIVE_KEY_ID) must be among them. Accounts seals phone numbers and addresses with one,
+ * event producers seal the personal fields of events with another (EVENT_PII_KEYS).
  */
-export function createFieldCipher(keyList: string, activeKeyId: string): FieldCipher {
+export function createFieldCipher(keyList: string, activeKeyId: string, variables: FieldCipherVariables = { keys: "PII_ENCRYPTION_KEYS", activeKeyId: "PII_ACTIVE_KEY_ID" }): FieldCipher {
   const keys = new Map<string, Buffer>();
   for (const entry of keyList.split(",").map((e) => e.trim()).filter(Boolean)) {
     const [kid, material] = entry.split(":");
     const key = Buffer.from(material ?? "", "base64");
     if (!kid || !/^[\w-]{1,32}$/.test(kid) || key.length !== 32) {
-      throw new ConfigError("Invalid configuration:\n  PII_ENCRYPTION_KEYS: each entry must be <key id>:<base64 of 32 random bytes>");
+      throw new ConfigError(`Invalid configuration:\n  ${variables.keys}: each entry must be <key id>:<base64 of 32 random bytes>`);
     }
     keys.set(kid, key);
   }
   const active = keys.get(activeKeyId);
-  if (!active) throw new ConfigError(`Invalid configuration:\n  PII_ACTIVE_KEY_ID: must name one of the keys in PII_ENCRYPTION_KEYS (${[...keys.keys()].join(", ") || "none"})`);
+  if (!active) throw new ConfigError(`Invalid configuration:\n  ${variables.activeKeyId}: must name one of the keys in ${variables.keys} (${[...keys.keys()].join(", ") || "none"})`);
 
   return {
     activeKeyId,

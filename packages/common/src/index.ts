@@ -21,6 +21,6 @@ export { type AdminEndpoints, type AdminListener, adminEndpoints, adminListenerO
 export { type Caller, type CallerIdentity, createCallerIdentityVerifier, IDENTITY_HEADER, type IdentityTrust, signCallerIdentity, verifyCallerIdentity } from "./callerIdentity";
 export { generateIdentityKeyPair, parseSigningKey, parseVerifyKeys, publicJwkOf, type SigningKey, type VerifyKeys } from "./identityKeys";
 export { allow, and, deny, type IRules, isAdmin, isAuthenticated, isGatewayCall, isStaff as isStaffRule, isUser, or, ownedBy, type ServiceAccess, type SubgraphRules, withPermissions } from "./permissions";
-export { createFieldCipher, type FieldCipher } from "./fieldCipher";
+export { createFieldCipher, type FieldCipher, type FieldCipherVariables } from "./fieldCipher";
 export { callSubgraph, type ServiceCall } from "./serviceCall";
 export { type AuditedAction, type AuditNote, type AuditRow, auditActionFilter, runAudited } from "./audit";

@@ -6,4 +6,4 @@ export { createTestDatabase, type TestDatabase } from "./testDatabase";
 export { type DemoAccount, demoAccount, gatewayHeaders, startTestSubgraph, TEST_GATEWAY_KEY, TEST_IDENTITY_ENV, TEST_IDENTITY_TRUST, TEST_JWT_SECRET, TEST_ORDERS_SERVICE_KEY, TEST_PREVIOUS_GATEWAY_KEY, TEST_PII_KEYS, type TestSubgraph, type TestSubgraphOptions, type TestViewer } from "./testSubgraph";
 export { type OwnedPostgres, startOwnedPostgres } from "./ownedPostgres";
 export { listening, type OwnedRedis, startOwnedRedis } from "./ownedRedis";
-export { TEST_EVENT_KEYS, TEST_ROTATED_EVENT_KEYS, useTestEventKeys } from "./eventKeys";
+export { TEST_EVENT_KEYS, TEST_ROTATED_EVENT_KEYS, TEST_ROTATED_EVENT_PII_KEY, useTestEventKeys } from "./eventKeys";

@@ -1,7 +1,8 @@
-import { timeOrderedId } from "@fedplat/common";
+import { type FieldCipher, timeOrderedId } from "@fedplat/common";
 import { z } from "zod";
-import { EVENT_SCHEMAS, EVENT_TYPES, type EventData, type EventType } from "./schemas";
-import { consumersOf, EVENT_REGISTRY } from "./versions";
+import { EVENT_SCHEMAS, EVENT_TYPES, type EventData, type EventType, PERSONAL_FIELDS } from "./schemas";
+import { eventPiiCipher, openFields, sealFields } from "./sealing";
+import { consumersOf, EVENT_REGISTRY, PLAIN_VERSIONS } from "./versions";
 import { signEvent } from "./signing";
 
 /** What travels on every queue: metadata common to all events, and the type's data. */
@@ -62,6 +63,8 @@ export function createEventOfVersion(type: EventType, version: number, data: unk
   // Time-ordered: the event id is the primary key of the outbox and of every consumer's
   // processed_events, and these keys then append to their indexes (see timeOrderedId).
   const eventId = timeOrderedId();
+  const personal = PERSONAL_FIELDS[type];
+  const wireData = personal ? sealFields(validPlainData(type, version, data), personal, eventId, eventPiiCipher()) : data;
   const envelope = {
     eventId,
     type,
@@ -71,13 +74,38 @@ export function createEventOfVersion(type: EventType, version: number, data: unk
     correlationId: context.correlationId ?? eventId,
     ...(context.causationId ? { causationId: context.causationId } : {}),
     ...(context.traceparent ? { traceparent: context.traceparent } : {}),
-    data,
+    data: wireData,
   };
   const event = parseEnvelope(envelope);
-  // Signed as validated: the outbox, relay, reconciler and dead-letter replay carry it unchanged.
+  // Signed as validated and sealed: the outbox, relay, reconciler and dead-letter replay carry it unchanged.
   // An event no service consumes (notification.sent) is written settled and never published
   // (writeOutbox): no consumer would check its signature, so none is made (~15 µs saved per event).
   return consumersOf(event).length > 0 ? { ...event, signature: signEvent(event) } : event;
+}
+
+/** Data a producer passes, checked against the plain schema before its personal fields are sealed (after, only their sealed shape could be). */
+function validPlainData(type: EventType, version: number, data: unknown): Record<string, unknown> {
+  const parsed = PLAIN_VERSIONS[type]?.[version]?.safeParse(data);
+  if (!parsed) throw new InvalidEventError(`unsupported version ${version} of ${type}`);
+  if (!parsed.success) throw new InvalidEventError(`invalid ${type} data: ${issuesOf(parsed.error)}`);
+  return parsed.data as Record<string, unknown>;
+}
+
+// Paths and codes only: the values may be personal data, which must not reach logs or dead letters.
+const issuesOf = (error: z.ZodError) => error.issues.map((i) => `${i.path.join(".")}: ${i.code}`).join("; ");
+
+/**
+ * The event's data with its personal fields opened (a plain one, from an event written before
+ * sealing, is taken as it is), validated against the plain schema. Only a handler that needs
+ * them calls this; everything else (relay, retries, dead letters) carries the sealed form.
+ */
+export function openPersonalData<T extends EventType>(event: Envelope<T>, cipher?: FieldCipher): EventData<T> {
+  const fields = PERSONAL_FIELDS[event.type];
+  if (!fields) return event.data;
+  const opened = openFields(event.data as Record<string, unknown>, fields, event.eventId, cipher ?? eventPiiCipher());
+  const parsed = PLAIN_VERSIONS[event.type]?.[event.version]?.safeParse(opened);
+  if (!parsed?.success) throw new InvalidEventError(`invalid ${event.type} data once opened: ${parsed ? issuesOf(parsed.error) : `unsupported version ${event.version}`}`);
+  return parsed.data as EventData<T>;
 }
 
 /** An event caused by `cause`: same correlation, causation = cause. */

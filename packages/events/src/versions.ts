@@ -1,7 +1,8 @@
 import type { z } from "zod";
 import { readerProblems } from "./compatibility";
 import { type Consumer, ROUTES } from "./routing";
-import { EVENT_SCHEMAS, EVENT_TYPES, type EventType } from "./schemas";
+import { EVENT_SCHEMAS, EVENT_TYPES, type EventType, PERSONAL_FIELDS } from "./schemas";
+import { sealedOnTheWire } from "./sealing";
 
 /**
  * Versions of event types older than the current one (EVENT_SCHEMAS) that are still in
@@ -28,8 +29,14 @@ export interface EventRegistry {
   reads: Record<string, Record<string, number>>;
 }
 
+/** type -> version -> data schema as producers write it and handlers read it after openPersonalData. */
+export const PLAIN_VERSIONS: Record<string, Record<number, z.ZodType>> = Object.fromEntries(EVENT_TYPES.map((type) => [type, { ...PREVIOUS_VERSIONS[type], [EVENT_SCHEMAS[type].version]: EVENT_SCHEMAS[type].data }]));
+
 export const EVENT_REGISTRY: EventRegistry = {
-  versions: Object.fromEntries(EVENT_TYPES.map((type) => [type, { ...PREVIOUS_VERSIONS[type], [EVENT_SCHEMAS[type].version]: EVENT_SCHEMAS[type].data }])),
+  // What travels (and what consumers validate before opening anything): personal fields sealed, or plain in events from before sealing.
+  versions: Object.fromEntries(
+    Object.entries(PLAIN_VERSIONS).map(([type, versions]) => [type, Object.fromEntries(Object.entries(versions).map(([version, schema]) => [version, sealedOnTheWire(schema, PERSONAL_FIELDS[type as EventType] ?? [])]))]),
+  ),
   published: Object.fromEntries(EVENT_TYPES.map((type) => [type, [...(STILL_PUBLISHED[type] ?? []), EVENT_SCHEMAS[type].version]])),
   routes: ROUTES,
   reads: CONSUMER_READS as Record<string, Record<string, number>>,

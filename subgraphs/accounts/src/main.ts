@@ -1,5 +1,5 @@
 import { createFieldCipher, envVars, LEGACY_KEY_ID, parseEnv, parseSigningKeys, runSubgraph } from "@fedplat/common";
-import { requireSigningKey } from "@fedplat/events";
+import { requireEventPiiCipher, requireSigningKey } from "@fedplat/events";
 import { z } from "zod";
 import { defaultLoginThrottle } from "./auth/loginThrottle";
 import { createAccountsPrisma } from "./db";
@@ -12,6 +12,7 @@ runSubgraph({
   createPrisma: createAccountsPrisma,
   build: (deps) => {
     requireSigningKey("accounts");
+    requireEventPiiCipher(); // user.registered carries an email and a name, sealed with EVENT_PII_KEYS
     const seconds = (fallback: number) => z.coerce.number().int().min(1).max(86_400).default(fallback);
     const env = parseEnv(
       z

@@ -3,6 +3,7 @@ import { gatewayHeaders, startTestSubgraph, TEST_ORDERS_SERVICE_KEY, TEST_JWT_SE
 import { randomUUID } from "node:crypto";
 import { createFieldCipher, IDENTITY_HEADER, signCallerIdentity, verifyAccessToken, type Viewer } from "@fedplat/common";
 import { type AccountsPrisma, buildAccountsServer, createAccountsPrisma } from "../src";
+import { type Envelope, openPersonalData, parseEnvelope } from "@fedplat/events";
 
 let subgraph: TestSubgraph<AccountsPrisma>;
 
@@ -84,8 +85,11 @@ describe("register and login", () => {
     const user = await subgraph.prisma.user.findUniqueOrThrow({ where: { email: "outbox@example.com" } });
     const events = await subgraph.prisma.outboxEvent.findMany({ where: { type: "user.registered" } });
     const event = events.find((e) => (e.envelope as { data: { userId: string } }).data.userId === user.id);
-    expect(event?.envelope).toMatchObject({ type: "user.registered", version: 1, producer: "accounts", data: { email: "outbox@example.com", name: "Out Box" } });
+    expect(event?.envelope).toMatchObject({ type: "user.registered", version: 1, producer: "accounts", data: { userId: user.id, email: expect.stringMatching(/^v1\.evp-1\./), name: expect.stringMatching(/^v1\.evp-1\./) } });
     expect(event?.publishedAt).toBeNull();
+    // Sealed in the outbox row; only a consumer holding EVENT_PII_KEYS opens it.
+    expect(JSON.stringify(event?.envelope)).not.toMatch(/outbox@example\.com|Out Box/);
+    expect(openPersonalData(parseEnvelope(event?.envelope) as Envelope<"user.registered">)).toEqual({ userId: user.id, email: "outbox@example.com", name: "Out Box" });
   });
 
   it("answers a wrong password and an unknown email with the same UNAUTHENTICATED error", async () => {

@@ -1,5 +1,5 @@
 import { sqlPoolOf, sqlStatements, timeOrderedId } from "@fedplat/common";
-import { type Envelope, type EventHandlers, type EventType, followUp, type LiveUpdatePublisher, noLiveUpdates, singleStatementHandler, type StatementEffect } from "@fedplat/events";
+import { type Envelope, type EventHandlers, type EventType, followUp, type LiveUpdatePublisher, noLiveUpdates, openPersonalData, singleStatementHandler, type StatementEffect } from "@fedplat/events";
 import type { NotificationsPrisma } from "../db";
 import type { Channel } from "../generated/prisma/client";
 
@@ -41,7 +41,12 @@ export function createNotificationsEventHandlers(prisma: NotificationsPrisma, li
   };
   const notify = <T extends EventType>(type: T, spec: (event: Envelope<T>) => NotificationSpec) => singleStatementHandler(type, store, recordSent(spec), { afterCommit: announce });
   return {
-    "user.registered": notify("user.registered", (event) => ({ userId: event.data.userId, template: "welcome", channel: "EMAIL", payload: { name: event.data.name } })),
+    "user.registered": notify("user.registered", (event) => {
+      // The one handler that needs the person: the address to send to and the name to greet.
+      // Opened here only; the event stays sealed in the outbox, the queue and any dead letter.
+      const { userId, email, name } = openPersonalData(event);
+      return { userId, template: "welcome", channel: "EMAIL", payload: { to: email, name } };
+    }),
     "user.registration_attempted": notify("user.registration_attempted", (event) => ({ userId: event.data.userId, template: "registration-attempted", channel: "EMAIL", payload: { at: event.data.at } })),
     "order.confirmed": notify("order.confirmed", (event) => ({ userId: event.data.customerId, template: "order-confirmed", channel: "EMAIL", payload: { orderId: event.data.orderId } })),
     "order.cancelled": notify("order.cancelled", (event) => ({
