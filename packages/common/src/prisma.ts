@@ -123,7 +123,7 @@ function trackTransactionConnections(pool: pg.Pool): void {
  * Prisma 6.19 releases a transaction's connection only after its COMMIT or ROLLBACK succeeded:
  * when PostgreSQL crashed mid-transaction the ROLLBACK fails, the connection was never released,
  * and the pool counted it as in use forever. Once a crash had taken every connection of a pool
- * that way, every later transaction waited for one forever (workers/test/poolAfterCrash.test.ts).
+ * that way, every later transaction waited for one forever (workers/test/poolAfterCrash.int.test.ts).
  * The holder's own release() afterwards does nothing.
  */
 function releasedWhenBroken(client: pg.PoolClient): pg.PoolClient {

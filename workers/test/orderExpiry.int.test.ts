@@ -56,7 +56,7 @@ describe("the pending-order watchdog", () => {
     // Catalog releases the stock at once; payments, once it is back, charges (stock.reserved is first
     // in its queue) and then refunds. One job at a time here makes that order certain: with both in
     // flight at once the void may go first, and the payment ends FAILED with nothing charged
-    // (conserved too, see money.test.ts, but not the REFUNDED this test asserts).
+    // (conserved too, see money.int.test.ts, but not the REFUNDED this test asserts).
     await waitFor("the stock to be released", async () => (await c.product.findUniqueOrThrow({ where: { id: product.id } })).stock === product.stock);
     expect((await c.stockReservation.findMany({ where: { orderId } })).map((r) => r.status)).toEqual(["RELEASED"]);
     await payments.resume();
