@@ -7,14 +7,26 @@ import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { createTestDatabase, freePort, GATEWAY, type RunningService, SUBGRAPHS, spawnService, stopService, TEST_IDENTITY_ENV, TEST_JWT_SECRET, waitUntilReady } from "@fedplat/devkit";
+import {
+  createTestDatabase,
+  freePort,
+  GATEWAY,
+  type RunningService,
+  SUBGRAPHS,
+  spawnService,
+  stopService,
+  TEST_IDENTITY_ENV,
+  TEST_JWT_SECRET,
+  waitUntilReady,
+} from "@fedplat/devkit";
 import autocannon from "autocannon";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONCURRENCY ?? 20);
 /** Each side runs ROUNDS times, alternating, so load from elsewhere on the machine hits both alike. */
 const ROUNDS = 2;
-const QUERY = "query BenchProducts { products(first: 20) { totalCount edges { node { id sku name priceCents currency } } } }";
+const QUERY =
+  "query BenchProducts { products(first: 20) { totalCount edges { node { id sku name priceCents currency } } } }";
 
 interface Measure {
   requests: number;
@@ -34,7 +46,14 @@ async function load(url: string): Promise<Measure> {
     connections: CONNECTIONS,
     duration: SECONDS,
   });
-  return { requests: result.requests.total, seconds: result.duration, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
+  return {
+    requests: result.requests.total,
+    seconds: result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
 }
 
 function combine(runs: Measure[]): Measure & { rps: number } {
@@ -42,32 +61,69 @@ function combine(runs: Measure[]): Measure & { rps: number } {
   const requests = sum((m) => m.requests);
   const seconds = sum((m) => m.seconds);
   // Latency percentiles: the mean of each round's (autocannon reports per run).
-  return { requests, seconds, rps: requests / seconds, p50: sum((m) => m.p50) / runs.length, p99: sum((m) => m.p99) / runs.length, errors: sum((m) => m.errors), non2xx: sum((m) => m.non2xx) };
+  return {
+    requests,
+    seconds,
+    rps: requests / seconds,
+    p50: sum((m) => m.p50) / runs.length,
+    p99: sum((m) => m.p99) / runs.length,
+    errors: sum((m) => m.errors),
+    non2xx: sum((m) => m.non2xx),
+  };
 }
 
 async function main(): Promise<void> {
   const database = await createTestDatabase();
   const services: RunningService[] = [];
   try {
-    const env = { ...process.env, DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, ...TEST_IDENTITY_ENV, LOG_LEVEL: "warn", NODE_ENV: "test", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "1000000" };
+    const env = {
+      ...process.env,
+      DATABASE_URL: database.url,
+      JWT_SECRET: TEST_JWT_SECRET,
+      ...TEST_IDENTITY_ENV,
+      LOG_LEVEL: "warn",
+      NODE_ENV: "test",
+      RATE_LIMIT_ANONYMOUS_PER_MINUTE: "1000000",
+    };
     const catalogSpec = SUBGRAPHS.find((spec) => spec.name === "catalog");
     if (!catalogSpec) throw new Error("no catalog subgraph spec");
     const catalog = spawnService(catalogSpec, { port: await freePort(), env });
     services.push(catalog);
     await waitUntilReady(catalog, 90_000);
-    const gatewayEnv = { ...env, SUBGRAPH_CATALOG_URL: `http://127.0.0.1:${catalog.port}/graphql`, CACHE_PREFIX: `bench-${randomUUID()}` };
+    const gatewayEnv = {
+      ...env,
+      SUBGRAPH_CATALOG_URL: `http://127.0.0.1:${catalog.port}/graphql`,
+      CACHE_PREFIX: `bench-${randomUUID()}`,
+    };
     const cached = spawnService(GATEWAY, { port: await freePort(), env: { ...gatewayEnv, RESPONSE_CACHE: "on" } });
     const uncached = spawnService(GATEWAY, { port: await freePort(), env: { ...gatewayEnv, RESPONSE_CACHE: "off" } });
     // Without in-flight dedupe too: every request is executed, which isolates what the cache saves
     // (with dedupe, the identical concurrent requests of this bench already share subgraph fetches).
-    const executing = spawnService(GATEWAY, { port: await freePort(), env: { ...gatewayEnv, RESPONSE_CACHE: "off", SUBGRAPH_DEDUPE: "false" } });
+    const executing = spawnService(GATEWAY, {
+      port: await freePort(),
+      env: { ...gatewayEnv, RESPONSE_CACHE: "off", SUBGRAPH_DEDUPE: "false" },
+    });
     services.push(cached, uncached, executing);
     await Promise.all([cached, uncached, executing].map((service) => waitUntilReady(service, 90_000)));
     const urlOf = (service: RunningService) => `http://127.0.0.1:${service.port}/graphql`;
 
     // Warm up both (query plans, connection pools, JIT; the first cached response).
-    for (const service of [cached, uncached, executing]) await autocannon({ url: urlOf(service), method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: QUERY }), connections: 4, duration: 2 });
-    const check = await (await fetch(urlOf(cached), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: QUERY }) })).headers.get("x-cache");
+    for (const service of [cached, uncached, executing])
+      await autocannon({
+        url: urlOf(service),
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: QUERY }),
+        connections: 4,
+        duration: 2,
+      });
+    const check = await (
+      await fetch(urlOf(cached), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: QUERY }),
+      })
+    ).headers.get("x-cache");
     if (check !== "HIT") throw new Error(`the cached gateway answered x-cache: ${check}, expected HIT`);
 
     const runs: Record<"on" | "off" | "executing", Measure[]> = { on: [], off: [], executing: [] };
@@ -79,7 +135,8 @@ async function main(): Promise<void> {
     const on = combine(runs.on);
     const off = combine(runs.off);
     const executed = combine(runs.executing);
-    const row = (name: string, m: ReturnType<typeof combine>) => `| ${name} | ${Math.round(m.rps)} | ${m.p50.toFixed(1)} | ${m.p99.toFixed(1)} | ${m.requests} | ${m.errors + m.non2xx} |`;
+    const row = (name: string, m: ReturnType<typeof combine>) =>
+      `| ${name} | ${Math.round(m.rps)} | ${m.p50.toFixed(1)} | ${m.p99.toFixed(1)} | ${m.requests} | ${m.errors + m.non2xx} |`;
     const ratio = on.rps / executed.rps;
     const table = [
       `# Response cache (${new Date().toISOString()}, ${cpus().length}-core machine, ${CONNECTIONS} connections, ${ROUNDS} x ${SECONDS} s per side, alternating)`,

@@ -12,10 +12,27 @@ import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRedis } from "@fedplat/common";
-import { freePort, type RunningService, spawnService, startOwnedPostgres, startOwnedRedis, stopService, TEST_IDENTITY_ENV, waitUntilReady, WORKERS } from "@fedplat/devkit";
+import {
+  freePort,
+  type RunningService,
+  spawnService,
+  startOwnedPostgres,
+  startOwnedRedis,
+  stopService,
+  TEST_IDENTITY_ENV,
+  waitUntilReady,
+  WORKERS,
+} from "@fedplat/devkit";
 import { DEAD_LETTER_QUEUE, type DeadLetter } from "@fedplat/events";
 import { createOrdersPrisma } from "@fedplat/orders";
-import { auditSagas, placeOrdersDirectly, providerNetCents, type SagaAudit, stockSnapshot, traceOrder } from "@fedplat/tests";
+import {
+  auditSagas,
+  placeOrdersDirectly,
+  providerNetCents,
+  type SagaAudit,
+  stockSnapshot,
+  traceOrder,
+} from "@fedplat/tests";
 import { Queue } from "bullmq";
 import pg from "pg";
 
@@ -56,7 +73,11 @@ interface Fault {
   name: string;
   prepare(): Promise<Harness>;
   /** Strikes once some sagas are under way; resolves when the fault is over (the infrastructure is back). */
-  strike(context: { harness: Harness; workers: RunningService[]; restartWorker(index: number): Promise<void> }): Promise<void>;
+  strike(context: {
+    harness: Harness;
+    workers: RunningService[];
+    restartWorker(index: number): Promise<void>;
+  }): Promise<void>;
   workers?: number;
 }
 
@@ -76,7 +97,9 @@ async function onSharedRedis(): Promise<Harness> {
   return { databaseUrl: database.url, redisUrl: sharedRedis, cleanup: () => database.drop() };
 }
 
-async function withOwnRedis(): Promise<Harness & { redisPort: number; kill(): Promise<void>; restart(): Promise<void> }> {
+async function withOwnRedis(): Promise<
+  Harness & { redisPort: number; kill(): Promise<void>; restart(): Promise<void> }
+> {
   const database = await ownDatabase();
   let redis = await startOwnedRedis(["--save", "", "--appendonly", "no"]);
   const port = redis.port;
@@ -131,7 +154,12 @@ const FAULTS: Fault[] = [
     name: `PostgreSQL stopped ${OUTAGE_MS / 1000} s`,
     prepare: async () => {
       const postgres = await startOwnedPostgres();
-      return { databaseUrl: postgres.database.url, redisUrl: sharedRedis, postgres, cleanup: () => postgres.destroy() } as Harness;
+      return {
+        databaseUrl: postgres.database.url,
+        redisUrl: sharedRedis,
+        postgres,
+        cleanup: () => postgres.destroy(),
+      } as Harness;
     },
     strike: async ({ harness }) => {
       const { postgres } = harness as Harness & { postgres: Awaited<ReturnType<typeof startOwnedPostgres>> };
@@ -197,7 +225,14 @@ async function run(fault: Fault): Promise<Row> {
     for (let i = 0; i < (fault.workers ?? 1); i++) workers.push(await startWorker());
     const stockBefore = await stockSnapshot(db);
     const ids = await placeOrdersDirectly(db, orders, { count: ORDERS });
-    const pendingOf = async () => Number((await db.query(`SELECT count(*) FROM "orders"."orders" WHERE id = ANY($1::uuid[]) AND status = 'PENDING'`, [ids])).rows[0].count);
+    const pendingOf = async () =>
+      Number(
+        (
+          await db.query(`SELECT count(*) FROM "orders"."orders" WHERE id = ANY($1::uuid[]) AND status = 'PENDING'`, [
+            ids,
+          ])
+        ).rows[0].count,
+      );
     // Strike with a quarter of the sagas settled: jobs are then waiting, active and delayed (retries).
     while ((await pendingOf()) > ORDERS * 0.75) await wait(50);
     await fault.strike({
@@ -226,10 +261,17 @@ async function run(fault: Fault): Promise<Row> {
     audit ??= await auditSagas(db, ids, stockBefore, providerNetCents(providerDb));
     if (audit.pending.length > 0) {
       // Stuck: say what the workers say (or how they ended).
-      for (const worker of workers) console.error(`workers (exit ${worker.child.exitCode ?? worker.child.signalCode ?? "running"}):\n${worker.output.slice(-20).join("\n")}`);
+      for (const worker of workers)
+        console.error(
+          `workers (exit ${worker.child.exitCode ?? worker.child.signalCode ?? "running"}):\n${worker.output.slice(-20).join("\n")}`,
+        );
       await printDatabaseState(db, workers);
       const queues = new Map<string, Queue>();
-      const queueOf = (consumer: string) => queues.get(consumer) ?? (queues.set(consumer, new Queue(`events-${consumer}`, { connection: { url: harness.redisUrl }, prefix })).get(consumer) as Queue);
+      const queueOf = (consumer: string) =>
+        queues.get(consumer) ??
+        (queues
+          .set(consumer, new Queue(`events-${consumer}`, { connection: { url: harness.redisUrl }, prefix }))
+          .get(consumer) as Queue);
       for (const id of audit.pending.slice(0, 2)) {
         const trace = await traceOrder(db, id, async (consumer, eventId) => {
           const job = await queueOf(consumer).getJob(eventId);
@@ -240,7 +282,12 @@ async function run(fault: Fault): Promise<Row> {
       await Promise.all([...queues.values()].map((queue) => queue.close()));
     }
     const letters = await deadLettersOf(harness.redisUrl, prefix);
-    const count = (...kinds: string[]) => new Set(audit?.problems.filter((problem) => kinds.includes(problem.kind)).map((problem) => problem.detail.split(" ")[1])).size;
+    const count = (...kinds: string[]) =>
+      new Set(
+        audit?.problems
+          .filter((problem) => kinds.includes(problem.kind))
+          .map((problem) => problem.detail.split(" ")[1]),
+      ).size;
     return {
       fault: fault.name,
       orders: ORDERS,
@@ -250,8 +297,13 @@ async function run(fault: Fault): Promise<Row> {
       ledgerMismatches: count("money"),
       otherProblems: count("payment", "not notified", "missing order"),
       deadLetters: letters.length,
-      paymentFailures: letters.filter((letter) => letter.consumer === "payments" && letter.errors.every((error) => /card_declined|provider_timeout/.test(error))).length,
-      settleSeconds: audit.pending.length === 0 && audit.problems.length === 0 ? (settledAt - faultOver) / 1000 : undefined,
+      paymentFailures: letters.filter(
+        (letter) =>
+          letter.consumer === "payments" &&
+          letter.errors.every((error) => /card_declined|provider_timeout/.test(error)),
+      ).length,
+      settleSeconds:
+        audit.pending.length === 0 && audit.problems.length === 0 ? (settledAt - faultOver) / 1000 : undefined,
     };
   } finally {
     await Promise.all(workers.map((worker) => stopService(worker)));
@@ -277,15 +329,25 @@ async function printDatabaseState(db: pg.Pool, workers: RunningService[]): Promi
   console.error("database sessions:");
   console.table(sessions.rows);
   for (const worker of workers) {
-    const metrics = await fetch(`http://127.0.0.1:${worker.adminPort ?? worker.port}/metrics`).then((res) => res.text(), (error: Error) => error.message);
-    console.error(`worker on ${worker.port} pools:\n${metrics.split("\n").filter((line) => line.startsWith("db_pool_connections")).join("\n")}`);
+    const metrics = await fetch(`http://127.0.0.1:${worker.adminPort ?? worker.port}/metrics`).then(
+      (res) => res.text(),
+      (error: Error) => error.message,
+    );
+    console.error(
+      `worker on ${worker.port} pools:\n${metrics
+        .split("\n")
+        .filter((line) => line.startsWith("db_pool_connections"))
+        .join("\n")}`,
+    );
   }
 }
 
 async function deadLettersOf(redisUrl: string, prefix: string): Promise<DeadLetter[]> {
   const queue = new Queue(DEAD_LETTER_QUEUE, { connection: { url: redisUrl }, prefix });
   try {
-    return (await queue.getJobs(["waiting", "delayed", "prioritized", "completed", "failed"])).map((job) => job.data as DeadLetter);
+    return (await queue.getJobs(["waiting", "delayed", "prioritized", "completed", "failed"])).map(
+      (job) => job.data as DeadLetter,
+    );
   } finally {
     await queue.obliterate({ force: true });
     await queue.close();
@@ -295,7 +357,9 @@ async function deadLettersOf(redisUrl: string, prefix: string): Promise<DeadLett
 async function main(): Promise<void> {
   const wanted = process.env.BENCH_CHAOS_FAULTS?.split(",");
   const rows: Row[] = [];
-  for (const fault of FAULTS.filter((f) => !wanted || wanted.some((w) => f.name.toLowerCase().includes(w.toLowerCase())))) {
+  for (const fault of FAULTS.filter(
+    (f) => !wanted || wanted.some((w) => f.name.toLowerCase().includes(w.toLowerCase())),
+  )) {
     console.log(`chaos: ${fault.name}...`);
     rows.push(await run(fault));
   }

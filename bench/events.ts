@@ -67,7 +67,11 @@ async function rawBullmq(jobs: "tiny" | "events"): Promise<Burst> {
   const cpu = startCpuMeter();
   const jobOf = (i: number) => {
     if (jobs === "tiny") return { name: "e", data: { at: Date.now(), i } };
-    const event = createEvent("user.registered", { userId: randomUUID(), email: `${i}@example.com`, name: "Bench" }, { producer: "accounts" });
+    const event = createEvent(
+      "user.registered",
+      { userId: randomUUID(), email: `${i}@example.com`, name: "Bench" },
+      { producer: "accounts" },
+    );
     return { name: event.type, data: event, opts: eventJobOptions(event.eventId, "notifications", POLICY) };
   };
   for (let i = 0; i < N; i += 100) await queue.addBulk(Array.from({ length: 100 }, (_, j) => jobOf(i + j)));
@@ -130,7 +134,11 @@ function processesBusyUs(comm: string): number {
 /** Busy CPU time of the whole machine so far, in microseconds, from /proc/stat (ticks of 10 ms); NaN elsewhere. */
 function machineBusyUs(): number {
   try {
-    const [user, nice, system, , , irq, softirq, steal] = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "")
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
     return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * 10_000;
   } catch {
     return Number.NaN;
@@ -150,7 +158,11 @@ async function startPipeline() {
     redis,
     prefix,
     clients,
-    paymentProvider: { name: "none", charge: async () => ({ reference: "x" }), refund: async () => ({ outcome: "voided", amountCents: 0, repeated: false }) },
+    paymentProvider: {
+      name: "none",
+      charge: async () => ({ reference: "x" }),
+      refund: async () => ({ outcome: "voided", amountCents: 0, repeated: false }),
+    },
     policy: POLICY,
     concurrency: CONCURRENCY,
     groupCommit: { maxBatch: Number(process.env.BENCH_BATCH_MAX ?? 100), maxInFlight: 2 },
@@ -174,21 +186,44 @@ async function startPipeline() {
         userIds,
       )
     ).map((row) => Number(row.ms));
-  const notificationCount = async () => (await clients.notifications.$queryRawUnsafe<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM "notifications"."notifications"`))[0]?.n ?? 0;
+  const notificationCount = async () =>
+    (
+      await clients.notifications.$queryRawUnsafe<Array<{ n: number }>>(
+        `SELECT count(*)::int AS n FROM "notifications"."notifications"`,
+      )
+    )[0]?.n ?? 0;
   /** Until every event is applied (the consumer's transaction committed), then checks that each left its notification. */
   const waitForAll = async (before: { applied: number; notifications: number }, userIds: string[]) => {
     const deadline = Date.now() + 120_000;
     while (applied < before.applied + userIds.length) {
-      if (Date.now() > deadline) throw new Error(`only ${applied - before.applied} of ${userIds.length} events applied after 2 minutes`);
+      if (Date.now() > deadline)
+        throw new Error(`only ${applied - before.applied} of ${userIds.length} events applied after 2 minutes`);
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     const recorded = (await notificationCount()) - before.notifications;
-    if (recorded !== userIds.length) throw new Error(`${userIds.length} events applied, but ${recorded} notifications recorded`);
+    if (recorded !== userIds.length)
+      throw new Error(`${userIds.length} events applied, but ${recorded} notifications recorded`);
   };
-  const unsettledCount = async () => (await clients.accounts.$queryRawUnsafe<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM "accounts"."outbox" WHERE settled_at IS NULL AND published_at IS NOT NULL`))[0]?.n ?? 0;
+  const unsettledCount = async () =>
+    (
+      await clients.accounts.$queryRawUnsafe<Array<{ n: number }>>(
+        `SELECT count(*)::int AS n FROM "accounts"."outbox" WHERE settled_at IS NULL AND published_at IS NOT NULL`,
+      )
+    )[0]?.n ?? 0;
   const mark = async () => ({ applied, notifications: await notificationCount() });
   const commit = (userIds: string[]) =>
-    clients.accounts.$transaction((tx) => writeOutbox(tx, userIds.map((userId) => createEvent("user.registered", { userId, email: `${userId}@example.com`, name: "Bench" }, { producer: "accounts" }))));
+    clients.accounts.$transaction((tx) =>
+      writeOutbox(
+        tx,
+        userIds.map((userId) =>
+          createEvent(
+            "user.registered",
+            { userId, email: `${userId}@example.com`, name: "Bench" },
+            { producer: "accounts" },
+          ),
+        ),
+      ),
+    );
 
   const burst = async (): Promise<Burst> => {
     const userIds = Array.from({ length: N }, () => randomUUID());
@@ -221,14 +256,23 @@ async function startPipeline() {
     }
     await waitForAll(before, userIds);
     const latencies = await latenciesOf(userIds);
-    return { perSecond: PACED_RATE, cpuUs: Number.NaN, machineCpuUs: Number.NaN, postgresCpuUs: Number.NaN, redisCpuUs: Number.NaN, p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
+    return {
+      perSecond: PACED_RATE,
+      cpuUs: Number.NaN,
+      machineCpuUs: Number.NaN,
+      postgresCpuUs: Number.NaN,
+      redisCpuUs: Number.NaN,
+      p50: percentile(latencies, 50),
+      p95: percentile(latencies, 95),
+    };
   };
 
   const stop = async () => {
     await workers.close();
     await Promise.all(Object.values(clients).map((client) => client.$disconnect()));
     // The run's queues (completed jobs are kept for de-duplication) would stay in Redis otherwise.
-    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 }) as AsyncIterable<string[]>) if (keys.length) await redis.unlink(...keys);
+    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 }) as AsyncIterable<string[]>)
+      if (keys.length) await redis.unlink(...keys);
     await redis.quit();
     await database.drop();
   };
@@ -236,7 +280,8 @@ async function startPipeline() {
 }
 
 /** The run with the median throughput (this machine is shared: single runs swing widely). */
-const median = (runs: Burst[]): Burst => [...runs].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(runs.length / 2)] as Burst;
+const median = (runs: Burst[]): Burst =>
+  [...runs].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(runs.length / 2)] as Burst;
 
 async function main(): Promise<void> {
   const pipeline = await startPipeline();
@@ -259,12 +304,14 @@ async function main(): Promise<void> {
   const raw = median(raws);
   const rawEvent = median(rawEvents);
   const ours = median(bursts);
-  const ratiosTo = (baseline: Burst[]) => baseline.map((run, i) => (bursts[i] as Burst).perSecond / run.perSecond).sort((a, b) => a - b);
+  const ratiosTo = (baseline: Burst[]) =>
+    baseline.map((run, i) => (bursts[i] as Burst).perSecond / run.perSecond).sort((a, b) => a - b);
   const ratios = ratiosTo(raws);
   const eventRatios = ratiosTo(rawEvents);
   const medianOf = (values: number[]) => (values[Math.floor(values.length / 2)] ?? Number.NaN).toFixed(2);
   const f = (n: number) => n.toFixed(n >= 100 ? 0 : 1);
-  const cpuColumns = (run: Burst) => [run.cpuUs, run.postgresCpuUs, run.redisCpuUs, run.machineCpuUs].map(f).join(" | ");
+  const cpuColumns = (run: Burst) =>
+    [run.cpuUs, run.postgresCpuUs, run.redisCpuUs, run.machineCpuUs].map(f).join(" | ");
   const table = [
     `# Event pipeline (${new Date().toISOString()}, bursts of ${N} events, ${ROUNDS} alternating rounds (median shown), concurrency ${CONCURRENCY} per queue, 2-core machine)`,
     "",

@@ -15,7 +15,19 @@ import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { IDENTITY_HEADER, signCallerIdentity } from "@fedplat/common";
-import { freePort, GATEWAY, repoRoot, SUBGRAPHS, spawnService, stopService, subgraphUrlOverrides, TEST_GATEWAY_KEY, TEST_IDENTITY_ENV, TEST_JWT_SECRET, waitUntilReady } from "@fedplat/devkit";
+import {
+  freePort,
+  GATEWAY,
+  repoRoot,
+  SUBGRAPHS,
+  spawnService,
+  stopService,
+  subgraphUrlOverrides,
+  TEST_GATEWAY_KEY,
+  TEST_IDENTITY_ENV,
+  TEST_JWT_SECRET,
+  waitUntilReady,
+} from "@fedplat/devkit";
 import autocannon from "autocannon";
 import { type Platform, startPlatform } from "../tests/fixtures/platform";
 
@@ -65,9 +77,23 @@ function percentileOf(histogram: autocannon.Histogram, p: "p50" | "p99"): number
   return histogram[p];
 }
 
-async function load(url: string, headers: Record<string, string>, body: string, expectBody: string, pid?: number): Promise<Load> {
+async function load(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  expectBody: string,
+  pid?: number,
+): Promise<Load> {
   const cpuBefore = cpuMs(pid);
-  const result = await autocannon({ url, method: "POST", headers: { "content-type": "application/json", ...headers }, body, connections: CONNECTIONS, duration: SECONDS, expectBody });
+  const result = await autocannon({
+    url,
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    expectBody,
+  });
   return {
     rps: result.requests.average,
     p50: percentileOf(result.latency, "p50"),
@@ -82,7 +108,15 @@ async function load(url: string, headers: Record<string, string>, body: string, 
  * Connections take the bodies round-robin; a response other than its own request's expected one
  * counts as an error.
  */
-async function loadDistinct(url: string, headers: Record<string, string>, bodies: readonly string[], expected: readonly string[], pid?: number, connections = CONNECTIONS, seconds = SECONDS): Promise<Load> {
+async function loadDistinct(
+  url: string,
+  headers: Record<string, string>,
+  bodies: readonly string[],
+  expected: readonly string[],
+  pid?: number,
+  connections = CONNECTIONS,
+  seconds = SECONDS,
+): Promise<Load> {
   const cpuBefore = cpuMs(pid);
   let next = 0;
   let mismatches = 0;
@@ -101,7 +135,12 @@ async function loadDistinct(url: string, headers: Record<string, string>, bodies
     headers: { "content-type": "application/json", ...headers },
     connections,
     duration: seconds,
-    requests: [{ setupRequest: setupRequest as (request: autocannon.Request, context: object) => autocannon.Request, onResponse: onResponse as (status: number, body: string, context: object) => void }],
+    requests: [
+      {
+        setupRequest: setupRequest as (request: autocannon.Request, context: object) => autocannon.Request,
+        onResponse: onResponse as (status: number, body: string, context: object) => void,
+      },
+    ],
   });
   return {
     rps: result.requests.average,
@@ -113,9 +152,14 @@ async function loadDistinct(url: string, headers: Record<string, string>, bodies
 }
 
 async function post(url: string, headers: Record<string, string>, body: string): Promise<string> {
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body,
+  });
   const text = await response.text();
-  if (!response.ok || (JSON.parse(text) as { errors?: unknown }).errors) throw new Error(`${url} answered ${response.status}: ${text.slice(0, 500)}`);
+  if (!response.ok || (JSON.parse(text) as { errors?: unknown }).errors)
+    throw new Error(`${url} answered ${response.status}: ${text.slice(0, 500)}`);
   return text;
 }
 
@@ -130,7 +174,13 @@ async function startStockGateway(subgraphUrls: Record<string, string>) {
   const port = await freePort();
   const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "stockGateway.ts")], {
     cwd: repoRoot,
-    env: { ...process.env, PORT: String(port), SUPERGRAPH_PATH: join(repoRoot, "supergraph.graphql"), SUBGRAPH_URLS: JSON.stringify(subgraphUrls), NODE_ENV: "production" },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      SUPERGRAPH_PATH: join(repoRoot, "supergraph.graphql"),
+      SUBGRAPH_URLS: JSON.stringify(subgraphUrls),
+      NODE_ENV: "production",
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   await new Promise<void>((resolve, reject) => {
@@ -159,7 +209,19 @@ interface Target {
 /** A second fedplat gateway process beside the platform's (same settings as startPlatform's), plus `env`. */
 async function startOurGateway(platform: Platform, env: NodeJS.ProcessEnv) {
   const urls = subgraphUrlOverrides((process) => platform.services[process]?.port);
-  const gatewayEnv = { ...process.env, ...urls, JWT_SECRET: TEST_JWT_SECRET, ...TEST_IDENTITY_ENV, LOG_LEVEL: "error", NODE_ENV: "test", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "100000", RATE_LIMIT_USER_PER_MINUTE: "100000", SUBGRAPH_TIMEOUT_MS: "5000", TRUSTED_DOCUMENTS: "allow", CACHE_PREFIX: `bench-${randomUUID()}` };
+  const gatewayEnv = {
+    ...process.env,
+    ...urls,
+    JWT_SECRET: TEST_JWT_SECRET,
+    ...TEST_IDENTITY_ENV,
+    LOG_LEVEL: "error",
+    NODE_ENV: "test",
+    RATE_LIMIT_ANONYMOUS_PER_MINUTE: "100000",
+    RATE_LIMIT_USER_PER_MINUTE: "100000",
+    SUBGRAPH_TIMEOUT_MS: "5000",
+    TRUSTED_DOCUMENTS: "allow",
+    CACHE_PREFIX: `bench-${randomUUID()}`,
+  };
   const service = spawnService(GATEWAY, { port: await freePort(), env: { ...gatewayEnv, ...env } });
   await waitUntilReady(service, 90_000);
   return { url: `http://127.0.0.1:${service.port}/graphql`, pid: service.child.pid, stop: () => stopService(service) };
@@ -174,13 +236,42 @@ async function main(): Promise<void> {
   const cached = await startOurGateway(platform, { RESPONSE_CACHE: "on", ENTITY_CACHE: "on" });
   try {
     const admin = await platform.login("admin@example.com");
-    const me = JSON.parse(await post(platform.gatewayUrl, admin, JSON.stringify({ query: "{ me { id role } }" }))) as { data: { me: { id: string; role: "ADMIN" } } };
+    const me = JSON.parse(await post(platform.gatewayUrl, admin, JSON.stringify({ query: "{ me { id role } }" }))) as {
+      data: { me: { id: string; role: "ADMIN" } };
+    };
     // One identity per subgraph: each accepts only a token signed for it (stockGateway.ts forwards them).
-    const signedAdmin = async () => Object.fromEntries(await Promise.all(SUBGRAPHS.map(async (spec) => [`${IDENTITY_HEADER}-${spec.name}`, await signCallerIdentity({ caller: { kind: "gateway" }, viewer: { id: me.data.me.id, role: me.data.me.role, kind: "user" } }, TEST_GATEWAY_KEY, spec.name)])));
+    const signedAdmin = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          SUBGRAPHS.map(async (spec) => [
+            `${IDENTITY_HEADER}-${spec.name}`,
+            await signCallerIdentity(
+              { caller: { kind: "gateway" }, viewer: { id: me.data.me.id, role: me.data.me.role, kind: "user" } },
+              TEST_GATEWAY_KEY,
+              spec.name,
+            ),
+          ]),
+        ),
+      );
     const targets: Target[] = [
-      { name: "fedplat gateway, RESPONSE_CACHE=off (auth, shield, limits, rate limits, in-flight dedupe)", url: platform.gatewayUrl, pid: platform.services.gateway?.child.pid, headers: async () => admin },
-      { name: "fedplat gateway, RESPONSE_CACHE=off, SUBGRAPH_DEDUPE=false", url: noDedupe.url, pid: noDedupe.pid, headers: async () => admin },
-      { name: "fedplat gateway, caching the hints allow (response cache: private, per viewer, renewed by live updates; ENTITY_CACHE=on: public products)", url: cached.url, pid: cached.pid, headers: async () => admin },
+      {
+        name: "fedplat gateway, RESPONSE_CACHE=off (auth, shield, limits, rate limits, in-flight dedupe)",
+        url: platform.gatewayUrl,
+        pid: platform.services.gateway?.child.pid,
+        headers: async () => admin,
+      },
+      {
+        name: "fedplat gateway, RESPONSE_CACHE=off, SUBGRAPH_DEDUPE=false",
+        url: noDedupe.url,
+        pid: noDedupe.pid,
+        headers: async () => admin,
+      },
+      {
+        name: "fedplat gateway, caching the hints allow (response cache: private, per viewer, renewed by live updates; ENTITY_CACHE=on: public products)",
+        url: cached.url,
+        pid: cached.pid,
+        headers: async () => admin,
+      },
       { name: "stock @apollo/gateway + @apollo/server", url: stock.url, pid: stock.pid, headers: signedAdmin },
     ];
     const heavy = JSON.stringify({ query: HEAVY, variables: { first: 10 } });
@@ -203,40 +294,98 @@ async function main(): Promise<void> {
     const sql40 = await statementsFor(40);
 
     const runs: Load[][] = targets.map(() => []);
-    for (const [i, target] of targets.entries()) await load(target.url, await target.headers(), heavy, bodies[i] as string); // warm-up: JIT, pools, query plans
+    for (const [i, target] of targets.entries())
+      await load(target.url, await target.headers(), heavy, bodies[i] as string); // warm-up: JIT, pools, query plans
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [i, target] of targets.entries()) runs[i]?.push(await load(target.url, await target.headers(), heavy, bodies[i] as string, target.pid));
+      for (const [i, target] of targets.entries())
+        runs[i]?.push(await load(target.url, await target.headers(), heavy, bodies[i] as string, target.pid));
     }
     const results = targets.map((target, i) => ({ ...average(runs[i] ?? []), peakRssMb: peakRssMb(target.pid) }));
     const [ours, oursNoDedupe, oursCached, baseline] = results as [Load, Load, Load, Load];
 
     // Gateway overhead on a single-subgraph query: through the gateway vs straight to catalog.
-    const anonymousIdentity = async () => ({ [IDENTITY_HEADER]: await signCallerIdentity({ caller: { kind: "gateway" }, viewer: null }, TEST_GATEWAY_KEY, "catalog") });
-    const firstPages = JSON.parse(await post(urlOf("catalog"), await anonymousIdentity(), JSON.stringify({ query: "{ products(first: 100) { edges { cursor } pageInfo { endCursor } } }" }))) as { data: { products: { edges: Array<{ cursor: string }>; pageInfo: { endCursor: string } } } };
-    const secondPage = JSON.parse(await post(urlOf("catalog"), await anonymousIdentity(), JSON.stringify({ query: "query($after: String) { products(first: 100, after: $after) { edges { cursor } } }", variables: { after: firstPages.data.products.pageInfo.endCursor } }))) as { data: { products: { edges: Array<{ cursor: string }> } } };
+    const anonymousIdentity = async () => ({
+      [IDENTITY_HEADER]: await signCallerIdentity(
+        { caller: { kind: "gateway" }, viewer: null },
+        TEST_GATEWAY_KEY,
+        "catalog",
+      ),
+    });
+    const firstPages = JSON.parse(
+      await post(
+        urlOf("catalog"),
+        await anonymousIdentity(),
+        JSON.stringify({ query: "{ products(first: 100) { edges { cursor } pageInfo { endCursor } } }" }),
+      ),
+    ) as { data: { products: { edges: Array<{ cursor: string }>; pageInfo: { endCursor: string } } } };
+    const secondPage = JSON.parse(
+      await post(
+        urlOf("catalog"),
+        await anonymousIdentity(),
+        JSON.stringify({
+          query: "query($after: String) { products(first: 100, after: $after) { edges { cursor } } }",
+          variables: { after: firstPages.data.products.pageInfo.endCursor },
+        }),
+      ),
+    ) as { data: { products: { edges: Array<{ cursor: string }> } } };
     const cursors = [...firstPages.data.products.edges, ...secondPage.data.products.edges].map((edge) => edge.cursor);
     // After each of the first (products - 20) products: a full page of 20 every time.
-    const pageBodies = [null, ...cursors.slice(0, cursors.length - 20)].map((after) => JSON.stringify({ query: PAGE, variables: { after } }));
-    if (pageBodies.length <= CONNECTIONS) throw new Error(`only ${pageBodies.length} distinct pages for ${CONNECTIONS} connections: in-flight dedupe could collapse them`);
+    const pageBodies = [null, ...cursors.slice(0, cursors.length - 20)].map((after) =>
+      JSON.stringify({ query: PAGE, variables: { after } }),
+    );
+    if (pageBodies.length <= CONNECTIONS)
+      throw new Error(
+        `only ${pageBodies.length} distinct pages for ${CONNECTIONS} connections: in-flight dedupe could collapse them`,
+      );
     const singleTargets = [
-      { name: "through the fedplat gateway, RESPONSE_CACHE=off (in-flight dedupe on, nothing to share)", url: platform.gatewayUrl, pid: platform.services.gateway?.child.pid, headers: async () => ({}) },
-      { name: "through the fedplat gateway, RESPONSE_CACHE=off, SUBGRAPH_DEDUPE=false", url: noDedupe.url, pid: noDedupe.pid, headers: async () => ({}) },
-      { name: "straight to the catalog subgraph", url: urlOf("catalog"), pid: platform.services.catalog?.child.pid, headers: anonymousIdentity },
+      {
+        name: "through the fedplat gateway, RESPONSE_CACHE=off (in-flight dedupe on, nothing to share)",
+        url: platform.gatewayUrl,
+        pid: platform.services.gateway?.child.pid,
+        headers: async () => ({}),
+      },
+      {
+        name: "through the fedplat gateway, RESPONSE_CACHE=off, SUBGRAPH_DEDUPE=false",
+        url: noDedupe.url,
+        pid: noDedupe.pid,
+        headers: async () => ({}),
+      },
+      {
+        name: "straight to the catalog subgraph",
+        url: urlOf("catalog"),
+        pid: platform.services.catalog?.child.pid,
+        headers: anonymousIdentity,
+      },
     ];
     // Expected answers, asked of every path: they must agree page by page.
-    const pageAnswers = await Promise.all(singleTargets.map(async (target) => {
-      const headers = await target.headers();
-      const answers: string[] = [];
-      for (const body of pageBodies) answers.push(await post(target.url, headers, body));
-      return answers;
-    }));
+    const pageAnswers = await Promise.all(
+      singleTargets.map(async (target) => {
+        const headers = await target.headers();
+        const answers: string[] = [];
+        for (const body of pageBodies) answers.push(await post(target.url, headers, body));
+        return answers;
+      }),
+    );
     for (const [i, body] of pageBodies.entries()) {
-      if (new Set(pageAnswers.map((answers) => JSON.stringify(JSON.parse(answers[i] as string).data))).size !== 1) throw new Error(`the paths disagree on ${body}`);
+      if (new Set(pageAnswers.map((answers) => JSON.stringify(JSON.parse(answers[i] as string).data))).size !== 1)
+        throw new Error(`the paths disagree on ${body}`);
     }
-    for (const [i, target] of singleTargets.entries()) await loadDistinct(target.url, await target.headers(), pageBodies, pageAnswers[i] as string[], undefined, CONNECTIONS, WARM_UP_SECONDS);
+    for (const [i, target] of singleTargets.entries())
+      await loadDistinct(
+        target.url,
+        await target.headers(),
+        pageBodies,
+        pageAnswers[i] as string[],
+        undefined,
+        CONNECTIONS,
+        WARM_UP_SECONDS,
+      );
     const singleRounds: Load[][] = singleTargets.map(() => []);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [i, target] of singleTargets.entries()) singleRounds[i]?.push(await loadDistinct(target.url, await target.headers(), pageBodies, pageAnswers[i] as string[], target.pid));
+      for (const [i, target] of singleTargets.entries())
+        singleRounds[i]?.push(
+          await loadDistinct(target.url, await target.headers(), pageBodies, pageAnswers[i] as string[], target.pid),
+        );
     }
     const singleRuns = singleRounds.map((runs) => average(runs));
     const [viaGateway, viaGatewayNoDedupe, direct] = singleRuns as [Load, Load, Load];
@@ -245,11 +394,28 @@ async function main(): Promise<void> {
     const identicalBody = await post(platform.gatewayUrl, {}, single);
     const identical = await load(platform.gatewayUrl, {}, single, identicalBody, platform.services.gateway?.child.pid);
     // Unloaded latency: one connection, so the figures are a request's own time, not queueing.
-    const unloadedGateway = await loadDistinct(platform.gatewayUrl, {}, pageBodies, pageAnswers[0] as string[], undefined, 1, UNLOADED_SECONDS);
-    const unloadedDirect = await loadDistinct(urlOf("catalog"), await anonymousIdentity(), pageBodies, pageAnswers[2] as string[], undefined, 1, UNLOADED_SECONDS);
+    const unloadedGateway = await loadDistinct(
+      platform.gatewayUrl,
+      {},
+      pageBodies,
+      pageAnswers[0] as string[],
+      undefined,
+      1,
+      UNLOADED_SECONDS,
+    );
+    const unloadedDirect = await loadDistinct(
+      urlOf("catalog"),
+      await anonymousIdentity(),
+      pageBodies,
+      pageAnswers[2] as string[],
+      undefined,
+      1,
+      UNLOADED_SECONDS,
+    );
 
     const f = (n: number) => (Number.isFinite(n) ? n.toFixed(n >= 100 ? 0 : n >= 10 ? 1 : 2) : "n/a");
-    const row = (name: string, r: Load) => `| ${name} | ${f(r.rps)} | ${f(r.p50)} | ${f(r.p99)} | ${r.errors} | ${f(r.cpuMsPerRequest ?? Number.NaN)} | ${r.peakRssMb === undefined ? "" : f(r.peakRssMb)} |`;
+    const row = (name: string, r: Load) =>
+      `| ${name} | ${f(r.rps)} | ${f(r.p50)} | ${f(r.p99)} | ${r.errors} | ${f(r.cpuMsPerRequest ?? Number.NaN)} | ${r.peakRssMb === undefined ? "" : f(r.peakRssMb)} |`;
     const ratio = (a: number, b: number) => (a / b).toFixed(2);
     const table = [
       `# Gateway (${new Date().toISOString()}, ${CONNECTIONS} connections, ${ROUNDS} x ${SECONDS} s per gateway, alternating, 2-core machine)`,
@@ -266,7 +432,9 @@ async function main(): Promise<void> {
       "SQL statements for one heavy query, by subgraph:",
       "",
       `| users | ${Object.keys(sql5).join(" | ")} | total |`,
-      `|---|${Object.keys(sql5).map(() => "---|").join("")}---|`,
+      `|---|${Object.keys(sql5)
+        .map(() => "---|")
+        .join("")}---|`,
       `| 5 | ${Object.values(sql5).join(" | ")} | ${Object.values(sql5).reduce((a, b) => a + b, 0)} |`,
       `| 40 | ${Object.values(sql40).join(" | ")} | ${Object.values(sql40).reduce((a, b) => a + b, 0)} |`,
       "",
@@ -275,7 +443,10 @@ async function main(): Promise<void> {
       "| path | req/s | p50 ms | p99 ms | errors | CPU ms/request of the process answering | |",
       "|---|---|---|---|---|---|---|",
       ...singleTargets.map((target, i) => row(target.name, singleRuns[i] as Load)),
-      row("through the fedplat gateway, identical requests (products(20), in-flight dedupe shares fetches; one round)", identical),
+      row(
+        "through the fedplat gateway, identical requests (products(20), in-flight dedupe shares fetches; one round)",
+        identical,
+      ),
       "",
       `Gateway overhead, direct / gateway req/s: **${ratio(direct.rps, viaGateway.rps)}x** (dedupe off: ${ratio(direct.rps, viaGatewayNoDedupe.rps)}x; target <= 2).`,
       `Unloaded (1 connection, ${UNLOADED_SECONDS} s): p50 ${f(unloadedGateway.p50)} ms through the gateway (${f(unloadedGateway.rps)} req/s), ${f(unloadedDirect.p50)} ms straight to catalog (${f(unloadedDirect.rps)} req/s); errors ${unloadedGateway.errors + unloadedDirect.errors}.`,

@@ -39,12 +39,20 @@ interface Subscriber {
   ready: Promise<void>;
 }
 
-function subscriber(wsUrl: string, token: string, query: string, variables: Record<string, unknown>, waitForFirst: boolean): Subscriber {
+function subscriber(
+  wsUrl: string,
+  token: string,
+  query: string,
+  variables: Record<string, unknown>,
+  waitForFirst: boolean,
+): Subscriber {
   const socket = new WebSocket(wsUrl, "graphql-transport-ws");
   const received: number[] = [];
   let first = !waitForFirst;
   const ready = new Promise<void>((resolve, reject) => {
-    socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${token}` } })));
+    socket.on("open", () =>
+      socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${token}` } })),
+    );
     socket.on("message", (data) => {
       const message = JSON.parse(String(data)) as { type: string; payload?: unknown };
       if (message.type === "connection_ack") {
@@ -70,8 +78,13 @@ async function gaugesOf(gatewayUrl: string, collect = false): Promise<{ rss: num
     await sleep(1_000);
   }
   const text = await (await fetch(gatewayUrl.replace(/\/graphql$/, "/metrics"))).text();
-  const read = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
-  return { rss: read("process_resident_memory_bytes"), heap: read("nodejs_heap_size_used_bytes"), active: read("gateway_subscriptions_active") };
+  const read = (name: string) =>
+    Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
+  return {
+    rss: read("process_resident_memory_bytes"),
+    heap: read("nodejs_heap_size_used_bytes"),
+    active: read("gateway_subscriptions_active"),
+  };
 }
 
 async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -94,7 +107,14 @@ interface Scenario {
   heapPerConnection: number;
 }
 
-async function run(platform: Platform, name: string, count: number, makeSubscriber: (i: number) => Promise<Subscriber>, update: { id: string; ownerId: string }, executionsPerEvent: string): Promise<Scenario> {
+async function run(
+  platform: Platform,
+  name: string,
+  count: number,
+  makeSubscriber: (i: number) => Promise<Subscriber>,
+  update: { id: string; ownerId: string },
+  executionsPerEvent: string,
+): Promise<Scenario> {
   const { gatewayUrl } = platform;
   await sleep(2_000);
   const before = await gaugesOf(gatewayUrl, true);
@@ -113,8 +133,13 @@ async function run(platform: Platform, name: string, count: number, makeSubscrib
     const counts = subscribers.map((s) => s.received.length);
     const publishedAt = performance.now();
     await redis.publish(platform.liveUpdatesChannel, JSON.stringify({ typename: "Order", ...update }));
-    await until(async () => subscribers.every((s, i) => s.received.length > (counts[i] ?? 0)), 60_000, `round ${round} delivered to all`);
-    for (const [i, s] of subscribers.entries()) latencies.push((s.received[counts[i] ?? 0] ?? Number.NaN) - publishedAt);
+    await until(
+      async () => subscribers.every((s, i) => s.received.length > (counts[i] ?? 0)),
+      60_000,
+      `round ${round} delivered to all`,
+    );
+    for (const [i, s] of subscribers.entries())
+      latencies.push((s.received[counts[i] ?? 0] ?? Number.NaN) - publishedAt);
     await sleep(500);
   }
   await redis.quit();
@@ -135,7 +160,10 @@ async function run(platform: Platform, name: string, count: number, makeSubscrib
 
 async function main(): Promise<void> {
   const platform = await startPlatform({
-    gatewayEnv: { SUBSCRIPTIONS_MAX_CONNECTIONS_PER_USER: "100000", NODE_OPTIONS: `--expose-gc --require ${join(__dirname, "support", "gcOnSignal.cjs")}` },
+    gatewayEnv: {
+      SUBSCRIPTIONS_MAX_CONNECTIONS_PER_USER: "100000",
+      NODE_OPTIONS: `--expose-gc --require ${join(__dirname, "support", "gcOnSignal.cjs")}`,
+    },
   });
   gatewayPid = platform.services.gateway?.child.pid;
   try {
@@ -143,8 +171,14 @@ async function main(): Promise<void> {
     const headers = await platform.login("customer@example.com");
     const token = headers.authorization?.replace(/^Bearer /, "") ?? "";
     const me = await platform.query<{ me: { id: string } }>("{ me { id } }", {}, headers);
-    const products = await platform.query<{ products: { edges: Array<{ node: { id: string } }> } }>("{ products(first: 1) { edges { node { id } } } }");
-    const placed = await platform.query<{ placeOrder: { id: string } }>("mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }", { p: products.data?.products.edges[0]?.node.id }, headers);
+    const products = await platform.query<{ products: { edges: Array<{ node: { id: string } }> } }>(
+      "{ products(first: 1) { edges { node { id } } } }",
+    );
+    const placed = await platform.query<{ placeOrder: { id: string } }>(
+      "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
+      { p: products.data?.products.edges[0]?.node.id },
+      headers,
+    );
     const orderId = placed.data?.placeOrder.id ?? "";
     const ownerId = me.data?.me.id ?? "";
     if (!orderId || !ownerId) throw new Error(`set-up failed: ${JSON.stringify(placed)}`);
@@ -161,12 +195,39 @@ async function main(): Promise<void> {
 
     const results: Scenario[] = [];
     for (const size of SIZES) {
-      results.push(await run(platform, "one viewer, `myOrderUpdates`", size, async () => subscriber(wsUrl, token, `subscription { myOrderUpdates { ${SELECTION} } }`, {}, false), { id: orderId, ownerId }, "1 (shared)"));
+      results.push(
+        await run(
+          platform,
+          "one viewer, `myOrderUpdates`",
+          size,
+          async () => subscriber(wsUrl, token, `subscription { myOrderUpdates { ${SELECTION} } }`, {}, false),
+          { id: orderId, ownerId },
+          "1 (shared)",
+        ),
+      );
       console.log(JSON.stringify(results.at(-1)));
     }
-    const staffTokens = await Promise.all(Array.from({ length: DISTINCT_SIZE }, () => signAccessToken({ id: randomUUID(), role: "STAFF" }, TEST_JWT_SECRET)));
+    const staffTokens = await Promise.all(
+      Array.from({ length: DISTINCT_SIZE }, () =>
+        signAccessToken({ id: randomUUID(), role: "STAFF" }, TEST_JWT_SECRET),
+      ),
+    );
     results.push(
-      await run(platform, "distinct staff viewers, `orderStatusChanged`", DISTINCT_SIZE, async (i) => subscriber(wsUrl, staffTokens[i] ?? "", `subscription($id: ID!) { orderStatusChanged(orderId: $id) { ${SELECTION} } }`, { id: orderId }, true), { id: orderId, ownerId }, "1 per subscriber"),
+      await run(
+        platform,
+        "distinct staff viewers, `orderStatusChanged`",
+        DISTINCT_SIZE,
+        async (i) =>
+          subscriber(
+            wsUrl,
+            staffTokens[i] ?? "",
+            `subscription($id: ID!) { orderStatusChanged(orderId: $id) { ${SELECTION} } }`,
+            { id: orderId },
+            true,
+          ),
+        { id: orderId, ownerId },
+        "1 per subscriber",
+      ),
     );
     console.log(JSON.stringify(results.at(-1)));
 
@@ -181,12 +242,19 @@ async function main(): Promise<void> {
       "",
       "| scenario | subscribers | executions per event | delivered | p50 | p99 | max | RSS per connection | heap per connection |",
       "|---|---:|---|---:|---:|---:|---:|---:|---:|",
-      ...results.map((r) => `| ${r.name} | ${r.subscribers.toLocaleString("en")} | ${r.executionsPerEvent} | ${r.delivered} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.max)} | ${kb(r.rssPerConnection)} | ${kb(r.heapPerConnection)} |`),
+      ...results.map(
+        (r) =>
+          `| ${r.name} | ${r.subscribers.toLocaleString("en")} | ${r.executionsPerEvent} | ${r.delivered} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.max)} | ${kb(r.rssPerConnection)} | ${kb(r.heapPerConnection)} |`,
+      ),
       "",
       `Baseline: the same selection as one HTTP query through the gateway, p50 ${ms(queryP50)} (20 in a row, same run). Delivery p50 / query p50: ${results.map((r) => `${r.subscribers.toLocaleString("en")} ${r.executionsPerEvent === "1 (shared)" ? "shared" : "distinct"} ${(r.p50 / queryP50).toFixed(1)}x`).join(", ")}.`,
-      shared && distinct ? `Distinct viewers / one viewer at ${DISTINCT_SIZE.toLocaleString("en")} subscribers: p99 ${(distinct.p99 / shared.p99).toFixed(1)}x.` : "",
+      shared && distinct
+        ? `Distinct viewers / one viewer at ${DISTINCT_SIZE.toLocaleString("en")} subscribers: p99 ${(distinct.p99 / shared.p99).toFixed(1)}x.`
+        : "",
       "Targets: 5,000 subscribers with p99 under 1 s, under 50 KB per idle connection.",
-      `Load average when the run ended (the 2 cores are shared with other work): ${loadavg().map((v) => v.toFixed(1)).join(", ")}.`,
+      `Load average when the run ended (the 2 cores are shared with other work): ${loadavg()
+        .map((v) => v.toFixed(1))
+        .join(", ")}.`,
       "",
     ].join("\n");
     console.log(table);

@@ -7,7 +7,17 @@
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { createTestDatabase, freePort, gatewayHeaders, type RunningService, SUBGRAPHS, spawnService, stopService, TEST_IDENTITY_ENV, waitUntilReady } from "@fedplat/devkit";
+import {
+  createTestDatabase,
+  freePort,
+  gatewayHeaders,
+  type RunningService,
+  SUBGRAPHS,
+  spawnService,
+  stopService,
+  TEST_IDENTITY_ENV,
+  waitUntilReady,
+} from "@fedplat/devkit";
 import { otlpEnv, startOtlpReceiver } from "@fedplat/tests";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -31,7 +41,11 @@ async function measure(url: string): Promise<{ perSecond: number; p50: number; p
     Array.from({ length: CONCURRENCY }, async () => {
       while (Date.now() < deadline) {
         const started = performance.now();
-        const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ query: QUERY }) });
+        const res = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body: JSON.stringify({ query: QUERY }),
+        });
         const body = (await res.json()) as { errors?: unknown };
         if (!res.ok || body.errors) throw new Error(`bad answer: ${res.status} ${JSON.stringify(body)}`);
         latencies.push(performance.now() - started);
@@ -46,24 +60,40 @@ async function main(): Promise<void> {
   if (!catalog) throw new Error("no catalog subgraph");
   const database = await createTestDatabase();
   const receiver = await startOtlpReceiver();
-  const env = { ...process.env, DATABASE_URL: database.url, ...TEST_IDENTITY_ENV, LOG_LEVEL: "warn", NODE_ENV: "production" };
+  const env = {
+    ...process.env,
+    DATABASE_URL: database.url,
+    ...TEST_IDENTITY_ENV,
+    LOG_LEVEL: "warn",
+    NODE_ENV: "production",
+  };
   const configs = [
     { name: "no OpenTelemetry", telemetry: false, env },
     { name: "OpenTelemetry, export off (default)", telemetry: true, env },
-    { name: "OpenTelemetry, every span exported (OTLP/HTTP)", telemetry: true, env: { ...env, ...otlpEnv(receiver), OTEL_BSP_SCHEDULE_DELAY: "1000" } },
+    {
+      name: "OpenTelemetry, every span exported (OTLP/HTTP)",
+      telemetry: true,
+      env: { ...env, ...otlpEnv(receiver), OTEL_BSP_SCHEDULE_DELAY: "1000" },
+    },
   ];
   const running: RunningService[] = [];
   try {
     for (const config of configs) {
       // Production serves health on an admin port of its own: one each, as three run at once.
-      const service = spawnService(catalog, { port: await freePort(), adminPort: await freePort(), env: config.env, telemetry: config.telemetry });
+      const service = spawnService(catalog, {
+        port: await freePort(),
+        adminPort: await freePort(),
+        env: config.env,
+        telemetry: config.telemetry,
+      });
       running.push(service);
       await waitUntilReady(service);
     }
     const results: Array<Array<{ perSecond: number; p50: number; p95: number }>> = configs.map(() => []);
     for (const service of running) await measure(`http://127.0.0.1:${service.port}/graphql`); // warm-up: JIT, pools, caches
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [i, service] of running.entries()) results[i]?.push(await measure(`http://127.0.0.1:${service.port}/graphql`));
+      for (const [i, service] of running.entries())
+        results[i]?.push(await measure(`http://127.0.0.1:${service.port}/graphql`));
     }
     const spans = receiver.spans().length;
     const base = median(results[0]?.map((r) => r.perSecond) ?? []);

@@ -14,7 +14,10 @@ type PgResultClass = { prototype: { addFields(fields: Array<{ dataTypeID: number
 const Result = (pg as unknown as { Result: PgResultClass }).Result;
 const addFields = Result.prototype.addFields;
 Result.prototype.addFields = function (fields) {
-  return addFields.call(this, fields.map((f) => (f.dataTypeID === 19 || f.dataTypeID === 18 ? { ...f, dataTypeID: 25 } : f)));
+  return addFields.call(
+    this,
+    fields.map((f) => (f.dataTypeID === 19 || f.dataTypeID === 18 ? { ...f, dataTypeID: 25 } : f)),
+  );
 };
 
 // (2) the WASM engine leaves a 10 s timer behind: deploy/reset would idle 10 s before exiting.

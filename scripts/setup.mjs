@@ -14,7 +14,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // The service registry; @fedplat/registry validates it (this runs before dependencies exist).
 const REGISTRY = JSON.parse(readFileSync(join(root, "services.json"), "utf8"));
 /** Services with a database schema: migrated, seeded, part of the test template. */
-const DATABASES = REGISTRY.services.filter((service) => service.database).map((service) => ({ name: service.name, ...service.database }));
+const DATABASES = REGISTRY.services
+  .filter((service) => service.database)
+  .map((service) => ({ name: service.name, ...service.database }));
 const SERVICES = DATABASES.map((service) => service.name);
 const databaseOf = (name) => DATABASES.find((service) => service.name === name);
 /** `<NAME>_DATABASE_URL`, the registry's rule (packages/registry/src/derive.ts). */
@@ -32,7 +34,12 @@ function fail(message) {
 }
 
 function run(command, commandArgs, options = {}) {
-  const result = spawnSync(command, commandArgs, { cwd: root, stdio: options.quiet ? "pipe" : "inherit", env: { ...process.env, ...options.env }, encoding: "utf8" });
+  const result = spawnSync(command, commandArgs, {
+    cwd: root,
+    stdio: options.quiet ? "pipe" : "inherit",
+    env: { ...process.env, ...options.env },
+    encoding: "utf8",
+  });
   if (result.status !== 0) {
     if (options.quiet) process.stderr.write(`${result.stdout ?? ""}${result.stderr ?? ""}`);
     fail(`${options.what ?? `${command} ${commandArgs.join(" ")}`} failed (exit ${result.status ?? result.signal})`);
@@ -42,7 +49,8 @@ function run(command, commandArgs, options = {}) {
 
 function hashFiles(files) {
   const hash = createHash("sha256");
-  for (const file of files) hash.update(file).update(existsSync(join(root, file)) ? readFileSync(join(root, file)) : "");
+  for (const file of files)
+    hash.update(file).update(existsSync(join(root, file)) ? readFileSync(join(root, file)) : "");
   return hash.digest("hex");
 }
 
@@ -51,7 +59,12 @@ function workspaceManifests() {
   for (const group of ["packages", "subgraphs"]) {
     for (const name of readdirSync(join(root, group))) manifests.push(`${group}/${name}/package.json`);
   }
-  return manifests.concat(["prisma/package.json", "gateway/package.json", "workers/package.json", "tests/package.json"]);
+  return manifests.concat([
+    "prisma/package.json",
+    "gateway/package.json",
+    "workers/package.json",
+    "tests/package.json",
+  ]);
 }
 
 // 1. Dependencies: reinstall only when a manifest or the lockfile changed.
@@ -59,7 +72,11 @@ function ensureInstalled() {
   const stamp = join(root, "node_modules", ".fedplat-install");
   const want = hashFiles(workspaceManifests());
   if (existsSync(stamp) && readFileSync(stamp, "utf8") === want) return;
-  step(existsSync(join(root, "node_modules")) ? "dependencies changed: npm install" : "installing dependencies (npm install)");
+  step(
+    existsSync(join(root, "node_modules"))
+      ? "dependencies changed: npm install"
+      : "installing dependencies (npm install)",
+  );
   // Not `npm ci`: npm 11 writes lockfiles without other platforms' optional binaries
   // (@swc/core-darwin-*, @turbo/windows-*), which `npm ci` then rejects as out of sync.
   // `npm install` still installs the locked versions.
@@ -75,7 +92,12 @@ function ensureInstalled() {
 // events (accounts seals them, the workers' notifications handler opens them). EVENT_SIGNING_KEYS sign each producer's events
 // (docs/security.md): HMAC per producer (Ed25519 is supported per key, at ~30x the CPU); locally
 // every process shares .env, so each holds all of them (in k8s each gets only its own).
-const eventSigningKeys = () => REGISTRY.services.filter((service) => service.produces.length > 0).map((service) => service.name).map((producer) => `${producer}:${producer.slice(0, 3)}-1:hmac:${randomBytes(32).toString("base64")}`).join(",");
+const eventSigningKeys = () =>
+  REGISTRY.services
+    .filter((service) => service.produces.length > 0)
+    .map((service) => service.name)
+    .map((producer) => `${producer}:${producer.slice(0, 3)}-1:hmac:${randomBytes(32).toString("base64")}`)
+    .join(",");
 const SECRETS = {
   EVENT_SIGNING_KEYS: eventSigningKeys,
   JWT_SECRET: () => randomBytes(32).toString("hex"),
@@ -93,16 +115,28 @@ const KEY_PAIRS = [
 function keyPair(name) {
   const kid = `${name}-${new Date().toISOString().slice(0, 10)}-${randomBytes(3).toString("hex")}`;
   const { privateKey, publicKey } = generateKeyPairSync("ed25519");
-  return [JSON.stringify({ ...privateKey.export({ format: "jwk" }), kid }), JSON.stringify([{ ...publicKey.export({ format: "jwk" }), kid }])];
+  return [
+    JSON.stringify({ ...privateKey.export({ format: "jwk" }), kid }),
+    JSON.stringify([{ ...publicKey.export({ format: "jwk" }), kid }]),
+  ];
 }
 function ensureEnvFile() {
   const file = join(root, ".env");
-  const current = existsSync(file) ? readFileSync(file, "utf8") : "# Written by npm run setup; local only (gitignored).\n";
+  const current = existsSync(file)
+    ? readFileSync(file, "utf8")
+    : "# Written by npm run setup; local only (gitignored).\n";
   const has = (name) => new RegExp(`^${name}=`, "m").test(current);
-  const generated = Object.fromEntries(Object.keys(SECRETS).filter((name) => !has(name)).map((name) => [name, SECRETS[name]()]));
+  const generated = Object.fromEntries(
+    Object.keys(SECRETS)
+      .filter((name) => !has(name))
+      .map((name) => [name, SECRETS[name]()]),
+  );
   for (const [privateVar, publicVar, name] of KEY_PAIRS) {
     if (has(privateVar) && has(publicVar)) continue;
-    if (has(privateVar) || has(publicVar)) fail(`.env has ${has(privateVar) ? privateVar : publicVar} without ${has(privateVar) ? publicVar : privateVar}: remove it to generate a new pair, or add the missing half`);
+    if (has(privateVar) || has(publicVar))
+      fail(
+        `.env has ${has(privateVar) ? privateVar : publicVar} without ${has(privateVar) ? publicVar : privateVar}: remove it to generate a new pair, or add the missing half`,
+      );
     [generated[privateVar], generated[publicVar]] = keyPair(name);
   }
   const missing = Object.keys(generated);
@@ -164,7 +198,10 @@ async function checkServices() {
     socket.setTimeout(3_000, () => done("timeout"));
     socket.once("error", (error) => done(error.code ?? error.message));
     socket.connect(Number(redis.port || 6379), redis.hostname, () => {
-      if (redis.password) socket.write(`AUTH ${redis.username ? `${decodeURIComponent(redis.username)} ` : ""}${decodeURIComponent(redis.password)}\r\n`);
+      if (redis.password)
+        socket.write(
+          `AUTH ${redis.username ? `${decodeURIComponent(redis.username)} ` : ""}${decodeURIComponent(redis.password)}\r\n`,
+        );
       socket.write("PING\r\n");
     });
     socket.on("data", (data) => {
@@ -191,12 +228,29 @@ async function ensureDatabase(url) {
 
 // 4. Generated code: turbo caches these tasks on their inputs, so a second run restores or skips them.
 function generate() {
-  run("npx", ["--no-install", "turbo", "run", "generate", "generate:config", "compose", "codegen", "--output-logs=errors-only", "--log-prefix=none"], { what: "prisma generate / compose / codegen", env: { TURBO_TELEMETRY_DISABLED: "1" } });
+  run(
+    "npx",
+    [
+      "--no-install",
+      "turbo",
+      "run",
+      "generate",
+      "generate:config",
+      "compose",
+      "codegen",
+      "--output-logs=errors-only",
+      "--log-prefix=none",
+    ],
+    { what: "prisma generate / compose / codegen", env: { TURBO_TELEMETRY_DISABLED: "1" } },
+  );
 }
 
 function migrationNames(service) {
   const dir = join(root, databaseOf(service).prisma, "migrations");
-  return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
 }
 
 // 5. Migrations: ask PostgreSQL what is applied; run `prisma migrate deploy` only for services behind.
@@ -207,7 +261,9 @@ async function migrate(url) {
     for (const service of SERVICES) {
       let applied = [];
       try {
-        const { rows } = await client.query(`SELECT migration_name FROM "${databaseOf(service).schema}"."_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`);
+        const { rows } = await client.query(
+          `SELECT migration_name FROM "${databaseOf(service).schema}"."_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+        );
         applied = rows.map((row) => row.migration_name);
       } catch (error) {
         if (error.code !== "42P01" && error.code !== "3F000") throw error; // no table / no schema yet
@@ -219,11 +275,15 @@ async function migrate(url) {
   }
   for (const service of behind) {
     step(`applying ${service} migrations to ${redact(url)}`);
-    run("npx", ["--no-install", "prisma", "migrate", "deploy", "--config", `${databaseOf(service).prisma}/prisma.config.ts`], {
-      quiet: true,
-      what: `prisma migrate deploy (${service})`,
-      env: { [databaseUrlVar(service)]: url },
-    });
+    run(
+      "npx",
+      ["--no-install", "prisma", "migrate", "deploy", "--config", `${databaseOf(service).prisma}/prisma.config.ts`],
+      {
+        quiet: true,
+        what: `prisma migrate deploy (${service})`,
+        env: { [databaseUrlVar(service)]: url },
+      },
+    );
   }
 }
 
@@ -265,13 +325,24 @@ async function dropOrphanTestDatabases(admin) {
 async function prepareTestTemplate() {
   const template = process.env.TEST_DATABASE_TEMPLATE ?? "fedplat_test_template";
   const url = withDatabase(databaseUrl(), template);
-  const files = SERVICES.flatMap((service) => migrationNames(service).map((name) => `${databaseOf(service).prisma}/migrations/${name}/migration.sql`));
+  const files = SERVICES.flatMap((service) =>
+    migrationNames(service).map((name) => `${databaseOf(service).prisma}/migrations/${name}/migration.sql`),
+  );
   const seedDir = join(root, "prisma", "seed");
-  const fingerprint = hashFiles(files.concat(readdirSync(seedDir).sort().map((f) => `prisma/seed/${f}`)));
+  const fingerprint = hashFiles(
+    files.concat(
+      readdirSync(seedDir)
+        .sort()
+        .map((f) => `prisma/seed/${f}`),
+    ),
+  );
   const admin = await pgClient(withDatabase(databaseUrl(), "postgres"));
   try {
     await dropOrphanTestDatabases(admin);
-    const { rows } = await admin.query("SELECT shobj_description(oid, 'pg_database') AS note FROM pg_database WHERE datname = $1", [template]);
+    const { rows } = await admin.query(
+      "SELECT shobj_description(oid, 'pg_database') AS note FROM pg_database WHERE datname = $1",
+      [template],
+    );
     if (rows[0]?.note === fingerprint) return;
     step(`building test template database ${template}`);
     await admin.query(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`);
@@ -291,7 +362,8 @@ async function prepareTestTemplate() {
 
 async function main() {
   const [major, minor] = process.versions.node.split(".").map(Number);
-  if (major < 20 || (major === 20 && minor < 12)) fail(`Node ${process.versions.node} is too old: this project needs Node 20.12 or newer.`);
+  if (major < 20 || (major === 20 && minor < 12))
+    fail(`Node ${process.versions.node} is too old: this project needs Node 20.12 or newer.`);
   ensureInstalled();
   ensureEnvFile();
   await checkServices();

@@ -4,7 +4,15 @@
  * Ctrl-C, then stops them all gracefully. Any process dying takes the platform down with it,
  * so a half-started platform never keeps running.
  */
-import { GATEWAY, type RunningService, SUBGRAPHS, spawnService, stopService, waitUntilReady, WORKERS } from "@fedplat/devkit";
+import {
+  GATEWAY,
+  type RunningService,
+  SUBGRAPHS,
+  spawnService,
+  stopService,
+  waitUntilReady,
+  WORKERS,
+} from "@fedplat/devkit";
 
 const COLORS = [36, 33, 35, 32, 34, 91, 96];
 const color = (index: number, text: string) => `\u001b[${COLORS[index % COLORS.length]}m${text}\u001b[0m`;
@@ -31,10 +39,16 @@ function stopAll(code: number): Promise<never> {
 }
 
 /** With NODE_ENV=production each process serves /metrics and /health/* on an admin port of its own: 9464, 9465, ... */
-const adminPortOf = (spec: typeof GATEWAY) => (process.env.NODE_ENV === "production" ? 9464 + names.indexOf(spec.name) : undefined);
+const adminPortOf = (spec: typeof GATEWAY) =>
+  process.env.NODE_ENV === "production" ? 9464 + names.indexOf(spec.name) : undefined;
 
 function start(spec: typeof GATEWAY): RunningService {
-  const service = spawnService(spec, { port: Number(process.env[`${spec.name.toUpperCase()}_PORT`] ?? spec.port), adminPort: adminPortOf(spec), env: process.env, onLine: printLine });
+  const service = spawnService(spec, {
+    port: Number(process.env[`${spec.name.toUpperCase()}_PORT`] ?? spec.port),
+    adminPort: adminPortOf(spec),
+    env: process.env,
+    onLine: printLine,
+  });
   running.push(service);
   void service.exited.then((code) => {
     if (!stopping) {
@@ -56,7 +70,10 @@ async function main(): Promise<void> {
   const url = `http://localhost:${gateway.port}/graphql`;
   console.log(`
   \u001b[1mGateway ready: ${url}\u001b[0m   (open it in a browser for Apollo Sandbox)
-  Subgraphs: ${backends.filter((s) => s.spec !== WORKERS).map((s) => `${s.spec.name} :${s.port}`).join(", ")}; workers admin :${backends.find((s) => s.spec === WORKERS)?.port}
+  Subgraphs: ${backends
+    .filter((s) => s.spec !== WORKERS)
+    .map((s) => `${s.spec.name} :${s.port}`)
+    .join(", ")}; workers admin :${backends.find((s) => s.spec === WORKERS)?.port}
   Demo logins (password Passw0rd! unless SEED_PASSWORD was set): admin@example.com, staff@example.com, customer@example.com
   Press Ctrl-C to stop.
 `);

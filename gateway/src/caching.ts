@@ -1,5 +1,9 @@
 import { ConfigError, type Logger } from "@fedplat/common";
-import { loadPersistedDocumentManifest, type PersistedDocumentManifest, type PersistedQueriesOptions } from "./features/persistedDocuments";
+import {
+  loadPersistedDocumentManifest,
+  type PersistedDocumentManifest,
+  type PersistedQueriesOptions,
+} from "./features/persistedDocuments";
 import { loadPersistedQueriesConfig } from "./features/persistedDocuments/config";
 import { createCacheRedis } from "./features/responseCache/cacheRedis";
 import { loadCachingConfig, responseCachePrefix } from "./features/responseCache/config";
@@ -17,7 +21,11 @@ export interface GatewayCaching {
  * The manifest is re-read on SIGHUP (`kill -HUP <pid>`): a deploy of new client operations needs
  * no gateway restart; a file that fails its checks leaves the previous documents in force.
  */
-export function createGatewayCaching(input: { supergraphSdl: string; subgraphUrls: Record<string, string>; logger: Logger }): GatewayCaching {
+export function createGatewayCaching(input: {
+  supergraphSdl: string;
+  subgraphUrls: Record<string, string>;
+  logger: Logger;
+}): GatewayCaching {
   const { logger } = input;
   const persisted = loadPersistedQueriesConfig();
   const caching = loadCachingConfig();
@@ -31,8 +39,13 @@ export function createGatewayCaching(input: { supergraphSdl: string; subgraphUrl
     try {
       loaded = loadPersistedDocumentManifest(persisted.manifestPath, logger);
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? `cannot read ${persisted.manifestPath} (run \`npm run codegen\`)` : (error as Error).message;
-      throw new ConfigError(`Invalid configuration:\n  PERSISTED_DOCUMENTS_PATH: ${reason} (or set TRUSTED_DOCUMENTS=off)`);
+      const reason =
+        (error as NodeJS.ErrnoException).code === "ENOENT"
+          ? `cannot read ${persisted.manifestPath} (run \`npm run codegen\`)`
+          : (error as Error).message;
+      throw new ConfigError(
+        `Invalid configuration:\n  PERSISTED_DOCUMENTS_PATH: ${reason} (or set TRUSTED_DOCUMENTS=off)`,
+      );
     }
     manifest = loaded;
     reload = () => {
@@ -47,8 +60,21 @@ export function createGatewayCaching(input: { supergraphSdl: string; subgraphUrl
   logger.info({ trustedDocuments: persisted.mode, responseCache: caching.responseCache }, "caching configured");
   return {
     options: {
-      persistedQueries: { cache: createRedisKeyValueCache(redis, `${caching.prefix}:apq:`, logger), mode: persisted.mode, ttlSeconds: persisted.ttlSeconds, ...(manifest ? { manifest } : {}) },
-      ...(caching.responseCache ? { responseCache: createRedisKeyValueCache(redis, responseCachePrefix(caching.prefix, input.supergraphSdl, input.subgraphUrls), logger) } : {}),
+      persistedQueries: {
+        cache: createRedisKeyValueCache(redis, `${caching.prefix}:apq:`, logger),
+        mode: persisted.mode,
+        ttlSeconds: persisted.ttlSeconds,
+        ...(manifest ? { manifest } : {}),
+      },
+      ...(caching.responseCache
+        ? {
+            responseCache: createRedisKeyValueCache(
+              redis,
+              responseCachePrefix(caching.prefix, input.supergraphSdl, input.subgraphUrls),
+              logger,
+            ),
+          }
+        : {}),
     },
     close: async () => {
       if (reload) process.off("SIGHUP", reload);

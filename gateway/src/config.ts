@@ -30,11 +30,34 @@ const gatewayEnv = z.object({
   GRAPHQL_MAX_BATCH: count(request.maxBatch),
   GRAPHQL_MAX_VARIABLES_BYTES: count(request.maxVariablesBytes),
   /** Slow or oversized requests (httpServerLimits.ts): headers must arrive within HTTP_HEADERS_TIMEOUT_MS, the whole request within HTTP_REQUEST_TIMEOUT_MS. */
-  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(defaultHttpServerLimits.headersTimeoutMs),
-  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(defaultHttpServerLimits.requestTimeoutMs),
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(defaultHttpServerLimits.keepAliveTimeoutMs),
-  HTTP_MAX_HEADER_BYTES: z.coerce.number().int().min(4_096).max(262_144).default(defaultHttpServerLimits.maxHeaderBytes),
-  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, "must look like 100kb or 1mb").default(defaultLimits.bodyLimit),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(120_000)
+    .default(defaultHttpServerLimits.headersTimeoutMs),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(600_000)
+    .default(defaultHttpServerLimits.requestTimeoutMs),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(600_000)
+    .default(defaultHttpServerLimits.keepAliveTimeoutMs),
+  HTTP_MAX_HEADER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(4_096)
+    .max(262_144)
+    .default(defaultHttpServerLimits.maxHeaderBytes),
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, "must look like 100kb or 1mb")
+    .default(defaultLimits.bodyLimit),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: count(rate.anonymousPerMinute),
   RATE_LIMIT_USER_PER_MINUTE: count(rate.userPerMinute),
   RATE_LIMIT_API_KEY_PER_MINUTE: count(rate.apiKeyPerMinute),
@@ -67,12 +90,18 @@ const gatewayEnv = z.object({
   CIRCUIT_RESET_MS: z.coerce.number().int().min(100).max(3_600_000).default(defaultResilience.resetMs),
   CIRCUIT_MIN_REQUESTS: z.coerce.number().int().min(0).max(100_000).default(defaultResilience.minRequests),
   /** Identical in-flight subgraph queries of one viewer share one fetch (see inFlightDedupe.ts). */
-  SUBGRAPH_DEDUPE: z.enum(["true", "false"]).default("true").transform((value) => value === "true"),
+  SUBGRAPH_DEDUPE: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((value) => value === "true"),
   /**
    * Entity fetches a subgraph answers as public are reused for their max-age (see entityCache.ts).
    * Off by default: the hints let a product's stock be up to 10 s old in any response that shows it.
    */
-  ENTITY_CACHE: z.enum(["on", "off"]).default("off").transform((value) => value === "on"),
+  ENTITY_CACHE: z
+    .enum(["on", "off"])
+    .default("off")
+    .transform((value) => value === "on"),
 });
 
 export type GatewayConfig = z.infer<typeof gatewayEnv> & {
@@ -89,7 +118,8 @@ export type GatewayConfig = z.infer<typeof gatewayEnv> & {
 };
 
 const NAMED_SUBNETS = new Set(["loopback", "linklocal", "uniquelocal"]);
-const TRUST_PROXY_HELP = 'must be true, false, a hop count (e.g. 1) or a comma-separated list of proxy addresses/CIDRs (e.g. "10.0.0.0/8,fd00::/8" or "loopback")';
+const TRUST_PROXY_HELP =
+  'must be true, false, a hop count (e.g. 1) or a comma-separated list of proxy addresses/CIDRs (e.g. "10.0.0.0/8,fd00::/8" or "loopback")';
 
 /** An entry of a TRUST_PROXY list that express (proxy-addr) would refuse or misread, or undefined. */
 function badTrustedAddress(entry: string): string | undefined {
@@ -125,7 +155,10 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   for (const [key, value] of Object.entries(env)) {
     const match = OVERRIDE.exec(key);
     if (!match?.[1] || value === undefined) continue;
-    if (!z.url({ protocol: /^https?$/ }).safeParse(value).success) throw new ConfigError(`Invalid configuration:\n  ${key}: must be an http(s) URL (currently ${JSON.stringify(value)})`);
+    if (!z.url({ protocol: /^https?$/ }).safeParse(value).success)
+      throw new ConfigError(
+        `Invalid configuration:\n  ${key}: must be an http(s) URL (currently ${JSON.stringify(value)})`,
+      );
     subgraphUrls[match[1]] = value;
   }
   const subgraphTimeouts: Record<string, number> = {};
@@ -133,7 +166,10 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     const match = TIMEOUT_OVERRIDE.exec(key);
     if (!match?.[1] || value === undefined) continue;
     const parsed = timeoutMs.safeParse(value);
-    if (!parsed.success) throw new ConfigError(`Invalid configuration:\n  ${key}: must be a whole number of milliseconds from 100 to 120000 (currently ${JSON.stringify(value)})`);
+    if (!parsed.success)
+      throw new ConfigError(
+        `Invalid configuration:\n  ${key}: must be a whole number of milliseconds from 100 to 120000 (currently ${JSON.stringify(value)})`,
+      );
     subgraphTimeouts[match[1]] = parsed.data;
   }
   const limits: GatewayLimits = {
@@ -144,7 +180,12 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       maxRootFields: config.GRAPHQL_MAX_ROOT_FIELDS,
       maxDirectives: config.GRAPHQL_MAX_DIRECTIVES,
     },
-    request: { maxBatch: config.GRAPHQL_MAX_BATCH, maxVariablesBytes: config.GRAPHQL_MAX_VARIABLES_BYTES, maxTokens: config.GRAPHQL_MAX_TOKENS, maxExpandedFields: config.GRAPHQL_MAX_EXPANDED_FIELDS },
+    request: {
+      maxBatch: config.GRAPHQL_MAX_BATCH,
+      maxVariablesBytes: config.GRAPHQL_MAX_VARIABLES_BYTES,
+      maxTokens: config.GRAPHQL_MAX_TOKENS,
+      maxExpandedFields: config.GRAPHQL_MAX_EXPANDED_FIELDS,
+    },
     rate: {
       anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
       userPerMinute: config.RATE_LIMIT_USER_PER_MINUTE,
@@ -156,7 +197,9 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   };
   // Node refuses a headers timeout longer than the request timeout; say which variables disagree.
   if (config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) {
-    throw new ConfigError(`Invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (${config.HTTP_REQUEST_TIMEOUT_MS}) (currently ${config.HTTP_HEADERS_TIMEOUT_MS})`);
+    throw new ConfigError(
+      `Invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (${config.HTTP_REQUEST_TIMEOUT_MS}) (currently ${config.HTTP_HEADERS_TIMEOUT_MS})`,
+    );
   }
   const http: HttpServerLimits = {
     headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
@@ -171,15 +214,38 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     minRequests: config.CIRCUIT_MIN_REQUESTS,
     queryRetries: config.SUBGRAPH_QUERY_RETRIES,
   };
-  return { ...config, subgraphUrls, subgraphTimeouts, limits, http, resilience, tokens: tokenVerification(config), trustProxy: config.TRUST_PROXY };
+  return {
+    ...config,
+    subgraphUrls,
+    subgraphTimeouts,
+    limits,
+    http,
+    resilience,
+    tokens: tokenVerification(config),
+    trustProxy: config.TRUST_PROXY,
+  };
 }
 
 /** JWT_JWKS_URL (+ JWT_ISSUER, JWT_AUDIENCE) selects an identity provider; otherwise accounts' HS256 JWT_SECRET. */
-function tokenVerification(config: { JWT_SECRET?: string; JWT_SIGNING_KEYS?: string; JWT_JWKS_URL?: string; JWT_ISSUER?: string; JWT_AUDIENCE?: string }): TokenVerification {
+function tokenVerification(config: {
+  JWT_SECRET?: string;
+  JWT_SIGNING_KEYS?: string;
+  JWT_JWKS_URL?: string;
+  JWT_ISSUER?: string;
+  JWT_AUDIENCE?: string;
+}): TokenVerification {
   if (config.JWT_JWKS_URL) {
     const missing = (["JWT_ISSUER", "JWT_AUDIENCE"] as const).filter((name) => !config[name]);
-    if (missing.length) throw new ConfigError(`Invalid configuration:\n${missing.map((name) => `  ${name}: required when JWT_JWKS_URL is set`).join("\n")}`);
-    return { kind: "jwks", url: config.JWT_JWKS_URL, issuer: config.JWT_ISSUER ?? "", audience: config.JWT_AUDIENCE ?? "" };
+    if (missing.length)
+      throw new ConfigError(
+        `Invalid configuration:\n${missing.map((name) => `  ${name}: required when JWT_JWKS_URL is set`).join("\n")}`,
+      );
+    return {
+      kind: "jwks",
+      url: config.JWT_JWKS_URL,
+      issuer: config.JWT_ISSUER ?? "",
+      audience: config.JWT_AUDIENCE ?? "",
+    };
   }
   if (config.JWT_SIGNING_KEYS) {
     let keys: Map<string, string>;
@@ -188,9 +254,16 @@ function tokenVerification(config: { JWT_SECRET?: string; JWT_SIGNING_KEYS?: str
     } catch (error) {
       throw new ConfigError(`Invalid configuration:\n  JWT_SIGNING_KEYS: ${(error as Error).message}`);
     }
-    return { kind: "hs256", keys: Object.fromEntries(keys), ...(config.JWT_SECRET ? { secret: config.JWT_SECRET } : {}) };
+    return {
+      kind: "hs256",
+      keys: Object.fromEntries(keys),
+      ...(config.JWT_SECRET ? { secret: config.JWT_SECRET } : {}),
+    };
   }
-  if (!config.JWT_SECRET) throw new ConfigError("Invalid configuration:\n  JWT_SECRET: required (at least 32 characters) unless JWT_SIGNING_KEYS or JWT_JWKS_URL is set (run `npm run setup` to generate one into .env)");
+  if (!config.JWT_SECRET)
+    throw new ConfigError(
+      "Invalid configuration:\n  JWT_SECRET: required (at least 32 characters) unless JWT_SIGNING_KEYS or JWT_JWKS_URL is set (run `npm run setup` to generate one into .env)",
+    );
   return { kind: "hs256", secret: config.JWT_SECRET };
 }
 
@@ -201,7 +274,12 @@ export function overrideKey(subgraphName: string): string {
 
 /** Subgraph name -> routing URL, from a supergraph's join__graph enum. */
 export function subgraphUrlsIn(supergraphSdl: string): Record<string, string> {
-  return Object.fromEntries([...supergraphSdl.matchAll(/@join__graph\(name:\s*"([^"]+)",\s*url:\s*"([^"]*)"\)/g)].map((m) => [m[1] ?? "", m[2] ?? ""]));
+  return Object.fromEntries(
+    [...supergraphSdl.matchAll(/@join__graph\(name:\s*"([^"]+)",\s*url:\s*"([^"]*)"\)/g)].map((m) => [
+      m[1] ?? "",
+      m[2] ?? "",
+    ]),
+  );
 }
 
 /** Subgraph names declared by a supergraph's join__graph enum. */
@@ -210,11 +288,17 @@ export function subgraphNames(supergraphSdl: string): string[] {
 }
 
 /** Fails at start when an override names a subgraph the supergraph does not have. */
-export function checkOverrides(subgraphUrls: Record<string, string>, supergraphSdl: string, subgraphTimeouts: Record<string, number> = {}): void {
+export function checkOverrides(
+  subgraphUrls: Record<string, string>,
+  supergraphSdl: string,
+  subgraphTimeouts: Record<string, number> = {},
+): void {
   const known = subgraphNames(supergraphSdl);
   const check = (key: string, variable: string) => {
     if (!known.some((name) => overrideKey(name) === key)) {
-      throw new ConfigError(`Invalid configuration:\n  ${variable}: the supergraph has no such subgraph (it has: ${known.join(", ")})`);
+      throw new ConfigError(
+        `Invalid configuration:\n  ${variable}: the supergraph has no such subgraph (it has: ${known.join(", ")})`,
+      );
     }
   };
   for (const key of Object.keys(subgraphUrls)) check(key, `SUBGRAPH_${key}_URL`);

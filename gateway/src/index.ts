@@ -7,4 +7,12 @@ export { buildGateway, type GatewayOptions, type GatewayServer } from "./server"
 export { apiSchemaOf } from "./composition/apiSchema";
 export { runSchemaCheck, type SchemaCheckOptions, type SchemaCheckResult } from "./composition/schemaCheck";
 export { formatSchemaCheckReport } from "./composition/schemaCheckReport";
-export { defaultSubscriptionLimits, loadSubscriptionsConfig, SubscriptionCloseCode, type SubscriptionLimits, type Subscriptions, type SubscriptionsConfig, type SubscriptionStats } from "./features/subscriptions";
+export {
+  defaultSubscriptionLimits,
+  loadSubscriptionsConfig,
+  SubscriptionCloseCode,
+  type SubscriptionLimits,
+  type Subscriptions,
+  type SubscriptionsConfig,
+  type SubscriptionStats,
+} from "./features/subscriptions";

@@ -14,7 +14,12 @@ export interface GatewayLimits {
 export const defaultLimits: GatewayLimits = {
   query: { maxDepth: 10, maxCost: 5_000, maxAliases: 15, maxRootFields: 10, maxDirectives: 50 },
   request: { maxBatch: 1, maxVariablesBytes: 65_536, maxTokens: 2_000, maxExpandedFields: 5_000 },
-  rate: { anonymousPerMinute: 100, userPerMinute: 600, apiKeyPerMinute: 600, ipPerMinute: 1_200, invalidCredentialsPerMinute: 20 },
+  rate: {
+    anonymousPerMinute: 100,
+    userPerMinute: 600,
+    apiKeyPerMinute: 600,
+    ipPerMinute: 1_200,
+    invalidCredentialsPerMinute: 20,
+  },
   bodyLimit: "1mb",
 };
-

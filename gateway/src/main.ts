@@ -1,5 +1,14 @@
 import { readFileSync } from "node:fs";
-import { adminListenerOf, ConfigError, createLogger, createRedis, exitOnStartFailure, loadDotEnv, onShutdown, redactUrl } from "@fedplat/common";
+import {
+  adminListenerOf,
+  ConfigError,
+  createLogger,
+  createRedis,
+  exitOnStartFailure,
+  loadDotEnv,
+  onShutdown,
+  redactUrl,
+} from "@fedplat/common";
 import { checkOverrides, loadGatewayConfig } from "./config";
 import { createGatewayCaching } from "./caching";
 import { buildGateway } from "./server";
@@ -14,11 +23,15 @@ async function main(): Promise<void> {
   try {
     supergraphSdl = readFileSync(config.SUPERGRAPH_PATH, "utf8");
   } catch {
-    throw new ConfigError(`Invalid configuration:\n  SUPERGRAPH_PATH: cannot read ${config.SUPERGRAPH_PATH} (run \`npm run compose\`)`);
+    throw new ConfigError(
+      `Invalid configuration:\n  SUPERGRAPH_PATH: cannot read ${config.SUPERGRAPH_PATH} (run \`npm run compose\`)`,
+    );
   }
   checkOverrides(config.subgraphUrls, supergraphSdl, config.subgraphTimeouts);
   const redis = createRedis(config.REDIS_URL, "fedplat-gateway");
-  redis.on("error", (error) => logger.warn({ err: error, redis: redactUrl(config.REDIS_URL) }, "redis connection error"));
+  redis.on("error", (error) =>
+    logger.warn({ err: error, redis: redactUrl(config.REDIS_URL) }, "redis connection error"),
+  );
   const caching = createGatewayCaching({ supergraphSdl, subgraphUrls: config.subgraphUrls, logger });
   const server = await buildGateway({
     ...caching.options,
@@ -43,7 +56,10 @@ async function main(): Promise<void> {
     resilience: config.resilience,
   });
   const port = await server.listen(config.PORT);
-  logger.info({ port, adminPort: server.adminPort() ?? port, url: `http://localhost:${port}/graphql` }, "gateway ready");
+  logger.info(
+    { port, adminPort: server.adminPort() ?? port, url: `http://localhost:${port}/graphql` },
+    "gateway ready",
+  );
   onShutdown(logger, async () => {
     await server.close();
     await caching.close();

@@ -27,6 +27,7 @@ export function requestStateOf(req: Request): RequestState {
 /** The viewer the identity feature established; throws when a layer runs before identity. */
 export function viewerOf(req: Request): Viewer | null {
   const { viewer } = requestStateOf(req);
-  if (viewer === undefined) throw new Error("viewer read before the identity feature ran: check the feature order in server.ts");
+  if (viewer === undefined)
+    throw new Error("viewer read before the identity feature ran: check the feature order in server.ts");
   return viewer;
 }

@@ -4,7 +4,22 @@ import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
-import { type AdminListener, adminEndpoints, createMetrics, formatErrorFor, type HealthState, healthRouter, jsonErrorHandler, listenOn, type Logger, metricsHandler, type Redis, type ServiceMetrics, type SigningKey, type TokenVerification } from "@fedplat/common";
+import {
+  type AdminListener,
+  adminEndpoints,
+  createMetrics,
+  formatErrorFor,
+  type HealthState,
+  healthRouter,
+  jsonErrorHandler,
+  listenOn,
+  type Logger,
+  metricsHandler,
+  type Redis,
+  type ServiceMetrics,
+  type SigningKey,
+  type TokenVerification,
+} from "@fedplat/common";
 import { DEFAULT_LIVE_UPDATES_CHANNEL } from "@fedplat/events";
 import express from "express";
 import { overrideKey, subgraphNames, subgraphUrlsIn } from "./config";
@@ -15,11 +30,20 @@ import { createEntityCacheFeature } from "./features/entityCache";
 import { createCredentials, createIdentityFeature } from "./features/identity";
 import { createLandingPageFeature } from "./features/landingPage";
 import { createLimitsFeature } from "./features/limits";
-import { createPersistedDocumentsFeature, createTrustedDocuments, type PersistedQueriesOptions } from "./features/persistedDocuments";
+import {
+  createPersistedDocumentsFeature,
+  createTrustedDocuments,
+  type PersistedQueriesOptions,
+} from "./features/persistedDocuments";
 import { createAddressBudgetFeature, createRateLimitFeature, createRateLimits } from "./features/rateLimits";
 import { createResilienceFeature, defaultResilience, type ResiliencePolicy } from "./features/resilience";
 import { createResponseCacheFeature, type StringCache } from "./features/responseCache";
-import { createLiveUpdateHub, createSubscriptionsFeature, type Subscriptions, type SubscriptionsConfig } from "./features/subscriptions";
+import {
+  createLiveUpdateHub,
+  createSubscriptionsFeature,
+  type Subscriptions,
+  type SubscriptionsConfig,
+} from "./features/subscriptions";
 import { createTelemetryFeature } from "./features/telemetry";
 import { defaultHttpServerLimits, type HttpServerLimits, httpServerOptions } from "./httpServerLimits";
 import { defaultLimits, type GatewayLimits } from "./limits";
@@ -98,7 +122,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const overrides = options.subgraphUrls ?? {};
   const routingUrls = subgraphUrlsIn(options.supergraphSdl);
   const urlOf = (name: string) => overrides[overrideKey(name)] ?? routingUrls[name] ?? "";
-  const timeoutOf = (name: string) => options.subgraphTimeoutsMs?.[overrideKey(name)] ?? options.subgraphTimeoutMs ?? 10_000;
+  const timeoutOf = (name: string) =>
+    options.subgraphTimeoutsMs?.[overrideKey(name)] ?? options.subgraphTimeoutMs ?? 10_000;
 
   const app = express();
   app.disable("x-powered-by");
@@ -109,16 +134,42 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   // WebSocket upgrades never pass through express: their client address by the same "trust proxy"
   // rules as req.ip (express's own getter, called on the raw request).
   const ipGetter = Object.getOwnPropertyDescriptor(express.request, "ip")?.get;
-  const clientIpOf = (req: http.IncomingMessage) => String(ipGetter?.call({ app, socket: req.socket, connection: req.socket, headers: req.headers }) ?? req.socket.remoteAddress ?? "unknown");
+  const clientIpOf = (req: http.IncomingMessage) =>
+    String(
+      ipGetter?.call({ app, socket: req.socket, connection: req.socket, headers: req.headers }) ??
+        req.socket.remoteAddress ??
+        "unknown",
+    );
 
   // Shared by several features: who callers are (HTTP and graphql-ws), which documents may run
   // (HTTP and graphql-ws), the request budgets (before and after identity), and one Redis
   // subscriber per replica for live updates (subscriptions' fan-out, response cache renewals).
-  const credentials = createCredentials({ accountsUrl: urlOf("accounts"), tokens: options.tokens, signingKey: options.signingKey, sessions: options.sessions, apiKeyCacheMs: options.apiKeyCacheMs, apiKeyCacheSize: options.apiKeyCacheSize });
+  const credentials = createCredentials({
+    accountsUrl: urlOf("accounts"),
+    tokens: options.tokens,
+    signingKey: options.signingKey,
+    sessions: options.sessions,
+    apiKeyCacheMs: options.apiKeyCacheMs,
+    apiKeyCacheSize: options.apiKeyCacheSize,
+  });
   const trustedDocuments = createTrustedDocuments(options.persistedQueries);
   const rateLimits = createRateLimits(redis, limits.rate, registry);
-  const liveUpdates = createLiveUpdateHub({ redis, channel: options.subscriptions?.channel ?? DEFAULT_LIVE_UPDATES_CHANNEL, logger });
-  const subscriptions = createSubscriptionsFeature({ credentials, trustedDocuments, budget: rateLimits.connectionBudget(clientIpOf), hub: liveUpdates, logger, registry, production, limits, config: options.subscriptions });
+  const liveUpdates = createLiveUpdateHub({
+    redis,
+    channel: options.subscriptions?.channel ?? DEFAULT_LIVE_UPDATES_CHANNEL,
+    logger,
+  });
+  const subscriptions = createSubscriptionsFeature({
+    credentials,
+    trustedDocuments,
+    budget: rateLimits.connectionBudget(clientIpOf),
+    hub: liveUpdates,
+    logger,
+    registry,
+    production,
+    limits,
+    config: options.subscriptions,
+  });
 
   /*
    * The gateway's features, in order. HTTP middleware runs top to bottom (after the request id and
@@ -144,12 +195,24 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     createPersistedDocumentsFeature(options.persistedQueries, trustedDocuments),
     createLimitsFeature(limits),
     createAddressBudgetFeature(rateLimits),
-    createIdentityFeature({ credentials, signingKey: options.signingKey, onInvalidCredentials: rateLimits.invalidCredentials }),
+    createIdentityFeature({
+      credentials,
+      signingKey: options.signingKey,
+      onInvalidCredentials: rateLimits.invalidCredentials,
+    }),
     createRateLimitFeature(rateLimits),
-    ...(options.responseCache ? [createResponseCacheFeature({ cache: options.responseCache, registry, liveUpdates })] : []),
+    ...(options.responseCache
+      ? [createResponseCacheFeature({ cache: options.responseCache, registry, liveUpdates })]
+      : []),
     ...(options.entityCache ? [createEntityCacheFeature({ registry })] : []),
     ...((options.dedupeSubgraphFetches ?? true) ? [createDedupeFeature()] : []),
-    createResilienceFeature({ subgraphs: subgraphNames(options.supergraphSdl), policy: options.resilience ?? defaultResilience, timeoutOf, logger, registry }),
+    createResilienceFeature({
+      subgraphs: subgraphNames(options.supergraphSdl),
+      policy: options.resilience ?? defaultResilience,
+      timeoutOf,
+      logger,
+      registry,
+    }),
     subscriptions,
   ];
 
@@ -161,7 +224,10 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   // for them) unless APOLLO_TELEMETRY_DISABLED is set. This platform does not call home unless the
   // operator opts in (APOLLO_TELEMETRY_DISABLED=false), whoever builds the gateway: main or a test.
   process.env.APOLLO_TELEMETRY_DISABLED ??= "true";
-  const gateway = new ApolloGateway({ supergraphSdl: options.supergraphSdl, buildService: ({ name }) => new SubgraphDataSource(name, urlOf(name), subgraphFetch) });
+  const gateway = new ApolloGateway({
+    supergraphSdl: options.supergraphSdl,
+    buildService: ({ name }) => new SubgraphDataSource(name, urlOf(name), subgraphFetch),
+  });
 
   const validationRules = features.flatMap((feature) => feature.validationRules ?? []);
   const apollo = new ApolloServer<GatewayContext>({
@@ -175,7 +241,10 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     validationRules,
     allowBatchedHttpRequests: limits.request.maxBatch > 1,
     persistedQueries: features.find((feature) => feature.persistedQueries)?.persistedQueries,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ...features.flatMap((feature) => feature.apolloPlugins ?? [])],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ...features.flatMap((feature) => feature.apolloPlugins ?? []),
+    ],
   });
   // Loads and validates the supergraph; throws when it cannot.
   await apollo.start().catch(async (error: unknown) => {
@@ -189,8 +258,15 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
 
   // Mounted only once the supergraph is loaded, so "ready" means the gateway can plan queries.
   const admin = adminEndpoints(app, options.admin);
-  const readiness = Object.assign({ supergraph: () => Promise.resolve(), redis: () => redis.ping() }, ...features.map((feature) => feature.readiness ?? {}));
-  admin.app.use(healthRouter(readiness, health, { report: () => Object.assign({}, ...features.map((feature) => feature.report?.() ?? {})) }));
+  const readiness = Object.assign(
+    { supergraph: () => Promise.resolve(), redis: () => redis.ping() },
+    ...features.map((feature) => feature.readiness ?? {}),
+  );
+  admin.app.use(
+    healthRouter(readiness, health, {
+      report: () => Object.assign({}, ...features.map((feature) => feature.report?.() ?? {})),
+    }),
+  );
   admin.app.get("/metrics", metricsHandler(registry));
   app.use(
     "/graphql",
@@ -203,7 +279,12 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const { requestId } = requestStateOf(req);
-        return { requestId, viewer: viewerOf(req), clientIp: req.ip ?? "unknown", subgraphHeaders: { "x-request-id": requestId } };
+        return {
+          requestId,
+          viewer: viewerOf(req),
+          clientIp: req.ip ?? "unknown",
+          subgraphHeaders: { "x-request-id": requestId },
+        };
       },
     }),
   );

@@ -4,7 +4,15 @@ import { join } from "node:path";
 import { type AccountsPrisma, buildAccountsServer, createAccountsPrisma } from "@fedplat/accounts";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
 import { createFieldCipher, createLogger, createRedis, type Redis } from "@fedplat/common";
-import { repoRoot, startTestSubgraph, TEST_GATEWAY_KEY, TEST_ORDERS_SERVICE_KEY, TEST_JWT_SECRET, TEST_PII_KEYS, type TestSubgraph } from "@fedplat/devkit";
+import {
+  repoRoot,
+  startTestSubgraph,
+  TEST_GATEWAY_KEY,
+  TEST_ORDERS_SERVICE_KEY,
+  TEST_JWT_SECRET,
+  TEST_PII_KEYS,
+  type TestSubgraph,
+} from "@fedplat/devkit";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { defaultLimits, type GatewayOptions } from "../src";
 
@@ -25,9 +33,21 @@ export interface AccountsCatalogOrders {
 
 export async function startAccountsCatalogOrders(name: string): Promise<AccountsCatalogOrders> {
   const redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", name);
-  const accounts = await startTestSubgraph({ createPrisma: createAccountsPrisma, build: (deps) => buildAccountsServer({ ...deps, jwtSecret: TEST_JWT_SECRET, cipher: createFieldCipher(TEST_PII_KEYS, "test1") }) });
-  const catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database: accounts.database });
-  const orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY) }), database: accounts.database });
+  const accounts = await startTestSubgraph({
+    createPrisma: createAccountsPrisma,
+    build: (deps) =>
+      buildAccountsServer({ ...deps, jwtSecret: TEST_JWT_SECRET, cipher: createFieldCipher(TEST_PII_KEYS, "test1") }),
+  });
+  const catalog = await startTestSubgraph({
+    createPrisma: createCatalogPrisma,
+    build: buildCatalogServer,
+    database: accounts.database,
+  });
+  const orders = await startTestSubgraph({
+    createPrisma: createOrdersPrisma,
+    build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY) }),
+    database: accounts.database,
+  });
   const logger = createLogger("gateway-test", "silent");
   return {
     redis,
@@ -36,7 +56,13 @@ export async function startAccountsCatalogOrders(name: string): Promise<Accounts
     orders,
     gatewayOptions: () => ({
       supergraphSdl,
-      subgraphUrls: { ACCOUNTS: accounts.url, CATALOG: catalog.url, ORDERS: orders.url, PAYMENTS: DOWN, NOTIFICATIONS: DOWN },
+      subgraphUrls: {
+        ACCOUNTS: accounts.url,
+        CATALOG: catalog.url,
+        ORDERS: orders.url,
+        PAYMENTS: DOWN,
+        NOTIFICATIONS: DOWN,
+      },
       tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
       signingKey: TEST_GATEWAY_KEY,
       redis,

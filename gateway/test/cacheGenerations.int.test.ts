@@ -12,7 +12,9 @@ const admin: Viewer = { id: randomUUID(), role: "ADMIN" };
 
 beforeAll(() => {
   redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "cache-generations-test");
-  generations = createCacheGenerations(createRedisKeyValueCache(redis, `test:generations:${randomUUID()}:`, createLogger("test", "silent")));
+  generations = createCacheGenerations(
+    createRedisKeyValueCache(redis, `test:generations:${randomUUID()}:`, createLogger("test", "silent")),
+  );
 });
 afterAll(async () => {
   await redis?.quit();

@@ -21,14 +21,21 @@ describe("composition", () => {
 
   it("composes the five subgraphs with their routing URLs", () => {
     const { supergraphSdl } = composeSupergraph(join(root, "supergraph.yaml"));
-    for (const [name, port] of [["accounts", 4001], ["catalog", 4002], ["orders", 4003], ["payments", 4004], ["notifications", 4005]] as const) {
+    for (const [name, port] of [
+      ["accounts", 4001],
+      ["catalog", 4002],
+      ["orders", 4003],
+      ["payments", 4004],
+      ["notifications", 4005],
+    ] as const) {
       expect(supergraphSdl).toContain(`@join__graph(name: "${name}", url: "http://localhost:${port}/graphql")`);
     }
   });
 
   it("reports a conflict between subgraphs with its code and the subgraphs involved", () => {
     const config = fixture({
-      "supergraph.yaml": "federation_version: =2.5.0\nsubgraphs:\n  a:\n    routing_url: http://a/graphql\n    schema:\n      file: a.graphql\n  b:\n    routing_url: http://b/graphql\n    schema:\n      file: b.graphql\n",
+      "supergraph.yaml":
+        "federation_version: =2.5.0\nsubgraphs:\n  a:\n    routing_url: http://a/graphql\n    schema:\n      file: a.graphql\n  b:\n    routing_url: http://b/graphql\n    schema:\n      file: b.graphql\n",
       "a.graphql": `${LINK}\ntype Query { thing: Thing }\ntype Thing @key(fields: "id") { id: ID! size: Int! }`,
       "b.graphql": `${LINK}\ntype Thing @key(fields: "id") { id: ID! size: String! }`,
     });
@@ -45,14 +52,19 @@ describe("composition", () => {
 
   it("names the subgraph whose SDL does not parse", () => {
     const config = fixture({
-      "supergraph.yaml": "federation_version: 2\nsubgraphs:\n  broken:\n    routing_url: http://x/graphql\n    schema:\n      file: broken.graphql\n",
+      "supergraph.yaml":
+        "federation_version: 2\nsubgraphs:\n  broken:\n    routing_url: http://x/graphql\n    schema:\n      file: broken.graphql\n",
       "broken.graphql": "type Query { oops: }",
     });
     expect(() => composeSupergraph(config)).toThrow(/^\[broken\] broken\.graphql: Syntax Error/);
   });
 
   it("names the invalid entry of a malformed supergraph.yaml", () => {
-    const config = fixture({ "supergraph.yaml": "federation_version: 1\nsubgraphs:\n  x:\n    schema:\n      file: x.graphql\n" });
-    expect(() => composeSupergraph(config)).toThrow(/federation_version: only Federation 2 is supported[\s\S]*subgraphs\.x\.routing_url/);
+    const config = fixture({
+      "supergraph.yaml": "federation_version: 1\nsubgraphs:\n  x:\n    schema:\n      file: x.graphql\n",
+    });
+    expect(() => composeSupergraph(config)).toThrow(
+      /federation_version: only Federation 2 is supported[\s\S]*subgraphs\.x\.routing_url/,
+    );
   });
 });

@@ -3,44 +3,85 @@ import { TEST_IDENTITY_ENV } from "@fedplat/devkit";
 import { checkOverrides, loadGatewayConfig } from "../src";
 
 const SECRET = { JWT_SECRET: "x".repeat(32), GATEWAY_SIGNING_KEY: TEST_IDENTITY_ENV.GATEWAY_SIGNING_KEY ?? "" };
-const SUPERGRAPH = 'enum join__Graph { ACCOUNTS @join__graph(name: "accounts", url: "http://localhost:4001/graphql") MY_SVC @join__graph(name: "my-svc", url: "http://x") }';
+const SUPERGRAPH =
+  'enum join__Graph { ACCOUNTS @join__graph(name: "accounts", url: "http://localhost:4001/graphql") MY_SVC @join__graph(name: "my-svc", url: "http://x") }';
 
 describe("gateway configuration", () => {
   it("has working defaults", () => {
     const config = loadGatewayConfig({ ...SECRET });
-    expect(config).toMatchObject({ PORT: 4000, NODE_ENV: "development", SUBGRAPH_TIMEOUT_MS: 10_000, subgraphUrls: {} });
+    expect(config).toMatchObject({
+      PORT: 4000,
+      NODE_ENV: "development",
+      SUBGRAPH_TIMEOUT_MS: 10_000,
+      subgraphUrls: {},
+    });
     expect(config.SUPERGRAPH_PATH).toMatch(/supergraph\.graphql$/);
   });
 
   it("names the variable that is invalid, and hides secret values", () => {
     expect(() => loadGatewayConfig({ ...SECRET, PORT: "abc" })).toThrow(/PORT: .*"abc"/);
-    expect(() => loadGatewayConfig({ ...SECRET, JWT_SECRET: "short-secret" })).toThrow(/JWT_SECRET: must be at least 32 characters.*\(currently: set, hidden\)/);
+    expect(() => loadGatewayConfig({ ...SECRET, JWT_SECRET: "short-secret" })).toThrow(
+      /JWT_SECRET: must be at least 32 characters.*\(currently: set, hidden\)/,
+    );
     expect(() => loadGatewayConfig({})).toThrow(/GATEWAY_SIGNING_KEY: required: a private Ed25519 JWK.*unset/);
-    expect(() => loadGatewayConfig({ GATEWAY_SIGNING_KEY: SECRET.GATEWAY_SIGNING_KEY })).toThrow(/JWT_SECRET: required/);
-    expect(() => loadGatewayConfig({ ...SECRET, SUBGRAPH_ACCOUNTS_URL: "not a url" })).toThrow(/SUBGRAPH_ACCOUNTS_URL: must be an http\(s\) URL/);
+    expect(() => loadGatewayConfig({ GATEWAY_SIGNING_KEY: SECRET.GATEWAY_SIGNING_KEY })).toThrow(
+      /JWT_SECRET: required/,
+    );
+    expect(() => loadGatewayConfig({ ...SECRET, SUBGRAPH_ACCOUNTS_URL: "not a url" })).toThrow(
+      /SUBGRAPH_ACCOUNTS_URL: must be an http\(s\) URL/,
+    );
   });
 
   it("refuses a malformed signing key, naming GATEWAY_SIGNING_KEY and never showing the key", () => {
     const verifyKeys = TEST_IDENTITY_ENV.GATEWAY_VERIFY_KEYS ?? "";
-    expect(() => loadGatewayConfig({ ...SECRET, GATEWAY_SIGNING_KEY: "not json" })).toThrow(/GATEWAY_SIGNING_KEY: must be JSON.*\(currently: set, hidden\)/);
+    expect(() => loadGatewayConfig({ ...SECRET, GATEWAY_SIGNING_KEY: "not json" })).toThrow(
+      /GATEWAY_SIGNING_KEY: must be JSON.*\(currently: set, hidden\)/,
+    );
     // The public key list in its place (a verifier's configuration): it cannot sign.
-    expect(() => loadGatewayConfig({ ...SECRET, GATEWAY_SIGNING_KEY: verifyKeys })).toThrow(/GATEWAY_SIGNING_KEY: the key must be a JWK object/);
-    expect(() => loadGatewayConfig({ ...SECRET, GATEWAY_SIGNING_KEY: JSON.stringify(JSON.parse(verifyKeys)[0]) })).toThrow(/GATEWAY_SIGNING_KEY: must be a private key/);
-    expect(() => loadGatewayConfig({ ...SECRET, GATEWAY_SIGNING_KEY: SECRET.GATEWAY_SIGNING_KEY.replace(/"d":"[^"]+"/, '"d":"AAAA"') })).toThrow(/GATEWAY_SIGNING_KEY: is not a valid Ed25519 private key/);
+    expect(() => loadGatewayConfig({ ...SECRET, GATEWAY_SIGNING_KEY: verifyKeys })).toThrow(
+      /GATEWAY_SIGNING_KEY: the key must be a JWK object/,
+    );
+    expect(() =>
+      loadGatewayConfig({ ...SECRET, GATEWAY_SIGNING_KEY: JSON.stringify(JSON.parse(verifyKeys)[0]) }),
+    ).toThrow(/GATEWAY_SIGNING_KEY: must be a private key/);
+    expect(() =>
+      loadGatewayConfig({
+        ...SECRET,
+        GATEWAY_SIGNING_KEY: SECRET.GATEWAY_SIGNING_KEY.replace(/"d":"[^"]+"/, '"d":"AAAA"'),
+      }),
+    ).toThrow(/GATEWAY_SIGNING_KEY: is not a valid Ed25519 private key/);
   });
 
   it("verifies tokens with an identity provider's JWKS when JWT_JWKS_URL is set, and then needs issuer and audience", () => {
-    const jwks = { GATEWAY_SIGNING_KEY: SECRET.GATEWAY_SIGNING_KEY, JWT_JWKS_URL: "https://idp.example/.well-known/jwks.json" };
-    expect(() => loadGatewayConfig(jwks)).toThrow(/JWT_ISSUER: required when JWT_JWKS_URL is set[\s\S]*JWT_AUDIENCE: required/);
-    expect(loadGatewayConfig({ ...jwks, JWT_ISSUER: "https://idp.example", JWT_AUDIENCE: "fedplat" }).tokens).toEqual({ kind: "jwks", url: jwks.JWT_JWKS_URL, issuer: "https://idp.example", audience: "fedplat" });
+    const jwks = {
+      GATEWAY_SIGNING_KEY: SECRET.GATEWAY_SIGNING_KEY,
+      JWT_JWKS_URL: "https://idp.example/.well-known/jwks.json",
+    };
+    expect(() => loadGatewayConfig(jwks)).toThrow(
+      /JWT_ISSUER: required when JWT_JWKS_URL is set[\s\S]*JWT_AUDIENCE: required/,
+    );
+    expect(loadGatewayConfig({ ...jwks, JWT_ISSUER: "https://idp.example", JWT_AUDIENCE: "fedplat" }).tokens).toEqual({
+      kind: "jwks",
+      url: jwks.JWT_JWKS_URL,
+      issuer: "https://idp.example",
+      audience: "fedplat",
+    });
     expect(loadGatewayConfig(SECRET).tokens).toEqual({ kind: "hs256", secret: SECRET.JWT_SECRET });
   });
 
   it("reads JWT_SIGNING_KEYS (verification by kid, JWT_SECRET kept as the legacy key) and bounds SESSION_CHECK_MS to 5 s", () => {
     const keys = `k2:${"a".repeat(32)},k1:${"b".repeat(32)}`;
-    expect(loadGatewayConfig({ GATEWAY_SIGNING_KEY: SECRET.GATEWAY_SIGNING_KEY, JWT_SIGNING_KEYS: keys }).tokens).toEqual({ kind: "hs256", keys: { k2: "a".repeat(32), k1: "b".repeat(32) } });
-    expect(loadGatewayConfig({ ...SECRET, JWT_SIGNING_KEYS: keys }).tokens).toEqual({ kind: "hs256", keys: { k2: "a".repeat(32), k1: "b".repeat(32) }, secret: SECRET.JWT_SECRET });
-    expect(() => loadGatewayConfig({ ...SECRET, JWT_SIGNING_KEYS: "k2:short" })).toThrow(/JWT_SIGNING_KEYS: key "k2": the secret must be at least 32 characters/);
+    expect(
+      loadGatewayConfig({ GATEWAY_SIGNING_KEY: SECRET.GATEWAY_SIGNING_KEY, JWT_SIGNING_KEYS: keys }).tokens,
+    ).toEqual({ kind: "hs256", keys: { k2: "a".repeat(32), k1: "b".repeat(32) } });
+    expect(loadGatewayConfig({ ...SECRET, JWT_SIGNING_KEYS: keys }).tokens).toEqual({
+      kind: "hs256",
+      keys: { k2: "a".repeat(32), k1: "b".repeat(32) },
+      secret: SECRET.JWT_SECRET,
+    });
+    expect(() => loadGatewayConfig({ ...SECRET, JWT_SIGNING_KEYS: "k2:short" })).toThrow(
+      /JWT_SIGNING_KEYS: key "k2": the secret must be at least 32 characters/,
+    );
     expect(loadGatewayConfig({ ...SECRET }).SESSION_CHECK_MS).toBe(3_000);
     expect(() => loadGatewayConfig({ ...SECRET, SESSION_CHECK_MS: "30000" })).toThrow(/SESSION_CHECK_MS/);
   });
@@ -51,27 +92,49 @@ describe("gateway configuration", () => {
     expect(trust("2")).toBe(2);
     expect(trust("10.0.0.0/8, 192.168.1.10,fd00::/8")).toBe("10.0.0.0/8,192.168.1.10,fd00::/8");
     expect(trust("loopback,uniquelocal")).toBe("loopback,uniquelocal");
-    expect(() => trust("10.0.0.0/33")).toThrow(/TRUST_PROXY: must be true, false, a hop count.*"10\.0\.0\.0\/33" has an invalid prefix length/);
+    expect(() => trust("10.0.0.0/33")).toThrow(
+      /TRUST_PROXY: must be true, false, a hop count.*"10\.0\.0\.0\/33" has an invalid prefix length/,
+    );
     expect(() => trust("lb.internal")).toThrow(/TRUST_PROXY: .*"lb\.internal" is not an IP address or CIDR/);
     expect(() => trust("10.0.0.1,")).toThrow(/TRUST_PROXY: .*an empty entry/);
   });
 
   it("sets the HTTP server's header and request timeouts and header size deliberately, and refuses a headers timeout beyond the request timeout", () => {
-    expect(loadGatewayConfig({ ...SECRET }).http).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000, maxHeaderBytes: 16_384 });
-    expect(loadGatewayConfig({ ...SECRET, HTTP_HEADERS_TIMEOUT_MS: "5000", HTTP_MAX_HEADER_BYTES: "8192" }).http).toMatchObject({ headersTimeoutMs: 5_000, maxHeaderBytes: 8_192 });
-    expect(() => loadGatewayConfig({ ...SECRET, HTTP_HEADERS_TIMEOUT_MS: "40000" })).toThrow(/HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS \(30000\)/);
+    expect(loadGatewayConfig({ ...SECRET }).http).toEqual({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 65_000,
+      maxHeaderBytes: 16_384,
+    });
+    expect(
+      loadGatewayConfig({ ...SECRET, HTTP_HEADERS_TIMEOUT_MS: "5000", HTTP_MAX_HEADER_BYTES: "8192" }).http,
+    ).toMatchObject({ headersTimeoutMs: 5_000, maxHeaderBytes: 8_192 });
+    expect(() => loadGatewayConfig({ ...SECRET, HTTP_HEADERS_TIMEOUT_MS: "40000" })).toThrow(
+      /HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS \(30000\)/,
+    );
     expect(() => loadGatewayConfig({ ...SECRET, HTTP_MAX_HEADER_BYTES: "1024" })).toThrow(/HTTP_MAX_HEADER_BYTES/);
-    expect(() => loadGatewayConfig({ ...SECRET, HTTP_KEEP_ALIVE_TIMEOUT_MS: "soon" })).toThrow(/HTTP_KEEP_ALIVE_TIMEOUT_MS/);
+    expect(() => loadGatewayConfig({ ...SECRET, HTTP_KEEP_ALIVE_TIMEOUT_MS: "soon" })).toThrow(
+      /HTTP_KEEP_ALIVE_TIMEOUT_MS/,
+    );
   });
 
   it("reads per-subgraph URL overrides, including names with dashes", () => {
-    const config = loadGatewayConfig({ ...SECRET, SUBGRAPH_ACCOUNTS_URL: "http://10.0.0.5:9001/graphql", SUBGRAPH_MY_SVC_URL: "https://svc.internal/graphql" });
-    expect(config.subgraphUrls).toEqual({ ACCOUNTS: "http://10.0.0.5:9001/graphql", MY_SVC: "https://svc.internal/graphql" });
+    const config = loadGatewayConfig({
+      ...SECRET,
+      SUBGRAPH_ACCOUNTS_URL: "http://10.0.0.5:9001/graphql",
+      SUBGRAPH_MY_SVC_URL: "https://svc.internal/graphql",
+    });
+    expect(config.subgraphUrls).toEqual({
+      ACCOUNTS: "http://10.0.0.5:9001/graphql",
+      MY_SVC: "https://svc.internal/graphql",
+    });
     expect(() => checkOverrides(config.subgraphUrls, SUPERGRAPH)).not.toThrow();
   });
 
   it("fails at start when an override names a subgraph the supergraph lacks", () => {
     expect(() => checkOverrides({ INVENTORY: "http://x/graphql" }, SUPERGRAPH)).toThrow(ConfigError);
-    expect(() => checkOverrides({ INVENTORY: "http://x/graphql" }, SUPERGRAPH)).toThrow(/SUBGRAPH_INVENTORY_URL: the supergraph has no such subgraph \(it has: accounts, my-svc\)/);
+    expect(() => checkOverrides({ INVENTORY: "http://x/graphql" }, SUPERGRAPH)).toThrow(
+      /SUBGRAPH_INVENTORY_URL: the supergraph has no such subgraph \(it has: accounts, my-svc\)/,
+    );
   });
 });

@@ -23,7 +23,13 @@ afterAll(async () => {
 /** gateway_entity_cache_requests_total of the catalog, by outcome. */
 async function catalogLookups(): Promise<{ hit: number; miss: number }> {
   const text = await (await fetch(url.replace("/graphql", "/metrics"))).text();
-  const count = (outcome: string) => Number(new RegExp(`^gateway_entity_cache_requests_total\\{[^}]*subgraph="catalog",outcome="${outcome}"[^}]*\\} (\\d+)$`, "m").exec(text)?.[1] ?? 0);
+  const count = (outcome: string) =>
+    Number(
+      new RegExp(
+        `^gateway_entity_cache_requests_total\\{[^}]*subgraph="catalog",outcome="${outcome}"[^}]*\\} (\\d+)$`,
+        "m",
+      ).exec(text)?.[1] ?? 0,
+    );
   return { hit: count("hit"), miss: count("miss") };
 }
 
@@ -35,7 +41,9 @@ describe("the gateway with the entity cache on", () => {
     const before = await catalogLookups();
     const first = await graphqlRequest(url, ORDER_PRODUCTS, {}, customer);
     expect(first.errors).toBeUndefined();
-    const lines = (first.data as { me: { orders: Array<{ lines: unknown[] }> } }).me.orders.flatMap((order) => order.lines);
+    const lines = (first.data as { me: { orders: Array<{ lines: unknown[] }> } }).me.orders.flatMap(
+      (order) => order.lines,
+    );
     expect(lines.length).toBeGreaterThan(0);
     const again = await graphqlRequest(url, ORDER_PRODUCTS, {}, customer);
     expect(again.data).toEqual(first.data);

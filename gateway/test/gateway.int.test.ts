@@ -5,7 +5,18 @@ import { join } from "node:path";
 import { type AccountsPrisma, buildAccountsServer, createAccountsPrisma } from "@fedplat/accounts";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
 import { type AdminListener, createFieldCipher, createLogger, createRedis, type Redis } from "@fedplat/common";
-import { bearer, graphqlRequest, repoRoot, startTestSubgraph, TEST_GATEWAY_KEY, TEST_ORDERS_SERVICE_KEY, TEST_JWT_SECRET, TEST_PII_KEYS, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
+import {
+  bearer,
+  graphqlRequest,
+  repoRoot,
+  startTestSubgraph,
+  TEST_GATEWAY_KEY,
+  TEST_ORDERS_SERVICE_KEY,
+  TEST_JWT_SECRET,
+  TEST_PII_KEYS,
+  type TestSubgraph,
+  type TestViewer,
+} from "@fedplat/devkit";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { randomUUID } from "node:crypto";
 import { buildGateway, defaultLimits, type GatewayServer } from "../src";
@@ -27,10 +38,19 @@ let customer: TestViewer;
 /** What a client sends the gateway: its access token. */
 let customerAuth: Record<string, string>;
 
-async function startGateway(production: boolean, admin?: AdminListener): Promise<{ server: GatewayServer; url: string }> {
+async function startGateway(
+  production: boolean,
+  admin?: AdminListener,
+): Promise<{ server: GatewayServer; url: string }> {
   const server = await buildGateway({
     supergraphSdl,
-    subgraphUrls: { ACCOUNTS: accounts.url, CATALOG: catalog.url, ORDERS: orders.url, PAYMENTS: DOWN, NOTIFICATIONS: hangingUrl },
+    subgraphUrls: {
+      ACCOUNTS: accounts.url,
+      CATALOG: catalog.url,
+      ORDERS: orders.url,
+      PAYMENTS: DOWN,
+      NOTIFICATIONS: hangingUrl,
+    },
     tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
     signingKey: TEST_GATEWAY_KEY,
     redis,
@@ -53,8 +73,16 @@ beforeAll(async () => {
   hanging = createServer(() => undefined);
   await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
   hangingUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/graphql`;
-  accounts = await startTestSubgraph({ createPrisma: createAccountsPrisma, build: (deps) => buildAccountsServer({ ...deps, jwtSecret: TEST_JWT_SECRET, cipher: createFieldCipher(TEST_PII_KEYS, "test1") }) });
-  catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database: accounts.database });
+  accounts = await startTestSubgraph({
+    createPrisma: createAccountsPrisma,
+    build: (deps) =>
+      buildAccountsServer({ ...deps, jwtSecret: TEST_JWT_SECRET, cipher: createFieldCipher(TEST_PII_KEYS, "test1") }),
+  });
+  catalog = await startTestSubgraph({
+    createPrisma: createCatalogPrisma,
+    build: buildCatalogServer,
+    database: accounts.database,
+  });
   orders = await startTestSubgraph({
     createPrisma: createOrdersPrisma,
     build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY) }),
@@ -76,7 +104,14 @@ afterAll(async () => {
 
 describe("federated queries", () => {
   it("joins orders with their customer (accounts) and products (catalog), forwarding identity", async () => {
-    const res = await graphqlRequest<{ me: { email: string }; orders: { edges: Array<{ node: { customer: { email: string }; lines: Array<{ product: { name: string; sku: string } }> } }> } }>(
+    const res = await graphqlRequest<{
+      me: { email: string };
+      orders: {
+        edges: Array<{
+          node: { customer: { email: string }; lines: Array<{ product: { name: string; sku: string } }> };
+        }>;
+      };
+    }>(
       url,
       "{ me { email } orders(first: 5) { edges { node { customer { email } lines { product { name sku } } } } } }",
       {},
@@ -93,24 +128,32 @@ describe("federated queries", () => {
   });
 
   it("returns partial data and an error naming the subgraph that is down, without its URL", async () => {
-    const res = await graphqlRequest<{ orders: { edges: Array<{ node: { id: string; status: string; payment: null } }> } }>(
-      url,
-      "{ orders(first: 3) { edges { node { id status payment { state } } } } }",
-      {},
-      customerAuth,
-    );
+    const res = await graphqlRequest<{
+      orders: { edges: Array<{ node: { id: string; status: string; payment: null } }> };
+    }>(url, "{ orders(first: 3) { edges { node { id status payment { state } } } } }", {}, customerAuth);
     expect(res.status).toBe(200);
     expect(res.data?.orders.edges).toHaveLength(3);
     expect(res.data?.orders.edges.every((edge) => edge.node.status && edge.node.payment === null)).toBe(true);
-    expect(res.errors?.[0]).toMatchObject({ message: 'Subgraph "payments" is unavailable', extensions: { code: "SUBGRAPH_UNAVAILABLE", serviceName: "payments" } });
+    expect(res.errors?.[0]).toMatchObject({
+      message: 'Subgraph "payments" is unavailable',
+      extensions: { code: "SUBGRAPH_UNAVAILABLE", serviceName: "payments" },
+    });
     expect(JSON.stringify(res)).not.toContain("127.0.0.1:9");
   });
 
   it("gives up on a subgraph that does not answer within the timeout, naming it", async () => {
     const started = Date.now();
-    const res = await graphqlRequest<{ me: null }>(url, "{ me { email notifications(first: 1) { template } } }", {}, customerAuth);
+    const res = await graphqlRequest<{ me: null }>(
+      url,
+      "{ me { email notifications(first: 1) { template } } }",
+      {},
+      customerAuth,
+    );
     expect(Date.now() - started).toBeLessThan(8_000);
-    expect(res.errors?.[0]).toMatchObject({ message: 'Subgraph "notifications" did not answer within 3000 ms', extensions: { code: "SUBGRAPH_UNAVAILABLE", serviceName: "notifications" } });
+    expect(res.errors?.[0]).toMatchObject({
+      message: 'Subgraph "notifications" did not answer within 3000 ms',
+      extensions: { code: "SUBGRAPH_UNAVAILABLE", serviceName: "notifications" },
+    });
   });
 
   it("passes a subgraph's own error code through (FORBIDDEN)", async () => {
@@ -129,23 +172,37 @@ describe("API keys", () => {
       admin,
     );
     const key = created.data?.createApiKey.key ?? "";
-    const asKey = await graphqlRequest<{ users: { totalCount: number } }>(url, "{ users { totalCount } }", {}, { "x-api-key": key });
+    const asKey = await graphqlRequest<{ users: { totalCount: number } }>(
+      url,
+      "{ users { totalCount } }",
+      {},
+      { "x-api-key": key },
+    );
     expect(asKey.errors).toBeUndefined();
     expect(asKey.data?.users.totalCount).toBeGreaterThanOrEqual(50);
     const notAdmin = await graphqlRequest(url, "{ apiKeys { id } }", {}, { "x-api-key": key });
     expect(notAdmin.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
 
-    await graphqlRequest(url, "mutation($id: ID!) { revokeApiKey(id: $id) { id } }", { id: created.data?.createApiKey.apiKey.id }, admin);
+    await graphqlRequest(
+      url,
+      "mutation($id: ID!) { revokeApiKey(id: $id) { id } }",
+      { id: created.data?.createApiKey.apiKey.id },
+      admin,
+    );
     const deadline = Date.now() + 5_000;
     let status = 200;
-    while (status !== 401 && Date.now() < deadline) status = (await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": key })).status;
+    while (status !== 401 && Date.now() < deadline)
+      status = (await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": key })).status;
     expect(status).toBe(401);
   });
 
   it("rejects an unknown key with 401, and a request carrying both a key and a token with 400", async () => {
     const unknown = await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": "fpk_nope" });
     expect(unknown.status).toBe(401);
-    expect(unknown.errors?.[0]).toMatchObject({ message: "Invalid, revoked or expired API key", extensions: { code: "UNAUTHENTICATED" } });
+    expect(unknown.errors?.[0]).toMatchObject({
+      message: "Invalid, revoked or expired API key",
+      extensions: { code: "UNAUTHENTICATED" },
+    });
     const both = await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": "fpk_nope", ...customerAuth });
     expect(both.status).toBe(400);
   });
@@ -171,17 +228,29 @@ describe("bad requests", () => {
   });
 
   it("answers a body that is not JSON with a JSON 400 and no stack trace", async () => {
-    const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{not json",
+    });
     expect(response.status).toBe(400);
     const text = await response.text();
     expect(text).not.toMatch(/at \w+ \(|node_modules/);
-    expect(JSON.parse(text)).toEqual({ errors: [{ message: "Request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }] });
+    expect(JSON.parse(text)).toEqual({
+      errors: [{ message: "Request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }],
+    });
   });
 
   it("answers a body over 1 MB with 413", async () => {
-    const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: `{ me { id } } #${"x".repeat(1_100_000)}` }) });
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: `{ me { id } } #${"x".repeat(1_100_000)}` }),
+    });
     expect(response.status).toBe(413);
-    expect(((await response.json()) as { errors: Array<{ message: string }> }).errors[0]?.message).toBe("Request body is too large");
+    expect(((await response.json()) as { errors: Array<{ message: string }> }).errors[0]?.message).toBe(
+      "Request body is too large",
+    );
   });
 
   it("answers a forged or expired token with 401 UNAUTHENTICATED before any subgraph is called", async () => {
@@ -219,10 +288,19 @@ describe("landing page and health", () => {
     const publicBase = production.url.replace(/\/graphql$/, "");
     const adminBase = `http://127.0.0.1:${production.server.adminPort()}`;
     try {
-      for (const path of ["/metrics", "/health/live", "/health/ready"]) expect(`${path}: ${(await fetch(`${publicBase}${path}`)).status}`).toBe(`${path}: 404`);
+      for (const path of ["/metrics", "/health/live", "/health/ready"])
+        expect(`${path}: ${(await fetch(`${publicBase}${path}`)).status}`).toBe(`${path}: 404`);
       expect(await (await fetch(`${adminBase}/metrics`)).text()).toContain("gateway_operations_total");
       expect((await fetch(`${adminBase}/health/ready`)).status).toBe(200);
-      expect((await fetch(`${adminBase}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"query":"{ __typename }"}' })).status).toBe(404);
+      expect(
+        (
+          await fetch(`${adminBase}/graphql`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: '{"query":"{ __typename }"}',
+          })
+        ).status,
+      ).toBe(404);
     } finally {
       await production.server.close();
     }
@@ -234,7 +312,18 @@ describe("landing page and health", () => {
     const ready = await fetch(`${base}/health/ready`);
     expect(ready.status).toBe(200);
     // each subgraph's circuit is reported; payments failed fewer times than the circuit needs to open
-    const closed = { accounts: "closed", catalog: "closed", notifications: "closed", operations: "closed", orders: "closed", payments: "closed" };
-    expect(await ready.json()).toEqual({ status: "ready", checks: { supergraph: "ok", redis: "ok", liveUpdates: "ok" }, subgraphs: closed });
+    const closed = {
+      accounts: "closed",
+      catalog: "closed",
+      notifications: "closed",
+      operations: "closed",
+      orders: "closed",
+      payments: "closed",
+    };
+    expect(await ready.json()).toEqual({
+      status: "ready",
+      checks: { supergraph: "ok", redis: "ok", liveUpdates: "ok" },
+      subgraphs: closed,
+    });
   });
 });

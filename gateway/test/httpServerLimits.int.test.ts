@@ -56,7 +56,10 @@ const status = (answer: string) => /^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1];
 
 describe("the gateway's HTTP server limits", () => {
   it("answers 408 and closes a connection whose headers are not complete within headersTimeoutMs", async () => {
-    const { answer, closedAfterMs } = await dribble(Array.from({ length: 50 }, (_, i) => (i === 0 ? "POST /graphql HTTP/1.1\r\nHost: g\r\n" : `X-${i}: a\r\n`)), 100);
+    const { answer, closedAfterMs } = await dribble(
+      Array.from({ length: 50 }, (_, i) => (i === 0 ? "POST /graphql HTTP/1.1\r\nHost: g\r\n" : `X-${i}: a\r\n`)),
+      100,
+    );
     expect(status(answer)).toBe("408");
     expect(closedAfterMs).toBeGreaterThanOrEqual(900);
     expect(closedAfterMs).toBeLessThan(2_500);
@@ -72,7 +75,8 @@ describe("the gateway's HTTP server limits", () => {
   });
 
   it("answers 431 to headers over maxHeaderBytes, and serves headers under it", async () => {
-    const request = (headerBytes: number) => `GET /graphql?query=%7B__typename%7D HTTP/1.1\r\nHost: g\r\napollo-require-preflight: 1\r\nConnection: close\r\nX-Big: ${"a".repeat(headerBytes)}\r\n\r\n`;
+    const request = (headerBytes: number) =>
+      `GET /graphql?query=%7B__typename%7D HTTP/1.1\r\nHost: g\r\napollo-require-preflight: 1\r\nConnection: close\r\nX-Big: ${"a".repeat(headerBytes)}\r\n\r\n`;
     expect(status((await dribble([request(10_000)], 1)).answer)).toBe("431");
     const served = (await dribble([request(6_000)], 1)).answer;
     expect(status(served)).toBe("200");
@@ -80,7 +84,10 @@ describe("the gateway's HTTP server limits", () => {
   });
 
   it("closes an idle keep-alive connection after keepAliveTimeoutMs", async () => {
-    const { answer, closedAfterMs } = await dribble([`GET /graphql?query=%7B__typename%7D HTTP/1.1\r\nHost: g\r\napollo-require-preflight: 1\r\n\r\n`], 1);
+    const { answer, closedAfterMs } = await dribble(
+      [`GET /graphql?query=%7B__typename%7D HTTP/1.1\r\nHost: g\r\napollo-require-preflight: 1\r\n\r\n`],
+      1,
+    );
     expect(status(answer)).toBe("200");
     // Node closes the idle socket 1 s after keepAliveTimeout (measured with a bare http.Server too).
     expect(closedAfterMs).toBeGreaterThanOrEqual(1_400);

@@ -12,8 +12,13 @@ describe("the identity the gateway signs for each subgraph", () => {
     const forAccounts = await sign(viewer, "accounts");
     expect(decodeJwt(forCatalog)).toMatchObject({ aud: "catalog", iss: "fedplat-gateway", sub: viewer.id });
     expect((decodeJwt(forCatalog).exp ?? 0) - (decodeJwt(forCatalog).iat ?? 0)).toBeLessThanOrEqual(60);
-    expect(await verifyCallerIdentity(forCatalog, TEST_IDENTITY_TRUST, "catalog")).toEqual({ caller: { kind: "gateway" }, viewer });
-    await expect(verifyCallerIdentity(forAccounts, TEST_IDENTITY_TRUST, "catalog")).rejects.toMatchObject({ extensions: { code: "UNAUTHENTICATED" } });
+    expect(await verifyCallerIdentity(forCatalog, TEST_IDENTITY_TRUST, "catalog")).toEqual({
+      caller: { kind: "gateway" },
+      viewer,
+    });
+    await expect(verifyCallerIdentity(forAccounts, TEST_IDENTITY_TRUST, "catalog")).rejects.toMatchObject({
+      extensions: { code: "UNAUTHENTICATED" },
+    });
   });
 
   it("reuses a viewer's token per subgraph, and signs another viewer (or anonymous) apart", async () => {

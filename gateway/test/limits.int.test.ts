@@ -21,7 +21,11 @@ async function gatewayWith(limits: Partial<GatewayLimits> = {}, production = fal
     redis,
     logger: createLogger("limits-test", "silent"),
     production,
-    limits: { ...defaultLimits, ...limits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}`, ...limits.rate } },
+    limits: {
+      ...defaultLimits,
+      ...limits,
+      rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}`, ...limits.rate },
+    },
   });
   running.push(server);
   return `http://127.0.0.1:${await server.listen(0, "127.0.0.1")}/graphql`;
@@ -37,14 +41,27 @@ afterAll(async () => {
   await redis?.quit();
 });
 
-const nest = (levels: number) => `{ me { ${"orders(first: 1) { customer { ".repeat(levels)}id${" } }".repeat(levels)} } }`;
+const nest = (levels: number) =>
+  `{ me { ${"orders(first: 1) { customer { ".repeat(levels)}id${" } }".repeat(levels)} } }`;
 
 describe("query limits (before any subgraph is called)", () => {
   it.each([
     ["too deep", nest(5), "Query depth limit of 10 exceeded"],
-    ["too many aliases", `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: product(id: "1") { id }`).join(" ")} }`, "Aliases limit of 15 exceeded"],
-    ["too many root fields", `{ ${Array.from({ length: 11 }, (_, i) => `f${i}: products(first: 1) { totalCount }`).join(" ")} }`, "root fields"],
-    ["too many directives", `{ products @skip(if: false) ${"@include(if: true) ".repeat(60)} { totalCount } }`, "Directives limit of 50 exceeded"],
+    [
+      "too many aliases",
+      `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: product(id: "1") { id }`).join(" ")} }`,
+      "Aliases limit of 15 exceeded",
+    ],
+    [
+      "too many root fields",
+      `{ ${Array.from({ length: 11 }, (_, i) => `f${i}: products(first: 1) { totalCount }`).join(" ")} }`,
+      "root fields",
+    ],
+    [
+      "too many directives",
+      `{ products @skip(if: false) ${"@include(if: true) ".repeat(60)} { totalCount } }`,
+      "Directives limit of 50 exceeded",
+    ],
   ])("rejects a query that is %s with 400", async (_name, query, message) => {
     const res = await graphqlRequest(url, query);
     expect(res.status).toBe(400);
@@ -62,7 +79,10 @@ describe("query limits (before any subgraph is called)", () => {
   it("rejects a document with too many tokens before parsing it", async () => {
     const res = await graphqlRequest(url, `{ __typename ${"__typename ".repeat(2_100)}}`);
     expect(res.status).toBe(400);
-    expect(res.errors?.[0]).toMatchObject({ message: "The document has more than 2000 tokens", extensions: { code: "QUERY_TOO_LARGE" } });
+    expect(res.errors?.[0]).toMatchObject({
+      message: "The document has more than 2000 tokens",
+      extensions: { code: "QUERY_TOO_LARGE" },
+    });
   });
 
   it("rejects a fragment bomb and a fragment cycle in linear time, before validation", async () => {
@@ -71,7 +91,10 @@ describe("query limits (before any subgraph is called)", () => {
     const res = await graphqlRequest(url, bomb);
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(res.status).toBe(400);
-    expect(res.errors?.[0]).toMatchObject({ message: "The document expands to more than 5000 fields", extensions: { code: "QUERY_TOO_COMPLEX" } });
+    expect(res.errors?.[0]).toMatchObject({
+      message: "The document expands to more than 5000 fields",
+      extensions: { code: "QUERY_TOO_COMPLEX" },
+    });
     const cycle = await graphqlRequest(url, "query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }");
     expect(cycle.status).toBe(400);
     expect(cycle.errors?.[0]?.message).toMatch(/spreads itself/);
@@ -85,22 +108,42 @@ describe("query limits (before any subgraph is called)", () => {
   });
 
   it("rejects oversized variables with 413", async () => {
-    const res = await graphqlRequest(url, "query($s: String) { products(search: $s) { totalCount } }", { s: "x".repeat(70_000) });
+    const res = await graphqlRequest(url, "query($s: String) { products(search: $s) { totalCount } }", {
+      s: "x".repeat(70_000),
+    });
     expect(res.status).toBe(413);
     expect(res.errors?.[0]?.extensions?.code).toBe("VARIABLES_TOO_LARGE");
   });
 
   it("rejects batched requests while batching is disabled, and over-long batches when enabled", async () => {
     const batch = (n: number) => JSON.stringify(Array.from({ length: n }, () => ({ query: "{ __typename }" })));
-    const disabled = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: batch(2) });
+    const disabled = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: batch(2),
+    });
     expect(disabled.status).toBe(400);
-    expect(await disabled.json()).toMatchObject({ errors: [{ message: "Batched requests are disabled", extensions: { code: "BATCH_LIMIT_EXCEEDED" } }] });
+    expect(await disabled.json()).toMatchObject({
+      errors: [{ message: "Batched requests are disabled", extensions: { code: "BATCH_LIMIT_EXCEEDED" } }],
+    });
 
     const batching = await gatewayWith({ request: { ...defaultLimits.request, maxBatch: 3 } });
-    const ok = await fetch(batching, { method: "POST", headers: { "content-type": "application/json" }, body: batch(3) });
+    const ok = await fetch(batching, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: batch(3),
+    });
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toEqual([{ data: { __typename: "Query" } }, { data: { __typename: "Query" } }, { data: { __typename: "Query" } }]);
-    const tooMany = await fetch(batching, { method: "POST", headers: { "content-type": "application/json" }, body: batch(4) });
+    expect(await ok.json()).toEqual([
+      { data: { __typename: "Query" } },
+      { data: { __typename: "Query" } },
+      { data: { __typename: "Query" } },
+    ]);
+    const tooMany = await fetch(batching, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: batch(4),
+    });
     expect(tooMany.status).toBe(400);
   });
 
@@ -115,7 +158,11 @@ describe("rate limits (shared in Redis)", () => {
   it("answers the 4th anonymous request of a minute with 429 and Retry-After", async () => {
     const limited = await gatewayWith({ rate: { ...defaultLimits.rate, anonymousPerMinute: 3 } });
     for (let i = 0; i < 3; i++) expect((await graphqlRequest(limited, "{ __typename }")).status).toBe(200);
-    const response = await fetch(limited, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ __typename }" }) });
+    const response = await fetch(limited, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ __typename }" }),
+    });
     expect(response.status).toBe(429);
     expect(Number(response.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     expect(Number(response.headers.get("retry-after"))).toBeLessThanOrEqual(60);
@@ -150,7 +197,9 @@ describe("production hardening", () => {
     const response = await fetch(`${url}?query=${encodeURIComponent("{ __typename }")}`);
     expect(response.status).toBe(400);
     expect(await response.text()).toMatch(/CSRF/);
-    const preflighted = await fetch(`${url}?query=${encodeURIComponent("{ __typename }")}`, { headers: { "apollo-require-preflight": "true" } });
+    const preflighted = await fetch(`${url}?query=${encodeURIComponent("{ __typename }")}`, {
+      headers: { "apollo-require-preflight": "true" },
+    });
     expect(preflighted.status).toBe(200);
   });
 });

@@ -44,7 +44,10 @@ it("tells onSubscribed listeners when the subscription is back after its connect
   await until("the first subscription", () => subscribed >= 1);
   const before = subscribed;
   const clients = (await redis.client("LIST")) as string;
-  const id = clients.split("\n").find((line) => line.includes(` name=${connectionName} `))?.match(/^id=(\d+)/)?.[1];
+  const id = clients
+    .split("\n")
+    .find((line) => line.includes(` name=${connectionName} `))
+    ?.match(/^id=(\d+)/)?.[1];
   if (!id) throw new Error("the hub's connection is not in CLIENT LIST");
   await redis.client("KILL", "ID", id);
 

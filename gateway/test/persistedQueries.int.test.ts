@@ -8,7 +8,11 @@ import { repoRoot, startTestSubgraph, TEST_GATEWAY_KEY, TEST_JWT_SECRET, type Te
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { buildGateway, defaultLimits, type GatewayServer } from "../src";
-import { loadPersistedDocumentManifest, type PersistedDocumentManifest, type TrustedDocumentsMode } from "../src/features/persistedDocuments";
+import {
+  loadPersistedDocumentManifest,
+  type PersistedDocumentManifest,
+  type TrustedDocumentsMode,
+} from "../src/features/persistedDocuments";
 import { createRedisKeyValueCache } from "../src/features/responseCache/redisKeyValueCache";
 
 const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
@@ -29,7 +33,10 @@ const apqPrefix = `test:apq:${randomUUID()}:`;
 const gateways: GatewayServer[] = [];
 
 function writeManifest(documents: string[]): void {
-  writeFileSync(manifestPath, JSON.stringify(Object.fromEntries(documents.map((document) => [`sha256:${sha256(document)}`, document]))));
+  writeFileSync(
+    manifestPath,
+    JSON.stringify(Object.fromEntries(documents.map((document) => [`sha256:${sha256(document)}`, document]))),
+  );
 }
 
 async function gatewayIn(mode: TrustedDocumentsMode, documents = manifest): Promise<string> {
@@ -53,15 +60,28 @@ interface Answer {
 }
 
 async function post(url: string, body: unknown): Promise<Answer> {
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, body: (await response.json()) as Answer["body"] };
 }
 
 /** A persisted query over GET, as a CDN would see it (the header satisfies Apollo's CSRF prevention). */
 async function get(url: string, params: Record<string, unknown>): Promise<Answer & { cacheControl: string | null }> {
-  const search = new URLSearchParams(Object.entries(params).map(([key, value]): [string, string] => [key, typeof value === "string" ? value : JSON.stringify(value)]));
+  const search = new URLSearchParams(
+    Object.entries(params).map(([key, value]): [string, string] => [
+      key,
+      typeof value === "string" ? value : JSON.stringify(value),
+    ]),
+  );
   const response = await fetch(`${url}?${search}`, { headers: { "apollo-require-preflight": "true" } });
-  return { status: response.status, body: (await response.json()) as Answer["body"], cacheControl: response.headers.get("cache-control") };
+  return {
+    status: response.status,
+    body: (await response.json()) as Answer["body"],
+    cacheControl: response.headers.get("cache-control"),
+  };
 }
 
 const persisted = (document: string) => ({ persistedQuery: { version: 1, sha256Hash: sha256(document) } });
@@ -102,7 +122,10 @@ describe("automatic persisted queries (APQ)", () => {
 
   it("refuses a hash that is not the SHA-256 of the query sent with it", async () => {
     const url = await gatewayIn("off");
-    const answer = await post(url, { query: "{ products { totalCount } }", extensions: persisted("{ something { else } }") });
+    const answer = await post(url, {
+      query: "{ products { totalCount } }",
+      extensions: persisted("{ something { else } }"),
+    });
     expect(answer.status).toBe(400);
     expect(codeOf(answer)).toBe("PERSISTED_QUERY_HASH_MISMATCH");
   });
@@ -174,7 +197,9 @@ describe("trusted documents", () => {
     manifest.reload();
     const later = await get(url, { extensions: persisted(LATER) });
     expect(later.body.errors).toBeUndefined();
-    expect(later.body.data).toEqual({ products: { edges: [expect.objectContaining({ node: { name: expect.any(String) } })] } });
+    expect(later.body.data).toEqual({
+      products: { edges: [expect.objectContaining({ node: { name: expect.any(String) } })] },
+    });
 
     writeFileSync(manifestPath, JSON.stringify({ [`sha256:${sha256("x")}`]: "query Tampered { __typename }" }));
     expect(() => manifest.reload()).toThrow(/does not hash to its id/);
@@ -183,15 +208,26 @@ describe("trusted documents", () => {
 });
 
 describe("trusted documents over WebSocket (graphql-ws subscribe messages)", () => {
-  const WATCH = /* GraphQL */ "subscription Watch($orderId: ID!) { orderStatusChanged(orderId: $orderId) { id status } }";
+  const WATCH =
+    /* GraphQL */ "subscription Watch($orderId: ID!) { orderStatusChanged(orderId: $orderId) { id status } }";
   const variables = { orderId: randomUUID() };
 
   /** The first thing a subscription gets: an event, or the error list graphql-ws rejects with. */
-  async function firstAnswer(url: string, payload: { query: string; extensions?: Record<string, unknown> }): Promise<{ codes: string[] }> {
+  async function firstAnswer(
+    url: string,
+    payload: { query: string; extensions?: Record<string, unknown> },
+  ): Promise<{ codes: string[] }> {
     const token = await signAccessToken({ id: randomUUID(), role: "CUSTOMER" }, TEST_JWT_SECRET);
-    const client = createClient({ url: url.replace(/^http/, "ws"), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: true });
+    const client = createClient({
+      url: url.replace(/^http/, "ws"),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${token}` },
+      retryAttempts: 0,
+      lazy: true,
+    });
     try {
-      for await (const event of client.iterate({ ...payload, variables })) return { codes: (event.errors ?? []).map((e) => String(e.extensions?.code)) };
+      for await (const event of client.iterate({ ...payload, variables }))
+        return { codes: (event.errors ?? []).map((e) => String(e.extensions?.code)) };
       return { codes: [] };
     } catch (cause) {
       if (!Array.isArray(cause)) throw cause;
@@ -210,11 +246,24 @@ describe("trusted documents over WebSocket (graphql-ws subscribe messages)", () 
   });
 
   it("enforce: refuses other text, unknown ids and mismatched hashes with the HTTP codes, before parsing", async () => {
-    expect(await firstAnswer(url, { query: "subscription { myOrderUpdates { id } }" })).toEqual({ codes: ["PERSISTED_QUERY_REQUIRED"] });
-    expect(await firstAnswer(url, { query: "subscription { myOrderUpdates { " })).toEqual({ codes: ["PERSISTED_QUERY_REQUIRED"] });
-    expect(await firstAnswer(url, { query: "", extensions: persisted("subscription { myOrderUpdates { id } }") })).toEqual({ codes: ["PERSISTED_QUERY_NOT_IN_LIST"] });
-    expect(await firstAnswer(url, { query: "subscription { myOrderUpdates { id } }", extensions: persisted(WATCH) })).toEqual({ codes: ["PERSISTED_QUERY_HASH_MISMATCH"] });
-    expect(await firstAnswer(url, { query: WATCH, extensions: { persistedQuery: { version: 2, sha256Hash: sha256(WATCH) } } })).toEqual({ codes: ["PERSISTED_QUERY_MALFORMED"] });
+    expect(await firstAnswer(url, { query: "subscription { myOrderUpdates { id } }" })).toEqual({
+      codes: ["PERSISTED_QUERY_REQUIRED"],
+    });
+    expect(await firstAnswer(url, { query: "subscription { myOrderUpdates { " })).toEqual({
+      codes: ["PERSISTED_QUERY_REQUIRED"],
+    });
+    expect(
+      await firstAnswer(url, { query: "", extensions: persisted("subscription { myOrderUpdates { id } }") }),
+    ).toEqual({ codes: ["PERSISTED_QUERY_NOT_IN_LIST"] });
+    expect(
+      await firstAnswer(url, { query: "subscription { myOrderUpdates { id } }", extensions: persisted(WATCH) }),
+    ).toEqual({ codes: ["PERSISTED_QUERY_HASH_MISMATCH"] });
+    expect(
+      await firstAnswer(url, {
+        query: WATCH,
+        extensions: { persistedQuery: { version: 2, sha256Hash: sha256(WATCH) } },
+      }),
+    ).toEqual({ codes: ["PERSISTED_QUERY_MALFORMED"] });
   });
 
   it("enforce: runs a manifest subscription by identical text, by id with text, and by id alone", async () => {

@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
 import { createLogger, createMetrics, createRedis, type Redis } from "@fedplat/common";
-import { graphqlRequest, repoRoot, startTestSubgraph, TEST_GATEWAY_KEY, TEST_JWT_SECRET, type TestSubgraph } from "@fedplat/devkit";
+import {
+  graphqlRequest,
+  repoRoot,
+  startTestSubgraph,
+  TEST_GATEWAY_KEY,
+  TEST_JWT_SECRET,
+  type TestSubgraph,
+} from "@fedplat/devkit";
 import { buildGateway, defaultLimits, type GatewayServer } from "../src";
 import { type Link, openLink } from "./tcpLink";
 
@@ -31,7 +38,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => dropper.listen(0, "127.0.0.1", resolve));
   gateway = await buildGateway({
     supergraphSdl,
-    subgraphUrls: { CATALOG: link.url, ORDERS: `http://127.0.0.1:${(dropper.address() as net.AddressInfo).port}/graphql` },
+    subgraphUrls: {
+      CATALOG: link.url,
+      ORDERS: `http://127.0.0.1:${(dropper.address() as net.AddressInfo).port}/graphql`,
+    },
     tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
     signingKey: TEST_GATEWAY_KEY,
     redis,
@@ -53,7 +63,8 @@ afterAll(async () => {
 });
 
 const PRODUCTS = /* GraphQL */ "query Products { products(first: 2) { totalCount } }";
-const ready = async () => (await fetch(`${base}/health/ready`)).json() as Promise<{ status: string; subgraphs: Record<string, string> }>;
+const ready = async () =>
+  (await fetch(`${base}/health/ready`)).json() as Promise<{ status: string; subgraphs: Record<string, string> }>;
 const metric = async (pattern: RegExp) => Number(pattern.exec(await (await fetch(`${base}/metrics`)).text())?.[1] ?? 0);
 
 describe("a subgraph that goes down and comes back", () => {
@@ -64,7 +75,10 @@ describe("a subgraph that goes down and comes back", () => {
 
     // failures below the minimum volume: each a named error, the circuit still closed
     const down = await graphqlRequest(`${base}/graphql`, PRODUCTS);
-    expect(down.errors?.[0]).toMatchObject({ message: 'Subgraph "catalog" is unavailable', extensions: { code: "SUBGRAPH_UNAVAILABLE", serviceName: "catalog" } });
+    expect(down.errors?.[0]).toMatchObject({
+      message: 'Subgraph "catalog" is unavailable',
+      extensions: { code: "SUBGRAPH_UNAVAILABLE", serviceName: "catalog" },
+    });
     expect((await ready()).subgraphs.catalog).toBe("closed");
     await graphqlRequest(`${base}/graphql`, PRODUCTS);
 
@@ -72,9 +86,16 @@ describe("a subgraph that goes down and comes back", () => {
     // fetches of 5, over the 50% threshold: open. The gateway stays ready (it serves everything else) and says which circuit is open.
     expect(await ready()).toMatchObject({ status: "ready", subgraphs: { catalog: "open", accounts: "closed" } });
     const fast = await graphqlRequest(`${base}/graphql`, PRODUCTS);
-    expect(fast.errors?.[0]).toMatchObject({ message: 'Subgraph "catalog" is unavailable (circuit open)', extensions: { code: "SUBGRAPH_UNAVAILABLE", serviceName: "catalog" } });
+    expect(fast.errors?.[0]).toMatchObject({
+      message: 'Subgraph "catalog" is unavailable (circuit open)',
+      extensions: { code: "SUBGRAPH_UNAVAILABLE", serviceName: "catalog" },
+    });
     expect(await metric(/^gateway_subgraph_circuit_state\{[^}]*subgraph="catalog"[^}]*\} (\d+)$/m)).toBe(2);
-    expect(await metric(/^gateway_subgraph_fetch_duration_seconds_count\{[^}]*subgraph="catalog",outcome="circuit_open"[^}]*\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(
+      await metric(
+        /^gateway_subgraph_fetch_duration_seconds_count\{[^}]*subgraph="catalog",outcome="circuit_open"[^}]*\} (\d+)$/m,
+      ),
+    ).toBeGreaterThanOrEqual(1);
 
     // back on the same port; after the reset delay one probe goes through and closes the circuit
     await link.restore();
@@ -93,8 +114,12 @@ describe("a subgraph that goes down and comes back", () => {
     const before = await metric(/^gateway_operations_total\{[^}]*operation="Products",outcome="ok"[^}]*\} (\d+)$/m);
     await graphqlRequest(`${base}/graphql`, PRODUCTS);
     await graphqlRequest(`${base}/graphql`, PRODUCTS);
-    expect(await metric(/^gateway_operations_total\{[^}]*operation="Products",outcome="ok"[^}]*\} (\d+)$/m)).toBe(before + 2);
-    expect(await metric(/^gateway_operation_duration_seconds_count\{[^}]*operation="Products",outcome="ok"[^}]*\} (\d+)$/m)).toBe(before + 2);
+    expect(await metric(/^gateway_operations_total\{[^}]*operation="Products",outcome="ok"[^}]*\} (\d+)$/m)).toBe(
+      before + 2,
+    );
+    expect(
+      await metric(/^gateway_operation_duration_seconds_count\{[^}]*operation="Products",outcome="ok"[^}]*\} (\d+)$/m),
+    ).toBe(before + 2);
   });
 });
 
@@ -106,7 +131,10 @@ describe("retries", () => {
     expect(dropped).toBe(2);
 
     dropped = 0;
-    const mutation = await graphqlRequest(`${base}/graphql`, /* GraphQL */ 'mutation { placeOrder(input: { lines: [{ productId: "p", quantity: 1 }] }) { id } }');
+    const mutation = await graphqlRequest(
+      `${base}/graphql`,
+      /* GraphQL */ 'mutation { placeOrder(input: { lines: [{ productId: "p", quantity: 1 }] }) { id } }',
+    );
     expect(mutation.errors?.[0]).toMatchObject({ extensions: { code: "SUBGRAPH_UNAVAILABLE", serviceName: "orders" } });
     expect(dropped).toBe(1);
   });
@@ -131,7 +159,10 @@ describe("per-subgraph timeouts", () => {
     try {
       const url = `http://127.0.0.1:${await slow.listen(0, "127.0.0.1")}/graphql`;
       const res = await graphqlRequest(url, PRODUCTS);
-      expect(res.errors?.[0]).toMatchObject({ message: 'Subgraph "catalog" did not answer within 300 ms', extensions: { code: "SUBGRAPH_UNAVAILABLE", serviceName: "catalog" } });
+      expect(res.errors?.[0]).toMatchObject({
+        message: 'Subgraph "catalog" did not answer within 300 ms',
+        extensions: { code: "SUBGRAPH_UNAVAILABLE", serviceName: "catalog" },
+      });
     } finally {
       await slow.close();
       hanging.close();

@@ -6,20 +6,48 @@ const SUPERGRAPH = 'enum join__Graph { ORDERS @join__graph(name: "orders", url: 
 
 describe("resilience configuration", () => {
   it("defaults to the brief's circuit policy and one retry of query fetches", () => {
-    expect(loadGatewayConfig(SECRET).resilience).toEqual({ errorThresholdPercent: 50, windowMs: 60_000, resetMs: 30_000, minRequests: 5, queryRetries: 1 });
+    expect(loadGatewayConfig(SECRET).resilience).toEqual({
+      errorThresholdPercent: 50,
+      windowMs: 60_000,
+      resetMs: 30_000,
+      minRequests: 5,
+      queryRetries: 1,
+    });
   });
 
   it("reads every knob from the environment", () => {
-    const config = loadGatewayConfig({ ...SECRET, CIRCUIT_ERROR_THRESHOLD_PERCENT: "25", CIRCUIT_WINDOW_MS: "10000", CIRCUIT_RESET_MS: "2000", CIRCUIT_MIN_REQUESTS: "20", SUBGRAPH_QUERY_RETRIES: "0", SUBGRAPH_ORDERS_TIMEOUT_MS: "2500" });
-    expect(config.resilience).toEqual({ errorThresholdPercent: 25, windowMs: 10_000, resetMs: 2_000, minRequests: 20, queryRetries: 0 });
+    const config = loadGatewayConfig({
+      ...SECRET,
+      CIRCUIT_ERROR_THRESHOLD_PERCENT: "25",
+      CIRCUIT_WINDOW_MS: "10000",
+      CIRCUIT_RESET_MS: "2000",
+      CIRCUIT_MIN_REQUESTS: "20",
+      SUBGRAPH_QUERY_RETRIES: "0",
+      SUBGRAPH_ORDERS_TIMEOUT_MS: "2500",
+    });
+    expect(config.resilience).toEqual({
+      errorThresholdPercent: 25,
+      windowMs: 10_000,
+      resetMs: 2_000,
+      minRequests: 20,
+      queryRetries: 0,
+    });
     expect(config.subgraphTimeouts).toEqual({ ORDERS: 2_500 });
   });
 
   it("names the variable that is invalid", () => {
-    expect(() => loadGatewayConfig({ ...SECRET, CIRCUIT_ERROR_THRESHOLD_PERCENT: "150" })).toThrow(/CIRCUIT_ERROR_THRESHOLD_PERCENT: .*"150"/);
+    expect(() => loadGatewayConfig({ ...SECRET, CIRCUIT_ERROR_THRESHOLD_PERCENT: "150" })).toThrow(
+      /CIRCUIT_ERROR_THRESHOLD_PERCENT: .*"150"/,
+    );
     expect(() => loadGatewayConfig({ ...SECRET, CIRCUIT_RESET_MS: "soon" })).toThrow(/CIRCUIT_RESET_MS: .*"soon"/);
-    expect(() => loadGatewayConfig({ ...SECRET, SUBGRAPH_QUERY_RETRIES: "9" })).toThrow(/SUBGRAPH_QUERY_RETRIES: .*"9"/);
-    expect(() => loadGatewayConfig({ ...SECRET, SUBGRAPH_ORDERS_TIMEOUT_MS: "5" })).toThrow(/SUBGRAPH_ORDERS_TIMEOUT_MS: must be a whole number of milliseconds from 100 to 120000 \(currently "5"\)/);
-    expect(() => checkOverrides({}, SUPERGRAPH, { ORDRES: 1_000 })).toThrow(/SUBGRAPH_ORDRES_TIMEOUT_MS: the supergraph has no such subgraph \(it has: orders\)/);
+    expect(() => loadGatewayConfig({ ...SECRET, SUBGRAPH_QUERY_RETRIES: "9" })).toThrow(
+      /SUBGRAPH_QUERY_RETRIES: .*"9"/,
+    );
+    expect(() => loadGatewayConfig({ ...SECRET, SUBGRAPH_ORDERS_TIMEOUT_MS: "5" })).toThrow(
+      /SUBGRAPH_ORDERS_TIMEOUT_MS: must be a whole number of milliseconds from 100 to 120000 \(currently "5"\)/,
+    );
+    expect(() => checkOverrides({}, SUPERGRAPH, { ORDRES: 1_000 })).toThrow(
+      /SUBGRAPH_ORDRES_TIMEOUT_MS: the supergraph has no such subgraph \(it has: orders\)/,
+    );
   });
 });

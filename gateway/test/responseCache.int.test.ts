@@ -34,7 +34,9 @@ beforeAll(async () => {
   const customerViewer = await graph.accounts.viewer("customer");
   customerId = customerViewer.id;
   customer = bearer(customerViewer.token);
-  const other = await graph.accounts.prisma.user.findFirstOrThrow({ where: { role: "CUSTOMER", email: { not: "customer@example.com" } } });
+  const other = await graph.accounts.prisma.user.findFirstOrThrow({
+    where: { role: "CUSTOMER", email: { not: "customer@example.com" } },
+  });
   otherEmail = other.email;
   otherCustomer = bearer((await graph.accounts.viewer({ id: other.id, role: "CUSTOMER" })).token);
 });
@@ -72,7 +74,10 @@ async function untilHit<T>(send: () => Promise<GraphQLResponse<T>>): Promise<Gra
 
 describe("cache hints from the subgraphs' SDL", () => {
   it("marks public catalog data public with the product max age, shortened by stock", async () => {
-    const names = await graphqlRequest(url, "{ products(first: 2) { edges { node { id name priceCents } } pageInfo { hasNextPage } } }");
+    const names = await graphqlRequest(
+      url,
+      "{ products(first: 2) { edges { node { id name priceCents } } pageInfo { hasNextPage } } }",
+    );
     expect(names.errors).toBeUndefined();
     expect(cacheControl(names)).toBe("max-age=60, public");
     const withStock = await graphqlRequest(url, "{ products(first: 2) { edges { node { id stock } } } }");
@@ -88,14 +93,22 @@ describe("cache hints from the subgraphs' SDL", () => {
   });
 
   it("takes the most restrictive hint of every subgraph that served the request", async () => {
-    expect(await keptFor(() => graphqlRequest(url, "{ me { email } products(first: 1) { edges { node { name } } } }", {}, customer))).toBe(60);
-    const withOrders = () => graphqlRequest(url, "{ me { email } orders(first: 1) { edges { node { id status } } } }", {}, customer);
+    expect(
+      await keptFor(() =>
+        graphqlRequest(url, "{ me { email } products(first: 1) { edges { node { name } } } }", {}, customer),
+      ),
+    ).toBe(60);
+    const withOrders = () =>
+      graphqlRequest(url, "{ me { email } orders(first: 1) { edges { node { id status } } } }", {}, customer);
     expect(await keptFor(withOrders)).toBe(30);
     expect(cacheControl(await withOrders())).toBe("private, no-cache");
   });
 
   it("never lets a mutation be cached", async () => {
-    const res = await graphqlRequest(url, 'mutation { login(email: "customer@example.com", password: "Passw0rd!") { accessToken } }');
+    const res = await graphqlRequest(
+      url,
+      'mutation { login(email: "customer@example.com", password: "Passw0rd!") { accessToken } }',
+    );
     expect(res.errors).toBeUndefined();
     expect(cacheControl(res)).toBe("no-store");
   });
@@ -106,7 +119,9 @@ describe("response cache", () => {
     const query = `{ products(first: 3, search: "${randomUUID().slice(0, 4)}") { totalCount edges { node { id name } } } }`;
     const first = await graphqlRequest(url, "{ products(first: 3) { totalCount edges { node { id name } } } }");
     expect(cacheStatus(first)).toMatch(/MISS|HIT/);
-    const again = await untilHit(() => graphqlRequest(url, "{ products(first: 3) { totalCount edges { node { id name } } } }"));
+    const again = await untilHit(() =>
+      graphqlRequest(url, "{ products(first: 3) { totalCount edges { node { id name } } } }"),
+    );
     expect(again.data).toEqual(first.data);
     expect(cacheControl(again)).toBe("max-age=60, public");
     expect(Number(again.headers.get("age"))).toBeGreaterThanOrEqual(0);
@@ -137,7 +152,12 @@ describe("response cache", () => {
     const query = "{ me { name } }";
     await untilHit(() => graphqlRequest(url, query, {}, otherCustomer));
     const name = `Renamed ${randomUUID().slice(0, 8)}`;
-    const update = await graphqlRequest(url, "mutation($name: String!) { updateProfile(input: { name: $name }) { id } }", { name }, otherCustomer);
+    const update = await graphqlRequest(
+      url,
+      "mutation($name: String!) { updateProfile(input: { name: $name }) { id } }",
+      { name },
+      otherCustomer,
+    );
     expect(update.errors).toBeUndefined();
     expect(cacheStatus(update)).toBe("BYPASS");
     const after = await graphqlRequest<{ me: { name: string } }>(url, query, {}, otherCustomer);
@@ -157,7 +177,8 @@ describe("response cache", () => {
     await untilHit(() => graphqlRequest(url, staffQuery, { id: order.id }, staff));
     const status = order.status === "DELIVERED" ? "SHIPPED" : "DELIVERED";
     await graph.orders.prisma.order.update({ where: { id: order.id }, data: { status } });
-    const statusOf = (res: GraphQLResponse<Orders>) => res.data?.orders.edges.find((edge) => edge.node.id === order.id)?.node.status;
+    const statusOf = (res: GraphQLResponse<Orders>) =>
+      res.data?.orders.edges.find((edge) => edge.node.id === order.id)?.node.status;
 
     // Until the change is announced, the cache answers (30 s at most).
     const cached = await graphqlRequest<Orders>(url, query, {}, customer);
@@ -192,11 +213,19 @@ describe("response cache", () => {
     const unreachable = createCacheRedis(`redis://127.0.0.1:${await freePort()}`);
     unreachable.on("error", () => undefined);
     const options = graph.gatewayOptions();
-    const server = await buildGateway({ ...options, responseCache: createRedisKeyValueCache(unreachable, "test:down:", options.logger) });
+    const server = await buildGateway({
+      ...options,
+      responseCache: createRedisKeyValueCache(unreachable, "test:down:", options.logger),
+    });
     try {
       const down = `http://127.0.0.1:${await server.listen(0, "127.0.0.1")}/graphql`;
       for (const headers of [{}, customer]) {
-        const res = await graphqlRequest<{ products: { totalCount: number } }>(down, "{ products(first: 1) { totalCount } }", {}, headers);
+        const res = await graphqlRequest<{ products: { totalCount: number } }>(
+          down,
+          "{ products(first: 1) { totalCount } }",
+          {},
+          headers,
+        );
         expect(res.errors).toBeUndefined();
         expect(res.data?.products.totalCount).toBe(200);
         expect(cacheStatus(res)).toBe("MISS");

@@ -23,8 +23,16 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString("utf8");
-    reached.push((JSON.parse(body) as { operationName?: string; query?: string }).query?.match(/^\s*(?:query|mutation)\s+(\w+)/)?.[1] ?? "anonymous");
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !["host", "content-length", "connection"].includes(name)) as Array<[string, string]>);
+    reached.push(
+      (JSON.parse(body) as { operationName?: string; query?: string }).query?.match(
+        /^\s*(?:query|mutation)\s+(\w+)/,
+      )?.[1] ?? "anonymous",
+    );
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).filter(([name]) => !["host", "content-length", "connection"].includes(name)) as Array<
+        [string, string]
+      >,
+    );
     const answer = await fetch(services.accounts.url, { method: "POST", headers, body });
     res.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/json" });
     res.end(Buffer.from(await answer.arrayBuffer()));
@@ -38,7 +46,12 @@ afterAll(async () => {
   await services?.stop();
 });
 
-async function gatewayWith(rate: Partial<RateLimits>, trustProxy: boolean | number | string = false, apiKeyCacheSize?: number, apiKeyCacheMs?: number): Promise<string> {
+async function gatewayWith(
+  rate: Partial<RateLimits>,
+  trustProxy: boolean | number | string = false,
+  apiKeyCacheSize?: number,
+  apiKeyCacheMs?: number,
+): Promise<string> {
   const options = services.gatewayOptions();
   const server = await buildGateway({
     ...options,
@@ -55,7 +68,8 @@ async function gatewayWith(rate: Partial<RateLimits>, trustProxy: boolean | numb
 const randomKey = () => `fpk_${randomBytes(32).toString("base64url")}`;
 const lookUps = () => reached.filter((name) => name === "ApiKeyPrincipal").length;
 const LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }";
-const codeOf = (response: { errors?: Array<{ extensions?: Record<string, unknown> }> }) => response.errors?.[0]?.extensions?.code;
+const codeOf = (response: { errors?: Array<{ extensions?: Record<string, unknown> }> }) =>
+  response.errors?.[0]?.extensions?.code;
 
 describe("API key sprays", () => {
   it("costs accounts one look-up per distinct unknown key (negative cache), none for a malformed key or a bad token", async () => {
@@ -63,14 +77,20 @@ describe("API key sprays", () => {
     const keys = Array.from({ length: 10 }, randomKey);
     const before = reached.length;
     for (let round = 0; round < 3; round++) {
-      for (const key of keys) expect((await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": key })).status).toBe(401);
+      for (const key of keys)
+        expect((await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": key })).status).toBe(401);
     }
     expect(reached.length - before).toBe(10);
     expect(reached.slice(before).every((name) => name === "ApiKeyPrincipal")).toBe(true);
 
     const malformed = await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": "not-a-key' OR 1=1" });
     const badToken = await graphqlRequest(url, "{ me { id } }", {}, { authorization: "Bearer abc.def.ghi" });
-    expect([malformed.status, codeOf(malformed), badToken.status, codeOf(badToken)]).toEqual([401, "UNAUTHENTICATED", 401, "UNAUTHENTICATED"]);
+    expect([malformed.status, codeOf(malformed), badToken.status, codeOf(badToken)]).toEqual([
+      401,
+      "UNAUTHENTICATED",
+      401,
+      "UNAUTHENTICATED",
+    ]);
     expect(reached.length - before).toBe(10);
   });
 
@@ -78,11 +98,18 @@ describe("API key sprays", () => {
     // A minute's cache time, so only eviction (not the 3 s expiry, on a slow machine) can lose the key.
     const url = await gatewayWith({ invalidCredentialsPerMinute: 1_000 }, false, 50, 60_000);
     const admin = bearer((await services.accounts.viewer("admin")).token);
-    const created = await graphqlRequest<{ createApiKey: { key: string } }>(url, 'mutation { createApiKey(input: { name: "spray", role: STAFF }) { key } }', {}, admin);
+    const created = await graphqlRequest<{ createApiKey: { key: string } }>(
+      url,
+      'mutation { createApiKey(input: { name: "spray", role: STAFF }) { key } }',
+      {},
+      admin,
+    );
     const key = created.data?.createApiKey.key ?? "";
     expect((await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": key })).status).toBe(200);
     const before = lookUps();
-    await Promise.all(Array.from({ length: 300 }, () => graphqlRequest(url, "{ __typename }", {}, { "x-api-key": randomKey() })));
+    await Promise.all(
+      Array.from({ length: 300 }, () => graphqlRequest(url, "{ __typename }", {}, { "x-api-key": randomKey() })),
+    );
     expect(lookUps() - before).toBe(300);
     expect((await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": key })).status).toBe(200);
     expect(lookUps() - before).toBe(300);
@@ -91,7 +118,8 @@ describe("API key sprays", () => {
   it("counts refused credentials per IP: past the budget the IP gets 429 RATE_LIMITED before any look-up", async () => {
     const url = await gatewayWith({ invalidCredentialsPerMinute: 5 });
     const before = lookUps();
-    for (let i = 0; i < 5; i++) expect((await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": randomKey() })).status).toBe(401);
+    for (let i = 0; i < 5; i++)
+      expect((await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": randomKey() })).status).toBe(401);
     const refused = await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": randomKey() });
     expect(refused.status).toBe(429);
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "RATE_LIMITED", retryAfter: expect.any(Number) });
@@ -103,7 +131,8 @@ describe("API key sprays", () => {
     const url = await gatewayWith({ ipPerMinute: 4, invalidCredentialsPerMinute: 1_000 });
     const before = lookUps();
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": randomKey() })).status);
+    for (let i = 0; i < 6; i++)
+      statuses.push((await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": randomKey() })).status);
     expect(statuses).toEqual([401, 401, 401, 401, 429, 429]);
     expect(lookUps() - before).toBe(4);
   });
@@ -153,14 +182,20 @@ describe("login and register", () => {
     const url = await gatewayWith({ anonymousPerMinute: 3 });
     const customer = bearer((await services.accounts.viewer("customer")).token);
     const codes: unknown[] = [];
-    for (let i = 0; i < 3; i++) codes.push(codeOf(await graphqlRequest(url, LOGIN, { e: `nobody-${i}@example.com`, p: "guess-1" }, customer)));
+    for (let i = 0; i < 3; i++)
+      codes.push(codeOf(await graphqlRequest(url, LOGIN, { e: `nobody-${i}@example.com`, p: "guess-1" }, customer)));
     expect(codes).toEqual(["UNAUTHENTICATED", "UNAUTHENTICATED", "UNAUTHENTICATED"]);
     const limited = await graphqlRequest(url, LOGIN, { e: "nobody-4@example.com", p: "guess-1" }, customer);
     expect(limited.status).toBe(429);
     expect(limited.errors?.[0]?.extensions).toMatchObject({ code: "RATE_LIMITED", retryAfter: expect.any(Number) });
     expect(limited.headers.get("retry-after")).toMatch(/^\d+$/);
     // Through a fragment, register is caught the same way.
-    const viaFragment = await graphqlRequest(url, 'mutation { ...R } fragment R on Mutation { register(input: { email: "f@example.com", password: "s3cretpass", name: "F" }) { email } }', {}, customer);
+    const viaFragment = await graphqlRequest(
+      url,
+      'mutation { ...R } fragment R on Mutation { register(input: { email: "f@example.com", password: "s3cretpass", name: "F" }) { email } }',
+      {},
+      customer,
+    );
     expect(codeOf(viaFragment)).toBe("RATE_LIMITED");
     expect((await graphqlRequest(url, "{ me { id } }", {}, customer)).status).toBe(200);
   });
@@ -168,12 +203,38 @@ describe("login and register", () => {
   it("locks an email after 5 failures whoever asks: guesses from 6 addresses, each with another account's valid token", async () => {
     const url = await gatewayWith({}, true);
     const email = "target@example.com";
-    await graphqlRequest(url, 'mutation($e: String!) { register(input: { email: $e, password: "R1ght-pass", name: "Target" }) { email } }', { e: email });
+    await graphqlRequest(
+      url,
+      'mutation($e: String!) { register(input: { email: $e, password: "R1ght-pass", name: "Target" }) { email } }',
+      { e: email },
+    );
     const attacker = bearer((await services.accounts.viewer("customer")).token);
     const codes: unknown[] = [];
-    for (let i = 0; i < 6; i++) codes.push(codeOf(await graphqlRequest(url, LOGIN, { e: email, p: `guess-${i}` }, { ...attacker, "x-forwarded-for": `203.0.113.${i + 1}` })));
-    expect(codes).toEqual(["UNAUTHENTICATED", "UNAUTHENTICATED", "UNAUTHENTICATED", "UNAUTHENTICATED", "UNAUTHENTICATED", "ACCOUNT_LOCKED"]);
-    const owner = await graphqlRequest(url, LOGIN, { e: email, p: "R1ght-pass" }, { "x-forwarded-for": "198.51.100.7" });
+    for (let i = 0; i < 6; i++)
+      codes.push(
+        codeOf(
+          await graphqlRequest(
+            url,
+            LOGIN,
+            { e: email, p: `guess-${i}` },
+            { ...attacker, "x-forwarded-for": `203.0.113.${i + 1}` },
+          ),
+        ),
+      );
+    expect(codes).toEqual([
+      "UNAUTHENTICATED",
+      "UNAUTHENTICATED",
+      "UNAUTHENTICATED",
+      "UNAUTHENTICATED",
+      "UNAUTHENTICATED",
+      "ACCOUNT_LOCKED",
+    ]);
+    const owner = await graphqlRequest(
+      url,
+      LOGIN,
+      { e: email, p: "R1ght-pass" },
+      { "x-forwarded-for": "198.51.100.7" },
+    );
     expect(owner.errors?.[0]?.extensions).toMatchObject({ code: "ACCOUNT_LOCKED", retryAfter: expect.any(Number) });
   });
 });
@@ -181,7 +242,8 @@ describe("login and register", () => {
 describe("TRUST_PROXY", () => {
   const statusesFrom = async (url: string, forwardedFor: string[]) => {
     const statuses: number[] = [];
-    for (const value of forwardedFor) statuses.push((await graphqlRequest(url, "{ __typename }", {}, { "x-forwarded-for": value })).status);
+    for (const value of forwardedFor)
+      statuses.push((await graphqlRequest(url, "{ __typename }", {}, { "x-forwarded-for": value })).status);
     return statuses;
   };
 
@@ -199,7 +261,13 @@ describe("TRUST_PROXY", () => {
     const url = await gatewayWith({ anonymousPerMinute: 2 }, 2);
     // client-written (spoofed) entry, then the client as the outer proxy saw it, then the outer proxy as the inner one saw it
     const fromClient = (spoofed: string, client: string) => `${spoofed}, ${client}, 10.0.0.2`;
-    expect(await statusesFrom(url, [fromClient("1.1.1.1", "198.51.100.9"), fromClient("2.2.2.2", "198.51.100.9"), fromClient("3.3.3.3", "198.51.100.9")])).toEqual([200, 200, 429]);
+    expect(
+      await statusesFrom(url, [
+        fromClient("1.1.1.1", "198.51.100.9"),
+        fromClient("2.2.2.2", "198.51.100.9"),
+        fromClient("3.3.3.3", "198.51.100.9"),
+      ]),
+    ).toEqual([200, 200, 429]);
     expect(await statusesFrom(url, [fromClient("3.3.3.3", "198.51.100.10")])).toEqual([200]);
   });
 });

@@ -26,8 +26,20 @@ const WITHIN_MS = 5_000;
 async function startGateway(extra: Partial<GatewayOptions> = {}): Promise<string> {
   const options = services.gatewayOptions();
   // These tests poll refused credentials every 100 ms: rate limits are not what they are about.
-  const rate = { ...(options.limits ?? defaultLimits).rate, anonymousPerMinute: 100_000, userPerMinute: 100_000, apiKeyPerMinute: 100_000, ipPerMinute: 100_000, invalidCredentialsPerMinute: 100_000 };
-  const server = await buildGateway({ ...options, limits: { ...(options.limits ?? defaultLimits), rate }, sessions: {}, ...extra });
+  const rate = {
+    ...(options.limits ?? defaultLimits).rate,
+    anonymousPerMinute: 100_000,
+    userPerMinute: 100_000,
+    apiKeyPerMinute: 100_000,
+    ipPerMinute: 100_000,
+    invalidCredentialsPerMinute: 100_000,
+  };
+  const server = await buildGateway({
+    ...options,
+    limits: { ...(options.limits ?? defaultLimits), rate },
+    sessions: {},
+    ...extra,
+  });
   running.push(server);
   return `http://127.0.0.1:${await server.listen(0, "127.0.0.1")}/graphql`;
 }
@@ -46,7 +58,11 @@ const codeOf = (response: Response) => response.errors?.[0]?.extensions?.code;
 const [A, B] = [0, 1];
 
 /** Polls (every 100 ms) until `done` holds for the answer; returns how long that took. Fails after 5 s. */
-async function within(limitMs: number, ask: () => Promise<Response>, done: (response: Response) => boolean): Promise<number> {
+async function within(
+  limitMs: number,
+  ask: () => Promise<Response>,
+  done: (response: Response) => boolean,
+): Promise<number> {
   const started = Date.now();
   let last: Response | undefined;
   while (Date.now() - started <= limitMs) {
@@ -59,7 +75,8 @@ async function within(limitMs: number, ask: () => Promise<Response>, done: (resp
 
 const refused = (response: Response) => response.status === 401 && codeOf(response) === "UNAUTHENTICATED";
 
-const LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken refreshToken user { id } } }";
+const LOGIN =
+  "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken refreshToken user { id } } }";
 interface Session {
   id: string;
   email: string;
@@ -68,7 +85,11 @@ interface Session {
 }
 
 async function login(email: string, password = PASSWORD): Promise<Session> {
-  const res = await graphqlRequest<{ login: { accessToken: string; refreshToken: string; user: { id: string } } }>(replicas[A] ?? "", LOGIN, { e: email, p: password });
+  const res = await graphqlRequest<{ login: { accessToken: string; refreshToken: string; user: { id: string } } }>(
+    replicas[A] ?? "",
+    LOGIN,
+    { e: email, p: password },
+  );
   const login = res.data?.login;
   if (!login) throw new Error(`login failed: ${JSON.stringify(res.errors)}`);
   return { id: login.user.id, email, accessToken: login.accessToken, refreshToken: login.refreshToken };
@@ -77,12 +98,17 @@ async function login(email: string, password = PASSWORD): Promise<Session> {
 /** A fresh account (so tests do not share sessions), logged in once; promoted directly in the database when asked. */
 async function newUser(role: "CUSTOMER" | "STAFF" | "ADMIN" = "CUSTOMER"): Promise<Session> {
   const email = `session-${randomUUID()}@example.com`;
-  await graphqlRequest(replicas[A] ?? "", 'mutation($e: String!, $p: String!) { register(input: { email: $e, password: $p, name: "S" }) { email } }', { e: email, p: PASSWORD });
+  await graphqlRequest(
+    replicas[A] ?? "",
+    'mutation($e: String!, $p: String!) { register(input: { email: $e, password: $p, name: "S" }) { email } }',
+    { e: email, p: PASSWORD },
+  );
   if (role !== "CUSTOMER") await services.accounts.prisma.user.update({ where: { email }, data: { role } });
   return login(email);
 }
 
-const me = (url: string, token: string) => graphqlRequest<{ me: { id: string } | null }>(url, "{ me { id } }", {}, bearer(token));
+const me = (url: string, token: string) =>
+  graphqlRequest<{ me: { id: string } | null }>(url, "{ me { id } }", {}, bearer(token));
 const adminHeaders = async () => bearer((await services.accounts.viewer("admin")).token);
 
 describe("access tokens end with their session on every replica", () => {
@@ -91,9 +117,15 @@ describe("access tokens end with their session on every replica", () => {
     for (const url of replicas) expect((await me(url, user.accessToken)).data?.me?.id).toBe(user.id); // both caches warm
     const logout = await graphqlRequest(replicas[A] ?? "", "mutation { logout }", {}, bearer(user.accessToken));
     expect(logout.data).toEqual({ logout: true });
-    const elapsed = await Promise.all(replicas.map((url) => within(WITHIN_MS, () => me(url, user.accessToken), refused)));
+    const elapsed = await Promise.all(
+      replicas.map((url) => within(WITHIN_MS, () => me(url, user.accessToken), refused)),
+    );
     expect(Math.max(...elapsed)).toBeLessThan(WITHIN_MS);
-    const refresh = await graphqlRequest(replicas[B] ?? "", "mutation($t: String!) { refreshToken(token: $t) { accessToken } }", { t: user.refreshToken });
+    const refresh = await graphqlRequest(
+      replicas[B] ?? "",
+      "mutation($t: String!) { refreshToken(token: $t) { accessToken } }",
+      { t: user.refreshToken },
+    );
     expect(codeOf(refresh)).toBe("UNAUTHENTICATED");
     // Logging in again starts a new session that works at once.
     expect((await me(replicas[B] ?? "", (await login(user.email)).accessToken)).data?.me?.id).toBe(user.id);
@@ -102,21 +134,41 @@ describe("access tokens end with their session on every replica", () => {
   it("changePassword: a wrong current password is BAD_USER_INPUT; the right one ends every other session and returns a working one", async () => {
     const user = await newUser();
     const other = await login(user.email);
-    const change = "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { accessToken refreshToken } }";
-    const wrong = await graphqlRequest(replicas[A] ?? "", change, { c: "not-my-password1", n: "Brand-new-pass1" }, bearer(user.accessToken));
-    expect(wrong.errors?.[0]).toMatchObject({ message: "currentPassword: incorrect", extensions: { code: "BAD_USER_INPUT", field: "currentPassword" } });
+    const change =
+      "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { accessToken refreshToken } }";
+    const wrong = await graphqlRequest(
+      replicas[A] ?? "",
+      change,
+      { c: "not-my-password1", n: "Brand-new-pass1" },
+      bearer(user.accessToken),
+    );
+    expect(wrong.errors?.[0]).toMatchObject({
+      message: "currentPassword: incorrect",
+      extensions: { code: "BAD_USER_INPUT", field: "currentPassword" },
+    });
     const weak = await graphqlRequest(replicas[A] ?? "", change, { c: PASSWORD, n: "short" }, bearer(user.accessToken));
     expect(weak.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "newPassword" });
 
-    const changed = await graphqlRequest<{ changePassword: { accessToken: string; refreshToken: string } }>(replicas[A] ?? "", change, { c: PASSWORD, n: "Brand-new-pass1" }, bearer(user.accessToken));
+    const changed = await graphqlRequest<{ changePassword: { accessToken: string; refreshToken: string } }>(
+      replicas[A] ?? "",
+      change,
+      { c: PASSWORD, n: "Brand-new-pass1" },
+      bearer(user.accessToken),
+    );
     const fresh = changed.data?.changePassword;
     expect(fresh?.accessToken).toEqual(expect.any(String));
     await Promise.all(replicas.map((url) => within(WITHIN_MS, () => me(url, other.accessToken), refused)));
     await within(WITHIN_MS, () => me(replicas[B] ?? "", user.accessToken), refused); // the caller's old token too
     for (const url of replicas) expect((await me(url, fresh?.accessToken ?? "")).data?.me?.id).toBe(user.id);
-    const oldRefresh = await graphqlRequest(replicas[A] ?? "", "mutation($t: String!) { refreshToken(token: $t) { accessToken } }", { t: other.refreshToken });
+    const oldRefresh = await graphqlRequest(
+      replicas[A] ?? "",
+      "mutation($t: String!) { refreshToken(token: $t) { accessToken } }",
+      { t: other.refreshToken },
+    );
     expect(codeOf(oldRefresh)).toBe("UNAUTHENTICATED");
-    expect(codeOf(await graphqlRequest(replicas[A] ?? "", LOGIN, { e: user.email, p: PASSWORD }))).toBe("UNAUTHENTICATED");
+    expect(codeOf(await graphqlRequest(replicas[A] ?? "", LOGIN, { e: user.email, p: PASSWORD }))).toBe(
+      "UNAUTHENTICATED",
+    );
     await login(user.email, "Brand-new-pass1");
   });
 
@@ -124,12 +176,33 @@ describe("access tokens end with their session on every replica", () => {
     const demoted = await newUser("ADMIN");
     const apiKeys = (url: string) => graphqlRequest(url, "{ apiKeys { id } }", {}, bearer(demoted.accessToken));
     for (const url of replicas) expect((await apiKeys(url)).errors).toBeUndefined();
-    const set = await graphqlRequest(replicas[A] ?? "", "mutation($id: ID!) { setUserRole(userId: $id, role: STAFF) { role } }", { id: demoted.id }, await adminHeaders());
+    const set = await graphqlRequest(
+      replicas[A] ?? "",
+      "mutation($id: ID!) { setUserRole(userId: $id, role: STAFF) { role } }",
+      { id: demoted.id },
+      await adminHeaders(),
+    );
     expect(set.data).toEqual({ setUserRole: { role: "STAFF" } });
-    await Promise.all(replicas.map((url) => within(WITHIN_MS, () => apiKeys(url), (res) => codeOf(res) === "FORBIDDEN")));
+    await Promise.all(
+      replicas.map((url) =>
+        within(
+          WITHIN_MS,
+          () => apiKeys(url),
+          (res) => codeOf(res) === "FORBIDDEN",
+        ),
+      ),
+    );
     // Still a STAFF session: staff fields work.
-    expect((await graphqlRequest(replicas[B] ?? "", "{ users(first: 1) { totalCount } }", {}, bearer(demoted.accessToken))).errors).toBeUndefined();
-    const minted = await graphqlRequest(replicas[B] ?? "", 'mutation { createApiKey(input: { name: "late", role: ADMIN }) { key } }', {}, bearer(demoted.accessToken));
+    expect(
+      (await graphqlRequest(replicas[B] ?? "", "{ users(first: 1) { totalCount } }", {}, bearer(demoted.accessToken)))
+        .errors,
+    ).toBeUndefined();
+    const minted = await graphqlRequest(
+      replicas[B] ?? "",
+      'mutation { createApiKey(input: { name: "late", role: ADMIN }) { key } }',
+      {},
+      bearer(demoted.accessToken),
+    );
     expect(codeOf(minted)).toBe("FORBIDDEN");
   });
 
@@ -137,59 +210,134 @@ describe("access tokens end with their session on every replica", () => {
     const user = await newUser();
     for (const url of replicas) expect((await me(url, user.accessToken)).data?.me?.id).toBe(user.id);
     const admin = await adminHeaders();
-    const disable = await graphqlRequest(replicas[A] ?? "", "mutation($id: ID!, $d: Boolean!) { setUserDisabled(id: $id, disabled: $d) { id disabledAt } }", { id: user.id, d: true }, admin);
+    const disable = await graphqlRequest(
+      replicas[A] ?? "",
+      "mutation($id: ID!, $d: Boolean!) { setUserDisabled(id: $id, disabled: $d) { id disabledAt } }",
+      { id: user.id, d: true },
+      admin,
+    );
     expect(disable.data).toEqual({ setUserDisabled: { id: user.id, disabledAt: expect.any(String) } });
     await Promise.all(replicas.map((url) => within(WITHIN_MS, () => me(url, user.accessToken), refused)));
-    expect(codeOf(await graphqlRequest(replicas[A] ?? "", LOGIN, { e: user.email, p: PASSWORD }))).toBe("ACCOUNT_DISABLED");
-    const refresh = await graphqlRequest(replicas[A] ?? "", "mutation($t: String!) { refreshToken(token: $t) { accessToken } }", { t: user.refreshToken });
+    expect(codeOf(await graphqlRequest(replicas[A] ?? "", LOGIN, { e: user.email, p: PASSWORD }))).toBe(
+      "ACCOUNT_DISABLED",
+    );
+    const refresh = await graphqlRequest(
+      replicas[A] ?? "",
+      "mutation($t: String!) { refreshToken(token: $t) { accessToken } }",
+      { t: user.refreshToken },
+    );
     expect(codeOf(refresh)).toBe("UNAUTHENTICATED"); // disabling revoked it
     // An admin cannot lock themselves out.
     const self = await services.accounts.viewer("admin");
-    expect(codeOf(await graphqlRequest(replicas[A] ?? "", "mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { id } }", { id: self.id }, admin))).toBe("BAD_USER_INPUT");
+    expect(
+      codeOf(
+        await graphqlRequest(
+          replicas[A] ?? "",
+          "mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { id } }",
+          { id: self.id },
+          admin,
+        ),
+      ),
+    ).toBe("BAD_USER_INPUT");
 
-    await graphqlRequest(replicas[A] ?? "", "mutation($id: ID!, $d: Boolean!) { setUserDisabled(id: $id, disabled: $d) { id } }", { id: user.id, d: false }, admin);
+    await graphqlRequest(
+      replicas[A] ?? "",
+      "mutation($id: ID!, $d: Boolean!) { setUserDisabled(id: $id, disabled: $d) { id } }",
+      { id: user.id, d: false },
+      admin,
+    );
     const back = await login(user.email);
-    await within(WITHIN_MS, () => me(replicas[B] ?? "", back.accessToken), (res) => (res.data as { me?: { id: string } } | undefined)?.me?.id === user.id);
+    await within(
+      WITHIN_MS,
+      () => me(replicas[B] ?? "", back.accessToken),
+      (res) => (res.data as { me?: { id: string } } | undefined)?.me?.id === user.id,
+    );
   });
 });
 
 describe("when accounts cannot answer", () => {
   it("fails closed for access tokens (503 SUBGRAPH_UNAVAILABLE) and still serves anonymous requests", async () => {
     const options = services.gatewayOptions();
-    const url = await startGateway({ subgraphUrls: { ...options.subgraphUrls, ACCOUNTS: "http://127.0.0.1:9/graphql" } });
+    const url = await startGateway({
+      subgraphUrls: { ...options.subgraphUrls, ACCOUNTS: "http://127.0.0.1:9/graphql" },
+    });
     const customer = await services.accounts.viewer("customer");
     const res = await me(url, customer.token);
     expect([res.status, codeOf(res)]).toEqual([503, "SUBGRAPH_UNAVAILABLE"]);
-    const anonymous = await graphqlRequest<{ products: { totalCount: number } }>(url, "{ products(first: 1) { totalCount } }");
+    const anonymous = await graphqlRequest<{ products: { totalCount: number } }>(
+      url,
+      "{ products(first: 1) { totalCount } }",
+    );
     expect(anonymous.data?.products.totalCount).toBeGreaterThan(0);
   });
 });
 
 describe("API keys: bounded lifetime and role, revoked within 5 s", () => {
-  const CREATE = "mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key apiKey { id role expiresAt } } }";
+  const CREATE =
+    "mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key apiKey { id role expiresAt } } }";
   type Created = { createApiKey: { key: string; apiKey: { id: string; role: string; expiresAt: string } } };
 
   it("refuses an expiry beyond API_KEY_MAX_DAYS (BAD_USER_INPUT) and gives the maximum when none is asked", async () => {
     const admin = await adminHeaders();
-    const far = await graphqlRequest(replicas[A] ?? "", CREATE, { input: { name: "far", role: "STAFF", expiresAt: "2999-01-01T00:00:00Z" } }, admin);
-    expect(far.errors?.[0]).toMatchObject({ message: expect.stringContaining("an API key lives at most 90 days"), extensions: { code: "BAD_USER_INPUT", field: "expiresAt" } });
-    const none = await graphqlRequest<Created>(replicas[A] ?? "", CREATE, { input: { name: "default", role: "STAFF" } }, admin);
+    const far = await graphqlRequest(
+      replicas[A] ?? "",
+      CREATE,
+      { input: { name: "far", role: "STAFF", expiresAt: "2999-01-01T00:00:00Z" } },
+      admin,
+    );
+    expect(far.errors?.[0]).toMatchObject({
+      message: expect.stringContaining("an API key lives at most 90 days"),
+      extensions: { code: "BAD_USER_INPUT", field: "expiresAt" },
+    });
+    const none = await graphqlRequest<Created>(
+      replicas[A] ?? "",
+      CREATE,
+      { input: { name: "default", role: "STAFF" } },
+      admin,
+    );
     const expiresAt = Date.parse(none.data?.createApiKey.apiKey.expiresAt ?? "");
     expect(Math.abs(expiresAt - (Date.now() + 90 * 86_400_000))).toBeLessThan(60_000);
   });
 
   it("a key never acts above its creator: a demoted creator's ADMIN key acts as the creator's new role within 5 s; a disabled creator's key stops", async () => {
     const creator = await newUser("ADMIN");
-    const created = await graphqlRequest<Created>(replicas[A] ?? "", CREATE, { input: { name: "creator-bound", role: "ADMIN" } }, bearer(creator.accessToken));
+    const created = await graphqlRequest<Created>(
+      replicas[A] ?? "",
+      CREATE,
+      { input: { name: "creator-bound", role: "ADMIN" } },
+      bearer(creator.accessToken),
+    );
     const key = { "x-api-key": created.data?.createApiKey.key ?? "" };
     const apiKeys = (url: string) => graphqlRequest(url, "{ apiKeys { id } }", {}, key);
     for (const url of replicas) expect((await apiKeys(url)).errors).toBeUndefined();
     const admin = await adminHeaders();
-    await graphqlRequest(replicas[A] ?? "", "mutation($id: ID!) { setUserRole(userId: $id, role: STAFF) { role } }", { id: creator.id }, admin);
-    await Promise.all(replicas.map((url) => within(WITHIN_MS, () => apiKeys(url), (res) => codeOf(res) === "FORBIDDEN")));
-    expect((await graphqlRequest(replicas[B] ?? "", "{ users(first: 1) { totalCount } }", {}, key)).errors).toBeUndefined();
-    await graphqlRequest(replicas[A] ?? "", "mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { id } }", { id: creator.id }, admin);
-    await Promise.all(replicas.map((url) => within(WITHIN_MS, () => graphqlRequest(url, "{ __typename }", {}, key), refused)));
+    await graphqlRequest(
+      replicas[A] ?? "",
+      "mutation($id: ID!) { setUserRole(userId: $id, role: STAFF) { role } }",
+      { id: creator.id },
+      admin,
+    );
+    await Promise.all(
+      replicas.map((url) =>
+        within(
+          WITHIN_MS,
+          () => apiKeys(url),
+          (res) => codeOf(res) === "FORBIDDEN",
+        ),
+      ),
+    );
+    expect(
+      (await graphqlRequest(replicas[B] ?? "", "{ users(first: 1) { totalCount } }", {}, key)).errors,
+    ).toBeUndefined();
+    await graphqlRequest(
+      replicas[A] ?? "",
+      "mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { id } }",
+      { id: creator.id },
+      admin,
+    );
+    await Promise.all(
+      replicas.map((url) => within(WITHIN_MS, () => graphqlRequest(url, "{ __typename }", {}, key), refused)),
+    );
   });
 
   it("accounts itself refuses a key above its creator's current role (FORBIDDEN), even while a replica still trusts a stale role", async () => {
@@ -197,16 +345,31 @@ describe("API keys: bounded lifetime and role, revoked within 5 s", () => {
     // What a replica sends within its cache window after a demotion: the identity still says ADMIN.
     const stale = await services.accounts.viewer({ id: demoted.id, role: "ADMIN" });
     const res = await services.accounts.request(CREATE, { input: { name: "stale", role: "ADMIN" } }, stale.headers);
-    expect(res.errors?.[0]).toMatchObject({ message: "role: an API key cannot carry a role above its creator's (STAFF)", extensions: { code: "FORBIDDEN" } });
+    expect(res.errors?.[0]).toMatchObject({
+      message: "role: an API key cannot carry a role above its creator's (STAFF)",
+      extensions: { code: "FORBIDDEN" },
+    });
   });
 
   it("a revoked key stops within 5 s on both replicas", async () => {
     const admin = await adminHeaders();
-    const created = await graphqlRequest<Created>(replicas[A] ?? "", CREATE, { input: { name: "revoke-me", role: "STAFF" } }, admin);
+    const created = await graphqlRequest<Created>(
+      replicas[A] ?? "",
+      CREATE,
+      { input: { name: "revoke-me", role: "STAFF" } },
+      admin,
+    );
     const key = { "x-api-key": created.data?.createApiKey.key ?? "" };
     for (const url of replicas) expect((await graphqlRequest(url, "{ __typename }", {}, key)).status).toBe(200);
-    await graphqlRequest(replicas[A] ?? "", "mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }", { id: created.data?.createApiKey.apiKey.id }, admin);
-    const elapsed = await Promise.all(replicas.map((url) => within(WITHIN_MS, () => graphqlRequest(url, "{ __typename }", {}, key), refused)));
+    await graphqlRequest(
+      replicas[A] ?? "",
+      "mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }",
+      { id: created.data?.createApiKey.apiKey.id },
+      admin,
+    );
+    const elapsed = await Promise.all(
+      replicas.map((url) => within(WITHIN_MS, () => graphqlRequest(url, "{ __typename }", {}, key), refused)),
+    );
     expect(Math.max(...elapsed)).toBeLessThan(WITHIN_MS);
   });
 });
@@ -219,20 +382,41 @@ describe("signing keys rotate by kid", () => {
   it("accepts a token whose kid is still listed, refuses one signed with a retired kid, and one without a kid when JWT_SECRET is gone", async () => {
     const url = await startGateway({ tokens: { kind: "hs256", keys: { k2: K2, k1: K1 } } });
     const customer = await services.accounts.viewer("customer");
-    const signed = (key: { id: string; secret: string } | string) => signAccessToken({ id: customer.id, role: customer.role, tokenVersion: 0 }, key);
+    const signed = (key: { id: string; secret: string } | string) =>
+      signAccessToken({ id: customer.id, role: customer.role, tokenVersion: 0 }, key);
     expect((await me(url, await signed({ id: "k2", secret: K2 }))).data?.me?.id).toBe(customer.id);
     expect((await me(url, await signed({ id: "k1", secret: K1 }))).data?.me?.id).toBe(customer.id);
-    for (const token of [await signed({ id: "k0", secret: K0 }), await signed({ id: "k1", secret: K2 }), await signed(TEST_JWT_SECRET)]) {
+    for (const token of [
+      await signed({ id: "k0", secret: K0 }),
+      await signed({ id: "k1", secret: K2 }),
+      await signed(TEST_JWT_SECRET),
+    ]) {
       const res = await me(url, token);
-      expect([res.status, codeOf(res), res.errors?.[0]?.message]).toEqual([401, "UNAUTHENTICATED", "Invalid access token"]);
+      expect([res.status, codeOf(res), res.errors?.[0]?.message]).toEqual([
+        401,
+        "UNAUTHENTICATED",
+        "Invalid access token",
+      ]);
     }
   });
 
   it("accounts signs with its active key and names it in kid; a gateway listing that kid accepts its logins", async () => {
-    const accounts = await startTestSubgraph({ createPrisma: createAccountsPrisma, database: services.accounts.database, build: (deps) => buildAccountsServer({ ...deps, jwtSecret: { id: "k2", secret: K2 }, cipher: createFieldCipher(TEST_PII_KEYS, "test1") }) });
+    const accounts = await startTestSubgraph({
+      createPrisma: createAccountsPrisma,
+      database: services.accounts.database,
+      build: (deps) =>
+        buildAccountsServer({
+          ...deps,
+          jwtSecret: { id: "k2", secret: K2 },
+          cipher: createFieldCipher(TEST_PII_KEYS, "test1"),
+        }),
+    });
     try {
       const options = services.gatewayOptions();
-      const url = await startGateway({ tokens: { kind: "hs256", keys: { k2: K2, k1: K1 } }, subgraphUrls: { ...options.subgraphUrls, ACCOUNTS: accounts.url } });
+      const url = await startGateway({
+        tokens: { kind: "hs256", keys: { k2: K2, k1: K1 } },
+        subgraphUrls: { ...options.subgraphUrls, ACCOUNTS: accounts.url },
+      });
       const user = await newUser();
       const res = await graphqlRequest<{ login: { accessToken: string } }>(url, LOGIN, { e: user.email, p: PASSWORD });
       const token = res.data?.login.accessToken ?? "";
@@ -251,13 +435,21 @@ describe("ending every session (npm run sessions:end-all)", () => {
   it("refuses every access token issued so far within 5 s on both replicas, and every refresh token at once", async () => {
     const user = await newUser();
     for (const url of replicas) expect((await me(url, user.accessToken)).data?.me?.id).toBe(user.id);
-    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", join(repoRoot, "subgraphs/accounts/src/cli/endAllSessions.ts"), "--yes"], {
-      cwd: repoRoot,
-      env: { ...process.env, ACCOUNTS_DATABASE_URL: services.accounts.database.url },
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", join(repoRoot, "subgraphs/accounts/src/cli/endAllSessions.ts"), "--yes"],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, ACCOUNTS_DATABASE_URL: services.accounts.database.url },
+      },
+    );
     expect(stdout).toMatch(/user\(s\) signed out everywhere/);
     await Promise.all(replicas.map((url) => within(WITHIN_MS, () => me(url, user.accessToken), refused)));
-    const refresh = await graphqlRequest(replicas[A] ?? "", "mutation($t: String!) { refreshToken(token: $t) { accessToken } }", { t: user.refreshToken });
+    const refresh = await graphqlRequest(
+      replicas[A] ?? "",
+      "mutation($t: String!) { refreshToken(token: $t) { accessToken } }",
+      { t: user.refreshToken },
+    );
     expect(codeOf(refresh)).toBe("UNAUTHENTICATED");
     expect((await me(replicas[B] ?? "", (await login(user.email)).accessToken)).data?.me?.id).toBe(user.id);
   });

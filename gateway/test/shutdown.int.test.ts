@@ -3,7 +3,14 @@ import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
 import { createLogger, createRedis, type Redis } from "@fedplat/common";
-import { graphqlRequest, repoRoot, startTestSubgraph, TEST_GATEWAY_KEY, TEST_JWT_SECRET, type TestSubgraph } from "@fedplat/devkit";
+import {
+  graphqlRequest,
+  repoRoot,
+  startTestSubgraph,
+  TEST_GATEWAY_KEY,
+  TEST_JWT_SECRET,
+  type TestSubgraph,
+} from "@fedplat/devkit";
 import { buildGateway, defaultLimits, type GatewayServer } from "../src";
 import { type Link, openLink } from "./tcpLink";
 
@@ -39,7 +46,10 @@ afterAll(async () => {
 
 describe("graceful shutdown", () => {
   it("reports draining, finishes the request in flight, then stops accepting", async () => {
-    const inFlight = graphqlRequest<{ products: { totalCount: number } }>(`${base}/graphql`, /* GraphQL */ "{ products(first: 1) { totalCount } }");
+    const inFlight = graphqlRequest<{ products: { totalCount: number } }>(
+      `${base}/graphql`,
+      /* GraphQL */ "{ products(first: 1) { totalCount } }",
+    );
     await new Promise((resolve) => setTimeout(resolve, 300)); // the request has reached catalog
     const closing = gateway.close();
     const ready = await fetch(`${base}/health/ready`).catch(() => null);

@@ -22,7 +22,10 @@ beforeAll(async () => {
         return;
       }
       const status = req.url === "/unauthenticated" ? 401 : 200;
-      res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "max-age=60, public" });
+      res.writeHead(status, {
+        "content-type": "application/json; charset=utf-8",
+        "cache-control": "max-age=60, public",
+      });
       res.end(JSON.stringify({ data: { echo: JSON.parse(body) } }));
     });
   });
@@ -36,8 +39,18 @@ beforeEach(() => {
 
 describe("subgraph fetch", () => {
   it("posts the request as given and returns the answer with its status, headers and JSON body", async () => {
-    const response = await subgraphFetch(`${base}/graphql`, { method: "POST", headers: { "content-type": "application/json", "x-request-id": "r-1" }, body: JSON.stringify({ query: "{ a }" }) });
-    expect(received).toEqual([expect.objectContaining({ method: "POST", body: '{"query":"{ a }"}', headers: expect.objectContaining({ "x-request-id": "r-1" }) })]);
+    const response = await subgraphFetch(`${base}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-request-id": "r-1" },
+      body: JSON.stringify({ query: "{ a }" }),
+    });
+    expect(received).toEqual([
+      expect.objectContaining({
+        method: "POST",
+        body: '{"query":"{ a }"}',
+        headers: expect.objectContaining({ "x-request-id": "r-1" }),
+      }),
+    ]);
     expect(response.ok).toBe(true);
     expect(response.status).toBe(200);
     expect(response.statusText).toBe("OK");
@@ -56,12 +69,19 @@ describe("subgraph fetch", () => {
   });
 
   it("rejects like fetch: a TimeoutError at the deadline, a TypeError when the connection fails", async () => {
-    await expect(subgraphFetch(`${base}/slow`, { method: "POST", body: "{}", signal: AbortSignal.timeout(100) })).rejects.toMatchObject({ name: "TimeoutError" });
-    await expect(subgraphFetch(`${base}/drop`, { method: "POST", body: "{}" })).rejects.toMatchObject({ name: "TypeError", message: "fetch failed" });
+    await expect(
+      subgraphFetch(`${base}/slow`, { method: "POST", body: "{}", signal: AbortSignal.timeout(100) }),
+    ).rejects.toMatchObject({ name: "TimeoutError" });
+    await expect(subgraphFetch(`${base}/drop`, { method: "POST", body: "{}" })).rejects.toMatchObject({
+      name: "TypeError",
+      message: "fetch failed",
+    });
     const closed = http.createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const { port } = closed.address() as AddressInfo;
     await new Promise((resolve) => closed.close(resolve));
-    await expect(subgraphFetch(`http://127.0.0.1:${port}/graphql`, { method: "POST", body: "{}" })).rejects.toMatchObject({ name: "TypeError", cause: expect.objectContaining({ code: "ECONNREFUSED" }) });
+    await expect(
+      subgraphFetch(`http://127.0.0.1:${port}/graphql`, { method: "POST", body: "{}" }),
+    ).rejects.toMatchObject({ name: "TypeError", cause: expect.objectContaining({ code: "ECONNREFUSED" }) });
   });
 });

@@ -28,16 +28,22 @@ describe("subscription documents become the query each event runs", () => {
     expect(plan.responseKey).toBe("watched");
     expect(plan.queryVariables).toEqual(["n"]);
     expect(plan.query).toBe(
-      print(parse(/* GraphQL */ `
+      print(
+        parse(/* GraphQL */ `
         query Watch($n: Int, $fedplatLiveId: ID!) { watched: order(id: $fedplatLiveId) { status ...Lines customer { orders(first: $n) { id } } } }
         fragment Lines on Order { lines { quantity product { name } } }
-      `)),
+      `),
+      ),
     );
   });
 
   it("reads notificationAdded through Query.notification, also when the root field sits in a fragment", () => {
-    const plan = planner()("subscription { ...Root } fragment Root on Subscription { notificationAdded { template } }") as LivePlan;
-    expect(plan.query).toBe(print(parse("query ($fedplatLiveId: ID!) { notificationAdded: notification(id: $fedplatLiveId) { template } }")));
+    const plan = planner()(
+      "subscription { ...Root } fragment Root on Subscription { notificationAdded { template } }",
+    ) as LivePlan;
+    expect(plan.query).toBe(
+      print(parse("query ($fedplatLiveId: ID!) { notificationAdded: notification(id: $fedplatLiveId) { template } }")),
+    );
   });
 
   it("refuses what cannot be a subscription here, with a code", () => {
@@ -45,10 +51,16 @@ describe("subscription documents become the query each event runs", () => {
     const codes = (query: string) => (plan(query) as readonly GraphQLError[]).map((error) => error.extensions.code);
     expect(codes("subscription { myOrderUpdates { id ")).toEqual(["GRAPHQL_PARSE_FAILED"]);
     expect(codes("subscription { myOrderUpdates { nope } }")).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
-    expect(codes("subscription { myOrderUpdates { id } notificationAdded { id } }")).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
+    expect(codes("subscription { myOrderUpdates { id } notificationAdded { id } }")).toEqual([
+      "GRAPHQL_VALIDATION_FAILED",
+    ]);
     expect(codes("{ me { id } }")).toEqual(["BAD_REQUEST"]);
-    expect(codes("subscription($fedplatLiveId: ID) { myOrderUpdates { id lines { quantity } } }")).toContain("GRAPHQL_VALIDATION_FAILED"); // unused variable
-    expect(codes("subscription($fedplatLiveId: ID!) { orderStatusChanged(orderId: $fedplatLiveId) { id } }")).toEqual(["BAD_USER_INPUT"]);
+    expect(codes("subscription($fedplatLiveId: ID) { myOrderUpdates { id lines { quantity } } }")).toContain(
+      "GRAPHQL_VALIDATION_FAILED",
+    ); // unused variable
+    expect(codes("subscription($fedplatLiveId: ID!) { orderStatusChanged(orderId: $fedplatLiveId) { id } }")).toEqual([
+      "BAD_USER_INPUT",
+    ]);
   });
 
   it("hides field suggestions, as on HTTP", () => {
@@ -121,8 +133,14 @@ describe("a subscription's event queue", () => {
 describe("subscription configuration", () => {
   it("has defaults that work on localhost and names an invalid variable", () => {
     expect(loadSubscriptionsConfig({})).toEqual({ channel: "fedplat:live-updates", limits: defaultSubscriptionLimits });
-    expect(loadSubscriptionsConfig({ SUBSCRIPTIONS_MAX_PER_CONNECTION: "3", LIVE_UPDATES_CHANNEL: "x" })).toMatchObject({ channel: "x", limits: { maxPerConnection: 3 } });
-    expect(() => loadSubscriptionsConfig({ SUBSCRIPTIONS_QUEUE_LIMIT: "0" })).toThrow(/SUBSCRIPTIONS_QUEUE_LIMIT: .*currently: "0"/);
-    expect(() => loadSubscriptionsConfig({ SUBSCRIPTIONS_MAX_CONNECTIONS_PER_USER: "many" })).toThrow(/SUBSCRIPTIONS_MAX_CONNECTIONS_PER_USER/);
+    expect(loadSubscriptionsConfig({ SUBSCRIPTIONS_MAX_PER_CONNECTION: "3", LIVE_UPDATES_CHANNEL: "x" })).toMatchObject(
+      { channel: "x", limits: { maxPerConnection: 3 } },
+    );
+    expect(() => loadSubscriptionsConfig({ SUBSCRIPTIONS_QUEUE_LIMIT: "0" })).toThrow(
+      /SUBSCRIPTIONS_QUEUE_LIMIT: .*currently: "0"/,
+    );
+    expect(() => loadSubscriptionsConfig({ SUBSCRIPTIONS_MAX_CONNECTIONS_PER_USER: "many" })).toThrow(
+      /SUBSCRIPTIONS_MAX_CONNECTIONS_PER_USER/,
+    );
   });
 });

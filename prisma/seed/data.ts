@@ -13,12 +13,63 @@ type Role = "CUSTOMER" | "STAFF" | "ADMIN";
 type OrderStatus = "PENDING" | "CONFIRMED" | "CANCELLED" | "SHIPPED" | "DELIVERED";
 type PaymentState = "PENDING" | "SUCCEEDED" | "FAILED" | "REFUNDED";
 
-export interface SeedUser { id: string; email: string; name: string; role: Role; createdAt: Date }
-export interface SeedProduct { id: string; sku: string; name: string; description: string | null; priceCents: number; currency: string; stock: number; createdAt: Date }
-export interface SeedOrderLine { id: string; orderId: string; productId: string; quantity: number; unitPriceCents: number; position: number }
-export interface SeedOrder { id: string; customerId: string; status: OrderStatus; totalCents: number; currency: string; createdAt: Date; updatedAt: Date }
-export interface SeedPayment { id: string; orderId: string; customerId: string; state: PaymentState; amountCents: number; currency: string; provider: string; attempts: number; lastError: string | null; createdAt: Date; updatedAt: Date }
-export interface SeedNotification { id: string; userId: string; channel: "EMAIL" | "SMS" | "PUSH"; template: string; status: "QUEUED" | "SENT" | "FAILED"; payload: Record<string, string>; createdAt: Date; sentAt: Date | null }
+export interface SeedUser {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  createdAt: Date;
+}
+export interface SeedProduct {
+  id: string;
+  sku: string;
+  name: string;
+  description: string | null;
+  priceCents: number;
+  currency: string;
+  stock: number;
+  createdAt: Date;
+}
+export interface SeedOrderLine {
+  id: string;
+  orderId: string;
+  productId: string;
+  quantity: number;
+  unitPriceCents: number;
+  position: number;
+}
+export interface SeedOrder {
+  id: string;
+  customerId: string;
+  status: OrderStatus;
+  totalCents: number;
+  currency: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+export interface SeedPayment {
+  id: string;
+  orderId: string;
+  customerId: string;
+  state: PaymentState;
+  amountCents: number;
+  currency: string;
+  provider: string;
+  attempts: number;
+  lastError: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+export interface SeedNotification {
+  id: string;
+  userId: string;
+  channel: "EMAIL" | "SMS" | "PUSH";
+  template: string;
+  status: "QUEUED" | "SENT" | "FAILED";
+  payload: Record<string, string>;
+  createdAt: Date;
+  sentAt: Date | null;
+}
 
 export interface SeedData {
   users: SeedUser[];
@@ -29,12 +80,69 @@ export interface SeedData {
   notifications: SeedNotification[];
 }
 
-const FIRST = ["Alex", "Blair", "Casey", "Devon", "Emery", "Finley", "Gray", "Harper", "Indy", "Jordan", "Kai", "Logan", "Morgan", "Noel", "Oakley", "Parker", "Quinn", "Riley", "Sage", "Taylor"];
+const FIRST = [
+  "Alex",
+  "Blair",
+  "Casey",
+  "Devon",
+  "Emery",
+  "Finley",
+  "Gray",
+  "Harper",
+  "Indy",
+  "Jordan",
+  "Kai",
+  "Logan",
+  "Morgan",
+  "Noel",
+  "Oakley",
+  "Parker",
+  "Quinn",
+  "Riley",
+  "Sage",
+  "Taylor",
+];
 const LAST = ["Nguyen", "Schmidt", "Okafor", "Rossi", "Silva", "Kowalski", "Tanaka", "Haddad", "Larsen", "Moreau"];
 const ADJECTIVES = ["Compact", "Rugged", "Silent", "Smart", "Classic", "Ultra", "Eco", "Pro", "Mini", "Deluxe"];
-const NOUNS = ["Kettle", "Backpack", "Headphones", "Lamp", "Keyboard", "Blender", "Tent", "Watch", "Speaker", "Mug", "Jacket", "Drone", "Router", "Chair", "Bottle", "Camera", "Monitor", "Notebook", "Scooter", "Toaster"];
-const STATUSES: readonly OrderStatus[] = ["PENDING", "CONFIRMED", "CONFIRMED", "SHIPPED", "DELIVERED", "DELIVERED", "DELIVERED", "CANCELLED"];
-const PAYMENT_OF: Record<OrderStatus, PaymentState> = { PENDING: "PENDING", CONFIRMED: "SUCCEEDED", SHIPPED: "SUCCEEDED", DELIVERED: "SUCCEEDED", CANCELLED: "FAILED" };
+const NOUNS = [
+  "Kettle",
+  "Backpack",
+  "Headphones",
+  "Lamp",
+  "Keyboard",
+  "Blender",
+  "Tent",
+  "Watch",
+  "Speaker",
+  "Mug",
+  "Jacket",
+  "Drone",
+  "Router",
+  "Chair",
+  "Bottle",
+  "Camera",
+  "Monitor",
+  "Notebook",
+  "Scooter",
+  "Toaster",
+];
+const STATUSES: readonly OrderStatus[] = [
+  "PENDING",
+  "CONFIRMED",
+  "CONFIRMED",
+  "SHIPPED",
+  "DELIVERED",
+  "DELIVERED",
+  "DELIVERED",
+  "CANCELLED",
+];
+const PAYMENT_OF: Record<OrderStatus, PaymentState> = {
+  PENDING: "PENDING",
+  CONFIRMED: "SUCCEEDED",
+  SHIPPED: "SUCCEEDED",
+  DELIVERED: "SUCCEEDED",
+  CANCELLED: "FAILED",
+};
 
 /** Fixed clock so the data (and its ordering) is identical everywhere. */
 const EPOCH = Date.UTC(2026, 0, 1);
@@ -92,7 +200,14 @@ export function buildSeedData(counts: { users: number; products: number; orders:
       if (!product) return;
       const quantity = random.int(1, 3);
       totalCents += quantity * product.priceCents;
-      lines.push({ id: seedId("line", i * 10 + position), orderId, productId: product.id, quantity, unitPriceCents: product.priceCents, position });
+      lines.push({
+        id: seedId("line", i * 10 + position),
+        orderId,
+        productId: product.id,
+        quantity,
+        unitPriceCents: product.priceCents,
+        position,
+      });
     });
     orders.push({ id: orderId, customerId: customer.id, status, totalCents, currency: "USD", createdAt, updatedAt });
     const state = PAYMENT_OF[status];

@@ -26,14 +26,22 @@ const SEED_CLIENTS: { [name in keyof SeedClients]: (url: string) => SeedClients[
 };
 
 /** Services whose database.seedTable setup watches (services.json): the seed must have data for exactly these. */
-export const SEEDED_SERVICES: readonly string[] = DATABASE_SERVICES.filter((service) => service.database?.seedTable).map((service) => service.name);
+export const SEEDED_SERVICES: readonly string[] = DATABASE_SERVICES.filter(
+  (service) => service.database?.seedTable,
+).map((service) => service.name);
 
 /** One client per seeded service, each on the database `urlOf(name)` names; throws when services.json and the seed disagree. */
 export function createSeedClients(urlOf: (service: string) => string): SeedClients {
   const seeded = Object.keys(SEED_CLIENTS);
-  const differ = [...SEEDED_SERVICES.filter((name) => !seeded.includes(name)), ...seeded.filter((name) => !SEEDED_SERVICES.includes(name))];
-  if (differ.length) throw new Error(`services.json (database.seedTable) and prisma/seed/seed.ts disagree on: ${differ.join(", ")}`);
-  return Object.fromEntries(Object.entries(SEED_CLIENTS).map(([name, create]) => [name, create(urlOf(name))])) as unknown as SeedClients;
+  const differ = [
+    ...SEEDED_SERVICES.filter((name) => !seeded.includes(name)),
+    ...seeded.filter((name) => !SEEDED_SERVICES.includes(name)),
+  ];
+  if (differ.length)
+    throw new Error(`services.json (database.seedTable) and prisma/seed/seed.ts disagree on: ${differ.join(", ")}`);
+  return Object.fromEntries(
+    Object.entries(SEED_CLIENTS).map(([name, create]) => [name, create(urlOf(name))]),
+  ) as unknown as SeedClients;
 }
 
 /**
@@ -43,7 +51,13 @@ export function createSeedClients(urlOf: (service: string) => string): SeedClien
 export async function seedProviderLedger(provider: PaymentProvider, payments: readonly SeedPayment[]): Promise<void> {
   const succeeded = payments.filter((payment) => payment.state === "SUCCEEDED");
   for (let i = 0; i < succeeded.length; i += 20) {
-    await Promise.all(succeeded.slice(i, i + 20).map((payment) => provider.charge({ idempotencyKey: payment.id, orderId: payment.orderId, amountCents: payment.amountCents })));
+    await Promise.all(
+      succeeded
+        .slice(i, i + 20)
+        .map((payment) =>
+          provider.charge({ idempotencyKey: payment.id, orderId: payment.orderId, amountCents: payment.amountCents }),
+        ),
+    );
   }
 }
 
@@ -52,7 +66,12 @@ export async function seedProviderLedger(provider: PaymentProvider, payments: re
  * own transaction; a service that already has data is left alone, so running it twice is safe.
  * With `paymentProvider` (a reliable one), seeded payments are also charged at the provider.
  */
-export async function seed(clients: SeedClients, password: string, data: SeedData = buildSeedData(), paymentProvider?: PaymentProvider): Promise<SeedReport> {
+export async function seed(
+  clients: SeedClients,
+  password: string,
+  data: SeedData = buildSeedData(),
+  paymentProvider?: PaymentProvider,
+): Promise<SeedReport> {
   const passwordHash = await hashPassword(password); // one hash: every demo account shares the password
   const seedIf = async (empty: boolean, write: () => Promise<unknown>) => {
     if (!empty) return "skipped (not empty)" as const;
@@ -61,19 +80,28 @@ export async function seed(clients: SeedClients, password: string, data: SeedDat
   };
   const [accounts, catalog, orders, payments, notifications] = await Promise.all([
     seedIf((await clients.accounts.user.count()) === 0, () =>
-      clients.accounts.user.createMany({ data: data.users.map((user) => ({ ...user, passwordHash, updatedAt: user.createdAt })) }),
+      clients.accounts.user.createMany({
+        data: data.users.map((user) => ({ ...user, passwordHash, updatedAt: user.createdAt })),
+      }),
     ),
     seedIf((await clients.catalog.product.count()) === 0, () =>
-      clients.catalog.product.createMany({ data: data.products.map((product) => ({ ...product, updatedAt: product.createdAt })) }),
+      clients.catalog.product.createMany({
+        data: data.products.map((product) => ({ ...product, updatedAt: product.createdAt })),
+      }),
     ),
     seedIf((await clients.orders.order.count()) === 0, () =>
-      clients.orders.$transaction([clients.orders.order.createMany({ data: data.orders }), clients.orders.orderLine.createMany({ data: data.lines })]),
+      clients.orders.$transaction([
+        clients.orders.order.createMany({ data: data.orders }),
+        clients.orders.orderLine.createMany({ data: data.lines }),
+      ]),
     ),
     seedIf((await clients.payments.payment.count()) === 0, async () => {
       await clients.payments.payment.createMany({ data: data.payments });
       if (paymentProvider) await seedProviderLedger(paymentProvider, data.payments);
     }),
-    seedIf((await clients.notifications.notification.count()) === 0, () => clients.notifications.notification.createMany({ data: data.notifications })),
+    seedIf((await clients.notifications.notification.count()) === 0, () =>
+      clients.notifications.notification.createMany({ data: data.notifications }),
+    ),
   ]);
   return { accounts, catalog, orders, payments, notifications };
 }

@@ -30,7 +30,9 @@ describe("seed data", () => {
       expect(products.get(line.productId)?.priceCents).toBe(line.unitPriceCents);
     }
     for (const order of data.orders) {
-      const total = data.lines.filter((l) => l.orderId === order.id).reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0);
+      const total = data.lines
+        .filter((l) => l.orderId === order.id)
+        .reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0);
       expect(order.totalCents).toBe(total);
     }
     for (const payment of data.payments) {

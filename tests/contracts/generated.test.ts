@@ -8,20 +8,31 @@ const run = promisify(execFile);
 async function exitOf(command: string, args: string[]) {
   return run(command, args, { cwd: repoRoot }).then(
     () => ({ code: 0, output: "" }),
-    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, output: `${error.stdout}${error.stderr}`.split("\n").slice(-8).join("\n") }),
+    (error: { code: number; stdout: string; stderr: string }) => ({
+      code: error.code,
+      output: `${error.stdout}${error.stderr}`.split("\n").slice(-8).join("\n"),
+    }),
   );
 }
 
 describe("generated files are reproducible", () => {
   it("supergraph.yaml and codegen.yml are what services.json generates (run `npm run generate:config` when this fails)", async () => {
-    expect(await exitOf(process.execPath, ["--import", "tsx", "packages/registry/src/cli.ts", "--check"])).toEqual({ code: 0, output: "" });
+    expect(await exitOf(process.execPath, ["--import", "tsx", "packages/registry/src/cli.ts", "--check"])).toEqual({
+      code: 0,
+      output: "",
+    });
   }, 60_000);
 
   it("resolver types, the typed client and the persisted-documents manifest match their SDL and operations (run `npm run codegen` when this fails)", async () => {
-    expect(await exitOf(join(repoRoot, "node_modules/.bin/graphql-codegen"), ["--config", "codegen.yml", "--check"])).toEqual({ code: 0, output: "" });
+    expect(
+      await exitOf(join(repoRoot, "node_modules/.bin/graphql-codegen"), ["--config", "codegen.yml", "--check"]),
+    ).toEqual({ code: 0, output: "" });
   }, 60_000);
 
   it("supergraph.graphql matches supergraph.yaml (run `npm run compose` when this fails)", async () => {
-    expect(await exitOf(process.execPath, ["--import", "tsx", "gateway/src/composition/cli.ts", "--check"])).toEqual({ code: 0, output: "" });
+    expect(await exitOf(process.execPath, ["--import", "tsx", "gateway/src/composition/cli.ts", "--check"])).toEqual({
+      code: 0,
+      output: "",
+    });
   }, 60_000);
 });

@@ -41,28 +41,52 @@ function workspace(edits: readonly Edit[] = []): Workspace {
   const dir = mkdtempSync(join(tmpdir(), "schema-check-"));
   workspaces.push(dir);
   cpSync(FIXTURE, dir, { recursive: true });
-  const ws = { dir, config: join(dir, "supergraph.yaml"), baseline: join(dir, "supergraph.graphql"), acknowledgements: join(dir, "acknowledged-changes.yaml"), manifest: join(dir, "persisted-documents.json") };
+  const ws = {
+    dir,
+    config: join(dir, "supergraph.yaml"),
+    baseline: join(dir, "supergraph.graphql"),
+    acknowledgements: join(dir, "acknowledged-changes.yaml"),
+    manifest: join(dir, "persisted-documents.json"),
+  };
   writeFileSync(ws.baseline, composeSupergraph(ws.config).supergraphSdl);
   edit(dir, edits);
   return ws;
 }
 
 const check = (ws: Workspace, gitRef?: string) =>
-  runSchemaCheck({ configPath: ws.config, baselinePath: ws.baseline, gitRef, acknowledgementsPath: ws.acknowledgements, manifestPaths: [ws.manifest] });
+  runSchemaCheck({
+    configPath: ws.config,
+    baselinePath: ws.baseline,
+    gitRef,
+    acknowledgementsPath: ws.acknowledgements,
+    manifestPaths: [ws.manifest],
+  });
 
 function changesOf(result: SchemaCheckResult) {
   const [committed] = result.comparisons;
-  if (committed?.status !== "compared") throw new Error(`expected a comparison with the committed supergraph, got ${JSON.stringify(committed)}`);
+  if (committed?.status !== "compared")
+    throw new Error(`expected a comparison with the committed supergraph, got ${JSON.stringify(committed)}`);
   return committed.changes.map(({ type, path, verdict }) => ({ type, path, verdict }));
 }
 
 /** `npm run schema:check` as a child process, pointed at a fixture workspace. */
 async function cli(ws: Workspace, env: Record<string, string> = {}) {
   const entry = join(repoRoot, "gateway/src/composition/schemaCheckCli.ts");
-  const environment = { ...process.env, SUPERGRAPH_CONFIG: ws.config, SCHEMA_CHECK_BASELINE: ws.baseline, SCHEMA_CHECK_ACKNOWLEDGEMENTS: ws.acknowledgements, SCHEMA_CHECK_MANIFESTS: ws.manifest, SCHEMA_CHECK_GIT_REF: "none", ...env };
+  const environment = {
+    ...process.env,
+    SUPERGRAPH_CONFIG: ws.config,
+    SCHEMA_CHECK_BASELINE: ws.baseline,
+    SCHEMA_CHECK_ACKNOWLEDGEMENTS: ws.acknowledgements,
+    SCHEMA_CHECK_MANIFESTS: ws.manifest,
+    SCHEMA_CHECK_GIT_REF: "none",
+    ...env,
+  };
   return run(process.execPath, ["--import", "tsx", entry], { cwd: repoRoot, env: environment }).then(
     ({ stdout, stderr }) => ({ code: 0, output: `${stdout}${stderr}` }),
-    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, output: `${error.stdout}${error.stderr}` }),
+    (error: { code: number; stdout: string; stderr: string }) => ({
+      code: error.code,
+      output: `${error.stdout}${error.stderr}`,
+    }),
   );
 }
 
@@ -81,17 +105,25 @@ describe("schema check: classification of fixture changes", () => {
   it("a removed field is breaking and fails the check until acknowledged", async () => {
     const result = await check(workspace([["reviews.graphql", "  body: String\n", ""]]));
     expect(changesOf(result)).toEqual([{ type: "FIELD_REMOVED", path: "Review.body", verdict: "breaking" }]);
-    expect(result.failures).toEqual([expect.stringContaining("unacknowledged breaking change FIELD_REMOVED at Review.body")]);
+    expect(result.failures).toEqual([
+      expect.stringContaining("unacknowledged breaking change FIELD_REMOVED at Review.body"),
+    ]);
   });
 
   it("a changed argument type is breaking", async () => {
-    const result = await check(workspace([["products.graphql", "products(first: Int = 20", "products(first: Int! = 20"]]));
-    expect(changesOf(result)).toEqual([{ type: "FIELD_ARGUMENT_TYPE_CHANGED", path: "Query.products.first", verdict: "breaking" }]);
+    const result = await check(
+      workspace([["products.graphql", "products(first: Int = 20", "products(first: Int! = 20"]]),
+    );
+    expect(changesOf(result)).toEqual([
+      { type: "FIELD_ARGUMENT_TYPE_CHANGED", path: "Query.products.first", verdict: "breaking" },
+    ]);
     expect(result.failures).toHaveLength(1);
   });
 
   it("a new nullable field is safe", async () => {
-    const result = await check(workspace([["reviews.graphql", "  body: String\n", "  body: String\n  title: String\n"]]));
+    const result = await check(
+      workspace([["reviews.graphql", "  body: String\n", "  body: String\n  title: String\n"]]),
+    );
     expect(changesOf(result)).toEqual([{ type: "FIELD_ADDED", path: "Review.title", verdict: "safe" }]);
     expect(result.failures).toEqual([]);
   });
@@ -104,7 +136,10 @@ describe("schema check: classification of fixture changes", () => {
 
   it("an acknowledged breaking change passes, with its reason", async () => {
     const ws = workspace([["reviews.graphql", "  body: String\n", ""]]);
-    writeFileSync(ws.acknowledgements, "acknowledged:\n  - coordinate: Review.body\n    change: FIELD_REMOVED\n    reason: Review bodies moved to the moderation service.\n");
+    writeFileSync(
+      ws.acknowledgements,
+      "acknowledged:\n  - coordinate: Review.body\n    change: FIELD_REMOVED\n    reason: Review bodies moved to the moderation service.\n",
+    );
     const result = await check(ws);
     expect(changesOf(result)).toEqual([{ type: "FIELD_REMOVED", path: "Review.body", verdict: "acknowledged" }]);
     expect(result.failures).toEqual([]);
@@ -112,7 +147,10 @@ describe("schema check: classification of fixture changes", () => {
 
   it("an acknowledgement for a different change type does not cover the break", async () => {
     const ws = workspace([["reviews.graphql", "  body: String\n", ""]]);
-    writeFileSync(ws.acknowledgements, "acknowledged:\n  - coordinate: Review.body\n    change: FIELD_TYPE_CHANGED\n    reason: Only the type was meant to change.\n");
+    writeFileSync(
+      ws.acknowledgements,
+      "acknowledged:\n  - coordinate: Review.body\n    change: FIELD_TYPE_CHANGED\n    reason: Only the type was meant to change.\n",
+    );
     const result = await check(ws);
     expect(changesOf(result)).toEqual([{ type: "FIELD_REMOVED", path: "Review.body", verdict: "breaking" }]);
     expect(result.unusedAcknowledgements).toEqual([expect.objectContaining({ coordinate: "Review.body" })]);
@@ -122,49 +160,84 @@ describe("schema check: classification of fixture changes", () => {
 describe("schema check: client operations", () => {
   it("names the client operation and the field a subgraph change breaks", async () => {
     const result = await check(workspace([["products.graphql", "  sku: String!\n", ""]]));
-    expect(result.broken.map(({ operation, errors }) => ({ name: operation.name, errors }))).toEqual([{ name: "ProductPage", errors: ['Cannot query field "sku" on type "Product".'] }]);
-    expect(result.failures).toContain('client operation "ProductPage" (ea440b041ae7cc4d763485175e0ccd935fa82f8e7ad8e7fe833b2f1881d4a337) breaks: Cannot query field "sku" on type "Product".');
+    expect(result.broken.map(({ operation, errors }) => ({ name: operation.name, errors }))).toEqual([
+      { name: "ProductPage", errors: ['Cannot query field "sku" on type "Product".'] },
+    ]);
+    expect(result.failures).toContain(
+      'client operation "ProductPage" (ea440b041ae7cc4d763485175e0ccd935fa82f8e7ad8e7fe833b2f1881d4a337) breaks: Cannot query field "sku" on type "Product".',
+    );
   });
 
   it("an acknowledgement does not excuse breaking a published client operation", async () => {
     const ws = workspace([["products.graphql", "  sku: String!\n", ""]]);
-    writeFileSync(ws.acknowledgements, "acknowledged:\n  - coordinate: Product.sku\n    reason: We want it gone, clients or not.\n");
+    writeFileSync(
+      ws.acknowledgements,
+      "acknowledged:\n  - coordinate: Product.sku\n    reason: We want it gone, clients or not.\n",
+    );
     const result = await check(ws);
     expect(changesOf(result)).toEqual([{ type: "FIELD_REMOVED", path: "Product.sku", verdict: "acknowledged" }]);
     expect(result.failures).toEqual([expect.stringContaining('client operation "ProductPage"')]);
   });
 
   it("a deprecated field still used by a client operation cannot be removed", async () => {
-    const result = await check(workspace([["products.graphql", '  legacyCode: String @deprecated(reason: "Use sku.")\n', ""]]));
+    const result = await check(
+      workspace([["products.graphql", '  legacyCode: String @deprecated(reason: "Use sku.")\n', ""]]),
+    );
     expect(changesOf(result)).toEqual([{ type: "FIELD_REMOVED", path: "Product.legacyCode", verdict: "breaking" }]);
     expect(result.failures).toEqual(
-      expect.arrayContaining([expect.stringContaining("FIELD_REMOVED at Product.legacyCode"), expect.stringContaining('client operation "LegacyCodes"')]),
+      expect.arrayContaining([
+        expect.stringContaining("FIELD_REMOVED at Product.legacyCode"),
+        expect.stringContaining('client operation "LegacyCodes"'),
+      ]),
     );
   });
 
   it("a deprecated argument still used by a client operation cannot be removed; once unused it is retired", async () => {
     const removeLimit: Edit = ["products.graphql", ', limit: Int @deprecated(reason: "Use first.")', ""];
     const used = await check(workspace([removeLimit]));
-    expect(changesOf(used)).toEqual([{ type: "FIELD_ARGUMENT_REMOVED", path: "Query.products.limit", verdict: "breaking" }]);
-    expect(used.failures).toEqual(expect.arrayContaining([expect.stringContaining('client operation "LegacyCodes"'), expect.stringContaining('Unknown argument "limit" on field "Query.products".')]));
+    expect(changesOf(used)).toEqual([
+      { type: "FIELD_ARGUMENT_REMOVED", path: "Query.products.limit", verdict: "breaking" },
+    ]);
+    expect(used.failures).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('client operation "LegacyCodes"'),
+        expect.stringContaining('Unknown argument "limit" on field "Query.products".'),
+      ]),
+    );
 
     const ws = workspace([removeLimit]);
     const manifest = JSON.parse(readFileSync(ws.manifest, "utf8")) as Record<string, string>;
-    writeFileSync(ws.manifest, JSON.stringify(Object.fromEntries(Object.entries(manifest).filter(([, document]) => !document.includes("LegacyCodes")))));
+    writeFileSync(
+      ws.manifest,
+      JSON.stringify(
+        Object.fromEntries(Object.entries(manifest).filter(([, document]) => !document.includes("LegacyCodes"))),
+      ),
+    );
     const unused = await check(ws);
-    expect(changesOf(unused)).toEqual([{ type: "FIELD_ARGUMENT_REMOVED", path: "Query.products.limit", verdict: "retired" }]);
+    expect(changesOf(unused)).toEqual([
+      { type: "FIELD_ARGUMENT_REMOVED", path: "Query.products.limit", verdict: "retired" },
+    ]);
     expect(unused.failures).toEqual([]);
   });
 
   it("removing an argument that was never deprecated is breaking even when unused", async () => {
-    const result = await check(workspace([["products.graphql", "products(first: Int = 20, size: Size,", "products(first: Int = 20,"]]));
-    expect(changesOf(result)).toEqual([{ type: "FIELD_ARGUMENT_REMOVED", path: "Query.products.size", verdict: "breaking" }]);
+    const result = await check(
+      workspace([["products.graphql", "products(first: Int = 20, size: Size,", "products(first: Int = 20,"]]),
+    );
+    expect(changesOf(result)).toEqual([
+      { type: "FIELD_ARGUMENT_REMOVED", path: "Query.products.size", verdict: "breaking" },
+    ]);
   });
 
   it("a deprecated field no client operation uses any more is retired without an acknowledgement", async () => {
     const ws = workspace([["products.graphql", '  legacyCode: String @deprecated(reason: "Use sku.")\n', ""]]);
     const manifest = JSON.parse(readFileSync(ws.manifest, "utf8")) as Record<string, string>;
-    writeFileSync(ws.manifest, JSON.stringify(Object.fromEntries(Object.entries(manifest).filter(([, document]) => !document.includes("LegacyCodes")))));
+    writeFileSync(
+      ws.manifest,
+      JSON.stringify(
+        Object.fromEntries(Object.entries(manifest).filter(([, document]) => !document.includes("LegacyCodes"))),
+      ),
+    );
     const result = await check(ws);
     expect(changesOf(result)).toEqual([{ type: "FIELD_REMOVED", path: "Product.legacyCode", verdict: "retired" }]);
     expect(result.failures).toEqual([]);
@@ -172,7 +245,12 @@ describe("schema check: client operations", () => {
 });
 
 describe("schema check: baselines in git", () => {
-  const git = (dir: string, ...args: string[]) => execFileSync("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main", ...args], { cwd: dir, stdio: "pipe" });
+  const git = (dir: string, ...args: string[]) =>
+    execFileSync(
+      "git",
+      ["-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main", ...args],
+      { cwd: dir, stdio: "pipe" },
+    );
 
   it("compares with main's supergraph even after the committed one was recomposed", async () => {
     const ws = workspace();
@@ -188,7 +266,10 @@ describe("schema check: baselines in git", () => {
     const result = await check(ws, "main");
     const [committed, main] = result.comparisons;
     expect(committed).toMatchObject({ status: "compared", changes: [] });
-    expect(main).toMatchObject({ status: "compared", changes: [{ type: "FIELD_REMOVED", path: "Review.body", verdict: "breaking" }] });
+    expect(main).toMatchObject({
+      status: "compared",
+      changes: [{ type: "FIELD_REMOVED", path: "Review.body", verdict: "breaking" }],
+    });
     expect(result.failures).toHaveLength(1);
   });
 
@@ -209,17 +290,29 @@ describe("schema check: baselines in git", () => {
     git(ws.dir, "checkout", "-q", "feature");
 
     const [, main] = (await check(ws, "main")).comparisons;
-    expect(main).toMatchObject({ status: "compared", label: expect.stringContaining("main where this branch forked from it"), changes: [{ type: "FIELD_REMOVED", path: "Review.body" }] });
+    expect(main).toMatchObject({
+      status: "compared",
+      label: expect.stringContaining("main where this branch forked from it"),
+      changes: [{ type: "FIELD_REMOVED", path: "Review.body" }],
+    });
   });
 
   it("skips the main comparison, saying why, outside a git repository or without the branch", async () => {
     const ws = workspace();
-    expect((await check(ws, "main")).comparisons[1]).toEqual({ label: "main", status: "skipped", reason: "not a git repository" });
+    expect((await check(ws, "main")).comparisons[1]).toEqual({
+      label: "main",
+      status: "skipped",
+      reason: "not a git repository",
+    });
     git(ws.dir, "init", "-q");
     git(ws.dir, "checkout", "-qb", "only-branch");
     git(ws.dir, "add", "-A");
     git(ws.dir, "commit", "-qm", "first");
-    expect((await check(ws, "main")).comparisons[1]).toEqual({ label: "main", status: "skipped", reason: "no branch or commit named main" });
+    expect((await check(ws, "main")).comparisons[1]).toEqual({
+      label: "main",
+      status: "skipped",
+      reason: "no branch or commit named main",
+    });
   });
 });
 
@@ -233,13 +326,21 @@ describe("npm run schema:check (the CLI as a child process)", () => {
   }, 60_000);
 
   it("passes once the change is acknowledged, printing the reason, and names broken client operations otherwise", async () => {
-    const ws = workspace([["reviews.graphql", "  body: String\n", ""], ["products.graphql", "  sku: String!\n", ""]]);
-    writeFileSync(ws.acknowledgements, "acknowledged:\n  - coordinate: Review.body\n    reason: Review bodies moved to the moderation service.\n");
+    const ws = workspace([
+      ["reviews.graphql", "  body: String\n", ""],
+      ["products.graphql", "  sku: String!\n", ""],
+    ]);
+    writeFileSync(
+      ws.acknowledgements,
+      "acknowledged:\n  - coordinate: Review.body\n    reason: Review bodies moved to the moderation service.\n",
+    );
     const broken = await cli(ws);
     expect(broken.code).toBe(1);
     expect(broken.output).toMatch(/ACKNOWLEDGED FIELD_REMOVED Review\.body/);
     expect(broken.output).toContain("reason: Review bodies moved to the moderation service.");
-    expect(broken.output).toMatch(/BROKEN\s+"ProductPage" \(ea440b04\w+\)\n\s+Cannot query field "sku" on type "Product"\./);
+    expect(broken.output).toMatch(
+      /BROKEN\s+"ProductPage" \(ea440b04\w+\)\n\s+Cannot query field "sku" on type "Product"\./,
+    );
 
     edit(ws.dir, [["products.graphql", "  name: String!\n", "  name: String!\n  sku: String!\n"]]);
     const fixed = await cli(ws);

@@ -11,14 +11,19 @@ beforeAll(async () => {
   // The brief's circuit policy, with a short half-open delay so recovery is seen in seconds. No
   // response cache: it would answer the repeated query during the outage, and this test is about
   // what the gateway does when the subgraph it must call is gone.
-  platform = await startPlatform({ gatewayEnv: { CIRCUIT_RESET_MS: String(RESET_MS), CIRCUIT_MIN_REQUESTS: "5", RESPONSE_CACHE: "off" } });
+  platform = await startPlatform({
+    gatewayEnv: { CIRCUIT_RESET_MS: String(RESET_MS), CIRCUIT_MIN_REQUESTS: "5", RESPONSE_CACHE: "off" },
+  });
   admin = await platform.login("admin@example.com");
 });
 afterAll(() => platform?.stop());
 
 /** orders (root) + payments (Order.payment): payments is the part that goes away. */
-const ORDERS_WITH_PAYMENT = /* GraphQL */ "query OrdersWithPayment { orders(first: 5) { edges { node { id status payment { state } } } } }";
-type OrdersWithPayment = { orders: { edges: Array<{ node: { id: string; status: string; payment: { state: string } | null } }> } };
+const ORDERS_WITH_PAYMENT =
+  /* GraphQL */ "query OrdersWithPayment { orders(first: 5) { edges { node { id status payment { state } } } } }";
+type OrdersWithPayment = {
+  orders: { edges: Array<{ node: { id: string; status: string; payment: { state: string } | null } }> };
+};
 
 interface Outcome {
   status: number;
@@ -38,7 +43,9 @@ function load(clients: number) {
       const sentAt = Date.now();
       try {
         const res = await platform.query<OrdersWithPayment>(ORDERS_WITH_PAYMENT, {}, admin);
-        const kind = res.errors ? res.errors.map((e) => `${String(e.extensions?.serviceName)}/${String(e.extensions?.code)}`).join(",") : "ok";
+        const kind = res.errors
+          ? res.errors.map((e) => `${String(e.extensions?.serviceName)}/${String(e.extensions?.code)}`).join(",")
+          : "ok";
         outcomes.push({ status: res.status, kind, data: res.data, sentAt });
       } catch (error) {
         outcomes.push({ status: 0, kind: `transport: ${String(error)}`, data: undefined, sentAt });
@@ -95,7 +102,9 @@ describe("chaos: a subgraph killed under load", () => {
     expect(new Set(failed.map((o) => o.kind))).toEqual(new Set(["payments/SUBGRAPH_UNAVAILABLE"]));
     for (const outcome of failed) {
       expect(outcome.data?.orders.edges).toHaveLength(5);
-      expect(outcome.data?.orders.edges.every((edge) => edge.node.id && edge.node.status && edge.node.payment === null)).toBe(true);
+      expect(
+        outcome.data?.orders.edges.every((edge) => edge.node.id && edge.node.status && edge.node.payment === null),
+      ).toBe(true);
     }
     // Once payments is back and the probe succeeded, answers are whole again.
     expect(afterRecovery.every((o) => o.kind === "ok")).toBe(true);
@@ -103,6 +112,12 @@ describe("chaos: a subgraph killed under load", () => {
 
     // The circuit was opened, not only failed through: fast failures were counted.
     const metrics = await (await fetch(platform.gatewayUrl.replace(/\/graphql$/, "/metrics"))).text();
-    expect(Number(/^gateway_subgraph_fetch_duration_seconds_count\{[^}]*subgraph="payments",outcome="circuit_open"[^}]*\} (\d+)$/m.exec(metrics)?.[1] ?? 0)).toBeGreaterThan(0);
+    expect(
+      Number(
+        /^gateway_subgraph_fetch_duration_seconds_count\{[^}]*subgraph="payments",outcome="circuit_open"[^}]*\} (\d+)$/m.exec(
+          metrics,
+        )?.[1] ?? 0,
+      ),
+    ).toBeGreaterThan(0);
   });
 });

@@ -44,7 +44,9 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "fedplat-client-e2e-"));
   manifestPath = join(dir, "persisted-documents.json");
   copyFileSync(MANIFEST, manifestPath);
-  platform = await startPlatform({ gatewayEnv: { TRUSTED_DOCUMENTS: "enforce", PERSISTED_DOCUMENTS_PATH: manifestPath } });
+  platform = await startPlatform({
+    gatewayEnv: { TRUSTED_DOCUMENTS: "enforce", PERSISTED_DOCUMENTS_PATH: manifestPath },
+  });
 });
 afterAll(async () => {
   await platform?.stop();
@@ -60,7 +62,9 @@ describe("the typed client against a gateway that enforces trusted documents", (
     const client = createGraphQLClient({ url: platform.gatewayUrl, token: () => token, persistedDocuments });
 
     const email = `client-${randomUUID()}@example.com`;
-    const { register } = await client.request(RegisterDocument, { input: { email, password: "Passw0rd!x", name: "Typed Client" } });
+    const { register } = await client.request(RegisterDocument, {
+      input: { email, password: "Passw0rd!x", name: "Typed Client" },
+    });
     expect(register.email).toBe(email);
     const { login } = await client.request(LoginDocument, { email, password: "Passw0rd!x" });
     expect(login.user).toMatchObject({ email, role: "CUSTOMER" });
@@ -71,7 +75,9 @@ describe("the typed client against a gateway that enforces trusted documents", (
     expect(page.data.products.edges).toHaveLength(5);
     expect(page.headers.get("cache-control")).toBe("max-age=10, public");
 
-    const { placeOrder } = await client.request(PlaceOrderDocument, { input: { lines: [{ productId: product.id, quantity: 2 }] } });
+    const { placeOrder } = await client.request(PlaceOrderDocument, {
+      input: { lines: [{ productId: product.id, quantity: 2 }] },
+    });
     expect(placeOrder).toMatchObject({ status: "PENDING", totalCents: product.priceCents * 2 });
 
     const deadline = Date.now() + 60_000;
@@ -80,18 +86,37 @@ describe("the typed client against a gateway that enforces trusted documents", (
       await new Promise((resolve) => setTimeout(resolve, 200));
       order = (await client.request(OrderDocument, { id: placeOrder.id })).order;
     }
-    expect(order).toMatchObject({ status: "CONFIRMED", payment: { state: "SUCCEEDED" }, lines: [{ quantity: 2, product: { name: product.name } }] });
+    expect(order).toMatchObject({
+      status: "CONFIRMED",
+      payment: { state: "SUCCEEDED" },
+      lines: [{ quantity: 2, product: { name: product.name } }],
+    });
   });
 
   it("places one order for a key sent twice (a persisted document, the key in its variables), and refuses the key with other lines", async () => {
     if (!product) throw new Error("no product in stock");
-    const { login } = await createGraphQLClient({ url: platform.gatewayUrl, persistedDocuments }).request(LoginDocument, { email: "customer@example.com", password: "Passw0rd!" });
-    const client = createGraphQLClient({ url: platform.gatewayUrl, token: () => login.accessToken, persistedDocuments });
+    const { login } = await createGraphQLClient({ url: platform.gatewayUrl, persistedDocuments }).request(
+      LoginDocument,
+      { email: "customer@example.com", password: "Passw0rd!" },
+    );
+    const client = createGraphQLClient({
+      url: platform.gatewayUrl,
+      token: () => login.accessToken,
+      persistedDocuments,
+    });
     const idempotencyKey = randomUUID();
-    const first = await client.request(PlaceOrderDocument, { input: { lines: [{ productId: product.id, quantity: 1 }], idempotencyKey } });
-    const retry = await client.request(PlaceOrderDocument, { input: { lines: [{ productId: product.id, quantity: 1 }], idempotencyKey } });
+    const first = await client.request(PlaceOrderDocument, {
+      input: { lines: [{ productId: product.id, quantity: 1 }], idempotencyKey },
+    });
+    const retry = await client.request(PlaceOrderDocument, {
+      input: { lines: [{ productId: product.id, quantity: 1 }], idempotencyKey },
+    });
     expect(retry.placeOrder.id).toBe(first.placeOrder.id);
-    await expect(client.request(PlaceOrderDocument, { input: { lines: [{ productId: product.id, quantity: 2 }], idempotencyKey } })).rejects.toMatchObject({
+    await expect(
+      client.request(PlaceOrderDocument, {
+        input: { lines: [{ productId: product.id, quantity: 2 }], idempotencyKey },
+      }),
+    ).rejects.toMatchObject({
       code: "BAD_USER_INPUT",
       message: "This idempotency key was already used for a different request; send a new key for a new request",
     });
@@ -99,16 +124,32 @@ describe("the typed client against a gateway that enforces trusted documents", (
 
   it("follows an order from PENDING to CONFIRMED over a subscription, each event with fields from every subgraph", async () => {
     if (!product) throw new Error("no product in stock");
-    const { login } = await createGraphQLClient({ url: platform.gatewayUrl, persistedDocuments }).request(LoginDocument, { email: "customer@example.com", password: "Passw0rd!" });
-    const client = createGraphQLClient({ url: platform.gatewayUrl, token: () => login.accessToken, persistedDocuments });
-    const live = createSubscriptionClient({ url: webSocketUrl(platform.gatewayUrl), token: () => login.accessToken, persistedDocuments, retryAttempts: 0 });
+    const { login } = await createGraphQLClient({ url: platform.gatewayUrl, persistedDocuments }).request(
+      LoginDocument,
+      { email: "customer@example.com", password: "Passw0rd!" },
+    );
+    const client = createGraphQLClient({
+      url: platform.gatewayUrl,
+      token: () => login.accessToken,
+      persistedDocuments,
+    });
+    const live = createSubscriptionClient({
+      url: webSocketUrl(platform.gatewayUrl),
+      token: () => login.accessToken,
+      persistedDocuments,
+      retryAttempts: 0,
+    });
 
     // No workers, no saga: the order stays PENDING until they are back, so the first event is PENDING.
     await platform.kill("workers");
-    const { placeOrder } = await client.request(PlaceOrderDocument, { input: { lines: [{ productId: product.id, quantity: 1 }] } });
+    const { placeOrder } = await client.request(PlaceOrderDocument, {
+      input: { lines: [{ productId: product.id, quantity: 1 }] },
+    });
     const events: Array<OrderStatusChangedSubscription["orderStatusChanged"]> = [];
     try {
-      for await (const { orderStatusChanged } of live.subscribe(OrderStatusChangedDocument, { orderId: placeOrder.id })) {
+      for await (const { orderStatusChanged } of live.subscribe(OrderStatusChangedDocument, {
+        orderId: placeOrder.id,
+      })) {
         events.push(orderStatusChanged);
         if (events.length === 1) await platform.restart("workers");
         if (orderStatusChanged.status === "CONFIRMED" || orderStatusChanged.status === "CANCELLED") break;
@@ -118,7 +159,11 @@ describe("the typed client against a gateway that enforces trusted documents", (
       await live.close();
     }
 
-    const common = { id: placeOrder.id, customer: { email: "customer@example.com" }, lines: [{ quantity: 1, product: { name: product.name } }] };
+    const common = {
+      id: placeOrder.id,
+      customer: { email: "customer@example.com" },
+      lines: [{ quantity: 1, product: { name: product.name } }],
+    };
     expect(events[0]).toMatchObject({ ...common, status: "PENDING", payment: null });
     expect(events.at(-1)).toMatchObject({ ...common, status: "CONFIRMED", payment: { state: "SUCCEEDED" } });
     // Statuses only move forward; the payment's own changes may add events in between.
@@ -126,8 +171,16 @@ describe("the typed client against a gateway that enforces trusted documents", (
   });
 
   it("refuses a subscription document outside the manifest over WebSocket, and an expired token with close code 4401", async () => {
-    const { login } = await createGraphQLClient({ url: platform.gatewayUrl, persistedDocuments }).request(LoginDocument, { email: "customer@example.com", password: "Passw0rd!" });
-    const live = createSubscriptionClient({ url: webSocketUrl(platform.gatewayUrl), token: () => login.accessToken, persistedDocuments, retryAttempts: 0 });
+    const { login } = await createGraphQLClient({ url: platform.gatewayUrl, persistedDocuments }).request(
+      LoginDocument,
+      { email: "customer@example.com", password: "Passw0rd!" },
+    );
+    const live = createSubscriptionClient({
+      url: webSocketUrl(platform.gatewayUrl),
+      token: () => login.accessToken,
+      persistedDocuments,
+      retryAttempts: 0,
+    });
     const adHoc = { toString: () => "subscription { myOrderUpdates { id } }" } as typeof OrderStatusChangedDocument;
     const consume = async (client: typeof live, document: typeof OrderStatusChangedDocument) => {
       for await (const _event of client.subscribe(document, { orderId: randomUUID() })) void _event;
@@ -135,7 +188,12 @@ describe("the typed client against a gateway that enforces trusted documents", (
     await expect(consume(live, adHoc)).rejects.toMatchObject({ code: "PERSISTED_QUERY_REQUIRED" });
     await live.close();
 
-    const expired = createSubscriptionClient({ url: webSocketUrl(platform.gatewayUrl), token: () => "not-a-token", persistedDocuments, retryAttempts: 0 });
+    const expired = createSubscriptionClient({
+      url: webSocketUrl(platform.gatewayUrl),
+      token: () => "not-a-token",
+      persistedDocuments,
+      retryAttempts: 0,
+    });
     const closed = await consume(expired, OrderStatusChangedDocument).catch((error: unknown) => error);
     expect(closed).toBeInstanceOf(SubscriptionClosedError);
     expect(closed).toMatchObject({ closeCode: 4401 });
@@ -150,7 +208,11 @@ describe("the typed client against a gateway that enforces trusted documents", (
 
   it("reloads the manifest on SIGHUP, without a restart", async () => {
     const document = "query Newcomer { products(first: 1) { totalCount } }";
-    const send = () => fetch(`${platform.gatewayUrl}?${new URLSearchParams({ extensions: JSON.stringify({ persistedQuery: { version: 1, sha256Hash: sha256(document) } }) })}`, { headers: { "apollo-require-preflight": "true" } }).then((res) => res.json() as Promise<{ data?: unknown; errors?: Array<{ extensions?: { code?: string } }> }>);
+    const send = () =>
+      fetch(
+        `${platform.gatewayUrl}?${new URLSearchParams({ extensions: JSON.stringify({ persistedQuery: { version: 1, sha256Hash: sha256(document) } }) })}`,
+        { headers: { "apollo-require-preflight": "true" } },
+      ).then((res) => res.json() as Promise<{ data?: unknown; errors?: Array<{ extensions?: { code?: string } }> }>);
     expect((await send()).errors?.[0]?.extensions?.code).toBe("PERSISTED_QUERY_NOT_IN_LIST");
 
     const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Record<string, string>;
@@ -168,23 +230,38 @@ describe("the typed client against a gateway that enforces trusted documents", (
 
   it("reports a gateway error as a GraphQLRequestError with the code", async () => {
     const client = createGraphQLClient({ url: platform.gatewayUrl, persistedDocuments });
-    await expect(client.request(LoginDocument, { email: "customer@example.com", password: "wrong-password-1" })).rejects.toMatchObject({ name: "GraphQLRequestError", code: "UNAUTHENTICATED" });
-    await expect(client.request(PlaceOrderDocument, { input: { lines: [] } })).rejects.toBeInstanceOf(GraphQLRequestError);
+    await expect(
+      client.request(LoginDocument, { email: "customer@example.com", password: "wrong-password-1" }),
+    ).rejects.toMatchObject({ name: "GraphQLRequestError", code: "UNAUTHENTICATED" });
+    await expect(client.request(PlaceOrderDocument, { input: { lines: [] } })).rejects.toBeInstanceOf(
+      GraphQLRequestError,
+    );
   });
 });
 
 describe("the example CLI (npm run client)", () => {
-  const envFor = (session: string) => ({ ...process.env, FEDPLAT_URL: platform.gatewayUrl, FEDPLAT_SESSION: join(dir, session) });
+  const envFor = (session: string) => ({
+    ...process.env,
+    FEDPLAT_URL: platform.gatewayUrl,
+    FEDPLAT_SESSION: join(dir, session),
+  });
 
   it("logs in, lists products, places an order and follows it live until it is confirmed", async () => {
     if (!product) throw new Error("no product in stock");
     const env = envFor("session.json");
-    const cli = async (...args: string[]) => (await run(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: repoRoot, env })).stdout;
+    const cli = async (...args: string[]) =>
+      (await run(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: repoRoot, env })).stdout;
 
-    expect(await cli("login", "customer@example.com", "Passw0rd!")).toContain("Logged in as customer@example.com (CUSTOMER)");
+    expect(await cli("login", "customer@example.com", "Passw0rd!")).toContain(
+      "Logged in as customer@example.com (CUSTOMER)",
+    );
     const newcomer = `cli-${randomUUID()}@example.com`;
-    expect(await cli("register", newcomer, "Passw0rd!x", "CLI", "User")).toContain(`Registered and logged in as ${newcomer} (CUSTOMER)`);
-    expect(await cli("login", "customer@example.com", "Passw0rd!")).toContain("Logged in as customer@example.com (CUSTOMER)");
+    expect(await cli("register", newcomer, "Passw0rd!x", "CLI", "User")).toContain(
+      `Registered and logged in as ${newcomer} (CUSTOMER)`,
+    );
+    expect(await cli("login", "customer@example.com", "Passw0rd!")).toContain(
+      "Logged in as customer@example.com (CUSTOMER)",
+    );
     const products = await cli("products", "--first", "3");
     expect(products).toContain("3 of 200 products");
 
@@ -205,7 +282,9 @@ describe("the example CLI (npm run client)", () => {
           stdout += chunk;
           if (/PENDING /.test(stdout)) resolve();
         });
-        void exited.then((code) => reject(new Error(`follow exited (${code}) before printing PENDING: ${stdout}${stderr}`)));
+        void exited.then((code) =>
+          reject(new Error(`follow exited (${code}) before printing PENDING: ${stdout}${stderr}`)),
+        );
       });
       await platform.restart("workers");
       expect(await exited).toBe(0);
@@ -217,14 +296,23 @@ describe("the example CLI (npm run client)", () => {
       if (workersDown()) await platform.restart("workers");
     }
 
-    const refused = await run(process.execPath, ["--import", "tsx", CLI, "place-order", "nope"], { cwd: repoRoot, env }).catch((error: { code: number; stderr: string }) => error);
+    const refused = await run(process.execPath, ["--import", "tsx", CLI, "place-order", "nope"], {
+      cwd: repoRoot,
+      env,
+    }).catch((error: { code: number; stderr: string }) => error);
     expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('"nope" is not <productId:quantity>') });
   });
 
   it("follow explains a refused token (close code 4401) and exits non-zero", async () => {
     const env = envFor("expired-session.json");
-    writeFileSync(env.FEDPLAT_SESSION, JSON.stringify({ accessToken: "expired.or.forged", email: "customer@example.com" }));
-    const refused = await run(process.execPath, ["--import", "tsx", CLI, "follow", randomUUID()], { cwd: repoRoot, env }).catch((error: { code: number; stderr: string }) => error);
+    writeFileSync(
+      env.FEDPLAT_SESSION,
+      JSON.stringify({ accessToken: "expired.or.forged", email: "customer@example.com" }),
+    );
+    const refused = await run(process.execPath, ["--import", "tsx", CLI, "follow", randomUUID()], {
+      cwd: repoRoot,
+      env,
+    }).catch((error: { code: number; stderr: string }) => error);
     expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining("Not authorized") });
     expect(refused).toMatchObject({ stderr: expect.stringContaining("log in again") });
   });

@@ -13,30 +13,59 @@ afterAll(() => platform?.stop());
 describe("logs", () => {
   it("never contain passwords, tokens, API keys or personal data, through a whole login-to-order flow", async () => {
     const secrets: string[] = ["Passw0rd!", "N3w-pa55word"];
-    await platform.query('mutation { register(input: { email: "logs@example.com", password: "N3w-pa55word", name: "Log Checker" }) { email message } }');
-    const registered = { data: (await platform.query<{ login: { accessToken: string; refreshToken: string } }>('mutation { login(email: "logs@example.com", password: "N3w-pa55word") { accessToken refreshToken } }')).data?.login };
+    await platform.query(
+      'mutation { register(input: { email: "logs@example.com", password: "N3w-pa55word", name: "Log Checker" }) { email message } }',
+    );
+    const registered = {
+      data: (
+        await platform.query<{ login: { accessToken: string; refreshToken: string } }>(
+          'mutation { login(email: "logs@example.com", password: "N3w-pa55word") { accessToken refreshToken } }',
+        )
+      ).data?.login,
+    };
     const customer = { authorization: `Bearer ${registered.data?.accessToken}` };
     secrets.push(registered.data?.accessToken ?? "missing", registered.data?.refreshToken ?? "missing");
 
-    const login = await platform.query<{ login: { accessToken: string; refreshToken: string } }>('mutation { login(email: "admin@example.com", password: "Passw0rd!") { accessToken refreshToken } }');
+    const login = await platform.query<{ login: { accessToken: string; refreshToken: string } }>(
+      'mutation { login(email: "admin@example.com", password: "Passw0rd!") { accessToken refreshToken } }',
+    );
     const admin = { authorization: `Bearer ${login.data?.login.accessToken}` };
     secrets.push(login.data?.login.accessToken ?? "missing", login.data?.login.refreshToken ?? "missing");
     await platform.query('mutation { login(email: "admin@example.com", password: "wrong-Passw0rd!") { accessToken } }');
 
-    const refreshed = await platform.query<{ refreshToken: { refreshToken: string } }>("mutation($t: String!) { refreshToken(token: $t) { refreshToken } }", { t: login.data?.login.refreshToken });
+    const refreshed = await platform.query<{ refreshToken: { refreshToken: string } }>(
+      "mutation($t: String!) { refreshToken(token: $t) { refreshToken } }",
+      { t: login.data?.login.refreshToken },
+    );
     secrets.push(refreshed.data?.refreshToken.refreshToken ?? "missing");
 
-    await platform.query('mutation { updateProfile(input: { phone: "+44 20 7946 0958", address: "221B Baker Street" }) { id } }', {}, customer);
+    await platform.query(
+      'mutation { updateProfile(input: { phone: "+44 20 7946 0958", address: "221B Baker Street" }) { id } }',
+      {},
+      customer,
+    );
     secrets.push("7946 0958", "221B Baker");
 
-    const key = await platform.query<{ createApiKey: { key: string } }>('mutation { createApiKey(input: { name: "logs", role: STAFF }) { key } }', {}, admin);
+    const key = await platform.query<{ createApiKey: { key: string } }>(
+      'mutation { createApiKey(input: { name: "logs", role: STAFF }) { key } }',
+      {},
+      admin,
+    );
     secrets.push(key.data?.createApiKey.key ?? "missing");
     await platform.query("{ users(first: 1) { totalCount } }", {}, { "x-api-key": key.data?.createApiKey.key ?? "" });
 
     const productId = buildSeedData().products[0]?.id;
-    const placed = await platform.query<{ placeOrder: { id: string } }>("mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 2 }] }) { id status } }", { p: productId }, customer);
+    const placed = await platform.query<{ placeOrder: { id: string } }>(
+      "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 2 }] }) { id status } }",
+      { p: productId },
+      customer,
+    );
     expect(placed.errors).toBeUndefined();
-    await platform.query("mutation($id: ID!) { cancelOrder(id: $id) { status } }", { id: placed.data?.placeOrder.id }, customer);
+    await platform.query(
+      "mutation($id: ID!) { cancelOrder(id: $id) { status } }",
+      { id: placed.data?.placeOrder.id },
+      customer,
+    );
     await platform.query("{ me { email phone address orders(first: 5) { id } } }", {}, customer);
 
     const logs = platform.logs();

@@ -41,20 +41,30 @@ type AcrossAll = {
       node: {
         email: string;
         role: string;
-        orders: Array<{ id: string; status: string; totalCents: number; customer: { email: string }; lines: Array<{ quantity: number; unitPriceCents: number; product: { sku: string; name: string } }>; payment: { state: string; amountCents: number } | null }>;
+        orders: Array<{
+          id: string;
+          status: string;
+          totalCents: number;
+          customer: { email: string };
+          lines: Array<{ quantity: number; unitPriceCents: number; product: { sku: string; name: string } }>;
+          payment: { state: string; amountCents: number } | null;
+        }>;
         notifications: Array<{ template: string; channel: string }>;
       };
     }>;
   };
 };
 
-const newestFirst = <T extends { createdAt: Date; id: string }>(a: T, b: T) => b.createdAt.getTime() - a.createdAt.getTime() || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0);
+const newestFirst = <T extends { createdAt: Date; id: string }>(a: T, b: T) =>
+  b.createdAt.getTime() - a.createdAt.getTime() || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0);
 
 /** What AcrossAll must return, computed from the seed data itself. */
 function expectedAcrossAll(first: number): AcrossAll {
   const seed = buildSeedData();
   const products = new Map(seed.products.map((p) => [p.id, p]));
-  const users = [...seed.users].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1)).slice(0, first);
+  const users = [...seed.users]
+    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1))
+    .slice(0, first);
   return {
     users: {
       edges: users.map((user) => ({
@@ -75,7 +85,11 @@ function expectedAcrossAll(first: number): AcrossAll {
                 lines: seed.lines
                   .filter((l) => l.orderId === order.id)
                   .sort((a, b) => a.position - b.position)
-                  .map((l) => ({ quantity: l.quantity, unitPriceCents: l.unitPriceCents, product: { sku: products.get(l.productId)?.sku ?? "", name: products.get(l.productId)?.name ?? "" } })),
+                  .map((l) => ({
+                    quantity: l.quantity,
+                    unitPriceCents: l.unitPriceCents,
+                    product: { sku: products.get(l.productId)?.sku ?? "", name: products.get(l.productId)?.name ?? "" },
+                  })),
                 payment: payment ? { state: payment.state, amountCents: payment.amountCents } : null,
               };
             }),
@@ -108,7 +122,9 @@ describe("the platform, end to end", () => {
       expect(res.errors).toBeUndefined();
       expect(res.data?.users.edges).toHaveLength(first);
       const after = await platform.statements();
-      deltas.push(Object.fromEntries(Object.keys(after).map((name) => [name, (after[name] ?? 0) - (before[name] ?? 0)])));
+      deltas.push(
+        Object.fromEntries(Object.keys(after).map((name) => [name, (after[name] ?? 0) - (before[name] ?? 0)])),
+      );
     }
     const [small, large] = deltas;
     expect(large).toEqual(small);
@@ -125,9 +141,15 @@ describe("the platform, end to end", () => {
     expect(res.headers.get("x-cache")).toBe("MISS");
     const expected = expectedAcrossAll(6);
     const withoutPayments = (data: AcrossAll | null | undefined) =>
-      data?.users.edges.map((edge) => ({ ...edge.node, orders: edge.node.orders.map((order) => ({ ...order, payment: null })) }));
+      data?.users.edges.map((edge) => ({
+        ...edge.node,
+        orders: edge.node.orders.map((order) => ({ ...order, payment: null })),
+      }));
     expect(withoutPayments(res.data)).toEqual(withoutPayments(expected));
-    expect(res.errors?.[0]).toMatchObject({ message: 'Subgraph "payments" is unavailable', extensions: { code: "SUBGRAPH_UNAVAILABLE", serviceName: "payments" } });
+    expect(res.errors?.[0]).toMatchObject({
+      message: 'Subgraph "payments" is unavailable',
+      extensions: { code: "SUBGRAPH_UNAVAILABLE", serviceName: "payments" },
+    });
 
     // the gateway is still up and answers what does not need payments
     const still = await platform.query<{ products: { totalCount: number } }>("{ products { totalCount } }");

@@ -12,8 +12,29 @@ jest.setTimeout(180_000);
  * `apiKey` acts as STAFF, `adminKey` as ADMIN; `revokedKey` and `expiredKey` were valid keys;
  * `demoted` logged in as ADMIN and was then demoted to CUSTOMER (its token predates the demotion).
  */
-type Principal = "anonymous" | "customer" | "otherCustomer" | "staff" | "admin" | "apiKey" | "adminKey" | "revokedKey" | "expiredKey" | "demoted";
-const PRINCIPALS: Principal[] = ["anonymous", "customer", "otherCustomer", "staff", "admin", "apiKey", "adminKey", "revokedKey", "expiredKey", "demoted"];
+type Principal =
+  | "anonymous"
+  | "customer"
+  | "otherCustomer"
+  | "staff"
+  | "admin"
+  | "apiKey"
+  | "adminKey"
+  | "revokedKey"
+  | "expiredKey"
+  | "demoted";
+const PRINCIPALS: Principal[] = [
+  "anonymous",
+  "customer",
+  "otherCustomer",
+  "staff",
+  "admin",
+  "apiKey",
+  "adminKey",
+  "revokedKey",
+  "expiredKey",
+  "demoted",
+];
 type Outcome = "allow" | "deny";
 
 interface Fixture {
@@ -32,7 +53,11 @@ interface Fixture {
 
 interface Row {
   /** The operation and its variables. */
-  operation(fixture: Fixture): Promise<{ query: string; variables?: Record<string, unknown> }> | { query: string; variables?: Record<string, unknown> };
+  operation(
+    fixture: Fixture,
+  ):
+    | Promise<{ query: string; variables?: Record<string, unknown> }>
+    | { query: string; variables?: Record<string, unknown> };
   expect: Record<Principal, Outcome>;
   /** A null result or NOT_FOUND is how this field denies (it does not confirm what exists). */
   hiddenMeansDenied?: boolean;
@@ -43,9 +68,26 @@ interface Row {
 }
 
 /** A revoked or expired key is refused whatever it asks (401 before any subgraph), so every row denies it. */
-const all = (outcome: Outcome): Record<Principal, Outcome> => ({ anonymous: outcome, customer: outcome, otherCustomer: outcome, staff: outcome, admin: outcome, apiKey: outcome, adminKey: outcome, demoted: outcome, revokedKey: "deny", expiredKey: "deny" });
+const all = (outcome: Outcome): Record<Principal, Outcome> => ({
+  anonymous: outcome,
+  customer: outcome,
+  otherCustomer: outcome,
+  staff: outcome,
+  admin: outcome,
+  apiKey: outcome,
+  adminKey: outcome,
+  demoted: outcome,
+  revokedKey: "deny",
+  expiredKey: "deny",
+});
 const loggedIn: Record<Principal, Outcome> = { ...all("allow"), anonymous: "deny" };
-const staffOnly: Record<Principal, Outcome> = { ...all("deny"), staff: "allow", admin: "allow", apiKey: "allow", adminKey: "allow" };
+const staffOnly: Record<Principal, Outcome> = {
+  ...all("deny"),
+  staff: "allow",
+  admin: "allow",
+  apiKey: "allow",
+  adminKey: "allow",
+};
 const adminOnly: Record<Principal, Outcome> = { ...all("deny"), admin: "allow", adminKey: "allow" };
 const ownerOrStaff: Record<Principal, Outcome> = { ...staffOnly, customer: "allow" };
 const peopleOnly: Record<Principal, Outcome> = { ...loggedIn, apiKey: "deny", adminKey: "deny" };
@@ -56,50 +98,189 @@ const peopleOnly: Record<Principal, Outcome> = { ...loggedIn, apiKey: "deny", ad
  */
 const MATRIX: Record<string, Row> = {
   "Query.me": { operation: () => ({ query: "{ me { id } }" }), expect: all("allow"), nullable: true },
-  "Query.user": { operation: (f) => ({ query: "query($id: ID!) { user(id: $id) { email } }", variables: { id: f.customerId } }), expect: ownerOrStaff },
+  "Query.user": {
+    operation: (f) => ({ query: "query($id: ID!) { user(id: $id) { email } }", variables: { id: f.customerId } }),
+    expect: ownerOrStaff,
+  },
   "Query.users": { operation: () => ({ query: "{ users(first: 1) { totalCount } }" }), expect: staffOnly },
   "Query.apiKeys": { operation: () => ({ query: "{ apiKeys { id } }" }), expect: adminOnly },
-  "Query.accountsAuditLog": { operation: () => ({ query: "{ accountsAuditLog(first: 1) { edges { node { id action actorId } } } }" }), expect: adminOnly },
-  "Query.catalogAuditLog": { operation: () => ({ query: "{ catalogAuditLog(first: 1) { edges { node { id action actorId } } } }" }), expect: adminOnly },
-  "Query.operationsAuditLog": { operation: () => ({ query: "{ operationsAuditLog(first: 1) { edges { node { id action actorId } } } }" }), expect: adminOnly },
-  "Query.product": { operation: () => ({ query: "query($id: ID!) { product(id: $id) { id } }", variables: { id: buildSeedData().products[2]?.id } }), expect: all("allow") },
+  "Query.accountsAuditLog": {
+    operation: () => ({ query: "{ accountsAuditLog(first: 1) { edges { node { id action actorId } } } }" }),
+    expect: adminOnly,
+  },
+  "Query.catalogAuditLog": {
+    operation: () => ({ query: "{ catalogAuditLog(first: 1) { edges { node { id action actorId } } } }" }),
+    expect: adminOnly,
+  },
+  "Query.operationsAuditLog": {
+    operation: () => ({ query: "{ operationsAuditLog(first: 1) { edges { node { id action actorId } } } }" }),
+    expect: adminOnly,
+  },
+  "Query.product": {
+    operation: () => ({
+      query: "query($id: ID!) { product(id: $id) { id } }",
+      variables: { id: buildSeedData().products[2]?.id },
+    }),
+    expect: all("allow"),
+  },
   "Query.products": { operation: () => ({ query: "{ products(first: 1) { totalCount } }" }), expect: all("allow") },
-  "Query.order": { operation: (f) => ({ query: "query($id: ID!) { order(id: $id) { id status } }", variables: { id: f.customerOrderId } }), expect: ownerOrStaff, hiddenMeansDenied: true },
-  "Query.notification": { operation: (f) => ({ query: "query($id: ID!) { notification(id: $id) { id template } }", variables: { id: f.customerNotificationId } }), expect: ownerOrStaff, hiddenMeansDenied: true },
+  "Query.order": {
+    operation: (f) => ({
+      query: "query($id: ID!) { order(id: $id) { id status } }",
+      variables: { id: f.customerOrderId },
+    }),
+    expect: ownerOrStaff,
+    hiddenMeansDenied: true,
+  },
+  "Query.notification": {
+    operation: (f) => ({
+      query: "query($id: ID!) { notification(id: $id) { id template } }",
+      variables: { id: f.customerNotificationId },
+    }),
+    expect: ownerOrStaff,
+    hiddenMeansDenied: true,
+  },
   "Query.orders": { operation: () => ({ query: "{ orders(first: 1) { totalCount } }" }), expect: loggedIn },
-  "Mutation.register": { operation: () => ({ query: 'mutation($e: String!) { register(input: { email: $e, password: "s3cretpass", name: "N" }) { email } }', variables: { e: `rbac-${randomUUID()}@example.com` } }), expect: all("allow") },
-  "Mutation.login": { operation: () => ({ query: 'mutation { login(email: "staff@example.com", password: "Passw0rd!") { accessToken } }' }), expect: all("allow") },
-  "Mutation.refreshToken": { operation: async (f) => ({ query: "mutation($t: String!) { refreshToken(token: $t) { accessToken } }", variables: { t: await f.freshRefreshToken() } }), expect: all("allow") },
+  "Mutation.register": {
+    operation: () => ({
+      query: 'mutation($e: String!) { register(input: { email: $e, password: "s3cretpass", name: "N" }) { email } }',
+      variables: { e: `rbac-${randomUUID()}@example.com` },
+    }),
+    expect: all("allow"),
+  },
+  "Mutation.login": {
+    operation: () => ({
+      query: 'mutation { login(email: "staff@example.com", password: "Passw0rd!") { accessToken } }',
+    }),
+    expect: all("allow"),
+  },
+  "Mutation.refreshToken": {
+    operation: async (f) => ({
+      query: "mutation($t: String!) { refreshToken(token: $t) { accessToken } }",
+      variables: { t: await f.freshRefreshToken() },
+    }),
+    expect: all("allow"),
+  },
   "Mutation.logout": { operation: () => ({ query: "mutation { logout }" }), expect: peopleOnly, endsSession: true },
   // The same password again: it succeeds (and ends the caller's other sessions), and nobody's password changes.
-  "Mutation.changePassword": { operation: () => ({ query: 'mutation { changePassword(currentPassword: "Passw0rd!", newPassword: "Passw0rd!") { accessToken } }' }), expect: peopleOnly, endsSession: true },
-  "Mutation.updateProfile": { operation: () => ({ query: 'mutation { updateProfile(input: { address: "Somewhere 1" }) { id } }' }), expect: peopleOnly },
-  "Mutation.setUserDisabled": { operation: (f) => ({ query: "mutation($id: ID!) { setUserDisabled(id: $id, disabled: false) { id } }", variables: { id: f.spareUserId } }), expect: adminOnly },
-  "Mutation.setUserRole": { operation: (f) => ({ query: "mutation($id: ID!) { setUserRole(userId: $id, role: CUSTOMER) { id } }", variables: { id: f.customerId } }), expect: adminOnly },
-  "Mutation.createApiKey": { operation: () => ({ query: 'mutation { createApiKey(input: { name: "rbac", role: CUSTOMER }) { apiKey { id } } }' }), expect: adminOnly },
-  "Mutation.revokeApiKey": { operation: async (f) => ({ query: "mutation($id: ID!) { revokeApiKey(id: $id) { id } }", variables: { id: await f.throwawayKeyId() } }), expect: adminOnly },
-  "Mutation.placeOrder": { operation: () => ({ query: 'mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }', variables: { p: buildSeedData().products[0]?.id } }), expect: peopleOnly },
+  "Mutation.changePassword": {
+    operation: () => ({
+      query: 'mutation { changePassword(currentPassword: "Passw0rd!", newPassword: "Passw0rd!") { accessToken } }',
+    }),
+    expect: peopleOnly,
+    endsSession: true,
+  },
+  "Mutation.updateProfile": {
+    operation: () => ({ query: 'mutation { updateProfile(input: { address: "Somewhere 1" }) { id } }' }),
+    expect: peopleOnly,
+  },
+  "Mutation.setUserDisabled": {
+    operation: (f) => ({
+      query: "mutation($id: ID!) { setUserDisabled(id: $id, disabled: false) { id } }",
+      variables: { id: f.spareUserId },
+    }),
+    expect: adminOnly,
+  },
+  "Mutation.setUserRole": {
+    operation: (f) => ({
+      query: "mutation($id: ID!) { setUserRole(userId: $id, role: CUSTOMER) { id } }",
+      variables: { id: f.customerId },
+    }),
+    expect: adminOnly,
+  },
+  "Mutation.createApiKey": {
+    operation: () => ({
+      query: 'mutation { createApiKey(input: { name: "rbac", role: CUSTOMER }) { apiKey { id } } }',
+    }),
+    expect: adminOnly,
+  },
+  "Mutation.revokeApiKey": {
+    operation: async (f) => ({
+      query: "mutation($id: ID!) { revokeApiKey(id: $id) { id } }",
+      variables: { id: await f.throwawayKeyId() },
+    }),
+    expect: adminOnly,
+  },
+  "Mutation.placeOrder": {
+    operation: () => ({
+      query: "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
+      variables: { p: buildSeedData().products[0]?.id },
+    }),
+    expect: peopleOnly,
+  },
   // CANCELLED is reachable whether or not the saga has confirmed the order meanwhile.
-  "Mutation.setOrderStatus": { operation: async (f) => ({ query: "mutation($id: ID!) { setOrderStatus(id: $id, status: CANCELLED) { status } }", variables: { id: await f.pendingOrderOfCustomer() } }), expect: staffOnly },
-  "Mutation.createProduct": { operation: () => ({ query: 'mutation($s: String!) { createProduct(input: { sku: $s, name: "RBAC", priceCents: 100, stock: 1 }) { id } }', variables: { s: `RBAC-${randomUUID()}` } }), expect: adminOnly },
-  "Mutation.updateProduct": { operation: () => ({ query: "mutation($id: ID!) { updateProduct(id: $id, input: { stock: 7 }) { id } }", variables: { id: buildSeedData().products[1]?.id } }), expect: adminOnly },
+  "Mutation.setOrderStatus": {
+    operation: async (f) => ({
+      query: "mutation($id: ID!) { setOrderStatus(id: $id, status: CANCELLED) { status } }",
+      variables: { id: await f.pendingOrderOfCustomer() },
+    }),
+    expect: staffOnly,
+  },
+  "Mutation.createProduct": {
+    operation: () => ({
+      query:
+        'mutation($s: String!) { createProduct(input: { sku: $s, name: "RBAC", priceCents: 100, stock: 1 }) { id } }',
+      variables: { s: `RBAC-${randomUUID()}` },
+    }),
+    expect: adminOnly,
+  },
+  "Mutation.updateProduct": {
+    operation: () => ({
+      query: "mutation($id: ID!) { updateProduct(id: $id, input: { stock: 7 }) { id } }",
+      variables: { id: buildSeedData().products[1]?.id },
+    }),
+    expect: adminOnly,
+  },
   "Query.deadLetters": { operation: () => ({ query: "{ deadLetters { id } }" }), expect: adminOnly },
-  "Query.deadLetter": { operation: () => ({ query: '{ deadLetter(id: "none") { id } }' }), expect: adminOnly, nullable: true },
+  "Query.deadLetter": {
+    operation: () => ({ query: '{ deadLetter(id: "none") { id } }' }),
+    expect: adminOnly,
+    nullable: true,
+  },
   "Query.deadLetterCount": { operation: () => ({ query: "{ deadLetterCount }" }), expect: adminOnly },
-  "Query.paymentReconciliation": { operation: () => ({ query: "{ paymentReconciliation(first: 1) { mismatchCount } }" }), expect: adminOnly },
-  "Mutation.replayDeadLetter": { operation: () => ({ query: 'mutation { replayDeadLetter(id: "none") }' }), expect: adminOnly },
-  "Mutation.discardDeadLetter": { operation: () => ({ query: 'mutation { discardDeadLetter(id: "none") }' }), expect: adminOnly },
-  "Mutation.replayDeadLetters": { operation: () => ({ query: 'mutation { replayDeadLetters(queue: "events-accounts") { replayed refused } }' }), expect: adminOnly },
-  "Mutation.discardDeadLetters": { operation: () => ({ query: 'mutation { discardDeadLetters(queue: "outbox") }' }), expect: adminOnly },
-  "Mutation.cancelOrder": { operation: async (f) => ({ query: "mutation($id: ID!) { cancelOrder(id: $id) { status } }", variables: { id: await f.pendingOrderOfCustomer() } }), expect: ownerOrStaff, hiddenMeansDenied: true },
+  "Query.paymentReconciliation": {
+    operation: () => ({ query: "{ paymentReconciliation(first: 1) { mismatchCount } }" }),
+    expect: adminOnly,
+  },
+  "Mutation.replayDeadLetter": {
+    operation: () => ({ query: 'mutation { replayDeadLetter(id: "none") }' }),
+    expect: adminOnly,
+  },
+  "Mutation.discardDeadLetter": {
+    operation: () => ({ query: 'mutation { discardDeadLetter(id: "none") }' }),
+    expect: adminOnly,
+  },
+  "Mutation.replayDeadLetters": {
+    operation: () => ({ query: 'mutation { replayDeadLetters(queue: "events-accounts") { replayed refused } }' }),
+    expect: adminOnly,
+  },
+  "Mutation.discardDeadLetters": {
+    operation: () => ({ query: 'mutation { discardDeadLetters(queue: "outbox") }' }),
+    expect: adminOnly,
+  },
+  "Mutation.cancelOrder": {
+    operation: async (f) => ({
+      query: "mutation($id: ID!) { cancelOrder(id: $id) { status } }",
+      variables: { id: await f.pendingOrderOfCustomer() },
+    }),
+    expect: ownerOrStaff,
+    hiddenMeansDenied: true,
+  },
 };
 
 /** Root fields of the public graph (the supergraph minus @inaccessible). */
 function publicRootFields(): string[] {
   const document = parse(readFileSync(join(repoRoot, "supergraph.graphql"), "utf8"));
   return document.definitions
-    .filter((d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION && (d.name.value === "Query" || d.name.value === "Mutation"))
-    .flatMap((type) => (type.fields ?? []).filter((field) => !field.directives?.some((d) => d.name.value === "inaccessible")).map((field) => `${type.name.value}.${field.name.value}`));
+    .filter(
+      (d): d is ObjectTypeDefinitionNode =>
+        d.kind === Kind.OBJECT_TYPE_DEFINITION && (d.name.value === "Query" || d.name.value === "Mutation"),
+    )
+    .flatMap((type) =>
+      (type.fields ?? [])
+        .filter((field) => !field.directives?.some((d) => d.name.value === "inaccessible"))
+        .map((field) => `${type.name.value}.${field.name.value}`),
+    );
 }
 
 /**
@@ -113,11 +294,15 @@ function expectedDenial(row: Row, principal: Principal): string {
 }
 
 /** What a cell got: "allow" (data, no error at all), "401 <code>", "hidden", or the first error's code. */
-function observed(res: { status: number; data?: Record<string, unknown> | null; errors?: Array<{ extensions?: { code?: string } }> }, row: Row): string {
+function observed(
+  res: { status: number; data?: Record<string, unknown> | null; errors?: Array<{ extensions?: { code?: string } }> },
+  row: Row,
+): string {
   const code = res.errors?.[0]?.extensions?.code ?? "";
   if (res.status === 401) return `401 ${code}`;
   const rootValue = res.data ? Object.values(res.data)[0] : undefined;
-  if (!res.errors?.length && res.status === 200 && rootValue !== undefined && (rootValue !== null || row.nullable)) return "allow";
+  if (!res.errors?.length && res.status === 200 && rootValue !== undefined && (rootValue !== null || row.nullable))
+    return "allow";
   if (row.hiddenMeansDenied && ((!res.errors?.length && rootValue === null) || code === "NOT_FOUND")) return "hidden";
   return code || `${res.status} no error, no data`;
 }
@@ -125,10 +310,15 @@ function observed(res: { status: number; data?: Record<string, unknown> | null; 
 let platform: Platform;
 let headers: Record<Principal, Record<string, string>>;
 /** Who each person principal is, to log in again after a row that ends their sessions. */
-const emails: Partial<Record<Principal, string>> = { customer: "customer@example.com", staff: "staff@example.com", admin: "admin@example.com" };
+const emails: Partial<Record<Principal, string>> = {
+  customer: "customer@example.com",
+  staff: "staff@example.com",
+  admin: "admin@example.com",
+};
 let fixture: Fixture;
 /** Connection params (graphql-ws connection_init) of each principal. */
-const connectionParams = () => Object.fromEntries(PRINCIPALS.map((p) => [p, headers[p]])) as Record<Principal, Record<string, string>>;
+const connectionParams = () =>
+  Object.fromEntries(PRINCIPALS.map((p) => [p, headers[p]])) as Record<Principal, Record<string, string>>;
 
 /** Polls `check` every 200 ms until it holds (up to 15 s): revocations and role changes apply within 5 s. */
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {
@@ -164,22 +354,46 @@ beforeAll(async () => {
     return key;
   };
   const expiresAt = Date.now() + 3_000;
-  const [key, adminKey, revokedKey, expiredKey] = await Promise.all([createKey("STAFF"), createKey("ADMIN"), createKey("STAFF"), createKey("STAFF", new Date(expiresAt).toISOString())]);
-  const revoked = await platform.query("mutation($id: ID!) { revokeApiKey(id: $id) { id } }", { id: revokedKey.apiKey.id }, admin);
+  const [key, adminKey, revokedKey, expiredKey] = await Promise.all([
+    createKey("STAFF"),
+    createKey("ADMIN"),
+    createKey("STAFF"),
+    createKey("STAFF", new Date(expiresAt).toISOString()),
+  ]);
+  const revoked = await platform.query(
+    "mutation($id: ID!) { revokeApiKey(id: $id) { id } }",
+    { id: revokedKey.apiKey.id },
+    admin,
+  );
   if (revoked.errors) throw new Error(JSON.stringify(revoked.errors));
 
   // An admin whose token outlives their demotion: promoted, logged in, demoted to CUSTOMER.
-  const setRole = (role: string) => platform.query("mutation($id: ID!, $r: Role!) { setUserRole(userId: $id, role: $r) { id } }", { id: demotedUser.id, r: role }, admin);
+  const setRole = (role: string) =>
+    platform.query(
+      "mutation($id: ID!, $r: Role!) { setUserRole(userId: $id, role: $r) { id } }",
+      { id: demotedUser.id, r: role },
+      admin,
+    );
   await setRole("ADMIN");
   const demoted = await platform.login(demotedUser.email);
   await setRole("CUSTOMER");
 
-  headers = { anonymous: {}, customer, otherCustomer, staff, admin, apiKey: { "x-api-key": key.key }, adminKey: { "x-api-key": adminKey.key }, revokedKey: { "x-api-key": revokedKey.key }, expiredKey: { "x-api-key": expiredKey.key }, demoted };
-  const me = await platform.query<{ me: { id: string; notifications: Array<{ id: string }> }; orders: { edges: Array<{ node: { id: string } }> } }>(
-    "{ me { id notifications(first: 1) { id } } orders(first: 1) { edges { node { id } } } }",
-    {},
+  headers = {
+    anonymous: {},
     customer,
-  );
+    otherCustomer,
+    staff,
+    admin,
+    apiKey: { "x-api-key": key.key },
+    adminKey: { "x-api-key": adminKey.key },
+    revokedKey: { "x-api-key": revokedKey.key },
+    expiredKey: { "x-api-key": expiredKey.key },
+    demoted,
+  };
+  const me = await platform.query<{
+    me: { id: string; notifications: Array<{ id: string }> };
+    orders: { edges: Array<{ node: { id: string } }> };
+  }>("{ me { id notifications(first: 1) { id } } orders(first: 1) { edges { node { id } } } }", {}, customer);
   const firstProduct = buildSeedData().products[0]?.id;
   fixture = {
     customerId: me.data?.me.id ?? "",
@@ -189,19 +403,34 @@ beforeAll(async () => {
     spareUserId: spare.id,
     throwawayKeyId: async () => (await createKey("CUSTOMER")).apiKey.id,
     pendingOrderOfCustomer: async () => {
-      const res = await platform.query<{ placeOrder: { id: string } }>("mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }", { p: firstProduct }, headers.customer);
+      const res = await platform.query<{ placeOrder: { id: string } }>(
+        "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
+        { p: firstProduct },
+        headers.customer,
+      );
       return res.data?.placeOrder.id ?? "";
     },
     freshRefreshToken: async () => {
-      const res = await platform.query<{ login: { refreshToken: string } }>('mutation { login(email: "customer@example.com", password: "Passw0rd!") { refreshToken } }');
+      const res = await platform.query<{ login: { refreshToken: string } }>(
+        'mutation { login(email: "customer@example.com", password: "Passw0rd!") { refreshToken } }',
+      );
       return res.data?.login.refreshToken ?? "";
     },
   };
   // Each dead principal is dead on the gateway before the matrix starts (its caches hold 3 s).
-  const refused = (principal: Principal, query: string) => async () => (await platform.query(query, {}, headers[principal])).status === 401;
+  const refused = (principal: Principal, query: string) => async () =>
+    (await platform.query(query, {}, headers[principal])).status === 401;
   await until("the revoked key refused", refused("revokedKey", "{ me { id } }"));
-  await until("the expired key refused", async () => Date.now() > expiresAt && (await refused("expiredKey", "{ me { id } }")()));
-  await until("the demoted user acting as CUSTOMER", async () => (await platform.query("{ users(first: 1) { totalCount } }", {}, demoted)).errors?.[0]?.extensions?.code === "FORBIDDEN");
+  await until(
+    "the expired key refused",
+    async () => Date.now() > expiresAt && (await refused("expiredKey", "{ me { id } }")()),
+  );
+  await until(
+    "the demoted user acting as CUSTOMER",
+    async () =>
+      (await platform.query("{ users(first: 1) { totalCount } }", {}, demoted)).errors?.[0]?.extensions?.code ===
+      "FORBIDDEN",
+  );
 });
 afterAll(() => platform?.stop());
 
@@ -217,10 +446,14 @@ describe("RBAC matrix through the real gateway", () => {
         const { query, variables } = await row.operation(fixture);
         const res = await platform.query(query, variables ?? {}, headers[principal]);
         const email = emails[principal];
-        if (row.endsSession && email && observed(res, row) === "allow") headers[principal] = await platform.login(email);
+        if (row.endsSession && email && observed(res, row) === "allow")
+          headers[principal] = await platform.login(email);
         const wanted = row.expect[principal] === "allow" ? "allow" : expectedDenial(row, principal);
         const got = observed(res, row);
-        if (got !== wanted) mismatches.push(`${field} as ${principal}: expected ${wanted}, got ${got} ${JSON.stringify(res.errors ?? res.data)}`);
+        if (got !== wanted)
+          mismatches.push(
+            `${field} as ${principal}: expected ${wanted}, got ${got} ${JSON.stringify(res.errors ?? res.data)}`,
+          );
       }
     }
     expect(mismatches).toEqual([]);
@@ -228,13 +461,23 @@ describe("RBAC matrix through the real gateway", () => {
 
   it("denies without revealing how: FORBIDDEN messages carry no rule names or stack traces", async () => {
     const res = await platform.query("{ users(first: 1) { totalCount } }", {}, headers.customer);
-    expect(res.errors?.[0]).toEqual({ message: "Not allowed", path: ["users"], extensions: { code: "FORBIDDEN", serviceName: "accounts" } });
+    expect(res.errors?.[0]).toEqual({
+      message: "Not allowed",
+      path: ["users"],
+      extensions: { code: "FORBIDDEN", serviceName: "accounts" },
+    });
   });
 });
 
 describe("RBAC matrix of subscriptions (graphql-ws)", () => {
   /** Subscribes as `principal`; "allow" once an event with data and no error arrives (after `trigger`), else how it was refused. */
-  async function subscribeAs(principal: Principal, query: string, variables: Record<string, unknown>, trigger?: () => Promise<unknown>, timeoutMs = 30_000): Promise<string> {
+  async function subscribeAs(
+    principal: Principal,
+    query: string,
+    variables: Record<string, unknown>,
+    trigger?: () => Promise<unknown>,
+    timeoutMs = 30_000,
+  ): Promise<string> {
     const client = subscriptionClient(platform.gatewayUrl, connectionParams()[principal]);
     try {
       const watch = client.watch(query, variables);
@@ -244,7 +487,13 @@ describe("RBAC matrix of subscriptions (graphql-ws)", () => {
         if (error?.code !== undefined) return `close ${error.code}`;
         return watch.completed ? "completed" : "nothing";
       };
-      const outcome = watch.next(() => true, timeoutMs).then((event) => (event.errors?.length ? String(event.errors[0]?.extensions?.code) : event.data ? "allow" : "no data"), ended);
+      const outcome = watch
+        .next(() => true, timeoutMs)
+        .then(
+          (event) =>
+            event.errors?.length ? String(event.errors[0]?.extensions?.code) : event.data ? "allow" : "no data",
+          ended,
+        );
       // Give the subscription time to be set up before the event it waits for.
       if (trigger) setTimeout(() => void trigger(), 1_000);
       return await outcome;
@@ -254,15 +503,28 @@ describe("RBAC matrix of subscriptions (graphql-ws)", () => {
   }
 
   /** Connection refused for bad credentials; a subscriber who may not see the entity gets NOT_FOUND (it does not confirm it exists). */
-  const denial = (principal: Principal, hidden: string) => (principal === "anonymous" || principal === "revokedKey" || principal === "expiredKey" ? "close 4401" : hidden);
+  const denial = (principal: Principal, hidden: string) =>
+    principal === "anonymous" || principal === "revokedKey" || principal === "expiredKey" ? "close 4401" : hidden;
 
   it("orderStatusChanged: the owner and staff get the order's state, others NOT_FOUND, no credentials 4401", async () => {
-    const got = await Promise.all(PRINCIPALS.map(async (p) => `${p}: ${await subscribeAs(p, "subscription($id: ID!) { orderStatusChanged(orderId: $id) { id status } }", { id: fixture.customerOrderId })}`));
-    expect(got).toEqual(PRINCIPALS.map((p) => `${p}: ${ownerOrStaff[p] === "allow" ? "allow" : denial(p, "NOT_FOUND")}`));
+    const got = await Promise.all(
+      PRINCIPALS.map(
+        async (p) =>
+          `${p}: ${await subscribeAs(p, "subscription($id: ID!) { orderStatusChanged(orderId: $id) { id status } }", { id: fixture.customerOrderId })}`,
+      ),
+    );
+    expect(got).toEqual(
+      PRINCIPALS.map((p) => `${p}: ${ownerOrStaff[p] === "allow" ? "allow" : denial(p, "NOT_FOUND")}`),
+    );
   });
 
   const people: Principal[] = ["customer", "otherCustomer", "staff", "admin", "demoted"];
-  const placeOrderAs = (p: Principal) => () => platform.query("mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }", { p: buildSeedData().products[3]?.id }, headers[p]);
+  const placeOrderAs = (p: Principal) => () =>
+    platform.query(
+      "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
+      { p: buildSeedData().products[3]?.id },
+      headers[p],
+    );
 
   it("myOrderUpdates: each person gets their own new order, an API key nobody's (it owns none), no credentials 4401", async () => {
     const others: Principal[] = ["anonymous", "revokedKey", "expiredKey"];
@@ -274,13 +536,20 @@ describe("RBAC matrix of subscriptions (graphql-ws)", () => {
       // While the customer places an order, a key subscribed to "its own" orders sees nothing.
       ...keys.map(async (p) => `${p}: ${await subscribeAs(p, query, {}, placeOrderAs("customer"), 5_000)}`),
     ]);
-    expect(got).toEqual([...people.map((p) => `${p}: allow`), ...others.map((p) => `${p}: close 4401`), ...keys.map((p) => `${p}: nothing`)]);
+    expect(got).toEqual([
+      ...people.map((p) => `${p}: allow`),
+      ...others.map((p) => `${p}: close 4401`),
+      ...keys.map((p) => `${p}: nothing`),
+    ]);
   });
 
   it("notificationAdded: each person gets their own order's notification; no credentials 4401", async () => {
     const others: Principal[] = ["anonymous", "revokedKey", "expiredKey"];
     const query = "subscription { notificationAdded { id template } }";
-    const got = await Promise.all([...people.map(async (p) => `${p}: ${await subscribeAs(p, query, {}, placeOrderAs(p))}`), ...others.map(async (p) => `${p}: ${await subscribeAs(p, query, {})}`)]);
+    const got = await Promise.all([
+      ...people.map(async (p) => `${p}: ${await subscribeAs(p, query, {}, placeOrderAs(p))}`),
+      ...others.map(async (p) => `${p}: ${await subscribeAs(p, query, {})}`),
+    ]);
     expect(got).toEqual([...people.map((p) => `${p}: allow`), ...others.map((p) => `${p}: close 4401`)]);
   });
 });

@@ -13,7 +13,13 @@ beforeAll(async () => {
 afterAll(() => platform?.stop());
 
 type OrderView = {
-  order: { status: string; totalCents: number; customer: { email: string }; lines: Array<{ quantity: number; product: { name: string; stock: number } }>; payment: { state: string; attempts: number } | null } | null;
+  order: {
+    status: string;
+    totalCents: number;
+    customer: { email: string };
+    lines: Array<{ quantity: number; product: { name: string; stock: number } }>;
+    payment: { state: string; attempts: number } | null;
+  } | null;
   me: { notifications: Array<{ template: string }> };
 };
 const ORDER = /* GraphQL */ `
@@ -37,14 +43,27 @@ describe("the order flow through the gateway, with real workers", () => {
   it("places an order that ends CONFIRMED, paid, with stock taken and the customer notified; a cancellation then refunds and restocks", async () => {
     const product = buildSeedData().products.find((p) => p.stock >= 5);
     if (!product) throw new Error("no product in stock");
-    const before = await platform.query<{ product: { stock: number } }>("query($id: ID!) { product(id: $id) { stock } }", { id: product.id });
+    const before = await platform.query<{ product: { stock: number } }>(
+      "query($id: ID!) { product(id: $id) { stock } }",
+      { id: product.id },
+    );
     const stock = before.data?.product.stock ?? 0;
 
-    const placed = await platform.query<{ placeOrder: { id: string; status: string } }>("mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 2 }] }) { id status } }", { p: product.id }, customer);
+    const placed = await platform.query<{ placeOrder: { id: string; status: string } }>(
+      "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 2 }] }) { id status } }",
+      { p: product.id },
+      customer,
+    );
     expect(placed.data?.placeOrder.status).toBe("PENDING");
     const id = placed.data?.placeOrder.id ?? "";
 
-    const confirmed = await until(id, (view) => view.order?.status === "CONFIRMED" && view.me.notifications.some((n) => n.template === "order-confirmed") && view.order.payment?.state === "SUCCEEDED");
+    const confirmed = await until(
+      id,
+      (view) =>
+        view.order?.status === "CONFIRMED" &&
+        view.me.notifications.some((n) => n.template === "order-confirmed") &&
+        view.order.payment?.state === "SUCCEEDED",
+    );
     expect(confirmed.order).toMatchObject({
       status: "CONFIRMED",
       totalCents: 2 * product.priceCents,
@@ -53,9 +72,16 @@ describe("the order flow through the gateway, with real workers", () => {
       payment: { state: "SUCCEEDED", attempts: 1 },
     });
 
-    const cancelled = await platform.query<{ cancelOrder: { status: string } }>("mutation($id: ID!) { cancelOrder(id: $id) { status } }", { id }, customer);
+    const cancelled = await platform.query<{ cancelOrder: { status: string } }>(
+      "mutation($id: ID!) { cancelOrder(id: $id) { status } }",
+      { id },
+      customer,
+    );
     expect(cancelled.data?.cancelOrder.status).toBe("CANCELLED");
-    const settled = await until(id, (view) => view.order?.payment?.state === "REFUNDED" && view.order.lines[0]?.product.stock === stock);
+    const settled = await until(
+      id,
+      (view) => view.order?.payment?.state === "REFUNDED" && view.order.lines[0]?.product.stock === stock,
+    );
     expect(settled.order?.status).toBe("CANCELLED");
     expect(settled.me.notifications.map((n) => n.template)).toContain("order-cancelled");
   });

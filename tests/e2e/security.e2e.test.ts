@@ -10,7 +10,8 @@ beforeAll(async () => {
 });
 afterAll(() => platform?.stop());
 
-const REGISTER = "mutation($e: String!) { register(input: { email: $e, password: \"Guess3d-pass\", name: \"Someone\" }) { email message } }";
+const REGISTER =
+  'mutation($e: String!) { register(input: { email: $e, password: "Guess3d-pass", name: "Someone" }) { email message } }';
 
 async function timedRegister(email: string) {
   const started = performance.now();
@@ -24,7 +25,11 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 async function notificationsUntil(headers: Record<string, string>, template: string): Promise<string[]> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const res = await platform.query<{ me: { notifications: Array<{ template: string }> } }>("{ me { notifications(first: 50) { template } } }", {}, headers);
+    const res = await platform.query<{ me: { notifications: Array<{ template: string }> } }>(
+      "{ me { notifications(first: 50) { template } } }",
+      {},
+      headers,
+    );
     const templates = res.data?.me.notifications.map((notification) => notification.template) ?? [];
     if (templates.includes(template) || Date.now() > deadline) return templates;
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -45,7 +50,9 @@ describe("register through the whole platform", () => {
       expect(existing.response.errors).toBeUndefined();
       expect(created.response.errors).toBeUndefined();
       answers.push(existing.response.data?.register.message, created.response.data?.register.message);
-      expect(Object.keys(existing.response.data?.register ?? {})).toEqual(Object.keys(created.response.data?.register ?? {}));
+      expect(Object.keys(existing.response.data?.register ?? {})).toEqual(
+        Object.keys(created.response.data?.register ?? {}),
+      );
     }
     expect(new Set(answers).size).toBe(1);
     // Both paths hash the password (argon2id, most of the time) and write one event: medians

@@ -36,7 +36,11 @@ afterAll(() => platform?.stop());
 
 const codeOf = (response: GraphQLResponse<unknown>) => response.errors?.[0]?.extensions?.code;
 
-async function within<T>(limitMs: number, ask: () => Promise<GraphQLResponse<T>>, done: (response: GraphQLResponse<T>) => boolean): Promise<number> {
+async function within<T>(
+  limitMs: number,
+  ask: () => Promise<GraphQLResponse<T>>,
+  done: (response: GraphQLResponse<T>) => boolean,
+): Promise<number> {
   const started = Date.now();
   let last: GraphQLResponse<T> | undefined;
   while (Date.now() - started <= limitMs) {
@@ -57,10 +61,18 @@ describe("sessions across gateway replicas", () => {
     expect(id).not.toBe("");
 
     const withK1 = await signAccessToken({ id, role: "CUSTOMER", tokenVersion: 0 }, { id: "k1", secret: K1 });
-    const onFirst = await platform.query<{ me: { id: string } }>("{ me { id } }", {}, { authorization: `Bearer ${withK1}` });
+    const onFirst = await platform.query<{ me: { id: string } }>(
+      "{ me { id } }",
+      {},
+      { authorization: `Bearer ${withK1}` },
+    );
     expect(onFirst.data?.me.id).toBe(id);
     const retired = await graphqlRequest(replicaUrl, "{ me { id } }", {}, { authorization: `Bearer ${withK1}` });
-    expect([retired.status, codeOf(retired), retired.errors?.[0]?.message]).toEqual([401, "UNAUTHENTICATED", "Invalid access token"]);
+    expect([retired.status, codeOf(retired), retired.errors?.[0]?.message]).toEqual([
+      401,
+      "UNAUTHENTICATED",
+      "Invalid access token",
+    ]);
   });
 
   it("logout through one replica: the access token gets 401 UNAUTHENTICATED on the other within 5 s", async () => {
@@ -77,14 +89,25 @@ describe("sessions across gateway replicas", () => {
     try {
       const session = join(dir, "session.json");
       const env = { ...process.env, FEDPLAT_URL: replicaUrl, FEDPLAT_SESSION: session };
-      const cli = async (...args: string[]) => (await run(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: repoRoot, env })).stdout;
+      const cli = async (...args: string[]) =>
+        (await run(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: repoRoot, env })).stdout;
       const email = `cli-sessions-${randomUUID()}@example.com`;
       expect(await cli("register", email, "Passw0rd!x", "CLI")).toContain(`Registered and logged in as ${email}`);
-      const wrong = await run(process.execPath, ["--import", "tsx", CLI, "change-password", "Wrong-pass1", "Newer-pass1"], { cwd: repoRoot, env }).catch((error: { code: number; stderr: string }) => error);
+      const wrong = await run(
+        process.execPath,
+        ["--import", "tsx", CLI, "change-password", "Wrong-pass1", "Newer-pass1"],
+        { cwd: repoRoot, env },
+      ).catch((error: { code: number; stderr: string }) => error);
       expect(wrong).toMatchObject({ code: 1, stderr: expect.stringContaining("currentPassword: incorrect") });
       expect(await cli("change-password", "Passw0rd!x", "Newer-pass1")).toContain(`Password changed for ${email}`);
       const { accessToken } = JSON.parse(readFileSync(session, "utf8")) as { accessToken: string };
-      const me = () => graphqlRequest<{ me: { id: string } | null }>(replicaUrl, "{ me { id } }", {}, { authorization: `Bearer ${accessToken}` });
+      const me = () =>
+        graphqlRequest<{ me: { id: string } | null }>(
+          replicaUrl,
+          "{ me { id } }",
+          {},
+          { authorization: `Bearer ${accessToken}` },
+        );
       expect((await me()).data?.me?.id).toEqual(expect.any(String));
       expect(await cli("logout")).toContain("Logged out");
       await within(5_000, me, (res) => res.status === 401 && codeOf(res) === "UNAUTHENTICATED");
@@ -95,16 +118,25 @@ describe("sessions across gateway replicas", () => {
 
   it("closes a subscription with 4403 at its first event after its session was logged out (within 5 s)", async () => {
     const email = `ws-sessions-${randomUUID()}@example.com`;
-    await platform.query('mutation($e: String!) { register(input: { email: $e, password: "Passw0rd!x", name: "WS" }) { email } }', { e: email });
+    await platform.query(
+      'mutation($e: String!) { register(input: { email: $e, password: "Passw0rd!x", name: "WS" }) { email } }',
+      { e: email },
+    );
     const headers = await platform.login(email, "Passw0rd!x");
     const me = await platform.query<{ me: { id: string } }>("{ me { id } }", {}, headers);
     const userId = me.data?.me.id ?? "";
-    const placed = await platform.query<{ placeOrder: { id: string } }>("mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }", { p: buildSeedData().products.find((p) => p.stock >= 10)?.id }, headers);
+    const placed = await platform.query<{ placeOrder: { id: string } }>(
+      "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
+      { p: buildSeedData().products.find((p) => p.stock >= 10)?.id },
+      headers,
+    );
     const orderId = placed.data?.placeOrder.id ?? "";
     const client = subscriptionClient(replicaUrl, { authorization: headers.authorization });
     const redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "sessions-e2e");
     try {
-      const watch = client.watch("subscription($id: ID!) { orderStatusChanged(orderId: $id) { id status } }", { id: orderId });
+      const watch = client.watch("subscription($id: ID!) { orderStatusChanged(orderId: $id) { id status } }", {
+        id: orderId,
+      });
       await watch.next();
       expect((await platform.query("mutation { logout }", {}, headers)).data).toEqual({ logout: true });
       // Events keep coming (one every 200 ms); the first one checked after the replica's session
@@ -113,7 +145,10 @@ describe("sessions across gateway replicas", () => {
       let closed: Closed | undefined;
       void client.closed.then((value) => (closed = value));
       while (!closed && Date.now() - started < 5_000) {
-        await redis.publish(platform.liveUpdatesChannel, JSON.stringify({ typename: "Order", id: orderId, ownerId: userId }));
+        await redis.publish(
+          platform.liveUpdatesChannel,
+          JSON.stringify({ typename: "Order", id: orderId, ownerId: userId }),
+        );
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       expect(await client.closed).toEqual({ code: 4403, reason: "Session ended or role changed: log in again" });

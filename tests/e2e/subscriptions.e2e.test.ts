@@ -22,11 +22,18 @@ async function identity(headers: Record<string, string>) {
 
 beforeAll(async () => {
   platform = await startPlatform();
-  replicaUrl = await platform.addGateway({ SUBSCRIPTIONS_MAX_PER_CONNECTION: "2", SUBSCRIPTIONS_MAX_CONNECTIONS_PER_USER: "2" });
+  replicaUrl = await platform.addGateway({
+    SUBSCRIPTIONS_MAX_PER_CONNECTION: "2",
+    SUBSCRIPTIONS_MAX_CONNECTIONS_PER_USER: "2",
+  });
   customer = await identity(await platform.login("customer@example.com"));
   staff = await identity(await platform.login("staff@example.com"));
-  await platform.query('mutation { register(input: { email: "watcher@example.com", password: "Passw0rd-2", name: "Another Customer" }) { email } }');
-  const registered = await platform.query<{ login: { accessToken: string } }>('mutation { login(email: "watcher@example.com", password: "Passw0rd-2") { accessToken } }');
+  await platform.query(
+    'mutation { register(input: { email: "watcher@example.com", password: "Passw0rd-2", name: "Another Customer" }) { email } }',
+  );
+  const registered = await platform.query<{ login: { accessToken: string } }>(
+    'mutation { login(email: "watcher@example.com", password: "Passw0rd-2") { accessToken } }',
+  );
   other = await identity({ authorization: `Bearer ${registered.data?.login.accessToken}` });
 });
 afterEach(async () => {
@@ -43,7 +50,11 @@ function connect(params: Record<string, unknown>, url = platform.gatewayUrl): Te
 
 async function placeOrder(quantity = 1): Promise<string> {
   if (!product) throw new Error("no product in stock");
-  const placed = await platform.query<{ placeOrder: { id: string } }>("mutation($p: ID!, $q: Int!) { placeOrder(input: { lines: [{ productId: $p, quantity: $q }] }) { id } }", { p: product.id, q: quantity }, customer.headers);
+  const placed = await platform.query<{ placeOrder: { id: string } }>(
+    "mutation($p: ID!, $q: Int!) { placeOrder(input: { lines: [{ productId: $p, quantity: $q }] }) { id } }",
+    { p: product.id, q: quantity },
+    customer.headers,
+  );
   const id = placed.data?.placeOrder.id;
   if (!id) throw new Error(`placeOrder failed: ${JSON.stringify(placed.errors)}`);
   return id;
@@ -70,17 +81,35 @@ describe("federated subscriptions through the gateway", () => {
   it("streams an order from PENDING to CONFIRMED with fields from accounts, orders, catalog and payments in every event", async () => {
     const client = connect({ authorization: customer.headers.authorization });
     const mine = client.watch<{ myOrderUpdates: OrderEvent & { id: string } }>(MY_ORDER_UPDATES);
-    const notifications = client.watch<{ notificationAdded: { template: string; channel: string } }>("subscription { notificationAdded { template channel } }");
+    const notifications = client.watch<{ notificationAdded: { template: string; channel: string } }>(
+      "subscription { notificationAdded { template channel } }",
+    );
     // A subscription is registered once the gateway answers to it; one with an initial state tells us so.
     await watchOrder(client, await placeOrder());
 
     const id = await placeOrder(2);
     const pending = await mine.next((event) => event.data?.myOrderUpdates.id === id);
-    expect(pending.data?.myOrderUpdates).toEqual({ id, status: "PENDING", customer: { email: "customer@example.com" }, lines: [{ quantity: 2, product: { name: product?.name } }], payment: null });
-    const confirmed = await mine.next((event) => event.data?.myOrderUpdates.id === id && event.data.myOrderUpdates.status === "CONFIRMED");
+    expect(pending.data?.myOrderUpdates).toEqual({
+      id,
+      status: "PENDING",
+      customer: { email: "customer@example.com" },
+      lines: [{ quantity: 2, product: { name: product?.name } }],
+      payment: null,
+    });
+    const confirmed = await mine.next(
+      (event) => event.data?.myOrderUpdates.id === id && event.data.myOrderUpdates.status === "CONFIRMED",
+    );
     expect(confirmed.errors).toBeUndefined();
-    expect(confirmed.data?.myOrderUpdates).toEqual({ id, status: "CONFIRMED", customer: { email: "customer@example.com" }, lines: [{ quantity: 2, product: { name: product?.name } }], payment: { state: "SUCCEEDED" } });
-    const statuses = mine.events.filter((event) => event.data?.myOrderUpdates.id === id).map((event) => event.data?.myOrderUpdates.status);
+    expect(confirmed.data?.myOrderUpdates).toEqual({
+      id,
+      status: "CONFIRMED",
+      customer: { email: "customer@example.com" },
+      lines: [{ quantity: 2, product: { name: product?.name } }],
+      payment: { state: "SUCCEEDED" },
+    });
+    const statuses = mine.events
+      .filter((event) => event.data?.myOrderUpdates.id === id)
+      .map((event) => event.data?.myOrderUpdates.status);
     expect(statuses).toEqual(["PENDING", "CONFIRMED"]);
     await notifications.next((event) => event.data?.notificationAdded.template === "order-confirmed");
     expect(notifications.events.every((event) => event.data?.notificationAdded.channel === "EMAIL")).toBe(true);
@@ -95,15 +124,24 @@ describe("federated subscriptions through the gateway", () => {
     expect(["PENDING", "CONFIRMED"]).toContain(first?.status);
     await watch.next((event) => event.data?.orderStatusChanged.status === "CONFIRMED");
 
-    const cancelled = await platform.query("mutation($id: ID!) { cancelOrder(id: $id) { status } }", { id }, customer.headers);
+    const cancelled = await platform.query(
+      "mutation($id: ID!) { cancelOrder(id: $id) { status } }",
+      { id },
+      customer.headers,
+    );
     expect(cancelled.errors).toBeUndefined();
     const last = await watch.next((event) => event.data?.orderStatusChanged.status === "CANCELLED");
-    expect(last.data?.orderStatusChanged).toMatchObject({ customer: { email: "customer@example.com" }, payment: { state: expect.stringMatching(/SUCCEEDED|REFUNDED/) } });
+    expect(last.data?.orderStatusChanged).toMatchObject({
+      customer: { email: "customer@example.com" },
+      payment: { state: expect.stringMatching(/SUCCEEDED|REFUNDED/) },
+    });
   });
 
   it("applies the same permissions to every event: other customers get nothing, staff may watch any order", async () => {
     const otherClient = connect({ authorization: other.headers.authorization });
-    const othersUpdates = otherClient.watch<{ myOrderUpdates: { id: string } }>("subscription { myOrderUpdates { id } }");
+    const othersUpdates = otherClient.watch<{ myOrderUpdates: { id: string } }>(
+      "subscription { myOrderUpdates { id } }",
+    );
     const staffClient = connect({ authorization: staff.headers.authorization });
     const staffOwn = staffClient.watch<{ myOrderUpdates: { id: string } }>("subscription { myOrderUpdates { id } }");
 
@@ -111,7 +149,9 @@ describe("federated subscriptions through the gateway", () => {
     const stolen = otherClient.watch(ORDER_STATUS, { id });
     await stolen.ended();
     expect(stolen.events).toEqual([]);
-    expect(stolen.error).toEqual([expect.objectContaining({ message: `Order ${id} not found`, extensions: { code: "NOT_FOUND" } })]);
+    expect(stolen.error).toEqual([
+      expect.objectContaining({ message: `Order ${id} not found`, extensions: { code: "NOT_FOUND" } }),
+    ]);
 
     const watched = await watchOrder(staffClient, id);
     const confirmed = await watched.next((event) => event.data?.orderStatusChanged.status === "CONFIRMED");
@@ -135,7 +175,9 @@ describe("federated subscriptions through the gateway", () => {
     const id = await placeOrder();
     const staffWatch = await watchOrder(staffOnSecond, id);
     for (const watch of [first, second]) {
-      const confirmed = await watch.next((event) => event.data?.myOrderUpdates.id === id && event.data.myOrderUpdates.status === "CONFIRMED");
+      const confirmed = await watch.next(
+        (event) => event.data?.myOrderUpdates.id === id && event.data.myOrderUpdates.status === "CONFIRMED",
+      );
       expect(confirmed.data?.myOrderUpdates.payment).toEqual({ state: "SUCCEEDED" });
     }
     await staffWatch.next((event) => event.data?.orderStatusChanged.status === "CONFIRMED");
@@ -146,10 +188,14 @@ describe("federated subscriptions through the gateway", () => {
     expect(await anonymous.closed).toEqual({ code: 4401, reason: expect.stringContaining("Authentication required") });
     const forged = connect({ authorization: "Bearer not.a.token" });
     expect(await forged.closed).toEqual({ code: 4401, reason: "Invalid access token" });
-    const expired = connect({ authorization: `Bearer ${await signAccessToken({ id: customer.id, role: "CUSTOMER" }, TEST_JWT_SECRET, -10)}` });
+    const expired = connect({
+      authorization: `Bearer ${await signAccessToken({ id: customer.id, role: "CUSTOMER" }, TEST_JWT_SECRET, -10)}`,
+    });
     expect(await expired.closed).toEqual({ code: 4401, reason: "Access token expired" });
 
-    const shortLived = connect({ authorization: `Bearer ${await signAccessToken({ id: customer.id, role: "CUSTOMER" }, TEST_JWT_SECRET, 3)}` });
+    const shortLived = connect({
+      authorization: `Bearer ${await signAccessToken({ id: customer.id, role: "CUSTOMER" }, TEST_JWT_SECRET, 3)}`,
+    });
     const watch = shortLived.watch(MY_ORDER_UPDATES);
     const connectedAt = Date.now();
     expect(await shortLived.closed).toEqual({ code: 4401, reason: "Access token expired" });
@@ -159,11 +205,18 @@ describe("federated subscriptions through the gateway", () => {
 
   it("accepts an API key in connection_init, with the key's role", async () => {
     const admin = await platform.login("admin@example.com");
-    const created = await platform.query<{ createApiKey: { key: string } }>('mutation { createApiKey(input: { name: "live", role: STAFF }) { key } }', {}, admin);
+    const created = await platform.query<{ createApiKey: { key: string } }>(
+      'mutation { createApiKey(input: { name: "live", role: STAFF }) { key } }',
+      {},
+      admin,
+    );
     const key = created.data?.createApiKey.key ?? "";
     const watch = await watchOrder(connect({ "x-api-key": key }), await placeOrder());
     expect(watch.events[0]?.data?.orderStatusChanged.customer.email).toBe("customer@example.com");
-    expect(await connect({ "x-api-key": "fp_wrong" }).closed).toEqual({ code: 4401, reason: "Invalid, revoked or expired API key" });
+    expect(await connect({ "x-api-key": "fp_wrong" }).closed).toEqual({
+      code: 4401,
+      reason: "Invalid, revoked or expired API key",
+    });
   });
 
   it("disconnects a subscriber that falls behind with 4013 instead of queueing without bound", async () => {
@@ -171,7 +224,12 @@ describe("federated subscriptions through the gateway", () => {
     const id = await placeOrder();
     // The saga's own updates must not be what overflows the queue of one: only the burst below.
     await eventually(
-      () => platform.query<{ order: { status: string } | null }>("query($id: ID!) { order(id: $id) { status } }", { id }, customer.headers),
+      () =>
+        platform.query<{ order: { status: string } | null }>(
+          "query($id: ID!) { order(id: $id) { status } }",
+          { id },
+          customer.headers,
+        ),
       (answer) => answer.data?.order?.status === "CONFIRMED",
     );
     const client = connect({ authorization: customer.headers.authorization }, slowUrl);
@@ -180,7 +238,8 @@ describe("federated subscriptions through the gateway", () => {
     const redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "subscriptions-e2e");
     try {
       const burst = redis.pipeline();
-      for (let i = 0; i < 20; i += 1) burst.publish(platform.liveUpdatesChannel, JSON.stringify({ typename: "Order", id, ownerId: customer.id }));
+      for (let i = 0; i < 20; i += 1)
+        burst.publish(platform.liveUpdatesChannel, JSON.stringify({ typename: "Order", id, ownerId: customer.id }));
       await burst.exec();
     } finally {
       redis.disconnect();
@@ -194,15 +253,25 @@ describe("federated subscriptions through the gateway", () => {
     const client = connect({ authorization: customer.headers.authorization }, brokenUrl);
     const initial = client.watch(ORDER_STATUS, { id });
     await initial.ended();
-    expect(initial.error).toEqual([expect.objectContaining({ message: 'Subgraph "orders" is unavailable', extensions: expect.objectContaining({ code: "SUBGRAPH_UNAVAILABLE", serviceName: "orders" }) })]);
+    expect(initial.error).toEqual([
+      expect.objectContaining({
+        message: 'Subgraph "orders" is unavailable',
+        extensions: expect.objectContaining({ code: "SUBGRAPH_UNAVAILABLE", serviceName: "orders" }),
+      }),
+    ]);
 
     const mine = client.watch(MY_ORDER_UPDATES);
-    const gauges = await eventually(() => gatewayGauges(brokenUrl), (g) => g.gateway_subscriptions_active === 1);
+    const gauges = await eventually(
+      () => gatewayGauges(brokenUrl),
+      (g) => g.gateway_subscriptions_active === 1,
+    );
     expect(gauges.gateway_subscriptions_active).toBe(1);
     await placeOrder();
     const event = await mine.next();
     expect(event.data).toBeNull();
-    expect(event.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: "SUBGRAPH_UNAVAILABLE" }) })]);
+    expect(event.errors).toEqual([
+      expect.objectContaining({ extensions: expect.objectContaining({ code: "SUBGRAPH_UNAVAILABLE" }) }),
+    ]);
   });
 
   it("limits subscriptions per connection and connections per user, with clear errors and close codes", async () => {
@@ -211,7 +280,12 @@ describe("federated subscriptions through the gateway", () => {
     await watchOrder(client, await placeOrder());
     const third = client.watch(MY_ORDER_UPDATES);
     await third.ended();
-    expect(third.error).toEqual([expect.objectContaining({ message: "Too many subscriptions on this connection (limit 2)", extensions: { code: "TOO_MANY_SUBSCRIPTIONS" } })]);
+    expect(third.error).toEqual([
+      expect.objectContaining({
+        message: "Too many subscriptions on this connection (limit 2)",
+        extensions: { code: "TOO_MANY_SUBSCRIPTIONS" },
+      }),
+    ]);
     first.stop(); // a completed subscription frees its slot
     await watchOrder(client, await placeOrder());
 
@@ -226,7 +300,12 @@ describe("federated subscriptions through the gateway", () => {
     expect(invalid.error).toEqual([expect.objectContaining({ extensions: { code: "GRAPHQL_VALIDATION_FAILED" } })]);
     const query = other.watch("{ me { id } }");
     await query.ended();
-    expect(query.error).toEqual([expect.objectContaining({ message: "Only subscriptions run over WebSocket; send this query over HTTP", extensions: { code: "BAD_REQUEST" } })]);
+    expect(query.error).toEqual([
+      expect.objectContaining({
+        message: "Only subscriptions run over WebSocket; send this query over HTTP",
+        extensions: { code: "BAD_REQUEST" },
+      }),
+    ]);
   });
 
   it("releases every listener, subscription and timer after 1,000 connect/disconnect cycles", async () => {
@@ -255,7 +334,10 @@ describe("federated subscriptions through the gateway", () => {
     );
     expect(done).toBe(cycles);
 
-    const after = await eventually(() => gatewayGauges(), (gauges) => gauges.gateway_subscription_connections === 0 && gauges.gateway_subscriptions_active === 0);
+    const after = await eventually(
+      () => gatewayGauges(),
+      (gauges) => gauges.gateway_subscription_connections === 0 && gauges.gateway_subscriptions_active === 0,
+    );
     expect(after.gateway_subscription_connections).toBe(before.gateway_subscription_connections);
     expect(after.gateway_subscriptions_active).toBe(before.gateway_subscriptions_active);
     expect(after.gateway_live_update_listeners).toBe(before.gateway_live_update_listeners);
@@ -268,8 +350,19 @@ describe("federated subscriptions through the gateway", () => {
 /** Selected gauges from a gateway's /metrics (the first one by default). */
 async function gatewayGauges(url = platform.gatewayUrl): Promise<Record<string, number>> {
   const text = await (await fetch(url.replace(/\/graphql$/, "/metrics"))).text();
-  const names = ["gateway_subscription_connections", "gateway_subscriptions_active", "gateway_live_update_listeners", "gateway_subscription_expiry_timers", "nodejs_active_handles_total"];
-  return Object.fromEntries(names.map((name) => [name, Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN)]));
+  const names = [
+    "gateway_subscription_connections",
+    "gateway_subscriptions_active",
+    "gateway_live_update_listeners",
+    "gateway_subscription_expiry_timers",
+    "nodejs_active_handles_total",
+  ];
+  return Object.fromEntries(
+    names.map((name) => [
+      name,
+      Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN),
+    ]),
+  );
 }
 
 /** Redis clients subscribed to this platform's live-update channel. */

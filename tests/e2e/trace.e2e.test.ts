@@ -26,7 +26,8 @@ async function traceUntil(traceId: string, done: (spans: ReceivedSpan[]) => bool
   for (;;) {
     const spans = receiver.spans().filter((span) => span.traceId === traceId);
     if (done(spans)) return spans;
-    if (Date.now() > deadline) throw new Error(`trace incomplete: ${JSON.stringify(spans.map((s) => `${s.service}: ${s.name}`))}`);
+    if (Date.now() > deadline)
+      throw new Error(`trace incomplete: ${JSON.stringify(spans.map((s) => `${s.service}: ${s.name}`))}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -34,13 +35,17 @@ async function traceUntil(traceId: string, done: (spans: ReceivedSpan[]) => bool
 /** The services on the way from the root to `span`, root first. */
 function pathTo(span: ReceivedSpan, byId: Map<string, ReceivedSpan>): string[] {
   const path: string[] = [];
-  for (let at: ReceivedSpan | undefined = span; at; at = at.parentSpanId ? byId.get(at.parentSpanId) : undefined) path.unshift(at.service);
+  for (let at: ReceivedSpan | undefined = span; at; at = at.parentSpanId ? byId.get(at.parentSpanId) : undefined)
+    path.unshift(at.service);
   return path.filter((service, i) => service !== path[i - 1]);
 }
 
 /** BullMQ's consumer span of one job (bullmq-otel): `process <queue>`, with the job's name (the event type). */
 const consumerOf = (queue: string, event: string) => (span: ReceivedSpan) =>
-  span.kind === CONSUMER && span.service === "workers" && span.attributes["bullmq.queue.name"] === queue && span.attributes["bullmq.job.name"] === event;
+  span.kind === CONSUMER &&
+  span.service === "workers" &&
+  span.attributes["bullmq.queue.name"] === queue &&
+  span.attributes["bullmq.job.name"] === event;
 
 describe("one trace from the client to the workers", () => {
   it("follows placeOrder from the gateway through orders, the outbox and every consumer of the saga up to the order's confirmation", async () => {
@@ -58,7 +63,11 @@ describe("one trace from the client to the workers", () => {
     expect(placed.errors).toBeUndefined();
 
     // Every consumer of the saga has finished (its span ends after its children): the trace is complete.
-    const lastSteps = [consumerOf("events-orders", "payment.succeeded"), consumerOf("events-catalog", "payment.succeeded"), consumerOf("events-notifications", "order.confirmed")];
+    const lastSteps = [
+      consumerOf("events-orders", "payment.succeeded"),
+      consumerOf("events-catalog", "payment.succeeded"),
+      consumerOf("events-notifications", "order.confirmed"),
+    ];
     const spans = await traceUntil(traceId, (all) => lastSteps.every((step) => all.some(step)));
     const byId = new Map(spans.map((span) => [span.spanId, span]));
 
@@ -66,12 +75,21 @@ describe("one trace from the client to the workers", () => {
     const root = spans.find((span) => span.service === "gateway" && span.kind === SERVER);
     expect(root?.parentSpanId).toBe(clientSpanId);
     for (const span of spans) {
-      if (span !== root) expect(span.parentSpanId && byId.has(span.parentSpanId) ? "connected" : `${span.service}: ${span.name} has no parent in the trace`).toBe("connected");
+      if (span !== root)
+        expect(
+          span.parentSpanId && byId.has(span.parentSpanId)
+            ? "connected"
+            : `${span.service}: ${span.name} has no parent in the trace`,
+        ).toBe("connected");
     }
 
     // Inside the gateway: the GraphQL operation and a fetch to the orders subgraph.
     expect(spans.some((span) => span.service === "gateway" && span.name.startsWith("graphql."))).toBe(true);
-    expect(spans.some((span) => span.service === "gateway" && span.name === "gateway.fetch" && span.attributes.service === "orders")).toBe(true);
+    expect(
+      spans.some(
+        (span) => span.service === "gateway" && span.name === "gateway.fetch" && span.attributes.service === "orders",
+      ),
+    ).toBe(true);
     // orders served it (HTTP server span under the gateway) and wrote the order with Prisma.
     const ordersServer = spans.find((span) => span.service === "orders" && span.kind === SERVER);
     expect(ordersServer && pathTo(ordersServer, byId)).toEqual(["gateway", "orders"]);
@@ -81,7 +99,11 @@ describe("one trace from the client to the workers", () => {
     const reserve = spans.find(consumerOf("events-catalog", "order.placed"));
     expect(reserve && pathTo(reserve, byId)).toEqual(["gateway", "orders", "workers"]);
     // ...and the saga continued in the same trace: payment, confirmation, notification.
-    for (const [queue, event] of [["events-payments", "stock.reserved"], ["events-orders", "payment.succeeded"], ["events-notifications", "order.confirmed"]] as const) {
+    for (const [queue, event] of [
+      ["events-payments", "stock.reserved"],
+      ["events-orders", "payment.succeeded"],
+      ["events-notifications", "order.confirmed"],
+    ] as const) {
       const step = spans.find(consumerOf(queue, event));
       expect(step && pathTo(step, byId)).toEqual(["gateway", "orders", "workers"]);
     }
@@ -98,7 +120,10 @@ describe("one trace from the client to the workers", () => {
       line = platform.logs().find((l) => l.includes(traceId));
       if (!line) await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    expect(line && JSON.parse(line)).toMatchObject({ trace_id: traceId, span_id: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    expect(line && JSON.parse(line)).toMatchObject({
+      trace_id: traceId,
+      span_id: expect.stringMatching(/^[0-9a-f]{16}$/),
+    });
   });
 });
 
@@ -115,10 +140,12 @@ describe("Prometheus metrics on every process", () => {
       expect(await sample(port(name), /^process_cpu_user_seconds_total\{[^}]*\} ([\d.e+-]+)$/m)).toBeGreaterThan(0);
     }
     const operations = /^gateway_operations_total\{[^}]*operation="Products",outcome="ok"[^}]*\} (\d+)$/m;
-    const catalogFetches = /^gateway_subgraph_fetch_duration_seconds_count\{[^}]*subgraph="catalog",outcome="ok"[^}]*\} (\d+)$/m;
+    const catalogFetches =
+      /^gateway_subgraph_fetch_duration_seconds_count\{[^}]*subgraph="catalog",outcome="ok"[^}]*\} (\d+)$/m;
     const catalogStatements = /^db_statements_total\{[^}]*\} (\d+)$/m;
     // the subgraph counts the gateway's fetches by their planned names
-    const catalogOperations = /^subgraph_operations_total\{[^}]*operation="Products__catalog__0",outcome="ok"[^}]*\} (\d+)$/m;
+    const catalogOperations =
+      /^subgraph_operations_total\{[^}]*operation="Products__catalog__0",outcome="ok"[^}]*\} (\d+)$/m;
     const before = {
       operations: await sample(port("gateway"), operations),
       fetches: await sample(port("gateway"), catalogFetches),
@@ -134,23 +161,38 @@ describe("Prometheus metrics on every process", () => {
     expect(await sample(port("gateway"), catalogFetches)).toBe(before.fetches + 5);
     expect(await sample(port("catalog"), catalogStatements)).toBeGreaterThan(before.statements);
     expect(await sample(port("catalog"), catalogOperations)).toBe(before.catalogOperations + 5);
-    expect(await sample(port("catalog"), /^subgraph_operation_duration_seconds_count\{[^}]*operation="Products__catalog__0",outcome="ok"[^}]*\} (\d+)$/m)).toBe(before.catalogOperations + 5);
+    expect(
+      await sample(
+        port("catalog"),
+        /^subgraph_operation_duration_seconds_count\{[^}]*operation="Products__catalog__0",outcome="ok"[^}]*\} (\d+)$/m,
+      ),
+    ).toBe(before.catalogOperations + 5);
     // the same document again is served from the response cache: a hit, and no catalog fetch
     expect((await platform.query(products(1))).errors).toBeUndefined();
     expect(await sample(port("gateway"), cacheHits)).toBe(hitsBefore + 1);
     expect(await sample(port("gateway"), catalogFetches)).toBe(before.fetches + 5);
     // the catalog's pool has opened connections and says how many it may open
-    expect(await sample(port("catalog"), /^db_pool_connections\{[^}]*pool="catalog",state="total"[^}]*\} (\d+)$/m)).toBeGreaterThan(0);
-    expect(await sample(port("catalog"), /^db_pool_connections\{[^}]*pool="catalog",state="max"[^}]*\} (\d+)$/m)).toBe(10);
+    expect(
+      await sample(port("catalog"), /^db_pool_connections\{[^}]*pool="catalog",state="total"[^}]*\} (\d+)$/m),
+    ).toBeGreaterThan(0);
+    expect(await sample(port("catalog"), /^db_pool_connections\{[^}]*pool="catalog",state="max"[^}]*\} (\d+)$/m)).toBe(
+      10,
+    );
 
     // the workers: a placed order moves the consumers' counters; depth, age and dead letters are exported per queue
-    const applied = /^events_processed_total\{[^}]*consumer="catalog",type="order.placed",outcome="applied"[^}]*\} (\d+)$/m;
+    const applied =
+      /^events_processed_total\{[^}]*consumer="catalog",type="order.placed",outcome="applied"[^}]*\} (\d+)$/m;
     const appliedBefore = await sample(port("workers"), applied);
     const customer = await platform.login("customer@example.com");
     const product = buildSeedData().products.find((p) => p.stock >= 5);
-    await platform.query("mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }", { p: product?.id }, customer);
+    await platform.query(
+      "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
+      { p: product?.id },
+      customer,
+    );
     const deadline = Date.now() + 30_000;
-    while ((await sample(port("workers"), applied)) === appliedBefore && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    while ((await sample(port("workers"), applied)) === appliedBefore && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await sample(port("workers"), applied)).toBe(appliedBefore + 1);
     const workersText = await (await fetch(`http://127.0.0.1:${port("workers")}/metrics`)).text();
     expect(workersText).toMatch(/^bullmq_queue_jobs\{[^}]*queue="events-catalog",state="waiting"[^}]*\} \d+$/m);

@@ -1,5 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { freePort, type OwnedPostgres, type RunningService, spawnService, startOwnedPostgres, stopService, TEST_IDENTITY_ENV, waitUntilReady, WORKERS } from "@fedplat/devkit";
+import {
+  freePort,
+  type OwnedPostgres,
+  type RunningService,
+  spawnService,
+  startOwnedPostgres,
+  stopService,
+  TEST_IDENTITY_ENV,
+  waitUntilReady,
+  WORKERS,
+} from "@fedplat/devkit";
 import type { DeadLetter } from "@fedplat/events";
 import { createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { Queue } from "bullmq";
@@ -55,7 +65,11 @@ afterAll(async () => {
 });
 
 const random = (min: number, max: number) => min + Math.random() * (max - min);
-const pendingOf = async (ids: string[]) => Number((await db.query(`SELECT count(*) FROM "orders"."orders" WHERE id = ANY($1::uuid[]) AND status = 'PENDING'`, [ids])).rows[0].count);
+const pendingOf = async (ids: string[]) =>
+  Number(
+    (await db.query(`SELECT count(*) FROM "orders"."orders" WHERE id = ANY($1::uuid[]) AND status = 'PENDING'`, [ids]))
+      .rows[0].count,
+  );
 
 describe("workers SIGKILLed repeatedly during 2,000 sagas at production concurrency and batch size", () => {
   it("settles every order exactly once: stock, payments, money at the provider and notifications balance; no dead letter but real payment failures", async () => {
@@ -79,7 +93,11 @@ describe("workers SIGKILLed repeatedly during 2,000 sagas at production concurre
     const deadline = Date.now() + 600_000;
     let lastPending = -1;
     let movedAt = Date.now();
-    for (let pending = await pendingOf(ids); pending > 0 && Date.now() < deadline && Date.now() - movedAt < 120_000; pending = await pendingOf(ids)) {
+    for (
+      let pending = await pendingOf(ids);
+      pending > 0 && Date.now() < deadline && Date.now() - movedAt < 120_000;
+      pending = await pendingOf(ids)
+    ) {
       if (pending !== lastPending) [lastPending, movedAt] = [pending, Date.now()];
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
@@ -98,11 +116,25 @@ describe("workers SIGKILLed repeatedly during 2,000 sagas at production concurre
     if (audit.pending.length > 0) {
       // Where the first stuck sagas stand, in the failure message.
       const queues = new Map<string, Queue>();
-      const queueOf = (consumer: string) => queues.get(consumer) ?? queues.set(consumer, new Queue(`events-${consumer}`, { connection: { url: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" }, prefix: env.BULLMQ_PREFIX })).get(consumer) as Queue;
-      const traces = await Promise.all(audit.pending.slice(0, 3).map((id) => traceOrder(db, id, async (consumer, eventId) => {
+      const queueOf = (consumer: string) =>
+        queues.get(consumer) ??
+        (queues
+          .set(
+            consumer,
+            new Queue(`events-${consumer}`, {
+              connection: { url: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" },
+              prefix: env.BULLMQ_PREFIX,
+            }),
+          )
+          .get(consumer) as Queue);
+      const traces = await Promise.all(
+        audit.pending.slice(0, 3).map((id) =>
+          traceOrder(db, id, async (consumer, eventId) => {
             const job = await queueOf(consumer).getJob(eventId);
             return job ? `${await job.getState()}${job.failedReason ? ` (${job.failedReason})` : ""}` : "unknown";
-          })));
+          }),
+        ),
+      );
       await Promise.all([...queues.values()].map((queue) => queue.close()));
       expect({ pending: audit.pending.length, traces }).toEqual({ pending: 0, traces: [] });
     }
@@ -111,10 +143,20 @@ describe("workers SIGKILLed repeatedly during 2,000 sagas at production concurre
     expect(audit.confirmed).toBeGreaterThan(ORDERS / 2);
 
     // The only dead letters: charges declined on every attempt (a real payment failure).
-    const deadLetters = new Queue("dead-letters", { connection: { url: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" }, prefix: env.BULLMQ_PREFIX });
+    const deadLetters = new Queue("dead-letters", {
+      connection: { url: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" },
+      prefix: env.BULLMQ_PREFIX,
+    });
     try {
-      const letters = (await deadLetters.getJobs(["waiting", "delayed", "prioritized", "active", "completed", "failed"])).map((job) => job.data as DeadLetter);
-      const notPaymentFailures = letters.filter((letter) => letter.consumer !== "payments" || (letter.event as { type?: string }).type !== "stock.reserved" || letter.errors.some((error) => !/card_declined|provider_timeout/.test(error)));
+      const letters = (
+        await deadLetters.getJobs(["waiting", "delayed", "prioritized", "active", "completed", "failed"])
+      ).map((job) => job.data as DeadLetter);
+      const notPaymentFailures = letters.filter(
+        (letter) =>
+          letter.consumer !== "payments" ||
+          (letter.event as { type?: string }).type !== "stock.reserved" ||
+          letter.errors.some((error) => !/card_declined|provider_timeout/.test(error)),
+      );
       expect(notPaymentFailures).toEqual([]);
     } finally {
       await deadLetters.obliterate({ force: true });

@@ -8,7 +8,14 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 
 /** Every TypeScript source the processes run (generated code aside). */
 export function sourceText(): string {
-  const roots = ["packages/common/src", "packages/events/src", "packages/telemetry/src", "gateway/src", "workers/src", ...SERVICES.map((s) => `${s.folder}/src`)];
+  const roots = [
+    "packages/common/src",
+    "packages/events/src",
+    "packages/telemetry/src",
+    "gateway/src",
+    "workers/src",
+    ...SERVICES.map((s) => `${s.folder}/src`),
+  ];
   const texts: string[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir)) {
@@ -23,11 +30,21 @@ export function sourceText(): string {
 }
 
 /** Standard OpenTelemetry variables, read by the SDK rather than by our code. */
-const OTEL_STANDARD = new Set(["OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"]);
+const OTEL_STANDARD = new Set([
+  "OTEL_SERVICE_NAME",
+  "OTEL_EXPORTER_OTLP_ENDPOINT",
+  "OTEL_EXPORTER_OTLP_PROTOCOL",
+  "OTEL_TRACES_SAMPLER",
+  "OTEL_TRACES_SAMPLER_ARG",
+]);
 
 /** True when some process reads the environment variable `name`. */
 export function isReadByCode(name: string, source: string): boolean {
-  return OTEL_STANDARD.has(name) || /^SUBGRAPH_[A-Z0-9_]+_(URL|TIMEOUT_MS)$/.test(name) || new RegExp(`\\b${name}\\b`).test(source);
+  return (
+    OTEL_STANDARD.has(name) ||
+    /^SUBGRAPH_[A-Z0-9_]+_(URL|TIMEOUT_MS)$/.test(name) ||
+    new RegExp(`\\b${name}\\b`).test(source)
+  );
 }
 
 /**
@@ -57,10 +74,34 @@ export function exportedMetricNames(source: string): Set<string> {
   return names;
 }
 
-const PROMQL_WORDS = new Set(["sum", "max", "min", "avg", "rate", "by", "le", "histogram_quantile", "without", "on", "ignoring", "count", "irate", "increase", "and", "or", "unless", "bool"]);
+const PROMQL_WORDS = new Set([
+  "sum",
+  "max",
+  "min",
+  "avg",
+  "rate",
+  "by",
+  "le",
+  "histogram_quantile",
+  "without",
+  "on",
+  "ignoring",
+  "count",
+  "irate",
+  "increase",
+  "and",
+  "or",
+  "unless",
+  "bool",
+]);
 
 /** The metric names a PromQL expression reads (identifiers followed by a selector, a range or nothing, that are not functions or keywords). */
 export function metricsIn(expr: string): string[] {
-  const withoutLabels = expr.replace(/\{[^}]*\}/g, "{}").replace(/by \([^)]*\)/g, "").replace(/\[[^\]]*\]/g, "");
-  return [...withoutLabels.matchAll(/\b([a-z_:][a-z0-9_:]*)\b(?!\s*\()/g)].map((m) => m[1] ?? "").filter((name) => !PROMQL_WORDS.has(name) && !/^\d/.test(name));
+  const withoutLabels = expr
+    .replace(/\{[^}]*\}/g, "{}")
+    .replace(/by \([^)]*\)/g, "")
+    .replace(/\[[^\]]*\]/g, "");
+  return [...withoutLabels.matchAll(/\b([a-z_:][a-z0-9_:]*)\b(?!\s*\()/g)]
+    .map((m) => m[1] ?? "")
+    .filter((name) => !PROMQL_WORDS.has(name) && !/^\d/.test(name));
 }

@@ -1,7 +1,17 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { adminListenerOf, healthRouter } from "@fedplat/common";
-import { entryOf, GATEWAY, processOf, repoRoot, type ServiceSpec, SUBGRAPHS, telemetryRegister, TEST_IDENTITY_ENV, WORKERS } from "@fedplat/devkit";
+import {
+  entryOf,
+  GATEWAY,
+  processOf,
+  repoRoot,
+  type ServiceSpec,
+  SUBGRAPHS,
+  telemetryRegister,
+  TEST_IDENTITY_ENV,
+  WORKERS,
+} from "@fedplat/devkit";
 import { checkOverrides, loadGatewayConfig } from "@fedplat/gateway";
 import { envKeyOf, SERVICES } from "@fedplat/registry";
 import { loadWorkersConfig } from "@fedplat/workers";
@@ -18,7 +28,9 @@ import { kustomizeBuild, type Manifest } from "./kustomize";
 
 const PROCESSES: readonly ServiceSpec[] = [GATEWAY, ...SUBGRAPHS, WORKERS];
 const OVERLAYS = ["dev", "prod"] as const;
-const rendered = Object.fromEntries(OVERLAYS.map((overlay) => [overlay, kustomizeBuild(join(repoRoot, "infra/k8s/overlays", overlay))])) as Record<(typeof OVERLAYS)[number], Manifest[]>;
+const rendered = Object.fromEntries(
+  OVERLAYS.map((overlay) => [overlay, kustomizeBuild(join(repoRoot, "infra/k8s/overlays", overlay))]),
+) as Record<(typeof OVERLAYS)[number], Manifest[]>;
 
 /** The Kubernetes JSON schemas (OpenAPI) as the kubernetes-models package ships them, one validator per kind. */
 const MODELS: Record<string, { new (data: never): { validate(): void } }> = {
@@ -43,7 +55,17 @@ type Container = {
   resources: { requests: Record<string, string>; limits: Record<string, string> };
   volumeMounts?: Array<{ name: string; mountPath: string }>;
 };
-type DeploymentShape = Manifest & { spec: { replicas: number; selector: { matchLabels: Record<string, string> }; strategy: { rollingUpdate: { maxUnavailable: number; maxSurge: number } }; template: { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: { containers: Container[]; volumes: Array<{ name: string; configMap?: { name: string } }> } } } };
+type DeploymentShape = Manifest & {
+  spec: {
+    replicas: number;
+    selector: { matchLabels: Record<string, string> };
+    strategy: { rollingUpdate: { maxUnavailable: number; maxSurge: number } };
+    template: {
+      metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
+      spec: { containers: Container[]; volumes: Array<{ name: string; configMap?: { name: string } }> };
+    };
+  };
+};
 
 const find = <T extends Manifest>(manifests: Manifest[], kind: string, name: string): T => {
   const found = manifests.find((m) => m.kind === kind && m.metadata.name === name);
@@ -55,7 +77,12 @@ const containerOf = (manifests: Manifest[], name: string) => {
   if (!container) throw new Error(`Deployment ${name} has no container`);
   return container;
 };
-const configOf = (manifests: Manifest[]) => (manifests.find((m) => m.kind === "ConfigMap" && m.metadata.name.startsWith("fedplat-config-")) as Manifest & { data: Record<string, string> }).data;
+const configOf = (manifests: Manifest[]) =>
+  (
+    manifests.find((m) => m.kind === "ConfigMap" && m.metadata.name.startsWith("fedplat-config-")) as Manifest & {
+      data: Record<string, string>;
+    }
+  ).data;
 
 describe.each(OVERLAYS)("the %s overlay", (overlay) => {
   const manifests = rendered[overlay];
@@ -71,65 +98,108 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
     expect(manifests.filter((m) => m.kind === "Secret")).toEqual([]);
   });
 
-  it.each(PROCESSES.map((spec) => [spec.name, spec] as const))("runs %s as the code expects: port, entry point, probes, rolling update, autoscaling, disruption budget, resources", async (name, spec) => {
-    const deployment = find<DeploymentShape>(manifests, "Deployment", name);
-    const container = containerOf(manifests, name);
-    // the port DESIGN.md gives the process, as container port, PORT and Service port; and the admin
-    // port where the process, in production, serves /metrics and /health/* (never in the Service)
-    const adminPort = adminListenerOf(configOf(manifests).NODE_ENV === "production", { ...configOf(manifests), ...Object.fromEntries(container.env.map((e) => [e.name, e.value])) })?.port;
-    expect(adminPort).toBe(9464);
-    expect(container.ports).toEqual([{ name: "http", containerPort: spec.port, protocol: "TCP" }, { name: "admin", containerPort: adminPort, protocol: "TCP" }]);
-    expect(container.env.find((e) => e.name === "PORT")?.value).toBe(String(spec.port));
-    expect(deployment.spec.template.metadata.annotations).toMatchObject({ "prometheus.io/scrape": "true", "prometheus.io/port": String(adminPort), "prometheus.io/path": "/metrics" });
-    const service = find<Manifest & { spec: { selector: Record<string, string>; ports: Array<{ port: number; targetPort: string }> } }>(manifests, "Service", name);
-    expect(service.spec.ports).toEqual([{ name: "http", port: spec.port, targetPort: "http", protocol: "TCP" }]);
-    expect(deployment.spec.template.metadata.labels).toMatchObject(service.spec.selector);
-    expect(deployment.spec.template.metadata.labels).toMatchObject(deployment.spec.selector.matchLabels);
-    // the same entry point and telemetry bootstrap as npm start (relative to the image's working directory)
-    expect(container.command).toEqual(["node", "--import", "tsx", "--import", `./${relative(repoRoot, telemetryRegister)}`, relative(repoRoot, entryOf(spec))]);
-    expect(existsSync(entryOf(spec)) && existsSync(telemetryRegister)).toBe(true);
-    // probes on the health router's paths, on the admin port that serves them, which answer
-    expect([container.startupProbe.httpGet, container.livenessProbe.httpGet, container.readinessProbe.httpGet]).toEqual([
-      { path: "/health/live", port: "admin" },
-      { path: "/health/live", port: "admin" },
-      { path: "/health/ready", port: "admin" },
-    ]);
-    const probe = express().use(healthRouter({}, { draining: false })).listen(0);
-    try {
-      const { port } = probe.address() as { port: number };
-      for (const path of ["/health/live", "/health/ready"]) expect((await fetch(`http://127.0.0.1:${port}${path}`)).status).toBe(200);
-    } finally {
-      probe.close();
-    }
-    // zero unavailable during a rollout; requests and limits set
-    expect(deployment.spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: 1 });
-    for (const resource of ["cpu", "memory"]) {
-      expect(container.resources.requests[resource]).toBeDefined();
-      expect(container.resources.limits[resource]).toBeDefined();
-    }
-    const hpa = find<Manifest & { spec: { scaleTargetRef: { kind: string; name: string }; minReplicas: number; maxReplicas: number } }>(manifests, "HorizontalPodAutoscaler", name);
-    expect(hpa.spec.scaleTargetRef).toMatchObject({ kind: "Deployment", name });
-    expect(hpa.spec.maxReplicas).toBeGreaterThanOrEqual(hpa.spec.minReplicas);
-    const pdb = find<Manifest & { spec: { selector: { matchLabels: Record<string, string> }; minAvailable?: number; maxUnavailable?: number } }>(manifests, "PodDisruptionBudget", name);
-    expect(deployment.spec.template.metadata.labels).toMatchObject(pdb.spec.selector.matchLabels);
-    if (overlay === "dev") expect(pdb.spec).toMatchObject({ maxUnavailable: 1 });
-    else expect(pdb.spec).toMatchObject({ minAvailable: 1 });
-    if (overlay === "dev") expect(pdb.spec.minAvailable).toBeUndefined();
-  });
+  it.each(PROCESSES.map((spec) => [spec.name, spec] as const))(
+    "runs %s as the code expects: port, entry point, probes, rolling update, autoscaling, disruption budget, resources",
+    async (name, spec) => {
+      const deployment = find<DeploymentShape>(manifests, "Deployment", name);
+      const container = containerOf(manifests, name);
+      // the port DESIGN.md gives the process, as container port, PORT and Service port; and the admin
+      // port where the process, in production, serves /metrics and /health/* (never in the Service)
+      const adminPort = adminListenerOf(configOf(manifests).NODE_ENV === "production", {
+        ...configOf(manifests),
+        ...Object.fromEntries(container.env.map((e) => [e.name, e.value])),
+      })?.port;
+      expect(adminPort).toBe(9464);
+      expect(container.ports).toEqual([
+        { name: "http", containerPort: spec.port, protocol: "TCP" },
+        { name: "admin", containerPort: adminPort, protocol: "TCP" },
+      ]);
+      expect(container.env.find((e) => e.name === "PORT")?.value).toBe(String(spec.port));
+      expect(deployment.spec.template.metadata.annotations).toMatchObject({
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": String(adminPort),
+        "prometheus.io/path": "/metrics",
+      });
+      const service = find<
+        Manifest & { spec: { selector: Record<string, string>; ports: Array<{ port: number; targetPort: string }> } }
+      >(manifests, "Service", name);
+      expect(service.spec.ports).toEqual([{ name: "http", port: spec.port, targetPort: "http", protocol: "TCP" }]);
+      expect(deployment.spec.template.metadata.labels).toMatchObject(service.spec.selector);
+      expect(deployment.spec.template.metadata.labels).toMatchObject(deployment.spec.selector.matchLabels);
+      // the same entry point and telemetry bootstrap as npm start (relative to the image's working directory)
+      expect(container.command).toEqual([
+        "node",
+        "--import",
+        "tsx",
+        "--import",
+        `./${relative(repoRoot, telemetryRegister)}`,
+        relative(repoRoot, entryOf(spec)),
+      ]);
+      expect(existsSync(entryOf(spec)) && existsSync(telemetryRegister)).toBe(true);
+      // probes on the health router's paths, on the admin port that serves them, which answer
+      expect([
+        container.startupProbe.httpGet,
+        container.livenessProbe.httpGet,
+        container.readinessProbe.httpGet,
+      ]).toEqual([
+        { path: "/health/live", port: "admin" },
+        { path: "/health/live", port: "admin" },
+        { path: "/health/ready", port: "admin" },
+      ]);
+      const probe = express()
+        .use(healthRouter({}, { draining: false }))
+        .listen(0);
+      try {
+        const { port } = probe.address() as { port: number };
+        for (const path of ["/health/live", "/health/ready"])
+          expect((await fetch(`http://127.0.0.1:${port}${path}`)).status).toBe(200);
+      } finally {
+        probe.close();
+      }
+      // zero unavailable during a rollout; requests and limits set
+      expect(deployment.spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: 1 });
+      for (const resource of ["cpu", "memory"]) {
+        expect(container.resources.requests[resource]).toBeDefined();
+        expect(container.resources.limits[resource]).toBeDefined();
+      }
+      const hpa = find<
+        Manifest & {
+          spec: { scaleTargetRef: { kind: string; name: string }; minReplicas: number; maxReplicas: number };
+        }
+      >(manifests, "HorizontalPodAutoscaler", name);
+      expect(hpa.spec.scaleTargetRef).toMatchObject({ kind: "Deployment", name });
+      expect(hpa.spec.maxReplicas).toBeGreaterThanOrEqual(hpa.spec.minReplicas);
+      const pdb = find<
+        Manifest & {
+          spec: { selector: { matchLabels: Record<string, string> }; minAvailable?: number; maxUnavailable?: number };
+        }
+      >(manifests, "PodDisruptionBudget", name);
+      expect(deployment.spec.template.metadata.labels).toMatchObject(pdb.spec.selector.matchLabels);
+      if (overlay === "dev") expect(pdb.spec).toMatchObject({ maxUnavailable: 1 });
+      else expect(pdb.spec).toMatchObject({ minAvailable: 1 });
+      if (overlay === "dev") expect(pdb.spec.minAvailable).toBeUndefined();
+    },
+  );
 
   it("names only environment variables the code reads, takes every secret from a Secret, and passes the processes' own config validation", () => {
     const source = sourceText();
     const config = configOf(manifests);
     for (const spec of PROCESSES) {
       const container = containerOf(manifests, spec.name);
-      expect(container.envFrom.map((e) => e.configMapRef.name)).toEqual([expect.stringMatching(/^fedplat-config-[0-9a-f]{10}$/)]);
+      expect(container.envFrom.map((e) => e.configMapRef.name)).toEqual([
+        expect.stringMatching(/^fedplat-config-[0-9a-f]{10}$/),
+      ]);
       for (const name of [...container.env.map((e) => e.name), ...Object.keys(config)]) {
         expect(isReadByCode(name, source) ? name : `${spec.name}: ${name} is read by no code`).toBe(name);
       }
       for (const variable of container.env) {
         // Event keys: a Secret of the process's own, so no process can read another's signing keys.
         const secretName = variable.name.startsWith("EVENT_") ? `fedplat-events-${spec.name}` : "fedplat-secrets";
-        if (/SECRET|KEY|PASSWORD|DATABASE_URL|REDIS_URL/.test(variable.name)) expect(variable).toEqual({ name: variable.name, valueFrom: { secretKeyRef: { name: secretName, key: variable.name } } });
+        if (/SECRET|KEY|PASSWORD|DATABASE_URL|REDIS_URL/.test(variable.name))
+          expect(variable).toEqual({
+            name: variable.name,
+            valueFrom: { secretKeyRef: { name: secretName, key: variable.name } },
+          });
       }
     }
     for (const key of Object.keys(config)) expect(key).not.toMatch(/SECRET|KEY|PASSWORD/);
@@ -138,7 +208,15 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
     const secret = "x".repeat(40);
     const envOf = (name: string) => ({
       ...config,
-      ...Object.fromEntries(containerOf(manifests, name).env.map((e) => [e.name, e.value ?? ({ DATABASE_URL: "postgresql://u:p@db:5432/fedplat", REDIS_URL: "redis://:p@redis:6379" }[e.name] ?? TEST_IDENTITY_ENV[e.name] ?? secret)])),
+      ...Object.fromEntries(
+        containerOf(manifests, name).env.map((e) => [
+          e.name,
+          e.value ??
+            { DATABASE_URL: "postgresql://u:p@db:5432/fedplat", REDIS_URL: "redis://:p@redis:6379" }[e.name] ??
+              TEST_IDENTITY_ENV[e.name] ??
+            secret,
+        ]),
+      ),
     });
     const gatewayConfig = loadGatewayConfig(envOf("gateway"));
     expect(gatewayConfig.PORT).toBe(GATEWAY.port);
@@ -151,47 +229,84 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
       find(manifests, "Service", target.name);
     }
     expect(Object.keys(gatewayConfig.subgraphUrls).sort()).toEqual(SERVICES.map((s) => envKeyOf(s.name)).sort());
-    expect(containerOf(manifests, "orders").env.find((e) => e.name === "CATALOG_URL")?.value).toBe("http://catalog:4002/graphql");
+    expect(containerOf(manifests, "orders").env.find((e) => e.name === "CATALOG_URL")?.value).toBe(
+      "http://catalog:4002/graphql",
+    );
     expect(loadWorkersConfig(envOf("workers")).PORT).toBe(WORKERS.port);
   });
 
   it("runs Redis as BullMQ needs it: AOF every second on a volume, noeviction, a password from the Secret that REDIS_URL carries", () => {
-    const redis = find<Manifest & { spec: { template: { spec: { containers: Array<{ args: string[]; env: Container["env"]; volumeMounts: Array<{ mountPath: string }> }> } }; volumeClaimTemplates: unknown[] } }>(manifests, "StatefulSet", "redis");
+    const redis = find<
+      Manifest & {
+        spec: {
+          template: {
+            spec: {
+              containers: Array<{ args: string[]; env: Container["env"]; volumeMounts: Array<{ mountPath: string }> }>;
+            };
+          };
+          volumeClaimTemplates: unknown[];
+        };
+      }
+    >(manifests, "StatefulSet", "redis");
     const [container] = redis.spec.template.spec.containers;
-    expect(container?.args.join(" ")).toBe("--appendonly yes --appendfsync everysec --maxmemory-policy noeviction --requirepass $(REDIS_PASSWORD)");
-    expect(container?.env.find((e) => e.name === "REDIS_PASSWORD")).toEqual({ name: "REDIS_PASSWORD", valueFrom: { secretKeyRef: { name: "fedplat-secrets", key: "REDIS_PASSWORD" } } });
+    expect(container?.args.join(" ")).toBe(
+      "--appendonly yes --appendfsync everysec --maxmemory-policy noeviction --requirepass $(REDIS_PASSWORD)",
+    );
+    expect(container?.env.find((e) => e.name === "REDIS_PASSWORD")).toEqual({
+      name: "REDIS_PASSWORD",
+      valueFrom: { secretKeyRef: { name: "fedplat-secrets", key: "REDIS_PASSWORD" } },
+    });
     expect(container?.volumeMounts.map((mount) => mount.mountPath)).toEqual(["/data"]);
     expect(redis.spec.volumeClaimTemplates).toHaveLength(1);
     find(manifests, "Service", "redis");
     expect(configOf(manifests).REDIS_URL).toBeUndefined(); // it carries the password: from the Secret
-    for (const name of ["gateway", "orders", "workers"]) expect(containerOf(manifests, name).env.find((e) => e.name === "REDIS_URL")).toEqual({ name: "REDIS_URL", valueFrom: { secretKeyRef: { name: "fedplat-secrets", key: "REDIS_URL" } } });
+    for (const name of ["gateway", "orders", "workers"])
+      expect(containerOf(manifests, name).env.find((e) => e.name === "REDIS_URL")).toEqual({
+        name: "REDIS_URL",
+        valueFrom: { secretKeyRef: { name: "fedplat-secrets", key: "REDIS_URL" } },
+      });
   });
 
   it("gives each private identity key to its one signer: the gateway's to the gateway, orders' to orders; the rest get public keys", () => {
-    const holders = (variable: string) => PROCESSES.filter((spec) => containerOf(manifests, spec.name).env.some((e) => e.name === variable)).map((spec) => spec.name).sort();
+    const holders = (variable: string) =>
+      PROCESSES.filter((spec) => containerOf(manifests, spec.name).env.some((e) => e.name === variable))
+        .map((spec) => spec.name)
+        .sort();
     expect(holders("GATEWAY_SIGNING_KEY")).toEqual(["gateway"]);
     expect(holders("ORDERS_SERVICE_KEY")).toEqual(["orders"]);
     expect(holders("ORDERS_SERVICE_VERIFY_KEYS")).toEqual(["catalog"]);
-    expect(holders("GATEWAY_VERIFY_KEYS")).toEqual(PROCESSES.map((spec) => spec.name).filter((name) => name !== "gateway").sort());
+    expect(holders("GATEWAY_VERIFY_KEYS")).toEqual(
+      PROCESSES.map((spec) => spec.name)
+        .filter((name) => name !== "gateway")
+        .sort(),
+    );
     expect(holders("GATEWAY_SECRET")).toEqual([]);
   });
 
   it("mounts the repository's supergraph as a ConfigMap where SUPERGRAPH_PATH points", () => {
-    const supergraph = manifests.find((m) => m.kind === "ConfigMap" && m.metadata.name.startsWith("supergraph-")) as Manifest & { data: Record<string, string> };
+    const supergraph = manifests.find(
+      (m) => m.kind === "ConfigMap" && m.metadata.name.startsWith("supergraph-"),
+    ) as Manifest & { data: Record<string, string> };
     expect(supergraph.data["supergraph.graphql"]).toBe(readFileSync(join(repoRoot, "supergraph.graphql"), "utf8"));
     const deployment = find<DeploymentShape>(manifests, "Deployment", "gateway");
     const container = containerOf(manifests, "gateway");
     const volume = deployment.spec.template.spec.volumes.find((v) => v.configMap?.name === supergraph.metadata.name);
     const mount = container.volumeMounts?.find((m) => m.name === volume?.name);
-    expect(`${mount?.mountPath}/supergraph.graphql`).toBe(container.env.find((e) => e.name === "SUPERGRAPH_PATH")?.value);
+    expect(`${mount?.mountPath}/supergraph.graphql`).toBe(
+      container.env.find((e) => e.name === "SUPERGRAPH_PATH")?.value,
+    );
   });
 });
 
 describe("overlay differences", () => {
   it("runs one replica of each process in dev, three gateways at least in prod", () => {
-    for (const spec of PROCESSES) expect(find<DeploymentShape>(rendered.dev, "Deployment", spec.name).spec.replicas).toBe(1);
+    for (const spec of PROCESSES)
+      expect(find<DeploymentShape>(rendered.dev, "Deployment", spec.name).spec.replicas).toBe(1);
     expect(find<DeploymentShape>(rendered.prod, "Deployment", "gateway").spec.replicas).toBe(3);
-    expect(find<Manifest & { spec: { minReplicas: number } }>(rendered.prod, "HorizontalPodAutoscaler", "gateway").spec.minReplicas).toBe(3);
+    expect(
+      find<Manifest & { spec: { minReplicas: number } }>(rendered.prod, "HorizontalPodAutoscaler", "gateway").spec
+        .minReplicas,
+    ).toBe(3);
     expect(containerOf(rendered.prod, "gateway").resources.limits.cpu).toBe("2");
     expect(containerOf(rendered.prod, "gateway").command).toEqual(containerOf(rendered.dev, "gateway").command);
   });

@@ -14,7 +14,12 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
 
-export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; [key: string]: unknown }; [key: string]: unknown };
+export type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; [key: string]: unknown };
+  [key: string]: unknown;
+};
 type Json = Record<string, unknown>;
 
 interface ConfigMapGenerator {
@@ -35,16 +40,35 @@ interface Kustomization {
   configMapGenerator?: ConfigMapGenerator[];
 }
 
-const SUPPORTED = new Set(["apiVersion", "kind", "resources", "namespace", "labels", "images", "replicas", "patches", "configMapGenerator"]);
-const CLUSTER_SCOPED = new Set(["Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PersistentVolume", "StorageClass"]);
+const SUPPORTED = new Set([
+  "apiVersion",
+  "kind",
+  "resources",
+  "namespace",
+  "labels",
+  "images",
+  "replicas",
+  "patches",
+  "configMapGenerator",
+]);
+const CLUSTER_SCOPED = new Set([
+  "Namespace",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "CustomResourceDefinition",
+  "PersistentVolume",
+  "StorageClass",
+]);
 
 const isMap = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
 
 function parseYaml(text: string, source: string): Json[] {
-  return parseAllDocuments(text).map((doc) => {
-    if (doc.errors.length) throw new Error(`${source}: ${doc.errors[0]?.message}`);
-    return doc.toJS() as Json;
-  }).filter((doc) => doc !== null);
+  return parseAllDocuments(text)
+    .map((doc) => {
+      if (doc.errors.length) throw new Error(`${source}: ${doc.errors[0]?.message}`);
+      return doc.toJS() as Json;
+    })
+    .filter((doc) => doc !== null);
 }
 
 /** Strategic merge for the shapes used in this repository. */
@@ -57,7 +81,11 @@ export function strategicMerge(base: unknown, patch: unknown): unknown {
     }
     return merged;
   }
-  if (Array.isArray(base) && Array.isArray(patch) && [...base, ...patch].every((item) => isMap(item) && typeof item.name === "string")) {
+  if (
+    Array.isArray(base) &&
+    Array.isArray(patch) &&
+    [...base, ...patch].every((item) => isMap(item) && typeof item.name === "string")
+  ) {
     const merged = base.map((item) => {
       const update = patch.find((p) => (p as Json).name === (item as Json).name);
       return update ? strategicMerge(item, update) : item;
@@ -79,7 +107,9 @@ function loadKustomization(dir: string): Kustomization {
 function generateConfigMap(dir: string, generator: ConfigMapGenerator): Json {
   const data: Record<string, string> = {};
   for (const entry of generator.files ?? []) {
-    const [key, path] = entry.includes("=") ? (entry.split("=", 2) as [string, string]) : [entry.split("/").pop() ?? entry, entry];
+    const [key, path] = entry.includes("=")
+      ? (entry.split("=", 2) as [string, string])
+      : [entry.split("/").pop() ?? entry, entry];
     data[key] = readFileSync(resolve(dir, path), "utf8");
   }
   for (const literal of generator.literals ?? []) {
@@ -117,7 +147,8 @@ function rewriteConfigMapRefs(resource: Json, names: Map<string, string>): void 
   for (const volume of (podSpec.volumes ?? []) as Json[]) rename(volume.configMap as Json | undefined);
   for (const container of (podSpec.containers ?? []) as Json[]) {
     for (const source of (container.envFrom ?? []) as Json[]) rename(source.configMapRef as Json | undefined);
-    for (const variable of (container.env ?? []) as Json[]) rename((variable.valueFrom as Json | undefined)?.configMapKeyRef as Json | undefined);
+    for (const variable of (container.env ?? []) as Json[])
+      rename((variable.valueFrom as Json | undefined)?.configMapKeyRef as Json | undefined);
   }
 }
 
@@ -144,7 +175,8 @@ function build(dir: string): { resources: Json[]; generated: Set<Json> } {
       if (!existing) throw new Error(`${dir}: configMapGenerator ${generator.name} merges into nothing`);
       existing.data = { ...(existing.data as Json), ...(made.data as Json) };
     } else {
-      if (existing) throw new Error(`${dir}: configMapGenerator ${generator.name} already exists (use behavior: merge)`);
+      if (existing)
+        throw new Error(`${dir}: configMapGenerator ${generator.name} already exists (use behavior: merge)`);
       resources.push(made);
       generated.add(made);
     }
@@ -153,9 +185,14 @@ function build(dir: string): { resources: Json[]; generated: Set<Json> } {
     const text = entry.path ? readFileSync(resolve(dir, entry.path), "utf8") : (entry.patch ?? "");
     for (const patch of parseYaml(text, entry.path ?? `${dir} inline patch`)) {
       const targets = entry.target
-        ? resources.filter((r) => (!entry.target?.kind || r.kind === entry.target.kind) && (!entry.target?.name || (r.metadata as Json).name === entry.target.name))
+        ? resources.filter(
+            (r) =>
+              (!entry.target?.kind || r.kind === entry.target.kind) &&
+              (!entry.target?.name || (r.metadata as Json).name === entry.target.name),
+          )
         : resources.filter((r) => r.kind === patch.kind && (r.metadata as Json).name === (patch.metadata as Json).name);
-      if (targets.length === 0) throw new Error(`${dir}: a patch matches no resource (${JSON.stringify(entry.target ?? patch.metadata)})`);
+      if (targets.length === 0)
+        throw new Error(`${dir}: a patch matches no resource (${JSON.stringify(entry.target ?? patch.metadata)})`);
       for (const target of targets) {
         const { metadata: _ignored, ...body } = patch;
         const merged = strategicMerge(target, body) as Json;

@@ -10,10 +10,15 @@ import { repoRoot, SUBGRAPHS as SUBGRAPH_SPECS } from "@fedplat/devkit";
 import { kustomizeBuild, type Manifest } from "./kustomize";
 
 type Labels = Record<string, string>;
-type Selector = { matchLabels?: Labels; matchExpressions?: Array<{ key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }> };
+type Selector = {
+  matchLabels?: Labels;
+  matchExpressions?: Array<{ key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }>;
+};
 type Peer = { podSelector?: Selector; namespaceSelector?: Selector; ipBlock?: unknown };
 type Rule = { to?: Peer[]; from?: Peer[]; ports?: Array<{ protocol?: string; port?: number | string }> };
-type Policy = Manifest & { spec: { podSelector: Selector; policyTypes: Array<"Ingress" | "Egress">; ingress?: Rule[]; egress?: Rule[] } };
+type Policy = Manifest & {
+  spec: { podSelector: Selector; policyTypes: Array<"Ingress" | "Egress">; ingress?: Rule[]; egress?: Rule[] };
+};
 /** A pod (or an address outside the cluster: no labels, no namespace). */
 interface Endpoint {
   name: string;
@@ -33,22 +38,35 @@ const matches = (selector: Selector, labels: Labels = {}) =>
 
 function evaluator(manifests: Manifest[], namespace: string) {
   const policies = manifests.filter((m): m is Policy => m.kind === "NetworkPolicy");
-  const selecting = (pod: Endpoint, type: "Ingress" | "Egress") => (pod.namespace === namespace ? policies.filter((p) => p.spec.policyTypes.includes(type) && matches(p.spec.podSelector, pod.labels)) : []);
+  const selecting = (pod: Endpoint, type: "Ingress" | "Egress") =>
+    pod.namespace === namespace
+      ? policies.filter((p) => p.spec.policyTypes.includes(type) && matches(p.spec.podSelector, pod.labels))
+      : [];
   const peerMatches = (peer: Peer, other: Endpoint, ruleNamespace: string) => {
     if (peer.ipBlock) return false; // no policy here uses addresses
     if (!other.namespace) return false; // an address outside the cluster matches no selector
-    const namespaceOk = peer.namespaceSelector ? matches(peer.namespaceSelector, other.namespaceLabels) : other.namespace === ruleNamespace;
+    const namespaceOk = peer.namespaceSelector
+      ? matches(peer.namespaceSelector, other.namespaceLabels)
+      : other.namespace === ruleNamespace;
     return namespaceOk && (!peer.podSelector || matches(peer.podSelector, other.labels));
   };
   const portMatches = (rule: Rule, receiver: Endpoint, port: number) =>
-    !rule.ports || rule.ports.some((p) => (p.protocol ?? "TCP") === "TCP" && (p.port === undefined || p.port === port || (typeof p.port === "string" && receiver.ports?.[p.port] === port)));
+    !rule.ports ||
+    rule.ports.some(
+      (p) =>
+        (p.protocol ?? "TCP") === "TCP" &&
+        (p.port === undefined || p.port === port || (typeof p.port === "string" && receiver.ports?.[p.port] === port)),
+    );
   const allows = (pod: Endpoint, type: "Ingress" | "Egress", other: Endpoint, receiver: Endpoint, port: number) => {
     const applied = selecting(pod, type);
     if (applied.length === 0) return true;
     return applied.some((policy) =>
       ((type === "Ingress" ? policy.spec.ingress : policy.spec.egress) ?? []).some((rule) => {
         const peers = type === "Ingress" ? rule.from : rule.to;
-        return (!peers || peers.length === 0 || peers.some((peer) => peerMatches(peer, other, namespace))) && portMatches(rule, receiver, port);
+        return (
+          (!peers || peers.length === 0 || peers.some((peer) => peerMatches(peer, other, namespace))) &&
+          portMatches(rule, receiver, port)
+        );
       }),
     );
   };
@@ -61,7 +79,14 @@ function evaluator(manifests: Manifest[], namespace: string) {
 
 /** The namespace's pods, with their labels and named container ports, from the rendered workloads. */
 function podsOf(manifests: Manifest[], namespace: string): Record<string, Endpoint> {
-  type Workload = Manifest & { spec: { template: { metadata: { labels: Labels }; spec: { containers: Array<{ ports?: Array<{ name: string; containerPort: number }> }> } } } };
+  type Workload = Manifest & {
+    spec: {
+      template: {
+        metadata: { labels: Labels };
+        spec: { containers: Array<{ ports?: Array<{ name: string; containerPort: number }> }> };
+      };
+    };
+  };
   const workloads = manifests.filter((m): m is Workload => m.kind === "Deployment" || m.kind === "StatefulSet");
   return Object.fromEntries(
     workloads.map((w) => [
@@ -71,7 +96,9 @@ function podsOf(manifests: Manifest[], namespace: string): Record<string, Endpoi
         namespace,
         namespaceLabels: { "kubernetes.io/metadata.name": namespace },
         labels: w.spec.template.metadata.labels,
-        ports: Object.fromEntries(w.spec.template.spec.containers.flatMap((c) => c.ports ?? []).map((p) => [p.name, p.containerPort])),
+        ports: Object.fromEntries(
+          w.spec.template.spec.containers.flatMap((c) => c.ports ?? []).map((p) => [p.name, p.containerPort]),
+        ),
       },
     ]),
   );
@@ -93,14 +120,37 @@ describe.each([
     if (!found) throw new Error(`no pod ${name}`);
     return found;
   };
-  const ingressController: Endpoint = { name: "ingress", namespace: "ingress-nginx", namespaceLabels: { "kubernetes.io/metadata.name": "ingress-nginx" }, labels: { "app.kubernetes.io/name": "ingress-nginx" } };
-  const prometheus: Endpoint = { name: "prometheus", namespace: "monitoring", namespaceLabels: { "kubernetes.io/metadata.name": "monitoring" }, labels: { "app.kubernetes.io/name": "prometheus" } };
-  const intruder: Endpoint = { name: "intruder", namespace: "other", namespaceLabels: { "kubernetes.io/metadata.name": "other" }, labels: { "app.kubernetes.io/name": "debug" } };
+  const ingressController: Endpoint = {
+    name: "ingress",
+    namespace: "ingress-nginx",
+    namespaceLabels: { "kubernetes.io/metadata.name": "ingress-nginx" },
+    labels: { "app.kubernetes.io/name": "ingress-nginx" },
+  };
+  const prometheus: Endpoint = {
+    name: "prometheus",
+    namespace: "monitoring",
+    namespaceLabels: { "kubernetes.io/metadata.name": "monitoring" },
+    labels: { "app.kubernetes.io/name": "prometheus" },
+  };
+  const intruder: Endpoint = {
+    name: "intruder",
+    namespace: "other",
+    namespaceLabels: { "kubernetes.io/metadata.name": "other" },
+    labels: { "app.kubernetes.io/name": "debug" },
+  };
   const postgres: Endpoint = { name: "postgres", ports: { postgres: 5432 } };
-  const strangerInNamespace: Endpoint = { name: "stranger", namespace, namespaceLabels: { "kubernetes.io/metadata.name": namespace }, labels: { "app.kubernetes.io/name": "debug" }, ports: {} };
+  const strangerInNamespace: Endpoint = {
+    name: "stranger",
+    namespace,
+    namespaceLabels: { "kubernetes.io/metadata.name": namespace },
+    labels: { "app.kubernetes.io/name": "debug" },
+    ports: {},
+  };
 
   it("denies everything by default: every pod of the namespace is selected for ingress and egress", () => {
-    const denyAll = manifests.find((m) => m.kind === "NetworkPolicy" && m.metadata.name === "default-deny") as Policy | undefined;
+    const denyAll = manifests.find((m) => m.kind === "NetworkPolicy" && m.metadata.name === "default-deny") as
+      | Policy
+      | undefined;
     expect(denyAll?.spec).toMatchObject({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
     expect(denyAll?.spec.ingress).toBeUndefined();
     expect(Object.keys(pods).sort()).toEqual([...PROCESSES, "redis"].sort());
@@ -108,39 +158,51 @@ describe.each([
 
   it("lets the ingress controller reach the gateway, and nothing else from outside the namespace", () => {
     expect(may(ingressController, pod("gateway"), "http")).toBe(true);
-    for (const name of [...SUBGRAPHS, "workers"]) expect([name, may(ingressController, pod(name), "http")]).toEqual([name, false]);
+    for (const name of [...SUBGRAPHS, "workers"])
+      expect([name, may(ingressController, pod(name), "http")]).toEqual([name, false]);
     expect(may(ingressController, pod("redis"), "redis")).toBe(false);
     expect(may(intruder, pod("gateway"), "http")).toBe(false);
     expect(may(intruder, pod("redis"), "redis")).toBe(false);
   });
 
   it("lets the gateway reach every subgraph and the workers' operations subgraph, and orders reach catalog; no other calls between services", () => {
-    for (const name of [...SUBGRAPHS, "workers"]) expect([name, may(pod("gateway"), pod(name), "http")]).toEqual([name, true]);
+    for (const name of [...SUBGRAPHS, "workers"])
+      expect([name, may(pod("gateway"), pod(name), "http")]).toEqual([name, true]);
     expect(may(pod("orders"), pod("catalog"), "http")).toBe(true);
     for (const from of [...SUBGRAPHS, "workers"])
-      for (const to of [...SUBGRAPHS, "workers", "gateway"]) if (from !== to && !(from === "orders" && to === "catalog")) expect([from, to, may(pod(from), pod(to), "http")]).toEqual([from, to, false]);
+      for (const to of [...SUBGRAPHS, "workers", "gateway"])
+        if (from !== to && !(from === "orders" && to === "catalog"))
+          expect([from, to, may(pod(from), pod(to), "http")]).toEqual([from, to, false]);
     expect(may(pod("gateway"), pod("workers"), "admin")).toBe(false);
     expect(may(strangerInNamespace, pod("workers"), "http")).toBe(false);
   });
 
   it("lets only the gateway, orders and the workers reach Redis, and Redis reach nothing", () => {
-    for (const name of ["gateway", "orders", "workers"]) expect([name, may(pod(name), pod("redis"), "redis")]).toEqual([name, true]);
-    for (const name of SUBGRAPHS.filter((name) => name !== "orders")) expect([name, may(pod(name), pod("redis"), "redis")]).toEqual([name, false]);
+    for (const name of ["gateway", "orders", "workers"])
+      expect([name, may(pod(name), pod("redis"), "redis")]).toEqual([name, true]);
+    for (const name of SUBGRAPHS.filter((name) => name !== "orders"))
+      expect([name, may(pod(name), pod("redis"), "redis")]).toEqual([name, false]);
     expect(may(strangerInNamespace, pod("redis"), "redis")).toBe(false);
     expect(may(pod("redis"), postgres, "postgres")).toBe(false);
     expect(may(pod("redis"), pod("gateway"), "http")).toBe(false);
   });
 
   it("lets the subgraphs and the workers reach PostgreSQL, not the gateway, and nothing reach other outside ports", () => {
-    for (const name of [...SUBGRAPHS, "workers"]) expect([name, may(pod(name), postgres, "postgres")]).toEqual([name, true]);
+    for (const name of [...SUBGRAPHS, "workers"])
+      expect([name, may(pod(name), postgres, "postgres")]).toEqual([name, true]);
     expect(may(pod("gateway"), postgres, "postgres")).toBe(false);
-    for (const name of PROCESSES) expect([name, may(pod(name), { name: "internet", ports: { https: 443 } }, "https")]).toEqual([name, false]);
+    for (const name of PROCESSES)
+      expect([name, may(pod(name), { name: "internet", ports: { https: 443 } }, "https")]).toEqual([name, false]);
   });
 
   it("lets Prometheus scrape every process's admin port (9464) and nothing else", () => {
     for (const name of PROCESSES) {
       expect(pod(name).ports?.admin).toBe(9464);
-      expect([name, may(prometheus, pod(name), "admin"), may(prometheus, pod(name), "http")]).toEqual([name, true, false]);
+      expect([name, may(prometheus, pod(name), "admin"), may(prometheus, pod(name), "http")]).toEqual([
+        name,
+        true,
+        false,
+      ]);
       expect([name, may(intruder, pod(name), "admin")]).toEqual([name, false]);
     }
   });

@@ -13,7 +13,9 @@ const source = sourceText();
 const metrics = exportedMetricNames(source);
 
 type Rule = { alert: string; expr: string; for: string; labels: { severity: string } };
-const rules = (parse(read("prometheus/alerts.yml")) as { groups: Array<{ rules: Rule[] }> }).groups.flatMap((g) => g.rules);
+const rules = (parse(read("prometheus/alerts.yml")) as { groups: Array<{ rules: Rule[] }> }).groups.flatMap(
+  (g) => g.rules,
+);
 const rule = (name: string) => {
   const found = rules.find((r) => r.alert === name);
   if (!found) throw new Error(`no alert ${name}`);
@@ -22,26 +24,42 @@ const rule = (name: string) => {
 
 describe("Prometheus alert rules", () => {
   it("carry the brief's thresholds: down for more than 1 minute, errors above 5%, queue depth above 1,000, p95 above 500 ms", () => {
-    expect(rule("ServiceDown")).toMatchObject({ expr: 'up{job="fedplat"} == 0', for: "1m", labels: { severity: "critical" } });
-    expect(rule("HighErrorRate").expr).toBe('sum(rate(gateway_operations_total{outcome="error"}[5m])) / sum(rate(gateway_operations_total[5m])) > 0.05');
-    expect(rule("QueueBacklog").expr).toBe('max by (queue) (bullmq_queue_jobs{state="waiting", queue!="dead-letters"}) > 1000');
-    expect(rule("HighLatencyP95").expr).toBe("histogram_quantile(0.95, sum by (le) (rate(gateway_operation_duration_seconds_bucket[5m]))) > 0.5");
+    expect(rule("ServiceDown")).toMatchObject({
+      expr: 'up{job="fedplat"} == 0',
+      for: "1m",
+      labels: { severity: "critical" },
+    });
+    expect(rule("HighErrorRate").expr).toBe(
+      'sum(rate(gateway_operations_total{outcome="error"}[5m])) / sum(rate(gateway_operations_total[5m])) > 0.05',
+    );
+    expect(rule("QueueBacklog").expr).toBe(
+      'max by (queue) (bullmq_queue_jobs{state="waiting", queue!="dead-letters"}) > 1000',
+    );
+    expect(rule("HighLatencyP95").expr).toBe(
+      "histogram_quantile(0.95, sum by (le) (rate(gateway_operation_duration_seconds_bucket[5m]))) > 0.5",
+    );
   });
 
   it("read only metrics the processes export", () => {
     for (const { alert, expr } of rules) {
       expect(metricsIn(expr).length).toBeGreaterThan(0);
-      for (const name of metricsIn(expr)) expect(metrics.has(name) ? name : `${alert}: ${name} is exported by no process`).toBe(name);
+      for (const name of metricsIn(expr))
+        expect(metrics.has(name) ? name : `${alert}: ${name} is exported by no process`).toBe(name);
     }
   });
 });
 
 describe("Prometheus scrape configuration", () => {
   it("scrapes every process on its admin port (production: /metrics is not on the public port)", () => {
-    const config = parse(read("prometheus/prometheus.yml")) as { rule_files: string[]; scrape_configs: Array<{ metrics_path: string; static_configs: Array<{ targets: string[] }> }> };
+    const config = parse(read("prometheus/prometheus.yml")) as {
+      rule_files: string[];
+      scrape_configs: Array<{ metrics_path: string; static_configs: Array<{ targets: string[] }> }>;
+    };
     const [job] = config.scrape_configs;
     expect(job?.metrics_path).toBe("/metrics");
-    expect(job?.static_configs.flatMap((c) => c.targets).sort()).toEqual(PROCESSES.map((p) => `${p.name}:${ADMIN_PORT}`).sort());
+    expect(job?.static_configs.flatMap((c) => c.targets).sort()).toEqual(
+      PROCESSES.map((p) => `${p.name}:${ADMIN_PORT}`).sort(),
+    );
     expect(config.rule_files).toEqual(["/etc/prometheus/alerts.yml"]);
   });
 });
@@ -49,12 +67,28 @@ describe("Prometheus scrape configuration", () => {
 describe("the Grafana dashboard", () => {
   type Panel = { title: string; datasource: { uid: string }; targets: Array<{ expr: string }> };
   const dashboard = JSON.parse(read("grafana/dashboards/fedplat.json")) as { uid: string; panels: Panel[] };
-  const datasources = (parse(read("grafana/provisioning/datasources/datasources.yml")) as { datasources: Array<{ uid: string; url: string }> }).datasources;
+  const datasources = (
+    parse(read("grafana/provisioning/datasources/datasources.yml")) as {
+      datasources: Array<{ uid: string; url: string }>;
+    }
+  ).datasources;
 
   it("charts rate, errors, latency, subgraph fetches, circuits, rate limits, queues, dead letters, DB pools and process health from exported metrics", () => {
     const used = new Set(dashboard.panels.flatMap((p) => p.targets.flatMap((t) => metricsIn(t.expr))));
     for (const name of used) expect(metrics.has(name) ? name : `${name} is exported by no process`).toBe(name);
-    for (const name of ["gateway_operations_total", "gateway_operation_duration_seconds_bucket", "gateway_subgraph_fetch_duration_seconds_count", "gateway_subgraph_circuit_state", "gateway_rate_limited_total", "bullmq_queue_jobs", "bullmq_queue_oldest_waiting_seconds", "events_processed_total", "db_pool_connections", "up", "process_cpu_seconds_total"]) {
+    for (const name of [
+      "gateway_operations_total",
+      "gateway_operation_duration_seconds_bucket",
+      "gateway_subgraph_fetch_duration_seconds_count",
+      "gateway_subgraph_circuit_state",
+      "gateway_rate_limited_total",
+      "bullmq_queue_jobs",
+      "bullmq_queue_oldest_waiting_seconds",
+      "events_processed_total",
+      "db_pool_connections",
+      "up",
+      "process_cpu_seconds_total",
+    ]) {
       expect(used).toContain(name);
     }
   });
@@ -71,38 +105,74 @@ describe("docker-compose for a laptop", () => {
   const compose = parse(read("docker-compose.yml"), { merge: true }) as { services: Record<string, ComposeService> };
 
   it("brings up PostgreSQL, Redis, the collector, Jaeger, Prometheus and Grafana next to every process", () => {
-    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(["postgres", "redis", "setup", "otel-collector", "jaeger", "prometheus", "grafana", ...PROCESSES.map((p) => p.name)]));
+    expect(Object.keys(compose.services)).toEqual(
+      expect.arrayContaining([
+        "postgres",
+        "redis",
+        "setup",
+        "otel-collector",
+        "jaeger",
+        "prometheus",
+        "grafana",
+        ...PROCESSES.map((p) => p.name),
+      ]),
+    );
   });
 
-  it.each(PROCESSES.map((p) => [p.name, p] as const))("runs %s on its port with the telemetry bootstrap, exporting to the collector, with variables the code reads", (name, spec) => {
-    const service = compose.services[name];
-    const environment = service?.environment ?? {};
-    expect(service?.command?.join(" ")).toContain(`exec node --import tsx --import ./packages/telemetry/src/register.ts ${spec.dir}/src/main.ts`);
-    expect(environment.PORT).toBe(String(spec.port));
-    expect(service?.ports).toEqual([`${spec.port}:${spec.port}`]); // the admin port is not published to the host
-    expect([environment.NODE_ENV, environment.ADMIN_PORT]).toEqual(["production", String(ADMIN_PORT)]);
-    expect(environment.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://otel-collector:4318");
-    for (const variable of Object.keys(environment)) expect(isReadByCode(variable, source) ? variable : `${name}: ${variable} is read by no code`).toBe(variable);
-    for (const variable of Object.keys(environment)) expect(variable).not.toMatch(/SECRET|KEY/);
-  });
+  it.each(PROCESSES.map((p) => [p.name, p] as const))(
+    "runs %s on its port with the telemetry bootstrap, exporting to the collector, with variables the code reads",
+    (name, spec) => {
+      const service = compose.services[name];
+      const environment = service?.environment ?? {};
+      expect(service?.command?.join(" ")).toContain(
+        `exec node --import tsx --import ./packages/telemetry/src/register.ts ${spec.dir}/src/main.ts`,
+      );
+      expect(environment.PORT).toBe(String(spec.port));
+      expect(service?.ports).toEqual([`${spec.port}:${spec.port}`]); // the admin port is not published to the host
+      expect([environment.NODE_ENV, environment.ADMIN_PORT]).toEqual(["production", String(ADMIN_PORT)]);
+      expect(environment.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://otel-collector:4318");
+      for (const variable of Object.keys(environment))
+        expect(isReadByCode(variable, source) ? variable : `${name}: ${variable} is read by no code`).toBe(variable);
+      for (const variable of Object.keys(environment)) expect(variable).not.toMatch(/SECRET|KEY/);
+    },
+  );
 
   it("runs Redis as BullMQ needs it: AOF every second on a volume, noeviction, a password from the environment that REDIS_URL carries", () => {
     const redis = compose.services.redis as ComposeService & { volumes?: string[] };
     // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's interpolation of the environment, verbatim
     const passwordFromEnv = "${REDIS_PASSWORD:?export REDIS_PASSWORD (see the top of this file)}";
-    expect(redis.command).toEqual(["redis-server", "--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction", "--requirepass", passwordFromEnv]);
+    expect(redis.command).toEqual([
+      "redis-server",
+      "--appendonly",
+      "yes",
+      "--appendfsync",
+      "everysec",
+      "--maxmemory-policy",
+      "noeviction",
+      "--requirepass",
+      passwordFromEnv,
+    ]);
     expect(redis.volumes).toEqual(["redis-data:/data"]);
-    for (const spec of PROCESSES) expect(compose.services[spec.name]?.environment?.REDIS_URL).toBe(`redis://:${passwordFromEnv}@redis:6379`);
+    for (const spec of PROCESSES)
+      expect(compose.services[spec.name]?.environment?.REDIS_URL).toBe(`redis://:${passwordFromEnv}@redis:6379`);
   });
 
   it("points the gateway at every subgraph's compose service", () => {
     const environment = compose.services.gateway?.environment ?? {};
     // at the compose service of the process that serves it (services.json: operations is served by the workers)
-    for (const service of SERVICES) expect([service.env.subgraphUrl, environment[service.env.subgraphUrl]]).toEqual([service.env.subgraphUrl, `http://${service.process}:${service.port}/graphql`]);
+    for (const service of SERVICES)
+      expect([service.env.subgraphUrl, environment[service.env.subgraphUrl]]).toEqual([
+        service.env.subgraphUrl,
+        `http://${service.process}:${service.port}/graphql`,
+      ]);
   });
 
   it("sends spans from the collector to Jaeger", () => {
-    const collector = parse(read("otel-collector.yaml")) as { receivers: { otlp: { protocols: { http: { endpoint: string } } } }; exporters: Record<string, { endpoint: string }>; service: { pipelines: { traces: { receivers: string[]; exporters: string[] } } } };
+    const collector = parse(read("otel-collector.yaml")) as {
+      receivers: { otlp: { protocols: { http: { endpoint: string } } } };
+      exporters: Record<string, { endpoint: string }>;
+      service: { pipelines: { traces: { receivers: string[]; exporters: string[] } } };
+    };
     expect(collector.receivers.otlp.protocols.http.endpoint).toBe("0.0.0.0:4318");
     expect(collector.service.pipelines.traces).toMatchObject({ receivers: ["otlp"], exporters: ["otlp/jaeger"] });
     expect(collector.exporters["otlp/jaeger"]?.endpoint).toBe("jaeger:4317");

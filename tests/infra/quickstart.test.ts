@@ -11,7 +11,10 @@ describe("the README quick start", () => {
   const scripts = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts;
 
   it("has a quick start that is `npm start` and `npm test`", () => {
-    const commands = [...quickStart.matchAll(/```(?:sh|bash)\n([\s\S]*?)```/g)].flatMap((m) => (m[1] ?? "").split("\n")).map((line) => line.replace(/#.*/, "").trim()).filter(Boolean);
+    const commands = [...quickStart.matchAll(/```(?:sh|bash)\n([\s\S]*?)```/g)]
+      .flatMap((m) => (m[1] ?? "").split("\n"))
+      .map((line) => line.replace(/#.*/, "").trim())
+      .filter(Boolean);
     expect(commands).toEqual(["npm start", "npm test"]);
   });
 
@@ -27,7 +30,12 @@ describe("the README quick start", () => {
 
   it("CI runs exactly `npm test`", () => {
     const ci = read(".ci/run");
-    expect(ci.split("\n").filter((line) => /^\s*npm\b/.test(line)).map((line) => line.trim())).toEqual(["npm test"]);
+    expect(
+      ci
+        .split("\n")
+        .filter((line) => /^\s*npm\b/.test(line))
+        .map((line) => line.trim()),
+    ).toEqual(["npm test"]);
   });
 
   it("the docker compose file the error messages point to provides PostgreSQL and Redis", () => {
@@ -37,7 +45,8 @@ describe("the README quick start", () => {
   });
 
   it("lists the demo accounts", () => {
-    for (const email of ["admin@example.com", "staff@example.com", "customer@example.com"]) expect(readme).toContain(email);
+    for (const email of ["admin@example.com", "staff@example.com", "customer@example.com"])
+      expect(readme).toContain(email);
     expect(readme).toContain("Passw0rd!");
   });
 });

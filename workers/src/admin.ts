@@ -1,4 +1,13 @@
-import type { AdminListener, IdentityTrust, Logger, ReadinessCheck, Redis, ServiceMetrics, SubgraphServer, TokenVerifier } from "@fedplat/common";
+import type {
+  AdminListener,
+  IdentityTrust,
+  Logger,
+  ReadinessCheck,
+  Redis,
+  ServiceMetrics,
+  SubgraphServer,
+  TokenVerifier,
+} from "@fedplat/common";
 import { type AuditLog, buildOperationsServer, type DeadLetterOps } from "@fedplat/operations";
 import type { Queue } from "bullmq";
 import { Gauge } from "prom-client";
@@ -24,7 +33,13 @@ export interface WorkersAdminOptions {
    * accountsSessionState; required with verifyToken), read-only (the default), session length,
    * session key prefix (the BullMQ prefix).
    */
-  bullBoard?: { checkSession: AdminSessionCheck; readOnly?: boolean; sessionTtlMs?: number; keyPrefix?: string; now?: () => number };
+  bullBoard?: {
+    checkSession: AdminSessionCheck;
+    readOnly?: boolean;
+    sessionTtlMs?: number;
+    keyPrefix?: string;
+    now?: () => number;
+  };
   /** Production: Secure cookies, masked errors. */
   production?: boolean;
   /** A port of their own for /metrics and /health/* (production); unset: the public port serves them. */
@@ -64,7 +79,8 @@ export async function buildWorkersAdmin(options: WorkersAdminOptions): Promise<S
     admin: options.admin,
   });
   if (options.verifyToken) {
-    if (!options.bullBoard?.checkSession) throw new Error("Bull Board needs bullBoard.checkSession: a token's session must be checked against accounts");
+    if (!options.bullBoard?.checkSession)
+      throw new Error("Bull Board needs bullBoard.checkSession: a token's session must be checked against accounts");
     mountBullBoard(server.app, {
       queues: options.queues,
       verifyToken: options.verifyToken,

@@ -18,7 +18,10 @@ export type SessionStateLookup = (userId: string) => Promise<SessionState | null
  */
 export function accountsSessionState(prisma: AccountsPrisma): SessionStateLookup {
   return async (userId) => {
-    const user = await prisma.user.findUnique({ where: { id: userId }, select: { role: true, disabledAt: true, tokenVersion: true } });
+    const user = await prisma.user.findUnique({
+      where: { id: userId },
+      select: { role: true, disabledAt: true, tokenVersion: true },
+    });
     return user ? { role: user.role, disabled: user.disabledAt !== null, tokenVersion: user.tokenVersion } : null;
   };
 }
@@ -42,7 +45,10 @@ export type AdminSessionCheck = (userId: string, tokenVersion: number) => Promis
  * user for `cacheMs`; concurrent look-ups of one user share one read. A failed read rejects (the
  * caller answers 503: fail closed).
  */
-export function createAdminSessionCheck(lookUp: SessionStateLookup, options: AdminSessionCheckOptions = {}): AdminSessionCheck {
+export function createAdminSessionCheck(
+  lookUp: SessionStateLookup,
+  options: AdminSessionCheckOptions = {},
+): AdminSessionCheck {
   const cacheMs = options.cacheMs ?? 3_000;
   const cacheSize = options.cacheSize ?? 1_000;
   const now = options.now ?? Date.now;

@@ -65,7 +65,12 @@ function sessionStore(redis: Redis, keyPrefix: string, ttlMs: number, now: () =>
   return {
     async create(viewer: Viewer): Promise<string> {
       const id = randomBytes(32).toString("base64url");
-      const session: Session = { userId: viewer.id, role: viewer.role, tokenVersion: viewer.tokenVersion ?? 0, expiresAtMs: now() + ttlMs };
+      const session: Session = {
+        userId: viewer.id,
+        role: viewer.role,
+        tokenVersion: viewer.tokenVersion ?? 0,
+        expiresAtMs: now() + ttlMs,
+      };
       await redis.set(keyOf(id), JSON.stringify(session), "PX", ttlMs);
       return id;
     },
@@ -94,10 +99,18 @@ export function mountBullBoard(app: express.Express, options: BullBoardOptions):
   const readOnly = options.readOnly ?? true;
   const ttlMs = options.sessionTtlMs ?? 15 * 60_000;
   const sessions = sessionStore(options.redis, options.keyPrefix, ttlMs, options.now ?? Date.now);
-  const cookieOptions = { httpOnly: true, sameSite: "strict", secure: options.secureCookie ?? false, path: "/admin" } as const;
+  const cookieOptions = {
+    httpOnly: true,
+    sameSite: "strict",
+    secure: options.secureCookie ?? false,
+    path: "/admin",
+  } as const;
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(BASE);
-  createBullBoard({ queues: options.queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: readOnly })), serverAdapter });
+  createBullBoard({
+    queues: options.queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: readOnly })),
+    serverAdapter,
+  });
 
   /** The viewer of a verified token as its session stands now (current role); null when the session ended. Rejects when accounts cannot answer. */
   async function current(viewer: Viewer): Promise<Viewer | null> {
@@ -116,7 +129,12 @@ export function mountBullBoard(app: express.Express, options: BullBoardOptions):
     const id = sessionIdOf(req);
     const session = id ? await sessions.find(id) : null;
     if (!id || !session) return null;
-    const viewer = await current({ id: session.userId, role: session.role, kind: "user", tokenVersion: session.tokenVersion });
+    const viewer = await current({
+      id: session.userId,
+      role: session.role,
+      kind: "user",
+      tokenVersion: session.tokenVersion,
+    });
     if (viewer?.role !== "ADMIN") {
       // Logged out, demoted or disabled since sign-in: the session ends here, not at its expiry.
       await sessions.end(id);
@@ -131,14 +149,32 @@ export function mountBullBoard(app: express.Express, options: BullBoardOptions):
       viewer = await viewerOf(req, res);
     } catch {
       // Fail closed: without accounts' answer a revoked session cannot be told from a live one.
-      return res.status(503).json({ errors: [{ message: "Sessions cannot be checked: accounts is unavailable", extensions: { code: "SUBGRAPH_UNAVAILABLE" } }] });
+      return res
+        .status(503)
+        .json({
+          errors: [
+            {
+              message: "Sessions cannot be checked: accounts is unavailable",
+              extensions: { code: "SUBGRAPH_UNAVAILABLE" },
+            },
+          ],
+        });
     }
     if (viewer?.role === "ADMIN") {
       res.locals.admin = viewer;
       return next();
     }
     if (req.accepts(["html", "json"]) === "html") return res.redirect(303, "/admin/login");
-    res.status(viewer ? 403 : 401).json({ errors: [{ message: viewer ? "Not allowed" : "You must be logged in as an admin", extensions: { code: viewer ? "FORBIDDEN" : "UNAUTHENTICATED" } }] });
+    res
+      .status(viewer ? 403 : 401)
+      .json({
+        errors: [
+          {
+            message: viewer ? "Not allowed" : "You must be logged in as an admin",
+            extensions: { code: viewer ? "FORBIDDEN" : "UNAUTHENTICATED" },
+          },
+        ],
+      });
   };
 
   /** Write actions through the board (when it is not read-only) are admin actions: recorded with their outcome. */
@@ -146,7 +182,13 @@ export function mountBullBoard(app: express.Express, options: BullBoardOptions):
     if (req.method === "GET" || req.method === "HEAD" || !options.audit) return next();
     const admin = res.locals.admin as Viewer;
     res.on("finish", () => {
-      void options.audit?.record({ actor: admin, action: "bullBoard", target: `${req.method} ${req.path}`.slice(0, 300), outcome: res.statusCode < 400 ? "SUCCESS" : "FAILURE", detail: `HTTP ${res.statusCode}` });
+      void options.audit?.record({
+        actor: admin,
+        action: "bullBoard",
+        target: `${req.method} ${req.path}`.slice(0, 300),
+        outcome: res.statusCode < 400 ? "SUCCESS" : "FAILURE",
+        detail: `HTTP ${res.statusCode}`,
+      });
     });
     next();
   };
@@ -162,9 +204,18 @@ export function mountBullBoard(app: express.Express, options: BullBoardOptions):
     try {
       viewer = verified ? await current(verified) : null;
     } catch {
-      return res.status(503).type("html").send(`${LOGIN_PAGE}<p style="color: red">Sessions cannot be checked right now (accounts is unavailable): try again.</p>`);
+      return res
+        .status(503)
+        .type("html")
+        .send(
+          `${LOGIN_PAGE}<p style="color: red">Sessions cannot be checked right now (accounts is unavailable): try again.</p>`,
+        );
     }
-    if (viewer?.role !== "ADMIN") return res.status(viewer ? 403 : 401).type("html").send(`${LOGIN_PAGE}<p style="color: red">That token is not a valid ADMIN token.</p>`);
+    if (viewer?.role !== "ADMIN")
+      return res
+        .status(viewer ? 403 : 401)
+        .type("html")
+        .send(`${LOGIN_PAGE}<p style="color: red">That token is not a valid ADMIN token.</p>`);
     res.cookie(COOKIE, await sessions.create(viewer), { ...cookieOptions, maxAge: ttlMs });
     await options.audit?.record({ actor: viewer, action: "bullBoardSignIn", target: BASE, outcome: "SUCCESS" });
     res.redirect(303, BASE);

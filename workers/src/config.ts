@@ -1,5 +1,11 @@
 import { envVars, parseEnv, parseSigningKeys } from "@fedplat/common";
-import { DEFAULT_LIVE_UPDATES_CHANNEL, type EventKeyring, eventKeyringOf, eventPiiEnv, eventSigningEnv } from "@fedplat/events";
+import {
+  DEFAULT_LIVE_UPDATES_CHANNEL,
+  type EventKeyring,
+  eventKeyringOf,
+  eventPiiEnv,
+  eventSigningEnv,
+} from "@fedplat/events";
 import { optionalPostgresUrl } from "@fedplat/payments";
 import { CONSUMER_SERVICES, PRODUCER_SERVICES } from "@fedplat/registry";
 import { z } from "zod";
@@ -42,7 +48,10 @@ const workersEnv = z.object({
     .optional(),
   REDIS_URL: envVars.redisUrl,
   /** Key prefix of every BullMQ queue (tests use their own). */
-  BULLMQ_PREFIX: z.string().regex(/^[\w-]+$/).default("fedplat"),
+  BULLMQ_PREFIX: z
+    .string()
+    .regex(/^[\w-]+$/)
+    .default("fedplat"),
   /**
    * Jobs in flight per queue; with group commit, many in flight means few, larger transactions.
    * 256: under a burst the consumer's batches carry ~67 events instead of ~39 at 128, and
@@ -60,7 +69,9 @@ const workersEnv = z.object({
    * its publication, and its jobs added again if Redis lost them (see reconciler.ts): after Redis
    * loses data, events flow again within this plus OUTBOX_RECONCILE_INTERVAL_MS.
    */
-  OUTBOX_RECHECK_MS: count(30_000, 3_600_000).pipe(z.number().min(100, "must be at least 100: a row rechecked sooner than its job can run is only looked at again")),
+  OUTBOX_RECHECK_MS: count(30_000, 3_600_000).pipe(
+    z.number().min(100, "must be at least 100: a row rechecked sooner than its job can run is only looked at again"),
+  ),
   /** How often each worker process reconciles the outbox; 0 turns it off (Redis losing jobs then loses events). */
   OUTBOX_RECONCILE_INTERVAL_MS: count(5_000, 3_600_000),
   /** Attempts per job: 5 = the first try plus retries after 1 s, 2 s, 4 s, 8 s. */
@@ -80,7 +91,10 @@ const workersEnv = z.object({
   PROCESSED_EVENTS_RETENTION_HOURS: z.coerce
     .number()
     .int()
-    .min(192, "must be at least 192 (8 days): failed jobs are kept 7 days and may be retried until then, and an event whose record is gone would be applied again")
+    .min(
+      192,
+      "must be at least 192 (8 days): failed jobs are kept 7 days and may be retried until then, and an event whose record is gone would be applied again",
+    )
     .max(100_000)
     .default(720),
   /** How often one worker process prunes the event tables; 0 turns pruning off. */
@@ -90,7 +104,12 @@ const workersEnv = z.object({
    * stalled): stock released, payment refunded or voided. Far above a saga's normal seconds, and
    * above the longest retries (EVENTS_ATTEMPTS/EVENTS_BACKOFF_MS) so a slow payment is not cut short.
    */
-  ORDER_PENDING_DEADLINE_MS: z.coerce.number().int().min(1_000).max(30 * 24 * 3_600_000).default(15 * 60_000),
+  ORDER_PENDING_DEADLINE_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(30 * 24 * 3_600_000)
+    .default(15 * 60_000),
   /** How often one worker process looks for such orders; 0 turns the watchdog off. */
   ORDER_EXPIRY_INTERVAL_MS: count(60_000, 24 * 3_600_000),
   /** First pause of a consumer whose database is unreachable; it doubles while the outage lasts. */
@@ -98,7 +117,10 @@ const workersEnv = z.object({
   /** Longest such pause: how late, at worst, a consumer notices its database is back. */
   OUTAGE_PAUSE_MAX_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
   /** Bull Board refuses every write (retry, promote, add, clean, pause...: 405) unless this is "false". */
-  BULL_BOARD_READ_ONLY: z.enum(["true", "false"]).default("true").transform((value) => value === "true"),
+  BULL_BOARD_READ_ONLY: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((value) => value === "true"),
   /**
    * How long Bull Board reuses a user's session state (token version, disabled, role) read from
    * accounts: logout, a demotion or disabling ends a Bull Board session within this plus one read.
@@ -106,7 +128,12 @@ const workersEnv = z.object({
    */
   SESSION_CHECK_MS: z.coerce.number().int().min(100).max(5_000).default(3_000),
   /** How long a Bull Board browser session lasts from sign-in (it is not extended by use). */
-  BULL_BOARD_SESSION_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+  BULL_BOARD_SESSION_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(15),
   /** Entries kept in the workers' audit log (a Redis stream, ~300 bytes each); older ones are trimmed. */
   AUDIT_LOG_MAX_ENTRIES: z.coerce.number().int().min(1_000).max(10_000_000).default(100_000),
   /**
@@ -143,7 +170,12 @@ export type WorkersConfig = z.infer<typeof workersEnv> & {
 
 export function loadWorkersConfig(env: NodeJS.ProcessEnv = process.env): WorkersConfig {
   const parsed = parseEnv(fullEnv, env) as unknown as z.infer<typeof workersEnv> & Record<string, number | undefined>;
-  const perQueue = Object.fromEntries(CONSUMER_SERVICES.map((service) => [service.name, { attempts: parsed[service.env.eventsAttempts] ?? 0, backoffMs: parsed[service.env.eventsBackoffMs] ?? 0 }]));
+  const perQueue = Object.fromEntries(
+    CONSUMER_SERVICES.map((service) => [
+      service.name,
+      { attempts: parsed[service.env.eventsAttempts] ?? 0, backoffMs: parsed[service.env.eventsBackoffMs] ?? 0 },
+    ]),
+  );
   return { ...parsed, perQueue };
 }
 
@@ -154,20 +186,27 @@ export const WORKERS_SIGN_AS = ["catalog", "orders", "payments", "notifications"
  * The workers' keyring, checked at start: they must sign as every producer whose follow-ups
  * they write, and verify every producer whose events they consume; each problem names the variable.
  */
-export function workersKeyringOf(config: Pick<WorkersConfig, "EVENT_SIGNING_KEYS" | "EVENT_VERIFY_KEYS" | "EVENT_SIGNATURES">): EventKeyring {
+export function workersKeyringOf(
+  config: Pick<WorkersConfig, "EVENT_SIGNING_KEYS" | "EVENT_VERIFY_KEYS" | "EVENT_SIGNATURES">,
+): EventKeyring {
   const keyring = eventKeyringOf(config);
   const cannotSign = WORKERS_SIGN_AS.filter((producer) => !keyring.signing.has(producer));
-  if (cannotSign.length) throw new Error(`EVENT_SIGNING_KEYS: the workers write events of ${cannotSign.join(", ")} and need their signing keys (run \`npm run setup\` locally)`);
+  if (cannotSign.length)
+    throw new Error(
+      `EVENT_SIGNING_KEYS: the workers write events of ${cannotSign.join(", ")} and need their signing keys (run \`npm run setup\` locally)`,
+    );
   const producers = PRODUCER_SERVICES.map((service) => service.name); // every producer of services.json: the workers consume them all
   const verifiable = new Set([...keyring.verifying.values()].map((key) => key.producer));
   const cannotVerify = producers.filter((producer) => !verifiable.has(producer));
-  if (cannotVerify.length) throw new Error(`EVENT_VERIFY_KEYS: no key verifies events of ${cannotVerify.join(", ")} (list their public keys)`);
+  if (cannotVerify.length)
+    throw new Error(`EVENT_VERIFY_KEYS: no key verifies events of ${cannotVerify.join(", ")} (list their public keys)`);
   return keyring;
 }
 
 /** The retry policy of every consumer queue: the defaults, and each queue's overrides. */
 export function retryPolicyOf(config: WorkersConfig): RetryPolicy {
-  const byConsumer = (setting: "attempts" | "backoffMs") => Object.fromEntries(Object.entries(config.perQueue).map(([consumer, overrides]) => [consumer, overrides[setting]]));
+  const byConsumer = (setting: "attempts" | "backoffMs") =>
+    Object.fromEntries(Object.entries(config.perQueue).map(([consumer, overrides]) => [consumer, overrides[setting]]));
   return {
     attempts: config.EVENTS_ATTEMPTS,
     backoffMs: config.EVENTS_BACKOFF_MS,

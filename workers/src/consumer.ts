@@ -1,5 +1,19 @@
 import type { Logger } from "@fedplat/common";
-import { type Consumer, type DeadLetter, type EventHandler, type EventHandlers, type EventKeyring, EventSignatureError, type EventType, eventKeyring, InvalidEventError, isBatchable, parseEnvelope, queueOf, verifyEvent } from "@fedplat/events";
+import {
+  type Consumer,
+  type DeadLetter,
+  type EventHandler,
+  type EventHandlers,
+  type EventKeyring,
+  EventSignatureError,
+  type EventType,
+  eventKeyring,
+  InvalidEventError,
+  isBatchable,
+  parseEnvelope,
+  queueOf,
+  verifyEvent,
+} from "@fedplat/events";
 import { type Job, type Processor, type Queue, UnrecoverableError, Worker, type WorkerOptions } from "bullmq";
 import { createGroupCommitter, type GroupCommitOptions } from "./groupCommit";
 import { createOutagePause } from "./outagePause";
@@ -37,12 +51,26 @@ export function createProcessor(
       throw new UnrecoverableError(error instanceof InvalidEventError ? error.message : String(error));
     }
     // Before any handler: a job anyone with Redis (or Bull Board) access wrote carries no valid signature.
-    const where = { eventId: event.eventId, type: event.type, producer: event.producer, kid: event.signature?.kid, queue: job.queueName ?? queueOf(consumer), jobId: job.id };
+    const where = {
+      eventId: event.eventId,
+      type: event.type,
+      producer: event.producer,
+      kid: event.signature?.kid,
+      queue: job.queueName ?? queueOf(consumer),
+      jobId: job.id,
+    };
     try {
-      if (verifyEvent(event, keyring) === "unsigned") security.logger?.warn({ ...where, security: "event-signature" }, "unsigned event accepted (EVENT_SIGNATURES=warn)");
+      if (verifyEvent(event, keyring) === "unsigned")
+        security.logger?.warn(
+          { ...where, security: "event-signature" },
+          "unsigned event accepted (EVENT_SIGNATURES=warn)",
+        );
     } catch (error) {
       if (!(error instanceof EventSignatureError)) throw error;
-      security.logger?.error({ ...where, security: "event-signature", reason: error.message }, "event refused: signature invalid");
+      security.logger?.error(
+        { ...where, security: "event-signature", reason: error.message },
+        "event refused: signature invalid",
+      );
       throw new UnrecoverableError(error.message);
     }
     const handler = handlers[event.type];
@@ -58,7 +86,9 @@ export function createProcessor(
  * `error` (the last one) is added unless the job already holds it (after its failure).
  */
 export function deadLetterOf(consumer: Consumer, job: Job, error: Error, attempts = job.attemptsMade): DeadLetter {
-  const earlier = (job.stacktrace ?? []).slice(0, Math.max(0, attempts - 1)).map((stack) => stack.split("\n")[0] ?? stack);
+  const earlier = (job.stacktrace ?? [])
+    .slice(0, Math.max(0, attempts - 1))
+    .map((stack) => stack.split("\n")[0] ?? stack);
   return {
     queue: job.queueName,
     consumer,
@@ -75,7 +105,9 @@ export const deadLetterIdOf = (job: Pick<Job, "queueName" | "id">) => `${job.que
 
 /** Whether this attempt's failure is the job's last: no retry follows it. */
 function isFinal(job: Pick<Job, "attemptsMade" | "opts">, error: unknown): boolean {
-  return (error instanceof Error && error.name === "UnrecoverableError") || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  return (
+    (error instanceof Error && error.name === "UnrecoverableError") || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)
+  );
 }
 
 export interface ConsumerOptions {
@@ -110,12 +142,22 @@ export interface ConsumerOptions {
  * the job was failed, a crash in between lost the letter.
  */
 export function startConsumer(options: ConsumerOptions): Worker {
-  const processJob = createProcessor(options.consumer, options.handlers, options.groupCommit, { logger: options.logger, keyring: options.keyring });
-  const outage = createOutagePause({ queue: options.queueName, logger: options.logger, ...options.outage, onChange: options.onOutage });
+  const processJob = createProcessor(options.consumer, options.handlers, options.groupCommit, {
+    logger: options.logger,
+    keyring: options.keyring,
+  });
+  const outage = createOutagePause({
+    queue: options.queueName,
+    logger: options.logger,
+    ...options.outage,
+    onChange: options.onOutage,
+  });
   /** Errors whose dead letter the processor wrote; the "failed" listener writes the others'. */
   const deadLettered = new WeakSet<object>();
   const writeDeadLetter = (job: Job, error: Error, attempts: number) =>
-    options.deadLetters.add("dead-letter", deadLetterOf(options.consumer, job, error, attempts), { jobId: deadLetterIdOf(job) });
+    options.deadLetters.add("dead-letter", deadLetterOf(options.consumer, job, error, attempts), {
+      jobId: deadLetterIdOf(job),
+    });
 
   const worker: Worker = new Worker(
     options.queueName,
@@ -137,7 +179,10 @@ export function startConsumer(options: ConsumerOptions): Worker {
         } catch (dlqError) {
           // Redis failed us: the job must not fail without its letter. Back to waiting, attempt
           // not counted; the next run fails again and writes it.
-          options.logger.error({ err: dlqError, queue: job.queueName, jobId: job.id }, "could not record dead letter; the job runs again");
+          options.logger.error(
+            { err: dlqError, queue: job.queueName, jobId: job.id },
+            "could not record dead letter; the job runs again",
+          );
           await worker.rateLimit(1_000).catch(() => undefined);
           throw Worker.RateLimitError();
         }
@@ -147,20 +192,31 @@ export function startConsumer(options: ConsumerOptions): Worker {
     },
     options.worker,
   );
-  worker.on("completed", (job, outcome: "applied" | "duplicate") => options.onOutcome?.(options.consumer, job.name, outcome));
+  worker.on("completed", (job, outcome: "applied" | "duplicate") =>
+    options.onOutcome?.(options.consumer, job.name, outcome),
+  );
   worker.on("failed", (job, error) => {
     if (!job) return;
     const final = error.name === "UnrecoverableError" || job.attemptsMade >= (job.opts.attempts ?? 1);
     options.onOutcome?.(options.consumer, job.name, final ? "dead" : "retry");
     if (!final) {
-      options.logger.warn({ queue: job.queueName, jobId: job.id, attempt: job.attemptsMade, error: error.message }, "event failed; will retry");
+      options.logger.warn(
+        { queue: job.queueName, jobId: job.id, attempt: job.attemptsMade, error: error.message },
+        "event failed; will retry",
+      );
       return;
     }
-    options.logger.error({ queue: job.queueName, jobId: job.id, attempts: job.attemptsMade, error: error.message }, "event moved to dead letters");
+    options.logger.error(
+      { queue: job.queueName, jobId: job.id, attempts: job.attemptsMade, error: error.message },
+      "event moved to dead letters",
+    );
     if (deadLettered.has(error)) return;
     // Failed by BullMQ itself, never reaching the processor's last catch (stalled too often).
     writeDeadLetter(job, error, job.attemptsMade).catch((dlqError: unknown) =>
-      options.logger.error({ err: dlqError, jobId: job.id }, "could not record dead letter (the job stays in the failed set)"),
+      options.logger.error(
+        { err: dlqError, jobId: job.id },
+        "could not record dead letter (the job stays in the failed set)",
+      ),
     );
   });
   worker.on("error", (error) => options.logger.error({ err: error, queue: options.queueName }, "worker error"));

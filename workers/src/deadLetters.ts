@@ -6,15 +6,30 @@ import { redactPersonalData } from "./redact";
 import { traceOptionsOf } from "./tracing";
 
 // The port the operations subgraph defines; implemented here on the BullMQ dead-letter queue.
-export { type BulkReplay, DEAD_LETTER_SOURCES, type DeadLetterEntry, type DeadLetterOps, OUTBOX_LETTERS, unknownQueueProblem } from "@fedplat/operations";
+export {
+  type BulkReplay,
+  DEAD_LETTER_SOURCES,
+  type DeadLetterEntry,
+  type DeadLetterOps,
+  OUTBOX_LETTERS,
+  unknownQueueProblem,
+} from "@fedplat/operations";
 
 type DeadLetterJob = Job<DeadLetter>;
 
 /** Letters fetched per round trip when going through many of them. */
 const PAGE = 100;
 
-export function deadLetterOps(deadLetters: Queue, queueByName: (name: string) => Queue | undefined, policy: RetryPolicy): DeadLetterOps {
-  const entry = (job: DeadLetterJob): DeadLetterEntry => ({ ...job.data, event: redactPersonalData(job.data.event), id: String(job.id) });
+export function deadLetterOps(
+  deadLetters: Queue,
+  queueByName: (name: string) => Queue | undefined,
+  policy: RetryPolicy,
+): DeadLetterOps {
+  const entry = (job: DeadLetterJob): DeadLetterEntry => ({
+    ...job.data,
+    event: redactPersonalData(job.data.event),
+    id: String(job.id),
+  });
   const find = async (id: string) => ((await deadLetters.getJob(id)) as DeadLetterJob | undefined) ?? null;
 
   /**
@@ -23,10 +38,15 @@ export function deadLetterOps(deadLetters: Queue, queueByName: (name: string) =>
    * or discard, here or by another admin) are skipped and letters that arrive meanwhile wait for
    * the next call.
    */
-  async function eachLetter(queue: string | undefined, visit: (jobs: DeadLetterJob[]) => Promise<boolean | undefined>): Promise<void> {
+  async function eachLetter(
+    queue: string | undefined,
+    visit: (jobs: DeadLetterJob[]) => Promise<boolean | undefined>,
+  ): Promise<void> {
     const ids = await deadLetters.getRanges(["waiting"], 0, -1, true);
     for (let start = 0; start < ids.length; start += PAGE) {
-      const jobs = (await Promise.all(ids.slice(start, start + PAGE).map(find))).filter((job): job is DeadLetterJob => job !== null && (queue === undefined || job.data.queue === queue));
+      const jobs = (await Promise.all(ids.slice(start, start + PAGE).map(find))).filter(
+        (job): job is DeadLetterJob => job !== null && (queue === undefined || job.data.queue === queue),
+      );
       if ((await visit(jobs)) === false) return;
     }
   }
@@ -34,11 +54,18 @@ export function deadLetterOps(deadLetters: Queue, queueByName: (name: string) =>
   async function replayJob(job: DeadLetterJob): Promise<void> {
     const letter = job.data;
     const queue = queueByName(letter.queue);
-    if (!queue) throw new Error(`dead letter ${job.id} came from ${letter.queue}, which cannot be replayed (fix the event at its source)`);
+    if (!queue)
+      throw new Error(
+        `dead letter ${job.id} came from ${letter.queue}, which cannot be replayed (fix the event at its source)`,
+      );
     const event = parseEnvelope(letter.event); // still invalid: refuse rather than loop through the dead letters again
     // Under a new job id (the old one is spent), in the event's own trace: the replay shows up
     // next to the attempts that failed.
-    await queue.add(event.type, event, { ...eventJobOptions(event.eventId, letter.consumer as Consumer, policy), ...traceOptionsOf(event), jobId: `${event.eventId}.replay.${Date.now()}` });
+    await queue.add(event.type, event, {
+      ...eventJobOptions(event.eventId, letter.consumer as Consumer, policy),
+      ...traceOptionsOf(event),
+      jobId: `${event.eventId}.replay.${Date.now()}`,
+    });
     await job.remove();
   }
 
@@ -75,7 +102,8 @@ export function deadLetterOps(deadLetters: Queue, queueByName: (name: string) =>
     replayAll: async (queue) => {
       const result: BulkReplay = { replayed: 0, refused: 0 };
       await eachLetter(queue, async (jobs) => {
-        for (const outcome of await Promise.allSettled(jobs.map(replayJob))) result[outcome.status === "fulfilled" ? "replayed" : "refused"]++;
+        for (const outcome of await Promise.allSettled(jobs.map(replayJob)))
+          result[outcome.status === "fulfilled" ? "replayed" : "refused"]++;
         return undefined;
       });
       return result;
@@ -84,7 +112,8 @@ export function deadLetterOps(deadLetters: Queue, queueByName: (name: string) =>
       let discarded = 0;
       await eachLetter(queue, async (jobs) => {
         // One removed meanwhile (by another admin) is not counted.
-        for (const outcome of await Promise.allSettled(jobs.map((job) => job.remove()))) if (outcome.status === "fulfilled") discarded++;
+        for (const outcome of await Promise.allSettled(jobs.map((job) => job.remove())))
+          if (outcome.status === "fulfilled") discarded++;
         return undefined;
       });
       return discarded;

@@ -28,7 +28,10 @@ interface Waiting {
  * database was unreachable: then every event of the batch fails with that error at once (each
  * job pauses its consumer, see consumer.ts) instead of trying a dead database once per event.
  */
-export function createGroupCommitter(handler: BatchableHandler, options: GroupCommitOptions): (event: Envelope, context: HandlerContext) => Promise<Outcome> {
+export function createGroupCommitter(
+  handler: BatchableHandler,
+  options: GroupCommitOptions,
+): (event: Envelope, context: HandlerContext) => Promise<Outcome> {
   const waiting: Waiting[] = [];
   let inFlight = 0;
 

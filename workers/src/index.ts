@@ -1,5 +1,12 @@
 export { buildWorkersAdmin, type WorkersAdminOptions } from "./admin";
-export { type AdminSessionCheck, type AdminSessionCheckOptions, accountsSessionState, createAdminSessionCheck, type SessionState, type SessionStateLookup } from "./adminSessions";
+export {
+  type AdminSessionCheck,
+  type AdminSessionCheckOptions,
+  accountsSessionState,
+  createAdminSessionCheck,
+  type SessionState,
+  type SessionStateLookup,
+} from "./adminSessions";
 // The operations subgraph the workers serve (subgraphs/operations), re-exported for their callers.
 export { type AuditActor, type AuditEvent, type AuditLog, redisAuditLog } from "@fedplat/operations";
 export { createProcessor, deadLetterIdOf, deadLetterOf, startConsumer } from "./consumer";
@@ -15,4 +22,12 @@ export { checkRedisForQueues, readRedisSettings, type RedisSettings } from "./re
 export { createRelay, type OutboxSource, type Relay } from "./relay";
 export { MAINTENANCE_QUEUE, type Pruned, pruneDeadLetters, pruneEventTables, type RetentionOptions } from "./retention";
 export { REDACTED, redactPersonalData } from "./redact";
-export { checkWiring, createServiceClients, type ServiceClients, startWorkers, type WiredConsumer, type Workers, type WorkersOptions } from "./workers";
+export {
+  checkWiring,
+  createServiceClients,
+  type ServiceClients,
+  startWorkers,
+  type WiredConsumer,
+  type Workers,
+  type WorkersOptions,
+} from "./workers";

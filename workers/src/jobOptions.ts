@@ -32,6 +32,9 @@ export function eventJobOptions(eventId: string, consumer: Consumer, policy: Ret
 /** The queue of `consumer`; an event routed to a service the workers run no queue for is a wiring bug, said so. */
 export function queueFor<Q>(queues: Readonly<Record<Consumer, Q>>, consumer: Consumer): Q {
   const queue = queues[consumer];
-  if (!queue) throw new Error(`no queue for consumer "${consumer}" (services.json consumesEvents, and the workers' wiring in workers.ts)`);
+  if (!queue)
+    throw new Error(
+      `no queue for consumer "${consumer}" (services.json consumesEvents, and the workers' wiring in workers.ts)`,
+    );
   return queue;
 }

@@ -40,7 +40,10 @@ export function createOutagePause(options: OutagePauseOptions): OutagePause {
       if (since === 0) {
         since = now;
         delayMs = initialMs;
-        options.logger.warn({ queue: options.queue, err: error }, "database unreachable: consumer paused until it is back (jobs keep their attempts)");
+        options.logger.warn(
+          { queue: options.queue, err: error },
+          "database unreachable: consumer paused until it is back (jobs keep their attempts)",
+        );
         options.onChange?.(options.queue, "paused");
       } else {
         delayMs = Math.min(delayMs * 2, maxMs);
@@ -51,7 +54,10 @@ export function createOutagePause(options: OutagePauseOptions): OutagePause {
     },
     reachable() {
       if (since === 0) return;
-      options.logger.info({ queue: options.queue, outageMs: Date.now() - since, pauses }, "database reachable again: consumer resumed");
+      options.logger.info(
+        { queue: options.queue, outageMs: Date.now() - since, pauses },
+        "database reachable again: consumer resumed",
+      );
       since = 0;
       until = 0;
       pauses = 0;

@@ -13,7 +13,12 @@ export interface OutboxWakeups {
  * lost connection it reconnects with backoff and wakes every schema once, because notifications
  * sent meanwhile are gone (the relay's poll covers the gap too).
  */
-export function listenForOutboxRows(databases: readonly pg.ClientConfig[], wake: (schema: string) => void, schemas: readonly string[], logger: Logger): OutboxWakeups {
+export function listenForOutboxRows(
+  databases: readonly pg.ClientConfig[],
+  wake: (schema: string) => void,
+  schemas: readonly string[],
+  logger: Logger,
+): OutboxWakeups {
   let closed = false;
   const clients = new Set<pg.Client>();
   const timers = new Set<NodeJS.Timeout>();
@@ -29,11 +34,17 @@ export function listenForOutboxRows(databases: readonly pg.ClientConfig[], wake:
       client.end().catch(() => undefined);
       if (closed || retried) return;
       retried = true;
-      logger.warn({ err: error, failures: failures + 1 }, "outbox listener lost its database connection; the relay polls until it is back");
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        listen(database, connected ? 0 : failures + 1);
-      }, connected ? 500 : Math.min(30_000, 500 * 2 ** failures));
+      logger.warn(
+        { err: error, failures: failures + 1 },
+        "outbox listener lost its database connection; the relay polls until it is back",
+      );
+      const timer = setTimeout(
+        () => {
+          timers.delete(timer);
+          listen(database, connected ? 0 : failures + 1);
+        },
+        connected ? 500 : Math.min(30_000, 500 * 2 ** failures),
+      );
       timers.add(timer);
     };
     client.on("error", retry);
@@ -52,7 +63,12 @@ export function listenForOutboxRows(databases: readonly pg.ClientConfig[], wake:
   };
 
   // One listener per database (the services may share one): keyed by where the pool connects.
-  const distinct = new Map(databases.map((database) => [JSON.stringify([database.connectionString, database.host, database.port, database.database]), database]));
+  const distinct = new Map(
+    databases.map((database) => [
+      JSON.stringify([database.connectionString, database.host, database.port, database.database]),
+      database,
+    ]),
+  );
   for (const database of distinct.values()) listen(database, 0);
   return {
     close: async () => {

@@ -77,7 +77,8 @@ const quoted = (schema: string) => {
  * nearly the whole table, is never read.
  */
 export function unsettledClaimSql(schema: string, recheckMs: number, batchSize: number): string {
-  if (!Number.isInteger(recheckMs) || !Number.isInteger(batchSize)) throw new Error("recheckMs and batchSize must be integers");
+  if (!Number.isInteger(recheckMs) || !Number.isInteger(batchSize))
+    throw new Error("recheckMs and batchSize must be integers");
   return `SELECT id::text AS id, type, (envelope->>'version')::int AS version FROM ${quoted(schema)}."outbox" WHERE settled_at IS NULL AND published_at < now() - interval '${recheckMs} milliseconds' ORDER BY published_at LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`;
 }
 
@@ -86,9 +87,11 @@ const concludeSql = (schema: string) =>
   `UPDATE ${quoted(schema)}."outbox" SET settled_at = CASE WHEN id = ANY($1::uuid[]) THEN now() END, published_at = CASE WHEN id = ANY($1::uuid[]) THEN published_at ELSE now() END WHERE id = ANY($2::uuid[])`;
 
 /** Settles the rows in $1: the usual case, where every row looked at was applied everywhere. */
-const settleSql = (schema: string) => `UPDATE ${quoted(schema)}."outbox" SET settled_at = now() WHERE id = ANY($1::uuid[])`;
+const settleSql = (schema: string) =>
+  `UPDATE ${quoted(schema)}."outbox" SET settled_at = now() WHERE id = ANY($1::uuid[])`;
 
-const appliedSql = (schema: string) => `SELECT event_id::text AS id FROM ${quoted(schema)}."processed_events" WHERE event_id = ANY($1::uuid[])`;
+const appliedSql = (schema: string) =>
+  `SELECT event_id::text AS id FROM ${quoted(schema)}."processed_events" WHERE event_id = ANY($1::uuid[])`;
 
 const isEventType = (type: string): type is EventType => (EVENT_TYPES as readonly string[]).includes(type);
 
@@ -113,7 +116,13 @@ export function createReconciler(options: ReconcileOptions): Reconciler {
   const routeCache = new Map<string, readonly Consumer[] | undefined>();
   const routesOf = (row: UnsettledRow) => {
     const key = `${row.type}:${row.version}`;
-    if (!routeCache.has(key)) routeCache.set(key, isEventType(row.type) && row.version !== null ? consumersOf({ type: row.type, version: row.version }) : undefined);
+    if (!routeCache.has(key))
+      routeCache.set(
+        key,
+        isEventType(row.type) && row.version !== null
+          ? consumersOf({ type: row.type, version: row.version })
+          : undefined,
+      );
     return routeCache.get(key);
   };
 
@@ -126,7 +135,9 @@ export function createReconciler(options: ReconcileOptions): Reconciler {
   }
 
   /** Per (row, consumer) pair not applied: "done" (the job completed), "queued" (Redis has the job) or "missing". */
-  async function jobStates(pairs: Array<{ id: string; consumer: Consumer }>): Promise<Array<"done" | "queued" | "missing">> {
+  async function jobStates(
+    pairs: Array<{ id: string; consumer: Consumer }>,
+  ): Promise<Array<"done" | "queued" | "missing">> {
     const pipeline = options.redis.pipeline();
     for (const { id, consumer } of pairs) {
       const queue = queueFor(options.queues, consumer);
@@ -145,9 +156,16 @@ export function createReconciler(options: ReconcileOptions): Reconciler {
   }
 
   /** Adds the jobs of `missing` again (same job ids); returns how many. */
-  async function republish(connection: SqlConnection, schema: string, missing: Array<{ id: string; consumer: Consumer }>): Promise<number> {
+  async function republish(
+    connection: SqlConnection,
+    schema: string,
+    missing: Array<{ id: string; consumer: Consumer }>,
+  ): Promise<number> {
     const ids = [...new Set(missing.map((pair) => pair.id))];
-    const { rows } = await connection.query(`SELECT id::text AS id, envelope FROM ${quoted(schema)}."outbox" WHERE id = ANY($1::uuid[])`, [ids]);
+    const { rows } = await connection.query(
+      `SELECT id::text AS id, envelope FROM ${quoted(schema)}."outbox" WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
     const envelopes = new Map((rows as Array<{ id: string; envelope: unknown }>).map((row) => [row.id, row.envelope]));
     const byQueue = new Map<Consumer, ReturnType<typeof eventJobOf>[]>();
     let republished = 0;
@@ -172,7 +190,9 @@ export function createReconciler(options: ReconcileOptions): Reconciler {
     const connection = await source.connect();
     let broken: Error | undefined;
     try {
-      const results = (await connection.query(`BEGIN; ${unsettledClaimSql(source.schema, dueAfterMs, options.batchSize)}`)) as unknown as Array<{ rows: UnsettledRow[] }>;
+      const results = (await connection.query(
+        `BEGIN; ${unsettledClaimSql(source.schema, dueAfterMs, options.batchSize)}`,
+      )) as unknown as Array<{ rows: UnsettledRow[] }>;
       const rows = results[1]?.rows ?? [];
       const routes = new Map(rows.map((row) => [row.id, routesOf(row)]));
       // Not applied yet, per consumer: one look-up of its processed_events per consumer.
@@ -184,8 +204,14 @@ export function createReconciler(options: ReconcileOptions): Reconciler {
           idsByConsumer.set(consumer, ids);
         }
       }
-      const applied = new Map(await Promise.all([...idsByConsumer].map(async ([consumer, ids]) => [consumer, await appliedBy(consumer, ids)] as const)));
-      const pending = [...idsByConsumer].flatMap(([consumer, ids]) => ids.filter((id) => !applied.get(consumer)?.has(id)).map((id) => ({ id, consumer })));
+      const applied = new Map(
+        await Promise.all(
+          [...idsByConsumer].map(async ([consumer, ids]) => [consumer, await appliedBy(consumer, ids)] as const),
+        ),
+      );
+      const pending = [...idsByConsumer].flatMap(([consumer, ids]) =>
+        ids.filter((id) => !applied.get(consumer)?.has(id)).map((id) => ({ id, consumer })),
+      );
       // Rows with a consumer that has not applied them: settled only once their job completed.
       let unfinished = new Set(pending.map((pair) => pair.id));
       // Rows looked at this round (marked published now); while Redis is down, only the settled ones.
@@ -200,7 +226,10 @@ export function createReconciler(options: ReconcileOptions): Reconciler {
           if (missing.length > 0) republished = await republish(connection, source.schema, missing);
         } catch (error) {
           // Redis is down: settle what is applied everywhere, look at the rest again next round.
-          options.logger.warn({ err: error, service: source.service }, "outbox reconciliation could not reach Redis; will retry");
+          options.logger.warn(
+            { err: error, service: source.service },
+            "outbox reconciliation could not reach Redis; will retry",
+          );
           concluded = rows.filter((row) => !unfinished.has(row.id)).map((row) => row.id);
           redisDown = true;
         }
@@ -213,7 +242,13 @@ export function createReconciler(options: ReconcileOptions): Reconciler {
         await connection.query(concludeSql(source.schema), [settled, concluded]);
       }
       await connection.query("COMMIT");
-      return { schema: source.schema, settled: settled.length, republished, waiting: rows.length - settled.length, full: rows.length >= options.batchSize && !redisDown };
+      return {
+        schema: source.schema,
+        settled: settled.length,
+        republished,
+        waiting: rows.length - settled.length,
+        full: rows.length >= options.batchSize && !redisDown,
+      };
     } catch (error) {
       broken = error instanceof Error ? error : new Error(String(error));
       throw error;
@@ -244,7 +279,8 @@ export function createReconciler(options: ReconcileOptions): Reconciler {
   let stopping = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
-  const runOnce = (dueAfterMs = options.recheckMs) => Promise.all(options.sources.map((source) => roundOf(source, dueAfterMs)));
+  const runOnce = (dueAfterMs = options.recheckMs) =>
+    Promise.all(options.sources.map((source) => roundOf(source, dueAfterMs)));
   const tick = () => {
     running = runOnce().finally(() => {
       running = undefined;

@@ -15,5 +15,10 @@ export const REDACTED = "[redacted]";
 export function redactPersonalData(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactPersonalData);
   if (typeof value !== "object" || value === null) return value;
-  return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, PERSONAL_KEY.test(key) && field !== null && typeof field !== "object" ? REDACTED : redactPersonalData(field)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, field]) => [
+      key,
+      PERSONAL_KEY.test(key) && field !== null && typeof field !== "object" ? REDACTED : redactPersonalData(field),
+    ]),
+  );
 }

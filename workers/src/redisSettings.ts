@@ -32,18 +32,27 @@ export async function readRedisSettings(redis: Redis): Promise<RedisSettings> {
  * documented requirement). Logs whether Redis keeps data across a restart (AOF, RDB): without
  * either, a restart loses every job, which the outbox reconciler re-publishes (docs/delivery.md).
  */
-export async function checkRedisForQueues(redis: Redis, options: { production: boolean; logger: Pick<Logger, "info" | "warn"> }): Promise<RedisSettings> {
+export async function checkRedisForQueues(
+  redis: Redis,
+  options: { production: boolean; logger: Pick<Logger, "info" | "warn"> },
+): Promise<RedisSettings> {
   const settings = await readRedisSettings(redis);
   const { maxmemoryPolicy } = settings;
   if (maxmemoryPolicy === undefined) {
-    options.logger.warn("could not read Redis maxmemory-policy (CONFIG GET refused): make sure it is noeviction, or Redis may evict queued jobs");
+    options.logger.warn(
+      "could not read Redis maxmemory-policy (CONFIG GET refused): make sure it is noeviction, or Redis may evict queued jobs",
+    );
   } else if (maxmemoryPolicy !== "noeviction") {
     const problem = `Redis maxmemory-policy is ${maxmemoryPolicy}: BullMQ needs noeviction, or Redis evicts queued jobs under memory pressure (set maxmemory-policy noeviction)`;
     if (options.production) throw new Error(problem);
     options.logger.warn(problem);
   }
   const persistence = { aof: settings.aof ? "on" : "off", rdb: settings.rdb ? "on" : "off" };
-  if (!settings.aof && !settings.rdb) options.logger.warn(persistence, "Redis persistence is off: a restart loses every job; the outbox reconciler re-publishes them (see docs/delivery.md)");
+  if (!settings.aof && !settings.rdb)
+    options.logger.warn(
+      persistence,
+      "Redis persistence is off: a restart loses every job; the outbox reconciler re-publishes them (see docs/delivery.md)",
+    );
   else options.logger.info(persistence, "Redis persistence");
   return settings;
 }

@@ -62,8 +62,16 @@ export function outboxClaimSql(schema: string, batchSize: number): string {
 }
 
 /** The job of `event` in `consumer`'s queue: the relay and the reconciler add the same one. */
-export function eventJobOf(event: Envelope, consumer: Consumer, policy: RetryPolicy): { name: string; data: Envelope; opts: JobsOptions } {
-  return { name: event.type, data: event, opts: { ...eventJobOptions(event.eventId, consumer, policy), ...traceOptionsOf(event) } };
+export function eventJobOf(
+  event: Envelope,
+  consumer: Consumer,
+  policy: RetryPolicy,
+): { name: string; data: Envelope; opts: JobsOptions } {
+  return {
+    name: event.type,
+    data: event,
+    opts: { ...eventJobOptions(event.eventId, consumer, policy), ...traceOptionsOf(event) },
+  };
 }
 
 /**
@@ -76,8 +84,10 @@ export function eventJobOf(event: Envelope, consumer: Consumer, policy: RetryPol
  * applied it, and re-published if Redis lost its jobs meanwhile (reconciler.ts).
  */
 export function createRelay(options: RelayOptions): Relay {
-  if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new Error(`relay batchSize must be a positive integer, got ${options.batchSize}`);
-  for (const source of options.sources) if (!/^\w+$/.test(source.schema)) throw new Error(`invalid schema name ${source.schema}`);
+  if (!Number.isInteger(options.batchSize) || options.batchSize < 1)
+    throw new Error(`relay batchSize must be a positive integer, got ${options.batchSize}`);
+  for (const source of options.sources)
+    if (!/^\w+$/.test(source.schema)) throw new Error(`invalid schema name ${source.schema}`);
 
   // BEGIN and the claim in one round trip (the simple query protocol takes several statements
   // but no parameters: the schema and the batch size are checked constants, never input).
@@ -91,7 +101,15 @@ export function createRelay(options: RelayOptions): Relay {
         event = parseEnvelope(row.envelope);
       } catch (error) {
         // Cannot be delivered as it is: straight to the dead letters, with the reason.
-        const letter: DeadLetter = { queue: OUTBOX_LETTERS, consumer: source.service, jobId: row.id, event: row.envelope, attempts: 0, errors: [String(error)], failedAt: new Date().toISOString() };
+        const letter: DeadLetter = {
+          queue: OUTBOX_LETTERS,
+          consumer: source.service,
+          jobId: row.id,
+          event: row.envelope,
+          attempts: 0,
+          errors: [String(error)],
+          failedAt: new Date().toISOString(),
+        };
         await options.deadLetters.add("dead-letter", letter, { jobId: `${OUTBOX_LETTERS}.${row.id}` });
         continue;
       }

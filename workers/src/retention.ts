@@ -49,7 +49,12 @@ export interface Pruned {
  */
 export function pruneSql(schema: string, table: "outbox" | "processed_events" | "idempotency_keys"): string {
   if (!/^\w+$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
-  const [key, column] = table === "outbox" ? ["id", "published_at"] : table === "processed_events" ? ["event_id", "processed_at"] : ["id", "created_at"];
+  const [key, column] =
+    table === "outbox"
+      ? ["id", "published_at"]
+      : table === "processed_events"
+        ? ["event_id", "processed_at"]
+        : ["id", "created_at"];
   const name = `"${schema}"."${table}"`;
   // Only settled rows: until every consumer has applied an event, its row is the one copy that
   // survives Redis losing the job (see reconciler.ts). A row not settled yet is marked published
@@ -62,7 +67,10 @@ export function pruneSql(schema: string, table: "outbox" | "processed_events" | 
  * Deletes one service's settled outbox rows, processed-event records (and idempotency keys)
  * past their retention, `batchSize` rows per statement until none is left.
  */
-export async function pruneEventTables(source: RetentionSource, options: Pick<RetentionOptions, "outboxMs" | "processedMs" | "batchSize">): Promise<Pruned> {
+export async function pruneEventTables(
+  source: RetentionSource,
+  options: Pick<RetentionOptions, "outboxMs" | "processedMs" | "batchSize">,
+): Promise<Pruned> {
   const drain = async (sql: string, olderThanMs: number) => {
     let total = 0;
     for (;;) {
@@ -106,14 +114,28 @@ export interface Retention {
  * prune runs per interval, and a failed prune is retried by the next one.
  */
 export function startRetention(
-  options: RetentionOptions & { redis: Redis; prefix: string; sources: RetentionSource[]; deadLetters?: Queue; logger: Logger; onPruned?: (pruned: Pruned) => void; onDeadLettersPruned?: (count: number) => void },
+  options: RetentionOptions & {
+    redis: Redis;
+    prefix: string;
+    sources: RetentionSource[];
+    deadLetters?: Queue;
+    logger: Logger;
+    onPruned?: (pruned: Pruned) => void;
+    onDeadLettersPruned?: (count: number) => void;
+  },
 ): Retention {
   const queue = new Queue(MAINTENANCE_QUEUE, { connection: options.redis, prefix: options.prefix });
   queue.on("error", (error) => options.logger.debug({ err: error }, "maintenance queue connection error"));
   const schedule = () =>
     queue
-      .upsertJobScheduler(PRUNE_JOB, { every: options.intervalMs }, { name: PRUNE_JOB, opts: { removeOnComplete: 100, removeOnFail: 100 } })
-      .catch((error: unknown) => options.logger.warn({ err: error }, "could not schedule event-table pruning (retried in one interval)"));
+      .upsertJobScheduler(
+        PRUNE_JOB,
+        { every: options.intervalMs },
+        { name: PRUNE_JOB, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+      )
+      .catch((error: unknown) =>
+        options.logger.warn({ err: error }, "could not schedule event-table pruning (retried in one interval)"),
+      );
   schedule();
   // The scheduler lives in Redis: if Redis loses its data (docs/delivery.md), upserting it again
   // (a no-op while it exists) brings pruning back within one interval instead of at the next start.
@@ -126,7 +148,8 @@ export function startRetention(
       for (const source of options.sources) {
         const pruned = await pruneEventTables(source, options);
         options.onPruned?.(pruned);
-        if (pruned.outbox + pruned.processed + (pruned.idempotencyKeys ?? 0) > 0) options.logger.info(pruned, "pruned event tables");
+        if (pruned.outbox + pruned.processed + (pruned.idempotencyKeys ?? 0) > 0)
+          options.logger.info(pruned, "pruned event tables");
         results.push(pruned);
       }
       if (options.deadLetters && options.deadLettersMs !== undefined) {
@@ -139,7 +162,9 @@ export function startRetention(
     { connection: options.redis, prefix: options.prefix, concurrency: 1 },
   );
   worker.on("error", (error) => options.logger.error({ err: error }, "maintenance worker error"));
-  worker.on("failed", (_job, error) => options.logger.warn({ err: error }, "pruning event tables failed; the next run retries"));
+  worker.on("failed", (_job, error) =>
+    options.logger.warn({ err: error }, "pruning event tables failed; the next run retries"),
+  );
   return {
     queue,
     close: async () => {

@@ -6,7 +6,18 @@
  */
 
 /** Node socket errors: nothing listens, the connection was cut, or the network is gone. */
-const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ENETDOWN"]);
+const SOCKET_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+]);
 
 /**
  * Prisma: P1001 can't reach the server, P1002 reached but timed out, P1017 server closed the
@@ -22,7 +33,8 @@ const ADAPTER_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "Sock
  * shutdown, 57P03 cannot connect now (starting up or shutting down), 53300 too many connections
  * (a restarted server is flooded by every pool reconnecting at once).
  */
-const isUnreachableSqlState = (code: string) => /^08[0-9A-Z]{3}$/.test(code) || code === "57P01" || code === "57P02" || code === "57P03" || code === "53300";
+const isUnreachableSqlState = (code: string) =>
+  /^08[0-9A-Z]{3}$/.test(code) || code === "57P01" || code === "57P02" || code === "57P03" || code === "53300";
 
 /**
  * Messages of errors that carry no code: node-postgres's when the server goes away mid-query,
@@ -52,7 +64,9 @@ function matches(error: ErrorFields): boolean {
   if (code && (SOCKET_CODES.has(code) || PRISMA_CODES.has(code) || isUnreachableSqlState(code))) return true;
   if (typeof error.originalCode === "string" && isUnreachableSqlState(error.originalCode)) return true;
   if (typeof error.kind === "string" && ADAPTER_KINDS.has(error.kind)) return true;
-  return typeof error.message === "string" && UNREACHABLE_MESSAGES.some((pattern) => pattern.test(error.message as string));
+  return (
+    typeof error.message === "string" && UNREACHABLE_MESSAGES.some((pattern) => pattern.test(error.message as string))
+  );
 }
 
 /** True when `error`, or an error it wraps (cause, AggregateError, Prisma's driver adapter error), says the database was unreachable. */

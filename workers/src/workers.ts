@@ -2,9 +2,23 @@ import { type AccountsPrisma, createAccountsEventHandlers, createAccountsPrisma 
 import { type CatalogPrisma, createCatalogEventHandlers, createCatalogPrisma } from "@fedplat/catalog";
 import { type Logger, type Redis, sqlPoolOf } from "@fedplat/common";
 import { CONSUMERS, DEAD_LETTER_QUEUE, type EventHandlers, type LiveUpdatePublisher, queueOf } from "@fedplat/events";
-import { createNotificationsEventHandlers, createNotificationsPrisma, type NotificationsPrisma } from "@fedplat/notifications";
-import { createOrdersEventHandlers, createOrdersPrisma, IDEMPOTENCY_KEY_TTL_MS, type OrdersPrisma } from "@fedplat/orders";
-import { createPaymentsEventHandlers, createPaymentsPrisma, type PaymentProvider, type PaymentsPrisma } from "@fedplat/payments";
+import {
+  createNotificationsEventHandlers,
+  createNotificationsPrisma,
+  type NotificationsPrisma,
+} from "@fedplat/notifications";
+import {
+  createOrdersEventHandlers,
+  createOrdersPrisma,
+  IDEMPOTENCY_KEY_TTL_MS,
+  type OrdersPrisma,
+} from "@fedplat/orders";
+import {
+  createPaymentsEventHandlers,
+  createPaymentsPrisma,
+  type PaymentProvider,
+  type PaymentsPrisma,
+} from "@fedplat/payments";
 import { EVENT_SERVICES } from "@fedplat/registry";
 import { Queue, type Worker } from "bullmq";
 import { startConsumer } from "./consumer";
@@ -45,7 +59,10 @@ export function checkWiring(clients: ServiceClients): readonly WiredConsumer[] {
   const unwired = registered.filter((name) => !wired.includes(name));
   const unregistered = wired.filter((name) => !registered.includes(name));
   if (unwired.length || unregistered.length) {
-    const problems = [unwired.length ? `not wired in workers/src/workers.ts: ${unwired.join(", ")}` : "", unregistered.length ? `without events in services.json: ${unregistered.join(", ")}` : ""];
+    const problems = [
+      unwired.length ? `not wired in workers/src/workers.ts: ${unwired.join(", ")}` : "",
+      unregistered.length ? `without events in services.json: ${unregistered.join(", ")}` : "",
+    ];
     throw new Error(`the workers' services differ from services.json: ${problems.filter(Boolean).join("; ")}`);
   }
   return CONSUMERS as readonly WiredConsumer[];
@@ -136,7 +153,10 @@ export const DEFAULT_RECONCILE: ReconcileSettings = { intervalMs: 5_000, recheck
 
 /** Each service's schema and the pg pool under its client: the relay, its wake-ups and pruning use them. */
 function servicePools(clients: ServiceClients): Array<{ service: WiredConsumer; pool: ReturnType<typeof sqlPoolOf> }> {
-  return (Object.entries(clients) as Array<[WiredConsumer, object]>).map(([service, client]) => ({ service, pool: sqlPoolOf(client) }));
+  return (Object.entries(clients) as Array<[WiredConsumer, object]>).map(([service, client]) => ({
+    service,
+    pool: sqlPoolOf(client),
+  }));
 }
 
 /**
@@ -195,11 +215,14 @@ export function startWorkers(options: WorkersOptions): Workers {
   const telemetry = queueTelemetryIfTracing();
   const queueOptions = { connection: queueConnection, prefix: options.prefix, telemetry };
   const consumerNames = checkWiring(options.clients);
-  const queues = Object.fromEntries(consumerNames.map((consumer) => [consumer, new Queue(queueOf(consumer), queueOptions)])) as Record<WiredConsumer, Queue>;
+  const queues = Object.fromEntries(
+    consumerNames.map((consumer) => [consumer, new Queue(queueOf(consumer), queueOptions)]),
+  ) as Record<WiredConsumer, Queue>;
   const deadLetters = new Queue(DEAD_LETTER_QUEUE, queueOptions);
   // Connection errors while Redis is down are expected and retried; without a listener BullMQ
   // prints each one to the console.
-  for (const queue of [...Object.values(queues), deadLetters]) queue.on("error", (error) => options.logger.debug({ err: error, queue: queue.name }, "queue connection error"));
+  for (const queue of [...Object.values(queues), deadLetters])
+    queue.on("error", (error) => options.logger.debug({ err: error, queue: queue.name }, "queue connection error"));
   const handlers = handlersFor(options);
   const consumers = consumerNames.map((consumer) =>
     startConsumer({
@@ -208,7 +231,15 @@ export function startWorkers(options: WorkersOptions): Workers {
       handlers: handlers[consumer],
       deadLetters,
       logger: options.logger,
-      worker: { connection, prefix: options.prefix, telemetry, concurrency: options.concurrency, lockDuration: options.lockMs, stalledInterval: Math.min(options.lockMs, 30_000), maxStalledCount: MAX_STALLS },
+      worker: {
+        connection,
+        prefix: options.prefix,
+        telemetry,
+        concurrency: options.concurrency,
+        lockDuration: options.lockMs,
+        stalledInterval: Math.min(options.lockMs, 30_000),
+        maxStalledCount: MAX_STALLS,
+      },
       groupCommit: options.groupCommit ?? { maxBatch: 100, maxInFlight: 2 },
       outage: options.outage,
       onOutcome: options.onOutcome,
@@ -217,12 +248,29 @@ export function startWorkers(options: WorkersOptions): Workers {
   );
   const pools = servicePools(options.clients);
   // Outbox sources: every service that produces events, on its own schema, read through its client's pool.
-  const sources: OutboxSource[] = pools.map(({ service, pool }) => ({ service, schema: service, connect: () => connectGuarded(pool) }));
-  const relay = createRelay({ sources, queues, deadLetters, policy: options.policy, logger: options.logger, ...options.relay, onPublished: options.onPublished });
+  const sources: OutboxSource[] = pools.map(({ service, pool }) => ({
+    service,
+    schema: service,
+    connect: () => connectGuarded(pool),
+  }));
+  const relay = createRelay({
+    sources,
+    queues,
+    deadLetters,
+    policy: options.policy,
+    logger: options.logger,
+    ...options.relay,
+    onPublished: options.onPublished,
+  });
   relay.start();
   const reconciler = createReconciler({
     ...(options.reconcile ?? DEFAULT_RECONCILE),
-    sources: pools.map(({ service, pool }) => ({ service, schema: service, connect: () => connectGuarded(pool), query: (sql: string, values?: unknown[]) => pool.query(sql, values) })),
+    sources: pools.map(({ service, pool }) => ({
+      service,
+      schema: service,
+      connect: () => connectGuarded(pool),
+      query: (sql: string, values?: unknown[]) => pool.query(sql, values),
+    })),
     queues,
     redis: queueConnection,
     policy: options.policy,
@@ -256,7 +304,15 @@ export function startWorkers(options: WorkersOptions): Workers {
       : undefined;
   const orderExpiry =
     options.orderExpiry && options.orderExpiry.intervalMs > 0
-      ? startOrderExpiry({ ...options.orderExpiry, redis: connection, prefix: options.prefix, orders: options.clients.orders, live: options.live, logger: options.logger, onExpired: options.onOrdersExpired })
+      ? startOrderExpiry({
+          ...options.orderExpiry,
+          redis: connection,
+          prefix: options.prefix,
+          orders: options.clients.orders,
+          live: options.live,
+          logger: options.logger,
+          onExpired: options.onOrdersExpired,
+        })
       : undefined;
   const byName = new Map(Object.values(queues).map((queue) => [queue.name, queue]));
   return {

@@ -17,7 +17,9 @@ afterAll(async () => {
 
 const addAdmin = async () => {
   const id = randomUUID();
-  await accounts.user.create({ data: { id, role: "ADMIN", email: `${id}@example.com`, name: "Session check", passwordHash: "not-a-hash" } });
+  await accounts.user.create({
+    data: { id, role: "ADMIN", email: `${id}@example.com`, name: "Session check", passwordHash: "not-a-hash" },
+  });
   return id;
 };
 

@@ -1,6 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { createAccountsPrisma, type AccountsPrisma } from "@fedplat/accounts";
-import { createTestDatabase, freePort, type RunningService, spawnService, stopService, TEST_IDENTITY_ENV, type TestDatabase, waitUntilReady, WORKERS } from "@fedplat/devkit";
+import {
+  createTestDatabase,
+  freePort,
+  type RunningService,
+  spawnService,
+  stopService,
+  TEST_IDENTITY_ENV,
+  type TestDatabase,
+  waitUntilReady,
+  WORKERS,
+} from "@fedplat/devkit";
 import { createEvent, writeOutbox } from "@fedplat/events";
 import { createNotificationsPrisma, type NotificationsPrisma } from "@fedplat/notifications";
 import { waitFor } from "./helpers";
@@ -47,10 +57,19 @@ describe("a worker killed with SIGKILL while it processes jobs", () => {
     const userIds = Array.from({ length: EVENTS }, () => randomUUID());
     // What register does, minus the password hashing: the event committed to the outbox.
     for (let i = 0; i < userIds.length; i += 100) {
-      const events = userIds.slice(i, i + 100).map((userId) => createEvent("user.registered", { userId, email: `${userId}@example.com`, name: "Crash" }, { producer: "accounts" }));
+      const events = userIds
+        .slice(i, i + 100)
+        .map((userId) =>
+          createEvent(
+            "user.registered",
+            { userId, email: `${userId}@example.com`, name: "Crash" },
+            { producer: "accounts" },
+          ),
+        );
       await accounts.$transaction((tx) => writeOutbox(tx, events));
     }
-    const welcomed = () => notifications.notification.count({ where: { template: "welcome", userId: { in: userIds } } });
+    const welcomed = () =>
+      notifications.notification.count({ where: { template: "welcome", userId: { in: userIds } } });
     await waitFor("the worker to be busy", async () => (await welcomed()) >= 30);
     worker.child.kill("SIGKILL");
     await worker.exited;
@@ -59,7 +78,9 @@ describe("a worker killed with SIGKILL while it processes jobs", () => {
 
     worker = await startWorkerProcess();
     await waitFor("every event to be applied", async () => (await welcomed()) >= EVENTS, 120_000);
-    const twice = await notifications.$queryRaw<Array<{ user_id: string }>>`SELECT user_id::text FROM "notifications"."notifications" WHERE template = 'welcome' AND user_id = ANY(${userIds}::uuid[]) GROUP BY user_id HAVING count(*) > 1`;
+    const twice = await notifications.$queryRaw<
+      Array<{ user_id: string }>
+    >`SELECT user_id::text FROM "notifications"."notifications" WHERE template = 'welcome' AND user_id = ANY(${userIds}::uuid[]) GROUP BY user_id HAVING count(*) > 1`;
     expect(twice).toEqual([]);
     expect(await welcomed()).toBe(EVENTS);
     expect(await accounts.outboxEvent.count({ where: { publishedAt: null } })).toBe(0);

@@ -1,8 +1,21 @@
 import { randomUUID } from "node:crypto";
 import { sqlPoolOf, sqlStatements } from "@fedplat/common";
 import { createTestDatabase, freePort, type TestDatabase } from "@fedplat/devkit";
-import { createEvent, type Envelope, type EventStore, followUp, isBatchable, openPersonalData, singleStatementHandler, transactionalHandler } from "@fedplat/events";
-import { createNotificationsEventHandlers, createNotificationsPrisma, type NotificationsPrisma } from "@fedplat/notifications";
+import {
+  createEvent,
+  type Envelope,
+  type EventStore,
+  followUp,
+  isBatchable,
+  openPersonalData,
+  singleStatementHandler,
+  transactionalHandler,
+} from "@fedplat/events";
+import {
+  createNotificationsEventHandlers,
+  createNotificationsPrisma,
+  type NotificationsPrisma,
+} from "@fedplat/notifications";
 import { createGroupCommitter, isUnreachable } from "../src";
 
 jest.setTimeout(60_000);
@@ -19,9 +32,17 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const registered = (name = "Ada") => createEvent("user.registered", { userId: randomUUID(), email: `${randomUUID()}@example.com`, name }, { producer: "accounts" });
+const registered = (name = "Ada") =>
+  createEvent(
+    "user.registered",
+    { userId: randomUUID(), email: `${randomUUID()}@example.com`, name },
+    { producer: "accounts" },
+  );
 const context = { attempt: 1, isLastAttempt: false };
-const notificationsOf = (events: Envelope[]) => prisma.notification.count({ where: { userId: { in: events.map((event) => (event as Envelope<"user.registered">).data.userId) } } });
+const notificationsOf = (events: Envelope[]) =>
+  prisma.notification.count({
+    where: { userId: { in: events.map((event) => (event as Envelope<"user.registered">).data.userId) } },
+  });
 const sentAnnouncements = async (events: Envelope[]) => {
   const [row] = await prisma.$queryRawUnsafe<Array<{ n: number }>>(
     `SELECT count(*)::int AS n FROM "notifications"."outbox" WHERE type = 'notification.sent' AND envelope->>'causationId' = ANY($1::text[])`,
@@ -57,10 +78,15 @@ describe("group commit", () => {
   });
 
   it("fails only the event that breaks a batch; the others commit", async () => {
-    const store: EventStore<Parameters<Parameters<NotificationsPrisma["$transaction"]>[0]>[0]> = { schema: "notifications", transaction: (fn) => prisma.$transaction(fn) };
+    const store: EventStore<Parameters<Parameters<NotificationsPrisma["$transaction"]>[0]>[0]> = {
+      schema: "notifications",
+      transaction: (fn) => prisma.$transaction(fn),
+    };
     const handler = transactionalHandler("user.registered", store, async (tx, event) => {
       if (openPersonalData(event).name === "boom") throw new Error(`cannot notify ${event.data.userId}`);
-      await tx.notification.create({ data: { userId: event.data.userId, template: "welcome", channel: "EMAIL", status: "SENT", payload: {} } });
+      await tx.notification.create({
+        data: { userId: event.data.userId, template: "welcome", channel: "EMAIL", status: "SENT", payload: {} },
+      });
       return [];
     });
     const apply = createGroupCommitter(handler, { maxBatch: 50, maxInFlight: 1 });
@@ -103,8 +129,19 @@ describe("group commit", () => {
       { schema: "notifications", statements: sqlStatements(sqlPoolOf(prisma)) },
       {
         prepare: (event) => ({
-          effect: { id: randomUUID(), userId: event.data.userId, channel: openPersonalData(event).name === "boom" ? "boom" : "EMAIL" },
-          followUps: [followUp(event, "notifications", "notification.sent", { notificationId: randomUUID(), userId: event.data.userId, template: "welcome", channel: "EMAIL" })],
+          effect: {
+            id: randomUUID(),
+            userId: event.data.userId,
+            channel: openPersonalData(event).name === "boom" ? "boom" : "EMAIL",
+          },
+          followUps: [
+            followUp(event, "notifications", "notification.sent", {
+              notificationId: randomUUID(),
+              userId: event.data.userId,
+              template: "welcome",
+              channel: "EMAIL",
+            }),
+          ],
         }),
         sql: `INSERT INTO "notifications"."notifications" (id, user_id, channel, template, status)
               SELECT row.id, row."userId", row.channel::"notifications"."Channel", 'welcome', 'SENT' FROM fresh, jsonb_to_record(fresh.effect) AS row(id uuid, "userId" uuid, channel text)`,
@@ -127,7 +164,9 @@ describe("group commit", () => {
 
 describe("group commit while the database is unreachable", () => {
   it("fails every event of a batch with the connection error at once, instead of trying each alone", async () => {
-    const down = createNotificationsPrisma(`postgresql://postgres:postgres@127.0.0.1:${await freePort()}/nowhere`, { queryEvents: false });
+    const down = createNotificationsPrisma(`postgresql://postgres:postgres@127.0.0.1:${await freePort()}/nowhere`, {
+      queryEvents: false,
+    });
     try {
       const handler = createNotificationsEventHandlers(down)["user.registered"];
       if (!handler || !isBatchable(handler)) throw new Error("user.registered should be batchable");
@@ -148,7 +187,13 @@ describe("group commit while the database is unreachable", () => {
       const apply = createGroupCommitter(counted, { maxBatch: 50, maxInFlight: 1 });
       const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => apply(registered(), context)));
       // notifications' handlers run their SQL on the pool directly: node-postgres's own error.
-      expect(outcomes.map((outcome) => (outcome.status === "rejected" && isUnreachable(outcome.reason) ? (outcome.reason as { code?: string }).code : outcome.status))).toEqual(Array(10).fill("ECONNREFUSED"));
+      expect(
+        outcomes.map((outcome) =>
+          outcome.status === "rejected" && isUnreachable(outcome.reason)
+            ? (outcome.reason as { code?: string }).code
+            : outcome.status,
+        ),
+      ).toEqual(Array(10).fill("ECONNREFUSED"));
       // The first event went alone; the nine that waited failed together with their one batch.
       expect({ alone, batches }).toEqual({ alone: 1, batches: 1 });
     } finally {

@@ -10,20 +10,44 @@ import { createServiceClients, type ServiceClients, startWorkers, type Workers, 
  * afterwards), with the rows it handled: the rows it returned and those its filter read and
  * discarded, over all its loops. How tests see that a statement reads only what it needs.
  */
-export async function rowsPerPlanStep(client: Pick<pg.Client, "query">, sql: string, values: unknown[] = []): Promise<Array<readonly [string, number]>> {
-  type Step = { "Node Type": string; "Actual Rows": number; "Actual Loops": number; "Rows Removed by Filter"?: number; Plans?: Step[] };
+export async function rowsPerPlanStep(
+  client: Pick<pg.Client, "query">,
+  sql: string,
+  values: unknown[] = [],
+): Promise<Array<readonly [string, number]>> {
+  type Step = {
+    "Node Type": string;
+    "Actual Rows": number;
+    "Actual Loops": number;
+    "Rows Removed by Filter"?: number;
+    Plans?: Step[];
+  };
   await client.query("BEGIN");
   try {
-    const [{ "QUERY PLAN": [plan] }] = (await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, values)).rows;
+    const [
+      {
+        "QUERY PLAN": [plan],
+      },
+    ] = (await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, values)).rows;
     const steps = (step: Step): Step[] => [step, ...(step.Plans ?? []).flatMap(steps)];
-    return steps(plan.Plan as Step).map((step) => [step["Node Type"], (step["Actual Rows"] + (step["Rows Removed by Filter"] ?? 0)) * step["Actual Loops"]] as const);
+    return steps(plan.Plan as Step).map(
+      (step) =>
+        [
+          step["Node Type"],
+          (step["Actual Rows"] + (step["Rows Removed by Filter"] ?? 0)) * step["Actual Loops"],
+        ] as const,
+    );
   } finally {
     await client.query("ROLLBACK");
   }
 }
 
 /** Polls `check` until it returns a truthy value (never a fixed sleep); fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -46,7 +70,12 @@ export interface TestWorkers {
 }
 
 /** The relay and every consumer in-process, on a test database, under a fresh queue prefix; `redisEnv` may name sentinels (REDIS_SENTINELS). */
-export async function startTestWorkers(database: TestDatabase, overrides: Partial<WorkersOptions> = {}, redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379", redisEnv: NodeJS.ProcessEnv = process.env): Promise<TestWorkers> {
+export async function startTestWorkers(
+  database: TestDatabase,
+  overrides: Partial<WorkersOptions> = {},
+  redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+  redisEnv: NodeJS.ProcessEnv = process.env,
+): Promise<TestWorkers> {
   const redis = createRedis(redisUrl, "workers-test", {}, redisEnv);
   redis.on("error", () => undefined); // outage tests stop this Redis on purpose
   const clients = createServiceClients(() => database.url);

@@ -1,6 +1,20 @@
 import { randomUUID } from "node:crypto";
-import { buildCatalogServer, type CatalogPrisma, createCatalogEventHandlers, createCatalogPrisma } from "@fedplat/catalog";
-import { gatewayHeaders, type OwnedPostgres, startOwnedPostgres, startTestSubgraph, TEST_ORDERS_SERVICE_KEY, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
+import {
+  buildCatalogServer,
+  type CatalogPrisma,
+  createCatalogEventHandlers,
+  createCatalogPrisma,
+} from "@fedplat/catalog";
+import {
+  gatewayHeaders,
+  type OwnedPostgres,
+  startOwnedPostgres,
+  startTestSubgraph,
+  TEST_ORDERS_SERVICE_KEY,
+  type TestDatabase,
+  type TestSubgraph,
+  type TestViewer,
+} from "@fedplat/devkit";
 import { createEvent } from "@fedplat/events";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { type PaymentProvider, reconcilePayments } from "@fedplat/payments";
@@ -32,8 +46,16 @@ beforeAll(async () => {
   postgres = await startOwnedPostgres();
   database = postgres.database;
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database });
-  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY) }), database });
-  workers = await startTestWorkers(database, { policy: { attempts: 3, backoffMs: 10 }, concurrency: 16, paymentProvider: answersHeldWhileGated });
+  orders = await startTestSubgraph({
+    createPrisma: createOrdersPrisma,
+    build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY) }),
+    database,
+  });
+  workers = await startTestWorkers(database, {
+    policy: { attempts: 3, backoffMs: 10 },
+    concurrency: 16,
+    paymentProvider: answersHeldWhileGated,
+  });
   customer = await orders.viewer("customer");
 });
 afterAll(async () => {
@@ -64,30 +86,45 @@ type Line = { productId: string; quantity: number };
 const asCustomer = () => gatewayHeaders(customer, "orders");
 
 async function placeOrder(lines: Line[]): Promise<string> {
-  const res = await orders.request<{ placeOrder: { id: string } }>("mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }", { i: { lines } }, await asCustomer());
+  const res = await orders.request<{ placeOrder: { id: string } }>(
+    "mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }",
+    { i: { lines } },
+    await asCustomer(),
+  );
   if (!res.data) throw new Error(JSON.stringify(res.errors));
   return res.data.placeOrder.id;
 }
 
 /** The customer cancels: true when the order moved to CANCELLED, false when it was cancelled already (CONFLICT). */
 async function cancelOrder(id: string): Promise<boolean> {
-  const res = await orders.request<{ cancelOrder: { status: string } }>("mutation($id: ID!) { cancelOrder(id: $id) { status } }", { id }, await asCustomer());
+  const res = await orders.request<{ cancelOrder: { status: string } }>(
+    "mutation($id: ID!) { cancelOrder(id: $id) { status } }",
+    { id },
+    await asCustomer(),
+  );
   if (res.data?.cancelOrder.status === "CANCELLED") return true;
-  if (res.errors?.[0]?.extensions?.code === "CONFLICT" && /status CANCELLED cannot/.test(res.errors[0].message)) return false;
+  if (res.errors?.[0]?.extensions?.code === "CONFLICT" && /status CANCELLED cannot/.test(res.errors[0].message))
+    return false;
   throw new Error(JSON.stringify(res.errors));
 }
 
 async function productsWithStock(count: number, minStock: number) {
-  const products = await workers.clients.catalog.product.findMany({ where: { stock: { gte: minStock } }, take: count, orderBy: { sku: "asc" } });
+  const products = await workers.clients.catalog.product.findMany({
+    where: { stock: { gte: minStock } },
+    take: count,
+    orderBy: { sku: "asc" },
+  });
   if (products.length < count) throw new Error(`fewer than ${count} products with ${minStock} in stock`);
   return products;
 }
-const stockOf = async (ids: string[]) => new Map((await workers.clients.catalog.product.findMany({ where: { id: { in: ids } } })).map((p) => [p.id, p.stock]));
+const stockOf = async (ids: string[]) =>
+  new Map((await workers.clients.catalog.product.findMany({ where: { id: { in: ids } } })).map((p) => [p.id, p.stock]));
 
 /** Nothing left to do anywhere: every outbox published and every consumer queue empty, twice in a row. */
 async function quiescent(): Promise<void> {
   const idle = async () => {
-    for (const client of Object.values(workers.clients)) if ((await client.outboxEvent.count({ where: { publishedAt: null } })) > 0) return false;
+    for (const client of Object.values(workers.clients))
+      if ((await client.outboxEvent.count({ where: { publishedAt: null } })) > 0) return false;
     for (const queue of Object.values(workers.workers.queues)) {
       const counts = await queue.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children");
       if (Object.values(counts).some((n) => n > 0)) return false;
@@ -102,8 +139,16 @@ async function settlement(orderId: string) {
   const order = await workers.clients.orders.order.findUniqueOrThrow({ where: { id: orderId } });
   const payment = await workers.clients.payments.payment.findUnique({ where: { orderId } });
   const account = payment ? (await workers.paymentProvider.accounts([payment.id])).get(payment.id) : undefined;
-  const held = await workers.clients.catalog.stockReservation.count({ where: { orderId, status: { in: ["RESERVED", "COMMITTED"] } } });
-  return { status: order.status, totalCents: order.totalCents, payment: payment?.state, netCents: account?.netCents ?? 0, held };
+  const held = await workers.clients.catalog.stockReservation.count({
+    where: { orderId, status: { in: ["RESERVED", "COMMITTED"] } },
+  });
+  return {
+    status: order.status,
+    totalCents: order.totalCents,
+    payment: payment?.state,
+    netCents: account?.netCents ?? 0,
+    held,
+  };
 }
 
 /** The invariant: CONFIRMED holds its total and its stock; CANCELLED holds no money and no stock. */
@@ -132,7 +177,11 @@ describe("a cancellation racing the saga, with a slow provider (325-975 ms a cal
       orderId = await placeOrder([{ productId: product.id, quantity: 2 }]);
       expect(await cancelOrder(orderId)).toBe(true);
       // A wait, not a bound: in the full suite on two cores the first saga of the file has taken over 30 s.
-      await waitFor("payments to void the order's payment", () => workers.clients.payments.payment.findFirst({ where: { orderId, state: "FAILED" } }), 120_000);
+      await waitFor(
+        "payments to void the order's payment",
+        () => workers.clients.payments.payment.findFirst({ where: { orderId, state: "FAILED" } }),
+        120_000,
+      );
     } finally {
       await catalogQueue.resume();
     }
@@ -141,7 +190,10 @@ describe("a cancellation racing the saga, with a slow provider (325-975 ms a cal
     expectConserved(s);
     const payment = await workers.clients.payments.payment.findUniqueOrThrow({ where: { orderId } });
     expect(payment).toMatchObject({ state: "FAILED", amountCents: 0, lastError: "order cancelled before payment" });
-    expect((await workers.paymentProvider.accounts([payment.id])).get(payment.id)).toMatchObject({ status: "voided", netCents: 0 });
+    expect((await workers.paymentProvider.accounts([payment.id])).get(payment.id)).toMatchObject({
+      status: "voided",
+      netCents: 0,
+    });
     expect((await stockOf([product.id])).get(product.id)).toBe(product.stock);
   });
 
@@ -150,7 +202,9 @@ describe("a cancellation racing the saga, with a slow provider (325-975 ms a cal
     if (!product) throw new Error("no product");
     const orderId = await placeOrder([{ productId: product.id, quantity: 1 }]);
     // The payment exists and its charge is at the provider (a call takes 325-975 ms).
-    await waitFor("the charge to start", () => workers.clients.payments.payment.findFirst({ where: { orderId, state: "PENDING" } }));
+    await waitFor("the charge to start", () =>
+      workers.clients.payments.payment.findFirst({ where: { orderId, state: "PENDING" } }),
+    );
     expect(await cancelOrder(orderId)).toBe(true);
     await quiescent();
     const s = await settlement(orderId);
@@ -159,7 +213,12 @@ describe("a cancellation racing the saga, with a slow provider (325-975 ms a cal
     const entries = (await workers.paymentProvider.entries(payment.id)).map((entry) => entry.amountCents);
     // Either the charge went first and was refunded, or the void went first and the charge was refused.
     if (payment.state === "REFUNDED") expect(entries).toEqual([s.totalCents, -s.totalCents]);
-    else expect({ state: payment.state, entries, lastError: payment.lastError }).toEqual({ state: "FAILED", entries: [], lastError: "order cancelled" });
+    else
+      expect({ state: payment.state, entries, lastError: payment.lastError }).toEqual({
+        state: "FAILED",
+        entries: [],
+        lastError: "order cancelled",
+      });
     expect((await stockOf([product.id])).get(product.id)).toBe(product.stock);
   });
 
@@ -174,17 +233,25 @@ describe("a cancellation racing the saga, with a slow provider (325-975 ms a cal
     let orderId: string;
     try {
       orderId = await placeOrder([{ productId: product.id, quantity: 2 }]);
-      const payment = await waitFor("the payment", () => workers.clients.payments.payment.findUnique({ where: { orderId } }));
+      const payment = await waitFor("the payment", () =>
+        workers.clients.payments.payment.findUnique({ where: { orderId } }),
+      );
       await waitFor("the money to move", async () => (await workers.paymentProvider.entries(payment.id)).length > 0);
       expect(await cancelOrder(orderId)).toBe(true);
-      await waitFor("the cancellation to refund it", () => workers.clients.payments.payment.findFirst({ where: { orderId, state: "REFUNDED" } }));
+      await waitFor("the cancellation to refund it", () =>
+        workers.clients.payments.payment.findFirst({ where: { orderId, state: "REFUNDED" } }),
+      );
     } finally {
       answerGate = undefined;
       release();
     }
     await quiescent();
     expect(await settlement(orderId)).toMatchObject({ status: "CANCELLED", payment: "REFUNDED", netCents: 0, held: 0 });
-    expect(await workers.clients.payments.outboxEvent.count({ where: { type: "payment.succeeded", envelope: { path: ["data", "orderId"], equals: orderId } } })).toBe(0);
+    expect(
+      await workers.clients.payments.outboxEvent.count({
+        where: { type: "payment.succeeded", envelope: { path: ["data", "orderId"], equals: orderId } },
+      }),
+    ).toBe(0);
     expect((await stockOf([product.id])).get(product.id)).toBe(product.stock);
   });
 
@@ -192,7 +259,11 @@ describe("a cancellation racing the saga, with a slow provider (325-975 ms a cal
     const [product] = await productsWithStock(1, 5);
     if (!product) throw new Error("no product");
     const orderId = await placeOrder([{ productId: product.id, quantity: 3 }]);
-    await waitFor("the order to be confirmed", async () => (await workers.clients.orders.order.findUniqueOrThrow({ where: { id: orderId } })).status === "CONFIRMED");
+    await waitFor(
+      "the order to be confirmed",
+      async () =>
+        (await workers.clients.orders.order.findUniqueOrThrow({ where: { id: orderId } })).status === "CONFIRMED",
+    );
     await quiescent();
     expect((await stockOf([product.id])).get(product.id)).toBe(product.stock - 3);
     expect(await cancelOrder(orderId)).toBe(true);
@@ -200,7 +271,10 @@ describe("a cancellation racing the saga, with a slow provider (325-975 ms a cal
     const s = await settlement(orderId);
     expect(s).toMatchObject({ status: "CANCELLED", payment: "REFUNDED", netCents: 0, held: 0 });
     const payment = await workers.clients.payments.payment.findUniqueOrThrow({ where: { orderId } });
-    expect((await workers.paymentProvider.entries(payment.id)).map((entry) => entry.kind)).toEqual(["charge", "refund"]);
+    expect((await workers.paymentProvider.entries(payment.id)).map((entry) => entry.kind)).toEqual([
+      "charge",
+      "refund",
+    ]);
     expect((await stockOf([product.id])).get(product.id)).toBe(product.stock);
   });
 });
@@ -221,17 +295,43 @@ describe("catalog: a late payment.succeeded racing order.cancelled", () => {
         const data = { orderId: randomUUID(), customerId: customer.id };
         orderIds.push(data.orderId);
         return {
-          placed: createEvent("order.placed", { ...data, totalCents: 200, currency: "USD", lines: [{ productId: product.id, quantity: 2, unitPriceCents: 100 }] }, { producer: "orders" }),
-          paid: createEvent("payment.succeeded", { ...data, paymentId: randomUUID(), amountCents: 200, attempts: 1 }, { producer: "payments" }),
-          cancelled: createEvent("order.cancelled", { ...data, reason: "cancelled by the customer" }, { producer: "orders" }),
+          placed: createEvent(
+            "order.placed",
+            {
+              ...data,
+              totalCents: 200,
+              currency: "USD",
+              lines: [{ productId: product.id, quantity: 2, unitPriceCents: 100 }],
+            },
+            { producer: "orders" },
+          ),
+          paid: createEvent(
+            "payment.succeeded",
+            { ...data, paymentId: randomUUID(), amountCents: 200, attempts: 1 },
+            { producer: "payments" },
+          ),
+          cancelled: createEvent(
+            "order.cancelled",
+            { ...data, reason: "cancelled by the customer" },
+            { producer: "orders" },
+          ),
         };
       });
       for (const race of races) await handlers["order.placed"]?.(race.placed, context);
       expect((await stockOf([product.id])).get(product.id)).toBe((before ?? 0) - 30);
-      await Promise.all(races.flatMap(({ paid, cancelled }) => [handlers["payment.succeeded"]?.(paid, context), handlers["order.cancelled"]?.(cancelled, context)]));
+      await Promise.all(
+        races.flatMap(({ paid, cancelled }) => [
+          handlers["payment.succeeded"]?.(paid, context),
+          handlers["order.cancelled"]?.(cancelled, context),
+        ]),
+      );
       expect((await stockOf([product.id])).get(product.id)).toBe(before);
     }
-    expect(await workers.clients.catalog.stockReservation.count({ where: { orderId: { in: orderIds }, status: { not: "RELEASED" } } })).toBe(0);
+    expect(
+      await workers.clients.catalog.stockReservation.count({
+        where: { orderId: { in: orderIds }, status: { not: "RELEASED" } },
+      }),
+    ).toBe(0);
   });
 });
 
@@ -254,7 +354,8 @@ describe("300 random place/cancel interleavings, failure rate 0.3", () => {
         Array.from({ length: wave }, async () => {
           const first = random(ids.length);
           const lines = [{ productId: ids[first] as string, quantity: 1 + random(3) }];
-          if (Math.random() < 0.4) lines.push({ productId: ids[(first + 1 + random(ids.length - 1)) % ids.length] as string, quantity: 1 });
+          if (Math.random() < 0.4)
+            lines.push({ productId: ids[(first + 1 + random(ids.length - 1)) % ids.length] as string, quantity: 1 });
           const orderId = await placeOrder(lines);
           placed.push({ orderId, lines });
           if (Math.random() < 0.5) {
@@ -279,7 +380,8 @@ describe("300 random place/cancel interleavings, failure rate 0.3", () => {
     const after = await stockOf(ids);
     const bought = new Map(ids.map((id) => [id, 0]));
     placed.forEach(({ lines }, i) => {
-      if (settlements[i]?.status === "CONFIRMED") for (const line of lines) bought.set(line.productId, (bought.get(line.productId) ?? 0) + line.quantity);
+      if (settlements[i]?.status === "CONFIRMED")
+        for (const line of lines) bought.set(line.productId, (bought.get(line.productId) ?? 0) + line.quantity);
     });
     expect(ids.map((id) => after.get(id))).toEqual(ids.map((id) => (before.get(id) ?? 0) - (bought.get(id) ?? 0)));
 

@@ -13,7 +13,11 @@ function pauseUnderTest() {
   const logger = createLogger("outage-pause-test", "info");
   const write = (level: number) => (object: object, msg: string) => lines.push({ level, msg, ...object });
   const changes: string[] = [];
-  const pause = createOutagePause({ queue: "events-orders", logger: Object.assign(Object.create(logger), { warn: write(40), info: write(30) }), onChange: (queue, state) => changes.push(`${queue} ${state}`) });
+  const pause = createOutagePause({
+    queue: "events-orders",
+    logger: Object.assign(Object.create(logger), { warn: write(40), info: write(30) }),
+    onChange: (queue, state) => changes.push(`${queue} ${state}`),
+  });
   return { pause, lines, changes };
 }
 
@@ -50,8 +54,19 @@ describe("a consumer's pauses while its database is unreachable", () => {
     expect(pause.paused).toBe(false);
     expect(changes).toEqual(["events-orders paused", "events-orders resumed"]);
     expect(lines).toEqual([
-      expect.objectContaining({ level: 40, msg: "database unreachable: consumer paused until it is back (jobs keep their attempts)", queue: "events-orders", err: refused }),
-      expect.objectContaining({ level: 30, msg: "database reachable again: consumer resumed", queue: "events-orders", outageMs: 3_500, pauses: 3 }),
+      expect.objectContaining({
+        level: 40,
+        msg: "database unreachable: consumer paused until it is back (jobs keep their attempts)",
+        queue: "events-orders",
+        err: refused,
+      }),
+      expect.objectContaining({
+        level: 30,
+        msg: "database reachable again: consumer resumed",
+        queue: "events-orders",
+        outageMs: 3_500,
+        pauses: 3,
+      }),
     ]);
     expect(pause.pauseMs(refused)).toBe(500);
   });
@@ -61,7 +76,12 @@ describe("outage and watchdog settings", () => {
   const config = (env: Record<string, string> = {}) => loadWorkersConfig({ ...TEST_IDENTITY_ENV, ...env });
 
   it("default to pauses of 500 ms up to 5 s and a watchdog every minute for orders pending 15 minutes", () => {
-    expect(config()).toMatchObject({ OUTAGE_PAUSE_MS: 500, OUTAGE_PAUSE_MAX_MS: 5_000, ORDER_PENDING_DEADLINE_MS: 900_000, ORDER_EXPIRY_INTERVAL_MS: 60_000 });
+    expect(config()).toMatchObject({
+      OUTAGE_PAUSE_MS: 500,
+      OUTAGE_PAUSE_MAX_MS: 5_000,
+      ORDER_PENDING_DEADLINE_MS: 900_000,
+      ORDER_EXPIRY_INTERVAL_MS: 60_000,
+    });
     expect(config({ ORDER_EXPIRY_INTERVAL_MS: "0" }).ORDER_EXPIRY_INTERVAL_MS).toBe(0); // off
   });
 

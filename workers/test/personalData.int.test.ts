@@ -1,6 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { createTestDatabase, TEST_EVENT_KEYS, type TestDatabase } from "@fedplat/devkit";
-import { createEvent, DEAD_LETTER_QUEUE, type DeadLetter, eventKeyringOf, eventPiiCipherOf, installEventPiiCipher, isSealed, queueOf, signEvent, writeOutbox } from "@fedplat/events";
+import {
+  createEvent,
+  DEAD_LETTER_QUEUE,
+  type DeadLetter,
+  eventKeyringOf,
+  eventPiiCipherOf,
+  installEventPiiCipher,
+  isSealed,
+  queueOf,
+  signEvent,
+  writeOutbox,
+} from "@fedplat/events";
 import { startTestWorkers, type TestWorkers, waitFor } from "./helpers";
 
 jest.setTimeout(60_000);
@@ -34,9 +45,19 @@ async function everythingInRedis(): Promise<string> {
 }
 
 const outboxRow = async (eventId: string) =>
-  (await workers.clients.accounts.$queryRawUnsafe<Array<{ envelope: string }>>(`SELECT envelope::text AS envelope FROM "accounts"."outbox" WHERE id = $1::uuid`, eventId))[0]?.envelope;
+  (
+    await workers.clients.accounts.$queryRawUnsafe<Array<{ envelope: string }>>(
+      `SELECT envelope::text AS envelope FROM "accounts"."outbox" WHERE id = $1::uuid`,
+      eventId,
+    )
+  )[0]?.envelope;
 const welcomeOf = async (userId: string) =>
-  (await workers.clients.notifications.$queryRawUnsafe<Array<{ payload: Record<string, string> }>>(`SELECT payload FROM "notifications"."notifications" WHERE user_id = $1::uuid AND template = 'welcome'`, userId))[0]?.payload;
+  (
+    await workers.clients.notifications.$queryRawUnsafe<Array<{ payload: Record<string, string> }>>(
+      `SELECT payload FROM "notifications"."notifications" WHERE user_id = $1::uuid AND template = 'welcome'`,
+      userId,
+    )
+  )[0]?.payload;
 
 /** user.registered as accounts writes it: created (and sealed) by createEvent, written to accounts' outbox. */
 async function register(email: string, name: string) {
@@ -69,7 +90,12 @@ describe("personal data in events", () => {
   it("dead-letters an event its consumer cannot open (a key missing from EVENT_PII_KEYS) with no plaintext in the letter or its errors", async () => {
     const email = `grace.${randomUUID()}@example.com`;
     // A producer on a key the workers do not hold yet: a rotation deployed in the wrong order.
-    installEventPiiCipher(eventPiiCipherOf({ EVENT_PII_KEYS: `evp-9:${Buffer.alloc(32, 99).toString("base64")}`, EVENT_PII_ACTIVE_KEY_ID: "evp-9" }));
+    installEventPiiCipher(
+      eventPiiCipherOf({
+        EVENT_PII_KEYS: `evp-9:${Buffer.alloc(32, 99).toString("base64")}`,
+        EVENT_PII_ACTIVE_KEY_ID: "evp-9",
+      }),
+    );
     let event: Awaited<ReturnType<typeof register>>;
     try {
       event = await register(email, "Grace Hopper");
@@ -77,9 +103,15 @@ describe("personal data in events", () => {
       installEventPiiCipher(eventPiiCipherOf(TEST_EVENT_KEYS));
     }
     const letterId = `${queueOf("notifications")}.${event.eventId}`;
-    const letter = await waitFor("the dead letter", async () => (await workers.redis.hget(`${workers.prefix}:${DEAD_LETTER_QUEUE}:${letterId}`, "data")) ?? undefined, 20_000);
+    const letter = await waitFor(
+      "the dead letter",
+      async () => (await workers.redis.hget(`${workers.prefix}:${DEAD_LETTER_QUEUE}:${letterId}`, "data")) ?? undefined,
+      20_000,
+    );
     const parsed = JSON.parse(letter) as DeadLetter;
-    expect(parsed.errors.at(-1)).toMatch(/^PersonalDataError: cannot open personal field email of event .*: key evp-9 is not in EVENT_PII_KEYS/);
+    expect(parsed.errors.at(-1)).toMatch(
+      /^PersonalDataError: cannot open personal field email of event .*: key evp-9 is not in EVENT_PII_KEYS/,
+    );
     expect((parsed.event as typeof event).data.email).toBe(event.data.email);
     expect(await welcomeOf(event.data.userId)).toBeUndefined();
     const redis = await everythingInRedis();
@@ -89,10 +121,17 @@ describe("personal data in events", () => {
 
   it("still applies an event written before sealing (plain fields): a deploy needs no drain", async () => {
     const email = `old.${randomUUID()}@example.com`;
-    const sealed = createEvent("user.registered", { userId: randomUUID(), email: "x@example.com", name: "x" }, { producer: "accounts" });
+    const sealed = createEvent(
+      "user.registered",
+      { userId: randomUUID(), email: "x@example.com", name: "x" },
+      { producer: "accounts" },
+    );
     const plain = { ...sealed, data: { ...sealed.data, email, name: "Old Timer" }, signature: undefined };
     const legacy = { ...plain, signature: signEvent(plain, eventKeyringOf(TEST_EVENT_KEYS)) };
     await workers.clients.accounts.$transaction((tx) => writeOutbox(tx, [legacy]));
-    expect(await waitFor("the welcome notification", () => welcomeOf(legacy.data.userId), 20_000)).toEqual({ to: email, name: "Old Timer" });
+    expect(await waitFor("the welcome notification", () => welcomeOf(legacy.data.userId), 20_000)).toEqual({
+      to: email,
+      name: "Old Timer",
+    });
   });
 });

@@ -60,7 +60,9 @@ it("gives back every connection of transactions the crash broke, and the next tr
 
   // Every broken connection left the pool, and twice the pool's size of transactions commit.
   const started = Date.now();
-  const counts = await Promise.all(Array.from({ length: POOL_MAX * 2 }, () => prisma.$transaction((tx) => tx.product.count())));
+  const counts = await Promise.all(
+    Array.from({ length: POOL_MAX * 2 }, () => prisma.$transaction((tx) => tx.product.count())),
+  );
   expect(counts.every((count) => count > 0)).toBe(true);
   expect(Date.now() - started).toBeLessThan(10_000);
   expect(catalogPool().waiting).toBe(0);
@@ -79,12 +81,15 @@ it("never waits forever for a connection: a pool that cannot give one fails the 
       { maxWait: 1_000, timeout: 60_000 },
     ),
   );
-  while (catalogPool().idle > 0 || catalogPool().total < POOL_MAX) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (catalogPool().idle > 0 || catalogPool().total < POOL_MAX)
+    await new Promise((resolve) => setTimeout(resolve, 20));
   const started = Date.now();
-  const error = await prisma.$transaction((tx) => tx.product.count(), { maxWait: 1_000, timeout: 5_000 }).then(
-    () => undefined,
-    (failure: unknown) => failure,
-  );
+  const error = await prisma
+    .$transaction((tx) => tx.product.count(), { maxWait: 1_000, timeout: 5_000 })
+    .then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
   expect(Date.now() - started).toBeLessThan(20_000);
   expect(String(error)).toMatch(/timeout exceeded when trying to connect/);
   // An outage to the consumers: the job waits without spending an attempt (consumer.ts).

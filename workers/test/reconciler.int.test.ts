@@ -23,15 +23,32 @@ afterAll(async () => {
 });
 
 const pool = () => sqlPoolOf(workers.clients.accounts);
-const registered = () => createEvent("user.registered", { userId: randomUUID(), email: `${randomUUID()}@example.com`, name: "Ada" }, { producer: "accounts" });
+const registered = () =>
+  createEvent(
+    "user.registered",
+    { userId: randomUUID(), email: `${randomUUID()}@example.com`, name: "Ada" },
+    { producer: "accounts" },
+  );
 
 /** An accounts outbox row as the relay leaves it, published a minute ago (its job, if any, is up to the test). */
-async function publishedRow(event: Envelope | { eventId: string; type: string }, envelope: unknown = event): Promise<void> {
-  await pool().query(`INSERT INTO "accounts"."outbox" (id, type, envelope, published_at) VALUES ($1::uuid, $2, $3::jsonb, now() - interval '1 minute')`, [event.eventId, event.type, JSON.stringify(envelope)]);
+async function publishedRow(
+  event: Envelope | { eventId: string; type: string },
+  envelope: unknown = event,
+): Promise<void> {
+  await pool().query(
+    `INSERT INTO "accounts"."outbox" (id, type, envelope, published_at) VALUES ($1::uuid, $2, $3::jsonb, now() - interval '1 minute')`,
+    [event.eventId, event.type, JSON.stringify(envelope)],
+  );
 }
 const rowOf = async (id: string) =>
-  (await pool().query<{ settled: boolean; rechecked: boolean }>(`SELECT settled_at IS NOT NULL AS settled, published_at > now() - interval '30 seconds' AS rechecked FROM "accounts"."outbox" WHERE id = $1::uuid`, [id])).rows[0];
-const welcomes = (event: Envelope<"user.registered">) => workers.clients.notifications.notification.count({ where: { userId: event.data.userId } });
+  (
+    await pool().query<{ settled: boolean; rechecked: boolean }>(
+      `SELECT settled_at IS NOT NULL AS settled, published_at > now() - interval '30 seconds' AS rechecked FROM "accounts"."outbox" WHERE id = $1::uuid`,
+      [id],
+    )
+  ).rows[0];
+const welcomes = (event: Envelope<"user.registered">) =>
+  workers.clients.notifications.notification.count({ where: { userId: event.data.userId } });
 const reconcile = async () => (await workers.workers.reconciler.runOnce()).find((round) => round.schema === "accounts");
 
 describe("the outbox reconciler", () => {
@@ -49,7 +66,10 @@ describe("the outbox reconciler", () => {
     expect(await reconcile()).toMatchObject({ settled: 0, republished: 1, waiting: 1 });
     expect(await rowOf(event.eventId)).toEqual({ settled: false, rechecked: true });
     await waitFor("the welcome notification", async () => (await welcomes(event)) === 1, 15_000);
-    await pool().query(`UPDATE "accounts"."outbox" SET published_at = now() - interval '1 minute' WHERE id = $1::uuid`, [event.eventId]); // as if recheckMs passed
+    await pool().query(
+      `UPDATE "accounts"."outbox" SET published_at = now() - interval '1 minute' WHERE id = $1::uuid`,
+      [event.eventId],
+    ); // as if recheckMs passed
     expect(await reconcile()).toMatchObject({ settled: 1, republished: 0 });
     expect(await welcomes(event)).toBe(1);
   });
@@ -65,9 +85,16 @@ describe("the outbox reconciler", () => {
   });
 
   it("settles an event no service consumes at insert, and keeps an undeliverable row unsettled (its record)", async () => {
-    const sent = createEvent("notification.sent", { notificationId: randomUUID(), userId: randomUUID(), template: "welcome", channel: "EMAIL" }, { producer: "notifications" });
+    const sent = createEvent(
+      "notification.sent",
+      { notificationId: randomUUID(), userId: randomUUID(), template: "welcome", channel: "EMAIL" },
+      { producer: "notifications" },
+    );
     await workers.clients.notifications.$transaction((tx) => writeOutbox(tx, [sent]));
-    const [row] = await workers.clients.notifications.$queryRawUnsafe<Array<{ settled: boolean }>>(`SELECT settled_at IS NOT NULL AS settled FROM "notifications"."outbox" WHERE id = $1::uuid`, sent.eventId);
+    const [row] = await workers.clients.notifications.$queryRawUnsafe<Array<{ settled: boolean }>>(
+      `SELECT settled_at IS NOT NULL AS settled FROM "notifications"."outbox" WHERE id = $1::uuid`,
+      sent.eventId,
+    );
     expect(row?.settled).toBe(true);
 
     const unknown = { eventId: randomUUID(), type: "user.renamed" };
@@ -77,8 +104,13 @@ describe("the outbox reconciler", () => {
   });
 
   it("is configured by OUTBOX_RECHECK_MS and OUTBOX_RECONCILE_INTERVAL_MS, and refuses a recheck too short to let a job run", () => {
-    expect(loadWorkersConfig({ ...TEST_IDENTITY_ENV })).toMatchObject({ OUTBOX_RECHECK_MS: 30_000, OUTBOX_RECONCILE_INTERVAL_MS: 5_000 });
-    expect(() => loadWorkersConfig({ ...TEST_IDENTITY_ENV, OUTBOX_RECHECK_MS: "50" })).toThrow(/OUTBOX_RECHECK_MS: must be at least 100/);
+    expect(loadWorkersConfig({ ...TEST_IDENTITY_ENV })).toMatchObject({
+      OUTBOX_RECHECK_MS: 30_000,
+      OUTBOX_RECONCILE_INTERVAL_MS: 5_000,
+    });
+    expect(() => loadWorkersConfig({ ...TEST_IDENTITY_ENV, OUTBOX_RECHECK_MS: "50" })).toThrow(
+      /OUTBOX_RECHECK_MS: must be at least 100/,
+    );
   });
 
   it("reads only unsettled rows, however large the settled history", async () => {

@@ -1,6 +1,16 @@
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
 import { createRedis } from "@fedplat/common";
-import { createTestDatabase, freePort, type OwnedRedis, startOwnedRedis, startTestSubgraph, TEST_ORDERS_SERVICE_KEY, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
+import {
+  createTestDatabase,
+  freePort,
+  type OwnedRedis,
+  startOwnedRedis,
+  startTestSubgraph,
+  TEST_ORDERS_SERVICE_KEY,
+  type TestDatabase,
+  type TestSubgraph,
+  type TestViewer,
+} from "@fedplat/devkit";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import type { Reconciled } from "../src/reconciler";
 import { startTestWorkers, type TestWorkers, waitFor } from "./helpers";
@@ -33,12 +43,26 @@ beforeAll(async () => {
   await startRedis();
   database = await createTestDatabase();
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database });
-  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY, 30_000) }), database });
-  workers = await startTestWorkers(database, { policy: { attempts: 3, backoffMs: 2_000 }, reconcile: { intervalMs: 200, recheckMs: RECHECK_MS, batchSize: 100 }, onReconciled: (round) => rounds.push(round) }, `redis://127.0.0.1:${port}`);
+  orders = await startTestSubgraph({
+    createPrisma: createOrdersPrisma,
+    build: (deps) =>
+      buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY, 30_000) }),
+    database,
+  });
+  workers = await startTestWorkers(
+    database,
+    {
+      policy: { attempts: 3, backoffMs: 2_000 },
+      reconcile: { intervalMs: 200, recheckMs: RECHECK_MS, batchSize: 100 },
+      onReconciled: (round) => rounds.push(round),
+    },
+    `redis://127.0.0.1:${port}`,
+  );
   customer = await orders.viewer("customer");
 });
 afterAll(async () => {
-  if (!redis || redis.process.exitCode !== null || redis.process.signalCode !== null) await startRedis().catch(() => undefined); // close() needs Redis to release cleanly
+  if (!redis || redis.process.exitCode !== null || redis.process.signalCode !== null)
+    await startRedis().catch(() => undefined); // close() needs Redis to release cleanly
   await workers?.stop();
   await orders?.stop();
   await catalog?.stop();

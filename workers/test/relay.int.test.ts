@@ -24,13 +24,23 @@ afterAll(async () => {
 });
 
 const register = async () => {
-  const event = createEvent("user.registered", { userId: randomUUID(), email: `${randomUUID()}@example.com`, name: "Ada" }, { producer: "accounts" });
+  const event = createEvent(
+    "user.registered",
+    { userId: randomUUID(), email: `${randomUUID()}@example.com`, name: "Ada" },
+    { producer: "accounts" },
+  );
   await workers.clients.accounts.$transaction((tx) => writeOutbox(tx, [event]));
   return event;
 };
-const welcomed = (event: Envelope<"user.registered">) => workers.clients.notifications.notification.count({ where: { userId: event.data.userId } });
+const welcomed = (event: Envelope<"user.registered">) =>
+  workers.clients.notifications.notification.count({ where: { userId: event.data.userId } });
 const published = async (schema: string, eventId: string) =>
-  (await workers.clients.accounts.$queryRawUnsafe<Array<{ published: boolean }>>(`SELECT published_at IS NOT NULL AS published FROM "${schema}"."outbox" WHERE id = $1::uuid`, eventId))[0]?.published;
+  (
+    await workers.clients.accounts.$queryRawUnsafe<Array<{ published: boolean }>>(
+      `SELECT published_at IS NOT NULL AS published FROM "${schema}"."outbox" WHERE id = $1::uuid`,
+      eventId,
+    )
+  )[0]?.published;
 
 describe("outbox relay", () => {
   it("publishes an event as soon as its transaction commits, without waiting for a poll", async () => {
@@ -41,7 +51,11 @@ describe("outbox relay", () => {
   });
 
   it("publishes nothing of a transaction that rolled back", async () => {
-    const event = createEvent("user.registered", { userId: randomUUID(), email: `${randomUUID()}@example.com`, name: "Rolled back" }, { producer: "accounts" });
+    const event = createEvent(
+      "user.registered",
+      { userId: randomUUID(), email: `${randomUUID()}@example.com`, name: "Rolled back" },
+      { producer: "accounts" },
+    );
     await expect(
       workers.clients.accounts.$transaction(async (tx) => {
         await writeOutbox(tx, [event]);
@@ -68,7 +82,11 @@ describe("outbox relay", () => {
   });
 
   it("records an event that no service consumes as published, without a relay round", async () => {
-    const sent = createEvent("notification.sent", { notificationId: randomUUID(), userId: randomUUID(), template: "welcome", channel: "EMAIL" }, { producer: "notifications" });
+    const sent = createEvent(
+      "notification.sent",
+      { notificationId: randomUUID(), userId: randomUUID(), template: "welcome", channel: "EMAIL" },
+      { producer: "notifications" },
+    );
     await workers.clients.notifications.$transaction((tx) => writeOutbox(tx, [sent]));
     expect(await published("notifications", sent.eventId)).toBe(true);
   });
@@ -79,8 +97,15 @@ describe("outbox relay", () => {
     const client = new pg.Client({ connectionString: quiet.url });
     await client.connect();
     try {
-      const envelope = createEvent("user.registered", { userId: randomUUID(), email: "backlog@example.com", name: "Backlog" }, { producer: "accounts" });
-      await client.query(`INSERT INTO "accounts"."outbox" (id, type, envelope, published_at) SELECT gen_random_uuid(), 'user.registered', $1::jsonb, CASE WHEN i <= 20000 THEN now() END FROM generate_series(1, 40000) AS i`, [envelope]);
+      const envelope = createEvent(
+        "user.registered",
+        { userId: randomUUID(), email: "backlog@example.com", name: "Backlog" },
+        { producer: "accounts" },
+      );
+      await client.query(
+        `INSERT INTO "accounts"."outbox" (id, type, envelope, published_at) SELECT gen_random_uuid(), 'user.registered', $1::jsonb, CASE WHEN i <= 20000 THEN now() END FROM generate_series(1, 40000) AS i`,
+        [envelope],
+      );
       await client.query(`ANALYZE "accounts"."outbox"`);
       const read = await rowsPerPlanStep(client, outboxClaimSql("accounts", 200));
       // 20,000 rows wait; no step of the claim handles more than the batch of 200.

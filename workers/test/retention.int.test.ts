@@ -22,7 +22,16 @@ const DAY_MS = 24 * 3_600_000;
 beforeAll(async () => {
   database = await createTestDatabase();
   // Retention of 7 days (outbox), 30 days (processed events) and 14 days (dead letters), pruning every 300 ms.
-  workers = await startTestWorkers(database, { retention: { outboxMs: 7 * DAY_MS, processedMs: 30 * DAY_MS, deadLettersMs: 14 * DAY_MS, intervalMs: 300, batchSize: 2 }, onPruned: (result) => pruned.push(result) });
+  workers = await startTestWorkers(database, {
+    retention: {
+      outboxMs: 7 * DAY_MS,
+      processedMs: 30 * DAY_MS,
+      deadLettersMs: 14 * DAY_MS,
+      intervalMs: 300,
+      batchSize: 2,
+    },
+    onPruned: (result) => pruned.push(result),
+  });
   quiet = await createTestDatabase();
   quietAccounts = createAccountsPrisma(quiet.url, { queryEvents: false });
 });
@@ -37,8 +46,17 @@ type Pool = ReturnType<typeof sqlPoolOf>;
 const scheduled = () => sqlPoolOf(workers.clients.accounts);
 
 /** An outbox row of accounts written `ageDays` ago, published `publishedDaysAgo` ago (null: never), settled then unless `settled` is false. */
-async function outboxRow(pool: Pool, ageDays: number, publishedDaysAgo: number | null, settled = true): Promise<string> {
-  const event = createEvent("user.authenticated", { userId: randomUUID(), at: new Date().toISOString() }, { producer: "accounts" });
+async function outboxRow(
+  pool: Pool,
+  ageDays: number,
+  publishedDaysAgo: number | null,
+  settled = true,
+): Promise<string> {
+  const event = createEvent(
+    "user.authenticated",
+    { userId: randomUUID(), at: new Date().toISOString() },
+    { producer: "accounts" },
+  );
   await pool.query(
     `INSERT INTO "accounts"."outbox" (id, type, envelope, created_at, published_at, settled_at)
      VALUES ($1::uuid, $2, $3::jsonb, now() - $4::int * interval '1 day', now() - $5::int * interval '1 day', CASE WHEN $6 THEN now() - $5::int * interval '1 day' END)`,
@@ -48,11 +66,19 @@ async function outboxRow(pool: Pool, ageDays: number, publishedDaysAgo: number |
 }
 async function processedRecord(pool: Pool, ageDays: number): Promise<string> {
   const id = randomUUID();
-  await pool.query(`INSERT INTO "accounts"."processed_events" (event_id, type, processed_at) VALUES ($1::uuid, 'order.confirmed', now() - $2::int * interval '1 day')`, [id, ageDays]);
+  await pool.query(
+    `INSERT INTO "accounts"."processed_events" (event_id, type, processed_at) VALUES ($1::uuid, 'order.confirmed', now() - $2::int * interval '1 day')`,
+    [id, ageDays],
+  );
   return id;
 }
 const remaining = async (pool: Pool, table: "outbox" | "processed_events", ids: string[]) =>
-  (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "accounts"."${table}" WHERE ${table === "outbox" ? "id" : "event_id"} = ANY($1::uuid[])`, [ids])).rows[0]?.n;
+  (
+    await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM "accounts"."${table}" WHERE ${table === "outbox" ? "id" : "event_id"} = ANY($1::uuid[])`,
+      [ids],
+    )
+  ).rows[0]?.n;
 
 describe("event table retention", () => {
   it("deletes settled outbox rows and processed records past their retention, and nothing else", async () => {
@@ -62,10 +88,17 @@ describe("event table retention", () => {
     const oldUnpublished = await outboxRow(pool, 30, null); // waiting for Redis, say: must never be lost
     // Published, but a consumer has not applied it: the only copy left if Redis lost the job.
     const oldUnsettled = await outboxRow(pool, 10, 9, false);
-    const oldProcessed = [await processedRecord(pool, 40), await processedRecord(pool, 31), await processedRecord(pool, 35)];
+    const oldProcessed = [
+      await processedRecord(pool, 40),
+      await processedRecord(pool, 31),
+      await processedRecord(pool, 35),
+    ];
     const recentProcessed = await processedRecord(pool, 29);
 
-    const result = await pruneEventTables({ schema: "accounts", query: (sql, values) => pool.query(sql, values) }, { outboxMs: 7 * DAY_MS, processedMs: 30 * DAY_MS, batchSize: 2 });
+    const result = await pruneEventTables(
+      { schema: "accounts", query: (sql, values) => pool.query(sql, values) },
+      { outboxMs: 7 * DAY_MS, processedMs: 30 * DAY_MS, batchSize: 2 },
+    );
 
     expect(await remaining(pool, "outbox", oldPublished)).toBe(0);
     expect(await remaining(pool, "outbox", [recentPublished, oldUnpublished, oldUnsettled])).toBe(3);
@@ -89,8 +122,14 @@ describe("event table retention", () => {
         ).rows[0]?.id;
       const expired = [await key(25), await key(48), await key(30)];
       const kept = [await key(1), await key(23)];
-      const result = await pruneEventTables({ schema: "orders", query: (sql, values) => client.query(sql, values), idempotencyKeysMs: DAY_MS }, { outboxMs: 7 * DAY_MS, processedMs: 30 * DAY_MS, batchSize: 2 });
-      const left = await client.query<{ id: string }>(`SELECT id FROM "orders"."idempotency_keys" WHERE id = ANY($1::uuid[])`, [[...expired, ...kept]]);
+      const result = await pruneEventTables(
+        { schema: "orders", query: (sql, values) => client.query(sql, values), idempotencyKeysMs: DAY_MS },
+        { outboxMs: 7 * DAY_MS, processedMs: 30 * DAY_MS, batchSize: 2 },
+      );
+      const left = await client.query<{ id: string }>(
+        `SELECT id FROM "orders"."idempotency_keys" WHERE id = ANY($1::uuid[])`,
+        [[...expired, ...kept]],
+      );
       expect(new Set(left.rows.map((row) => row.id))).toEqual(new Set(kept));
       expect(result.idempotencyKeys).toBe(3);
     } finally {
@@ -103,8 +142,21 @@ describe("event table retention", () => {
     const pool = scheduled();
     const oldPublished = await outboxRow(pool, 12, 11);
     const oldProcessed = await processedRecord(pool, 45);
-    await waitFor("the scheduled prune", async () => (await remaining(pool, "outbox", [oldPublished])) === 0 && (await remaining(pool, "processed_events", [oldProcessed])) === 0, 20_000);
-    await waitFor("the prune to report", async () => pruned.slice(before).some((result) => result.schema === "accounts" && result.outbox >= 1 && result.processed >= 1), 10_000);
+    await waitFor(
+      "the scheduled prune",
+      async () =>
+        (await remaining(pool, "outbox", [oldPublished])) === 0 &&
+        (await remaining(pool, "processed_events", [oldProcessed])) === 0,
+      20_000,
+    );
+    await waitFor(
+      "the prune to report",
+      async () =>
+        pruned
+          .slice(before)
+          .some((result) => result.schema === "accounts" && result.outbox >= 1 && result.processed >= 1),
+      10_000,
+    );
     expect(new Set(pruned.map((result) => result.schema))).toEqual(new Set(CONSUMERS)); // every service with event tables (services.json)
   });
 
@@ -114,7 +166,11 @@ describe("event table retention", () => {
     await workers.redis.del(...keys);
     const pool = scheduled();
     const oldPublished = await outboxRow(pool, 12, 11);
-    await waitFor("a prune after the scheduler was lost", async () => (await remaining(pool, "outbox", [oldPublished])) === 0, 20_000);
+    await waitFor(
+      "a prune after the scheduler was lost",
+      async () => (await remaining(pool, "outbox", [oldPublished])) === 0,
+      20_000,
+    );
   });
 
   it("reads only expired rows, however large the tables (pruning a big table stays cheap)", async () => {
@@ -123,7 +179,11 @@ describe("event table retention", () => {
     const client = new pg.Client({ connectionString: own.url });
     await client.connect();
     try {
-      const event = createEvent("user.authenticated", { userId: randomUUID(), at: new Date().toISOString() }, { producer: "accounts" });
+      const event = createEvent(
+        "user.authenticated",
+        { userId: randomUUID(), at: new Date().toISOString() },
+        { producer: "accounts" },
+      );
       // 20,000 recent rows in each table and 5 expired ones.
       await client.query(
         `INSERT INTO "accounts"."outbox" (id, type, envelope, created_at, published_at, settled_at)
@@ -136,11 +196,17 @@ describe("event table retention", () => {
       );
       await client.query(`ANALYZE "accounts"."outbox"`);
       await client.query(`ANALYZE "accounts"."processed_events"`);
-      for (const [table, olderThanMs] of [["outbox", 7 * DAY_MS], ["processed_events", 30 * DAY_MS]] as const) {
+      for (const [table, olderThanMs] of [
+        ["outbox", 7 * DAY_MS],
+        ["processed_events", 30 * DAY_MS],
+      ] as const) {
         const read = await rowsPerPlanStep(client, pruneSql("accounts", table), [olderThanMs, 1_000]);
         // Every step handles just the 5 expired rows; without an index on the age column, one
         // reads all 20,005 to find them.
-        expect({ table, mostRowsOfAStep: Math.max(...read.map(([, rows]) => rows)) }).toEqual({ table, mostRowsOfAStep: 5 });
+        expect({ table, mostRowsOfAStep: Math.max(...read.map(([, rows]) => rows)) }).toEqual({
+          table,
+          mostRowsOfAStep: 5,
+        });
       }
     } finally {
       await client.end();
@@ -149,7 +215,9 @@ describe("event table retention", () => {
   });
 
   it("refuses a processed-event retention shorter than the failed jobs' (a late retry would apply an event twice)", () => {
-    expect(() => loadWorkersConfig({ ...TEST_IDENTITY_ENV, PROCESSED_EVENTS_RETENTION_HOURS: "24" })).toThrow(/PROCESSED_EVENTS_RETENTION_HOURS: must be at least 192/);
+    expect(() => loadWorkersConfig({ ...TEST_IDENTITY_ENV, PROCESSED_EVENTS_RETENTION_HOURS: "24" })).toThrow(
+      /PROCESSED_EVENTS_RETENTION_HOURS: must be at least 192/,
+    );
     expect(loadWorkersConfig({ ...TEST_IDENTITY_ENV }).PROCESSED_EVENTS_RETENTION_HOURS).toBe(720);
   });
 });
@@ -157,9 +225,25 @@ describe("event table retention", () => {
 describe("dead-letter retention", () => {
   /** A dead letter written `ageDays` ago (BullMQ keeps when each was added). */
   const deadLetter = (queue: Queue, ageDays: number) => {
-    const event = createEvent("order.cancelled", { orderId: randomUUID(), customerId: randomUUID(), reason: "test" }, { producer: "orders" });
+    const event = createEvent(
+      "order.cancelled",
+      { orderId: randomUUID(), customerId: randomUUID(), reason: "test" },
+      { producer: "orders" },
+    );
     return queue
-      .add("dead-letter", { queue: "events-orders", consumer: "orders", jobId: event.eventId, event, attempts: 5, errors: ["Error: boom"], failedAt: new Date().toISOString() }, { jobId: `events-orders.${event.eventId}`, timestamp: Date.now() - ageDays * DAY_MS })
+      .add(
+        "dead-letter",
+        {
+          queue: "events-orders",
+          consumer: "orders",
+          jobId: event.eventId,
+          event,
+          attempts: 5,
+          errors: ["Error: boom"],
+          failedAt: new Date().toISOString(),
+        },
+        { jobId: `events-orders.${event.eventId}`, timestamp: Date.now() - ageDays * DAY_MS },
+      )
       .then((job) => String(job.id));
   };
 
@@ -186,6 +270,8 @@ describe("dead-letter retention", () => {
     await waitFor("the scheduled prune of dead letters", async () => (await queue.getJob(old)) === undefined, 20_000);
     expect(await queue.getJob(young)).toBeDefined();
     expect(loadWorkersConfig({ ...TEST_IDENTITY_ENV }).DEAD_LETTER_RETENTION_DAYS).toBe(14);
-    expect(() => loadWorkersConfig({ ...TEST_IDENTITY_ENV, DEAD_LETTER_RETENTION_DAYS: "0" })).toThrow(/DEAD_LETTER_RETENTION_DAYS/);
+    expect(() => loadWorkersConfig({ ...TEST_IDENTITY_ENV, DEAD_LETTER_RETENTION_DAYS: "0" })).toThrow(
+      /DEAD_LETTER_RETENTION_DAYS/,
+    );
   });
 });

@@ -14,12 +14,23 @@ describe("retry policy per queue", () => {
   it("defaults to 5 attempts 1 s apart at first (1 s, 2 s, 4 s, 8 s), with jitter, on every queue", () => {
     const policy = retryPolicyOf(config());
     for (const consumer of CONSUMERS) {
-      expect(eventJobOptions(randomUUID(), consumer, policy)).toMatchObject({ attempts: 5, backoff: { type: "exponential", delay: 1_000, jitter: 0.5 } });
+      expect(eventJobOptions(randomUUID(), consumer, policy)).toMatchObject({
+        attempts: 5,
+        backoff: { type: "exponential", delay: 1_000, jitter: 0.5 },
+      });
     }
   });
 
   it("takes each queue's own attempts and first delay from the environment; the others keep the defaults", () => {
-    const policy = retryPolicyOf(config({ EVENTS_ATTEMPTS: "4", EVENTS_BACKOFF_MS: "500", EVENTS_ATTEMPTS_PAYMENTS: "8", EVENTS_BACKOFF_MS_PAYMENTS: "5000", EVENTS_BACKOFF_MS_CATALOG: "200" }));
+    const policy = retryPolicyOf(
+      config({
+        EVENTS_ATTEMPTS: "4",
+        EVENTS_BACKOFF_MS: "500",
+        EVENTS_ATTEMPTS_PAYMENTS: "8",
+        EVENTS_BACKOFF_MS_PAYMENTS: "5000",
+        EVENTS_BACKOFF_MS_CATALOG: "200",
+      }),
+    );
     const optionsOf = (consumer: Consumer) => eventJobOptions(randomUUID(), consumer, policy);
     expect(optionsOf("payments")).toMatchObject({ attempts: 8, backoff: { delay: 5_000 } });
     expect(optionsOf("catalog")).toMatchObject({ attempts: 4, backoff: { delay: 200 } });
@@ -63,7 +74,11 @@ describe("retry policy per queue", () => {
             { connection: redis, prefix },
           ),
         );
-        const event = createEvent("stock.reserved", { orderId: randomUUID(), customerId: randomUUID(), totalCents: 100, currency: "EUR" }, { producer: "catalog" });
+        const event = createEvent(
+          "stock.reserved",
+          { orderId: randomUUID(), customerId: randomUUID(), totalCents: 100, currency: "EUR" },
+          { producer: "catalog" },
+        );
         await queue.add(event.type, event, eventJobOptions(event.eventId, consumer, policy));
       }
       await waitFor("both retries", async () => [...attemptsAt.values()].every((times) => times.length === 2), 20_000);

@@ -1,7 +1,20 @@
 import { randomUUID } from "node:crypto";
-import { buildCatalogServer, type CatalogPrisma, createCatalogEventHandlers, createCatalogPrisma } from "@fedplat/catalog";
+import {
+  buildCatalogServer,
+  type CatalogPrisma,
+  createCatalogEventHandlers,
+  createCatalogPrisma,
+} from "@fedplat/catalog";
 import { createEvent } from "@fedplat/events";
-import { createTestDatabase, gatewayHeaders, startTestSubgraph, TEST_ORDERS_SERVICE_KEY, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
+import {
+  createTestDatabase,
+  gatewayHeaders,
+  startTestSubgraph,
+  TEST_ORDERS_SERVICE_KEY,
+  type TestDatabase,
+  type TestSubgraph,
+  type TestViewer,
+} from "@fedplat/devkit";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { startTestWorkers, type TestWorkers, waitFor } from "./helpers";
 
@@ -16,7 +29,11 @@ let customer: TestViewer;
 beforeAll(async () => {
   database = await createTestDatabase();
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database });
-  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY) }), database });
+  orders = await startTestSubgraph({
+    createPrisma: createOrdersPrisma,
+    build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY) }),
+    database,
+  });
   workers = await startTestWorkers(database);
   customer = await orders.viewer("customer");
 });
@@ -28,11 +45,19 @@ afterAll(async () => {
 });
 
 async function productsWithStock(count: number, minStock = 10) {
-  return workers.clients.catalog.product.findMany({ where: { stock: { gte: minStock } }, take: count, orderBy: { sku: "desc" } });
+  return workers.clients.catalog.product.findMany({
+    where: { stock: { gte: minStock } },
+    take: count,
+    orderBy: { sku: "desc" },
+  });
 }
 
 async function placeOrder(lines: Array<{ productId: string; quantity: number }>): Promise<string> {
-  const res = await orders.request<{ placeOrder: { id: string } }>("mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }", { i: { lines } }, await gatewayHeaders(customer, "orders"));
+  const res = await orders.request<{ placeOrder: { id: string } }>(
+    "mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }",
+    { i: { lines } },
+    await gatewayHeaders(customer, "orders"),
+  );
   if (!res.data) throw new Error(JSON.stringify(res.errors));
   return res.data.placeOrder.id;
 }
@@ -47,16 +72,26 @@ describe("the order saga", () => {
   it("confirms a paid order: stock reserved then committed, payment succeeded, customer notified", async () => {
     const [a, b] = await productsWithStock(2);
     if (!a || !b) throw new Error("no stock");
-    const orderId = await placeOrder([{ productId: a.id, quantity: 2 }, { productId: b.id, quantity: 1 }]);
+    const orderId = await placeOrder([
+      { productId: a.id, quantity: 2 },
+      { productId: b.id, quantity: 1 },
+    ]);
     expect(await finalStatus(orderId)).toBe("CONFIRMED");
 
     const { catalog: c, payments, notifications } = workers.clients;
     expect((await c.product.findUniqueOrThrow({ where: { id: a.id } })).stock).toBe(a.stock - 2);
     expect((await c.product.findUniqueOrThrow({ where: { id: b.id } })).stock).toBe(b.stock - 1);
-    expect((await c.stockReservation.findMany({ where: { orderId } })).map((r) => r.status)).toEqual(["COMMITTED", "COMMITTED"]);
+    expect((await c.stockReservation.findMany({ where: { orderId } })).map((r) => r.status)).toEqual([
+      "COMMITTED",
+      "COMMITTED",
+    ]);
     const payment = await payments.payment.findUniqueOrThrow({ where: { orderId } });
     expect(payment).toMatchObject({ state: "SUCCEEDED", attempts: 1, customerId: customer.id });
-    await waitFor("the confirmation notification", () => notifications.notification.findFirst({ where: { userId: customer.id, template: "order-confirmed", payload: { path: ["orderId"], equals: orderId } } }));
+    await waitFor("the confirmation notification", () =>
+      notifications.notification.findFirst({
+        where: { userId: customer.id, template: "order-confirmed", payload: { path: ["orderId"], equals: orderId } },
+      }),
+    );
   });
 
   it("compensates when the payment fails after the last retry: stock released, order cancelled, customer notified, job in the dead letters", async () => {
@@ -68,16 +103,27 @@ describe("the order saga", () => {
       expect(await finalStatus(orderId)).toBe("CANCELLED");
 
       const { catalog: c, payments, notifications } = workers.clients;
-      await waitFor("stock to be released", async () => (await c.product.findUniqueOrThrow({ where: { id: a.id } })).stock === a.stock);
+      await waitFor(
+        "stock to be released",
+        async () => (await c.product.findUniqueOrThrow({ where: { id: a.id } })).stock === a.stock,
+      );
       expect((await c.stockReservation.findMany({ where: { orderId } })).map((r) => r.status)).toEqual(["RELEASED"]);
       const payment = await payments.payment.findUniqueOrThrow({ where: { orderId } });
       expect(payment).toMatchObject({ state: "FAILED", attempts: 3 });
       expect(await payments.paymentAttempt.count({ where: { paymentId: payment.id } })).toBe(3);
       // A timeout may have hidden a charge: the last attempt gave it back, so the provider holds nothing.
       expect((await workers.paymentProvider.accounts([payment.id])).get(payment.id)).toMatchObject({ netCents: 0 });
-      await waitFor("the cancellation notification", () => notifications.notification.findFirst({ where: { template: "order-cancelled", payload: { path: ["orderId"], equals: orderId } } }));
+      await waitFor("the cancellation notification", () =>
+        notifications.notification.findFirst({
+          where: { template: "order-cancelled", payload: { path: ["orderId"], equals: orderId } },
+        }),
+      );
 
-      const letter = await waitFor("the dead letter", async () => (await workers.workers.deadLetterOps.list()).find((l) => (l.event as { data: { orderId: string } }).data.orderId === orderId));
+      const letter = await waitFor("the dead letter", async () =>
+        (await workers.workers.deadLetterOps.list()).find(
+          (l) => (l.event as { data: { orderId: string } }).data.orderId === orderId,
+        ),
+      );
       expect(letter).toMatchObject({ queue: "events-payments", consumer: "payments", attempts: 3 });
       expect((letter.event as { type: string }).type).toBe("stock.reserved");
       expect(letter.errors.length).toBeGreaterThanOrEqual(1);
@@ -94,8 +140,15 @@ describe("the order saga", () => {
     expect(await finalStatus(orderId)).toBe("CANCELLED");
     expect((await workers.clients.catalog.product.findUniqueOrThrow({ where: { id: a.id } })).stock).toBe(a.stock);
     // payments hears order.cancelled and records that nothing may be charged for this order
-    const payment = await waitFor("payments to record the cancellation", () => workers.clients.payments.payment.findUnique({ where: { orderId } }));
-    expect(payment).toMatchObject({ state: "FAILED", amountCents: 0, attempts: 0, lastError: "order cancelled before payment" });
+    const payment = await waitFor("payments to record the cancellation", () =>
+      workers.clients.payments.payment.findUnique({ where: { orderId } }),
+    );
+    expect(payment).toMatchObject({
+      state: "FAILED",
+      amountCents: 0,
+      attempts: 0,
+      lastError: "order cancelled before payment",
+    });
   });
 
   it("applies a redelivered event once: the second delivery changes nothing", async () => {
@@ -104,11 +157,15 @@ describe("the order saga", () => {
     const orderId = await placeOrder([{ productId: a.id, quantity: 1 }]);
     expect(await finalStatus(orderId)).toBe("CONFIRMED");
     const stockAfter = (await workers.clients.catalog.product.findUniqueOrThrow({ where: { id: a.id } })).stock;
-    const outbox = await workers.clients.orders.outboxEvent.findFirstOrThrow({ where: { type: "order.placed", envelope: { path: ["data", "orderId"], equals: orderId } } });
+    const outbox = await workers.clients.orders.outboxEvent.findFirstOrThrow({
+      where: { type: "order.placed", envelope: { path: ["data", "orderId"], equals: orderId } },
+    });
     const queue = workers.workers.queues.catalog;
     const job = await queue.add("order.placed", outbox.envelope, { jobId: `${outbox.id}.redelivery` });
     // The state first, then the job: a job read before its completion has no return value yet.
-    await waitFor("the redelivery to finish", async () => ((await queue.getJobState(String(job.id))) === "completed" ? true : undefined));
+    await waitFor("the redelivery to finish", async () =>
+      (await queue.getJobState(String(job.id))) === "completed" ? true : undefined,
+    );
     expect((await queue.getJob(String(job.id)))?.returnvalue).toBe("duplicate");
     expect((await workers.clients.catalog.product.findUniqueOrThrow({ where: { id: a.id } })).stock).toBe(stockAfter);
   });
@@ -120,12 +177,22 @@ describe("the order saga", () => {
       const data = { orderId, customerId: customer.id };
       return {
         orderId,
-        placed: createEvent("order.placed", { ...data, totalCents: 200, currency: "USD", lines: [{ productId, quantity: 2, unitPriceCents: 100 }] }, { producer: "orders" }),
-        cancelled: createEvent("order.cancelled", { ...data, reason: "cancelled by the customer" }, { producer: "orders" }),
+        placed: createEvent(
+          "order.placed",
+          { ...data, totalCents: 200, currency: "USD", lines: [{ productId, quantity: 2, unitPriceCents: 100 }] },
+          { producer: "orders" },
+        ),
+        cancelled: createEvent(
+          "order.cancelled",
+          { ...data, reason: "cancelled by the customer" },
+          { producer: "orders" },
+        ),
       };
     };
-    const held = (orderId: string) => workers.clients.catalog.stockReservation.count({ where: { orderId, status: { in: ["RESERVED", "COMMITTED"] } } });
-    const stockOf = async (productId: string) => (await workers.clients.catalog.product.findUniqueOrThrow({ where: { id: productId } })).stock;
+    const held = (orderId: string) =>
+      workers.clients.catalog.stockReservation.count({ where: { orderId, status: { in: ["RESERVED", "COMMITTED"] } } });
+    const stockOf = async (productId: string) =>
+      (await workers.clients.catalog.product.findUniqueOrThrow({ where: { id: productId } })).stock;
 
     it("reserves nothing when order.cancelled is applied before order.placed", async () => {
       const handlers = createCatalogEventHandlers(workers.clients.catalog);
@@ -139,7 +206,11 @@ describe("the order saga", () => {
 
       expect(await held(orderId)).toBe(0);
       expect(await stockOf(product.id)).toBe(before);
-      expect(await workers.clients.catalog.outboxEvent.count({ where: { type: "stock.reserved", envelope: { path: ["data", "orderId"], equals: orderId } } })).toBe(0);
+      expect(
+        await workers.clients.catalog.outboxEvent.count({
+          where: { type: "stock.reserved", envelope: { path: ["data", "orderId"], equals: orderId } },
+        }),
+      ).toBe(0);
     });
 
     it("holds no stock whichever of the two is applied first when they run at once", async () => {
@@ -149,7 +220,12 @@ describe("the order saga", () => {
       const before = await stockOf(product.id);
       const races = Array.from({ length: 10 }, () => eventsFor(product.id));
 
-      await Promise.all(races.flatMap(({ placed, cancelled }) => [handlers["order.placed"]?.(placed, context), handlers["order.cancelled"]?.(cancelled, context)]));
+      await Promise.all(
+        races.flatMap(({ placed, cancelled }) => [
+          handlers["order.placed"]?.(placed, context),
+          handlers["order.cancelled"]?.(cancelled, context),
+        ]),
+      );
 
       for (const { orderId } of races) expect(await held(orderId)).toBe(0);
       expect(await stockOf(product.id)).toBe(before);

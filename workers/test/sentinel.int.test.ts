@@ -3,7 +3,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
 import { createRedis, type Redis } from "@fedplat/common";
-import { createTestDatabase, freePort, type OwnedRedis, startOwnedRedis, startTestSubgraph, TEST_ORDERS_SERVICE_KEY, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
+import {
+  createTestDatabase,
+  freePort,
+  type OwnedRedis,
+  startOwnedRedis,
+  startTestSubgraph,
+  TEST_ORDERS_SERVICE_KEY,
+  type TestDatabase,
+  type TestSubgraph,
+  type TestViewer,
+} from "@fedplat/devkit";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import type { Reconciled } from "../src/reconciler";
 import { startTestWorkers, type TestWorkers, waitFor } from "./helpers";
@@ -35,19 +45,41 @@ const admin = (port: number) => {
   return client;
 };
 /** The primary's port as `sentinel` sees it. */
-const primaryPortOf = async (sentinel: OwnedRedis) => Number(((await admin(sentinel.port).call("SENTINEL", "get-master-addr-by-name", NAME)) as [string, string])[1]);
+const primaryPortOf = async (sentinel: OwnedRedis) =>
+  Number(((await admin(sentinel.port).call("SENTINEL", "get-master-addr-by-name", NAME)) as [string, string])[1]);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "sentinel-test-"));
   // A primary and its replica (no persistence: what the replica had not received is lost) ...
   primary = await startOwnedRedis(["--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction"]);
-  replica = await startOwnedRedis(["--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction", "--replicaof", "127.0.0.1", String(primary.port)]);
-  await waitFor("the replica to be in sync", async () => /master_link_status:up/.test(await admin(replica.port).info("replication")));
+  replica = await startOwnedRedis([
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--maxmemory-policy",
+    "noeviction",
+    "--replicaof",
+    "127.0.0.1",
+    String(primary.port),
+  ]);
+  await waitFor("the replica to be in sync", async () =>
+    /master_link_status:up/.test(await admin(replica.port).info("replication")),
+  );
   // ... and three sentinels, two of which must agree that the primary is down.
   for (let i = 0; i < 3; i++) {
     const port = await freePort();
     const conf = join(dir, `sentinel-${i}.conf`);
-    writeFileSync(conf, [`dir ${dir}`, `sentinel monitor ${NAME} 127.0.0.1 ${primary.port} 2`, `sentinel down-after-milliseconds ${NAME} 1000`, `sentinel failover-timeout ${NAME} 10000`, ""].join("\n"));
+    writeFileSync(
+      conf,
+      [
+        `dir ${dir}`,
+        `sentinel monitor ${NAME} 127.0.0.1 ${primary.port} 2`,
+        `sentinel down-after-milliseconds ${NAME} 1000`,
+        `sentinel failover-timeout ${NAME} 10000`,
+        "",
+      ].join("\n"),
+    );
     sentinels.push(await startOwnedRedis([conf, "--sentinel"], port));
   }
   // Each sentinel knows the replica and the two other sentinels (they find each other through the primary).
@@ -61,10 +93,27 @@ beforeAll(async () => {
   }
   database = await createTestDatabase();
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database });
-  orders = await startTestSubgraph({ createPrisma: createOrdersPrisma, build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY, 30_000) }), database });
+  orders = await startTestSubgraph({
+    createPrisma: createOrdersPrisma,
+    build: (deps) =>
+      buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY, 30_000) }),
+    database,
+  });
   // The workers know only the sentinels: REDIS_URL's host is ignored.
-  const sentinelEnv = { REDIS_SENTINELS: sentinels.map((sentinel) => `127.0.0.1:${sentinel.port}`).join(","), REDIS_SENTINEL_NAME: NAME };
-  workers = await startTestWorkers(database, { policy: { attempts: 3, backoffMs: 500 }, reconcile: { intervalMs: 200, recheckMs: 1_500, batchSize: 100 }, onReconciled: (round) => rounds.push(round) }, "redis://unused-host:6379", sentinelEnv);
+  const sentinelEnv = {
+    REDIS_SENTINELS: sentinels.map((sentinel) => `127.0.0.1:${sentinel.port}`).join(","),
+    REDIS_SENTINEL_NAME: NAME,
+  };
+  workers = await startTestWorkers(
+    database,
+    {
+      policy: { attempts: 3, backoffMs: 500 },
+      reconcile: { intervalMs: 200, recheckMs: 1_500, batchSize: 100 },
+      onReconciled: (round) => rounds.push(round),
+    },
+    "redis://unused-host:6379",
+    sentinelEnv,
+  );
   customer = await orders.viewer("customer");
 });
 afterAll(async () => {
@@ -80,7 +129,10 @@ afterAll(async () => {
 describe("Redis Sentinel", () => {
   it("follows a failover under load: orders placed before, during and after the primary's death all settle exactly once", async () => {
     Object.assign(workers.provider, { latencyMs: 50, failureRate: 0.2 });
-    const product = await workers.clients.catalog.product.update({ where: { sku: "SKU-00003" }, data: { stock: PLENTY } });
+    const product = await workers.clients.catalog.product.update({
+      where: { sku: "SKU-00003" },
+      data: { stock: PLENTY },
+    });
     const before = await placeOrders(orders, customer, product.id, 60);
     // Jobs are in Redis (queued or running) when the primary dies.
     await waitFor("jobs in the queues", async () => {
@@ -89,7 +141,11 @@ describe("Redis Sentinel", () => {
     });
     const during = placeOrders(orders, customer, product.id, 60); // orders keep flowing
     await primary.kill();
-    await waitFor("the sentinels to promote the replica", async () => (await primaryPortOf(sentinels[0] as OwnedRedis)) === replica.port, 60_000);
+    await waitFor(
+      "the sentinels to promote the replica",
+      async () => (await primaryPortOf(sentinels[0] as OwnedRedis)) === replica.port,
+      60_000,
+    );
     const after = await placeOrders(orders, customer, product.id, 60);
     const ids = [...before, ...(await during), ...after];
     expect(ids).toHaveLength(180);

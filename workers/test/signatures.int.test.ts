@@ -1,6 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { createTestDatabase, TEST_EVENT_KEYS, TEST_ROTATED_EVENT_KEYS, type TestDatabase } from "@fedplat/devkit";
-import { createEvent, DEAD_LETTER_QUEUE, type DeadLetter, type Envelope, EventSignatureError, eventKeyringOf, queueOf, signEvent } from "@fedplat/events";
+import {
+  createEvent,
+  DEAD_LETTER_QUEUE,
+  type DeadLetter,
+  type Envelope,
+  EventSignatureError,
+  eventKeyringOf,
+  queueOf,
+  signEvent,
+} from "@fedplat/events";
 import { Queue } from "bullmq";
 import pino from "pino";
 import { createOrdersEventHandlers } from "@fedplat/orders";
@@ -32,23 +41,38 @@ afterAll(async () => {
 
 /** An unpaid order, written straight to the orders table: nothing but a payment.succeeded can confirm it. */
 async function pendingOrder(): Promise<{ id: string; customerId: string }> {
-  return workers.clients.orders.order.create({ data: { customerId: randomUUID(), totalCents: 1_250, status: "PENDING" } });
+  return workers.clients.orders.order.create({
+    data: { customerId: randomUUID(), totalCents: 1_250, status: "PENDING" },
+  });
 }
 
 const paid = (order: { id: string; customerId: string }) =>
-  createEvent("payment.succeeded", { orderId: order.id, customerId: order.customerId, paymentId: randomUUID(), amountCents: 1_250, attempts: 1 }, { producer: "payments" });
+  createEvent(
+    "payment.succeeded",
+    { orderId: order.id, customerId: order.customerId, paymentId: randomUUID(), amountCents: 1_250, attempts: 1 },
+    { producer: "payments" },
+  );
 
 /** What an attacker with Redis access does: add the job to the consumer's queue directly. */
-const enqueue = (event: Omit<Envelope, "signature"> & { signature?: unknown }) => ordersQueue.add(event.type, event, { jobId: event.eventId, attempts: 3 });
+const enqueue = (event: Omit<Envelope, "signature"> & { signature?: unknown }) =>
+  ordersQueue.add(event.type, event, { jobId: event.eventId, attempts: 3 });
 
-const statusOf = async (orderId: string) => (await workers.clients.orders.order.findUniqueOrThrow({ where: { id: orderId } })).status;
+const statusOf = async (orderId: string) =>
+  (await workers.clients.orders.order.findUniqueOrThrow({ where: { id: orderId } })).status;
 
 async function deadLetterOf(eventId: string): Promise<DeadLetter> {
-  return waitFor(`the dead letter of ${eventId}`, async () => (await deadLetters.getJob(`${queueOf("orders")}.${eventId}`))?.data as DeadLetter | undefined);
+  return waitFor(
+    `the dead letter of ${eventId}`,
+    async () => (await deadLetters.getJob(`${queueOf("orders")}.${eventId}`))?.data as DeadLetter | undefined,
+  );
 }
 
 /** The event is dead-lettered at once with `reason`, the order stays unpaid, and the security log names the event. */
-async function expectRefused(event: Envelope | Omit<Envelope, "signature">, orderId: string, reason: RegExp): Promise<void> {
+async function expectRefused(
+  event: Envelope | Omit<Envelope, "signature">,
+  orderId: string,
+  reason: RegExp,
+): Promise<void> {
   await enqueue(event);
   const letter = await deadLetterOf(event.eventId);
   expect(letter.attempts).toBe(1);
@@ -83,8 +107,14 @@ describe("event signatures", () => {
   it("dead-letters an event signed with a key id nobody lists", async () => {
     const order = await pendingOrder();
     const event = paid(order);
-    const stranger = eventKeyringOf({ EVENT_SIGNING_KEYS: `payments:pay-9:hmac:${Buffer.alloc(32, 99).toString("base64")}` });
-    await expectRefused({ ...event, signature: signEvent(event, stranger) }, order.id, /unknown key pay-9 for producer payments/);
+    const stranger = eventKeyringOf({
+      EVENT_SIGNING_KEYS: `payments:pay-9:hmac:${Buffer.alloc(32, 99).toString("base64")}`,
+    });
+    await expectRefused(
+      { ...event, signature: signEvent(event, stranger) },
+      order.id,
+      /unknown key pay-9 for producer payments/,
+    );
   });
 
   it("accepts an event signed with a rotated key that is still listed in EVENT_VERIFY_KEYS", async () => {
@@ -98,7 +128,11 @@ describe("event signatures", () => {
   });
 
   it("does not let one producer's key sign as another: catalog's key cannot confirm a payment", async () => {
-    const catalogOnly = eventKeyringOf({ EVENT_SIGNING_KEYS: TEST_EVENT_KEYS.EVENT_SIGNING_KEYS.split(",").filter((entry) => entry.startsWith("catalog:")).join(",") });
+    const catalogOnly = eventKeyringOf({
+      EVENT_SIGNING_KEYS: TEST_EVENT_KEYS.EVENT_SIGNING_KEYS.split(",")
+        .filter((entry) => entry.startsWith("catalog:"))
+        .join(","),
+    });
     const order = await pendingOrder();
     const event = paid(order);
     // A process holding only catalog's key cannot produce payments' events at all...
@@ -111,20 +145,37 @@ describe("event signatures", () => {
   });
 
   it("keeps the signature through a dead-letter replay: a genuine event is applied, a forged one is refused again", async () => {
-    const ops = deadLetterOps(deadLetters, (name) => (name === ordersQueue.name ? ordersQueue : undefined), { attempts: 3, backoffMs: 20 });
-    const letterOf = (event: object, jobId: string): DeadLetter => ({ queue: ordersQueue.name, consumer: "orders", jobId, event: JSON.parse(JSON.stringify(event)), attempts: 3, errors: ["Error: database unreachable"], failedAt: new Date().toISOString() });
+    const ops = deadLetterOps(deadLetters, (name) => (name === ordersQueue.name ? ordersQueue : undefined), {
+      attempts: 3,
+      backoffMs: 20,
+    });
+    const letterOf = (event: object, jobId: string): DeadLetter => ({
+      queue: ordersQueue.name,
+      consumer: "orders",
+      jobId,
+      event: JSON.parse(JSON.stringify(event)),
+      attempts: 3,
+      errors: ["Error: database unreachable"],
+      failedAt: new Date().toISOString(),
+    });
     const genuine = await pendingOrder();
     const event = paid(genuine);
-    await deadLetters.add("dead-letter", letterOf(event, event.eventId), { jobId: `${ordersQueue.name}.${event.eventId}` });
+    await deadLetters.add("dead-letter", letterOf(event, event.eventId), {
+      jobId: `${ordersQueue.name}.${event.eventId}`,
+    });
     expect(await ops.replay(`${ordersQueue.name}.${event.eventId}`)).toBe(true);
     await waitFor("the replayed order to be confirmed", async () => (await statusOf(genuine.id)) === "CONFIRMED");
 
     const victim = await pendingOrder();
     const { signature: _, ...forged } = paid(victim);
-    await deadLetters.add("dead-letter", letterOf(forged, forged.eventId), { jobId: `${ordersQueue.name}.${forged.eventId}` });
+    await deadLetters.add("dead-letter", letterOf(forged, forged.eventId), {
+      jobId: `${ordersQueue.name}.${forged.eventId}`,
+    });
     expect(await ops.replay(`${ordersQueue.name}.${forged.eventId}`)).toBe(true);
     const again = await waitFor("the replay's dead letter", async () =>
-      (await deadLetters.getJobs(["waiting"])).find((job) => String(job.id).startsWith(`${ordersQueue.name}.${forged.eventId}.replay.`)),
+      (await deadLetters.getJobs(["waiting"])).find((job) =>
+        String(job.id).startsWith(`${ordersQueue.name}.${forged.eventId}.replay.`),
+      ),
     );
     expect(again.data.errors).toEqual(["UnrecoverableError: event signature invalid: the event is not signed"]);
     expect(await statusOf(victim.id)).toBe("PENDING");
@@ -134,19 +185,38 @@ describe("event signatures", () => {
     const warnings: Array<Record<string, unknown>> = [];
     const logger = pino({ level: "warn" }, { write: (line: string) => void warnings.push(JSON.parse(line)) });
     const warn = eventKeyringOf({ ...TEST_EVENT_KEYS, EVENT_SIGNATURES: "warn" });
-    const processor = createProcessor("orders", createOrdersEventHandlers(workers.clients.orders), undefined, { logger, keyring: warn });
-    const job = (data: unknown) => ({ data, attemptsMade: 0, opts: { attempts: 3 }, queueName: ordersQueue.name, id: "job" });
+    const processor = createProcessor("orders", createOrdersEventHandlers(workers.clients.orders), undefined, {
+      logger,
+      keyring: warn,
+    });
+    const job = (data: unknown) => ({
+      data,
+      attemptsMade: 0,
+      opts: { attempts: 3 },
+      queueName: ordersQueue.name,
+      id: "job",
+    });
 
     const old = await pendingOrder();
     const { signature: _, ...unsigned } = paid(old);
     await expect(processor(job(unsigned) as never)).resolves.toBe("applied");
     expect(await statusOf(old.id)).toBe("CONFIRMED");
-    expect(warnings).toEqual([expect.objectContaining({ level: 40, eventId: unsigned.eventId, producer: "payments", security: "event-signature", msg: "unsigned event accepted (EVENT_SIGNATURES=warn)" })]);
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        level: 40,
+        eventId: unsigned.eventId,
+        producer: "payments",
+        security: "event-signature",
+        msg: "unsigned event accepted (EVENT_SIGNATURES=warn)",
+      }),
+    ]);
 
     const victim = await pendingOrder();
     const original = paid(await pendingOrder());
     const altered = { ...original, data: { ...original.data, orderId: victim.id, customerId: victim.customerId } };
-    await expect(processor(job(altered) as never)).rejects.toThrow(/^event signature invalid: the signature of key pay-1 does not match the event$/);
+    await expect(processor(job(altered) as never)).rejects.toThrow(
+      /^event signature invalid: the signature of key pay-1 does not match the event$/,
+    );
     expect(await statusOf(victim.id)).toBe("PENDING");
   });
 });

@@ -26,7 +26,12 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const registered = () => createEvent("user.registered", { userId: randomUUID(), email: `${randomUUID()}@example.com`, name: "Ada" }, { producer: "accounts" });
+const registered = () =>
+  createEvent(
+    "user.registered",
+    { userId: randomUUID(), email: `${randomUUID()}@example.com`, name: "Ada" },
+    { producer: "accounts" },
+  );
 const stored = (ids: string[]) => prisma.outboxEvent.count({ where: { id: { in: ids } } });
 
 describe("outbox writes in a Prisma transaction", () => {

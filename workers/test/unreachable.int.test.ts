@@ -32,11 +32,14 @@ const caught = async (work: () => Promise<unknown>): Promise<unknown> => {
 };
 
 /** An error shaped as node-postgres reports a server's error response with SQLSTATE `code`. */
-const serverError = (code: string, message: string) => Object.assign(new pg.DatabaseError(message, 0, "error"), { code, severity: "FATAL" });
+const serverError = (code: string, message: string) =>
+  Object.assign(new pg.DatabaseError(message, 0, "error"), { code, severity: "FATAL" });
 
 describe("isUnreachable: errors that say the database could not be reached", () => {
   it("recognises Prisma's P1001 when nothing listens on the database's port, outside and inside a transaction", async () => {
-    const down = createNotificationsPrisma(`postgresql://postgres:postgres@127.0.0.1:${closedPort}/nowhere`, { queryEvents: false });
+    const down = createNotificationsPrisma(`postgresql://postgres:postgres@127.0.0.1:${closedPort}/nowhere`, {
+      queryEvents: false,
+    });
     try {
       const query = await caught(() => down.notification.count());
       expect(query).toMatchObject({ code: "P1001" });
@@ -50,7 +53,9 @@ describe("isUnreachable: errors that say the database could not be reached", () 
   });
 
   it("recognises node-postgres's ECONNREFUSED", async () => {
-    const client = new pg.Client({ connectionString: `postgresql://postgres:postgres@127.0.0.1:${closedPort}/nowhere` });
+    const client = new pg.Client({
+      connectionString: `postgresql://postgres:postgres@127.0.0.1:${closedPort}/nowhere`,
+    });
     const error = await caught(() => client.connect());
     expect(error).toMatchObject({ code: "ECONNREFUSED" });
     expect(isUnreachable(error)).toBe(true);
@@ -78,17 +83,30 @@ describe("isUnreachable: errors that say the database could not be reached", () 
   });
 
   it("recognises the other SQLSTATEs of a server going away or starting, and errors that wrap them", () => {
-    for (const code of ["57P02", "57P03", "08006", "08001", "08P01", "53300"]) expect([code, isUnreachable(serverError(code, "server says no"))]).toEqual([code, true]);
+    for (const code of ["57P02", "57P03", "08006", "08001", "08P01", "53300"])
+      expect([code, isUnreachable(serverError(code, "server says no"))]).toEqual([code, true]);
     expect(isUnreachable(new Error("Connection terminated unexpectedly"))).toBe(true);
     expect(isUnreachable(new Error("timeout exceeded when trying to connect"))).toBe(true);
-    expect(isUnreachable(new Error("handler failed", { cause: serverError("57P03", "the database system is starting up") }))).toBe(true);
-    expect(isUnreachable(new AggregateError([new Error("x"), Object.assign(new Error("connect ECONNRESET"), { code: "ECONNRESET" })]))).toBe(true);
+    expect(
+      isUnreachable(new Error("handler failed", { cause: serverError("57P03", "the database system is starting up") })),
+    ).toBe(true);
+    expect(
+      isUnreachable(
+        new AggregateError([new Error("x"), Object.assign(new Error("connect ECONNRESET"), { code: "ECONNRESET" })]),
+      ),
+    ).toBe(true);
   });
 
   it("leaves business errors to the retries and dead letters: a unique violation, a declined payment, an invalid event, a plain bug", async () => {
     const id = randomUUID();
-    await prisma.notification.create({ data: { id, userId: randomUUID(), channel: "EMAIL", template: "welcome", payload: {} } });
-    const duplicate = await caught(() => prisma.notification.create({ data: { id, userId: randomUUID(), channel: "EMAIL", template: "welcome", payload: {} } }));
+    await prisma.notification.create({
+      data: { id, userId: randomUUID(), channel: "EMAIL", template: "welcome", payload: {} },
+    });
+    const duplicate = await caught(() =>
+      prisma.notification.create({
+        data: { id, userId: randomUUID(), channel: "EMAIL", template: "welcome", payload: {} },
+      }),
+    );
     expect(duplicate).toMatchObject({ code: "P2002" });
     expect(isUnreachable(duplicate)).toBe(false);
     expect(isUnreachable(new PaymentDeclinedError("provider_timeout"))).toBe(false);

@@ -4,7 +4,12 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 
 /** A schema coordinate as the report prints it: `Type`, `Type.field` or `Type.field.argument`. */
-const coordinate = z.string().regex(/^[_A-Za-z][_0-9A-Za-z]*(\.@?[_A-Za-z][_0-9A-Za-z]*){0,3}$/, "must be a coordinate such as Product.legacyCode or Query.products.first");
+const coordinate = z
+  .string()
+  .regex(
+    /^[_A-Za-z][_0-9A-Za-z]*(\.@?[_A-Za-z][_0-9A-Za-z]*){0,3}$/,
+    "must be a coordinate such as Product.legacyCode or Query.products.first",
+  );
 const changeTypes = Object.values(ChangeType) as [string, ...string[]];
 
 const acknowledgementSchema = z.strictObject({
@@ -29,7 +34,9 @@ export function readAcknowledgements(path: string): Acknowledgement[] {
   try {
     raw = parseYaml(readFileSync(path, "utf8")) ?? {};
   } catch (error) {
-    throw new AcknowledgementFileError(`${path} is not valid YAML: ${error instanceof Error ? error.message : String(error)}`);
+    throw new AcknowledgementFileError(
+      `${path} is not valid YAML: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   const parsed = fileSchema.safeParse(raw);
   if (!parsed.success) {
@@ -40,14 +47,21 @@ export function readAcknowledgements(path: string): Acknowledgement[] {
   const seen = new Set<string>();
   for (const entry of entries) {
     const key = `${entry.change ?? "*"} ${entry.coordinate}`;
-    if (seen.has(key)) throw new AcknowledgementFileError(`${path} is invalid:\n  ${entry.coordinate}: acknowledged twice`);
+    if (seen.has(key))
+      throw new AcknowledgementFileError(`${path} is invalid:\n  ${entry.coordinate}: acknowledged twice`);
     seen.add(key);
   }
   return entries;
 }
 
 /** The acknowledgement covering a change at `path` of type `type`, if any. */
-export function findAcknowledgement(acknowledgements: readonly Acknowledgement[], type: string, path: string | undefined): Acknowledgement | undefined {
+export function findAcknowledgement(
+  acknowledgements: readonly Acknowledgement[],
+  type: string,
+  path: string | undefined,
+): Acknowledgement | undefined {
   if (!path) return undefined;
-  return acknowledgements.find((entry) => entry.coordinate === path && (entry.change === undefined || entry.change === type));
+  return acknowledgements.find(
+    (entry) => entry.coordinate === path && (entry.change === undefined || entry.change === type),
+  );
 }

@@ -1,6 +1,15 @@
 import { existsSync, readFileSync } from "node:fs";
 import { coverage } from "@graphql-inspector/core";
-import { GraphQLError, type GraphQLSchema, isInterfaceType, isObjectType, Kind, parse, Source, validate } from "graphql";
+import {
+  GraphQLError,
+  type GraphQLSchema,
+  isInterfaceType,
+  isObjectType,
+  Kind,
+  parse,
+  Source,
+  validate,
+} from "graphql";
 import { z } from "zod";
 
 /** One published client operation: a document of the persisted-documents manifest. */
@@ -23,7 +32,9 @@ export class ClientManifestError extends Error {
 
 function operationNames(document: string): string | undefined {
   try {
-    const names = parse(document).definitions.flatMap((definition) => (definition.kind === Kind.OPERATION_DEFINITION ? [definition.name?.value ?? "(anonymous)"] : []));
+    const names = parse(document).definitions.flatMap((definition) =>
+      definition.kind === Kind.OPERATION_DEFINITION ? [definition.name?.value ?? "(anonymous)"] : [],
+    );
     return names.length ? names.join(", ") : undefined;
   } catch {
     return undefined; // reported by validateClientOperations
@@ -40,11 +51,15 @@ export function readClientOperations(manifestPaths: readonly string[]): ClientOp
     try {
       raw = JSON.parse(readFileSync(path, "utf8"));
     } catch (error) {
-      throw new ClientManifestError(`${path} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+      throw new ClientManifestError(
+        `${path} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     const manifest = manifestSchema.safeParse(raw);
     if (!manifest.success) {
-      throw new ClientManifestError(`${path} is not a persisted-documents manifest (hash -> document): ${manifest.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`);
+      throw new ClientManifestError(
+        `${path} is not a persisted-documents manifest (hash -> document): ${manifest.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
+      );
     }
     for (const [id, document] of Object.entries(manifest.data)) {
       let name = operationNames(document) ?? id;
@@ -62,7 +77,10 @@ export interface BrokenOperation {
   errors: string[];
 }
 
-export function validateClientOperations(schema: GraphQLSchema, operations: readonly ClientOperation[]): BrokenOperation[] {
+export function validateClientOperations(
+  schema: GraphQLSchema,
+  operations: readonly ClientOperation[],
+): BrokenOperation[] {
   const broken: BrokenOperation[] = [];
   for (const operation of operations) {
     let errors: readonly GraphQLError[];
@@ -80,9 +98,13 @@ export function validateClientOperations(schema: GraphQLSchema, operations: read
  * Which operations use each field and argument (`Type.field`, `Type.field.argument`), from
  * graphql-inspector's coverage. Documents that do not validate count only as far as they resolve.
  */
-export function usageByCoordinate(schema: GraphQLSchema, operations: readonly ClientOperation[]): Map<string, string[]> {
+export function usageByCoordinate(
+  schema: GraphQLSchema,
+  operations: readonly ClientOperation[],
+): Map<string, string[]> {
   const usage = new Map<string, string[]>();
-  const use = (coordinate: string, operation: string) => usage.set(coordinate, [...(usage.get(coordinate) ?? []), operation]);
+  const use = (coordinate: string, operation: string) =>
+    usage.set(coordinate, [...(usage.get(coordinate) ?? []), operation]);
   for (const operation of operations) {
     let types: ReturnType<typeof coverage>["types"];
     try {
@@ -95,7 +117,8 @@ export function usageByCoordinate(schema: GraphQLSchema, operations: readonly Cl
     for (const [typeName, type] of Object.entries(types)) {
       for (const [fieldName, field] of Object.entries(type.children)) {
         if (field.hits > 0) use(`${typeName}.${fieldName}`, operation.name);
-        for (const [argumentName, argument] of Object.entries(field.children ?? {})) if (argument.hits > 0) use(`${typeName}.${fieldName}.${argumentName}`, operation.name);
+        for (const [argumentName, argument] of Object.entries(field.children ?? {}))
+          if (argument.hits > 0) use(`${typeName}.${fieldName}.${argumentName}`, operation.name);
       }
     }
   }
@@ -109,12 +132,21 @@ export interface DeprecatedUsage {
 }
 
 /** Deprecated fields and arguments of `schema` that client operations still use. */
-export function deprecatedUsage(schema: GraphQLSchema, usage: ReadonlyMap<string, readonly string[]>): DeprecatedUsage[] {
+export function deprecatedUsage(
+  schema: GraphQLSchema,
+  usage: ReadonlyMap<string, readonly string[]>,
+): DeprecatedUsage[] {
   const found: DeprecatedUsage[] = [];
   for (const type of Object.values(schema.getTypeMap())) {
     if (type.name.startsWith("__") || !(isObjectType(type) || isInterfaceType(type))) continue;
     for (const field of Object.values(type.getFields())) {
-      const candidates = [{ coordinate: `${type.name}.${field.name}`, reason: field.deprecationReason }, ...field.args.map((argument) => ({ coordinate: `${type.name}.${field.name}.${argument.name}`, reason: argument.deprecationReason }))];
+      const candidates = [
+        { coordinate: `${type.name}.${field.name}`, reason: field.deprecationReason },
+        ...field.args.map((argument) => ({
+          coordinate: `${type.name}.${field.name}.${argument.name}`,
+          reason: argument.deprecationReason,
+        })),
+      ];
       for (const { coordinate, reason } of candidates) {
         const operations = usage.get(coordinate);
         if (reason != null && operations?.length) found.push({ coordinate, reason, operations: [...operations] });

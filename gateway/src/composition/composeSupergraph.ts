@@ -7,7 +7,9 @@ import { z } from "zod";
 
 /** supergraph.yaml in rover's format (only file-based schemas: SDL lives beside each subgraph). */
 const supergraphConfigSchema = z.object({
-  federation_version: z.union([z.string(), z.number()]).refine((v) => /^=?2(\.|$)/.test(String(v)), "only Federation 2 is supported"),
+  federation_version: z
+    .union([z.string(), z.number()])
+    .refine((v) => /^=?2(\.|$)/.test(String(v)), "only Federation 2 is supported"),
   subgraphs: z.record(
     z.string().regex(/^[a-z][a-z0-9_-]*$/i, "subgraph names are letters, digits, - and _"),
     z.object({ routing_url: z.url(), schema: z.object({ file: z.string().min(1) }) }),
@@ -23,7 +25,9 @@ export class CompositionError extends Error {
 export function readSupergraphConfig(configPath: string): SupergraphConfig {
   const parsed = supergraphConfigSchema.safeParse(parseYaml(readFileSync(configPath, "utf8")));
   if (!parsed.success) {
-    throw new CompositionError(`${configPath} is invalid:\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`);
+    throw new CompositionError(
+      `${configPath} is invalid:\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`,
+    );
   }
   return parsed.data;
 }
@@ -52,7 +56,9 @@ export function composeSupergraph(configPath: string): CompositionResult {
     try {
       return { name, url: subgraph.routing_url, typeDefs: parse(sdl) };
     } catch (error) {
-      throw new CompositionError(`[${name}] ${subgraph.schema.file}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new CompositionError(
+        `[${name}] ${subgraph.schema.file}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   });
   const result = composeServices(services);
@@ -62,7 +68,9 @@ export function composeSupergraph(configPath: string): CompositionResult {
       const code = typeof error.extensions.code === "string" ? `${error.extensions.code}: ` : "";
       return `  - ${code}${error.message}`;
     });
-    throw new CompositionError(`Composition failed with ${result.errors.length} error(s):\n${lines.join("\n")}${hints.length ? `\nHints:\n  - ${hints.join("\n  - ")}` : ""}`);
+    throw new CompositionError(
+      `Composition failed with ${result.errors.length} error(s):\n${lines.join("\n")}${hints.length ? `\nHints:\n  - ${hints.join("\n  - ")}` : ""}`,
+    );
   }
   return { supergraphSdl: result.supergraphSdl, hints };
 }

@@ -39,7 +39,13 @@ export function readAtGitRef(file: string, ref: string): GitBaseline {
   }
   try {
     // `ref:./name` is resolved relative to cwd, wherever the repository root is.
-    return { kind: "found", ref, commit: base, behind: base !== commit, sdl: git(cwd, ["show", `${base}:./${basename(file)}`]) };
+    return {
+      kind: "found",
+      ref,
+      commit: base,
+      behind: base !== commit,
+      sdl: git(cwd, ["show", `${base}:./${basename(file)}`]),
+    };
   } catch {
     return { kind: "skipped", ref, reason: `${basename(file)} does not exist on ${ref}` };
   }

@@ -4,7 +4,15 @@ import { type Change, ChangeType, CriticalityLevel, diff } from "@graphql-inspec
 import { type GraphQLSchema, isInterfaceType, isObjectType } from "graphql";
 import { type Acknowledgement, findAcknowledgement, readAcknowledgements } from "./acknowledgements";
 import { apiSchemaOf } from "./apiSchema";
-import { type BrokenOperation, type ClientOperation, deprecatedUsage, type DeprecatedUsage, readClientOperations, usageByCoordinate, validateClientOperations } from "./clientOperations";
+import {
+  type BrokenOperation,
+  type ClientOperation,
+  deprecatedUsage,
+  type DeprecatedUsage,
+  readClientOperations,
+  usageByCoordinate,
+  validateClientOperations,
+} from "./clientOperations";
 import { composeSupergraph, readSupergraphConfig } from "./composeSupergraph";
 import { readAtGitRef } from "./gitBaseline";
 
@@ -67,7 +75,8 @@ function removedWhileDeprecated(change: Change, baseline: GraphQLSchema): boolea
     case ChangeType.FieldArgumentRemoved: {
       // graphql-inspector does not record whether a removed argument was deprecated: look it up.
       const type = baseline.getType(change.meta.typeName);
-      const field = type && (isObjectType(type) || isInterfaceType(type)) ? type.getFields()[change.meta.fieldName] : undefined;
+      const field =
+        type && (isObjectType(type) || isInterfaceType(type)) ? type.getFields()[change.meta.fieldName] : undefined;
       return field?.args.find((arg) => arg.name === change.meta.removedFieldArgumentName)?.deprecationReason != null;
     }
     case ChangeType.EnumValueRemoved:
@@ -79,7 +88,12 @@ function removedWhileDeprecated(change: Change, baseline: GraphQLSchema): boolea
   }
 }
 
-function judge(change: Change, baseline: GraphQLSchema, acknowledgements: readonly Acknowledgement[], usage: ReadonlyMap<string, readonly string[]>): CheckedChange {
+function judge(
+  change: Change,
+  baseline: GraphQLSchema,
+  acknowledgements: readonly Acknowledgement[],
+  usage: ReadonlyMap<string, readonly string[]>,
+): CheckedChange {
   const path = change.path ?? "(schema)";
   const usedBy = [...(usage.get(path) ?? [])];
   const base = { type: change.type, path, message: change.message, usedBy };
@@ -105,7 +119,13 @@ function judge(change: Change, baseline: GraphQLSchema, acknowledgements: readon
   }
 }
 
-async function compare(label: string, baselineSdl: string, current: GraphQLSchema, acknowledgements: readonly Acknowledgement[], operations: readonly ClientOperation[]): Promise<Comparison> {
+async function compare(
+  label: string,
+  baselineSdl: string,
+  current: GraphQLSchema,
+  acknowledgements: readonly Acknowledgement[],
+  operations: readonly ClientOperation[],
+): Promise<Comparison> {
   const baseline = apiSchemaOf(baselineSdl);
   // Usage is measured on the baseline: a removed field exists only there.
   const usage = usageByCoordinate(baseline, operations);
@@ -128,32 +148,53 @@ export async function runSchemaCheck(options: SchemaCheckOptions): Promise<Schem
   const comparisons: Comparison[] = [];
   const committedLabel = `committed ${relative(process.cwd(), options.baselinePath)}`;
   const committed = existsSync(options.baselinePath) ? readFileSync(options.baselinePath, "utf8") : undefined;
-  comparisons.push(committed === undefined ? { label: committedLabel, status: "skipped", reason: "the file does not exist" } : await compare(committedLabel, committed, current, acknowledgements, operations));
+  comparisons.push(
+    committed === undefined
+      ? { label: committedLabel, status: "skipped", reason: "the file does not exist" }
+      : await compare(committedLabel, committed, current, acknowledgements, operations),
+  );
   if (options.gitRef) {
     const atRef = readAtGitRef(options.baselinePath, options.gitRef);
     if (atRef.kind === "skipped") comparisons.push({ label: options.gitRef, status: "skipped", reason: atRef.reason });
     else {
-      const label = atRef.behind ? `${atRef.ref} where this branch forked from it (${atRef.commit.slice(0, 10)}; merge ${atRef.ref} to compare with its last commit)` : `${atRef.ref} (${atRef.commit.slice(0, 10)})`;
-      comparisons.push(atRef.sdl === committed ? { label, status: "same", sameAs: committedLabel } : await compare(label, atRef.sdl, current, acknowledgements, operations));
+      const label = atRef.behind
+        ? `${atRef.ref} where this branch forked from it (${atRef.commit.slice(0, 10)}; merge ${atRef.ref} to compare with its last commit)`
+        : `${atRef.ref} (${atRef.commit.slice(0, 10)})`;
+      comparisons.push(
+        atRef.sdl === committed
+          ? { label, status: "same", sameAs: committedLabel }
+          : await compare(label, atRef.sdl, current, acknowledgements, operations),
+      );
     }
   }
 
   const broken = validateClientOperations(current, operations);
   const deprecated = deprecatedUsage(current, usageByCoordinate(current, operations));
   const checked = comparisons.flatMap((comparison) => (comparison.status === "compared" ? comparison.changes : []));
-  const unusedAcknowledgements = acknowledgements.filter((entry) => !checked.some((change) => change.verdict === "acknowledged" && findAcknowledgement([entry], change.type, change.path)));
+  const unusedAcknowledgements = acknowledgements.filter(
+    (entry) =>
+      !checked.some(
+        (change) => change.verdict === "acknowledged" && findAcknowledgement([entry], change.type, change.path),
+      ),
+  );
 
   const failures = new Set<string>();
   for (const change of checked.filter((c) => c.verdict === "breaking")) {
-    const why = change.usedBy.length ? `breaking change ${change.type} at ${change.path}, used by client operations ${change.usedBy.join(", ")}` : `unacknowledged breaking change ${change.type} at ${change.path}`;
+    const why = change.usedBy.length
+      ? `breaking change ${change.type} at ${change.path}, used by client operations ${change.usedBy.join(", ")}`
+      : `unacknowledged breaking change ${change.type} at ${change.path}`;
     failures.add(`${why}: ${change.message}`);
   }
-  for (const { operation, errors } of broken) for (const error of errors) failures.add(`client operation "${operation.name}" (${operation.id}) breaks: ${error}`);
+  for (const { operation, errors } of broken)
+    for (const error of errors) failures.add(`client operation "${operation.name}" (${operation.id}) breaks: ${error}`);
 
   return {
     subgraphs,
     comparisons,
-    operations: { count: operations.length, manifests: [...new Set(operations.map((operation) => relative(process.cwd(), operation.origin)))] },
+    operations: {
+      count: operations.length,
+      manifests: [...new Set(operations.map((operation) => relative(process.cwd(), operation.origin)))],
+    },
     broken,
     deprecated,
     unusedAcknowledgements,

@@ -15,7 +15,11 @@ import { runSchemaCheck } from "./schemaCheck";
 import { formatSchemaCheckReport } from "./schemaCheckReport";
 
 const root = resolve(__dirname, "../../..");
-const path = z.string().trim().min(1).transform((value) => (isAbsolute(value) ? value : resolve(root, value)));
+const path = z
+  .string()
+  .trim()
+  .min(1)
+  .transform((value) => (isAbsolute(value) ? value : resolve(root, value)));
 
 const schemaCheckEnv = z.object({
   SUPERGRAPH_CONFIG: path.default("supergraph.yaml").refine((file) => existsSync(file), "no such file"),
@@ -25,9 +29,19 @@ const schemaCheckEnv = z.object({
   SCHEMA_CHECK_MANIFESTS: z
     .string()
     .default("packages/client/src/generated/persisted-documents.json")
-    .transform((value) => value.split(",").map((item) => item.trim()).filter(Boolean).map((item) => (isAbsolute(item) ? item : resolve(root, item)))),
+    .transform((value) =>
+      value
+        .split(",")
+        .map((item) => item.trim())
+        .filter(Boolean)
+        .map((item) => (isAbsolute(item) ? item : resolve(root, item))),
+    ),
   /** The branch whose supergraph is the reference; "none" compares only with the committed file. */
-  SCHEMA_CHECK_GIT_REF: z.string().trim().regex(/^[\w./@^~-]+$/, "must be a branch, tag or commit (or none)").default("main"),
+  SCHEMA_CHECK_GIT_REF: z
+    .string()
+    .trim()
+    .regex(/^[\w./@^~-]+$/, "must be a branch, tag or commit (or none)")
+    .default("main"),
 });
 
 async function main(): Promise<number> {
@@ -46,7 +60,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const known = [ConfigError, CompositionError, AcknowledgementFileError, ClientManifestError].some((kind) => error instanceof kind);
+    const known = [ConfigError, CompositionError, AcknowledgementFileError, ClientManifestError].some(
+      (kind) => error instanceof kind,
+    );
     console.error(`schema check could not run: ${known && error instanceof Error ? error.message : String(error)}`);
     process.exit(2);
   },

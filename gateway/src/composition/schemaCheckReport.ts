@@ -12,13 +12,17 @@ const ORDER: Verdict[] = ["breaking", "acknowledged", "retired", "dangerous", "s
 function changeLines(change: CheckedChange): string[] {
   const lines = [`  ${LABELS[change.verdict]} ${change.type} ${change.path}: ${change.message}`];
   if (change.note) lines.push(`               ${change.verdict === "acknowledged" ? "reason: " : ""}${change.note}`);
-  if (change.usedBy.length && change.verdict !== "safe") lines.push(`               used by client operations: ${change.usedBy.join(", ")}`);
+  if (change.usedBy.length && change.verdict !== "safe")
+    lines.push(`               used by client operations: ${change.usedBy.join(", ")}`);
   return lines;
 }
 
 /** The human-readable report `npm run schema:check` prints. */
 export function formatSchemaCheckReport(result: SchemaCheckResult): string {
-  const out: string[] = [`Schema check: composed ${result.subgraphs.length} subgraphs (${result.subgraphs.join(", ")})`, ""];
+  const out: string[] = [
+    `Schema check: composed ${result.subgraphs.length} subgraphs (${result.subgraphs.join(", ")})`,
+    "",
+  ];
   for (const comparison of result.comparisons) {
     switch (comparison.status) {
       case "skipped":
@@ -29,9 +33,14 @@ export function formatSchemaCheckReport(result: SchemaCheckResult): string {
         break;
       case "compared": {
         const { changes } = comparison;
-        const counts = ORDER.map((verdict) => [verdict, changes.filter((change) => change.verdict === verdict).length] as const).filter(([, n]) => n > 0);
-        out.push(`Against ${comparison.label}: ${changes.length ? `${changes.length} change(s): ${counts.map(([verdict, n]) => `${n} ${verdict}`).join(", ")}` : "no changes"}`);
-        for (const verdict of ORDER) for (const change of changes.filter((c) => c.verdict === verdict)) out.push(...changeLines(change));
+        const counts = ORDER.map(
+          (verdict) => [verdict, changes.filter((change) => change.verdict === verdict).length] as const,
+        ).filter(([, n]) => n > 0);
+        out.push(
+          `Against ${comparison.label}: ${changes.length ? `${changes.length} change(s): ${counts.map(([verdict, n]) => `${n} ${verdict}`).join(", ")}` : "no changes"}`,
+        );
+        for (const verdict of ORDER)
+          for (const change of changes.filter((c) => c.verdict === verdict)) out.push(...changeLines(change));
         break;
       }
       default: {
@@ -44,7 +53,9 @@ export function formatSchemaCheckReport(result: SchemaCheckResult): string {
 
   if (result.operations.count === 0) out.push("Client operations: none found (no persisted-documents manifest yet)");
   else {
-    out.push(`Client operations: ${result.operations.count} from ${result.operations.manifests.join(", ")}: ${result.broken.length ? `${result.broken.length} broken` : "all valid"}`);
+    out.push(
+      `Client operations: ${result.operations.count} from ${result.operations.manifests.join(", ")}: ${result.broken.length ? `${result.broken.length} broken` : "all valid"}`,
+    );
     for (const { operation, errors } of result.broken) {
       out.push(`  BROKEN       "${operation.name}" (${operation.id})`);
       for (const error of errors) out.push(`               ${error}`);
@@ -53,17 +64,21 @@ export function formatSchemaCheckReport(result: SchemaCheckResult): string {
   out.push("");
   if (result.deprecated.length) {
     out.push("Deprecated fields still used by client operations (remove them only once unused):");
-    for (const usage of result.deprecated) out.push(`  ${usage.coordinate} (${usage.reason}): ${usage.operations.join(", ")}`);
+    for (const usage of result.deprecated)
+      out.push(`  ${usage.coordinate} (${usage.reason}): ${usage.operations.join(", ")}`);
   } else out.push("Deprecated fields still used by client operations: none");
   if (result.unusedAcknowledgements.length) {
     out.push("", "Acknowledgements that match no change any more (delete them once main has the change):");
-    for (const entry of result.unusedAcknowledgements) out.push(`  ${entry.change ?? "any breaking change"} ${entry.coordinate}`);
+    for (const entry of result.unusedAcknowledgements)
+      out.push(`  ${entry.change ?? "any breaking change"} ${entry.coordinate}`);
   }
   out.push("");
   if (result.failures.length) {
     out.push(`FAILED: ${result.failures.length} problem(s)`);
     for (const failure of result.failures) out.push(`  - ${failure}`);
-    out.push("Fix the subgraph SDL, or acknowledge an intended break in schema/acknowledged-changes.yaml (coordinate, change, reason); see docs/schema-evolution.md.");
+    out.push(
+      "Fix the subgraph SDL, or acknowledge an intended break in schema/acknowledged-changes.yaml (coordinate, change, reason); see docs/schema-evolution.md.",
+    );
   } else out.push("PASSED");
   return out.join("\n");
 }

@@ -6,6 +6,10 @@ import type { GatewayFeature } from "../feature";
 export function createLandingPageFeature(options: { production: boolean }): GatewayFeature {
   return {
     name: "landingPage",
-    apolloPlugins: [options.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })],
+    apolloPlugins: [
+      options.production
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+    ],
   };
 }

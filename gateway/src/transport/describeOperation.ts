@@ -8,8 +8,13 @@ export interface OperationDescription {
 }
 
 export function describeOperation(document: DocumentNode): OperationDescription {
-  const operation = document.definitions.find((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
+  const operation = document.definitions.find(
+    (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
+  );
   if (!operation) throw new Error("a subgraph fetch without an operation");
   const [first, ...others] = operation.selectionSet.selections;
-  return { operation: operation.operation, entityFetch: others.length === 0 && first?.kind === Kind.FIELD && first.name.value === "_entities" };
+  return {
+    operation: operation.operation,
+    entityFetch: others.length === 0 && first?.kind === Kind.FIELD && first.name.value === "_entities",
+  };
 }

@@ -6,11 +6,14 @@ export class SubgraphTimeoutError extends Error {
   }
 }
 
-export const isTimeout = (error: unknown) => typeof error === "object" && error !== null && (error as { name?: unknown }).name === "TimeoutError";
+export const isTimeout = (error: unknown) =>
+  typeof error === "object" && error !== null && (error as { name?: unknown }).name === "TimeoutError";
 /** opossum's rejection while a circuit is open. */
-export const isCircuitOpen = (error: unknown) => typeof error === "object" && error !== null && (error as { code?: unknown }).code === "EOPENBREAKER";
+export const isCircuitOpen = (error: unknown) =>
+  typeof error === "object" && error !== null && (error as { code?: unknown }).code === "EOPENBREAKER";
 /**
  * fetch() rejects with a TypeError ("fetch failed") when it could not connect or the connection
  * broke before an answer. Checked by name: undici's TypeError may come from another realm.
  */
-export const isConnectionFailure = (error: unknown) => typeof error === "object" && error !== null && (error as { name?: unknown }).name === "TypeError";
+export const isConnectionFailure = (error: unknown) =>
+  typeof error === "object" && error !== null && (error as { name?: unknown }).name === "TypeError";

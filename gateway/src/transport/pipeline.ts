@@ -9,6 +9,9 @@ export const httpFetch: SubgraphFetch = (request) => subgraphFetch(request.url, 
  * passes through them in list order and its answer comes back in reverse. The order itself, and
  * why, is written once in server.ts.
  */
-export function composeSubgraphFetch(wrappers: ReadonlyArray<(next: SubgraphFetch) => SubgraphFetch>, innermost: SubgraphFetch): SubgraphFetch {
+export function composeSubgraphFetch(
+  wrappers: ReadonlyArray<(next: SubgraphFetch) => SubgraphFetch>,
+  innermost: SubgraphFetch,
+): SubgraphFetch {
   return wrappers.reduceRight<SubgraphFetch>((next, wrap) => wrap(next), innermost);
 }

@@ -65,7 +65,10 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   private clientError(error: unknown): GraphQLError {
     const serviceName = this.subgraphName;
     // A subgraph that answered with GraphQL errors (e.g. 401 UNAUTHENTICATED): pass its first error on.
-    const body = error instanceof GraphQLError ? ((error.extensions.response as { body?: SubgraphErrorBody } | undefined)?.body ?? undefined) : undefined;
+    const body =
+      error instanceof GraphQLError
+        ? ((error.extensions.response as { body?: SubgraphErrorBody } | undefined)?.body ?? undefined)
+        : undefined;
     const first = body?.errors?.[0];
     if (first && typeof first.message === "string") {
       const code = typeof first.extensions?.code === "string" ? first.extensions.code : ErrorCode.INTERNAL_SERVER_ERROR;

@@ -121,9 +121,22 @@ function answerHeaders(headers: Record<string, string | string[] | undefined>): 
 export const subgraphFetch: Fetcher = async (url: string, init: FetcherRequestInit = {}) => {
   const signal = init.signal as AbortSignal | undefined;
   try {
-    const response = await request(url, { method: (init.method ?? "GET") as "POST", headers: init.headers, body: init.body, signal });
+    const response = await request(url, {
+      method: (init.method ?? "GET") as "POST",
+      headers: init.headers,
+      body: init.body,
+      signal,
+    });
     const body = await response.body.text();
-    return new SubgraphResponse({ status: response.statusCode, statusText: STATUS_CODES[response.statusCode] ?? "", headers: answerHeaders(response.headers), body }, url);
+    return new SubgraphResponse(
+      {
+        status: response.statusCode,
+        statusText: STATUS_CODES[response.statusCode] ?? "",
+        headers: answerHeaders(response.headers),
+        body,
+      },
+      url,
+    );
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     throw new TypeError("fetch failed", { cause: error });

@@ -19,7 +19,11 @@ export async function startApollo(features: readonly GatewayFeature[], counts: {
   const apollo = new ApolloServer<GatewayContext>({
     typeDefs,
     resolvers: {
-      Query: { node: () => ({ id: "1", child: { id: "2", child: null } }), hello: () => `hello ${++counts.hello}`, mine: () => "mine" },
+      Query: {
+        node: () => ({ id: "1", child: { id: "2", child: null } }),
+        hello: () => `hello ${++counts.hello}`,
+        mine: () => "mine",
+      },
       Mutation: { login: () => true, rename: () => true },
     },
     validationRules: features.flatMap((feature) => feature.validationRules ?? []),
@@ -30,12 +34,18 @@ export async function startApollo(features: readonly GatewayFeature[], counts: {
     apollo,
     counts,
     /** Runs one operation as if it came over HTTP (`overHttp`) or from inside the gateway. */
-    run: async (query: string, context: Partial<GatewayContext> = {}, options: { operationName?: string; overHttp?: boolean } = {}): Promise<GraphQLResponse> =>
+    run: async (
+      query: string,
+      context: Partial<GatewayContext> = {},
+      options: { operationName?: string; overHttp?: boolean } = {},
+    ): Promise<GraphQLResponse> =>
       apollo.executeOperation(
         {
           query,
           ...(options.operationName ? { operationName: options.operationName } : {}),
-          ...(options.overHttp === false ? {} : { http: { method: "POST", headers: new HeaderMap(), search: "", body: undefined } }),
+          ...(options.overHttp === false
+            ? {}
+            : { http: { method: "POST", headers: new HeaderMap(), search: "", body: undefined } }),
         },
         { contextValue: { requestId: "r-1", viewer: null, subgraphHeaders: {}, clientIp: "203.0.113.9", ...context } },
       ),

@@ -29,12 +29,17 @@ const dedupe = (): SubgraphFetch => {
   if (!wrap) throw new Error("the dedupe feature wraps subgraph fetches");
   return wrap(httpFetch);
 };
-const post = (fetch: SubgraphFetch, query: string, viewer: Viewer | null) => fetch(subgraphRequest(standIn.url, query, { viewer, variables: { first: 5 } }));
+const post = (fetch: SubgraphFetch, query: string, viewer: Viewer | null) =>
+  fetch(subgraphRequest(standIn.url, query, { viewer, variables: { first: 5 } }));
 
 describe("dedupe feature: in-flight deduplication of subgraph fetches", () => {
   it("sends identical concurrent queries of one viewer once and gives each caller its own copy", async () => {
     const fetch = deduplicateInFlight(httpFetch);
-    const responses = await Promise.all(Array.from({ length: 10 }, () => post(fetch, /* GraphQL */ "query Q__orders__0 { orders { id } }", customer("user-1"))));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        post(fetch, /* GraphQL */ "query Q__orders__0 { orders { id } }", customer("user-1")),
+      ),
+    );
     expect(hits).toHaveLength(1);
     const bodies = await Promise.all(responses.map((response) => response.json()));
     expect(bodies).toEqual(Array.from({ length: 10 }, () => ({ data: { hit: 1 } })));
@@ -58,17 +63,27 @@ describe("dedupe feature: in-flight deduplication of subgraph fetches", () => {
 
   it("sends every mutation: the operation kind comes from the parsed document", async () => {
     const fetch = dedupe();
-    await Promise.all(Array.from({ length: 3 }, () => post(fetch, /* GraphQL */ "mutation M { placeOrder { id } }", customer("user-1"))));
+    await Promise.all(
+      Array.from({ length: 3 }, () =>
+        post(fetch, /* GraphQL */ "mutation M { placeOrder { id } }", customer("user-1")),
+      ),
+    );
     expect(hits).toHaveLength(3);
     // A query whose text merely mentions "mutation" is still a query, and shared.
-    await Promise.all(Array.from({ length: 3 }, () => post(fetch, /* GraphQL */ 'query Q { search(text: "mutation") }', customer("user-1"))));
+    await Promise.all(
+      Array.from({ length: 3 }, () =>
+        post(fetch, /* GraphQL */ 'query Q { search(text: "mutation") }', customer("user-1")),
+      ),
+    );
     expect(hits).toHaveLength(4);
   });
 
   it("passes a failed answer on to every waiting caller", async () => {
     status = 503;
     const fetch = dedupe();
-    const responses = await Promise.all(Array.from({ length: 4 }, () => post(fetch, /* GraphQL */ "query Q { q }", customer("user-1"))));
+    const responses = await Promise.all(
+      Array.from({ length: 4 }, () => post(fetch, /* GraphQL */ "query Q { q }", customer("user-1"))),
+    );
     expect(hits).toHaveLength(1);
     expect(responses.map((response) => response.status)).toEqual([503, 503, 503, 503]);
   });

@@ -19,7 +19,13 @@ beforeAll(async () => {
     received.push(body);
     const product = { __typename: "Product", id: "p1", name: "Lamp", fetch: received.length };
     res.writeHead(200, { "content-type": "application/json", "cache-control": cacheControl });
-    res.end(JSON.stringify(withErrors ? { data: { _entities: [null] }, errors: [{ message: "no such product" }] } : { data: { _entities: [product] } }));
+    res.end(
+      JSON.stringify(
+        withErrors
+          ? { data: { _entities: [null] }, errors: [{ message: "no such product" }] }
+          : { data: { _entities: [product] } },
+      ),
+    );
   });
 });
 afterAll(() => standIn.close());
@@ -29,9 +35,13 @@ beforeEach(() => {
   received = [];
 });
 
-const ENTITIES = /* GraphQL */ "query Heavy__catalog__3($representations:[_Any!]!){_entities(representations:$representations){...on Product{id name}}}";
+const ENTITIES =
+  /* GraphQL */ "query Heavy__catalog__3($representations:[_Any!]!){_entities(representations:$representations){...on Product{id name}}}";
 const entityFetch = (ids: string[], options: { query?: string; overHttp?: boolean } = {}) =>
-  subgraphRequest(standIn.url, options.query ?? ENTITIES, { variables: { representations: ids.map((id) => ({ __typename: "Product", id })) }, overHttp: options.overHttp ?? true });
+  subgraphRequest(standIn.url, options.query ?? ENTITIES, {
+    variables: { representations: ids.map((id) => ({ __typename: "Product", id })) },
+    overHttp: options.overHttp ?? true,
+  });
 
 function clock(start = 1_000_000) {
   const time = { now: start };
@@ -54,7 +64,9 @@ describe("entity cache feature: public entities", () => {
     time.advance(40_000); // 60.5 s after the answer: expired
     const third = await fetch(entityFetch(["p1"]));
     expect(received).toHaveLength(2);
-    expect(await third.json()).toEqual({ data: { _entities: [{ __typename: "Product", id: "p1", name: "Lamp", fetch: 2 }] } });
+    expect(await third.json()).toEqual({
+      data: { _entities: [{ __typename: "Product", id: "p1", name: "Lamp", fetch: 2 }] },
+    });
   });
 
   it("keeps different entity sets and selections apart", async () => {
@@ -90,7 +102,10 @@ describe("entity cache feature: public entities", () => {
   it("leaves root fields to the response cache: only entity fetches (from the parsed operation) are kept", async () => {
     const fetch = cachingPublicEntities(httpFetch);
     // Mentions _entities in an argument, but its root field is products: not an entity fetch.
-    const rootQuery = subgraphRequest(standIn.url, /* GraphQL */ 'query P__catalog__0{products(first:1,search:"{_entities(representations:$representations)"){edges{node{id}}}}');
+    const rootQuery = subgraphRequest(
+      standIn.url,
+      /* GraphQL */ 'query P__catalog__0{products(first:1,search:"{_entities(representations:$representations)"){edges{node{id}}}}',
+    );
     expect(rootQuery.entityFetch).toBe(false);
     await fetch(rootQuery);
     await fetch(rootQuery);
@@ -131,7 +146,11 @@ describe("a subgraph data source with the entity cache", () => {
     }) as unknown as GraphQLDataSourceProcessOptions<GatewayContext>;
 
   it("serves HTTP requests from the cache but fetches for in-process executions (subscription events see entities as they are now)", async () => {
-    const source = new SubgraphDataSource("catalog", standIn.url, composeSubgraphFetch([(next) => cachingPublicEntities(next)], httpFetch));
+    const source = new SubgraphDataSource(
+      "catalog",
+      standIn.url,
+      composeSubgraphFetch([(next) => cachingPublicEntities(next)], httpFetch),
+    );
     await source.process(entityFetchOf(true));
     const fromCache = await source.process(entityFetchOf(true));
     expect(received).toHaveLength(1);

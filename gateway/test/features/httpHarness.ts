@@ -8,7 +8,10 @@ import { requestStateOf, startRequestState } from "../../src/requestState";
 export interface HarnessResponse {
   status: number;
   headers: Headers;
-  body: { errors?: Array<{ message: string; extensions?: { code?: string } }>; state?: { requestId: string; viewer?: unknown } };
+  body: {
+    errors?: Array<{ message: string; extensions?: { code?: string } }>;
+    state?: { requestId: string; viewer?: unknown };
+  };
 }
 
 /**
@@ -31,7 +34,9 @@ export async function serveFeatures(features: readonly GatewayFeature[]) {
     },
   );
   app.use(((error, _req, res, _next) => {
-    res.status(500).json({ errors: [{ message: String((error as Error).message), extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+    res
+      .status(500)
+      .json({ errors: [{ message: String((error as Error).message), extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
   }) as express.ErrorRequestHandler);
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -39,8 +44,16 @@ export async function serveFeatures(features: readonly GatewayFeature[]) {
   return {
     url,
     async post(body: unknown, headers: Record<string, string> = {}): Promise<HarnessResponse> {
-      const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
-      return { status: response.status, headers: response.headers, body: (await response.json()) as HarnessResponse["body"] };
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify(body),
+      });
+      return {
+        status: response.status,
+        headers: response.headers,
+        body: (await response.json()) as HarnessResponse["body"],
+      };
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

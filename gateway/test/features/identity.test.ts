@@ -9,9 +9,17 @@ import { serveFeatures } from "./httpHarness";
 import { customer, subgraphRequest } from "./subgraphRequests";
 
 // No key or session look-ups happen in these tests: accounts is never called.
-const credentials = createCredentials({ accountsUrl: "http://127.0.0.1:9/graphql", tokens: { kind: "hs256", secret: TEST_JWT_SECRET }, signingKey: TEST_GATEWAY_KEY });
+const credentials = createCredentials({
+  accountsUrl: "http://127.0.0.1:9/graphql",
+  tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
+  signingKey: TEST_GATEWAY_KEY,
+});
 const refused: Request[] = [];
-const feature = createIdentityFeature({ credentials, signingKey: TEST_GATEWAY_KEY, onInvalidCredentials: async (req) => void refused.push(req) });
+const feature = createIdentityFeature({
+  credentials,
+  signingKey: TEST_GATEWAY_KEY,
+  onInvalidCredentials: async (req) => void refused.push(req),
+});
 let harness: Awaited<ReturnType<typeof serveFeatures>>;
 
 beforeAll(async () => {
@@ -25,14 +33,22 @@ beforeEach(() => {
 describe("identity feature", () => {
   it("leaves the verified viewer in the request state for the layers after it", async () => {
     const id = randomUUID();
-    const response = await harness.post({ query: "{ me { id } }" }, bearer(await signAccessToken({ id, role: "CUSTOMER" }, TEST_JWT_SECRET)));
+    const response = await harness.post(
+      { query: "{ me { id } }" },
+      bearer(await signAccessToken({ id, role: "CUSTOMER" }, TEST_JWT_SECRET)),
+    );
     expect(response.status).toBe(200);
     expect(response.body.state?.viewer).toMatchObject({ id, role: "CUSTOMER" });
     expect((await harness.post({ query: "{ me { id } }" })).body.state?.viewer).toBeNull();
   });
 
   it("refuses a forged token with 401 UNAUTHENTICATED and counts it against the address", async () => {
-    const response = await harness.post({ query: "{ me { id } }" }, bearer(await signAccessToken({ id: randomUUID(), role: "ADMIN" }, "not-the-secret-not-the-secret-not-the-secret")));
+    const response = await harness.post(
+      { query: "{ me { id } }" },
+      bearer(
+        await signAccessToken({ id: randomUUID(), role: "ADMIN" }, "not-the-secret-not-the-secret-not-the-secret"),
+      ),
+    );
     expect(response.status).toBe(401);
     expect(response.body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
     expect(refused).toHaveLength(1);
@@ -53,9 +69,16 @@ describe("identity feature", () => {
       sent.push(request);
       return {} as FetcherResponse; // the answer plays no part here
     });
-    await fetch(subgraphRequest("http://catalog.invalid/graphql", /* GraphQL */ "{ products { id } }", { viewer: customer("user-7"), subgraph: "catalog" }));
+    await fetch(
+      subgraphRequest("http://catalog.invalid/graphql", /* GraphQL */ "{ products { id } }", {
+        viewer: customer("user-7"),
+        subgraph: "catalog",
+      }),
+    );
     const header = sent[0]?.init.headers[IDENTITY_HEADER];
-    await expect(verifyCallerIdentity(header, TEST_IDENTITY_TRUST, "catalog")).resolves.toMatchObject({ viewer: { id: "user-7", role: "CUSTOMER" } });
+    await expect(verifyCallerIdentity(header, TEST_IDENTITY_TRUST, "catalog")).resolves.toMatchObject({
+      viewer: { id: "user-7", role: "CUSTOMER" },
+    });
     await expect(verifyCallerIdentity(header, TEST_IDENTITY_TRUST, "orders")).rejects.toThrow();
   });
 });

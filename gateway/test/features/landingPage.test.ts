@@ -7,7 +7,12 @@ describe("landing page feature", () => {
     const page = async (production: boolean) => {
       const { apollo } = await startApollo([createLandingPageFeature({ production })]);
       const response = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: "GET", headers: new HeaderMap([["accept", "text/html"]]), search: "", body: undefined },
+        httpGraphQLRequest: {
+          method: "GET",
+          headers: new HeaderMap([["accept", "text/html"]]),
+          search: "",
+          body: undefined,
+        },
         context: async () => ({ requestId: "r", viewer: null, subgraphHeaders: {} }),
       });
       await apollo.stop();

@@ -3,7 +3,10 @@ import { defaultLimits } from "../../src/limits";
 import { singleResult, startApollo } from "./apolloHarness";
 import { serveFeatures } from "./httpHarness";
 
-const feature = createLimitsFeature({ query: { ...defaultLimits.query, maxDepth: 3, maxAliases: 2 }, request: { ...defaultLimits.request, maxTokens: 50 } });
+const feature = createLimitsFeature({
+  query: { ...defaultLimits.query, maxDepth: 3, maxAliases: 2 },
+  request: { ...defaultLimits.request, maxTokens: 50 },
+});
 
 describe("limits feature", () => {
   it("refuses a request's shape on the JSON body before any GraphQL is parsed (batch, tokens, variables)", async () => {
@@ -12,7 +15,10 @@ describe("limits feature", () => {
     expect([batch.status, batch.body.errors?.[0]?.extensions?.code]).toEqual([400, "BATCH_LIMIT_EXCEEDED"]);
     const long = await harness.post({ query: `{ ${"hello ".repeat(60)}}` });
     expect([long.status, long.body.errors?.[0]?.extensions?.code]).toEqual([400, "QUERY_TOO_LARGE"]);
-    const deep = await harness.post({ query: "{ hello }", variables: { a: JSON.parse(`${"[".repeat(40)}${"]".repeat(40)}`) } });
+    const deep = await harness.post({
+      query: "{ hello }",
+      variables: { a: JSON.parse(`${"[".repeat(40)}${"]".repeat(40)}`) },
+    });
     expect([deep.status, deep.body.errors?.[0]?.extensions?.code]).toEqual([400, "VARIABLES_TOO_DEEP"]);
     expect((await harness.post({ query: "{ hello }" })).status).toBe(200);
     await harness.close();

@@ -1,11 +1,21 @@
 import { createHash } from "node:crypto";
-import { createPersistedDocumentsFeature, createTrustedDocuments, type PersistedDocumentManifest, parseManifest, type TrustedDocumentsMode } from "../../src/features/persistedDocuments";
+import {
+  createPersistedDocumentsFeature,
+  createTrustedDocuments,
+  type PersistedDocumentManifest,
+  parseManifest,
+  type TrustedDocumentsMode,
+} from "../../src/features/persistedDocuments";
 import { serveFeatures } from "./httpHarness";
 
 const KNOWN = /* GraphQL */ "query Products { products(first: 2) { totalCount } }";
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 const documents = parseManifest(JSON.stringify({ [`sha256:${sha256(KNOWN)}`]: KNOWN }), "test manifest");
-const manifest: PersistedDocumentManifest = { get: (hash) => documents.get(hash), size: documents.size, reload: () => undefined };
+const manifest: PersistedDocumentManifest = {
+  get: (hash) => documents.get(hash),
+  size: documents.size,
+  reload: () => undefined,
+};
 const byId = (hash: string) => ({ extensions: { persistedQuery: { version: 1, sha256Hash: hash } } });
 
 describe("persisted documents feature: one trusted-documents check for every transport", () => {
@@ -16,18 +26,25 @@ describe("persisted documents feature: one trusted-documents check for every tra
     expect(trusted.admit(byId(sha256(KNOWN)))).toEqual({ document: KNOWN });
     expect(trusted.admit({ query: "{ me { id } }" }).rejection?.code).toBe("PERSISTED_QUERY_REQUIRED");
     expect(trusted.admit(byId(sha256("{ me { id } }"))).rejection?.code).toBe("PERSISTED_QUERY_NOT_IN_LIST");
-    expect(trusted.admit({ query: "{ me { id } }", ...byId(sha256(KNOWN)) }).rejection?.code).toBe("PERSISTED_QUERY_HASH_MISMATCH");
-    expect(trusted.admit({ extensions: { persistedQuery: { version: 2, sha256Hash: sha256(KNOWN) } } }).rejection?.code).toBe("PERSISTED_QUERY_MALFORMED");
+    expect(trusted.admit({ query: "{ me { id } }", ...byId(sha256(KNOWN)) }).rejection?.code).toBe(
+      "PERSISTED_QUERY_HASH_MISMATCH",
+    );
+    expect(
+      trusted.admit({ extensions: { persistedQuery: { version: 2, sha256Hash: sha256(KNOWN) } } }).rejection?.code,
+    ).toBe("PERSISTED_QUERY_MALFORMED");
   });
 
   it.each<[TrustedDocumentsMode, string | undefined]>([
     ["off", undefined],
     ["allow", KNOWN],
-  ])("in %s mode admits any document; an id alone resolves to the manifest's text only when a manifest is in force", (mode, resolved) => {
-    const trusted = createTrustedDocuments({ mode, manifest });
-    expect(trusted.admit({ query: "{ me { id } }" })).toEqual({ document: "{ me { id } }" });
-    expect(trusted.admit(byId(sha256(KNOWN)))).toEqual({ document: resolved });
-  });
+  ])(
+    "in %s mode admits any document; an id alone resolves to the manifest's text only when a manifest is in force",
+    (mode, resolved) => {
+      const trusted = createTrustedDocuments({ mode, manifest });
+      expect(trusted.admit({ query: "{ me { id } }" })).toEqual({ document: "{ me { id } }" });
+      expect(trusted.admit(byId(sha256(KNOWN)))).toEqual({ document: resolved });
+    },
+  );
 
   it("refuses to start a mode that needs a manifest without one", () => {
     expect(() => createTrustedDocuments({ mode: "enforce" })).toThrow(/needs a persisted-documents manifest/);

@@ -12,15 +12,35 @@ beforeAll(() => {
 });
 afterAll(() => redis.quit());
 
-const credentials = createCredentials({ accountsUrl: "http://127.0.0.1:9/graphql", tokens: { kind: "hs256", secret: TEST_JWT_SECRET }, signingKey: TEST_GATEWAY_KEY });
+const credentials = createCredentials({
+  accountsUrl: "http://127.0.0.1:9/graphql",
+  tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
+  signingKey: TEST_GATEWAY_KEY,
+});
 const rejectedTotal = async (registry: ReturnType<typeof createMetrics>["registry"], kind: string) =>
-  Number(new RegExp(`^gateway_rate_limited_total\\{kind="${kind}"[^}]*\\} (\\d+)$`, "m").exec(await registry.metrics())?.[1] ?? 0);
+  Number(
+    new RegExp(`^gateway_rate_limited_total\\{kind="${kind}"[^}]*\\} (\\d+)$`, "m").exec(
+      await registry.metrics(),
+    )?.[1] ?? 0,
+  );
 
 /** The three features in the builder's order, with counters of their own. */
 async function serve(rate: Partial<typeof defaultLimits.rate>) {
   const metrics = createMetrics("gateway");
-  const limiters = createRateLimits(redis, { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}`, ...rate }, metrics.registry);
-  const harness = await serveFeatures([createAddressBudgetFeature(limiters), createIdentityFeature({ credentials, signingKey: TEST_GATEWAY_KEY, onInvalidCredentials: limiters.invalidCredentials }), createRateLimitFeature(limiters)]);
+  const limiters = createRateLimits(
+    redis,
+    { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}`, ...rate },
+    metrics.registry,
+  );
+  const harness = await serveFeatures([
+    createAddressBudgetFeature(limiters),
+    createIdentityFeature({
+      credentials,
+      signingKey: TEST_GATEWAY_KEY,
+      onInvalidCredentials: limiters.invalidCredentials,
+    }),
+    createRateLimitFeature(limiters),
+  ]);
   return { harness, registry: metrics.registry, limiters };
 }
 
@@ -40,7 +60,9 @@ describe("rate-limit features", () => {
 
   it("refuses an address that sent too many bad credentials before looking up any more (kind invalidCredentials)", async () => {
     const { harness, registry } = await serve({ invalidCredentialsPerMinute: 2 });
-    const forged = bearer(await signAccessToken({ id: randomUUID(), role: "ADMIN" }, "not-the-secret-not-the-secret-not-the-secret"));
+    const forged = bearer(
+      await signAccessToken({ id: randomUUID(), role: "ADMIN" }, "not-the-secret-not-the-secret-not-the-secret"),
+    );
     expect((await harness.post({ query: "{ a }" }, forged)).status).toBe(401);
     expect((await harness.post({ query: "{ a }" }, forged)).status).toBe(401);
     const refused = await harness.post({ query: "{ a }" });
@@ -62,7 +84,11 @@ describe("rate-limit features", () => {
 
   it("fails loudly when placed before identity: the order in server.ts is load-bearing", async () => {
     const metrics = createMetrics("gateway");
-    const limiters = createRateLimits(redis, { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` }, metrics.registry);
+    const limiters = createRateLimits(
+      redis,
+      { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` },
+      metrics.registry,
+    );
     const harness = await serveFeatures([createRateLimitFeature(limiters)]);
     const response = await harness.post({ query: "{ a }" });
     expect(response.status).toBe(500);

@@ -19,7 +19,11 @@ afterAll(async () => {
 
 async function start() {
   const metrics = createMetrics("gateway");
-  const feature = createResponseCacheFeature({ cache: createRedisKeyValueCache(redis, `test:rc:${randomUUID()}:`, logger), registry: metrics.registry, liveUpdates: hub });
+  const feature = createResponseCacheFeature({
+    cache: createRedisKeyValueCache(redis, `test:rc:${randomUUID()}:`, logger),
+    registry: metrics.registry,
+    liveUpdates: hub,
+  });
   return { ...(await startApollo([feature])), registry: metrics.registry };
 }
 const alice = { id: randomUUID(), role: "CUSTOMER" as const, kind: "user" as const };

@@ -9,7 +9,13 @@ import type { SubgraphRequest } from "../../src/transport/subgraphRequest";
 export function subgraphRequest(
   url: string,
   query: string,
-  options: { viewer?: Viewer | null; variables?: Record<string, unknown>; headers?: Record<string, string>; overHttp?: boolean; subgraph?: string } = {},
+  options: {
+    viewer?: Viewer | null;
+    variables?: Record<string, unknown>;
+    headers?: Record<string, string>;
+    overHttp?: boolean;
+    subgraph?: string;
+  } = {},
 ): SubgraphRequest {
   const requestId = `r-${Math.random()}`;
   return {
@@ -29,7 +35,9 @@ export function subgraphRequest(
 export const customer = (id: string): Viewer => ({ id, role: "CUSTOMER", kind: "user" });
 
 /** A real HTTP server standing in for a subgraph; `answer` decides each response. */
-export async function startStandIn(answer: (body: string, req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<{ url: string; close(): Promise<void> }> {
+export async function startStandIn(
+  answer: (body: string, req: http.IncomingMessage, res: http.ServerResponse) => void,
+): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     let body = "";
     req.on("data", (chunk) => (body += chunk));

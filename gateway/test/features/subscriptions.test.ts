@@ -11,11 +11,19 @@ import { apiSchemaOf } from "../../src/composition/apiSchema";
 import type { GatewayContext } from "../../src/context";
 import { createCredentials } from "../../src/features/identity";
 import { createTrustedDocuments, parseManifest } from "../../src/features/persistedDocuments";
-import { createLiveUpdateHub, createSubscriptionsFeature, type LiveUpdateHub, SubscriptionCloseCode } from "../../src/features/subscriptions";
+import {
+  createLiveUpdateHub,
+  createSubscriptionsFeature,
+  type LiveUpdateHub,
+  SubscriptionCloseCode,
+} from "../../src/features/subscriptions";
 import { defaultLimits } from "../../src/limits";
 
 const TRUSTED = /* GraphQL */ "subscription Mine { myOrderUpdates { id status } }";
-const documents = parseManifest(JSON.stringify({ [`sha256:${createHash("sha256").update(TRUSTED).digest("hex")}`]: TRUSTED }), "test manifest");
+const documents = parseManifest(
+  JSON.stringify({ [`sha256:${createHash("sha256").update(TRUSTED).digest("hex")}`]: TRUSTED }),
+  "test manifest",
+);
 const logger = createLogger("subscriptions-feature-test", "silent");
 
 let redis: Redis;
@@ -29,8 +37,15 @@ beforeAll(async () => {
   redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "subscriptions-feature-test");
   hub = createLiveUpdateHub({ redis, channel: `test:live:${randomUUID()}`, logger });
   feature = createSubscriptionsFeature({
-    credentials: createCredentials({ accountsUrl: "http://127.0.0.1:9/graphql", tokens: { kind: "hs256", secret: TEST_JWT_SECRET }, signingKey: TEST_GATEWAY_KEY }),
-    trustedDocuments: createTrustedDocuments({ mode: "enforce", manifest: { get: (hash) => documents.get(hash), size: documents.size, reload: () => undefined } }),
+    credentials: createCredentials({
+      accountsUrl: "http://127.0.0.1:9/graphql",
+      tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
+      signingKey: TEST_GATEWAY_KEY,
+    }),
+    trustedDocuments: createTrustedDocuments({
+      mode: "enforce",
+      manifest: { get: (hash) => documents.get(hash), size: documents.size, reload: () => undefined },
+    }),
     hub,
     logger,
     registry: createMetrics("gateway").registry,
@@ -38,7 +53,10 @@ beforeAll(async () => {
     limits: defaultLimits,
   });
   // No event is executed here: an Apollo Server of its own stands in for the gateway's, carrying the feature's plugins.
-  apollo = new ApolloServer<GatewayContext>({ typeDefs: /* GraphQL */ "type Query { ok: Boolean }", plugins: [...(feature.apolloPlugins ?? [])] });
+  apollo = new ApolloServer<GatewayContext>({
+    typeDefs: /* GraphQL */ "type Query { ok: Boolean }",
+    plugins: [...(feature.apolloPlugins ?? [])],
+  });
   await apollo.start();
   httpServer = http.createServer();
   await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
@@ -91,8 +109,12 @@ describe("subscriptions feature", () => {
     const token = await signAccessToken({ id: randomUUID(), role: "CUSTOMER" }, TEST_JWT_SECRET);
     const connection = await connect({ authorization: `Bearer ${token}` });
     await connection.next("connection_ack");
-    connection.socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: "subscription { notificationAdded { id } }" } }));
-    expect(await connection.next("error")).toMatchObject({ payload: [{ extensions: { code: "PERSISTED_QUERY_REQUIRED" } }] });
+    connection.socket.send(
+      JSON.stringify({ id: "1", type: "subscribe", payload: { query: "subscription { notificationAdded { id } }" } }),
+    );
+    expect(await connection.next("error")).toMatchObject({
+      payload: [{ extensions: { code: "PERSISTED_QUERY_REQUIRED" } }],
+    });
     connection.socket.close();
     await connection.closed;
   });

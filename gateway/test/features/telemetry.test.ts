@@ -14,7 +14,9 @@ describe("telemetry feature", () => {
       },
     });
     const metrics = createMetrics("gateway");
-    const { apollo, run } = await startApollo([createTelemetryFeature({ logger: pino({ level: "info" }, sink), metrics })]);
+    const { apollo, run } = await startApollo([
+      createTelemetryFeature({ logger: pino({ level: "info" }, sink), metrics }),
+    ]);
     await run(/* GraphQL */ "query Hello { hello }", { requestId: "r-42" });
     await run(/* GraphQL */ "query Broken { nope }");
     await apollo.stop();

@@ -39,7 +39,10 @@ address over ws:// or wss://), FEDPLAT_SESSION (default ~/.fedplat/session.json)
 
 const cliEnv = z.object({
   FEDPLAT_URL: z.url({ protocol: /^https?$/ }).default("http://localhost:4000/graphql"),
-  FEDPLAT_SESSION: z.string().min(1).default(join(homedir(), ".fedplat", "session.json")),
+  FEDPLAT_SESSION: z
+    .string()
+    .min(1)
+    .default(join(homedir(), ".fedplat", "session.json")),
 });
 const money = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} ${currency}`;
 /** Where `follow` stops: the saga's outcomes, and the later states of an order followed after it settled. */
@@ -69,7 +72,9 @@ function closeMessage(error: SubscriptionClosedError): string {
 }
 
 function describeOrder(order: OrderStatusChangedSubscription["orderStatusChanged"]): string {
-  const payment = order.payment ? `payment ${order.payment.state} after ${order.payment.attempts} attempt(s)` : "no payment yet";
+  const payment = order.payment
+    ? `payment ${order.payment.state} after ${order.payment.attempts} attempt(s)`
+    : "no payment yet";
   const items = order.lines.map((line) => `${line.quantity} x ${line.product.name}`).join(", ");
   return `${order.status.padEnd(9)} ${money(order.totalCents, order.currency)}  ${payment}  ${order.customer.email}: ${items}`;
 }
@@ -79,7 +84,11 @@ const webSocketUrl = (httpUrl: string) => httpUrl.replace(/^http/, "ws");
 
 async function run(command: string | undefined, args: string[]): Promise<void> {
   const env = parseEnv(cliEnv);
-  const client = createGraphQLClient({ url: env.FEDPLAT_URL, token: () => readSession(env.FEDPLAT_SESSION)?.accessToken, persistedDocuments });
+  const client = createGraphQLClient({
+    url: env.FEDPLAT_URL,
+    token: () => readSession(env.FEDPLAT_SESSION)?.accessToken,
+    persistedDocuments,
+  });
   switch (command) {
     case "register": {
       const [email, password, ...name] = args;
@@ -87,10 +96,13 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
       // register never says whether the email was taken; logging in with the new password does
       // (a taken email fails here as UNAUTHENTICATED, and its owner has been told by email).
       const { register } = await client.request(RegisterDocument, { input: { email, password, name: name.join(" ") } });
-      const { login } = await client.request(LoginDocument, { email: register.email, password }).catch((error: unknown) => {
-        if (error instanceof GraphQLRequestError && error.code === "UNAUTHENTICATED") throw new Error(`${register.message} (logging in with this password failed)`);
-        throw error;
-      });
+      const { login } = await client
+        .request(LoginDocument, { email: register.email, password })
+        .catch((error: unknown) => {
+          if (error instanceof GraphQLRequestError && error.code === "UNAUTHENTICATED")
+            throw new Error(`${register.message} (logging in with this password failed)`);
+          throw error;
+        });
       writeSession(env.FEDPLAT_SESSION, { accessToken: login.accessToken, email: login.user.email });
       console.log(`Registered and logged in as ${login.user.email} (${login.user.role})`);
       return;
@@ -124,25 +136,38 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
       return;
     }
     case "products": {
-      const { values } = parseArgs({ args, options: { search: { type: "string" }, first: { type: "string", default: "10" } } });
+      const { values } = parseArgs({
+        args,
+        options: { search: { type: "string" }, first: { type: "string", default: "10" } },
+      });
       const first = Number(values.first);
       if (!Number.isInteger(first) || first < 1) throw new UsageError("--first must be a positive whole number");
-      const { data, headers } = await client.execute(ProductsDocument, { first, ...(values.search ? { search: values.search } : {}) });
-      for (const { node } of data.products.edges) console.log(`${node.id}  ${node.sku}  ${node.name.padEnd(40)} ${money(node.priceCents, node.currency).padStart(12)}  stock ${node.stock}`);
-      console.log(`${data.products.edges.length} of ${data.products.totalCount} products (cache: ${headers.get("x-cache") ?? "n/a"})`);
+      const { data, headers } = await client.execute(ProductsDocument, {
+        first,
+        ...(values.search ? { search: values.search } : {}),
+      });
+      for (const { node } of data.products.edges)
+        console.log(
+          `${node.id}  ${node.sku}  ${node.name.padEnd(40)} ${money(node.priceCents, node.currency).padStart(12)}  stock ${node.stock}`,
+        );
+      console.log(
+        `${data.products.edges.length} of ${data.products.totalCount} products (cache: ${headers.get("x-cache") ?? "n/a"})`,
+      );
       return;
     }
     case "place-order": {
       if (!args.length) throw new UsageError("place-order needs at least one <productId:quantity>");
       const lines = args.map((arg) => {
         const [productId, quantity] = arg.split(":");
-        if (!productId || !quantity || !/^\d+$/.test(quantity)) throw new UsageError(`"${arg}" is not <productId:quantity>`);
+        if (!productId || !quantity || !/^\d+$/.test(quantity))
+          throw new UsageError(`"${arg}" is not <productId:quantity>`);
         return { productId, quantity: Number(quantity) };
       });
       // One idempotency key for all attempts: a retry after a lost answer returns the same order.
       const order = await placeOrder(client, { lines });
       console.log(`Order ${order.id} ${order.status}, ${money(order.totalCents, order.currency)}`);
-      for (const line of order.lines) console.log(`  ${line.quantity} x ${line.product.name} at ${money(line.unitPriceCents, order.currency)}`);
+      for (const line of order.lines)
+        console.log(`  ${line.quantity} x ${line.product.name} at ${money(line.unitPriceCents, order.currency)}`);
       console.log(`Follow it: npm run client -- follow ${order.id}`);
       return;
     }
@@ -152,7 +177,11 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
       const token = readSession(env.FEDPLAT_SESSION)?.accessToken;
       if (!token) throw new Error("Not logged in: npm run client -- login <email> <password>");
       // The order's current state arrives first, then each change; leaving the loop unsubscribes.
-      const live = createSubscriptionClient({ url: webSocketUrl(env.FEDPLAT_URL), token: () => token, persistedDocuments });
+      const live = createSubscriptionClient({
+        url: webSocketUrl(env.FEDPLAT_URL),
+        token: () => token,
+        persistedDocuments,
+      });
       try {
         for await (const { orderStatusChanged: order } of live.subscribe(OrderStatusChangedDocument, { orderId })) {
           console.log(`${new Date().toISOString()}  ${describeOrder(order)}`);
@@ -177,7 +206,8 @@ run(process.argv[2], process.argv.slice(3)).catch((error: unknown) => {
   if (error instanceof UsageError) console.error(`${error.message}\n\n${USAGE}`);
   else if (error instanceof ConfigError) console.error(error.message);
   else if (error instanceof SubscriptionClosedError) console.error(`Error: ${closeMessage(error)}`);
-  else if (error instanceof GraphQLRequestError) console.error(`Error${error.code ? ` (${error.code})` : ""}: ${error.message}`);
+  else if (error instanceof GraphQLRequestError)
+    console.error(`Error${error.code ? ` (${error.code})` : ""}: ${error.message}`);
   else console.error(`Error: ${(error as Error).message}`);
   process.exitCode = 1;
 });

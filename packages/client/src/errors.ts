@@ -32,6 +32,14 @@ export class SubscriptionClosedError extends GraphQLRequestError {
     readonly closeCode: number,
     readonly reason: string,
   ) {
-    super([{ message: `The subscription connection closed (${closeCode}${reason ? `: ${reason}` : ""})`, extensions: { code: "SUBSCRIPTION_CLOSED", closeCode } }], 0);
+    super(
+      [
+        {
+          message: `The subscription connection closed (${closeCode}${reason ? `: ${reason}` : ""})`,
+          extensions: { code: "SUBSCRIPTION_CLOSED", closeCode },
+        },
+      ],
+      0,
+    );
   }
 }

@@ -1,5 +1,11 @@
 import { GraphQLRequestError, type GraphQLErrorEntry } from "./errors";
-import { manifestText, operationOf, type PersistedDocuments, persistedIdOf, type TypedDocument } from "./persistedDocument";
+import {
+  manifestText,
+  operationOf,
+  type PersistedDocuments,
+  persistedIdOf,
+  type TypedDocument,
+} from "./persistedDocument";
 
 export interface GraphQLClientOptions {
   /** The gateway's GraphQL endpoint, e.g. http://localhost:4000/graphql. */
@@ -45,13 +51,20 @@ interface WireResponse {
 
 export interface GraphQLClient {
   /** Runs a query or mutation; resolves with its data, rejects with GraphQLRequestError on any error. */
-  request<TResult, TVariables>(document: TypedDocument<TResult, TVariables>, ...variables: VariablesArg<TVariables>): Promise<TResult>;
+  request<TResult, TVariables>(
+    document: TypedDocument<TResult, TVariables>,
+    ...variables: VariablesArg<TVariables>
+  ): Promise<TResult>;
   /** Like request, with the response headers. */
-  execute<TResult, TVariables>(document: TypedDocument<TResult, TVariables>, ...variables: VariablesArg<TVariables>): Promise<GraphQLResult<TResult>>;
+  execute<TResult, TVariables>(
+    document: TypedDocument<TResult, TVariables>,
+    ...variables: VariablesArg<TVariables>
+  ): Promise<GraphQLResult<TResult>>;
 }
 
 /** Variables are optional exactly when the operation declares none that are required. */
-type VariablesArg<TVariables> = Record<string, never> extends TVariables ? [variables?: TVariables] : [variables: TVariables];
+type VariablesArg<TVariables> =
+  Record<string, never> extends TVariables ? [variables?: TVariables] : [variables: TVariables];
 
 /**
  * A small fetch wrapper for queries and mutations that speaks the APQ protocol: it sends the
@@ -61,20 +74,30 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
   const doFetch = options.fetch ?? globalThis.fetch;
   const mode = options.mode ?? "id-first";
 
-  async function send(body: WireBody, useGet: boolean): Promise<{ status: number; headers: Headers; payload: WireResponse }> {
+  async function send(
+    body: WireBody,
+    useGet: boolean,
+  ): Promise<{ status: number; headers: Headers; payload: WireResponse }> {
     const token = options.token?.();
     const headers: Record<string, string> = {
       accept: "application/graphql-response+json, application/json",
       ...options.headers,
       ...(token ? { authorization: `Bearer ${token}` } : {}),
       // A non-simple header: Apollo's CSRF prevention lets such GETs through (a browser form cannot send it).
-      ...(body.operationName ? { "x-apollo-operation-name": body.operationName } : { "apollo-require-preflight": "true" }),
+      ...(body.operationName
+        ? { "x-apollo-operation-name": body.operationName }
+        : { "apollo-require-preflight": "true" }),
     };
     let url = options.url;
-    const init: RequestInit = { method: useGet ? "GET" : "POST", headers, signal: AbortSignal.timeout(options.timeoutMs ?? 30_000) };
+    const init: RequestInit = {
+      method: useGet ? "GET" : "POST",
+      headers,
+      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+    };
     if (useGet) {
       const params = new URLSearchParams();
-      for (const [key, value] of Object.entries(body)) if (value !== undefined) params.set(key, typeof value === "string" ? value : JSON.stringify(value));
+      for (const [key, value] of Object.entries(body))
+        if (value !== undefined) params.set(key, typeof value === "string" ? value : JSON.stringify(value));
       url = `${url}${url.includes("?") ? "&" : "?"}${params}`;
     } else {
       headers["content-type"] = "application/json";
@@ -87,29 +110,46 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
       // The endpoint without the query string: GET parameters may carry variables.
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       const reason = cause?.code ?? cause?.message ?? (error as Error).message;
-      throw new GraphQLRequestError([{ message: `Cannot reach ${options.url} (${reason})`, extensions: { code: "NETWORK_ERROR" } }], 0);
+      throw new GraphQLRequestError(
+        [{ message: `Cannot reach ${options.url} (${reason})`, extensions: { code: "NETWORK_ERROR" } }],
+        0,
+      );
     }
     const text = await response.text();
     let payload: WireResponse;
     try {
       payload = JSON.parse(text) as WireResponse;
     } catch {
-      throw new GraphQLRequestError([{ message: `The gateway answered HTTP ${response.status} with a body that is not JSON` }], response.status);
+      throw new GraphQLRequestError(
+        [{ message: `The gateway answered HTTP ${response.status} with a body that is not JSON` }],
+        response.status,
+      );
     }
     return { status: response.status, headers: response.headers, payload };
   }
 
-  async function execute<TResult, TVariables>(document: TypedDocument<TResult, TVariables>, variables?: TVariables): Promise<GraphQLResult<TResult>> {
+  async function execute<TResult, TVariables>(
+    document: TypedDocument<TResult, TVariables>,
+    variables?: TVariables,
+  ): Promise<GraphQLResult<TResult>> {
     const text = document.toString();
     const { type, name } = operationOf(text);
     const id = persistedIdOf(document);
-    const base: WireBody = { ...(name ? { operationName: name } : {}), ...(variables && Object.keys(variables).length ? { variables } : {}) };
+    const base: WireBody = {
+      ...(name ? { operationName: name } : {}),
+      ...(variables && Object.keys(variables).length ? { variables } : {}),
+    };
     let result = await (mode === "id-first" && id
       ? send({ ...base, extensions: { persistedQuery: { version: 1, sha256Hash: id } } }, type === "query")
       : send({ ...base, query: text }, false));
     if (id && result.payload.errors?.some((error) => error.extensions?.code === "PERSISTED_QUERY_NOT_FOUND")) {
       const registered = manifestText(options.persistedDocuments, id);
-      result = await send(registered ? { ...base, query: registered, extensions: { persistedQuery: { version: 1, sha256Hash: id } } } : { ...base, query: text }, false);
+      result = await send(
+        registered
+          ? { ...base, query: registered, extensions: { persistedQuery: { version: 1, sha256Hash: id } } }
+          : { ...base, query: text },
+        false,
+      );
     }
     const { payload, status, headers } = result;
     if (payload.errors?.length || status >= 400 || payload.data === undefined || payload.data === null) {

@@ -1,5 +1,9 @@
 export { type GraphQLClient, type GraphQLClientOptions, type GraphQLResult, createGraphQLClient } from "./httpClient";
-export { type SubscriptionClient, type SubscriptionClientOptions, createSubscriptionClient } from "./subscriptionClient";
+export {
+  type SubscriptionClient,
+  type SubscriptionClientOptions,
+  createSubscriptionClient,
+} from "./subscriptionClient";
 export { placeOrder, type PlaceOrderOptions } from "./placeOrder";
 export { isRetryable, type RetryOptions, withRetries } from "./retry";
 export { GraphQLRequestError, type GraphQLErrorEntry, SubscriptionClosedError } from "./errors";

@@ -12,7 +12,14 @@ export interface PlaceOrderOptions extends RetryOptions {
  * attempt's answer is lost (network error, 502-504) after the order was placed, the retry returns
  * that order instead of placing a second one.
  */
-export async function placeOrder(client: GraphQLClient, input: Omit<PlaceOrderInput, "idempotencyKey">, options: PlaceOrderOptions = {}): Promise<PlaceOrderMutation["placeOrder"]> {
+export async function placeOrder(
+  client: GraphQLClient,
+  input: Omit<PlaceOrderInput, "idempotencyKey">,
+  options: PlaceOrderOptions = {},
+): Promise<PlaceOrderMutation["placeOrder"]> {
   const { idempotencyKey = globalThis.crypto.randomUUID(), ...retry } = options;
-  return withRetries(async () => (await client.request(PlaceOrderDocument, { input: { ...input, idempotencyKey } })).placeOrder, retry);
+  return withRetries(
+    async () => (await client.request(PlaceOrderDocument, { input: { ...input, idempotencyKey } })).placeOrder,
+    retry,
+  );
 }

@@ -20,7 +20,9 @@ const RETRYABLE_STATUSES = new Set([502, 503, 504]);
  */
 export function isRetryable(error: unknown): boolean {
   if (!(error instanceof GraphQLRequestError)) return false;
-  return error.code === "NETWORK_ERROR" || error.code === "SUBGRAPH_UNAVAILABLE" || RETRYABLE_STATUSES.has(error.status);
+  return (
+    error.code === "NETWORK_ERROR" || error.code === "SUBGRAPH_UNAVAILABLE" || RETRYABLE_STATUSES.has(error.status)
+  );
 }
 
 /**

@@ -1,7 +1,13 @@
 import { type Client, createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { type GraphQLErrorEntry, GraphQLRequestError, SubscriptionClosedError } from "./errors";
-import { manifestText, operationOf, type PersistedDocuments, persistedIdOf, type TypedDocument } from "./persistedDocument";
+import {
+  manifestText,
+  operationOf,
+  type PersistedDocuments,
+  persistedIdOf,
+  type TypedDocument,
+} from "./persistedDocument";
 
 export interface SubscriptionClientOptions {
   /** The gateway's WebSocket endpoint, e.g. ws://localhost:4000/graphql. */
@@ -20,11 +26,17 @@ export interface SubscriptionClientOptions {
 
 export interface SubscriptionClient {
   /** Each event's data, until the server completes the subscription or the loop is left (which unsubscribes). */
-  subscribe<TResult, TVariables>(document: TypedDocument<TResult, TVariables>, variables?: TVariables): AsyncIterable<TResult>;
+  subscribe<TResult, TVariables>(
+    document: TypedDocument<TResult, TVariables>,
+    variables?: TVariables,
+  ): AsyncIterable<TResult>;
   close(): Promise<void>;
 }
 
-const toEntry = (error: { message: string; extensions?: unknown }): GraphQLErrorEntry => ({ message: error.message, ...(error.extensions ? { extensions: error.extensions as GraphQLErrorEntry["extensions"] } : {}) });
+const toEntry = (error: { message: string; extensions?: unknown }): GraphQLErrorEntry => ({
+  message: error.message,
+  ...(error.extensions ? { extensions: error.extensions as GraphQLErrorEntry["extensions"] } : {}),
+});
 
 /** graphql-ws rejects with the server's error list (a refused subscription) or the socket's close event. */
 function asRequestError(error: unknown): Error {
@@ -56,7 +68,10 @@ export function createSubscriptionClient(options: SubscriptionClientOptions): Su
     lazy: true,
   });
   return {
-    subscribe<TResult, TVariables>(document: TypedDocument<TResult, TVariables>, variables?: TVariables): AsyncIterable<TResult> {
+    subscribe<TResult, TVariables>(
+      document: TypedDocument<TResult, TVariables>,
+      variables?: TVariables,
+    ): AsyncIterable<TResult> {
       const documentId = persistedIdOf(document);
       const trusted = documentId ? manifestText(options.persistedDocuments, documentId) : undefined;
       const query = trusted ?? document.toString();
@@ -72,7 +87,8 @@ export function createSubscriptionClient(options: SubscriptionClientOptions): Su
         async *[Symbol.asyncIterator]() {
           try {
             for await (const event of events) {
-              if (event.errors?.length || !event.data) throw new GraphQLRequestError(event.errors?.map(toEntry) ?? [], 200, event.data);
+              if (event.errors?.length || !event.data)
+                throw new GraphQLRequestError(event.errors?.map(toEntry) ?? [], 200, event.data);
               yield event.data;
             }
           } catch (error) {

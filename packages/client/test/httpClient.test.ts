@@ -17,9 +17,18 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 // As codegen writes them: the manifest holds the normalized text, the document its own formatting.
 const GREETING_MANIFEST_TEXT = "query Greeting($name: String!) { greeting(name: $name) }";
 const SHOUT_MANIFEST_TEXT = "mutation Shout($text: String!) { shout(text: $text) }";
-const Greeting = new TypedDocumentString<{ greeting: string }, { name: string }>("\n  query Greeting($name: String!) {\n  greeting(name: $name)\n}", { hash: `sha256:${sha256(GREETING_MANIFEST_TEXT)}` });
-const Shout = new TypedDocumentString<{ shout: string }, { text: string }>("mutation Shout($text: String!) {\n  shout(text: $text)\n}", { hash: `sha256:${sha256(SHOUT_MANIFEST_TEXT)}` });
-const manifest = { [`sha256:${sha256(GREETING_MANIFEST_TEXT)}`]: GREETING_MANIFEST_TEXT, [`sha256:${sha256(SHOUT_MANIFEST_TEXT)}`]: SHOUT_MANIFEST_TEXT };
+const Greeting = new TypedDocumentString<{ greeting: string }, { name: string }>(
+  "\n  query Greeting($name: String!) {\n  greeting(name: $name)\n}",
+  { hash: `sha256:${sha256(GREETING_MANIFEST_TEXT)}` },
+);
+const Shout = new TypedDocumentString<{ shout: string }, { text: string }>(
+  "mutation Shout($text: String!) {\n  shout(text: $text)\n}",
+  { hash: `sha256:${sha256(SHOUT_MANIFEST_TEXT)}` },
+);
+const manifest = {
+  [`sha256:${sha256(GREETING_MANIFEST_TEXT)}`]: GREETING_MANIFEST_TEXT,
+  [`sha256:${sha256(SHOUT_MANIFEST_TEXT)}`]: SHOUT_MANIFEST_TEXT,
+};
 
 let server: ApolloServer;
 let url: string;
@@ -28,9 +37,15 @@ const sent: Array<{ method: string; query?: string; hash?: string }> = [];
 /** Node's fetch, recording what went on the wire. */
 const recordingFetch: typeof fetch = async (input, init) => {
   const target = new URL(String(input));
-  const body = init?.body ? (JSON.parse(String(init.body)) as { query?: string; extensions?: { persistedQuery?: { sha256Hash?: string } } }) : undefined;
+  const body = init?.body
+    ? (JSON.parse(String(init.body)) as { query?: string; extensions?: { persistedQuery?: { sha256Hash?: string } } })
+    : undefined;
   const extensions = body?.extensions ?? JSON.parse(target.searchParams.get("extensions") ?? "null");
-  sent.push({ method: init?.method ?? "GET", query: body?.query ?? target.searchParams.get("query") ?? undefined, hash: extensions?.persistedQuery?.sha256Hash });
+  sent.push({
+    method: init?.method ?? "GET",
+    query: body?.query ?? target.searchParams.get("query") ?? undefined,
+    hash: extensions?.persistedQuery?.sha256Hash,
+  });
   return fetch(input, init);
 };
 
@@ -62,14 +77,23 @@ describe("the fetch wrapper (APQ)", () => {
 
   it("without the manifest, falls back to the document's own text, unpersisted", async () => {
     const client = createGraphQLClient({ url, fetch: recordingFetch });
-    const other = new TypedDocumentString<{ greeting: string }, { name: string }>("query Other($name: String!) { greeting(name: $name) }", { hash: `sha256:${sha256("query Other($name: String!) { greeting(name: $name) } # not registered")}` });
+    const other = new TypedDocumentString<{ greeting: string }, { name: string }>(
+      "query Other($name: String!) { greeting(name: $name) }",
+      { hash: `sha256:${sha256("query Other($name: String!) { greeting(name: $name) } # not registered")}` },
+    );
     expect(await client.request(other, { name: "Lin" })).toEqual({ greeting: "Hello Lin" });
-    expect(sent.at(-1)).toEqual({ method: "POST", query: "query Other($name: String!) { greeting(name: $name) }", hash: undefined });
+    expect(sent.at(-1)).toEqual({
+      method: "POST",
+      query: "query Other($name: String!) { greeting(name: $name) }",
+      hash: undefined,
+    });
   });
 
   it("rejects with a GraphQLRequestError carrying the server's code", async () => {
     const client = createGraphQLClient({ url, mode: "query" });
-    const broken = new TypedDocumentString<{ greeting: string }, { name: string }>("query Broken($name: String!) { greeting(nome: $name) }");
+    const broken = new TypedDocumentString<{ greeting: string }, { name: string }>(
+      "query Broken($name: String!) { greeting(nome: $name) }",
+    );
     const failure = client.request(broken, { name: "x" });
     await expect(failure).rejects.toBeInstanceOf(GraphQLRequestError);
     await expect(failure).rejects.toMatchObject({ code: "GRAPHQL_VALIDATION_FAILED", status: 400 });

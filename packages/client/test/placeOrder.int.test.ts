@@ -4,7 +4,15 @@ import { createServer, type IncomingMessage, request as httpRequest, type Server
 import { join } from "node:path";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
 import { createLogger, createRedis, type Redis } from "@fedplat/common";
-import { repoRoot, startTestSubgraph, TEST_GATEWAY_KEY, TEST_ORDERS_SERVICE_KEY, TEST_JWT_SECRET, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
+import {
+  repoRoot,
+  startTestSubgraph,
+  TEST_GATEWAY_KEY,
+  TEST_ORDERS_SERVICE_KEY,
+  TEST_JWT_SECRET,
+  type TestSubgraph,
+  type TestViewer,
+} from "@fedplat/devkit";
 import { buildGateway, defaultLimits, type GatewayServer } from "@fedplat/gateway";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { createGraphQLClient, GraphQLRequestError, persistedDocuments, placeOrder } from "../src";
@@ -69,24 +77,40 @@ interface Seen {
  * order (committed by then), cuts the client's connection without answering, or answers `how`
  * (an HTML error page, as a load balancer would): a response lost on the way back.
  */
-async function lossyProxy(target: string, drop: number, how: "cut" | 502 | 503 | 504 = "cut"): Promise<{ url: string; seen: Seen[]; close(): Promise<void> }> {
+async function lossyProxy(
+  target: string,
+  drop: number,
+  how: "cut" | 502 | 503 | 504 = "cut",
+): Promise<{ url: string; seen: Seen[]; close(): Promise<void> }> {
   const seen: Seen[] = [];
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
-    const upstream = httpRequest(target, { method: req.method, headers: { ...req.headers, host: new URL(target).host } });
+    const upstream = httpRequest(target, {
+      method: req.method,
+      headers: { ...req.headers, host: new URL(target).host },
+    });
     upstream.end(body);
     const response = await new Promise<IncomingMessage>((resolve) => upstream.on("response", resolve));
     const answer = await readBody(response);
     const variables = (JSON.parse(body) as { variables?: { input?: { idempotencyKey?: string } } }).variables;
-    const parsed = JSON.parse(answer) as { data?: { placeOrder?: { id: string } } | null; errors?: Array<{ extensions?: { code?: string } }> };
+    const parsed = JSON.parse(answer) as {
+      data?: { placeOrder?: { id: string } } | null;
+      errors?: Array<{ extensions?: { code?: string } }>;
+    };
     const orderId = parsed.data?.placeOrder?.id;
-    seen.push({ idempotencyKey: variables?.input?.idempotencyKey, orderId, code: parsed.errors?.[0]?.extensions?.code });
+    seen.push({
+      idempotencyKey: variables?.input?.idempotencyKey,
+      orderId,
+      code: parsed.errors?.[0]?.extensions?.code,
+    });
     if (orderId && seen.filter((request) => request.orderId).length <= drop) {
       if (how === "cut") req.socket.destroy();
       else res.writeHead(how, { "content-type": "text/html" }).end(`<html><body>${how}</body></html>`);
       return;
     }
-    res.writeHead(response.statusCode ?? 502, { "content-type": response.headers["content-type"] ?? "application/json" });
+    res.writeHead(response.statusCode ?? 502, {
+      "content-type": response.headers["content-type"] ?? "application/json",
+    });
     res.end(answer);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -102,7 +126,8 @@ async function lossyProxy(target: string, drop: number, how: "cut" | 502 | 503 |
 /** A customer with no orders yet, so counts are exact. */
 const newCustomer = (): Promise<TestViewer> => orders.viewer({ id: randomUUID(), role: "CUSTOMER" });
 /** As an application uses it: persisted ids first (the key travels in the variables), the viewer's token. */
-const clientFor = (url: string, viewer: TestViewer) => createGraphQLClient({ url, token: () => viewer.token, persistedDocuments });
+const clientFor = (url: string, viewer: TestViewer) =>
+  createGraphQLClient({ url, token: () => viewer.token, persistedDocuments });
 /** The requests that placed (or replayed) an order. */
 const placing = (seen: Seen[]) => seen.filter((request) => request.orderId);
 
@@ -111,38 +136,61 @@ describe("placeOrder (typed client)", () => {
     const viewer = await newCustomer();
     const proxy = await lossyProxy(gatewayUrl, 1);
     try {
-      const order = await placeOrder(clientFor(proxy.url, viewer), { lines: [{ productId, quantity: 1 }] }, { baseDelayMs: 10 });
+      const order = await placeOrder(
+        clientFor(proxy.url, viewer),
+        { lines: [{ productId, quantity: 1 }] },
+        { baseDelayMs: 10 },
+      );
       const [lost, retried, ...more] = placing(proxy.seen);
       expect(more).toEqual([]);
       expect(lost?.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
       expect(retried?.idempotencyKey).toBe(lost?.idempotencyKey);
       // The order of the lost answer is the one the retry returned, and the only one placed.
       expect(order.id).toBe(lost?.orderId);
-      expect(await orders.prisma.order.findMany({ where: { customerId: viewer.id }, select: { id: true } })).toEqual([{ id: order.id }]);
-      expect(await orders.prisma.outboxEvent.count({ where: { type: "order.placed", envelope: { path: ["data", "customerId"], equals: viewer.id } } })).toBe(1);
+      expect(await orders.prisma.order.findMany({ where: { customerId: viewer.id }, select: { id: true } })).toEqual([
+        { id: order.id },
+      ]);
+      expect(
+        await orders.prisma.outboxEvent.count({
+          where: { type: "order.placed", envelope: { path: ["data", "customerId"], equals: viewer.id } },
+        }),
+      ).toBe(1);
     } finally {
       await proxy.close();
     }
   });
 
-  it.each([502, 503, 504] as const)("retries with the same key after an HTTP %i from a proxy, and yields one order", async (status) => {
-    const viewer = await newCustomer();
-    const proxy = await lossyProxy(gatewayUrl, 2, status);
-    try {
-      const order = await placeOrder(clientFor(proxy.url, viewer), { lines: [{ productId, quantity: 2 }] }, { baseDelayMs: 10 });
-      expect(placing(proxy.seen)).toHaveLength(3);
-      expect(new Set(proxy.seen.map((request) => request.idempotencyKey)).size).toBe(1);
-      expect(await orders.prisma.order.findMany({ where: { customerId: viewer.id }, select: { id: true } })).toEqual([{ id: order.id }]);
-    } finally {
-      await proxy.close();
-    }
-  });
+  it.each([502, 503, 504] as const)(
+    "retries with the same key after an HTTP %i from a proxy, and yields one order",
+    async (status) => {
+      const viewer = await newCustomer();
+      const proxy = await lossyProxy(gatewayUrl, 2, status);
+      try {
+        const order = await placeOrder(
+          clientFor(proxy.url, viewer),
+          { lines: [{ productId, quantity: 2 }] },
+          { baseDelayMs: 10 },
+        );
+        expect(placing(proxy.seen)).toHaveLength(3);
+        expect(new Set(proxy.seen.map((request) => request.idempotencyKey)).size).toBe(1);
+        expect(await orders.prisma.order.findMany({ where: { customerId: viewer.id }, select: { id: true } })).toEqual([
+          { id: order.id },
+        ]);
+      } finally {
+        await proxy.close();
+      }
+    },
+  );
 
   it("gives up after its attempts with the NETWORK_ERROR, having sent one key throughout", async () => {
     const viewer = await newCustomer();
     const proxy = await lossyProxy(gatewayUrl, 3);
     try {
-      const failure = await placeOrder(clientFor(proxy.url, viewer), { lines: [{ productId, quantity: 1 }] }, { attempts: 3, baseDelayMs: 10 }).catch((error: unknown) => error);
+      const failure = await placeOrder(
+        clientFor(proxy.url, viewer),
+        { lines: [{ productId, quantity: 1 }] },
+        { attempts: 3, baseDelayMs: 10 },
+      ).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(GraphQLRequestError);
       expect((failure as GraphQLRequestError).code).toBe("NETWORK_ERROR");
       expect(new Set(proxy.seen.map((request) => request.idempotencyKey)).size).toBe(1);
@@ -158,7 +206,11 @@ describe("placeOrder (typed client)", () => {
     const viewer = await newCustomer();
     const proxy = await lossyProxy(gatewayUrl, 0);
     try {
-      const failure = await placeOrder(clientFor(proxy.url, viewer), { lines: [{ productId, quantity: 0 }] }, { baseDelayMs: 10 }).catch((error: unknown) => error);
+      const failure = await placeOrder(
+        clientFor(proxy.url, viewer),
+        { lines: [{ productId, quantity: 0 }] },
+        { baseDelayMs: 10 },
+      ).catch((error: unknown) => error);
       expect((failure as GraphQLRequestError).code).toBe("BAD_USER_INPUT");
       expect(proxy.seen.filter((request) => request.code === "BAD_USER_INPUT")).toHaveLength(1);
     } finally {

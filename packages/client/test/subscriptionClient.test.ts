@@ -42,7 +42,12 @@ beforeAll(async () => {
         ctx.extra.socket.close(4401, "Access token expired");
         return false;
       },
-      onSubscribe: (ctx, _id, payload) => void seen.push({ authorization: ctx.connectionParams?.authorization, query: payload.query, extensions: payload.extensions }),
+      onSubscribe: (ctx, _id, payload) =>
+        void seen.push({
+          authorization: ctx.connectionParams?.authorization,
+          query: payload.query,
+          extensions: payload.extensions,
+        }),
     },
     wss,
   );
@@ -58,17 +63,29 @@ afterAll(async () => {
 const COUNTDOWN_TRUSTED = "subscription Countdown($from: Int!) { countdown(from: $from) }";
 const COUNTDOWN_ID = createHash("sha256").update(COUNTDOWN_TRUSTED).digest("hex");
 const manifest = { [`sha256:${COUNTDOWN_ID}`]: COUNTDOWN_TRUSTED };
-const Countdown = new TypedDocumentString<{ countdown: number }, { from: number }>("subscription Countdown($from: Int!) {\n  countdown(from: $from)\n}", { hash: `sha256:${COUNTDOWN_ID}` });
+const Countdown = new TypedDocumentString<{ countdown: number }, { from: number }>(
+  "subscription Countdown($from: Int!) {\n  countdown(from: $from)\n}",
+  { hash: `sha256:${COUNTDOWN_ID}` },
+);
 const Failing = new TypedDocumentString<{ failing: number }, Record<string, never>>("subscription Failing { failing }");
 
 describe("subscription client (graphql-ws)", () => {
   it("yields each event's typed data, sending the token, the manifest's text and its persisted id", async () => {
-    const client = createSubscriptionClient({ url, token: () => "token-123", persistedDocuments: manifest, retryAttempts: 0 });
+    const client = createSubscriptionClient({
+      url,
+      token: () => "token-123",
+      persistedDocuments: manifest,
+      retryAttempts: 0,
+    });
     const values: number[] = [];
     for await (const event of client.subscribe(Countdown, { from: 3 })) values.push(event.countdown);
     await client.close();
     expect(values).toEqual([3, 2, 1, 0]);
-    expect(seen.at(-1)).toEqual({ authorization: "Bearer token-123", query: COUNTDOWN_TRUSTED, extensions: { persistedQuery: { version: 1, sha256Hash: COUNTDOWN_ID } } });
+    expect(seen.at(-1)).toEqual({
+      authorization: "Bearer token-123",
+      query: COUNTDOWN_TRUSTED,
+      extensions: { persistedQuery: { version: 1, sha256Hash: COUNTDOWN_ID } },
+    });
   });
 
   it("sends a document missing from the manifest (or without one) as its own text, without an id that would not match it", async () => {
@@ -105,7 +122,10 @@ describe("subscription client (graphql-ws)", () => {
     const consume = async () => {
       for await (const _event of client.subscribe(Unknown)) void _event;
     };
-    await expect(consume()).rejects.toMatchObject({ name: "GraphQLRequestError", message: expect.stringContaining("nope") });
+    await expect(consume()).rejects.toMatchObject({
+      name: "GraphQLRequestError",
+      message: expect.stringContaining("nope"),
+    });
     await client.close();
   });
 

@@ -64,8 +64,16 @@ export async function runAudited<T, Tx>(action: AuditedAction<T, Tx>): Promise<T
 }
 
 /** The audit log query's `action` filter, checked: a misspelt action would match nothing, silently. */
-export function auditActionFilter(action: string | null | undefined, known: readonly string[], service: string): { action?: string } {
+export function auditActionFilter(
+  action: string | null | undefined,
+  known: readonly string[],
+  service: string,
+): { action?: string } {
   if (action === null || action === undefined) return {};
-  if (!known.includes(action)) throw badInput(`unknown action "${action.slice(0, 100)}"; the ${service} audit log holds ${known.join(", ")}`, "action");
+  if (!known.includes(action))
+    throw badInput(
+      `unknown action "${action.slice(0, 100)}"; the ${service} audit log holds ${known.join(", ")}`,
+      "action",
+    );
   return { action };
 }

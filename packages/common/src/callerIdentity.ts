@@ -52,7 +52,11 @@ export function signCallerIdentity(identity: CallerIdentity, signing: SigningKey
 const ROLES: readonly Role[] = ["CUSTOMER", "STAFF", "ADMIN"];
 
 /** Verifies a subgraph request's identity header for `audience`; anything missing or wrong is a 401. */
-export async function verifyCallerIdentity(header: string | undefined, trust: IdentityTrust, audience: string): Promise<CallerIdentity> {
+export async function verifyCallerIdentity(
+  header: string | undefined,
+  trust: IdentityTrust,
+  audience: string,
+): Promise<CallerIdentity> {
   return (await verifyWithExpiry(header, trust, audience)).identity;
 }
 
@@ -67,14 +71,24 @@ function claimedCaller(header: string): Caller {
     throw invalid();
   }
   if (issuer === GATEWAY_ISSUER) return { kind: "gateway" };
-  if (typeof issuer === "string" && issuer.startsWith(SERVICE_ISSUER)) return { kind: "service", name: issuer.slice(SERVICE_ISSUER.length) };
+  if (typeof issuer === "string" && issuer.startsWith(SERVICE_ISSUER))
+    return { kind: "service", name: issuer.slice(SERVICE_ISSUER.length) };
   throw invalid();
 }
 
-async function verifyWithExpiry(header: string | undefined, trust: IdentityTrust, audience: string): Promise<{ identity: CallerIdentity; expiresAtMs: number }> {
+async function verifyWithExpiry(
+  header: string | undefined,
+  trust: IdentityTrust,
+  audience: string,
+): Promise<{ identity: CallerIdentity; expiresAtMs: number }> {
   if (!header) throw unauthenticated("This service accepts only requests signed by the gateway");
   const caller = claimedCaller(header);
-  const keys = caller.kind === "gateway" ? trust.gateway : Object.hasOwn(trust.services ?? {}, caller.name) ? trust.services?.[caller.name] : undefined;
+  const keys =
+    caller.kind === "gateway"
+      ? trust.gateway
+      : Object.hasOwn(trust.services ?? {}, caller.name)
+        ? trust.services?.[caller.name]
+        : undefined;
   let payload;
   try {
     const { kid } = decodeProtectedHeader(header);
@@ -95,7 +109,11 @@ async function verifyWithExpiry(header: string | undefined, trust: IdentityTrust
   const expiresAtMs = (payload.exp ?? 0) * 1000;
   if (payload.kind === "anonymous") return { identity: { caller, viewer: null }, expiresAtMs };
   const role = payload.role as Role;
-  if (typeof payload.sub !== "string" || !ROLES.includes(role) || (payload.kind !== "user" && payload.kind !== "apiKey")) {
+  if (
+    typeof payload.sub !== "string" ||
+    !ROLES.includes(role) ||
+    (payload.kind !== "user" && payload.kind !== "apiKey")
+  ) {
     throw invalid();
   }
   return { identity: { caller, viewer: { id: payload.sub, role, kind: payload.kind } }, expiresAtMs };
@@ -109,8 +127,14 @@ async function verifyWithExpiry(header: string | undefined, trust: IdentityTrust
  * header identical to one that passed every check is taken from memory, and never after its
  * `exp`; failures are not remembered.
  */
-export function createCallerIdentityVerifier(trust: IdentityTrust, audience: string, options: { max?: number } = {}): (header: string | undefined) => Promise<CallerIdentity> {
-  const verified = new LRUCache<string, { identity: CallerIdentity; expiresAtMs: number }>({ max: options.max ?? 10_000 });
+export function createCallerIdentityVerifier(
+  trust: IdentityTrust,
+  audience: string,
+  options: { max?: number } = {},
+): (header: string | undefined) => Promise<CallerIdentity> {
+  const verified = new LRUCache<string, { identity: CallerIdentity; expiresAtMs: number }>({
+    max: options.max ?? 10_000,
+  });
   return async (header) => {
     const known = header === undefined ? undefined : verified.get(header);
     if (known && Date.now() < known.expiresAtMs) return known.identity;

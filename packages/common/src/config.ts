@@ -18,7 +18,12 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEn
   const problems = result.error.issues.map((issue) => {
     const variable = issue.path.join(".") || "(environment)";
     const value = env[String(issue.path[0])];
-    const shown = value === undefined ? "unset" : /SECRET|PASSWORD|KEY|TOKEN/i.test(variable) ? "set, hidden" : JSON.stringify(value);
+    const shown =
+      value === undefined
+        ? "unset"
+        : /SECRET|PASSWORD|KEY|TOKEN/i.test(variable)
+          ? "set, hidden"
+          : JSON.stringify(value);
     return `  ${variable}: ${issue.message} (currently: ${shown})`;
   });
   throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
@@ -40,9 +45,13 @@ export const envVars = {
   /** A shared secret (JWT_SECRET): generated into .env by `npm run setup`. */
   secret: z.string().min(32, "must be at least 32 characters (run `npm run setup` to generate one into .env)"),
   /** A private Ed25519 JWK with a kid (GATEWAY_SIGNING_KEY, ORDERS_SERVICE_KEY): generated into .env by `npm run setup`. */
-  signingKey: z.string({ error: "required: a private Ed25519 JWK (run `npm run setup` to generate one into .env)" }).transform(parsedBy(parseSigningKey)),
+  signingKey: z
+    .string({ error: "required: a private Ed25519 JWK (run `npm run setup` to generate one into .env)" })
+    .transform(parsedBy(parseSigningKey)),
   /** A JSON array of public Ed25519 JWKs, each with its kid (GATEWAY_VERIFY_KEYS, ORDERS_SERVICE_VERIFY_KEYS): several during a rotation. */
-  verifyKeys: z.string({ error: "required: a JSON array of public Ed25519 JWKs (run `npm run setup` to generate it into .env)" }).transform(parsedBy(parseVerifyKeys)),
+  verifyKeys: z
+    .string({ error: "required: a JSON array of public Ed25519 JWKs (run `npm run setup` to generate it into .env)" })
+    .transform(parsedBy(parseVerifyKeys)),
 };
 
 /** A zod transform from a parser that throws a message naming what is wrong (never the value). */

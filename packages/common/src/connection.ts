@@ -47,7 +47,8 @@ export async function paginate<T extends { id: string }>(
 ): Promise<Connection<T>> {
   const first = pageSize(args.first, args.defaultFirst ?? 20);
   const after = decodeCursor(args.after);
-  const rows = first === 0 ? [] : await findPage({ take: first + 1, ...(after ? { cursor: { id: after }, skip: 1 } : {}) });
+  const rows =
+    first === 0 ? [] : await findPage({ take: first + 1, ...(after ? { cursor: { id: after }, skip: 1 } : {}) });
   const page = rows.slice(0, first);
   const last = page[page.length - 1];
   return {

@@ -23,7 +23,8 @@ export function appError(code: ErrorCode, message: string, extensions: Record<st
   return new GraphQLError(message, { extensions: { code, ...extensions, ...(status ? { http: { status } } : {}) } });
 }
 
-export const badInput = (message: string, field?: string) => appError(ErrorCode.BAD_USER_INPUT, message, field ? { field } : {});
+export const badInput = (message: string, field?: string) =>
+  appError(ErrorCode.BAD_USER_INPUT, message, field ? { field } : {});
 export const notFound = (what: string) => appError(ErrorCode.NOT_FOUND, `${what} not found`);
 export const unauthenticated = (message = "You must be logged in") => appError(ErrorCode.UNAUTHENTICATED, message);
 export const forbidden = (message = "Not allowed") => appError(ErrorCode.FORBIDDEN, message);

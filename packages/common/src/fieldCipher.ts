@@ -29,18 +29,30 @@ export interface FieldCipherVariables {
  * (PII_ACTIVE_KEY_ID) must be among them. Accounts seals phone numbers and addresses with one,
  * event producers seal the personal fields of events with another (EVENT_PII_KEYS).
  */
-export function createFieldCipher(keyList: string, activeKeyId: string, variables: FieldCipherVariables = { keys: "PII_ENCRYPTION_KEYS", activeKeyId: "PII_ACTIVE_KEY_ID" }): FieldCipher {
+export function createFieldCipher(
+  keyList: string,
+  activeKeyId: string,
+  variables: FieldCipherVariables = { keys: "PII_ENCRYPTION_KEYS", activeKeyId: "PII_ACTIVE_KEY_ID" },
+): FieldCipher {
   const keys = new Map<string, Buffer>();
-  for (const entry of keyList.split(",").map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of keyList
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const [kid, material] = entry.split(":");
     const key = Buffer.from(material ?? "", "base64");
     if (!kid || !/^[\w-]{1,32}$/.test(kid) || key.length !== 32) {
-      throw new ConfigError(`Invalid configuration:\n  ${variables.keys}: each entry must be <key id>:<base64 of 32 random bytes>`);
+      throw new ConfigError(
+        `Invalid configuration:\n  ${variables.keys}: each entry must be <key id>:<base64 of 32 random bytes>`,
+      );
     }
     keys.set(kid, key);
   }
   const active = keys.get(activeKeyId);
-  if (!active) throw new ConfigError(`Invalid configuration:\n  ${variables.activeKeyId}: must name one of the keys in ${variables.keys} (${[...keys.keys()].join(", ") || "none"})`);
+  if (!active)
+    throw new ConfigError(
+      `Invalid configuration:\n  ${variables.activeKeyId}: must name one of the keys in ${variables.keys} (${[...keys.keys()].join(", ") || "none"})`,
+    );
 
   return {
     activeKeyId,
@@ -49,12 +61,19 @@ export function createFieldCipher(keyList: string, activeKeyId: string, variable
       const cipher = createCipheriv("aes-256-gcm", active, iv);
       cipher.setAAD(Buffer.from(context, "utf8"));
       const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
-      return [VERSION, activeKeyId, iv.toString("base64url"), cipher.getAuthTag().toString("base64url"), ciphertext.toString("base64url")].join(".");
+      return [
+        VERSION,
+        activeKeyId,
+        iv.toString("base64url"),
+        cipher.getAuthTag().toString("base64url"),
+        ciphertext.toString("base64url"),
+      ].join(".");
     },
     decrypt(sealed, context) {
       const [version, kid, iv, tag, ciphertext] = sealed.split(".");
       const key = kid ? keys.get(kid) : undefined;
-      if (version !== VERSION || !key || !iv || !tag || ciphertext === undefined) throw new Error(`cannot decrypt: unknown format or key id "${kid ?? ""}"`);
+      if (version !== VERSION || !key || !iv || !tag || ciphertext === undefined)
+        throw new Error(`cannot decrypt: unknown format or key id "${kid ?? ""}"`);
       const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
       decipher.setAAD(Buffer.from(context, "utf8"));
       decipher.setAuthTag(Buffer.from(tag, "base64url"));

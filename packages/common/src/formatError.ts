@@ -12,7 +12,13 @@ export function formatErrorFor(logger: Logger, production: boolean) {
     const code = formatted.extensions?.code;
     if (code !== ErrorCode.INTERNAL_SERVER_ERROR && code !== undefined) return formatted;
     logger.error({ err: unwrapResolverError(error), path: formatted.path }, "unexpected error");
-    if (!production) return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.INTERNAL_SERVER_ERROR } };
-    return { message: "Internal server error", path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+    if (!production)
+      return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.INTERNAL_SERVER_ERROR } };
+    return {
+      message: "Internal server error",
+      path: formatted.path,
+      locations: formatted.locations,
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
   };
 }

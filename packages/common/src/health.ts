@@ -28,7 +28,11 @@ export interface HealthRouterOptions {
 }
 
 /** /health/live (the process answers) and /health/ready (every dependency answers). */
-export function healthRouter(checks: Record<string, ReadinessCheck>, state: HealthState, options: HealthRouterOptions = {}): Router {
+export function healthRouter(
+  checks: Record<string, ReadinessCheck>,
+  state: HealthState,
+  options: HealthRouterOptions = {},
+): Router {
   const timeoutMs = options.timeoutMs ?? 2_000;
   const router = Router();
   router.get("/health/live", (_req, res) => {
@@ -46,7 +50,13 @@ export function healthRouter(checks: Record<string, ReadinessCheck>, state: Heal
       }),
     );
     const ready = !state.draining && results.every(([, result]) => result === "ok");
-    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : state.draining ? "draining" : "not_ready", checks: Object.fromEntries(results), ...options.report?.() });
+    res
+      .status(ready ? 200 : 503)
+      .json({
+        status: ready ? "ready" : state.draining ? "draining" : "not_ready",
+        checks: Object.fromEntries(results),
+        ...options.report?.(),
+      });
   });
   return router;
 }

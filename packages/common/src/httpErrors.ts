@@ -20,6 +20,8 @@ export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
     const known = typeof type === "string" ? KNOWN[type] : undefined;
     if (!known) logger.error({ err: error }, "unhandled HTTP error");
     const { status, message } = known ?? { status: 500, message: "Internal server error" };
-    res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST" } }] });
+    res
+      .status(status)
+      .json({ errors: [{ message, extensions: { code: status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST" } }] });
   };
 }

@@ -36,7 +36,10 @@ export interface AdminListener {
  */
 export function adminListenerOf(production: boolean, env: NodeJS.ProcessEnv = process.env): AdminListener | undefined {
   if (!production) return undefined;
-  const { ADMIN_PORT, ADMIN_HOST } = parseEnv(z.object({ ADMIN_PORT: envVars.port(9464), ADMIN_HOST: z.string().min(1).default("0.0.0.0") }), env);
+  const { ADMIN_PORT, ADMIN_HOST } = parseEnv(
+    z.object({ ADMIN_PORT: envVars.port(9464), ADMIN_HOST: z.string().min(1).default("0.0.0.0") }),
+    env,
+  );
   return { port: ADMIN_PORT, host: ADMIN_HOST };
 }
 

@@ -37,7 +37,8 @@ export function parseSigningKeys(value: string): Map<string, string> {
     const colon = entry.indexOf(":");
     const id = entry.slice(0, colon).trim();
     const secret = entry.slice(colon + 1).trim();
-    if (colon < 1 || !/^[A-Za-z0-9_.-]{1,64}$/.test(id)) throw new Error(`entry ${index + 1} must look like <key id>:<secret> (key id: letters, digits, _ . -)`);
+    if (colon < 1 || !/^[A-Za-z0-9_.-]{1,64}$/.test(id))
+      throw new Error(`entry ${index + 1} must look like <key id>:<secret> (key id: letters, digits, _ . -)`);
     if (secret.length < 32) throw new Error(`key "${id}": the secret must be at least 32 characters`);
     if (keys.has(id)) throw new Error(`key "${id}" is listed twice`);
     keys.set(id, secret);
@@ -57,7 +58,11 @@ function key(secret: string): Uint8Array {
  * A short-lived HS256 access token for `viewer`, with its token version (`ver`) when it has one.
  * A TokenSigningKey puts its id in the `kid` header; a bare secret signs without a kid (legacy).
  */
-export async function signAccessToken(viewer: Viewer, signingKey: string | TokenSigningKey, ttlSeconds = 900): Promise<string> {
+export async function signAccessToken(
+  viewer: Viewer,
+  signingKey: string | TokenSigningKey,
+  ttlSeconds = 900,
+): Promise<string> {
   const { secret, id } = typeof signingKey === "string" ? { secret: signingKey, id: undefined } : signingKey;
   return new SignJWT({ role: viewer.role, ...(viewer.tokenVersion !== undefined ? { ver: viewer.tokenVersion } : {}) })
     .setProtectedHeader({ alg: "HS256", typ: "JWT", ...(id ? { kid: id } : {}) })
@@ -89,8 +94,14 @@ function viewerOf(payload: JWTPayload): Viewer {
   const role = payload.role;
   if (typeof payload.sub !== "string" || !ROLES.includes(role as Role)) throw unauthenticated("Invalid access token");
   const version = payload.ver;
-  if (version !== undefined && !(typeof version === "number" && Number.isSafeInteger(version) && version >= 0)) throw unauthenticated("Invalid access token");
-  return { id: payload.sub, role: role as Role, kind: "user", ...(typeof version === "number" ? { tokenVersion: version } : {}) };
+  if (version !== undefined && !(typeof version === "number" && Number.isSafeInteger(version) && version >= 0))
+    throw unauthenticated("Invalid access token");
+  return {
+    id: payload.sub,
+    role: role as Role,
+    kind: "user",
+    ...(typeof version === "number" ? { tokenVersion: version } : {}),
+  };
 }
 
 async function verifying(verify: () => Promise<{ payload: JWTPayload }>): Promise<Viewer> {
@@ -112,7 +123,9 @@ export function createTokenVerifier(config: TokenVerification): TokenVerifier {
   switch (config.kind) {
     case "hs256": {
       // Verification keys by kid: JWT_SIGNING_KEYS, plus JWT_SECRET as "default" (tokens without a kid).
-      const keys = new Map<string, Uint8Array>(Object.entries(config.keys ?? {}).map(([id, secret]) => [id, key(secret)]));
+      const keys = new Map<string, Uint8Array>(
+        Object.entries(config.keys ?? {}).map(([id, secret]) => [id, key(secret)]),
+      );
       if (config.secret && !keys.has(LEGACY_KEY_ID)) keys.set(LEGACY_KEY_ID, key(config.secret));
       if (keys.size === 0) throw new Error("hs256 token verification needs a secret or keys");
       // A retired kid (no longer listed) finds no key: jose refuses the token (Invalid access token).
@@ -141,7 +154,14 @@ export function createTokenVerifier(config: TokenVerification): TokenVerifier {
     }
     case "jwks": {
       const keys = createRemoteJWKSet(new URL(config.url));
-      return (token) => verifying(() => jwtVerify(token, keys, { algorithms: ["RS256", "PS256", "ES256", "EdDSA"], issuer: config.issuer, audience: config.audience }));
+      return (token) =>
+        verifying(() =>
+          jwtVerify(token, keys, {
+            algorithms: ["RS256", "PS256", "ES256", "EdDSA"],
+            issuer: config.issuer,
+            audience: config.audience,
+          }),
+        );
     }
     default: {
       const unreachable: never = config;
@@ -156,7 +176,10 @@ export function verifyAccessToken(token: string, secret: string): Promise<Viewer
 }
 
 /** The viewer of a request from its `Authorization: Bearer` header; null when there is none. */
-export async function viewerFromAuthorization(header: string | undefined, verify: TokenVerifier): Promise<Viewer | null> {
+export async function viewerFromAuthorization(
+  header: string | undefined,
+  verify: TokenVerifier,
+): Promise<Viewer | null> {
   if (!header) return null;
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match?.[1]) throw unauthenticated("Authorization header must be 'Bearer <token>'");

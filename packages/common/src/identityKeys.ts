@@ -24,10 +24,13 @@ function parseJson(value: string): unknown {
 }
 
 function ed25519Jwk(value: unknown, what: string): Jwk & { kid: string } {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`${what} must be a JWK object`);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new Error(`${what} must be a JWK object`);
   const jwk = value as Jwk;
-  if (jwk.kty !== "OKP" || jwk.crv !== "Ed25519") throw new Error(`${what} must be an Ed25519 key (kty "OKP", crv "Ed25519")`);
-  if (typeof jwk.kid !== "string" || !/^[\w.-]{1,64}$/.test(jwk.kid)) throw new Error(`${what} needs a kid (letters, digits, . _ -)`);
+  if (jwk.kty !== "OKP" || jwk.crv !== "Ed25519")
+    throw new Error(`${what} must be an Ed25519 key (kty "OKP", crv "Ed25519")`);
+  if (typeof jwk.kid !== "string" || !/^[\w.-]{1,64}$/.test(jwk.kid))
+    throw new Error(`${what} needs a kid (letters, digits, . _ -)`);
   return jwk as Jwk & { kid: string };
 }
 
@@ -49,7 +52,8 @@ export function parseSigningKey(value: string): SigningKey {
 export function parseVerifyKeys(value: string): VerifyKeys {
   const parsed = parseJson(value);
   const list = Array.isArray(parsed) ? parsed : (parsed as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(list) || list.length === 0) throw new Error("must be a non-empty JSON array of public Ed25519 JWKs");
+  if (!Array.isArray(list) || list.length === 0)
+    throw new Error("must be a non-empty JSON array of public Ed25519 JWKs");
   const keys = new Map<string, KeyObject>();
   list.forEach((entry, index) => {
     const jwk = ed25519Jwk(entry, `key ${index}`);

@@ -5,7 +5,10 @@ import { isUuid } from "./connection";
  * Batches lookups by a unique UUID column into one `WHERE key IN (...)` per tick. Keys that are
  * not UUIDs resolve to null without reaching PostgreSQL (which would reject the cast).
  */
-export function createUniqueLoader<T>(fetch: (keys: string[]) => Promise<T[]>, keyOf: (row: T) => string): DataLoader<string, T | null> {
+export function createUniqueLoader<T>(
+  fetch: (keys: string[]) => Promise<T[]>,
+  keyOf: (row: T) => string,
+): DataLoader<string, T | null> {
   return new DataLoader(async (keys) => {
     const valid = keys.filter(isUuid);
     const rows = valid.length ? await fetch([...new Set(valid)]) : [];
@@ -15,12 +18,17 @@ export function createUniqueLoader<T>(fetch: (keys: string[]) => Promise<T[]>, k
 }
 
 /** createUniqueLoader on the primary key. */
-export function createByIdLoader<T extends { id: string }>(fetch: (ids: string[]) => Promise<T[]>): DataLoader<string, T | null> {
+export function createByIdLoader<T extends { id: string }>(
+  fetch: (ids: string[]) => Promise<T[]>,
+): DataLoader<string, T | null> {
   return createUniqueLoader(fetch, (row) => row.id);
 }
 
 /** Batches one-to-many lookups (order id -> lines) into one query per tick. */
-export function createGroupLoader<K extends string, T>(fetch: (keys: K[]) => Promise<T[]>, keyOf: (row: T) => K): DataLoader<K, T[]> {
+export function createGroupLoader<K extends string, T>(
+  fetch: (keys: K[]) => Promise<T[]>,
+  keyOf: (row: T) => K,
+): DataLoader<K, T[]> {
   return new DataLoader(async (keys) => {
     const rows = await fetch([...new Set(keys)]);
     const groups = new Map<K, T[]>();

@@ -25,7 +25,8 @@ export function createMetrics(service: string): ServiceMetrics {
     registers: [registry],
     collect() {
       this.reset();
-      for (const { pool, ...counts } of poolUsage()) for (const [state, value] of Object.entries(counts)) this.set({ pool, state }, value);
+      for (const { pool, ...counts } of poolUsage())
+        for (const [state, value] of Object.entries(counts)) this.set({ pool, state }, value);
     },
   });
   return { registry, dbStatements };

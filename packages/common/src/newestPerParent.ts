@@ -18,7 +18,8 @@ export interface NewestPerParentOptions {
  * it; callers then load the rows with a typed `findMany({ where: { id: { in } } })`.
  */
 export async function newestIdsPerParent(db: RawQuerySource, options: NewestPerParentOptions): Promise<string[]> {
-  if (!/^"\w+"\."\w+"$/.test(options.table) || !/^\w+$/.test(options.parentColumn)) throw new Error("newestIdsPerParent: invalid identifier");
+  if (!/^"\w+"\."\w+"$/.test(options.table) || !/^\w+$/.test(options.parentColumn))
+    throw new Error("newestIdsPerParent: invalid identifier");
   const rows = await db.$queryRawUnsafe<Array<{ id: string }>>(
     `SELECT t.id::text AS id FROM unnest($1::uuid[]) AS p(id)
      CROSS JOIN LATERAL (

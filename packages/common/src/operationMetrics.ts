@@ -18,10 +18,18 @@ export function operationMetricNames(prefix: OperationMetricsPrefix): { total: s
  * the response). The gateway counts clients' operations; each subgraph the gateway's fetches
  * (named like `Products__catalog__0`).
  */
-export function useOperationMetrics<TContext extends object>(registry: Registry, prefix: OperationMetricsPrefix): ApolloServerPlugin<TContext> {
+export function useOperationMetrics<TContext extends object>(
+  registry: Registry,
+  prefix: OperationMetricsPrefix,
+): ApolloServerPlugin<TContext> {
   const labels = ["operation", "outcome"] as const;
   const names = operationMetricNames(prefix);
-  const total = new Counter({ name: names.total, help: "GraphQL operations by name and outcome", labelNames: labels, registers: [registry] });
+  const total = new Counter({
+    name: names.total,
+    help: "GraphQL operations by name and outcome",
+    labelNames: labels,
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: names.duration,
     help: "GraphQL operation latency by name and outcome",
@@ -42,7 +50,9 @@ export function useOperationMetrics<TContext extends object>(registry: Registry,
       const started = performance.now();
       return {
         async willSendResponse({ operationName, errors, response }) {
-          const failed = Boolean(errors?.length) || (response.body.kind === "single" && Boolean(response.body.singleResult.errors?.length));
+          const failed =
+            Boolean(errors?.length) ||
+            (response.body.kind === "single" && Boolean(response.body.singleResult.errors?.length));
           const label = { operation: labelOf(operationName), outcome: failed ? "error" : "ok" };
           total.inc(label);
           duration.observe(label, (performance.now() - started) / 1000);

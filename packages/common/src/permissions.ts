@@ -15,11 +15,15 @@ interface RuleContext {
 }
 
 /** Any logged-in user or API key. */
-export const isAuthenticated = rule({ cache: "contextual" })((_parent, _args, ctx: RuleContext) => ctx.viewer !== null || unauthenticated());
+export const isAuthenticated = rule({ cache: "contextual" })(
+  (_parent, _args, ctx: RuleContext) => ctx.viewer !== null || unauthenticated(),
+);
 
 /** A person logged in with a token, not an API key (keys act for integrations, not for someone). */
 export const isUser = rule({ cache: "contextual" })((_parent, _args, ctx: RuleContext) =>
-  !ctx.viewer ? unauthenticated() : ctx.viewer.kind !== "apiKey" || forbidden("API keys cannot do this; log in as a user"),
+  !ctx.viewer
+    ? unauthenticated()
+    : ctx.viewer.kind !== "apiKey" || forbidden("API keys cannot do this; log in as a user"),
 );
 
 /** STAFF or ADMIN. */
@@ -33,13 +37,17 @@ export const isAdmin = rule({ cache: "contextual" })((_parent, _args, ctx: RuleC
 );
 
 /** Fields the gateway itself needs (e.g. API key look-up), never reachable through the public graph. */
-export const isGatewayCall = rule({ cache: "contextual" })((_parent, _args, ctx: RuleContext) => ctx.caller.kind === "gateway" || forbidden());
+export const isGatewayCall = rule({ cache: "contextual" })(
+  (_parent, _args, ctx: RuleContext) => ctx.caller.kind === "gateway" || forbidden(),
+);
 
 /**
  * The viewer owns what the field touches (`ownerOf` returns its owner's user id, from the parent
  * object or the arguments), or is staff. Not cached: it depends on the parent, and it is cheap.
  */
-export function ownedBy<TParent, TArgs = Record<string, unknown>>(ownerOf: (parent: TParent, args: TArgs) => string | null | undefined) {
+export function ownedBy<TParent, TArgs = Record<string, unknown>>(
+  ownerOf: (parent: TParent, args: TArgs) => string | null | undefined,
+) {
   return rule({ cache: "no_cache" })((parent: TParent, args: TArgs, ctx: RuleContext) => {
     if (!ctx.viewer) return unauthenticated();
     return isStaffViewer(ctx.viewer) || ownerOf(parent, args) === ctx.viewer.id || forbidden();
@@ -61,8 +69,17 @@ type FieldResolve = (parent: unknown, args: unknown, ctx: RuleContext, info: Gra
  */
 function serviceScope(access: ServiceAccess): IMiddlewareFunction {
   const allowed = new Map(Object.entries(access).map(([service, fields]) => [service, new Set(fields)]));
-  const scoped = (resolve: FieldResolve, parent: unknown, args: unknown, ctx: RuleContext, info: GraphQLResolveInfo) => {
-    if (ctx.caller.kind === "service" && !allowed.get(ctx.caller.name)?.has(`${info.parentType.name}.${info.fieldName}`)) {
+  const scoped = (
+    resolve: FieldResolve,
+    parent: unknown,
+    args: unknown,
+    ctx: RuleContext,
+    info: GraphQLResolveInfo,
+  ) => {
+    if (
+      ctx.caller.kind === "service" &&
+      !allowed.get(ctx.caller.name)?.has(`${info.parentType.name}.${info.fieldName}`)
+    ) {
       throw forbidden(`The ${ctx.caller.name} service may not read ${info.parentType.name}.${info.fieldName}`);
     }
     return resolve(parent, args, ctx, info);
@@ -76,7 +93,11 @@ function serviceScope(access: ServiceAccess): IMiddlewareFunction {
  * FORBIDDEN; resolvers' own coded errors pass through unchanged. Service callers are further
  * held to `serviceAccess` (none listed: a service may resolve nothing).
  */
-export function withPermissions(schema: GraphQLSchema, rules: SubgraphRules, serviceAccess: ServiceAccess = {}): GraphQLSchema {
+export function withPermissions(
+  schema: GraphQLSchema,
+  rules: SubgraphRules,
+  serviceAccess: ServiceAccess = {},
+): GraphQLSchema {
   // Federation's entry points: every request already carries the gateway's signed identity,
   // and each entity type's own rules decide what a reference may reveal.
   const query = rules.Query;
@@ -84,14 +105,23 @@ export function withPermissions(schema: GraphQLSchema, rules: SubgraphRules, ser
   const withFederation: SubgraphRules = {
     ...rules,
     // _entities exists only in subgraphs that declare entities
-    Query: { ...queryFields, _service: allow, ...(schema.getQueryType()?.getFields()._entities ? { _entities: allow } : {}) },
+    Query: {
+      ...queryFields,
+      _service: allow,
+      ...(schema.getQueryType()?.getFields()._entities ? { _entities: allow } : {}),
+    },
     _Service: allow,
   };
   return applyMiddleware(
     schema,
     // Outermost: a service caller learns only that it may not, before any other rule runs.
     serviceScope(serviceAccess),
-    shield(withFederation as IRules, { fallbackRule: deny, fallbackError: () => forbidden(), allowExternalErrors: true, debug: false }),
+    shield(withFederation as IRules, {
+      fallbackRule: deny,
+      fallbackError: () => forbidden(),
+      allowExternalErrors: true,
+      debug: false,
+    }),
     rejectNulBytes,
   );
 }

@@ -23,7 +23,13 @@ const poolOfClient = new WeakMap<object, pg.Pool>();
 /** Connections per pool: open (total), idle, and callers waiting for one. */
 export function poolUsage(): Array<{ pool: string; max: number; total: number; idle: number; waiting: number }> {
   for (const pool of pools.keys()) if (pool.ended) pools.delete(pool); // closed by $disconnect
-  return [...pools].map(([pool, schema]) => ({ pool: schema, max: pool.options.max ?? DEFAULT_POOL_MAX, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }));
+  return [...pools].map(([pool, schema]) => ({
+    pool: schema,
+    max: pool.options.max ?? DEFAULT_POOL_MAX,
+    total: pool.totalCount,
+    idle: pool.idleCount,
+    waiting: pool.waitingCount,
+  }));
 }
 
 export interface PrismaClientSettings {
@@ -48,7 +54,11 @@ export function prismaClientOptions(url: string, schema: string, settings: Prism
   // Prisma's maxWait does not bound the wait for a connection (it checks the time only once one
   // arrives), so the pool bounds it: a caller waits at most as long as a transaction may wait,
   // then fails ("timeout exceeded when trying to connect", which the consumers treat as an outage).
-  const pool = new pg.Pool({ connectionString: u.toString(), max, connectionTimeoutMillis: TRANSACTION_OPTIONS.maxWait });
+  const pool = new pg.Pool({
+    connectionString: u.toString(),
+    max,
+    connectionTimeoutMillis: TRANSACTION_OPTIONS.maxWait,
+  });
   // An idle connection the server closed (a restart, a dropped database) is an 'error' event on
   // the pool; unhandled, it would end the process. The pool drops that connection and the next
   // query opens a new one.
@@ -62,7 +72,8 @@ export function prismaClientOptions(url: string, schema: string, settings: Prism
   trackTransactionConnections(pool);
   const adapter = new PrismaPg(pool, { schema, disposeExternalPool: true });
   poolOfAdapter.set(adapter, pool);
-  const log: Array<{ emit: "event"; level: "query" }> = settings.queryEvents === false ? [] : [{ emit: "event", level: "query" }];
+  const log: Array<{ emit: "event"; level: "query" }> =
+    settings.queryEvents === false ? [] : [{ emit: "event", level: "query" }];
   return { adapter, log, transactionOptions: TRANSACTION_OPTIONS };
 }
 
@@ -96,25 +107,27 @@ function trackTransactionConnections(pool: pg.Pool): void {
     if (callback !== undefined) return connect(callback); // pool.query's own checkout: it releases on errors itself
     const opening = openingTransaction.getStore();
     if (!opening || opening.client) return connect().then(releasedWhenBroken);
-    return connect().then(releasedWhenBroken).then((client) => {
-      opening.client = client;
-      const query = client.query;
-      client.query = function (this: pg.PoolClient, ...args: unknown[]) {
-        const [config] = args;
-        const text = typeof config === "string" ? config : (config as { text?: string } | undefined)?.text;
-        if (text === "BEGIN") opening.begun = true;
-        else if (text === "COMMIT" || text === "ROLLBACK") opening.ended = true;
-        return (query as (...a: unknown[]) => unknown).apply(this, args);
-      } as typeof client.query;
-      const release = client.release;
-      client.release = (error?: Error | boolean) => {
-        opening.ended = true;
-        client.query = query;
-        client.release = release;
-        return release(error);
-      };
-      return client;
-    });
+    return connect()
+      .then(releasedWhenBroken)
+      .then((client) => {
+        opening.client = client;
+        const query = client.query;
+        client.query = function (this: pg.PoolClient, ...args: unknown[]) {
+          const [config] = args;
+          const text = typeof config === "string" ? config : (config as { text?: string } | undefined)?.text;
+          if (text === "BEGIN") opening.begun = true;
+          else if (text === "COMMIT" || text === "ROLLBACK") opening.ended = true;
+          return (query as (...a: unknown[]) => unknown).apply(this, args);
+        } as typeof client.query;
+        const release = client.release;
+        client.release = (error?: Error | boolean) => {
+          opening.ended = true;
+          client.query = query;
+          client.release = release;
+          return release(error);
+        };
+        return client;
+      });
   }) as typeof pool.connect;
 }
 
@@ -154,7 +167,9 @@ export function withSqlPool<C extends { $disconnect(): Promise<void> }>(client: 
   const pool = poolOfAdapter.get(options.adapter);
   if (!pool) return client;
   poolOfClient.set(client, pool);
-  const transaction = (client as unknown as { $transaction: (arg: unknown, options?: unknown) => Promise<unknown> }).$transaction.bind(client);
+  const transaction = (
+    client as unknown as { $transaction: (arg: unknown, options?: unknown) => Promise<unknown> }
+  ).$transaction.bind(client);
   (client as unknown as { $transaction: unknown }).$transaction = (arg: unknown, options?: unknown) => {
     if (typeof arg !== "function") return transaction(arg, options);
     const opening: OpenTransaction = { pool, begun: false, ended: false };
@@ -202,7 +217,10 @@ export function sqlStatements(pool: pg.Pool): SqlStatements {
 /** countStatements' listeners, by the pool under the client they count: they also count the statements sent past Prisma. */
 const statementListeners = new WeakMap<pg.Pool, Array<() => void>>();
 
-function statementsOn(pool: pg.Pool, run: (query: string, values: unknown[]) => Promise<pg.QueryResult>): SqlStatements {
+function statementsOn(
+  pool: pg.Pool,
+  run: (query: string, values: unknown[]) => Promise<pg.QueryResult>,
+): SqlStatements {
   const counted = (query: string, values: unknown[]) => {
     for (const onStatement of statementListeners.get(pool) ?? []) onStatement();
     return run(query, values);
@@ -248,7 +266,9 @@ export function sqlOf(client: object): SqlStatements | undefined {
     const connection = open.client;
     if (!connection || !open.begun) return undefined;
     return statementsOn(open.pool, (query, values) =>
-      open.ended ? Promise.reject(new Error("Transaction already closed: a statement was sent after its COMMIT or ROLLBACK")) : connection.query(prepared(query, values)),
+      open.ended
+        ? Promise.reject(new Error("Transaction already closed: a statement was sent after its COMMIT or ROLLBACK"))
+        : connection.query(prepared(query, values)),
     );
   }
   const pool = poolOfClient.get(client);

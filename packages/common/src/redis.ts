@@ -44,7 +44,12 @@ export function redisOptions(url: string, env: NodeJS.ProcessEnv = process.env):
  * must wait out a reconnect instead of failing), through Redis Sentinel when configured
  * (redisOptions). `overrides` replace those defaults for connections that must fail fast.
  */
-export function createRedis(url: string, connectionName: string, overrides: RedisOptions = {}, env: NodeJS.ProcessEnv = process.env): Redis {
+export function createRedis(
+  url: string,
+  connectionName: string,
+  overrides: RedisOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Redis {
   const target = redisOptions(url, env);
   const options: RedisOptions = { maxRetriesPerRequest: null, connectionName, lazyConnect: false, ...overrides };
   return typeof target === "string" ? new Redis(target, options) : new Redis({ ...target, ...options });

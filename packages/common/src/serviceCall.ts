@@ -20,7 +20,10 @@ export interface ServiceCall {
 export async function callSubgraph<TBody>(call: ServiceCall): Promise<TBody> {
   const response = await fetch(call.url, {
     method: "POST",
-    headers: { "content-type": "application/json", [IDENTITY_HEADER]: await signCallerIdentity(call.identity, call.signingKey, call.audience) },
+    headers: {
+      "content-type": "application/json",
+      [IDENTITY_HEADER]: await signCallerIdentity(call.identity, call.signingKey, call.audience),
+    },
     body: JSON.stringify({ query: call.query, variables: call.variables }),
     signal: AbortSignal.timeout(call.timeoutMs),
   });

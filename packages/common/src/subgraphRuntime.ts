@@ -56,22 +56,49 @@ export function runSubgraph<P extends PrismaLike>(options: RunSubgraphOptions<P>
 async function start<P extends PrismaLike>(options: RunSubgraphOptions<P>, logger: Logger): Promise<void> {
   loadDotEnv();
   const config = parseEnv(
-    z.object({ PORT: envVars.port(options.defaultPort), NODE_ENV: envVars.nodeEnv, GATEWAY_VERIFY_KEYS: envVars.verifyKeys }),
+    z.object({
+      PORT: envVars.port(options.defaultPort),
+      NODE_ENV: envVars.nodeEnv,
+      GATEWAY_VERIFY_KEYS: envVars.verifyKeys,
+    }),
   );
-  const serviceKeys = parseEnv(z.object(Object.fromEntries((options.trustsServices ?? []).map((service) => [serviceVerifyKeysVar(service), envVars.verifyKeys]))));
+  const serviceKeys = parseEnv(
+    z.object(
+      Object.fromEntries(
+        (options.trustsServices ?? []).map((service) => [serviceVerifyKeysVar(service), envVars.verifyKeys]),
+      ),
+    ),
+  );
   const identityTrust: IdentityTrust = {
     gateway: config.GATEWAY_VERIFY_KEYS,
-    services: Object.fromEntries((options.trustsServices ?? []).map((service) => [service, serviceKeys[serviceVerifyKeysVar(service)] as VerifyKeys])),
+    services: Object.fromEntries(
+      (options.trustsServices ?? []).map((service) => [
+        service,
+        serviceKeys[serviceVerifyKeysVar(service)] as VerifyKeys,
+      ]),
+    ),
   };
   const databaseUrlVar = `${options.name.toUpperCase()}_DATABASE_URL`;
-  parseEnv(z.object({ [databaseUrlVar]: envVars.postgresUrl.optional(), DATABASE_URL: envVars.postgresUrl.optional() }));
+  parseEnv(
+    z.object({ [databaseUrlVar]: envVars.postgresUrl.optional(), DATABASE_URL: envVars.postgresUrl.optional() }),
+  );
   const metrics = createMetrics(options.name);
   const prisma = options.createPrisma(serviceDatabaseUrl(options.name));
   countStatements(prisma, () => metrics.dbStatements.inc({ service: options.name }));
   const production = config.NODE_ENV === "production";
-  const server = await options.build({ prisma, logger, metrics, identityTrust, production, admin: adminListenerOf(production) });
+  const server = await options.build({
+    prisma,
+    logger,
+    metrics,
+    identityTrust,
+    production,
+    admin: adminListenerOf(production),
+  });
   const port = await server.listen(config.PORT);
-  logger.info({ port, adminPort: server.adminPort() ?? port, url: `http://localhost:${port}/graphql` }, `${options.name} subgraph ready`);
+  logger.info(
+    { port, adminPort: server.adminPort() ?? port, url: `http://localhost:${port}/graphql` },
+    `${options.name} subgraph ready`,
+  );
   onShutdown(logger, async () => {
     await server.close();
     await prisma.$disconnect();

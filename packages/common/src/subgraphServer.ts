@@ -3,7 +3,10 @@ import http from "node:http";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginCacheControl } from "@apollo/server/plugin/cacheControl";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
@@ -67,7 +70,9 @@ export interface SubgraphServer {
 }
 
 /** Builds (does not start listening) an Apollo Federation 2 subgraph with health and metrics routes. */
-export async function buildSubgraphServer<TContext extends BaseContext>(options: SubgraphServerOptions<TContext>): Promise<SubgraphServer> {
+export async function buildSubgraphServer<TContext extends BaseContext>(
+  options: SubgraphServerOptions<TContext>,
+): Promise<SubgraphServer> {
   const app = express();
   app.disable("x-powered-by");
   const httpServer = http.createServer(app);
@@ -76,19 +81,26 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
   // codegen's resolver types are stricter than @apollo/subgraph's map; the shapes are the same.
   const resolvers = options.resolvers as GraphQLResolverMap<unknown>;
   const apollo = new ApolloServer<TContext>({
-    schema: withPermissions(buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers }), options.permissions, options.serviceAccess),
+    schema: withPermissions(
+      buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers }),
+      options.permissions,
+      options.serviceAccess,
+    ),
     includeStacktraceInErrorResponses: false,
     // Our own onShutdown handler drains and exits; Apollo's would re-raise the signal mid-drain.
     stopOnTerminationSignals: false,
     formatError: formatErrorFor(options.logger, options.production ?? false),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
       // Inline traces feed Apollo Studio, which this platform does not use; they cost time per request.
       ApolloServerPluginInlineTraceDisabled(),
       // The SDL's @cacheControl hints become this response's Cache-Control header, which the
       // gateway combines across subgraphs. Anything without a hint is uncacheable (max age 0).
       ApolloServerPluginCacheControl({ defaultMaxAge: 0, calculateHttpHeaders: true }),
       useOperationMetrics<TContext>(options.metrics.registry, "subgraph"),
-      ...(options.plugins ?? [])],
+      ...(options.plugins ?? []),
+    ],
   });
   await apollo.start();
   const verifyIdentity = createCallerIdentityVerifier(options.identityTrust, options.name);

@@ -5,7 +5,11 @@ describe("configuration", () => {
   const schema = z.object({ PORT: envVars.port(4001), DATABASE_URL: envVars.postgresUrl, REDIS_URL: envVars.redisUrl });
 
   it("applies defaults that work with local PostgreSQL and Redis", () => {
-    expect(parseEnv(schema, {})).toEqual({ PORT: 4001, DATABASE_URL: "postgresql://postgres:postgres@127.0.0.1:5432/fedplat", REDIS_URL: "redis://127.0.0.1:6379" });
+    expect(parseEnv(schema, {})).toEqual({
+      PORT: 4001,
+      DATABASE_URL: "postgresql://postgres:postgres@127.0.0.1:5432/fedplat",
+      REDIS_URL: "redis://127.0.0.1:6379",
+    });
   });
 
   it("names every invalid variable", () => {
@@ -15,7 +19,9 @@ describe("configuration", () => {
   });
 
   it("picks a service's own database URL first", () => {
-    expect(serviceDatabaseUrl("orders", { ORDERS_DATABASE_URL: "postgresql://a/x", DATABASE_URL: "postgresql://b/y" })).toBe("postgresql://a/x");
+    expect(
+      serviceDatabaseUrl("orders", { ORDERS_DATABASE_URL: "postgresql://a/x", DATABASE_URL: "postgresql://b/y" }),
+    ).toBe("postgresql://a/x");
     expect(serviceDatabaseUrl("orders", { DATABASE_URL: "postgresql://b/y" })).toBe("postgresql://b/y");
   });
 
@@ -26,7 +32,10 @@ describe("configuration", () => {
   it("gives /metrics and health a port of their own in production only: ADMIN_PORT (9464) on ADMIN_HOST", () => {
     expect(adminListenerOf(false, { ADMIN_PORT: "9999" })).toBeUndefined();
     expect(adminListenerOf(true, {})).toEqual({ port: 9464, host: "0.0.0.0" });
-    expect(adminListenerOf(true, { ADMIN_PORT: "9100", ADMIN_HOST: "10.0.0.5" })).toEqual({ port: 9100, host: "10.0.0.5" });
+    expect(adminListenerOf(true, { ADMIN_PORT: "9100", ADMIN_HOST: "10.0.0.5" })).toEqual({
+      port: 9100,
+      host: "10.0.0.5",
+    });
     expect(() => adminListenerOf(true, { ADMIN_PORT: "metrics" })).toThrow(/ADMIN_PORT: /);
   });
 });

@@ -36,7 +36,13 @@ describe("Relay connections", () => {
   });
 
   it("asks the database nothing for first: 0", async () => {
-    const connection = await paginate({ first: 0, after: null }, async () => { throw new Error("must not query"); }, async () => 0);
+    const connection = await paginate(
+      { first: 0, after: null },
+      async () => {
+        throw new Error("must not query");
+      },
+      async () => 0,
+    );
     expect(connection).toMatchObject({ edges: [], pageInfo: { hasNextPage: false, endCursor: null } });
   });
 });

@@ -35,6 +35,8 @@ describe("field encryption (AES-256-GCM)", () => {
   it("names the variable when the key configuration is wrong", () => {
     expect(() => createFieldCipher("k1:short", "k1")).toThrow(ConfigError);
     expect(() => createFieldCipher("k1:short", "k1")).toThrow(/PII_ENCRYPTION_KEYS/);
-    expect(() => createFieldCipher(`k1:${k1}`, "k9")).toThrow(/PII_ACTIVE_KEY_ID: must name one of the keys in PII_ENCRYPTION_KEYS \(k1\)/);
+    expect(() => createFieldCipher(`k1:${k1}`, "k9")).toThrow(
+      /PII_ACTIVE_KEY_ID: must name one of the keys in PII_ENCRYPTION_KEYS \(k1\)/,
+    );
   });
 });

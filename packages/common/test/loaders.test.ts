@@ -10,7 +10,11 @@ describe("loaders", () => {
       calls.push(ids);
       return ids.filter((id) => id === a).map((id) => ({ id }));
     });
-    expect(await Promise.all([loader.load(b), loader.load("1 OR 1=1"), loader.load(a)])).toEqual([null, null, { id: a }]);
+    expect(await Promise.all([loader.load(b), loader.load("1 OR 1=1"), loader.load(a)])).toEqual([
+      null,
+      null,
+      { id: a },
+    ]);
     expect(calls).toEqual([[b, a]]);
   });
 
@@ -23,10 +27,17 @@ describe("loaders", () => {
       },
       (row) => row.parent,
     );
-    const [x, y, z] = await Promise.all([loader.load({ parentId: a, limit: 2 }), loader.load({ parentId: b, limit: 2 }), loader.load({ parentId: a, limit: 1 })]);
+    const [x, y, z] = await Promise.all([
+      loader.load({ parentId: a, limit: 2 }),
+      loader.load({ parentId: b, limit: 2 }),
+      loader.load({ parentId: a, limit: 1 }),
+    ]);
     expect(x).toHaveLength(2);
     expect(y?.every((row) => row.parent === b)).toBe(true);
     expect(z).toHaveLength(1);
-    expect(calls).toEqual([[[a, b], 2], [[a], 1]]);
+    expect(calls).toEqual([
+      [[a, b], 2],
+      [[a], 1],
+    ]);
   });
 });

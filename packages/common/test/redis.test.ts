@@ -7,7 +7,13 @@ describe("Redis connection options", () => {
   });
 
   it("asks REDIS_SENTINELS for REDIS_SENTINEL_NAME's primary, with REDIS_URL's credentials, database and TLS", () => {
-    expect(redisOptions("rediss://app:s%40cret@ignored:6379/3", { REDIS_SENTINELS: "s1:26379,10.0.0.2:26380", REDIS_SENTINEL_NAME: "queues", REDIS_SENTINEL_PASSWORD: "sentinel-pw" })).toEqual({
+    expect(
+      redisOptions("rediss://app:s%40cret@ignored:6379/3", {
+        REDIS_SENTINELS: "s1:26379,10.0.0.2:26380",
+        REDIS_SENTINEL_NAME: "queues",
+        REDIS_SENTINEL_PASSWORD: "sentinel-pw",
+      }),
+    ).toEqual({
       sentinels: [
         { host: "s1", port: 26379 },
         { host: "10.0.0.2", port: 26380 },
@@ -20,11 +26,20 @@ describe("Redis connection options", () => {
       tls: {},
       enableTLSForSentinelMode: true,
     });
-    expect(redisOptions("redis://redis:6379", { REDIS_SENTINELS: "s1:26379" })).toEqual({ sentinels: [{ host: "s1", port: 26379 }], name: "mymaster", sentinelPassword: undefined, username: undefined, password: undefined, db: 0 });
+    expect(redisOptions("redis://redis:6379", { REDIS_SENTINELS: "s1:26379" })).toEqual({
+      sentinels: [{ host: "s1", port: 26379 }],
+      name: "mymaster",
+      sentinelPassword: undefined,
+      username: undefined,
+      password: undefined,
+      db: 0,
+    });
   });
 
   it("refuses a malformed sentinel list, naming the variable", () => {
     expect(() => redisOptions("redis://redis:6379", { REDIS_SENTINELS: "s1" })).toThrow(ConfigError);
-    expect(() => redisOptions("redis://redis:6379", { REDIS_SENTINELS: "s1" })).toThrow(/REDIS_SENTINELS: must be host:port,host:port/);
+    expect(() => redisOptions("redis://redis:6379", { REDIS_SENTINELS: "s1" })).toThrow(
+      /REDIS_SENTINELS: must be host:port,host:port/,
+    );
   });
 });

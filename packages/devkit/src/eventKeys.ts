@@ -5,7 +5,8 @@ import { PRODUCER_SERVICES } from "@fedplat/registry";
  * @fedplat/events signing.ts); the rotated accounts key is Ed25519, so tests verify both
  * algorithms. A test process signs as every producer, as the platform's processes together do.
  */
-const hmac = (producer: string, kid: string, fill: number) => `${producer}:${kid}:hmac:${Buffer.alloc(32, fill).toString("base64")}`;
+const hmac = (producer: string, kid: string, fill: number) =>
+  `${producer}:${kid}:hmac:${Buffer.alloc(32, fill).toString("base64")}`;
 
 /** A key that was rotated out: its events still verify (listed in EVENT_VERIFY_KEYS) but nothing signs with it. */
 export const TEST_ROTATED_EVENT_KEYS = {
@@ -19,8 +20,13 @@ export const TEST_ROTATED_EVENT_PII_KEY = `evp-0:${Buffer.alloc(32, 40).toString
 /** EVENT_SIGNING_KEYS, EVENT_VERIFY_KEYS, EVENT_SIGNATURES and the event PII keys of test processes. */
 export const TEST_EVENT_KEYS = {
   /** One key per producer of services.json, kid `<first three letters>-1` as `npm run setup` names them. */
-  EVENT_SIGNING_KEYS: PRODUCER_SERVICES.map((service, index) => hmac(service.name, `${service.name.slice(0, 3)}-1`, 21 + index)).join(","),
-  EVENT_VERIFY_KEYS: ["accounts:acc-0:ed25519:MCowBQYDK2VwAyEAQgnT5xyWrvH3POJTKcO8FQE//NDH1kOuELBMLMRMXbU=", TEST_ROTATED_EVENT_KEYS.payments].join(","),
+  EVENT_SIGNING_KEYS: PRODUCER_SERVICES.map((service, index) =>
+    hmac(service.name, `${service.name.slice(0, 3)}-1`, 21 + index),
+  ).join(","),
+  EVENT_VERIFY_KEYS: [
+    "accounts:acc-0:ed25519:MCowBQYDK2VwAyEAQgnT5xyWrvH3POJTKcO8FQE//NDH1kOuELBMLMRMXbU=",
+    TEST_ROTATED_EVENT_KEYS.payments,
+  ].join(","),
   EVENT_SIGNATURES: "enforce",
   /** Seal and open the personal fields of events (sealing.ts in @fedplat/events), as `npm run setup` generates them. */
   EVENT_PII_KEYS: [`evp-1:${Buffer.alloc(32, 41).toString("base64")}`, TEST_ROTATED_EVENT_PII_KEY].join(","),

@@ -2,7 +2,11 @@ export interface GraphQLResponse<TData = Record<string, unknown>> {
   status: number;
   headers: Headers;
   data?: TData | null;
-  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> & { code?: string } }>;
+  errors?: Array<{
+    message: string;
+    path?: Array<string | number>;
+    extensions?: Record<string, unknown> & { code?: string };
+  }>;
 }
 
 /** POSTs one GraphQL operation, as a client would, and returns status, headers and body. */

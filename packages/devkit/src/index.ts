@@ -1,9 +1,41 @@
 export { bearer, graphqlRequest, type GraphQLResponse } from "./graphqlRequest";
 export { freePort } from "./ports";
-export { entryOf, GATEWAY, processOf, repoRoot, type ServiceSpec, SUBGRAPHS, subgraphUrlOverrides, telemetryRegister, WORKERS } from "./services";
-export { adminBaseOf, type RunningService, type SpawnOptions, spawnService, stopService, waitUntilReady } from "./supervisor";
+export {
+  entryOf,
+  GATEWAY,
+  processOf,
+  repoRoot,
+  type ServiceSpec,
+  SUBGRAPHS,
+  subgraphUrlOverrides,
+  telemetryRegister,
+  WORKERS,
+} from "./services";
+export {
+  adminBaseOf,
+  type RunningService,
+  type SpawnOptions,
+  spawnService,
+  stopService,
+  waitUntilReady,
+} from "./supervisor";
 export { createTestDatabase, type TestDatabase } from "./testDatabase";
-export { type DemoAccount, demoAccount, gatewayHeaders, startTestSubgraph, TEST_GATEWAY_KEY, TEST_IDENTITY_ENV, TEST_IDENTITY_TRUST, TEST_JWT_SECRET, TEST_ORDERS_SERVICE_KEY, TEST_PREVIOUS_GATEWAY_KEY, TEST_PII_KEYS, type TestSubgraph, type TestSubgraphOptions, type TestViewer } from "./testSubgraph";
+export {
+  type DemoAccount,
+  demoAccount,
+  gatewayHeaders,
+  startTestSubgraph,
+  TEST_GATEWAY_KEY,
+  TEST_IDENTITY_ENV,
+  TEST_IDENTITY_TRUST,
+  TEST_JWT_SECRET,
+  TEST_ORDERS_SERVICE_KEY,
+  TEST_PREVIOUS_GATEWAY_KEY,
+  TEST_PII_KEYS,
+  type TestSubgraph,
+  type TestSubgraphOptions,
+  type TestViewer,
+} from "./testSubgraph";
 export { type OwnedPostgres, startOwnedPostgres } from "./ownedPostgres";
 export { listening, type OwnedRedis, startOwnedRedis } from "./ownedRedis";
 export { TEST_EVENT_KEYS, TEST_ROTATED_EVENT_KEYS, TEST_ROTATED_EVENT_PII_KEY, useTestEventKeys } from "./eventKeys";

@@ -41,7 +41,19 @@ export async function startOwnedPostgres(): Promise<OwnedPostgres> {
   const data = join(dir, "data");
   const port = await freePort();
   await asPostgres("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"]);
-  const start = () => asPostgres("pg_ctl", ["-D", data, "-w", "-t", "60", "-l", join(dir, "log"), "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300`, "start"]);
+  const start = () =>
+    asPostgres("pg_ctl", [
+      "-D",
+      data,
+      "-w",
+      "-t",
+      "60",
+      "-l",
+      join(dir, "log"),
+      "-o",
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300`,
+      "start",
+    ]);
   await start();
 
   const shared = new URL(process.env.DATABASE_URL ?? "postgresql://postgres:postgres@127.0.0.1:5432/fedplat");

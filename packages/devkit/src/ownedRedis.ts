@@ -35,10 +35,14 @@ export async function startOwnedRedis(args: string[] = [], port?: number): Promi
   // Its files (a replica's copy of the primary's data, say) go to a temporary folder, never the
   // working directory; `args` may name another --dir.
   const dir = mkdtempSync(join(tmpdir(), "own-redis-"));
-  const child = spawn("redis-server", [...args, "--port", String(chosen), "--bind", "127.0.0.1"], { stdio: "ignore", cwd: dir });
+  const child = spawn("redis-server", [...args, "--port", String(chosen), "--bind", "127.0.0.1"], {
+    stdio: "ignore",
+    cwd: dir,
+  });
   const deadline = Date.now() + 30_000;
   while (!(await listening(chosen))) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server on port ${chosen} did not start`);
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`redis-server on port ${chosen} did not start`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return {

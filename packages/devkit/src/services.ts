@@ -14,7 +14,9 @@ export interface ServiceSpec {
 }
 
 /** Subgraphs with a process of their own, from services.json (operations is served by the workers). */
-export const SUBGRAPHS: readonly ServiceSpec[] = SERVICES.filter((service) => service.process === service.name).map((service) => ({ name: service.name, dir: service.folder, port: service.port }));
+export const SUBGRAPHS: readonly ServiceSpec[] = SERVICES.filter((service) => service.process === service.name).map(
+  (service) => ({ name: service.name, dir: service.folder, port: service.port }),
+);
 export const WORKERS: ServiceSpec = { name: "workers", dir: registry.workers.folder, port: registry.workers.port };
 export const GATEWAY: ServiceSpec = { name: "gateway", dir: registry.gateway.folder, port: registry.gateway.port };
 
@@ -37,6 +39,11 @@ export const telemetryRegister = join(repoRoot, "packages", "telemetry", "src", 
  * The gateway's SUBGRAPH_<NAME>_URL variables for every subgraph of services.json, each at the
  * process that serves it (operations: the workers), on the port `portOf(process)` says.
  */
-export function subgraphUrlOverrides(portOf: (process: string) => number | undefined, host = "127.0.0.1"): Record<string, string> {
-  return Object.fromEntries(SERVICES.map((service) => [service.env.subgraphUrl, `http://${host}:${portOf(service.process)}/graphql`]));
+export function subgraphUrlOverrides(
+  portOf: (process: string) => number | undefined,
+  host = "127.0.0.1",
+): Record<string, string> {
+  return Object.fromEntries(
+    SERVICES.map((service) => [service.env.subgraphUrl, `http://${host}:${portOf(service.process)}/graphql`]),
+  );
 }

@@ -39,7 +39,12 @@ export function spawnService(spec: ServiceSpec, options: SpawnOptions): RunningS
     // stdin: a pipe this process never writes to; the service shuts down when it closes, i.e.
     // when this process is gone however it ended (onShutdown in @fedplat/common), so a killed
     // test run or supervisor leaves no services behind.
-    env: { ...options.env, PORT: String(options.port), ...(options.adminPort === undefined ? {} : { ADMIN_PORT: String(options.adminPort) }), [SUPERVISED_ENV]: "stdin" },
+    env: {
+      ...options.env,
+      PORT: String(options.port),
+      ...(options.adminPort === undefined ? {} : { ADMIN_PORT: String(options.adminPort) }),
+      [SUPERVISED_ENV]: "stdin",
+    },
     stdio: ["pipe", "pipe", "pipe"],
     // Own process group: a terminal's Ctrl-C reaches only the supervisor, which then stops each
     // service once, in order, instead of every process receiving two signals.
@@ -53,9 +58,12 @@ export function spawnService(spec: ServiceSpec, options: SpawnOptions): RunningS
       options.onLine?.(spec.name, line);
     });
   }
-  const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
+  );
   // In production a process serves health and metrics on its admin port only (adminListenerOf).
-  const adminPort = options.env.NODE_ENV === "production" ? (options.adminPort ?? Number(options.env.ADMIN_PORT ?? 9464)) : undefined;
+  const adminPort =
+    options.env.NODE_ENV === "production" ? (options.adminPort ?? Number(options.env.ADMIN_PORT ?? 9464)) : undefined;
   return { spec, port: options.port, adminPort, child, exited, output };
 }
 
@@ -74,7 +82,9 @@ export async function waitUntilReady(service: RunningService, timeoutMs = 60_000
   void service.exited.then((code) => (exitedWith = code));
   while (Date.now() < deadline) {
     if (exitedWith !== undefined) {
-      throw new Error(`${service.spec.name} exited (${exitedWith}) before it was ready:\n${service.output.slice(-15).join("\n")}`);
+      throw new Error(
+        `${service.spec.name} exited (${exitedWith}) before it was ready:\n${service.output.slice(-15).join("\n")}`,
+      );
     }
     try {
       const response = await fetch(`${adminBaseOf(service)}/health/ready`, { signal: AbortSignal.timeout(1_000) });
@@ -84,7 +94,9 @@ export async function waitUntilReady(service: RunningService, timeoutMs = 60_000
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`${service.spec.name} was not ready within ${timeoutMs} ms:\n${service.output.slice(-15).join("\n")}`);
+  throw new Error(
+    `${service.spec.name} was not ready within ${timeoutMs} ms:\n${service.output.slice(-15).join("\n")}`,
+  );
 }
 
 /** SIGTERM (graceful: drain, close pools), then SIGKILL after `graceMs`. */

@@ -28,7 +28,10 @@ export async function createTestDatabase(
   await admin.connect();
   try {
     const { rowCount } = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [template]);
-    if (!rowCount) throw new Error(`Test template database "${template}" is missing: run \`npm test\` (or \`node scripts/setup.mjs --test\`) first.`);
+    if (!rowCount)
+      throw new Error(
+        `Test template database "${template}" is missing: run \`npm test\` (or \`node scripts/setup.mjs --test\`) first.`,
+      );
     await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
   } finally {
     await admin.end();

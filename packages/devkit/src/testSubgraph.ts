@@ -1,4 +1,20 @@
-import { countStatements, createLogger, createMetrics, IDENTITY_HEADER, type IdentityTrust, parseSigningKey, parseVerifyKeys, type PrismaLike, publicJwkOf, type Role, type SigningKey, signAccessToken, signCallerIdentity, type SubgraphDeps, type SubgraphServer } from "@fedplat/common";
+import {
+  countStatements,
+  createLogger,
+  createMetrics,
+  IDENTITY_HEADER,
+  type IdentityTrust,
+  parseSigningKey,
+  parseVerifyKeys,
+  type PrismaLike,
+  publicJwkOf,
+  type Role,
+  type SigningKey,
+  signAccessToken,
+  signCallerIdentity,
+  type SubgraphDeps,
+  type SubgraphServer,
+} from "@fedplat/common";
 import pg from "pg";
 import { graphqlRequest, type GraphQLResponse } from "./graphqlRequest";
 import { createTestDatabase, type TestDatabase } from "./testDatabase";
@@ -12,9 +28,12 @@ export const TEST_PII_KEYS = `test1:${Buffer.alloc(32, 7).toString("base64")}`;
  * Ed25519 key pairs for tests only (never used outside tests; `npm run setup` generates real ones
  * into .env). Fixed, so a test and the processes it spawns agree without passing keys around.
  */
-const TEST_GATEWAY_JWK = '{"crv":"Ed25519","d":"spKP-SWCyp-Z_N3oeV6G89daJDriJvHDYkDqcp02Z7Q","x":"kaE02WEGiN4S85MmNeSnIAvH_TUx0cFL7xmZ_BE_d0o","kty":"OKP","kid":"test-gateway-1"}';
-const TEST_PREVIOUS_GATEWAY_JWK = '{"crv":"Ed25519","d":"Kn611Kd89OlD9tEMNV52DoDB_AxUjkchuVYqKFD7UpA","x":"1Zp_MeMtjADv_vY1zNmK8uk_bLle5CnHxSL0R_Cr3yY","kty":"OKP","kid":"test-gateway-0"}';
-const TEST_ORDERS_JWK = '{"crv":"Ed25519","d":"Jt8EXRlkuCIbQxCtEWApBxbldSAhtZ5ffEem-xbe6KY","x":"86WEo3iYye4Oh6FqcLBbmS200xLnP15GU8GUQ4fNTik","kty":"OKP","kid":"test-orders-1"}';
+const TEST_GATEWAY_JWK =
+  '{"crv":"Ed25519","d":"spKP-SWCyp-Z_N3oeV6G89daJDriJvHDYkDqcp02Z7Q","x":"kaE02WEGiN4S85MmNeSnIAvH_TUx0cFL7xmZ_BE_d0o","kty":"OKP","kid":"test-gateway-1"}';
+const TEST_PREVIOUS_GATEWAY_JWK =
+  '{"crv":"Ed25519","d":"Kn611Kd89OlD9tEMNV52DoDB_AxUjkchuVYqKFD7UpA","x":"1Zp_MeMtjADv_vY1zNmK8uk_bLle5CnHxSL0R_Cr3yY","kty":"OKP","kid":"test-gateway-0"}';
+const TEST_ORDERS_JWK =
+  '{"crv":"Ed25519","d":"Jt8EXRlkuCIbQxCtEWApBxbldSAhtZ5ffEem-xbe6KY","x":"86WEo3iYye4Oh6FqcLBbmS200xLnP15GU8GUQ4fNTik","kty":"OKP","kid":"test-orders-1"}';
 
 /** The test gateway's signing key (kid test-gateway-1); test subgraphs trust it. */
 export const TEST_GATEWAY_KEY: SigningKey = parseSigningKey(TEST_GATEWAY_JWK);
@@ -43,8 +62,13 @@ export const TEST_IDENTITY_TRUST: IdentityTrust = {
  * Headers a request from the gateway to the subgraph named `audience` carries: the signed
  * identity of `viewer` (anonymous when null).
  */
-export async function gatewayHeaders(viewer: { id: string; role: Role; kind?: "user" | "apiKey" } | null, audience: string): Promise<Record<string, string>> {
-  return { [IDENTITY_HEADER]: await signCallerIdentity({ caller: { kind: "gateway" }, viewer }, TEST_GATEWAY_KEY, audience) };
+export async function gatewayHeaders(
+  viewer: { id: string; role: Role; kind?: "user" | "apiKey" } | null,
+  audience: string,
+): Promise<Record<string, string>> {
+  return {
+    [IDENTITY_HEADER]: await signCallerIdentity({ caller: { kind: "gateway" }, viewer }, TEST_GATEWAY_KEY, audience),
+  };
 }
 
 export type DemoAccount = "admin" | "staff" | "customer";
@@ -66,9 +90,17 @@ export interface TestSubgraph<P> {
   /** SQL statements this subgraph has sent so far (Prisma query events). */
   statements(): number;
   /** A request as the gateway sends it: anonymous unless `headers` carry a viewer's identity. */
-  request<TData = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<TData>>;
+  request<TData = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse<TData>>;
   /** A request exactly as given: no gateway identity added. */
-  rawRequest<TData = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<TData>>;
+  rawRequest<TData = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse<TData>>;
   /** A seeded demo account (admin, staff or customer) with a valid token. */
   viewer(account: DemoAccount | { id: string; role: Role }): Promise<TestViewer>;
   stop(): Promise<void>;
@@ -85,13 +117,20 @@ export interface TestSubgraphOptions<P extends PrismaLike> {
  * One subgraph in-process on a free port, on its own clone of the seeded test database, with
  * statement counting; what every subgraph's integration tests start from.
  */
-export async function startTestSubgraph<P extends PrismaLike>(options: TestSubgraphOptions<P>): Promise<TestSubgraph<P>> {
+export async function startTestSubgraph<P extends PrismaLike>(
+  options: TestSubgraphOptions<P>,
+): Promise<TestSubgraph<P>> {
   const database = options.database ?? (await createTestDatabase());
   const ownsDatabase = !options.database;
   const prisma = options.createPrisma(database.url);
   let statements = 0;
   countStatements(prisma, () => statements++);
-  const server = await options.build({ prisma, logger: createLogger("test", "silent"), metrics: createMetrics("test"), identityTrust: TEST_IDENTITY_TRUST });
+  const server = await options.build({
+    prisma,
+    logger: createLogger("test", "silent"),
+    metrics: createMetrics("test"),
+    identityTrust: TEST_IDENTITY_TRUST,
+  });
   const port = await server.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${port}/graphql`;
   return {
@@ -101,7 +140,10 @@ export async function startTestSubgraph<P extends PrismaLike>(options: TestSubgr
     database,
     statements: () => statements,
     request: async (query, variables, headers = {}) =>
-      graphqlRequest(url, query, variables, { ...(IDENTITY_HEADER in headers ? {} : await gatewayHeaders(null, server.name)), ...headers }),
+      graphqlRequest(url, query, variables, {
+        ...(IDENTITY_HEADER in headers ? {} : await gatewayHeaders(null, server.name)),
+        ...headers,
+      }),
     rawRequest: (query, variables, headers) => graphqlRequest(url, query, variables, headers),
     viewer: async (account) => {
       const identity = typeof account === "string" ? await demoAccount(database.url, account) : account;
@@ -124,7 +166,10 @@ export async function demoAccount(databaseUrl: string, account: DemoAccount): Pr
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ id: string; role: Role }>('SELECT id, role::text AS role FROM "accounts"."users" WHERE email = $1', [`${account}@example.com`]);
+    const { rows } = await client.query<{ id: string; role: Role }>(
+      'SELECT id, role::text AS role FROM "accounts"."users" WHERE email = $1',
+      [`${account}@example.com`],
+    );
     const row = rows[0];
     if (!row) throw new Error(`demo account ${account}@example.com is not in the test database`);
     return row;

@@ -3,7 +3,16 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import pg from "pg";
-import { createTestDatabase, freePort, GATEWAY, spawnService, stopService, TEST_IDENTITY_ENV, TEST_JWT_SECRET, waitUntilReady } from "../src";
+import {
+  createTestDatabase,
+  freePort,
+  GATEWAY,
+  spawnService,
+  stopService,
+  TEST_IDENTITY_ENV,
+  TEST_JWT_SECRET,
+  waitUntilReady,
+} from "../src";
 
 async function scalar<T>(url: string, sql: string): Promise<T> {
   const client = new pg.Client({ connectionString: url });
@@ -18,10 +27,17 @@ async function scalar<T>(url: string, sql: string): Promise<T> {
 describe("test databases", () => {
   it("clones the seeded template into a private database and drops it afterwards", async () => {
     const database = await createTestDatabase();
-    expect(Number(await scalar<string>(database.url, 'SELECT count(*) AS value FROM "orders"."orders"'))).toBeGreaterThanOrEqual(1_000);
+    expect(
+      Number(await scalar<string>(database.url, 'SELECT count(*) AS value FROM "orders"."orders"')),
+    ).toBeGreaterThanOrEqual(1_000);
     await database.drop();
     const admin = database.url.replace(/\/[^/]+$/, "/postgres");
-    expect(await scalar<boolean>(admin, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = '${database.name}') AS value`)).toBe(false);
+    expect(
+      await scalar<boolean>(
+        admin,
+        `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = '${database.name}') AS value`,
+      ),
+    ).toBe(false);
   });
 
   it("explains what to run when the template is missing", async () => {
@@ -41,7 +57,9 @@ describe("process supervisor", () => {
     try {
       // A generous deadline: next to the whole suite on two cores, loading the gateway's modules
       // has taken over 30 s (CI); the assertion is about how the failure is reported.
-      await expect(waitUntilReady(service, 120_000)).rejects.toThrow(/gateway exited \(1\) before it was ready:[\s\S]*JWT_SECRET/);
+      await expect(waitUntilReady(service, 120_000)).rejects.toThrow(
+        /gateway exited \(1\) before it was ready:[\s\S]*JWT_SECRET/,
+      );
     } finally {
       await stopService(service, 1_000);
     }
@@ -57,13 +75,26 @@ describe("process supervisor", () => {
       }
     };
     const database = await createTestDatabase();
-    const env = { ...process.env, DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, ...TEST_IDENTITY_ENV, NODE_ENV: "test", LOG_LEVEL: "warn" };
-    const supervisor = spawn(process.execPath, ["--import", "tsx", join(__dirname, "fixtures", "superviseCatalog.ts")], { env, stdio: ["ignore", "pipe", "inherit"] });
+    const env = {
+      ...process.env,
+      DATABASE_URL: database.url,
+      JWT_SECRET: TEST_JWT_SECRET,
+      ...TEST_IDENTITY_ENV,
+      NODE_ENV: "test",
+      LOG_LEVEL: "warn",
+    };
+    const supervisor = spawn(
+      process.execPath,
+      ["--import", "tsx", join(__dirname, "fixtures", "superviseCatalog.ts")],
+      { env, stdio: ["ignore", "pipe", "inherit"] },
+    );
     let pid = 0;
     try {
       pid = await new Promise<number>((resolve, reject) => {
         createInterface({ input: supervisor.stdout }).once("line", (line) => resolve(Number(line)));
-        supervisor.once("exit", (code) => reject(new Error(`the supervisor exited (${code}) before its service was ready`)));
+        supervisor.once("exit", (code) =>
+          reject(new Error(`the supervisor exited (${code}) before its service was ready`)),
+        );
       });
       expect(running(pid)).toBe(true);
       supervisor.kill("SIGKILL");

@@ -17,7 +17,9 @@ try {
 }
 if (process.argv.includes("--check")) {
   if (committed !== text) {
-    console.error("packages/events/event-contracts.json is stale: run `npm run event-contracts -w @fedplat/events` and commit it.");
+    console.error(
+      "packages/events/event-contracts.json is stale: run `npm run event-contracts -w @fedplat/events` and commit it.",
+    );
     process.exit(1);
   }
   console.log("event-contracts.json is up to date.");

@@ -8,7 +8,10 @@ export function eventContractSnapshot(registry: EventRegistry = EVENT_REGISTRY):
   return Object.fromEntries(
     Object.entries(registry.versions)
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([type, versions]) => [type, Object.fromEntries(Object.entries(versions).map(([version, schema]) => [version, toJsonSchema(schema)]))]),
+      .map(([type, versions]) => [
+        type,
+        Object.fromEntries(Object.entries(versions).map(([version, schema]) => [version, toJsonSchema(schema)])),
+      ]),
   );
 }
 
@@ -21,7 +24,10 @@ const describe = (problems: Incompatibility[]) => problems.map((p) => `${p.path}
  * add optional fields. Anything else needs a new version. Versions dropped since are not checked
  * here (checkEventContracts makes sure nobody reads them).
  */
-export function changedVersionsProblems(previous: EventContractSnapshot, registry: EventRegistry = EVENT_REGISTRY): string[] {
+export function changedVersionsProblems(
+  previous: EventContractSnapshot,
+  registry: EventRegistry = EVENT_REGISTRY,
+): string[] {
   const current = eventContractSnapshot(registry);
   const problems: string[] = [];
   for (const [type, versions] of Object.entries(previous)) {
@@ -30,8 +36,14 @@ export function changedVersionsProblems(previous: EventContractSnapshot, registr
       if (!now) continue;
       const oldReaders = jsonSchemaReaderProblems(before, now);
       const newReaders = jsonSchemaReaderProblems(now, before);
-      if (oldReaders.length) problems.push(`${type} v${version} changed in a way its consumers cannot read: ${describe(oldReaders)}. Publish it as a new version instead (docs/schema-evolution.md)`);
-      if (newReaders.length) problems.push(`${type} v${version} changed in a way that rejects events already written: ${describe(newReaders)}. Make the new field optional, or publish a new version (docs/schema-evolution.md)`);
+      if (oldReaders.length)
+        problems.push(
+          `${type} v${version} changed in a way its consumers cannot read: ${describe(oldReaders)}. Publish it as a new version instead (docs/schema-evolution.md)`,
+        );
+      if (newReaders.length)
+        problems.push(
+          `${type} v${version} changed in a way that rejects events already written: ${describe(newReaders)}. Make the new field optional, or publish a new version (docs/schema-evolution.md)`,
+        );
     }
   }
   return problems;

@@ -23,7 +23,10 @@ export const envelopeSchema = z.object({
   signature: z.object({ kid: z.string().min(1).max(64), sig: z.string().min(1).max(200) }).optional(),
 });
 
-export type Envelope<T extends EventType = EventType> = Omit<z.infer<typeof envelopeSchema>, "type" | "data"> & { type: T; data: EventData<T> };
+export type Envelope<T extends EventType = EventType> = Omit<z.infer<typeof envelopeSchema>, "type" | "data"> & {
+  type: T;
+  data: EventData<T>;
+};
 
 /** Thrown for an event that can never be processed as it is (it goes to the dead letters at once). */
 export class InvalidEventError extends Error {
@@ -33,12 +36,18 @@ export class InvalidEventError extends Error {
 /** Validates an envelope and its data against the schema of its type and version. */
 export function parseEnvelope(value: unknown): Envelope {
   const envelope = envelopeSchema.safeParse(value);
-  if (!envelope.success) throw new InvalidEventError(`invalid envelope: ${envelope.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!envelope.success)
+    throw new InvalidEventError(
+      `invalid envelope: ${envelope.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
   // Any version still in circulation: during a migration an older one is published too.
   const schema = EVENT_REGISTRY.versions[envelope.data.type]?.[envelope.data.version];
   if (!schema) throw new InvalidEventError(`unsupported version ${envelope.data.version} of ${envelope.data.type}`);
   const data = schema.safeParse(envelope.data.data);
-  if (!data.success) throw new InvalidEventError(`invalid ${envelope.data.type} data: ${data.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!data.success)
+    throw new InvalidEventError(
+      `invalid ${envelope.data.type} data: ${data.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
   return { ...envelope.data, data: data.data } as Envelope;
 }
 
@@ -64,7 +73,9 @@ export function createEventOfVersion(type: EventType, version: number, data: unk
   // processed_events, and these keys then append to their indexes (see timeOrderedId).
   const eventId = timeOrderedId();
   const personal = PERSONAL_FIELDS[type];
-  const wireData = personal ? sealFields(validPlainData(type, version, data), personal, eventId, eventPiiCipher()) : data;
+  const wireData = personal
+    ? sealFields(validPlainData(type, version, data), personal, eventId, eventPiiCipher())
+    : data;
   const envelope = {
     eventId,
     type,
@@ -104,11 +115,24 @@ export function openPersonalData<T extends EventType>(event: Envelope<T>, cipher
   if (!fields) return event.data;
   const opened = openFields(event.data as Record<string, unknown>, fields, event.eventId, cipher ?? eventPiiCipher());
   const parsed = PLAIN_VERSIONS[event.type]?.[event.version]?.safeParse(opened);
-  if (!parsed?.success) throw new InvalidEventError(`invalid ${event.type} data once opened: ${parsed ? issuesOf(parsed.error) : `unsupported version ${event.version}`}`);
+  if (!parsed?.success)
+    throw new InvalidEventError(
+      `invalid ${event.type} data once opened: ${parsed ? issuesOf(parsed.error) : `unsupported version ${event.version}`}`,
+    );
   return parsed.data as EventData<T>;
 }
 
 /** An event caused by `cause`: same correlation, causation = cause. */
-export function followUp<T extends EventType>(cause: Envelope, producer: string, type: T, data: EventData<T>): Envelope<T> {
-  return createEvent(type, data, { producer, correlationId: cause.correlationId, causationId: cause.eventId, traceparent: cause.traceparent });
+export function followUp<T extends EventType>(
+  cause: Envelope,
+  producer: string,
+  type: T,
+  data: EventData<T>,
+): Envelope<T> {
+  return createEvent(type, data, {
+    producer,
+    correlationId: cause.correlationId,
+    causationId: cause.eventId,
+    traceparent: cause.traceparent,
+  });
 }

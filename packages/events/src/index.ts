@@ -1,10 +1,88 @@
-export { createEvent, createEventOfVersion, type Envelope, type EventContext, envelopeSchema, followUp, InvalidEventError, openPersonalData, parseEnvelope } from "./envelope";
-export { eventPiiCipher, eventPiiCipherOf, eventPiiEnv, installEventPiiCipher, isSealed, PersonalDataError, requireEventPiiCipher, SEALED_VALUE } from "./sealing";
+export {
+  createEvent,
+  createEventOfVersion,
+  type Envelope,
+  type EventContext,
+  envelopeSchema,
+  followUp,
+  InvalidEventError,
+  openPersonalData,
+  parseEnvelope,
+} from "./envelope";
+export {
+  eventPiiCipher,
+  eventPiiCipherOf,
+  eventPiiEnv,
+  installEventPiiCipher,
+  isSealed,
+  PersonalDataError,
+  requireEventPiiCipher,
+  SEALED_VALUE,
+} from "./sealing";
 export { CONSUMERS, type Consumer, DEAD_LETTER_QUEUE, type DeadLetter, queueOf, ROUTES } from "./routing";
 export { EVENT_SCHEMAS, EVENT_TYPES, type EventData, type EventType, PERSONAL_FIELDS } from "./schemas";
-export { type BatchableHandler, claimEvent, claimEvents, type EventHandler, type EventHandlers, type EventStore, type EventTables, type HandlerContext, type InTransaction, isBatchable, OUTBOX_CHANNEL, type Outcome, type RawSql, singleStatementHandler, type StatementEffect, transactionalHandler, writeOutbox } from "./store";
-export { type Incompatibility, type JsonSchema, jsonSchemaReaderProblems, readerProblems, toJsonSchema } from "./compatibility";
-export { checkEventContracts, CONSUMER_READS, consumersOf, deliveredVersion, EVENT_REGISTRY, type EventRegistry, isAdditive, PREVIOUS_VERSIONS, readVersion, routesFor, STILL_PUBLISHED } from "./versions";
+export {
+  type BatchableHandler,
+  claimEvent,
+  claimEvents,
+  type EventHandler,
+  type EventHandlers,
+  type EventStore,
+  type EventTables,
+  type HandlerContext,
+  type InTransaction,
+  isBatchable,
+  OUTBOX_CHANNEL,
+  type Outcome,
+  type RawSql,
+  singleStatementHandler,
+  type StatementEffect,
+  transactionalHandler,
+  writeOutbox,
+} from "./store";
+export {
+  type Incompatibility,
+  type JsonSchema,
+  jsonSchemaReaderProblems,
+  readerProblems,
+  toJsonSchema,
+} from "./compatibility";
+export {
+  checkEventContracts,
+  CONSUMER_READS,
+  consumersOf,
+  deliveredVersion,
+  EVENT_REGISTRY,
+  type EventRegistry,
+  isAdditive,
+  PREVIOUS_VERSIONS,
+  readVersion,
+  routesFor,
+  STILL_PUBLISHED,
+} from "./versions";
 export { changedVersionsProblems, type EventContractSnapshot, eventContractSnapshot } from "./contractSnapshot";
-export { createLiveUpdatePublisher, DEFAULT_LIVE_UPDATES_CHANNEL, type LiveUpdate, type LiveUpdatePublisher, liveUpdateSchema, noLiveUpdates, parseLiveUpdate, type PublishingClient } from "./liveUpdates";
-export { type EventKeyring, type EventSignature, type SigningKey, EventSignatureError, eventKeyring, eventKeyringOf, eventSigningEnv, installEventKeyring, requireSigningKey, type SignatureAlgorithm, signEvent, signedTextOf, verifyEvent } from "./signing";
+export {
+  createLiveUpdatePublisher,
+  DEFAULT_LIVE_UPDATES_CHANNEL,
+  type LiveUpdate,
+  type LiveUpdatePublisher,
+  liveUpdateSchema,
+  noLiveUpdates,
+  parseLiveUpdate,
+  type PublishingClient,
+} from "./liveUpdates";
+export {
+  type EventKeyring,
+  type EventSignature,
+  type SigningKey,
+  EventSignatureError,
+  eventKeyring,
+  eventKeyringOf,
+  eventSigningEnv,
+  installEventKeyring,
+  requireSigningKey,
+  type SignatureAlgorithm,
+  signEvent,
+  signedTextOf,
+  verifyEvent,
+} from "./signing";

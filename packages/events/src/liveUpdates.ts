@@ -31,7 +31,11 @@ export interface LiveUpdatePublisher {
 /** Publishes nothing: for tests and processes without Redis. */
 export const noLiveUpdates: LiveUpdatePublisher = { publish: async () => undefined };
 
-export function createLiveUpdatePublisher(client: PublishingClient, channel: string, onError: (error: unknown) => void): LiveUpdatePublisher {
+export function createLiveUpdatePublisher(
+  client: PublishingClient,
+  channel: string,
+  onError: (error: unknown) => void,
+): LiveUpdatePublisher {
   return {
     async publish(...updates) {
       await Promise.all(

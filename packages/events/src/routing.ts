@@ -31,7 +31,8 @@ export const queueOf = (consumer: Consumer) => registryQueueOf(consumer);
 // Routing to a service that consumes nothing would publish into a queue no worker reads.
 for (const [type, consumers] of Object.entries(ROUTES)) {
   const unknown = consumers.filter((consumer) => !CONSUMERS.includes(consumer));
-  if (unknown.length) throw new Error(`ROUTES["${type}"] names ${unknown.join(", ")}, not an event consumer in services.json`);
+  if (unknown.length)
+    throw new Error(`ROUTES["${type}"] names ${unknown.join(", ")}, not an event consumer in services.json`);
 }
 
 /** Where jobs go after their last attempt, or at once when they can never succeed. */

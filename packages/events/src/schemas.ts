@@ -8,7 +8,11 @@ const currency = z.string().regex(/^[A-Z]{3}$/);
  * A type whose data carries personal fields: producers seal them (sealing.ts) and only the
  * handlers that need one open it (openPersonalData). List every field that identifies a person.
  */
-const withPersonal = <V extends number, S extends z.ZodObject, const K extends keyof S["shape"] & string>(version: V, data: S, personal: readonly K[]) => ({ version, data, personal });
+const withPersonal = <V extends number, S extends z.ZodObject, const K extends keyof S["shape"] & string>(
+  version: V,
+  data: S,
+  personal: readonly K[],
+) => ({ version, data, personal });
 
 /**
  * Every event type of the platform, with its current version's data schema (as producers write
@@ -31,12 +35,36 @@ export const EVENT_SCHEMAS = {
     }),
   },
   "stock.reserved": { version: 1, data: z.object({ orderId: id, customerId: id, totalCents: cents, currency }) },
-  "stock.rejected": { version: 1, data: z.object({ orderId: id, customerId: id, reason: z.string(), productIds: z.array(id) }) },
-  "payment.succeeded": { version: 1, data: z.object({ orderId: id, customerId: id, paymentId: id, amountCents: cents, attempts: z.number().int().min(1) }) },
-  "payment.failed": { version: 1, data: z.object({ orderId: id, customerId: id, paymentId: id, reason: z.string(), attempts: z.number().int().min(1) }) },
+  "stock.rejected": {
+    version: 1,
+    data: z.object({ orderId: id, customerId: id, reason: z.string(), productIds: z.array(id) }),
+  },
+  "payment.succeeded": {
+    version: 1,
+    data: z.object({
+      orderId: id,
+      customerId: id,
+      paymentId: id,
+      amountCents: cents,
+      attempts: z.number().int().min(1),
+    }),
+  },
+  "payment.failed": {
+    version: 1,
+    data: z.object({
+      orderId: id,
+      customerId: id,
+      paymentId: id,
+      reason: z.string(),
+      attempts: z.number().int().min(1),
+    }),
+  },
   "order.confirmed": { version: 1, data: z.object({ orderId: id, customerId: id, totalCents: cents }) },
   "order.cancelled": { version: 1, data: z.object({ orderId: id, customerId: id, reason: z.string() }) },
-  "notification.sent": { version: 1, data: z.object({ notificationId: id, userId: id, template: z.string(), channel: z.enum(["EMAIL", "SMS", "PUSH"]) }) },
+  "notification.sent": {
+    version: 1,
+    data: z.object({ notificationId: id, userId: id, template: z.string(), channel: z.enum(["EMAIL", "SMS", "PUSH"]) }),
+  },
 } as const;
 
 export type EventType = keyof typeof EVENT_SCHEMAS;

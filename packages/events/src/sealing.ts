@@ -22,13 +22,20 @@ export const isSealed = (value: unknown): value is string => SEALED_VALUE.safePa
 export function sealedOnTheWire(schema: z.ZodType, fields: readonly string[]): z.ZodType {
   if (fields.length === 0 || !(schema instanceof z.ZodObject)) return schema;
   const shape = schema.shape as Record<string, z.ZodType>;
-  return schema.extend(Object.fromEntries(fields.map((field) => [field, z.union([SEALED_VALUE, shape[field] ?? z.never()])])));
+  return schema.extend(
+    Object.fromEntries(fields.map((field) => [field, z.union([SEALED_VALUE, shape[field] ?? z.never()])])),
+  );
 }
 
 const contextOf = (eventId: string, field: string) => `event:${eventId}:${field}`;
 
 /** `data` with each of `fields` sealed for event `eventId`. */
-export function sealFields(data: Record<string, unknown>, fields: readonly string[], eventId: string, cipher: FieldCipher): Record<string, unknown> {
+export function sealFields(
+  data: Record<string, unknown>,
+  fields: readonly string[],
+  eventId: string,
+  cipher: FieldCipher,
+): Record<string, unknown> {
   const sealed = { ...data };
   for (const field of fields) {
     const value = sealed[field];
@@ -45,7 +52,12 @@ export class PersonalDataError extends Error {
 }
 
 /** `data` with each of `fields` opened; a plain value (an event from before sealing) is kept as it is. Errors never carry the value. */
-export function openFields(data: Record<string, unknown>, fields: readonly string[], eventId: string, cipher: FieldCipher): Record<string, unknown> {
+export function openFields(
+  data: Record<string, unknown>,
+  fields: readonly string[],
+  eventId: string,
+  cipher: FieldCipher,
+): Record<string, unknown> {
   const opened = { ...data };
   for (const field of fields) {
     const value = opened[field];
@@ -54,7 +66,9 @@ export function openFields(data: Record<string, unknown>, fields: readonly strin
       opened[field] = cipher.decrypt(value, contextOf(eventId, field));
     } catch {
       const kid = value.split(".")[1];
-      throw new PersonalDataError(`cannot open personal field ${field} of event ${eventId}: key ${kid} is not in EVENT_PII_KEYS, or the value was not sealed for this event and field`);
+      throw new PersonalDataError(
+        `cannot open personal field ${field} of event ${eventId}: key ${kid} is not in EVENT_PII_KEYS, or the value was not sealed for this event and field`,
+      );
     }
   }
   return opened;
@@ -70,8 +84,14 @@ export const eventPiiEnv = {
 
 /** The cipher of EVENT_PII_KEYS / EVENT_PII_ACTIVE_KEY_ID; a ConfigError naming the variable (never its value) when they are missing or malformed. */
 export function eventPiiCipherOf(env: { EVENT_PII_KEYS?: string; EVENT_PII_ACTIVE_KEY_ID?: string }): FieldCipher {
-  if (!env.EVENT_PII_KEYS?.trim()) throw new ConfigError("Invalid configuration:\n  EVENT_PII_KEYS: required where events with personal fields are written or opened (run `npm run setup` to generate one into .env)");
-  return createFieldCipher(env.EVENT_PII_KEYS, env.EVENT_PII_ACTIVE_KEY_ID ?? "", { keys: "EVENT_PII_KEYS", activeKeyId: "EVENT_PII_ACTIVE_KEY_ID" });
+  if (!env.EVENT_PII_KEYS?.trim())
+    throw new ConfigError(
+      "Invalid configuration:\n  EVENT_PII_KEYS: required where events with personal fields are written or opened (run `npm run setup` to generate one into .env)",
+    );
+  return createFieldCipher(env.EVENT_PII_KEYS, env.EVENT_PII_ACTIVE_KEY_ID ?? "", {
+    keys: "EVENT_PII_KEYS",
+    activeKeyId: "EVENT_PII_ACTIVE_KEY_ID",
+  });
 }
 
 let installed: FieldCipher | undefined;

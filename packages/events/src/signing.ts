@@ -1,4 +1,13 @@
-import { createHmac, createPrivateKey, createPublicKey, createSecretKey, type KeyObject, sign, timingSafeEqual, verify } from "node:crypto";
+import {
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  type KeyObject,
+  sign,
+  timingSafeEqual,
+  verify,
+} from "node:crypto";
 import { z } from "zod";
 
 /**
@@ -57,18 +66,33 @@ const KEY_ENTRY = /^([a-z][\w-]*):([\w.-]{1,64}):(hmac|ed25519):([A-Za-z0-9+/=_-
 
 /** Parses "producer:kid:algorithm:base64,..." of `variable`; each problem names the variable. */
 function parseKeyList(variable: string, value: string | undefined, kind: "private" | "public"): SigningKey[] {
-  const entries = (value ?? "").split(",").map((entry) => entry.trim()).filter(Boolean);
+  const entries = (value ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   return entries.map((entry, i) => {
     const match = KEY_ENTRY.exec(entry);
-    if (!match) throw new Error(`${variable}: entry ${i + 1} must be producer:kid:hmac|ed25519:base64 (run \`npm run setup\` to generate keys into .env)`);
-    const [, producer, kid, algorithm, material] = match as unknown as [string, string, string, SignatureAlgorithm, string];
+    if (!match)
+      throw new Error(
+        `${variable}: entry ${i + 1} must be producer:kid:hmac|ed25519:base64 (run \`npm run setup\` to generate keys into .env)`,
+      );
+    const [, producer, kid, algorithm, material] = match as unknown as [
+      string,
+      string,
+      string,
+      SignatureAlgorithm,
+      string,
+    ];
     const der = Buffer.from(material, "base64");
     try {
       if (algorithm === "hmac") {
         if (der.length < 32) throw new Error("an hmac key must be at least 32 bytes");
         return { producer, kid, algorithm, key: createSecretKey(der) };
       }
-      const key = kind === "private" ? createPrivateKey({ key: der, format: "der", type: "pkcs8" }) : createPublicKey({ key: der, format: "der", type: "spki" });
+      const key =
+        kind === "private"
+          ? createPrivateKey({ key: der, format: "der", type: "pkcs8" })
+          : createPublicKey({ key: der, format: "der", type: "spki" });
       if (key.asymmetricKeyType !== "ed25519") throw new Error("not an Ed25519 key");
       return { producer, kid, algorithm, key };
     } catch (error) {
@@ -78,18 +102,29 @@ function parseKeyList(variable: string, value: string | undefined, kind: "privat
 }
 
 /** The keys of this process's environment variables (see eventSigningEnv), validated. */
-export function eventKeyringOf(env: { EVENT_SIGNING_KEYS?: string; EVENT_VERIFY_KEYS?: string; EVENT_SIGNATURES?: string }): EventKeyring {
+export function eventKeyringOf(env: {
+  EVENT_SIGNING_KEYS?: string;
+  EVENT_VERIFY_KEYS?: string;
+  EVENT_SIGNATURES?: string;
+}): EventKeyring {
   const mode = env.EVENT_SIGNATURES ?? "enforce";
   if (mode !== "enforce" && mode !== "warn") throw new Error(`EVENT_SIGNATURES: must be enforce or warn, got ${mode}`);
   const signing = new Map<string, SigningKey>();
   const verifying = new Map<string, SigningKey>();
   for (const key of parseKeyList("EVENT_SIGNING_KEYS", env.EVENT_SIGNING_KEYS, "private")) {
-    if (signing.has(key.producer)) throw new Error(`EVENT_SIGNING_KEYS: ${key.producer} has two signing keys (keep one; list retired ones in EVENT_VERIFY_KEYS)`);
+    if (signing.has(key.producer))
+      throw new Error(
+        `EVENT_SIGNING_KEYS: ${key.producer} has two signing keys (keep one; list retired ones in EVENT_VERIFY_KEYS)`,
+      );
     signing.set(key.producer, key);
     // A process trusts the events it signs itself (the workers consume their own follow-ups).
-    verifying.set(`${key.producer}/${key.kid}`, key.algorithm === "hmac" ? key : { ...key, key: createPublicKey(key.key) });
+    verifying.set(
+      `${key.producer}/${key.kid}`,
+      key.algorithm === "hmac" ? key : { ...key, key: createPublicKey(key.key) },
+    );
   }
-  for (const key of parseKeyList("EVENT_VERIFY_KEYS", env.EVENT_VERIFY_KEYS, "public")) verifying.set(`${key.producer}/${key.kid}`, key);
+  for (const key of parseKeyList("EVENT_VERIFY_KEYS", env.EVENT_VERIFY_KEYS, "public"))
+    verifying.set(`${key.producer}/${key.kid}`, key);
   return { signing, verifying, mode };
 }
 
@@ -141,19 +176,32 @@ function canonicalJson(value: unknown): string {
 
 /** The text signed (UTF-8): the envelope's fields in a fixed order, then its data canonically. */
 export function signedTextOf(event: Signed): string {
-  const head = JSON.stringify([event.eventId, event.type, event.version, event.occurredAt, event.producer, event.correlationId, event.causationId ?? null]);
+  const head = JSON.stringify([
+    event.eventId,
+    event.type,
+    event.version,
+    event.occurredAt,
+    event.producer,
+    event.correlationId,
+    event.causationId ?? null,
+  ]);
   return `${head}\n${canonicalJson(event.data)}`;
 }
 
 // HMAC takes the string as it is (~2 µs less than a Buffer of it, measured).
 function signatureOf(key: SigningKey, text: string): Buffer {
-  return key.algorithm === "hmac" ? createHmac("sha256", key.key).update(text).digest() : sign(null, Buffer.from(text), key.key);
+  return key.algorithm === "hmac"
+    ? createHmac("sha256", key.key).update(text).digest()
+    : sign(null, Buffer.from(text), key.key);
 }
 
 /** The signature of `event` by its producer's key; throws when this process holds no key for that producer. */
 export function signEvent(event: Signed, keyring: EventKeyring = eventKeyring()): EventSignature {
   const key = keyring.signing.get(event.producer);
-  if (!key) throw new EventSignatureError(`no signing key for producer ${event.producer}: this process cannot write its events (EVENT_SIGNING_KEYS)`);
+  if (!key)
+    throw new EventSignatureError(
+      `no signing key for producer ${event.producer}: this process cannot write its events (EVENT_SIGNING_KEYS)`,
+    );
   return { kid: key.kid, sig: signatureOf(key, signedTextOf(event)).toString("base64url") };
 }
 
@@ -166,18 +214,27 @@ function hmacMatches(key: SigningKey, text: string, sig: Buffer): boolean {
  * Checks `event`'s signature; throws EventSignatureError naming why. Returns "unsigned" for an
  * event without a signature in warn mode (the caller logs it), "valid" otherwise.
  */
-export function verifyEvent(event: Signed & { signature?: EventSignature }, keyring: EventKeyring = eventKeyring()): "valid" | "unsigned" {
+export function verifyEvent(
+  event: Signed & { signature?: EventSignature },
+  keyring: EventKeyring = eventKeyring(),
+): "valid" | "unsigned" {
   const { signature } = event;
   if (!signature) {
     if (keyring.mode === "warn") return "unsigned";
     throw new EventSignatureError("event signature invalid: the event is not signed");
   }
   const key = keyring.verifying.get(`${event.producer}/${signature.kid}`);
-  if (!key) throw new EventSignatureError(`event signature invalid: unknown key ${signature.kid} for producer ${event.producer}`);
+  if (!key)
+    throw new EventSignatureError(
+      `event signature invalid: unknown key ${signature.kid} for producer ${event.producer}`,
+    );
   const text = signedTextOf(event);
   const sig = Buffer.from(signature.sig, "base64url");
   const valid = key.algorithm === "hmac" ? hmacMatches(key, text, sig) : verify(null, Buffer.from(text), key.key, sig);
-  if (!valid) throw new EventSignatureError(`event signature invalid: the signature of key ${signature.kid} does not match the event`);
+  if (!valid)
+    throw new EventSignatureError(
+      `event signature invalid: the signature of key ${signature.kid} does not match the event`,
+    );
   return "valid";
 }
 
@@ -187,7 +244,10 @@ export function verifyEvent(event: Signed & { signature?: EventSignature }, keyr
  */
 export function requireSigningKey(producer: string, env: NodeJS.ProcessEnv = process.env): EventKeyring {
   const keyring = eventKeyringOf(env);
-  if (!keyring.signing.has(producer)) throw new Error(`EVENT_SIGNING_KEYS: no signing key for ${producer}, which writes events (run \`npm run setup\` locally)`);
+  if (!keyring.signing.has(producer))
+    throw new Error(
+      `EVENT_SIGNING_KEYS: no signing key for ${producer}, which writes events (run \`npm run setup\` locally)`,
+    );
   installEventKeyring(keyring);
   return keyring;
 }

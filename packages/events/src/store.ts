@@ -15,7 +15,10 @@ const quotedSchema = (schema: string) => {
  */
 export interface EventTables {
   processedEvent: {
-    createMany(args: { data: Array<{ eventId: string; type: string }>; skipDuplicates: boolean }): Promise<{ count: number }>;
+    createMany(args: {
+      data: Array<{ eventId: string; type: string }>;
+      skipDuplicates: boolean;
+    }): Promise<{ count: number }>;
   };
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
   $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
@@ -49,7 +52,8 @@ export const OUTBOX_CHANNEL = "fedplat_outbox";
 export async function writeOutbox(tx: RawSql, events: readonly Envelope[]): Promise<void> {
   const producer = events[0]?.producer;
   if (producer === undefined) return;
-  if (events.some((event) => event.producer !== producer)) throw new Error("writeOutbox: events of one producer per call (each service writes its own outbox)");
+  if (events.some((event) => event.producer !== producer))
+    throw new Error("writeOutbox: events of one producer per call (each service writes its own outbox)");
   // An event no service consumes (yet) is recorded as published and settled already: the relay
   // and the reconciler would only mark it. The same statement wakes the relay when there is something to deliver (NOTIFY is
   // delivered when the transaction commits, and not at all if it rolls back), so events leave at
@@ -85,8 +89,17 @@ function outboxRowsJson(events: readonly Envelope[], causes?: readonly string[])
   // request, or the consumer of the event's cause). In a group-committed batch the active span is
   // one event's consumer: the other events keep the trace context their cause gave them.
   const traceOf = (traceparent: string) => traceparent.split("-")[1];
-  const withTrace = (event: Envelope) => (active && (!event.traceparent || traceOf(event.traceparent) === traceOf(active)) ? { ...event, traceparent: active } : event);
-  return JSON.stringify(events.map((event, i) => ({ routed: consumersOf(event).length > 0, envelope: withTrace(event), ...(causes ? { cause: causes[i] } : {}) })));
+  const withTrace = (event: Envelope) =>
+    active && (!event.traceparent || traceOf(event.traceparent) === traceOf(active))
+      ? { ...event, traceparent: active }
+      : event;
+  return JSON.stringify(
+    events.map((event, i) => ({
+      routed: consumersOf(event).length > 0,
+      envelope: withTrace(event),
+      ...(causes ? { cause: causes[i] } : {}),
+    })),
+  );
 }
 
 /**
@@ -95,10 +108,12 @@ function outboxRowsJson(events: readonly Envelope[], causes?: readonly string[])
  * ON CONFLICT DO NOTHING (skipDuplicates) keeps the transaction usable either way.
  */
 export async function claimEvent(tx: EventTables, event: Envelope): Promise<boolean> {
-  const { count } = await tx.processedEvent.createMany({ data: [{ eventId: event.eventId, type: event.type }], skipDuplicates: true });
+  const { count } = await tx.processedEvent.createMany({
+    data: [{ eventId: event.eventId, type: event.type }],
+    skipDuplicates: true,
+  });
   return count === 1;
 }
-
 
 /**
  * Records many events as applied in one statement; returns the ids that were not recorded yet
@@ -186,7 +201,11 @@ export function transactionalHandler<T extends EventType, Tx extends RawSql>(
   const applyMany = async (events: readonly Envelope[]) => {
     const { claimed, followUps } = await store.transaction(async (tx) => {
       const claimed = await claimEvents(tx, store.schema, events);
-      const fresh = [...new Map(events.filter((event) => claimed.has(event.eventId)).map((event) => [event.eventId, event as Envelope<T>])).values()];
+      const fresh = [
+        ...new Map(
+          events.filter((event) => claimed.has(event.eventId)).map((event) => [event.eventId, event as Envelope<T>]),
+        ).values(),
+      ];
       const followUps: Envelope[] = [];
       if (options.effectMany) followUps.push(...(await options.effectMany(tx, fresh)));
       else for (const event of fresh) followUps.push(...(await effect(tx, event)));
@@ -194,7 +213,9 @@ export function transactionalHandler<T extends EventType, Tx extends RawSql>(
       return { claimed, followUps };
     });
     await options.afterCommit?.(followUps);
-    return new Map(events.map((event): [string, Outcome] => [event.eventId, claimed.has(event.eventId) ? "applied" : "duplicate"]));
+    return new Map(
+      events.map((event): [string, Outcome] => [event.eventId, claimed.has(event.eventId) ? "applied" : "duplicate"]),
+    );
   };
   return Object.assign(handler, { applyMany });
 }
@@ -238,8 +259,12 @@ export function singleStatementHandler<T extends EventType>(
    SELECT event_id::text AS id, (SELECT count(*) FROM woke) AS woke FROM claimed`;
   const applyMany = async (events: readonly Envelope[]) => {
     // One row per event id: a batch may carry a redelivery of one of its own events.
-    const prepared = [...new Map(events.map((event) => [event.eventId, event as Envelope<T>])).values()].map((event) => ({ event, ...effect.prepare(event) }));
-    const followUps = prepared.flatMap(({ event, followUps }) => followUps.map((followUp) => ({ cause: event.eventId, followUp })));
+    const prepared = [...new Map(events.map((event) => [event.eventId, event as Envelope<T>])).values()].map(
+      (event) => ({ event, ...effect.prepare(event) }),
+    );
+    const followUps = prepared.flatMap(({ event, followUps }) =>
+      followUps.map((followUp) => ({ cause: event.eventId, followUp })),
+    );
     const rows = await store.statements.$queryRawUnsafe<Array<{ id: string }>>(
       statement,
       JSON.stringify(prepared.map(({ event, effect }) => ({ event_id: event.eventId, type: event.type, effect }))),
@@ -251,7 +276,9 @@ export function singleStatementHandler<T extends EventType>(
     );
     const claimed = new Set(rows.map((row) => row.id));
     await options.afterCommit?.(followUps.filter(({ cause }) => claimed.has(cause)).map(({ followUp }) => followUp));
-    return new Map(events.map((event): [string, Outcome] => [event.eventId, claimed.has(event.eventId) ? "applied" : "duplicate"]));
+    return new Map(
+      events.map((event): [string, Outcome] => [event.eventId, claimed.has(event.eventId) ? "applied" : "duplicate"]),
+    );
   };
   const handler: EventHandler = async (event) => (await applyMany([event])).get(event.eventId) ?? "duplicate";
   return Object.assign(handler, { applyMany });

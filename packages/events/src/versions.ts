@@ -30,14 +30,29 @@ export interface EventRegistry {
 }
 
 /** type -> version -> data schema as producers write it and handlers read it after openPersonalData. */
-export const PLAIN_VERSIONS: Record<string, Record<number, z.ZodType>> = Object.fromEntries(EVENT_TYPES.map((type) => [type, { ...PREVIOUS_VERSIONS[type], [EVENT_SCHEMAS[type].version]: EVENT_SCHEMAS[type].data }]));
+export const PLAIN_VERSIONS: Record<string, Record<number, z.ZodType>> = Object.fromEntries(
+  EVENT_TYPES.map((type) => [
+    type,
+    { ...PREVIOUS_VERSIONS[type], [EVENT_SCHEMAS[type].version]: EVENT_SCHEMAS[type].data },
+  ]),
+);
 
 export const EVENT_REGISTRY: EventRegistry = {
   // What travels (and what consumers validate before opening anything): personal fields sealed, or plain in events from before sealing.
   versions: Object.fromEntries(
-    Object.entries(PLAIN_VERSIONS).map(([type, versions]) => [type, Object.fromEntries(Object.entries(versions).map(([version, schema]) => [version, sealedOnTheWire(schema, PERSONAL_FIELDS[type as EventType] ?? [])]))]),
+    Object.entries(PLAIN_VERSIONS).map(([type, versions]) => [
+      type,
+      Object.fromEntries(
+        Object.entries(versions).map(([version, schema]) => [
+          version,
+          sealedOnTheWire(schema, PERSONAL_FIELDS[type as EventType] ?? []),
+        ]),
+      ),
+    ]),
   ),
-  published: Object.fromEntries(EVENT_TYPES.map((type) => [type, [...(STILL_PUBLISHED[type] ?? []), EVENT_SCHEMAS[type].version]])),
+  published: Object.fromEntries(
+    EVENT_TYPES.map((type) => [type, [...(STILL_PUBLISHED[type] ?? []), EVENT_SCHEMAS[type].version]]),
+  ),
   routes: ROUTES,
   reads: CONSUMER_READS as Record<string, Record<string, number>>,
 };
@@ -71,7 +86,11 @@ export function isAdditive(type: string, from: number, to: number, registry: Eve
  * that is an additive change of it (a consumer of N accepts N+1 when N+1 only adds).
  * Undefined when producers publish nothing it can read.
  */
-export function deliveredVersion(consumer: string, type: string, registry: EventRegistry = EVENT_REGISTRY): number | undefined {
+export function deliveredVersion(
+  consumer: string,
+  type: string,
+  registry: EventRegistry = EVENT_REGISTRY,
+): number | undefined {
   const reads = readVersion(consumer, type, registry);
   const published = [...(registry.published[type] ?? [])].sort((a, b) => a - b);
   if (published.includes(reads)) return reads;
@@ -90,13 +109,23 @@ export function checkEventContracts(registry: EventRegistry = EVENT_REGISTRY): s
     const current = newest(versions);
     const published = registry.published[type] ?? [];
     if (!published.includes(current)) problems.push(`${type}: the newest version v${current} is not published`);
-    for (const version of published) if (!(version in versions)) problems.push(`${type}: v${version} is published but has no schema`);
+    for (const version of published)
+      if (!(version in versions)) problems.push(`${type}: v${version} is published but has no schema`);
     for (const consumer of registry.routes[type] ?? []) {
       const reads = readVersion(consumer, type, registry);
       if (!(reads in versions)) problems.push(`${type}: ${consumer} reads v${reads}, which has no schema`);
       else if (deliveredVersion(consumer, type, registry) === undefined) {
-        const breaking = published.filter((version) => version > reads).map((version) => `v${version}: ${readerProblems(versions[reads]!, versions[version]!).map((p) => `${p.path} ${p.problem}`).join("; ")}`);
-        problems.push(`${type}: ${consumer} reads v${reads}, but producers publish only ${published.map((v) => `v${v}`).join(", ")}, which it cannot read (${breaking.join(" | ")}); keep publishing v${reads} until ${consumer} migrates`);
+        const breaking = published
+          .filter((version) => version > reads)
+          .map(
+            (version) =>
+              `v${version}: ${readerProblems(versions[reads]!, versions[version]!)
+                .map((p) => `${p.path} ${p.problem}`)
+                .join("; ")}`,
+          );
+        problems.push(
+          `${type}: ${consumer} reads v${reads}, but producers publish only ${published.map((v) => `v${v}`).join(", ")}, which it cannot read (${breaking.join(" | ")}); keep publishing v${reads} until ${consumer} migrates`,
+        );
       }
     }
   }

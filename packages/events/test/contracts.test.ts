@@ -1,6 +1,21 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { checkEventContracts, createEvent, deliveredVersion, EVENT_REGISTRY, EVENT_SCHEMAS, EVENT_TYPES, type EventData, type EventRegistry, type EventType, parseEnvelope, readerProblems, readVersion, ROUTES, routesFor } from "../src";
+import {
+  checkEventContracts,
+  createEvent,
+  deliveredVersion,
+  EVENT_REGISTRY,
+  EVENT_SCHEMAS,
+  EVENT_TYPES,
+  type EventData,
+  type EventRegistry,
+  type EventType,
+  parseEnvelope,
+  readerProblems,
+  readVersion,
+  ROUTES,
+  routesFor,
+} from "../src";
 
 const id = () => randomUUID();
 
@@ -9,14 +24,38 @@ const PRODUCED: { [T in EventType]: { producer: string; data: EventData<T> } } =
   "user.registered": { producer: "accounts", data: { userId: id(), email: "new@example.com", name: "New" } },
   "user.registration_attempted": { producer: "accounts", data: { userId: id(), at: new Date().toISOString() } },
   "user.authenticated": { producer: "accounts", data: { userId: id(), at: new Date().toISOString() } },
-  "order.placed": { producer: "orders", data: { orderId: id(), customerId: id(), totalCents: 1500, currency: "USD", lines: [{ productId: id(), quantity: 3, unitPriceCents: 500 }] } },
-  "stock.reserved": { producer: "catalog", data: { orderId: id(), customerId: id(), totalCents: 1500, currency: "USD" } },
-  "stock.rejected": { producer: "catalog", data: { orderId: id(), customerId: id(), reason: "out of stock", productIds: [id()] } },
-  "payment.succeeded": { producer: "payments", data: { orderId: id(), customerId: id(), paymentId: id(), amountCents: 1500, attempts: 2 } },
-  "payment.failed": { producer: "payments", data: { orderId: id(), customerId: id(), paymentId: id(), reason: "declined", attempts: 5 } },
+  "order.placed": {
+    producer: "orders",
+    data: {
+      orderId: id(),
+      customerId: id(),
+      totalCents: 1500,
+      currency: "USD",
+      lines: [{ productId: id(), quantity: 3, unitPriceCents: 500 }],
+    },
+  },
+  "stock.reserved": {
+    producer: "catalog",
+    data: { orderId: id(), customerId: id(), totalCents: 1500, currency: "USD" },
+  },
+  "stock.rejected": {
+    producer: "catalog",
+    data: { orderId: id(), customerId: id(), reason: "out of stock", productIds: [id()] },
+  },
+  "payment.succeeded": {
+    producer: "payments",
+    data: { orderId: id(), customerId: id(), paymentId: id(), amountCents: 1500, attempts: 2 },
+  },
+  "payment.failed": {
+    producer: "payments",
+    data: { orderId: id(), customerId: id(), paymentId: id(), reason: "declined", attempts: 5 },
+  },
   "order.confirmed": { producer: "orders", data: { orderId: id(), customerId: id(), totalCents: 1500 } },
   "order.cancelled": { producer: "orders", data: { orderId: id(), customerId: id(), reason: "payment failed" } },
-  "notification.sent": { producer: "notifications", data: { notificationId: id(), userId: id(), template: "welcome", channel: "EMAIL" } },
+  "notification.sent": {
+    producer: "notifications",
+    data: { notificationId: id(), userId: id(), template: "welcome", channel: "EMAIL" },
+  },
 };
 
 const routed = EVENT_TYPES.flatMap((type) => ROUTES[type].map((consumer) => ({ type, consumer })));
@@ -53,8 +92,22 @@ describe("evolving an event: order.placed v1 -> v2", () => {
   /** Additive: a new field only. */
   const additiveV2 = v1.extend({ placedVia: z.enum(["WEB", "APP"]) });
   /** Breaking: each line's price becomes an object (unitPriceCents is gone). */
-  const breakingV2 = v1.extend({ lines: z.array(z.object({ productId: z.uuid(), quantity: z.number().int().min(1), unitPrice: z.object({ cents: z.number().int().min(0), currency: z.string() }) })).min(1) });
-  const registry = (v2: z.ZodType, published: number[], reads: Record<string, Record<string, number>>): EventRegistry => ({
+  const breakingV2 = v1.extend({
+    lines: z
+      .array(
+        z.object({
+          productId: z.uuid(),
+          quantity: z.number().int().min(1),
+          unitPrice: z.object({ cents: z.number().int().min(0), currency: z.string() }),
+        }),
+      )
+      .min(1),
+  });
+  const registry = (
+    v2: z.ZodType,
+    published: number[],
+    reads: Record<string, Record<string, number>>,
+  ): EventRegistry => ({
     versions: { "order.placed": { 1: v1, 2: v2 } },
     published: { "order.placed": published },
     routes: { "order.placed": ["catalog", "analytics"] },

@@ -6,9 +6,29 @@ const productId = "7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d";
 
 describe("event envelopes", () => {
   it("creates validated events, starting a correlation, and follow-ups that keep it", () => {
-    const placed = createEvent("order.placed", { orderId, customerId, totalCents: 500, currency: "USD", lines: [{ productId, quantity: 1, unitPriceCents: 500 }] }, { producer: "orders" });
-    expect(placed).toMatchObject({ type: "order.placed", version: 1, producer: "orders", correlationId: placed.eventId });
-    const reserved = followUp(placed, "catalog", "stock.reserved", { orderId, customerId, totalCents: 500, currency: "USD" });
+    const placed = createEvent(
+      "order.placed",
+      {
+        orderId,
+        customerId,
+        totalCents: 500,
+        currency: "USD",
+        lines: [{ productId, quantity: 1, unitPriceCents: 500 }],
+      },
+      { producer: "orders" },
+    );
+    expect(placed).toMatchObject({
+      type: "order.placed",
+      version: 1,
+      producer: "orders",
+      correlationId: placed.eventId,
+    });
+    const reserved = followUp(placed, "catalog", "stock.reserved", {
+      orderId,
+      customerId,
+      totalCents: 500,
+      currency: "USD",
+    });
     expect(reserved).toMatchObject({ correlationId: placed.eventId, causationId: placed.eventId, producer: "catalog" });
     expect(parseEnvelope(JSON.parse(JSON.stringify(reserved)))).toEqual(reserved);
   });
@@ -18,14 +38,21 @@ describe("event envelopes", () => {
     const first = make();
     await new Promise((resolve) => setTimeout(resolve, 2));
     const later = Array.from({ length: 50 }, make);
-    for (const event of [first, ...later]) expect(event.eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    for (const event of [first, ...later])
+      expect(event.eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(later.every((event) => event.eventId > first.eventId)).toBe(true);
     expect(new Set(later.map((event) => event.eventId)).size).toBe(50);
   });
 
   it("refuses to publish or consume an event that does not match its schema", () => {
     // @ts-expect-error: a line without quantity is not an order.placed
-    expect(() => createEvent("order.placed", { orderId, customerId, totalCents: 1, currency: "USD", lines: [{ productId, unitPriceCents: 1 }] }, { producer: "orders" })).toThrow(InvalidEventError);
+    expect(() =>
+      createEvent(
+        "order.placed",
+        { orderId, customerId, totalCents: 1, currency: "USD", lines: [{ productId, unitPriceCents: 1 }] },
+        { producer: "orders" },
+      ),
+    ).toThrow(InvalidEventError);
     const good = createEvent("order.cancelled", { orderId, customerId, reason: "x" }, { producer: "orders" });
     expect(() => parseEnvelope({ ...good, type: "order.exploded" })).toThrow(/invalid envelope: type/);
     expect(() => parseEnvelope({ ...good, version: 9 })).toThrow(/unsupported version 9/);

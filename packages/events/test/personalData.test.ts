@@ -1,11 +1,26 @@
 import { ConfigError } from "@fedplat/common";
 import { TEST_EVENT_KEYS, TEST_ROTATED_EVENT_PII_KEY } from "@fedplat/devkit";
-import { createEvent, type Envelope, eventKeyringOf, eventPiiCipherOf, InvalidEventError, installEventPiiCipher, isSealed, openPersonalData, PERSONAL_FIELDS, parseEnvelope, PersonalDataError, signEvent, verifyEvent } from "../src";
+import {
+  createEvent,
+  type Envelope,
+  eventKeyringOf,
+  eventPiiCipherOf,
+  InvalidEventError,
+  installEventPiiCipher,
+  isSealed,
+  openPersonalData,
+  PERSONAL_FIELDS,
+  parseEnvelope,
+  PersonalDataError,
+  signEvent,
+  verifyEvent,
+} from "../src";
 
 const userId = "4c1f9a8e-1c3b-4c8e-8f2a-9b7d6e5c4b3a";
 const keyring = eventKeyringOf(TEST_EVENT_KEYS);
 const cipher = eventPiiCipherOf(TEST_EVENT_KEYS);
-const registered = () => createEvent("user.registered", { userId, email: "ada@example.com", name: "Ada Lovelace" }, { producer: "accounts" });
+const registered = () =>
+  createEvent("user.registered", { userId, email: "ada@example.com", name: "Ada Lovelace" }, { producer: "accounts" });
 
 describe("personal fields of events", () => {
   afterEach(() => installEventPiiCipher(cipher));
@@ -56,18 +71,29 @@ describe("personal fields of events", () => {
 
   it("validates the sealed shape on the wire and the plain shape once opened", () => {
     const event = registered();
-    expect(() => parseEnvelope({ ...event, data: { ...event.data, email: 42 } })).toThrow(/invalid user.registered data: email/);
+    expect(() => parseEnvelope({ ...event, data: { ...event.data, email: 42 } })).toThrow(
+      /invalid user.registered data: email/,
+    );
     // @ts-expect-error: a producer must give the plain shape
-    expect(() => createEvent("user.registered", { userId, email: 42, name: "A" }, { producer: "accounts" })).toThrow(InvalidEventError);
-    expect(() => createEvent("user.registered", { userId, email: 42, name: "A" } as never, { producer: "accounts" })).toThrow(/invalid user.registered data: email: invalid_type/);
+    expect(() => createEvent("user.registered", { userId, email: 42, name: "A" }, { producer: "accounts" })).toThrow(
+      InvalidEventError,
+    );
+    expect(() =>
+      createEvent("user.registered", { userId, email: 42, name: "A" } as never, { producer: "accounts" }),
+    ).toThrow(/invalid user.registered data: email: invalid_type/);
   });
 
   it("rotate by key id: events sealed with a retired key still open once a new key is active", () => {
-    installEventPiiCipher(eventPiiCipherOf({ EVENT_PII_KEYS: TEST_ROTATED_EVENT_PII_KEY, EVENT_PII_ACTIVE_KEY_ID: "evp-0" }));
+    installEventPiiCipher(
+      eventPiiCipherOf({ EVENT_PII_KEYS: TEST_ROTATED_EVENT_PII_KEY, EVENT_PII_ACTIVE_KEY_ID: "evp-0" }),
+    );
     const old = registered();
     expect(old.data.email.startsWith("v1.evp-0.")).toBe(true);
     expect(openPersonalData(old, cipher).email).toBe("ada@example.com"); // cipher: evp-1 active, evp-0 still listed
-    const retiredOnly = eventPiiCipherOf({ EVENT_PII_KEYS: TEST_ROTATED_EVENT_PII_KEY, EVENT_PII_ACTIVE_KEY_ID: "evp-0" });
+    const retiredOnly = eventPiiCipherOf({
+      EVENT_PII_KEYS: TEST_ROTATED_EVENT_PII_KEY,
+      EVENT_PII_ACTIVE_KEY_ID: "evp-0",
+    });
     installEventPiiCipher(cipher);
     expect(() => openPersonalData(registered(), retiredOnly)).toThrow(/key evp-1 is not in EVENT_PII_KEYS/);
   });
@@ -76,12 +102,16 @@ describe("personal fields of events", () => {
     expect(() => eventPiiCipherOf({})).toThrow(ConfigError);
     expect(() => eventPiiCipherOf({})).toThrow(/EVENT_PII_KEYS: required/);
     const secretLooking = "k1:c2VjcmV0LW1hdGVyaWFs";
-    expect(() => eventPiiCipherOf({ EVENT_PII_KEYS: secretLooking, EVENT_PII_ACTIVE_KEY_ID: "k1" })).toThrow(/EVENT_PII_KEYS: each entry must be <key id>:<base64 of 32 random bytes>/);
+    expect(() => eventPiiCipherOf({ EVENT_PII_KEYS: secretLooking, EVENT_PII_ACTIVE_KEY_ID: "k1" })).toThrow(
+      /EVENT_PII_KEYS: each entry must be <key id>:<base64 of 32 random bytes>/,
+    );
     try {
       eventPiiCipherOf({ EVENT_PII_KEYS: secretLooking, EVENT_PII_ACTIVE_KEY_ID: "k1" });
     } catch (error) {
       expect(String(error)).not.toContain("c2VjcmV0LW1hdGVyaWFs");
     }
-    expect(() => eventPiiCipherOf({ EVENT_PII_KEYS: TEST_EVENT_KEYS.EVENT_PII_KEYS, EVENT_PII_ACTIVE_KEY_ID: "evp-9" })).toThrow(/EVENT_PII_ACTIVE_KEY_ID: must name one of the keys in EVENT_PII_KEYS \(evp-1, evp-0\)/);
+    expect(() =>
+      eventPiiCipherOf({ EVENT_PII_KEYS: TEST_EVENT_KEYS.EVENT_PII_KEYS, EVENT_PII_ACTIVE_KEY_ID: "evp-9" }),
+    ).toThrow(/EVENT_PII_ACTIVE_KEY_ID: must name one of the keys in EVENT_PII_KEYS \(evp-1, evp-0\)/);
   });
 });

@@ -9,7 +9,8 @@ describe("routing and the service registry (services.json)", () => {
 
   it("routes only to services that consume events, each on its registry queue", () => {
     expect(CONSUMERS).toEqual(CONSUMER_SERVICES.map((service) => service.name));
-    for (const consumers of Object.values(ROUTES)) for (const consumer of consumers) expect(CONSUMERS).toContain(consumer);
+    for (const consumers of Object.values(ROUTES))
+      for (const consumer of consumers) expect(CONSUMERS).toContain(consumer);
     for (const service of CONSUMER_SERVICES) expect(queueOf(service.name)).toBe(service.queue);
   });
 });

@@ -41,7 +41,12 @@ export function deriveService(entry: ServiceEntry, registry: Registry): Service 
     port: entry.port ?? host?.port ?? 0,
     schemaFile: `${entry.folder}/src/schema.graphql`,
     ...(entry.consumesEvents ? { queue: queueOf(entry.name) } : {}),
-    env: { databaseUrl: `${key}_DATABASE_URL`, subgraphUrl: `SUBGRAPH_${key}_URL`, eventsAttempts: `EVENTS_ATTEMPTS_${key}`, eventsBackoffMs: `EVENTS_BACKOFF_MS_${key}` },
+    env: {
+      databaseUrl: `${key}_DATABASE_URL`,
+      subgraphUrl: `SUBGRAPH_${key}_URL`,
+      eventsAttempts: `EVENTS_ATTEMPTS_${key}`,
+      eventsBackoffMs: `EVENTS_BACKOFF_MS_${key}`,
+    },
   };
 }
 

@@ -10,9 +10,19 @@ const scalar = (value: string) => (/^[\w./#][\w ./#<>-]*$/.test(value) ? value :
 
 /** supergraph.yaml (rover's format): each subgraph's routing URL and SDL, from the registry. */
 export function supergraphYamlOf(registry: Services): string {
-  const lines = [HEADER.trimEnd(), "# rover-compatible supergraph config: `npm run compose` writes supergraph.graphql from it.", `federation_version: ${registry.federationVersion}`, "subgraphs:"];
+  const lines = [
+    HEADER.trimEnd(),
+    "# rover-compatible supergraph config: `npm run compose` writes supergraph.graphql from it.",
+    `federation_version: ${registry.federationVersion}`,
+    "subgraphs:",
+  ];
   for (const service of registry.services) {
-    lines.push(`  ${service.name}:`, `    routing_url: http://localhost:${service.port}/graphql`, "    schema:", `      file: ./${service.schemaFile}`);
+    lines.push(
+      `  ${service.name}:`,
+      `    routing_url: http://localhost:${service.port}/graphql`,
+      "    schema:",
+      `      file: ./${service.schemaFile}`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }
@@ -57,9 +67,17 @@ export function codegenYamlOf(registry: Services): string {
     "generates:",
   ];
   for (const service of registry.services) {
-    lines.push(`  ${service.folder}/src/generated/resolvers.ts:`, `    schema: ${service.schemaFile}`, "    plugins: [typescript, typescript-resolvers]", "    config:", "      <<: *base", `      contextType: ${scalar(service.codegen.contextType)}`);
+    lines.push(
+      `  ${service.folder}/src/generated/resolvers.ts:`,
+      `    schema: ${service.schemaFile}`,
+      "    plugins: [typescript, typescript-resolvers]",
+      "    config:",
+      "      <<: *base",
+      `      contextType: ${scalar(service.codegen.contextType)}`,
+    );
     const mappers = Object.entries(service.codegen.mappers);
-    if (mappers.length) lines.push("      mappers:", ...mappers.map(([type, target]) => `        ${type}: ${scalar(target)}`));
+    if (mappers.length)
+      lines.push("      mappers:", ...mappers.map(([type, target]) => `        ${type}: ${scalar(target)}`));
   }
   return `${lines.join("\n")}\n${CLIENT}`;
 }

@@ -17,7 +17,9 @@ export const DATABASE_SERVICES: readonly Service[] = SERVICES.filter((service) =
 export const CONSUMER_SERVICES: readonly Service[] = SERVICES.filter((service) => service.consumesEvents);
 
 /** Services with event tables (an outbox, processed events): they consume or publish events, and the workers relay them. */
-export const EVENT_SERVICES: readonly Service[] = SERVICES.filter((service) => service.consumesEvents || service.produces.length > 0);
+export const EVENT_SERVICES: readonly Service[] = SERVICES.filter(
+  (service) => service.consumesEvents || service.produces.length > 0,
+);
 
 /** Services that publish events (and so hold a signing key). */
 export const PRODUCER_SERVICES: readonly Service[] = SERVICES.filter((service) => service.produces.length > 0);
@@ -25,6 +27,9 @@ export const PRODUCER_SERVICES: readonly Service[] = SERVICES.filter((service) =
 /** The registry entry of `name`; throws for a name the registry does not hold. */
 export function serviceNamed(name: string): Service {
   const found = SERVICES.find((service) => service.name === name);
-  if (!found) throw new Error(`no service "${name}" in services.json (services: ${SERVICES.map((service) => service.name).join(", ")})`);
+  if (!found)
+    throw new Error(
+      `no service "${name}" in services.json (services: ${SERVICES.map((service) => service.name).join(", ")})`,
+    );
   return found;
 }

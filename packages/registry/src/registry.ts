@@ -6,7 +6,10 @@ import { z } from "zod";
  */
 const serviceName = z.string().regex(/^[a-z][a-z0-9]*$/, "lowercase letters and digits, starting with a letter");
 const port = z.number().int().min(1).max(65_535);
-const folder = z.string().regex(/^[\w./-]+$/).refine((path) => !path.startsWith("/") && !path.split("/").includes(".."), "a path inside the repository");
+const folder = z
+  .string()
+  .regex(/^[\w./-]+$/)
+  .refine((path) => !path.startsWith("/") && !path.split("/").includes(".."), "a path inside the repository");
 const eventType = z.string().regex(/^[a-z]+\.[a-z_]+$/, "<entity>.<event>");
 
 const serviceSchema = z
@@ -21,16 +24,30 @@ const serviceSchema = z
      * Its PostgreSQL schema and Prisma folder (schema.prisma, migrations), and the table whose
      * emptiness makes setup run the seed (absent: the seed has no data for it); null: no database.
      */
-    database: z.object({ schema: serviceName, prisma: folder, seedTable: z.string().regex(/^[a-z_]+$/).optional() }).strict().nullable(),
+    database: z
+      .object({
+        schema: serviceName,
+        prisma: folder,
+        seedTable: z
+          .string()
+          .regex(/^[a-z_]+$/)
+          .optional(),
+      })
+      .strict()
+      .nullable(),
     /** It owns a BullMQ queue (`events-<name>`) and the workers run its event handlers. */
     consumesEvents: z.boolean(),
     /** The event types it publishes (its outbox); it signs them with its own key. */
     produces: z.array(eventType),
     /** Resolver codegen: the context type and Prisma/model mappers, paths relative to src/generated/. */
-    codegen: z.object({ contextType: z.string().min(1), mappers: z.record(z.string(), z.string()).default({}) }).strict(),
+    codegen: z
+      .object({ contextType: z.string().min(1), mappers: z.record(z.string(), z.string()).default({}) })
+      .strict(),
   })
   .strict()
-  .refine((service) => (service.port === undefined) !== (service.servedBy === undefined), { message: "needs exactly one of port and servedBy" });
+  .refine((service) => (service.port === undefined) !== (service.servedBy === undefined), {
+    message: "needs exactly one of port and servedBy",
+  });
 
 const processSchema = z.object({ port, folder }).strict();
 
@@ -55,9 +72,11 @@ export const registrySchema = z
     claim(`port:${registry.workers.port}`, "the workers' port", ["workers", "port"]);
     registry.services.forEach((service, index) => {
       claim(`name:${service.name}`, `service ${service.name}'s name`, ["services", index, "name"]);
-      if (service.port !== undefined) claim(`port:${service.port}`, `service ${service.name}'s port`, ["services", index, "port"]);
+      if (service.port !== undefined)
+        claim(`port:${service.port}`, `service ${service.name}'s port`, ["services", index, "port"]);
       claim(`folder:${service.folder}`, `service ${service.name}'s folder`, ["services", index, "folder"]);
-      for (const type of service.produces) claim(`event:${type}`, `event ${type} of ${service.name}`, ["services", index, "produces"]);
+      for (const type of service.produces)
+        claim(`event:${type}`, `event ${type} of ${service.name}`, ["services", index, "produces"]);
     });
   });
 

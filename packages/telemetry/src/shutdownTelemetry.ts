@@ -12,6 +12,9 @@ export async function shutdownTelemetry(timeoutMs = 2_000): Promise<void> {
   const shutdown = (globalThis as Holder)[KEY];
   if (!shutdown) return;
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([shutdown().catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+  await Promise.race([
+    shutdown().catch(() => undefined),
+    new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+  ]);
   clearTimeout(timer);
 }

@@ -35,7 +35,12 @@ function propagating() {
 
 /** Spans that only describe work (GraphQL phases and resolvers, Express layers, Redis commands, SQL). */
 function describing() {
-  return [new ExpressInstrumentation(), new GraphQLInstrumentation({ ignoreTrivialResolveSpans: true, mergeItems: true }), new IORedisInstrumentation(), new PrismaInstrumentation()];
+  return [
+    new ExpressInstrumentation(),
+    new GraphQLInstrumentation({ ignoreTrivialResolveSpans: true, mergeItems: true }),
+    new IORedisInstrumentation(),
+    new PrismaInstrumentation(),
+  ];
 }
 
 /**

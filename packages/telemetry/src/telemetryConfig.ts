@@ -13,9 +13,16 @@ export interface TelemetryConfig {
  * service name is OTEL_SERVICE_NAME, else the package folder of the entry point
  * (`subgraphs/orders/src/main.ts` -> "orders").
  */
-export function telemetryConfig(env: NodeJS.ProcessEnv = process.env, entry: string | undefined = process.argv[1]): TelemetryConfig {
+export function telemetryConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  entry: string | undefined = process.argv[1],
+): TelemetryConfig {
   const tracesExporter = env.OTEL_TRACES_EXPORTER?.trim();
-  const exporting = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || (tracesExporter && tracesExporter !== "none"));
+  const exporting = Boolean(
+    env.OTEL_EXPORTER_OTLP_ENDPOINT ||
+      env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ||
+      (tracesExporter && tracesExporter !== "none"),
+  );
   return { serviceName: env.OTEL_SERVICE_NAME || serviceNameOf(entry), exporting };
 }
 

@@ -31,7 +31,10 @@ const ROUND_TRIP = `
 `;
 
 async function runWithBootstrap(script: string, env: NodeJS.ProcessEnv): Promise<string> {
-  const { stdout } = await run(process.execPath, ["--import", "tsx", "--import", register, "-e", script], { env: { PATH: process.env.PATH, ...env }, cwd: __dirname });
+  const { stdout } = await run(process.execPath, ["--import", "tsx", "--import", register, "-e", script], {
+    env: { PATH: process.env.PATH, ...env },
+    cwd: __dirname,
+  });
   return stdout.trim().split("\n")[0] ?? "";
 }
 const traceparentIn = (env: NodeJS.ProcessEnv) => runWithBootstrap(SCRIPT, env);
@@ -43,7 +46,11 @@ describe("the --import bootstrap", () => {
   });
 
   it("carries the trace over HTTP (fetch injects it, the server continues it) with export off", async () => {
-    const seen = JSON.parse(await runWithBootstrap(ROUND_TRIP, {})) as { client: string; received: string; server: string };
+    const seen = JSON.parse(await runWithBootstrap(ROUND_TRIP, {})) as {
+      client: string;
+      received: string;
+      server: string;
+    };
     expect(seen.client).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
     expect(traceIdOf(seen.received)).toBe(traceIdOf(seen.client));
     expect(traceIdOf(seen.server)).toBe(traceIdOf(seen.client));
@@ -59,6 +66,8 @@ describe("the --import bootstrap", () => {
   });
 
   it("says the process carries trace context once the bootstrap ran, exporting or not (the workers keep BullMQ's spans then)", async () => {
-    expect(await runWithBootstrap(`console.log(require("@fedplat/telemetry").propagatesTraceContext())`, {})).toBe("true");
+    expect(await runWithBootstrap(`console.log(require("@fedplat/telemetry").propagatesTraceContext())`, {})).toBe(
+      "true",
+    );
   });
 });

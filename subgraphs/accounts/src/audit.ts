@@ -9,7 +9,13 @@ export type AccountsAuditAction = (typeof ACCOUNTS_AUDIT_ACTIONS)[number];
 type Transaction = Parameters<Parameters<AccountsPrisma["$transaction"]>[0]>[0];
 
 /** One admin action of this service, run and recorded in accounts.audit_log (see runAudited). */
-export function audited<T>(context: AccountsContext, action: AccountsAuditAction, target: string | null, run: (tx: Transaction) => Promise<T>, note?: (result: T) => AuditNote): Promise<T> {
+export function audited<T>(
+  context: AccountsContext,
+  action: AccountsAuditAction,
+  target: string | null,
+  run: (tx: Transaction) => Promise<T>,
+  note?: (result: T) => AuditNote,
+): Promise<T> {
   return runAudited<T, Transaction>({
     actor: requireViewer(context),
     action,
@@ -22,7 +28,10 @@ export function audited<T>(context: AccountsContext, action: AccountsAuditAction
 }
 
 /** accountsAuditLog: newest first, a page at a time, only `action` when given. */
-export function auditLogPage(prisma: AccountsPrisma, args: { first?: number | null; after?: string | null; action?: string | null }) {
+export function auditLogPage(
+  prisma: AccountsPrisma,
+  args: { first?: number | null; after?: string | null; action?: string | null },
+) {
   const where = auditActionFilter(args.action, ACCOUNTS_AUDIT_ACTIONS, "accounts");
   return paginate(
     { first: args.first, after: args.after },

@@ -37,24 +37,42 @@ runSubgraph({
         })
         .superRefine((env, context) => {
           if (!env.JWT_SIGNING_KEYS) {
-            if (!env.JWT_SECRET) context.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "required (at least 32 characters) unless JWT_SIGNING_KEYS is set" });
+            if (!env.JWT_SECRET)
+              context.addIssue({
+                code: "custom",
+                path: ["JWT_SECRET"],
+                message: "required (at least 32 characters) unless JWT_SIGNING_KEYS is set",
+              });
             return;
           }
           try {
             const keys = parseSigningKeys(env.JWT_SIGNING_KEYS);
-            if (!env.JWT_ACTIVE_KEY_ID || !keys.has(env.JWT_ACTIVE_KEY_ID)) context.addIssue({ code: "custom", path: ["JWT_ACTIVE_KEY_ID"], message: `must name one of JWT_SIGNING_KEYS (${[...keys.keys()].join(", ")})` });
+            if (!env.JWT_ACTIVE_KEY_ID || !keys.has(env.JWT_ACTIVE_KEY_ID))
+              context.addIssue({
+                code: "custom",
+                path: ["JWT_ACTIVE_KEY_ID"],
+                message: `must name one of JWT_SIGNING_KEYS (${[...keys.keys()].join(", ")})`,
+              });
           } catch (error) {
             context.addIssue({ code: "custom", path: ["JWT_SIGNING_KEYS"], message: (error as Error).message });
           }
         })
-        .refine((env) => env.LOGIN_FORGET_AFTER_SECONDS >= env.LOGIN_MAX_LOCK_SECONDS, { path: ["LOGIN_FORGET_AFTER_SECONDS"], message: "must be at least LOGIN_MAX_LOCK_SECONDS (a lock must not be forgotten before it ends)" }),
+        .refine((env) => env.LOGIN_FORGET_AFTER_SECONDS >= env.LOGIN_MAX_LOCK_SECONDS, {
+          path: ["LOGIN_FORGET_AFTER_SECONDS"],
+          message: "must be at least LOGIN_MAX_LOCK_SECONDS (a lock must not be forgotten before it ends)",
+        }),
     );
     return buildAccountsServer({
       ...deps,
       jwtSecret: signingKeyOf(env),
       apiKeyMaxDays: env.API_KEY_MAX_DAYS,
       cipher: createFieldCipher(env.PII_ENCRYPTION_KEYS, env.PII_ACTIVE_KEY_ID),
-      loginThrottle: { maxFailures: env.LOGIN_MAX_FAILURES, lockSeconds: env.LOGIN_LOCK_SECONDS, maxLockSeconds: env.LOGIN_MAX_LOCK_SECONDS, forgetAfterSeconds: env.LOGIN_FORGET_AFTER_SECONDS },
+      loginThrottle: {
+        maxFailures: env.LOGIN_MAX_FAILURES,
+        lockSeconds: env.LOGIN_LOCK_SECONDS,
+        maxLockSeconds: env.LOGIN_MAX_LOCK_SECONDS,
+        forgetAfterSeconds: env.LOGIN_FORGET_AFTER_SECONDS,
+      },
     });
   },
 });
@@ -62,7 +80,10 @@ runSubgraph({
 /** The key new access tokens are signed with: JWT_ACTIVE_KEY_ID of JWT_SIGNING_KEYS, else JWT_SECRET (no kid). */
 function signingKeyOf(env: { JWT_SECRET?: string; JWT_SIGNING_KEYS?: string; JWT_ACTIVE_KEY_ID?: string }) {
   if (env.JWT_SIGNING_KEYS && env.JWT_ACTIVE_KEY_ID) {
-    return { id: env.JWT_ACTIVE_KEY_ID, secret: parseSigningKeys(env.JWT_SIGNING_KEYS).get(env.JWT_ACTIVE_KEY_ID) ?? "" };
+    return {
+      id: env.JWT_ACTIVE_KEY_ID,
+      secret: parseSigningKeys(env.JWT_SIGNING_KEYS).get(env.JWT_ACTIVE_KEY_ID) ?? "",
+    };
   }
   return { id: LEGACY_KEY_ID, secret: env.JWT_SECRET ?? "" };
 }

@@ -6,7 +6,10 @@ export const permissions: SubgraphRules = {
   // user(id): one's own account, or anyone's for staff.
   Query: {
     me: allow,
-    user: or(isStaffRule, ownedBy<unknown, { id: string }>((_parent, args) => args.id)),
+    user: or(
+      isStaffRule,
+      ownedBy<unknown, { id: string }>((_parent, args) => args.id),
+    ),
     users: isStaffRule,
     apiKeys: isAdmin,
     accountsAuditLog: isAdmin,

@@ -1,6 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildSubgraphServer, databaseCheck, type FieldCipher, type TokenSigningKey, type SubgraphDeps, type SubgraphServer } from "@fedplat/common";
+import {
+  buildSubgraphServer,
+  databaseCheck,
+  type FieldCipher,
+  type TokenSigningKey,
+  type SubgraphDeps,
+  type SubgraphServer,
+} from "@fedplat/common";
 import gql from "graphql-tag";
 import { contextFactory } from "./context";
 import type { AccountsPrisma } from "./db";
@@ -23,7 +30,14 @@ export interface AccountsServerOptions extends SubgraphDeps<AccountsPrisma> {
   loginThrottle?: Partial<LoginThrottlePolicy>;
 }
 
-export function buildAccountsServer({ tokens, loginThrottle, jwtSecret, cipher, apiKeyMaxDays, ...deps }: AccountsServerOptions): Promise<SubgraphServer> {
+export function buildAccountsServer({
+  tokens,
+  loginThrottle,
+  jwtSecret,
+  cipher,
+  apiKeyMaxDays,
+  ...deps
+}: AccountsServerOptions): Promise<SubgraphServer> {
   const settings: AccountsSettings = {
     ...defaultTokenTtls,
     ...tokens,

@@ -1,6 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildSubgraphServer, databaseCheck, type ServiceAccess, type SubgraphDeps, type SubgraphServer } from "@fedplat/common";
+import {
+  buildSubgraphServer,
+  databaseCheck,
+  type ServiceAccess,
+  type SubgraphDeps,
+  type SubgraphServer,
+} from "@fedplat/common";
 import gql from "graphql-tag";
 import { contextFactory } from "./context";
 import type { CatalogPrisma } from "./db";

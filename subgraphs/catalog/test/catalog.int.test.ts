@@ -12,7 +12,10 @@ type ProductPage = {
   products: {
     totalCount: number;
     pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    edges: Array<{ cursor: string; node: { id: string; sku: string; name: string; priceCents: number; currency: string; stock: number } }>;
+    edges: Array<{
+      cursor: string;
+      node: { id: string; sku: string; name: string; priceCents: number; currency: string; stock: number };
+    }>;
   };
 };
 const PRODUCTS = /* GraphQL */ `
@@ -42,7 +45,10 @@ describe("products", () => {
     const seen = new Set<string>();
     let after: string | null = null;
     for (let page = 0; page < 10; page++) {
-      const res: Awaited<ReturnType<typeof subgraph.request<ProductPage>>> = await subgraph.request<ProductPage>(PRODUCTS, { first: 50, after });
+      const res: Awaited<ReturnType<typeof subgraph.request<ProductPage>>> = await subgraph.request<ProductPage>(
+        PRODUCTS,
+        { first: 50, after },
+      );
       const products = res.data?.products;
       if (!products) throw new Error(JSON.stringify(res.errors));
       for (const edge of products.edges) seen.add(edge.node.id);
@@ -100,7 +106,8 @@ describe("products", () => {
 });
 
 describe("catalog administration", () => {
-  const CREATE = "mutation($input: CreateProductInput!) { createProduct(input: $input) { id sku name priceCents currency stock } }";
+  const CREATE =
+    "mutation($input: CreateProductInput!) { createProduct(input: $input) { id sku name priceCents currency stock } }";
 
   it("lets an admin create and update products; customers, staff and anonymous callers cannot", async () => {
     const input = { sku: "NEW-1", name: " Brand New ", priceCents: 1234, stock: 5 };
@@ -109,7 +116,11 @@ describe("catalog administration", () => {
       expect(["UNAUTHENTICATED", "FORBIDDEN"]).toContain(denied.errors?.[0]?.extensions?.code);
     }
     const admin = await subgraph.viewer("admin");
-    const created = await subgraph.request<{ createProduct: { id: string; name: string; currency: string } }>(CREATE, { input }, admin.headers);
+    const created = await subgraph.request<{ createProduct: { id: string; name: string; currency: string } }>(
+      CREATE,
+      { input },
+      admin.headers,
+    );
     expect(created.data?.createProduct).toMatchObject({ name: "Brand New", currency: "USD" });
     const updated = await subgraph.request<{ updateProduct: { priceCents: number; stock: number } }>(
       "mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: 999, stock: 0 }) { priceCents stock } }",
@@ -123,33 +134,80 @@ describe("catalog administration", () => {
 
   it("rejects negative prices and stock, bad currencies and unknown products", async () => {
     const admin = await subgraph.viewer("admin");
-    for (const input of [{ sku: "B1", name: "x", priceCents: -1, stock: 1 }, { sku: "B2", name: "x", priceCents: 1, stock: -1 }, { sku: "B3", name: "x", priceCents: 1, stock: 1, currency: "dollars" }]) {
+    for (const input of [
+      { sku: "B1", name: "x", priceCents: -1, stock: 1 },
+      { sku: "B2", name: "x", priceCents: 1, stock: -1 },
+      { sku: "B3", name: "x", priceCents: 1, stock: 1, currency: "dollars" },
+    ]) {
       const res = await subgraph.request(CREATE, { input }, admin.headers);
       expect(res.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     }
-    const missing = await subgraph.request('mutation { updateProduct(id: "00000000-0000-4000-8000-000000000000", input: { stock: 1 }) { id } }', {}, admin.headers);
+    const missing = await subgraph.request(
+      'mutation { updateProduct(id: "00000000-0000-4000-8000-000000000000", input: { stock: 1 }) { id } }',
+      {},
+      admin.headers,
+    );
     expect(missing.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
   });
 
   it("records each product created or updated, and each refused change, in an audit log only admins can read", async () => {
     const admin = await subgraph.viewer("admin");
-    const created = await subgraph.request<{ createProduct: { id: string } }>(CREATE, { input: { sku: "AUDIT-1", name: "Audited", priceCents: 500, stock: 3 } }, admin.headers);
+    const created = await subgraph.request<{ createProduct: { id: string } }>(
+      CREATE,
+      { input: { sku: "AUDIT-1", name: "Audited", priceCents: 500, stock: 3 } },
+      admin.headers,
+    );
     const id = created.data?.createProduct.id ?? "";
-    await subgraph.request("mutation($id: ID!) { updateProduct(id: $id, input: { stock: 9 }) { id } }", { id }, admin.headers);
-    expect((await subgraph.request(CREATE, { input: { sku: "AUDIT-1", name: "Again", priceCents: 1, stock: 1 } }, admin.headers)).errors?.[0]?.extensions?.code).toBe("CONFLICT");
+    await subgraph.request(
+      "mutation($id: ID!) { updateProduct(id: $id, input: { stock: 9 }) { id } }",
+      { id },
+      admin.headers,
+    );
+    expect(
+      (
+        await subgraph.request(
+          CREATE,
+          { input: { sku: "AUDIT-1", name: "Again", priceCents: 1, stock: 1 } },
+          admin.headers,
+        )
+      ).errors?.[0]?.extensions?.code,
+    ).toBe("CONFLICT");
 
-    const LOG = "query($first: Int, $action: String) { catalogAuditLog(first: $first, action: $action) { edges { node { at actorId actorRole actorKind action target outcome detail } } pageInfo { hasNextPage } } }";
+    const LOG =
+      "query($first: Int, $action: String) { catalogAuditLog(first: $first, action: $action) { edges { node { at actorId actorRole actorKind action target outcome detail } } pageInfo { hasNextPage } } }";
     type Log = { catalogAuditLog: { edges: Array<{ node: Record<string, string | null> }> } };
     const log = await subgraph.request<Log>(LOG, { first: 3 }, admin.headers);
     const [conflict, update, create] = log.data?.catalogAuditLog.edges.map((edge) => edge.node) ?? [];
-    expect(create).toMatchObject({ actorId: admin.id, actorRole: "ADMIN", actorKind: "USER", action: "createProduct", target: id, outcome: "SUCCESS", detail: "sku AUDIT-1, 500 USD, stock 3" });
+    expect(create).toMatchObject({
+      actorId: admin.id,
+      actorRole: "ADMIN",
+      actorKind: "USER",
+      action: "createProduct",
+      target: id,
+      outcome: "SUCCESS",
+      detail: "sku AUDIT-1, 500 USD, stock 3",
+    });
     expect(update).toMatchObject({ action: "updateProduct", target: id, outcome: "SUCCESS", detail: "set stock" });
-    expect(conflict).toMatchObject({ action: "createProduct", target: null, outcome: "FAILURE", detail: expect.stringContaining("already exists") });
+    expect(conflict).toMatchObject({
+      action: "createProduct",
+      target: null,
+      outcome: "FAILURE",
+      detail: expect.stringContaining("already exists"),
+    });
     // the product is unchanged by the refused create, and has exactly one record of its creation
     const creations = await subgraph.request<Log>(LOG, { first: 100, action: "createProduct" }, admin.headers);
-    expect(creations.data?.catalogAuditLog.edges.filter((edge) => edge.node.target === id && edge.node.outcome === "SUCCESS")).toHaveLength(1);
-    expect((await subgraph.request(LOG, { action: "deleteProduct" }, admin.headers)).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
-    for (const viewer of ["customer", "staff"] as const) expect((await subgraph.request(LOG, {}, (await subgraph.viewer(viewer)).headers)).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(
+      creations.data?.catalogAuditLog.edges.filter(
+        (edge) => edge.node.target === id && edge.node.outcome === "SUCCESS",
+      ),
+    ).toHaveLength(1);
+    expect(
+      (await subgraph.request(LOG, { action: "deleteProduct" }, admin.headers)).errors?.[0]?.extensions?.code,
+    ).toBe("BAD_USER_INPUT");
+    for (const viewer of ["customer", "staff"] as const)
+      expect(
+        (await subgraph.request(LOG, {}, (await subgraph.viewer(viewer)).headers)).errors?.[0]?.extensions?.code,
+      ).toBe("FORBIDDEN");
   });
 });
 

@@ -9,10 +9,21 @@ export interface NotificationsContext extends BaseContext {
 function createLoaders(prisma: NotificationsPrisma) {
   return {
     notification: createByIdLoader((ids) => prisma.notification.findMany({ where: { id: { in: ids } } })),
-    notificationsOfUser: createLimitedGroupLoader(async (userIds, limit) => {
-      const ids = await newestIdsPerParent(prisma, { table: '"notifications"."notifications"', parentColumn: "user_id", parentIds: userIds, limit });
-      return prisma.notification.findMany({ where: { id: { in: ids } }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
-    }, (notification) => notification.userId),
+    notificationsOfUser: createLimitedGroupLoader(
+      async (userIds, limit) => {
+        const ids = await newestIdsPerParent(prisma, {
+          table: '"notifications"."notifications"',
+          parentColumn: "user_id",
+          parentIds: userIds,
+          limit,
+        });
+        return prisma.notification.findMany({
+          where: { id: { in: ids } },
+          orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+        });
+      },
+      (notification) => notification.userId,
+    ),
   };
 }
 

@@ -2,4 +2,9 @@ import { runSubgraph } from "@fedplat/common";
 import { createNotificationsPrisma } from "./db";
 import { buildNotificationsServer } from "./server";
 
-runSubgraph({ name: "notifications", defaultPort: 4005, createPrisma: createNotificationsPrisma, build: buildNotificationsServer });
+runSubgraph({
+  name: "notifications",
+  defaultPort: 4005,
+  createPrisma: createNotificationsPrisma,
+  build: buildNotificationsServer,
+});

@@ -15,16 +15,30 @@ afterAll(() => subgraph?.stop());
 const USER_NOTIFICATIONS = /* GraphQL */ `
   query($r: [_Any!]!, $first: Int) { _entities(representations: $r) { ... on User { id notifications(first: $first) { id channel template status createdAt } } } }
 `;
-type UserNotifications = { _entities: Array<{ id: string; notifications: Array<{ id: string; channel: string; template: string; status: string; createdAt: string }> }> };
+type UserNotifications = {
+  _entities: Array<{
+    id: string;
+    notifications: Array<{ id: string; channel: string; template: string; status: string; createdAt: string }>;
+  }>;
+};
 
 async function userIds(count: number): Promise<string[]> {
-  const rows = await subgraph.prisma.notification.findMany({ distinct: ["userId"], select: { userId: true }, take: count, orderBy: { userId: "asc" } });
+  const rows = await subgraph.prisma.notification.findMany({
+    distinct: ["userId"],
+    select: { userId: true },
+    take: count,
+    orderBy: { userId: "asc" },
+  });
   return rows.map((row) => row.userId);
 }
 
 describe("User.notifications", () => {
   it("returns each user's newest notifications, at most `first`", async () => {
-    const res = await subgraph.request<UserNotifications>(USER_NOTIFICATIONS, { r: [{ __typename: "User", id: customer.id }], first: 3 }, customer.headers);
+    const res = await subgraph.request<UserNotifications>(
+      USER_NOTIFICATIONS,
+      { r: [{ __typename: "User", id: customer.id }], first: 3 },
+      customer.headers,
+    );
     const list = res.data?._entities[0]?.notifications ?? [];
     expect(list).toHaveLength(3);
     const times = list.map((n) => Date.parse(n.createdAt));
@@ -37,7 +51,11 @@ describe("User.notifications", () => {
     for (const size of [2, 45]) {
       const ids = await userIds(size);
       const before = subgraph.statements();
-      const res = await subgraph.request<UserNotifications>(USER_NOTIFICATIONS, { r: ids.map((id) => ({ __typename: "User", id })), first: 5 }, staff.headers);
+      const res = await subgraph.request<UserNotifications>(
+        USER_NOTIFICATIONS,
+        { r: ids.map((id) => ({ __typename: "User", id })), first: 5 },
+        staff.headers,
+      );
       expect(res.data?._entities).toHaveLength(size);
       expect(res.data?._entities.every((user) => user.notifications.length >= 1)).toBe(true);
       counts.push(subgraph.statements() - before);
@@ -47,12 +65,20 @@ describe("User.notifications", () => {
 
   it("forbids reading another user's notifications", async () => {
     const [other] = (await userIds(5)).filter((id) => id !== customer.id);
-    const res = await subgraph.request(USER_NOTIFICATIONS, { r: [{ __typename: "User", id: other }] }, customer.headers);
+    const res = await subgraph.request(
+      USER_NOTIFICATIONS,
+      { r: [{ __typename: "User", id: other }] },
+      customer.headers,
+    );
     expect(res.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
 
   it("rejects a page size over the maximum", async () => {
-    const res = await subgraph.request(USER_NOTIFICATIONS, { r: [{ __typename: "User", id: customer.id }], first: 101 }, customer.headers);
+    const res = await subgraph.request(
+      USER_NOTIFICATIONS,
+      { r: [{ __typename: "User", id: customer.id }], first: 101 },
+      customer.headers,
+    );
     expect(res.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
   });
 });
@@ -64,12 +90,19 @@ describe("Query.notification", () => {
   it("shows users their own notification and staff anyone's; another user's reads as null", async () => {
     const own = await subgraph.prisma.notification.findFirstOrThrow({ where: { userId: customer.id } });
     const theirs = await subgraph.prisma.notification.findFirstOrThrow({ where: { userId: { not: customer.id } } });
-    expect((await subgraph.request<One>(NOTIFICATION, { id: own.id }, customer.headers)).data?.notification).toEqual({ id: own.id, template: own.template });
-    expect((await subgraph.request<One>(NOTIFICATION, { id: theirs.id }, staff.headers)).data?.notification?.id).toBe(theirs.id);
+    expect((await subgraph.request<One>(NOTIFICATION, { id: own.id }, customer.headers)).data?.notification).toEqual({
+      id: own.id,
+      template: own.template,
+    });
+    expect((await subgraph.request<One>(NOTIFICATION, { id: theirs.id }, staff.headers)).data?.notification?.id).toBe(
+      theirs.id,
+    );
     const denied = await subgraph.request<One>(NOTIFICATION, { id: theirs.id }, customer.headers);
     expect(denied.errors).toBeUndefined();
     expect(denied.data?.notification).toBeNull();
-    expect((await subgraph.request<One>(NOTIFICATION, { id: "not-an-id" }, customer.headers)).data?.notification).toBeNull();
+    expect(
+      (await subgraph.request<One>(NOTIFICATION, { id: "not-an-id" }, customer.headers)).data?.notification,
+    ).toBeNull();
   });
 
   it("requires a viewer", async () => {

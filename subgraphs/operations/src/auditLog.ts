@@ -50,13 +50,26 @@ export interface AuditLog {
  * Runs one admin action and records it, success or failure, before answering: who (the actor),
  * the action, its target, and what came of it (`describe` of the result, or the error).
  */
-export async function recordAction<T>(audit: AuditLog, actor: AuditActor, action: string, target: string | null, run: () => Promise<T>, describe: (result: T) => string | null = () => null): Promise<T> {
+export async function recordAction<T>(
+  audit: AuditLog,
+  actor: AuditActor,
+  action: string,
+  target: string | null,
+  run: () => Promise<T>,
+  describe: (result: T) => string | null = () => null,
+): Promise<T> {
   try {
     const result = await run();
     await audit.record({ actor, action, target, outcome: "SUCCESS", detail: describe(result) });
     return result;
   } catch (error) {
-    await audit.record({ actor, action, target, outcome: "FAILURE", detail: error instanceof Error ? error.message : String(error) });
+    await audit.record({
+      actor,
+      action,
+      target,
+      outcome: "FAILURE",
+      detail: error instanceof Error ? error.message : String(error),
+    });
     throw error;
   }
 }
@@ -78,7 +91,12 @@ const SCAN_PAGE = 500;
  * are ~30 MB. Residual risk, in docs/admin-security.md: Redis is not append-only for someone who
  * can write to it, and the oldest entries are trimmed once the cap is reached.
  */
-export function redisAuditLog(redis: Redis, prefix: string, maxEntries: number, onError: (error: unknown) => void = () => undefined): AuditLog {
+export function redisAuditLog(
+  redis: Redis,
+  prefix: string,
+  maxEntries: number,
+  onError: (error: unknown) => void = () => undefined,
+): AuditLog {
   const key = `${prefix}:audit-log`;
   const eventOf = ([id, flat]: [string, string[]]): AuditEvent => {
     const fields: Record<string, string> = {};
@@ -98,7 +116,27 @@ export function redisAuditLog(redis: Redis, prefix: string, maxEntries: number, 
   return {
     async record({ actor, action, target, outcome, detail }) {
       try {
-        await redis.xadd(key, "MAXLEN", "~", String(maxEntries), "*", "actorId", actor.id, "actorRole", actor.role, "actorKind", actor.kind ?? "user", "action", action, "target", (target ?? "").slice(0, 200), "outcome", outcome, "detail", (detail ?? "").slice(0, 500));
+        await redis.xadd(
+          key,
+          "MAXLEN",
+          "~",
+          String(maxEntries),
+          "*",
+          "actorId",
+          actor.id,
+          "actorRole",
+          actor.role,
+          "actorKind",
+          actor.kind ?? "user",
+          "action",
+          action,
+          "target",
+          (target ?? "").slice(0, 200),
+          "outcome",
+          outcome,
+          "detail",
+          (detail ?? "").slice(0, 500),
+        );
       } catch (error) {
         onError(error);
       }
@@ -107,7 +145,9 @@ export function redisAuditLog(redis: Redis, prefix: string, maxEntries: number, 
       const events: AuditEvent[] = [];
       let end = after ? `(${after}` : "+";
       for (;;) {
-        const page = (await redis.xrevrange(key, end, "-", "COUNT", action ? SCAN_PAGE : first + 1)) as Array<[string, string[]]>;
+        const page = (await redis.xrevrange(key, end, "-", "COUNT", action ? SCAN_PAGE : first + 1)) as Array<
+          [string, string[]]
+        >;
         for (const entry of page.map(eventOf)) {
           if (action && entry.action !== action) continue;
           if (events.length === first) return { events, hasNextPage: true };

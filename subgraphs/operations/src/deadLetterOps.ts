@@ -38,9 +38,14 @@ export interface DeadLetterOps {
 export const OUTBOX_LETTERS = "outbox";
 
 /** Where dead letters come from: each consumer's queue (services.json), and the outbox. */
-export const DEAD_LETTER_SOURCES: readonly string[] = [...CONSUMER_SERVICES.map((service) => service.queue ?? service.name), OUTBOX_LETTERS];
+export const DEAD_LETTER_SOURCES: readonly string[] = [
+  ...CONSUMER_SERVICES.map((service) => service.queue ?? service.name),
+  OUTBOX_LETTERS,
+];
 
 /** Why `queue` cannot filter dead letters (a misspelt one would match nothing, silently); undefined when it can. */
 export function unknownQueueProblem(queue: string): string | undefined {
-  return DEAD_LETTER_SOURCES.includes(queue) ? undefined : `unknown queue "${queue.slice(0, 100)}"; dead letters come from ${DEAD_LETTER_SOURCES.join(", ")}`;
+  return DEAD_LETTER_SOURCES.includes(queue)
+    ? undefined
+    : `unknown queue "${queue.slice(0, 100)}"; dead letters come from ${DEAD_LETTER_SOURCES.join(", ")}`;
 }

@@ -1,6 +1,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type AdminListener, buildSubgraphServer, type IdentityTrust, type Logger, type ReadinessCheck, type ServiceMetrics, type SubgraphServer } from "@fedplat/common";
+import {
+  type AdminListener,
+  buildSubgraphServer,
+  type IdentityTrust,
+  type Logger,
+  type ReadinessCheck,
+  type ServiceMetrics,
+  type SubgraphServer,
+} from "@fedplat/common";
 import gql from "graphql-tag";
 import type { AuditLog } from "./auditLog";
 import type { OperationsContext } from "./context";

@@ -43,10 +43,14 @@ export function createCatalogClient(url: string, serviceKey: SigningKey, timeout
           timeoutMs,
         });
       } catch {
-        throw appError(ErrorCode.SUBGRAPH_UNAVAILABLE, "The catalog is unavailable; try again shortly", { serviceName: "catalog" });
+        throw appError(ErrorCode.SUBGRAPH_UNAVAILABLE, "The catalog is unavailable; try again shortly", {
+          serviceName: "catalog",
+        });
       }
       if (!body.data || body.errors?.length) {
-        throw appError(ErrorCode.SUBGRAPH_UNAVAILABLE, "The catalog could not price this order", { serviceName: "catalog" });
+        throw appError(ErrorCode.SUBGRAPH_UNAVAILABLE, "The catalog could not price this order", {
+          serviceName: "catalog",
+        });
       }
       return new Map(body.data._entities.filter((p): p is ProductPrice => p !== null).map((p) => [p.id, p]));
     },

@@ -1,4 +1,10 @@
-import { type BaseContext, createByIdLoader, createGroupLoader, createLimitedGroupLoader, newestIdsPerParent } from "@fedplat/common";
+import {
+  type BaseContext,
+  createByIdLoader,
+  createGroupLoader,
+  createLimitedGroupLoader,
+  newestIdsPerParent,
+} from "@fedplat/common";
 import type { LiveUpdatePublisher } from "@fedplat/events";
 import type { PriceSource } from "./catalogClient";
 import type { OrdersPrisma } from "./db";
@@ -15,13 +21,25 @@ function createLoaders(prisma: OrdersPrisma) {
   return {
     order: createByIdLoader((ids) => prisma.order.findMany({ where: { id: { in: ids } } })),
     lines: createGroupLoader(
-      (orderIds: string[]) => prisma.orderLine.findMany({ where: { orderId: { in: orderIds } }, orderBy: [{ orderId: "asc" }, { position: "asc" }] }),
+      (orderIds: string[]) =>
+        prisma.orderLine.findMany({
+          where: { orderId: { in: orderIds } },
+          orderBy: [{ orderId: "asc" }, { position: "asc" }],
+        }),
       (line) => line.orderId,
     ),
-    ordersOfCustomer: createLimitedGroupLoader(async (customerIds, limit) => {
-      const ids = await newestIdsPerParent(prisma, { table: '"orders"."orders"', parentColumn: "customer_id", parentIds: customerIds, limit });
-      return prisma.order.findMany({ where: { id: { in: ids } }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
-    }, (order) => order.customerId),
+    ordersOfCustomer: createLimitedGroupLoader(
+      async (customerIds, limit) => {
+        const ids = await newestIdsPerParent(prisma, {
+          table: '"orders"."orders"',
+          parentColumn: "customer_id",
+          parentIds: customerIds,
+          limit,
+        });
+        return prisma.order.findMany({ where: { id: { in: ids } }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
+      },
+      (order) => order.customerId,
+    ),
   };
 }
 

@@ -26,7 +26,12 @@ export async function expirePendingOrders(prisma: OrdersPrisma, options: Pending
   for (;;) {
     const cutoff = new Date(Date.now() - options.deadlineMs);
     // Oldest first, on the (status, created_at) index.
-    const due = await prisma.order.findMany({ where: { status: "PENDING", createdAt: { lt: cutoff } }, orderBy: { createdAt: "asc" }, take: batchSize, select: { id: true } });
+    const due = await prisma.order.findMany({
+      where: { status: "PENDING", createdAt: { lt: cutoff } },
+      orderBy: { createdAt: "asc" },
+      take: batchSize,
+      select: { id: true },
+    });
     for (const { id } of due) {
       const { order, changed } = await prisma.$transaction((tx) => transitionOrder(tx, id, "CANCELLED", reason));
       if (!changed) continue;

@@ -19,15 +19,23 @@ export interface IdempotentRequest {
 export function checkIdempotencyKey(key: string | null | undefined): string | undefined {
   if (key === undefined || key === null) return undefined;
   if (key.trim().length === 0) throw badInput("An idempotency key must not be empty", "idempotencyKey");
-  if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) throw badInput(`An idempotency key has at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`, "idempotencyKey");
+  if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH)
+    throw badInput(`An idempotency key has at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`, "idempotencyKey");
   // Control characters: NUL cannot be stored in PostgreSQL text, and the others only hide a key's difference in logs.
   if (/\p{Cc}/u.test(key)) throw badInput("An idempotency key must not contain control characters", "idempotencyKey");
   return key;
 }
 
 /** The request's identity: the operation and its input (without the key), hashed. */
-export function idempotentRequest(customerId: string, key: string, operation: string, input: unknown): IdempotentRequest {
-  const hash = createHash("sha256").update(JSON.stringify([operation, input])).digest("hex");
+export function idempotentRequest(
+  customerId: string,
+  key: string,
+  operation: string,
+  input: unknown,
+): IdempotentRequest {
+  const hash = createHash("sha256")
+    .update(JSON.stringify([operation, input]))
+    .digest("hex");
   return { customerId, key, hash };
 }
 
@@ -37,11 +45,19 @@ const cutoff = () => new Date(Date.now() - IDEMPOTENCY_KEY_TTL_MS);
  * The order an earlier request with this key produced (undefined: the key is new or expired);
  * BAD_USER_INPUT when the key was used for a different request.
  */
-export async function replayedOrderId(prisma: Pick<OrdersPrisma, "idempotencyKey">, request: IdempotentRequest): Promise<string | undefined> {
-  const row = await prisma.idempotencyKey.findUnique({ where: { customerId_key: { customerId: request.customerId, key: request.key } } });
+export async function replayedOrderId(
+  prisma: Pick<OrdersPrisma, "idempotencyKey">,
+  request: IdempotentRequest,
+): Promise<string | undefined> {
+  const row = await prisma.idempotencyKey.findUnique({
+    where: { customerId_key: { customerId: request.customerId, key: request.key } },
+  });
   if (!row || row.createdAt < cutoff()) return undefined;
   if (row.requestHash !== request.hash) {
-    throw badInput("This idempotency key was already used for a different request; send a new key for a new request", "idempotencyKey");
+    throw badInput(
+      "This idempotency key was already used for a different request; send a new key for a new request",
+      "idempotencyKey",
+    );
   }
   return row.orderId;
 }
@@ -52,9 +68,17 @@ export async function replayedOrderId(prisma: Pick<OrdersPrisma, "idempotencyKey
  * transaction ends, then fails with P2002 (isKeyTaken) and replays this one's order. An expired
  * row of the same key that retention has not pruned yet is replaced.
  */
-export async function claimIdempotencyKey(tx: Prisma.TransactionClient, request: IdempotentRequest, orderId: string): Promise<void> {
-  await tx.idempotencyKey.deleteMany({ where: { customerId: request.customerId, key: request.key, createdAt: { lt: cutoff() } } });
-  await tx.idempotencyKey.create({ data: { customerId: request.customerId, key: request.key, requestHash: request.hash, orderId } });
+export async function claimIdempotencyKey(
+  tx: Prisma.TransactionClient,
+  request: IdempotentRequest,
+  orderId: string,
+): Promise<void> {
+  await tx.idempotencyKey.deleteMany({
+    where: { customerId: request.customerId, key: request.key, createdAt: { lt: cutoff() } },
+  });
+  await tx.idempotencyKey.create({
+    data: { customerId: request.customerId, key: request.key, requestHash: request.hash, orderId },
+  });
 }
 
 /** A unique violation: in a transaction that claimed a key, another request holds that key. */

@@ -24,8 +24,14 @@ runSubgraph({
     // publish fails after one reconnection attempt instead of holding the mutation's response.
     const redis = createRedis(config.REDIS_URL, "fedplat-orders-live", { maxRetriesPerRequest: 1 });
     redis.on("error", (error) => deps.logger.debug({ err: error }, "live updates: redis connection error"));
-    const live = createLiveUpdatePublisher(redis, config.LIVE_UPDATES_CHANNEL, (error) => deps.logger.warn({ err: error }, "live update not published"));
-    const server = await buildOrdersServer({ ...deps, catalog: createCatalogClient(config.CATALOG_URL, config.ORDERS_SERVICE_KEY), live });
+    const live = createLiveUpdatePublisher(redis, config.LIVE_UPDATES_CHANNEL, (error) =>
+      deps.logger.warn({ err: error }, "live update not published"),
+    );
+    const server = await buildOrdersServer({
+      ...deps,
+      catalog: createCatalogClient(config.CATALOG_URL, config.ORDERS_SERVICE_KEY),
+      live,
+    });
     return {
       ...server,
       close: async () => {

@@ -18,7 +18,11 @@ export interface OrdersServerOptions extends SubgraphDeps<OrdersPrisma> {
   live?: LiveUpdatePublisher;
 }
 
-export function buildOrdersServer({ catalog, live = noLiveUpdates, ...deps }: OrdersServerOptions): Promise<SubgraphServer> {
+export function buildOrdersServer({
+  catalog,
+  live = noLiveUpdates,
+  ...deps
+}: OrdersServerOptions): Promise<SubgraphServer> {
   return buildSubgraphServer({
     ...deps,
     name: "orders",

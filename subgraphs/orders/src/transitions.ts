@@ -12,10 +12,14 @@ export interface Transition {
 
 /** The event others need when an order reaches `status`, if any. */
 function eventFor(order: Order, status: OrderStatus, reason: string, cause?: Envelope): Envelope | undefined {
-  const make = <T extends "order.confirmed" | "order.cancelled">(type: T, data: Parameters<typeof createEvent<T>>[1]) =>
-    cause ? followUp(cause, "orders", type, data) : createEvent(type, data, { producer: "orders" });
-  if (status === "CONFIRMED") return make("order.confirmed", { orderId: order.id, customerId: order.customerId, totalCents: order.totalCents });
-  if (status === "CANCELLED") return make("order.cancelled", { orderId: order.id, customerId: order.customerId, reason });
+  const make = <T extends "order.confirmed" | "order.cancelled">(
+    type: T,
+    data: Parameters<typeof createEvent<T>>[1],
+  ) => (cause ? followUp(cause, "orders", type, data) : createEvent(type, data, { producer: "orders" }));
+  if (status === "CONFIRMED")
+    return make("order.confirmed", { orderId: order.id, customerId: order.customerId, totalCents: order.totalCents });
+  if (status === "CANCELLED")
+    return make("order.cancelled", { orderId: order.id, customerId: order.customerId, reason });
   return undefined;
 }
 
@@ -24,8 +28,17 @@ function eventFor(order: Order, status: OrderStatus, reason: string, cause?: Env
  * concurrent transitions cannot overwrite each other or go backwards), and writes the matching
  * event to the outbox in the same transaction.
  */
-export async function transitionOrder(tx: Tx, id: string, to: OrderStatus, reason: string, cause?: Envelope): Promise<Transition> {
-  const { count } = await tx.order.updateMany({ where: { id, status: { in: statusesLeadingTo(to) } }, data: { status: to } });
+export async function transitionOrder(
+  tx: Tx,
+  id: string,
+  to: OrderStatus,
+  reason: string,
+  cause?: Envelope,
+): Promise<Transition> {
+  const { count } = await tx.order.updateMany({
+    where: { id, status: { in: statusesLeadingTo(to) } },
+    data: { status: to },
+  });
   const order = await tx.order.findUniqueOrThrow({ where: { id } });
   if (count === 0) return { order, changed: false };
   const event = eventFor(order, to, reason, cause);

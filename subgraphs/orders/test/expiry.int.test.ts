@@ -24,12 +24,23 @@ describe("expirePendingOrders", () => {
     const customerId = randomUUID();
     // The seed has PENDING orders months old: out of the way first, so this test sees only its own.
     await expirePendingOrders(prisma, { deadlineMs: HOUR });
-    const stale = await Promise.all([orderAged("PENDING", 2 * HOUR, customerId), orderAged("PENDING", 3 * HOUR, customerId), orderAged("PENDING", 4 * HOUR, customerId)]);
+    const stale = await Promise.all([
+      orderAged("PENDING", 2 * HOUR, customerId),
+      orderAged("PENDING", 3 * HOUR, customerId),
+      orderAged("PENDING", 4 * HOUR, customerId),
+    ]);
     const young = await orderAged("PENDING", HOUR / 2, customerId);
-    const settled = await Promise.all([orderAged("CONFIRMED", 5 * HOUR, customerId), orderAged("CANCELLED", 5 * HOUR, customerId)]);
+    const settled = await Promise.all([
+      orderAged("CONFIRMED", 5 * HOUR, customerId),
+      orderAged("CANCELLED", 5 * HOUR, customerId),
+    ]);
     const published: LiveUpdate[] = [];
 
-    const cancelled = await expirePendingOrders(prisma, { deadlineMs: HOUR, batchSize: 2, live: { publish: async (update) => void published.push(update) } });
+    const cancelled = await expirePendingOrders(prisma, {
+      deadlineMs: HOUR,
+      batchSize: 2,
+      live: { publish: async (update) => void published.push(update) },
+    });
 
     expect(cancelled).toEqual(stale.map((order) => order.id).reverse()); // oldest first, over two rounds of 2
     const statuses = await prisma.order.findMany({ where: { customerId }, select: { id: true, status: true } });
@@ -39,12 +50,28 @@ describe("expirePendingOrders", () => {
       [settled[0].id]: "CONFIRMED",
       [settled[1].id]: "CANCELLED",
     });
-    const events = await prisma.outboxEvent.findMany({ where: { type: "order.cancelled", envelope: { path: ["data", "customerId"], equals: customerId } } });
-    expect(events.map((event) => event.envelope).sort((a, b) => String((a as { data: { orderId: string } }).data.orderId).localeCompare((b as { data: { orderId: string } }).data.orderId))).toEqual(
+    const events = await prisma.outboxEvent.findMany({
+      where: { type: "order.cancelled", envelope: { path: ["data", "customerId"], equals: customerId } },
+    });
+    expect(
+      events
+        .map((event) => event.envelope)
+        .sort((a, b) =>
+          String((a as { data: { orderId: string } }).data.orderId).localeCompare(
+            (b as { data: { orderId: string } }).data.orderId,
+          ),
+        ),
+    ).toEqual(
       stale
         .map((order) => order.id)
         .sort()
-        .map((orderId) => expect.objectContaining({ type: "order.cancelled", producer: "orders", data: { orderId, customerId, reason: "expired: still pending after 3600 s" } })),
+        .map((orderId) =>
+          expect.objectContaining({
+            type: "order.cancelled",
+            producer: "orders",
+            data: { orderId, customerId, reason: "expired: still pending after 3600 s" },
+          }),
+        ),
     );
     expect(published).toEqual(cancelled.map((id) => ({ typename: "Order", id, ownerId: customerId })));
     expect(await expirePendingOrders(prisma, { deadlineMs: HOUR })).toEqual([]);

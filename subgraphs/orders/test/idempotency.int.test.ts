@@ -40,9 +40,16 @@ type Placed = { placeOrder: { id: string; status: string; totalCents: number } }
 /** A customer with no orders yet, so counts of their orders are exact. */
 const newCustomer = () => orders.viewer({ id: randomUUID(), role: "CUSTOMER" });
 const place = (viewer: TestViewer, idempotencyKey: string | undefined, quantity = 1) =>
-  orders.request<Placed>(PLACE, { input: { lines: [{ productId: productIds[0], quantity }], idempotencyKey } }, viewer.headers);
+  orders.request<Placed>(
+    PLACE,
+    { input: { lines: [{ productId: productIds[0], quantity }], idempotencyKey } },
+    viewer.headers,
+  );
 const ordersOf = (viewer: TestViewer) => orders.prisma.order.findMany({ where: { customerId: viewer.id } });
-const placedEventsOf = (viewer: TestViewer) => orders.prisma.outboxEvent.count({ where: { type: "order.placed", envelope: { path: ["data", "customerId"], equals: viewer.id } } });
+const placedEventsOf = (viewer: TestViewer) =>
+  orders.prisma.outboxEvent.count({
+    where: { type: "order.placed", envelope: { path: ["data", "customerId"], equals: viewer.id } },
+  });
 
 describe("placeOrder with an idempotency key", () => {
   it("returns the first order on a retry and writes one order and one order.placed event", async () => {
@@ -115,7 +122,10 @@ describe("placeOrder with an idempotency key", () => {
     const viewer = await newCustomer();
     const key = randomUUID();
     const first = await place(viewer, key);
-    await orders.prisma.idempotencyKey.updateMany({ where: { customerId: viewer.id, key }, data: { createdAt: new Date(Date.now() - 25 * 3_600_000) } });
+    await orders.prisma.idempotencyKey.updateMany({
+      where: { customerId: viewer.id, key },
+      data: { createdAt: new Date(Date.now() - 25 * 3_600_000) },
+    });
     const later = await place(viewer, key, 2);
     expect(later.errors).toBeUndefined();
     expect(later.data?.placeOrder.id).not.toBe(first.data?.placeOrder.id);
@@ -138,7 +148,10 @@ describe("placeOrder with an idempotency key", () => {
   it("rejects a key with a NUL through the server-wide text check (BAD_USER_INPUT) and writes nothing", async () => {
     const viewer = await newCustomer();
     const res = await place(viewer, "abc\u0000def");
-    expect(res.errors?.[0]).toMatchObject({ message: "Text input must not contain NUL characters", extensions: { code: "BAD_USER_INPUT" } });
+    expect(res.errors?.[0]).toMatchObject({
+      message: "Text input must not contain NUL characters",
+      extensions: { code: "BAD_USER_INPUT" },
+    });
     expect(await ordersOf(viewer)).toHaveLength(0);
   });
 
@@ -156,10 +169,18 @@ describe("cancelOrder with an idempotency key", () => {
     const key = randomUUID();
     const first = await orders.request<{ cancelOrder: { status: string } }>(CANCEL, { id, key }, viewer.headers);
     expect(first.data?.cancelOrder.status).toBe("CANCELLED");
-    const retry = await orders.request<{ cancelOrder: { id: string; status: string } }>(CANCEL, { id, key }, viewer.headers);
+    const retry = await orders.request<{ cancelOrder: { id: string; status: string } }>(
+      CANCEL,
+      { id, key },
+      viewer.headers,
+    );
     expect(retry.errors).toBeUndefined();
     expect(retry.data?.cancelOrder).toEqual({ id, status: "CANCELLED" });
-    expect(await orders.prisma.outboxEvent.count({ where: { type: "order.cancelled", envelope: { path: ["data", "orderId"], equals: id } } })).toBe(1);
+    expect(
+      await orders.prisma.outboxEvent.count({
+        where: { type: "order.cancelled", envelope: { path: ["data", "orderId"], equals: id } },
+      }),
+    ).toBe(1);
     // Without the key, a second cancel is still refused: it cannot tell a retry from a new request.
     const unkeyed = await orders.request(CANCEL, { id }, viewer.headers);
     expect(unkeyed.errors?.[0]?.extensions?.code).toBe("CONFLICT");

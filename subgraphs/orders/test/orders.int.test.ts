@@ -27,7 +27,16 @@ const PLACE = /* GraphQL */ `
     placeOrder(input: $input) { id status totalCents currency customer { id } lines { quantity unitPriceCents product { id } } }
   }
 `;
-type Placed = { placeOrder: { id: string; status: string; totalCents: number; currency: string; customer: { id: string }; lines: Array<{ quantity: number; unitPriceCents: number; product: { id: string } }> } };
+type Placed = {
+  placeOrder: {
+    id: string;
+    status: string;
+    totalCents: number;
+    currency: string;
+    customer: { id: string };
+    lines: Array<{ quantity: number; unitPriceCents: number; product: { id: string } }>;
+  };
+};
 
 async function twoProducts() {
   return catalog.prisma.product.findMany({ take: 2, orderBy: { sku: "asc" } });
@@ -37,7 +46,18 @@ describe("placeOrder", () => {
   it("creates a PENDING order for the caller, priced by the catalog", async () => {
     const [a, b] = await twoProducts();
     if (!a || !b) throw new Error("seed has no products");
-    const res = await orders.request<Placed>(PLACE, { input: { lines: [{ productId: a.id, quantity: 2 }, { productId: b.id, quantity: 1 }] } }, customer.headers);
+    const res = await orders.request<Placed>(
+      PLACE,
+      {
+        input: {
+          lines: [
+            { productId: a.id, quantity: 2 },
+            { productId: b.id, quantity: 1 },
+          ],
+        },
+      },
+      customer.headers,
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data?.placeOrder).toMatchObject({
       status: "PENDING",
@@ -55,7 +75,13 @@ describe("placeOrder", () => {
     ["no lines", () => []],
     ["a zero quantity", (id: string) => [{ productId: id, quantity: 0 }]],
     ["an absurd quantity", (id: string) => [{ productId: id, quantity: 1_000_000 }]],
-    ["the same product twice", (id: string) => [{ productId: id, quantity: 1 }, { productId: id, quantity: 2 }]],
+    [
+      "the same product twice",
+      (id: string) => [
+        { productId: id, quantity: 1 },
+        { productId: id, quantity: 2 },
+      ],
+    ],
     ["a malformed product id", () => [{ productId: "1; DROP TABLE orders", quantity: 1 }]],
     ["an unknown product", () => [{ productId: "00000000-0000-4000-8000-000000000000", quantity: 1 }]],
   ])("rejects %s with BAD_USER_INPUT and writes nothing", async (_name, lines) => {
@@ -75,13 +101,21 @@ describe("placeOrder", () => {
   it("fails with SUBGRAPH_UNAVAILABLE naming catalog when prices cannot be read, and writes nothing", async () => {
     const isolated = await startTestSubgraph({
       createPrisma: createOrdersPrisma,
-      build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient("http://127.0.0.1:9/graphql", TEST_ORDERS_SERVICE_KEY, 2_000) }),
+      build: (deps) =>
+        buildOrdersServer({
+          ...deps,
+          catalog: createCatalogClient("http://127.0.0.1:9/graphql", TEST_ORDERS_SERVICE_KEY, 2_000),
+        }),
       database: catalog.database,
     });
     try {
       const [a] = await twoProducts();
       const before = await orders.prisma.order.count();
-      const res = await isolated.request(PLACE, { input: { lines: [{ productId: a?.id, quantity: 1 }] } }, customer.headers);
+      const res = await isolated.request(
+        PLACE,
+        { input: { lines: [{ productId: a?.id, quantity: 1 }] } },
+        customer.headers,
+      );
       expect(res.errors?.[0]?.extensions).toMatchObject({ code: "SUBGRAPH_UNAVAILABLE", serviceName: "catalog" });
       expect(await orders.prisma.order.count()).toBe(before);
     } finally {
@@ -95,7 +129,11 @@ describe("cancelOrder", () => {
 
   async function placeOne(viewer: TestViewer): Promise<string> {
     const [a] = await twoProducts();
-    const res = await orders.request<Placed>(PLACE, { input: { lines: [{ productId: a?.id, quantity: 1 }] } }, viewer.headers);
+    const res = await orders.request<Placed>(
+      PLACE,
+      { input: { lines: [{ productId: a?.id, quantity: 1 }] } },
+      viewer.headers,
+    );
     return res.data?.placeOrder.id ?? "";
   }
 
@@ -104,7 +142,10 @@ describe("cancelOrder", () => {
     const first = await orders.request<{ cancelOrder: { status: string } }>(CANCEL, { id }, customer.headers);
     expect(first.data?.cancelOrder.status).toBe("CANCELLED");
     const second = await orders.request(CANCEL, { id }, customer.headers);
-    expect(second.errors?.[0]).toMatchObject({ message: "An order in status CANCELLED cannot be cancelled", extensions: { code: "CONFLICT" } });
+    expect(second.errors?.[0]).toMatchObject({
+      message: "An order in status CANCELLED cannot be cancelled",
+      extensions: { code: "CONFLICT" },
+    });
   });
 
   it("never moves a delivered order backwards", async () => {
@@ -133,7 +174,10 @@ describe("cancelOrder", () => {
       expect(res.data?.setOrderStatus.status).toBe(status);
     }
     const backwards = await orders.request(SET, { id, status: "PENDING" }, staff.headers);
-    expect(backwards.errors?.[0]).toMatchObject({ message: "An order in status DELIVERED cannot become PENDING", extensions: { code: "CONFLICT" } });
+    expect(backwards.errors?.[0]).toMatchObject({
+      message: "An order in status DELIVERED cannot become PENDING",
+      extensions: { code: "CONFLICT" },
+    });
   });
 
   it("keeps the status machine one-way", () => {
@@ -145,8 +189,14 @@ describe("cancelOrder", () => {
 });
 
 describe("reading orders", () => {
-  type OrderPage = { orders: { totalCount: number; edges: Array<{ node: { id: string; status: string; customer: { id: string }; createdAt: string } }> } };
-  const ORDERS = "query($status: OrderStatus) { orders(first: 100, status: $status) { totalCount edges { node { id status createdAt customer { id } } } } }";
+  type OrderPage = {
+    orders: {
+      totalCount: number;
+      edges: Array<{ node: { id: string; status: string; customer: { id: string }; createdAt: string } }>;
+    };
+  };
+  const ORDERS =
+    "query($status: OrderStatus) { orders(first: 100, status: $status) { totalCount edges { node { id status createdAt customer { id } } } } }";
 
   it("shows a customer only their own orders, newest first", async () => {
     const res = await orders.request<OrderPage>(ORDERS, {}, customer.headers);
@@ -167,7 +217,11 @@ describe("reading orders", () => {
 
   it("reads another customer's order as null", async () => {
     const foreign = await orders.prisma.order.findFirstOrThrow({ where: { customerId: { not: customer.id } } });
-    const res = await orders.request<{ order: null }>("query($id: ID!) { order(id: $id) { id } }", { id: foreign.id }, customer.headers);
+    const res = await orders.request<{ order: null }>(
+      "query($id: ID!) { order(id: $id) { id } }",
+      { id: foreign.id },
+      customer.headers,
+    );
     expect(res.data?.order).toBeNull();
   });
 });
@@ -176,10 +230,20 @@ describe("batching", () => {
   const USER_ORDERS = /* GraphQL */ `
     query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id orders(first: 3) { id createdAt lines { quantity } } } } }
   `;
-  type UserOrders = { _entities: Array<{ id: string; orders: Array<{ id: string; createdAt: string; lines: Array<{ quantity: number }> }> }> };
+  type UserOrders = {
+    _entities: Array<{
+      id: string;
+      orders: Array<{ id: string; createdAt: string; lines: Array<{ quantity: number }> }>;
+    }>;
+  };
 
   async function customerIds(count: number): Promise<string[]> {
-    const rows = await orders.prisma.order.findMany({ distinct: ["customerId"], select: { customerId: true }, take: count, orderBy: { customerId: "asc" } });
+    const rows = await orders.prisma.order.findMany({
+      distinct: ["customerId"],
+      select: { customerId: true },
+      take: count,
+      orderBy: { customerId: "asc" },
+    });
     return rows.map((row) => row.customerId);
   }
 
@@ -188,7 +252,11 @@ describe("batching", () => {
     for (const size of [3, 40]) {
       const ids = await customerIds(size);
       const before = orders.statements();
-      const res = await orders.request<UserOrders>(USER_ORDERS, { r: ids.map((id) => ({ __typename: "User", id })) }, staff.headers);
+      const res = await orders.request<UserOrders>(
+        USER_ORDERS,
+        { r: ids.map((id) => ({ __typename: "User", id })) },
+        staff.headers,
+      );
       expect(res.errors).toBeUndefined();
       expect(res.data?._entities).toHaveLength(size);
       for (const user of res.data?._entities ?? []) {

@@ -14,11 +14,20 @@ export interface PaymentsContext extends BaseContext {
 function createLoaders(prisma: PaymentsPrisma) {
   return {
     payment: createByIdLoader((ids) => prisma.payment.findMany({ where: { id: { in: ids } } })),
-    paymentOfOrder: createUniqueLoader((orderIds) => prisma.payment.findMany({ where: { orderId: { in: orderIds } } }), (payment) => payment.orderId),
+    paymentOfOrder: createUniqueLoader(
+      (orderIds) => prisma.payment.findMany({ where: { orderId: { in: orderIds } } }),
+      (payment) => payment.orderId,
+    ),
   };
 }
 
 /** Per request: fresh loaders, so batching and caching never cross requests. */
 export function contextFactory(prisma: PaymentsPrisma, ledger: PaymentLedger, reconcileGraceMs: number) {
-  return (base: BaseContext): PaymentsContext => ({ ...base, prisma, loaders: createLoaders(prisma), ledger, reconcileGraceMs });
+  return (base: BaseContext): PaymentsContext => ({
+    ...base,
+    prisma,
+    loaders: createLoaders(prisma),
+    ledger,
+    reconcileGraceMs,
+  });
 }

@@ -1,7 +1,20 @@
 export { type PaymentsPrisma, createPaymentsPrisma } from "./db";
 export { buildPaymentsServer, type PaymentsServerDeps, typeDefs } from "./server";
 export { createPaymentsEventHandlers } from "./events/handlers";
-export { PaymentDeclinedError, type PaymentProvider, PaymentTimeoutError, PaymentVoidedError, type RefundResult } from "./events/provider";
+export {
+  PaymentDeclinedError,
+  type PaymentProvider,
+  PaymentTimeoutError,
+  PaymentVoidedError,
+  type RefundResult,
+} from "./events/provider";
 export { loadPaymentProviderConfig, optionalPostgresUrl, type PaymentProviderConfig } from "./provider/config";
-export { type LedgerAccount, type LedgerEntry, type PaymentLedger, type SimulatedProvider, type SimulatedProviderOptions, simulatedProvider } from "./provider/simulatedProvider";
+export {
+  type LedgerAccount,
+  type LedgerEntry,
+  type PaymentLedger,
+  type SimulatedProvider,
+  type SimulatedProviderOptions,
+  simulatedProvider,
+} from "./provider/simulatedProvider";
 export { type MismatchReason, type PaymentMismatch, type Reconciliation, reconcilePayments } from "./reconciliation";

@@ -45,7 +45,15 @@ export interface ReconcileOptions {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function judge(payment: Payment, actualCents: number): PaymentMismatch | undefined {
-  const mismatch = (expectedCents: number, reason: MismatchReason): PaymentMismatch => ({ paymentId: payment.id, orderId: payment.orderId, idempotencyKey: payment.id, state: payment.state, expectedCents, actualCents, reason });
+  const mismatch = (expectedCents: number, reason: MismatchReason): PaymentMismatch => ({
+    paymentId: payment.id,
+    orderId: payment.orderId,
+    idempotencyKey: payment.id,
+    state: payment.state,
+    expectedCents,
+    actualCents,
+    reason,
+  });
   switch (payment.state) {
     case "SUCCEEDED":
       if (actualCents === payment.amountCents) return undefined;
@@ -63,14 +71,22 @@ function judge(payment: Payment, actualCents: number): PaymentMismatch | undefin
  * net per payment: its amount when SUCCEEDED, 0 when REFUNDED, FAILED or (past the grace period)
  * PENDING.
  */
-export async function reconcilePayments(prisma: PaymentsPrisma, ledger: PaymentLedger, options: ReconcileOptions): Promise<Reconciliation> {
+export async function reconcilePayments(
+  prisma: PaymentsPrisma,
+  ledger: PaymentLedger,
+  options: ReconcileOptions,
+): Promise<Reconciliation> {
   const batchSize = options.batchSize ?? 1_000;
   const staleBefore = new Date((options.now ?? new Date()).getTime() - options.graceMs);
   const result: Reconciliation = { checkedPayments: 0, skippedPending: 0, checkedKeys: 0, mismatches: [] };
 
   let cursor: string | undefined;
   for (;;) {
-    const payments = await prisma.payment.findMany({ orderBy: { id: "asc" }, take: batchSize, ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}) });
+    const payments = await prisma.payment.findMany({
+      orderBy: { id: "asc" },
+      take: batchSize,
+      ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
+    });
     if (payments.length === 0) break;
     const accounts = await ledger.accounts(payments.map((payment) => payment.id));
     for (const payment of payments) {
@@ -91,10 +107,22 @@ export async function reconcilePayments(prisma: PaymentsPrisma, ledger: PaymentL
     if (accounts.length === 0) break;
     result.checkedKeys += accounts.length;
     const ids = accounts.map((account) => account.idempotencyKey).filter((key) => UUID.test(key));
-    const known = new Set((await prisma.payment.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((payment) => payment.id));
+    const known = new Set(
+      (await prisma.payment.findMany({ where: { id: { in: ids } }, select: { id: true } })).map(
+        (payment) => payment.id,
+      ),
+    );
     for (const account of accounts) {
       if (known.has(account.idempotencyKey)) continue;
-      result.mismatches.push({ paymentId: null, orderId: account.orderId, idempotencyKey: account.idempotencyKey, state: null, expectedCents: 0, actualCents: account.netCents, reason: "UNKNOWN_KEY" });
+      result.mismatches.push({
+        paymentId: null,
+        orderId: account.orderId,
+        idempotencyKey: account.idempotencyKey,
+        state: null,
+        expectedCents: 0,
+        actualCents: account.netCents,
+        reason: "UNKNOWN_KEY",
+      });
     }
     after = accounts.at(-1)?.idempotencyKey ?? null;
   }

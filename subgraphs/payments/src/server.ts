@@ -23,14 +23,23 @@ export interface PaymentsServerDeps extends SubgraphDeps<PaymentsPrisma> {
 
 export async function buildPaymentsServer(deps: PaymentsServerDeps): Promise<SubgraphServer> {
   const config = loadPaymentProviderConfig();
-  const ledger = deps.ledger ?? simulatedProvider(config.PAYMENT_PROVIDER_DATABASE_URL ?? String(sqlPoolOf(deps.prisma).options.connectionString), { failureRate: config.PAYMENT_FAILURE_RATE, latencyMs: config.PAYMENT_LATENCY_MS });
+  const ledger =
+    deps.ledger ??
+    simulatedProvider(config.PAYMENT_PROVIDER_DATABASE_URL ?? String(sqlPoolOf(deps.prisma).options.connectionString), {
+      failureRate: config.PAYMENT_FAILURE_RATE,
+      latencyMs: config.PAYMENT_LATENCY_MS,
+    });
   const server = await buildSubgraphServer({
     ...deps,
     name: "payments",
     typeDefs,
     resolvers,
     permissions,
-    context: contextFactory(deps.prisma, ledger, deps.reconcileGraceMs ?? config.PAYMENT_RECONCILE_GRACE_SECONDS * 1_000),
+    context: contextFactory(
+      deps.prisma,
+      ledger,
+      deps.reconcileGraceMs ?? config.PAYMENT_RECONCILE_GRACE_SECONDS * 1_000,
+    ),
     readiness: { database: databaseCheck(deps.prisma) },
   });
   return {

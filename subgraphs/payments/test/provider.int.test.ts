@@ -1,7 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { createTestDatabase, type TestDatabase } from "@fedplat/devkit";
 import { PaymentDeclinedError, PaymentTimeoutError, PaymentVoidedError } from "../src/events/provider";
-import { type SimulatedProvider, type SimulatedProviderOptions, simulatedProvider } from "../src/provider/simulatedProvider";
+import {
+  type SimulatedProvider,
+  type SimulatedProviderOptions,
+  simulatedProvider,
+} from "../src/provider/simulatedProvider";
 
 let database: TestDatabase;
 const providers: SimulatedProvider[] = [];
@@ -11,7 +15,8 @@ const open = (options: SimulatedProviderOptions = { failureRate: 0, latencyMs: 1
   providers.push(provider);
   return provider;
 };
-const net = async (provider: SimulatedProvider, key: string) => (await provider.accounts([key])).get(key)?.netCents ?? 0;
+const net = async (provider: SimulatedProvider, key: string) =>
+  (await provider.accounts([key])).get(key)?.netCents ?? 0;
 const order = () => ({ idempotencyKey: randomUUID(), orderId: randomUUID(), amountCents: 1_250 });
 
 beforeAll(async () => {
@@ -39,7 +44,9 @@ describe("the simulated payment provider's durable ledger", () => {
     if (!(repeat instanceof PaymentTimeoutError)) expect(repeat).toEqual(first);
     options.failureRate = 0;
     expect(await provider.charge(request)).toEqual(first);
-    expect((await provider.entries(request.idempotencyKey)).map((entry) => [entry.kind, entry.amountCents])).toEqual([["charge", 1_250]]);
+    expect((await provider.entries(request.idempotencyKey)).map((entry) => [entry.kind, entry.amountCents])).toEqual([
+      ["charge", 1_250],
+    ]);
     expect(await net(provider, request.idempotencyKey)).toBe(1_250);
   });
 
@@ -66,19 +73,42 @@ describe("the simulated payment provider's durable ledger", () => {
     const provider = open();
     const request = order();
     await provider.charge(request);
-    expect(await provider.refund({ idempotencyKey: request.idempotencyKey })).toEqual({ outcome: "refunded", amountCents: 1_250, repeated: false });
-    expect(await provider.refund({ idempotencyKey: request.idempotencyKey })).toEqual({ outcome: "refunded", amountCents: 1_250, repeated: true });
+    expect(await provider.refund({ idempotencyKey: request.idempotencyKey })).toEqual({
+      outcome: "refunded",
+      amountCents: 1_250,
+      repeated: false,
+    });
+    expect(await provider.refund({ idempotencyKey: request.idempotencyKey })).toEqual({
+      outcome: "refunded",
+      amountCents: 1_250,
+      repeated: true,
+    });
     await expect(provider.charge(request)).rejects.toBeInstanceOf(PaymentVoidedError);
     expect((await provider.entries(request.idempotencyKey)).map((entry) => entry.amountCents)).toEqual([1_250, -1_250]);
-    expect(await provider.accounts([request.idempotencyKey])).toEqual(new Map([[request.idempotencyKey, { idempotencyKey: request.idempotencyKey, orderId: request.orderId, status: "refunded", netCents: 0 }]]));
+    expect(await provider.accounts([request.idempotencyKey])).toEqual(
+      new Map([
+        [
+          request.idempotencyKey,
+          { idempotencyKey: request.idempotencyKey, orderId: request.orderId, status: "refunded", netCents: 0 },
+        ],
+      ]),
+    );
   });
 
   it("voids a key that was never charged: a later charge with it is refused and charges nothing", async () => {
     const provider = open();
     const request = order();
-    expect(await provider.refund({ idempotencyKey: request.idempotencyKey })).toEqual({ outcome: "voided", amountCents: 0, repeated: false });
+    expect(await provider.refund({ idempotencyKey: request.idempotencyKey })).toEqual({
+      outcome: "voided",
+      amountCents: 0,
+      repeated: false,
+    });
     await expect(provider.charge(request)).rejects.toBeInstanceOf(PaymentVoidedError);
-    expect(await provider.refund({ idempotencyKey: request.idempotencyKey })).toEqual({ outcome: "voided", amountCents: 0, repeated: true });
+    expect(await provider.refund({ idempotencyKey: request.idempotencyKey })).toEqual({
+      outcome: "voided",
+      amountCents: 0,
+      repeated: true,
+    });
     expect(await provider.entries(request.idempotencyKey)).toEqual([]);
     expect(await net(provider, request.idempotencyKey)).toBe(0);
   });
@@ -88,14 +118,24 @@ describe("the simulated payment provider's durable ledger", () => {
     const requests = Array.from({ length: 40 }, order);
     const outcomes = await Promise.all(
       requests.map(async (request) => {
-        const [charged, refund] = await Promise.all([provider.charge(request).then(() => "charged", (error: unknown) => (error instanceof PaymentVoidedError ? "refused" : "error")), provider.refund(request)]);
+        const [charged, refund] = await Promise.all([
+          provider.charge(request).then(
+            () => "charged",
+            (error: unknown) => (error instanceof PaymentVoidedError ? "refused" : "error"),
+          ),
+          provider.refund(request),
+        ]);
         return { charged, refund: refund.outcome };
       }),
     );
     const accounts = await provider.accounts(requests.map((request) => request.idempotencyKey));
     expect(requests.map((request) => accounts.get(request.idempotencyKey)?.netCents)).toEqual(requests.map(() => 0));
     // Each pair is consistent: charged then refunded, or voided then refused.
-    for (const outcome of outcomes) expect([{ charged: "charged", refund: "refunded" }, { charged: "refused", refund: "voided" }]).toContainEqual(outcome);
+    for (const outcome of outcomes)
+      expect([
+        { charged: "charged", refund: "refunded" },
+        { charged: "refused", refund: "voided" },
+      ]).toContainEqual(outcome);
     // With 10-30 ms of random latency each, both orders happen.
     expect(new Set(outcomes.map((outcome) => outcome.refund)).size).toBe(2);
   });
@@ -107,7 +147,10 @@ describe("the simulated payment provider's durable ledger", () => {
     await before.close();
     const after = open();
     expect(await after.charge(request)).toEqual(first);
-    expect(await after.refund({ idempotencyKey: request.idempotencyKey })).toMatchObject({ outcome: "refunded", repeated: false });
+    expect(await after.refund({ idempotencyKey: request.idempotencyKey })).toMatchObject({
+      outcome: "refunded",
+      repeated: false,
+    });
     expect(await net(after, request.idempotencyKey)).toBe(0);
   });
 });

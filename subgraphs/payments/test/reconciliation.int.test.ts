@@ -1,7 +1,20 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createTestDatabase, repoRoot, startTestSubgraph, type TestDatabase, type TestSubgraph, type TestViewer } from "@fedplat/devkit";
-import { buildPaymentsServer, createPaymentsPrisma, type PaymentsPrisma, type SimulatedProvider, simulatedProvider } from "../src";
+import {
+  createTestDatabase,
+  repoRoot,
+  startTestSubgraph,
+  type TestDatabase,
+  type TestSubgraph,
+  type TestViewer,
+} from "@fedplat/devkit";
+import {
+  buildPaymentsServer,
+  createPaymentsPrisma,
+  type PaymentsPrisma,
+  type SimulatedProvider,
+  simulatedProvider,
+} from "../src";
 
 jest.setTimeout(60_000);
 
@@ -27,16 +40,38 @@ const RECONCILE = /* GraphQL */ `
     }
   }
 `;
-type Mismatch = { paymentId: string | null; orderId: string | null; idempotencyKey: string; state: string | null; expectedCents: number; actualCents: number; reason: string };
-type Reconciliation = { paymentReconciliation: { checkedPayments: number; skippedPending: number; checkedKeys: number; mismatchCount: number; mismatches: Mismatch[] } };
+type Mismatch = {
+  paymentId: string | null;
+  orderId: string | null;
+  idempotencyKey: string;
+  state: string | null;
+  expectedCents: number;
+  actualCents: number;
+  reason: string;
+};
+type Reconciliation = {
+  paymentReconciliation: {
+    checkedPayments: number;
+    skippedPending: number;
+    checkedKeys: number;
+    mismatchCount: number;
+    mismatches: Mismatch[];
+  };
+};
 
 /** `npm run reconcile -- ...args` on `database`: its exit code and output. */
-function reconcileCli(database: TestDatabase, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function reconcileCli(
+  database: TestDatabase,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: database.url, PAYMENTS_DATABASE_URL: database.url };
   delete env.PAYMENT_PROVIDER_DATABASE_URL;
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "subgraphs/payments/src/cli/reconcile.ts", ...args], { cwd: repoRoot, env }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "subgraphs/payments/src/cli/reconcile.ts", ...args],
+      { cwd: repoRoot, env },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
     );
   });
 }
@@ -46,18 +81,33 @@ describe("paymentReconciliation", () => {
     const res = await subgraph.request<Reconciliation>(RECONCILE, {}, admin.headers);
     expect(res.errors).toBeUndefined();
     const payments = await subgraph.prisma.payment.count();
-    expect(res.data?.paymentReconciliation).toMatchObject({ checkedPayments: payments, skippedPending: 0, mismatchCount: 0, mismatches: [] });
-    expect(res.data?.paymentReconciliation.checkedKeys).toBe(await subgraph.prisma.payment.count({ where: { state: "SUCCEEDED" } }));
+    expect(res.data?.paymentReconciliation).toMatchObject({
+      checkedPayments: payments,
+      skippedPending: 0,
+      mismatchCount: 0,
+      mismatches: [],
+    });
+    expect(res.data?.paymentReconciliation.checkedKeys).toBe(
+      await subgraph.prisma.payment.count({ where: { state: "SUCCEEDED" } }),
+    );
   });
 
   it("lists each kind of planted mismatch, and `first` limits the list, not the count", async () => {
-    const succeeded = await subgraph.prisma.payment.findFirstOrThrow({ where: { state: "SUCCEEDED" }, orderBy: { id: "asc" } });
+    const succeeded = await subgraph.prisma.payment.findFirstOrThrow({
+      where: { state: "SUCCEEDED" },
+      orderBy: { id: "asc" },
+    });
     await provider.refund({ idempotencyKey: succeeded.id }); // refunded behind the payment's back
-    const failed = await subgraph.prisma.payment.findFirstOrThrow({ where: { state: "FAILED" }, orderBy: { id: "asc" } });
+    const failed = await subgraph.prisma.payment.findFirstOrThrow({
+      where: { state: "FAILED" },
+      orderBy: { id: "asc" },
+    });
     await provider.charge({ idempotencyKey: failed.id, orderId: failed.orderId, amountCents: 700 }); // money kept for a failed payment
     const stranger = { idempotencyKey: randomUUID(), orderId: randomUUID(), amountCents: 999 };
     await provider.charge(stranger); // a charge no payment knows
-    const pending = await subgraph.prisma.payment.create({ data: { orderId: randomUUID(), customerId: admin.id, amountCents: 300, provider: "simulated" } });
+    const pending = await subgraph.prisma.payment.create({
+      data: { orderId: randomUUID(), customerId: admin.id, amountCents: 300, provider: "simulated" },
+    });
     await provider.charge({ idempotencyKey: pending.id, orderId: pending.orderId, amountCents: 300 }); // a saga still charging it
 
     const res = await subgraph.request<Reconciliation>(RECONCILE, {}, admin.headers);
@@ -65,9 +115,33 @@ describe("paymentReconciliation", () => {
     expect(report?.skippedPending).toBe(1); // the young PENDING payment is within the grace period
     expect(report?.mismatches).toEqual(
       expect.arrayContaining([
-        { paymentId: succeeded.id, orderId: succeeded.orderId, idempotencyKey: succeeded.id, state: "SUCCEEDED", expectedCents: succeeded.amountCents, actualCents: 0, reason: "NOT_CHARGED" },
-        { paymentId: failed.id, orderId: failed.orderId, idempotencyKey: failed.id, state: "FAILED", expectedCents: 0, actualCents: 700, reason: "MONEY_HELD" },
-        { paymentId: null, orderId: stranger.orderId, idempotencyKey: stranger.idempotencyKey, state: null, expectedCents: 0, actualCents: 999, reason: "UNKNOWN_KEY" },
+        {
+          paymentId: succeeded.id,
+          orderId: succeeded.orderId,
+          idempotencyKey: succeeded.id,
+          state: "SUCCEEDED",
+          expectedCents: succeeded.amountCents,
+          actualCents: 0,
+          reason: "NOT_CHARGED",
+        },
+        {
+          paymentId: failed.id,
+          orderId: failed.orderId,
+          idempotencyKey: failed.id,
+          state: "FAILED",
+          expectedCents: 0,
+          actualCents: 700,
+          reason: "MONEY_HELD",
+        },
+        {
+          paymentId: null,
+          orderId: stranger.orderId,
+          idempotencyKey: stranger.idempotencyKey,
+          state: null,
+          expectedCents: 0,
+          actualCents: 999,
+          reason: "UNKNOWN_KEY",
+        },
       ]),
     );
     expect(report?.mismatchCount).toBe(3);
@@ -76,7 +150,15 @@ describe("paymentReconciliation", () => {
     expect(noGrace.data?.paymentReconciliation.mismatchCount).toBe(4);
     expect(noGrace.data?.paymentReconciliation.mismatches).toHaveLength(1);
     const all = await subgraph.request<Reconciliation>(RECONCILE, { grace: 0 }, admin.headers);
-    expect(all.data?.paymentReconciliation.mismatches).toContainEqual({ paymentId: pending.id, orderId: pending.orderId, idempotencyKey: pending.id, state: "PENDING", expectedCents: 0, actualCents: 300, reason: "PENDING_CHARGED" });
+    expect(all.data?.paymentReconciliation.mismatches).toContainEqual({
+      paymentId: pending.id,
+      orderId: pending.orderId,
+      idempotencyKey: pending.id,
+      state: "PENDING",
+      expectedCents: 0,
+      actualCents: 300,
+      reason: "PENDING_CHARGED",
+    });
 
     // The CLI sees the same and exits 1.
     const cli = await reconcileCli(subgraph.database);

@@ -23,13 +23,19 @@ function operator(): AuditActor {
   return { id: `${user}@${hostname()}`, role: "OPERATOR", kind: "cli" };
 }
 
-const USAGE = "usage: npm run dlq -- list [limit] | show <id> | replay <id> | discard <id> | replay --all [queue] | discard --all [queue]";
+const USAGE =
+  "usage: npm run dlq -- list [limit] | show <id> | replay <id> | discard <id> | replay --all [queue] | discard --all [queue]";
 
 async function main(): Promise<number> {
   loadDotEnv();
   const [command, argument, queueName] = process.argv.slice(2);
   const all = argument === "--all" && (command === "replay" || command === "discard");
-  if (!command || !["list", "show", "replay", "discard"].includes(command) || (command !== "list" && !argument) || (queueName !== undefined && !all)) {
+  if (
+    !command ||
+    !["list", "show", "replay", "discard"].includes(command) ||
+    (command !== "list" && !argument) ||
+    (queueName !== undefined && !all)
+  ) {
     console.error(USAGE);
     return 2;
   }
@@ -46,9 +52,16 @@ async function main(): Promise<number> {
   const deadLetters = new Queue(DEAD_LETTER_QUEUE, options);
   const ops = deadLetterOps(deadLetters, (name) => queues.find((queue) => queue.name === name), retryPolicyOf(config));
   // Replays and discards from a terminal are admin actions too: recorded like those through GraphQL.
-  const audit = redisAuditLog(redis, config.BULLMQ_PREFIX, config.AUDIT_LOG_MAX_ENTRIES, (error) => console.error(`audit event not recorded: ${error instanceof Error ? error.message : String(error)}`));
+  const audit = redisAuditLog(redis, config.BULLMQ_PREFIX, config.AUDIT_LOG_MAX_ENTRIES, (error) =>
+    console.error(`audit event not recorded: ${error instanceof Error ? error.message : String(error)}`),
+  );
   const actor = operator();
-  const audited = <T>(action: string, target: string | null, run: () => Promise<T>, describe: (result: T) => string | null) => recordAction(audit, actor, action, target, run, describe);
+  const audited = <T>(
+    action: string,
+    target: string | null,
+    run: () => Promise<T>,
+    describe: (result: T) => string | null,
+  ) => recordAction(audit, actor, action, target, run, describe);
   const found = (done: boolean) => (done ? null : "no such dead letter");
   try {
     switch (command) {
@@ -57,7 +70,9 @@ async function main(): Promise<number> {
         console.log(`${letters.length} dead letter(s) of ${await ops.count()}`);
         for (const letter of letters) {
           const event = letter.event as { type?: string };
-          console.log(`${letter.id}  ${event.type ?? "?"}  ${letter.consumer}  attempts=${letter.attempts}  ${letter.failedAt}  ${letter.errors.at(-1) ?? ""}`);
+          console.log(
+            `${letter.id}  ${event.type ?? "?"}  ${letter.consumer}  attempts=${letter.attempts}  ${letter.failedAt}  ${letter.errors.at(-1) ?? ""}`,
+          );
         }
         return 0;
       }
@@ -69,19 +84,35 @@ async function main(): Promise<number> {
       }
       case "replay":
         if (all) {
-          const { replayed, refused } = await audited("replayDeadLetters", queueName ?? null, () => ops.replayAll(queueName), (r) => `replayed ${r.replayed}, refused ${r.refused}`);
-          console.log(`replayed ${replayed} dead letter(s)${refused > 0 ? `; ${refused} refused (from the outbox, or still invalid: see \`show\`)` : ""}`);
+          const { replayed, refused } = await audited(
+            "replayDeadLetters",
+            queueName ?? null,
+            () => ops.replayAll(queueName),
+            (r) => `replayed ${r.replayed}, refused ${r.refused}`,
+          );
+          console.log(
+            `replayed ${replayed} dead letter(s)${refused > 0 ? `; ${refused} refused (from the outbox, or still invalid: see \`show\`)` : ""}`,
+          );
           return refused > 0 ? 1 : 0;
         }
-        if (!(await audited("replayDeadLetter", argument ?? null, () => ops.replay(argument ?? ""), found))) return notFound(argument);
+        if (!(await audited("replayDeadLetter", argument ?? null, () => ops.replay(argument ?? ""), found)))
+          return notFound(argument);
         console.log(`replayed ${argument}`);
         return 0;
       default:
         if (all) {
-          console.log(`discarded ${await audited("discardDeadLetters", queueName ?? null, () => ops.discardAll(queueName), (n) => `discarded ${n}`)} dead letter(s)`);
+          console.log(
+            `discarded ${await audited(
+              "discardDeadLetters",
+              queueName ?? null,
+              () => ops.discardAll(queueName),
+              (n) => `discarded ${n}`,
+            )} dead letter(s)`,
+          );
           return 0;
         }
-        if (!(await audited("discardDeadLetter", argument ?? null, () => ops.discard(argument ?? ""), found))) return notFound(argument);
+        if (!(await audited("discardDeadLetter", argument ?? null, () => ops.discard(argument ?? ""), found)))
+          return notFound(argument);
         console.log(`discarded ${argument}`);
         return 0;
     }

@@ -38,7 +38,12 @@ export function deduplicateInFlight(next: SubgraphFetch): SubgraphFetch & { inFl
     if (key === undefined) return next(request);
     let answer = inFlight.get(key);
     if (!answer) {
-      answer = next(request).then(async (response) => ({ status: response.status, statusText: response.statusText, headers: [...response.headers], body: await response.text() }));
+      answer = next(request).then(async (response) => ({
+        status: response.status,
+        statusText: response.statusText,
+        headers: [...response.headers],
+        body: await response.text(),
+      }));
       inFlight.set(key, answer);
       const forget = () => inFlight.delete(key);
       answer.then(forget, forget);

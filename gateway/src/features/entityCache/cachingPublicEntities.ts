@@ -26,7 +26,13 @@ export function publicMaxAgeSeconds(cacheControl: string | null): number {
       return [name, value] as const;
     }),
   );
-  if (!directives.has("public") || directives.has("private") || directives.has("no-store") || directives.has("no-cache")) return 0;
+  if (
+    !directives.has("public") ||
+    directives.has("private") ||
+    directives.has("no-store") ||
+    directives.has("no-cache")
+  )
+    return 0;
   const maxAge = Number(directives.get("max-age"));
   return Number.isInteger(maxAge) && maxAge > 0 ? maxAge : 0;
 }
@@ -53,7 +59,10 @@ export function cachingPublicEntities(next: SubgraphFetch, options: EntityCacheO
   const cacheOf = (subgraph: string) => {
     let cache = caches.get(subgraph);
     if (!cache) {
-      cache = new LRUCache<string, CachedAnswer>({ maxSize: options.maxBytes ?? 32 * 1024 * 1024, sizeCalculation: (answer, key) => answer.body.length + key.length + 256 });
+      cache = new LRUCache<string, CachedAnswer>({
+        maxSize: options.maxBytes ?? 32 * 1024 * 1024,
+        sizeCalculation: (answer, key) => answer.body.length + key.length + 256,
+      });
       caches.set(subgraph, cache);
     }
     return cache;
@@ -62,7 +71,14 @@ export function cachingPublicEntities(next: SubgraphFetch, options: EntityCacheO
     const { url, init, subgraph } = request;
     const body = init.body;
     // Operations run in-process (subscription events) must see entities as they are now.
-    if (!request.overHttp || !request.entityFetch || request.operation !== "query" || init.method !== "POST" || typeof body !== "string") return next(request);
+    if (
+      !request.overHttp ||
+      !request.entityFetch ||
+      request.operation !== "query" ||
+      init.method !== "POST" ||
+      typeof body !== "string"
+    )
+      return next(request);
     const cache = cacheOf(subgraph);
     const key = `${url}\n${body}`;
     const cached = cache.get(key);
@@ -70,7 +86,10 @@ export function cachingPublicEntities(next: SubgraphFetch, options: EntityCacheO
     if (cached && now - cached.storedAt < cached.maxAgeMs) {
       options.onLookup?.(subgraph, "hit");
       const secondsLeft = Math.max(1, Math.floor((cached.maxAgeMs - (now - cached.storedAt)) / 1000));
-      const headers = cached.headers.map(([name, value]): [string, string] => [name, name === "cache-control" ? `max-age=${secondsLeft}, public` : value]);
+      const headers = cached.headers.map(([name, value]): [string, string] => [
+        name,
+        name === "cache-control" ? `max-age=${secondsLeft}, public` : value,
+      ]);
       return new SubgraphResponse({ ...cached, headers }, url);
     }
     options.onLookup?.(subgraph, "miss");
@@ -78,7 +97,12 @@ export function cachingPublicEntities(next: SubgraphFetch, options: EntityCacheO
     const maxAge = publicMaxAgeSeconds(response.headers.get("cache-control"));
     if (response.status !== 200 || maxAge === 0) return response;
     const text = await response.text();
-    const answer: SubgraphAnswer = { status: response.status, statusText: response.statusText, headers: [...response.headers].map(([name, value]) => [name.toLowerCase(), value] as const), body: text };
+    const answer: SubgraphAnswer = {
+      status: response.status,
+      statusText: response.statusText,
+      headers: [...response.headers].map(([name, value]) => [name.toLowerCase(), value] as const),
+      body: text,
+    };
     // An answer with errors (a failed look-up, a denied field) is passed on but never reused.
     if (!hasErrors(text)) cache.set(key, { ...answer, storedAt: now, maxAgeMs: maxAge * 1000 });
     return new SubgraphResponse(answer, url);

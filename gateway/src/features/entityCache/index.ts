@@ -5,11 +5,22 @@ import { cachingPublicEntities, type EntityCacheOptions } from "./cachingPublicE
 export { cachingPublicEntities, type EntityCacheOptions, publicMaxAgeSeconds } from "./cachingPublicEntities";
 
 /** Public entity answers reused for their max-age (cachingPublicEntities.ts), counted per subgraph and outcome. */
-export function createEntityCacheFeature(options: { registry: Registry } & Omit<EntityCacheOptions, "onLookup">): GatewayFeature {
+export function createEntityCacheFeature(
+  options: { registry: Registry } & Omit<EntityCacheOptions, "onLookup">,
+): GatewayFeature {
   const { registry, ...cacheOptions } = options;
-  const lookups = new Counter({ name: "gateway_entity_cache_requests_total", help: "Entity fetches looked up in the entity cache, by subgraph and outcome (hit, miss)", labelNames: ["subgraph", "outcome"] as const, registers: [registry] });
+  const lookups = new Counter({
+    name: "gateway_entity_cache_requests_total",
+    help: "Entity fetches looked up in the entity cache, by subgraph and outcome (hit, miss)",
+    labelNames: ["subgraph", "outcome"] as const,
+    registers: [registry],
+  });
   return {
     name: "entityCache",
-    wrapSubgraphFetch: (next) => cachingPublicEntities(next, { ...cacheOptions, onLookup: (subgraph, outcome) => lookups.inc({ subgraph, outcome }) }),
+    wrapSubgraphFetch: (next) =>
+      cachingPublicEntities(next, {
+        ...cacheOptions,
+        onLookup: (subgraph, outcome) => lookups.inc({ subgraph, outcome }),
+      }),
   };
 }

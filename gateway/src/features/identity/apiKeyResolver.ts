@@ -44,7 +44,10 @@ const KEY_FORMAT = /^fpk_[A-Za-z0-9_-]{1,96}$/;
  */
 export function createApiKeyResolver(options: ApiKeyResolverOptions): ApiKeyResolver {
   const valid = new LRUCache<string, Viewer>({ max: options.cacheSize ?? 10_000, ttl: options.cacheMs ?? 3_000 });
-  const unknown = new LRUCache<string, true>({ max: options.unknownCacheSize ?? 50_000, ttl: options.unknownCacheMs ?? 10_000 });
+  const unknown = new LRUCache<string, true>({
+    max: options.unknownCacheSize ?? 50_000,
+    ttl: options.unknownCacheMs ?? 10_000,
+  });
   const inFlight = new Map<string, Promise<Viewer | null>>();
   return {
     async resolve(key) {
@@ -79,9 +82,15 @@ export function createApiKeyResolver(options: ApiKeyResolverOptions): ApiKeyReso
         timeoutMs: options.timeoutMs ?? 5_000,
       });
     } catch {
-      throw appError(ErrorCode.SUBGRAPH_UNAVAILABLE, 'Subgraph "accounts" is unavailable: API keys cannot be checked', { serviceName: "accounts", http: { status: 503 } });
+      throw appError(ErrorCode.SUBGRAPH_UNAVAILABLE, 'Subgraph "accounts" is unavailable: API keys cannot be checked', {
+        serviceName: "accounts",
+        http: { status: 503 },
+      });
     }
     const principal = body.data?.apiKeyPrincipal ?? null;
-    return { viewer: principal ? { id: principal.id, role: principal.role, kind: "apiKey" } : null, definite: body.data !== undefined };
+    return {
+      viewer: principal ? { id: principal.id, role: principal.role, kind: "apiKey" } : null,
+      definite: body.data !== undefined,
+    };
   }
 }

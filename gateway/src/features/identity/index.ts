@@ -1,4 +1,10 @@
-import { createTokenVerifier, IDENTITY_HEADER, type SigningKey, type TokenVerification, type TokenVerifier } from "@fedplat/common";
+import {
+  createTokenVerifier,
+  IDENTITY_HEADER,
+  type SigningKey,
+  type TokenVerification,
+  type TokenVerifier,
+} from "@fedplat/common";
 import type { Request } from "express";
 import type { GatewayFeature } from "../../feature";
 import { type ApiKeyResolver, createApiKeyResolver } from "./apiKeyResolver";
@@ -26,10 +32,21 @@ export interface CredentialsOptions {
 }
 
 export function createCredentials(options: CredentialsOptions): Credentials {
-  const checkSession = options.sessions ? createSessionChecker({ accountsUrl: options.accountsUrl, signingKey: options.signingKey, cacheMs: options.sessions.cacheMs }) : undefined;
+  const checkSession = options.sessions
+    ? createSessionChecker({
+        accountsUrl: options.accountsUrl,
+        signingKey: options.signingKey,
+        cacheMs: options.sessions.cacheMs,
+      })
+    : undefined;
   return {
     verifyToken: withSessionCheck(createTokenVerifier(options.tokens), checkSession),
-    apiKeys: createApiKeyResolver({ accountsUrl: options.accountsUrl, signingKey: options.signingKey, cacheMs: options.apiKeyCacheMs, cacheSize: options.apiKeyCacheSize }),
+    apiKeys: createApiKeyResolver({
+      accountsUrl: options.accountsUrl,
+      signingKey: options.signingKey,
+      cacheMs: options.apiKeyCacheMs,
+      cacheSize: options.apiKeyCacheSize,
+    }),
   };
 }
 
@@ -50,10 +67,18 @@ export function createIdentityFeature(options: IdentityFeatureOptions): GatewayF
   const sign = createIdentitySigner(options.signingKey);
   return {
     name: "identity",
-    middleware: [useIdentity({ ...options.credentials, ...(options.onInvalidCredentials ? { onInvalidCredentials: options.onInvalidCredentials } : {}) })],
+    middleware: [
+      useIdentity({
+        ...options.credentials,
+        ...(options.onInvalidCredentials ? { onInvalidCredentials: options.onInvalidCredentials } : {}),
+      }),
+    ],
     wrapSubgraphFetch: (next) => async (request) => {
       const identity = await sign(request.context.viewer ?? null, request.subgraph);
-      return next({ ...request, init: { ...request.init, headers: { ...request.init.headers, [IDENTITY_HEADER]: identity } } });
+      return next({
+        ...request,
+        init: { ...request.init, headers: { ...request.init.headers, [IDENTITY_HEADER]: identity } },
+      });
     },
   };
 }

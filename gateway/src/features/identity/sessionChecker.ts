@@ -1,4 +1,13 @@
-import { appError, callSubgraph, ErrorCode, type Role, type SigningKey, type TokenVerifier, unauthenticated, type Viewer } from "@fedplat/common";
+import {
+  appError,
+  callSubgraph,
+  ErrorCode,
+  type Role,
+  type SigningKey,
+  type TokenVerifier,
+  unauthenticated,
+  type Viewer,
+} from "@fedplat/common";
 import { LRUCache } from "lru-cache";
 
 export interface SessionCheckerOptions {
@@ -38,7 +47,10 @@ const STATE_QUERY = "query SessionState($userId: ID!) { sessionState(userId: $us
  * closed: 503 SUBGRAPH_UNAVAILABLE (a token cannot be trusted without knowing it was not revoked).
  */
 export function createSessionChecker(options: SessionCheckerOptions): (viewer: Viewer) => Promise<Viewer> {
-  const states = new LRUCache<string, SessionState | "none">({ max: options.cacheSize ?? 50_000, ttl: options.cacheMs ?? 3_000 });
+  const states = new LRUCache<string, SessionState | "none">({
+    max: options.cacheSize ?? 50_000,
+    ttl: options.cacheMs ?? 3_000,
+  });
   const inFlight = new Map<string, Promise<SessionState | "none">>();
 
   const stateOf = (userId: string): Promise<SessionState | "none"> => {
@@ -59,7 +71,8 @@ export function createSessionChecker(options: SessionCheckerOptions): (viewer: V
     const state = await stateOf(viewer.id);
     if (state === "none") throw unauthenticated("Session ended: no such user");
     if (state.disabled) throw unauthenticated("Session ended: this account is disabled");
-    if ((viewer.tokenVersion ?? 0) < state.tokenVersion) throw unauthenticated("Session ended (logged out, password changed or signed out by an admin): log in again");
+    if ((viewer.tokenVersion ?? 0) < state.tokenVersion)
+      throw unauthenticated("Session ended (logged out, password changed or signed out by an admin): log in again");
     return { ...viewer, role: state.role };
   };
 
@@ -83,10 +96,17 @@ export function createSessionChecker(options: SessionCheckerOptions): (viewer: V
   }
 }
 
-const unavailable = () => appError(ErrorCode.SUBGRAPH_UNAVAILABLE, 'Subgraph "accounts" is unavailable: sessions cannot be checked', { serviceName: "accounts", http: { status: 503 } });
+const unavailable = () =>
+  appError(ErrorCode.SUBGRAPH_UNAVAILABLE, 'Subgraph "accounts" is unavailable: sessions cannot be checked', {
+    serviceName: "accounts",
+    http: { status: 503 },
+  });
 
 /** A token verifier that also checks the token's session (see createSessionChecker). */
-export function withSessionCheck(verify: TokenVerifier, check: ((viewer: Viewer) => Promise<Viewer>) | undefined): TokenVerifier {
+export function withSessionCheck(
+  verify: TokenVerifier,
+  check: ((viewer: Viewer) => Promise<Viewer>) | undefined,
+): TokenVerifier {
   if (!check) return verify;
   return async (token) => check(await verify(token));
 }

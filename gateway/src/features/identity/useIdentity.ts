@@ -23,7 +23,13 @@ export function useIdentity(options: {
     const authorization = req.header("authorization");
     const apiKey = req.header("x-api-key");
     try {
-      if (authorization && apiKey) return sendGraphQLError(res, 400, "Send either an Authorization header or an x-api-key header, not both", "BAD_REQUEST");
+      if (authorization && apiKey)
+        return sendGraphQLError(
+          res,
+          400,
+          "Send either an Authorization header or an x-api-key header, not both",
+          "BAD_REQUEST",
+        );
       if (apiKey) {
         viewer = await options.apiKeys.resolve(apiKey);
         if (!viewer) {

@@ -11,7 +11,9 @@ export function useOperationGuard(): ApolloServerPlugin {
       return {
         async didResolveOperation({ operation, request }) {
           if (!operation) {
-            throw new GraphQLError(`Unknown operation named "${String(request.operationName ?? "")}"`, { extensions: { code: "BAD_REQUEST", http: { status: 400 } } });
+            throw new GraphQLError(`Unknown operation named "${String(request.operationName ?? "")}"`, {
+              extensions: { code: "BAD_REQUEST", http: { status: 400 } },
+            });
           }
         },
       };

@@ -34,7 +34,10 @@ function maxRootFields(limit: number): ValidationRule {
         }
       };
       visit(operation.selectionSet.selections);
-      if (count > limit) context.reportError(new GraphQLError(`Operation has ${count} root fields; the limit is ${limit}.`, { nodes: [operation] }));
+      if (count > limit)
+        context.reportError(
+          new GraphQLError(`Operation has ${count} root fields; the limit is ${limit}.`, { nodes: [operation] }),
+        );
     },
   });
 }
@@ -44,7 +47,10 @@ function maxRootFields(limit: number): ValidationRule {
  * exactly this), plus a root-field limit it lacks; field suggestions ("Did you mean ...") are
  * blocked so the schema cannot be mapped by typos when introspection is off.
  */
-export function useQueryLimits(limits: QueryLimits): { plugins: ApolloServerPlugin[]; validationRules: ValidationRule[] } {
+export function useQueryLimits(limits: QueryLimits): {
+  plugins: ApolloServerPlugin[];
+  validationRules: ValidationRule[];
+} {
   const armor = new ApolloArmor({
     maxDepth: { n: limits.maxDepth },
     costLimit: { maxCost: limits.maxCost },

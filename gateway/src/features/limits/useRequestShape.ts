@@ -1,5 +1,14 @@
 import type { RequestHandler } from "express";
-import { type DocumentNode, type FragmentDefinitionNode, Kind, Lexer, parse, type SelectionSetNode, Source, TokenKind } from "graphql";
+import {
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  Kind,
+  Lexer,
+  parse,
+  type SelectionSetNode,
+  Source,
+  TokenKind,
+} from "graphql";
 import { sendGraphQLError } from "../../sendGraphQLError";
 
 export interface RequestShapeLimits {
@@ -22,7 +31,8 @@ export interface RequestShapeLimits {
 export function expandedFieldCount(document: DocumentNode): { fields: number; cycle?: string } {
   let cycle: string | undefined;
   const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  for (const definition of document.definitions)
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   const memo = new Map<string, number>();
   const visiting = new Set<string>();
   const sizeOf = (set: SelectionSetNode | undefined): number => {
@@ -47,7 +57,10 @@ export function expandedFieldCount(document: DocumentNode): { fields: number; cy
     memo.set(name, size);
     return size;
   };
-  const fields = document.definitions.reduce((sum, definition) => sum + (definition.kind === Kind.OPERATION_DEFINITION ? sizeOf(definition.selectionSet) : 0), 0);
+  const fields = document.definitions.reduce(
+    (sum, definition) => sum + (definition.kind === Kind.OPERATION_DEFINITION ? sizeOf(definition.selectionSet) : 0),
+    0,
+  );
   return { fields, ...(cycle ? { cycle } : {}) };
 }
 
@@ -108,10 +121,18 @@ export function useRequestShape(limits: RequestShapeLimits): RequestHandler {
     const body: unknown = req.method === "GET" ? req.query : req.body;
     const operations = Array.isArray(body) ? body : [body];
     if (Array.isArray(body) && body.length > limits.maxBatch) {
-      return sendGraphQLError(res, 400, limits.maxBatch === 1 ? "Batched requests are disabled" : `At most ${limits.maxBatch} operations per batch`, "BATCH_LIMIT_EXCEEDED");
+      return sendGraphQLError(
+        res,
+        400,
+        limits.maxBatch === 1 ? "Batched requests are disabled" : `At most ${limits.maxBatch} operations per batch`,
+        "BATCH_LIMIT_EXCEEDED",
+      );
     }
     for (const operation of operations) {
-      const { variables, query } = typeof operation === "object" && operation !== null ? (operation as { variables?: unknown; query?: unknown }) : {};
+      const { variables, query } =
+        typeof operation === "object" && operation !== null
+          ? (operation as { variables?: unknown; query?: unknown })
+          : {};
       if (typeof query === "string" && exceedsTokens(query, limits.maxTokens)) {
         return sendGraphQLError(res, 400, `The document has more than ${limits.maxTokens} tokens`, "QUERY_TOO_LARGE");
       }
@@ -119,8 +140,20 @@ export function useRequestShape(limits: RequestShapeLimits): RequestHandler {
       if (problem) return sendGraphQLError(res, 400, problem, "QUERY_TOO_COMPLEX");
       if (variables !== undefined) {
         const { bytes, tooDeep } = measureVariables(variables);
-        if (tooDeep) return sendGraphQLError(res, 400, `Variables nest deeper than ${MAX_VARIABLES_DEPTH} levels`, "VARIABLES_TOO_DEEP");
-        if (bytes > limits.maxVariablesBytes) return sendGraphQLError(res, 413, `Variables exceed ${limits.maxVariablesBytes} bytes`, "VARIABLES_TOO_LARGE");
+        if (tooDeep)
+          return sendGraphQLError(
+            res,
+            400,
+            `Variables nest deeper than ${MAX_VARIABLES_DEPTH} levels`,
+            "VARIABLES_TOO_DEEP",
+          );
+        if (bytes > limits.maxVariablesBytes)
+          return sendGraphQLError(
+            res,
+            413,
+            `Variables exceed ${limits.maxVariablesBytes} bytes`,
+            "VARIABLES_TOO_LARGE",
+          );
       }
     }
     next();

@@ -6,7 +6,10 @@ import { TRUSTED_DOCUMENTS_MODES, type TrustedDocumentsMode } from "./usePersist
 const persistedQueriesEnv = z.object({
   NODE_ENV: envVars.nodeEnv,
   TRUSTED_DOCUMENTS: z.enum(TRUSTED_DOCUMENTS_MODES).optional(),
-  PERSISTED_DOCUMENTS_PATH: z.string().min(1).default(resolve(__dirname, "../../../../packages/client/src/generated/persisted-documents.json")),
+  PERSISTED_DOCUMENTS_PATH: z
+    .string()
+    .min(1)
+    .default(resolve(__dirname, "../../../../packages/client/src/generated/persisted-documents.json")),
   APQ_TTL_SECONDS: z.coerce.number().int().min(1).max(31_536_000).default(86_400),
 });
 

@@ -4,8 +4,20 @@ import type { PersistedDocumentManifest } from "./persistedDocumentManifest";
 import { createPersistedQueryCache } from "./persistedQueryCache";
 import { type TrustedDocuments, type TrustedDocumentsMode, usePersistedDocuments } from "./usePersistedDocuments";
 
-export { type PersistedDocumentManifest, loadPersistedDocumentManifest, parseManifest } from "./persistedDocumentManifest";
-export { type Admission, createTrustedDocuments, type OperationRequest, type Rejection, TRUSTED_DOCUMENTS_MODES, type TrustedDocuments, type TrustedDocumentsMode } from "./usePersistedDocuments";
+export {
+  type PersistedDocumentManifest,
+  loadPersistedDocumentManifest,
+  parseManifest,
+} from "./persistedDocumentManifest";
+export {
+  type Admission,
+  createTrustedDocuments,
+  type OperationRequest,
+  type Rejection,
+  TRUSTED_DOCUMENTS_MODES,
+  type TrustedDocuments,
+  type TrustedDocumentsMode,
+} from "./usePersistedDocuments";
 
 export interface PersistedQueriesOptions {
   /** Where APQ registrations live (Redis: every replica knows what any replica registered). */
@@ -23,11 +35,21 @@ export interface PersistedQueriesOptions {
  * by id without registration (`allow`, `enforce`), and the trusted-documents check before parsing.
  * Without options: Apollo's default in-memory APQ, and only malformed extensions are refused.
  */
-export function createPersistedDocumentsFeature(options: PersistedQueriesOptions | undefined, trusted: TrustedDocuments): GatewayFeature {
+export function createPersistedDocumentsFeature(
+  options: PersistedQueriesOptions | undefined,
+  trusted: TrustedDocuments,
+): GatewayFeature {
   const manifest = trusted.mode === "off" ? undefined : options?.manifest;
   return {
     name: "persistedDocuments",
     middleware: [usePersistedDocuments(trusted)],
-    ...(options ? { persistedQueries: { cache: createPersistedQueryCache(options.cache, manifest), ttl: options.ttlSeconds ?? 86_400 } } : {}),
+    ...(options
+      ? {
+          persistedQueries: {
+            cache: createPersistedQueryCache(options.cache, manifest),
+            ttl: options.ttlSeconds ?? 86_400,
+          },
+        }
+      : {}),
   };
 }

@@ -26,7 +26,8 @@ export function parseManifest(json: string, source: string): Map<string, string>
   } catch (error) {
     throw new Error(`${source}: not JSON (${(error as Error).message})`);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error(`${source}: expected an object of "sha256:<hex>": "<document>"`);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new Error(`${source}: expected an object of "sha256:<hex>": "<document>"`);
   const documents = new Map<string, string>();
   for (const [key, document] of Object.entries(parsed)) {
     const hash = KEY.exec(key)?.[1];

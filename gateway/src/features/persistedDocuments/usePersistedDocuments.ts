@@ -20,7 +20,11 @@ export interface OperationRequest {
 const HEX64 = /^[0-9a-f]{64}$/;
 
 /** What is wrong with an operation's persisted-query extension or document, or undefined when it may run. */
-function trustedDocumentRejection(operation: OperationRequest, mode: TrustedDocumentsMode, manifest: PersistedDocumentManifest | undefined): Rejection | undefined {
+function trustedDocumentRejection(
+  operation: OperationRequest,
+  mode: TrustedDocumentsMode,
+  manifest: PersistedDocumentManifest | undefined,
+): Rejection | undefined {
   const { query } = operation;
   let extensions = operation.extensions;
   if (typeof extensions === "string") {
@@ -33,26 +37,60 @@ function trustedDocumentRejection(operation: OperationRequest, mode: TrustedDocu
   }
   let hash: string | undefined;
   if (extensions !== undefined && extensions !== null) {
-    if (typeof extensions !== "object" || Array.isArray(extensions)) return { status: 400, code: "PERSISTED_QUERY_MALFORMED", message: "extensions must be an object" };
+    if (typeof extensions !== "object" || Array.isArray(extensions))
+      return { status: 400, code: "PERSISTED_QUERY_MALFORMED", message: "extensions must be an object" };
     const persisted = (extensions as { persistedQuery?: unknown }).persistedQuery;
     if (persisted !== undefined) {
-      if (typeof persisted !== "object" || persisted === null || Array.isArray(persisted)) return { status: 400, code: "PERSISTED_QUERY_MALFORMED", message: "extensions.persistedQuery must be an object { version: 1, sha256Hash }" };
+      if (typeof persisted !== "object" || persisted === null || Array.isArray(persisted))
+        return {
+          status: 400,
+          code: "PERSISTED_QUERY_MALFORMED",
+          message: "extensions.persistedQuery must be an object { version: 1, sha256Hash }",
+        };
       const { version, sha256Hash } = persisted as { version?: unknown; sha256Hash?: unknown };
-      if (version !== 1) return { status: 400, code: "PERSISTED_QUERY_MALFORMED", message: "extensions.persistedQuery.version must be 1" };
-      if (typeof sha256Hash !== "string" || !HEX64.test(sha256Hash)) return { status: 400, code: "PERSISTED_QUERY_MALFORMED", message: "extensions.persistedQuery.sha256Hash must be 64 lowercase hex characters (the SHA-256 of the document)" };
+      if (version !== 1)
+        return {
+          status: 400,
+          code: "PERSISTED_QUERY_MALFORMED",
+          message: "extensions.persistedQuery.version must be 1",
+        };
+      if (typeof sha256Hash !== "string" || !HEX64.test(sha256Hash))
+        return {
+          status: 400,
+          code: "PERSISTED_QUERY_MALFORMED",
+          message:
+            "extensions.persistedQuery.sha256Hash must be 64 lowercase hex characters (the SHA-256 of the document)",
+        };
       hash = sha256Hash;
     }
   }
   if (query !== undefined && typeof query !== "string") return undefined; // Apollo answers this one
   if (hash && typeof query === "string" && sha256Hex(query) !== hash) {
-    return { status: 400, code: "PERSISTED_QUERY_HASH_MISMATCH", message: "extensions.persistedQuery.sha256Hash is not the SHA-256 of the query sent with it" };
+    return {
+      status: 400,
+      code: "PERSISTED_QUERY_HASH_MISMATCH",
+      message: "extensions.persistedQuery.sha256Hash is not the SHA-256 of the query sent with it",
+    };
   }
   if (mode !== "enforce") return undefined;
   if (hash) {
-    return manifest?.get(hash) ? undefined : { status: 400, code: "PERSISTED_QUERY_NOT_IN_LIST", message: `This gateway runs only the operations of its persisted-documents manifest; ${hash} is not one of them` };
+    return manifest?.get(hash)
+      ? undefined
+      : {
+          status: 400,
+          code: "PERSISTED_QUERY_NOT_IN_LIST",
+          message: `This gateway runs only the operations of its persisted-documents manifest; ${hash} is not one of them`,
+        };
   }
   if (typeof query === "string") {
-    return manifest?.get(sha256Hex(query)) ? undefined : { status: 400, code: "PERSISTED_QUERY_REQUIRED", message: "This gateway runs only the operations of its persisted-documents manifest: send a known extensions.persistedQuery.sha256Hash" };
+    return manifest?.get(sha256Hex(query))
+      ? undefined
+      : {
+          status: 400,
+          code: "PERSISTED_QUERY_REQUIRED",
+          message:
+            "This gateway runs only the operations of its persisted-documents manifest: send a known extensions.persistedQuery.sha256Hash",
+        };
   }
   return undefined;
 }
@@ -66,9 +104,12 @@ export interface TrustedDocuments {
   admit(operation: OperationRequest): Admission;
 }
 
-export function createTrustedDocuments(options: { mode?: TrustedDocumentsMode; manifest?: PersistedDocumentManifest } = {}): TrustedDocuments {
+export function createTrustedDocuments(
+  options: { mode?: TrustedDocumentsMode; manifest?: PersistedDocumentManifest } = {},
+): TrustedDocuments {
   const mode = options.mode ?? "off";
-  if (mode !== "off" && !options.manifest) throw new Error(`Trusted documents "${mode}" needs a persisted-documents manifest`);
+  if (mode !== "off" && !options.manifest)
+    throw new Error(`Trusted documents "${mode}" needs a persisted-documents manifest`);
   const manifest = mode === "off" ? undefined : options.manifest;
   return {
     mode,
@@ -76,7 +117,8 @@ export function createTrustedDocuments(options: { mode?: TrustedDocumentsMode; m
       const rejection = trustedDocumentRejection(operation, mode, manifest);
       if (rejection) return { rejection };
       if (typeof operation.query === "string") return { document: operation.query };
-      const hash = (operation.extensions as { persistedQuery?: { sha256Hash?: string } } | undefined)?.persistedQuery?.sha256Hash;
+      const hash = (operation.extensions as { persistedQuery?: { sha256Hash?: string } } | undefined)?.persistedQuery
+        ?.sha256Hash;
       return { document: hash ? manifest?.get(hash) : undefined };
     },
   };

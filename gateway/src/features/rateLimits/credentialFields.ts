@@ -8,7 +8,11 @@ export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(["login", "registe
  * through fragments or inline fragments at the root (`mutation { ...F }`), aliased or not.
  */
 export function credentialFieldsOf(operation: OperationDefinitionNode, document: DocumentNode): string[] {
-  const fragments = new Map(document.definitions.flatMap((definition) => (definition.kind === Kind.FRAGMENT_DEFINITION ? [[definition.name.value, definition] as const] : [])));
+  const fragments = new Map(
+    document.definitions.flatMap((definition) =>
+      definition.kind === Kind.FRAGMENT_DEFINITION ? [[definition.name.value, definition] as const] : [],
+    ),
+  );
   const found: string[] = [];
   const seen = new Set<string>();
   const visit = (set: SelectionSetNode) => {

@@ -1,7 +1,13 @@
 import type { GatewayFeature } from "../../feature";
 import type { RateLimiters } from "./useRateLimit";
 
-export { type ConnectionBudget, createRateLimits, type RateLimiters, type RateLimitKind, type RateLimits } from "./useRateLimit";
+export {
+  type ConnectionBudget,
+  createRateLimits,
+  type RateLimiters,
+  type RateLimitKind,
+  type RateLimits,
+} from "./useRateLimit";
 
 /**
  * Every request counted per client IP before its credentials are looked up, so a spray of bad

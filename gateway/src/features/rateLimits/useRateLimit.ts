@@ -30,11 +30,16 @@ export interface RateLimits {
 
 export type RateLimitKind = "ip" | "invalidCredentials" | "anonymous" | "user" | "apiKey" | "credentials";
 
-
 function limiter(redis: Redis, points: number, keyPrefix: string) {
   // Counted in Redis so every gateway replica shares one budget per client; if Redis fails,
   // each replica falls back to counting in memory rather than letting everything through.
-  return new RateLimiterRedis({ storeClient: redis, points, duration: 60, keyPrefix, insuranceLimiter: new RateLimiterMemory({ points, duration: 60, keyPrefix }) });
+  return new RateLimiterRedis({
+    storeClient: redis,
+    points,
+    duration: 60,
+    keyPrefix,
+    insuranceLimiter: new RateLimiterMemory({ points, duration: 60, keyPrefix }),
+  });
 }
 
 const retryAfterOf = (rejection: RateLimiterRes) => Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
@@ -52,7 +57,12 @@ function reject(res: Response, retryAfter: number, message: string) {
  * `credentialOperations` keeps login and register on the per-IP budget whatever token is sent.
  */
 export function createRateLimits(redis: Redis, limits: RateLimits, registry: Registry) {
-  const rateLimited = new Counter({ name: "gateway_rate_limited_total", help: "Requests rejected by a rate limit", labelNames: ["kind"] as const, registers: [registry] });
+  const rateLimited = new Counter({
+    name: "gateway_rate_limited_total",
+    help: "Requests rejected by a rate limit",
+    labelNames: ["kind"] as const,
+    registers: [registry],
+  });
   const metrics = { rejected: (kind: RateLimitKind) => rateLimited.inc({ kind }) };
   const prefix = limits.keyPrefix ?? "fedplat:rl";
   const invalidPoints = limits.invalidCredentialsPerMinute ?? 20;
@@ -68,17 +78,27 @@ export function createRateLimits(redis: Redis, limits: RateLimits, registry: Reg
    * Counts one request (or WebSocket connection_init) of `ip` on its per-IP budget, unless the IP is
    * already over its invalid-credentials budget; a refusal says how long to wait. Redis errors throw.
    */
-  const admitIp = async (ip: string): Promise<{ kind: "ip" | "invalidCredentials"; retryAfter: number; message: string } | undefined> => {
+  const admitIp = async (
+    ip: string,
+  ): Promise<{ kind: "ip" | "invalidCredentials"; retryAfter: number; message: string } | undefined> => {
     const refused = await byKind.invalidCredentials.get(ip);
     if (refused && refused.consumedPoints >= invalidPoints) {
-      return { kind: "invalidCredentials", retryAfter: retryAfterOf(refused), message: "Too many requests with invalid credentials from this address" };
+      return {
+        kind: "invalidCredentials",
+        retryAfter: retryAfterOf(refused),
+        message: "Too many requests with invalid credentials from this address",
+      };
     }
     try {
       await byKind.ip.consume(ip);
       return undefined;
     } catch (rejection) {
       if (rejection instanceof Error) throw rejection;
-      return { kind: "ip", retryAfter: retryAfterOf(rejection as RateLimiterRes), message: "Too many requests from this address" };
+      return {
+        kind: "ip",
+        retryAfter: retryAfterOf(rejection as RateLimiterRes),
+        message: "Too many requests from this address",
+      };
     }
   };
 
@@ -120,7 +140,13 @@ export function createRateLimits(redis: Redis, limits: RateLimits, registry: Reg
       return {
         async didResolveOperation({ operation, document, contextValue }) {
           const { viewer, clientIp } = contextValue;
-          if (!viewer || !clientIp || operation?.operation !== "mutation" || credentialFieldsOf(operation, document).length === 0) return;
+          if (
+            !viewer ||
+            !clientIp ||
+            operation?.operation !== "mutation" ||
+            credentialFieldsOf(operation, document).length === 0
+          )
+            return;
           try {
             await byKind.anonymous.consume(clientIp);
           } catch (rejection) {
@@ -128,7 +154,11 @@ export function createRateLimits(redis: Redis, limits: RateLimits, registry: Reg
             const retryAfter = retryAfterOf(rejection as RateLimiterRes);
             metrics.rejected("credentials");
             throw new GraphQLError(`Too many login or register requests from this address; retry in ${retryAfter} s`, {
-              extensions: { code: "RATE_LIMITED", retryAfter, http: { status: 429, headers: new Map([["retry-after", String(retryAfter)]]) } },
+              extensions: {
+                code: "RATE_LIMITED",
+                retryAfter,
+                http: { status: 429, headers: new Map([["retry-after", String(retryAfter)]]) },
+              },
             });
           }
         },

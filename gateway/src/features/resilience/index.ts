@@ -6,7 +6,13 @@ import type { FetcherResponse } from "../../transport/subgraphFetch";
 import type { SubgraphFetch, SubgraphRequest } from "../../transport/subgraphRequest";
 import { createSubgraphBreakers, type ResiliencePolicy } from "./subgraphBreakers";
 
-export { type CircuitState, createSubgraphBreakers, defaultResilience, type ResiliencePolicy, type SubgraphBreakers } from "./subgraphBreakers";
+export {
+  type CircuitState,
+  createSubgraphBreakers,
+  defaultResilience,
+  type ResiliencePolicy,
+  type SubgraphBreakers,
+} from "./subgraphBreakers";
 
 export interface ResilienceFeatureOptions {
   /** Every subgraph of the supergraph: one circuit each. */
@@ -63,7 +69,8 @@ export function createResilienceFeature(options: ResilienceFeatureOptions): Gate
       const breaker = breakers.of(request.subgraph);
       const retries = request.operation === "mutation" ? 0 : options.policy.queryRetries;
       const started = performance.now();
-      const observe = (outcome: FetchOutcome) => fetches.observe({ subgraph: request.subgraph, outcome }, (performance.now() - started) / 1000);
+      const observe = (outcome: FetchOutcome) =>
+        fetches.observe({ subgraph: request.subgraph, outcome }, (performance.now() - started) / 1000);
       for (let tries = 0; ; tries++) {
         try {
           const response = await breaker.fire(() => attempt(request));

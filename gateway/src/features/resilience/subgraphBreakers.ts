@@ -17,7 +17,13 @@ export interface ResiliencePolicy {
   queryRetries: number;
 }
 
-export const defaultResilience: ResiliencePolicy = { errorThresholdPercent: 50, windowMs: 60_000, resetMs: 30_000, minRequests: 5, queryRetries: 1 };
+export const defaultResilience: ResiliencePolicy = {
+  errorThresholdPercent: 50,
+  windowMs: 60_000,
+  resetMs: 30_000,
+  minRequests: 5,
+  queryRetries: 1,
+};
 
 export type CircuitState = "closed" | "open" | "half-open";
 
@@ -33,14 +39,20 @@ export interface SubgraphBreakers {
   shutdown(): void;
 }
 
-const stateOf = (breaker: SubgraphBreaker): CircuitState => (breaker.opened ? "open" : breaker.halfOpen ? "half-open" : "closed");
+const stateOf = (breaker: SubgraphBreaker): CircuitState =>
+  breaker.opened ? "open" : breaker.halfOpen ? "half-open" : "closed";
 
 /**
  * One opossum circuit breaker per subgraph (opossum: the Node.js circuit breaker most used and
  * kept up to date). The timeout is not opossum's: the fetch itself is aborted at the deadline,
  * so a timed-out request does not keep a socket busy.
  */
-export function createSubgraphBreakers(subgraphs: readonly string[], policy: ResiliencePolicy, logger: Logger, registry?: Registry): SubgraphBreakers {
+export function createSubgraphBreakers(
+  subgraphs: readonly string[],
+  policy: ResiliencePolicy,
+  logger: Logger,
+  registry?: Registry,
+): SubgraphBreakers {
   const breakers = new Map<string, SubgraphBreaker>();
   for (const subgraph of subgraphs) {
     const buckets = 10;
@@ -54,7 +66,9 @@ export function createSubgraphBreakers(subgraphs: readonly string[], policy: Res
       resetTimeout: policy.resetMs,
       volumeThreshold: policy.minRequests,
     });
-    breaker.on("open", () => logger.warn({ subgraph, retryInMs: policy.resetMs }, "subgraph circuit opened: failing fast"));
+    breaker.on("open", () =>
+      logger.warn({ subgraph, retryInMs: policy.resetMs }, "subgraph circuit opened: failing fast"),
+    );
     breaker.on("halfOpen", () => logger.info({ subgraph }, "subgraph circuit half-open: probing"));
     breaker.on("close", () => logger.info({ subgraph }, "subgraph circuit closed: subgraph answers again"));
     breakers.set(subgraph, breaker);

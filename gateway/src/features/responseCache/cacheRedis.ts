@@ -8,5 +8,10 @@ import { createRedis, type Redis } from "@fedplat/common";
  * go out as one pipeline.
  */
 export function createCacheRedis(url: string): Redis {
-  return createRedis(url, "fedplat-gateway-cache", { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 500, enableAutoPipelining: true });
+  return createRedis(url, "fedplat-gateway-cache", {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    commandTimeout: 500,
+    enableAutoPipelining: true,
+  });
 }

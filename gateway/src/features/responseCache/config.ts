@@ -5,7 +5,10 @@ import { z } from "zod";
 const cachingEnv = z.object({
   REDIS_URL: envVars.redisUrl,
   RESPONSE_CACHE: z.enum(["on", "off"]).default("on"),
-  CACHE_PREFIX: z.string().regex(/^[\w.:-]{1,64}$/, "letters, digits, _ . : - (at most 64)").default("fedplat"),
+  CACHE_PREFIX: z
+    .string()
+    .regex(/^[\w.:-]{1,64}$/, "letters, digits, _ . : - (at most 64)")
+    .default("fedplat"),
 });
 
 export interface CachingConfig {
@@ -26,7 +29,15 @@ export function loadCachingConfig(env: NodeJS.ProcessEnv = process.env): Caching
  * replicas of one deployment share entries; another supergraph or another set of subgraphs (a
  * deploy, a second environment on the same Redis) never reads them.
  */
-export function responseCachePrefix(prefix: string, supergraphSdl: string, subgraphUrls: Record<string, string>): string {
-  const graph = createHash("sha256").update(supergraphSdl).update(JSON.stringify(Object.entries(subgraphUrls).sort())).digest("hex").slice(0, 16);
+export function responseCachePrefix(
+  prefix: string,
+  supergraphSdl: string,
+  subgraphUrls: Record<string, string>,
+): string {
+  const graph = createHash("sha256")
+    .update(supergraphSdl)
+    .update(JSON.stringify(Object.entries(subgraphUrls).sort()))
+    .digest("hex")
+    .slice(0, 16);
   return `${prefix}:rc:${graph}:`;
 }

@@ -24,7 +24,10 @@ export function createRedisKeyValueCache(redis: Redis, prefix: string, logger: L
     get: async (key) => (await redis.get(prefix + key).catch(warn("get"))) ?? undefined,
     set: async (key, value, options) => {
       const ttl = options?.ttl;
-      await (ttl ? redis.set(prefix + key, value, "EX", Math.max(1, Math.ceil(ttl))) : redis.set(prefix + key, value)).catch(warn("set"));
+      await (ttl
+        ? redis.set(prefix + key, value, "EX", Math.max(1, Math.ceil(ttl)))
+        : redis.set(prefix + key, value)
+      ).catch(warn("set"));
     },
     delete: async (key) => ((await redis.del(prefix + key).catch(warn("delete"))) ?? 0) > 0,
   };

@@ -35,7 +35,12 @@ const viewerKey = (viewer: Viewer) => `${viewer.kind ?? "user"}:${viewer.id}`;
  * renewals, so a browser's copy must be revalidated, never reused on its own.
  */
 export function useResponseCache(options: ResponseCacheOptions): ApolloServerPlugin<GatewayContext>[] {
-  const requests = new Counter({ name: "gateway_response_cache_requests_total", help: "Operations by response cache status (HIT, MISS, BYPASS)", labelNames: ["status"] as const, registers: [options.registry] });
+  const requests = new Counter({
+    name: "gateway_response_cache_requests_total",
+    help: "Operations by response cache status (HIT, MISS, BYPASS)",
+    labelNames: ["status"] as const,
+    registers: [options.registry],
+  });
   const generations = createCacheGenerations(options.cache);
   options.liveUpdates.listenAll((update) => generations.changed(update));
   options.liveUpdates.onSubscribed(() => generations.changedEverything());
@@ -50,13 +55,19 @@ export function useResponseCache(options: ResponseCacheOptions): ApolloServerPlu
     async requestDidStart() {
       return {
         async willSendResponse({ metrics, operation, response, contextValue, overallCachePolicy }) {
-          const status: CacheStatus = metrics.responseCacheHit ? "HIT" : operation?.operation === "query" ? "MISS" : "BYPASS";
+          const status: CacheStatus = metrics.responseCacheHit
+            ? "HIT"
+            : operation?.operation === "query"
+              ? "MISS"
+              : "BYPASS";
           response.http.headers.set(CACHE_STATUS_HEADER, status);
           requests.inc({ status });
           const answered = response.body.kind === "single" && !response.body.singleResult.errors;
-          if (answered && overallCachePolicy.policyIfCacheable()?.scope === "PRIVATE") response.http.headers.set("cache-control", "private, no-cache");
+          if (answered && overallCachePolicy.policyIfCacheable()?.scope === "PRIVATE")
+            response.http.headers.set("cache-control", "private, no-cache");
           // Any mutation, even one that failed half-way, may have changed what this viewer would read.
-          if (operation?.operation === "mutation" && contextValue.viewer) await generations.renewViewer(contextValue.viewer);
+          if (operation?.operation === "mutation" && contextValue.viewer)
+            await generations.renewViewer(contextValue.viewer);
         },
       };
     },
@@ -65,5 +76,13 @@ export function useResponseCache(options: ResponseCacheOptions): ApolloServerPlu
   // Only HTTP requests use the cache: a subscription event (executed in-process, without HTTP)
   // must show the entity as it is now, never a stored answer.
   const overHttp = ({ request }: GraphQLRequestContext<GatewayContext>) => request.http !== undefined;
-  return [responseCachePlugin<GatewayContext>({ cache: options.cache, sessionId, shouldReadFromCache: async (context) => overHttp(context), shouldWriteToCache: async (context) => overHttp(context) }), statusAndRenewal];
+  return [
+    responseCachePlugin<GatewayContext>({
+      cache: options.cache,
+      sessionId,
+      shouldReadFromCache: async (context) => overHttp(context),
+      shouldWriteToCache: async (context) => overHttp(context),
+    }),
+    statusAndRenewal,
+  ];
 }

@@ -42,25 +42,42 @@ export function createConnectionAuthenticator(options: { verifyToken: TokenVerif
   return async (params: Record<string, unknown> | undefined): Promise<ConnectionIdentity> => {
     const authorization = param(params, "authorization", "Authorization");
     const apiKey = param(params, "x-api-key", "X-Api-Key");
-    if (authorization && apiKey) throw new ConnectionRefused(SubscriptionCloseCode.Unauthorized, "Send either authorization or x-api-key, not both");
+    if (authorization && apiKey)
+      throw new ConnectionRefused(
+        SubscriptionCloseCode.Unauthorized,
+        "Send either authorization or x-api-key, not both",
+      );
     try {
       if (apiKey) {
         const viewer = await options.apiKeys.resolve(apiKey);
-        if (!viewer) throw new ConnectionRefused(SubscriptionCloseCode.Unauthorized, "Invalid, revoked or expired API key");
+        if (!viewer)
+          throw new ConnectionRefused(SubscriptionCloseCode.Unauthorized, "Invalid, revoked or expired API key");
         return { viewer, stillValid: async () => sameViewer(await options.apiKeys.resolve(apiKey), viewer) };
       }
       const viewer = await viewerFromAuthorization(authorization, options.verifyToken);
-      if (!viewer || !authorization) throw new ConnectionRefused(SubscriptionCloseCode.Unauthorized, 'Authentication required: send { "authorization": "Bearer <token>" } or { "x-api-key": "<key>" } in connection_init');
+      if (!viewer || !authorization)
+        throw new ConnectionRefused(
+          SubscriptionCloseCode.Unauthorized,
+          'Authentication required: send { "authorization": "Bearer <token>" } or { "x-api-key": "<key>" } in connection_init',
+        );
       // Verified just above; only its expiry is read here.
       const exp = decodeJwt(authorization.replace(/^Bearer\s+/i, "")).exp;
       // Re-verified (a cached check) before each event: a logout, a password change, a role change
       // or disabling the user closes the connection within the gateway's session cache time.
-      const stillValid = () => viewerFromAuthorization(authorization, options.verifyToken).then((now) => sameViewer(now, viewer), () => false);
+      const stillValid = () =>
+        viewerFromAuthorization(authorization, options.verifyToken).then(
+          (now) => sameViewer(now, viewer),
+          () => false,
+        );
       return { viewer, stillValid, ...(exp ? { expiresAt: exp * 1000 } : {}) };
     } catch (error) {
       if (error instanceof ConnectionRefused) throw error;
-      if (error instanceof GraphQLError && error.extensions.code === "UNAUTHENTICATED") throw new ConnectionRefused(SubscriptionCloseCode.Unauthorized, error.message);
-      throw new ConnectionRefused(SubscriptionCloseCode.TryAgainLater, "Credentials cannot be checked right now; try again later");
+      if (error instanceof GraphQLError && error.extensions.code === "UNAUTHENTICATED")
+        throw new ConnectionRefused(SubscriptionCloseCode.Unauthorized, error.message);
+      throw new ConnectionRefused(
+        SubscriptionCloseCode.TryAgainLater,
+        "Credentials cannot be checked right now; try again later",
+      );
     }
   };
 }

@@ -5,7 +5,11 @@ import { type ExecutionResult, GraphQLError } from "graphql";
 import type { GatewayContext } from "../../context";
 
 /** Runs one query through the gateway as `viewer`. */
-export type ExecuteAsViewer = (query: string, variables: Record<string, unknown>, viewer: Viewer) => Promise<ExecutionResult>;
+export type ExecuteAsViewer = (
+  query: string,
+  variables: Record<string, unknown>,
+  viewer: Viewer,
+) => Promise<ExecutionResult>;
 
 /**
  * The gateway's own request pipeline (validation, limits, query planning, subgraph fetches with
@@ -18,12 +22,25 @@ export function executeAsViewer(apollo: ApolloServer<GatewayContext>): ExecuteAs
       { query, variables },
       { contextValue: { requestId, viewer, subgraphHeaders: { "x-request-id": requestId } } },
     );
-    if (response.body.kind !== "single") return { errors: [new GraphQLError("Incremental delivery is not supported in subscriptions", { extensions: { code: "BAD_REQUEST" } })] };
+    if (response.body.kind !== "single")
+      return {
+        errors: [
+          new GraphQLError("Incremental delivery is not supported in subscriptions", {
+            extensions: { code: "BAD_REQUEST" },
+          }),
+        ],
+      };
     const { data, errors } = response.body.singleResult;
     // Apollo hands back formatted (plain) errors; graphql-ws sends GraphQLError instances.
     return {
       data: data as ExecutionResult["data"],
-      ...(errors ? { errors: errors.map((error) => new GraphQLError(error.message, { path: error.path, extensions: error.extensions })) } : {}),
+      ...(errors
+        ? {
+            errors: errors.map(
+              (error) => new GraphQLError(error.message, { path: error.path, extensions: error.extensions }),
+            ),
+          }
+        : {}),
     };
   };
 }

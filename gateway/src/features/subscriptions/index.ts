@@ -14,7 +14,12 @@ import type { LiveUpdateHub } from "./liveUpdateHub";
 import { type Subscriptions, useSubscriptions } from "./useSubscriptions";
 
 export { SubscriptionCloseCode } from "./closeCodes";
-export { defaultSubscriptionLimits, loadSubscriptionsConfig, type SubscriptionLimits, type SubscriptionsConfig } from "./config";
+export {
+  defaultSubscriptionLimits,
+  loadSubscriptionsConfig,
+  type SubscriptionLimits,
+  type SubscriptionsConfig,
+} from "./config";
 export type { Subscriptions, SubscriptionStats } from "./useSubscriptions";
 export { createLiveUpdateHub, type LiveUpdateHub } from "./liveUpdateHub";
 

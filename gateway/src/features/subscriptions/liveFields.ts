@@ -21,23 +21,54 @@ export interface LiveField {
 
 /** Every Subscription field of the supergraph; the gateway refuses to start if one is missing here. */
 export const LIVE_FIELDS: Readonly<Record<string, LiveField>> = {
-  orderStatusChanged: { typename: "Order", queryField: "order", idArgument: "id", route: (args) => ({ by: "id", id: String(args.orderId) }), initialState: true },
-  myOrderUpdates: { typename: "Order", queryField: "order", idArgument: "id", route: (_args, viewer) => ({ by: "owner", ownerId: viewer.id }), initialState: false },
-  notificationAdded: { typename: "Notification", queryField: "notification", idArgument: "id", route: (_args, viewer) => ({ by: "owner", ownerId: viewer.id }), initialState: false },
+  orderStatusChanged: {
+    typename: "Order",
+    queryField: "order",
+    idArgument: "id",
+    route: (args) => ({ by: "id", id: String(args.orderId) }),
+    initialState: true,
+  },
+  myOrderUpdates: {
+    typename: "Order",
+    queryField: "order",
+    idArgument: "id",
+    route: (_args, viewer) => ({ by: "owner", ownerId: viewer.id }),
+    initialState: false,
+  },
+  notificationAdded: {
+    typename: "Notification",
+    queryField: "notification",
+    idArgument: "id",
+    route: (_args, viewer) => ({ by: "owner", ownerId: viewer.id }),
+    initialState: false,
+  },
 };
 
 /** The hub key a route listens on, and the keys an update is delivered to. */
-export const routeKey = (typename: string, route: LiveRoute) => (route.by === "id" ? `${typename}:id:${route.id}` : `${typename}:owner:${route.ownerId}`);
-export const updateKeys = (update: LiveUpdate) => [routeKey(update.typename, { by: "id", id: update.id }), routeKey(update.typename, { by: "owner", ownerId: update.ownerId })];
+export const routeKey = (typename: string, route: LiveRoute) =>
+  route.by === "id" ? `${typename}:id:${route.id}` : `${typename}:owner:${route.ownerId}`;
+export const updateKeys = (update: LiveUpdate) => [
+  routeKey(update.typename, { by: "id", id: update.id }),
+  routeKey(update.typename, { by: "owner", ownerId: update.ownerId }),
+];
 
 /** Fails fast when the supergraph has a Subscription field the gateway cannot serve. */
-export function checkLiveFields(schema: GraphQLSchema, fields: Readonly<Record<string, LiveField>> = LIVE_FIELDS): void {
+export function checkLiveFields(
+  schema: GraphQLSchema,
+  fields: Readonly<Record<string, LiveField>> = LIVE_FIELDS,
+): void {
   const subscriptionFields = Object.keys(schema.getSubscriptionType()?.getFields() ?? {});
   const queryFields = schema.getQueryType()?.getFields() ?? {};
   for (const name of subscriptionFields) {
     const live = fields[name];
-    if (!live) throw new Error(`Subscription.${name} has no entry in LIVE_FIELDS (gateway/src/subscriptions/liveFields.ts): the gateway cannot serve it`);
+    if (!live)
+      throw new Error(
+        `Subscription.${name} has no entry in LIVE_FIELDS (gateway/src/subscriptions/liveFields.ts): the gateway cannot serve it`,
+      );
     const query = queryFields[live.queryField];
-    if (!query?.args.some((arg) => arg.name === live.idArgument)) throw new Error(`Subscription.${name} reads Query.${live.queryField}(${live.idArgument}:), which the supergraph does not have`);
+    if (!query?.args.some((arg) => arg.name === live.idArgument))
+      throw new Error(
+        `Subscription.${name} reads Query.${live.queryField}(${live.idArgument}:), which the supergraph does not have`,
+      );
   }
 }

@@ -62,7 +62,9 @@ const badRequest = (message: string, code = "BAD_REQUEST") => [new GraphQLError(
  * Checks and rewrites subscription documents, remembering each distinct one: thousands of
  * clients sending the same subscription share one parsed document and one query string.
  */
-export function createLivePlanner(options: LivePlannerOptions): (query: string, operationName?: string | null) => LivePlan | readonly GraphQLError[] {
+export function createLivePlanner(
+  options: LivePlannerOptions,
+): (query: string, operationName?: string | null) => LivePlan | readonly GraphQLError[] {
   const cache = new LRUCache<string, LivePlan | readonly GraphQLError[]>({ max: options.cacheSize ?? 1000 });
   const rules = [...specifiedRules, ...options.validationRules];
   return (query, operationName) => {
@@ -83,19 +85,38 @@ export function createLivePlanner(options: LivePlannerOptions): (query: string, 
     }
     const errors = validate(options.schema, document, rules);
     // Suggestions are hidden as on HTTP (graphql-armor's blockFieldSuggestion), so typos cannot map the schema.
-    if (errors.length > 0) return errors.map((error) => new GraphQLError(error.message.replace(/Did you mean ".+"\?/g, "[Suggestion hidden]").trim(), { nodes: error.nodes, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }));
+    if (errors.length > 0)
+      return errors.map(
+        (error) =>
+          new GraphQLError(error.message.replace(/Did you mean ".+"\?/g, "[Suggestion hidden]").trim(), {
+            nodes: error.nodes,
+            extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
+          }),
+      );
     const operation = getOperationAST(document, operationName);
-    if (!operation) return badRequest(operationName ? `Unknown operation named "${operationName}"` : "Name the operation to run (operationName)");
-    if (operation.operation !== "subscription") return badRequest(`Only subscriptions run over WebSocket; send this ${operation.operation} over HTTP`);
-    const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+    if (!operation)
+      return badRequest(
+        operationName ? `Unknown operation named "${operationName}"` : "Name the operation to run (operationName)",
+      );
+    if (operation.operation !== "subscription")
+      return badRequest(`Only subscriptions run over WebSocket; send this ${operation.operation} over HTTP`);
+    const fragments = new Map(
+      document.definitions
+        .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+        .map((d) => [d.name.value, d]),
+    );
     const rootField = singleRootField(operation.selectionSet, fragments);
     if (!rootField) return badRequest("A subscription selects exactly one field");
     const fieldDefinition = options.schema.getSubscriptionType()?.getFields()[rootField.name.value];
     const live = LIVE_FIELDS[rootField.name.value];
     if (!fieldDefinition || !live) return badRequest(`Subscription.${rootField.name.value} cannot be served`);
-    const idType = options.schema.getQueryType()?.getFields()[live.queryField]?.args.find((arg) => arg.name === live.idArgument)?.type;
+    const idType = options.schema
+      .getQueryType()
+      ?.getFields()
+      [live.queryField]?.args.find((arg) => arg.name === live.idArgument)?.type;
     if (!idType) return badRequest(`Subscription.${rootField.name.value} cannot be served`);
-    if (operation.variableDefinitions?.some((definition) => definition.variable.name.value === LIVE_ID_VARIABLE)) return badRequest(`The variable name $${LIVE_ID_VARIABLE} is reserved`, "BAD_USER_INPUT");
+    if (operation.variableDefinitions?.some((definition) => definition.variable.name.value === LIVE_ID_VARIABLE))
+      return badRequest(`The variable name $${LIVE_ID_VARIABLE} is reserved`, "BAD_USER_INPUT");
 
     const responseKey = rootField.alias?.value ?? rootField.name.value;
     const subscriptionType = options.schema.getSubscriptionType()?.name;
@@ -103,12 +124,20 @@ export function createLivePlanner(options: LivePlannerOptions): (query: string, 
       kind: Kind.FIELD,
       alias: { kind: Kind.NAME, value: responseKey },
       name: { kind: Kind.NAME, value: live.queryField },
-      arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: live.idArgument }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: LIVE_ID_VARIABLE } } }],
+      arguments: [
+        {
+          kind: Kind.ARGUMENT,
+          name: { kind: Kind.NAME, value: live.idArgument },
+          value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: LIVE_ID_VARIABLE } },
+        },
+      ],
       directives: rootField.directives,
       selectionSet: rootField.selectionSet,
     };
     // Fragments on the Subscription type only wrapped the root field; the rest keep working as they are.
-    const keptFragments = [...fragments.values()].filter((fragment) => fragment.typeCondition.name.value !== subscriptionType);
+    const keptFragments = [...fragments.values()].filter(
+      (fragment) => fragment.typeCondition.name.value !== subscriptionType,
+    );
     const draft: OperationDefinitionNode = {
       kind: Kind.OPERATION_DEFINITION,
       operation: "query" as OperationDefinitionNode["operation"],
@@ -121,7 +150,11 @@ export function createLivePlanner(options: LivePlannerOptions): (query: string, 
       ...draft,
       variableDefinitions: [
         ...(operation.variableDefinitions ?? []).filter((definition) => used.has(definition.variable.name.value)),
-        { kind: Kind.VARIABLE_DEFINITION, variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: LIVE_ID_VARIABLE } }, type: parseType(String(idType)) },
+        {
+          kind: Kind.VARIABLE_DEFINITION,
+          variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: LIVE_ID_VARIABLE } },
+          type: parseType(String(idType)),
+        },
       ],
     };
     return {
@@ -138,7 +171,11 @@ export function createLivePlanner(options: LivePlannerOptions): (query: string, 
 }
 
 /** The one field a (validated) subscription selects at its root, through fragments if need be. */
-function singleRootField(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, seen = new Set<string>()): FieldNode | undefined {
+function singleRootField(
+  selectionSet: SelectionSetNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  seen = new Set<string>(),
+): FieldNode | undefined {
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) return selection;
     if (selection.kind === Kind.INLINE_FRAGMENT) {

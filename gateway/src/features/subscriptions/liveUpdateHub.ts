@@ -27,7 +27,12 @@ export interface LiveUpdateHub {
  * fan out in-process to the listeners of their keys (an entity's id, its owner), so dispatching
  * one update costs two map look-ups, not a scan of every subscription.
  */
-export function createLiveUpdateHub(options: { redis: Redis; channel: string; logger: Logger; /** @default "fedplat-gateway-live" */ connectionName?: string }): LiveUpdateHub {
+export function createLiveUpdateHub(options: {
+  redis: Redis;
+  channel: string;
+  logger: Logger /** @default "fedplat-gateway-live" */;
+  connectionName?: string;
+}): LiveUpdateHub {
   const listeners = new Map<string, Set<LiveUpdateListener>>();
   const everyUpdate = new Set<LiveUpdateListener>();
   const subscribedListeners = new Set<() => void>();

@@ -14,7 +14,17 @@ export interface SubscriptionStats {
 export type EventOutcome = "delivered" | "hidden" | "repeat" | "error";
 
 /** Why a connection was closed or a subscription refused. */
-export type RefusalReason = "unauthenticated" | "rate_limited" | "unavailable" | "too_many_connections" | "too_many_subscriptions" | "token_expired" | "api_key_revoked" | "session_revoked" | "slow_consumer" | "untrusted_document";
+export type RefusalReason =
+  | "unauthenticated"
+  | "rate_limited"
+  | "unavailable"
+  | "too_many_connections"
+  | "too_many_subscriptions"
+  | "token_expired"
+  | "api_key_revoked"
+  | "session_revoked"
+  | "slow_consumer"
+  | "untrusted_document";
 
 /**
  * Gauges read from the live counts at scrape time (they cannot drift from what is really held),
@@ -35,8 +45,18 @@ export function createSubscriptionMetrics(registry: Registry, stats: () => Subsc
   gauge("gateway_subscriptions_active", "Active subscriptions", (s) => s.subscriptions);
   gauge("gateway_live_update_listeners", "Listeners on this replica's live-update fan-out", (s) => s.listeners);
   gauge("gateway_subscription_expiry_timers", "Token-expiry timers of open connections", (s) => s.expiryTimers);
-  const events = new Counter({ name: "gateway_subscription_events_total", help: "Live updates per subscription by outcome", labelNames: ["outcome"] as const, registers });
-  const refusals = new Counter({ name: "gateway_subscription_refusals_total", help: "Connections closed or subscriptions refused by a limit or credentials", labelNames: ["reason"] as const, registers });
+  const events = new Counter({
+    name: "gateway_subscription_events_total",
+    help: "Live updates per subscription by outcome",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
+  const refusals = new Counter({
+    name: "gateway_subscription_refusals_total",
+    help: "Connections closed or subscriptions refused by a limit or credentials",
+    labelNames: ["reason"] as const,
+    registers,
+  });
   return {
     event: (outcome: EventOutcome) => events.inc({ outcome }),
     refused: (reason: RefusalReason) => refusals.inc({ reason }),

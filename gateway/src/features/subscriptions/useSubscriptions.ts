@@ -1,6 +1,14 @@
 import type http from "node:http";
 import { ErrorCode, type Logger } from "@fedplat/common";
-import { type ExecutionArgs, getArgumentValues, isNonNullType, getVariableValues, GraphQLError, type GraphQLSchema, type ValidationRule } from "graphql";
+import {
+  type ExecutionArgs,
+  getArgumentValues,
+  isNonNullType,
+  getVariableValues,
+  GraphQLError,
+  type GraphQLSchema,
+  type ValidationRule,
+} from "graphql";
 import { type Extra, useServer } from "graphql-ws/use/ws";
 import type { Registry } from "prom-client";
 import { WebSocketServer } from "ws";
@@ -133,11 +141,16 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
           }
           identity = await options.authenticate(ctx.connectionParams);
         } catch (cause) {
-          const refusal = cause instanceof ConnectionRefused ? cause : new ConnectionRefused(SubscriptionCloseCode.TryAgainLater, "Credentials cannot be checked right now");
-          if (!(cause instanceof ConnectionRefused)) options.logger.error({ err: cause }, "subscription authentication failed");
+          const refusal =
+            cause instanceof ConnectionRefused
+              ? cause
+              : new ConnectionRefused(SubscriptionCloseCode.TryAgainLater, "Credentials cannot be checked right now");
+          if (!(cause instanceof ConnectionRefused))
+            options.logger.error({ err: cause }, "subscription authentication failed");
           metrics.refused(refusal.code === SubscriptionCloseCode.Unauthorized ? "unauthenticated" : "unavailable");
           // Best effort, as over HTTP: a failure to count must not change the refusal.
-          if (refusal.code === SubscriptionCloseCode.Unauthorized) await options.budget?.refused(request).catch(() => undefined);
+          if (refusal.code === SubscriptionCloseCode.Unauthorized)
+            await options.budget?.refused(request).catch(() => undefined);
           socket.close(refusal.code, refusal.message); // before graphql-ws's own 4403 for `false`
           return false;
         }
@@ -146,14 +159,20 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
         const open = perUser.get(userKey) ?? 0;
         if (open >= limits.maxConnectionsPerUser) {
           metrics.refused("too_many_connections");
-          socket.close(SubscriptionCloseCode.TooManyConnections, `Too many connections for this user (limit ${limits.maxConnectionsPerUser})`);
+          socket.close(
+            SubscriptionCloseCode.TooManyConnections,
+            `Too many connections for this user (limit ${limits.maxConnectionsPerUser})`,
+          );
           return false;
         }
         perUser.set(userKey, open + 1);
         const state: ConnectionState = { identity, userKey, socket, live: new Set() };
         if (identity.expiresAt !== undefined) {
           const remaining = Math.max(0, identity.expiresAt - Date.now());
-          state.expiryTimer = setTimeout(() => closeConnection(state, SubscriptionCloseCode.Unauthorized, "Access token expired", "token_expired"), Math.min(remaining, MAX_TIMER_MS));
+          state.expiryTimer = setTimeout(
+            () => closeConnection(state, SubscriptionCloseCode.Unauthorized, "Access token expired", "token_expired"),
+            Math.min(remaining, MAX_TIMER_MS),
+          );
           timerCount += 1;
         }
         states.set(ctx, state);
@@ -165,15 +184,22 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
         // graphql-ws lists this subscription already (while it is being set up).
         if (Object.keys(ctx.subscriptions).length > limits.maxPerConnection) {
           metrics.refused("too_many_subscriptions");
-          return error(`Too many subscriptions on this connection (limit ${limits.maxPerConnection})`, "TOO_MANY_SUBSCRIPTIONS");
+          return error(
+            `Too many subscriptions on this connection (limit ${limits.maxPerConnection})`,
+            "TOO_MANY_SUBSCRIPTIONS",
+          );
         }
-        if (JSON.stringify(payload.variables ?? {}).length > options.maxVariablesBytes) return error(`Variables exceed ${options.maxVariablesBytes} bytes`, "BAD_REQUEST");
+        if (JSON.stringify(payload.variables ?? {}).length > options.maxVariablesBytes)
+          return error(`Variables exceed ${options.maxVariablesBytes} bytes`, "BAD_REQUEST");
         const query = trustedQuery(payload);
         if (typeof query !== "string") return query;
         const planned = plan(query, payload.operationName);
         if (!("query" in planned)) return planned;
         const coerced = getVariableValues(schema, planned.operation.variableDefinitions ?? [], payload.variables ?? {});
-        if (coerced.errors) return coerced.errors.map((e) => new GraphQLError(e.message, { extensions: { code: ErrorCode.BAD_USER_INPUT } }));
+        if (coerced.errors)
+          return coerced.errors.map(
+            (e) => new GraphQLError(e.message, { extensions: { code: ErrorCode.BAD_USER_INPUT } }),
+          );
         let args: Record<string, unknown>;
         try {
           args = getArgumentValues(planned.fieldDefinition, planned.rootField, coerced.coerced);
@@ -183,7 +209,13 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
         const subscription = subscribe(state, planned, args, payload.variables ?? {});
         const failed = await subscription.start();
         if (failed) return failed;
-        return { schema, document: planned.document, operationName: payload.operationName, variableValues: payload.variables ?? {}, contextValue: { subscription: subscription.iterator } } satisfies ExecutionArgs;
+        return {
+          schema,
+          document: planned.document,
+          operationName: payload.operationName,
+          variableValues: payload.variables ?? {},
+          contextValue: { subscription: subscription.iterator },
+        } satisfies ExecutionArgs;
       },
       subscribe: (args) => (args.contextValue as { subscription: LiveSubscription }).subscription,
       onClose: (ctx) => release(ctx),
@@ -196,21 +228,37 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
    * graphql-ws's required `query` may be "" next to a manifest id (the document is sent by id alone).
    */
   function trustedQuery(payload: { query: string; extensions?: unknown }): string | readonly GraphQLError[] {
-    const admission = options.trustedDocuments.admit({ query: payload.query === "" ? undefined : payload.query, extensions: payload.extensions });
+    const admission = options.trustedDocuments.admit({
+      query: payload.query === "" ? undefined : payload.query,
+      extensions: payload.extensions,
+    });
     if (admission.rejection) {
       metrics.refused("untrusted_document");
       return error(admission.rejection.message, admission.rejection.code);
     }
     if (admission.document !== undefined) return admission.document;
-    const hash = (payload.extensions as { persistedQuery?: { sha256Hash?: string } } | undefined)?.persistedQuery?.sha256Hash;
-    return error(hash ? `${hash} is not a persisted document of this gateway` : "A subscribe message needs a query or extensions.persistedQuery", hash ? "PERSISTED_QUERY_NOT_FOUND" : "BAD_REQUEST");
+    const hash = (payload.extensions as { persistedQuery?: { sha256Hash?: string } } | undefined)?.persistedQuery
+      ?.sha256Hash;
+    return error(
+      hash
+        ? `${hash} is not a persisted document of this gateway`
+        : "A subscribe message needs a query or extensions.persistedQuery",
+      hash ? "PERSISTED_QUERY_NOT_FOUND" : "BAD_REQUEST",
+    );
   }
 
   /** One subscription's wiring: hub listener, bounded queue, shared execution per update. */
-  function subscribe(state: ConnectionState, planned: LivePlan, args: Record<string, unknown>, variables: Record<string, unknown>) {
+  function subscribe(
+    state: ConnectionState,
+    planned: LivePlan,
+    args: Record<string, unknown>,
+    variables: Record<string, unknown>,
+  ) {
     const { viewer } = state.identity;
     const route = planned.live.route(args, viewer);
-    const queryVariables = Object.fromEntries(planned.queryVariables.filter((name) => name in variables).map((name) => [name, variables[name]]));
+    const queryVariables = Object.fromEntries(
+      planned.queryVariables.filter((name) => name in variables).map((name) => [name, variables[name]]),
+    );
     let planId = planIds.get(planned);
     if (planId === undefined) {
       planId = nextPlanId++;
@@ -227,7 +275,12 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
       resolve: async (update, sequence, early) => {
         if (state.identity.stillValid && !(await state.identity.stillValid())) {
           const key = state.identity.viewer.kind === "apiKey";
-          closeConnection(state, SubscriptionCloseCode.Forbidden, key ? "API key revoked or expired" : "Session ended or role changed: log in again", key ? "api_key_revoked" : "session_revoked");
+          closeConnection(
+            state,
+            SubscriptionCloseCode.Forbidden,
+            key ? "API key revoked or expired" : "Session ended or role changed: log in again",
+            key ? "api_key_revoked" : "session_revoked",
+          );
           return undefined;
         }
         const result = await shared.run(`${sequence}\u0000${shareKey}`, () => run(update.id));
@@ -249,7 +302,13 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
         metrics.event("delivered");
         return result;
       },
-      onOverflow: () => closeConnection(state, SubscriptionCloseCode.SlowConsumer, `Slow consumer: more than ${limits.queueLimit} undelivered events`, "slow_consumer"),
+      onOverflow: () =>
+        closeConnection(
+          state,
+          SubscriptionCloseCode.SlowConsumer,
+          `Slow consumer: more than ${limits.queueLimit} undelivered events`,
+          "slow_consumer",
+        ),
       onClose: () => {
         stopListening();
         state.live.delete(iterator);
@@ -259,7 +318,9 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
     state.live.add(iterator);
     subscriptionCount += 1;
     // Listen before reading the initial state, so no change can fall between the two.
-    stopListening = hub.listen(routeKey(planned.live.typename, route), (update, sequence) => iterator.push(update, sequence));
+    stopListening = hub.listen(routeKey(planned.live.typename, route), (update, sequence) =>
+      iterator.push(update, sequence),
+    );
 
     return {
       iterator,
@@ -272,7 +333,9 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
         const result = await shared.limited(() => run(route.id));
         if (result.data?.[planned.responseKey] == null) {
           iterator.close();
-          return result.errors?.length ? result.errors : error(`${planned.live.typename} ${route.id} not found`, ErrorCode.NOT_FOUND);
+          return result.errors?.length
+            ? result.errors
+            : error(`${planned.live.typename} ${route.id} not found`, ErrorCode.NOT_FOUND);
         }
         initialJson = JSON.stringify(result);
         iterator.setInitial(result);

@@ -10,6 +10,9 @@ import { useRequestLogging } from "./useRequestLogging";
 export function createTelemetryFeature(options: { logger: Logger; metrics: ServiceMetrics }): GatewayFeature {
   return {
     name: "telemetry",
-    apolloPlugins: [useRequestLogging(options.logger), useOperationMetrics<GatewayContext>(options.metrics.registry, "gateway")],
+    apolloPlugins: [
+      useRequestLogging(options.logger),
+      useOperationMetrics<GatewayContext>(options.metrics.registry, "gateway"),
+    ],
   };
 }

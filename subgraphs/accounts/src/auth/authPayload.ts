@@ -18,7 +18,10 @@ export function hashRefreshToken(token: string): string {
  * Issues an access token and stores a new refresh token for `user`. The rest of this operation
  * runs as that user, so the payload's `user { email }` passes the ownership rules.
  */
-export async function issueTokens(context: Pick<AccountsContext, "prisma" | "settings" | "viewer">, user: User): Promise<AuthPayloadModel> {
+export async function issueTokens(
+  context: Pick<AccountsContext, "prisma" | "settings" | "viewer">,
+  user: User,
+): Promise<AuthPayloadModel> {
   const refreshToken = randomBytes(32).toString("base64url");
   await context.prisma.refreshToken.create({
     data: {
@@ -27,7 +30,11 @@ export async function issueTokens(context: Pick<AccountsContext, "prisma" | "set
       expiresAt: new Date(Date.now() + context.settings.refreshTokenTtlSeconds * 1000),
     },
   });
-  const accessToken = await signAccessToken({ id: user.id, role: user.role, tokenVersion: user.tokenVersion }, context.settings.signingKey, context.settings.accessTokenTtlSeconds);
+  const accessToken = await signAccessToken(
+    { id: user.id, role: user.role, tokenVersion: user.tokenVersion },
+    context.settings.signingKey,
+    context.settings.accessTokenTtlSeconds,
+  );
   context.viewer = { id: user.id, role: user.role, kind: "user" };
   return { accessToken, refreshToken, user };
 }

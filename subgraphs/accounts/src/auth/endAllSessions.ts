@@ -8,7 +8,10 @@ import type { AccountsPrisma } from "../db";
  */
 export async function endAllSessions(prisma: AccountsPrisma): Promise<{ users: number; refreshTokens: number }> {
   return prisma.$transaction(async (tx) => {
-    const refreshTokens = await tx.refreshToken.updateMany({ where: { revokedAt: null }, data: { revokedAt: new Date() } });
+    const refreshTokens = await tx.refreshToken.updateMany({
+      where: { revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
     const users = await tx.user.updateMany({ data: { tokenVersion: { increment: 1 } } });
     return { users: users.count, refreshTokens: refreshTokens.count };
   });

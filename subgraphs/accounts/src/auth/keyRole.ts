@@ -17,13 +17,19 @@ const MAX_CHAIN = 5;
  * the key that created it, followed up the chain). A demoted creator's keys lose what the creator
  * lost; a disabled or deleted creator's keys stop (null).
  */
-export async function effectiveKeyRole(prisma: Pick<AccountsPrisma, "user" | "apiKey">, key: { role: Role; createdById: string }): Promise<Role | null> {
+export async function effectiveKeyRole(
+  prisma: Pick<AccountsPrisma, "user" | "apiKey">,
+  key: { role: Role; createdById: string },
+): Promise<Role | null> {
   let role = key.role;
   let creatorId = key.createdById;
   for (let hop = 0; hop < MAX_CHAIN; hop++) {
     const user = await prisma.user.findUnique({ where: { id: creatorId }, select: { role: true, disabledAt: true } });
     if (user) return user.disabledAt ? null : lowerRole(role, user.role);
-    const parent = await prisma.apiKey.findUnique({ where: { id: creatorId }, select: { role: true, createdById: true } });
+    const parent = await prisma.apiKey.findUnique({
+      where: { id: creatorId },
+      select: { role: true, createdById: true },
+    });
     if (!parent) return null;
     role = lowerRole(role, parent.role);
     creatorId = parent.createdById;

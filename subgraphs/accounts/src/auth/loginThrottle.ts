@@ -14,7 +14,12 @@ export interface LoginThrottlePolicy {
   forgetAfterSeconds: number;
 }
 
-export const defaultLoginThrottle: LoginThrottlePolicy = { maxFailures: 5, lockSeconds: 30, maxLockSeconds: 900, forgetAfterSeconds: 900 };
+export const defaultLoginThrottle: LoginThrottlePolicy = {
+  maxFailures: 5,
+  lockSeconds: 30,
+  maxLockSeconds: 900,
+  forgetAfterSeconds: 900,
+};
 
 /** One login attempt's hold on the email's counter: settle it with succeeded() or failed(). */
 export interface LoginAttempt {
@@ -26,7 +31,9 @@ const emailKey = (email: string) => createHash("sha256").update(email).digest("h
 
 function lockedError(until: Date, now: number) {
   const retryAfter = Math.max(1, Math.ceil((until.getTime() - now) / 1000));
-  return appError(ErrorCode.ACCOUNT_LOCKED, `Too many failed logins for this email; retry in ${retryAfter} s`, { retryAfter });
+  return appError(ErrorCode.ACCOUNT_LOCKED, `Too many failed logins for this email; retry in ${retryAfter} s`, {
+    retryAfter,
+  });
 }
 
 /**
@@ -36,7 +43,8 @@ function lockedError(until: Date, now: number) {
  * Unknown emails go through the same steps, so the throttle says nothing about which exist.
  */
 export function createLoginThrottle(prisma: AccountsPrisma, policy: LoginThrottlePolicy) {
-  const lockFor = (failures: number) => Math.min(policy.maxLockSeconds, policy.lockSeconds * 2 ** Math.max(0, failures - policy.maxFailures)) * 1000;
+  const lockFor = (failures: number) =>
+    Math.min(policy.maxLockSeconds, policy.lockSeconds * 2 ** Math.max(0, failures - policy.maxFailures)) * 1000;
   return {
     /** Throws ACCOUNT_LOCKED (with retryAfter seconds) when `email` may not try now. */
     async begin(email: string): Promise<LoginAttempt> {
@@ -46,7 +54,9 @@ export function createLoginThrottle(prisma: AccountsPrisma, policy: LoginThrottl
       if (current?.lockedUntil && current.lockedUntil.getTime() > now) throw lockedError(current.lockedUntil, now);
       // Forgets quiet emails (this one included) and prunes the table in one indexed statement:
       // a lock never outlives forgetAfterSeconds, so no live lock is deleted here.
-      await prisma.loginThrottle.deleteMany({ where: { lastFailureAt: { lt: new Date(now - policy.forgetAfterSeconds * 1000) } } });
+      await prisma.loginThrottle.deleteMany({
+        where: { lastFailureAt: { lt: new Date(now - policy.forgetAfterSeconds * 1000) } },
+      });
       const { failures } = await prisma.loginThrottle.upsert({
         where: { emailHash },
         create: { emailHash, failures: 1, lastFailureAt: new Date(now) },

@@ -14,11 +14,15 @@ async function main(): Promise<number> {
     console.error("usage: npm run sessions:end-all -- --yes   (signs every user out of every device)");
     return 2;
   }
-  parseEnv(z.object({ ACCOUNTS_DATABASE_URL: envVars.postgresUrl.optional(), DATABASE_URL: envVars.postgresUrl.optional() }));
+  parseEnv(
+    z.object({ ACCOUNTS_DATABASE_URL: envVars.postgresUrl.optional(), DATABASE_URL: envVars.postgresUrl.optional() }),
+  );
   const prisma = createAccountsPrisma(serviceDatabaseUrl("accounts"), { queryEvents: false });
   try {
     const { users, refreshTokens } = await endAllSessions(prisma);
-    console.log(`${users} user(s) signed out everywhere (${refreshTokens} refresh token(s) revoked); access tokens stop at every gateway within SESSION_CHECK_MS (<= 5 s)`);
+    console.log(
+      `${users} user(s) signed out everywhere (${refreshTokens} refresh token(s) revoked); access tokens stop at every gateway within SESSION_CHECK_MS (<= 5 s)`,
+    );
     return 0;
   } finally {
     await prisma.$disconnect();

@@ -33,19 +33,33 @@ export const apiKeyMutations: Pick<MutationResolvers, "createApiKey" | "revokeAp
         const latest = new Date(Date.now() + apiKeyMaxDays * 86_400_000);
         const expiresAt = input.expiresAt ?? latest;
         if (expiresAt <= new Date()) throw badInput("expiresAt: must be in the future", "expiresAt");
-        if (expiresAt > latest) throw badInput(`expiresAt: an API key lives at most ${apiKeyMaxDays} days (API_KEY_MAX_DAYS): at the latest ${latest.toISOString()}`, "expiresAt");
+        if (expiresAt > latest)
+          throw badInput(
+            `expiresAt: an API key lives at most ${apiKeyMaxDays} days (API_KEY_MAX_DAYS): at the latest ${latest.toISOString()}`,
+            "expiresAt",
+          );
         // The creator's role NOW (the database's, not the one their token or key was issued with).
         const ceiling =
           admin.kind === "apiKey"
-            ? await tx.apiKey.findUnique({ where: { id: admin.id } }).then((key) => (key ? effectiveKeyRole(tx, key) : null))
-            : await tx.user.findUnique({ where: { id: admin.id }, select: { role: true, disabledAt: true } }).then((user) => (user && !user.disabledAt ? user.role : null));
-        if (!ceiling || isAbove(input.role, ceiling)) throw forbidden(`role: an API key cannot carry a role above its creator's (${ceiling ?? "none"})`);
+            ? await tx.apiKey
+                .findUnique({ where: { id: admin.id } })
+                .then((key) => (key ? effectiveKeyRole(tx, key) : null))
+            : await tx.user
+                .findUnique({ where: { id: admin.id }, select: { role: true, disabledAt: true } })
+                .then((user) => (user && !user.disabledAt ? user.role : null));
+        if (!ceiling || isAbove(input.role, ceiling))
+          throw forbidden(`role: an API key cannot carry a role above its creator's (${ceiling ?? "none"})`);
         const { key, prefix, keyHash } = generateApiKey();
-        const apiKey = await tx.apiKey.create({ data: { name, role: input.role, keyHash, prefix, createdById: admin.id, expiresAt } });
+        const apiKey = await tx.apiKey.create({
+          data: { name, role: input.role, keyHash, prefix, createdById: admin.id, expiresAt },
+        });
         return { apiKey, key };
       },
       // The key's prefix tells keys apart; the key itself is never recorded.
-      ({ apiKey }) => ({ target: apiKey.id, detail: `role ${apiKey.role}, prefix ${apiKey.prefix}, expires ${apiKey.expiresAt.toISOString()}` }),
+      ({ apiKey }) => ({
+        target: apiKey.id,
+        detail: `role ${apiKey.role}, prefix ${apiKey.prefix}, expires ${apiKey.expiresAt.toISOString()}`,
+      }),
     ),
 
   revokeApiKey: (_parent, { id }, context) =>

@@ -1,5 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { appError, badInput, ErrorCode, isUuid, mapPrismaError, notFound, requireViewer, unauthenticated } from "@fedplat/common";
+import {
+  appError,
+  badInput,
+  ErrorCode,
+  isUuid,
+  mapPrismaError,
+  notFound,
+  requireViewer,
+  unauthenticated,
+} from "@fedplat/common";
 import { hashRefreshToken, issueTokens } from "../auth/authPayload";
 import { createLoginThrottle } from "../auth/loginThrottle";
 import { hashPassword, verifyAgainstDummy, verifyPassword } from "../auth/passwords";
@@ -31,14 +40,20 @@ export const Mutation: MutationResolvers = {
     const { cipher } = context.settings;
     const phone = piiValue(input.phone, "phone");
     const address = piiValue(input.address, "address");
-    return context.prisma.user.update({
-      where: { id: viewer.id },
-      data: {
-        ...(input.name !== undefined && input.name !== null ? { name: validateName(input.name) } : {}),
-        ...(phone !== undefined ? { phoneEncrypted: phone === null ? null : cipher.encrypt(phone, `${viewer.id}:phone`) } : {}),
-        ...(address !== undefined ? { addressEncrypted: address === null ? null : cipher.encrypt(address, `${viewer.id}:address`) } : {}),
-      },
-    }).catch((error: unknown) => mapPrismaError(error, "User"));
+    return context.prisma.user
+      .update({
+        where: { id: viewer.id },
+        data: {
+          ...(input.name !== undefined && input.name !== null ? { name: validateName(input.name) } : {}),
+          ...(phone !== undefined
+            ? { phoneEncrypted: phone === null ? null : cipher.encrypt(phone, `${viewer.id}:phone`) }
+            : {}),
+          ...(address !== undefined
+            ? { addressEncrypted: address === null ? null : cipher.encrypt(address, `${viewer.id}:address`) }
+            : {}),
+        },
+      })
+      .catch((error: unknown) => mapPrismaError(error, "User"));
   },
 
   setUserRole: (_parent, { userId, role }, context) =>
@@ -47,9 +62,13 @@ export const Mutation: MutationResolvers = {
       "setUserRole",
       userId.slice(0, 100),
       async (tx) => {
-        const before = isUuid(userId) ? await tx.user.findUnique({ where: { id: userId }, select: { role: true } }) : null;
+        const before = isUuid(userId)
+          ? await tx.user.findUnique({ where: { id: userId }, select: { role: true } })
+          : null;
         if (!before) throw notFound("User");
-        const user = await tx.user.update({ where: { id: userId }, data: { role } }).catch((error: unknown) => mapPrismaError(error, "User"));
+        const user = await tx.user
+          .update({ where: { id: userId }, data: { role } })
+          .catch((error: unknown) => mapPrismaError(error, "User"));
         return { user, from: before.role };
       },
       ({ from }) => ({ detail: `${from} -> ${role}` }),
@@ -65,15 +84,29 @@ export const Mutation: MutationResolvers = {
     await context.prisma.$transaction(async (tx) => {
       const id = randomUUID();
       const { count } = await tx.user.createMany({ data: [{ id, email, name, passwordHash }], skipDuplicates: true });
-      if (count === 1) return writeOutbox(tx, [createEvent("user.registered", { userId: id, email, name }, { producer: "accounts" })]);
+      if (count === 1)
+        return writeOutbox(tx, [createEvent("user.registered", { userId: id, email, name }, { producer: "accounts" })]);
       const owner = await tx.user.findUnique({ where: { email }, select: { id: true } });
-      if (owner) await writeOutbox(tx, [createEvent("user.registration_attempted", { userId: owner.id, at: new Date().toISOString() }, { producer: "accounts" })]);
+      if (owner)
+        await writeOutbox(tx, [
+          createEvent(
+            "user.registration_attempted",
+            { userId: owner.id, at: new Date().toISOString() },
+            { producer: "accounts" },
+          ),
+        ]);
     });
-    return { email, message: "If this email can be registered, its account is ready: log in with your password. If it already had an account, its owner has been told by email." };
+    return {
+      email,
+      message:
+        "If this email can be registered, its account is ready: log in with your password. If it already had an account, its owner has been told by email.",
+    };
   },
 
   login: async (_parent, { email, password }, context) => {
-    const attempt = await createLoginThrottle(context.prisma, context.settings.loginThrottle).begin(email.trim().toLowerCase());
+    const attempt = await createLoginThrottle(context.prisma, context.settings.loginThrottle).begin(
+      email.trim().toLowerCase(),
+    );
     const user = await context.prisma.user.findUnique({ where: { email: email.trim().toLowerCase() } });
     const valid = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
     if (!user || !valid) {
@@ -83,20 +116,31 @@ export const Mutation: MutationResolvers = {
     await attempt.succeeded();
     if (user.disabledAt) throw accountDisabled();
     // The last-login time is updated by this service's consumer of user.authenticated.
-    await writeOutbox(context.prisma, [createEvent("user.authenticated", { userId: user.id, at: new Date().toISOString() }, { producer: "accounts" })]);
+    await writeOutbox(context.prisma, [
+      createEvent("user.authenticated", { userId: user.id, at: new Date().toISOString() }, { producer: "accounts" }),
+    ]);
     return issueTokens(context, user);
   },
 
   refreshToken: async (_parent, { token }, context) => {
-    const stored = await context.prisma.refreshToken.findUnique({ where: { tokenHash: hashRefreshToken(token) }, include: { user: true } });
+    const stored = await context.prisma.refreshToken.findUnique({
+      where: { tokenHash: hashRefreshToken(token) },
+      include: { user: true },
+    });
     if (!stored || stored.expiresAt <= new Date()) throw unauthenticated("Invalid refresh token");
     if (stored.revokedAt) {
       // A revoked token presented again means it leaked: revoke the whole family.
-      await context.prisma.refreshToken.updateMany({ where: { userId: stored.userId, revokedAt: null }, data: { revokedAt: new Date() } });
+      await context.prisma.refreshToken.updateMany({
+        where: { userId: stored.userId, revokedAt: null },
+        data: { revokedAt: new Date() },
+      });
       throw unauthenticated("Invalid refresh token");
     }
     // Rotation: the presented token is spent whether or not the caller uses the new one.
-    const { count } = await context.prisma.refreshToken.updateMany({ where: { id: stored.id, revokedAt: null }, data: { revokedAt: new Date() } });
+    const { count } = await context.prisma.refreshToken.updateMany({
+      where: { id: stored.id, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
     if (count === 0) throw unauthenticated("Invalid refresh token");
     if (stored.user.disabledAt) throw accountDisabled();
     return issueTokens(context, stored.user);
@@ -149,7 +193,11 @@ type SessionWriter = Pick<AccountsContext["prisma"], "refreshToken" | "user">;
  * Ends every session of a user (with `change` applied in the same step): revokes their refresh
  * tokens and bumps their token version, so every access token issued so far is refused.
  */
-async function endSessions(prisma: AccountsContext["prisma"] | SessionWriter, userId: string, change: { passwordHash?: string; disabledAt?: Date } = {}): Promise<User> {
+async function endSessions(
+  prisma: AccountsContext["prisma"] | SessionWriter,
+  userId: string,
+  change: { passwordHash?: string; disabledAt?: Date } = {},
+): Promise<User> {
   const run = async (tx: SessionWriter) => {
     await tx.refreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } });
     return tx.user.update({ where: { id: userId }, data: { ...change, tokenVersion: { increment: 1 } } });

@@ -15,7 +15,10 @@ export const Query: QueryResolvers = {
   // The gateway asks this at most once per user per replica per SESSION_CHECK_MS (sessionChecker.ts).
   sessionState: async (_parent, { userId }, { prisma }) => {
     if (!isUuid(userId)) return null;
-    const user = await prisma.user.findUnique({ where: { id: userId }, select: { role: true, disabledAt: true, tokenVersion: true } });
+    const user = await prisma.user.findUnique({
+      where: { id: userId },
+      select: { role: true, disabledAt: true, tokenVersion: true },
+    });
     return user ? { role: user.role, disabled: user.disabledAt !== null, tokenVersion: user.tokenVersion } : null;
   },
 

@@ -14,21 +14,34 @@ type Tx = Prisma.TransactionClient;
  */
 const CANCELLATION_MARKER_NAMESPACE = "4f0c1d1e-8a5b-4c1e-9f3a-6b2d7e9c0a11";
 const cancellationMarker = (orderId: string) => uuidv5(orderId, CANCELLATION_MARKER_NAMESPACE);
-const lockOrder = (tx: Tx, orderId: string) => tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${orderId}, 0))`;
+const lockOrder = (tx: Tx, orderId: string) =>
+  tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${orderId}, 0))`;
 
 async function cancel(tx: Tx, orderId: string): Promise<void> {
   await lockOrder(tx, orderId);
-  await tx.processedEvent.createMany({ data: [{ eventId: cancellationMarker(orderId), type: "order.cancelled:marker" }], skipDuplicates: true });
+  await tx.processedEvent.createMany({
+    data: [{ eventId: cancellationMarker(orderId), type: "order.cancelled:marker" }],
+    skipDuplicates: true,
+  });
   await release(tx, orderId);
 }
 
 /** Puts back the stock of an order's reservations that are still held or were committed. */
 async function release(tx: Tx, orderId: string): Promise<void> {
-  const reservations = await tx.stockReservation.findMany({ where: { orderId, status: { in: ["RESERVED", "COMMITTED"] } } });
+  const reservations = await tx.stockReservation.findMany({
+    where: { orderId, status: { in: ["RESERVED", "COMMITTED"] } },
+  });
   for (const reservation of reservations) {
     // Conditional on the status it had: a reservation is released once, whatever the redeliveries.
-    const { count } = await tx.stockReservation.updateMany({ where: { id: reservation.id, status: reservation.status }, data: { status: "RELEASED" } });
-    if (count === 1) await tx.product.update({ where: { id: reservation.productId }, data: { stock: { increment: reservation.quantity } } });
+    const { count } = await tx.stockReservation.updateMany({
+      where: { id: reservation.id, status: reservation.status },
+      data: { status: "RELEASED" },
+    });
+    if (count === 1)
+      await tx.product.update({
+        where: { id: reservation.productId },
+        data: { stock: { increment: reservation.quantity } },
+      });
   }
 }
 
@@ -39,7 +52,9 @@ async function reserve(tx: Tx, event: Envelope<"order.placed">): Promise<Envelop
   if (await tx.processedEvent.findUnique({ where: { eventId: cancellationMarker(orderId) } })) return []; // cancelled already: nothing to hold
   const ids = lines.map((line) => line.productId);
   // Row locks: two orders for the last unit cannot both succeed.
-  const rows = await tx.$queryRaw<Array<{ id: string; stock: number }>>`SELECT id::text AS id, stock FROM "catalog"."products" WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR UPDATE`;
+  const rows = await tx.$queryRaw<
+    Array<{ id: string; stock: number }>
+  >`SELECT id::text AS id, stock FROM "catalog"."products" WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR UPDATE`;
   const stock = new Map(rows.map((row) => [row.id, row.stock]));
   const short = lines.filter((line) => (stock.get(line.productId) ?? -1) < line.quantity).map((line) => line.productId);
   if (short.length > 0) {

@@ -5,10 +5,15 @@ import type { MutationResolvers } from "../generated/resolvers";
 const MAX_PRICE_CENTS = 100_000_000;
 
 function checkNumbers(input: { priceCents?: number | null; stock?: number | null }) {
-  if (input.priceCents !== undefined && input.priceCents !== null && (input.priceCents < 0 || input.priceCents > MAX_PRICE_CENTS)) {
+  if (
+    input.priceCents !== undefined &&
+    input.priceCents !== null &&
+    (input.priceCents < 0 || input.priceCents > MAX_PRICE_CENTS)
+  ) {
     throw badInput(`priceCents: must be between 0 and ${MAX_PRICE_CENTS}`, "priceCents");
   }
-  if (input.stock !== undefined && input.stock !== null && input.stock < 0) throw badInput("stock: must not be negative", "stock");
+  if (input.stock !== undefined && input.stock !== null && input.stock < 0)
+    throw badInput("stock: must not be negative", "stock");
 }
 
 function text(value: string, field: string, max: number): string {
@@ -41,7 +46,10 @@ export const Mutation: MutationResolvers = {
           })
           .catch((error: unknown) => mapPrismaError(error, "A product with this SKU"));
       },
-      (product) => ({ target: product.id, detail: `sku ${product.sku}, ${product.priceCents} ${product.currency}, stock ${product.stock}` }),
+      (product) => ({
+        target: product.id,
+        detail: `sku ${product.sku}, ${product.priceCents} ${product.currency}, stock ${product.stock}`,
+      }),
     ),
 
   updateProduct: (_parent, { id, input }, context) =>
@@ -57,13 +65,20 @@ export const Mutation: MutationResolvers = {
             where: { id },
             data: {
               ...(input.name ? { name: text(input.name, "name", 200) } : {}),
-              ...(input.description !== undefined ? { description: input.description ? text(input.description, "description", 2_000) : null } : {}),
+              ...(input.description !== undefined
+                ? { description: input.description ? text(input.description, "description", 2_000) : null }
+                : {}),
               ...(input.priceCents !== undefined && input.priceCents !== null ? { priceCents: input.priceCents } : {}),
               ...(input.stock !== undefined && input.stock !== null ? { stock: input.stock } : {}),
             },
           })
           .catch((error: unknown) => mapPrismaError(error, "Product"));
       },
-      () => ({ detail: `set ${Object.entries(input).filter(([, value]) => value !== undefined && value !== null).map(([field]) => field).join(", ")}` }),
+      () => ({
+        detail: `set ${Object.entries(input)
+          .filter(([, value]) => value !== undefined && value !== null)
+          .map(([field]) => field)
+          .join(", ")}`,
+      }),
     ),
 };

@@ -8,10 +8,13 @@ const MAX_SEARCH_LENGTH = 100;
 function searchFilter(search: string | null | undefined): Prisma.ProductWhereInput {
   const term = search?.trim();
   if (!term) return {};
-  if (term.length > MAX_SEARCH_LENGTH) throw badInput(`"search" must be at most ${MAX_SEARCH_LENGTH} characters`, "search");
+  if (term.length > MAX_SEARCH_LENGTH)
+    throw badInput(`"search" must be at most ${MAX_SEARCH_LENGTH} characters`, "search");
   // Prisma passes `contains` to ILIKE unescaped: escape LIKE's wildcards so "%" matches only "%".
   const literal = term.replace(/[\\%_]/g, (c) => `\\${c}`);
-  return { OR: [{ name: { contains: literal, mode: "insensitive" } }, { sku: { contains: literal, mode: "insensitive" } }] };
+  return {
+    OR: [{ name: { contains: literal, mode: "insensitive" } }, { sku: { contains: literal, mode: "insensitive" } }],
+  };
 }
 
 export const Query: QueryResolvers = {

@@ -1,5 +1,15 @@
 import { sqlPoolOf, sqlStatements, timeOrderedId } from "@fedplat/common";
-import { type Envelope, type EventHandlers, type EventType, followUp, type LiveUpdatePublisher, noLiveUpdates, openPersonalData, singleStatementHandler, type StatementEffect } from "@fedplat/events";
+import {
+  type Envelope,
+  type EventHandlers,
+  type EventType,
+  followUp,
+  type LiveUpdatePublisher,
+  noLiveUpdates,
+  openPersonalData,
+  singleStatementHandler,
+  type StatementEffect,
+} from "@fedplat/events";
 import type { NotificationsPrisma } from "../db";
 import type { Channel } from "../generated/prisma/client";
 
@@ -11,7 +21,10 @@ interface NotificationSpec {
 }
 
 /** What notifications does with the events routed to it. */
-export function createNotificationsEventHandlers(prisma: NotificationsPrisma, live: LiveUpdatePublisher = noLiveUpdates): EventHandlers {
+export function createNotificationsEventHandlers(
+  prisma: NotificationsPrisma,
+  live: LiveUpdatePublisher = noLiveUpdates,
+): EventHandlers {
   // Claim, notification and notification.sent are one raw statement on the client's pool,
   // without Prisma (an interactive Prisma transaction costs several times the CPU of its
   // statements) and without BEGIN/COMMIT (see singleStatementHandler).
@@ -27,7 +40,12 @@ export function createNotificationsEventHandlers(prisma: NotificationsPrisma, li
     prepare: (cause) => {
       const notification = { id: timeOrderedId(), ...spec(cause) };
       const { id, userId, template, channel } = notification;
-      return { effect: notification, followUps: [followUp(cause, "notifications", "notification.sent", { notificationId: id, userId, template, channel })] };
+      return {
+        effect: notification,
+        followUps: [
+          followUp(cause, "notifications", "notification.sent", { notificationId: id, userId, template, channel }),
+        ],
+      };
     },
     sql: `INSERT INTO "notifications"."notifications" (id, user_id, channel, template, payload, status, sent_at)
           SELECT row.id, row."userId", row.channel::"notifications"."Channel", row.template, row.payload, 'SENT', $3::timestamp(3)
@@ -36,10 +54,20 @@ export function createNotificationsEventHandlers(prisma: NotificationsPrisma, li
   });
   // Once committed, each new notification reaches its user's subscriptions.
   const announce = async (followUps: readonly Envelope[]) => {
-    const sent = followUps.filter((event): event is Envelope<"notification.sent"> => event.type === "notification.sent");
-    if (sent.length > 0) await live.publish(...sent.map((event) => ({ typename: "Notification" as const, id: event.data.notificationId, ownerId: event.data.userId })));
+    const sent = followUps.filter(
+      (event): event is Envelope<"notification.sent"> => event.type === "notification.sent",
+    );
+    if (sent.length > 0)
+      await live.publish(
+        ...sent.map((event) => ({
+          typename: "Notification" as const,
+          id: event.data.notificationId,
+          ownerId: event.data.userId,
+        })),
+      );
   };
-  const notify = <T extends EventType>(type: T, spec: (event: Envelope<T>) => NotificationSpec) => singleStatementHandler(type, store, recordSent(spec), { afterCommit: announce });
+  const notify = <T extends EventType>(type: T, spec: (event: Envelope<T>) => NotificationSpec) =>
+    singleStatementHandler(type, store, recordSent(spec), { afterCommit: announce });
   return {
     "user.registered": notify("user.registered", (event) => {
       // The one handler that needs the person: the address to send to and the name to greet.
@@ -47,8 +75,18 @@ export function createNotificationsEventHandlers(prisma: NotificationsPrisma, li
       const { userId, email, name } = openPersonalData(event);
       return { userId, template: "welcome", channel: "EMAIL", payload: { to: email, name } };
     }),
-    "user.registration_attempted": notify("user.registration_attempted", (event) => ({ userId: event.data.userId, template: "registration-attempted", channel: "EMAIL", payload: { at: event.data.at } })),
-    "order.confirmed": notify("order.confirmed", (event) => ({ userId: event.data.customerId, template: "order-confirmed", channel: "EMAIL", payload: { orderId: event.data.orderId } })),
+    "user.registration_attempted": notify("user.registration_attempted", (event) => ({
+      userId: event.data.userId,
+      template: "registration-attempted",
+      channel: "EMAIL",
+      payload: { at: event.data.at },
+    })),
+    "order.confirmed": notify("order.confirmed", (event) => ({
+      userId: event.data.customerId,
+      template: "order-confirmed",
+      channel: "EMAIL",
+      payload: { orderId: event.data.orderId },
+    })),
     "order.cancelled": notify("order.cancelled", (event) => ({
       userId: event.data.customerId,
       template: "order-cancelled",

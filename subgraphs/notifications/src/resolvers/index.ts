@@ -17,7 +17,8 @@ const Query: QueryResolvers = {
 
 const User: UserResolvers = {
   __resolveReference: (reference) => ({ id: reference.id }),
-  notifications: (user, { first }, context) => context.loaders.notificationsOfUser.load({ parentId: user.id, limit: pageSize(first, 10) }),
+  notifications: (user, { first }, context) =>
+    context.loaders.notificationsOfUser.load({ parentId: user.id, limit: pageSize(first, 10) }),
 };
 
 export const resolvers: Resolvers = { ...scalarResolvers, Query, Notification, User };

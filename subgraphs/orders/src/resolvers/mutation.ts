@@ -4,18 +4,36 @@ import type { MutationResolvers, PlaceOrderInput } from "../generated/resolvers"
 import { createEvent, writeOutbox } from "@fedplat/events";
 import type { OrdersContext } from "../context";
 import type { OrderStatus } from "../generated/prisma/client";
-import { checkIdempotencyKey, claimIdempotencyKey, type IdempotentRequest, idempotentRequest, oncePerKey } from "../idempotency";
+import {
+  checkIdempotencyKey,
+  claimIdempotencyKey,
+  type IdempotentRequest,
+  idempotentRequest,
+  oncePerKey,
+} from "../idempotency";
 import { orderUpdate, transitionOrder } from "../transitions";
 
 /**
  * A transition asked for by a person: CONFLICT when the status machine does not allow it. With
  * an idempotency key, the key is claimed in the transition's transaction (rolled back with it).
  */
-async function transition({ prisma, live }: Pick<OrdersContext, "prisma" | "live">, id: string, to: OrderStatus, reason: string, idempotent?: IdempotentRequest) {
+async function transition(
+  { prisma, live }: Pick<OrdersContext, "prisma" | "live">,
+  id: string,
+  to: OrderStatus,
+  reason: string,
+  idempotent?: IdempotentRequest,
+) {
   const order = await prisma.$transaction(async (tx) => {
     if (idempotent) await claimIdempotencyKey(tx, idempotent, id);
     const { order, changed } = await transitionOrder(tx, id, to, reason);
-    if (!changed) throw appError(ErrorCode.CONFLICT, to === "CANCELLED" ? `An order in status ${order.status} cannot be cancelled` : `An order in status ${order.status} cannot become ${to}`);
+    if (!changed)
+      throw appError(
+        ErrorCode.CONFLICT,
+        to === "CANCELLED"
+          ? `An order in status ${order.status} cannot be cancelled`
+          : `An order in status ${order.status} cannot become ${to}`,
+      );
     return order;
   });
   await live.publish(orderUpdate(order));
@@ -37,7 +55,8 @@ const MAX_QUANTITY = 1_000;
 
 function validateLines(input: PlaceOrderInput) {
   const { lines } = input;
-  if (lines.length === 0 || lines.length > MAX_LINES) throw badInput(`An order has between 1 and ${MAX_LINES} lines`, "lines");
+  if (lines.length === 0 || lines.length > MAX_LINES)
+    throw badInput(`An order has between 1 and ${MAX_LINES} lines`, "lines");
   const seen = new Set<string>();
   for (const line of lines) {
     if (!isUuid(line.productId)) throw badInput(`"${line.productId}" is not a product id`, "productId");
@@ -56,8 +75,20 @@ export const Mutation: MutationResolvers = {
     const key = checkIdempotencyKey(input.idempotencyKey);
     const lines = validateLines(input);
     // The key stands for these lines, in this order (their positions); the lines are already valid.
-    const idempotent = key ? idempotentRequest(viewer.id, key, "placeOrder", lines.map(({ productId, quantity }) => ({ productId, quantity }))) : undefined;
-    return oncePerKey(context.prisma, idempotent, () => placeNewOrder(context, viewer.id, lines, idempotent), (id) => orderOf(context, id));
+    const idempotent = key
+      ? idempotentRequest(
+          viewer.id,
+          key,
+          "placeOrder",
+          lines.map(({ productId, quantity }) => ({ productId, quantity })),
+        )
+      : undefined;
+    return oncePerKey(
+      context.prisma,
+      idempotent,
+      () => placeNewOrder(context, viewer.id, lines, idempotent),
+      (id) => orderOf(context, id),
+    );
   },
 
   cancelOrder: async (_parent, { id, idempotencyKey }, context) => {
@@ -71,7 +102,13 @@ export const Mutation: MutationResolvers = {
       async () => {
         const order = await context.loaders.order.load(id);
         if (!order || (order.customerId !== viewer.id && !isStaff(viewer))) throw notFound("Order");
-        return transition(context, id, "CANCELLED", isStaff(viewer) && order.customerId !== viewer.id ? "cancelled by staff" : "cancelled by the customer", idempotent);
+        return transition(
+          context,
+          id,
+          "CANCELLED",
+          isStaff(viewer) && order.customerId !== viewer.id ? "cancelled by staff" : "cancelled by the customer",
+          idempotent,
+        );
       },
       (orderId) => orderOf(context, orderId),
     );
@@ -88,12 +125,23 @@ export const Mutation: MutationResolvers = {
  * Prices the lines at the catalog's current prices and writes the order, its order.placed event
  * and (with a key) the key's claim in one transaction.
  */
-async function placeNewOrder(context: OrdersContext, customerId: string, lines: PlaceOrderInput["lines"], idempotent: IdempotentRequest | undefined) {
+async function placeNewOrder(
+  context: OrdersContext,
+  customerId: string,
+  lines: PlaceOrderInput["lines"],
+  idempotent: IdempotentRequest | undefined,
+) {
   const prices = await context.catalog.prices(lines.map((line) => line.productId));
   const priced = lines.map((line, position) => {
     const price = prices.get(line.productId);
     if (!price) throw badInput(`Product ${line.productId} does not exist`, "productId");
-    return { productId: line.productId, quantity: line.quantity, unitPriceCents: price.priceCents, currency: price.currency, position };
+    return {
+      productId: line.productId,
+      quantity: line.quantity,
+      unitPriceCents: price.priceCents,
+      currency: price.currency,
+      position,
+    };
   });
   const currencies = new Set(priced.map((line) => line.currency));
   if (currencies.size > 1) throw badInput("All products of an order must share one currency", "lines");
@@ -104,10 +152,26 @@ async function placeNewOrder(context: OrdersContext, customerId: string, lines: 
     const id = randomUUID();
     if (idempotent) await claimIdempotencyKey(tx, idempotent, id);
     const created = await tx.order.create({
-      data: { id, customerId, currency, totalCents, lines: { create: priced.map(({ currency: _currency, ...line }) => line) } },
+      data: {
+        id,
+        customerId,
+        currency,
+        totalCents,
+        lines: { create: priced.map(({ currency: _currency, ...line }) => line) },
+      },
     });
-    const eventLines = priced.map(({ productId, quantity, unitPriceCents }) => ({ productId, quantity, unitPriceCents }));
-    await writeOutbox(tx, [createEvent("order.placed", { orderId: id, customerId, totalCents, currency, lines: eventLines }, { producer: "orders" })]);
+    const eventLines = priced.map(({ productId, quantity, unitPriceCents }) => ({
+      productId,
+      quantity,
+      unitPriceCents,
+    }));
+    await writeOutbox(tx, [
+      createEvent(
+        "order.placed",
+        { orderId: id, customerId, totalCents, currency, lines: eventLines },
+        { producer: "orders" },
+      ),
+    ]);
     return created;
   });
   await context.live.publish(orderUpdate(order));

@@ -33,16 +33,25 @@ async function main(): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  parseEnv(z.object({ PAYMENTS_DATABASE_URL: envVars.postgresUrl.optional(), DATABASE_URL: envVars.postgresUrl.optional() }));
+  parseEnv(
+    z.object({ PAYMENTS_DATABASE_URL: envVars.postgresUrl.optional(), DATABASE_URL: envVars.postgresUrl.optional() }),
+  );
   const config = loadPaymentProviderConfig();
   const prisma = createPaymentsPrisma(serviceDatabaseUrl("payments"), { queryEvents: false });
-  const ledger = simulatedProvider(config.providerDatabaseUrl, { failureRate: config.PAYMENT_FAILURE_RATE, latencyMs: config.PAYMENT_LATENCY_MS });
+  const ledger = simulatedProvider(config.providerDatabaseUrl, {
+    failureRate: config.PAYMENT_FAILURE_RATE,
+    latencyMs: config.PAYMENT_LATENCY_MS,
+  });
   try {
     const graceMs = (options.graceSeconds ?? config.PAYMENT_RECONCILE_GRACE_SECONDS) * 1_000;
     const result = await reconcilePayments(prisma, ledger, { graceMs });
-    console.log(`${result.checkedPayments} payment(s) and ${result.checkedKeys} provider key(s) checked, ${result.skippedPending} recent PENDING payment(s) skipped: ${result.mismatches.length} mismatch(es)`);
+    console.log(
+      `${result.checkedPayments} payment(s) and ${result.checkedKeys} provider key(s) checked, ${result.skippedPending} recent PENDING payment(s) skipped: ${result.mismatches.length} mismatch(es)`,
+    );
     for (const m of result.mismatches.slice(0, options.first)) {
-      console.log(`${m.reason}  key=${m.idempotencyKey}  payment=${m.paymentId ?? "-"}  order=${m.orderId ?? "-"}  state=${m.state ?? "-"}  expected=${m.expectedCents}  actual=${m.actualCents}`);
+      console.log(
+        `${m.reason}  key=${m.idempotencyKey}  payment=${m.paymentId ?? "-"}  order=${m.orderId ?? "-"}  state=${m.state ?? "-"}  expected=${m.expectedCents}  actual=${m.actualCents}`,
+      );
     }
     return result.mismatches.length > 0 ? 1 : 0;
   } finally {

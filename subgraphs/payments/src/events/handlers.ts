@@ -1,4 +1,16 @@
-import { claimEvent, type Envelope, type EventHandlers, followUp, type HandlerContext, type EventStore, type LiveUpdate, type LiveUpdatePublisher, noLiveUpdates, transactionalHandler, writeOutbox } from "@fedplat/events";
+import {
+  claimEvent,
+  type Envelope,
+  type EventHandlers,
+  followUp,
+  type HandlerContext,
+  type EventStore,
+  type LiveUpdate,
+  type LiveUpdatePublisher,
+  noLiveUpdates,
+  transactionalHandler,
+  writeOutbox,
+} from "@fedplat/events";
 import type { PaymentsPrisma } from "../db";
 import type { Payment, Prisma } from "../generated/prisma/client";
 import { type PaymentProvider, PaymentVoidedError } from "./provider";
@@ -6,7 +18,11 @@ import { type PaymentProvider, PaymentVoidedError } from "./provider";
 type Tx = Prisma.TransactionClient;
 
 /** "This payment changed", for subscribers and the gateway's cache; sent only after the change commits. */
-const paymentUpdate = (payment: Pick<Payment, "id" | "customerId">): LiveUpdate => ({ typename: "Payment", id: payment.id, ownerId: payment.customerId });
+const paymentUpdate = (payment: Pick<Payment, "id" | "customerId">): LiveUpdate => ({
+  typename: "Payment",
+  id: payment.id,
+  ownerId: payment.customerId,
+});
 
 /**
  * Flow 3, step 2: charge the provider for a reserved order. The charge happens outside any
@@ -19,7 +35,13 @@ const paymentUpdate = (payment: Pick<Payment, "id" | "customerId">): LiveUpdate 
  * Every state change is conditional on PENDING: a cancellation may settle the payment while the
  * provider is charging, and its refund (or void) wins; see the order.cancelled handler.
  */
-async function charge(prisma: PaymentsPrisma, provider: PaymentProvider, live: LiveUpdatePublisher, event: Envelope<"stock.reserved">, context: HandlerContext): Promise<"applied" | "duplicate"> {
+async function charge(
+  prisma: PaymentsPrisma,
+  provider: PaymentProvider,
+  live: LiveUpdatePublisher,
+  event: Envelope<"stock.reserved">,
+  context: HandlerContext,
+): Promise<"applied" | "duplicate"> {
   const { orderId, customerId, totalCents, currency } = event.data;
   const payment = await prisma.payment.upsert({
     where: { orderId },
@@ -37,12 +59,25 @@ async function charge(prisma: PaymentsPrisma, provider: PaymentProvider, live: L
     // A timeout may hide a charge: give it back (or void the key) before recording the failure.
     if (final) await provider.refund({ idempotencyKey: payment.id });
     await prisma.$transaction(async (tx) => {
-      const updated = await tx.payment.update({ where: { id: payment.id }, data: { attempts: { increment: 1 }, lastError: reason } });
-      await tx.paymentAttempt.create({ data: { paymentId: payment.id, number: updated.attempts, succeeded: false, error: reason } });
+      const updated = await tx.payment.update({
+        where: { id: payment.id },
+        data: { attempts: { increment: 1 }, lastError: reason },
+      });
+      await tx.paymentAttempt.create({
+        data: { paymentId: payment.id, number: updated.attempts, succeeded: false, error: reason },
+      });
       if (!final || updated.state !== "PENDING") return; // a cancellation settled it meanwhile
       await tx.payment.update({ where: { id: payment.id }, data: { state: "FAILED" } });
       if (await claimEvent(tx, event)) {
-        await writeOutbox(tx, [followUp(event, "payments", "payment.failed", { orderId, customerId, paymentId: payment.id, reason, attempts: updated.attempts })]);
+        await writeOutbox(tx, [
+          followUp(event, "payments", "payment.failed", {
+            orderId,
+            customerId,
+            paymentId: payment.id,
+            reason,
+            attempts: updated.attempts,
+          }),
+        ]);
       }
     });
     await live.publish(paymentUpdate(payment));
@@ -56,7 +91,15 @@ async function charge(prisma: PaymentsPrisma, provider: PaymentProvider, live: L
     // Cancelled while the provider charged: the cancellation's refund settles this charge.
     if (updated.state !== "PENDING") return "applied" as const;
     await tx.payment.update({ where: { id: payment.id }, data: { state: "SUCCEEDED", lastError: null } });
-    await writeOutbox(tx, [followUp(event, "payments", "payment.succeeded", { orderId, customerId, paymentId: payment.id, amountCents: totalCents, attempts: updated.attempts })]);
+    await writeOutbox(tx, [
+      followUp(event, "payments", "payment.succeeded", {
+        orderId,
+        customerId,
+        paymentId: payment.id,
+        amountCents: totalCents,
+        attempts: updated.attempts,
+      }),
+    ]);
     return "applied" as const;
   });
   if (outcome === "applied") await live.publish(paymentUpdate(payment));
@@ -64,10 +107,18 @@ async function charge(prisma: PaymentsPrisma, provider: PaymentProvider, live: L
 }
 
 /** The provider refused the charge because the order's cancellation voided the key first: nothing was charged, nothing to retry. */
-async function refusedAfterCancellation(prisma: PaymentsPrisma, live: LiveUpdatePublisher, event: Envelope<"stock.reserved">, payment: Payment): Promise<"applied" | "duplicate"> {
+async function refusedAfterCancellation(
+  prisma: PaymentsPrisma,
+  live: LiveUpdatePublisher,
+  event: Envelope<"stock.reserved">,
+  payment: Payment,
+): Promise<"applied" | "duplicate"> {
   const changed = await prisma.$transaction(async (tx) => {
     if (!(await claimEvent(tx, event))) return undefined;
-    const { count } = await tx.payment.updateMany({ where: { id: payment.id, state: "PENDING" }, data: { state: "FAILED", lastError: CANCELLED } });
+    const { count } = await tx.payment.updateMany({
+      where: { id: payment.id, state: "PENDING" },
+      data: { state: "FAILED", lastError: CANCELLED },
+    });
     return count === 1;
   });
   if (changed === undefined) return "duplicate";
@@ -84,12 +135,30 @@ const CANCELLED = "order cancelled";
  * The payment row comes first: its id is the key. Then the payment is REFUNDED when money came
  * back, FAILED otherwise; a payment that had already failed or been refunded keeps its state.
  */
-async function cancelPayment(prisma: PaymentsPrisma, provider: PaymentProvider, live: LiveUpdatePublisher, store: EventStore<Tx>, event: Envelope, context: HandlerContext): Promise<"applied" | "duplicate"> {
+async function cancelPayment(
+  prisma: PaymentsPrisma,
+  provider: PaymentProvider,
+  live: LiveUpdatePublisher,
+  store: EventStore<Tx>,
+  event: Envelope,
+  context: HandlerContext,
+): Promise<"applied" | "duplicate"> {
   const { orderId, customerId } = (event as Envelope<"order.cancelled">).data;
   let payment = await prisma.payment.findUnique({ where: { orderId } });
   let created = false;
   if (!payment) {
-    payment = await prisma.payment.upsert({ where: { orderId }, create: { orderId, customerId, amountCents: 0, provider: "none", state: "FAILED", lastError: `${CANCELLED} before payment` }, update: {} });
+    payment = await prisma.payment.upsert({
+      where: { orderId },
+      create: {
+        orderId,
+        customerId,
+        amountCents: 0,
+        provider: "none",
+        state: "FAILED",
+        lastError: `${CANCELLED} before payment`,
+      },
+      update: {},
+    });
     created = payment.provider === "none" && payment.state === "FAILED";
   }
   const refund = await provider.refund({ idempotencyKey: payment.id });
@@ -97,7 +166,10 @@ async function cancelPayment(prisma: PaymentsPrisma, provider: PaymentProvider, 
   let changed = false;
   const outcome = await transactionalHandler("order.cancelled", store, async (tx) => {
     const state = refund.outcome === "refunded" ? "REFUNDED" : "FAILED";
-    const { count } = await tx.payment.updateMany({ where: { id: settledPayment.id, state: { in: ["PENDING", "SUCCEEDED"] } }, data: { state, ...(state === "FAILED" ? { lastError: CANCELLED } : {}) } });
+    const { count } = await tx.payment.updateMany({
+      where: { id: settledPayment.id, state: { in: ["PENDING", "SUCCEEDED"] } },
+      data: { state, ...(state === "FAILED" ? { lastError: CANCELLED } : {}) },
+    });
     changed = count === 1;
     return [];
   })(event, context);
@@ -106,7 +178,11 @@ async function cancelPayment(prisma: PaymentsPrisma, provider: PaymentProvider, 
 }
 
 /** What payments does with the events routed to it; each committed change of a payment is announced through `live`. */
-export function createPaymentsEventHandlers(prisma: PaymentsPrisma, provider: PaymentProvider, live: LiveUpdatePublisher = noLiveUpdates): EventHandlers {
+export function createPaymentsEventHandlers(
+  prisma: PaymentsPrisma,
+  provider: PaymentProvider,
+  live: LiveUpdatePublisher = noLiveUpdates,
+): EventHandlers {
   const store: EventStore<Tx> = { schema: "payments", transaction: (fn) => prisma.$transaction(fn) };
   return {
     "stock.reserved": (event, context) => charge(prisma, provider, live, event as Envelope<"stock.reserved">, context),

@@ -18,7 +18,12 @@ const providerEnv = z.object({
    * Reconciliation skips PENDING payments younger than this: their saga may still be charging.
    * 900 s is far beyond the default retries (5 attempts, backoff 1+2+4+8 s, plus latency).
    */
-  PAYMENT_RECONCILE_GRACE_SECONDS: z.coerce.number().int().min(0).max(30 * 24 * 3_600).default(900),
+  PAYMENT_RECONCILE_GRACE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 24 * 3_600)
+    .default(900),
 });
 
 export type PaymentProviderConfig = z.infer<typeof providerEnv> & { providerDatabaseUrl: string };
@@ -26,5 +31,8 @@ export type PaymentProviderConfig = z.infer<typeof providerEnv> & { providerData
 /** The provider's settings, validated; its database defaults to the payments service's. */
 export function loadPaymentProviderConfig(env: NodeJS.ProcessEnv = process.env): PaymentProviderConfig {
   const config = parseEnv(providerEnv, env);
-  return { ...config, providerDatabaseUrl: config.PAYMENT_PROVIDER_DATABASE_URL ?? serviceDatabaseUrl("payments", env) };
+  return {
+    ...config,
+    providerDatabaseUrl: config.PAYMENT_PROVIDER_DATABASE_URL ?? serviceDatabaseUrl("payments", env),
+  };
 }

@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { PaymentDeclinedError, type PaymentProvider, PaymentTimeoutError, PaymentVoidedError, type RefundResult } from "../events/provider";
+import {
+  PaymentDeclinedError,
+  type PaymentProvider,
+  PaymentTimeoutError,
+  PaymentVoidedError,
+  type RefundResult,
+} from "../events/provider";
 
 /** One idempotency key as the provider's ledger sees it. */
 export interface LedgerAccount {
@@ -123,18 +129,31 @@ export function simulatedProvider(databaseUrl: string, options: SimulatedProvide
   /** Locks `key` for the rest of the transaction (also when it has no row yet) and reads it. */
   async function lockKey(client: pg.PoolClient, key: string): Promise<KeyRow | undefined> {
     await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`provider:${key}`]);
-    const { rows } = await client.query<KeyRow>("SELECT status, reference, amount_cents FROM provider.payment_keys WHERE idempotency_key = $1", [key]);
+    const { rows } = await client.query<KeyRow>(
+      "SELECT status, reference, amount_cents FROM provider.payment_keys WHERE idempotency_key = $1",
+      [key],
+    );
     return rows[0];
   }
 
   const accountsWhere = async (where: string, values: unknown[]): Promise<LedgerAccount[]> => {
     await ready();
-    const { rows } = await pool.query<{ idempotency_key: string; order_id: string | null; status: LedgerAccount["status"]; net: string }>(
+    const { rows } = await pool.query<{
+      idempotency_key: string;
+      order_id: string | null;
+      status: LedgerAccount["status"];
+      net: string;
+    }>(
       `SELECT k.idempotency_key, k.order_id, k.status, COALESCE((SELECT sum(e.amount_cents) FROM provider.ledger_entries e WHERE e.idempotency_key = k.idempotency_key), 0) AS net
        FROM provider.payment_keys k ${where}`,
       values,
     );
-    return rows.map((row) => ({ idempotencyKey: row.idempotency_key, orderId: row.order_id, status: row.status, netCents: Number(row.net) }));
+    return rows.map((row) => ({
+      idempotencyKey: row.idempotency_key,
+      orderId: row.order_id,
+      status: row.status,
+      netCents: Number(row.net),
+    }));
   };
 
   return {
@@ -151,8 +170,14 @@ export function simulatedProvider(databaseUrl: string, options: SimulatedProvide
         if (existing) throw new PaymentVoidedError(`payment ${idempotencyKey} was ${existing.status}: not charged`);
         if (failure === "declined") throw new PaymentDeclinedError("card_declined");
         const charged = `sim_${randomUUID()}`;
-        await client.query("INSERT INTO provider.payment_keys (idempotency_key, order_id, amount_cents, status, reference) VALUES ($1, $2, $3, 'charged', $4)", [idempotencyKey, orderId, amountCents, charged]);
-        await client.query("INSERT INTO provider.ledger_entries (idempotency_key, kind, amount_cents, reference) VALUES ($1, 'charge', $2, $3)", [idempotencyKey, amountCents, charged]);
+        await client.query(
+          "INSERT INTO provider.payment_keys (idempotency_key, order_id, amount_cents, status, reference) VALUES ($1, $2, $3, 'charged', $4)",
+          [idempotencyKey, orderId, amountCents, charged],
+        );
+        await client.query(
+          "INSERT INTO provider.ledger_entries (idempotency_key, kind, amount_cents, reference) VALUES ($1, 'charge', $2, $3)",
+          [idempotencyKey, amountCents, charged],
+        );
         return charged;
       });
       await halfway();
@@ -167,13 +192,23 @@ export function simulatedProvider(databaseUrl: string, options: SimulatedProvide
       const result = await transaction(async (client): Promise<RefundResult> => {
         const existing = await lockKey(client, idempotencyKey);
         if (!existing) {
-          await client.query("INSERT INTO provider.payment_keys (idempotency_key, amount_cents, status) VALUES ($1, 0, 'voided')", [idempotencyKey]);
+          await client.query(
+            "INSERT INTO provider.payment_keys (idempotency_key, amount_cents, status) VALUES ($1, 0, 'voided')",
+            [idempotencyKey],
+          );
           return { outcome: "voided", amountCents: 0, repeated: false };
         }
         if (existing.status === "voided") return { outcome: "voided", amountCents: 0, repeated: true };
-        if (existing.status === "refunded") return { outcome: "refunded", amountCents: existing.amount_cents, repeated: true };
-        await client.query("UPDATE provider.payment_keys SET status = 'refunded', updated_at = now() WHERE idempotency_key = $1", [idempotencyKey]);
-        await client.query("INSERT INTO provider.ledger_entries (idempotency_key, kind, amount_cents, reference) VALUES ($1, 'refund', $2, $3)", [idempotencyKey, -existing.amount_cents, `sim_refund_${randomUUID()}`]);
+        if (existing.status === "refunded")
+          return { outcome: "refunded", amountCents: existing.amount_cents, repeated: true };
+        await client.query(
+          "UPDATE provider.payment_keys SET status = 'refunded', updated_at = now() WHERE idempotency_key = $1",
+          [idempotencyKey],
+        );
+        await client.query(
+          "INSERT INTO provider.ledger_entries (idempotency_key, kind, amount_cents, reference) VALUES ($1, 'refund', $2, $3)",
+          [idempotencyKey, -existing.amount_cents, `sim_refund_${randomUUID()}`],
+        );
         return { outcome: "refunded", amountCents: existing.amount_cents, repeated: false };
       });
       await halfway();
@@ -184,14 +219,29 @@ export function simulatedProvider(databaseUrl: string, options: SimulatedProvide
       const accounts = await accountsWhere("WHERE k.idempotency_key = ANY($1::text[])", [keys]);
       return new Map(accounts.map((account) => [account.idempotencyKey, account]));
     },
-    accountsAfter: (after, limit) => accountsWhere("WHERE $1::text IS NULL OR k.idempotency_key > $1 ORDER BY k.idempotency_key LIMIT $2", [after, limit]),
+    accountsAfter: (after, limit) =>
+      accountsWhere("WHERE $1::text IS NULL OR k.idempotency_key > $1 ORDER BY k.idempotency_key LIMIT $2", [
+        after,
+        limit,
+      ]),
     async entries(key) {
       await ready();
-      const { rows } = await pool.query<{ kind: LedgerEntry["kind"]; amount_cents: number; reference: string; created_at: Date }>(
+      const { rows } = await pool.query<{
+        kind: LedgerEntry["kind"];
+        amount_cents: number;
+        reference: string;
+        created_at: Date;
+      }>(
         "SELECT kind, amount_cents, reference, created_at FROM provider.ledger_entries WHERE idempotency_key = $1 ORDER BY id",
         [key],
       );
-      return rows.map((row) => ({ idempotencyKey: key, kind: row.kind, amountCents: row.amount_cents, reference: row.reference, createdAt: row.created_at }));
+      return rows.map((row) => ({
+        idempotencyKey: key,
+        kind: row.kind,
+        amountCents: row.amount_cents,
+        reference: row.reference,
+        createdAt: row.created_at,
+      }));
     },
     close: () => pool.end(),
   };

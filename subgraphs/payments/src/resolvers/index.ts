@@ -8,8 +8,10 @@ const MAX_MISMATCHES_LISTED = 1_000;
 const Query: QueryResolvers = {
   paymentReconciliation: async (_parent, { first, graceSeconds }, { prisma, ledger, reconcileGraceMs }) => {
     const limit = first ?? 100;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_MISMATCHES_LISTED) throw badInput(`first: must be between 1 and ${MAX_MISMATCHES_LISTED}`, "first");
-    if (graceSeconds !== null && graceSeconds !== undefined && graceSeconds < 0) throw badInput("graceSeconds: must not be negative", "graceSeconds");
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_MISMATCHES_LISTED)
+      throw badInput(`first: must be between 1 and ${MAX_MISMATCHES_LISTED}`, "first");
+    if (graceSeconds !== null && graceSeconds !== undefined && graceSeconds < 0)
+      throw badInput("graceSeconds: must not be negative", "graceSeconds");
     const graceMs = graceSeconds === null || graceSeconds === undefined ? reconcileGraceMs : graceSeconds * 1_000;
     const result = await reconcilePayments(prisma, ledger, { graceMs });
     return { ...result, mismatchCount: result.mismatches.length, mismatches: result.mismatches.slice(0, limit) };
