@@ -213,7 +213,7 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
           e.name,
           e.value ??
             { DATABASE_URL: "postgresql://u:p@db:5432/fedplat", REDIS_URL: "redis://:p@redis:6379" }[e.name] ??
-              TEST_IDENTITY_ENV[e.name] ??
+            TEST_IDENTITY_ENV[e.name] ??
             secret,
         ]),
       ),

@@ -149,32 +149,28 @@ export function mountBullBoard(app: express.Express, options: BullBoardOptions):
       viewer = await viewerOf(req, res);
     } catch {
       // Fail closed: without accounts' answer a revoked session cannot be told from a live one.
-      return res
-        .status(503)
-        .json({
-          errors: [
-            {
-              message: "Sessions cannot be checked: accounts is unavailable",
-              extensions: { code: "SUBGRAPH_UNAVAILABLE" },
-            },
-          ],
-        });
+      return res.status(503).json({
+        errors: [
+          {
+            message: "Sessions cannot be checked: accounts is unavailable",
+            extensions: { code: "SUBGRAPH_UNAVAILABLE" },
+          },
+        ],
+      });
     }
     if (viewer?.role === "ADMIN") {
       res.locals.admin = viewer;
       return next();
     }
     if (req.accepts(["html", "json"]) === "html") return res.redirect(303, "/admin/login");
-    res
-      .status(viewer ? 403 : 401)
-      .json({
-        errors: [
-          {
-            message: viewer ? "Not allowed" : "You must be logged in as an admin",
-            extensions: { code: viewer ? "FORBIDDEN" : "UNAUTHENTICATED" },
-          },
-        ],
-      });
+    res.status(viewer ? 403 : 401).json({
+      errors: [
+        {
+          message: viewer ? "Not allowed" : "You must be logged in as an admin",
+          extensions: { code: viewer ? "FORBIDDEN" : "UNAUTHENTICATED" },
+        },
+      ],
+    });
   };
 
   /** Write actions through the board (when it is not read-only) are admin actions: recorded with their outcome. */

@@ -50,13 +50,11 @@ export function healthRouter(
       }),
     );
     const ready = !state.draining && results.every(([, result]) => result === "ok");
-    res
-      .status(ready ? 200 : 503)
-      .json({
-        status: ready ? "ready" : state.draining ? "draining" : "not_ready",
-        checks: Object.fromEntries(results),
-        ...options.report?.(),
-      });
+    res.status(ready ? 200 : 503).json({
+      status: ready ? "ready" : state.draining ? "draining" : "not_ready",
+      checks: Object.fromEntries(results),
+      ...options.report?.(),
+    });
   });
   return router;
 }
