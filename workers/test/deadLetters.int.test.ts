@@ -181,7 +181,10 @@ describe("the processor (no Redis)", () => {
   it("tells the handler which attempt it is and whether it is the last", async () => {
     const seen: unknown[] = [];
     const processor = createProcessor("notifications", {
-      "user.registered": async (_event, context) => (seen.push(context), "applied"),
+      "user.registered": async (_event, context) => {
+        seen.push(context);
+        return "applied";
+      },
     });
     await processor({ data: registered(), attemptsMade: 2, opts: { attempts: 3 } } as never, undefined);
     expect(seen).toEqual([{ attempt: 3, isLastAttempt: true }]);

@@ -34,7 +34,10 @@ async function startRedis(): Promise<void> {
   await waitFor("redis to accept connections", async () => {
     const { createConnection } = await import("node:net");
     return new Promise<boolean>((resolve) => {
-      const socket = createConnection(port, "127.0.0.1", () => (socket.end(), resolve(true)));
+      const socket = createConnection(port, "127.0.0.1", () => {
+        socket.end();
+        resolve(true);
+      });
       socket.on("error", () => resolve(false));
     });
   });

@@ -113,16 +113,15 @@ export function checkEventContracts(registry: EventRegistry = EVENT_REGISTRY): s
       if (!(version in versions)) problems.push(`${type}: v${version} is published but has no schema`);
     for (const consumer of registry.routes[type] ?? []) {
       const reads = readVersion(consumer, type, registry);
-      if (!(reads in versions)) problems.push(`${type}: ${consumer} reads v${reads}, which has no schema`);
+      const reader = versions[reads];
+      if (!reader) problems.push(`${type}: ${consumer} reads v${reads}, which has no schema`);
       else if (deliveredVersion(consumer, type, registry) === undefined) {
-        const breaking = published
-          .filter((version) => version > reads)
-          .map(
-            (version) =>
-              `v${version}: ${readerProblems(versions[reads]!, versions[version]!)
-                .map((p) => `${p.path} ${p.problem}`)
-                .join("; ")}`,
-          );
+        const breaking = published.flatMap((version) => {
+          const written = versions[version];
+          if (version <= reads || !written) return []; // a published version without a schema is reported above
+          const found = readerProblems(reader, written).map((p) => `${p.path} ${p.problem}`);
+          return [`v${version}: ${found.join("; ")}`];
+        });
         problems.push(
           `${type}: ${consumer} reads v${reads}, but producers publish only ${published.map((v) => `v${v}`).join(", ")}, which it cannot read (${breaking.join(" | ")}); keep publishing v${reads} until ${consumer} migrates`,
         );

@@ -45,10 +45,10 @@ describe("event envelopes", () => {
   });
 
   it("refuses to publish or consume an event that does not match its schema", () => {
-    // @ts-expect-error: a line without quantity is not an order.placed
     expect(() =>
       createEvent(
         "order.placed",
+        // @ts-expect-error: a line without quantity is not an order.placed
         { orderId, customerId, totalCents: 1, currency: "USD", lines: [{ productId, unitPriceCents: 1 }] },
         { producer: "orders" },
       ),

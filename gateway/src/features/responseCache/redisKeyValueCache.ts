@@ -5,7 +5,7 @@ export interface StringCache {
   get(key: string): Promise<string | undefined>;
   /** `ttl` in seconds; none or null keeps the entry until Redis evicts it. */
   set(key: string, value: string, options?: { ttl?: number | null }): Promise<void>;
-  delete(key: string): Promise<boolean | void>;
+  delete(key: string): Promise<boolean | undefined>;
 }
 
 /**

@@ -268,7 +268,7 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
     const shareKey = `${planId}\u0000${JSON.stringify(queryVariables)}\u0000${viewer.kind ?? "user"}:${viewer.id}:${viewer.role}`;
     const run = (id: string) => options.execute(planned.query, { ...queryVariables, [LIVE_ID_VARIABLE]: id }, viewer);
     let initialJson: string | undefined;
-    let stopListening = () => undefined as void;
+    let stopListening: () => void = () => undefined;
 
     const iterator = new LiveSubscription({
       queueLimit: limits.queueLimit,
