@@ -22,8 +22,9 @@ import { auditSagas, placeOrdersDirectly, providerNetCents, stockSnapshot, trace
 jest.setTimeout(900_000);
 
 const ORDERS = 2_000;
-const WAVES = 5;
 const KILLS = 6;
+/** One wave of orders before each kill, so that every kill lands while sagas run. */
+const WAVE = Math.ceil(ORDERS / KILLS);
 
 let postgres: OwnedPostgres;
 let db: pg.Pool;
@@ -77,8 +78,11 @@ describe("workers SIGKILLed repeatedly during 2,000 sagas at production concurre
     const ids: string[] = [];
     const pendingAtKill: number[] = [];
     for (let kill = 0; kill < KILLS; kill++) {
-      if (kill < WAVES) ids.push(...(await placeOrdersDirectly(db, orders, { count: ORDERS / WAVES })));
-      await new Promise((resolve) => setTimeout(resolve, random(500, 3_000)));
+      ids.push(...(await placeOrdersDirectly(db, orders, { count: Math.min(WAVE, ORDERS - ids.length) })));
+      // At a random moment, but before the wave is almost through (a CI run once found all settled).
+      const killAt = Date.now() + random(500, 3_000);
+      while (Date.now() < killAt && (await pendingOf(ids)) > WAVE / 4)
+        await new Promise((resolve) => setTimeout(resolve, 100));
       const victim = Math.floor(Math.random() * workers.length);
       const worker = workers[victim] as RunningService;
       pendingAtKill.push(await pendingOf(ids));
