@@ -76,7 +76,7 @@ async function within(
 const refused = (response: Response) => response.status === 401 && codeOf(response) === "UNAUTHENTICATED";
 
 const LOGIN =
-  "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken refreshToken user { id } } }";
+  /* GraphQL */ "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken refreshToken user { id } } }";
 interface Session {
   id: string;
   email: string;
@@ -108,14 +108,19 @@ async function newUser(role: "CUSTOMER" | "STAFF" | "ADMIN" = "CUSTOMER"): Promi
 }
 
 const me = (url: string, token: string) =>
-  graphqlRequest<{ me: { id: string } | null }>(url, "{ me { id } }", {}, bearer(token));
+  graphqlRequest<{ me: { id: string } | null }>(url, /* GraphQL */ "{ me { id } }", {}, bearer(token));
 const adminHeaders = async () => bearer((await services.accounts.viewer("admin")).token);
 
 describe("access tokens end with their session on every replica", () => {
   it("logout: the old access token is refused with 401 UNAUTHENTICATED within 5 s on both replicas", async () => {
     const user = await newUser();
     for (const url of replicas) expect((await me(url, user.accessToken)).data?.me?.id).toBe(user.id); // both caches warm
-    const logout = await graphqlRequest(replicas[A] ?? "", "mutation { logout }", {}, bearer(user.accessToken));
+    const logout = await graphqlRequest(
+      replicas[A] ?? "",
+      /* GraphQL */ "mutation { logout }",
+      {},
+      bearer(user.accessToken),
+    );
     expect(logout.data).toEqual({ logout: true });
     const elapsed = await Promise.all(
       replicas.map((url) => within(WITHIN_MS, () => me(url, user.accessToken), refused)),
@@ -123,7 +128,7 @@ describe("access tokens end with their session on every replica", () => {
     expect(Math.max(...elapsed)).toBeLessThan(WITHIN_MS);
     const refresh = await graphqlRequest(
       replicas[B] ?? "",
-      "mutation($t: String!) { refreshToken(token: $t) { accessToken } }",
+      /* GraphQL */ "mutation($t: String!) { refreshToken(token: $t) { accessToken } }",
       { t: user.refreshToken },
     );
     expect(codeOf(refresh)).toBe("UNAUTHENTICATED");
@@ -135,7 +140,7 @@ describe("access tokens end with their session on every replica", () => {
     const user = await newUser();
     const other = await login(user.email);
     const change =
-      "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { accessToken refreshToken } }";
+      /* GraphQL */ "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { accessToken refreshToken } }";
     const wrong = await graphqlRequest(
       replicas[A] ?? "",
       change,
@@ -162,7 +167,7 @@ describe("access tokens end with their session on every replica", () => {
     for (const url of replicas) expect((await me(url, fresh?.accessToken ?? "")).data?.me?.id).toBe(user.id);
     const oldRefresh = await graphqlRequest(
       replicas[A] ?? "",
-      "mutation($t: String!) { refreshToken(token: $t) { accessToken } }",
+      /* GraphQL */ "mutation($t: String!) { refreshToken(token: $t) { accessToken } }",
       { t: other.refreshToken },
     );
     expect(codeOf(oldRefresh)).toBe("UNAUTHENTICATED");
@@ -174,11 +179,12 @@ describe("access tokens end with their session on every replica", () => {
 
   it("a demoted admin's token loses ADMIN within 5 s on both replicas, and cannot mint an API key above its role", async () => {
     const demoted = await newUser("ADMIN");
-    const apiKeys = (url: string) => graphqlRequest(url, "{ apiKeys { id } }", {}, bearer(demoted.accessToken));
+    const apiKeys = (url: string) =>
+      graphqlRequest(url, /* GraphQL */ "{ apiKeys { id } }", {}, bearer(demoted.accessToken));
     for (const url of replicas) expect((await apiKeys(url)).errors).toBeUndefined();
     const set = await graphqlRequest(
       replicas[A] ?? "",
-      "mutation($id: ID!) { setUserRole(userId: $id, role: STAFF) { role } }",
+      /* GraphQL */ "mutation($id: ID!) { setUserRole(userId: $id, role: STAFF) { role } }",
       { id: demoted.id },
       await adminHeaders(),
     );
@@ -194,8 +200,14 @@ describe("access tokens end with their session on every replica", () => {
     );
     // Still a STAFF session: staff fields work.
     expect(
-      (await graphqlRequest(replicas[B] ?? "", "{ users(first: 1) { totalCount } }", {}, bearer(demoted.accessToken)))
-        .errors,
+      (
+        await graphqlRequest(
+          replicas[B] ?? "",
+          /* GraphQL */ "{ users(first: 1) { totalCount } }",
+          {},
+          bearer(demoted.accessToken),
+        )
+      ).errors,
     ).toBeUndefined();
     const minted = await graphqlRequest(
       replicas[B] ?? "",
@@ -212,7 +224,7 @@ describe("access tokens end with their session on every replica", () => {
     const admin = await adminHeaders();
     const disable = await graphqlRequest(
       replicas[A] ?? "",
-      "mutation($id: ID!, $d: Boolean!) { setUserDisabled(id: $id, disabled: $d) { id disabledAt } }",
+      /* GraphQL */ "mutation($id: ID!, $d: Boolean!) { setUserDisabled(id: $id, disabled: $d) { id disabledAt } }",
       { id: user.id, d: true },
       admin,
     );
@@ -223,7 +235,7 @@ describe("access tokens end with their session on every replica", () => {
     );
     const refresh = await graphqlRequest(
       replicas[A] ?? "",
-      "mutation($t: String!) { refreshToken(token: $t) { accessToken } }",
+      /* GraphQL */ "mutation($t: String!) { refreshToken(token: $t) { accessToken } }",
       { t: user.refreshToken },
     );
     expect(codeOf(refresh)).toBe("UNAUTHENTICATED"); // disabling revoked it
@@ -233,7 +245,7 @@ describe("access tokens end with their session on every replica", () => {
       codeOf(
         await graphqlRequest(
           replicas[A] ?? "",
-          "mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { id } }",
+          /* GraphQL */ "mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { id } }",
           { id: self.id },
           admin,
         ),
@@ -242,7 +254,7 @@ describe("access tokens end with their session on every replica", () => {
 
     await graphqlRequest(
       replicas[A] ?? "",
-      "mutation($id: ID!, $d: Boolean!) { setUserDisabled(id: $id, disabled: $d) { id } }",
+      /* GraphQL */ "mutation($id: ID!, $d: Boolean!) { setUserDisabled(id: $id, disabled: $d) { id } }",
       { id: user.id, d: false },
       admin,
     );
@@ -266,7 +278,7 @@ describe("when accounts cannot answer", () => {
     expect([res.status, codeOf(res)]).toEqual([503, "SUBGRAPH_UNAVAILABLE"]);
     const anonymous = await graphqlRequest<{ products: { totalCount: number } }>(
       url,
-      "{ products(first: 1) { totalCount } }",
+      /* GraphQL */ "{ products(first: 1) { totalCount } }",
     );
     expect(anonymous.data?.products.totalCount).toBeGreaterThan(0);
   });
@@ -274,7 +286,7 @@ describe("when accounts cannot answer", () => {
 
 describe("API keys: bounded lifetime and role, revoked within 5 s", () => {
   const CREATE =
-    "mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key apiKey { id role expiresAt } } }";
+    /* GraphQL */ "mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key apiKey { id role expiresAt } } }";
   type Created = { createApiKey: { key: string; apiKey: { id: string; role: string; expiresAt: string } } };
 
   it("refuses an expiry beyond API_KEY_MAX_DAYS (BAD_USER_INPUT) and gives the maximum when none is asked", async () => {
@@ -308,12 +320,12 @@ describe("API keys: bounded lifetime and role, revoked within 5 s", () => {
       bearer(creator.accessToken),
     );
     const key = { "x-api-key": created.data?.createApiKey.key ?? "" };
-    const apiKeys = (url: string) => graphqlRequest(url, "{ apiKeys { id } }", {}, key);
+    const apiKeys = (url: string) => graphqlRequest(url, /* GraphQL */ "{ apiKeys { id } }", {}, key);
     for (const url of replicas) expect((await apiKeys(url)).errors).toBeUndefined();
     const admin = await adminHeaders();
     await graphqlRequest(
       replicas[A] ?? "",
-      "mutation($id: ID!) { setUserRole(userId: $id, role: STAFF) { role } }",
+      /* GraphQL */ "mutation($id: ID!) { setUserRole(userId: $id, role: STAFF) { role } }",
       { id: creator.id },
       admin,
     );
@@ -327,16 +339,18 @@ describe("API keys: bounded lifetime and role, revoked within 5 s", () => {
       ),
     );
     expect(
-      (await graphqlRequest(replicas[B] ?? "", "{ users(first: 1) { totalCount } }", {}, key)).errors,
+      (await graphqlRequest(replicas[B] ?? "", /* GraphQL */ "{ users(first: 1) { totalCount } }", {}, key)).errors,
     ).toBeUndefined();
     await graphqlRequest(
       replicas[A] ?? "",
-      "mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { id } }",
+      /* GraphQL */ "mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { id } }",
       { id: creator.id },
       admin,
     );
     await Promise.all(
-      replicas.map((url) => within(WITHIN_MS, () => graphqlRequest(url, "{ __typename }", {}, key), refused)),
+      replicas.map((url) =>
+        within(WITHIN_MS, () => graphqlRequest(url, /* GraphQL */ "{ __typename }", {}, key), refused),
+      ),
     );
   });
 
@@ -360,15 +374,18 @@ describe("API keys: bounded lifetime and role, revoked within 5 s", () => {
       admin,
     );
     const key = { "x-api-key": created.data?.createApiKey.key ?? "" };
-    for (const url of replicas) expect((await graphqlRequest(url, "{ __typename }", {}, key)).status).toBe(200);
+    for (const url of replicas)
+      expect((await graphqlRequest(url, /* GraphQL */ "{ __typename }", {}, key)).status).toBe(200);
     await graphqlRequest(
       replicas[A] ?? "",
-      "mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }",
+      /* GraphQL */ "mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }",
       { id: created.data?.createApiKey.apiKey.id },
       admin,
     );
     const elapsed = await Promise.all(
-      replicas.map((url) => within(WITHIN_MS, () => graphqlRequest(url, "{ __typename }", {}, key), refused)),
+      replicas.map((url) =>
+        within(WITHIN_MS, () => graphqlRequest(url, /* GraphQL */ "{ __typename }", {}, key), refused),
+      ),
     );
     expect(Math.max(...elapsed)).toBeLessThan(WITHIN_MS);
   });
@@ -447,7 +464,7 @@ describe("ending every session (npm run sessions:end-all)", () => {
     await Promise.all(replicas.map((url) => within(WITHIN_MS, () => me(url, user.accessToken), refused)));
     const refresh = await graphqlRequest(
       replicas[A] ?? "",
-      "mutation($t: String!) { refreshToken(token: $t) { accessToken } }",
+      /* GraphQL */ "mutation($t: String!) { refreshToken(token: $t) { accessToken } }",
       { t: user.refreshToken },
     );
     expect(codeOf(refresh)).toBe("UNAUTHENTICATED");

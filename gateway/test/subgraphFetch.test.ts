@@ -42,12 +42,12 @@ describe("subgraph fetch", () => {
     const response = await subgraphFetch(`${base}/graphql`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-request-id": "r-1" },
-      body: JSON.stringify({ query: "{ a }" }),
+      body: JSON.stringify({ query: /* GraphQL */ "{ a }" }),
     });
     expect(received).toEqual([
       expect.objectContaining({
         method: "POST",
-        body: '{"query":"{ a }"}',
+        body: '{"query":/* GraphQL */ "{ a }"}',
         headers: expect.objectContaining({ "x-request-id": "r-1" }),
       }),
     ]);
@@ -57,8 +57,8 @@ describe("subgraph fetch", () => {
     // The executor reads these two, by any case: the body's parser and the subgraph's cache hint.
     expect(response.headers.get("Content-Type")).toBe("application/json; charset=utf-8");
     expect(response.headers.get("cache-control")).toBe("max-age=60, public");
-    expect(await response.clone().json()).toEqual({ data: { echo: { query: "{ a }" } } });
-    expect(await response.text()).toBe('{"data":{"echo":{"query":"{ a }"}}}');
+    expect(await response.clone().json()).toEqual({ data: { echo: { query: /* GraphQL */ "{ a }" } } });
+    expect(await response.text()).toBe('{"data":{"echo":{"query":/* GraphQL */ "{ a }"}}}');
   });
 
   it("returns a 4xx answer as a response that is not ok", async () => {
