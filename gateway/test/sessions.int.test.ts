@@ -6,6 +6,7 @@ import { buildAccountsServer, createAccountsPrisma } from "@fedplat/accounts";
 import { createFieldCipher, signAccessToken } from "@fedplat/common";
 import { bearer, graphqlRequest, repoRoot, startTestSubgraph, TEST_JWT_SECRET, TEST_PII_KEYS } from "@fedplat/devkit";
 import { decodeProtectedHeader } from "jose";
+import WebSocket from "ws";
 import { buildGateway, defaultLimits, type GatewayOptions, type GatewayServer } from "../src";
 import { type AccountsCatalogOrders, startAccountsCatalogOrders } from "./accountsCatalogOrders";
 
@@ -388,6 +389,121 @@ describe("API keys: bounded lifetime and role, revoked within 5 s", () => {
       ),
     );
     expect(Math.max(...elapsed)).toBeLessThan(WITHIN_MS);
+  });
+});
+
+describe("idle subscriptions end with their session, without an event", () => {
+  /** An acknowledged graphql-ws connection with one subscription that never gets an event. */
+  interface IdleSubscription {
+    /** Resolves with the close code and reason, and how many events arrived before. */
+    closed: Promise<{ code: number; reason: string; events: number }>;
+    close(): void;
+  }
+
+  const subscribeIdle = (url: string, params: Record<string, string>) =>
+    new Promise<IdleSubscription>((resolve, reject) => {
+      const socket = new WebSocket(url.replace(/^http/, "ws"), "graphql-transport-ws");
+      let events = 0;
+      const closed = new Promise<{ code: number; reason: string; events: number }>((done) =>
+        socket.on("close", (code, reason) => done({ code, reason: String(reason), events })),
+      );
+      socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: params })));
+      socket.on("message", (data) => {
+        const message = JSON.parse(String(data)) as { type: string };
+        if (message.type === "connection_ack") {
+          socket.send(
+            JSON.stringify({
+              id: "1",
+              type: "subscribe",
+              payload: { query: /* GraphQL */ "subscription { myOrderUpdates { id status } }" },
+            }),
+          );
+          resolve({ closed, close: () => socket.close() });
+        } else if (message.type === "next") events += 1;
+      });
+      socket.on("error", reject);
+      closed.then(({ code }) => reject(new Error(`closed with ${code} before connection_ack`)));
+    });
+
+  /** The close, or "still open" when the connection outlives `WITHIN_MS` after `since`. */
+  const closedWithin = (subscription: IdleSubscription, since: number) =>
+    Promise.race([
+      subscription.closed,
+      new Promise<"still open">((resolve) =>
+        setTimeout(() => resolve("still open"), since + WITHIN_MS - Date.now()).unref(),
+      ),
+    ]);
+
+  const refusals = async (url: string, reason: string) => {
+    const text = await (await fetch(url.replace(/\/graphql$/, "/metrics"))).text();
+    const line = new RegExp(`^gateway_subscription_refusals_total\\{[^}]*reason="${reason}"[^}]*\\} (\\d+)$`, "m");
+    return Number(line.exec(text)?.[1] ?? 0);
+  };
+
+  it("logout closes every idle connection of that session with 4403 within 5 s, on both replicas", async () => {
+    const user = await newUser();
+    const token = { authorization: `Bearer ${user.accessToken}` };
+    const before = await Promise.all(replicas.map((url) => refusals(url, "session_revoked")));
+    const open = [
+      await subscribeIdle(replicas[A] ?? "", token),
+      await subscribeIdle(replicas[A] ?? "", token),
+      await subscribeIdle(replicas[B] ?? "", token),
+    ];
+    const loggedOut = Date.now();
+    expect((await graphqlRequest(replicas[A] ?? "", "mutation { logout }", {}, bearer(user.accessToken))).data).toEqual(
+      { logout: true },
+    );
+    const closes = await Promise.all(open.map((subscription) => closedWithin(subscription, loggedOut)));
+    for (const close of closes)
+      expect(close).toMatchObject({ code: 4403, reason: "Session ended or role changed: log in again", events: 0 });
+    const after = await Promise.all(replicas.map((url) => refusals(url, "session_revoked")));
+    expect([(after[A] ?? 0) - (before[A] ?? 0), (after[B] ?? 0) - (before[B] ?? 0)]).toEqual([2, 1]);
+  });
+
+  it("a demotion closes the idle connection with 4403 within 5 s; another user's stays open", async () => {
+    const demoted = await newUser("STAFF");
+    const bystander = await newUser();
+    const closing = await subscribeIdle(replicas[B] ?? "", { authorization: `Bearer ${demoted.accessToken}` });
+    const staying = await subscribeIdle(replicas[B] ?? "", { authorization: `Bearer ${bystander.accessToken}` });
+    const demotedAt = Date.now();
+    await graphqlRequest(
+      replicas[A] ?? "",
+      "mutation($id: ID!) { setUserRole(userId: $id, role: CUSTOMER) { role } }",
+      { id: demoted.id },
+      await adminHeaders(),
+    );
+    expect(await closedWithin(closing, demotedAt)).toMatchObject({ code: 4403, events: 0 });
+    const stillOpen = await Promise.race([
+      staying.closed.then(({ code }) => code),
+      new Promise((resolve) => setTimeout(() => resolve("open"), 1_500)),
+    ]);
+    expect(stillOpen).toBe("open");
+    staying.close();
+  });
+
+  it("a revoked API key's idle connection closes with 4403 within 5 s (metric reason api_key_revoked)", async () => {
+    const admin = await adminHeaders();
+    const created = await graphqlRequest<{ createApiKey: { key: string; apiKey: { id: string } } }>(
+      replicas[A] ?? "",
+      'mutation { createApiKey(input: { name: "idle-ws", role: STAFF }) { key apiKey { id } } }',
+      {},
+      admin,
+    );
+    const before = await refusals(replicas[B] ?? "", "api_key_revoked");
+    const idle = await subscribeIdle(replicas[B] ?? "", { "x-api-key": created.data?.createApiKey.key ?? "" });
+    const revokedAt = Date.now();
+    await graphqlRequest(
+      replicas[A] ?? "",
+      "mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }",
+      { id: created.data?.createApiKey.apiKey.id },
+      admin,
+    );
+    expect(await closedWithin(idle, revokedAt)).toMatchObject({
+      code: 4403,
+      reason: "API key revoked or expired",
+      events: 0,
+    });
+    expect((await refusals(replicas[B] ?? "", "api_key_revoked")) - before).toBe(1);
   });
 });
 

@@ -167,4 +167,28 @@ describe("sessions across gateway replicas", () => {
       await client.dispose();
     }
   });
+
+  it("closes an idle subscription with 4403 within 5 s of logout, without any event", async () => {
+    const email = `ws-idle-${randomUUID()}@example.com`;
+    await platform.query(
+      'mutation($e: String!) { register(input: { email: $e, password: "Passw0rd!x", name: "WS" }) { email } }',
+      { e: email },
+    );
+    const headers = await platform.login(email, "Passw0rd!x");
+    const client = subscriptionClient(replicaUrl, { authorization: headers.authorization });
+    try {
+      await new Promise<void>((resolve) => client.client.on("connected", () => resolve()));
+      const watch = client.watch("subscription { myOrderUpdates { id status } }");
+      expect((await platform.query("mutation { logout }", {}, headers)).data).toEqual({ logout: true });
+      // No event is published: the replica's session sweep alone closes the connection.
+      const closed = await Promise.race([
+        client.closed,
+        new Promise<"still open">((resolve) => setTimeout(() => resolve("still open"), 5_000).unref()),
+      ]);
+      expect(closed).toEqual({ code: 4403, reason: "Session ended or role changed: log in again" });
+      expect(watch.events).toEqual([]);
+    } finally {
+      await client.dispose();
+    }
+  });
 });
