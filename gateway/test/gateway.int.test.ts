@@ -302,7 +302,7 @@ describe("landing page and health", () => {
           await fetch(`${adminBase}/graphql`, {
             method: "POST",
             headers: { "content-type": "application/json" },
-            body: '{"query":/* GraphQL */ "{ __typename }"}',
+            body: '{"query":"{ __typename }"}',
           })
         ).status,
       ).toBe(404);

@@ -104,7 +104,7 @@ describe("query limits (before any subgraph is called)", () => {
   });
 
   it("rejects variables nested deeper than 32 levels without overflowing the stack", async () => {
-    const body = `{"query":/* GraphQL */ "query($s: String) { products(search: $s) { totalCount } }","variables":{"s":${'{"a":'.repeat(10_000)}1${"}".repeat(10_000)}}}`;
+    const body = `{"query":"query($s: String) { products(search: $s) { totalCount } }","variables":{"s":${'{"a":'.repeat(10_000)}1${"}".repeat(10_000)}}}`;
     const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ errors: [{ extensions: { code: "VARIABLES_TOO_DEEP" } }] });
