@@ -1,4 +1,4 @@
-import type { Logger, Redis } from "@fedplat/common";
+import type { Logger, Redis } from "@fedplat/runtime";
 import { type Consumer, consumersOf, EVENT_TYPES, type EventType, parseEnvelope } from "@fedplat/events";
 import type { Queue } from "bullmq";
 import { queueFor, type RetryPolicy } from "./jobOptions";

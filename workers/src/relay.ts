@@ -1,4 +1,4 @@
-import type { Logger } from "@fedplat/common";
+import type { Logger } from "@fedplat/runtime";
 import { type Consumer, consumersOf, type DeadLetter, type Envelope, parseEnvelope } from "@fedplat/events";
 import type { JobsOptions, Queue } from "bullmq";
 import { OUTBOX_LETTERS } from "./deadLetters";

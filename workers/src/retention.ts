@@ -1,4 +1,4 @@
-import type { Logger, Redis } from "@fedplat/common";
+import type { Logger, Redis } from "@fedplat/runtime";
 import { Queue, Worker } from "bullmq";
 
 /** A connection source of one service's database (its client's pg pool). */

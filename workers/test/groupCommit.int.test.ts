@@ -1,16 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { sqlPoolOf, sqlStatements } from "@fedplat/common";
-import { createTestDatabase, freePort, type TestDatabase } from "@fedplat/devkit";
 import {
-  createEvent,
-  type Envelope,
   type EventStore,
-  followUp,
   isBatchable,
-  openPersonalData,
   singleStatementHandler,
+  sqlPoolOf,
+  sqlStatements,
   transactionalHandler,
-} from "@fedplat/events";
+} from "@fedplat/event-store";
+import { createTestDatabase, freePort, type TestDatabase } from "@fedplat/devkit";
+import { createEvent, type Envelope, followUp, openPersonalData } from "@fedplat/events";
 import {
   createNotificationsEventHandlers,
   createNotificationsPrisma,

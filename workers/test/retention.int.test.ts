@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type AccountsPrisma, createAccountsPrisma } from "@fedplat/accounts";
-import { sqlPoolOf } from "@fedplat/common";
+import { sqlPoolOf } from "@fedplat/event-store";
 import { createTestDatabase, TEST_IDENTITY_ENV, type TestDatabase } from "@fedplat/devkit";
 import { CONSUMERS, createEvent, DEAD_LETTER_QUEUE } from "@fedplat/events";
 import { Queue } from "bullmq";

@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { ConfigError, parseEnv } from "@fedplat/common";
+import { ConfigError, parseEnv } from "@fedplat/runtime";
 import { z } from "zod";
 import { AcknowledgementFileError } from "./acknowledgements";
 import { ClientManifestError } from "./clientOperations";

@@ -5,7 +5,7 @@ type Services = Registry & { services: readonly Service[] };
 
 const HEADER = "# Generated from services.json by `npm run generate:config`: edit the registry, not this file.\n";
 
-/** YAML double-quoted only when plain style would misread it (mappers like "@fedplat/common#Connection<X>"). */
+/** YAML double-quoted only when plain style would misread it (mappers like "@fedplat/subgraph#Connection<X>"). */
 const scalar = (value: string) => (/^[\w./#][\w ./#<>-]*$/.test(value) ? value : JSON.stringify(value));
 
 /** supergraph.yaml (rover's format): each subgraph's routing URL and SDL, from the registry. */

@@ -1,10 +1,10 @@
 import {
   createTokenVerifier,
   IDENTITY_HEADER,
-  type SigningKey,
   type TokenVerification,
   type TokenVerifier,
-} from "@fedplat/common";
+  type SigningKey,
+} from "@fedplat/auth";
 import type { Request } from "express";
 import type { GatewayFeature } from "../../feature";
 import { type ApiKeyResolver, createApiKeyResolver } from "./apiKeyResolver";

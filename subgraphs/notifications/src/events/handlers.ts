@@ -1,14 +1,18 @@
-import { sqlPoolOf, sqlStatements, timeOrderedId } from "@fedplat/common";
+import {
+  type EventHandlers,
+  singleStatementHandler,
+  sqlPoolOf,
+  sqlStatements,
+  type StatementEffect,
+} from "@fedplat/event-store";
+import { timeOrderedId } from "@fedplat/runtime";
 import {
   type Envelope,
-  type EventHandlers,
   type EventType,
   followUp,
   type LiveUpdatePublisher,
   noLiveUpdates,
   openPersonalData,
-  singleStatementHandler,
-  type StatementEffect,
 } from "@fedplat/events";
 import type { NotificationsPrisma } from "../db";
 import type { Channel } from "../generated/prisma/client";

@@ -1,4 +1,4 @@
-import { badInput } from "./errors";
+import { badInput } from "@fedplat/runtime";
 
 /** A Relay connection as resolvers return it; `totalCount` runs its query only when selected. */
 export interface Connection<T> {

@@ -1,14 +1,21 @@
 import type { Logger } from "pino";
-import { envVars, loadDotEnv, parseEnv, serviceDatabaseUrl } from "./config";
-import { createLogger } from "./logger";
-import { createMetrics, type ServiceMetrics } from "./metrics";
-import { countStatements, type QueryEventSource } from "./prisma";
-import { exitOnStartFailure, onShutdown } from "./shutdown";
+import {
+  type AdminListener,
+  adminListenerOf,
+  createLogger,
+  createMetrics,
+  envVars,
+  exitOnStartFailure,
+  loadDotEnv,
+  onShutdown,
+  parseEnv,
+  serviceDatabaseUrl,
+  type ServiceMetrics,
+} from "@fedplat/runtime";
+import { countStatements, type QueryEventSource } from "@fedplat/event-store";
 import type { SubgraphServer } from "./subgraphServer";
-import { type AdminListener, adminListenerOf } from "./httpService";
 import { z } from "zod";
-import type { IdentityTrust } from "./callerIdentity";
-import type { VerifyKeys } from "./identityKeys";
+import { type IdentityTrust, keyVars, type VerifyKeys } from "@fedplat/auth";
 
 /** The variable holding a calling service's public keys, e.g. ORDERS_SERVICE_VERIFY_KEYS. */
 export const serviceVerifyKeysVar = (service: string) => `${service.toUpperCase()}_SERVICE_VERIFY_KEYS`;
@@ -59,13 +66,13 @@ async function start<P extends PrismaLike>(options: RunSubgraphOptions<P>, logge
     z.object({
       PORT: envVars.port(options.defaultPort),
       NODE_ENV: envVars.nodeEnv,
-      GATEWAY_VERIFY_KEYS: envVars.verifyKeys,
+      GATEWAY_VERIFY_KEYS: keyVars.verifyKeys,
     }),
   );
   const serviceKeys = parseEnv(
     z.object(
       Object.fromEntries(
-        (options.trustsServices ?? []).map((service) => [serviceVerifyKeysVar(service), envVars.verifyKeys]),
+        (options.trustsServices ?? []).map((service) => [serviceVerifyKeysVar(service), keyVars.verifyKeys]),
       ),
     ),
   );

@@ -1,10 +1,9 @@
 import type { GraphQLResolveInfo, GraphQLSchema } from "graphql";
 import { applyMiddleware, type IMiddlewareFunction } from "graphql-middleware";
 import { allow, deny, type IRules, type or, rule, shield } from "graphql-shield";
-import type { Caller } from "./callerIdentity";
-import { forbidden, unauthenticated } from "./errors";
+import { type Caller, isStaff as isStaffViewer, type Viewer } from "@fedplat/auth";
+import { forbidden, unauthenticated } from "@fedplat/runtime";
 import { rejectNulBytes } from "./rejectNulBytes";
-import { isStaff as isStaffViewer, type Viewer } from "./identity";
 
 export { allow, and, deny, or } from "graphql-shield";
 export type { IRules } from "graphql-shield";

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import { PrismaPg } from "@prisma/adapter-pg";
+import { type PoolUsage, reportPoolUsage } from "@fedplat/runtime";
 import pg from "pg";
 
 /** Pool size per process unless DB_POOL_MAX says otherwise. */
@@ -19,9 +20,10 @@ const pools = new Map<pg.Pool, string>();
 /** The pool under each adapter, then under each client (see withSqlPool). */
 const poolOfAdapter = new WeakMap<object, pg.Pool>();
 const poolOfClient = new WeakMap<object, pg.Pool>();
+reportPoolUsage(poolUsage);
 
-/** Connections per pool: open (total), idle, and callers waiting for one. */
-export function poolUsage(): Array<{ pool: string; max: number; total: number; idle: number; waiting: number }> {
+/** Connections per pool: open (total), idle, and callers waiting for one (the db_pool_connections metric). */
+function poolUsage(): PoolUsage[] {
   for (const pool of pools.keys()) if (pool.ended) pools.delete(pool); // closed by $disconnect
   return [...pools].map(([pool, schema]) => ({
     pool: schema,

@@ -1,5 +1,23 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
-import { poolUsage } from "./prisma";
+
+/** One database pool's connections: open (total), idle, and callers waiting for one. */
+export interface PoolUsage {
+  pool: string;
+  max: number;
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+/**
+ * Where the db_pool_connections gauge reads from: the package that opens pools registers its
+ * reader here, so process basics need not depend on the database code.
+ */
+const poolReaders = new Set<() => PoolUsage[]>();
+export function reportPoolUsage(read: () => PoolUsage[]): void {
+  poolReaders.add(read);
+}
+const poolUsage = () => [...poolReaders].flatMap((read) => read());
 
 /** One registry per process: default process metrics plus the platform's own. */
 export interface ServiceMetrics {

@@ -1,6 +1,6 @@
 import { decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
 import { LRUCache } from "lru-cache";
-import { unauthenticated } from "./errors";
+import { unauthenticated } from "@fedplat/runtime";
 import type { Role, Viewer } from "./identity";
 import type { SigningKey, VerifyKeys } from "./identityKeys";
 

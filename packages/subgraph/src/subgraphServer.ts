@@ -13,15 +13,27 @@ import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
 import express from "express";
 import type { DocumentNode } from "graphql";
 import type { Logger } from "pino";
-import { formatErrorFor } from "./formatError";
-import { healthRouter, type HealthState, type ReadinessCheck } from "./health";
-import { jsonErrorHandler } from "./httpErrors";
-import { type AdminListener, adminEndpoints, listenOn, metricsHandler } from "./httpService";
-import { type Caller, createCallerIdentityVerifier, IDENTITY_HEADER, type IdentityTrust } from "./callerIdentity";
-import type { Viewer } from "./identity";
+import {
+  adminEndpoints,
+  type AdminListener,
+  formatErrorFor,
+  healthRouter,
+  type HealthState,
+  jsonErrorHandler,
+  listenOn,
+  metricsHandler,
+  type ReadinessCheck,
+  type ServiceMetrics,
+  useOperationMetrics,
+} from "@fedplat/runtime";
+import {
+  type Caller,
+  createCallerIdentityVerifier,
+  IDENTITY_HEADER,
+  type IdentityTrust,
+  type Viewer,
+} from "@fedplat/auth";
 import { type ServiceAccess, type SubgraphRules, withPermissions } from "./permissions";
-import type { ServiceMetrics } from "./metrics";
-import { useOperationMetrics } from "./operationMetrics";
 
 /** What every subgraph's context starts from. */
 export interface BaseContext {

@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
-import { parseSigningKey, parseVerifyKeys } from "./identityKeys";
 
 /** Thrown at start when an environment variable is missing or invalid; the message names it. */
 export class ConfigError extends Error {
@@ -44,27 +43,7 @@ export const envVars = {
     .default("redis://127.0.0.1:6379"),
   /** A shared secret (JWT_SECRET): generated into .env by `npm run setup`. */
   secret: z.string().min(32, "must be at least 32 characters (run `npm run setup` to generate one into .env)"),
-  /** A private Ed25519 JWK with a kid (GATEWAY_SIGNING_KEY, ORDERS_SERVICE_KEY): generated into .env by `npm run setup`. */
-  signingKey: z
-    .string({ error: "required: a private Ed25519 JWK (run `npm run setup` to generate one into .env)" })
-    .transform(parsedBy(parseSigningKey)),
-  /** A JSON array of public Ed25519 JWKs, each with its kid (GATEWAY_VERIFY_KEYS, ORDERS_SERVICE_VERIFY_KEYS): several during a rotation. */
-  verifyKeys: z
-    .string({ error: "required: a JSON array of public Ed25519 JWKs (run `npm run setup` to generate it into .env)" })
-    .transform(parsedBy(parseVerifyKeys)),
 };
-
-/** A zod transform from a parser that throws a message naming what is wrong (never the value). */
-function parsedBy<T>(parse: (value: string) => T) {
-  return (value: string, ctx: z.RefinementCtx): T => {
-    try {
-      return parse(value);
-    } catch (error) {
-      ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
-      return z.NEVER;
-    }
-  };
-}
 
 /**
  * Loads the repository's `.env` (written by `npm run setup` with a generated JWT_SECRET) into

@@ -1,5 +1,5 @@
 import type { IMiddlewareFunction } from "graphql-middleware";
-import { badInput } from "./errors";
+import { badInput } from "@fedplat/runtime";
 
 function containsNul(value: unknown, depth = 0): boolean {
   if (typeof value === "string") return value.includes("\u0000");

@@ -1,6 +1,5 @@
-import { badInput } from "./errors";
-import { timeOrderedId } from "./ids";
-import type { Viewer } from "./identity";
+import { badInput, timeOrderedId } from "@fedplat/runtime";
+import type { Viewer } from "@fedplat/auth";
 
 /** One row of a service's audit_log table, as written. */
 export interface AuditRow {

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, errors as joseErrors, type JWTPayload, jwtVerify, SignJWT } from "jose";
 import { LRUCache } from "lru-cache";
-import { unauthenticated } from "./errors";
+import { unauthenticated } from "@fedplat/runtime";
 
 export type Role = "CUSTOMER" | "STAFF" | "ADMIN";
 

@@ -1,8 +1,6 @@
-import { sqlOf } from "@fedplat/common";
+import { sqlOf } from "./prismaPool";
 import { activeTraceparent } from "@fedplat/telemetry";
-import type { Envelope } from "./envelope";
-import type { EventType } from "./schemas";
-import { consumersOf } from "./versions";
+import { consumersOf, type Envelope, type EventType } from "@fedplat/events";
 
 const quotedSchema = (schema: string) => {
   if (!/^\w+$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
@@ -25,7 +23,7 @@ export interface EventTables {
 }
 
 /**
- * Raw statements: a Prisma (transaction) client, or @fedplat/common's sqlStatements on the same
+ * Raw statements: a Prisma (transaction) client, or sqlStatements (prismaPool.ts) on the same
  * pool (for hot paths that skip Prisma's per-statement compile).
  */
 export type RawSql = Pick<EventTables, "$queryRawUnsafe" | "$executeRawUnsafe">;
@@ -47,7 +45,7 @@ export const OUTBOX_CHANNEL = "fedplat_outbox";
  * plan for every batch size, which costs more CPU than the insert itself. Each event carries
  * the active trace context (the request's, or the consumer's that caused it), so the relay and
  * the consumers continue the same trace. The statement goes straight to the transaction's
- * connection when @fedplat/common knows it (sqlOf), past Prisma's per-statement compile.
+ * connection when prismaPool.ts knows it (sqlOf), past Prisma's per-statement compile.
  */
 export async function writeOutbox(tx: RawSql, events: readonly Envelope[]): Promise<void> {
   const producer = events[0]?.producer;
