@@ -1,3 +1,23 @@
+/**
+ * The event store's SQL fast path: each service's pg pool, made here and handed to Prisma's driver
+ * adapter, so the hot paths can send raw statements on the same connections (sqlPoolOf, sqlOf).
+ *
+ * Prisma exposes no handle on a transaction's connection, so this module relies on these Prisma
+ * 6.19 internals (checked by packages/event-store/test/prismaAdapter.int.test.ts and
+ * workers/test/prismaClientInternals.int.test.ts, which fail by name the day one changes):
+ * - @prisma/adapter-pg's startTransaction() takes its connection with pool.connect() (no
+ *   callback), called in the async context of the $transaction(fn) call (trackTransactionConnections);
+ * - it sends "BEGIN" as the text of the first query on that connection, and PrismaClient ends
+ *   the transaction with "COMMIT" or "ROLLBACK" sent as query texts on it;
+ * - the adapter's commit() and rollback() then call release() on that connection, once; on a
+ *   failed COMMIT/ROLLBACK it never does (releasedWhenBroken);
+ * - PrismaClient.$transaction(fn) calls fn with a transaction client (the `tx`) made for that
+ *   call, and passes its second argument on as options (withSqlPool);
+ * - PrismaClient.$disconnect() disposes the adapter (and so, with disposeExternalPool, the pool)
+ *   only if the client ran a query (withSqlPool);
+ * - PrismaClient emits one "query" event per statement when constructed with log: query events
+ *   (countStatements).
+ */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import { PrismaPg } from "@prisma/adapter-pg";
