@@ -20,7 +20,7 @@ import {
   type TestDatabase,
 } from "@fedplat/devkit";
 import { DEAD_LETTER_QUEUE } from "@fedplat/events";
-import { readSupergraphConfig } from "@fedplat/gateway";
+import { readSupergraphConfig } from "@fedplat/tools";
 import { buildNotificationsServer, createNotificationsPrisma } from "@fedplat/notifications";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma } from "@fedplat/orders";
 import { buildPaymentsServer, createPaymentsPrisma } from "@fedplat/payments";

@@ -8,7 +8,7 @@ import { createLogger, createMetrics, createRedis, type Redis } from "@fedplat/r
 import { signAccessToken } from "@fedplat/auth";
 import { repoRoot, TEST_GATEWAY_KEY, TEST_JWT_SECRET } from "@fedplat/devkit";
 import WebSocket from "ws";
-import { apiSchemaOf } from "../../src/composition/apiSchema";
+import { apiSchemaOf } from "@fedplat/tools";
 import type { GatewayContext } from "../../src/context";
 import { createCredentials } from "../../src/features/identity";
 import { createTrustedDocuments, parseManifest } from "../../src/features/persistedDocuments";

@@ -4,10 +4,10 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { registry } from "@fedplat/registry";
 import { generatedConfigFiles } from "./generateConfig";
-import { registry } from "./index";
 
-const root = resolve(__dirname, "../../..");
+const root = resolve(__dirname, "../..");
 const check = process.argv.includes("--check");
 const stale: string[] = [];
 for (const [file, text] of Object.entries(generatedConfigFiles(registry))) {

@@ -1,5 +1,4 @@
-import type { Registry } from "./registry";
-import type { Service } from "./derive";
+import type { Registry, Service } from "@fedplat/registry";
 
 type Services = Registry & { services: readonly Service[] };
 
