@@ -141,8 +141,8 @@ describe("group commit", () => {
             }),
           ],
         }),
-        sql: `INSERT INTO "notifications"."notifications" (id, user_id, channel, template, status)
-              SELECT row.id, row."userId", row.channel::"notifications"."Channel", 'welcome', 'SENT' FROM fresh, jsonb_to_record(fresh.effect) AS row(id uuid, "userId" uuid, channel text)`,
+        sql: ({ fresh }) => `INSERT INTO "notifications"."notifications" (id, user_id, channel, template, status)
+              SELECT row.id, row."userId", row.channel::"notifications"."Channel", 'welcome', 'SENT' FROM ${fresh}, jsonb_to_record(${fresh}.effect) AS row(id uuid, "userId" uuid, channel text)`,
       },
     );
     const good = registered();

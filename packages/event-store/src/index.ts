@@ -25,6 +25,20 @@ export {
   type RawSql,
   singleStatementHandler,
   type StatementEffect,
+  type StatementEffectRefs,
   transactionalHandler,
   writeOutbox,
 } from "./store";
+export {
+  appliedEventsSql,
+  concludeOutboxSql,
+  insertOutboxRows,
+  insertProcessedEvents,
+  outboxClaimSql,
+  outboxEnvelopesSql,
+  type PrunedTable,
+  pruneSql,
+  quotedSchema,
+  settleOutboxSql,
+  unsettledClaimSql,
+} from "./eventTablesSql";

@@ -1,11 +1,7 @@
+import { insertOutboxRows, insertProcessedEvents } from "./eventTablesSql";
 import { sqlOf } from "./prismaPool";
 import { activeTraceparent } from "@fedplat/telemetry";
 import { consumersOf, type Envelope, type EventType } from "@fedplat/events";
-
-const quotedSchema = (schema: string) => {
-  if (!/^\w+$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
-  return `"${schema}"`;
-};
 
 /**
  * The two tables every service keeps for events (outbox, processed_events), as every generated
@@ -68,13 +64,6 @@ export async function writeOutbox(tx: RawSql, events: readonly Envelope[]): Prom
   );
 }
 
-/** INSERT of outbox rows from `source`, which yields jsonb `row`s of outboxRowsJson; RETURNING whether each is routed. */
-const insertOutboxRows = (schema: string, source: string) =>
-  `INSERT INTO ${quotedSchema(schema)}."outbox" (id, type, envelope, published_at, settled_at)
-   SELECT (row->'envelope'->>'eventId')::uuid, row->'envelope'->>'type', row->'envelope', unrouted.at, unrouted.at
-   FROM ${source}, LATERAL (SELECT CASE WHEN (row->>'routed')::boolean THEN NULL ELSE now() END AS at) AS unrouted
-   RETURNING published_at IS NULL AS routed`;
-
 /**
  * The outbox rows of `events` as one json array of {routed, envelope, cause?}. Each event
  * carries the active trace context (the request's, or the consumer's that caused it), so the
@@ -122,7 +111,7 @@ export async function claimEvent(tx: EventTables, event: Envelope): Promise<bool
 export async function claimEvents(tx: RawSql, schema: string, events: readonly Envelope[]): Promise<Set<string>> {
   if (events.length === 0) return new Set();
   const claimed = await (sqlOf(tx) ?? tx).$queryRawUnsafe<Array<{ id: string }>>(
-    `INSERT INTO ${quotedSchema(schema)}."processed_events" (event_id, type) SELECT * FROM unnest($1::uuid[], $2::text[]) ON CONFLICT DO NOTHING RETURNING event_id::text AS id`,
+    insertProcessedEvents(schema, "SELECT * FROM unnest($1::uuid[], $2::text[])", "event_id::text AS id"),
     events.map((event) => event.eventId),
     events.map((event) => event.type),
   );
@@ -218,41 +207,42 @@ export function transactionalHandler<T extends EventType, Tx extends RawSql>(
   return Object.assign(handler, { applyMany });
 }
 
-/**
- * An effect that fits in one SQL statement over the events it applies. `prepare` builds, before
- * the statement, each event's effect row (ids chosen here) and its follow-up events; `sql` is a
- * data-modifying statement (an INSERT, say) that reads the CTE `fresh` (event_id uuid, effect
- * jsonb: prepare's row), which holds only the events not applied before; `params` are its own
- * parameters, $3 onwards.
- */
-export interface StatementEffect<T extends EventType> {
-  prepare(event: Envelope<T>): { effect: object; followUps: readonly Envelope[] };
-  sql: string;
-  params?: () => unknown[];
+/** The names an effect's statement reads, given to StatementEffect.sql by the handler that owns them. */
+export interface StatementEffectRefs {
+  /** The CTE of the events not applied before: (event_id uuid, effect jsonb: prepare's row). */
+  fresh: string;
+  /** The placeholder of the effect's own parameter `index` (1-based, in the order of params()). */
+  param(index: number): string;
 }
 
 /**
- * A handler like transactionalHandler's whose claim, effect and follow-up events are ONE
- * statement outside any transaction: PostgreSQL applies a statement atomically, so the three
- * still commit together or not at all, in one round trip instead of five (BEGIN, claim, effect,
- * outbox, COMMIT: each round trip cost this process ~0.2 ms of CPU on these machines, measured
- * on 50-event batches). For effects that are one set-based statement; the others use
- * transactionalHandler. `statements` runs each statement on its own (sqlStatements).
+ * An effect that fits in one SQL statement over the events it applies. `prepare` builds, before
+ * the statement, each event's effect row (ids chosen here) and its follow-up events; `sql` builds
+ * a data-modifying statement (an INSERT, say) that reads `refs.fresh`, which holds only the events
+ * not applied before; `params` are its own parameters, each written `refs.param(i)`.
  */
+export interface StatementEffect<T extends EventType> {
+  prepare(event: Envelope<T>): { effect: object; followUps: readonly Envelope[] };
+  sql(refs: StatementEffectRefs): string;
+  params?: () => unknown[];
+}
+
+/** The handler's own parameters ($1 input, $2 follow-ups) come first; the effect's follow. */
+const EFFECT_REFS: StatementEffectRefs = { fresh: "fresh", param: (index) => `$${index + 2}` };
+
 export function singleStatementHandler<T extends EventType>(
   _type: T,
   store: { schema: string; statements: RawSql },
   effect: StatementEffect<T>,
   options: Pick<TransactionalHandlerOptions<T, RawSql>, "afterCommit"> = {},
 ): BatchableHandler {
-  const schema = quotedSchema(store.schema);
   // A redelivery claims nothing, so `fresh` is empty and neither effect nor follow-ups are
   // written. The NOTIFY (the relay's wake-up) is sent once, when a routed follow-up was written.
   const statement = `WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS input(event_id uuid, type text, effect jsonb)),
-     claimed AS (INSERT INTO ${schema}."processed_events" (event_id, type) SELECT event_id, type FROM input ON CONFLICT DO NOTHING RETURNING event_id),
-     fresh AS (SELECT input.event_id, input.effect FROM input JOIN claimed USING (event_id)),
-     effect AS (${effect.sql}),
-     written AS (${insertOutboxRows(store.schema, "jsonb_array_elements($2::jsonb) AS row JOIN fresh ON fresh.event_id = (row->>'cause')::uuid")}),
+     claimed AS (${insertProcessedEvents(store.schema, "SELECT event_id, type FROM input", "event_id")}),
+     ${EFFECT_REFS.fresh} AS (SELECT input.event_id, input.effect FROM input JOIN claimed USING (event_id)),
+     effect AS (${effect.sql(EFFECT_REFS)}),
+     written AS (${insertOutboxRows(store.schema, `jsonb_array_elements($2::jsonb) AS row JOIN ${EFFECT_REFS.fresh} ON ${EFFECT_REFS.fresh}.event_id = (row->>'cause')::uuid`)}),
      woke AS (SELECT pg_notify('${OUTBOX_CHANNEL}', '${store.schema}') FROM written WHERE routed LIMIT 1)
    SELECT event_id::text AS id, (SELECT count(*) FROM woke) AS woke FROM claimed`;
   const applyMany = async (events: readonly Envelope[]) => {

@@ -51,9 +51,12 @@ export function createNotificationsEventHandlers(
         ],
       };
     },
-    sql: `INSERT INTO "notifications"."notifications" (id, user_id, channel, template, payload, status, sent_at)
-          SELECT row.id, row."userId", row.channel::"notifications"."Channel", row.template, row.payload, 'SENT', $3::timestamp(3)
-          FROM fresh, jsonb_to_record(fresh.effect) AS row(id uuid, "userId" uuid, channel text, template text, payload jsonb)`,
+    sql: ({
+      fresh,
+      param,
+    }) => `INSERT INTO "notifications"."notifications" (id, user_id, channel, template, payload, status, sent_at)
+          SELECT row.id, row."userId", row.channel::"notifications"."Channel", row.template, row.payload, 'SENT', ${param(1)}::timestamp(3)
+          FROM ${fresh}, jsonb_to_record(${fresh}.effect) AS row(id uuid, "userId" uuid, channel text, template text, payload jsonb)`,
     params: () => [new Date().toISOString()],
   });
   // Once committed, each new notification reaches its user's subscriptions.
