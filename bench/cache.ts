@@ -26,7 +26,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONCURRENCY ?? 20);
 /** Each side runs ROUNDS times, alternating, so load from elsewhere on the machine hits both alike. */
 const ROUNDS = 2;
 const QUERY =
-  "query BenchProducts { products(first: 20) { totalCount edges { node { id sku name priceCents currency } } } }";
+  /* GraphQL */ "query BenchProducts { products(first: 20) { totalCount edges { node { id sku name priceCents currency } } } }";
 
 interface Measure {
   requests: number;

@@ -39,7 +39,7 @@ const WARM_UP_SECONDS = 5;
 const UNLOADED_SECONDS = 5;
 
 /** users -> orders -> lines -> product, payment, customer, notifications: four subgraphs, four entity levels. */
-const HEAVY = `query Heavy($first: Int!) {
+const HEAVY = /* GraphQL */ `query Heavy($first: Int!) {
   users(first: $first) { edges { node { id email name
     orders(first: 5) { id status totalCents createdAt
       customer { id name }
@@ -47,13 +47,13 @@ const HEAVY = `query Heavy($first: Int!) {
       payment { state amountCents attempts } }
     notifications(first: 3) { template channel } } } }
 }`;
-const SINGLE = `query Products { products(first: 20) { edges { node { id sku name priceCents stock } } } }`;
+const SINGLE = /* GraphQL */ `query Products { products(first: 20) { edges { node { id sku name priceCents stock } } } }`;
 /**
  * The same products(20) page, starting after a different product in each request: more variable
  * sets than connections, so no two requests in flight are identical and in-flight dedupe cannot
  * share a fetch between them. Every page has 20 products.
  */
-const PAGE = `query ProductPage($after: String) { products(first: 20, after: $after) { edges { node { id sku name priceCents stock } } } }`;
+const PAGE = /* GraphQL */ `query ProductPage($after: String) { products(first: 20, after: $after) { edges { node { id sku name priceCents stock } } } }`;
 
 interface Load {
   rps: number;
@@ -236,7 +236,9 @@ async function main(): Promise<void> {
   const cached = await startOurGateway(platform, { RESPONSE_CACHE: "on", ENTITY_CACHE: "on" });
   try {
     const admin = await platform.login("admin@example.com");
-    const me = JSON.parse(await post(platform.gatewayUrl, admin, JSON.stringify({ query: "{ me { id role } }" }))) as {
+    const me = JSON.parse(
+      await post(platform.gatewayUrl, admin, JSON.stringify({ query: /* GraphQL */ "{ me { id role } }" })),
+    ) as {
       data: { me: { id: string; role: "ADMIN" } };
     };
     // One identity per subgraph: each accepts only a token signed for it (stockGateway.ts forwards them).
@@ -315,7 +317,7 @@ async function main(): Promise<void> {
       await post(
         urlOf("catalog"),
         await anonymousIdentity(),
-        JSON.stringify({ query: "{ products(first: 100) { edges { cursor } pageInfo { endCursor } } }" }),
+        JSON.stringify({ query: /* GraphQL */ "{ products(first: 100) { edges { cursor } pageInfo { endCursor } } }" }),
       ),
     ) as { data: { products: { edges: Array<{ cursor: string }>; pageInfo: { endCursor: string } } } };
     const secondPage = JSON.parse(
@@ -323,7 +325,7 @@ async function main(): Promise<void> {
         urlOf("catalog"),
         await anonymousIdentity(),
         JSON.stringify({
-          query: "query($after: String) { products(first: 100, after: $after) { edges { cursor } } }",
+          query: /* GraphQL */ "query($after: String) { products(first: 100, after: $after) { edges { cursor } } }",
           variables: { after: firstPages.data.products.pageInfo.endCursor },
         }),
       ),

@@ -171,12 +171,12 @@ async function main(): Promise<void> {
     const wsUrl = platform.gatewayUrl.replace(/^http/, "ws");
     const headers = await platform.login("customer@example.com");
     const token = headers.authorization?.replace(/^Bearer /, "") ?? "";
-    const me = await platform.query<{ me: { id: string } }>("{ me { id } }", {}, headers);
+    const me = await platform.query<{ me: { id: string } }>(/* GraphQL */ "{ me { id } }", {}, headers);
     const products = await platform.query<{ products: { edges: Array<{ node: { id: string } }> } }>(
-      "{ products(first: 1) { edges { node { id } } } }",
+      /* GraphQL */ "{ products(first: 1) { edges { node { id } } } }",
     );
     const placed = await platform.query<{ placeOrder: { id: string } }>(
-      "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
+      /* GraphQL */ "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
       { p: products.data?.products.edges[0]?.node.id },
       headers,
     );
@@ -189,7 +189,11 @@ async function main(): Promise<void> {
     const queryTimes: number[] = [];
     for (let i = 0; i < 20; i += 1) {
       const started = performance.now();
-      await platform.query(`query($id: ID!) { order(id: $id) { ${SELECTION} } }`, { id: orderId }, headers);
+      await platform.query(
+        /* GraphQL */ `query($id: ID!) { order(id: $id) { ${SELECTION} } }`,
+        { id: orderId },
+        headers,
+      );
       queryTimes.push(performance.now() - started);
     }
     const queryP50 = percentile(queryTimes, 50);
@@ -201,7 +205,8 @@ async function main(): Promise<void> {
           platform,
           "one viewer, `myOrderUpdates`",
           size,
-          async () => subscriber(wsUrl, token, `subscription { myOrderUpdates { ${SELECTION} } }`, {}, false),
+          async () =>
+            subscriber(wsUrl, token, /* GraphQL */ `subscription { myOrderUpdates { ${SELECTION} } }`, {}, false),
           { id: orderId, ownerId },
           "1 (shared)",
         ),
@@ -222,7 +227,7 @@ async function main(): Promise<void> {
           subscriber(
             wsUrl,
             staffTokens[i] ?? "",
-            `subscription($id: ID!) { orderStatusChanged(orderId: $id) { ${SELECTION} } }`,
+            /* GraphQL */ `subscription($id: ID!) { orderStatusChanged(orderId: $id) { ${SELECTION} } }`,
             { id: orderId },
             true,
           ),

@@ -23,7 +23,7 @@ import { otlpEnv, startOtlpReceiver } from "@fedplat/tests";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
-const QUERY = "{ products(first: 10) { edges { node { id sku name priceCents stock } } } }";
+const QUERY = /* GraphQL */ "{ products(first: 10) { edges { node { id sku name priceCents stock } } } }";
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -34,7 +34,8 @@ async function catalogLookups(): Promise<{ hit: number; miss: number }> {
 }
 
 /* GraphQL */
-const ORDER_PRODUCTS = "{ me { orders(first: 3) { id lines { quantity product { id name priceCents } } } } }";
+const ORDER_PRODUCTS =
+  /* GraphQL */ "{ me { orders(first: 3) { id lines { quantity product { id name priceCents } } } } }";
 
 describe("the gateway with the entity cache on", () => {
   it("asks the catalog once for the same products, whichever viewer asks, and answers the same data", async () => {
@@ -51,7 +52,8 @@ describe("the gateway with the entity cache on", () => {
 
     // The same order's products for another viewer (staff reads the customer's order): Product is public, one fetch serves both.
     const orderId = (first.data as { me: { orders: Array<{ id: string }> } }).me.orders[0]?.id;
-    const ORDER = "query($id: ID!) { order(id: $id) { lines { quantity product { id name priceCents } } } }";
+    const ORDER =
+      /* GraphQL */ "query($id: ID!) { order(id: $id) { lines { quantity product { id name priceCents } } } }";
     const asCustomer = await graphqlRequest(url, ORDER, { id: orderId }, customer);
     const afterCustomer = await catalogLookups();
     const asStaff = await graphqlRequest(url, ORDER, { id: orderId }, staff);
@@ -68,7 +70,7 @@ describe("the gateway with the entity cache on", () => {
     expect(res.headers.get("cache-control")).toBe("max-age=30, private");
 
     // Stock may be 10 s old at most: a reused answer with stock keeps (what remains of) those 10 s.
-    const WITH_STOCK = "{ me { orders(first: 3) { id lines { product { id stock } } } } }";
+    const WITH_STOCK = /* GraphQL */ "{ me { orders(first: 3) { id lines { product { id stock } } } } }";
     await graphqlRequest(url, WITH_STOCK, {}, customer);
     const reused = await graphqlRequest(url, WITH_STOCK, {}, customer);
     expect(reused.errors).toBeUndefined();

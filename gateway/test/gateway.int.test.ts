@@ -113,7 +113,7 @@ describe("federated queries", () => {
       };
     }>(
       url,
-      "{ me { email } orders(first: 5) { edges { node { customer { email } lines { product { name sku } } } } } }",
+      /* GraphQL */ "{ me { email } orders(first: 5) { edges { node { customer { email } lines { product { name sku } } } } } }",
       {},
       customerAuth,
     );
@@ -130,7 +130,7 @@ describe("federated queries", () => {
   it("returns partial data and an error naming the subgraph that is down, without its URL", async () => {
     const res = await graphqlRequest<{
       orders: { edges: Array<{ node: { id: string; status: string; payment: null } }> };
-    }>(url, "{ orders(first: 3) { edges { node { id status payment { state } } } } }", {}, customerAuth);
+    }>(url, /* GraphQL */ "{ orders(first: 3) { edges { node { id status payment { state } } } } }", {}, customerAuth);
     expect(res.status).toBe(200);
     expect(res.data?.orders.edges).toHaveLength(3);
     expect(res.data?.orders.edges.every((edge) => edge.node.status && edge.node.payment === null)).toBe(true);
@@ -145,7 +145,7 @@ describe("federated queries", () => {
     const started = Date.now();
     const res = await graphqlRequest<{ me: null }>(
       url,
-      "{ me { email notifications(first: 1) { template } } }",
+      /* GraphQL */ "{ me { email notifications(first: 1) { template } } }",
       {},
       customerAuth,
     );
@@ -157,7 +157,7 @@ describe("federated queries", () => {
   });
 
   it("passes a subgraph's own error code through (FORBIDDEN)", async () => {
-    const res = await graphqlRequest(url, "{ users { totalCount } }", {}, customerAuth);
+    const res = await graphqlRequest(url, /* GraphQL */ "{ users { totalCount } }", {}, customerAuth);
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN" });
   });
 });
@@ -174,36 +174,41 @@ describe("API keys", () => {
     const key = created.data?.createApiKey.key ?? "";
     const asKey = await graphqlRequest<{ users: { totalCount: number } }>(
       url,
-      "{ users { totalCount } }",
+      /* GraphQL */ "{ users { totalCount } }",
       {},
       { "x-api-key": key },
     );
     expect(asKey.errors).toBeUndefined();
     expect(asKey.data?.users.totalCount).toBeGreaterThanOrEqual(50);
-    const notAdmin = await graphqlRequest(url, "{ apiKeys { id } }", {}, { "x-api-key": key });
+    const notAdmin = await graphqlRequest(url, /* GraphQL */ "{ apiKeys { id } }", {}, { "x-api-key": key });
     expect(notAdmin.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
 
     await graphqlRequest(
       url,
-      "mutation($id: ID!) { revokeApiKey(id: $id) { id } }",
+      /* GraphQL */ "mutation($id: ID!) { revokeApiKey(id: $id) { id } }",
       { id: created.data?.createApiKey.apiKey.id },
       admin,
     );
     const deadline = Date.now() + 5_000;
     let status = 200;
     while (status !== 401 && Date.now() < deadline)
-      status = (await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": key })).status;
+      status = (await graphqlRequest(url, /* GraphQL */ "{ __typename }", {}, { "x-api-key": key })).status;
     expect(status).toBe(401);
   });
 
   it("rejects an unknown key with 401, and a request carrying both a key and a token with 400", async () => {
-    const unknown = await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": "fpk_nope" });
+    const unknown = await graphqlRequest(url, /* GraphQL */ "{ __typename }", {}, { "x-api-key": "fpk_nope" });
     expect(unknown.status).toBe(401);
     expect(unknown.errors?.[0]).toMatchObject({
       message: "Invalid, revoked or expired API key",
       extensions: { code: "UNAUTHENTICATED" },
     });
-    const both = await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": "fpk_nope", ...customerAuth });
+    const both = await graphqlRequest(
+      url,
+      /* GraphQL */ "{ __typename }",
+      {},
+      { "x-api-key": "fpk_nope", ...customerAuth },
+    );
     expect(both.status).toBe(400);
   });
 
@@ -216,13 +221,13 @@ describe("API keys", () => {
 
 describe("bad requests", () => {
   it("answers a syntax error with 400 GRAPHQL_PARSE_FAILED", async () => {
-    const res = await graphqlRequest(url, "{ orders { ");
+    const res = await graphqlRequest(url, /* GraphQL */ "{ orders { ");
     expect(res.status).toBe(400);
     expect(res.errors?.[0]?.extensions?.code).toBe("GRAPHQL_PARSE_FAILED");
   });
 
   it("answers an unknown field with 400 GRAPHQL_VALIDATION_FAILED", async () => {
-    const res = await graphqlRequest(url, "{ nope }");
+    const res = await graphqlRequest(url, /* GraphQL */ "{ nope }");
     expect(res.status).toBe(400);
     expect(res.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
   });
@@ -231,7 +236,7 @@ describe("bad requests", () => {
     const response = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: "{not json",
+      body: /* GraphQL */ "{not json",
     });
     expect(response.status).toBe(400);
     const text = await response.text();
@@ -245,7 +250,7 @@ describe("bad requests", () => {
     const response = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ query: `{ me { id } } #${"x".repeat(1_100_000)}` }),
+      body: JSON.stringify({ query: /* GraphQL */ `{ me { id } } #${"x".repeat(1_100_000)}` }),
     });
     expect(response.status).toBe(413);
     expect(((await response.json()) as { errors: Array<{ message: string }> }).errors[0]?.message).toBe(
@@ -255,7 +260,7 @@ describe("bad requests", () => {
 
   it("answers a forged or expired token with 401 UNAUTHENTICATED before any subgraph is called", async () => {
     const before = accounts.statements();
-    const res = await graphqlRequest(url, "{ me { id } }", {}, { authorization: "Bearer not.a.token" });
+    const res = await graphqlRequest(url, /* GraphQL */ "{ me { id } }", {}, { authorization: "Bearer not.a.token" });
     expect(res.status).toBe(401);
     expect(res.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
     expect(accounts.statements()).toBe(before);
@@ -297,7 +302,7 @@ describe("landing page and health", () => {
           await fetch(`${adminBase}/graphql`, {
             method: "POST",
             headers: { "content-type": "application/json" },
-            body: '{"query":"{ __typename }"}',
+            body: '{"query":/* GraphQL */ "{ __typename }"}',
           })
         ).status,
       ).toBe(404);

@@ -66,7 +66,7 @@ describe("the gateway's HTTP server limits", () => {
   });
 
   it("answers 408 to a request whose body trickles past requestTimeoutMs", async () => {
-    const body = JSON.stringify({ query: "{ __typename }" });
+    const body = JSON.stringify({ query: /* GraphQL */ "{ __typename }" });
     const head = `POST /graphql HTTP/1.1\r\nHost: g\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
     const { answer, closedAfterMs } = await dribble([head, ...body.split("")], 200);
     expect(status(answer)).toBe("408");

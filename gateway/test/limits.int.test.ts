@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 const nest = (levels: number) =>
-  `{ me { ${"orders(first: 1) { customer { ".repeat(levels)}id${" } }".repeat(levels)} } }`;
+  /* GraphQL */ `{ me { ${"orders(first: 1) { customer { ".repeat(levels)}id${" } }".repeat(levels)} } }`;
 
 describe("query limits (before any subgraph is called)", () => {
   it.each([
@@ -60,7 +60,7 @@ describe("query limits (before any subgraph is called)", () => {
     ],
     [
       "too many directives",
-      `{ products @skip(if: false) ${"@include(if: true) ".repeat(60)} { totalCount } }`,
+      /* GraphQL */ `{ products @skip(if: false) ${"@include(if: true) ".repeat(60)} { totalCount } }`,
       "Directives limit of 50 exceeded",
     ],
   ])("rejects a query that is %s with 400", async (_name, query, message) => {
@@ -78,7 +78,7 @@ describe("query limits (before any subgraph is called)", () => {
   });
 
   it("rejects a document with too many tokens before parsing it", async () => {
-    const res = await graphqlRequest(url, `{ __typename ${"__typename ".repeat(2_100)}}`);
+    const res = await graphqlRequest(url, /* GraphQL */ `{ __typename ${"__typename ".repeat(2_100)}}`);
     expect(res.status).toBe(400);
     expect(res.errors?.[0]).toMatchObject({
       message: "The document has more than 2000 tokens",
@@ -87,7 +87,7 @@ describe("query limits (before any subgraph is called)", () => {
   });
 
   it("rejects a fragment bomb and a fragment cycle in linear time, before validation", async () => {
-    const bomb = `query { ...F0 } ${Array.from({ length: 40 }, (_, i) => `fragment F${i} on Query { __typename ...F${i + 1} ...F${i + 1} }`).join(" ")} fragment F40 on Query { __typename }`;
+    const bomb = /* GraphQL */ `query { ...F0 } ${Array.from({ length: 40 }, (_, i) => `fragment F${i} on Query { __typename ...F${i + 1} ...F${i + 1} }`).join(" ")} fragment F40 on Query { __typename }`;
     const started = Date.now();
     const res = await graphqlRequest(url, bomb);
     expect(Date.now() - started).toBeLessThan(2_000);
@@ -96,20 +96,23 @@ describe("query limits (before any subgraph is called)", () => {
       message: "The document expands to more than 5000 fields",
       extensions: { code: "QUERY_TOO_COMPLEX" },
     });
-    const cycle = await graphqlRequest(url, "query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }");
+    const cycle = await graphqlRequest(
+      url,
+      /* GraphQL */ "query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }",
+    );
     expect(cycle.status).toBe(400);
     expect(cycle.errors?.[0]?.message).toMatch(/spreads itself/);
   });
 
   it("rejects variables nested deeper than 32 levels without overflowing the stack", async () => {
-    const body = `{"query":"query($s: String) { products(search: $s) { totalCount } }","variables":{"s":${'{"a":'.repeat(10_000)}1${"}".repeat(10_000)}}}`;
+    const body = `{"query":/* GraphQL */ "query($s: String) { products(search: $s) { totalCount } }","variables":{"s":${'{"a":'.repeat(10_000)}1${"}".repeat(10_000)}}}`;
     const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ errors: [{ extensions: { code: "VARIABLES_TOO_DEEP" } }] });
   });
 
   it("rejects oversized variables with 413", async () => {
-    const res = await graphqlRequest(url, "query($s: String) { products(search: $s) { totalCount } }", {
+    const res = await graphqlRequest(url, /* GraphQL */ "query($s: String) { products(search: $s) { totalCount } }", {
       s: "x".repeat(70_000),
     });
     expect(res.status).toBe(413);
@@ -117,7 +120,8 @@ describe("query limits (before any subgraph is called)", () => {
   });
 
   it("rejects batched requests while batching is disabled, and over-long batches when enabled", async () => {
-    const batch = (n: number) => JSON.stringify(Array.from({ length: n }, () => ({ query: "{ __typename }" })));
+    const batch = (n: number) =>
+      JSON.stringify(Array.from({ length: n }, () => ({ query: /* GraphQL */ "{ __typename }" })));
     const disabled = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -149,7 +153,7 @@ describe("query limits (before any subgraph is called)", () => {
   });
 
   it("does not suggest field names, so typos cannot map a hidden schema", async () => {
-    const res = await graphqlRequest(url, "{ prodcts { totalCount } }");
+    const res = await graphqlRequest(url, /* GraphQL */ "{ prodcts { totalCount } }");
     expect(res.status).toBe(400);
     expect(res.errors?.[0]?.message).not.toMatch(/Did you mean/);
   });
@@ -158,11 +162,12 @@ describe("query limits (before any subgraph is called)", () => {
 describe("rate limits (shared in Redis)", () => {
   it("answers the 4th anonymous request of a minute with 429 and Retry-After", async () => {
     const limited = await gatewayWith({ rate: { ...defaultLimits.rate, anonymousPerMinute: 3 } });
-    for (let i = 0; i < 3; i++) expect((await graphqlRequest(limited, "{ __typename }")).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await graphqlRequest(limited, /* GraphQL */ "{ __typename }")).status).toBe(200);
     const response = await fetch(limited, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ query: "{ __typename }" }),
+      body: JSON.stringify({ query: /* GraphQL */ "{ __typename }" }),
     });
     expect(response.status).toBe(429);
     expect(Number(response.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
@@ -176,29 +181,29 @@ describe("rate limits (shared in Redis)", () => {
     const [replicaA, replicaB] = await Promise.all([gatewayWith({ rate }), gatewayWith({ rate })]);
     const alice = bearer(await signAccessToken({ id: randomUUID(), role: "CUSTOMER" }, TEST_JWT_SECRET));
     const bob = bearer(await signAccessToken({ id: randomUUID(), role: "CUSTOMER" }, TEST_JWT_SECRET));
-    expect((await graphqlRequest(replicaA, "{ __typename }", {}, alice)).status).toBe(200);
-    expect((await graphqlRequest(replicaB, "{ __typename }", {}, alice)).status).toBe(200);
-    expect((await graphqlRequest(replicaA, "{ __typename }", {}, alice)).status).toBe(429); // third, on either replica
-    expect((await graphqlRequest(replicaB, "{ __typename }", {}, bob)).status).toBe(200);
-    expect((await graphqlRequest(replicaB, "{ __typename }")).status).toBe(200); // anonymous budget untouched
+    expect((await graphqlRequest(replicaA, /* GraphQL */ "{ __typename }", {}, alice)).status).toBe(200);
+    expect((await graphqlRequest(replicaB, /* GraphQL */ "{ __typename }", {}, alice)).status).toBe(200);
+    expect((await graphqlRequest(replicaA, /* GraphQL */ "{ __typename }", {}, alice)).status).toBe(429); // third, on either replica
+    expect((await graphqlRequest(replicaB, /* GraphQL */ "{ __typename }", {}, bob)).status).toBe(200);
+    expect((await graphqlRequest(replicaB, /* GraphQL */ "{ __typename }")).status).toBe(200); // anonymous budget untouched
   });
 });
 
 describe("production hardening", () => {
   it("refuses introspection in production and allows it in development", async () => {
     const production = await gatewayWith({}, true);
-    const prod = await graphqlRequest(production, "{ __schema { types { name } } }");
+    const prod = await graphqlRequest(production, /* GraphQL */ "{ __schema { types { name } } }");
     expect(prod.status).toBe(400);
     expect(prod.errors?.[0]?.message).toMatch(/introspection is not allowed/i);
-    const dev = await graphqlRequest(url, "{ __schema { queryType { name } } }");
+    const dev = await graphqlRequest(url, /* GraphQL */ "{ __schema { queryType { name } } }");
     expect(dev.data).toEqual({ __schema: { queryType: { name: "Query" } } });
   });
 
   it("blocks simple GET requests that could be cross-site (CSRF prevention)", async () => {
-    const response = await fetch(`${url}?query=${encodeURIComponent("{ __typename }")}`);
+    const response = await fetch(`${url}?query=${encodeURIComponent(/* GraphQL */ "{ __typename }")}`);
     expect(response.status).toBe(400);
     expect(await response.text()).toMatch(/CSRF/);
-    const preflighted = await fetch(`${url}?query=${encodeURIComponent("{ __typename }")}`, {
+    const preflighted = await fetch(`${url}?query=${encodeURIComponent(/* GraphQL */ "{ __typename }")}`, {
       headers: { "apollo-require-preflight": "true" },
     });
     expect(preflighted.status).toBe(200);

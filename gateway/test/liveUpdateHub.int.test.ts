@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createLogger, createRedis, type Redis } from "@fedplat/runtime";
+import { waitFor } from "@fedplat/devkit";
 import type { LiveUpdate } from "@fedplat/events";
 import { createLiveUpdateHub, type LiveUpdateHub } from "../src/features/subscriptions";
 
@@ -24,24 +25,16 @@ afterAll(async () => {
   await redis?.quit();
 });
 
-async function until(what: string, condition: () => boolean): Promise<void> {
-  for (let attempt = 0; attempt < 250; attempt++) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 const update = (id: string): LiveUpdate => ({ typename: "Payment", id, ownerId: "owner-1" });
 
 it("hands every update to listenAll listeners, whatever its keys", async () => {
   await redis.publish(channel, JSON.stringify(update("a")));
-  await until("the update", () => received.some((each) => each.id === "a"));
+  await waitFor("the update", () => received.some((each) => each.id === "a"));
   expect(received.find((each) => each.id === "a")).toEqual(update("a"));
 });
 
 it("tells onSubscribed listeners when the subscription is back after its connection was lost, and delivers again", async () => {
-  await until("the first subscription", () => subscribed >= 1);
+  await waitFor("the first subscription", () => subscribed >= 1);
   const before = subscribed;
   const clients = (await redis.client("LIST")) as string;
   const id = clients
@@ -51,8 +44,8 @@ it("tells onSubscribed listeners when the subscription is back after its connect
   if (!id) throw new Error("the hub's connection is not in CLIENT LIST");
   await redis.client("KILL", "ID", id);
 
-  await until("the re-subscription", () => subscribed > before);
+  await waitFor("the re-subscription", () => subscribed > before);
   await hub.ready();
   await redis.publish(channel, JSON.stringify(update("b")));
-  await until("an update after the reconnect", () => received.some((each) => each.id === "b"));
+  await waitFor("an update after the reconnect", () => received.some((each) => each.id === "b"));
 });

@@ -106,7 +106,7 @@ afterAll(async () => {
 describe("automatic persisted queries (APQ)", () => {
   it("asks for an unknown hash, registers it once, then runs it by hash alone on every replica, also over GET", async () => {
     const [first, replica] = [await gatewayIn("off"), await gatewayIn("off")];
-    const document = `query Apq${randomUUID().replace(/-/g, "")} { products(first: 1) { totalCount } }`;
+    const document = /* GraphQL */ `query Apq${randomUUID().replace(/-/g, "")} { products(first: 1) { totalCount } }`;
     const unknown = await post(first, { extensions: persisted(document) });
     expect(codeOf(unknown)).toBe("PERSISTED_QUERY_NOT_FOUND");
 
@@ -124,8 +124,8 @@ describe("automatic persisted queries (APQ)", () => {
   it("refuses a hash that is not the SHA-256 of the query sent with it", async () => {
     const url = await gatewayIn("off");
     const answer = await post(url, {
-      query: "{ products { totalCount } }",
-      extensions: persisted("{ something { else } }"),
+      query: /* GraphQL */ "{ products { totalCount } }",
+      extensions: persisted(/* GraphQL */ "{ something { else } }"),
     });
     expect(answer.status).toBe(400);
     expect(codeOf(answer)).toBe("PERSISTED_QUERY_HASH_MISMATCH");
@@ -153,7 +153,7 @@ describe("automatic persisted queries (APQ)", () => {
 
   it("refuses GET extensions that are not JSON", async () => {
     const url = await gatewayIn("allow");
-    const answer = await get(url, { extensions: "{not json" });
+    const answer = await get(url, { extensions: /* GraphQL */ "{not json" });
     expect(answer.status).toBe(400);
     expect(codeOf(answer)).toBe("PERSISTED_QUERY_MALFORMED");
   });
@@ -164,7 +164,7 @@ describe("trusted documents", () => {
     const url = await gatewayIn("allow");
     const byId = await get(url, { extensions: persisted(TRUSTED) });
     expect(byId.body.data).toEqual({ products: { totalCount: 200 } });
-    const adHoc = await post(url, { query: "{ products(first: 1) { totalCount } }" });
+    const adHoc = await post(url, { query: /* GraphQL */ "{ products(first: 1) { totalCount } }" });
     expect(adHoc.body.data).toEqual({ products: { totalCount: 200 } });
   });
 
@@ -176,17 +176,20 @@ describe("trusted documents", () => {
 
   it("enforce: rejects any other document before parsing it, and unknown ids, with clear codes", async () => {
     const url = await gatewayIn("enforce");
-    const adHoc = await post(url, { query: "{ products(first: 1) { totalCount } }" });
+    const adHoc = await post(url, { query: /* GraphQL */ "{ products(first: 1) { totalCount } }" });
     expect(adHoc.status).toBe(400);
     expect(codeOf(adHoc)).toBe("PERSISTED_QUERY_REQUIRED");
     // Not even parsed: a syntax error gets the same answer, not GRAPHQL_PARSE_FAILED.
-    expect(codeOf(await post(url, { query: "{ products { " }))).toBe("PERSISTED_QUERY_REQUIRED");
+    expect(codeOf(await post(url, { query: /* GraphQL */ "{ products { " }))).toBe("PERSISTED_QUERY_REQUIRED");
 
-    const unknownId = await get(url, { extensions: persisted("{ __typename }") });
+    const unknownId = await get(url, { extensions: persisted(/* GraphQL */ "{ __typename }") });
     expect(unknownId.status).toBe(400);
     expect(codeOf(unknownId)).toBe("PERSISTED_QUERY_NOT_IN_LIST");
     // APQ cannot be used to register new documents.
-    const registration = await post(url, { query: "{ __typename }", extensions: persisted("{ __typename }") });
+    const registration = await post(url, {
+      query: /* GraphQL */ "{ __typename }",
+      extensions: persisted(/* GraphQL */ "{ __typename }"),
+    });
     expect(codeOf(registration)).toBe("PERSISTED_QUERY_NOT_IN_LIST");
   });
 
@@ -202,7 +205,10 @@ describe("trusted documents", () => {
       products: { edges: [expect.objectContaining({ node: { name: expect.any(String) } })] },
     });
 
-    writeFileSync(manifestPath, JSON.stringify({ [`sha256:${sha256("x")}`]: "query Tampered { __typename }" }));
+    writeFileSync(
+      manifestPath,
+      JSON.stringify({ [`sha256:${sha256("x")}`]: /* GraphQL */ "query Tampered { __typename }" }),
+    );
     expect(() => manifest.reload()).toThrow(/does not hash to its id/);
     expect((await get(url, { extensions: persisted(LATER) })).body.data).toBeTruthy();
   });
@@ -247,17 +253,23 @@ describe("trusted documents over WebSocket (graphql-ws subscribe messages)", () 
   });
 
   it("enforce: refuses other text, unknown ids and mismatched hashes with the HTTP codes, before parsing", async () => {
-    expect(await firstAnswer(url, { query: "subscription { myOrderUpdates { id } }" })).toEqual({
+    expect(await firstAnswer(url, { query: /* GraphQL */ "subscription { myOrderUpdates { id } }" })).toEqual({
       codes: ["PERSISTED_QUERY_REQUIRED"],
     });
-    expect(await firstAnswer(url, { query: "subscription { myOrderUpdates { " })).toEqual({
+    expect(await firstAnswer(url, { query: /* GraphQL */ "subscription { myOrderUpdates { " })).toEqual({
       codes: ["PERSISTED_QUERY_REQUIRED"],
     });
     expect(
-      await firstAnswer(url, { query: "", extensions: persisted("subscription { myOrderUpdates { id } }") }),
+      await firstAnswer(url, {
+        query: "",
+        extensions: persisted(/* GraphQL */ "subscription { myOrderUpdates { id } }"),
+      }),
     ).toEqual({ codes: ["PERSISTED_QUERY_NOT_IN_LIST"] });
     expect(
-      await firstAnswer(url, { query: "subscription { myOrderUpdates { id } }", extensions: persisted(WATCH) }),
+      await firstAnswer(url, {
+        query: /* GraphQL */ "subscription { myOrderUpdates { id } }",
+        extensions: persisted(WATCH),
+      }),
     ).toEqual({ codes: ["PERSISTED_QUERY_HASH_MISMATCH"] });
     expect(
       await firstAnswer(url, {

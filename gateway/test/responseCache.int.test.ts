@@ -76,30 +76,40 @@ describe("cache hints from the subgraphs' SDL", () => {
   it("marks public catalog data public with the product max age, shortened by stock", async () => {
     const names = await graphqlRequest(
       url,
-      "{ products(first: 2) { edges { node { id name priceCents } } pageInfo { hasNextPage } } }",
+      /* GraphQL */ "{ products(first: 2) { edges { node { id name priceCents } } pageInfo { hasNextPage } } }",
     );
     expect(names.errors).toBeUndefined();
     expect(cacheControl(names)).toBe("max-age=60, public");
-    const withStock = await graphqlRequest(url, "{ products(first: 2) { edges { node { id stock } } } }");
+    const withStock = await graphqlRequest(url, /* GraphQL */ "{ products(first: 2) { edges { node { id stock } } } }");
     expect(cacheControl(withStock)).toBe("max-age=10, public");
   });
 
   it("keeps a user's profile 5 minutes, 1 minute once it includes the role; clients must revalidate private answers", async () => {
-    const profile = () => graphqlRequest(url, "{ me { id email name } }", {}, customer);
+    const profile = () => graphqlRequest(url, /* GraphQL */ "{ me { id email name } }", {}, customer);
     expect(await keptFor(profile)).toBe(300);
     // Only the gateway's cache learns of the renewals (mutations, live updates): a browser's copy must not be reused on its own.
     expect(cacheControl(await profile())).toBe("private, no-cache");
-    expect(await keptFor(() => graphqlRequest(url, "{ me { id role } }", {}, customer))).toBe(60);
+    expect(await keptFor(() => graphqlRequest(url, /* GraphQL */ "{ me { id role } }", {}, customer))).toBe(60);
   });
 
   it("takes the most restrictive hint of every subgraph that served the request", async () => {
     expect(
       await keptFor(() =>
-        graphqlRequest(url, "{ me { email } products(first: 1) { edges { node { name } } } }", {}, customer),
+        graphqlRequest(
+          url,
+          /* GraphQL */ "{ me { email } products(first: 1) { edges { node { name } } } }",
+          {},
+          customer,
+        ),
       ),
     ).toBe(60);
     const withOrders = () =>
-      graphqlRequest(url, "{ me { email } orders(first: 1) { edges { node { id status } } } }", {}, customer);
+      graphqlRequest(
+        url,
+        /* GraphQL */ "{ me { email } orders(first: 1) { edges { node { id status } } } }",
+        {},
+        customer,
+      );
     expect(await keptFor(withOrders)).toBe(30);
     expect(cacheControl(await withOrders())).toBe("private, no-cache");
   });
@@ -116,11 +126,14 @@ describe("cache hints from the subgraphs' SDL", () => {
 
 describe("response cache", () => {
   it("serves a public response from the cache to anyone, with the same data", async () => {
-    const query = `{ products(first: 3, search: "${randomUUID().slice(0, 4)}") { totalCount edges { node { id name } } } }`;
-    const first = await graphqlRequest(url, "{ products(first: 3) { totalCount edges { node { id name } } } }");
+    const query = /* GraphQL */ `{ products(first: 3, search: "${randomUUID().slice(0, 4)}") { totalCount edges { node { id name } } } }`;
+    const first = await graphqlRequest(
+      url,
+      /* GraphQL */ "{ products(first: 3) { totalCount edges { node { id name } } } }",
+    );
     expect(cacheStatus(first)).toMatch(/MISS|HIT/);
     const again = await untilHit(() =>
-      graphqlRequest(url, "{ products(first: 3) { totalCount edges { node { id name } } } }"),
+      graphqlRequest(url, /* GraphQL */ "{ products(first: 3) { totalCount edges { node { id name } } } }"),
     );
     expect(again.data).toEqual(first.data);
     expect(cacheControl(again)).toBe("max-age=60, public");
@@ -130,7 +143,7 @@ describe("response cache", () => {
   });
 
   it("serves a private response only to the same user: never to another user or to an anonymous request", async () => {
-    const query = "{ me { email name } }";
+    const query = /* GraphQL */ "{ me { email name } }";
     const mine = await untilHit(() => graphqlRequest<{ me: { email: string } }>(url, query, {}, customer));
     expect(mine.data?.me.email).toBe("customer@example.com");
 
@@ -149,12 +162,12 @@ describe("response cache", () => {
   });
 
   it("lets a user read their own writes: a mutation renews their private entries", async () => {
-    const query = "{ me { name } }";
+    const query = /* GraphQL */ "{ me { name } }";
     await untilHit(() => graphqlRequest(url, query, {}, otherCustomer));
     const name = `Renamed ${randomUUID().slice(0, 8)}`;
     const update = await graphqlRequest(
       url,
-      "mutation($name: String!) { updateProfile(input: { name: $name }) { id } }",
+      /* GraphQL */ "mutation($name: String!) { updateProfile(input: { name: $name }) { id } }",
       { name },
       otherCustomer,
     );
@@ -166,14 +179,14 @@ describe("response cache", () => {
   });
 
   it("shows an order's new status as soon as its change is announced: its owner's and staff's entries are renewed, no one else's", async () => {
-    const query = "{ orders(first: 3) { edges { node { id status } } } }";
+    const query = /* GraphQL */ "{ orders(first: 3) { edges { node { id status } } } }";
     type Orders = { orders: { edges: Array<{ node: { id: string; status: string } }> } };
     const staff = bearer((await graph.accounts.viewer("staff")).token);
     const mine = await untilHit(() => graphqlRequest<Orders>(url, query, {}, customer));
     await untilHit(() => graphqlRequest<Orders>(url, query, {}, otherCustomer));
     const order = mine.data?.orders.edges[0]?.node;
     if (!order) throw new Error("the demo customer has no orders");
-    const staffQuery = "query($id: ID!) { order(id: $id) { status } }";
+    const staffQuery = /* GraphQL */ "query($id: ID!) { order(id: $id) { status } }";
     await untilHit(() => graphqlRequest(url, staffQuery, { id: order.id }, staff));
     const status = order.status === "DELIVERED" ? "SHIPPED" : "DELIVERED";
     await graph.orders.prisma.order.update({ where: { id: order.id }, data: { status } });
@@ -203,7 +216,7 @@ describe("response cache", () => {
 
   it("never caches responses with errors", async () => {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const res = await graphqlRequest(url, "{ users { totalCount } }", {}, customer);
+      const res = await graphqlRequest(url, /* GraphQL */ "{ users { totalCount } }", {}, customer);
       expect(res.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
       expect(cacheStatus(res)).toBe("MISS");
     }
@@ -222,7 +235,7 @@ describe("response cache", () => {
       for (const headers of [{}, customer]) {
         const res = await graphqlRequest<{ products: { totalCount: number } }>(
           down,
-          "{ products(first: 1) { totalCount } }",
+          /* GraphQL */ "{ products(first: 1) { totalCount } }",
           {},
           headers,
         );

@@ -67,7 +67,7 @@ async function gatewayWith(
 
 const randomKey = () => `fpk_${randomBytes(32).toString("base64url")}`;
 const lookUps = () => reached.filter((name) => name === "ApiKeyPrincipal").length;
-const LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }";
+const LOGIN = /* GraphQL */ "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }";
 const codeOf = (response: { errors?: Array<{ extensions?: Record<string, unknown> }> }) =>
   response.errors?.[0]?.extensions?.code;
 
@@ -78,13 +78,23 @@ describe("API key sprays", () => {
     const before = reached.length;
     for (let round = 0; round < 3; round++) {
       for (const key of keys)
-        expect((await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": key })).status).toBe(401);
+        expect((await graphqlRequest(url, /* GraphQL */ "{ __typename }", {}, { "x-api-key": key })).status).toBe(401);
     }
     expect(reached.length - before).toBe(10);
     expect(reached.slice(before).every((name) => name === "ApiKeyPrincipal")).toBe(true);
 
-    const malformed = await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": "not-a-key' OR 1=1" });
-    const badToken = await graphqlRequest(url, "{ me { id } }", {}, { authorization: "Bearer abc.def.ghi" });
+    const malformed = await graphqlRequest(
+      url,
+      /* GraphQL */ "{ __typename }",
+      {},
+      { "x-api-key": "not-a-key' OR 1=1" },
+    );
+    const badToken = await graphqlRequest(
+      url,
+      /* GraphQL */ "{ me { id } }",
+      {},
+      { authorization: "Bearer abc.def.ghi" },
+    );
     expect([malformed.status, codeOf(malformed), badToken.status, codeOf(badToken)]).toEqual([
       401,
       "UNAUTHENTICATED",
@@ -105,13 +115,15 @@ describe("API key sprays", () => {
       admin,
     );
     const key = created.data?.createApiKey.key ?? "";
-    expect((await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": key })).status).toBe(200);
+    expect((await graphqlRequest(url, /* GraphQL */ "{ __typename }", {}, { "x-api-key": key })).status).toBe(200);
     const before = lookUps();
     await Promise.all(
-      Array.from({ length: 300 }, () => graphqlRequest(url, "{ __typename }", {}, { "x-api-key": randomKey() })),
+      Array.from({ length: 300 }, () =>
+        graphqlRequest(url, /* GraphQL */ "{ __typename }", {}, { "x-api-key": randomKey() }),
+      ),
     );
     expect(lookUps() - before).toBe(300);
-    expect((await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": key })).status).toBe(200);
+    expect((await graphqlRequest(url, /* GraphQL */ "{ __typename }", {}, { "x-api-key": key })).status).toBe(200);
     expect(lookUps() - before).toBe(300);
   });
 
@@ -119,8 +131,10 @@ describe("API key sprays", () => {
     const url = await gatewayWith({ invalidCredentialsPerMinute: 5 });
     const before = lookUps();
     for (let i = 0; i < 5; i++)
-      expect((await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": randomKey() })).status).toBe(401);
-    const refused = await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": randomKey() });
+      expect((await graphqlRequest(url, /* GraphQL */ "{ __typename }", {}, { "x-api-key": randomKey() })).status).toBe(
+        401,
+      );
+    const refused = await graphqlRequest(url, /* GraphQL */ "{ __typename }", {}, { "x-api-key": randomKey() });
     expect(refused.status).toBe(429);
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "RATE_LIMITED", retryAfter: expect.any(Number) });
     expect(refused.errors?.[0]?.message).toContain("invalid credentials");
@@ -132,7 +146,9 @@ describe("API key sprays", () => {
     const before = lookUps();
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++)
-      statuses.push((await graphqlRequest(url, "{ __typename }", {}, { "x-api-key": randomKey() })).status);
+      statuses.push(
+        (await graphqlRequest(url, /* GraphQL */ "{ __typename }", {}, { "x-api-key": randomKey() })).status,
+      );
     expect(statuses).toEqual([401, 401, 401, 401, 429, 429]);
     expect(lookUps() - before).toBe(4);
   });
@@ -164,7 +180,7 @@ describe("API key guesses over the WebSocket (connection_init)", () => {
     expect(codes).toEqual([4401, 4401, 4401, 4401, 4401, 4429]);
     expect(lookUps() - before).toBe(5);
     // The same address over HTTP is refused too: one budget for both transports.
-    const overHttp = await graphqlRequest(url, "{ __typename }");
+    const overHttp = await graphqlRequest(url, /* GraphQL */ "{ __typename }");
     expect([overHttp.status, codeOf(overHttp)]).toEqual([429, "RATE_LIMITED"]);
   });
 
@@ -197,7 +213,7 @@ describe("login and register", () => {
       customer,
     );
     expect(codeOf(viaFragment)).toBe("RATE_LIMITED");
-    expect((await graphqlRequest(url, "{ me { id } }", {}, customer)).status).toBe(200);
+    expect((await graphqlRequest(url, /* GraphQL */ "{ me { id } }", {}, customer)).status).toBe(200);
   });
 
   it("locks an email after 5 failures whoever asks: guesses from 6 addresses, each with another account's valid token", async () => {
@@ -243,7 +259,9 @@ describe("TRUST_PROXY", () => {
   const statusesFrom = async (url: string, forwardedFor: string[]) => {
     const statuses: number[] = [];
     for (const value of forwardedFor)
-      statuses.push((await graphqlRequest(url, "{ __typename }", {}, { "x-forwarded-for": value })).status);
+      statuses.push(
+        (await graphqlRequest(url, /* GraphQL */ "{ __typename }", {}, { "x-forwarded-for": value })).status,
+      );
     return statuses;
   };
 

@@ -7,6 +7,7 @@ import { createFieldCipher } from "@fedplat/runtime";
 import { signAccessToken } from "@fedplat/auth";
 import { bearer, graphqlRequest, repoRoot, startTestSubgraph, TEST_JWT_SECRET, TEST_PII_KEYS } from "@fedplat/devkit";
 import { decodeProtectedHeader } from "jose";
+import WebSocket from "ws";
 import { buildGateway, defaultLimits, type GatewayOptions, type GatewayServer } from "../src";
 import { type AccountsCatalogOrders, startAccountsCatalogOrders } from "./accountsCatalogOrders";
 
@@ -77,7 +78,7 @@ async function within(
 const refused = (response: Response) => response.status === 401 && codeOf(response) === "UNAUTHENTICATED";
 
 const LOGIN =
-  "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken refreshToken user { id } } }";
+  /* GraphQL */ "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken refreshToken user { id } } }";
 interface Session {
   id: string;
   email: string;
@@ -109,14 +110,19 @@ async function newUser(role: "CUSTOMER" | "STAFF" | "ADMIN" = "CUSTOMER"): Promi
 }
 
 const me = (url: string, token: string) =>
-  graphqlRequest<{ me: { id: string } | null }>(url, "{ me { id } }", {}, bearer(token));
+  graphqlRequest<{ me: { id: string } | null }>(url, /* GraphQL */ "{ me { id } }", {}, bearer(token));
 const adminHeaders = async () => bearer((await services.accounts.viewer("admin")).token);
 
 describe("access tokens end with their session on every replica", () => {
   it("logout: the old access token is refused with 401 UNAUTHENTICATED within 5 s on both replicas", async () => {
     const user = await newUser();
     for (const url of replicas) expect((await me(url, user.accessToken)).data?.me?.id).toBe(user.id); // both caches warm
-    const logout = await graphqlRequest(replicas[A] ?? "", "mutation { logout }", {}, bearer(user.accessToken));
+    const logout = await graphqlRequest(
+      replicas[A] ?? "",
+      /* GraphQL */ "mutation { logout }",
+      {},
+      bearer(user.accessToken),
+    );
     expect(logout.data).toEqual({ logout: true });
     const elapsed = await Promise.all(
       replicas.map((url) => within(WITHIN_MS, () => me(url, user.accessToken), refused)),
@@ -124,7 +130,7 @@ describe("access tokens end with their session on every replica", () => {
     expect(Math.max(...elapsed)).toBeLessThan(WITHIN_MS);
     const refresh = await graphqlRequest(
       replicas[B] ?? "",
-      "mutation($t: String!) { refreshToken(token: $t) { accessToken } }",
+      /* GraphQL */ "mutation($t: String!) { refreshToken(token: $t) { accessToken } }",
       { t: user.refreshToken },
     );
     expect(codeOf(refresh)).toBe("UNAUTHENTICATED");
@@ -136,7 +142,7 @@ describe("access tokens end with their session on every replica", () => {
     const user = await newUser();
     const other = await login(user.email);
     const change =
-      "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { accessToken refreshToken } }";
+      /* GraphQL */ "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { accessToken refreshToken } }";
     const wrong = await graphqlRequest(
       replicas[A] ?? "",
       change,
@@ -163,7 +169,7 @@ describe("access tokens end with their session on every replica", () => {
     for (const url of replicas) expect((await me(url, fresh?.accessToken ?? "")).data?.me?.id).toBe(user.id);
     const oldRefresh = await graphqlRequest(
       replicas[A] ?? "",
-      "mutation($t: String!) { refreshToken(token: $t) { accessToken } }",
+      /* GraphQL */ "mutation($t: String!) { refreshToken(token: $t) { accessToken } }",
       { t: other.refreshToken },
     );
     expect(codeOf(oldRefresh)).toBe("UNAUTHENTICATED");
@@ -175,11 +181,12 @@ describe("access tokens end with their session on every replica", () => {
 
   it("a demoted admin's token loses ADMIN within 5 s on both replicas, and cannot mint an API key above its role", async () => {
     const demoted = await newUser("ADMIN");
-    const apiKeys = (url: string) => graphqlRequest(url, "{ apiKeys { id } }", {}, bearer(demoted.accessToken));
+    const apiKeys = (url: string) =>
+      graphqlRequest(url, /* GraphQL */ "{ apiKeys { id } }", {}, bearer(demoted.accessToken));
     for (const url of replicas) expect((await apiKeys(url)).errors).toBeUndefined();
     const set = await graphqlRequest(
       replicas[A] ?? "",
-      "mutation($id: ID!) { setUserRole(userId: $id, role: STAFF) { role } }",
+      /* GraphQL */ "mutation($id: ID!) { setUserRole(userId: $id, role: STAFF) { role } }",
       { id: demoted.id },
       await adminHeaders(),
     );
@@ -195,8 +202,14 @@ describe("access tokens end with their session on every replica", () => {
     );
     // Still a STAFF session: staff fields work.
     expect(
-      (await graphqlRequest(replicas[B] ?? "", "{ users(first: 1) { totalCount } }", {}, bearer(demoted.accessToken)))
-        .errors,
+      (
+        await graphqlRequest(
+          replicas[B] ?? "",
+          /* GraphQL */ "{ users(first: 1) { totalCount } }",
+          {},
+          bearer(demoted.accessToken),
+        )
+      ).errors,
     ).toBeUndefined();
     const minted = await graphqlRequest(
       replicas[B] ?? "",
@@ -213,7 +226,7 @@ describe("access tokens end with their session on every replica", () => {
     const admin = await adminHeaders();
     const disable = await graphqlRequest(
       replicas[A] ?? "",
-      "mutation($id: ID!, $d: Boolean!) { setUserDisabled(id: $id, disabled: $d) { id disabledAt } }",
+      /* GraphQL */ "mutation($id: ID!, $d: Boolean!) { setUserDisabled(id: $id, disabled: $d) { id disabledAt } }",
       { id: user.id, d: true },
       admin,
     );
@@ -224,7 +237,7 @@ describe("access tokens end with their session on every replica", () => {
     );
     const refresh = await graphqlRequest(
       replicas[A] ?? "",
-      "mutation($t: String!) { refreshToken(token: $t) { accessToken } }",
+      /* GraphQL */ "mutation($t: String!) { refreshToken(token: $t) { accessToken } }",
       { t: user.refreshToken },
     );
     expect(codeOf(refresh)).toBe("UNAUTHENTICATED"); // disabling revoked it
@@ -234,7 +247,7 @@ describe("access tokens end with their session on every replica", () => {
       codeOf(
         await graphqlRequest(
           replicas[A] ?? "",
-          "mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { id } }",
+          /* GraphQL */ "mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { id } }",
           { id: self.id },
           admin,
         ),
@@ -243,7 +256,7 @@ describe("access tokens end with their session on every replica", () => {
 
     await graphqlRequest(
       replicas[A] ?? "",
-      "mutation($id: ID!, $d: Boolean!) { setUserDisabled(id: $id, disabled: $d) { id } }",
+      /* GraphQL */ "mutation($id: ID!, $d: Boolean!) { setUserDisabled(id: $id, disabled: $d) { id } }",
       { id: user.id, d: false },
       admin,
     );
@@ -267,7 +280,7 @@ describe("when accounts cannot answer", () => {
     expect([res.status, codeOf(res)]).toEqual([503, "SUBGRAPH_UNAVAILABLE"]);
     const anonymous = await graphqlRequest<{ products: { totalCount: number } }>(
       url,
-      "{ products(first: 1) { totalCount } }",
+      /* GraphQL */ "{ products(first: 1) { totalCount } }",
     );
     expect(anonymous.data?.products.totalCount).toBeGreaterThan(0);
   });
@@ -275,7 +288,7 @@ describe("when accounts cannot answer", () => {
 
 describe("API keys: bounded lifetime and role, revoked within 5 s", () => {
   const CREATE =
-    "mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key apiKey { id role expiresAt } } }";
+    /* GraphQL */ "mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key apiKey { id role expiresAt } } }";
   type Created = { createApiKey: { key: string; apiKey: { id: string; role: string; expiresAt: string } } };
 
   it("refuses an expiry beyond API_KEY_MAX_DAYS (BAD_USER_INPUT) and gives the maximum when none is asked", async () => {
@@ -309,12 +322,12 @@ describe("API keys: bounded lifetime and role, revoked within 5 s", () => {
       bearer(creator.accessToken),
     );
     const key = { "x-api-key": created.data?.createApiKey.key ?? "" };
-    const apiKeys = (url: string) => graphqlRequest(url, "{ apiKeys { id } }", {}, key);
+    const apiKeys = (url: string) => graphqlRequest(url, /* GraphQL */ "{ apiKeys { id } }", {}, key);
     for (const url of replicas) expect((await apiKeys(url)).errors).toBeUndefined();
     const admin = await adminHeaders();
     await graphqlRequest(
       replicas[A] ?? "",
-      "mutation($id: ID!) { setUserRole(userId: $id, role: STAFF) { role } }",
+      /* GraphQL */ "mutation($id: ID!) { setUserRole(userId: $id, role: STAFF) { role } }",
       { id: creator.id },
       admin,
     );
@@ -328,16 +341,18 @@ describe("API keys: bounded lifetime and role, revoked within 5 s", () => {
       ),
     );
     expect(
-      (await graphqlRequest(replicas[B] ?? "", "{ users(first: 1) { totalCount } }", {}, key)).errors,
+      (await graphqlRequest(replicas[B] ?? "", /* GraphQL */ "{ users(first: 1) { totalCount } }", {}, key)).errors,
     ).toBeUndefined();
     await graphqlRequest(
       replicas[A] ?? "",
-      "mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { id } }",
+      /* GraphQL */ "mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { id } }",
       { id: creator.id },
       admin,
     );
     await Promise.all(
-      replicas.map((url) => within(WITHIN_MS, () => graphqlRequest(url, "{ __typename }", {}, key), refused)),
+      replicas.map((url) =>
+        within(WITHIN_MS, () => graphqlRequest(url, /* GraphQL */ "{ __typename }", {}, key), refused),
+      ),
     );
   });
 
@@ -361,17 +376,135 @@ describe("API keys: bounded lifetime and role, revoked within 5 s", () => {
       admin,
     );
     const key = { "x-api-key": created.data?.createApiKey.key ?? "" };
-    for (const url of replicas) expect((await graphqlRequest(url, "{ __typename }", {}, key)).status).toBe(200);
+    for (const url of replicas)
+      expect((await graphqlRequest(url, /* GraphQL */ "{ __typename }", {}, key)).status).toBe(200);
+    await graphqlRequest(
+      replicas[A] ?? "",
+      /* GraphQL */ "mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }",
+      { id: created.data?.createApiKey.apiKey.id },
+      admin,
+    );
+    const elapsed = await Promise.all(
+      replicas.map((url) =>
+        within(WITHIN_MS, () => graphqlRequest(url, /* GraphQL */ "{ __typename }", {}, key), refused),
+      ),
+    );
+    expect(Math.max(...elapsed)).toBeLessThan(WITHIN_MS);
+  });
+});
+
+describe("idle subscriptions end with their session, without an event", () => {
+  /** An acknowledged graphql-ws connection with one subscription that never gets an event. */
+  interface IdleSubscription {
+    /** Resolves with the close code and reason, and how many events arrived before. */
+    closed: Promise<{ code: number; reason: string; events: number }>;
+    close(): void;
+  }
+
+  const subscribeIdle = (url: string, params: Record<string, string>) =>
+    new Promise<IdleSubscription>((resolve, reject) => {
+      const socket = new WebSocket(url.replace(/^http/, "ws"), "graphql-transport-ws");
+      let events = 0;
+      const closed = new Promise<{ code: number; reason: string; events: number }>((done) =>
+        socket.on("close", (code, reason) => done({ code, reason: String(reason), events })),
+      );
+      socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: params })));
+      socket.on("message", (data) => {
+        const message = JSON.parse(String(data)) as { type: string };
+        if (message.type === "connection_ack") {
+          socket.send(
+            JSON.stringify({
+              id: "1",
+              type: "subscribe",
+              payload: { query: /* GraphQL */ "subscription { myOrderUpdates { id status } }" },
+            }),
+          );
+          resolve({ closed, close: () => socket.close() });
+        } else if (message.type === "next") events += 1;
+      });
+      socket.on("error", reject);
+      closed.then(({ code }) => reject(new Error(`closed with ${code} before connection_ack`)));
+    });
+
+  /** The close, or "still open" when the connection outlives `WITHIN_MS` after `since`. */
+  const closedWithin = (subscription: IdleSubscription, since: number) =>
+    Promise.race([
+      subscription.closed,
+      new Promise<"still open">((resolve) =>
+        setTimeout(() => resolve("still open"), since + WITHIN_MS - Date.now()).unref(),
+      ),
+    ]);
+
+  const refusals = async (url: string, reason: string) => {
+    const text = await (await fetch(url.replace(/\/graphql$/, "/metrics"))).text();
+    const line = new RegExp(`^gateway_subscription_refusals_total\\{[^}]*reason="${reason}"[^}]*\\} (\\d+)$`, "m");
+    return Number(line.exec(text)?.[1] ?? 0);
+  };
+
+  it("logout closes every idle connection of that session with 4403 within 5 s, on both replicas", async () => {
+    const user = await newUser();
+    const token = { authorization: `Bearer ${user.accessToken}` };
+    const before = await Promise.all(replicas.map((url) => refusals(url, "session_revoked")));
+    const open = [
+      await subscribeIdle(replicas[A] ?? "", token),
+      await subscribeIdle(replicas[A] ?? "", token),
+      await subscribeIdle(replicas[B] ?? "", token),
+    ];
+    const loggedOut = Date.now();
+    expect((await graphqlRequest(replicas[A] ?? "", "mutation { logout }", {}, bearer(user.accessToken))).data).toEqual(
+      { logout: true },
+    );
+    const closes = await Promise.all(open.map((subscription) => closedWithin(subscription, loggedOut)));
+    for (const close of closes)
+      expect(close).toMatchObject({ code: 4403, reason: "Session ended or role changed: log in again", events: 0 });
+    const after = await Promise.all(replicas.map((url) => refusals(url, "session_revoked")));
+    expect([(after[A] ?? 0) - (before[A] ?? 0), (after[B] ?? 0) - (before[B] ?? 0)]).toEqual([2, 1]);
+  });
+
+  it("a demotion closes the idle connection with 4403 within 5 s; another user's stays open", async () => {
+    const demoted = await newUser("STAFF");
+    const bystander = await newUser();
+    const closing = await subscribeIdle(replicas[B] ?? "", { authorization: `Bearer ${demoted.accessToken}` });
+    const staying = await subscribeIdle(replicas[B] ?? "", { authorization: `Bearer ${bystander.accessToken}` });
+    const demotedAt = Date.now();
+    await graphqlRequest(
+      replicas[A] ?? "",
+      "mutation($id: ID!) { setUserRole(userId: $id, role: CUSTOMER) { role } }",
+      { id: demoted.id },
+      await adminHeaders(),
+    );
+    expect(await closedWithin(closing, demotedAt)).toMatchObject({ code: 4403, events: 0 });
+    const stillOpen = await Promise.race([
+      staying.closed.then(({ code }) => code),
+      new Promise((resolve) => setTimeout(() => resolve("open"), 1_500)),
+    ]);
+    expect(stillOpen).toBe("open");
+    staying.close();
+  });
+
+  it("a revoked API key's idle connection closes with 4403 within 5 s (metric reason api_key_revoked)", async () => {
+    const admin = await adminHeaders();
+    const created = await graphqlRequest<{ createApiKey: { key: string; apiKey: { id: string } } }>(
+      replicas[A] ?? "",
+      'mutation { createApiKey(input: { name: "idle-ws", role: STAFF }) { key apiKey { id } } }',
+      {},
+      admin,
+    );
+    const before = await refusals(replicas[B] ?? "", "api_key_revoked");
+    const idle = await subscribeIdle(replicas[B] ?? "", { "x-api-key": created.data?.createApiKey.key ?? "" });
+    const revokedAt = Date.now();
     await graphqlRequest(
       replicas[A] ?? "",
       "mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }",
       { id: created.data?.createApiKey.apiKey.id },
       admin,
     );
-    const elapsed = await Promise.all(
-      replicas.map((url) => within(WITHIN_MS, () => graphqlRequest(url, "{ __typename }", {}, key), refused)),
-    );
-    expect(Math.max(...elapsed)).toBeLessThan(WITHIN_MS);
+    expect(await closedWithin(idle, revokedAt)).toMatchObject({
+      code: 4403,
+      reason: "API key revoked or expired",
+      events: 0,
+    });
+    expect((await refusals(replicas[B] ?? "", "api_key_revoked")) - before).toBe(1);
   });
 });
 
@@ -448,7 +581,7 @@ describe("ending every session (npm run sessions:end-all)", () => {
     await Promise.all(replicas.map((url) => within(WITHIN_MS, () => me(url, user.accessToken), refused)));
     const refresh = await graphqlRequest(
       replicas[A] ?? "",
-      "mutation($t: String!) { refreshToken(token: $t) { accessToken } }",
+      /* GraphQL */ "mutation($t: String!) { refreshToken(token: $t) { accessToken } }",
       { t: user.refreshToken },
     );
     expect(codeOf(refresh)).toBe("UNAUTHENTICATED");

@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { Agent, buildConnector, getGlobalDispatcher, setGlobalDispatcher } from "undici";
 import { subgraphFetch } from "../src/transport/subgraphFetch";
 
 let server: http.Server;
@@ -42,12 +43,12 @@ describe("subgraph fetch", () => {
     const response = await subgraphFetch(`${base}/graphql`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-request-id": "r-1" },
-      body: JSON.stringify({ query: "{ a }" }),
+      body: JSON.stringify({ query: /* GraphQL */ "{ a }" }),
     });
     expect(received).toEqual([
       expect.objectContaining({
         method: "POST",
-        body: '{"query":"{ a }"}',
+        body: '{"query":/* GraphQL */ "{ a }"}',
         headers: expect.objectContaining({ "x-request-id": "r-1" }),
       }),
     ]);
@@ -57,8 +58,8 @@ describe("subgraph fetch", () => {
     // The executor reads these two, by any case: the body's parser and the subgraph's cache hint.
     expect(response.headers.get("Content-Type")).toBe("application/json; charset=utf-8");
     expect(response.headers.get("cache-control")).toBe("max-age=60, public");
-    expect(await response.clone().json()).toEqual({ data: { echo: { query: "{ a }" } } });
-    expect(await response.text()).toBe('{"data":{"echo":{"query":"{ a }"}}}');
+    expect(await response.clone().json()).toEqual({ data: { echo: { query: /* GraphQL */ "{ a }" } } });
+    expect(await response.text()).toBe('{"data":{"echo":{"query":/* GraphQL */ "{ a }"}}}');
   });
 
   it("returns a 4xx answer as a response that is not ok", async () => {
@@ -83,5 +84,40 @@ describe("subgraph fetch", () => {
     await expect(
       subgraphFetch(`http://127.0.0.1:${port}/graphql`, { method: "POST", body: "{}" }),
     ).rejects.toMatchObject({ name: "TypeError", cause: expect.objectContaining({ code: "ECONNREFUSED" }) });
+  });
+});
+
+describe("subgraph fetch deadline", () => {
+  it("rejects at the deadline when the connection closed before undici began to watch it", async () => {
+    // The state undici 6 reaches when a subgraph drops a connection while the parser of its first
+    // connection is still compiling: the socket closed before its listeners were attached. The
+    // request then waits forever for a connection that never comes, and undici ignores the
+    // AbortSignal of a request not yet written. Here the connector hands over an already-closed socket.
+    const connect = buildConnector({});
+    const closedFirst: buildConnector.connector = (options, callback) =>
+      connect(options, (error, socket) => {
+        if (error || !socket) return callback(error ?? new Error("no socket"), null);
+        socket.once("close", () => callback(null, socket));
+        socket.destroy();
+      });
+    const previous = getGlobalDispatcher();
+    const agent = new Agent({ connect: closedFirst });
+    setGlobalDispatcher(agent);
+    try {
+      const started = performance.now();
+      const outcome = await Promise.race([
+        subgraphFetch(`${base}/graphql`, { method: "POST", body: "{}", signal: AbortSignal.timeout(200) }).then(
+          () => "answered",
+          (error: Error) => error.name,
+        ),
+        new Promise((resolve) => setTimeout(() => resolve("still pending"), 2_000).unref()),
+      ]);
+      expect(outcome).toBe("TimeoutError");
+      expect(performance.now() - started).toBeLessThan(1_000);
+    } finally {
+      setGlobalDispatcher(previous);
+      // Not awaited: the stuck connection never reports its close, so undici's destroy never settles.
+      void agent.destroy().catch(() => undefined);
+    }
   });
 });

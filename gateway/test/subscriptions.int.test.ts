@@ -39,38 +39,42 @@ describe("subscription documents become the query each event runs", () => {
 
   it("reads notificationAdded through Query.notification, also when the root field sits in a fragment", () => {
     const plan = planner()(
-      "subscription { ...Root } fragment Root on Subscription { notificationAdded { template } }",
+      /* GraphQL */ "subscription { ...Root } fragment Root on Subscription { notificationAdded { template } }",
     ) as LivePlan;
     expect(plan.query).toBe(
-      print(parse("query ($fedplatLiveId: ID!) { notificationAdded: notification(id: $fedplatLiveId) { template } }")),
+      print(
+        parse(
+          /* GraphQL */ "query ($fedplatLiveId: ID!) { notificationAdded: notification(id: $fedplatLiveId) { template } }",
+        ),
+      ),
     );
   });
 
   it("refuses what cannot be a subscription here, with a code", () => {
     const plan = planner();
     const codes = (query: string) => (plan(query) as readonly GraphQLError[]).map((error) => error.extensions.code);
-    expect(codes("subscription { myOrderUpdates { id ")).toEqual(["GRAPHQL_PARSE_FAILED"]);
-    expect(codes("subscription { myOrderUpdates { nope } }")).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
-    expect(codes("subscription { myOrderUpdates { id } notificationAdded { id } }")).toEqual([
+    expect(codes(/* GraphQL */ "subscription { myOrderUpdates { id ")).toEqual(["GRAPHQL_PARSE_FAILED"]);
+    expect(codes(/* GraphQL */ "subscription { myOrderUpdates { nope } }")).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
+    expect(codes(/* GraphQL */ "subscription { myOrderUpdates { id } notificationAdded { id } }")).toEqual([
       "GRAPHQL_VALIDATION_FAILED",
     ]);
-    expect(codes("{ me { id } }")).toEqual(["BAD_REQUEST"]);
-    expect(codes("subscription($fedplatLiveId: ID) { myOrderUpdates { id lines { quantity } } }")).toContain(
-      "GRAPHQL_VALIDATION_FAILED",
-    ); // unused variable
-    expect(codes("subscription($fedplatLiveId: ID!) { orderStatusChanged(orderId: $fedplatLiveId) { id } }")).toEqual([
-      "BAD_USER_INPUT",
-    ]);
+    expect(codes(/* GraphQL */ "{ me { id } }")).toEqual(["BAD_REQUEST"]);
+    expect(
+      codes(/* GraphQL */ "subscription($fedplatLiveId: ID) { myOrderUpdates { id lines { quantity } } }"),
+    ).toContain("GRAPHQL_VALIDATION_FAILED"); // unused variable
+    expect(
+      codes(/* GraphQL */ "subscription($fedplatLiveId: ID!) { orderStatusChanged(orderId: $fedplatLiveId) { id } }"),
+    ).toEqual(["BAD_USER_INPUT"]);
   });
 
   it("hides field suggestions, as on HTTP", () => {
-    const [error] = planner()("subscription { myOrderUpdates { statu } }") as readonly GraphQLError[];
+    const [error] = planner()(/* GraphQL */ "subscription { myOrderUpdates { statu } }") as readonly GraphQLError[];
     expect(error?.message).toBe('Cannot query field "statu" on type "Order". [Suggestion hidden]');
   });
 
   it("checks and rewrites each distinct document once", () => {
     const plan = planner();
-    const query = "subscription { myOrderUpdates { id } }";
+    const query = /* GraphQL */ "subscription { myOrderUpdates { id } }";
     expect(plan(query)).toBe(plan(query));
   });
 

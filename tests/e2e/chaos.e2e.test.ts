@@ -1,3 +1,4 @@
+import { waitFor } from "@fedplat/devkit";
 import { type Platform, startPlatform } from "../fixtures";
 
 jest.setTimeout(240_000);
@@ -66,30 +67,26 @@ async function circuitOf(subgraph: string): Promise<string | undefined> {
   return ((await res.json()) as { subgraphs?: Record<string, string> }).subgraphs?.[subgraph];
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe("chaos: a subgraph killed under load", () => {
   it("answers with partial data naming payments, opens its circuit, never crashes, and recovers by itself after payments restarts", async () => {
     const traffic = load(4);
-    await until("traffic", async () => traffic.outcomes.filter((o) => o.kind === "ok").length >= 20);
+    await waitFor("traffic", async () => traffic.outcomes.filter((o) => o.kind === "ok").length >= 20, 60_000);
 
     await platform.kill("payments");
     const killedAt = traffic.outcomes.length;
-    await until("payments' circuit to open", async () => (await circuitOf("payments")) === "open");
-    await until("answers while the circuit is open", async () => traffic.outcomes.length > killedAt + 40);
+    await waitFor("payments' circuit to open", async () => (await circuitOf("payments")) === "open", 60_000);
+    await waitFor("answers while the circuit is open", async () => traffic.outcomes.length > killedAt + 40, 60_000);
     const duringOutage = traffic.outcomes.slice(killedAt);
 
     await platform.restart("payments");
-    await until("payments' circuit to close", async () => (await circuitOf("payments")) === "closed", RESET_MS * 10);
+    await waitFor("payments' circuit to close", async () => (await circuitOf("payments")) === "closed", RESET_MS * 10);
     // requests sent from now on: the ones rejected while the circuit was half-open are all sent earlier
     const closedAt = Date.now();
-    await until("answers after recovery", async () => traffic.outcomes.filter((o) => o.sentAt > closedAt).length > 20);
+    await waitFor(
+      "answers after recovery",
+      async () => traffic.outcomes.filter((o) => o.sentAt > closedAt).length > 20,
+      60_000,
+    );
     await traffic.stop();
     const afterRecovery = traffic.outcomes.filter((o) => o.sentAt > closedAt);
 

@@ -181,7 +181,9 @@ describe("the typed client against a gateway that enforces trusted documents", (
       persistedDocuments,
       retryAttempts: 0,
     });
-    const adHoc = { toString: () => "subscription { myOrderUpdates { id } }" } as typeof OrderStatusChangedDocument;
+    const adHoc = {
+      toString: () => /* GraphQL */ "subscription { myOrderUpdates { id } }",
+    } as typeof OrderStatusChangedDocument;
     const consume = async (client: typeof live, document: typeof OrderStatusChangedDocument) => {
       for await (const _event of client.subscribe(document, { orderId: randomUUID() })) void _event;
     };
@@ -201,13 +203,13 @@ describe("the typed client against a gateway that enforces trusted documents", (
   });
 
   it("is refused any document outside the manifest, with a clear code", async () => {
-    const adHoc = await platform.query("{ products(first: 1) { totalCount } }");
+    const adHoc = await platform.query(/* GraphQL */ "{ products(first: 1) { totalCount } }");
     expect(adHoc.status).toBe(400);
     expect(adHoc.errors?.[0]?.extensions?.code).toBe("PERSISTED_QUERY_REQUIRED");
   });
 
   it("reloads the manifest on SIGHUP, without a restart", async () => {
-    const document = "query Newcomer { products(first: 1) { totalCount } }";
+    const document = /* GraphQL */ "query Newcomer { products(first: 1) { totalCount } }";
     const send = () =>
       fetch(
         `${platform.gatewayUrl}?${new URLSearchParams({ extensions: JSON.stringify({ persistedQuery: { version: 1, sha256Hash: sha256(document) } }) })}`,

@@ -137,7 +137,7 @@ const token = (secret: Uint8Array, expires: number | string) =>
     .setExpirationTime(expires)
     .sign(secret);
 const algNone = `${b64({ alg: "none", typ: "JWT" })}.${b64({ sub: "x", role: "ADMIN", iss: "fedplat-accounts", aud: "fedplat", exp: 9_999_999_999 })}.`;
-const fragmentBomb = `query { ...F0 } ${Array.from({ length: 30 }, (_, i) => `fragment F${i} on Query { products(first: 1) { totalCount } ...F${i + 1} ...F${i + 1} }`).join(" ")} fragment F30 on Query { __typename }`;
+const fragmentBomb = /* GraphQL */ `query { ...F0 } ${Array.from({ length: 30 }, (_, i) => `fragment F${i} on Query { products(first: 1) { totalCount } ...F${i + 1} ...F${i + 1} }`).join(" ")} fragment F30 on Query { __typename }`;
 const SQL = [
   "' OR '1'='1",
   "1; DROP TABLE users; --",
@@ -304,13 +304,13 @@ const CASES: Case[] = [
   {
     name: "an ad-hoc document",
     defence: "trusted documents (enforce)",
-    request: () => adHoc("{ products(first: 1) { totalCount } }"),
+    request: () => adHoc(/* GraphQL */ "{ products(first: 1) { totalCount } }"),
     expect: { status: 400, code: "PERSISTED_QUERY_REQUIRED" },
   },
   {
     name: "introspection",
     defence: "trusted documents (enforce)",
-    request: () => adHoc("{ __schema { types { name } } }"),
+    request: () => adHoc(/* GraphQL */ "{ __schema { types { name } } }"),
     expect: { status: 400, code: "PERSISTED_QUERY_REQUIRED" },
   },
   {
@@ -330,8 +330,8 @@ const CASES: Case[] = [
     defence: "trusted documents (enforce)",
     request: () => ({
       body: {
-        query: "{ __typename }",
-        extensions: { persistedQuery: { version: 1, sha256Hash: sha256("{ __typename }") } },
+        query: /* GraphQL */ "{ __typename }",
+        extensions: { persistedQuery: { version: 1, sha256Hash: sha256(/* GraphQL */ "{ __typename }") } },
       },
     }),
     expect: { status: 400, code: "PERSISTED_QUERY_NOT_IN_LIST" },
@@ -341,7 +341,7 @@ const CASES: Case[] = [
     defence: "persisted-query hash check",
     request: () => ({
       body: {
-        query: "{ users(first: 50) { totalCount } }",
+        query: /* GraphQL */ "{ users(first: 50) { totalCount } }",
         extensions: { persistedQuery: { version: 1, sha256Hash: doc("Me").hash } },
       },
     }),
@@ -488,14 +488,14 @@ const CASES: Case[] = [
     gateway: "open",
     name: "syntax error",
     defence: "parser",
-    request: () => adHoc("{ products { "),
+    request: () => adHoc(/* GraphQL */ "{ products { "),
     expect: { status: 400, code: "GRAPHQL_PARSE_FAILED" },
   },
   {
     gateway: "open",
     name: "unknown field",
     defence: "validation",
-    request: () => adHoc("{ secrets }"),
+    request: () => adHoc(/* GraphQL */ "{ secrets }"),
     expect: validation(/Cannot query field "secrets"/),
   },
   {
@@ -509,21 +509,21 @@ const CASES: Case[] = [
     gateway: "open",
     name: "two anonymous operations",
     defence: "validation",
-    request: () => adHoc("{ __typename } { __typename }"),
+    request: () => adHoc(/* GraphQL */ "{ __typename } { __typename }"),
     expect: validation(/anonymous operation/),
   },
   {
     gateway: "open",
     name: "introspection in production",
     defence: "introspection off",
-    request: () => adHoc("{ __schema { types { name fields { name } } } }"),
+    request: () => adHoc(/* GraphQL */ "{ __schema { types { name fields { name } } } }"),
     expect: validation(/introspection/i),
   },
   {
     gateway: "open",
     name: "deep nesting",
     defence: "GRAPHQL_MAX_DEPTH (10)",
-    request: () => adHoc(`{ me { ${"orders(first: 1) { customer { ".repeat(6)}id${" } }".repeat(6)} } }`),
+    request: () => adHoc(/* GraphQL */ `{ me { ${"orders(first: 1) { customer { ".repeat(6)}id${" } }".repeat(6)} } }`),
     expect: validation(/depth limit/i),
   },
   {
@@ -532,7 +532,7 @@ const CASES: Case[] = [
     defence: "GRAPHQL_MAX_COST (5000)",
     request: () =>
       adHoc(
-        `{ orders(first: 20) { edges { node { customer { orders(first: 10) { lines { product { ${"id sku name description priceCents currency stock ".repeat(1)} } } } } } } } }`,
+        /* GraphQL */ `{ orders(first: 20) { edges { node { customer { orders(first: 10) { lines { product { ${"id sku name description priceCents currency stock ".repeat(1)} } } } } } } } }`,
       ),
     expect: validation(/cost/i),
   },
@@ -543,7 +543,7 @@ const CASES: Case[] = [
     defence: "GRAPHQL_MAX_ALIASES (15)",
     request: () =>
       adHoc(
-        `{ products(first: 1) { edges { node { ${Array.from({ length: 16 }, (_, i) => `a${i}: id`).join(" ")} } } } }`,
+        /* GraphQL */ `{ products(first: 1) { edges { node { ${Array.from({ length: 16 }, (_, i) => `a${i}: id`).join(" ")} } } } }`,
       ),
     expect: validation(/Aliases limit of 15/),
   },
@@ -553,7 +553,7 @@ const CASES: Case[] = [
     defence: "GRAPHQL_MAX_ROOT_FIELDS (10)",
     request: () =>
       adHoc(
-        "{ me { id } products(first: 1) { totalCount } orders(first: 1) { totalCount } users(first: 1) { totalCount } apiKeys { id } deadLetters { id } deadLetterCount accountsAuditLog(first: 1) { totalCount } catalogAuditLog(first: 1) { totalCount } operationsAuditLog(first: 1) { totalCount } paymentReconciliation(first: 1) { mismatchCount } }",
+        /* GraphQL */ "{ me { id } products(first: 1) { totalCount } orders(first: 1) { totalCount } users(first: 1) { totalCount } apiKeys { id } deadLetters { id } deadLetterCount accountsAuditLog(first: 1) { totalCount } catalogAuditLog(first: 1) { totalCount } operationsAuditLog(first: 1) { totalCount } paymentReconciliation(first: 1) { mismatchCount } }",
       ),
     expect: validation(/root fields/),
   },
@@ -561,7 +561,7 @@ const CASES: Case[] = [
     gateway: "open",
     name: "directive flood",
     defence: "GRAPHQL_MAX_DIRECTIVES (50)",
-    request: () => adHoc(`{ __typename ${"@skip(if: false) ".repeat(60)} }`),
+    request: () => adHoc(/* GraphQL */ `{ __typename ${"@skip(if: false) ".repeat(60)} }`),
     expect: validation(/directives/i),
   },
   {
@@ -582,7 +582,7 @@ const CASES: Case[] = [
     gateway: "open",
     name: "cyclic fragments",
     defence: "fragment cycle check",
-    request: () => adHoc("query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }"),
+    request: () => adHoc(/* GraphQL */ "query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }"),
     expect: { status: 400, code: "QUERY_TOO_COMPLEX", message: /spreads itself/ },
   },
   {
@@ -596,7 +596,7 @@ const CASES: Case[] = [
     gateway: "open",
     name: "an admin field, anonymously",
     defence: "@authenticated / shield",
-    request: () => adHoc("{ users(first: 1) { totalCount } }"),
+    request: () => adHoc(/* GraphQL */ "{ users(first: 1) { totalCount } }"),
     expect: { status: 200, code: "UNAUTHENTICATED" },
   },
 ];
@@ -782,7 +782,7 @@ describe("identity headers sent by a client", () => {
       me: expect.objectContaining({ email: "customer@example.com", role: "CUSTOMER" }),
     });
     // An admin-only field with the forged header is refused as for anyone anonymous.
-    const users = await send(open, { ...adHoc("{ users(first: 1) { totalCount } }"), headers: forged });
+    const users = await send(open, { ...adHoc(/* GraphQL */ "{ users(first: 1) { totalCount } }"), headers: forged });
     expect({ status: users.status, code: users.code, data: users.data }).toEqual({
       status: 200,
       code: "UNAUTHENTICATED",
@@ -889,7 +889,7 @@ describe("hostile WebSocket frames on /graphql (graphql-ws)", () => {
 
   it("answers untrusted, invalid and excess subscriptions with an error message, keeping the connection", async () => {
     const socket = await connected();
-    socket.send(subscribe("adhoc", { query: "subscription { myOrderUpdates { id status } }" }));
+    socket.send(subscribe("adhoc", { query: /* GraphQL */ "subscription { myOrderUpdates { id status } }" }));
     socket.send(subscribe("query", { query: doc("Me").text }));
     socket.send(
       subscribe("unknown", { query: "", extensions: { persistedQuery: { version: 1, sha256Hash: "2".repeat(64) } } }),

@@ -34,7 +34,7 @@ describe("logs", () => {
     await platform.query('mutation { login(email: "admin@example.com", password: "wrong-Passw0rd!") { accessToken } }');
 
     const refreshed = await platform.query<{ refreshToken: { refreshToken: string } }>(
-      "mutation($t: String!) { refreshToken(token: $t) { refreshToken } }",
+      /* GraphQL */ "mutation($t: String!) { refreshToken(token: $t) { refreshToken } }",
       { t: login.data?.login.refreshToken },
     );
     secrets.push(refreshed.data?.refreshToken.refreshToken ?? "missing");
@@ -52,21 +52,25 @@ describe("logs", () => {
       admin,
     );
     secrets.push(key.data?.createApiKey.key ?? "missing");
-    await platform.query("{ users(first: 1) { totalCount } }", {}, { "x-api-key": key.data?.createApiKey.key ?? "" });
+    await platform.query(
+      /* GraphQL */ "{ users(first: 1) { totalCount } }",
+      {},
+      { "x-api-key": key.data?.createApiKey.key ?? "" },
+    );
 
     const productId = buildSeedData().products[0]?.id;
     const placed = await platform.query<{ placeOrder: { id: string } }>(
-      "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 2 }] }) { id status } }",
+      /* GraphQL */ "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 2 }] }) { id status } }",
       { p: productId },
       customer,
     );
     expect(placed.errors).toBeUndefined();
     await platform.query(
-      "mutation($id: ID!) { cancelOrder(id: $id) { status } }",
+      /* GraphQL */ "mutation($id: ID!) { cancelOrder(id: $id) { status } }",
       { id: placed.data?.placeOrder.id },
       customer,
     );
-    await platform.query("{ me { email phone address orders(first: 5) { id } } }", {}, customer);
+    await platform.query(/* GraphQL */ "{ me { email phone address orders(first: 5) { id } } }", {}, customer);
 
     const logs = platform.logs();
     expect(logs.length).toBeGreaterThan(10); // the flow was logged (one line per request at least)

@@ -152,7 +152,9 @@ describe("the platform, end to end", () => {
     });
 
     // the gateway is still up and answers what does not need payments
-    const still = await platform.query<{ products: { totalCount: number } }>("{ products { totalCount } }");
+    const still = await platform.query<{ products: { totalCount: number } }>(
+      /* GraphQL */ "{ products { totalCount } }",
+    );
     expect(still.errors).toBeUndefined();
     expect(still.data?.products.totalCount).toBe(200);
     expect(platform.services.gateway?.child.exitCode).toBeNull();

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot } from "@fedplat/devkit";
+import { repoRoot, waitFor } from "@fedplat/devkit";
 import { buildSeedData } from "@fedplat/prisma/seed/data";
 import { Kind, parse, type ObjectTypeDefinitionNode } from "graphql";
 import { type Platform, startPlatform, subscriptionClient } from "../fixtures";
@@ -97,36 +97,51 @@ const peopleOnly: Record<Principal, Outcome> = { ...loggedIn, apiKey: "deny", ad
  * The test below fails when the composed schema has a root field missing here.
  */
 const MATRIX: Record<string, Row> = {
-  "Query.me": { operation: () => ({ query: "{ me { id } }" }), expect: all("allow"), nullable: true },
+  "Query.me": { operation: () => ({ query: /* GraphQL */ "{ me { id } }" }), expect: all("allow"), nullable: true },
   "Query.user": {
-    operation: (f) => ({ query: "query($id: ID!) { user(id: $id) { email } }", variables: { id: f.customerId } }),
+    operation: (f) => ({
+      query: /* GraphQL */ "query($id: ID!) { user(id: $id) { email } }",
+      variables: { id: f.customerId },
+    }),
     expect: ownerOrStaff,
   },
-  "Query.users": { operation: () => ({ query: "{ users(first: 1) { totalCount } }" }), expect: staffOnly },
-  "Query.apiKeys": { operation: () => ({ query: "{ apiKeys { id } }" }), expect: adminOnly },
+  "Query.users": {
+    operation: () => ({ query: /* GraphQL */ "{ users(first: 1) { totalCount } }" }),
+    expect: staffOnly,
+  },
+  "Query.apiKeys": { operation: () => ({ query: /* GraphQL */ "{ apiKeys { id } }" }), expect: adminOnly },
   "Query.accountsAuditLog": {
-    operation: () => ({ query: "{ accountsAuditLog(first: 1) { edges { node { id action actorId } } } }" }),
+    operation: () => ({
+      query: /* GraphQL */ "{ accountsAuditLog(first: 1) { edges { node { id action actorId } } } }",
+    }),
     expect: adminOnly,
   },
   "Query.catalogAuditLog": {
-    operation: () => ({ query: "{ catalogAuditLog(first: 1) { edges { node { id action actorId } } } }" }),
+    operation: () => ({
+      query: /* GraphQL */ "{ catalogAuditLog(first: 1) { edges { node { id action actorId } } } }",
+    }),
     expect: adminOnly,
   },
   "Query.operationsAuditLog": {
-    operation: () => ({ query: "{ operationsAuditLog(first: 1) { edges { node { id action actorId } } } }" }),
+    operation: () => ({
+      query: /* GraphQL */ "{ operationsAuditLog(first: 1) { edges { node { id action actorId } } } }",
+    }),
     expect: adminOnly,
   },
   "Query.product": {
     operation: () => ({
-      query: "query($id: ID!) { product(id: $id) { id } }",
+      query: /* GraphQL */ "query($id: ID!) { product(id: $id) { id } }",
       variables: { id: buildSeedData().products[2]?.id },
     }),
     expect: all("allow"),
   },
-  "Query.products": { operation: () => ({ query: "{ products(first: 1) { totalCount } }" }), expect: all("allow") },
+  "Query.products": {
+    operation: () => ({ query: /* GraphQL */ "{ products(first: 1) { totalCount } }" }),
+    expect: all("allow"),
+  },
   "Query.order": {
     operation: (f) => ({
-      query: "query($id: ID!) { order(id: $id) { id status } }",
+      query: /* GraphQL */ "query($id: ID!) { order(id: $id) { id status } }",
       variables: { id: f.customerOrderId },
     }),
     expect: ownerOrStaff,
@@ -134,13 +149,16 @@ const MATRIX: Record<string, Row> = {
   },
   "Query.notification": {
     operation: (f) => ({
-      query: "query($id: ID!) { notification(id: $id) { id template } }",
+      query: /* GraphQL */ "query($id: ID!) { notification(id: $id) { id template } }",
       variables: { id: f.customerNotificationId },
     }),
     expect: ownerOrStaff,
     hiddenMeansDenied: true,
   },
-  "Query.orders": { operation: () => ({ query: "{ orders(first: 1) { totalCount } }" }), expect: loggedIn },
+  "Query.orders": {
+    operation: () => ({ query: /* GraphQL */ "{ orders(first: 1) { totalCount } }" }),
+    expect: loggedIn,
+  },
   "Mutation.register": {
     operation: () => ({
       query: 'mutation($e: String!) { register(input: { email: $e, password: "s3cretpass", name: "N" }) { email } }',
@@ -156,12 +174,16 @@ const MATRIX: Record<string, Row> = {
   },
   "Mutation.refreshToken": {
     operation: async (f) => ({
-      query: "mutation($t: String!) { refreshToken(token: $t) { accessToken } }",
+      query: /* GraphQL */ "mutation($t: String!) { refreshToken(token: $t) { accessToken } }",
       variables: { t: await f.freshRefreshToken() },
     }),
     expect: all("allow"),
   },
-  "Mutation.logout": { operation: () => ({ query: "mutation { logout }" }), expect: peopleOnly, endsSession: true },
+  "Mutation.logout": {
+    operation: () => ({ query: /* GraphQL */ "mutation { logout }" }),
+    expect: peopleOnly,
+    endsSession: true,
+  },
   // The same password again: it succeeds (and ends the caller's other sessions), and nobody's password changes.
   "Mutation.changePassword": {
     operation: () => ({
@@ -176,14 +198,14 @@ const MATRIX: Record<string, Row> = {
   },
   "Mutation.setUserDisabled": {
     operation: (f) => ({
-      query: "mutation($id: ID!) { setUserDisabled(id: $id, disabled: false) { id } }",
+      query: /* GraphQL */ "mutation($id: ID!) { setUserDisabled(id: $id, disabled: false) { id } }",
       variables: { id: f.spareUserId },
     }),
     expect: adminOnly,
   },
   "Mutation.setUserRole": {
     operation: (f) => ({
-      query: "mutation($id: ID!) { setUserRole(userId: $id, role: CUSTOMER) { id } }",
+      query: /* GraphQL */ "mutation($id: ID!) { setUserRole(userId: $id, role: CUSTOMER) { id } }",
       variables: { id: f.customerId },
     }),
     expect: adminOnly,
@@ -196,14 +218,15 @@ const MATRIX: Record<string, Row> = {
   },
   "Mutation.revokeApiKey": {
     operation: async (f) => ({
-      query: "mutation($id: ID!) { revokeApiKey(id: $id) { id } }",
+      query: /* GraphQL */ "mutation($id: ID!) { revokeApiKey(id: $id) { id } }",
       variables: { id: await f.throwawayKeyId() },
     }),
     expect: adminOnly,
   },
   "Mutation.placeOrder": {
     operation: () => ({
-      query: "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
+      query:
+        /* GraphQL */ "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
       variables: { p: buildSeedData().products[0]?.id },
     }),
     expect: peopleOnly,
@@ -211,7 +234,7 @@ const MATRIX: Record<string, Row> = {
   // CANCELLED is reachable whether or not the saga has confirmed the order meanwhile.
   "Mutation.setOrderStatus": {
     operation: async (f) => ({
-      query: "mutation($id: ID!) { setOrderStatus(id: $id, status: CANCELLED) { status } }",
+      query: /* GraphQL */ "mutation($id: ID!) { setOrderStatus(id: $id, status: CANCELLED) { status } }",
       variables: { id: await f.pendingOrderOfCustomer() },
     }),
     expect: staffOnly,
@@ -226,20 +249,20 @@ const MATRIX: Record<string, Row> = {
   },
   "Mutation.updateProduct": {
     operation: () => ({
-      query: "mutation($id: ID!) { updateProduct(id: $id, input: { stock: 7 }) { id } }",
+      query: /* GraphQL */ "mutation($id: ID!) { updateProduct(id: $id, input: { stock: 7 }) { id } }",
       variables: { id: buildSeedData().products[1]?.id },
     }),
     expect: adminOnly,
   },
-  "Query.deadLetters": { operation: () => ({ query: "{ deadLetters { id } }" }), expect: adminOnly },
+  "Query.deadLetters": { operation: () => ({ query: /* GraphQL */ "{ deadLetters { id } }" }), expect: adminOnly },
   "Query.deadLetter": {
     operation: () => ({ query: '{ deadLetter(id: "none") { id } }' }),
     expect: adminOnly,
     nullable: true,
   },
-  "Query.deadLetterCount": { operation: () => ({ query: "{ deadLetterCount }" }), expect: adminOnly },
+  "Query.deadLetterCount": { operation: () => ({ query: /* GraphQL */ "{ deadLetterCount }" }), expect: adminOnly },
   "Query.paymentReconciliation": {
-    operation: () => ({ query: "{ paymentReconciliation(first: 1) { mismatchCount } }" }),
+    operation: () => ({ query: /* GraphQL */ "{ paymentReconciliation(first: 1) { mismatchCount } }" }),
     expect: adminOnly,
   },
   "Mutation.replayDeadLetter": {
@@ -260,7 +283,7 @@ const MATRIX: Record<string, Row> = {
   },
   "Mutation.cancelOrder": {
     operation: async (f) => ({
-      query: "mutation($id: ID!) { cancelOrder(id: $id) { status } }",
+      query: /* GraphQL */ "mutation($id: ID!) { cancelOrder(id: $id) { status } }",
       variables: { id: await f.pendingOrderOfCustomer() },
     }),
     expect: ownerOrStaff,
@@ -321,13 +344,7 @@ const connectionParams = () =>
   Object.fromEntries(PRINCIPALS.map((p) => [p, headers[p]])) as Record<Principal, Record<string, string>>;
 
 /** Polls `check` every 200 ms until it holds (up to 15 s): revocations and role changes apply within 5 s. */
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within 15 s`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+const until = (what: string, check: () => Promise<boolean>) => waitFor(what, check, 15_000, 200);
 
 beforeAll(async () => {
   platform = await startPlatform();
@@ -345,7 +362,7 @@ beforeAll(async () => {
   ]);
   const createKey = async (role: string, expiresAt?: string) => {
     const created = await platform.query<{ createApiKey: { key: string; apiKey: { id: string } } }>(
-      "mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { key apiKey { id } } }",
+      /* GraphQL */ "mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { key apiKey { id } } }",
       { i: { name: `matrix-${role}`, role, ...(expiresAt ? { expiresAt } : {}) } },
       headers?.admin ?? admin, // the current session: a row may have ended the first one
     );
@@ -361,7 +378,7 @@ beforeAll(async () => {
     createKey("STAFF", new Date(expiresAt).toISOString()),
   ]);
   const revoked = await platform.query(
-    "mutation($id: ID!) { revokeApiKey(id: $id) { id } }",
+    /* GraphQL */ "mutation($id: ID!) { revokeApiKey(id: $id) { id } }",
     { id: revokedKey.apiKey.id },
     admin,
   );
@@ -370,7 +387,7 @@ beforeAll(async () => {
   // An admin whose token outlives their demotion: promoted, logged in, demoted to CUSTOMER.
   const setRole = (role: string) =>
     platform.query(
-      "mutation($id: ID!, $r: Role!) { setUserRole(userId: $id, role: $r) { id } }",
+      /* GraphQL */ "mutation($id: ID!, $r: Role!) { setUserRole(userId: $id, role: $r) { id } }",
       { id: demotedUser.id, r: role },
       admin,
     );
@@ -393,7 +410,11 @@ beforeAll(async () => {
   const me = await platform.query<{
     me: { id: string; notifications: Array<{ id: string }> };
     orders: { edges: Array<{ node: { id: string } }> };
-  }>("{ me { id notifications(first: 1) { id } } orders(first: 1) { edges { node { id } } } }", {}, customer);
+  }>(
+    /* GraphQL */ "{ me { id notifications(first: 1) { id } } orders(first: 1) { edges { node { id } } } }",
+    {},
+    customer,
+  );
   const firstProduct = buildSeedData().products[0]?.id;
   fixture = {
     customerId: me.data?.me.id ?? "",
@@ -404,7 +425,7 @@ beforeAll(async () => {
     throwawayKeyId: async () => (await createKey("CUSTOMER")).apiKey.id,
     pendingOrderOfCustomer: async () => {
       const res = await platform.query<{ placeOrder: { id: string } }>(
-        "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
+        /* GraphQL */ "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
         { p: firstProduct },
         headers.customer,
       );
@@ -420,16 +441,16 @@ beforeAll(async () => {
   // Each dead principal is dead on the gateway before the matrix starts (its caches hold 3 s).
   const refused = (principal: Principal, query: string) => async () =>
     (await platform.query(query, {}, headers[principal])).status === 401;
-  await until("the revoked key refused", refused("revokedKey", "{ me { id } }"));
+  await until("the revoked key refused", refused("revokedKey", /* GraphQL */ "{ me { id } }"));
   await until(
     "the expired key refused",
-    async () => Date.now() > expiresAt && (await refused("expiredKey", "{ me { id } }")()),
+    async () => Date.now() > expiresAt && (await refused("expiredKey", /* GraphQL */ "{ me { id } }")()),
   );
   await until(
     "the demoted user acting as CUSTOMER",
     async () =>
-      (await platform.query("{ users(first: 1) { totalCount } }", {}, demoted)).errors?.[0]?.extensions?.code ===
-      "FORBIDDEN",
+      (await platform.query(/* GraphQL */ "{ users(first: 1) { totalCount } }", {}, demoted)).errors?.[0]?.extensions
+        ?.code === "FORBIDDEN",
   );
 });
 afterAll(() => platform?.stop());
@@ -460,7 +481,7 @@ describe("RBAC matrix through the real gateway", () => {
   });
 
   it("denies without revealing how: FORBIDDEN messages carry no rule names or stack traces", async () => {
-    const res = await platform.query("{ users(first: 1) { totalCount } }", {}, headers.customer);
+    const res = await platform.query(/* GraphQL */ "{ users(first: 1) { totalCount } }", {}, headers.customer);
     expect(res.errors?.[0]).toEqual({
       message: "Not allowed",
       path: ["users"],
@@ -510,7 +531,7 @@ describe("RBAC matrix of subscriptions (graphql-ws)", () => {
     const got = await Promise.all(
       PRINCIPALS.map(
         async (p) =>
-          `${p}: ${await subscribeAs(p, "subscription($id: ID!) { orderStatusChanged(orderId: $id) { id status } }", { id: fixture.customerOrderId })}`,
+          `${p}: ${await subscribeAs(p, /* GraphQL */ "subscription($id: ID!) { orderStatusChanged(orderId: $id) { id status } }", { id: fixture.customerOrderId })}`,
       ),
     );
     expect(got).toEqual(
@@ -521,7 +542,7 @@ describe("RBAC matrix of subscriptions (graphql-ws)", () => {
   const people: Principal[] = ["customer", "otherCustomer", "staff", "admin", "demoted"];
   const placeOrderAs = (p: Principal) => () =>
     platform.query(
-      "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
+      /* GraphQL */ "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
       { p: buildSeedData().products[3]?.id },
       headers[p],
     );
@@ -529,7 +550,7 @@ describe("RBAC matrix of subscriptions (graphql-ws)", () => {
   it("myOrderUpdates: each person gets their own new order, an API key nobody's (it owns none), no credentials 4401", async () => {
     const others: Principal[] = ["anonymous", "revokedKey", "expiredKey"];
     const keys: Principal[] = ["apiKey", "adminKey"];
-    const query = "subscription { myOrderUpdates { id status } }";
+    const query = /* GraphQL */ "subscription { myOrderUpdates { id status } }";
     const got = await Promise.all([
       ...people.map(async (p) => `${p}: ${await subscribeAs(p, query, {}, placeOrderAs(p))}`),
       ...others.map(async (p) => `${p}: ${await subscribeAs(p, query, {})}`),
@@ -545,7 +566,7 @@ describe("RBAC matrix of subscriptions (graphql-ws)", () => {
 
   it("notificationAdded: each person gets their own order's notification; no credentials 4401", async () => {
     const others: Principal[] = ["anonymous", "revokedKey", "expiredKey"];
-    const query = "subscription { notificationAdded { id template } }";
+    const query = /* GraphQL */ "subscription { notificationAdded { id template } }";
     const got = await Promise.all([
       ...people.map(async (p) => `${p}: ${await subscribeAs(p, query, {}, placeOrderAs(p))}`),
       ...others.map(async (p) => `${p}: ${await subscribeAs(p, query, {})}`),

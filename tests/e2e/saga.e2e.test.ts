@@ -1,4 +1,5 @@
 import { buildSeedData } from "@fedplat/prisma/seed/data";
+import { waitFor } from "@fedplat/devkit";
 import { type Platform, startPlatform } from "../fixtures";
 
 jest.setTimeout(180_000);
@@ -29,14 +30,17 @@ const ORDER = /* GraphQL */ `
   }
 `;
 
+/** The order's view once `done` holds for it (polled through the gateway as the customer). */
 async function until(id: string, done: (view: OrderView) => boolean): Promise<OrderView> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const res = await platform.query<OrderView>(ORDER, { id }, customer);
-    if (res.data && done(res.data)) return res.data;
-    if (Date.now() > deadline) throw new Error(`order ${id} did not settle: ${JSON.stringify(res)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  return waitFor(
+    `order ${id} to settle`,
+    async () => {
+      const res = await platform.query<OrderView>(ORDER, { id }, customer);
+      return res.data && done(res.data) ? res.data : undefined;
+    },
+    60_000,
+    100,
+  );
 }
 
 describe("the order flow through the gateway, with real workers", () => {
@@ -44,13 +48,13 @@ describe("the order flow through the gateway, with real workers", () => {
     const product = buildSeedData().products.find((p) => p.stock >= 5);
     if (!product) throw new Error("no product in stock");
     const before = await platform.query<{ product: { stock: number } }>(
-      "query($id: ID!) { product(id: $id) { stock } }",
+      /* GraphQL */ "query($id: ID!) { product(id: $id) { stock } }",
       { id: product.id },
     );
     const stock = before.data?.product.stock ?? 0;
 
     const placed = await platform.query<{ placeOrder: { id: string; status: string } }>(
-      "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 2 }] }) { id status } }",
+      /* GraphQL */ "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 2 }] }) { id status } }",
       { p: product.id },
       customer,
     );
@@ -73,7 +77,7 @@ describe("the order flow through the gateway, with real workers", () => {
     });
 
     const cancelled = await platform.query<{ cancelOrder: { status: string } }>(
-      "mutation($id: ID!) { cancelOrder(id: $id) { status } }",
+      /* GraphQL */ "mutation($id: ID!) { cancelOrder(id: $id) { status } }",
       { id },
       customer,
     );

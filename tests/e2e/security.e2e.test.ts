@@ -26,7 +26,7 @@ async function notificationsUntil(headers: Record<string, string>, template: str
   const deadline = Date.now() + 60_000;
   for (;;) {
     const res = await platform.query<{ me: { notifications: Array<{ template: string }> } }>(
-      "{ me { notifications(first: 50) { template } } }",
+      /* GraphQL */ "{ me { notifications(first: 50) { template } } }",
       {},
       headers,
     );

@@ -57,18 +57,23 @@ describe("sessions across gateway replicas", () => {
     const headers = await platform.login("customer@example.com");
     const token = headers.authorization?.replace("Bearer ", "") ?? "";
     expect(decodeProtectedHeader(token).kid).toBe("k2");
-    const me = await graphqlRequest<{ me: { id: string } }>(replicaUrl, "{ me { id } }", {}, headers);
+    const me = await graphqlRequest<{ me: { id: string } }>(replicaUrl, /* GraphQL */ "{ me { id } }", {}, headers);
     const id = me.data?.me.id ?? "";
     expect(id).not.toBe("");
 
     const withK1 = await signAccessToken({ id, role: "CUSTOMER", tokenVersion: 0 }, { id: "k1", secret: K1 });
     const onFirst = await platform.query<{ me: { id: string } }>(
-      "{ me { id } }",
+      /* GraphQL */ "{ me { id } }",
       {},
       { authorization: `Bearer ${withK1}` },
     );
     expect(onFirst.data?.me.id).toBe(id);
-    const retired = await graphqlRequest(replicaUrl, "{ me { id } }", {}, { authorization: `Bearer ${withK1}` });
+    const retired = await graphqlRequest(
+      replicaUrl,
+      /* GraphQL */ "{ me { id } }",
+      {},
+      { authorization: `Bearer ${withK1}` },
+    );
     expect([retired.status, codeOf(retired), retired.errors?.[0]?.message]).toEqual([
       401,
       "UNAUTHENTICATED",
@@ -78,9 +83,10 @@ describe("sessions across gateway replicas", () => {
 
   it("logout through one replica: the access token gets 401 UNAUTHENTICATED on the other within 5 s", async () => {
     const headers = await platform.login("staff@example.com");
-    const me = () => graphqlRequest<{ me: { id: string } | null }>(replicaUrl, "{ me { id } }", {}, headers);
+    const me = () =>
+      graphqlRequest<{ me: { id: string } | null }>(replicaUrl, /* GraphQL */ "{ me { id } }", {}, headers);
     expect((await me()).data?.me?.id).toEqual(expect.any(String)); // the replica's cache is warm
-    expect((await platform.query("mutation { logout }", {}, headers)).data).toEqual({ logout: true });
+    expect((await platform.query(/* GraphQL */ "mutation { logout }", {}, headers)).data).toEqual({ logout: true });
     const elapsed = await within(5_000, me, (res) => res.status === 401 && codeOf(res) === "UNAUTHENTICATED");
     expect(elapsed).toBeLessThan(5_000);
   });
@@ -105,7 +111,7 @@ describe("sessions across gateway replicas", () => {
       const me = () =>
         graphqlRequest<{ me: { id: string } | null }>(
           replicaUrl,
-          "{ me { id } }",
+          /* GraphQL */ "{ me { id } }",
           {},
           { authorization: `Bearer ${accessToken}` },
         );
@@ -124,10 +130,10 @@ describe("sessions across gateway replicas", () => {
       { e: email },
     );
     const headers = await platform.login(email, "Passw0rd!x");
-    const me = await platform.query<{ me: { id: string } }>("{ me { id } }", {}, headers);
+    const me = await platform.query<{ me: { id: string } }>(/* GraphQL */ "{ me { id } }", {}, headers);
     const userId = me.data?.me.id ?? "";
     const placed = await platform.query<{ placeOrder: { id: string } }>(
-      "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
+      /* GraphQL */ "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
       { p: buildSeedData().products.find((p) => p.stock >= 10)?.id },
       headers,
     );
@@ -135,11 +141,14 @@ describe("sessions across gateway replicas", () => {
     const client = subscriptionClient(replicaUrl, { authorization: headers.authorization });
     const redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "sessions-e2e");
     try {
-      const watch = client.watch("subscription($id: ID!) { orderStatusChanged(orderId: $id) { id status } }", {
-        id: orderId,
-      });
+      const watch = client.watch(
+        /* GraphQL */ "subscription($id: ID!) { orderStatusChanged(orderId: $id) { id status } }",
+        {
+          id: orderId,
+        },
+      );
       await watch.next();
-      expect((await platform.query("mutation { logout }", {}, headers)).data).toEqual({ logout: true });
+      expect((await platform.query(/* GraphQL */ "mutation { logout }", {}, headers)).data).toEqual({ logout: true });
       // Events keep coming (one every 200 ms); the first one checked after the replica's session
       // cache expires closes the connection.
       const started = Date.now();
@@ -156,6 +165,30 @@ describe("sessions across gateway replicas", () => {
       expect(Date.now() - started).toBeLessThan(5_500);
     } finally {
       redis.disconnect();
+      await client.dispose();
+    }
+  });
+
+  it("closes an idle subscription with 4403 within 5 s of logout, without any event", async () => {
+    const email = `ws-idle-${randomUUID()}@example.com`;
+    await platform.query(
+      'mutation($e: String!) { register(input: { email: $e, password: "Passw0rd!x", name: "WS" }) { email } }',
+      { e: email },
+    );
+    const headers = await platform.login(email, "Passw0rd!x");
+    const client = subscriptionClient(replicaUrl, { authorization: headers.authorization });
+    try {
+      await new Promise<void>((resolve) => client.client.on("connected", () => resolve()));
+      const watch = client.watch("subscription { myOrderUpdates { id status } }");
+      expect((await platform.query("mutation { logout }", {}, headers)).data).toEqual({ logout: true });
+      // No event is published: the replica's session sweep alone closes the connection.
+      const closed = await Promise.race([
+        client.closed,
+        new Promise<"still open">((resolve) => setTimeout(() => resolve("still open"), 5_000).unref()),
+      ]);
+      expect(closed).toEqual({ code: 4403, reason: "Session ended or role changed: log in again" });
+      expect(watch.events).toEqual([]);
+    } finally {
       await client.dispose();
     }
   });

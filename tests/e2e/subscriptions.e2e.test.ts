@@ -17,7 +17,7 @@ const clients: TestSubscriptionClient[] = [];
 const product = buildSeedData().products.find((p) => p.stock >= 50);
 
 async function identity(headers: Record<string, string>) {
-  const me = await platform.query<{ me: { id: string } }>("{ me { id } }", {}, headers);
+  const me = await platform.query<{ me: { id: string } }>(/* GraphQL */ "{ me { id } }", {}, headers);
   return { headers, id: me.data?.me.id ?? "" };
 }
 
@@ -52,7 +52,7 @@ function connect(params: Record<string, unknown>, url = platform.gatewayUrl): Te
 async function placeOrder(quantity = 1): Promise<string> {
   if (!product) throw new Error("no product in stock");
   const placed = await platform.query<{ placeOrder: { id: string } }>(
-    "mutation($p: ID!, $q: Int!) { placeOrder(input: { lines: [{ productId: $p, quantity: $q }] }) { id } }",
+    /* GraphQL */ "mutation($p: ID!, $q: Int!) { placeOrder(input: { lines: [{ productId: $p, quantity: $q }] }) { id } }",
     { p: product.id, q: quantity },
     customer.headers,
   );
@@ -83,7 +83,7 @@ describe("federated subscriptions through the gateway", () => {
     const client = connect({ authorization: customer.headers.authorization });
     const mine = client.watch<{ myOrderUpdates: OrderEvent & { id: string } }>(MY_ORDER_UPDATES);
     const notifications = client.watch<{ notificationAdded: { template: string; channel: string } }>(
-      "subscription { notificationAdded { template channel } }",
+      /* GraphQL */ "subscription { notificationAdded { template channel } }",
     );
     // A subscription is registered once the gateway answers to it; one with an initial state tells us so.
     await watchOrder(client, await placeOrder());
@@ -126,7 +126,7 @@ describe("federated subscriptions through the gateway", () => {
     await watch.next((event) => event.data?.orderStatusChanged.status === "CONFIRMED");
 
     const cancelled = await platform.query(
-      "mutation($id: ID!) { cancelOrder(id: $id) { status } }",
+      /* GraphQL */ "mutation($id: ID!) { cancelOrder(id: $id) { status } }",
       { id },
       customer.headers,
     );
@@ -141,10 +141,12 @@ describe("federated subscriptions through the gateway", () => {
   it("applies the same permissions to every event: other customers get nothing, staff may watch any order", async () => {
     const otherClient = connect({ authorization: other.headers.authorization });
     const othersUpdates = otherClient.watch<{ myOrderUpdates: { id: string } }>(
-      "subscription { myOrderUpdates { id } }",
+      /* GraphQL */ "subscription { myOrderUpdates { id } }",
     );
     const staffClient = connect({ authorization: staff.headers.authorization });
-    const staffOwn = staffClient.watch<{ myOrderUpdates: { id: string } }>("subscription { myOrderUpdates { id } }");
+    const staffOwn = staffClient.watch<{ myOrderUpdates: { id: string } }>(
+      /* GraphQL */ "subscription { myOrderUpdates { id } }",
+    );
 
     const id = await placeOrder();
     const stolen = otherClient.watch(ORDER_STATUS, { id });
@@ -227,7 +229,7 @@ describe("federated subscriptions through the gateway", () => {
     await eventually(
       () =>
         platform.query<{ order: { status: string } | null }>(
-          "query($id: ID!) { order(id: $id) { status } }",
+          /* GraphQL */ "query($id: ID!) { order(id: $id) { status } }",
           { id },
           customer.headers,
         ),
@@ -296,10 +298,10 @@ describe("federated subscriptions through the gateway", () => {
     expect(await third2.closed).toEqual({ code: 4029, reason: "Too many connections for this user (limit 2)" });
 
     const other = connect({ authorization: staff.headers.authorization });
-    const invalid = other.watch("subscription { orderStatusChanged(orderId: 5) { nope } }");
+    const invalid = other.watch(/* GraphQL */ "subscription { orderStatusChanged(orderId: 5) { nope } }");
     await invalid.ended();
     expect(invalid.error).toEqual([expect.objectContaining({ extensions: { code: "GRAPHQL_VALIDATION_FAILED" } })]);
-    const query = other.watch("{ me { id } }");
+    const query = other.watch(/* GraphQL */ "{ me { id } }");
     await query.ended();
     expect(query.error).toEqual([
       expect.objectContaining({

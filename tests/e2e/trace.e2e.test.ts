@@ -113,7 +113,9 @@ describe("one trace from the client to the workers", () => {
 
   it("writes the trace id into the log lines of the request", async () => {
     const traceId = randomBytes(16).toString("hex");
-    await platform.query("{ nope }", undefined, { traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01` });
+    await platform.query(/* GraphQL */ "{ nope }", undefined, {
+      traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01`,
+    });
     const deadline = Date.now() + 10_000;
     let line: string | undefined;
     while (!line && Date.now() < deadline) {
@@ -153,7 +155,7 @@ describe("Prometheus metrics on every process", () => {
       catalogOperations: await sample(port("catalog"), catalogOperations),
     };
     // Five different documents: public catalog answers are cached, so the same one twice would be a cache hit.
-    const products = (first: number) => `query Products { products(first: ${first}) { totalCount } }`;
+    const products = (first: number) => /* GraphQL */ `query Products { products(first: ${first}) { totalCount } }`;
     const cacheHits = /^gateway_response_cache_requests_total\{[^}]*status="HIT"[^}]*\} (\d+)$/m;
     const hitsBefore = await sample(port("gateway"), cacheHits);
     for (let i = 1; i <= 5; i++) expect((await platform.query(products(i))).errors).toBeUndefined();
@@ -186,7 +188,7 @@ describe("Prometheus metrics on every process", () => {
     const customer = await platform.login("customer@example.com");
     const product = buildSeedData().products.find((p) => p.stock >= 5);
     await platform.query(
-      "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
+      /* GraphQL */ "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
       { p: product?.id },
       customer,
     );

@@ -142,7 +142,8 @@ describe("workers admin port (the operations subgraph)", () => {
     await deadLetters.add("dead-letter", letter, { jobId: `events-orders.${event.eventId}` });
     await deadLetters.add("dead-letter", { ...letter, jobId: "x" }, { jobId: "events-orders.x" });
     const url = `${base}/graphql`;
-    const LIST = "{ deadLetterCount deadLetters { id queue consumer eventType eventId attempts errors event } }";
+    const LIST =
+      /* GraphQL */ "{ deadLetterCount deadLetters { id queue consumer eventType eventId attempts errors event } }";
 
     const denied = await graphqlRequest(url, LIST, {}, await gatewayHeaders(staff, "operations"));
     expect(denied.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
@@ -162,7 +163,7 @@ describe("workers admin port (the operations subgraph)", () => {
 
     const replay = await graphqlRequest<{ replayDeadLetter: boolean }>(
       url,
-      "mutation($id: ID!) { replayDeadLetter(id: $id) }",
+      /* GraphQL */ "mutation($id: ID!) { replayDeadLetter(id: $id) }",
       { id: `events-orders.${event.eventId}` },
       headers,
     );
@@ -177,7 +178,12 @@ describe("workers admin port (the operations subgraph)", () => {
       headers,
     );
     expect(discard.data?.discardDeadLetter).toBe(true);
-    const after = await graphqlRequest<{ deadLetterCount: number }>(url, "{ deadLetterCount }", {}, headers);
+    const after = await graphqlRequest<{ deadLetterCount: number }>(
+      url,
+      /* GraphQL */ "{ deadLetterCount }",
+      {},
+      headers,
+    );
     expect(after.data?.deadLetterCount).toBe(0);
   });
 
@@ -201,7 +207,7 @@ describe("workers admin port (the operations subgraph)", () => {
       { ...letterOf(cancelled()), queue: "outbox", event: { broken: true } },
       { jobId: "outbox.row-9" },
     );
-    const REPLAY = "mutation($queue: String) { replayDeadLetters(queue: $queue) { replayed refused } }";
+    const REPLAY = /* GraphQL */ "mutation($queue: String) { replayDeadLetters(queue: $queue) { replayed refused } }";
 
     expect(
       (await graphqlRequest(url, REPLAY, { queue: "events-orders" }, await gatewayHeaders(staff, "operations")))
@@ -232,13 +238,13 @@ describe("workers admin port (the operations subgraph)", () => {
 
     const discard = await graphqlRequest<{ discardDeadLetters: number }>(
       url,
-      "mutation { discardDeadLetters }",
+      /* GraphQL */ "mutation { discardDeadLetters }",
       {},
       headers,
     );
     expect(discard.data?.discardDeadLetters).toBe(1);
     expect(
-      (await graphqlRequest<{ deadLetterCount: number }>(url, "{ deadLetterCount }", {}, headers)).data
+      (await graphqlRequest<{ deadLetterCount: number }>(url, /* GraphQL */ "{ deadLetterCount }", {}, headers)).data
         ?.deadLetterCount,
     ).toBe(0);
   });
@@ -268,7 +274,7 @@ describe("workers admin port (the operations subgraph)", () => {
 
     const shown = await graphqlRequest<{ deadLetter: { event: string } }>(
       url,
-      "query($id: ID!) { deadLetter(id: $id) { event } }",
+      /* GraphQL */ "query($id: ID!) { deadLetter(id: $id) { event } }",
       { id },
       headers,
     );
@@ -278,7 +284,7 @@ describe("workers admin port (the operations subgraph)", () => {
     });
     const listed = await graphqlRequest<{ deadLetters: Array<{ id: string; event: string }> }>(
       url,
-      "{ deadLetters(first: 100) { id event } }",
+      /* GraphQL */ "{ deadLetters(first: 100) { id event } }",
       {},
       headers,
     );
@@ -290,7 +296,7 @@ describe("workers admin port (the operations subgraph)", () => {
       (
         await graphqlRequest<{ replayDeadLetter: boolean }>(
           url,
-          "mutation($id: ID!) { replayDeadLetter(id: $id) }",
+          /* GraphQL */ "mutation($id: ID!) { replayDeadLetter(id: $id) }",
           { id },
           headers,
         )
@@ -556,7 +562,7 @@ describe("workers admin port (the operations subgraph)", () => {
     const headers = await gatewayHeaders(admin, "operations");
     await graphqlRequest(
       url,
-      "mutation($id: ID!) { replayDeadLetter(id: $id) }",
+      /* GraphQL */ "mutation($id: ID!) { replayDeadLetter(id: $id) }",
       { id: `events-orders.${event.eventId}` },
       headers,
     );
@@ -570,7 +576,7 @@ describe("workers admin port (the operations subgraph)", () => {
     );
 
     const LOG =
-      "query($first: Int, $after: String, $action: String) { operationsAuditLog(first: $first, after: $after, action: $action) { edges { cursor node { id at actorId actorRole actorKind action target outcome detail } } pageInfo { hasNextPage endCursor } } }";
+      /* GraphQL */ "query($first: Int, $after: String, $action: String) { operationsAuditLog(first: $first, after: $after, action: $action) { edges { cursor node { id at actorId actorRole actorKind action target outcome detail } } pageInfo { hasNextPage endCursor } } }";
     type Log = {
       operationsAuditLog: {
         edges: Array<{

@@ -101,7 +101,7 @@ describe("a PostgreSQL outage longer than the retries while sagas run", () => {
     const ids: string[] = [];
     const place = async () => {
       const res = await orders.request<{ placeOrder: { id: string } }>(
-        "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
+        /* GraphQL */ "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
         { p: product.id },
         await gatewayHeaders(customer, "orders"),
       );

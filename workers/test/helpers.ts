@@ -42,20 +42,8 @@ export async function rowsPerPlanStep(
   }
 }
 
-/** Polls `check` until it returns a truthy value (never a fixed sleep); fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined | null | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** The shared polling helper (@fedplat/devkit), re-exported for the workers tests. */
+export { waitFor } from "@fedplat/devkit";
 
 export interface TestWorkers {
   workers: Workers;

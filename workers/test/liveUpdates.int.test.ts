@@ -73,7 +73,7 @@ describe("live updates for subscriptions", () => {
   it("announces an order when placed, when the saga confirms it, and the notification, each after its commit", async () => {
     const product = await workers.clients.catalog.product.findFirstOrThrow({ where: { stock: { gte: 5 } } });
     const placed = await orders.request<{ placeOrder: { id: string } }>(
-      "mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }",
+      /* GraphQL */ "mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }",
       { i: { lines: [{ productId: product.id, quantity: 1 }] } },
       await gatewayHeaders(customer, "orders"),
     );
@@ -117,7 +117,7 @@ describe("live updates for subscriptions", () => {
     const staff = await orders.viewer("staff");
     const setStatus = async (id: string, status: string) =>
       orders.request<{ setOrderStatus: { status: string } }>(
-        "mutation($id: ID!, $s: OrderStatus!) { setOrderStatus(id: $id, status: $s) { status } }",
+        /* GraphQL */ "mutation($id: ID!, $s: OrderStatus!) { setOrderStatus(id: $id, status: $s) { status } }",
         { id, s: status },
         await gatewayHeaders(staff, "orders"),
       );

@@ -87,7 +87,7 @@ const asCustomer = () => gatewayHeaders(customer, "orders");
 
 async function placeOrder(lines: Line[]): Promise<string> {
   const res = await orders.request<{ placeOrder: { id: string } }>(
-    "mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }",
+    /* GraphQL */ "mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }",
     { i: { lines } },
     await asCustomer(),
   );
@@ -98,7 +98,7 @@ async function placeOrder(lines: Line[]): Promise<string> {
 /** The customer cancels: true when the order moved to CANCELLED, false when it was cancelled already (CONFLICT). */
 async function cancelOrder(id: string): Promise<boolean> {
   const res = await orders.request<{ cancelOrder: { status: string } }>(
-    "mutation($id: ID!) { cancelOrder(id: $id) { status } }",
+    /* GraphQL */ "mutation($id: ID!) { cancelOrder(id: $id) { status } }",
     { id },
     await asCustomer(),
   );

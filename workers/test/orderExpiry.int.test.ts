@@ -60,7 +60,7 @@ describe("the pending-order watchdog", () => {
     const { catalog: c, orders: o, payments: p, notifications: n } = workers.clients;
     const product = await c.product.findFirstOrThrow({ where: { stock: { gte: 10 } }, orderBy: { sku: "asc" } });
     const res = await orders.request<{ placeOrder: { id: string } }>(
-      "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 3 }] }) { id } }",
+      /* GraphQL */ "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 3 }] }) { id } }",
       { p: product.id },
       await gatewayHeaders(customer, "orders"),
     );

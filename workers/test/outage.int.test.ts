@@ -96,7 +96,7 @@ describe("a Redis outage while mutations commit", () => {
     const place = async () => {
       // Signed per request, as the gateway does: an identity is valid for 60 s only.
       const res = await orders.request<{ placeOrder: { id: string } }>(
-        "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
+        /* GraphQL */ "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
         { p: product.id },
         await gatewayHeaders(customer, "orders"),
       );

@@ -54,7 +54,7 @@ async function productsWithStock(count: number, minStock = 10) {
 
 async function placeOrder(lines: Array<{ productId: string; quantity: number }>): Promise<string> {
   const res = await orders.request<{ placeOrder: { id: string } }>(
-    "mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }",
+    /* GraphQL */ "mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }",
     { i: { lines } },
     await gatewayHeaders(customer, "orders"),
   );

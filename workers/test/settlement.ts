@@ -16,7 +16,7 @@ export async function placeOrders(
   const ids: string[] = [];
   const place = async () => {
     const res = await orders.request<{ placeOrder: { id: string } }>(
-      "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
+      /* GraphQL */ "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
       { p: productId },
       await gatewayHeaders(customer, "orders"),
     );

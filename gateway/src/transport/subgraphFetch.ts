@@ -118,16 +118,43 @@ function answerHeaders(headers: Record<string, string | string[] | undefined>): 
  * with the signal's reason (a TimeoutError), a network failure with a TypeError whose cause is
  * undici's error. Redirects are not followed (subgraphs do not redirect).
  */
+/**
+ * Settles with `work`, or rejects with the signal's reason once it aborts, whichever comes first.
+ * undici 6 honours a request's AbortSignal only once the request is written to a connection: a
+ * subgraph that drops a connection while undici still compiles its HTTP parser (the process's
+ * first connection) leaves the request queued for good, with no socket that could fail it
+ * (client-h1.js attaches its socket listeners after that await; undici 7 loads the parser
+ * synchronously). The deadline must not depend on undici's internals, so it is enforced here.
+ */
+async function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  // A request given up on may still reject later; that rejection has no one left to tell.
+  work.catch(() => undefined);
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
 export const subgraphFetch: Fetcher = async (url: string, init: FetcherRequestInit = {}) => {
   const signal = init.signal as AbortSignal | undefined;
   try {
-    const response = await request(url, {
-      method: (init.method ?? "GET") as "POST",
-      headers: init.headers,
-      body: init.body,
+    const { response, body } = await untilAborted(
+      request(url, {
+        method: (init.method ?? "GET") as "POST",
+        headers: init.headers,
+        body: init.body,
+        signal,
+      }).then(async (response) => ({ response, body: await response.body.text() })),
       signal,
-    });
-    const body = await response.body.text();
+    );
     return new SubgraphResponse(
       {
         status: response.statusCode,

@@ -104,7 +104,7 @@ describe("entity cache feature: public entities", () => {
     // Mentions _entities in an argument, but its root field is products: not an entity fetch.
     const rootQuery = subgraphRequest(
       standIn.url,
-      /* GraphQL */ 'query P__catalog__0{products(first:1,search:"{_entities(representations:$representations)"){edges{node{id}}}}',
+      /* GraphQL */ 'query P__catalog__0{products(first:1,search:/* GraphQL */ "{_entities(representations:$representations)"){edges{node{id}}}}',
     );
     expect(rootQuery.entityFetch).toBe(false);
     await fetch(rootQuery);

@@ -34,17 +34,17 @@ describe("identity feature", () => {
   it("leaves the verified viewer in the request state for the layers after it", async () => {
     const id = randomUUID();
     const response = await harness.post(
-      { query: "{ me { id } }" },
+      { query: /* GraphQL */ "{ me { id } }" },
       bearer(await signAccessToken({ id, role: "CUSTOMER" }, TEST_JWT_SECRET)),
     );
     expect(response.status).toBe(200);
     expect(response.body.state?.viewer).toMatchObject({ id, role: "CUSTOMER" });
-    expect((await harness.post({ query: "{ me { id } }" })).body.state?.viewer).toBeNull();
+    expect((await harness.post({ query: /* GraphQL */ "{ me { id } }" })).body.state?.viewer).toBeNull();
   });
 
   it("refuses a forged token with 401 UNAUTHENTICATED and counts it against the address", async () => {
     const response = await harness.post(
-      { query: "{ me { id } }" },
+      { query: /* GraphQL */ "{ me { id } }" },
       bearer(
         await signAccessToken({ id: randomUUID(), role: "ADMIN" }, "not-the-secret-not-the-secret-not-the-secret"),
       ),
@@ -55,7 +55,10 @@ describe("identity feature", () => {
   });
 
   it("refuses a request with both a token and an API key with 400 BAD_REQUEST", async () => {
-    const response = await harness.post({ query: "{ me { id } }" }, { ...bearer("x"), "x-api-key": "fpk_x" });
+    const response = await harness.post(
+      { query: /* GraphQL */ "{ me { id } }" },
+      { ...bearer("x"), "x-api-key": "fpk_x" },
+    );
     expect(response.status).toBe(400);
     expect(response.body.errors?.[0]?.extensions?.code).toBe("BAD_REQUEST");
     expect(refused).toHaveLength(0);

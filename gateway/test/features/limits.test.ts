@@ -11,16 +11,16 @@ const feature = createLimitsFeature({
 describe("limits feature", () => {
   it("refuses a request's shape on the JSON body before any GraphQL is parsed (batch, tokens, variables)", async () => {
     const harness = await serveFeatures([feature]);
-    const batch = await harness.post([{ query: "{ hello }" }, { query: "{ hello }" }]);
+    const batch = await harness.post([{ query: /* GraphQL */ "{ hello }" }, { query: /* GraphQL */ "{ hello }" }]);
     expect([batch.status, batch.body.errors?.[0]?.extensions?.code]).toEqual([400, "BATCH_LIMIT_EXCEEDED"]);
     const long = await harness.post({ query: `{ ${"hello ".repeat(60)}}` });
     expect([long.status, long.body.errors?.[0]?.extensions?.code]).toEqual([400, "QUERY_TOO_LARGE"]);
     const deep = await harness.post({
-      query: "{ hello }",
+      query: /* GraphQL */ "{ hello }",
       variables: { a: JSON.parse(`${"[".repeat(40)}${"]".repeat(40)}`) },
     });
     expect([deep.status, deep.body.errors?.[0]?.extensions?.code]).toEqual([400, "VARIABLES_TOO_DEEP"]);
-    expect((await harness.post({ query: "{ hello }" })).status).toBe(200);
+    expect((await harness.post({ query: /* GraphQL */ "{ hello }" })).status).toBe(200);
     await harness.close();
   });
 

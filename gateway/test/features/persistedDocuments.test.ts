@@ -24,9 +24,11 @@ describe("persisted documents feature: one trusted-documents check for every tra
     expect(trusted.admit({ query: KNOWN })).toEqual({ document: KNOWN });
     // By id alone (what a graphql-ws subscribe may send): the manifest's text is the document.
     expect(trusted.admit(byId(sha256(KNOWN)))).toEqual({ document: KNOWN });
-    expect(trusted.admit({ query: "{ me { id } }" }).rejection?.code).toBe("PERSISTED_QUERY_REQUIRED");
-    expect(trusted.admit(byId(sha256("{ me { id } }"))).rejection?.code).toBe("PERSISTED_QUERY_NOT_IN_LIST");
-    expect(trusted.admit({ query: "{ me { id } }", ...byId(sha256(KNOWN)) }).rejection?.code).toBe(
+    expect(trusted.admit({ query: /* GraphQL */ "{ me { id } }" }).rejection?.code).toBe("PERSISTED_QUERY_REQUIRED");
+    expect(trusted.admit(byId(sha256(/* GraphQL */ "{ me { id } }"))).rejection?.code).toBe(
+      "PERSISTED_QUERY_NOT_IN_LIST",
+    );
+    expect(trusted.admit({ query: /* GraphQL */ "{ me { id } }", ...byId(sha256(KNOWN)) }).rejection?.code).toBe(
       "PERSISTED_QUERY_HASH_MISMATCH",
     );
     expect(
@@ -41,7 +43,9 @@ describe("persisted documents feature: one trusted-documents check for every tra
     "in %s mode admits any document; an id alone resolves to the manifest's text only when a manifest is in force",
     (mode, resolved) => {
       const trusted = createTrustedDocuments({ mode, manifest });
-      expect(trusted.admit({ query: "{ me { id } }" })).toEqual({ document: "{ me { id } }" });
+      expect(trusted.admit({ query: /* GraphQL */ "{ me { id } }" })).toEqual({
+        document: /* GraphQL */ "{ me { id } }",
+      });
       expect(trusted.admit(byId(sha256(KNOWN)))).toEqual({ document: resolved });
     },
   );
@@ -54,10 +58,10 @@ describe("persisted documents feature: one trusted-documents check for every tra
     const trusted = createTrustedDocuments({ mode: "enforce", manifest });
     const harness = await serveFeatures([createPersistedDocumentsFeature(undefined, trusted)]);
     expect((await harness.post({ query: KNOWN })).status).toBe(200);
-    const refused = await harness.post({ query: "{ me { id } }" });
+    const refused = await harness.post({ query: /* GraphQL */ "{ me { id } }" });
     expect(refused.status).toBe(400);
     expect(refused.body.errors?.[0]?.extensions?.code).toBe("PERSISTED_QUERY_REQUIRED");
-    const batch = await harness.post([{ query: KNOWN }, byId(sha256("{ me { id } }"))]);
+    const batch = await harness.post([{ query: KNOWN }, byId(sha256(/* GraphQL */ "{ me { id } }"))]);
     expect(batch.body.errors?.[0]?.extensions?.code).toBe("PERSISTED_QUERY_NOT_IN_LIST");
     await harness.close();
   });

@@ -49,9 +49,9 @@ describe("rate-limit features", () => {
   it("holds every request from an address to its budget before credentials are looked up (429 RATE_LIMITED, kind ip)", async () => {
     const { harness, registry } = await serve({ ipPerMinute: 2, userPerMinute: 100 });
     const token = bearer(await signAccessToken({ id: randomUUID(), role: "CUSTOMER" }, TEST_JWT_SECRET));
-    expect((await harness.post({ query: "{ a }" }, token)).status).toBe(200);
-    expect((await harness.post({ query: "{ a }" }, token)).status).toBe(200);
-    const third = await harness.post({ query: "{ a }" }, token);
+    expect((await harness.post({ query: /* GraphQL */ "{ a }" }, token)).status).toBe(200);
+    expect((await harness.post({ query: /* GraphQL */ "{ a }" }, token)).status).toBe(200);
+    const third = await harness.post({ query: /* GraphQL */ "{ a }" }, token);
     expect(third.status).toBe(429);
     expect(third.body.errors?.[0]?.extensions?.code).toBe("RATE_LIMITED");
     expect(third.headers.get("retry-after")).toMatch(/^\d+$/);
@@ -64,9 +64,9 @@ describe("rate-limit features", () => {
     const forged = bearer(
       await signAccessToken({ id: randomUUID(), role: "ADMIN" }, "not-the-secret-not-the-secret-not-the-secret"),
     );
-    expect((await harness.post({ query: "{ a }" }, forged)).status).toBe(401);
-    expect((await harness.post({ query: "{ a }" }, forged)).status).toBe(401);
-    const refused = await harness.post({ query: "{ a }" });
+    expect((await harness.post({ query: /* GraphQL */ "{ a }" }, forged)).status).toBe(401);
+    expect((await harness.post({ query: /* GraphQL */ "{ a }" }, forged)).status).toBe(401);
+    const refused = await harness.post({ query: /* GraphQL */ "{ a }" });
     expect(refused.status).toBe(429);
     expect(await rejectedTotal(registry, "invalidCredentials")).toBe(1);
     await harness.close();
@@ -76,9 +76,9 @@ describe("rate-limit features", () => {
     const { harness, registry } = await serve({ userPerMinute: 1 });
     const alice = bearer(await signAccessToken({ id: randomUUID(), role: "CUSTOMER" }, TEST_JWT_SECRET));
     const bob = bearer(await signAccessToken({ id: randomUUID(), role: "CUSTOMER" }, TEST_JWT_SECRET));
-    expect((await harness.post({ query: "{ a }" }, alice)).headers.get("ratelimit-remaining")).toBe("0");
-    expect((await harness.post({ query: "{ a }" }, alice)).status).toBe(429);
-    expect((await harness.post({ query: "{ a }" }, bob)).status).toBe(200);
+    expect((await harness.post({ query: /* GraphQL */ "{ a }" }, alice)).headers.get("ratelimit-remaining")).toBe("0");
+    expect((await harness.post({ query: /* GraphQL */ "{ a }" }, alice)).status).toBe(429);
+    expect((await harness.post({ query: /* GraphQL */ "{ a }" }, bob)).status).toBe(200);
     expect(await rejectedTotal(registry, "user")).toBe(1);
     await harness.close();
   });
@@ -91,7 +91,7 @@ describe("rate-limit features", () => {
       metrics.registry,
     );
     const harness = await serveFeatures([createRateLimitFeature(limiters)]);
-    const response = await harness.post({ query: "{ a }" });
+    const response = await harness.post({ query: /* GraphQL */ "{ a }" });
     expect(response.status).toBe(500);
     expect(response.body.errors?.[0]?.message).toMatch(/before the identity feature ran/);
     await harness.close();

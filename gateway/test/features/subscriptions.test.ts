@@ -111,7 +111,11 @@ describe("subscriptions feature", () => {
     const connection = await connect({ authorization: `Bearer ${token}` });
     await connection.next("connection_ack");
     connection.socket.send(
-      JSON.stringify({ id: "1", type: "subscribe", payload: { query: "subscription { notificationAdded { id } }" } }),
+      JSON.stringify({
+        id: "1",
+        type: "subscribe",
+        payload: { query: /* GraphQL */ "subscription { notificationAdded { id } }" },
+      }),
     );
     expect(await connection.next("error")).toMatchObject({
       payload: [{ extensions: { code: "PERSISTED_QUERY_REQUIRED" } }],

@@ -15,14 +15,14 @@ const resolvers = {
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 // As codegen writes them: the manifest holds the normalized text, the document its own formatting.
-const GREETING_MANIFEST_TEXT = "query Greeting($name: String!) { greeting(name: $name) }";
-const SHOUT_MANIFEST_TEXT = "mutation Shout($text: String!) { shout(text: $text) }";
+const GREETING_MANIFEST_TEXT = /* GraphQL */ "query Greeting($name: String!) { greeting(name: $name) }";
+const SHOUT_MANIFEST_TEXT = /* GraphQL */ "mutation Shout($text: String!) { shout(text: $text) }";
 const Greeting = new TypedDocumentString<{ greeting: string }, { name: string }>(
-  "\n  query Greeting($name: String!) {\n  greeting(name: $name)\n}",
+  /* GraphQL */ "\n  query Greeting($name: String!) {\n  greeting(name: $name)\n}",
   { hash: `sha256:${sha256(GREETING_MANIFEST_TEXT)}` },
 );
 const Shout = new TypedDocumentString<{ shout: string }, { text: string }>(
-  "mutation Shout($text: String!) {\n  shout(text: $text)\n}",
+  /* GraphQL */ "mutation Shout($text: String!) {\n  shout(text: $text)\n}",
   { hash: `sha256:${sha256(SHOUT_MANIFEST_TEXT)}` },
 );
 const manifest = {
@@ -78,13 +78,15 @@ describe("the fetch wrapper (APQ)", () => {
   it("without the manifest, falls back to the document's own text, unpersisted", async () => {
     const client = createGraphQLClient({ url, fetch: recordingFetch });
     const other = new TypedDocumentString<{ greeting: string }, { name: string }>(
-      "query Other($name: String!) { greeting(name: $name) }",
-      { hash: `sha256:${sha256("query Other($name: String!) { greeting(name: $name) } # not registered")}` },
+      /* GraphQL */ "query Other($name: String!) { greeting(name: $name) }",
+      {
+        hash: `sha256:${sha256(/* GraphQL */ "query Other($name: String!) { greeting(name: $name) } # not registered")}`,
+      },
     );
     expect(await client.request(other, { name: "Lin" })).toEqual({ greeting: "Hello Lin" });
     expect(sent.at(-1)).toEqual({
       method: "POST",
-      query: "query Other($name: String!) { greeting(name: $name) }",
+      query: /* GraphQL */ "query Other($name: String!) { greeting(name: $name) }",
       hash: undefined,
     });
   });
@@ -92,7 +94,7 @@ describe("the fetch wrapper (APQ)", () => {
   it("rejects with a GraphQLRequestError carrying the server's code", async () => {
     const client = createGraphQLClient({ url, mode: "query" });
     const broken = new TypedDocumentString<{ greeting: string }, { name: string }>(
-      "query Broken($name: String!) { greeting(nome: $name) }",
+      /* GraphQL */ "query Broken($name: String!) { greeting(nome: $name) }",
     );
     const failure = client.request(broken, { name: "x" });
     await expect(failure).rejects.toBeInstanceOf(GraphQLRequestError);

@@ -60,14 +60,16 @@ afterAll(async () => {
 });
 
 // As codegen writes them: the manifest holds a normalized copy of the text, whose hash is the id.
-const COUNTDOWN_TRUSTED = "subscription Countdown($from: Int!) { countdown(from: $from) }";
+const COUNTDOWN_TRUSTED = /* GraphQL */ "subscription Countdown($from: Int!) { countdown(from: $from) }";
 const COUNTDOWN_ID = createHash("sha256").update(COUNTDOWN_TRUSTED).digest("hex");
 const manifest = { [`sha256:${COUNTDOWN_ID}`]: COUNTDOWN_TRUSTED };
 const Countdown = new TypedDocumentString<{ countdown: number }, { from: number }>(
-  "subscription Countdown($from: Int!) {\n  countdown(from: $from)\n}",
+  /* GraphQL */ "subscription Countdown($from: Int!) {\n  countdown(from: $from)\n}",
   { hash: `sha256:${COUNTDOWN_ID}` },
 );
-const Failing = new TypedDocumentString<{ failing: number }, Record<string, never>>("subscription Failing { failing }");
+const Failing = new TypedDocumentString<{ failing: number }, Record<string, never>>(
+  /* GraphQL */ "subscription Failing { failing }",
+);
 
 describe("subscription client (graphql-ws)", () => {
   it("yields each event's typed data, sending the token, the manifest's text and its persisted id", async () => {
@@ -118,7 +120,9 @@ describe("subscription client (graphql-ws)", () => {
 
   it("turns a refused subscription (validation error) into a GraphQLRequestError", async () => {
     const client = createSubscriptionClient({ url, retryAttempts: 0 });
-    const Unknown = new TypedDocumentString<{ nope: number }, Record<string, never>>("subscription { nope }");
+    const Unknown = new TypedDocumentString<{ nope: number }, Record<string, never>>(
+      /* GraphQL */ "subscription { nope }",
+    );
     const consume = async () => {
       for await (const _event of client.subscribe(Unknown)) void _event;
     };

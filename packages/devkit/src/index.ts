@@ -39,3 +39,4 @@ export {
 export { type OwnedPostgres, startOwnedPostgres } from "./ownedPostgres";
 export { listening, type OwnedRedis, startOwnedRedis } from "./ownedRedis";
 export { TEST_EVENT_KEYS, TEST_ROTATED_EVENT_KEYS, TEST_ROTATED_EVENT_PII_KEY, useTestEventKeys } from "./eventKeys";
+export { waitFor } from "./waitFor";

@@ -56,7 +56,7 @@ describe("register and login", () => {
     expect(viewer).toEqual({ id: login.data?.login.user.id, role: "CUSTOMER", kind: "user", tokenVersion: 0 });
 
     const me = await subgraph.request<{ me: { email: string } }>(
-      "{ me { email } }",
+      /* GraphQL */ "{ me { email } }",
       {},
       await gatewayHeaders(viewer, "accounts"),
     );
@@ -255,7 +255,7 @@ describe("refresh tokens", () => {
     });
     const { accessToken, refreshToken } = login.data?.login ?? { accessToken: "", refreshToken: "" };
     const logout = await subgraph.request<{ logout: boolean }>(
-      "mutation { logout }",
+      /* GraphQL */ "mutation { logout }",
       {},
       await gatewayHeaders(await verifyAccessToken(accessToken, TEST_JWT_SECRET), "accounts"),
     );
@@ -267,7 +267,7 @@ describe("refresh tokens", () => {
 
 describe("reading users", () => {
   it("returns null for me when anonymous", async () => {
-    const res = await subgraph.request<{ me: null }>("{ me { id } }");
+    const res = await subgraph.request<{ me: null }>(/* GraphQL */ "{ me { id } }");
     expect(res.data?.me).toBeNull();
   });
 
@@ -287,8 +287,8 @@ describe("reading users", () => {
     ];
     for (const headers of attempts) {
       for (const query of [
-        "{ me { id } }",
-        "{ _service { sdl } }",
+        /* GraphQL */ "{ me { id } }",
+        /* GraphQL */ "{ _service { sdl } }",
         '{ _entities(representations: [{ __typename: "User", id: "x" }]) { __typename } }',
       ]) {
         const res = await subgraph.rawRequest(query, {}, headers);
@@ -303,14 +303,14 @@ describe("reading users", () => {
     const customer = await subgraph.viewer("customer");
     const admin = await subgraph.viewer("admin");
     const res = await subgraph.request<{ user: null }>(
-      "query($id: ID!) { user(id: $id) { email } }",
+      /* GraphQL */ "query($id: ID!) { user(id: $id) { email } }",
       { id: admin.id },
       customer.headers,
     );
     expect(res.errors?.[0]).toMatchObject({ message: "Not allowed", extensions: { code: "FORBIDDEN" } });
     expect(res.data?.user).toBeNull();
     const own = await subgraph.request<{ user: { email: string } }>(
-      "query($id: ID!) { user(id: $id) { email } }",
+      /* GraphQL */ "query($id: ID!) { user(id: $id) { email } }",
       { id: customer.id },
       customer.headers,
     );
@@ -350,14 +350,14 @@ describe("reading users", () => {
 
   it("forbids customers from listing users", async () => {
     const customer = await subgraph.viewer("customer");
-    const res = await subgraph.request("{ users { totalCount } }", {}, customer.headers);
+    const res = await subgraph.request(/* GraphQL */ "{ users { totalCount } }", {}, customer.headers);
     expect(res.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
 
   it("rejects a malformed cursor and an out-of-range page size with BAD_USER_INPUT", async () => {
     const admin = await subgraph.viewer("admin");
     const cursor = await subgraph.request('{ users(after: "garbage") { totalCount } }', {}, admin.headers);
-    const size = await subgraph.request("{ users(first: 1000) { totalCount } }", {}, admin.headers);
+    const size = await subgraph.request(/* GraphQL */ "{ users(first: 1000) { totalCount } }", {}, admin.headers);
     expect(cursor.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     expect(size.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
   });
@@ -366,7 +366,7 @@ describe("reading users", () => {
     const ids = (await subgraph.prisma.user.findMany({ take: 30, select: { id: true } })).map((u) => u.id);
     const before = subgraph.statements();
     const res = await subgraph.request<{ _entities: Array<{ email: string } | null> }>(
-      "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { email } } }",
+      /* GraphQL */ "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { email } } }",
       { r: [...ids, "not-a-uuid", "00000000-0000-4000-8000-000000000000"].map((id) => ({ __typename: "User", id })) },
       (await subgraph.viewer("staff")).headers,
     );
@@ -378,7 +378,8 @@ describe("reading users", () => {
 });
 
 describe("profile with encrypted personal data", () => {
-  const UPDATE = "mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { id name phone address } }";
+  const UPDATE =
+    /* GraphQL */ "mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { id name phone address } }";
 
   it("stores phone and address encrypted, and shows them to the user and to staff only", async () => {
     const customer = await subgraph.viewer("customer");
@@ -396,14 +397,14 @@ describe("profile with encrypted personal data", () => {
 
     const staff = await subgraph.viewer("staff");
     const asStaff = await subgraph.request<{ user: { phone: string } }>(
-      "query($id: ID!) { user(id: $id) { phone } }",
+      /* GraphQL */ "query($id: ID!) { user(id: $id) { phone } }",
       { id: customer.id },
       staff.headers,
     );
     expect(asStaff.data?.user.phone).toBe("+1 555 0100");
     const other = await subgraph.viewer({ id: "22222222-2222-4222-8222-222222222222", role: "CUSTOMER" });
     const asOther = await subgraph.request(
-      "query($id: ID!) { user(id: $id) { phone } }",
+      /* GraphQL */ "query($id: ID!) { user(id: $id) { phone } }",
       { id: customer.id },
       other.headers,
     );
@@ -428,7 +429,7 @@ describe("administration", () => {
     const target = await subgraph.prisma.user.create({
       data: { email: "promote-me@example.com", name: "P", passwordHash: "x" },
     });
-    const SET = "mutation($id: ID!, $role: Role!) { setUserRole(userId: $id, role: $role) { id role } }";
+    const SET = /* GraphQL */ "mutation($id: ID!, $role: Role!) { setUserRole(userId: $id, role: $role) { id role } }";
     for (const account of ["customer", "staff"] as const) {
       const res = await subgraph.request(
         SET,
@@ -451,7 +452,7 @@ describe("administration", () => {
   it("issues API keys shown once and stored hashed; the gateway resolves them until revoked or expired", async () => {
     const admin = await subgraph.viewer("admin");
     const CREATE =
-      "mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key apiKey { id name role prefix revokedAt } } }";
+      /* GraphQL */ "mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key apiKey { id name role prefix revokedAt } } }";
     const created = await subgraph.request<{
       createApiKey: { key: string; apiKey: { id: string; role: string; prefix: string } };
     }>(
@@ -466,7 +467,7 @@ describe("administration", () => {
     expect(row.keyHash).not.toContain(key);
     expect(JSON.stringify(row)).not.toContain(key.slice(10));
 
-    const PRINCIPAL = "query($key: String!) { apiKeyPrincipal(key: $key) { id role } }";
+    const PRINCIPAL = /* GraphQL */ "query($key: String!) { apiKeyPrincipal(key: $key) { id role } }";
     const gateway = await subgraph.request<{ apiKeyPrincipal: { id: string; role: string } | null }>(PRINCIPAL, {
       key,
     });
@@ -475,7 +476,7 @@ describe("administration", () => {
     expect(wrong.data?.apiKeyPrincipal).toBeNull();
 
     const revoked = await subgraph.request<{ revokeApiKey: { revokedAt: string } }>(
-      "mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }",
+      /* GraphQL */ "mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }",
       { id: apiKey.id },
       admin.headers,
     );
@@ -493,7 +494,7 @@ describe("administration", () => {
 
   it("keeps API key administration to admins, and the key look-up to the gateway", async () => {
     const staff = await subgraph.viewer("staff");
-    const list = await subgraph.request("{ apiKeys { id } }", {}, staff.headers);
+    const list = await subgraph.request(/* GraphQL */ "{ apiKeys { id } }", {}, staff.headers);
     expect(list.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     const create = await subgraph.request(
       'mutation { createApiKey(input: { name: "x", role: ADMIN }) { key } }',
@@ -534,7 +535,7 @@ describe("administration", () => {
     });
     const started = Date.now();
     await subgraph.request(
-      "mutation($id: ID!) { setUserRole(userId: $id, role: STAFF) { id } }",
+      /* GraphQL */ "mutation($id: ID!) { setUserRole(userId: $id, role: STAFF) { id } }",
       { id: target.id },
       admin.headers,
     );
@@ -542,7 +543,7 @@ describe("administration", () => {
     expect(
       (
         await subgraph.request(
-          "mutation($id: ID!) { setUserRole(userId: $id, role: ADMIN) { id } }",
+          /* GraphQL */ "mutation($id: ID!) { setUserRole(userId: $id, role: ADMIN) { id } }",
           { id: missing },
           admin.headers,
         )
@@ -563,10 +564,14 @@ describe("administration", () => {
         )
       ).errors?.[0]?.extensions?.code,
     ).toBe("BAD_USER_INPUT");
-    await subgraph.request("mutation($id: ID!) { revokeApiKey(id: $id) { id } }", { id: apiKey.id }, admin.headers);
+    await subgraph.request(
+      /* GraphQL */ "mutation($id: ID!) { revokeApiKey(id: $id) { id } }",
+      { id: apiKey.id },
+      admin.headers,
+    );
 
     const LOG =
-      "query($first: Int, $after: String, $action: String) { accountsAuditLog(first: $first, after: $after, action: $action) { edges { node { id at actorId actorRole actorKind action target outcome detail } } pageInfo { hasNextPage endCursor } } }";
+      /* GraphQL */ "query($first: Int, $after: String, $action: String) { accountsAuditLog(first: $first, after: $after, action: $action) { edges { node { id at actorId actorRole actorKind action target outcome detail } } pageInfo { hasNextPage endCursor } } }";
     type Event = {
       id: string;
       at: string;

@@ -87,7 +87,7 @@ describe("products", () => {
   it("returns one product by id, and null for an unknown or malformed id", async () => {
     const first = await subgraph.prisma.product.findFirstOrThrow({ where: { sku: "SKU-00001" } });
     const res = await subgraph.request<{ a: { sku: string }; b: null; c: null }>(
-      `query($id: ID!) { a: product(id: $id) { sku } b: product(id: "00000000-0000-4000-8000-000000000000") { sku } c: product(id: "42") { sku } }`,
+      /* GraphQL */ `query($id: ID!) { a: product(id: $id) { sku } b: product(id: "00000000-0000-4000-8000-000000000000") { sku } c: product(id: "42") { sku } }`,
       { id: first.id },
     );
     expect(res.data).toEqual({ a: { sku: "SKU-00001" }, b: null, c: null });
@@ -97,7 +97,7 @@ describe("products", () => {
     const ids = (await subgraph.prisma.product.findMany({ take: 100, select: { id: true } })).map((p) => p.id);
     const before = subgraph.statements();
     const res = await subgraph.request<{ _entities: Array<{ id: string; name: string }> }>(
-      "query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id name } } }",
+      /* GraphQL */ "query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id name } } }",
       { r: [...ids, ...ids].map((id) => ({ __typename: "Product", id })) },
     );
     expect(res.data?._entities.map((p) => p.id)).toEqual([...ids, ...ids]);
@@ -107,7 +107,7 @@ describe("products", () => {
 
 describe("catalog administration", () => {
   const CREATE =
-    "mutation($input: CreateProductInput!) { createProduct(input: $input) { id sku name priceCents currency stock } }";
+    /* GraphQL */ "mutation($input: CreateProductInput!) { createProduct(input: $input) { id sku name priceCents currency stock } }";
 
   it("lets an admin create and update products; customers, staff and anonymous callers cannot", async () => {
     const input = { sku: "NEW-1", name: " Brand New ", priceCents: 1234, stock: 5 };
@@ -123,7 +123,7 @@ describe("catalog administration", () => {
     );
     expect(created.data?.createProduct).toMatchObject({ name: "Brand New", currency: "USD" });
     const updated = await subgraph.request<{ updateProduct: { priceCents: number; stock: number } }>(
-      "mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: 999, stock: 0 }) { priceCents stock } }",
+      /* GraphQL */ "mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: 999, stock: 0 }) { priceCents stock } }",
       { id: created.data?.createProduct.id },
       admin.headers,
     );
@@ -159,7 +159,7 @@ describe("catalog administration", () => {
     );
     const id = created.data?.createProduct.id ?? "";
     await subgraph.request(
-      "mutation($id: ID!) { updateProduct(id: $id, input: { stock: 9 }) { id } }",
+      /* GraphQL */ "mutation($id: ID!) { updateProduct(id: $id, input: { stock: 9 }) { id } }",
       { id },
       admin.headers,
     );
@@ -174,7 +174,7 @@ describe("catalog administration", () => {
     ).toBe("CONFLICT");
 
     const LOG =
-      "query($first: Int, $action: String) { catalogAuditLog(first: $first, action: $action) { edges { node { at actorId actorRole actorKind action target outcome detail } } pageInfo { hasNextPage } } }";
+      /* GraphQL */ "query($first: Int, $action: String) { catalogAuditLog(first: $first, action: $action) { edges { node { at actorId actorRole actorKind action target outcome detail } } pageInfo { hasNextPage } } }";
     type Log = { catalogAuditLog: { edges: Array<{ node: Record<string, string | null> }> } };
     const log = await subgraph.request<Log>(LOG, { first: 3 }, admin.headers);
     const [conflict, update, create] = log.data?.catalogAuditLog.edges.map((edge) => edge.node) ?? [];

@@ -30,7 +30,7 @@ const asGateway = (key: SigningKey, audience = "catalog") =>
   signCallerIdentity({ caller: { kind: "gateway" }, viewer: admin }, key, audience);
 const auditLog = (identity: string) =>
   subgraph.rawRequest(
-    "{ catalogAuditLog(first: 1) { pageInfo { hasNextPage } } }",
+    /* GraphQL */ "{ catalogAuditLog(first: 1) { pageInfo { hasNextPage } } }",
     {},
     { [IDENTITY_HEADER]: identity },
   );
@@ -87,13 +87,13 @@ describe("who catalog believes (x-fedplat-identity)", () => {
     };
     const prices = await subgraph.rawRequest<{
       _entities: Array<{ id: string; priceCents: number; currency: string }>;
-    }>(`query($id: ID!) ${PRICES}`, { id: productId }, asOrders);
+    }>(/* GraphQL */ `query($id: ID!) ${PRICES}`, { id: productId }, asOrders);
     expect(prices.errors).toBeUndefined();
     expect(prices.data?._entities[0]).toMatchObject({ id: productId, currency: "USD" });
     expect(prices.data?._entities[0]?.priceCents).toBeGreaterThan(0);
 
     const mutation = await subgraph.rawRequest(
-      "mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: 1 }) { id } }",
+      /* GraphQL */ "mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: 1 }) { id } }",
       { id: productId },
       asOrders,
     );
@@ -101,17 +101,22 @@ describe("who catalog believes (x-fedplat-identity)", () => {
     expect((await subgraph.prisma.product.findUniqueOrThrow({ where: { id: productId } })).priceCents).toBe(
       prices.data?._entities[0]?.priceCents,
     );
-    const audit = await subgraph.rawRequest("{ catalogAuditLog(first: 1) { pageInfo { hasNextPage } } }", {}, asOrders);
+    const audit = await subgraph.rawRequest(
+      /* GraphQL */ "{ catalogAuditLog(first: 1) { pageInfo { hasNextPage } } }",
+      {},
+      asOrders,
+    );
     expect(audit.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     // Even a public field outside what orders needs (stock, the product list).
     const stock = await subgraph.rawRequest(
-      `{ _entities(representations: [{ __typename: "Product", id: "${productId}" }]) { ... on Product { stock } } }`,
+      /* GraphQL */ `{ _entities(representations: [{ __typename: "Product", id: "${productId}" }]) { ... on Product { stock } } }`,
       {},
       asOrders,
     );
     expect(stock.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     expect(
-      (await subgraph.rawRequest("{ products(first: 1) { totalCount } }", {}, asOrders)).errors?.[0]?.extensions?.code,
+      (await subgraph.rawRequest(/* GraphQL */ "{ products(first: 1) { totalCount } }", {}, asOrders)).errors?.[0]
+        ?.extensions?.code,
     ).toBe("FORBIDDEN");
   });
 });

@@ -125,7 +125,7 @@ describe("placeOrder", () => {
 });
 
 describe("cancelOrder", () => {
-  const CANCEL = "mutation($id: ID!) { cancelOrder(id: $id) { id status } }";
+  const CANCEL = /* GraphQL */ "mutation($id: ID!) { cancelOrder(id: $id) { id status } }";
 
   async function placeOne(viewer: TestViewer): Promise<string> {
     const [a] = await twoProducts();
@@ -166,7 +166,8 @@ describe("cancelOrder", () => {
 
   it("lets staff move an order forward, never backwards, and not customers", async () => {
     const id = await placeOne(customer);
-    const SET = "mutation($id: ID!, $status: OrderStatus!) { setOrderStatus(id: $id, status: $status) { status } }";
+    const SET =
+      /* GraphQL */ "mutation($id: ID!, $status: OrderStatus!) { setOrderStatus(id: $id, status: $status) { status } }";
     const byCustomer = await orders.request(SET, { id, status: "CONFIRMED" }, customer.headers);
     expect(byCustomer.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     for (const status of ["CONFIRMED", "SHIPPED", "DELIVERED"]) {
@@ -196,7 +197,7 @@ describe("reading orders", () => {
     };
   };
   const ORDERS =
-    "query($status: OrderStatus) { orders(first: 100, status: $status) { totalCount edges { node { id status createdAt customer { id } } } } }";
+    /* GraphQL */ "query($status: OrderStatus) { orders(first: 100, status: $status) { totalCount edges { node { id status createdAt customer { id } } } } }";
 
   it("shows a customer only their own orders, newest first", async () => {
     const res = await orders.request<OrderPage>(ORDERS, {}, customer.headers);
@@ -218,7 +219,7 @@ describe("reading orders", () => {
   it("reads another customer's order as null", async () => {
     const foreign = await orders.prisma.order.findFirstOrThrow({ where: { customerId: { not: customer.id } } });
     const res = await orders.request<{ order: null }>(
-      "query($id: ID!) { order(id: $id) { id } }",
+      /* GraphQL */ "query($id: ID!) { order(id: $id) { id } }",
       { id: foreign.id },
       customer.headers,
     );

@@ -28,7 +28,7 @@ export interface ApiKeyResolverOptions {
   timeoutMs?: number;
 }
 
-const PRINCIPAL_QUERY = "query ApiKeyPrincipal($key: String!) { apiKeyPrincipal(key: $key) { id role } }";
+const PRINCIPAL_QUERY = /* GraphQL */ "query ApiKeyPrincipal($key: String!) { apiKeyPrincipal(key: $key) { id role } }";
 
 interface PrincipalResponse {
   data?: { apiKeyPrincipal: { id: string; role: Role } | null };

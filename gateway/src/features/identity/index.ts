@@ -1,9 +1,10 @@
 import {
   createTokenVerifier,
   IDENTITY_HEADER,
+  type SigningKey,
   type TokenVerification,
   type TokenVerifier,
-  type SigningKey,
+  type Viewer,
 } from "@fedplat/auth";
 import type { Request } from "express";
 import type { GatewayFeature } from "../../feature";
@@ -18,6 +19,8 @@ export type { ApiKeyResolver } from "./apiKeyResolver";
 export interface Credentials {
   verifyToken: TokenVerifier;
   apiKeys: ApiKeyResolver;
+  /** The session check inside verifyToken (cached per user), for viewers already verified; absent when sessions are off. */
+  checkSession?: (viewer: Viewer) => Promise<Viewer>;
 }
 
 export interface CredentialsOptions {
@@ -41,6 +44,7 @@ export function createCredentials(options: CredentialsOptions): Credentials {
     : undefined;
   return {
     verifyToken: withSessionCheck(createTokenVerifier(options.tokens), checkSession),
+    ...(checkSession ? { checkSession } : {}),
     apiKeys: createApiKeyResolver({
       accountsUrl: options.accountsUrl,
       signingKey: options.signingKey,

@@ -24,7 +24,8 @@ interface SessionState {
   tokenVersion: number;
 }
 
-const STATE_QUERY = "query SessionState($userId: ID!) { sessionState(userId: $userId) { role disabled tokenVersion } }";
+const STATE_QUERY =
+  /* GraphQL */ "query SessionState($userId: ID!) { sessionState(userId: $userId) { role disabled tokenVersion } }";
 
 /**
  * Checks that an access token's session still holds: its user exists and is not disabled, and the

@@ -28,7 +28,16 @@ export interface SubscriptionsConfig {
   /** Redis pub/sub channel the producers publish live updates on. @default "fedplat:live-updates" */
   channel: string;
   limits: SubscriptionLimits;
+  /**
+   * How often open connections' sessions and API keys are re-checked when no event comes
+   * (sessionSweep.ts). A connection closes within the session (or API key) cache time + this +
+   * one look-up of its end: 3 s + 0.5 s + a look-up at the defaults, under the 5 s of docs/security.md
+   * with room for a loaded event loop. Cheap: each sweep costs one cached check per distinct viewer. @default 500
+   */
+  sessionSweepMs?: number;
 }
+
+export const DEFAULT_SESSION_SWEEP_MS = 500;
 
 const count = (fallback: number, max = 1_000_000) => z.coerce.number().int().min(1).max(max).default(fallback);
 const d = defaultSubscriptionLimits;

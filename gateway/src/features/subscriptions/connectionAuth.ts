@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { type TokenVerifier, type Viewer, viewerFromAuthorization } from "@fedplat/auth";
 import { GraphQLError } from "graphql";
 import { decodeJwt } from "jose";
@@ -11,10 +12,29 @@ export interface ConnectionIdentity {
   expiresAt?: number;
   /** False once the key is revoked or expired, or the token's session ended, or the role changed (cached look-ups). */
   stillValid?: () => Promise<boolean>;
+  /** What the idle-connection sweep re-checks (sessionSweep.ts); absent when there is no session to end. */
+  session?: ConnectionSession;
+}
+
+/** "unknown": accounts could not answer; the sweep leaves the connection to the next sweep and the per-event check. */
+export type SessionVerdict = "valid" | "ended" | "unknown";
+
+export interface ConnectionSession {
+  /** Connections with the same key stand or fall together: one check per key per sweep (per viewer, not per connection). */
+  key: string;
+  check(): Promise<SessionVerdict>;
 }
 
 /** Whether credentials still stand for the same principal with the same role. */
 const sameViewer = (now: Viewer | null, then: Viewer) => now?.id === then.id && now.role === then.role;
+
+/** A look-up's verdict on a viewer: refused credentials end it, any other failure leaves it unknown. */
+const verdictOf = (lookUp: Promise<Viewer | null>, then: Viewer): Promise<SessionVerdict> =>
+  lookUp.then(
+    (now) => (sameViewer(now, then) ? "valid" : "ended"),
+    (error: unknown) =>
+      error instanceof GraphQLError && error.extensions.code === "UNAUTHENTICATED" ? "ended" : "unknown",
+  );
 
 /** Why a connection is refused: the close code and a reason safe to show the client. */
 export class ConnectionRefused extends Error {
@@ -38,7 +58,11 @@ const param = (params: Record<string, unknown> | undefined, ...names: string[]) 
  * Authenticates a connection from its connection_init payload with the same credentials as HTTP:
  * `{ "authorization": "Bearer <access token>" }` or `{ "x-api-key": "<key>" }`.
  */
-export function createConnectionAuthenticator(options: { verifyToken: TokenVerifier; apiKeys: ApiKeyResolver }) {
+export function createConnectionAuthenticator(options: {
+  verifyToken: TokenVerifier;
+  apiKeys: ApiKeyResolver;
+  checkSession?: (viewer: Viewer) => Promise<Viewer>;
+}) {
   return async (params: Record<string, unknown> | undefined): Promise<ConnectionIdentity> => {
     const authorization = param(params, "authorization", "Authorization");
     const apiKey = param(params, "x-api-key", "X-Api-Key");
@@ -52,7 +76,11 @@ export function createConnectionAuthenticator(options: { verifyToken: TokenVerif
         const viewer = await options.apiKeys.resolve(apiKey);
         if (!viewer)
           throw new ConnectionRefused(SubscriptionCloseCode.Unauthorized, "Invalid, revoked or expired API key");
-        return { viewer, stillValid: async () => sameViewer(await options.apiKeys.resolve(apiKey), viewer) };
+        const session: ConnectionSession = {
+          key: `apiKey:${createHash("sha256").update(apiKey).digest("hex")}`,
+          check: () => verdictOf(options.apiKeys.resolve(apiKey), viewer),
+        };
+        return { viewer, session, stillValid: async () => sameViewer(await options.apiKeys.resolve(apiKey), viewer) };
       }
       const viewer = await viewerFromAuthorization(authorization, options.verifyToken);
       if (!viewer || !authorization)
@@ -69,7 +97,13 @@ export function createConnectionAuthenticator(options: { verifyToken: TokenVerif
           (now) => sameViewer(now, viewer),
           () => false,
         );
-      return { viewer, stillValid, ...(exp ? { expiresAt: exp * 1000 } : {}) };
+      // The sweep checks only the session: the token's signature does not change, its expiry has a timer.
+      const { checkSession } = options;
+      const session: ConnectionSession | undefined = checkSession && {
+        key: `user:${viewer.id}:${viewer.tokenVersion ?? 0}:${viewer.role}`,
+        check: () => verdictOf(checkSession(viewer), viewer),
+      };
+      return { viewer, stillValid, ...(session ? { session } : {}), ...(exp ? { expiresAt: exp * 1000 } : {}) };
     } catch (error) {
       if (error instanceof ConnectionRefused) throw error;
       if (error instanceof GraphQLError && error.extensions.code === "UNAUTHENTICATED")

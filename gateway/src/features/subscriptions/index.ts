@@ -7,7 +7,7 @@ import type { GatewayLimits } from "../../limits";
 import type { Credentials } from "../identity";
 import type { TrustedDocuments } from "../persistedDocuments";
 import type { ConnectionBudget } from "../rateLimits";
-import { defaultSubscriptionLimits, type SubscriptionsConfig } from "./config";
+import { DEFAULT_SESSION_SWEEP_MS, defaultSubscriptionLimits, type SubscriptionsConfig } from "./config";
 import { createConnectionAuthenticator } from "./connectionAuth";
 import { executeAsViewer } from "./executeAsViewer";
 import type { LiveUpdateHub } from "./liveUpdateHub";
@@ -78,6 +78,7 @@ export function createSubscriptionsFeature(options: SubscriptionsFeatureOptions)
         registry: options.registry,
         production: options.production,
         trustedDocuments: options.trustedDocuments,
+        sessionSweepMs: options.config?.sessionSweepMs ?? DEFAULT_SESSION_SWEEP_MS,
         ...(options.budget ? { budget: options.budget } : {}),
       });
     },

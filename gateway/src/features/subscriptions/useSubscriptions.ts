@@ -22,6 +22,7 @@ import { checkLiveFields, routeKey } from "./liveFields";
 import { createLivePlanner, LIVE_ID_VARIABLE, type LivePlan } from "./livePlan";
 import { LiveSubscription } from "./liveSubscription";
 import type { LiveUpdateHub } from "./liveUpdateHub";
+import { startSessionSweep } from "./sessionSweep";
 import { createSharedExecutions } from "./sharedExecutions";
 import { createSubscriptionMetrics, type RefusalReason, type SubscriptionStats } from "./subscriptionMetrics";
 
@@ -49,6 +50,8 @@ export interface SubscriptionsOptions {
   budget?: ConnectionBudget;
   /** The HTTP endpoint's trusted-documents check, applied to each subscribe message. */
   trustedDocuments: TrustedDocuments;
+  /** How often open connections' sessions are re-checked without an event (sessionSweep.ts). */
+  sessionSweepMs: number;
 }
 
 export interface Subscriptions {
@@ -109,6 +112,24 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
     metrics.refused(label);
     state.socket.close(code, reason);
   };
+
+  /** The session (or API key) behind a connection ended or changed role: 4403, with or without an event. */
+  const endSession = (state: ConnectionState) => {
+    if (state.socket.readyState !== state.socket.OPEN) return;
+    const key = state.identity.viewer.kind === "apiKey";
+    closeConnection(
+      state,
+      SubscriptionCloseCode.Forbidden,
+      key ? "API key revoked or expired" : "Session ended or role changed: log in again",
+      key ? "api_key_revoked" : "session_revoked",
+    );
+  };
+  const sweep = startSessionSweep({
+    intervalMs: options.sessionSweepMs,
+    connections: () => states.values(),
+    identityOf: (state) => state.identity,
+    onEnded: endSession,
+  });
 
   const release = (ctx: LiveContext) => {
     const state = states.get(ctx);
@@ -274,13 +295,7 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
       queueLimit: limits.queueLimit,
       resolve: async (update, sequence, early) => {
         if (state.identity.stillValid && !(await state.identity.stillValid())) {
-          const key = state.identity.viewer.kind === "apiKey";
-          closeConnection(
-            state,
-            SubscriptionCloseCode.Forbidden,
-            key ? "API key revoked or expired" : "Session ended or role changed: log in again",
-            key ? "api_key_revoked" : "session_revoked",
-          );
+          endSession(state);
           return undefined;
         }
         const result = await shared.run(`${sequence}\u0000${shareKey}`, () => run(update.id));
@@ -348,6 +363,7 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
     ready: () => hub.ready(),
     stats,
     close: async () => {
+      sweep.stop();
       await server.dispose();
     },
   };
