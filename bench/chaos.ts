@@ -11,7 +11,7 @@
 import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createRedis } from "@fedplat/common";
+import { createRedis } from "@fedplat/runtime";
 import {
   freePort,
   type RunningService,

@@ -6,9 +6,10 @@
 import { randomUUID } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createLogger, createRedis } from "@fedplat/common";
+import { createLogger, createRedis } from "@fedplat/runtime";
 import { createTestDatabase } from "@fedplat/devkit";
-import { createEvent, writeOutbox } from "@fedplat/events";
+import { createEvent } from "@fedplat/events";
+import { writeOutbox } from "@fedplat/event-store";
 import { createServiceClients, eventJobOptions, startWorkers } from "@fedplat/workers";
 import { Queue, Worker } from "bullmq";
 

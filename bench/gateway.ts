@@ -14,7 +14,7 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { IDENTITY_HEADER, signCallerIdentity } from "@fedplat/common";
+import { IDENTITY_HEADER, signCallerIdentity } from "@fedplat/auth";
 import {
   freePort,
   GATEWAY,

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { ApolloGateway, RemoteGraphQLDataSource } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import { startStandaloneServer } from "@apollo/server/standalone";
-import { IDENTITY_HEADER } from "@fedplat/common";
+import { IDENTITY_HEADER } from "@fedplat/auth";
 
 interface Context {
   headers: Record<string, string | string[] | undefined>;

@@ -82,7 +82,7 @@ export function migrateAdapter(url: string, schema: string): PrismaPg {
 
 /**
  * The database URL a service's CLI commands use: `<SERVICE>_DATABASE_URL`, else DATABASE_URL,
- * else the local default. Mirrors @fedplat/common's serviceDatabaseUrl; kept here because the
+ * else the local default. Mirrors @fedplat/runtime's serviceDatabaseUrl; kept here because the
  * Prisma CLI loads this file on its own and should not pull in the runtime packages.
  */
 export function serviceDatabaseUrl(service: string): string {

@@ -1,4 +1,4 @@
-import { ConfigError, type Logger } from "@fedplat/common";
+import { ConfigError, type Logger } from "@fedplat/runtime";
 import {
   loadPersistedDocumentManifest,
   type PersistedDocumentManifest,

@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { resolve } from "node:path";
-import { ConfigError, envVars, parseEnv, parseSigningKeys, type TokenVerification } from "@fedplat/common";
+import { ConfigError, envVars, parseEnv } from "@fedplat/runtime";
+import { keyVars, parseSigningKeys, type TokenVerification } from "@fedplat/auth";
 import { z } from "zod";
 import { defaultHttpServerLimits, type HttpServerLimits } from "./httpServerLimits";
 import { defaultLimits, type GatewayLimits } from "./limits";
@@ -81,7 +82,7 @@ const gatewayEnv = z.object({
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),
   /** The gateway's private Ed25519 JWK (with its kid): signs the identity each subgraph verifies with GATEWAY_VERIFY_KEYS. */
-  GATEWAY_SIGNING_KEY: envVars.signingKey,
+  GATEWAY_SIGNING_KEY: keyVars.signingKey,
   SUPERGRAPH_PATH: z.string().min(1).default(resolve(__dirname, "../../supergraph.graphql")),
   SUBGRAPH_TIMEOUT_MS: timeoutMs.default(10_000),
   SUBGRAPH_QUERY_RETRIES: z.coerce.number().int().min(0).max(5).default(defaultResilience.queryRetries),

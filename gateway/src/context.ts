@@ -1,4 +1,4 @@
-import type { Viewer } from "@fedplat/common";
+import type { Viewer } from "@fedplat/auth";
 
 /** Per request at the gateway: the verified caller and the headers every subgraph receives. */
 export interface GatewayContext {

@@ -8,7 +8,7 @@ import {
   loadDotEnv,
   onShutdown,
   redactUrl,
-} from "@fedplat/common";
+} from "@fedplat/runtime";
 import { checkOverrides, loadGatewayConfig } from "./config";
 import { createGatewayCaching } from "./caching";
 import { buildGateway } from "./server";

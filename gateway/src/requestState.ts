@@ -1,4 +1,4 @@
-import type { Viewer } from "@fedplat/common";
+import type { Viewer } from "@fedplat/auth";
 import type { Request } from "express";
 
 /** What the HTTP middleware of one request learns, for the layers after it. */

@@ -17,10 +17,9 @@ import {
   metricsHandler,
   type Redis,
   type ServiceMetrics,
-  type SigningKey,
-  type TokenVerification,
-} from "@fedplat/common";
+} from "@fedplat/runtime";
 import { DEFAULT_LIVE_UPDATES_CHANNEL } from "@fedplat/events";
+import type { SigningKey, TokenVerification } from "@fedplat/auth";
 import express from "express";
 import { overrideKey, subgraphNames, subgraphUrlsIn } from "./config";
 import type { GatewayContext } from "./context";

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type AccountsPrisma, buildAccountsServer, createAccountsPrisma } from "@fedplat/accounts";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
-import { createFieldCipher, createLogger, createRedis, type Redis } from "@fedplat/common";
+import { createFieldCipher, createLogger, createRedis, type Redis } from "@fedplat/runtime";
 import {
   repoRoot,
   startTestSubgraph,

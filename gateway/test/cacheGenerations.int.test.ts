@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { createLogger, createRedis, type Redis, type Viewer } from "@fedplat/common";
+import { createLogger, createRedis, type Redis } from "@fedplat/runtime";
+import type { Viewer } from "@fedplat/auth";
 import { type CacheGenerations, createCacheGenerations } from "../src/features/responseCache/cacheGenerations";
 import { createRedisKeyValueCache } from "../src/features/responseCache/redisKeyValueCache";
 

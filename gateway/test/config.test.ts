@@ -1,4 +1,4 @@
-import { ConfigError } from "@fedplat/common";
+import { ConfigError } from "@fedplat/runtime";
 import { TEST_IDENTITY_ENV } from "@fedplat/devkit";
 import { checkOverrides, loadGatewayConfig } from "../src";
 

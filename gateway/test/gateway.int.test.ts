@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type AccountsPrisma, buildAccountsServer, createAccountsPrisma } from "@fedplat/accounts";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
-import { type AdminListener, createFieldCipher, createLogger, createRedis, type Redis } from "@fedplat/common";
+import { type AdminListener, createFieldCipher, createLogger, createRedis, type Redis } from "@fedplat/runtime";
 import {
   bearer,
   graphqlRequest,

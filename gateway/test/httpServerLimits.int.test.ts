@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
-import { createLogger, createRedis, type Redis } from "@fedplat/common";
+import { createLogger, createRedis, type Redis } from "@fedplat/runtime";
 import { repoRoot, TEST_GATEWAY_KEY, TEST_JWT_SECRET } from "@fedplat/devkit";
 import { buildGateway, defaultLimits, type GatewayServer } from "../src";
 

@@ -1,4 +1,4 @@
-import { verifyCallerIdentity } from "@fedplat/common";
+import { verifyCallerIdentity } from "@fedplat/auth";
 import { TEST_GATEWAY_KEY, TEST_IDENTITY_TRUST } from "@fedplat/devkit";
 import { decodeJwt } from "jose";
 import { createIdentitySigner } from "../src/features/identity/identitySigner";

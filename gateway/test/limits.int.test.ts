@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createLogger, createRedis, type Redis, signAccessToken } from "@fedplat/common";
+import { createLogger, createRedis, type Redis } from "@fedplat/runtime";
+import { signAccessToken } from "@fedplat/auth";
 import { bearer, graphqlRequest, repoRoot, TEST_GATEWAY_KEY, TEST_JWT_SECRET } from "@fedplat/devkit";
 import { buildGateway, defaultLimits, type GatewayLimits, type GatewayServer } from "../src";
 

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createLogger, createRedis, type Redis } from "@fedplat/common";
+import { createLogger, createRedis, type Redis } from "@fedplat/runtime";
 import { waitFor } from "@fedplat/devkit";
 import type { LiveUpdate } from "@fedplat/events";
 import { createLiveUpdateHub, type LiveUpdateHub } from "../src/features/subscriptions";

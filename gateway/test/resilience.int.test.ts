@@ -3,7 +3,7 @@ import net from "node:net";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
-import { createLogger, createMetrics, createRedis, type Redis } from "@fedplat/common";
+import { createLogger, createMetrics, createRedis, type Redis } from "@fedplat/runtime";
 import {
   graphqlRequest,
   repoRoot,

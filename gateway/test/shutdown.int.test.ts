@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
-import { createLogger, createRedis, type Redis } from "@fedplat/common";
+import { createLogger, createRedis, type Redis } from "@fedplat/runtime";
 import {
   graphqlRequest,
   repoRoot,

@@ -1,5 +1,5 @@
 /** `npm run seed -w @fedplat/prisma`: seeds every empty service of DATABASE_URL (or <SERVICE>_DATABASE_URL). */
-import { createLogger, loadDotEnv, serviceDatabaseUrl } from "@fedplat/common";
+import { createLogger, loadDotEnv, serviceDatabaseUrl } from "@fedplat/runtime";
 import { loadPaymentProviderConfig, simulatedProvider } from "@fedplat/payments";
 import { createSeedClients, seed } from "./seed";
 

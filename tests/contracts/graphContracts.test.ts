@@ -11,7 +11,7 @@ describe("the platform's own graph", () => {
   it("passes `npm run schema:check`: no unacknowledged breaking change, no broken client operation", async () => {
     const result = await run(
       process.execPath,
-      ["--import", "tsx", join(repoRoot, "gateway/src/composition/schemaCheckCli.ts")],
+      ["--import", "tsx", join(repoRoot, "tools/src/composition/schemaCheckCli.ts")],
       { cwd: repoRoot },
     ).then(
       ({ stdout }) => ({ code: 0, report: stdout }),

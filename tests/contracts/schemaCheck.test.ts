@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { repoRoot } from "@fedplat/devkit";
-import { composeSupergraph, runSchemaCheck, type SchemaCheckResult } from "@fedplat/gateway";
+import { composeSupergraph, runSchemaCheck, type SchemaCheckResult } from "@fedplat/tools";
 
 const run = promisify(execFile);
 const FIXTURE = join(__dirname, "fixtures/schema-check");
@@ -71,7 +71,7 @@ function changesOf(result: SchemaCheckResult) {
 
 /** `npm run schema:check` as a child process, pointed at a fixture workspace. */
 async function cli(ws: Workspace, env: Record<string, string> = {}) {
-  const entry = join(repoRoot, "gateway/src/composition/schemaCheckCli.ts");
+  const entry = join(repoRoot, "tools/src/composition/schemaCheckCli.ts");
   const environment = {
     ...process.env,
     SUPERGRAPH_CONFIG: ws.config,

@@ -4,7 +4,7 @@ import { dirname, resolve } from "node:path";
 import { buildSubgraph, FEDERATION_UNNAMED_SUBGRAPH_NAME, printSchema } from "@apollo/federation-internals";
 import { buildAccountsServer, createAccountsPrisma } from "@fedplat/accounts";
 import { buildCatalogServer, createCatalogPrisma } from "@fedplat/catalog";
-import { createFieldCipher, createLogger, createMetrics, createRedis, type Redis } from "@fedplat/common";
+import { createFieldCipher, createLogger, createMetrics, createRedis, type Redis } from "@fedplat/runtime";
 import {
   createTestDatabase,
   demoAccount,
@@ -20,7 +20,7 @@ import {
   type TestDatabase,
 } from "@fedplat/devkit";
 import { DEAD_LETTER_QUEUE } from "@fedplat/events";
-import { readSupergraphConfig } from "@fedplat/gateway";
+import { readSupergraphConfig } from "@fedplat/tools";
 import { buildNotificationsServer, createNotificationsPrisma } from "@fedplat/notifications";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma } from "@fedplat/orders";
 import { buildPaymentsServer, createPaymentsPrisma } from "@fedplat/payments";

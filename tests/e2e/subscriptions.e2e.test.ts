@@ -1,4 +1,5 @@
-import { createRedis, signAccessToken } from "@fedplat/common";
+import { createRedis } from "@fedplat/runtime";
+import { signAccessToken } from "@fedplat/auth";
 import { TEST_JWT_SECRET } from "@fedplat/devkit";
 import { buildSeedData } from "@fedplat/prisma/seed/data";
 import { type Platform, startPlatform, subscriptionClient, type TestSubscriptionClient } from "../fixtures";

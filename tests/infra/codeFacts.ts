@@ -1,7 +1,7 @@
 /** What the code says, for checking infra/ against it: variables it reads, metrics it defines. */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { operationMetricNames } from "@fedplat/common";
+import { operationMetricNames } from "@fedplat/runtime";
 import { repoRoot } from "@fedplat/devkit";
 import { SERVICES } from "@fedplat/registry";
 import { collectDefaultMetrics, Registry } from "prom-client";
@@ -9,7 +9,10 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 /** Every TypeScript source the processes run (generated code aside). */
 export function sourceText(): string {
   const roots = [
-    "packages/common/src",
+    "packages/runtime/src",
+    "packages/auth/src",
+    "packages/subgraph/src",
+    "packages/event-store/src",
     "packages/events/src",
     "packages/telemetry/src",
     "gateway/src",

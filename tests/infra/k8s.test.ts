@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { adminListenerOf, healthRouter } from "@fedplat/common";
+import { adminListenerOf, healthRouter } from "@fedplat/runtime";
 import {
   entryOf,
   GATEWAY,

@@ -1,13 +1,6 @@
-import type {
-  AdminListener,
-  IdentityTrust,
-  Logger,
-  ReadinessCheck,
-  Redis,
-  ServiceMetrics,
-  SubgraphServer,
-  TokenVerifier,
-} from "@fedplat/common";
+import type { AdminListener, Logger, ReadinessCheck, Redis, ServiceMetrics } from "@fedplat/runtime";
+import type { IdentityTrust, TokenVerifier } from "@fedplat/auth";
+import type { SubgraphServer } from "@fedplat/subgraph";
 import { type AuditLog, buildOperationsServer, type DeadLetterOps } from "@fedplat/operations";
 import type { Queue } from "bullmq";
 import { Gauge } from "prom-client";

@@ -1,5 +1,5 @@
 import type { AccountsPrisma } from "@fedplat/accounts";
-import type { Role } from "@fedplat/common";
+import type { Role } from "@fedplat/auth";
 
 /** What decides whether a user's tokens still hold (accounts' User: role, disabledAt, tokenVersion). */
 export interface SessionState {

@@ -1,4 +1,5 @@
-import { envVars, parseEnv, parseSigningKeys } from "@fedplat/common";
+import { envVars, parseEnv } from "@fedplat/runtime";
+import { keyVars, parseSigningKeys } from "@fedplat/auth";
 import {
   DEFAULT_LIVE_UPDATES_CHANNEL,
   type EventKeyring,
@@ -17,7 +18,7 @@ const workersEnv = z.object({
   PORT: envVars.port(4010),
   NODE_ENV: envVars.nodeEnv,
   /** The gateway's public keys: verify the identity it signs into requests for the operations subgraph. */
-  GATEWAY_VERIFY_KEYS: envVars.verifyKeys,
+  GATEWAY_VERIFY_KEYS: keyVars.verifyKeys,
   /**
    * Signing keys of the producers whose follow-up events the workers write (catalog, orders,
    * payments, notifications): `producer:kid:hmac|ed25519:base64`, comma-separated, one per

@@ -1,19 +1,17 @@
-import type { Logger } from "@fedplat/common";
+import type { Logger } from "@fedplat/runtime";
 import {
   type Consumer,
   type DeadLetter,
-  type EventHandler,
-  type EventHandlers,
   type EventKeyring,
   EventSignatureError,
   type EventType,
   eventKeyring,
   InvalidEventError,
-  isBatchable,
   parseEnvelope,
   queueOf,
   verifyEvent,
 } from "@fedplat/events";
+import { type EventHandler, type EventHandlers, isBatchable } from "@fedplat/event-store";
 import { type Job, type Processor, type Queue, UnrecoverableError, Worker, type WorkerOptions } from "bullmq";
 import { createGroupCommitter, type GroupCommitOptions } from "./groupCommit";
 import { createOutagePause } from "./outagePause";

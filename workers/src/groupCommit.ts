@@ -1,4 +1,5 @@
-import type { BatchableHandler, Envelope, HandlerContext, Outcome } from "@fedplat/events";
+import type { BatchableHandler, HandlerContext, Outcome } from "@fedplat/event-store";
+import type { Envelope } from "@fedplat/events";
 import { isUnreachable } from "./unreachable";
 
 export interface GroupCommitOptions {

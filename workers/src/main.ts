@@ -3,15 +3,14 @@ import {
   createLogger,
   createMetrics,
   createRedis,
-  createTokenVerifier,
-  databaseCheck,
   exitOnStartFailure,
   loadDotEnv,
   onShutdown,
-  parseSigningKeys,
   redactUrl,
   serviceDatabaseUrl,
-} from "@fedplat/common";
+} from "@fedplat/runtime";
+import { createTokenVerifier, parseSigningKeys } from "@fedplat/auth";
+import { databaseCheck } from "@fedplat/subgraph";
 import {
   createLiveUpdatePublisher,
   eventPiiCipherOf,

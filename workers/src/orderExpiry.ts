@@ -1,4 +1,4 @@
-import type { Logger, Redis } from "@fedplat/common";
+import type { Logger, Redis } from "@fedplat/runtime";
 import type { LiveUpdatePublisher } from "@fedplat/events";
 import { expirePendingOrders, type OrdersPrisma } from "@fedplat/orders";
 import { Queue, Worker } from "bullmq";

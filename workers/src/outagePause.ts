@@ -1,4 +1,4 @@
-import type { Logger } from "@fedplat/common";
+import type { Logger } from "@fedplat/runtime";
 
 export interface OutagePauseOptions {
   /** The queue whose consumer pauses (for logs and metrics). */

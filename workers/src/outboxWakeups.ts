@@ -1,5 +1,5 @@
-import type { Logger } from "@fedplat/common";
-import { OUTBOX_CHANNEL } from "@fedplat/events";
+import type { Logger } from "@fedplat/runtime";
+import { OUTBOX_CHANNEL } from "@fedplat/event-store";
 import pg from "pg";
 
 export interface OutboxWakeups {

@@ -1,5 +1,13 @@
-import type { Logger, Redis } from "@fedplat/common";
+import type { Logger, Redis } from "@fedplat/runtime";
 import { type Consumer, consumersOf, EVENT_TYPES, type EventType, parseEnvelope } from "@fedplat/events";
+import {
+  appliedEventsSql,
+  concludeOutboxSql,
+  outboxEnvelopesSql,
+  quotedSchema,
+  settleOutboxSql,
+  unsettledClaimSql,
+} from "@fedplat/event-store";
 import type { Queue } from "bullmq";
 import { queueFor, type RetryPolicy } from "./jobOptions";
 import { eventJobOf } from "./relay";
@@ -65,34 +73,6 @@ interface UnsettledRow {
   version: number | null;
 }
 
-const quoted = (schema: string) => {
-  if (!/^\w+$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
-  return `"${schema}"`;
-};
-
-/**
- * The unsettled rows of `schema`'s outbox last published more than `recheckMs` ago, oldest
- * first, locked for this round (rows another worker process holds are skipped). It reads the
- * partial index outbox_unsettled_idx, which holds only published, unsettled rows: the settled history,
- * nearly the whole table, is never read.
- */
-export function unsettledClaimSql(schema: string, recheckMs: number, batchSize: number): string {
-  if (!Number.isInteger(recheckMs) || !Number.isInteger(batchSize))
-    throw new Error("recheckMs and batchSize must be integers");
-  return `SELECT id::text AS id, type, (envelope->>'version')::int AS version FROM ${quoted(schema)}."outbox" WHERE settled_at IS NULL AND published_at < now() - interval '${recheckMs} milliseconds' ORDER BY published_at LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`;
-}
-
-/** Settles the rows in $1 and marks the others of $2 published now (rechecked `recheckMs` later). */
-const concludeSql = (schema: string) =>
-  `UPDATE ${quoted(schema)}."outbox" SET settled_at = CASE WHEN id = ANY($1::uuid[]) THEN now() END, published_at = CASE WHEN id = ANY($1::uuid[]) THEN published_at ELSE now() END WHERE id = ANY($2::uuid[])`;
-
-/** Settles the rows in $1: the usual case, where every row looked at was applied everywhere. */
-const settleSql = (schema: string) =>
-  `UPDATE ${quoted(schema)}."outbox" SET settled_at = now() WHERE id = ANY($1::uuid[])`;
-
-const appliedSql = (schema: string) =>
-  `SELECT event_id::text AS id FROM ${quoted(schema)}."processed_events" WHERE event_id = ANY($1::uuid[])`;
-
 const isEventType = (type: string): type is EventType => (EVENT_TYPES as readonly string[]).includes(type);
 
 /**
@@ -110,7 +90,7 @@ const isEventType = (type: string): type is EventType => (EVENT_TYPES as readonl
  * through FOR UPDATE SKIP LOCKED.
  */
 export function createReconciler(options: ReconcileOptions): Reconciler {
-  for (const source of options.sources) quoted(source.schema);
+  for (const source of options.sources) quotedSchema(source.schema);
   const byService = new Map(options.sources.map((source) => [source.service, source]));
   // The consumers of each type and version (the registry is fixed): routesFor costs more per row than the rest of a round.
   const routeCache = new Map<string, readonly Consumer[] | undefined>();
@@ -130,7 +110,7 @@ export function createReconciler(options: ReconcileOptions): Reconciler {
   async function appliedBy(consumer: Consumer, ids: string[]): Promise<Set<string>> {
     const source = byService.get(consumer);
     if (!source) throw new Error(`no database of consumer ${consumer}`);
-    const { rows } = await source.query(appliedSql(source.schema), [ids]);
+    const { rows } = await source.query(appliedEventsSql(source.schema), [ids]);
     return new Set((rows as Array<{ id: string }>).map((row) => row.id));
   }
 
@@ -162,10 +142,7 @@ export function createReconciler(options: ReconcileOptions): Reconciler {
     missing: Array<{ id: string; consumer: Consumer }>,
   ): Promise<number> {
     const ids = [...new Set(missing.map((pair) => pair.id))];
-    const { rows } = await connection.query(
-      `SELECT id::text AS id, envelope FROM ${quoted(schema)}."outbox" WHERE id = ANY($1::uuid[])`,
-      [ids],
-    );
+    const { rows } = await connection.query(outboxEnvelopesSql(schema), [ids]);
     const envelopes = new Map((rows as Array<{ id: string; envelope: unknown }>).map((row) => [row.id, row.envelope]));
     const byQueue = new Map<Consumer, ReturnType<typeof eventJobOf>[]>();
     let republished = 0;
@@ -237,9 +214,9 @@ export function createReconciler(options: ReconcileOptions): Reconciler {
       // A row of an unknown type or version is not deliverable: it stays unsettled, as its record.
       const settled = rows.filter((row) => routes.get(row.id) && !unfinished.has(row.id)).map((row) => row.id);
       if (settled.length === concluded.length) {
-        if (settled.length > 0) await connection.query(settleSql(source.schema), [settled]);
+        if (settled.length > 0) await connection.query(settleOutboxSql(source.schema), [settled]);
       } else {
-        await connection.query(concludeSql(source.schema), [settled, concluded]);
+        await connection.query(concludeOutboxSql(source.schema), [settled, concluded]);
       }
       await connection.query("COMMIT");
       return {

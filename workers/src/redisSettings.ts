@@ -1,4 +1,4 @@
-import type { Logger, Redis } from "@fedplat/common";
+import type { Logger, Redis } from "@fedplat/runtime";
 
 /** What the workers found out about their Redis at start. */
 export interface RedisSettings {

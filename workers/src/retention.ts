@@ -1,4 +1,5 @@
-import type { Logger, Redis } from "@fedplat/common";
+import type { Logger, Redis } from "@fedplat/runtime";
+import { pruneSql } from "@fedplat/event-store";
 import { Queue, Worker } from "bullmq";
 
 /** A connection source of one service's database (its client's pg pool). */
@@ -39,28 +40,6 @@ export interface Pruned {
   processed: number;
   /** Only for a source with idempotencyKeysMs. */
   idempotencyKeys?: number;
-}
-
-/**
- * The statement that deletes up to `$2` rows of `table` whose `column` is older than `$1`
- * milliseconds. Each table indexes that column (the outbox's (published_at, created_at),
- * processed_events' processed_at, idempotency_keys' created_at), so a prune reads only expired
- * rows: without the index, each run read all of processed_events, however few records had expired.
- */
-export function pruneSql(schema: string, table: "outbox" | "processed_events" | "idempotency_keys"): string {
-  if (!/^\w+$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
-  const [key, column] =
-    table === "outbox"
-      ? ["id", "published_at"]
-      : table === "processed_events"
-        ? ["event_id", "processed_at"]
-        : ["id", "created_at"];
-  const name = `"${schema}"."${table}"`;
-  // Only settled rows: until every consumer has applied an event, its row is the one copy that
-  // survives Redis losing the job (see reconciler.ts). A row not settled yet is marked published
-  // again at each recheck, so it never looks old here; the filter only skips the few that wait.
-  const settled = table === "outbox" ? " AND settled_at IS NOT NULL" : "";
-  return `DELETE FROM ${name} WHERE ${key} IN (SELECT ${key} FROM ${name} WHERE ${column} < now() - $1::bigint * interval '1 millisecond'${settled} LIMIT $2)`;
 }
 
 /**

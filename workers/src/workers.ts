@@ -1,7 +1,8 @@
 import { type AccountsPrisma, createAccountsEventHandlers, createAccountsPrisma } from "@fedplat/accounts";
 import { type CatalogPrisma, createCatalogEventHandlers, createCatalogPrisma } from "@fedplat/catalog";
-import { type Logger, type Redis, sqlPoolOf } from "@fedplat/common";
-import { CONSUMERS, DEAD_LETTER_QUEUE, type EventHandlers, type LiveUpdatePublisher, queueOf } from "@fedplat/events";
+import type { Logger, Redis } from "@fedplat/runtime";
+import { type EventHandlers, sqlPoolOf } from "@fedplat/event-store";
+import { CONSUMERS, DEAD_LETTER_QUEUE, type LiveUpdatePublisher, queueOf } from "@fedplat/events";
 import {
   createNotificationsEventHandlers,
   createNotificationsPrisma,

@@ -1,14 +1,7 @@
 import { randomUUID } from "node:crypto";
-import {
-  createLogger,
-  createMetrics,
-  createRedis,
-  createTokenVerifier,
-  type Redis,
-  signAccessToken,
-  type SubgraphServer,
-  type Viewer,
-} from "@fedplat/common";
+import { createLogger, createMetrics, createRedis, type Redis } from "@fedplat/runtime";
+import { createTokenVerifier, signAccessToken, type Viewer } from "@fedplat/auth";
+import type { SubgraphServer } from "@fedplat/subgraph";
 import { type AccountsPrisma, createAccountsPrisma } from "@fedplat/accounts";
 import {
   createTestDatabase,

@@ -11,7 +11,8 @@ import {
   waitUntilReady,
   WORKERS,
 } from "@fedplat/devkit";
-import { createEvent, writeOutbox } from "@fedplat/events";
+import { createEvent } from "@fedplat/events";
+import { writeOutbox } from "@fedplat/event-store";
 import { createNotificationsPrisma, type NotificationsPrisma } from "@fedplat/notifications";
 import { waitFor } from "./helpers";
 

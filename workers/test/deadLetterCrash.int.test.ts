@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { createRedis, type Redis } from "@fedplat/common";
+import { createRedis, type Redis } from "@fedplat/runtime";
 import { createEvent, DEAD_LETTER_QUEUE, type DeadLetter, queueOf } from "@fedplat/events";
 import { Queue } from "bullmq";
 import { deadLetterIdOf, eventJobOptions } from "../src";

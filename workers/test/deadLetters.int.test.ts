@@ -1,8 +1,9 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createLogger, createRedis, type Redis } from "@fedplat/common";
+import { createLogger, createRedis, type Redis } from "@fedplat/runtime";
 import { repoRoot } from "@fedplat/devkit";
-import { createEvent, DEAD_LETTER_QUEUE, type EventHandlers } from "@fedplat/events";
+import { createEvent, DEAD_LETTER_QUEUE } from "@fedplat/events";
+import type { EventHandlers } from "@fedplat/event-store";
 import { Queue, type Worker } from "bullmq";
 import { createProcessor, deadLetterOps, type DeadLetterOps, redisAuditLog } from "../src";
 import { startConsumer } from "../src/consumer";

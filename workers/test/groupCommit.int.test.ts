@@ -1,16 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { sqlPoolOf, sqlStatements } from "@fedplat/common";
-import { createTestDatabase, freePort, type TestDatabase } from "@fedplat/devkit";
 import {
-  createEvent,
-  type Envelope,
   type EventStore,
-  followUp,
   isBatchable,
-  openPersonalData,
   singleStatementHandler,
+  sqlPoolOf,
+  sqlStatements,
   transactionalHandler,
-} from "@fedplat/events";
+} from "@fedplat/event-store";
+import { createTestDatabase, freePort, type TestDatabase } from "@fedplat/devkit";
+import { createEvent, type Envelope, followUp, openPersonalData } from "@fedplat/events";
 import {
   createNotificationsEventHandlers,
   createNotificationsPrisma,
@@ -143,8 +141,8 @@ describe("group commit", () => {
             }),
           ],
         }),
-        sql: `INSERT INTO "notifications"."notifications" (id, user_id, channel, template, status)
-              SELECT row.id, row."userId", row.channel::"notifications"."Channel", 'welcome', 'SENT' FROM fresh, jsonb_to_record(fresh.effect) AS row(id uuid, "userId" uuid, channel text)`,
+        sql: ({ fresh }) => `INSERT INTO "notifications"."notifications" (id, user_id, channel, template, status)
+              SELECT row.id, row."userId", row.channel::"notifications"."Channel", 'welcome', 'SENT' FROM ${fresh}, jsonb_to_record(${fresh}.effect) AS row(id uuid, "userId" uuid, channel text)`,
       },
     );
     const good = registered();

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createLogger, createRedis, type Redis } from "@fedplat/common";
+import { createLogger, createRedis, type Redis } from "@fedplat/runtime";
 import type { TestDatabase } from "@fedplat/devkit";
 import { type SimulatedProvider, simulatedProvider, type SimulatedProviderOptions } from "@fedplat/payments";
 import type pg from "pg";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
-import { createRedis, type Redis } from "@fedplat/common";
+import { createRedis, type Redis } from "@fedplat/runtime";
 import {
   createTestDatabase,
   gatewayHeaders,

@@ -1,4 +1,4 @@
-import { createLogger } from "@fedplat/common";
+import { createLogger } from "@fedplat/runtime";
 import { TEST_IDENTITY_ENV } from "@fedplat/devkit";
 import { createOutagePause, loadWorkersConfig } from "../src";
 

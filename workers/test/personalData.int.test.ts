@@ -10,8 +10,8 @@ import {
   isSealed,
   queueOf,
   signEvent,
-  writeOutbox,
 } from "@fedplat/events";
+import { writeOutbox } from "@fedplat/event-store";
 import { startTestWorkers, type TestWorkers, waitFor } from "./helpers";
 
 jest.setTimeout(60_000);

@@ -1,5 +1,5 @@
 import { type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
-import { sqlPoolOf } from "@fedplat/common";
+import { sqlPoolOf } from "@fedplat/event-store";
 import { type OwnedPostgres, startOwnedPostgres } from "@fedplat/devkit";
 import { isUnreachable } from "../src/unreachable";
 

@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { sqlPoolOf } from "@fedplat/common";
+import { sqlPoolOf, unsettledClaimSql, writeOutbox } from "@fedplat/event-store";
 import { createTestDatabase, TEST_IDENTITY_ENV, type TestDatabase } from "@fedplat/devkit";
-import { createEvent, type Envelope, writeOutbox } from "@fedplat/events";
+import { createEvent, type Envelope } from "@fedplat/events";
 import pg from "pg";
 import { loadWorkersConfig } from "../src";
-import { unsettledClaimSql } from "../src/reconciler";
 import { rowsPerPlanStep, startTestWorkers, type TestWorkers, waitFor } from "./helpers";
 
 jest.setTimeout(60_000);

@@ -1,5 +1,5 @@
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
-import { createRedis } from "@fedplat/common";
+import { createRedis } from "@fedplat/runtime";
 import {
   createTestDatabase,
   freePort,

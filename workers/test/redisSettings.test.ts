@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createRedis, type Redis } from "@fedplat/common";
+import { createRedis, type Redis } from "@fedplat/runtime";
 import { type OwnedRedis, repoRoot, startOwnedRedis, TEST_IDENTITY_ENV } from "@fedplat/devkit";
 import { checkRedisForQueues } from "../src";
 

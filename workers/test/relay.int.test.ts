@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { createTestDatabase, type TestDatabase } from "@fedplat/devkit";
-import { createEvent, type Envelope, writeOutbox } from "@fedplat/events";
+import { createEvent, type Envelope } from "@fedplat/events";
+import { outboxClaimSql, writeOutbox } from "@fedplat/event-store";
 import pg from "pg";
-import { outboxClaimSql } from "../src/relay";
 import { rowsPerPlanStep, startTestWorkers, type TestWorkers, waitFor } from "./helpers";
 
 jest.setTimeout(60_000);

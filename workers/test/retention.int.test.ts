@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { type AccountsPrisma, createAccountsPrisma } from "@fedplat/accounts";
-import { sqlPoolOf } from "@fedplat/common";
+import { pruneSql, sqlPoolOf } from "@fedplat/event-store";
 import { createTestDatabase, TEST_IDENTITY_ENV, type TestDatabase } from "@fedplat/devkit";
 import { CONSUMERS, createEvent, DEAD_LETTER_QUEUE } from "@fedplat/events";
 import { Queue } from "bullmq";
 import pg from "pg";
 import { loadWorkersConfig, type Pruned, pruneDeadLetters, pruneEventTables } from "../src";
-import { pruneSql } from "../src/retention";
 import { rowsPerPlanStep, startTestWorkers, type TestWorkers, waitFor } from "./helpers";
 
 jest.setTimeout(60_000);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createRedis, type Redis } from "@fedplat/common";
+import { createRedis, type Redis } from "@fedplat/runtime";
 import { TEST_IDENTITY_ENV } from "@fedplat/devkit";
 import { type Consumer, CONSUMERS, createEvent, queueOf } from "@fedplat/events";
 import { Queue, Worker } from "bullmq";

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
-import { createRedis, type Redis } from "@fedplat/common";
+import { createRedis, type Redis } from "@fedplat/runtime";
 import {
   createTestDatabase,
   freePort,

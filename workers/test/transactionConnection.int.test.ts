@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type AccountsPrisma, createAccountsPrisma } from "@fedplat/accounts";
-import { countStatements } from "@fedplat/common";
+import { countStatements, writeOutbox } from "@fedplat/event-store";
 import { createTestDatabase, type TestDatabase } from "@fedplat/devkit";
-import { createEvent, writeOutbox } from "@fedplat/events";
+import { createEvent } from "@fedplat/events";
 
 // writeOutbox sends its statement straight to the connection of the Prisma transaction it is
-// called in (sqlOf in @fedplat/common), past Prisma's query compiler. These tests hold it to the
+// called in (sqlOf in @fedplat/event-store), past Prisma's query compiler. These tests hold it to the
 // guarantees of Prisma's own transaction client: same transaction, and nothing ever written
 // outside it.
 

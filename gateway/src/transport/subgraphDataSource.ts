@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from "@apollo/gateway";
-import { ErrorCode } from "@fedplat/common";
+import { ErrorCode } from "@fedplat/runtime";
 import { GraphQLError, parse } from "graphql";
 import type { GatewayContext } from "../context";
 import { describeOperation } from "./describeOperation";

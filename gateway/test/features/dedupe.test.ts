@@ -1,4 +1,4 @@
-import type { Viewer } from "@fedplat/common";
+import type { Viewer } from "@fedplat/auth";
 import { createDedupeFeature, deduplicateInFlight } from "../../src/features/dedupe";
 import { httpFetch } from "../../src/transport/pipeline";
 import type { SubgraphFetch } from "../../src/transport/subgraphRequest";

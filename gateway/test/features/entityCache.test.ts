@@ -4,7 +4,7 @@ import type { GatewayContext } from "../../src/context";
 import { cachingPublicEntities, createEntityCacheFeature, publicMaxAgeSeconds } from "../../src/features/entityCache";
 import { composeSubgraphFetch, httpFetch } from "../../src/transport/pipeline";
 import { SubgraphDataSource } from "../../src/transport/subgraphDataSource";
-import { createMetrics } from "@fedplat/common";
+import { createMetrics } from "@fedplat/runtime";
 import { startStandIn, subgraphRequest } from "./subgraphRequests";
 
 /** What the stand-in subgraph answers next: its Cache-Control and whether the body carries errors. */

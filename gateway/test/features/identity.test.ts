@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { IDENTITY_HEADER, signAccessToken, verifyCallerIdentity } from "@fedplat/common";
+import { IDENTITY_HEADER, signAccessToken, verifyCallerIdentity } from "@fedplat/auth";
 import { bearer, TEST_GATEWAY_KEY, TEST_IDENTITY_TRUST, TEST_JWT_SECRET } from "@fedplat/devkit";
 import type { Request } from "express";
 import { createCredentials, createIdentityFeature } from "../../src/features/identity";

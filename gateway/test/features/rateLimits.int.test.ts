@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { createMetrics, createRedis, type Redis, signAccessToken } from "@fedplat/common";
+import { createMetrics, createRedis, type Redis } from "@fedplat/runtime";
+import { signAccessToken } from "@fedplat/auth";
 import { bearer, TEST_GATEWAY_KEY, TEST_JWT_SECRET } from "@fedplat/devkit";
 import { createCredentials, createIdentityFeature } from "../../src/features/identity";
 import { createAddressBudgetFeature, createRateLimitFeature, createRateLimits } from "../../src/features/rateLimits";

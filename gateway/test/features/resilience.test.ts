@@ -1,5 +1,5 @@
 import net from "node:net";
-import { createLogger, createMetrics } from "@fedplat/common";
+import { createLogger, createMetrics } from "@fedplat/runtime";
 import { createResilienceFeature, type ResiliencePolicy } from "../../src/features/resilience";
 import { SubgraphTimeoutError } from "../../src/transport/fetchErrors";
 import { httpFetch } from "../../src/transport/pipeline";

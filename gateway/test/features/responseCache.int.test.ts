@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createLogger, createMetrics, createRedis, type Redis } from "@fedplat/common";
+import { createLogger, createMetrics, createRedis, type Redis } from "@fedplat/runtime";
 import { createResponseCacheFeature } from "../../src/features/responseCache";
 import { createRedisKeyValueCache } from "../../src/features/responseCache/redisKeyValueCache";
 import { createLiveUpdateHub, type LiveUpdateHub } from "../../src/features/subscriptions";

@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Viewer } from "@fedplat/common";
+import type { Viewer } from "@fedplat/auth";
 import { parse } from "graphql";
 import { describeOperation } from "../../src/transport/describeOperation";
 import type { SubgraphRequest } from "../../src/transport/subgraphRequest";

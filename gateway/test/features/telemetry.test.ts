@@ -1,5 +1,5 @@
 import { Writable } from "node:stream";
-import { createMetrics } from "@fedplat/common";
+import { createMetrics } from "@fedplat/runtime";
 import pino from "pino";
 import { createTelemetryFeature } from "../../src/features/telemetry";
 import { startApollo } from "./apolloHarness";

@@ -5,7 +5,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigError, parseEnv } from "@fedplat/common";
+import { ConfigError, parseEnv } from "@fedplat/runtime";
 import { z } from "zod";
 import {
   createGraphQLClient,

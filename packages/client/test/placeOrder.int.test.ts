@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, request as httpRequest, type Server } from "node:http";
 import { join } from "node:path";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
-import { createLogger, createRedis, type Redis } from "@fedplat/common";
+import { createLogger, createRedis, type Redis } from "@fedplat/runtime";
 import {
   repoRoot,
   startTestSubgraph,

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { SUPERVISED_ENV } from "@fedplat/common";
+import { SUPERVISED_ENV } from "@fedplat/runtime";
 import { entryOf, repoRoot, type ServiceSpec, telemetryRegister } from "./services";
 
 export interface RunningService {
@@ -37,7 +37,7 @@ export function spawnService(spec: ServiceSpec, options: SpawnOptions): RunningS
   const child = spawn(process.execPath, ["--import", "tsx", ...telemetry, entryOf(spec)], {
     cwd: repoRoot,
     // stdin: a pipe this process never writes to; the service shuts down when it closes, i.e.
-    // when this process is gone however it ended (onShutdown in @fedplat/common), so a killed
+    // when this process is gone however it ended (onShutdown in @fedplat/runtime), so a killed
     // test run or supervisor leaves no services behind.
     env: {
       ...options.env,

@@ -1,20 +1,17 @@
+import { countStatements } from "@fedplat/event-store";
+import { createLogger, createMetrics } from "@fedplat/runtime";
 import {
-  countStatements,
-  createLogger,
-  createMetrics,
   IDENTITY_HEADER,
   type IdentityTrust,
   parseSigningKey,
   parseVerifyKeys,
-  type PrismaLike,
   publicJwkOf,
   type Role,
-  type SigningKey,
   signAccessToken,
   signCallerIdentity,
-  type SubgraphDeps,
-  type SubgraphServer,
-} from "@fedplat/common";
+  type SigningKey,
+} from "@fedplat/auth";
+import type { PrismaLike, SubgraphDeps, SubgraphServer } from "@fedplat/subgraph";
 import pg from "pg";
 import { graphqlRequest, type GraphQLResponse } from "./graphqlRequest";
 import { createTestDatabase, type TestDatabase } from "./testDatabase";

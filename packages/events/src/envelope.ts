@@ -1,4 +1,4 @@
-import { type FieldCipher, timeOrderedId } from "@fedplat/common";
+import { type FieldCipher, timeOrderedId } from "@fedplat/runtime";
 import { z } from "zod";
 import { EVENT_SCHEMAS, EVENT_TYPES, type EventData, type EventType, PERSONAL_FIELDS } from "./schemas";
 import { eventPiiCipher, openFields, sealFields } from "./sealing";

@@ -22,25 +22,6 @@ export {
 export { CONSUMERS, type Consumer, DEAD_LETTER_QUEUE, type DeadLetter, queueOf, ROUTES } from "./routing";
 export { EVENT_SCHEMAS, EVENT_TYPES, type EventData, type EventType, PERSONAL_FIELDS } from "./schemas";
 export {
-  type BatchableHandler,
-  claimEvent,
-  claimEvents,
-  type EventHandler,
-  type EventHandlers,
-  type EventStore,
-  type EventTables,
-  type HandlerContext,
-  type InTransaction,
-  isBatchable,
-  OUTBOX_CHANNEL,
-  type Outcome,
-  type RawSql,
-  singleStatementHandler,
-  type StatementEffect,
-  transactionalHandler,
-  writeOutbox,
-} from "./store";
-export {
   type Incompatibility,
   type JsonSchema,
   jsonSchemaReaderProblems,

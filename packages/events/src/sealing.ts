@@ -1,9 +1,9 @@
-import { ConfigError, createFieldCipher, type FieldCipher } from "@fedplat/common";
+import { ConfigError, createFieldCipher, type FieldCipher } from "@fedplat/runtime";
 import { z } from "zod";
 
 /**
  * Personal fields of event data (each event type lists its own in schemas.ts) are sealed by the
- * producer with AES-256-GCM (@fedplat/common's field cipher) before the event is signed, so the
+ * producer with AES-256-GCM (@fedplat/runtime's field cipher) before the event is signed, so the
  * outbox row, the Redis job and a dead letter hold ciphertext only, and the signature covers the
  * sealed form (verifying needs no key). Only a handler that needs a field opens it. The
  * associated data is the event id and the field name: a sealed email cannot be moved into another

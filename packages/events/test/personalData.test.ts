@@ -1,4 +1,4 @@
-import { ConfigError } from "@fedplat/common";
+import { ConfigError } from "@fedplat/runtime";
 import { TEST_EVENT_KEYS, TEST_ROTATED_EVENT_PII_KEY } from "@fedplat/devkit";
 import {
   createEvent,

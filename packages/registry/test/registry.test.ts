@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { codegenYamlOf, supergraphYamlOf } from "../src/generateConfig";
-import { CONSUMER_SERVICES, parseRegistry, registry, RegistryError, SERVICES, serviceNamed } from "../src";
+import { CONSUMER_SERVICES, parseRegistry, registry, RegistryError, serviceNamed } from "../src";
 
 const committed = JSON.parse(readFileSync(join(__dirname, "../../../services.json"), "utf8"));
 /** services.json with `change` applied to a copy of its first service. */
@@ -71,21 +70,5 @@ describe("services.json", () => {
       /services\.1\.produces: event stock\.reserved of catalog is also event stock\.reserved of accounts/,
     );
     expect(() => parseRegistry(withFirst({ queue: "events-x" }))).toThrow(/services\.0: Unrecognized key: "queue"/);
-  });
-
-  it("generates one supergraph.yaml subgraph and one codegen.yml target per service, from the folder", () => {
-    const supergraph = supergraphYamlOf(registry);
-    const codegen = codegenYamlOf(registry);
-    for (const service of SERVICES) {
-      expect(supergraph).toContain(
-        `  ${service.name}:\n    routing_url: http://localhost:${service.port}/graphql\n    schema:\n      file: ./${service.folder}/src/schema.graphql\n`,
-      );
-      expect(codegen).toContain(
-        `  ${service.folder}/src/generated/resolvers.ts:\n    schema: ${service.folder}/src/schema.graphql\n`,
-      );
-    }
-    expect(supergraph).toContain(
-      "routing_url: http://localhost:4010/graphql\n    schema:\n      file: ./subgraphs/operations/src/schema.graphql",
-    );
   });
 });

@@ -1,4 +1,5 @@
-import { type AuditNote, auditActionFilter, paginate, requireViewer, runAudited } from "@fedplat/common";
+import { type AuditNote, auditActionFilter, paginate, runAudited } from "@fedplat/subgraph";
+import { requireViewer } from "@fedplat/auth";
 import type { AccountsContext } from "./context";
 import type { AccountsPrisma } from "./db";
 

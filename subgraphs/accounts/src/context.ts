@@ -1,4 +1,4 @@
-import { type BaseContext, createByIdLoader } from "@fedplat/common";
+import { type BaseContext, createByIdLoader } from "@fedplat/subgraph";
 import type { AccountsPrisma } from "./db";
 import type { AccountsSettings } from "./settings";
 

@@ -1,4 +1,6 @@
-import { createFieldCipher, envVars, LEGACY_KEY_ID, parseEnv, parseSigningKeys, runSubgraph } from "@fedplat/common";
+import { createFieldCipher, envVars, parseEnv } from "@fedplat/runtime";
+import { LEGACY_KEY_ID, parseSigningKeys } from "@fedplat/auth";
+import { runSubgraph } from "@fedplat/subgraph";
 import { requireEventPiiCipher, requireSigningKey } from "@fedplat/events";
 import { z } from "zod";
 import { defaultLoginThrottle } from "./auth/loginThrottle";

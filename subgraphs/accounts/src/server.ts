@@ -1,13 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  buildSubgraphServer,
-  databaseCheck,
-  type FieldCipher,
-  type TokenSigningKey,
-  type SubgraphDeps,
-  type SubgraphServer,
-} from "@fedplat/common";
+import { buildSubgraphServer, databaseCheck, type SubgraphDeps, type SubgraphServer } from "@fedplat/subgraph";
+import type { FieldCipher } from "@fedplat/runtime";
+import type { TokenSigningKey } from "@fedplat/auth";
 import gql from "graphql-tag";
 import { contextFactory } from "./context";
 import type { AccountsPrisma } from "./db";

@@ -1,4 +1,5 @@
-import type { FieldCipher, TokenSigningKey } from "@fedplat/common";
+import type { FieldCipher } from "@fedplat/runtime";
+import type { TokenSigningKey } from "@fedplat/auth";
 import { defaultLoginThrottle, type LoginThrottlePolicy } from "./auth/loginThrottle";
 
 /** Secrets and settings the resolvers need. */

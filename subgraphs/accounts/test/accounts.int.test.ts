@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import {
   gatewayHeaders,
   startTestSubgraph,
@@ -7,14 +7,8 @@ import {
   TEST_PII_KEYS,
   type TestSubgraph,
 } from "@fedplat/devkit";
-import { randomUUID } from "node:crypto";
-import {
-  createFieldCipher,
-  IDENTITY_HEADER,
-  signCallerIdentity,
-  verifyAccessToken,
-  type Viewer,
-} from "@fedplat/common";
+import { createFieldCipher } from "@fedplat/runtime";
+import { IDENTITY_HEADER, signCallerIdentity, verifyAccessToken, type Viewer } from "@fedplat/auth";
 import { type AccountsPrisma, buildAccountsServer, createAccountsPrisma } from "../src";
 import { type Envelope, openPersonalData, parseEnvelope } from "@fedplat/events";
 

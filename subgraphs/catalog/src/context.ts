@@ -1,4 +1,4 @@
-import { type BaseContext, createByIdLoader } from "@fedplat/common";
+import { type BaseContext, createByIdLoader } from "@fedplat/subgraph";
 import type { CatalogPrisma } from "./db";
 
 export interface CatalogContext extends BaseContext {

@@ -1,4 +1,4 @@
-import { runSubgraph } from "@fedplat/common";
+import { runSubgraph } from "@fedplat/subgraph";
 import { createCatalogPrisma } from "./db";
 import { buildCatalogServer } from "./server";
 

@@ -1,4 +1,4 @@
-import { allow, isAdmin, type SubgraphRules } from "@fedplat/common";
+import { allow, isAdmin, type SubgraphRules } from "@fedplat/subgraph";
 
 /** Deny by default (see withPermissions): product data is public; only admins change it and read its audit log. */
 export const permissions: SubgraphRules = {

@@ -6,7 +6,7 @@ import {
   type ServiceAccess,
   type SubgraphDeps,
   type SubgraphServer,
-} from "@fedplat/common";
+} from "@fedplat/subgraph";
 import gql from "graphql-tag";
 import { contextFactory } from "./context";
 import type { CatalogPrisma } from "./db";

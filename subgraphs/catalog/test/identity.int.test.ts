@@ -1,4 +1,4 @@
-import { IDENTITY_HEADER, signCallerIdentity, type SigningKey } from "@fedplat/common";
+import { IDENTITY_HEADER, signCallerIdentity, type SigningKey } from "@fedplat/auth";
 import {
   demoAccount,
   startTestSubgraph,

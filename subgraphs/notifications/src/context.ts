@@ -1,4 +1,4 @@
-import { type BaseContext, createByIdLoader, createLimitedGroupLoader, newestIdsPerParent } from "@fedplat/common";
+import { type BaseContext, createByIdLoader, createLimitedGroupLoader, newestIdsPerParent } from "@fedplat/subgraph";
 import type { NotificationsPrisma } from "./db";
 
 export interface NotificationsContext extends BaseContext {

@@ -1,4 +1,4 @@
-import { runSubgraph } from "@fedplat/common";
+import { runSubgraph } from "@fedplat/subgraph";
 import { createNotificationsPrisma } from "./db";
 import { buildNotificationsServer } from "./server";
 

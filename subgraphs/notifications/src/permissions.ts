@@ -1,4 +1,4 @@
-import { allow, isAuthenticated, ownedBy, type SubgraphRules } from "@fedplat/common";
+import { allow, isAuthenticated, ownedBy, type SubgraphRules } from "@fedplat/subgraph";
 import type { Notification } from "./generated/prisma/client";
 import type { UserReference } from "./references";
 

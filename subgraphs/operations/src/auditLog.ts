@@ -1,4 +1,4 @@
-import type { Redis } from "@fedplat/common";
+import type { Redis } from "@fedplat/runtime";
 
 /** Whether the admin action did what was asked. */
 export type AuditOutcome = "SUCCESS" | "FAILURE";

@@ -1,4 +1,4 @@
-import type { BaseContext } from "@fedplat/common";
+import type { BaseContext } from "@fedplat/subgraph";
 import type { AuditLog } from "./auditLog";
 import type { DeadLetterOps } from "./deadLetterOps";
 

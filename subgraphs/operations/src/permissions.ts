@@ -1,4 +1,4 @@
-import { isAdmin, type SubgraphRules } from "@fedplat/common";
+import { isAdmin, type SubgraphRules } from "@fedplat/subgraph";
 
 /** Deny by default: everything here is for admins. */
 export const operationsPermissions: SubgraphRules = {

@@ -1,4 +1,6 @@
-import { badInput, pageSize, requireViewer, scalarResolvers } from "@fedplat/common";
+import { badInput } from "@fedplat/runtime";
+import { pageSize, scalarResolvers } from "@fedplat/subgraph";
+import { requireViewer } from "@fedplat/auth";
 import { isAuditCursor, recordAction } from "./auditLog";
 import type { OperationsContext } from "./context";
 import { unknownQueueProblem } from "./deadLetterOps";

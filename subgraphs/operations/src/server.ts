@@ -1,14 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  type AdminListener,
-  buildSubgraphServer,
-  type IdentityTrust,
-  type Logger,
-  type ReadinessCheck,
-  type ServiceMetrics,
-  type SubgraphServer,
-} from "@fedplat/common";
+import type { AdminListener, Logger, ReadinessCheck, ServiceMetrics } from "@fedplat/runtime";
+import { buildSubgraphServer, type SubgraphServer } from "@fedplat/subgraph";
+import type { IdentityTrust } from "@fedplat/auth";
 import gql from "graphql-tag";
 import type { AuditLog } from "./auditLog";
 import type { OperationsContext } from "./context";

@@ -1,4 +1,5 @@
-import { appError, callSubgraph, ErrorCode, type SigningKey } from "@fedplat/common";
+import { appError, ErrorCode } from "@fedplat/runtime";
+import { callSubgraph, type SigningKey } from "@fedplat/auth";
 
 export interface ProductPrice {
   id: string;

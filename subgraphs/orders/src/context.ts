@@ -4,7 +4,7 @@ import {
   createGroupLoader,
   createLimitedGroupLoader,
   newestIdsPerParent,
-} from "@fedplat/common";
+} from "@fedplat/subgraph";
 import type { LiveUpdatePublisher } from "@fedplat/events";
 import type { PriceSource } from "./catalogClient";
 import type { OrdersPrisma } from "./db";

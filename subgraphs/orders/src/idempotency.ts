@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { badInput } from "@fedplat/common";
+import { badInput } from "@fedplat/runtime";
 import type { OrdersPrisma } from "./db";
 import type { Prisma } from "./generated/prisma/client";
 

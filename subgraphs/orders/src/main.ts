@@ -1,4 +1,6 @@
-import { createRedis, envVars, parseEnv, runSubgraph } from "@fedplat/common";
+import { createRedis, envVars, parseEnv } from "@fedplat/runtime";
+import { keyVars } from "@fedplat/auth";
+import { runSubgraph } from "@fedplat/subgraph";
 import { createLiveUpdatePublisher, DEFAULT_LIVE_UPDATES_CHANNEL, requireSigningKey } from "@fedplat/events";
 import { z } from "zod";
 import { createCatalogClient } from "./catalogClient";
@@ -17,7 +19,7 @@ runSubgraph({
         REDIS_URL: envVars.redisUrl,
         LIVE_UPDATES_CHANNEL: z.string().min(1).default(DEFAULT_LIVE_UPDATES_CHANNEL),
         /** orders' own private Ed25519 JWK: signs its price reads from catalog (which verifies with ORDERS_SERVICE_VERIFY_KEYS). */
-        ORDERS_SERVICE_KEY: envVars.signingKey,
+        ORDERS_SERVICE_KEY: keyVars.signingKey,
       }),
     );
     // Live updates are best effort (the order is committed either way): while Redis is down a

@@ -1,4 +1,4 @@
-import { allow, isAuthenticated, isStaffRule, isUser, ownedBy, type SubgraphRules } from "@fedplat/common";
+import { allow, isAuthenticated, isStaffRule, isUser, ownedBy, type SubgraphRules } from "@fedplat/subgraph";
 import type { Order } from "./generated/prisma/client";
 import type { UserReference } from "./references";
 

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildSubgraphServer, databaseCheck, type SubgraphDeps, type SubgraphServer } from "@fedplat/common";
+import { buildSubgraphServer, databaseCheck, type SubgraphDeps, type SubgraphServer } from "@fedplat/subgraph";
 import { type LiveUpdatePublisher, noLiveUpdates } from "@fedplat/events";
 import gql from "graphql-tag";
 import type { PriceSource } from "./catalogClient";

@@ -1,4 +1,5 @@
-import { createEvent, type Envelope, followUp, type LiveUpdate, writeOutbox } from "@fedplat/events";
+import { createEvent, type Envelope, followUp, type LiveUpdate } from "@fedplat/events";
+import { writeOutbox } from "@fedplat/event-store";
 import type { Order, OrderStatus, Prisma } from "./generated/prisma/client";
 import { statusesLeadingTo } from "./orderStatus";
 

@@ -1,4 +1,4 @@
-import { type BaseContext, createByIdLoader, createUniqueLoader } from "@fedplat/common";
+import { type BaseContext, createByIdLoader, createUniqueLoader } from "@fedplat/subgraph";
 import type { PaymentsPrisma } from "./db";
 import type { PaymentLedger } from "./provider/simulatedProvider";
 

@@ -1,4 +1,4 @@
-import { type PrismaClientSettings, prismaClientOptions, withSqlPool } from "@fedplat/common";
+import { type PrismaClientSettings, prismaClientOptions, withSqlPool } from "@fedplat/event-store";
 import { PrismaClient } from "./generated/prisma/client";
 
 export type PaymentsPrisma = PrismaClient<"query">;

@@ -1,4 +1,4 @@
-import { runSubgraph } from "@fedplat/common";
+import { runSubgraph } from "@fedplat/subgraph";
 import { createPaymentsPrisma } from "./db";
 import { buildPaymentsServer } from "./server";
 

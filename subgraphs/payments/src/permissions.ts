@@ -1,4 +1,4 @@
-import { allow, isAdmin, isAuthenticated, ownedBy, type SubgraphRules } from "@fedplat/common";
+import { allow, isAdmin, isAuthenticated, ownedBy, type SubgraphRules } from "@fedplat/subgraph";
 import type { Payment } from "./generated/prisma/client";
 
 /** Deny by default (see withPermissions): every type and field of this subgraph has a rule here. */

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildSubgraphServer, databaseCheck, sqlPoolOf, type SubgraphDeps, type SubgraphServer } from "@fedplat/common";
+import { buildSubgraphServer, databaseCheck, type SubgraphDeps, type SubgraphServer } from "@fedplat/subgraph";
+import { sqlPoolOf } from "@fedplat/event-store";
 import gql from "graphql-tag";
 import { contextFactory } from "./context";
 import type { PaymentsPrisma } from "./db";

@@ -4,7 +4,7 @@
  * the dead letters from a terminal (REDIS_URL and BULLMQ_PREFIX as for the workers).
  */
 import { hostname, userInfo } from "node:os";
-import { createRedis, envVars, loadDotEnv, parseEnv } from "@fedplat/common";
+import { createRedis, envVars, loadDotEnv, parseEnv } from "@fedplat/runtime";
 import { CONSUMERS, DEAD_LETTER_QUEUE, queueOf } from "@fedplat/events";
 import { Queue } from "bullmq";
 import { z } from "zod";

@@ -1,5 +1,4 @@
-import type { Viewer } from "@fedplat/common";
-import { IDENTITY_HEADER } from "@fedplat/common";
+import { IDENTITY_HEADER, type Viewer } from "@fedplat/auth";
 import { type SubgraphAnswer, SubgraphResponse } from "../../transport/subgraphFetch";
 import type { SubgraphFetch, SubgraphRequest } from "../../transport/subgraphRequest";
 

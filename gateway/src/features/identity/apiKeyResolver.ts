@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { appError, callSubgraph, ErrorCode, type Role, type SigningKey, type Viewer } from "@fedplat/common";
+import { appError, ErrorCode } from "@fedplat/runtime";
+import { callSubgraph, type Role, type Viewer, type SigningKey } from "@fedplat/auth";
 import { LRUCache } from "lru-cache";
 
 export interface ApiKeyResolver {

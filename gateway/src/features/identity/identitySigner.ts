@@ -1,4 +1,4 @@
-import { signCallerIdentity, type SigningKey, type Viewer } from "@fedplat/common";
+import { signCallerIdentity, type Viewer, type SigningKey } from "@fedplat/auth";
 import { LRUCache } from "lru-cache";
 
 /** The viewer's signed identity for one subgraph (the token's audience): x-fedplat-identity. */

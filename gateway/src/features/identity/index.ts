@@ -5,7 +5,7 @@ import {
   type TokenVerification,
   type TokenVerifier,
   type Viewer,
-} from "@fedplat/common";
+} from "@fedplat/auth";
 import type { Request } from "express";
 import type { GatewayFeature } from "../../feature";
 import { type ApiKeyResolver, createApiKeyResolver } from "./apiKeyResolver";

@@ -1,13 +1,5 @@
-import {
-  appError,
-  callSubgraph,
-  ErrorCode,
-  type Role,
-  type SigningKey,
-  type TokenVerifier,
-  unauthenticated,
-  type Viewer,
-} from "@fedplat/common";
+import { appError, ErrorCode, unauthenticated } from "@fedplat/runtime";
+import { callSubgraph, type Role, type TokenVerifier, type Viewer, type SigningKey } from "@fedplat/auth";
 import { LRUCache } from "lru-cache";
 
 export interface SessionCheckerOptions {

@@ -1,4 +1,4 @@
-import { type TokenVerifier, type Viewer, viewerFromAuthorization } from "@fedplat/common";
+import { type TokenVerifier, type Viewer, viewerFromAuthorization } from "@fedplat/auth";
 import type { Request, RequestHandler } from "express";
 import { GraphQLError } from "graphql";
 import { requestStateOf } from "../../requestState";

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { envVars, parseEnv } from "@fedplat/common";
+import { envVars, parseEnv } from "@fedplat/runtime";
 import { z } from "zod";
 import { TRUSTED_DOCUMENTS_MODES, type TrustedDocumentsMode } from "./usePersistedDocuments";
 

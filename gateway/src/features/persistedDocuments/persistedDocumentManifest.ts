@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { Logger } from "@fedplat/common";
+import type { Logger } from "@fedplat/runtime";
 
 export const sha256Hex = (text: string) => createHash("sha256").update(text).digest("hex");
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import type { Redis } from "@fedplat/common";
+import type { Redis } from "@fedplat/runtime";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { Request, RequestHandler, Response } from "express";
 import { GraphQLError } from "graphql";

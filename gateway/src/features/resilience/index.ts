@@ -1,4 +1,4 @@
-import type { Logger } from "@fedplat/common";
+import type { Logger } from "@fedplat/runtime";
 import { Histogram, type Registry } from "prom-client";
 import type { GatewayFeature } from "../../feature";
 import { isCircuitOpen, isConnectionFailure, isTimeout, SubgraphTimeoutError } from "../../transport/fetchErrors";

@@ -1,4 +1,4 @@
-import type { Logger } from "@fedplat/common";
+import type { Logger } from "@fedplat/runtime";
 import CircuitBreaker from "opossum";
 import { Gauge, type Registry } from "prom-client";
 import type { FetcherResponse } from "../../transport/subgraphFetch";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { isStaff, type Viewer } from "@fedplat/common";
+import { isStaff, type Viewer } from "@fedplat/auth";
 import type { LiveUpdate } from "@fedplat/events";
 import type { StringCache } from "./redisKeyValueCache";
 

@@ -1,4 +1,4 @@
-import { createRedis, type Redis } from "@fedplat/common";
+import { createRedis, type Redis } from "@fedplat/runtime";
 
 /**
  * The caches' own connection: it fails fast while Redis is unreachable (no offline queue, one

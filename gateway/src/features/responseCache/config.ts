@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { envVars, parseEnv } from "@fedplat/common";
+import { envVars, parseEnv } from "@fedplat/runtime";
 import { z } from "zod";
 
 const cachingEnv = z.object({

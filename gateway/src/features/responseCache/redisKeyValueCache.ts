@@ -1,4 +1,4 @@
-import type { Logger, Redis } from "@fedplat/common";
+import type { Logger, Redis } from "@fedplat/runtime";
 
 /** Apollo's KeyValueCache contract (@apollo/utils.keyvaluecache), which APQ and the response cache plugin take. */
 export interface StringCache {

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin, GraphQLRequestContext } from "@apollo/server";
 import responseCachePlugin from "@apollo/server-plugin-response-cache";
-import type { Viewer } from "@fedplat/common";
+import type { Viewer } from "@fedplat/auth";
 import { Counter, type Registry } from "prom-client";
 import type { GatewayContext } from "../../context";
 import type { LiveUpdateHub } from "../subscriptions/liveUpdateHub";

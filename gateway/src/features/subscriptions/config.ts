@@ -1,4 +1,4 @@
-import { parseEnv } from "@fedplat/common";
+import { parseEnv } from "@fedplat/runtime";
 import { DEFAULT_LIVE_UPDATES_CHANNEL } from "@fedplat/events";
 import { z } from "zod";
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type TokenVerifier, type Viewer, viewerFromAuthorization } from "@fedplat/common";
+import { type TokenVerifier, type Viewer, viewerFromAuthorization } from "@fedplat/auth";
 import { GraphQLError } from "graphql";
 import { decodeJwt } from "jose";
 import type { ApiKeyResolver } from "../identity/apiKeyResolver";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ApolloServer } from "@apollo/server";
-import type { Viewer } from "@fedplat/common";
+import type { Viewer } from "@fedplat/auth";
 import { type ExecutionResult, GraphQLError } from "graphql";
 import type { GatewayContext } from "../../context";
 

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from "@apollo/server";
-import type { Logger } from "@fedplat/common";
+import type { Logger } from "@fedplat/runtime";
 import type { Registry } from "prom-client";
 import type { GatewayContext } from "../../context";
 import type { GatewayFeature } from "../../feature";

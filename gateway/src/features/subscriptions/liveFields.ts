@@ -1,4 +1,4 @@
-import type { Viewer } from "@fedplat/common";
+import type { Viewer } from "@fedplat/auth";
 import type { LiveUpdate } from "@fedplat/events";
 import type { GraphQLSchema } from "graphql";
 

@@ -1,4 +1,4 @@
-import type { Logger, Redis } from "@fedplat/common";
+import type { Logger, Redis } from "@fedplat/runtime";
 import { type LiveUpdate, parseLiveUpdate } from "@fedplat/events";
 import { updateKeys } from "./liveFields";
 

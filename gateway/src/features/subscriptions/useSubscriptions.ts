@@ -1,5 +1,5 @@
 import type http from "node:http";
-import { ErrorCode, type Logger } from "@fedplat/common";
+import { ErrorCode, type Logger } from "@fedplat/runtime";
 import {
   type ExecutionArgs,
   getArgumentValues,

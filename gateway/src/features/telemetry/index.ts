@@ -1,4 +1,4 @@
-import { type Logger, type ServiceMetrics, useOperationMetrics } from "@fedplat/common";
+import { type Logger, type ServiceMetrics, useOperationMetrics } from "@fedplat/runtime";
 import type { GatewayContext } from "../../context";
 import type { GatewayFeature } from "../../feature";
 import { useRequestLogging } from "./useRequestLogging";

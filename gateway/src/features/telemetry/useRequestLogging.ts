@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from "@apollo/server";
-import type { Logger } from "@fedplat/common";
+import type { Logger } from "@fedplat/runtime";
 import type { GatewayContext } from "../../context";
 
 /** One log line per operation: name, duration and error codes, never variables (they may hold secrets). */

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { signAccessToken } from "@fedplat/common";
+import { signAccessToken } from "@fedplat/auth";
 import type { AccountsContext } from "../context";
 import type { User } from "../generated/prisma/client";
 

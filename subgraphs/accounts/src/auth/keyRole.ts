@@ -1,4 +1,4 @@
-import type { Role } from "@fedplat/common";
+import type { Role } from "@fedplat/auth";
 import type { AccountsPrisma } from "../db";
 
 const RANK: Record<Role, number> = { CUSTOMER: 0, STAFF: 1, ADMIN: 2 };

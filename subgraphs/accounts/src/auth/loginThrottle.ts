@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { appError, ErrorCode } from "@fedplat/common";
+import { appError, ErrorCode } from "@fedplat/runtime";
 import type { AccountsPrisma } from "../db";
 
 /** How failed logins lock an email (see AccountsSettings.loginThrottle). */

@@ -1,4 +1,4 @@
-import { badInput } from "@fedplat/common";
+import { badInput } from "@fedplat/runtime";
 import { z } from "zod";
 
 const email = z.string().trim().toLowerCase().pipe(z.email()).pipe(z.string().max(254));

@@ -3,7 +3,7 @@
  * For a leaked signing key or a suspected breach (docs/runbook.md). Database as for the service:
  * ACCOUNTS_DATABASE_URL, else DATABASE_URL. Exits 0 when done, 2 on bad usage.
  */
-import { envVars, loadDotEnv, parseEnv, serviceDatabaseUrl } from "@fedplat/common";
+import { envVars, loadDotEnv, parseEnv, serviceDatabaseUrl } from "@fedplat/runtime";
 import { z } from "zod";
 import { endAllSessions } from "../auth/endAllSessions";
 import { createAccountsPrisma } from "../db";

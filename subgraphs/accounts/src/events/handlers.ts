@@ -1,4 +1,4 @@
-import { type EventHandlers, type EventStore, transactionalHandler } from "@fedplat/events";
+import { type EventHandlers, type EventStore, transactionalHandler } from "@fedplat/event-store";
 import type { AccountsPrisma } from "../db";
 import type { Prisma } from "../generated/prisma/client";
 

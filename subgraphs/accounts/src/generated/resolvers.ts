@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { User as UserModel, ApiKey as ApiKeyModel, AuditEvent as AuditEventModel } from './prisma/client';
-import type { Connection } from '@fedplat/common';
+import type { Connection } from '@fedplat/subgraph';
 import type { AuthPayloadModel } from '../auth/authPayload';
 import type { ApiKeyCreatedModel } from '../auth/apiKeys';
 import type { AccountsContext } from '../context';

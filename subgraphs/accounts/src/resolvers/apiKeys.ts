@@ -1,4 +1,6 @@
-import { badInput, forbidden, isUuid, notFound, requireViewer } from "@fedplat/common";
+import { badInput, forbidden, notFound } from "@fedplat/runtime";
+import { isUuid } from "@fedplat/subgraph";
+import { requireViewer } from "@fedplat/auth";
 import { audited } from "../audit";
 import { generateApiKey, hashApiKey, looksLikeApiKey } from "../auth/apiKeys";
 import { effectiveKeyRole, isAbove } from "../auth/keyRole";

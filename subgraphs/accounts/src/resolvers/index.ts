@@ -1,4 +1,4 @@
-import { scalarResolvers } from "@fedplat/common";
+import { scalarResolvers } from "@fedplat/subgraph";
 import type { Resolvers } from "../generated/resolvers";
 import { Mutation } from "./mutation";
 import { Query } from "./query";

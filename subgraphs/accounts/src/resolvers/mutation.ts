@@ -1,14 +1,7 @@
 import { randomUUID } from "node:crypto";
-import {
-  appError,
-  badInput,
-  ErrorCode,
-  isUuid,
-  mapPrismaError,
-  notFound,
-  requireViewer,
-  unauthenticated,
-} from "@fedplat/common";
+import { appError, badInput, ErrorCode, mapPrismaError, notFound, unauthenticated } from "@fedplat/runtime";
+import { isUuid } from "@fedplat/subgraph";
+import { requireViewer } from "@fedplat/auth";
 import { hashRefreshToken, issueTokens } from "../auth/authPayload";
 import { createLoginThrottle } from "../auth/loginThrottle";
 import { hashPassword, verifyAgainstDummy, verifyPassword } from "../auth/passwords";
@@ -18,7 +11,8 @@ import type { User } from "../generated/prisma/client";
 import type { MutationResolvers } from "../generated/resolvers";
 import { audited } from "../audit";
 import { apiKeyMutations } from "./apiKeys";
-import { createEvent, writeOutbox } from "@fedplat/events";
+import { createEvent } from "@fedplat/events";
+import { writeOutbox } from "@fedplat/event-store";
 
 const MAX_PII_LENGTH = 200;
 

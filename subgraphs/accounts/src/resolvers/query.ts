@@ -1,4 +1,4 @@
-import { isUuid, paginate } from "@fedplat/common";
+import { isUuid, paginate } from "@fedplat/subgraph";
 import type { QueryResolvers } from "../generated/resolvers";
 import { auditLogPage } from "../audit";
 import { apiKeyQueries } from "./apiKeys";

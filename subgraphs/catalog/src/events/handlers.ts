@@ -1,4 +1,5 @@
-import { type Envelope, type EventHandlers, followUp, type EventStore, transactionalHandler } from "@fedplat/events";
+import { type Envelope, followUp } from "@fedplat/events";
+import { type EventHandlers, type EventStore, transactionalHandler } from "@fedplat/event-store";
 import type { CatalogPrisma } from "../db";
 import { v5 as uuidv5 } from "uuid";
 import type { Prisma } from "../generated/prisma/client";

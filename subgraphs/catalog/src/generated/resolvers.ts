@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { Product as ProductModel, AuditEvent as AuditEventModel } from './prisma/client';
-import type { Connection } from '@fedplat/common';
+import type { Connection } from '@fedplat/subgraph';
 import type { CatalogContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;

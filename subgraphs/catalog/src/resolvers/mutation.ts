@@ -1,4 +1,5 @@
-import { badInput, isUuid, mapPrismaError, notFound } from "@fedplat/common";
+import { badInput, mapPrismaError, notFound } from "@fedplat/runtime";
+import { isUuid } from "@fedplat/subgraph";
 import { audited } from "../audit";
 import type { MutationResolvers } from "../generated/resolvers";
 

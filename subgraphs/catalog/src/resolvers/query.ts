@@ -1,4 +1,5 @@
-import { badInput, paginate } from "@fedplat/common";
+import { badInput } from "@fedplat/runtime";
+import { paginate } from "@fedplat/subgraph";
 import type { Prisma } from "../generated/prisma/client";
 import { auditLogPage } from "../audit";
 import type { QueryResolvers } from "../generated/resolvers";

@@ -1,14 +1,18 @@
-import { sqlPoolOf, sqlStatements, timeOrderedId } from "@fedplat/common";
+import {
+  type EventHandlers,
+  singleStatementHandler,
+  sqlPoolOf,
+  sqlStatements,
+  type StatementEffect,
+} from "@fedplat/event-store";
+import { timeOrderedId } from "@fedplat/runtime";
 import {
   type Envelope,
-  type EventHandlers,
   type EventType,
   followUp,
   type LiveUpdatePublisher,
   noLiveUpdates,
   openPersonalData,
-  singleStatementHandler,
-  type StatementEffect,
 } from "@fedplat/events";
 import type { NotificationsPrisma } from "../db";
 import type { Channel } from "../generated/prisma/client";
@@ -47,9 +51,12 @@ export function createNotificationsEventHandlers(
         ],
       };
     },
-    sql: `INSERT INTO "notifications"."notifications" (id, user_id, channel, template, payload, status, sent_at)
-          SELECT row.id, row."userId", row.channel::"notifications"."Channel", row.template, row.payload, 'SENT', $3::timestamp(3)
-          FROM fresh, jsonb_to_record(fresh.effect) AS row(id uuid, "userId" uuid, channel text, template text, payload jsonb)`,
+    sql: ({
+      fresh,
+      param,
+    }) => `INSERT INTO "notifications"."notifications" (id, user_id, channel, template, payload, status, sent_at)
+          SELECT row.id, row."userId", row.channel::"notifications"."Channel", row.template, row.payload, 'SENT', ${param(1)}::timestamp(3)
+          FROM ${fresh}, jsonb_to_record(${fresh}.effect) AS row(id uuid, "userId" uuid, channel text, template text, payload jsonb)`,
     params: () => [new Date().toISOString()],
   });
   // Once committed, each new notification reaches its user's subscriptions.

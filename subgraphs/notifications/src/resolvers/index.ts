@@ -1,4 +1,5 @@
-import { isStaff, isUuid, pageSize, requireViewer, scalarResolvers } from "@fedplat/common";
+import { isStaff, requireViewer } from "@fedplat/auth";
+import { isUuid, pageSize, scalarResolvers } from "@fedplat/subgraph";
 import type { NotificationResolvers, QueryResolvers, Resolvers, UserResolvers } from "../generated/resolvers";
 
 // Who may read what: permissions.ts (the user themself, or staff).

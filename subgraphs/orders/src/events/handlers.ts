@@ -1,12 +1,5 @@
-import {
-  type Envelope,
-  type EventHandler,
-  type EventHandlers,
-  type EventStore,
-  type LiveUpdatePublisher,
-  noLiveUpdates,
-  transactionalHandler,
-} from "@fedplat/events";
+import { type Envelope, type LiveUpdatePublisher, noLiveUpdates } from "@fedplat/events";
+import { type EventHandler, type EventHandlers, type EventStore, transactionalHandler } from "@fedplat/event-store";
 import type { OrdersPrisma } from "../db";
 import type { Order, OrderStatus, Prisma } from "../generated/prisma/client";
 import { orderUpdate, transitionOrder } from "../transitions";

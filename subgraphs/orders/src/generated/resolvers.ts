@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { Order as OrderModel, OrderLine as OrderLineModel } from './prisma/client';
-import type { Connection } from '@fedplat/common';
+import type { Connection } from '@fedplat/subgraph';
 import type { UserReference, ProductReference } from '../references';
 import type { OrdersContext } from '../context';
 export type Maybe<T> = T | null;

@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { appError, badInput, ErrorCode, isStaff, isUuid, notFound, requireViewer } from "@fedplat/common";
+import { appError, badInput, ErrorCode, notFound } from "@fedplat/runtime";
+import { isStaff, requireViewer } from "@fedplat/auth";
+import { isUuid } from "@fedplat/subgraph";
 import type { MutationResolvers, PlaceOrderInput } from "../generated/resolvers";
-import { createEvent, writeOutbox } from "@fedplat/events";
+import { createEvent } from "@fedplat/events";
+import { writeOutbox } from "@fedplat/event-store";
 import type { OrdersContext } from "../context";
 import type { OrderStatus } from "../generated/prisma/client";
 import {

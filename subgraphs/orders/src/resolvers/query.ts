@@ -1,4 +1,5 @@
-import { isStaff, paginate, requireViewer } from "@fedplat/common";
+import { isStaff, requireViewer } from "@fedplat/auth";
+import { paginate } from "@fedplat/subgraph";
 import type { Prisma } from "../generated/prisma/client";
 import type { QueryResolvers } from "../generated/resolvers";
 

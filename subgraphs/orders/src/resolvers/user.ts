@@ -1,4 +1,4 @@
-import { pageSize } from "@fedplat/common";
+import { pageSize } from "@fedplat/subgraph";
 import type { UserResolvers } from "../generated/resolvers";
 
 export const User: UserResolvers = {

@@ -4,7 +4,7 @@
  * agree, 1 when there is a mismatch, 2 on bad usage. Databases as for the services:
  * PAYMENTS_DATABASE_URL (else DATABASE_URL) and PAYMENT_PROVIDER_DATABASE_URL (else the former).
  */
-import { envVars, loadDotEnv, parseEnv, serviceDatabaseUrl } from "@fedplat/common";
+import { envVars, loadDotEnv, parseEnv, serviceDatabaseUrl } from "@fedplat/runtime";
 import { z } from "zod";
 import { createPaymentsPrisma } from "../db";
 import { loadPaymentProviderConfig } from "../provider/config";

@@ -1,16 +1,12 @@
 import {
   claimEvent,
-  type Envelope,
   type EventHandlers,
-  followUp,
   type HandlerContext,
   type EventStore,
-  type LiveUpdate,
-  type LiveUpdatePublisher,
-  noLiveUpdates,
   transactionalHandler,
   writeOutbox,
-} from "@fedplat/events";
+} from "@fedplat/event-store";
+import { type Envelope, followUp, type LiveUpdate, type LiveUpdatePublisher, noLiveUpdates } from "@fedplat/events";
 import type { PaymentsPrisma } from "../db";
 import type { Payment, Prisma } from "../generated/prisma/client";
 import { type PaymentProvider, PaymentVoidedError } from "./provider";

@@ -1,4 +1,4 @@
-import { parseEnv, serviceDatabaseUrl } from "@fedplat/common";
+import { parseEnv, serviceDatabaseUrl } from "@fedplat/runtime";
 import { z } from "zod";
 
 /** A postgresql:// URL, or unset (envVars.postgresUrl would default to the local database instead). */

@@ -1,4 +1,4 @@
-import { badInput } from "@fedplat/common";
+import { badInput } from "@fedplat/runtime";
 import type { OrderResolvers, PaymentResolvers, QueryResolvers, Resolvers } from "../generated/resolvers";
 import { reconcilePayments } from "../reconciliation";
 

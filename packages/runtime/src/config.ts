@@ -1,0 +1,80 @@
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { z } from "zod";
+
+/** Thrown at start when an environment variable is missing or invalid; the message names it. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Validates `env` against a zod object schema. Every problem is reported with the variable's
+ * name, so `PORT=abc npm start` fails with "PORT: expected a number ...", not a stack trace.
+ */
+export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const variable = issue.path.join(".") || "(environment)";
+    const value = env[String(issue.path[0])];
+    const shown =
+      value === undefined
+        ? "unset"
+        : /SECRET|PASSWORD|KEY|TOKEN/i.test(variable)
+          ? "set, hidden"
+          : JSON.stringify(value);
+    return `  ${variable}: ${issue.message} (currently: ${shown})`;
+  });
+  throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
+}
+
+/** Reusable variable schemas with defaults that work on a machine running PostgreSQL and Redis locally. */
+export const envVars = {
+  port: (defaultPort: number) => z.coerce.number().int().min(0).max(65535).default(defaultPort),
+  nodeEnv: z.enum(["development", "production", "test"]).default("development"),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  postgresUrl: z
+    .string()
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), "must be a postgresql:// URL")
+    .default("postgresql://postgres:postgres@127.0.0.1:5432/fedplat"),
+  redisUrl: z
+    .string()
+    .refine((v) => /^rediss?:\/\//.test(v), "must be a redis:// URL")
+    .default("redis://127.0.0.1:6379"),
+  /** A shared secret (JWT_SECRET): generated into .env by `npm run setup`. */
+  secret: z.string().min(32, "must be at least 32 characters (run `npm run setup` to generate one into .env)"),
+};
+
+/**
+ * Loads the repository's `.env` (written by `npm run setup` with a generated JWT_SECRET) into
+ * process.env without overriding variables that are already set.
+ */
+export function loadDotEnv(from: string = process.cwd()): void {
+  let dir = from;
+  for (;;) {
+    const candidate = join(dir, ".env");
+    if (existsSync(candidate) && existsSync(join(dir, "supergraph.yaml"))) {
+      process.loadEnvFile(candidate);
+      return;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
+}
+
+/** The database URL of one service: `<SERVICE>_DATABASE_URL`, else DATABASE_URL, else the local default. */
+export function serviceDatabaseUrl(service: string, env: NodeJS.ProcessEnv = process.env): string {
+  return env[`${service.toUpperCase()}_DATABASE_URL`] ?? env.DATABASE_URL ?? envVars.postgresUrl.parse(undefined);
+}
+
+/** A URL safe to print: the password replaced by ***. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
+}

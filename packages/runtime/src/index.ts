@@ -1,0 +1,20 @@
+export { ConfigError, envVars, loadDotEnv, parseEnv, redactUrl, serviceDatabaseUrl } from "./config";
+export { ErrorCode, appError, badInput, forbidden, mapPrismaError, notFound, unauthenticated } from "./errors";
+export { formatErrorFor } from "./formatError";
+export { type HealthRouterOptions, type HealthState, type ReadinessCheck, healthRouter } from "./health";
+export { type Logger, createLogger } from "./logger";
+export { type PoolUsage, type ServiceMetrics, createMetrics, reportPoolUsage } from "./metrics";
+export { type OperationMetricsPrefix, operationMetricNames, useOperationMetrics } from "./operationMetrics";
+export { exitOnStartFailure, onShutdown, SUPERVISED_ENV } from "./shutdown";
+export { type Redis, createRedis, redisOptions } from "./redis";
+export { timeOrderedId } from "./ids";
+export { jsonErrorHandler } from "./httpErrors";
+export {
+  type AdminEndpoints,
+  type AdminListener,
+  adminEndpoints,
+  adminListenerOf,
+  listenOn,
+  metricsHandler,
+} from "./httpService";
+export { createFieldCipher, type FieldCipher, type FieldCipherVariables } from "./fieldCipher";

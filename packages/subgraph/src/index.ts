@@ -1,0 +1,34 @@
+export { type Connection, MAX_PAGE_SIZE, decodeCursor, encodeCursor, isUuid, pageSize, paginate } from "./connection";
+export { scalarResolvers } from "./scalars";
+export {
+  type BaseContext,
+  type SubgraphServer,
+  type SubgraphServerOptions,
+  buildSubgraphServer,
+} from "./subgraphServer";
+export { createByIdLoader, createGroupLoader, createLimitedGroupLoader, createUniqueLoader } from "./loaders";
+export {
+  type PrismaLike,
+  type RunSubgraphOptions,
+  type SubgraphDeps,
+  databaseCheck,
+  runSubgraph,
+} from "./subgraphRuntime";
+export { type NewestPerParentOptions, type RawQuerySource, newestIdsPerParent } from "./newestPerParent";
+export {
+  allow,
+  and,
+  deny,
+  type IRules,
+  isAdmin,
+  isAuthenticated,
+  isGatewayCall,
+  isStaff as isStaffRule,
+  isUser,
+  or,
+  ownedBy,
+  type ServiceAccess,
+  type SubgraphRules,
+  withPermissions,
+} from "./permissions";
+export { type AuditedAction, type AuditNote, type AuditRow, auditActionFilter, runAudited } from "./audit";

@@ -1,0 +1,113 @@
+import type { Logger } from "pino";
+import {
+  type AdminListener,
+  adminListenerOf,
+  createLogger,
+  createMetrics,
+  envVars,
+  exitOnStartFailure,
+  loadDotEnv,
+  onShutdown,
+  parseEnv,
+  serviceDatabaseUrl,
+  type ServiceMetrics,
+} from "@fedplat/runtime";
+import { countStatements, type QueryEventSource } from "@fedplat/event-store";
+import type { SubgraphServer } from "./subgraphServer";
+import { z } from "zod";
+import { type IdentityTrust, keyVars, type VerifyKeys } from "@fedplat/auth";
+
+/** The variable holding a calling service's public keys, e.g. ORDERS_SERVICE_VERIFY_KEYS. */
+export const serviceVerifyKeysVar = (service: string) => `${service.toUpperCase()}_SERVICE_VERIFY_KEYS`;
+
+/** What a subgraph's Prisma client must offer the runtime. */
+export interface PrismaLike extends QueryEventSource {
+  $disconnect(): Promise<void>;
+  $executeRawUnsafe(sql: string): Promise<number>;
+}
+
+/** Everything a subgraph's server builder receives; tests pass their own. */
+export interface SubgraphDeps<P extends PrismaLike> {
+  prisma: P;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  /** The gateway's public keys (and those of services allowed to call directly): verify each request's identity. */
+  identityTrust: IdentityTrust;
+  /** @default false */
+  production?: boolean;
+  /** The admin endpoints' own port (production); pass it on to buildSubgraphServer. */
+  admin?: AdminListener;
+}
+
+/** Readiness check: the database answers a trivial statement. */
+export const databaseCheck = (prisma: PrismaLike) => () => prisma.$executeRawUnsafe("SELECT 1");
+
+export interface RunSubgraphOptions<P extends PrismaLike> {
+  name: string;
+  defaultPort: number;
+  createPrisma(url: string): P;
+  /** Services that call this subgraph directly with their own key: `<NAME>_SERVICE_VERIFY_KEYS` is required for each. @default none */
+  trustsServices?: readonly string[];
+  build(deps: SubgraphDeps<P>): Promise<SubgraphServer>;
+}
+
+/**
+ * The whole of a subgraph's `main.ts`: validated config, one Prisma client, listen, and a
+ * graceful shutdown that drains HTTP before closing the pool.
+ */
+export function runSubgraph<P extends PrismaLike>(options: RunSubgraphOptions<P>): void {
+  const logger = createLogger(options.name);
+  start(options, logger).catch(exitOnStartFailure(logger));
+}
+
+async function start<P extends PrismaLike>(options: RunSubgraphOptions<P>, logger: Logger): Promise<void> {
+  loadDotEnv();
+  const config = parseEnv(
+    z.object({
+      PORT: envVars.port(options.defaultPort),
+      NODE_ENV: envVars.nodeEnv,
+      GATEWAY_VERIFY_KEYS: keyVars.verifyKeys,
+    }),
+  );
+  const serviceKeys = parseEnv(
+    z.object(
+      Object.fromEntries(
+        (options.trustsServices ?? []).map((service) => [serviceVerifyKeysVar(service), keyVars.verifyKeys]),
+      ),
+    ),
+  );
+  const identityTrust: IdentityTrust = {
+    gateway: config.GATEWAY_VERIFY_KEYS,
+    services: Object.fromEntries(
+      (options.trustsServices ?? []).map((service) => [
+        service,
+        serviceKeys[serviceVerifyKeysVar(service)] as VerifyKeys,
+      ]),
+    ),
+  };
+  const databaseUrlVar = `${options.name.toUpperCase()}_DATABASE_URL`;
+  parseEnv(
+    z.object({ [databaseUrlVar]: envVars.postgresUrl.optional(), DATABASE_URL: envVars.postgresUrl.optional() }),
+  );
+  const metrics = createMetrics(options.name);
+  const prisma = options.createPrisma(serviceDatabaseUrl(options.name));
+  countStatements(prisma, () => metrics.dbStatements.inc({ service: options.name }));
+  const production = config.NODE_ENV === "production";
+  const server = await options.build({
+    prisma,
+    logger,
+    metrics,
+    identityTrust,
+    production,
+    admin: adminListenerOf(production),
+  });
+  const port = await server.listen(config.PORT);
+  logger.info(
+    { port, adminPort: server.adminPort() ?? port, url: `http://localhost:${port}/graphql` },
+    `${options.name} subgraph ready`,
+  );
+  onShutdown(logger, async () => {
+    await server.close();
+    await prisma.$disconnect();
+  });
+}

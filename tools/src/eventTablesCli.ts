@@ -1,0 +1,25 @@
+/**
+ * `npm run generate:event-tables` (part of `npm run generate`): copies prisma/eventTables.prisma
+ * into the schema.prisma of every service with events, between its markers.
+ * `--check`: writes nothing, exits 1 naming each schema whose copy differs.
+ */
+import { writeFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { staleEventSchemas } from "./eventTables";
+
+const root = resolve(__dirname, "../..");
+const stale = staleEventSchemas(root);
+if (process.argv.includes("--check")) {
+  if (stale.length) {
+    const files = stale.map(({ file }) => relative(root, file)).join(", ");
+    console.error(
+      `${files}: event tables differ from prisma/eventTables.prisma: run \`npm run generate:event-tables\``,
+    );
+    process.exit(1);
+  }
+} else {
+  for (const { file, expected } of stale) {
+    writeFileSync(file, expected);
+    console.log(`wrote ${relative(root, file)}`);
+  }
+}
