@@ -26,11 +26,16 @@ export const insertOutboxRows = (schema: string, source: string) =>
 
 /** Claims events in processed_events: `select` yields (event_id, type); a redelivery inserts nothing. */
 export const insertProcessedEvents = (schema: string, select: string, returning: string) =>
-  `INSERT INTO ${table(schema, "processed_events")} (event_id, type) ${select} ON CONFLICT DO NOTHING RETURNING ${returning}`;
+  `INSERT INTO ${table(schema, "processed_events")} (event_id, type)
+   ${select}
+   ON CONFLICT DO NOTHING
+   RETURNING ${returning}`;
 
 /** Which of the event ids in $1 `schema` has applied (its processed_events holds them). */
 export const appliedEventsSql = (schema: string) =>
-  `SELECT event_id::text AS id FROM ${table(schema, "processed_events")} WHERE event_id = ANY($1::uuid[])`;
+  `SELECT event_id::text AS id
+   FROM ${table(schema, "processed_events")}
+   WHERE event_id = ANY($1::uuid[])`;
 
 /**
  * Marks the oldest `batchSize` unpublished rows of `schema`'s outbox published and returns them
@@ -43,7 +48,19 @@ export const appliedEventsSql = (schema: string) =>
  */
 export function outboxClaimSql(schema: string, batchSize: number): string {
   const outbox = table(schema, "outbox");
-  return `WITH claimed AS (UPDATE ${outbox} AS o SET published_at = now() FROM (SELECT id, created_at FROM ${outbox} WHERE published_at IS NULL ORDER BY published_at, created_at LIMIT ${batchSize} FOR UPDATE SKIP LOCKED) AS batch WHERE o.id = batch.id RETURNING o.id, o.envelope, batch.created_at) SELECT id::text AS id, envelope FROM claimed ORDER BY created_at`;
+  return `WITH claimed AS (
+     UPDATE ${outbox} AS o SET published_at = now()
+     FROM (
+       SELECT id, created_at FROM ${outbox}
+       WHERE published_at IS NULL
+       ORDER BY published_at, created_at
+       LIMIT ${batchSize}
+       FOR UPDATE SKIP LOCKED
+     ) AS batch
+     WHERE o.id = batch.id
+     RETURNING o.id, o.envelope, batch.created_at
+   )
+   SELECT id::text AS id, envelope FROM claimed ORDER BY created_at`;
 }
 
 /**
@@ -55,20 +72,32 @@ export function outboxClaimSql(schema: string, batchSize: number): string {
 export function unsettledClaimSql(schema: string, recheckMs: number, batchSize: number): string {
   if (!Number.isInteger(recheckMs) || !Number.isInteger(batchSize))
     throw new Error("recheckMs and batchSize must be integers");
-  return `SELECT id::text AS id, type, (envelope->>'version')::int AS version FROM ${table(schema, "outbox")} WHERE settled_at IS NULL AND published_at < now() - interval '${recheckMs} milliseconds' ORDER BY published_at LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`;
+  return `SELECT id::text AS id, type, (envelope->>'version')::int AS version
+   FROM ${table(schema, "outbox")}
+   WHERE settled_at IS NULL AND published_at < now() - interval '${recheckMs} milliseconds'
+   ORDER BY published_at
+   LIMIT ${batchSize}
+   FOR UPDATE SKIP LOCKED`;
 }
 
 /** Settles the rows in $1 and marks the others of $2 published now (rechecked `recheckMs` later). */
 export const concludeOutboxSql = (schema: string) =>
-  `UPDATE ${table(schema, "outbox")} SET settled_at = CASE WHEN id = ANY($1::uuid[]) THEN now() END, published_at = CASE WHEN id = ANY($1::uuid[]) THEN published_at ELSE now() END WHERE id = ANY($2::uuid[])`;
+  `UPDATE ${table(schema, "outbox")}
+   SET settled_at = CASE WHEN id = ANY($1::uuid[]) THEN now() END,
+       published_at = CASE WHEN id = ANY($1::uuid[]) THEN published_at ELSE now() END
+   WHERE id = ANY($2::uuid[])`;
 
 /** Settles the rows in $1: the usual case, where every row looked at was applied everywhere. */
 export const settleOutboxSql = (schema: string) =>
-  `UPDATE ${table(schema, "outbox")} SET settled_at = now() WHERE id = ANY($1::uuid[])`;
+  `UPDATE ${table(schema, "outbox")}
+   SET settled_at = now()
+   WHERE id = ANY($1::uuid[])`;
 
 /** The envelopes of the outbox rows in $1. */
 export const outboxEnvelopesSql = (schema: string) =>
-  `SELECT id::text AS id, envelope FROM ${table(schema, "outbox")} WHERE id = ANY($1::uuid[])`;
+  `SELECT id::text AS id, envelope
+   FROM ${table(schema, "outbox")}
+   WHERE id = ANY($1::uuid[])`;
 
 /**
  * The statement that deletes up to `$2` rows of `name` whose `column` is older than `$1`
@@ -88,5 +117,10 @@ export function pruneSql(schema: string, name: PrunedTable): string {
   // survives Redis losing the job (see workers/src/reconciler.ts). A row not settled yet is marked
   // published again at each recheck, so it never looks old here; the filter only skips the few that wait.
   const settled = name === "outbox" ? " AND settled_at IS NOT NULL" : "";
-  return `DELETE FROM ${qualified} WHERE ${key} IN (SELECT ${key} FROM ${qualified} WHERE ${column} < now() - $1::bigint * interval '1 millisecond'${settled} LIMIT $2)`;
+  return `DELETE FROM ${qualified}
+   WHERE ${key} IN (
+     SELECT ${key} FROM ${qualified}
+     WHERE ${column} < now() - $1::bigint * interval '1 millisecond'${settled}
+     LIMIT $2
+   )`;
 }

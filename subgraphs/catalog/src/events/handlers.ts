@@ -53,9 +53,11 @@ async function reserve(tx: Tx, event: Envelope<"order.placed">): Promise<Envelop
   if (await tx.processedEvent.findUnique({ where: { eventId: cancellationMarker(orderId) } })) return []; // cancelled already: nothing to hold
   const ids = lines.map((line) => line.productId);
   // Row locks: two orders for the last unit cannot both succeed.
-  const rows = await tx.$queryRaw<
-    Array<{ id: string; stock: number }>
-  >`SELECT id::text AS id, stock FROM "catalog"."products" WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR UPDATE`;
+  const rows = await tx.$queryRaw<Array<{ id: string; stock: number }>>`SELECT id::text AS id, stock
+    FROM "catalog"."products"
+    WHERE id = ANY(${ids}::uuid[])
+    ORDER BY id
+    FOR UPDATE`;
   const stock = new Map(rows.map((row) => [row.id, row.stock]));
   const short = lines.filter((line) => (stock.get(line.productId) ?? -1) < line.quantity).map((line) => line.productId);
   if (short.length > 0) {
