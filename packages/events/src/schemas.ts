@@ -74,7 +74,7 @@ export const EVENT_TYPES = Object.keys(EVENT_SCHEMAS) as EventType[];
 /** The personal fields of each event type that has any (sealed on the wire, in every version). */
 export const PERSONAL_FIELDS: { readonly [T in EventType]?: readonly string[] } = Object.fromEntries(
   EVENT_TYPES.flatMap((type) => {
-    const entry = EVENT_SCHEMAS[type] as { personal?: readonly string[] };
-    return entry.personal ? [[type, entry.personal]] : [];
+    const entry = EVENT_SCHEMAS[type];
+    return "personal" in entry ? [[type, entry.personal]] : [];
   }),
 );

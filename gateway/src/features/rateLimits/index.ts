@@ -9,11 +9,7 @@ export {
   type RateLimits,
 } from "./useRateLimit";
 
-/**
- * Every request counted per client IP before its credentials are looked up, so a spray of bad
- * tokens or API keys is held by the same budget as any other traffic from its address; an IP that
- * sent too many bad credentials is refused before any look-up.
- */
+/** Counts every request per client IP, and refuses an IP that sent too many bad credentials (why before identity: server.ts). */
 export function createAddressBudgetFeature(limiters: RateLimiters): GatewayFeature {
   return { name: "addressBudget", middleware: [limiters.beforeIdentity] };
 }
