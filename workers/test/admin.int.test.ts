@@ -47,6 +47,16 @@ async function signIn(base: string, token: string): Promise<{ status: number; se
   return { status: response.status, setCookie, cookie: setCookie.split(";")[0] ?? "" };
 }
 
+/** A dead letter as a consumer writes it: `event` failed 5 times in orders' queue. */
+const letterOf = (event: { eventId: string }) => ({
+  queue: "events-orders",
+  consumer: "orders",
+  jobId: event.eventId,
+  event,
+  attempts: 5,
+  errors: ["Error: boom"],
+  failedAt: new Date().toISOString(),
+});
 const cancelled = () =>
   createEvent(
     "order.cancelled",
@@ -130,15 +140,7 @@ describe("workers admin port (the operations subgraph)", () => {
       { orderId: randomUUID(), customerId: randomUUID(), reason: "test" },
       { producer: "orders" },
     );
-    const letter = {
-      queue: "events-orders",
-      consumer: "orders",
-      jobId: event.eventId,
-      event,
-      attempts: 5,
-      errors: ["Error: boom"],
-      failedAt: new Date().toISOString(),
-    };
+    const letter = letterOf(event);
     await deadLetters.add("dead-letter", letter, { jobId: `events-orders.${event.eventId}` });
     await deadLetters.add("dead-letter", { ...letter, jobId: "x" }, { jobId: "events-orders.x" });
     const url = `${base}/graphql`;
@@ -190,15 +192,6 @@ describe("workers admin port (the operations subgraph)", () => {
   it("lets admins replay or discard every dead letter of a queue at once over GraphQL, and names a queue that does not exist", async () => {
     const url = `${base}/graphql`;
     const headers = await gatewayHeaders(admin, "operations");
-    const letterOf = (event: ReturnType<typeof cancelled>) => ({
-      queue: "events-orders",
-      consumer: "orders",
-      jobId: event.eventId,
-      event,
-      attempts: 5,
-      errors: ["Error: boom"],
-      failedAt: new Date().toISOString(),
-    });
     const events = [cancelled(), cancelled()];
     for (const event of events)
       await deadLetters.add("dead-letter", letterOf(event), { jobId: `events-orders.${event.eventId}` });
@@ -258,19 +251,7 @@ describe("workers admin port (the operations subgraph)", () => {
       { producer: "accounts" },
     );
     const id = `events-orders.${event.eventId}`;
-    await deadLetters.add(
-      "dead-letter",
-      {
-        queue: "events-orders",
-        consumer: "orders",
-        jobId: event.eventId,
-        event,
-        attempts: 5,
-        errors: ["Error: boom"],
-        failedAt: new Date().toISOString(),
-      },
-      { jobId: id },
-    );
+    await deadLetters.add("dead-letter", letterOf(event), { jobId: id });
 
     const shown = await graphqlRequest<{ deadLetter: { event: string } }>(
       url,
@@ -532,19 +513,7 @@ describe("workers admin port (the operations subgraph)", () => {
   it("records every dead-letter action in an audit log only admins can read: who, how signed in, what, on what, when, outcome", async () => {
     const url = `${base}/graphql`;
     const event = cancelled();
-    await deadLetters.add(
-      "dead-letter",
-      {
-        queue: "events-orders",
-        consumer: "orders",
-        jobId: event.eventId,
-        event,
-        attempts: 5,
-        errors: ["Error: boom"],
-        failedAt: new Date().toISOString(),
-      },
-      { jobId: `events-orders.${event.eventId}` },
-    );
+    await deadLetters.add("dead-letter", letterOf(event), { jobId: `events-orders.${event.eventId}` });
     await deadLetters.add(
       "dead-letter",
       {
