@@ -21,7 +21,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { type PoolUsage, reportPoolUsage } from "@fedplat/runtime";
+import { databaseSection, loadConfig, type PoolUsage, reportPoolUsage } from "@fedplat/runtime";
 import pg from "pg";
 
 /** Pool size per process unless DB_POOL_MAX says otherwise. */
@@ -72,7 +72,7 @@ export interface PrismaClientSettings {
 export function prismaClientOptions(url: string, schema: string, settings: PrismaClientSettings = {}) {
   const u = new URL(url);
   u.searchParams.delete("schema"); // the adapter option below decides the schema
-  const max = Number(process.env.DB_POOL_MAX ?? DEFAULT_POOL_MAX);
+  const max = loadConfig({ database: databaseSection }).database.poolMax;
   // Prisma's maxWait does not bound the wait for a connection (it checks the time only once one
   // arrives), so the pool bounds it: a caller waits at most as long as a transaction may wait,
   // then fails ("timeout exceeded when trying to connect", which the consumers treat as an outage).

@@ -2,8 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import express, { type RequestHandler } from "express";
 import type { Registry } from "prom-client";
-import { z } from "zod";
-import { envVars, parseEnv } from "./config";
+import { loadConfig, processSection } from "./config";
 
 /** Listens on `port` (0 picks a free one) and resolves with the bound port. */
 export function listenOn(httpServer: http.Server) {
@@ -34,13 +33,10 @@ export interface AdminListener {
  * failing dependencies) stay off the public port, which a load balancer exposes. In development
  * they stay on the public port, where scripts, tests and the local Prometheus expect them.
  */
-export function adminListenerOf(production: boolean, env: NodeJS.ProcessEnv = process.env): AdminListener | undefined {
+export function adminListenerOf(production: boolean, env?: NodeJS.ProcessEnv): AdminListener | undefined {
   if (!production) return undefined;
-  const { ADMIN_PORT, ADMIN_HOST } = parseEnv(
-    z.object({ ADMIN_PORT: envVars.port(9464), ADMIN_HOST: z.string().min(1).default("0.0.0.0") }),
-    env,
-  );
-  return { port: ADMIN_PORT, host: ADMIN_HOST };
+  const { process: settings } = loadConfig({ process: processSection }, env ? { env, file: false } : {});
+  return { port: settings.adminPort, host: settings.adminHost };
 }
 
 export interface AdminEndpoints {

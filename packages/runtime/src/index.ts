@@ -1,4 +1,4 @@
-export { ConfigError, envVars, loadDotEnv, parseEnv, redactUrl, serviceDatabaseUrl } from "./config";
+export * from "./config/index";
 export { ErrorCode, appError, badInput, forbidden, mapPrismaError, notFound, unauthenticated } from "./errors";
 export { formatErrorFor } from "./formatError";
 export { type HealthRouterOptions, type HealthState, type ReadinessCheck, healthRouter } from "./health";

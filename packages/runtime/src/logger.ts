@@ -1,9 +1,13 @@
 import pino, { type Logger } from "pino";
+import { loadConfig, processSection } from "./config";
 
 export type { Logger };
 
 /** JSON logs; credentials and tokens are redacted wherever they appear in a logged object. */
-export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? "info"): Logger {
+export function createLogger(
+  service: string,
+  level: string = loadConfig({ process: processSection }).process.logLevel,
+): Logger {
   return pino({
     name: service,
     level,

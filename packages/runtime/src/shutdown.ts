@@ -1,6 +1,6 @@
 import { shutdownTelemetry } from "@fedplat/telemetry";
 import type { Logger } from "pino";
-import { ConfigError } from "./config";
+import { ConfigError, loadConfig, processSection } from "./config";
 
 /** Set by the devkit's supervisor: the process's stdin is a pipe from its supervisor, closed when the supervisor dies. */
 export const SUPERVISED_ENV = "FEDPLAT_SUPERVISED";
@@ -41,7 +41,7 @@ export function onShutdown(logger: Logger, close: () => Promise<void>, timeoutMs
   };
   process.on("SIGINT", handler);
   process.on("SIGTERM", handler);
-  if (process.env[SUPERVISED_ENV] === "stdin") {
+  if (loadConfig({ process: processSection }).process.supervised === "stdin") {
     // Nothing is ever written to this pipe: its end means the supervisor's side was closed.
     process.stdin.on("end", () => handler("supervisor gone"));
     process.stdin.on("error", () => handler("supervisor gone"));

@@ -11,7 +11,7 @@ export class ConfigError extends Error {
  * Validates `env` against a zod object schema. Every problem is reported with the variable's
  * name, so `PORT=abc npm start` fails with "PORT: expected a number ...", not a stack trace.
  */
-export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
@@ -61,11 +61,6 @@ export function loadDotEnv(from: string = process.cwd()): void {
     if (parent === dir) return;
     dir = parent;
   }
-}
-
-/** The database URL of one service: `<SERVICE>_DATABASE_URL`, else DATABASE_URL, else the local default. */
-export function serviceDatabaseUrl(service: string, env: NodeJS.ProcessEnv = process.env): string {
-  return env[`${service.toUpperCase()}_DATABASE_URL`] ?? env.DATABASE_URL ?? envVars.postgresUrl.parse(undefined);
 }
 
 /** A URL safe to print: the password replaced by ***. */
