@@ -4,9 +4,9 @@ import {
   type PersistedDocumentManifest,
   type PersistedQueriesOptions,
 } from "./features/persistedDocuments";
-import { loadPersistedQueriesConfig } from "./features/persistedDocuments/config";
+import type { PersistedQueriesConfig } from "./features/persistedDocuments/config";
 import { createCacheRedis } from "./features/responseCache/cacheRedis";
-import { loadCachingConfig, responseCachePrefix } from "./features/responseCache/config";
+import { responseCachePrefix } from "./features/responseCache/config";
 import { createRedisKeyValueCache, type StringCache } from "./features/responseCache/redisKeyValueCache";
 
 export interface GatewayCaching {
@@ -16,8 +16,7 @@ export interface GatewayCaching {
 }
 
 /**
- * APQ, trusted documents and the response cache from the environment (TRUSTED_DOCUMENTS,
- * PERSISTED_DOCUMENTS_PATH, APQ_TTL_SECONDS, RESPONSE_CACHE, CACHE_PREFIX, REDIS_URL).
+ * APQ, trusted documents and the response cache (gateway.persistedDocuments, gateway.responseCache).
  * The manifest is re-read on SIGHUP (`kill -HUP <pid>`): a deploy of new client operations needs
  * no gateway restart; a file that fails its checks leaves the previous documents in force.
  */
@@ -25,11 +24,12 @@ export function createGatewayCaching(input: {
   supergraphSdl: string;
   subgraphUrls: Record<string, string>;
   logger: Logger;
+  redisUrl: string;
+  persistedQueries: PersistedQueriesConfig;
+  responseCache: { enabled: boolean; prefix: string };
 }): GatewayCaching {
-  const { logger } = input;
-  const persisted = loadPersistedQueriesConfig();
-  const caching = loadCachingConfig();
-  const redis = createCacheRedis(caching.redisUrl);
+  const { logger, persistedQueries: persisted, responseCache: caching } = input;
+  const redis = createCacheRedis(input.redisUrl);
   redis.on("error", (error) => logger.warn({ err: error }, "cache redis connection error"));
 
   let manifest: PersistedDocumentManifest | undefined;
@@ -57,7 +57,7 @@ export function createGatewayCaching(input: {
     };
     process.on("SIGHUP", reload);
   }
-  logger.info({ trustedDocuments: persisted.mode, responseCache: caching.responseCache }, "caching configured");
+  logger.info({ trustedDocuments: persisted.mode, responseCache: caching.enabled }, "caching configured");
   return {
     options: {
       persistedQueries: {
@@ -66,7 +66,7 @@ export function createGatewayCaching(input: {
         ttlSeconds: persisted.ttlSeconds,
         ...(manifest ? { manifest } : {}),
       },
-      ...(caching.responseCache
+      ...(caching.enabled
         ? {
             responseCache: createRedisKeyValueCache(
               redis,

@@ -1,122 +1,165 @@
 import { isIP } from "node:net";
 import { resolve } from "node:path";
-import { ConfigError, envVars, parseEnv } from "@fedplat/runtime";
-import { keyVars, parseSigningKeys, type TokenVerification } from "@fedplat/auth";
+import {
+  adminListenerOf,
+  type AdminListener,
+  type ConfigFile,
+  ConfigError,
+  defineSection,
+  envVars,
+  loadConfig,
+  processSection,
+  redisSection,
+} from "@fedplat/runtime";
+import type { SigningKey, TokenVerification } from "@fedplat/auth";
 import { z } from "zod";
-import { defaultHttpServerLimits, type HttpServerLimits } from "./httpServerLimits";
-import { defaultLimits, type GatewayLimits } from "./limits";
-import { defaultResilience, type ResiliencePolicy } from "./features/resilience/subgraphBreakers";
+import { httpSection, type HttpServerLimits } from "./httpServerLimits";
+import type { GatewayLimits } from "./limits";
+import { identitySection, tokenVerification } from "./features/identity/config";
+import { limitsSection } from "./features/limits/config";
+import {
+  persistedDocumentsSection,
+  persistedQueriesConfigOf,
+  type PersistedQueriesConfig,
+} from "./features/persistedDocuments/config";
+import { rateLimitsSection } from "./features/rateLimits/config";
+import { resilienceSection } from "./features/resilience/config";
+import type { ResiliencePolicy } from "./features/resilience/subgraphBreakers";
+import { responseCacheSection } from "./features/responseCache/config";
+import { subscriptionsConfigOf, subscriptionsSection, type SubscriptionsConfig } from "./features/subscriptions/config";
 
-const timeoutMs = z.coerce.number().int().min(100).max(120_000);
-const count = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
-const { query, request, rate } = defaultLimits;
+const TIMEOUT_HELP = "must be a whole number of milliseconds from 100 to 120000";
+const timeoutMs = z.coerce.number(TIMEOUT_HELP).int(TIMEOUT_HELP).min(100, TIMEOUT_HELP).max(120_000, TIMEOUT_HELP);
 
-const gatewayEnv = z.object({
-  PORT: envVars.port(4000),
-  REDIS_URL: envVars.redisUrl,
-  /**
-   * Which proxies' X-Forwarded-For to believe, so per-IP limits see the client's address: "false"
-   * (the socket's peer is the client), a hop count ("1": one load balancer in front), or a
-   * comma-separated list of the proxies' addresses/CIDRs ("10.0.0.0/8,fd00::/8", or "loopback",
-   * "linklocal", "uniquelocal"). "true" believes any client. See docs/security.md.
-   */
-  TRUST_PROXY: z.string().default("false").transform(parseTrustProxy),
-  GRAPHQL_MAX_DEPTH: count(query.maxDepth),
-  GRAPHQL_MAX_COST: count(query.maxCost),
-  GRAPHQL_MAX_ALIASES: count(query.maxAliases),
-  GRAPHQL_MAX_ROOT_FIELDS: count(query.maxRootFields),
-  GRAPHQL_MAX_DIRECTIVES: count(query.maxDirectives),
-  GRAPHQL_MAX_TOKENS: count(request.maxTokens),
-  GRAPHQL_MAX_EXPANDED_FIELDS: count(request.maxExpandedFields),
-  GRAPHQL_MAX_BATCH: count(request.maxBatch),
-  GRAPHQL_MAX_VARIABLES_BYTES: count(request.maxVariablesBytes),
-  /** Slow or oversized requests (httpServerLimits.ts): headers must arrive within HTTP_HEADERS_TIMEOUT_MS, the whole request within HTTP_REQUEST_TIMEOUT_MS. */
-  HTTP_HEADERS_TIMEOUT_MS: z.coerce
-    .number()
-    .int()
-    .min(1_000)
-    .max(120_000)
-    .default(defaultHttpServerLimits.headersTimeoutMs),
-  HTTP_REQUEST_TIMEOUT_MS: z.coerce
-    .number()
-    .int()
-    .min(1_000)
-    .max(600_000)
-    .default(defaultHttpServerLimits.requestTimeoutMs),
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce
-    .number()
-    .int()
-    .min(1_000)
-    .max(600_000)
-    .default(defaultHttpServerLimits.keepAliveTimeoutMs),
-  HTTP_MAX_HEADER_BYTES: z.coerce
-    .number()
-    .int()
-    .min(4_096)
-    .max(262_144)
-    .default(defaultHttpServerLimits.maxHeaderBytes),
-  BODY_LIMIT: z
-    .string()
-    .regex(/^\d+(b|kb|mb)$/i, "must look like 100kb or 1mb")
-    .default(defaultLimits.bodyLimit),
-  RATE_LIMIT_ANONYMOUS_PER_MINUTE: count(rate.anonymousPerMinute),
-  RATE_LIMIT_USER_PER_MINUTE: count(rate.userPerMinute),
-  RATE_LIMIT_API_KEY_PER_MINUTE: count(rate.apiKeyPerMinute),
-  /** Every request per client IP, counted before credentials are looked up. */
-  RATE_LIMIT_IP_PER_MINUTE: count(rate.ipPerMinute ?? 1_200),
-  /** Requests refused for a bad token or API key per client IP; beyond it the IP is refused before any look-up. */
-  RATE_LIMIT_INVALID_CREDENTIALS_PER_MINUTE: count(rate.invalidCredentialsPerMinute ?? 20),
-  NODE_ENV: envVars.nodeEnv,
-  JWT_SECRET: envVars.secret.optional(),
-  /**
-   * Verification keys by id, "k2:<secret>,k1:<secret>": a token is checked with the key its `kid`
-   * names; a kid no longer listed is refused. JWT_SECRET, when also set, checks tokens without a kid.
-   */
-  JWT_SIGNING_KEYS: z.string().min(1).optional(),
-  /**
-   * How long a replica reuses a user's session state (token version, role, disabled): logout,
-   * changePassword, setUserRole and setUserDisabled apply to access tokens within this (max 5 s).
-   */
-  SESSION_CHECK_MS: z.coerce.number().int().min(100).max(5_000).default(3_000),
-  JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
-  JWT_ISSUER: z.string().min(1).optional(),
-  JWT_AUDIENCE: z.string().min(1).optional(),
-  /** The gateway's private Ed25519 JWK (with its kid): signs the identity each subgraph verifies with GATEWAY_VERIFY_KEYS. */
-  GATEWAY_SIGNING_KEY: keyVars.signingKey,
-  SUPERGRAPH_PATH: z.string().min(1).default(resolve(__dirname, "../../supergraph.graphql")),
-  SUBGRAPH_TIMEOUT_MS: timeoutMs.default(10_000),
-  SUBGRAPH_QUERY_RETRIES: z.coerce.number().int().min(0).max(5).default(defaultResilience.queryRetries),
-  CIRCUIT_ERROR_THRESHOLD_PERCENT: z.coerce.number().min(1).max(100).default(defaultResilience.errorThresholdPercent),
-  CIRCUIT_WINDOW_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(defaultResilience.windowMs),
-  CIRCUIT_RESET_MS: z.coerce.number().int().min(100).max(3_600_000).default(defaultResilience.resetMs),
-  CIRCUIT_MIN_REQUESTS: z.coerce.number().int().min(0).max(100_000).default(defaultResilience.minRequests),
-  /** Identical in-flight subgraph queries of one viewer share one fetch (see inFlightDedupe.ts). */
-  SUBGRAPH_DEDUPE: z
-    .enum(["true", "false"])
-    .default("true")
-    .transform((value) => value === "true"),
-  /**
-   * Entity fetches a subgraph answers as public are reused for their max-age (see entityCache.ts).
-   * Off by default: the hints let a product's stock be up to 10 s old in any response that shows it.
-   */
-  ENTITY_CACHE: z
-    .enum(["on", "off"])
-    .default("off")
-    .transform((value) => value === "on"),
+/** Where the gateway listens, which supergraph it serves and how it calls the subgraphs. */
+export const gatewaySection = defineSection({
+  path: "gateway",
+  schema: z.object({
+    port: envVars.port(4000).describe("HTTP and WebSocket port"),
+    trustProxy: z
+      .union([z.boolean(), z.number()])
+      .transform(String)
+      .or(z.string())
+      .default("false")
+      .transform(parseTrustProxy)
+      .describe(
+        'Which proxies\' X-Forwarded-For to believe: false, true, a hop count, or proxy addresses/CIDRs ("10.0.0.0/8,loopback"); see docs/security.md',
+      ),
+    supergraphPath: z
+      .string()
+      .min(1)
+      .default(resolve(__dirname, "../../supergraph.graphql"))
+      .describe("The composed supergraph (`npm run compose`)"),
+    subgraphTimeoutMs: timeoutMs.default(10_000).describe("Time limit of each subgraph fetch"),
+    subgraphTimeouts: z
+      .record(z.string(), timeoutMs)
+      .default({})
+      .describe("Per subgraph (ORDERS: 30000): its own fetch time limit"),
+    subgraphUrls: z
+      .record(z.string(), z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }))
+      .default({})
+      .describe("Per subgraph (ACCOUNTS: http://...): replaces the supergraph's routing URL"),
+    subgraphDedupe: envVars.flag(true).describe("Identical in-flight subgraph queries of one viewer share one fetch"),
+    entityCache: envVars
+      .flag(false)
+      .describe(
+        "Reuse entity fetches a subgraph answers as public for their max-age (stock may then be up to 10 s old)",
+      ),
+  }),
+  env: {
+    names: {
+      port: "PORT",
+      trustProxy: "TRUST_PROXY",
+      supergraphPath: "SUPERGRAPH_PATH",
+      subgraphTimeoutMs: "SUBGRAPH_TIMEOUT_MS",
+      subgraphDedupe: "SUBGRAPH_DEDUPE",
+      entityCache: "ENTITY_CACHE",
+    },
+  },
+  envMaps: [
+    { option: "subgraphUrls", pattern: /^SUBGRAPH_([A-Z0-9_]+)_URL$/ },
+    { option: "subgraphTimeouts", pattern: /^SUBGRAPH_([A-Z0-9_]+)_TIMEOUT_MS$/ },
+  ],
 });
 
-export type GatewayConfig = z.infer<typeof gatewayEnv> & {
-  /** Override key (see overrideKey) -> URL, from SUBGRAPH_<NAME>_URL; replaces the join__graph URL. */
+/** Every section the gateway process reads; `npm run config` prints them. */
+export const gatewaySections = {
+  process: processSection,
+  redis: redisSection,
+  gateway: gatewaySection,
+  http: httpSection,
+  identity: identitySection,
+  limits: limitsSection,
+  rateLimits: rateLimitsSection,
+  resilience: resilienceSection,
+  subscriptions: subscriptionsSection,
+  persistedDocuments: persistedDocumentsSection,
+  responseCache: responseCacheSection,
+};
+
+/** The gateway's whole configuration, shaped as buildGateway and its features take it. */
+export interface GatewayConfig {
+  port: number;
+  production: boolean;
+  redisUrl: string;
+  supergraphPath: string;
+  /** Override key (see overrideKey) -> URL; replaces the join__graph URL. */
   subgraphUrls: Record<string, string>;
-  /** Override key -> fetch timeout, from SUBGRAPH_<NAME>_TIMEOUT_MS; others use SUBGRAPH_TIMEOUT_MS. */
+  /** Override key -> fetch timeout; others use subgraphTimeoutMs. */
   subgraphTimeouts: Record<string, number>;
+  subgraphTimeoutMs: number;
+  subgraphDedupe: boolean;
+  entityCache: boolean;
   limits: GatewayLimits;
   http: HttpServerLimits;
   tokens: TokenVerification;
-  /** Express "trust proxy" from TRUST_PROXY: false, true, a hop count, or a validated address/CIDR list. */
+  sessionCheckMs: number;
+  signingKey: SigningKey;
+  /** Express "trust proxy": false, true, a hop count, or a validated address/CIDR list. */
   trustProxy: boolean | number | string;
   resilience: ResiliencePolicy;
-};
+  subscriptions: SubscriptionsConfig;
+  persistedQueries: PersistedQueriesConfig;
+  responseCache: { enabled: boolean; prefix: string };
+  admin?: AdminListener;
+}
+
+/**
+ * The gateway's configuration from fedplat.config.yaml and the environment (one loader for the
+ * whole process; see packages/runtime/src/config). Tests pass `env` alone.
+ */
+export function loadGatewayConfig(env?: NodeJS.ProcessEnv, file?: ConfigFile): GatewayConfig {
+  const c = loadConfig(gatewaySections, env ? { env, file: file ?? false } : {});
+  const production = c.process.nodeEnv === "production";
+  const { bodyLimit, maxDepth, maxCost, maxAliases, maxRootFields, maxDirectives, ...request } = c.limits;
+  return {
+    port: c.gateway.port,
+    production,
+    redisUrl: c.redis.url,
+    supergraphPath: c.gateway.supergraphPath,
+    subgraphUrls: c.gateway.subgraphUrls,
+    subgraphTimeouts: c.gateway.subgraphTimeouts,
+    subgraphTimeoutMs: c.gateway.subgraphTimeoutMs,
+    subgraphDedupe: c.gateway.subgraphDedupe,
+    entityCache: c.gateway.entityCache,
+    limits: {
+      query: { maxDepth, maxCost, maxAliases, maxRootFields, maxDirectives },
+      request,
+      rate: c.rateLimits,
+      bodyLimit,
+    },
+    http: c.http,
+    tokens: tokenVerification(c.identity),
+    sessionCheckMs: c.identity.sessionCheckMs,
+    signingKey: c.identity.signingKey,
+    trustProxy: c.gateway.trustProxy,
+    resilience: c.resilience,
+    subscriptions: subscriptionsConfigOf(c.subscriptions),
+    persistedQueries: persistedQueriesConfigOf(c.persistedDocuments, production),
+    responseCache: c.responseCache,
+    ...(production ? { admin: adminListenerOf(true, env) } : {}),
+  };
+}
 
 const NAMED_SUBNETS = new Set(["loopback", "linklocal", "uniquelocal"]);
 const TRUST_PROXY_HELP =
@@ -145,127 +188,6 @@ function parseTrustProxy(value: string, context: z.RefinementCtx): boolean | num
     return z.NEVER;
   }
   return entries.join(",");
-}
-
-const OVERRIDE = /^SUBGRAPH_([A-Z0-9_]+)_URL$/;
-const TIMEOUT_OVERRIDE = /^SUBGRAPH_([A-Z0-9_]+)_TIMEOUT_MS$/;
-
-export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const config = parseEnv(gatewayEnv, env);
-  const subgraphUrls: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
-    const match = OVERRIDE.exec(key);
-    if (!match?.[1] || value === undefined) continue;
-    if (!z.url({ protocol: /^https?$/ }).safeParse(value).success)
-      throw new ConfigError(
-        `Invalid configuration:\n  ${key}: must be an http(s) URL (currently ${JSON.stringify(value)})`,
-      );
-    subgraphUrls[match[1]] = value;
-  }
-  const subgraphTimeouts: Record<string, number> = {};
-  for (const [key, value] of Object.entries(env)) {
-    const match = TIMEOUT_OVERRIDE.exec(key);
-    if (!match?.[1] || value === undefined) continue;
-    const parsed = timeoutMs.safeParse(value);
-    if (!parsed.success)
-      throw new ConfigError(
-        `Invalid configuration:\n  ${key}: must be a whole number of milliseconds from 100 to 120000 (currently ${JSON.stringify(value)})`,
-      );
-    subgraphTimeouts[match[1]] = parsed.data;
-  }
-  const limits: GatewayLimits = {
-    query: {
-      maxDepth: config.GRAPHQL_MAX_DEPTH,
-      maxCost: config.GRAPHQL_MAX_COST,
-      maxAliases: config.GRAPHQL_MAX_ALIASES,
-      maxRootFields: config.GRAPHQL_MAX_ROOT_FIELDS,
-      maxDirectives: config.GRAPHQL_MAX_DIRECTIVES,
-    },
-    request: {
-      maxBatch: config.GRAPHQL_MAX_BATCH,
-      maxVariablesBytes: config.GRAPHQL_MAX_VARIABLES_BYTES,
-      maxTokens: config.GRAPHQL_MAX_TOKENS,
-      maxExpandedFields: config.GRAPHQL_MAX_EXPANDED_FIELDS,
-    },
-    rate: {
-      anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
-      userPerMinute: config.RATE_LIMIT_USER_PER_MINUTE,
-      apiKeyPerMinute: config.RATE_LIMIT_API_KEY_PER_MINUTE,
-      ipPerMinute: config.RATE_LIMIT_IP_PER_MINUTE,
-      invalidCredentialsPerMinute: config.RATE_LIMIT_INVALID_CREDENTIALS_PER_MINUTE,
-    },
-    bodyLimit: config.BODY_LIMIT,
-  };
-  // Node refuses a headers timeout longer than the request timeout; say which variables disagree.
-  if (config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) {
-    throw new ConfigError(
-      `Invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (${config.HTTP_REQUEST_TIMEOUT_MS}) (currently ${config.HTTP_HEADERS_TIMEOUT_MS})`,
-    );
-  }
-  const http: HttpServerLimits = {
-    headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
-    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
-    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
-    maxHeaderBytes: config.HTTP_MAX_HEADER_BYTES,
-  };
-  const resilience: ResiliencePolicy = {
-    errorThresholdPercent: config.CIRCUIT_ERROR_THRESHOLD_PERCENT,
-    windowMs: config.CIRCUIT_WINDOW_MS,
-    resetMs: config.CIRCUIT_RESET_MS,
-    minRequests: config.CIRCUIT_MIN_REQUESTS,
-    queryRetries: config.SUBGRAPH_QUERY_RETRIES,
-  };
-  return {
-    ...config,
-    subgraphUrls,
-    subgraphTimeouts,
-    limits,
-    http,
-    resilience,
-    tokens: tokenVerification(config),
-    trustProxy: config.TRUST_PROXY,
-  };
-}
-
-/** JWT_JWKS_URL (+ JWT_ISSUER, JWT_AUDIENCE) selects an identity provider; otherwise accounts' HS256 JWT_SECRET. */
-function tokenVerification(config: {
-  JWT_SECRET?: string;
-  JWT_SIGNING_KEYS?: string;
-  JWT_JWKS_URL?: string;
-  JWT_ISSUER?: string;
-  JWT_AUDIENCE?: string;
-}): TokenVerification {
-  if (config.JWT_JWKS_URL) {
-    const missing = (["JWT_ISSUER", "JWT_AUDIENCE"] as const).filter((name) => !config[name]);
-    if (missing.length)
-      throw new ConfigError(
-        `Invalid configuration:\n${missing.map((name) => `  ${name}: required when JWT_JWKS_URL is set`).join("\n")}`,
-      );
-    return {
-      kind: "jwks",
-      url: config.JWT_JWKS_URL,
-      issuer: config.JWT_ISSUER ?? "",
-      audience: config.JWT_AUDIENCE ?? "",
-    };
-  }
-  if (config.JWT_SIGNING_KEYS) {
-    let keys: Map<string, string>;
-    try {
-      keys = parseSigningKeys(config.JWT_SIGNING_KEYS);
-    } catch (error) {
-      throw new ConfigError(`Invalid configuration:\n  JWT_SIGNING_KEYS: ${(error as Error).message}`);
-    }
-    return {
-      kind: "hs256",
-      keys: Object.fromEntries(keys),
-      ...(config.JWT_SECRET ? { secret: config.JWT_SECRET } : {}),
-    };
-  }
-  if (!config.JWT_SECRET)
-    throw new ConfigError(
-      "Invalid configuration:\n  JWT_SECRET: required (at least 32 characters) unless JWT_SIGNING_KEYS or JWT_JWKS_URL is set (run `npm run setup` to generate one into .env)",
-    );
-  return { kind: "hs256", secret: config.JWT_SECRET };
 }
 
 /** The <NAME> part of SUBGRAPH_<NAME>_URL for a subgraph name ("my-service" -> "MY_SERVICE"). */

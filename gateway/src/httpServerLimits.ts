@@ -1,4 +1,6 @@
 import type http from "node:http";
+import { defineSection } from "@fedplat/runtime";
+import { z } from "zod";
 
 /**
  * How long and how much a client may take to send a request, set deliberately rather than left to
@@ -37,3 +39,36 @@ export function httpServerOptions(limits: HttpServerLimits): http.ServerOptions 
     connectionsCheckingInterval: Math.min(1_000, Math.ceil(limits.headersTimeoutMs / 2)),
   };
 }
+
+const ms = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+const d = defaultHttpServerLimits;
+
+/** The HttpServerLimits above, from fedplat.config.yaml (gateway.http) or HTTP_* variables. */
+export const httpSection = defineSection({
+  path: "gateway.http",
+  schema: z
+    .object({
+      headersTimeoutMs: ms(1_000, 120_000, d.headersTimeoutMs).describe(
+        "Time to receive all request headers (slowloris: 408)",
+      ),
+      requestTimeoutMs: ms(1_000, 600_000, d.requestTimeoutMs).describe(
+        "Time to receive a whole request, headers and body",
+      ),
+      keepAliveTimeoutMs: ms(1_000, 600_000, d.keepAliveTimeoutMs).describe(
+        "How long an idle keep-alive connection stays open; above load balancers' 60 s",
+      ),
+      maxHeaderBytes: ms(4_096, 262_144, d.maxHeaderBytes).describe(
+        "Largest total size of request headers (431 above)",
+      ),
+    })
+    // Node refuses a headers timeout longer than the request timeout.
+    .superRefine((http, context) => {
+      if (http.headersTimeoutMs > http.requestTimeoutMs)
+        context.addIssue({
+          code: "custom",
+          path: ["headersTimeoutMs"],
+          message: `must not exceed HTTP_REQUEST_TIMEOUT_MS (${http.requestTimeoutMs})`,
+        });
+    }),
+  env: { prefix: "HTTP_" },
+});

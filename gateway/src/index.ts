@@ -1,4 +1,11 @@
-export { checkOverrides, type GatewayConfig, loadGatewayConfig, overrideKey, subgraphNames } from "./config";
+export {
+  checkOverrides,
+  type GatewayConfig,
+  gatewaySections,
+  loadGatewayConfig,
+  overrideKey,
+  subgraphNames,
+} from "./config";
 export { defaultLimits, type GatewayLimits } from "./limits";
 export type { GatewayFeature, StartedGateway } from "./feature";
 export type { RateLimits } from "./features/rateLimits";

@@ -1,38 +1,27 @@
 import { readFileSync } from "node:fs";
-import {
-  adminListenerOf,
-  ConfigError,
-  createLogger,
-  createRedis,
-  exitOnStartFailure,
-  loadDotEnv,
-  onShutdown,
-  redactUrl,
-} from "@fedplat/runtime";
+import { ConfigError, createLogger, createRedis, exitOnStartFailure, onShutdown, redactUrl } from "@fedplat/runtime";
 import { checkOverrides, loadGatewayConfig } from "./config";
 import { createGatewayCaching } from "./caching";
 import { buildGateway } from "./server";
-import { loadSubscriptionsConfig } from "./features/subscriptions";
 
 const logger = createLogger("gateway");
 
 async function main(): Promise<void> {
-  loadDotEnv();
   const config = loadGatewayConfig();
   let supergraphSdl: string;
   try {
-    supergraphSdl = readFileSync(config.SUPERGRAPH_PATH, "utf8");
+    supergraphSdl = readFileSync(config.supergraphPath, "utf8");
   } catch {
     throw new ConfigError(
-      `Invalid configuration:\n  SUPERGRAPH_PATH: cannot read ${config.SUPERGRAPH_PATH} (run \`npm run compose\`)`,
+      `Invalid configuration:\n  SUPERGRAPH_PATH: cannot read ${config.supergraphPath} (run \`npm run compose\`)`,
     );
   }
   checkOverrides(config.subgraphUrls, supergraphSdl, config.subgraphTimeouts);
-  const redis = createRedis(config.REDIS_URL, "fedplat-gateway");
+  const redis = createRedis(config.redisUrl, "fedplat-gateway");
   redis.on("error", (error) =>
-    logger.warn({ err: error, redis: redactUrl(config.REDIS_URL) }, "redis connection error"),
+    logger.warn({ err: error, redis: redactUrl(config.redisUrl) }, "redis connection error"),
   );
-  const caching = createGatewayCaching({ supergraphSdl, subgraphUrls: config.subgraphUrls, logger });
+  const caching = createGatewayCaching({ supergraphSdl, logger, ...config });
   const server = await buildGateway({
     ...caching.options,
     redis,
@@ -43,19 +32,19 @@ async function main(): Promise<void> {
     subgraphUrls: config.subgraphUrls,
     tokens: config.tokens,
     // Accounts' own tokens have sessions to check; an identity provider's (JWKS) end at the provider.
-    ...(config.tokens.kind === "hs256" ? { sessions: { cacheMs: config.SESSION_CHECK_MS } } : {}),
-    signingKey: config.GATEWAY_SIGNING_KEY,
+    ...(config.tokens.kind === "hs256" ? { sessions: { cacheMs: config.sessionCheckMs } } : {}),
+    signingKey: config.signingKey,
     logger,
-    production: config.NODE_ENV === "production",
-    admin: adminListenerOf(config.NODE_ENV === "production"),
-    subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
-    dedupeSubgraphFetches: config.SUBGRAPH_DEDUPE,
-    entityCache: config.ENTITY_CACHE,
-    subscriptions: loadSubscriptionsConfig(),
+    production: config.production,
+    ...(config.admin ? { admin: config.admin } : {}),
+    subgraphTimeoutMs: config.subgraphTimeoutMs,
+    dedupeSubgraphFetches: config.subgraphDedupe,
+    entityCache: config.entityCache,
+    subscriptions: config.subscriptions,
     subgraphTimeoutsMs: config.subgraphTimeouts,
     resilience: config.resilience,
   });
-  const port = await server.listen(config.PORT);
+  const port = await server.listen(config.port);
   logger.info(
     { port, adminPort: server.adminPort() ?? port, url: `http://localhost:${port}/graphql` },
     "gateway ready",

@@ -222,6 +222,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   // @apollo/gateway sends anonymous usage metrics to Apollo (and probes cloud metadata endpoints
   // for them) unless APOLLO_TELEMETRY_DISABLED is set. This platform does not call home unless the
   // operator opts in (APOLLO_TELEMETRY_DISABLED=false), whoever builds the gateway: main or a test.
+  // biome-ignore lint/style/noProcessEnv: a setting for @apollo/gateway, which reads it from the environment
   process.env.APOLLO_TELEMETRY_DISABLED ??= "true";
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,

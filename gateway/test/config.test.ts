@@ -10,18 +10,18 @@ describe("gateway configuration", () => {
   it("has working defaults", () => {
     const config = loadGatewayConfig({ ...SECRET });
     expect(config).toMatchObject({
-      PORT: 4000,
-      NODE_ENV: "development",
-      SUBGRAPH_TIMEOUT_MS: 10_000,
+      port: 4000,
+      production: false,
+      subgraphTimeoutMs: 10_000,
       subgraphUrls: {},
     });
-    expect(config.SUPERGRAPH_PATH).toMatch(/supergraph\.graphql$/);
+    expect(config.supergraphPath).toMatch(/supergraph\.graphql$/);
   });
 
   it("names the variable that is invalid, and hides secret values", () => {
     expect(() => loadGatewayConfig({ ...SECRET, PORT: "abc" })).toThrow(/PORT: .*"abc"/);
     expect(() => loadGatewayConfig({ ...SECRET, JWT_SECRET: "short-secret" })).toThrow(
-      /JWT_SECRET: must be at least 32 characters.*\(currently: set, hidden\)/,
+      /JWT_SECRET: must be at least 32 characters.*\(currently: set, hidden;/,
     );
     expect(() => loadGatewayConfig({})).toThrow(/GATEWAY_SIGNING_KEY: required: a private Ed25519 JWK.*unset/);
     expect(() => loadGatewayConfig({ GATEWAY_SIGNING_KEY: SECRET.GATEWAY_SIGNING_KEY })).toThrow(
@@ -35,7 +35,7 @@ describe("gateway configuration", () => {
   it("refuses a malformed signing key, naming GATEWAY_SIGNING_KEY and never showing the key", () => {
     const verifyKeys = TEST_IDENTITY_ENV.GATEWAY_VERIFY_KEYS ?? "";
     expect(() => loadGatewayConfig({ ...SECRET, GATEWAY_SIGNING_KEY: "not json" })).toThrow(
-      /GATEWAY_SIGNING_KEY: must be JSON.*\(currently: set, hidden\)/,
+      /GATEWAY_SIGNING_KEY: must be JSON.*\(currently: set, hidden;/,
     );
     // The public key list in its place (a verifier's configuration): it cannot sign.
     expect(() => loadGatewayConfig({ ...SECRET, GATEWAY_SIGNING_KEY: verifyKeys })).toThrow(
@@ -82,7 +82,7 @@ describe("gateway configuration", () => {
     expect(() => loadGatewayConfig({ ...SECRET, JWT_SIGNING_KEYS: "k2:short" })).toThrow(
       /JWT_SIGNING_KEYS: key "k2": the secret must be at least 32 characters/,
     );
-    expect(loadGatewayConfig({ ...SECRET }).SESSION_CHECK_MS).toBe(3_000);
+    expect(loadGatewayConfig({ ...SECRET }).sessionCheckMs).toBe(3_000);
     expect(() => loadGatewayConfig({ ...SECRET, SESSION_CHECK_MS: "30000" })).toThrow(/SESSION_CHECK_MS/);
   });
 

@@ -44,7 +44,7 @@ describe("resilience configuration", () => {
       /SUBGRAPH_QUERY_RETRIES: .*"9"/,
     );
     expect(() => loadGatewayConfig({ ...SECRET, SUBGRAPH_ORDERS_TIMEOUT_MS: "5" })).toThrow(
-      /SUBGRAPH_ORDERS_TIMEOUT_MS: must be a whole number of milliseconds from 100 to 120000 \(currently "5"\)/,
+      /SUBGRAPH_ORDERS_TIMEOUT_MS: must be a whole number of milliseconds from 100 to 120000 \(currently: "5";/,
     );
     expect(() => checkOverrides({}, SUPERGRAPH, { ORDRES: 1_000 })).toThrow(
       /SUBGRAPH_ORDRES_TIMEOUT_MS: the supergraph has no such subgraph \(it has: orders\)/,

@@ -219,7 +219,7 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
       ),
     });
     const gatewayConfig = loadGatewayConfig(envOf("gateway"));
-    expect(gatewayConfig.PORT).toBe(GATEWAY.port);
+    expect(gatewayConfig.port).toBe(GATEWAY.port);
     const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
     expect(() => checkOverrides(gatewayConfig.subgraphUrls, supergraphSdl)).not.toThrow();
     // every subgraph URL points at the Service and port of the process that serves it (services.json)

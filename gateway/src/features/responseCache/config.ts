@@ -1,28 +1,20 @@
 import { createHash } from "node:crypto";
-import { envVars, parseEnv } from "@fedplat/runtime";
+import { defineSection, envVars } from "@fedplat/runtime";
 import { z } from "zod";
 
-const cachingEnv = z.object({
-  REDIS_URL: envVars.redisUrl,
-  RESPONSE_CACHE: z.enum(["on", "off"]).default("on"),
-  CACHE_PREFIX: z
-    .string()
-    .regex(/^[\w.:-]{1,64}$/, "letters, digits, _ . : - (at most 64)")
-    .default("fedplat"),
+/** The response cache (whole responses by their cache hints) and the prefix of every cache key. */
+export const responseCacheSection = defineSection({
+  path: "gateway.responseCache",
+  schema: z.object({
+    enabled: envVars.flag(true).describe("Cache whole responses by their cache hints (on/off)"),
+    prefix: z
+      .string()
+      .regex(/^[\w.:-]{1,64}$/, "letters, digits, _ . : - (at most 64)")
+      .default("fedplat")
+      .describe("First part of every APQ and response cache key in Redis"),
+  }),
+  env: { names: { enabled: "RESPONSE_CACHE", prefix: "CACHE_PREFIX" } },
 });
-
-export interface CachingConfig {
-  /** RESPONSE_CACHE=on|off. @default on */
-  responseCache: boolean;
-  /** CACHE_PREFIX: first part of every APQ and response cache key in Redis. @default "fedplat" */
-  prefix: string;
-  redisUrl: string;
-}
-
-export function loadCachingConfig(env: NodeJS.ProcessEnv = process.env): CachingConfig {
-  const config = parseEnv(cachingEnv, env);
-  return { responseCache: config.RESPONSE_CACHE === "on", prefix: config.CACHE_PREFIX, redisUrl: config.REDIS_URL };
-}
 
 /**
  * Response cache keys are scoped to the graph that computed them (supergraph and subgraph URLs):

@@ -1,4 +1,4 @@
-import { parseEnv } from "@fedplat/runtime";
+import { defineSection, loadConfig } from "@fedplat/runtime";
 import { DEFAULT_LIVE_UPDATES_CHANNEL } from "@fedplat/events";
 import { z } from "zod";
 
@@ -42,25 +42,37 @@ export const DEFAULT_SESSION_SWEEP_MS = 500;
 const count = (fallback: number, max = 1_000_000) => z.coerce.number().int().min(1).max(max).default(fallback);
 const d = defaultSubscriptionLimits;
 
-const subscriptionsEnv = z.object({
-  LIVE_UPDATES_CHANNEL: z.string().min(1).default(DEFAULT_LIVE_UPDATES_CHANNEL),
-  SUBSCRIPTIONS_MAX_PER_CONNECTION: count(d.maxPerConnection, 10_000),
-  SUBSCRIPTIONS_MAX_CONNECTIONS_PER_USER: count(d.maxConnectionsPerUser),
-  SUBSCRIPTIONS_QUEUE_LIMIT: count(d.queueLimit, 100_000),
-  SUBSCRIPTIONS_EXECUTION_CONCURRENCY: count(d.executionConcurrency, 10_000),
-  SUBSCRIPTIONS_MAX_MESSAGE_BYTES: count(d.maxMessageBytes, 10_485_760),
+/** graphql-ws subscriptions: the live-update channel and the limits above. */
+export const subscriptionsSection = defineSection({
+  path: "gateway.subscriptions",
+  schema: z.object({
+    channel: z
+      .string()
+      .min(1)
+      .default(DEFAULT_LIVE_UPDATES_CHANNEL)
+      .describe("Redis pub/sub channel the producers publish live updates on (the workers use the same)"),
+    maxPerConnection: count(d.maxPerConnection, 10_000).describe("Active subscriptions on one WebSocket connection"),
+    maxConnectionsPerUser: count(d.maxConnectionsPerUser).describe(
+      "Open connections of one user or API key per replica",
+    ),
+    queueLimit: count(d.queueLimit, 100_000).describe(
+      "Updates waiting for one subscription before the client is closed (4013)",
+    ),
+    executionConcurrency: count(d.executionConcurrency, 10_000).describe(
+      "Federated executions of events at once per replica",
+    ),
+    maxMessageBytes: count(d.maxMessageBytes, 10_485_760).describe("Largest WebSocket message a client may send"),
+  }),
+  env: { prefix: "SUBSCRIPTIONS_", names: { channel: "LIVE_UPDATES_CHANNEL" } },
 });
 
-export function loadSubscriptionsConfig(env: NodeJS.ProcessEnv = process.env): SubscriptionsConfig {
-  const config = parseEnv(subscriptionsEnv, env);
-  return {
-    channel: config.LIVE_UPDATES_CHANNEL,
-    limits: {
-      maxPerConnection: config.SUBSCRIPTIONS_MAX_PER_CONNECTION,
-      maxConnectionsPerUser: config.SUBSCRIPTIONS_MAX_CONNECTIONS_PER_USER,
-      queueLimit: config.SUBSCRIPTIONS_QUEUE_LIMIT,
-      executionConcurrency: config.SUBSCRIPTIONS_EXECUTION_CONCURRENCY,
-      maxMessageBytes: config.SUBSCRIPTIONS_MAX_MESSAGE_BYTES,
-    },
-  };
+/** The section's values as buildGateway takes them. */
+export function subscriptionsConfigOf(section: z.infer<typeof subscriptionsSection.schema>): SubscriptionsConfig {
+  const { channel, ...limits } = section;
+  return { channel, limits };
+}
+
+/** Tests and embedders: the section from `env` alone. */
+export function loadSubscriptionsConfig(env: NodeJS.ProcessEnv): SubscriptionsConfig {
+  return subscriptionsConfigOf(loadConfig({ subscriptions: subscriptionsSection }, { env, file: false }).subscriptions);
 }

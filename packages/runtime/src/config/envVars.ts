@@ -11,7 +11,11 @@ export class ConfigError extends Error {
  * Validates `env` against a zod object schema. Every problem is reported with the variable's
  * name, so `PORT=abc npm start` fails with "PORT: expected a number ...", not a stack trace.
  */
-export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
+export function parseEnv<S extends z.ZodObject>(
+  schema: S,
+  // biome-ignore lint/style/noProcessEnv: callers not yet on loadConfig (removed with the last of them)
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<S> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
@@ -41,6 +45,11 @@ export const envVars = {
     .string()
     .refine((v) => /^rediss?:\/\//.test(v), "must be a redis:// URL")
     .default("redis://127.0.0.1:6379"),
+  /** An on/off switch: true/false or on/off, in the file as a boolean. */
+  flag: (fallback: boolean) =>
+    z
+      .union([z.boolean(), z.enum(["true", "false", "on", "off"]).transform((v) => v === "true" || v === "on")])
+      .default(fallback),
   /** A shared secret (JWT_SECRET): generated into .env by `npm run setup`. */
   secret: z.string().min(32, "must be at least 32 characters (run `npm run setup` to generate one into .env)"),
 };

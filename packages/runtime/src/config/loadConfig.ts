@@ -27,13 +27,15 @@ export function loadConfig<T extends Record<string, ConfigSection>>(
   const file = fileOf(options.file, env);
   const problems: string[] = [];
   const config: Record<string, unknown> = {};
+  // "gateway.limits" lives inside "gateway" in the file: not an unknown option of "gateway".
+  const nested = new Set(Object.values(sections).map((section) => section.path));
   for (const [name, section] of Object.entries(sections)) {
     const cached = options.env === undefined && options.file === undefined ? processCache.get(section) : undefined;
     if (cached !== undefined) {
       config[name] = cached;
       continue;
     }
-    const parsed = parseSection(section, file, env);
+    const parsed = parseSection(section, file, env, nested);
     if ("problems" in parsed) problems.push(...parsed.problems);
     else {
       config[name] = parsed.value;
@@ -75,6 +77,7 @@ function parseSection(
   section: ConfigSection,
   file: ConfigFile,
   env: NodeJS.ProcessEnv,
+  otherSections: Set<string>,
 ): { value: unknown } | { problems: string[] } {
   const problems: string[] = [];
   const fromFile = valueAt(file.values, section.path);
@@ -86,6 +89,7 @@ function parseSection(
   const sources = new Map<string, Source>();
   for (const key of Object.keys(input)) {
     if (key in shape) sources.set(key, { kind: "file" });
+    else if (otherSections.has(`${section.path}.${key}`)) delete input[key];
     else problems.push(`  ${section.path}.${key}: unknown option (in ${fileName})`);
   }
   for (const key of Object.keys(shape)) {
