@@ -49,7 +49,18 @@ export const gatewaySection = defineSection({
       .string()
       .min(1)
       .default(resolve(__dirname, "../../supergraph.graphql"))
-      .describe("The composed supergraph (`npm run compose`)"),
+      .describe("The composed supergraph (`npm run compose`); a change of its content is served without a restart"),
+    supergraphUrl: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe("Instead of the file: a URL serving the supergraph SDL, polled (with If-None-Match) for newer ones"),
+    supergraphPollMs: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(3_600_000)
+      .default(1_000)
+      .describe("How often the supergraph file or URL is checked for a new supergraph; 0: never (a restart is needed)"),
     subgraphTimeoutMs: timeoutMs.default(10_000).describe("Time limit of each subgraph fetch"),
     subgraphTimeouts: z
       .record(z.string(), timeoutMs)
@@ -71,6 +82,8 @@ export const gatewaySection = defineSection({
       port: "PORT",
       trustProxy: "TRUST_PROXY",
       supergraphPath: "SUPERGRAPH_PATH",
+      supergraphUrl: "SUPERGRAPH_URL",
+      supergraphPollMs: "SUPERGRAPH_POLL_MS",
       subgraphTimeoutMs: "SUBGRAPH_TIMEOUT_MS",
       subgraphDedupe: "SUBGRAPH_DEDUPE",
       entityCache: "ENTITY_CACHE",
@@ -103,6 +116,8 @@ export interface GatewayConfig {
   production: boolean;
   redisUrl: string;
   supergraphPath: string;
+  supergraphUrl?: string;
+  supergraphPollMs: number;
   /** Override key (see overrideKey) -> URL; replaces the join__graph URL. */
   subgraphUrls: Record<string, string>;
   /** Override key -> fetch timeout; others use subgraphTimeoutMs. */
@@ -137,6 +152,8 @@ export function loadGatewayConfig(env?: NodeJS.ProcessEnv, file?: ConfigFile): G
     production,
     redisUrl: c.redis.url,
     supergraphPath: c.gateway.supergraphPath,
+    ...(c.gateway.supergraphUrl ? { supergraphUrl: c.gateway.supergraphUrl } : {}),
+    supergraphPollMs: c.gateway.supergraphPollMs,
     subgraphUrls: c.gateway.subgraphUrls,
     subgraphTimeouts: c.gateway.subgraphTimeouts,
     subgraphTimeoutMs: c.gateway.subgraphTimeoutMs,

@@ -33,6 +33,12 @@ export interface GatewayFeature {
   wrapSubgraphFetch?: (next: SubgraphFetch) => SubgraphFetch;
   /** Runs once the supergraph is loaded: transports of their own (graphql-ws on the same port). */
   attach?(gateway: StartedGateway): void;
+  /**
+   * Runs after the gateway switched to a new supergraph while serving (supergraph/): what the
+   * feature derived from the old one (the API schema it validates against, cache key scopes,
+   * live-field tables) is derived again. Requests already running finish on the old schema.
+   */
+  supergraphChanged?(change: { apiSchema: GraphQLSchema; supergraphSdl: string }): void;
   /** Checks /health/ready runs, by name. */
   readiness?: Readonly<Record<string, () => Promise<unknown>>>;
   /** Reported (not checked) on /health/ready, e.g. circuit states. */

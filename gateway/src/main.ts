@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { ConfigError, createLogger, createRedis, exitOnStartFailure, onShutdown, redactUrl } from "@fedplat/runtime";
-import { checkOverrides, loadGatewayConfig } from "./config";
+import { checkOverrides, type GatewayConfig, loadGatewayConfig } from "./config";
 import { createGatewayCaching } from "./caching";
 import { buildGateway } from "./server";
 
@@ -8,14 +8,7 @@ const logger = createLogger("gateway");
 
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
-  let supergraphSdl: string;
-  try {
-    supergraphSdl = readFileSync(config.supergraphPath, "utf8");
-  } catch {
-    throw new ConfigError(
-      `Invalid configuration:\n  SUPERGRAPH_PATH: cannot read ${config.supergraphPath} (run \`npm run compose\`)`,
-    );
-  }
+  const supergraphSdl = await firstSupergraph(config);
   checkOverrides(config.subgraphUrls, supergraphSdl, config.subgraphTimeouts);
   const redis = createRedis(config.redisUrl, "fedplat-gateway");
   redis.on("error", (error) =>
@@ -29,6 +22,9 @@ async function main(): Promise<void> {
     http: config.http,
     trustProxy: config.trustProxy,
     supergraphSdl,
+    supergraphUpdates: config.supergraphUrl
+      ? { url: config.supergraphUrl, intervalMs: config.supergraphPollMs }
+      : { path: config.supergraphPath, intervalMs: config.supergraphPollMs },
     subgraphUrls: config.subgraphUrls,
     tokens: config.tokens,
     // Accounts' own tokens have sessions to check; an identity provider's (JWKS) end at the provider.
@@ -54,6 +50,27 @@ async function main(): Promise<void> {
     await caching.close();
     await redis.quit();
   });
+}
+
+/** The supergraph to start with, from SUPERGRAPH_URL when set, else SUPERGRAPH_PATH. */
+async function firstSupergraph(config: GatewayConfig): Promise<string> {
+  if (config.supergraphUrl) {
+    const response = await fetch(config.supergraphUrl, { signal: AbortSignal.timeout(10_000) }).catch(
+      (error: Error) => ({ ok: false, status: error.message, text: async () => "" }),
+    );
+    if (!response.ok)
+      throw new ConfigError(
+        `Invalid configuration:\n  SUPERGRAPH_URL: cannot fetch the supergraph (${response.status})`,
+      );
+    return response.text();
+  }
+  try {
+    return readFileSync(config.supergraphPath, "utf8");
+  } catch {
+    throw new ConfigError(
+      `Invalid configuration:\n  SUPERGRAPH_PATH: cannot read ${config.supergraphPath} (run \`npm run compose\`)`,
+    );
+  }
 }
 
 main().catch(exitOnStartFailure(logger));

@@ -47,11 +47,15 @@ import { createTelemetryFeature } from "./features/telemetry";
 import { defaultHttpServerLimits, type HttpServerLimits, httpServerOptions } from "./httpServerLimits";
 import { defaultLimits, type GatewayLimits } from "./limits";
 import { requestStateOf, startRequestState, viewerOf } from "./requestState";
+import { createSupergraphSource, type SupergraphUpdates } from "./supergraph";
 import { SubgraphDataSource } from "./transport/subgraphDataSource";
 import { composeSubgraphFetch, httpFetch } from "./transport/pipeline";
 
 export interface GatewayOptions {
+  /** The supergraph served at start. */
   supergraphSdl: string;
+  /** Where newer supergraphs come from while running (hot reload, supergraph/); unset: the first one stays. */
+  supergraphUpdates?: SupergraphUpdates;
   /** Override key -> URL (see config.ts); subgraphs without one use the supergraph's URL. */
   subgraphUrls?: Record<string, string>;
   /** How clients' access tokens are verified: accounts' HS256 secret, or an identity provider's JWKS. */
@@ -224,9 +228,17 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   // operator opts in (APOLLO_TELEMETRY_DISABLED=false), whoever builds the gateway: main or a test.
   // biome-ignore lint/style/noProcessEnv: a setting for @apollo/gateway, which reads it from the environment
   process.env.APOLLO_TELEMETRY_DISABLED ??= "true";
+  const supergraph = createSupergraphSource({
+    initialSdl: options.supergraphSdl,
+    updates: options.supergraphUpdates,
+    logger,
+    registry,
+  });
   const gateway = new ApolloGateway({
-    supergraphSdl: options.supergraphSdl,
-    buildService: ({ name }) => new SubgraphDataSource(name, urlOf(name), subgraphFetch),
+    supergraphSdl: supergraph.hook,
+    // A subgraph a later supergraph adds is reached at its routing URL unless overridden.
+    buildService: ({ name, url }) =>
+      new SubgraphDataSource(name, overrides[overrideKey(name)] ?? url ?? urlOf(name), subgraphFetch),
   });
 
   const validationRules = features.flatMap((feature) => feature.validationRules ?? []);
@@ -255,6 +267,11 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const apiSchema = gateway.schema;
   if (!apiSchema) throw new Error("the gateway has no schema after start");
   for (const feature of features) feature.attach?.({ apollo, apiSchema, httpServer, validationRules });
+  supergraph.onChange(({ sdl }) => {
+    const schema = gateway.schema;
+    if (!schema) return;
+    for (const feature of features) feature.supergraphChanged?.({ apiSchema: schema, supergraphSdl: sdl });
+  });
 
   // Mounted only once the supergraph is loaded, so "ready" means the gateway can plan queries.
   const admin = adminEndpoints(app, options.admin);
@@ -264,7 +281,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   );
   admin.app.use(
     healthRouter(readiness, health, {
-      report: () => Object.assign({}, ...features.map((feature) => feature.report?.() ?? {})),
+      report: () => Object.assign(supergraph.report(), ...features.map((feature) => feature.report?.() ?? {})),
     }),
   );
   admin.app.get("/metrics", metricsHandler(registry));

@@ -54,7 +54,7 @@ export function createSubgraphBreakers(
   registry?: Registry,
 ): SubgraphBreakers {
   const breakers = new Map<string, SubgraphBreaker>();
-  for (const subgraph of subgraphs) {
+  const create = (subgraph: string): SubgraphBreaker => {
     const buckets = 10;
     const breaker: SubgraphBreaker = new CircuitBreaker((fn: () => Promise<FetcherResponse>) => fn(), {
       name: subgraph,
@@ -72,7 +72,9 @@ export function createSubgraphBreakers(
     breaker.on("halfOpen", () => logger.info({ subgraph }, "subgraph circuit half-open: probing"));
     breaker.on("close", () => logger.info({ subgraph }, "subgraph circuit closed: subgraph answers again"));
     breakers.set(subgraph, breaker);
-  }
+    return breaker;
+  };
+  for (const subgraph of subgraphs) create(subgraph);
   if (registry) {
     new Gauge({
       name: "gateway_subgraph_circuit_state",
@@ -85,11 +87,8 @@ export function createSubgraphBreakers(
     });
   }
   return {
-    of: (subgraph) => {
-      const breaker = breakers.get(subgraph);
-      if (!breaker) throw new Error(`no circuit breaker for subgraph ${subgraph}`);
-      return breaker;
-    },
+    // A subgraph a later supergraph adds (hot reload) gets its breaker on its first fetch.
+    of: (subgraph) => breakers.get(subgraph) ?? create(subgraph),
     states: () => Object.fromEntries([...breakers].map(([subgraph, breaker]) => [subgraph, stateOf(breaker)])),
     shutdown: () => {
       for (const breaker of breakers.values()) breaker.shutdown();

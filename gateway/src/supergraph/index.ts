@@ -1,0 +1,7 @@
+export {
+  createSupergraphSource,
+  type SupergraphSource,
+  type SupergraphState,
+  type SupergraphUpdates,
+  supergraphHash,
+} from "./supergraphSource";
