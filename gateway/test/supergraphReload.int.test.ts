@@ -40,7 +40,7 @@ beforeAll(async () => {
   redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "supergraph-reload-test");
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer });
   v1 = supergraphOf(catalog.url);
-  v2 = supergraphOf(catalog.url, (sdl) => sdl.replace(/^  description: String\n/m, ""));
+  v2 = supergraphOf(catalog.url, (sdl) => sdl.replace(/^ {2}description: String\n/m, ""));
   path = join(mkdtempSync(join(tmpdir(), "fedplat-supergraph-")), "supergraph.graphql");
   writeFileSync(path, v1);
   gateway = await buildGateway({
