@@ -18,8 +18,8 @@ import { SubscriptionCloseCode } from "./closeCodes";
 import type { SubscriptionLimits } from "./config";
 import { type ConnectionIdentity, ConnectionRefused } from "./connectionAuth";
 import type { ExecuteAsViewer } from "./executeAsViewer";
-import { checkLiveFields, routeKey } from "./liveFields";
-import { createLivePlanner, LIVE_ID_VARIABLE, type LivePlan } from "./livePlan";
+import { type LiveFieldTable, routeKey } from "./liveFields";
+import { createLivePlanner, LIVE_ID_VARIABLE, type LivePlan, SUBSCRIPTION_NOT_SERVED } from "./livePlan";
 import { LiveSubscription } from "./liveSubscription";
 import type { LiveUpdateHub } from "./liveUpdateHub";
 import { startSessionSweep } from "./sessionSweep";
@@ -33,6 +33,8 @@ export interface SubscriptionsOptions {
   httpServer: http.Server;
   /** The API schema (what clients may select). */
   schema: GraphQLSchema;
+  /** The supergraph's `@live` declarations: how each Subscription field is served (liveFieldTable). */
+  live: LiveFieldTable;
   execute: ExecuteAsViewer;
   authenticate(params: Record<string, unknown> | undefined): Promise<ConnectionIdentity>;
   /** This replica's live updates (its one Redis subscriber connection); closed by its owner, not here. */
@@ -86,10 +88,17 @@ const error = (message: string, code: string) => [new GraphQLError(message, { ex
  * dropped).
  */
 export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
-  checkLiveFields(options.schema);
-  const { limits, schema } = options;
+  const { limits, schema, live } = options;
   const { hub } = options;
-  const plan = createLivePlanner({ schema, validationRules: options.validationRules, maxTokens: options.maxTokens });
+  // A field without a valid declaration is refused per subscription, never at start: say so once.
+  for (const reason of live.refused.values())
+    options.logger.warn(`subscriptions: ${reason}; subscribing to it is refused (SUBSCRIPTION_NOT_SERVED)`);
+  const plan = createLivePlanner({
+    schema,
+    live,
+    validationRules: options.validationRules,
+    maxTokens: options.maxTokens,
+  });
   const shared = createSharedExecutions(limits.executionConcurrency);
   const states = new Map<LiveContext, ConnectionState>();
   const perUser = new Map<string, number>();
@@ -215,7 +224,10 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
         const query = trustedQuery(payload);
         if (typeof query !== "string") return query;
         const planned = plan(query, payload.operationName);
-        if (!("query" in planned)) return planned;
+        if (!("query" in planned)) {
+          if (planned.some((e) => e.extensions.code === SUBSCRIPTION_NOT_SERVED)) metrics.refused("not_served");
+          return planned;
+        }
         const coerced = getVariableValues(schema, planned.operation.variableDefinitions ?? [], payload.variables ?? {});
         if (coerced.errors)
           return coerced.errors.map(
