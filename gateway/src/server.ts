@@ -253,7 +253,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   });
   const apiSchema = gateway.schema;
   if (!apiSchema) throw new Error("the gateway has no schema after start");
-  for (const feature of features) feature.attach?.({ apollo, apiSchema, supergraphSdl: options.supergraphSdl, httpServer, validationRules });
+  for (const feature of features)
+    feature.attach?.({ apollo, apiSchema, supergraphSdl: options.supergraphSdl, httpServer, validationRules });
 
   // Mounted only once the supergraph is loaded, so "ready" means the gateway can plan queries.
   const admin = adminEndpoints(app, options.admin);

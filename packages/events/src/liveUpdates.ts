@@ -11,7 +11,10 @@ export const liveUpdateSchema = z.object({
    * The GraphQL type of the entity that changed. Any type name: which Subscription fields an
    * update reaches is declared in the subgraphs' SDL (`@live`, see LIVE_SPEC), not listed here.
    */
-  typename: z.string().regex(/^[_A-Za-z][_0-9A-Za-z]*$/, "a GraphQL type name").max(100),
+  typename: z
+    .string()
+    .regex(/^[_A-Za-z][_0-9A-Za-z]*$/, "a GraphQL type name")
+    .max(100),
   id: z.string().min(1).max(100),
   /** The user the entity belongs to (for `myOrderUpdates`, `notificationAdded`, and the gateway's cache renewals). */
   ownerId: z.string().min(1).max(100),

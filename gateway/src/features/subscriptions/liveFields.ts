@@ -75,13 +75,19 @@ export function liveFieldTable(supergraphSdl: string): LiveFieldTable {
       continue;
     }
     if (!queryType?.field(args.query)?.argument(queryIdArgument)) {
-      refused.set(name, `Subscription.${name} is read through Query.${args.query}(${queryIdArgument}:), which the supergraph does not have`);
+      refused.set(
+        name,
+        `Subscription.${name} is read through Query.${args.query}(${queryIdArgument}:), which the supergraph does not have`,
+      );
       continue;
     }
     const idArgument = args.idArgument;
     // Non-null: a subscription that names no entity would watch nothing.
     if (idArgument !== undefined && field.argument(idArgument)?.type?.kind !== "NonNullType") {
-      refused.set(name, `Subscription.${name} watches the entity its argument ${idArgument} names: it needs such a non-null argument`);
+      refused.set(
+        name,
+        `Subscription.${name} watches the entity its argument ${idArgument} names: it needs such a non-null argument`,
+      );
       continue;
     }
     fields.set(name, {
