@@ -127,11 +127,11 @@ describe("which subscriptions are served comes from the subgraphs' @live declara
         url: "http://things/graphql",
         sdl: /* GraphQL */ `
           extend schema
-            @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@composeDirective"])
+            @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@composeDirective", "@inaccessible"])
             @link(url: "https://fedplat.dev/live/v1.0", ${link})
             @composeDirective(name: "${name}")
           type Thing @key(fields: "id") { id: ID! name: String! }
-          type Query { thing(thingId: ID!): Thing }
+          type Query { thing(thingId: ID!): Thing hidden(id: ID!): Thing @inaccessible }
           type Subscription { ${subscriptionFields} }
         `,
       },
@@ -160,14 +160,19 @@ describe("which subscriptions are served comes from the subgraphs' @live declara
       undeclared: Thing!
       wrongQuery: Thing! @live(query: "nothing")
       wrongArgument(id: ID): Thing! @live(query: "thing", queryIdArgument: "thingId", idArgument: "id")
+      throughHidden: Thing! @live(query: "hidden")
+      notForClients: Thing! @inaccessible
     `);
     const live = liveFieldTable(sdl);
     expect([...live.fields.keys()]).toEqual(["declared"]);
     expect(Object.fromEntries(live.refused)).toEqual({
       undeclared: "Subscription.undeclared has no @live declaration in its subgraph's SDL",
-      wrongQuery: "Subscription.wrongQuery is read through Query.nothing(id:), which the supergraph does not have",
+      wrongQuery:
+        "Subscription.wrongQuery is read through Query.nothing(id:), which the supergraph's API does not have",
       wrongArgument:
         "Subscription.wrongArgument watches the entity its argument id names: it needs such a non-null argument",
+      throughHidden:
+        "Subscription.throughHidden is read through Query.hidden(id:), which the supergraph's API does not have",
     });
     const plan = createLivePlanner({ schema: await apiSchemaOf(sdl), live, validationRules: [], maxTokens: 2_000 });
     expect(plan("subscription { declared { name } }")).toMatchObject({

@@ -1,4 +1,4 @@
-import { baseType, Supergraph } from "@apollo/federation-internals";
+import { baseType, inaccessibleIdentity, Supergraph } from "@apollo/federation-internals";
 import type { Viewer } from "@fedplat/auth";
 import { LIVE_SPEC, type LiveUpdate } from "@fedplat/events";
 
@@ -42,23 +42,25 @@ interface LiveArguments {
  * Pure: a function of the supergraph alone, so whoever loads a new supergraph gets its table.
  */
 export function liveFieldTable(supergraphSdl: string): LiveFieldTable {
-  const supergraph = Supergraph.build(supergraphSdl);
-  const schema = supergraph.schema;
-  const api = supergraph.apiSchema();
+  // Not validated again: the gateway refuses an invalid supergraph before this runs. Neither is
+  // its API schema derived (half the cost): @inaccessible is read where it matters, below.
+  const schema = Supergraph.build(supergraphSdl, { validateSupergraph: false }).schema;
   const fields = new Map<string, LiveField>();
   const refused = new Map<string, string>();
-  // The supergraph names the directive as its link says (a subgraph may import it renamed).
-  const feature = schema.coreFeatures?.getByIdentity(LIVE_SPEC.identity);
-  const directiveName = feature?.directiveNameInSchema(LIVE_SPEC.directive);
-  const declaredIn = schema.schemaDefinition.rootType("subscription");
-  const queryType = api.schemaDefinition.rootType("query");
+  // The supergraph names directives as its links say (a subgraph may import @live renamed).
+  const nameOf = (identity: string, directive: string) =>
+    schema.coreFeatures?.getByIdentity(identity)?.directiveNameInSchema(directive);
+  const directiveName = nameOf(LIVE_SPEC.identity, LIVE_SPEC.directive);
+  const inaccessible = nameOf(inaccessibleIdentity, "inaccessible");
+  const accessible = (element: { appliedDirectivesOf(name: string): readonly unknown[] } | undefined) =>
+    element !== undefined && (!inaccessible || element.appliedDirectivesOf(inaccessible).length === 0);
+  const queryType = schema.schemaDefinition.rootType("query");
 
-  // Only fields clients can select (the API schema): @inaccessible ones are nobody's concern.
-  for (const field of api.schemaDefinition.rootType("subscription")?.fields() ?? []) {
+  // Only fields clients can select: @inaccessible ones are nobody's concern.
+  for (const field of schema.schemaDefinition.rootType("subscription")?.fields() ?? []) {
+    if (!accessible(field)) continue;
     const name = field.name;
-    const [declaration, ...more] = directiveName
-      ? (declaredIn?.field(name)?.appliedDirectivesOf<LiveArguments>(directiveName) ?? [])
-      : [];
+    const [declaration, ...more] = directiveName ? field.appliedDirectivesOf<LiveArguments>(directiveName) : [];
     if (!declaration) {
       refused.set(name, `Subscription.${name} has no @live declaration in its subgraph's SDL`);
       continue;
@@ -74,10 +76,11 @@ export function liveFieldTable(supergraphSdl: string): LiveFieldTable {
       refused.set(name, `Subscription.${name} has no type to take the typename of its live updates from`);
       continue;
     }
-    if (!queryType?.field(args.query)?.argument(queryIdArgument)) {
+    const query = queryType?.field(args.query);
+    if (!accessible(query) || !query?.argument(queryIdArgument)) {
       refused.set(
         name,
-        `Subscription.${name} is read through Query.${args.query}(${queryIdArgument}:), which the supergraph does not have`,
+        `Subscription.${name} is read through Query.${args.query}(${queryIdArgument}:), which the supergraph's API does not have`,
       );
       continue;
     }
