@@ -10,6 +10,8 @@ export interface StartedGateway {
   apollo: ApolloServer<GatewayContext>;
   /** The API schema: what clients may select. */
   apiSchema: GraphQLSchema;
+  /** The supergraph it was built from (join and composed directives such as `@live` included). */
+  supergraphSdl: string;
   httpServer: http.Server;
   /** Every feature's validation rules, for transports other than HTTP (graphql-ws). */
   validationRules: readonly ValidationRule[];

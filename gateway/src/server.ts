@@ -266,7 +266,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   });
   const apiSchema = gateway.schema;
   if (!apiSchema) throw new Error("the gateway has no schema after start");
-  for (const feature of features) feature.attach?.({ apollo, apiSchema, httpServer, validationRules });
+  for (const feature of features)
+    feature.attach?.({ apollo, apiSchema, supergraphSdl: options.supergraphSdl, httpServer, validationRules });
   supergraph.onChange(({ sdl }) => {
     const schema = gateway.schema;
     if (!schema) return;

@@ -2,22 +2,31 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ApolloGateway } from "@apollo/gateway";
 import { repoRoot } from "@fedplat/devkit";
+import { composeSubgraphs } from "@fedplat/tools";
 import type { LiveUpdate } from "@fedplat/events";
 import { type GraphQLError, type GraphQLSchema, parse, print } from "graphql";
 import { defaultSubscriptionLimits, loadSubscriptionsConfig } from "../src/features/subscriptions/config";
-import { checkLiveFields, LIVE_FIELDS } from "../src/features/subscriptions/liveFields";
-import { createLivePlanner, type LivePlan } from "../src/features/subscriptions/livePlan";
+import { liveFieldTable } from "../src/features/subscriptions/liveFields";
+import { createLivePlanner, type LivePlan, SUBSCRIPTION_NOT_SERVED } from "../src/features/subscriptions/livePlan";
 import { LiveSubscription } from "../src/features/subscriptions/liveSubscription";
 
+const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
+const live = liveFieldTable(supergraphSdl);
 let schema: GraphQLSchema;
 
-beforeAll(async () => {
-  const gateway = new ApolloGateway({ supergraphSdl: readFileSync(join(repoRoot, "supergraph.graphql"), "utf8") });
-  schema = (await gateway.load()).schema;
+/** The API schema of a supergraph, as the gateway builds it. */
+async function apiSchemaOf(sdl: string): Promise<GraphQLSchema> {
+  const gateway = new ApolloGateway({ supergraphSdl: sdl });
+  const loaded = (await gateway.load()).schema;
   await gateway.stop();
+  return loaded;
+}
+
+beforeAll(async () => {
+  schema = await apiSchemaOf(supergraphSdl);
 });
 
-const planner = () => createLivePlanner({ schema, validationRules: [], maxTokens: 2_000 });
+const planner = () => createLivePlanner({ schema, live, validationRules: [], maxTokens: 2_000 });
 
 describe("subscription documents become the query each event runs", () => {
   it("runs the subscriber's selection, fragments and remaining variables under Query.order, keeping the response key", () => {
@@ -77,11 +86,103 @@ describe("subscription documents become the query each event runs", () => {
     const query = /* GraphQL */ "subscription { myOrderUpdates { id } }";
     expect(plan(query)).toBe(plan(query));
   });
+});
 
-  it("knows every Subscription field of the supergraph, and refuses to start without one", () => {
-    expect(() => checkLiveFields(schema)).not.toThrow();
-    const { myOrderUpdates: _left, ...others } = LIVE_FIELDS;
-    expect(() => checkLiveFields(schema, others)).toThrow(/Subscription.myOrderUpdates has no entry in LIVE_FIELDS/);
+describe("which subscriptions are served comes from the subgraphs' @live declarations", () => {
+  it("serves every Subscription field of the committed supergraph as its subgraph declares", () => {
+    const { fields, refused } = live;
+    expect([...refused]).toEqual([]);
+    const shape = (name: string) => {
+      const { route: _route, ...rest } = fields.get(name) ?? { route: undefined };
+      return rest;
+    };
+    expect(shape("orderStatusChanged")).toEqual({
+      typename: "Order",
+      queryField: "order",
+      idArgument: "id",
+      initialState: true,
+    });
+    expect(shape("myOrderUpdates")).toEqual({
+      typename: "Order",
+      queryField: "order",
+      idArgument: "id",
+      initialState: false,
+    });
+    expect(shape("notificationAdded")).toEqual({
+      typename: "Notification",
+      queryField: "notification",
+      idArgument: "id",
+      initialState: false,
+    });
+    const viewer = { id: "u1", role: "CUSTOMER" as const };
+    expect(fields.get("orderStatusChanged")?.route({ orderId: "o1" }, viewer)).toEqual({ by: "id", id: "o1" });
+    expect(fields.get("myOrderUpdates")?.route({}, viewer)).toEqual({ by: "owner", ownerId: "u1" });
+  });
+
+  /** A supergraph of one subgraph whose Subscription fields are declared (or not) as given. */
+  function supergraphWith(subscriptionFields: string, link = 'import: ["@live"]', name = "@live") {
+    return composeSubgraphs([
+      {
+        name: "things",
+        url: "http://things/graphql",
+        sdl: /* GraphQL */ `
+          extend schema
+            @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@composeDirective", "@inaccessible"])
+            @link(url: "https://fedplat.dev/live/v1.0", ${link})
+            @composeDirective(name: "${name}")
+          type Thing @key(fields: "id") { id: ID! name: String! }
+          type Query { thing(thingId: ID!): Thing hidden(id: ID!): Thing @inaccessible }
+          type Subscription { ${subscriptionFields} }
+        `,
+      },
+    ]).supergraphSdl;
+  }
+
+  it("reads defaults and renamed imports: typename is the field's type, the query's id argument is id unless named", () => {
+    const sdl = supergraphWith(
+      'thingChanged(id: ID!): Thing! @watch(query: "thing", queryIdArgument: "thingId", idArgument: "id")',
+      'import: [{ name: "@live", as: "@watch" }]',
+      "@watch",
+    );
+    const { fields, refused } = liveFieldTable(sdl);
+    expect([...refused]).toEqual([]);
+    expect(fields.get("thingChanged")).toMatchObject({
+      typename: "Thing",
+      queryField: "thing",
+      idArgument: "thingId",
+      initialState: true,
+    });
+  });
+
+  it("refuses only the fields it cannot serve, each with its reason and SUBSCRIPTION_NOT_SERVED, and serves the others", async () => {
+    const sdl = supergraphWith(/* GraphQL */ `
+      declared: Thing! @live(query: "thing", queryIdArgument: "thingId")
+      undeclared: Thing!
+      wrongQuery: Thing! @live(query: "nothing")
+      wrongArgument(id: ID): Thing! @live(query: "thing", queryIdArgument: "thingId", idArgument: "id")
+      throughHidden: Thing! @live(query: "hidden")
+      notForClients: Thing! @inaccessible
+    `);
+    const live = liveFieldTable(sdl);
+    expect([...live.fields.keys()]).toEqual(["declared"]);
+    expect(Object.fromEntries(live.refused)).toEqual({
+      undeclared: "Subscription.undeclared has no @live declaration in its subgraph's SDL",
+      wrongQuery:
+        "Subscription.wrongQuery is read through Query.nothing(id:), which the supergraph's API does not have",
+      wrongArgument:
+        "Subscription.wrongArgument watches the entity its argument id names: it needs such a non-null argument",
+      throughHidden:
+        "Subscription.throughHidden is read through Query.hidden(id:), which the supergraph's API does not have",
+    });
+    const plan = createLivePlanner({ schema: await apiSchemaOf(sdl), live, validationRules: [], maxTokens: 2_000 });
+    expect(plan("subscription { declared { name } }")).toMatchObject({
+      query: print(parse("query ($fedplatLiveId: ID!) { declared: thing(thingId: $fedplatLiveId) { name } }")),
+    });
+    const [error] = plan("subscription { undeclared { name } }") as readonly GraphQLError[];
+    expect(error?.extensions.code).toBe(SUBSCRIPTION_NOT_SERVED);
+    expect(error?.message).toBe(
+      "Subscription.undeclared has no @live declaration in its subgraph's SDL: the gateway cannot serve it",
+    );
   });
 });
 

@@ -1,5 +1,11 @@
 export { apiSchemaOf } from "./composition/apiSchema";
-export { composeSupergraph, CompositionError, readSupergraphConfig } from "./composition/composeSupergraph";
+export {
+  composeSubgraphs,
+  composeSupergraph,
+  CompositionError,
+  readSupergraphConfig,
+  type SubgraphSdl,
+} from "./composition/composeSupergraph";
 export { runSchemaCheck, type SchemaCheckOptions, type SchemaCheckResult } from "./composition/schemaCheck";
 export { formatSchemaCheckReport } from "./composition/schemaCheckReport";
 export { codegenYamlOf, generatedConfigFiles, supergraphYamlOf } from "./generateConfig";

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { composeSupergraph, CompositionError } from "../src";
+import { composeSubgraphs, composeSupergraph, CompositionError } from "../src";
 
 const root = resolve(__dirname, "../..");
 
@@ -66,5 +66,23 @@ describe("composition", () => {
     expect(() => composeSupergraph(config)).toThrow(
       /federation_version: only Federation 2 is supported[\s\S]*subgraphs\.x\.routing_url/,
     );
+  });
+
+  it("keeps subgraphs' @live declarations in the supergraph, with the one shared definition added", () => {
+    const sdl = (composed: string) => ({
+      name: "things",
+      url: "http://things/graphql",
+      sdl: `extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@composeDirective"])
+        @link(url: "https://fedplat.dev/live/v1.0", import: ["@live"]) ${composed}
+        type Thing @key(fields: "id") { id: ID! }
+        type Query { thing(id: ID!): Thing }
+        type Subscription { thingAdded: Thing! @live(query: "thing") }`,
+    });
+    const { supergraphSdl } = composeSubgraphs([sdl('@composeDirective(name: "@live")')]);
+    expect(supergraphSdl).toContain('@link(url: "https://fedplat.dev/live/v1.0", import: ["@live"])');
+    expect(supergraphSdl).toMatch(/directive @live\(/);
+    expect(supergraphSdl).toContain('thingAdded: Thing! @live(query: "thing")');
+    // Without @composeDirective the declarations would vanish from the supergraph: refused, naming the subgraph.
+    expect(() => composeSubgraphs([sdl("")])).toThrow(/^\[things\] things: the SDL links .* lacks @composeDirective/);
   });
 });

@@ -62,8 +62,8 @@ beforeAll(async () => {
   httpServer = http.createServer();
   await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
   url = `ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}/graphql`;
-  const apiSchema = apiSchemaOf(readFileSync(join(repoRoot, "supergraph.graphql"), "utf8"));
-  feature.attach?.({ apollo, apiSchema, httpServer, validationRules: [] });
+  const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
+  feature.attach?.({ apollo, apiSchema: apiSchemaOf(supergraphSdl), supergraphSdl, httpServer, validationRules: [] });
 });
 afterAll(async () => {
   await hub.close();

@@ -46,12 +46,14 @@ export {
   createLiveUpdatePublisher,
   DEFAULT_LIVE_UPDATES_CHANNEL,
   type LiveUpdate,
+  LIVE_SPEC,
   type LiveUpdatePublisher,
   liveUpdateSchema,
   noLiveUpdates,
   parseLiveUpdate,
   type PublishingClient,
 } from "./liveUpdates";
+export { LiveDirectiveError, liveDirectiveName, withLiveDirective } from "./liveDirective";
 export {
   type EventKeyring,
   type EventSignature,

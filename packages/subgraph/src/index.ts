@@ -32,3 +32,4 @@ export {
   withPermissions,
 } from "./permissions";
 export { type AuditedAction, type AuditNote, type AuditRow, auditActionFilter, runAudited } from "./audit";
+export { withLiveDirective } from "@fedplat/events";

@@ -12,6 +12,7 @@ import { buildSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
 import express from "express";
 import type { DocumentNode } from "graphql";
+import { withLiveDirective } from "@fedplat/events";
 import type { Logger } from "pino";
 import {
   adminEndpoints,
@@ -94,7 +95,7 @@ export async function buildSubgraphServer<TContext extends BaseContext>(
   const resolvers = options.resolvers as GraphQLResolverMap<unknown>;
   const apollo = new ApolloServer<TContext>({
     schema: withPermissions(
-      buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers }),
+      buildSubgraphSchema({ typeDefs: withLiveDirective(options.typeDefs), resolvers }),
       options.permissions,
       options.serviceAccess,
     ),

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { composeServices } from "@apollo/composition";
+import { withLiveDirective } from "@fedplat/events";
 import { parse } from "graphql";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -45,19 +46,38 @@ export interface CompositionResult {
 export function composeSupergraph(configPath: string): CompositionResult {
   const config = readSupergraphConfig(configPath);
   const base = dirname(configPath);
-  const services = Object.entries(config.subgraphs).map(([name, subgraph]) => {
-    const file = resolve(base, subgraph.schema.file);
-    let sdl: string;
+  const subgraphs = Object.entries(config.subgraphs).map(([name, subgraph]) => {
     try {
-      sdl = readFileSync(file, "utf8");
+      return {
+        name,
+        url: subgraph.routing_url,
+        file: subgraph.schema.file,
+        sdl: readFileSync(resolve(base, subgraph.schema.file), "utf8"),
+      };
     } catch {
       throw new CompositionError(`[${name}] cannot read schema file ${subgraph.schema.file}`);
     }
+  });
+  return composeSubgraphs(subgraphs);
+}
+
+export interface SubgraphSdl {
+  name: string;
+  url: string;
+  sdl: string;
+  /** Where the SDL came from, for error messages. @default the name */
+  file?: string;
+}
+
+/** Composes subgraphs given as SDL text (composeSupergraph reads them from supergraph.yaml; tests compose their own). */
+export function composeSubgraphs(subgraphs: readonly SubgraphSdl[]): CompositionResult {
+  const services = subgraphs.map(({ name, url, sdl, file }) => {
     try {
-      return { name, url: subgraph.routing_url, typeDefs: parse(sdl) };
+      // The subgraph servers add the shared @live definition the same way (buildSubgraphServer).
+      return { name, url, typeDefs: withLiveDirective(parse(sdl)) };
     } catch (error) {
       throw new CompositionError(
-        `[${name}] ${subgraph.schema.file}: ${error instanceof Error ? error.message : String(error)}`,
+        `[${name}] ${file ?? name}: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
   });

@@ -10,6 +10,7 @@ import type { ConnectionBudget } from "../rateLimits";
 import { DEFAULT_SESSION_SWEEP_MS, defaultSubscriptionLimits, type SubscriptionsConfig } from "./config";
 import { createConnectionAuthenticator } from "./connectionAuth";
 import { executeAsViewer } from "./executeAsViewer";
+import { liveFieldTable } from "./liveFields";
 import type { LiveUpdateHub } from "./liveUpdateHub";
 import { type Subscriptions, useSubscriptions } from "./useSubscriptions";
 
@@ -46,7 +47,8 @@ export interface SubscriptionsFeature extends GatewayFeature {
 
 /**
  * graphql-ws subscriptions on /graphql, attached once the supergraph is loaded: the same
- * credentials, limits, trusted documents and execution as HTTP queries. Apollo's stop drains
+ * credentials, limits, trusted documents and execution as HTTP queries; which fields are served,
+ * and how, comes from the supergraph's `@live` declarations. Apollo's stop drains
  * them (closing every connection with 1001) together with HTTP.
  */
 export function createSubscriptionsFeature(options: SubscriptionsFeatureOptions): SubscriptionsFeature {
@@ -63,10 +65,11 @@ export function createSubscriptionsFeature(options: SubscriptionsFeatureOptions)
   return {
     name: "subscriptions",
     apolloPlugins: [drain],
-    attach: ({ apollo, apiSchema, httpServer, validationRules }) => {
+    attach: ({ apollo, apiSchema, supergraphSdl, httpServer, validationRules }) => {
       attached = useSubscriptions({
         httpServer,
         schema: apiSchema,
+        live: liveFieldTable(supergraphSdl),
         execute: executeAsViewer(apollo),
         authenticate: createConnectionAuthenticator(options.credentials),
         hub: options.hub,
@@ -82,7 +85,14 @@ export function createSubscriptionsFeature(options: SubscriptionsFeatureOptions)
         ...(options.budget ? { budget: options.budget } : {}),
       });
     },
+    supergraphChanged: ({ apiSchema, supergraphSdl }) =>
+      current().supergraphChanged(apiSchema, liveFieldTable(supergraphSdl)),
     readiness: { liveUpdates: () => current().ready() },
-    subscriptions: { ready: () => current().ready(), stats: () => current().stats(), close: () => current().close() },
+    subscriptions: {
+      ready: () => current().ready(),
+      stats: () => current().stats(),
+      close: () => current().close(),
+      supergraphChanged: (schema, live) => current().supergraphChanged(schema, live),
+    },
   };
 }

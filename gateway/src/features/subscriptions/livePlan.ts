@@ -19,7 +19,13 @@ import {
   visit,
 } from "graphql";
 import { LRUCache } from "lru-cache";
-import { LIVE_FIELDS, type LiveField } from "./liveFields";
+import type { LiveField, LiveFieldTable } from "./liveFields";
+
+/**
+ * The error code of a subscription to a field the gateway cannot serve (no valid `@live`
+ * declaration in its subgraph's SDL); other fields keep being served.
+ */
+export const SUBSCRIPTION_NOT_SERVED = "SUBSCRIPTION_NOT_SERVED";
 
 /** The variable the rewritten query receives the updated entity's id in. */
 export const LIVE_ID_VARIABLE = "fedplatLiveId";
@@ -48,6 +54,8 @@ export interface LivePlan {
 export interface LivePlannerOptions {
   /** The API schema. */
   schema: GraphQLSchema;
+  /** How each Subscription field is served: the supergraph's `@live` declarations (liveFieldTable). */
+  live: LiveFieldTable;
   /** The gateway's own limits (depth, cost, aliases...), applied to subscriptions too. */
   validationRules: readonly ValidationRule[];
   /** Most tokens a document may have (GRAPHQL_MAX_TOKENS). */
@@ -108,8 +116,12 @@ export function createLivePlanner(
     const rootField = singleRootField(operation.selectionSet, fragments);
     if (!rootField) return badRequest("A subscription selects exactly one field");
     const fieldDefinition = options.schema.getSubscriptionType()?.getFields()[rootField.name.value];
-    const live = LIVE_FIELDS[rootField.name.value];
-    if (!fieldDefinition || !live) return badRequest(`Subscription.${rootField.name.value} cannot be served`);
+    const live = options.live.fields.get(rootField.name.value);
+    if (!fieldDefinition || !live)
+      return badRequest(
+        `${options.live.refused.get(rootField.name.value) ?? `Subscription.${rootField.name.value} is not declared`}: the gateway cannot serve it`,
+        SUBSCRIPTION_NOT_SERVED,
+      );
     const idType = options.schema
       .getQueryType()
       ?.getFields()

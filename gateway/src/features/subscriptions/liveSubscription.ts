@@ -25,6 +25,8 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
   private initial: ExecutionResult | undefined;
   /** True until the initial state is read: updates that arrive meanwhile may repeat it. */
   private readingInitial = false;
+  /** A last result to deliver before completing (end()). */
+  private final: ExecutionResult | undefined;
 
   constructor(private readonly options: LiveSubscriptionOptions) {}
 
@@ -53,8 +55,22 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
     this.wake?.();
   }
 
+  /** Delivers `result` as the last event, then completes (graphql-ws sends `complete`). */
+  end(result: ExecutionResult): void {
+    if (this.closed) return;
+    this.final = result;
+    this.queue = [];
+    this.initial = undefined;
+    this.wake?.();
+  }
+
   async next(): Promise<IteratorResult<ExecutionResult>> {
     while (!this.closed) {
+      if (this.final) {
+        const value = this.final;
+        this.close();
+        return { value, done: false };
+      }
       if (this.initial) {
         const value = this.initial;
         this.initial = undefined;
@@ -67,7 +83,7 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
         continue;
       }
       const value = await this.options.resolve(item.update, item.sequence, item.early);
-      if (value && !this.closed) return { value, done: false };
+      if (value && !this.closed && !this.final) return { value, done: false };
     }
     return { value: undefined, done: true };
   }

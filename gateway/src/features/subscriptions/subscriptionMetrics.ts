@@ -24,7 +24,10 @@ export type RefusalReason =
   | "api_key_revoked"
   | "session_revoked"
   | "slow_consumer"
-  | "untrusted_document";
+  | "untrusted_document"
+  /** A Subscription field without a valid `@live` declaration. */
+  | "not_served"
+  | "field_removed";
 
 /**
  * Gauges read from the live counts at scrape time (they cannot drift from what is really held),

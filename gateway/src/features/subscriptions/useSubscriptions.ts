@@ -18,8 +18,8 @@ import { SubscriptionCloseCode } from "./closeCodes";
 import type { SubscriptionLimits } from "./config";
 import { type ConnectionIdentity, ConnectionRefused } from "./connectionAuth";
 import type { ExecuteAsViewer } from "./executeAsViewer";
-import { checkLiveFields, routeKey } from "./liveFields";
-import { createLivePlanner, LIVE_ID_VARIABLE, type LivePlan } from "./livePlan";
+import { type LiveFieldTable, routeKey } from "./liveFields";
+import { createLivePlanner, LIVE_ID_VARIABLE, type LivePlan, SUBSCRIPTION_NOT_SERVED } from "./livePlan";
 import { LiveSubscription } from "./liveSubscription";
 import type { LiveUpdateHub } from "./liveUpdateHub";
 import { startSessionSweep } from "./sessionSweep";
@@ -33,6 +33,8 @@ export interface SubscriptionsOptions {
   httpServer: http.Server;
   /** The API schema (what clients may select). */
   schema: GraphQLSchema;
+  /** The supergraph's `@live` declarations: how each Subscription field is served (liveFieldTable). */
+  live: LiveFieldTable;
   execute: ExecuteAsViewer;
   authenticate(params: Record<string, unknown> | undefined): Promise<ConnectionIdentity>;
   /** This replica's live updates (its one Redis subscriber connection); closed by its owner, not here. */
@@ -60,6 +62,12 @@ export interface Subscriptions {
   stats(): SubscriptionStats;
   /** Closes every connection (1001). */
   close(): Promise<void>;
+  /**
+   * The gateway serves a new supergraph: new subscriptions are planned against it; open ones
+   * continue (each next event runs through the new schema and plans) unless their field is no
+   * longer served, which ends them with a SUBSCRIPTION_FIELD_REMOVED error and `complete`.
+   */
+  supergraphChanged(schema: GraphQLSchema, live: LiveFieldTable): void;
 }
 
 interface ConnectionState {
@@ -86,10 +94,23 @@ const error = (message: string, code: string) => [new GraphQLError(message, { ex
  * dropped).
  */
 export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
-  checkLiveFields(options.schema);
-  const { limits, schema } = options;
-  const { hub } = options;
-  const plan = createLivePlanner({ schema, validationRules: options.validationRules, maxTokens: options.maxTokens });
+  const { limits, hub } = options;
+  // The supergraph's schema and declarations: replaced when the gateway switches supergraphs.
+  let { schema } = options;
+  let plan = planner(schema, options.live);
+  function planner(forSchema: GraphQLSchema, live: LiveFieldTable) {
+    // A field without a valid declaration is refused per subscription, never at start: say so once.
+    for (const reason of live.refused.values())
+      options.logger.warn(`subscriptions: ${reason}; subscribing to it is refused (SUBSCRIPTION_NOT_SERVED)`);
+    return createLivePlanner({
+      schema: forSchema,
+      live,
+      validationRules: options.validationRules,
+      maxTokens: options.maxTokens,
+    });
+  }
+  /** The Subscription field each open subscription watches, to end those a new supergraph drops. */
+  const fieldOf = new WeakMap<LiveSubscription, string>();
   const shared = createSharedExecutions(limits.executionConcurrency);
   const states = new Map<LiveContext, ConnectionState>();
   const perUser = new Map<string, number>();
@@ -148,7 +169,7 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
   const wss = new WebSocketServer({ server: options.httpServer, path: "/graphql", maxPayload: limits.maxMessageBytes });
   const server = useServer<Record<string, unknown>>(
     {
-      schema,
+      schema: () => schema,
       isProd: options.production,
       onConnect: async (ctx) => {
         const { socket, request } = ctx.extra;
@@ -215,7 +236,10 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
         const query = trustedQuery(payload);
         if (typeof query !== "string") return query;
         const planned = plan(query, payload.operationName);
-        if (!("query" in planned)) return planned;
+        if (!("query" in planned)) {
+          if (planned.some((e) => e.extensions.code === SUBSCRIPTION_NOT_SERVED)) metrics.refused("not_served");
+          return planned;
+        }
         const coerced = getVariableValues(schema, planned.operation.variableDefinitions ?? [], payload.variables ?? {});
         if (coerced.errors)
           return coerced.errors.map(
@@ -331,6 +355,7 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
       },
     });
     state.live.add(iterator);
+    fieldOf.set(iterator, planned.fieldDefinition.name);
     subscriptionCount += 1;
     // Listen before reading the initial state, so no change can fall between the two.
     stopListening = hub.listen(routeKey(planned.live.typename, route), (update, sequence) =>
@@ -365,6 +390,22 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
     close: async () => {
       sweep.stop();
       await server.dispose();
+    },
+    supergraphChanged: (nextSchema, live) => {
+      schema = nextSchema;
+      plan = planner(nextSchema, live);
+      for (const state of states.values())
+        for (const subscription of state.live) {
+          const field = fieldOf.get(subscription) ?? "";
+          if (live.fields.has(field)) continue;
+          metrics.refused("field_removed");
+          subscription.end({
+            errors: error(
+              `Subscription.${field} is no longer served: the gateway's new supergraph removed it`,
+              "SUBSCRIPTION_FIELD_REMOVED",
+            ),
+          });
+        }
     },
   };
 }

@@ -52,9 +52,9 @@ export type QueryNotificationArgs = {
 };
 
 /**
- * Served by the gateway over graphql-ws (ws://<gateway>/graphql): each event is the subscriber's
- * selection resolved like the matching query (Query.order, Query.notification) at that moment,
- * with the same permissions.
+ * Served by the gateway over graphql-ws (ws://<gateway>/graphql) from the live updates each field's
+ * @live declares: each event is the subscriber's selection resolved like the Query field @live
+ * names (Query.order, Query.notification) at that moment, with the same permissions.
  */
 export type Subscription = {
   __typename?: 'Subscription';

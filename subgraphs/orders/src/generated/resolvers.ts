@@ -144,9 +144,9 @@ export type QueryOrdersArgs = {
 };
 
 /**
- * Served by the gateway over graphql-ws (ws://<gateway>/graphql): each event is the subscriber's
- * selection resolved like the matching query (Query.order, Query.notification) at that moment,
- * with the same permissions.
+ * Served by the gateway over graphql-ws (ws://<gateway>/graphql) from the live updates each field's
+ * @live declares: each event is the subscriber's selection resolved like the Query field @live
+ * names (Query.order, Query.notification) at that moment, with the same permissions.
  */
 export type Subscription = {
   __typename?: 'Subscription';
@@ -158,9 +158,9 @@ export type Subscription = {
 
 
 /**
- * Served by the gateway over graphql-ws (ws://<gateway>/graphql): each event is the subscriber's
- * selection resolved like the matching query (Query.order, Query.notification) at that moment,
- * with the same permissions.
+ * Served by the gateway over graphql-ws (ws://<gateway>/graphql) from the live updates each field's
+ * @live declares: each event is the subscriber's selection resolved like the Query field @live
+ * names (Query.order, Query.notification) at that moment, with the same permissions.
  */
 export type SubscriptionOrderStatusChangedArgs = {
   orderId: Scalars['ID']['input'];
