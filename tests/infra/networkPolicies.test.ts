@@ -87,7 +87,9 @@ function podsOf(manifests: Manifest[], namespace: string): Record<string, Endpoi
       };
     };
   };
-  const workloads = manifests.filter((m): m is Workload => m.kind === "Deployment" || m.kind === "StatefulSet");
+  const workloads = manifests.filter(
+    (m): m is Workload => m.kind === "Deployment" || m.kind === "StatefulSet" || m.kind === "Job",
+  );
   return Object.fromEntries(
     workloads.map((w) => [
       w.metadata.name,
@@ -153,7 +155,7 @@ describe.each([
       | undefined;
     expect(denyAll?.spec).toMatchObject({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
     expect(denyAll?.spec.ingress).toBeUndefined();
-    expect(Object.keys(pods).sort()).toEqual([...PROCESSES, "redis"].sort());
+    expect(Object.keys(pods).sort()).toEqual([...PROCESSES, "migrate", "redis"].sort());
   });
 
   it("lets the ingress controller reach the gateway, and nothing else from outside the namespace", () => {
@@ -187,11 +189,14 @@ describe.each([
     expect(may(pod("redis"), pod("gateway"), "http")).toBe(false);
   });
 
-  it("lets the subgraphs and the workers reach PostgreSQL, not the gateway, and nothing reach other outside ports", () => {
-    for (const name of [...SUBGRAPHS, "workers"])
+  it("lets the subgraphs, the workers and the migration Job reach PostgreSQL, not the gateway, and nothing reach other outside ports", () => {
+    for (const name of [...SUBGRAPHS, "workers", "migrate"])
       expect([name, may(pod(name), postgres, "postgres")]).toEqual([name, true]);
     expect(may(pod("gateway"), postgres, "postgres")).toBe(false);
-    for (const name of PROCESSES)
+    for (const name of ["gateway", ...SUBGRAPHS, "workers"])
+      expect([name, may(pod("migrate"), pod(name), "http")]).toEqual([name, false]);
+    expect(may(pod("migrate"), pod("redis"), "redis")).toBe(false);
+    for (const name of [...PROCESSES, "migrate"])
       expect([name, may(pod(name), { name: "internet", ports: { https: 443 } }, "https")]).toEqual([name, false]);
   });
 
