@@ -138,7 +138,12 @@ describe.each(["base", ...OVERLAYS] as const)("kubectl kustomize infra/k8s/%s (d
     const image = containerOf(manifests, "gateway").image;
     for (const container of containers) {
       expect(container.image).toBe(image);
-      expect(container.command.slice(0, 4)).toEqual(["node", "node_modules/prisma/build/index.js", "migrate", "deploy"]);
+      expect(container.command.slice(0, 4)).toEqual([
+        "node",
+        "node_modules/prisma/build/index.js",
+        "migrate",
+        "deploy",
+      ]);
       expect(container.env.find((e) => e.name === "DATABASE_URL")).toEqual({
         name: "DATABASE_URL",
         valueFrom: { secretKeyRef: { name: "fedplat-secrets", key: "DATABASE_URL" } },

@@ -95,7 +95,14 @@ const PRISMA_CLI = "node_modules/prisma/build/index.js";
 export function migrateJobOf(registry: Services): string {
   const containers = registry.services.flatMap((service) => {
     if (!service.database) return [];
-    const command = ["node", PRISMA_CLI, "migrate", "deploy", "--config", `${service.database.prisma}/prisma.config.ts`];
+    const command = [
+      "node",
+      PRISMA_CLI,
+      "migrate",
+      "deploy",
+      "--config",
+      `${service.database.prisma}/prisma.config.ts`,
+    ];
     return [
       `        - name: ${service.name}`,
       "          image: fedplat",
