@@ -167,13 +167,17 @@ describe.each([
     expect(may(intruder, pod("redis"), "redis")).toBe(false);
   });
 
-  it("lets the gateway reach every subgraph and the workers' operations subgraph, and orders reach catalog; no other calls between services", () => {
+  it("lets the gateway reach every subgraph and the workers' operations subgraph, orders reach catalog, and the workers the gateway (Bull Board's sign-in); no other calls between services", () => {
     for (const name of [...SUBGRAPHS, "workers"])
       expect([name, may(pod("gateway"), pod(name), "http")]).toEqual([name, true]);
     expect(may(pod("orders"), pod("catalog"), "http")).toBe(true);
+    expect(may(pod("workers"), pod("gateway"), "http")).toBe(true);
+    expect(may(pod("workers"), pod("gateway"), "admin")).toBe(false);
+    const allowed = (from: string, to: string) =>
+      (from === "orders" && to === "catalog") || (from === "workers" && to === "gateway");
     for (const from of [...SUBGRAPHS, "workers"])
       for (const to of [...SUBGRAPHS, "workers", "gateway"])
-        if (from !== to && !(from === "orders" && to === "catalog"))
+        if (from !== to && !allowed(from, to))
           expect([from, to, may(pod(from), pod(to), "http")]).toEqual([from, to, false]);
     expect(may(pod("gateway"), pod("workers"), "admin")).toBe(false);
     expect(may(strangerInNamespace, pod("workers"), "http")).toBe(false);
