@@ -57,7 +57,8 @@ async function setEditor(page: Page, selector: string, text: string) {
   const editor = page.locator(`${selector} .CodeMirror`).filter({ visible: true }).first();
   await editor.waitFor();
   await editor.evaluate(
-    (element, value) => (element as unknown as { CodeMirror: { setValue(v: string): void } }).CodeMirror.setValue(value),
+    (element, value) =>
+      (element as unknown as { CodeMirror: { setValue(v: string): void } }).CodeMirror.setValue(value),
     text,
   );
 }
@@ -82,7 +83,11 @@ describe("the gateway's explorer, offline", () => {
     await page.goto(`${origin}/graphiql`);
     await page.locator(".graphiql-container").waitFor();
 
-    await setEditor(page, ".graphiql-query-editor", /* GraphQL */ "query Product($id: ID!) { product(id: $id) { name } }");
+    await setEditor(
+      page,
+      ".graphiql-query-editor",
+      /* GraphQL */ "query Product($id: ID!) { product(id: $id) { name } }",
+    );
     await page.getByText("Variables", { exact: true }).click();
     await setEditor(page, ".graphiql-editor-tool", JSON.stringify({ id: product.id }));
     await page.locator(".graphiql-execute-button").click();
@@ -127,7 +132,7 @@ describe("Bull Board, offline", () => {
     await page.getByLabel("Password").fill("wrong-password");
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("alert").waitFor();
-    expect(await page.getByRole("alert").innerText()).toBe("Wrong email or password.");
+    expect(await page.getByRole("alert").textContent()).toBe("Wrong email or password.");
 
     await page.getByLabel("Password").fill("Passw0rd!");
     await page.getByRole("button", { name: "Sign in" }).click();

@@ -18,7 +18,10 @@ const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
 
 /** The sign-in form; `notice` (an error) is shown above it, `email` kept in its field. */
-const loginPage = (notice = "", email = "") => `<!doctype html><html><head><meta charset="utf-8"><title>fedplat queues</title></head>
+const loginPage = (
+  notice = "",
+  email = "",
+) => `<!doctype html><html><head><meta charset="utf-8"><title>fedplat queues</title></head>
 <body style="font-family: sans-serif; max-width: 28rem; margin: 4rem auto">
 <h1>Queues: admin sign-in</h1>
 ${notice ? `<p role="alert" style="color: #b00020">${escapeHtml(notice)}</p>` : ""}
@@ -208,8 +211,7 @@ export function mountBullBoard(app: express.Express, options: BullBoardOptions):
     const field = (name: string) => (typeof req.body?.[name] === "string" ? (req.body[name] as string) : "");
     const email = field("email").trim();
     const password = field("password");
-    const refuse = (status: number, notice: string) =>
-      res.status(status).type("html").send(loginPage(notice, email));
+    const refuse = (status: number, notice: string) => res.status(status).type("html").send(loginPage(notice, email));
     if (!email || !password) return refuse(400, "Enter an email and a password.");
     let viewer: Viewer | null;
     try {

@@ -31,7 +31,8 @@ function sandboxWithFallback(): ApolloServerPlugin<GatewayContext> {
         async renderLandingPage() {
           const { html } = await render();
           return {
-            html: typeof html === "string" ? withExplorerFallback(html) : async () => withExplorerFallback(await html()),
+            html:
+              typeof html === "string" ? withExplorerFallback(html) : async () => withExplorerFallback(await html()),
           };
         },
       };
