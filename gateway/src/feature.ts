@@ -25,6 +25,8 @@ export interface StartedGateway {
  */
 export interface GatewayFeature {
   readonly name: string;
+  /** Pages of their own beside /graphql (not under it), by mount path, e.g. the explorer at /graphiql. */
+  routes?: Readonly<Record<string, RequestHandler>>;
   /** Express handlers on /graphql, after the body is parsed and before Apollo. */
   middleware?: readonly RequestHandler[];
   apolloPlugins?: readonly ApolloServerPlugin<GatewayContext>[];

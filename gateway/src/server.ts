@@ -286,6 +286,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     }),
   );
   admin.app.get("/metrics", metricsHandler(registry));
+  for (const feature of features)
+    for (const [path, handler] of Object.entries(feature.routes ?? {})) app.use(path, handler);
   app.use(
     "/graphql",
     (req, _res, next) => {

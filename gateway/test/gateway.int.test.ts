@@ -275,14 +275,50 @@ describe("landing page and health", () => {
     const html = await response.text();
     expect(html).toContain("EmbeddedSandbox");
     expect(html).toContain("embeddable-sandbox.cdn.apollographql.com");
+    // offline, the page falls back to the bundled explorer: a link, and a script of this origin (Sandbox's CSP allows 'self')
+    expect(html).toContain('<a href="/graphiql">Open GraphiQL</a>');
+    expect(html).toContain('<script src="/graphiql/assets/sandbox-fallback.js"></script>');
+    const fallback = await fetch(new URL("/graphiql/assets/sandbox-fallback.js", url));
+    expect(fallback.status).toBe(200);
+    expect(await fallback.text()).toContain('window.location.replace("/graphiql")');
   });
 
-  it("serves no landing page in production", async () => {
+  it("serves GraphiQL at /graphiql from its own files only: the page, the npm packages' browser builds, nothing else", async () => {
+    const page = await fetch(new URL("/graphiql", url));
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toContain("default-src 'none'; script-src 'self'");
+    const html = await page.text();
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1] ?? "");
+    expect(assets.sort()).toEqual(
+      [
+        "explorer.js",
+        "graphiql.min.css",
+        "graphiql.min.js",
+        "graphql-ws.min.js",
+        "react-dom.production.min.js",
+        "react.production.min.js",
+      ].map((name) => `/graphiql/assets/${name}`),
+    );
+    for (const asset of assets) {
+      const response = await fetch(new URL(asset, url));
+      expect([asset, response.status]).toEqual([asset, 200]);
+      expect(await response.text()).not.toMatch(/https:\/\/(unpkg\.com|cdn\.jsdelivr\.net|esm\.sh)\//);
+    }
+    for (const path of [
+      "/graphiql/assets/package.json",
+      "/graphiql/assets/__proto__",
+      "/graphiql/assets/..%2Fpackage.json",
+    ])
+      expect([path, (await fetch(new URL(path, url))).status]).toEqual([path, 404]);
+  });
+
+  it("serves no landing page and no explorer in production", async () => {
     const production = await startGateway(true);
     try {
       const response = await fetch(production.url, { headers: { accept: "text/html" } });
       expect(response.status).toBe(400);
       expect(await response.text()).not.toContain("Sandbox");
+      expect((await fetch(new URL("/graphiql", production.url))).status).toBe(404);
     } finally {
       await production.server.close();
     }

@@ -16,7 +16,7 @@ async function exitOf(command: string, args: string[]) {
 }
 
 describe("generated files are reproducible", () => {
-  it("supergraph.yaml and codegen.yml are what services.json generates (run `npm run generate:config` when this fails)", async () => {
+  it("supergraph.yaml, codegen.yml and the Kubernetes migration Job are what services.json generates (run `npm run generate:config` when this fails)", async () => {
     expect(await exitOf(process.execPath, ["--import", "tsx", "tools/src/generateConfigCli.ts", "--check"])).toEqual({
       code: 0,
       output: "",
@@ -29,7 +29,7 @@ describe("generated files are reproducible", () => {
     ).toEqual({ code: 0, output: "" });
   }, 60_000);
 
-  it("supergraph.graphql matches supergraph.yaml (run `npm run compose` when this fails)", async () => {
+  it("supergraph.graphql and its copy in infra/k8s/base match supergraph.yaml (run `npm run compose` when this fails)", async () => {
     expect(await exitOf(process.execPath, ["--import", "tsx", "tools/src/composition/cli.ts", "--check"])).toEqual({
       code: 0,
       output: "",

@@ -1,5 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { promisify } from "node:util";
 import { adminListenerOf, healthRouter } from "@fedplat/runtime";
 import {
   entryOf,
@@ -13,27 +16,37 @@ import {
   WORKERS,
 } from "@fedplat/devkit";
 import { checkOverrides, loadGatewayConfig } from "@fedplat/gateway";
-import { envKeyOf, SERVICES } from "@fedplat/registry";
+import { DATABASE_SERVICES, envKeyOf, SERVICES } from "@fedplat/registry";
 import { loadWorkersConfig } from "@fedplat/workers";
 import express from "express";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import { Job } from "kubernetes-models/batch/v1/Job";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
+import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Service } from "kubernetes-models/v1/Service";
+import pg from "pg";
 import { isReadByCode, sourceText } from "./codeFacts";
 import { kustomizeBuild, type Manifest } from "./kustomize";
 
 const PROCESSES: readonly ServiceSpec[] = [GATEWAY, ...SUBGRAPHS, WORKERS];
 const OVERLAYS = ["dev", "prod"] as const;
-const rendered = Object.fromEntries(
-  OVERLAYS.map((overlay) => [overlay, kustomizeBuild(join(repoRoot, "infra/k8s/overlays", overlay))]),
-) as Record<(typeof OVERLAYS)[number], Manifest[]>;
+const NAMESPACES = { dev: "fedplat-dev", prod: "fedplat", base: "fedplat" } as const;
+// Rendered once by the real Kustomize, with its default options (no --load-restrictor).
+const rendered = {
+  ...(Object.fromEntries(
+    OVERLAYS.map((overlay) => [overlay, kustomizeBuild(join(repoRoot, "infra/k8s/overlays", overlay))]),
+  ) as Record<(typeof OVERLAYS)[number], Manifest[]>),
+  base: kustomizeBuild(join(repoRoot, "infra/k8s/base")),
+};
 
 /** The Kubernetes JSON schemas (OpenAPI) as the kubernetes-models package ships them, one validator per kind. */
 const MODELS: Record<string, { new (data: never): { validate(): void } }> = {
+  "v1/Namespace": Namespace,
+  "batch/v1/Job": Job,
   "apps/v1/Deployment": Deployment,
   "apps/v1/StatefulSet": StatefulSet,
   "v1/Service": Service,
@@ -45,6 +58,7 @@ const MODELS: Record<string, { new (data: never): { validate(): void } }> = {
 
 type Container = {
   name: string;
+  image: string;
   command: string[];
   ports: Array<{ name: string; containerPort: number }>;
   env: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>;
@@ -57,7 +71,7 @@ type Container = {
 };
 type DeploymentShape = Manifest & {
   spec: {
-    replicas: number;
+    replicas?: number;
     selector: { matchLabels: Record<string, string> };
     strategy: { rollingUpdate: { maxUnavailable: number; maxSurge: number } };
     template: {
@@ -65,6 +79,10 @@ type DeploymentShape = Manifest & {
       spec: { containers: Container[]; volumes: Array<{ name: string; configMap?: { name: string } }> };
     };
   };
+};
+
+type MigrateJob = Manifest & {
+  spec: { template: { spec: { containers: Array<Pick<Container, "name" | "image" | "command" | "env">> } } };
 };
 
 const find = <T extends Manifest>(manifests: Manifest[], kind: string, name: string): T => {
@@ -84,19 +102,58 @@ const configOf = (manifests: Manifest[]) =>
     }
   ).data;
 
-describe.each(OVERLAYS)("the %s overlay", (overlay) => {
-  const manifests = rendered[overlay];
+describe.each(["base", ...OVERLAYS] as const)("kubectl kustomize infra/k8s/%s (default options)", (target) => {
+  const manifests = rendered[target];
 
-  it("is valid against the Kubernetes schemas, kind by kind, and holds no Secret", () => {
+  it("renders objects that are valid against the Kubernetes schemas, kind by kind, all in its Namespace, and no Secret", () => {
     for (const manifest of manifests) {
       const Model = MODELS[`${manifest.apiVersion}/${manifest.kind}`];
       expect(Model ? "known kind" : `${manifest.apiVersion} ${manifest.kind}`).toBe("known kind");
       if (Model) expect(() => new Model(manifest as never).validate()).not.toThrow();
-      expect(manifest.metadata.namespace).toBe(overlay === "prod" ? "fedplat" : "fedplat-dev");
+      if (manifest.kind === "Namespace") expect(manifest.metadata.name).toBe(NAMESPACES[target]);
+      else expect(manifest.metadata.namespace).toBe(NAMESPACES[target]);
       expect(manifest.metadata.labels?.["app.kubernetes.io/part-of"]).toBe("fedplat");
     }
+    expect(manifests.filter((m) => m.kind === "Namespace")).toHaveLength(1);
     expect(manifests.filter((m) => m.kind === "Secret")).toEqual([]);
   });
+
+  it("sets no replicas on a Deployment: its HorizontalPodAutoscaler owns the count", () => {
+    const deployments = manifests.filter((m) => m.kind === "Deployment") as DeploymentShape[];
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(PROCESSES.map((spec) => spec.name).sort());
+    for (const deployment of deployments) {
+      expect([deployment.metadata.name, deployment.spec.replicas]).toEqual([deployment.metadata.name, undefined]);
+      find(manifests, "HorizontalPodAutoscaler", deployment.metadata.name);
+    }
+  });
+
+  it("runs every service's migrations in one Job before the rollout: prisma migrate deploy per service, in the processes' image", () => {
+    const job = find<MigrateJob>(manifests, "Job", "migrate");
+    expect(job.metadata.annotations).toEqual({
+      "argocd.argoproj.io/hook": "PreSync",
+      "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
+    });
+    const { containers } = job.spec.template.spec;
+    expect(containers.map((c) => c.name)).toEqual(DATABASE_SERVICES.map((s) => s.name));
+    const image = containerOf(manifests, "gateway").image;
+    for (const container of containers) {
+      expect(container.image).toBe(image);
+      expect(container.command.slice(0, 4)).toEqual([
+        "node",
+        "node_modules/prisma/build/index.js",
+        "migrate",
+        "deploy",
+      ]);
+      expect(container.env.find((e) => e.name === "DATABASE_URL")).toEqual({
+        name: "DATABASE_URL",
+        valueFrom: { secretKeyRef: { name: "fedplat-secrets", key: "DATABASE_URL" } },
+      });
+    }
+  });
+});
+
+describe.each(OVERLAYS)("the %s overlay", (overlay) => {
+  const manifests = rendered[overlay];
 
   it.each(PROCESSES.map((spec) => [spec.name, spec] as const))(
     "runs %s as the code expects: port, entry point, probes, rolling update, autoscaling, disruption budget, resources",
@@ -187,7 +244,7 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
     for (const spec of PROCESSES) {
       const container = containerOf(manifests, spec.name);
       expect(container.envFrom.map((e) => e.configMapRef.name)).toEqual([
-        expect.stringMatching(/^fedplat-config-[0-9a-f]{10}$/),
+        expect.stringMatching(/^fedplat-config-[a-z0-9]{10}$/),
       ]);
       for (const name of [...container.env.map((e) => e.name), ...Object.keys(config)]) {
         expect(isReadByCode(name, source) ? name : `${spec.name}: ${name} is read by no code`).toBe(name);
@@ -283,7 +340,7 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
     expect(holders("GATEWAY_SECRET")).toEqual([]);
   });
 
-  it("mounts the repository's supergraph as a ConfigMap where SUPERGRAPH_PATH points", () => {
+  it("mounts the repository's supergraph (base holds a copy `npm run compose` writes) as a ConfigMap where SUPERGRAPH_PATH points", () => {
     const supergraph = manifests.find(
       (m) => m.kind === "ConfigMap" && m.metadata.name.startsWith("supergraph-"),
     ) as Manifest & { data: Record<string, string> };
@@ -299,15 +356,78 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
 });
 
 describe("overlay differences", () => {
-  it("runs one replica of each process in dev, three gateways at least in prod", () => {
+  it("lets one replica of each process run in dev (at most two), three gateways at least in prod", () => {
+    type Hpa = Manifest & { spec: { minReplicas: number; maxReplicas: number } };
     for (const spec of PROCESSES)
-      expect(find<DeploymentShape>(rendered.dev, "Deployment", spec.name).spec.replicas).toBe(1);
-    expect(find<DeploymentShape>(rendered.prod, "Deployment", "gateway").spec.replicas).toBe(3);
-    expect(
-      find<Manifest & { spec: { minReplicas: number } }>(rendered.prod, "HorizontalPodAutoscaler", "gateway").spec
-        .minReplicas,
-    ).toBe(3);
+      expect(find<Hpa>(rendered.dev, "HorizontalPodAutoscaler", spec.name).spec).toMatchObject({
+        minReplicas: 1,
+        maxReplicas: 2,
+      });
+    expect(find<Hpa>(rendered.prod, "HorizontalPodAutoscaler", "gateway").spec.minReplicas).toBe(3);
     expect(containerOf(rendered.prod, "gateway").resources.limits.cpu).toBe("2");
     expect(containerOf(rendered.prod, "gateway").command).toEqual(containerOf(rendered.dev, "gateway").command);
   });
 });
+
+describe("the migration Job's commands", () => {
+  const run = promisify(execFile);
+  let admin: pg.Client;
+  const database = `fedplat_k8s_migrate_${process.pid}`;
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: adminUrl() });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${database}"`);
+  });
+  afterAll(async () => {
+    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it("apply every service's migrations to an empty database, as the Job's containers run them, and change nothing when run again", async () => {
+    const url = new URL(adminUrl());
+    url.pathname = `/${database}`;
+    const job = find<MigrateJob>(rendered.prod, "Job", "migrate");
+    const home = mkdtempSync(join(tmpdir(), "migrate-home-"));
+    const runJob = () =>
+      Promise.all(
+        job.spec.template.spec.containers.map(async (container) => {
+          const env = Object.fromEntries(container.env.map((e) => [e.name, e.value ?? url.toString()]));
+          const [command = "", ...args] = container.command;
+          // The image's working directory is the repository root (infra/Dockerfile).
+          const { stdout } = await run(command === "node" ? process.execPath : command, args, {
+            cwd: repoRoot,
+            env: { PATH: process.env.PATH, ...env, HOME: home },
+          });
+          return stdout;
+        }),
+      );
+    try {
+      await runJob();
+      const again = await runJob();
+      for (const output of again) expect(output).toContain("No pending migrations to apply.");
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+    const db = new pg.Client({ connectionString: url.toString() });
+    await db.connect();
+    try {
+      for (const service of DATABASE_SERVICES) {
+        const prismaDir = join(repoRoot, service.database?.prisma ?? "", "migrations");
+        const expected = readdirSync(prismaDir, { withFileTypes: true }).filter((e) => e.isDirectory()).length;
+        const { rows } = await db.query(
+          `SELECT count(*)::int AS n FROM "${service.database?.schema}"."_prisma_migrations" WHERE finished_at IS NOT NULL`,
+        );
+        expect([service.name, rows[0].n]).toEqual([service.name, expected]);
+      }
+    } finally {
+      await db.end();
+    }
+  }, 120_000);
+});
+
+function adminUrl(): string {
+  const url = new URL(process.env.DATABASE_URL ?? "postgresql://postgres:postgres@127.0.0.1:5432/fedplat");
+  url.pathname = "/postgres";
+  url.search = "";
+  return url.toString();
+}

@@ -87,7 +87,9 @@ function podsOf(manifests: Manifest[], namespace: string): Record<string, Endpoi
       };
     };
   };
-  const workloads = manifests.filter((m): m is Workload => m.kind === "Deployment" || m.kind === "StatefulSet");
+  const workloads = manifests.filter(
+    (m): m is Workload => m.kind === "Deployment" || m.kind === "StatefulSet" || m.kind === "Job",
+  );
   return Object.fromEntries(
     workloads.map((w) => [
       w.metadata.name,
@@ -153,7 +155,7 @@ describe.each([
       | undefined;
     expect(denyAll?.spec).toMatchObject({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
     expect(denyAll?.spec.ingress).toBeUndefined();
-    expect(Object.keys(pods).sort()).toEqual([...PROCESSES, "redis"].sort());
+    expect(Object.keys(pods).sort()).toEqual([...PROCESSES, "migrate", "redis"].sort());
   });
 
   it("lets the ingress controller reach the gateway, and nothing else from outside the namespace", () => {
@@ -165,13 +167,17 @@ describe.each([
     expect(may(intruder, pod("redis"), "redis")).toBe(false);
   });
 
-  it("lets the gateway reach every subgraph and the workers' operations subgraph, and orders reach catalog; no other calls between services", () => {
+  it("lets the gateway reach every subgraph and the workers' operations subgraph, orders reach catalog, and the workers the gateway (Bull Board's sign-in); no other calls between services", () => {
     for (const name of [...SUBGRAPHS, "workers"])
       expect([name, may(pod("gateway"), pod(name), "http")]).toEqual([name, true]);
     expect(may(pod("orders"), pod("catalog"), "http")).toBe(true);
+    expect(may(pod("workers"), pod("gateway"), "http")).toBe(true);
+    expect(may(pod("workers"), pod("gateway"), "admin")).toBe(false);
+    const allowed = (from: string, to: string) =>
+      (from === "orders" && to === "catalog") || (from === "workers" && to === "gateway");
     for (const from of [...SUBGRAPHS, "workers"])
       for (const to of [...SUBGRAPHS, "workers", "gateway"])
-        if (from !== to && !(from === "orders" && to === "catalog"))
+        if (from !== to && !allowed(from, to))
           expect([from, to, may(pod(from), pod(to), "http")]).toEqual([from, to, false]);
     expect(may(pod("gateway"), pod("workers"), "admin")).toBe(false);
     expect(may(strangerInNamespace, pod("workers"), "http")).toBe(false);
@@ -187,11 +193,14 @@ describe.each([
     expect(may(pod("redis"), pod("gateway"), "http")).toBe(false);
   });
 
-  it("lets the subgraphs and the workers reach PostgreSQL, not the gateway, and nothing reach other outside ports", () => {
-    for (const name of [...SUBGRAPHS, "workers"])
+  it("lets the subgraphs, the workers and the migration Job reach PostgreSQL, not the gateway, and nothing reach other outside ports", () => {
+    for (const name of [...SUBGRAPHS, "workers", "migrate"])
       expect([name, may(pod(name), postgres, "postgres")]).toEqual([name, true]);
     expect(may(pod("gateway"), postgres, "postgres")).toBe(false);
-    for (const name of PROCESSES)
+    for (const name of ["gateway", ...SUBGRAPHS, "workers"])
+      expect([name, may(pod("migrate"), pod(name), "http")]).toEqual([name, false]);
+    expect(may(pod("migrate"), pod("redis"), "redis")).toBe(false);
+    for (const name of [...PROCESSES, "migrate"])
       expect([name, may(pod(name), { name: "internet", ports: { https: 443 } }, "https")]).toEqual([name, false]);
   });
 

@@ -1,5 +1,6 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { accessSync, constants, readFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
 import { GATEWAY, repoRoot, SUBGRAPHS, WORKERS } from "@fedplat/devkit";
 import { SERVICES } from "@fedplat/registry";
 import { parse } from "yaml";
@@ -22,7 +23,37 @@ const rule = (name: string) => {
   return { ...found, expr: found.expr.replace(/\s+/g, " ").trim() };
 };
 
+/** promtool: PROMTOOL (.ci/run provides one, cached outside the clone), else the first on PATH. */
+function findPromtool(): string | undefined {
+  const candidates = [
+    process.env.PROMTOOL,
+    ...(process.env.PATH ?? "").split(delimiter).map((d) => join(d, "promtool")),
+  ];
+  return candidates.find((path) => {
+    if (!path) return false;
+    try {
+      accessSync(path, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
 describe("Prometheus alert rules", () => {
+  it("pass `promtool check rules` (PromQL that parses, valid durations and templates)", () => {
+    const promtool = findPromtool();
+    if (!promtool) {
+      // The one check that needs a binary the npm registry cannot provide; .ci/run installs it.
+      console.warn("promtool check rules NOT RUN: no promtool (set PROMTOOL or put promtool on PATH)");
+      return;
+    }
+    const output = execFileSync(promtool, ["check", "rules", join(repoRoot, "infra/prometheus/alerts.yml")], {
+      encoding: "utf8",
+    });
+    expect(output).toContain(`SUCCESS: ${rules.length} rules found`);
+  });
+
   it("carry the brief's thresholds: down for more than 1 minute, errors above 5%, queue depth above 1,000, p95 above 500 ms", () => {
     expect(rule("ServiceDown")).toMatchObject({
       expr: 'up{job="fedplat"} == 0',

@@ -81,7 +81,105 @@ export function codegenYamlOf(registry: Services): string {
   return `${lines.join("\n")}\n${CLIENT}`;
 }
 
+/** Where the Prisma CLI is in the image (its working directory is the repository root, infra/Dockerfile). */
+const PRISMA_CLI = "node_modules/prisma/build/index.js";
+
+/**
+ * infra/k8s/base/migrate.yaml: one Job that runs `prisma migrate deploy` for every service with a
+ * database, one container each (each service owns its own schema, so they run side by side and a
+ * failure names the service). It runs before the new version rolls out: an Argo CD PreSync hook,
+ * re-created on every sync (BeforeHookCreation: a Job's pod template is immutable, so a new image
+ * cannot be applied over the old Job); with plain kubectl, docs/kubernetes.md applies it first and
+ * waits for it.
+ */
+export function migrateJobOf(registry: Services): string {
+  const containers = registry.services.flatMap((service) => {
+    if (!service.database) return [];
+    const command = [
+      "node",
+      PRISMA_CLI,
+      "migrate",
+      "deploy",
+      "--config",
+      `${service.database.prisma}/prisma.config.ts`,
+    ];
+    return [
+      `        - name: ${service.name}`,
+      "          image: fedplat",
+      "          imagePullPolicy: IfNotPresent",
+      `          command: [${command.map((part) => JSON.stringify(part)).join(", ")}]`,
+      "          env:",
+      "            - name: DATABASE_URL",
+      "              valueFrom:",
+      "                secretKeyRef:",
+      "                  name: fedplat-secrets",
+      "                  key: DATABASE_URL",
+      "            # The CLI keeps a cache under HOME; the root filesystem is read-only.",
+      "            - name: HOME",
+      "              value: /tmp",
+      "            # No update check: its network policy allows PostgreSQL only.",
+      "            - name: CHECKPOINT_DISABLE",
+      '              value: "1"',
+      "          resources:",
+      "            requests:",
+      "              cpu: 50m",
+      "              memory: 192Mi",
+      "            limits:",
+      "              cpu: 500m",
+      "              memory: 384Mi",
+      "          securityContext:",
+      "            allowPrivilegeEscalation: false",
+      "            readOnlyRootFilesystem: true",
+      "            capabilities:",
+      '              drop: ["ALL"]',
+      "          volumeMounts:",
+      "            - name: tmp",
+      "              mountPath: /tmp",
+    ];
+  });
+  return `${[
+    HEADER.trimEnd(),
+    "# The database migrations of every service (`prisma migrate deploy`), before the new version rolls",
+    "# out: an Argo CD PreSync hook; with kubectl, apply and wait for it first (docs/kubernetes.md).",
+    "# Each migration must keep the running version working (docs/runbook.md, rolling back).",
+    "apiVersion: batch/v1",
+    "kind: Job",
+    "metadata:",
+    "  name: migrate",
+    "  labels:",
+    "    app.kubernetes.io/name: migrate",
+    "  annotations:",
+    "    argocd.argoproj.io/hook: PreSync",
+    "    argocd.argoproj.io/hook-delete-policy: BeforeHookCreation",
+    "spec:",
+    "  # migrate deploy is idempotent: a retry applies what the failed attempt did not.",
+    "  backoffLimit: 2",
+    "  activeDeadlineSeconds: 600",
+    "  template:",
+    "    metadata:",
+    "      labels:",
+    "        app.kubernetes.io/name: migrate",
+    "    spec:",
+    "      restartPolicy: Never",
+    "      securityContext:",
+    "        runAsNonRoot: true",
+    "        runAsUser: 1000",
+    "        runAsGroup: 1000",
+    "        seccompProfile:",
+    "          type: RuntimeDefault",
+    "      containers:",
+    ...containers,
+    "      volumes:",
+    "        - name: tmp",
+    "          emptyDir: {}",
+  ].join("\n")}\n`;
+}
+
 /** Every file generated from the registry, by path relative to the repository root. */
 export function generatedConfigFiles(registry: Services): Record<string, string> {
-  return { "supergraph.yaml": supergraphYamlOf(registry), "codegen.yml": codegenYamlOf(registry) };
+  return {
+    "supergraph.yaml": supergraphYamlOf(registry),
+    "codegen.yml": codegenYamlOf(registry),
+    "infra/k8s/base/migrate.yaml": migrateJobOf(registry),
+  };
 }

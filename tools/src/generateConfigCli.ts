@@ -1,5 +1,5 @@
 /**
- * `npm run generate:config`: writes supergraph.yaml and codegen.yml from services.json.
+ * `npm run generate:config`: writes supergraph.yaml, codegen.yml and the k8s migration Job from services.json.
  * `--check`: writes nothing, exits 1 naming each file that differs from what the registry generates.
  */
 import { readFileSync, writeFileSync } from "node:fs";

@@ -8,4 +8,4 @@ export {
 } from "./composition/composeSupergraph";
 export { runSchemaCheck, type SchemaCheckOptions, type SchemaCheckResult } from "./composition/schemaCheck";
 export { formatSchemaCheckReport } from "./composition/schemaCheckReport";
-export { codegenYamlOf, generatedConfigFiles, supergraphYamlOf } from "./generateConfig";
+export { codegenYamlOf, generatedConfigFiles, migrateJobOf, supergraphYamlOf } from "./generateConfig";

@@ -4,6 +4,7 @@ import type { SubgraphServer } from "@fedplat/subgraph";
 import { type AuditLog, buildOperationsServer, type DeadLetterOps } from "@fedplat/operations";
 import type { Queue } from "bullmq";
 import { Gauge } from "prom-client";
+import type { AdminLogin } from "./adminLogin";
 import type { AdminSessionCheck } from "./adminSessions";
 import { mountBullBoard } from "./bullBoard";
 import { registerQueueAgeMetric } from "./queueMetrics";
@@ -23,11 +24,13 @@ export interface WorkersAdminOptions {
   verifyToken?: TokenVerifier;
   /**
    * Bull Board: each token's session checked against accounts (createAdminSessionCheck over
-   * accountsSessionState; required with verifyToken), read-only (the default), session length,
+   * accountsSessionState; required with verifyToken), the sign-in (login), read-only (the default), session length,
    * session key prefix (the BullMQ prefix).
    */
   bullBoard?: {
     checkSession: AdminSessionCheck;
+    /** The email-and-password sign-in (createGatewayAdminLogin). */
+    login: AdminLogin;
     readOnly?: boolean;
     sessionTtlMs?: number;
     keyPrefix?: string;
@@ -72,12 +75,15 @@ export async function buildWorkersAdmin(options: WorkersAdminOptions): Promise<S
     admin: options.admin,
   });
   if (options.verifyToken) {
-    if (!options.bullBoard?.checkSession)
-      throw new Error("Bull Board needs bullBoard.checkSession: a token's session must be checked against accounts");
+    if (!options.bullBoard?.checkSession || !options.bullBoard.login)
+      throw new Error(
+        "Bull Board needs bullBoard.checkSession and bullBoard.login: sessions are checked against accounts",
+      );
     mountBullBoard(server.app, {
       queues: options.queues,
       verifyToken: options.verifyToken,
       checkSession: options.bullBoard.checkSession,
+      login: options.bullBoard.login,
       redis: options.redis,
       keyPrefix: options.bullBoard?.keyPrefix ?? "fedplat",
       readOnly: options.bullBoard?.readOnly,

@@ -8,23 +8,36 @@ import type { Queue } from "bullmq";
 import cookieParser from "cookie-parser";
 import express, { type RequestHandler } from "express";
 import type { AuditLog } from "@fedplat/operations";
+import { type AdminLogin, AdminLoginRefused } from "./adminLogin";
 import type { AdminSessionCheck } from "./adminSessions";
 
 const BASE = "/admin/queues";
 const COOKIE = "fedplat_admin_session";
 
-const LOGIN_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>fedplat queues</title></head>
-<body style="font-family: sans-serif; max-width: 36rem; margin: 4rem auto">
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
+
+/** The sign-in form; `notice` (an error) is shown above it, `email` kept in its field. */
+const loginPage = (
+  notice = "",
+  email = "",
+) => `<!doctype html><html><head><meta charset="utf-8"><title>fedplat queues</title></head>
+<body style="font-family: sans-serif; max-width: 28rem; margin: 4rem auto">
 <h1>Queues: admin sign-in</h1>
-<p>Paste an ADMIN access token (from the <code>login</code> mutation). It is checked once and not kept:
-the browser gets a short-lived session of its own.</p>
-<form method="post" action="/admin/session"><textarea name="token" rows="6" style="width: 100%" required></textarea>
-<p><button type="submit">Open Bull Board</button></p></form></body></html>`;
+${notice ? `<p role="alert" style="color: #b00020">${escapeHtml(notice)}</p>` : ""}
+<form method="post" action="/admin/session">
+<p><label>Email<br><input type="email" name="email" autocomplete="username" required value="${escapeHtml(email)}" style="width: 100%"></label></p>
+<p><label>Password<br><input type="password" name="password" autocomplete="current-password" required style="width: 100%"></label></p>
+<p><button type="submit">Sign in</button></p></form>
+<p><small>ADMIN accounts only. The password goes to the platform's login (through the gateway) and is not kept;
+the browser gets a short-lived session of its own.</small></p></body></html>`;
 
 export interface BullBoardOptions {
   queues: Queue[];
   /** Verifies the admin's access token, once, at sign-in (and bearer tokens of API calls). */
   verifyToken: TokenVerifier;
+  /** Signs in with email and password (createGatewayAdminLogin: the login mutation through the gateway). */
+  login: AdminLogin;
   /**
    * The token's session against accounts' data (createAdminSessionCheck): at sign-in, on every
    * bearer request and on every request of an open browser session, so logout, a demotion or
@@ -192,27 +205,24 @@ export function mountBullBoard(app: express.Express, options: BullBoardOptions):
 
   app.use("/admin", cookieParser());
   app.get("/admin/login", (_req, res) => {
-    res.type("html").send(LOGIN_PAGE);
+    res.type("html").send(loginPage());
   });
   app.post("/admin/session", express.urlencoded({ extended: false, limit: "16kb" }), async (req, res) => {
-    const token = typeof req.body?.token === "string" ? req.body.token.trim() : "";
-    const verified = token ? await options.verifyToken(token).catch(() => null) : null;
+    const field = (name: string) => (typeof req.body?.[name] === "string" ? (req.body[name] as string) : "");
+    const email = field("email").trim();
+    const password = field("password");
+    const refuse = (status: number, notice: string) => res.status(status).type("html").send(loginPage(notice, email));
+    if (!email || !password) return refuse(400, "Enter an email and a password.");
     let viewer: Viewer | null;
     try {
+      const verified = await options.verifyToken(await options.login(email, password)).catch(() => null);
       viewer = verified ? await current(verified) : null;
-    } catch {
-      return res
-        .status(503)
-        .type("html")
-        .send(
-          `${LOGIN_PAGE}<p style="color: red">Sessions cannot be checked right now (accounts is unavailable): try again.</p>`,
-        );
+    } catch (error) {
+      if (error instanceof AdminLoginRefused) return refuse(error.status, error.message);
+      return refuse(503, "Sign-in is unavailable right now (the gateway or accounts cannot be reached): try again.");
     }
     if (viewer?.role !== "ADMIN")
-      return res
-        .status(viewer ? 403 : 401)
-        .type("html")
-        .send(`${LOGIN_PAGE}<p style="color: red">That token is not a valid ADMIN token.</p>`);
+      return refuse(viewer ? 403 : 401, viewer ? "This account is not an ADMIN." : "Wrong email or password.");
     res.cookie(COOKIE, await sessions.create(viewer), { ...cookieOptions, maxAge: ttlMs });
     await options.audit?.record({ actor: viewer, action: "bullBoardSignIn", target: BASE, outcome: "SUCCESS" });
     res.redirect(303, BASE);

@@ -128,6 +128,11 @@ const workersEnv = z.object({
    * At most 5 s, as at the gateway.
    */
   SESSION_CHECK_MS: z.coerce.number().int().min(100).max(5_000).default(3_000),
+  /**
+   * The gateway's GraphQL endpoint: Bull Board's sign-in sends the admin's email and password to
+   * its `login` mutation (so the gateway's login rate limits apply). Kubernetes: the gateway Service.
+   */
+  GATEWAY_URL: z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:4000/graphql"),
   /** How long a Bull Board browser session lasts from sign-in (it is not extended by use). */
   BULL_BOARD_SESSION_MINUTES: z.coerce
     .number()

@@ -31,3 +31,4 @@ export {
   type Workers,
   type WorkersOptions,
 } from "./workers";
+export { type AdminLogin, AdminLoginRefused, createGatewayAdminLogin } from "./adminLogin";

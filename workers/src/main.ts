@@ -11,6 +11,7 @@ import {
 } from "@fedplat/runtime";
 import { createTokenVerifier, parseSigningKeys } from "@fedplat/auth";
 import { databaseCheck } from "@fedplat/subgraph";
+import { createGatewayAdminLogin } from "./adminLogin";
 import {
   createLiveUpdatePublisher,
   eventPiiCipherOf,
@@ -164,6 +165,7 @@ async function main(): Promise<void> {
       checkSession: createAdminSessionCheck(accountsSessionState(clients.accounts), {
         cacheMs: config.SESSION_CHECK_MS,
       }),
+      login: createGatewayAdminLogin({ url: config.GATEWAY_URL }),
       readOnly: config.BULL_BOARD_READ_ONLY,
       sessionTtlMs: config.BULL_BOARD_SESSION_MINUTES * 60_000,
       keyPrefix: config.BULLMQ_PREFIX,

@@ -17,6 +17,8 @@ import { Queue } from "bullmq";
 import { Redis as IORedis } from "ioredis";
 import {
   accountsSessionState,
+  type AdminLogin,
+  AdminLoginRefused,
   type AdminSessionCheck,
   type AuditEvent,
   buildWorkersAdmin,
@@ -35,16 +37,35 @@ const adminKey: Viewer = { id: randomUUID(), role: "ADMIN", kind: "apiKey" };
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
 const JSON_ACCEPT = { accept: "application/json" };
 
-/** Signs in to Bull Board with `token`; the Set-Cookie header and the cookie to send back. */
-async function signIn(base: string, token: string): Promise<{ status: number; setCookie: string; cookie: string }> {
+/**
+ * The board's email-and-password sign-in in these tests: signIn() registers each token under an
+ * email of its own. The real one (createGatewayAdminLogin, the login mutation through a gateway)
+ * signs in the seeded admin in tests/e2e/explorer.e2e.test.ts.
+ */
+const PASSWORD = "Passw0rd!";
+const tokensByEmail = new Map<string, string>();
+const login: AdminLogin = async (email, password) => {
+  const token = tokensByEmail.get(email);
+  if (!token || password !== PASSWORD) throw new AdminLoginRefused(401, "Wrong email or password.");
+  return token;
+};
+
+/** Signs in to Bull Board as the holder of `token`; the Set-Cookie header and the cookie to send back. */
+async function signIn(
+  base: string,
+  token: string,
+  password = PASSWORD,
+): Promise<{ status: number; setCookie: string; cookie: string; page: string }> {
+  const email = `user${tokensByEmail.size}@example.com`;
+  tokensByEmail.set(email, token);
   const response = await fetch(`${base}/admin/session`, {
     method: "POST",
     headers: FORM,
-    body: `token=${token}`,
+    body: new URLSearchParams({ email, password }).toString(),
     redirect: "manual",
   });
   const setCookie = response.headers.get("set-cookie") ?? "";
-  return { status: response.status, setCookie, cookie: setCookie.split(";")[0] ?? "" };
+  return { status: response.status, setCookie, cookie: setCookie.split(";")[0] ?? "", page: await response.text() };
 }
 
 /** A dead letter as a consumer writes it: `event` failed 5 times in orders' queue. */
@@ -106,7 +127,7 @@ describe("workers admin port (the operations subgraph)", () => {
       logger: createLogger("admin-test", "silent"),
       identityTrust: TEST_IDENTITY_TRUST,
       verifyToken: createTokenVerifier({ kind: "hs256", secret: TEST_JWT_SECRET }),
-      bullBoard: { checkSession, keyPrefix: prefix, now: () => clockMs },
+      bullBoard: { checkSession, login, keyPrefix: prefix, now: () => clockMs },
     });
     base = `http://127.0.0.1:${await server.listen(0, "127.0.0.1")}`;
   });
@@ -289,7 +310,7 @@ describe("workers admin port (the operations subgraph)", () => {
     expect(requeued?.data).toEqual(event); // the consumer gets the whole event back
   });
 
-  it("serves Bull Board to admins only: bearer token, or a browser session cookie after /admin/login", async () => {
+  it("serves Bull Board to admins only: bearer token, or a browser session cookie after signing in with email and password at /admin/login", async () => {
     const adminToken = await signAccessToken(admin, TEST_JWT_SECRET);
     const staffToken = await signAccessToken(staff, TEST_JWT_SECRET);
     expect((await fetch(`${base}/admin/queues/api/queues`, { headers: JSON_ACCEPT })).status).toBe(401);
@@ -312,7 +333,21 @@ describe("workers admin port (the operations subgraph)", () => {
     const browser = await fetch(`${base}/admin/queues`, { headers: { accept: "text/html" }, redirect: "manual" });
     expect(browser.status).toBe(303);
     expect(browser.headers.get("location")).toBe("/admin/login");
-    expect((await signIn(base, staffToken)).status).toBe(403);
+    const signInPage = await (await fetch(`${base}/admin/login`)).text();
+    expect(signInPage).toContain('<input type="email" name="email"');
+    expect(signInPage).toContain('<input type="password" name="password"');
+    const staffSignIn = await signIn(base, staffToken);
+    expect(staffSignIn.status).toBe(403);
+    expect(staffSignIn.page).toContain("This account is not an ADMIN.");
+    const wrongPassword = await signIn(base, adminToken, "not-the-password");
+    expect([wrongPassword.status, wrongPassword.setCookie]).toEqual([401, ""]);
+    expect(wrongPassword.page).toContain("Wrong email or password.");
+    const noPassword = await fetch(`${base}/admin/session`, {
+      method: "POST",
+      headers: FORM,
+      body: "email=admin%40example.com",
+    });
+    expect(noPassword.status).toBe(400);
     const session = await signIn(base, adminToken);
     expect(session.status).toBe(303);
     const page = await fetch(`${base}/admin/queues`, { headers: { accept: "text/html", cookie: session.cookie } });
@@ -463,7 +498,7 @@ describe("workers admin port (the operations subgraph)", () => {
       logger: createLogger("admin-test", "silent"),
       identityTrust: TEST_IDENTITY_TRUST,
       verifyToken: createTokenVerifier({ kind: "hs256", secret: TEST_JWT_SECRET }),
-      bullBoard: { checkSession: createAdminSessionCheck(accountsSessionState(down)), keyPrefix: prefix },
+      bullBoard: { checkSession: createAdminSessionCheck(accountsSessionState(down)), login, keyPrefix: prefix },
     });
     const closedBase = `http://127.0.0.1:${await closed.listen(0, "127.0.0.1")}`;
     try {
@@ -629,7 +664,7 @@ describe("workers admin port (the operations subgraph)", () => {
       logger: createLogger("admin-test", "silent"),
       identityTrust: TEST_IDENTITY_TRUST,
       verifyToken: createTokenVerifier({ kind: "hs256", secret: TEST_JWT_SECRET }),
-      bullBoard: { checkSession, keyPrefix: prefix, readOnly: false },
+      bullBoard: { checkSession, login, keyPrefix: prefix, readOnly: false },
       production: true,
       admin: { port: 0, host: "127.0.0.1" },
     });

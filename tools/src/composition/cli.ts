@@ -1,6 +1,8 @@
 /**
- * `npm run compose`: writes supergraph.graphql from supergraph.yaml.
- * `npm run compose -- --check`: exits 1 when the committed supergraph.graphql is stale.
+ * `npm run compose`: writes supergraph.graphql from supergraph.yaml, and its copy in
+ * infra/k8s/base (Kustomize loads files only from inside the kustomization's folder, so
+ * `kubectl kustomize` with default options cannot read the root file).
+ * `npm run compose -- --check`: exits 1 when either committed file is stale.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -8,23 +10,28 @@ import { composeSupergraph, CompositionError } from "./composeSupergraph";
 
 const root = resolve(__dirname, "../../..");
 const configPath = resolve(root, process.env.SUPERGRAPH_CONFIG ?? "supergraph.yaml");
-const outputPath = resolve(root, "supergraph.graphql");
+const OUTPUTS = ["supergraph.graphql", "infra/k8s/base/supergraph.graphql"];
 
 try {
   const { supergraphSdl, hints } = composeSupergraph(configPath);
   for (const hint of hints) console.warn(`hint: ${hint}`);
-  const current = existsSync(outputPath) ? readFileSync(outputPath, "utf8") : "";
+  const stale = OUTPUTS.filter((file) => {
+    const path = resolve(root, file);
+    return (existsSync(path) ? readFileSync(path, "utf8") : "") !== supergraphSdl;
+  });
   if (process.argv.includes("--check")) {
-    if (current !== supergraphSdl) {
-      console.error("supergraph.graphql is stale: run `npm run compose` and commit the result.");
+    if (stale.length) {
+      console.error(`${stale.join(", ")} stale: run \`npm run compose\` and commit the result.`);
       process.exit(1);
     }
     console.log("supergraph.graphql is up to date.");
-  } else if (current === supergraphSdl) {
+  } else if (stale.length === 0) {
     console.log("supergraph.graphql is up to date.");
   } else {
-    writeFileSync(outputPath, supergraphSdl);
-    console.log(`Wrote ${outputPath}`);
+    for (const file of stale) {
+      writeFileSync(resolve(root, file), supergraphSdl);
+      console.log(`Wrote ${file}`);
+    }
   }
 } catch (error) {
   console.error(error instanceof CompositionError ? error.message : error);
