@@ -24,6 +24,8 @@ export interface SpawnOptions {
   onLine?: (service: string, line: string) => void;
   /** Load the OpenTelemetry bootstrap (off only to measure what it costs). @default true */
   telemetry?: boolean;
+  /** `node --watch`: the process restarts when a file it imports changes (`npm run dev`). @default false */
+  watch?: boolean;
 }
 
 const KEEP_LINES = 50;
@@ -34,7 +36,8 @@ const KEEP_LINES = 50;
  */
 export function spawnService(spec: ServiceSpec, options: SpawnOptions): RunningService {
   const telemetry = options.telemetry === false ? [] : ["--import", telemetryRegister];
-  const child = spawn(process.execPath, ["--import", "tsx", ...telemetry, entryOf(spec)], {
+  const watch = options.watch ? ["--watch"] : [];
+  const child = spawn(process.execPath, [...watch, "--import", "tsx", ...telemetry, entryOf(spec)], {
     cwd: repoRoot,
     // stdin: a pipe this process never writes to; the service shuts down when it closes, i.e.
     // when this process is gone however it ended (onShutdown in @fedplat/runtime), so a killed
