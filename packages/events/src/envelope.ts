@@ -72,27 +72,46 @@ export function createEventOfVersion(type: EventType, version: number, data: unk
   // Time-ordered: the event id is the primary key of the outbox and of every consumer's
   // processed_events, and these keys then append to their indexes (see timeOrderedId).
   const eventId = timeOrderedId();
+  const plain = validPlainData(type, version, data);
   const personal = PERSONAL_FIELDS[type];
-  const wireData = personal
-    ? sealFields(validPlainData(type, version, data), personal, eventId, eventPiiCipher())
-    : data;
-  const envelope = {
+  const header = producerContextSchema.safeParse({
+    producer: context.producer,
+    correlationId: context.correlationId ?? eventId,
+    causationId: context.causationId || undefined,
+    traceparent: context.traceparent || undefined,
+  });
+  if (!header.success) throw new InvalidEventError(`invalid envelope: ${issuesOf(header.error)}`);
+  const { producer, correlationId, causationId, traceparent } = header.data;
+  // Built as parseEnvelope would return it, without parsing it again: the data was validated
+  // just now, the rest is this function's own (id, version, time) or the context checked above,
+  // and a sealed field is the field cipher's output, which the wire schema's pattern matches
+  // (tests compare createEvent's output with parseEnvelope of its JSON). Parsing it all again
+  // cost ~4 µs per event on each producer and consumer.
+  const event: Envelope = {
     eventId,
     type,
     version,
     occurredAt: new Date().toISOString(),
-    producer: context.producer,
-    correlationId: context.correlationId ?? eventId,
-    ...(context.causationId ? { causationId: context.causationId } : {}),
-    ...(context.traceparent ? { traceparent: context.traceparent } : {}),
-    data: wireData,
+    producer,
+    correlationId,
+    ...(causationId ? { causationId } : {}),
+    ...(traceparent ? { traceparent } : {}),
+    data: (personal ? sealFields(plain, personal, eventId, eventPiiCipher()) : plain) as Envelope["data"],
   };
-  const event = parseEnvelope(envelope);
   // Signed as validated and sealed: the outbox, relay, reconciler and dead-letter replay carry it unchanged.
   // An event no service consumes (notification.sent) is written settled and never published
   // (writeOutbox): no consumer would check its signature, so none is made (~15 µs saved per event).
-  return consumersOf(event).length > 0 ? { ...event, signature: signEvent(event) } : event;
+  if (consumersOf(event).length > 0) event.signature = signEvent(event);
+  return event;
 }
+
+/** The envelope fields a producer's context gives, checked as envelopeSchema checks them. */
+const producerContextSchema = envelopeSchema.pick({
+  producer: true,
+  correlationId: true,
+  causationId: true,
+  traceparent: true,
+});
 
 /** Data a producer passes, checked against the plain schema before its personal fields are sealed (after, only their sealed shape could be). */
 function validPlainData(type: EventType, version: number, data: unknown): Record<string, unknown> {

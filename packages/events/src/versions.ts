@@ -131,8 +131,19 @@ export function checkEventContracts(registry: EventRegistry = EVENT_REGISTRY): s
   return problems;
 }
 
+// The registry is fixed once the code is loaded, so the routes of each (type, version) are worked
+// out once: routesFor sorts and filters per call, and consumersOf runs several times per event
+// (createEvent, writeOutbox, the relay, the reconciler).
+const routeCache = new Map<string, readonly Consumer[]>();
+
 /** The services the relay sends `event` to: ROUTES, narrowed to the consumers of its version. */
-export function consumersOf(event: { type: EventType; version: number }): Consumer[] {
-  // EVENT_REGISTRY.routes is ROUTES, so every name it returns is a Consumer.
-  return routesFor(event.type, event.version) as Consumer[];
+export function consumersOf(event: { type: EventType; version: number }): readonly Consumer[] {
+  const key = `${event.type}@${event.version}`;
+  let routes = routeCache.get(key);
+  if (!routes) {
+    // EVENT_REGISTRY.routes is ROUTES, so every name it returns is a Consumer.
+    routes = Object.freeze(routesFor(event.type, event.version) as Consumer[]);
+    routeCache.set(key, routes);
+  }
+  return routes;
 }

@@ -60,6 +60,26 @@ describe("event envelopes", () => {
     expect(() => parseEnvelope("garbage")).toThrow(InvalidEventError);
   });
 
+  it("builds the event as parseEnvelope would read it back, and checks the producer's context", () => {
+    // createEvent no longer parses the whole envelope again: what it returns must still be what
+    // a consumer parses from its JSON, sealed personal fields and signature included.
+    const registered = createEvent(
+      "user.registered",
+      { userId: customerId, email: "ada@example.com", name: "Ada" },
+      { producer: "accounts", correlationId: orderId, causationId: productId },
+    );
+    expect(registered.data.email).toMatch(/^v1\./);
+    expect(registered.signature).toBeDefined();
+    expect(parseEnvelope(JSON.parse(JSON.stringify(registered)))).toEqual(registered);
+    const context = (extra: object) => ({ producer: "orders", ...extra });
+    const cancelled = (extra: object) =>
+      createEvent("order.cancelled", { orderId, customerId, reason: "x" }, context(extra));
+    expect(() => cancelled({ correlationId: "nope" })).toThrow(/invalid envelope: correlationId/);
+    expect(() => cancelled({ causationId: "nope" })).toThrow(/invalid envelope: causationId/);
+    expect(() => cancelled({ producer: "" })).toThrow(/invalid envelope: producer/);
+    expect(cancelled({ causationId: "", traceparent: "" })).not.toHaveProperty("causationId");
+  });
+
   it("routes every event type", () => {
     expect(Object.keys(ROUTES).sort()).toEqual([...EVENT_TYPES].sort());
   });

@@ -1,5 +1,6 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv } from "node:crypto";
 import { ConfigError } from "./config";
+import { createRandomPool } from "./randomPool";
 
 /**
  * Encrypts personal fields at rest with AES-256-GCM. Each value records the id of the key that
@@ -15,6 +16,9 @@ export interface FieldCipher {
 }
 
 const VERSION = "v1";
+
+/** The IVs of every cipher of this process: 12 bytes each (GCM's own size), from one pool (randomPool.ts). */
+const ivs = createRandomPool();
 
 /** The environment variables a cipher's keys come from: its errors name them, never their values. */
 export interface FieldCipherVariables {
@@ -57,7 +61,7 @@ export function createFieldCipher(
   return {
     activeKeyId,
     encrypt(plaintext, context) {
-      const iv = randomBytes(12);
+      const iv = ivs.take(12);
       const cipher = createCipheriv("aes-256-gcm", active, iv);
       cipher.setAAD(Buffer.from(context, "utf8"));
       const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);

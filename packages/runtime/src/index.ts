@@ -18,3 +18,4 @@ export {
   metricsHandler,
 } from "./httpService";
 export { createFieldCipher, type FieldCipher, type FieldCipherVariables } from "./fieldCipher";
+export { createRandomPool, type RandomPool } from "./randomPool";
