@@ -10,6 +10,8 @@ import { createLogger, createRedis } from "@fedplat/runtime";
 import { createTestDatabase } from "@fedplat/devkit";
 import { createEvent } from "@fedplat/events";
 import { writeOutbox } from "@fedplat/event-store";
+import type { AccountsPrisma } from "@fedplat/accounts";
+import type { NotificationsPrisma } from "@fedplat/notifications";
 import { createServiceClients, eventJobOptions, startWorkers } from "@fedplat/workers";
 import { Queue, Worker } from "bullmq";
 
@@ -149,7 +151,10 @@ function machineBusyUs(): number {
 /** The platform's pipeline, started once; each burst or paced run uses fresh events. */
 async function startPipeline() {
   const database = await createTestDatabase();
-  const clients = createServiceClients(() => database.url);
+  const clients = createServiceClients(() => database.url) as unknown as {
+    accounts: AccountsPrisma;
+    notifications: NotificationsPrisma;
+  } & Parameters<typeof startWorkers>[0]["clients"];
   const redis = createRedis(redisUrl, "bench-platform");
   const prefix = `bench-${randomUUID()}`;
   // Completion is counted in-process, as the raw side counts its jobs: polling the database for it
@@ -159,10 +164,12 @@ async function startPipeline() {
     redis,
     prefix,
     clients,
-    paymentProvider: {
-      name: "none",
-      charge: async () => ({ reference: "x" }),
-      refund: async () => ({ outcome: "voided", amountCents: 0, repeated: false }),
+    dependencies: {
+      payments: {
+        name: "none",
+        charge: async () => ({ reference: "x" }),
+        refund: async () => ({ outcome: "voided", amountCents: 0, repeated: false }),
+      },
     },
     policy: POLICY,
     concurrency: CONCURRENCY,

@@ -17,6 +17,7 @@ export { createOutagePause, type OutagePause } from "./outagePause";
 export { isUnreachable } from "./unreachable";
 export { eventJobOptions, type RetryPolicy } from "./jobOptions";
 export { loadWorkersConfig, retryPolicyOf, WORKERS_SIGN_AS, workersKeyringOf } from "./config";
+export { loadEventServices } from "./eventServices";
 export { createReconciler, type Reconciled, type ReconcileSettings, type Reconciler } from "./reconciler";
 export { checkRedisForQueues, readRedisSettings, type RedisSettings } from "./redisSettings";
 export { createRelay, type OutboxSource, type Relay } from "./relay";

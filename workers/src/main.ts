@@ -21,6 +21,7 @@ import {
 import { simulatedProvider } from "@fedplat/payments";
 import { Counter, Gauge } from "prom-client";
 import { buildWorkersAdmin } from "./admin";
+import type { AccountsPrisma } from "@fedplat/accounts";
 import { accountsSessionState, createAdminSessionCheck } from "./adminSessions";
 import { redisAuditLog } from "@fedplat/operations";
 import { loadWorkersConfig, retryPolicyOf, workersKeyringOf } from "./config";
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
     redis,
     prefix: config.BULLMQ_PREFIX,
     clients,
-    paymentProvider,
+    dependencies: { payments: paymentProvider },
     policy: retryPolicyOf(config),
     concurrency: config.WORKER_CONCURRENCY,
     groupCommit: { maxBatch: Math.max(1, config.EVENTS_BATCH_MAX), maxInFlight: 2 },
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
           })
         : undefined,
     bullBoard: {
-      checkSession: createAdminSessionCheck(accountsSessionState(clients.accounts), {
+      checkSession: createAdminSessionCheck(accountsSessionState(clients.accounts as unknown as AccountsPrisma), {
         cacheMs: config.SESSION_CHECK_MS,
       }),
       login: createGatewayAdminLogin({ url: config.GATEWAY_URL }),

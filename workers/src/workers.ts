@@ -1,28 +1,12 @@
-import { type AccountsPrisma, createAccountsEventHandlers, createAccountsPrisma } from "@fedplat/accounts";
-import { type CatalogPrisma, createCatalogEventHandlers, createCatalogPrisma } from "@fedplat/catalog";
 import type { Logger, Redis } from "@fedplat/runtime";
-import { type EventHandlers, sqlPoolOf } from "@fedplat/event-store";
-import { CONSUMERS, DEAD_LETTER_QUEUE, type LiveUpdatePublisher, queueOf } from "@fedplat/events";
-import {
-  createNotificationsEventHandlers,
-  createNotificationsPrisma,
-  type NotificationsPrisma,
-} from "@fedplat/notifications";
-import {
-  createOrdersEventHandlers,
-  createOrdersPrisma,
-  IDEMPOTENCY_KEY_TTL_MS,
-  type OrdersPrisma,
-} from "@fedplat/orders";
-import {
-  createPaymentsEventHandlers,
-  createPaymentsPrisma,
-  type PaymentProvider,
-  type PaymentsPrisma,
-} from "@fedplat/payments";
+import { type EventHandlers, type EventServiceModule, sqlPoolOf } from "@fedplat/event-store";
+import { CONSUMERS, DEAD_LETTER_QUEUE, type LiveUpdatePublisher, noLiveUpdates, queueOf } from "@fedplat/events";
+import { IDEMPOTENCY_KEY_TTL_MS, type OrdersPrisma } from "@fedplat/orders";
+import type { PrismaLike } from "@fedplat/subgraph";
 import { EVENT_SERVICES } from "@fedplat/registry";
 import { Queue, type Worker } from "bullmq";
 import { startConsumer } from "./consumer";
+import { loadEventServices } from "./eventServices";
 import { type DeadLetterOps, deadLetterOps } from "./deadLetters";
 import type { GroupCommitOptions } from "./groupCommit";
 import type { RetryPolicy } from "./jobOptions";
@@ -34,24 +18,17 @@ import { type Pruned, type Retention, type RetentionOptions, startRetention } fr
 import { queueTelemetryIfTracing } from "./tracing";
 
 /**
- * Each event service's one Prisma client: the relay reads its outbox, its consumer applies its
- * events. services.json says which services consume or publish events; this and handlersFor say
- * how the workers host each (payments needs the provider, orders the live updates): the one place
- * in the workers with code per service. checkWiring fails at start when the two disagree.
+ * Each event service's one Prisma client, by service name: the relay reads its outbox, its
+ * consumer applies its events. Which services, and how each is hosted, comes from services.json
+ * and each service's own `eventService` export (eventServices.ts); the workers have no line per service.
  */
-export interface ServiceClients {
-  accounts: AccountsPrisma;
-  catalog: CatalogPrisma;
-  orders: OrdersPrisma;
-  payments: PaymentsPrisma;
-  notifications: NotificationsPrisma;
-}
+export type ServiceClients = Readonly<Record<string, PrismaLike>>;
 
-/** A service the workers are wired for. */
-export type WiredConsumer = keyof ServiceClients;
+/** A service the workers host (a name of services.json with events). */
+export type WiredConsumer = string;
 
 /**
- * The consumers of services.json, typed. Throws naming each service the registry and the wiring
+ * The consumers of services.json. Throws naming each service the registry and the clients
  * disagree on: an unwired consumer would get no worker, an unwired producer's outbox no relay.
  */
 export function checkWiring(clients: ServiceClients): readonly WiredConsumer[] {
@@ -61,25 +38,27 @@ export function checkWiring(clients: ServiceClients): readonly WiredConsumer[] {
   const unregistered = wired.filter((name) => !registered.includes(name));
   if (unwired.length || unregistered.length) {
     const problems = [
-      unwired.length ? `not wired in workers/src/workers.ts: ${unwired.join(", ")}` : "",
+      unwired.length ? `without a client: ${unwired.join(", ")}` : "",
       unregistered.length ? `without events in services.json: ${unregistered.join(", ")}` : "",
     ];
     throw new Error(`the workers' services differ from services.json: ${problems.filter(Boolean).join("; ")}`);
   }
-  return CONSUMERS as readonly WiredConsumer[];
+  return CONSUMERS;
 }
 
-/** One Prisma client per service, each on the database `urlOf(service)` names. */
-export function createServiceClients(urlOf: (service: WiredConsumer) => string): ServiceClients {
+/** One Prisma client per event service, each on the database `urlOf(service)` names. */
+export function createServiceClients(
+  urlOf: (service: WiredConsumer) => string,
+  services: Readonly<Record<string, EventServiceModule>> = loadEventServices(),
+): ServiceClients {
   // Nothing counts the workers' statements: no query events (see PrismaClientSettings).
   const settings = { queryEvents: false };
-  return {
-    accounts: createAccountsPrisma(urlOf("accounts"), settings),
-    catalog: createCatalogPrisma(urlOf("catalog"), settings),
-    orders: createOrdersPrisma(urlOf("orders"), settings),
-    payments: createPaymentsPrisma(urlOf("payments"), settings),
-    notifications: createNotificationsPrisma(urlOf("notifications"), settings),
-  };
+  return Object.fromEntries(
+    Object.entries(services).map(([name, service]) => [
+      name,
+      service.createPrisma(urlOf(name), settings) as PrismaLike,
+    ]),
+  );
 }
 
 export interface WorkersOptions {
@@ -87,7 +66,8 @@ export interface WorkersOptions {
   /** BullMQ key prefix. @default "fedplat" */
   prefix: string;
   clients: ServiceClients;
-  paymentProvider: PaymentProvider;
+  /** Dependencies of particular services' handlers, by service name (payments: its PaymentProvider). */
+  dependencies: Readonly<Record<string, unknown>>;
   policy: RetryPolicy;
   /** Jobs processed at once per queue. */
   concurrency: number;
@@ -135,14 +115,14 @@ export interface Workers {
 }
 
 function handlersFor(options: WorkersOptions): Record<WiredConsumer, EventHandlers> {
-  const { clients } = options;
-  return {
-    accounts: createAccountsEventHandlers(clients.accounts),
-    catalog: createCatalogEventHandlers(clients.catalog),
-    orders: createOrdersEventHandlers(clients.orders, options.live),
-    payments: createPaymentsEventHandlers(clients.payments, options.paymentProvider, options.live),
-    notifications: createNotificationsEventHandlers(clients.notifications, options.live),
-  };
+  const services = loadEventServices();
+  const host = { live: options.live ?? noLiveUpdates, dependencies: options.dependencies };
+  return Object.fromEntries(
+    Object.entries(options.clients).map(([name, client]) => [
+      name,
+      services[name]?.createHandlers(client, host) ?? ({} as EventHandlers),
+    ]),
+  );
 }
 
 /**
@@ -229,7 +209,7 @@ export function startWorkers(options: WorkersOptions): Workers {
     startConsumer({
       consumer,
       queueName: queueOf(consumer),
-      handlers: handlers[consumer],
+      handlers: handlers[consumer] ?? {},
       deadLetters,
       logger: options.logger,
       worker: {
@@ -309,7 +289,8 @@ export function startWorkers(options: WorkersOptions): Workers {
           ...options.orderExpiry,
           redis: connection,
           prefix: options.prefix,
-          orders: options.clients.orders,
+          // The pending-order watchdog is orders' own job, hosted here (orderExpiry.ts).
+          orders: options.clients.orders as unknown as OrdersPrisma,
           live: options.live,
           logger: options.logger,
           onExpired: options.onOrdersExpired,

@@ -19,8 +19,8 @@ import {
 import { CONSUMERS, DEAD_LETTER_QUEUE, queueOf } from "@fedplat/events";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { Queue } from "bullmq";
-import { createServiceClients, type ServiceClients } from "../src";
-import { waitFor } from "./helpers";
+import { createServiceClients } from "../src";
+import { type DemoClients, demoClients, waitFor } from "./helpers";
 
 // The workers are a child process and the machine is shared: generous, never relied upon.
 jest.setTimeout(600_000);
@@ -33,7 +33,7 @@ let postgres: OwnedPostgres;
 let catalog: TestSubgraph<CatalogPrisma>;
 let orders: TestSubgraph<OrdersPrisma>;
 let workers: RunningService | undefined;
-let clients: ServiceClients;
+let clients: DemoClients;
 let redis: Redis;
 const prefix = `test-${randomUUID()}`;
 
@@ -66,7 +66,7 @@ beforeAll(async () => {
       buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY, 30_000) }),
     database: postgres.database,
   });
-  clients = createServiceClients(() => postgres.database.url);
+  clients = demoClients(createServiceClients(() => postgres.database.url));
   redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "database-outage-test");
   workers = spawnService(WORKERS, {
     port: await freePort(),
@@ -87,7 +87,9 @@ afterAll(async () => {
   if (workers) await stopService(workers);
   await orders?.stop();
   await catalog?.stop();
-  await Promise.all(Object.values(clients ?? {}).map((client) => client.$disconnect()));
+  await Promise.all(
+    Object.values(clients ?? {}).map((client: { $disconnect(): Promise<void> }) => client.$disconnect()),
+  );
   const keys = await redis?.keys(`${prefix}:*`);
   if (keys?.length) await redis.del(...keys);
   redis?.disconnect();

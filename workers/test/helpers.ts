@@ -1,7 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { createLogger, createRedis, type Redis } from "@fedplat/runtime";
 import type { TestDatabase } from "@fedplat/devkit";
-import { type SimulatedProvider, simulatedProvider, type SimulatedProviderOptions } from "@fedplat/payments";
+import type { AccountsPrisma } from "@fedplat/accounts";
+import type { CatalogPrisma } from "@fedplat/catalog";
+import type { NotificationsPrisma } from "@fedplat/notifications";
+import type { OrdersPrisma } from "@fedplat/orders";
+import {
+  type PaymentsPrisma,
+  type SimulatedProvider,
+  simulatedProvider,
+  type SimulatedProviderOptions,
+} from "@fedplat/payments";
 import type pg from "pg";
 import { createServiceClients, type ServiceClients, startWorkers, type Workers, type WorkersOptions } from "../src";
 
@@ -45,9 +54,21 @@ export async function rowsPerPlanStep(
 /** The shared polling helper (@fedplat/devkit), re-exported for the workers tests. */
 export { waitFor } from "@fedplat/devkit";
 
+/** The demo's clients, typed for tests (the workers themselves hold them by name alone). */
+export interface DemoClients {
+  accounts: AccountsPrisma;
+  catalog: CatalogPrisma;
+  orders: OrdersPrisma;
+  payments: PaymentsPrisma;
+  notifications: NotificationsPrisma;
+}
+
+/** createServiceClients' clients with the demo's types. */
+export const demoClients = (clients: ServiceClients) => clients as unknown as DemoClients;
+
 export interface TestWorkers {
   workers: Workers;
-  clients: ServiceClients;
+  clients: DemoClients;
   redis: Redis;
   prefix: string;
   /** Mutable: tests change the failure rate and latency while the workers run. */
@@ -74,7 +95,7 @@ export async function startTestWorkers(
     redis,
     prefix,
     clients,
-    paymentProvider,
+    dependencies: { payments: paymentProvider },
     policy: { attempts: 3, backoffMs: 20 },
     concurrency: 4,
     lockMs: 30_000,
@@ -84,7 +105,7 @@ export async function startTestWorkers(
   });
   return {
     workers,
-    clients,
+    clients: demoClients(clients),
     redis,
     prefix,
     provider,

@@ -54,7 +54,7 @@ beforeAll(async () => {
   workers = await startTestWorkers(database, {
     policy: { attempts: 3, backoffMs: 10 },
     concurrency: 16,
-    paymentProvider: answersHeldWhileGated,
+    dependencies: { payments: answersHeldWhileGated },
   });
   customer = await orders.viewer("customer");
 });
@@ -170,7 +170,7 @@ describe("a cancellation racing the saga, with a slow provider (325-975 ms a cal
     // order.placed waits until the cancellation is through payments. The queue is paused, not the
     // worker: a worker paused while it blocks for the next job still takes the one that wakes it
     // (BullMQ's Worker._getNextJob does not recheck `paused`), which charged this order in one CI run.
-    const catalogQueue = workers.workers.queues.catalog;
+    const catalogQueue = workers.workers.queues.catalog!;
     await catalogQueue.pause();
     let orderId: string;
     try {

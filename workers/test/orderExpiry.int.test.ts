@@ -55,7 +55,7 @@ describe("the pending-order watchdog", () => {
     );
 
     // The saga stalls: payments takes no job (its queue paused, as if its consumer were down), so stock.reserved waits unanswered.
-    const payments = workers.workers.queues.payments;
+    const payments = workers.workers.queues.payments!;
     await payments.pause();
     const { catalog: c, orders: o, payments: p, notifications: n } = workers.clients;
     const product = await c.product.findFirstOrThrow({ where: { stock: { gte: 10 } }, orderBy: { sku: "asc" } });

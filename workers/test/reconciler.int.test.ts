@@ -76,11 +76,11 @@ describe("the outbox reconciler", () => {
   it("leaves a job Redis still has alone (a retry's backoff, say) and looks at it again only after recheckMs", async () => {
     const event = registered();
     await publishedRow(event);
-    await workers.workers.queues.notifications.add(event.type, event, { jobId: event.eventId, delay: 3_600_000 });
+    await workers.workers.queues.notifications!.add(event.type, event, { jobId: event.eventId, delay: 3_600_000 });
     expect(await reconcile()).toMatchObject({ settled: 0, republished: 0, waiting: 1 });
     expect(await rowOf(event.eventId)).toEqual({ settled: false, rechecked: true });
     expect(await reconcile()).toMatchObject({ settled: 0, republished: 0, waiting: 0 }); // not due yet
-    expect(await workers.workers.queues.notifications.getJobState(event.eventId)).toBe("delayed");
+    expect(await workers.workers.queues.notifications!.getJobState(event.eventId)).toBe("delayed");
   });
 
   it("settles an event no service consumes at insert, and keeps an undeliverable row unsettled (its record)", async () => {

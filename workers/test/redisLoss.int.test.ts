@@ -72,7 +72,7 @@ afterAll(async () => {
 
 /** Jobs waiting, active and delayed (backoff) in the payments queue: what Redis is about to lose. */
 async function jobsInEveryState() {
-  const counts = await workers.workers.queues.payments.getJobCounts("waiting", "active", "delayed");
+  const counts = await workers.workers.queues.payments!.getJobCounts("waiting", "active", "delayed");
   return (counts.waiting ?? 0) > 0 && (counts.active ?? 0) > 0 && (counts.delayed ?? 0) > 0 ? counts : undefined;
 }
 

@@ -160,7 +160,7 @@ describe("the order saga", () => {
     const outbox = await workers.clients.orders.outboxEvent.findFirstOrThrow({
       where: { type: "order.placed", envelope: { path: ["data", "orderId"], equals: orderId } },
     });
-    const queue = workers.workers.queues.catalog;
+    const queue = workers.workers.queues.catalog!;
     const job = await queue.add("order.placed", outbox.envelope, { jobId: `${outbox.id}.redelivery` });
     // The state first, then the job: a job read before its completion has no return value yet.
     await waitFor("the redelivery to finish", async () =>

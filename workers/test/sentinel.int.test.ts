@@ -136,7 +136,7 @@ describe("Redis Sentinel", () => {
     const before = await placeOrders(orders, customer, product.id, 60);
     // Jobs are in Redis (queued or running) when the primary dies.
     await waitFor("jobs in the queues", async () => {
-      const counts = await workers.workers.queues.payments.getJobCounts("waiting", "active", "delayed", "completed");
+      const counts = await workers.workers.queues.payments!.getJobCounts("waiting", "active", "delayed", "completed");
       return Object.values(counts).some((n) => n > 0);
     });
     const during = placeOrders(orders, customer, product.id, 60); // orders keep flowing
@@ -151,7 +151,7 @@ describe("Redis Sentinel", () => {
     expect(ids).toHaveLength(180);
     await expectSettledExactlyOnce(workers, ids, product.id);
     // The queues now live on the promoted replica: the workers follow it.
-    expect((await workers.workers.queues.payments.getJobCounts("completed")).completed).toBeGreaterThan(0);
+    expect((await workers.workers.queues.payments!.getJobCounts("completed")).completed).toBeGreaterThan(0);
     expect(/role:master/.test(await admin(replica.port).info("replication"))).toBe(true);
   });
 });

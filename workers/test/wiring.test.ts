@@ -1,6 +1,6 @@
 import { TEST_IDENTITY_ENV } from "@fedplat/devkit";
 import { CONSUMER_SERVICES, EVENT_SERVICES } from "@fedplat/registry";
-import { checkWiring, loadWorkersConfig, type ServiceClients } from "../src";
+import { checkWiring, loadEventServices, loadWorkersConfig, type ServiceClients } from "../src";
 
 /** Stand-ins keyed like the wiring: checkWiring compares names only and never touches a client. */
 const wiredAs = (names: readonly string[]) =>
@@ -28,11 +28,17 @@ describe("the workers and the service registry (services.json)", () => {
 
   it("run one consumer per registry consumer, and refuse to start when the wiring misses an event service or has one the registry does not", () => {
     expect(checkWiring(wiredAs(registered))).toEqual(CONSUMER_SERVICES.map((service) => service.name));
-    expect(() => checkWiring(wiredAs(registered.slice(1)))).toThrow(
-      `not wired in workers/src/workers.ts: ${registered[0]}`,
-    );
+    expect(() => checkWiring(wiredAs(registered.slice(1)))).toThrow(`without a client: ${registered[0]}`);
     expect(() => checkWiring(wiredAs([...registered, "shipping"]))).toThrow(
       "without events in services.json: shipping",
+    );
+  });
+
+  it("host every event service of the registry from its own package's eventService, and name a package without one", () => {
+    expect(Object.keys(loadEventServices()).sort()).toEqual([...registered].sort());
+    const missing = registered[0];
+    expect(() => loadEventServices((name) => (name === `@fedplat/${missing}` ? {} : require(name)))).toThrow(
+      `${missing}: @fedplat/${missing} exports no eventService`,
     );
   });
 });

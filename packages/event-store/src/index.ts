@@ -42,3 +42,4 @@ export {
   settleOutboxSql,
   unsettledClaimSql,
 } from "./eventTablesSql";
+export { defineEventService, type EventHost, type EventServiceModule } from "./eventService";

@@ -18,3 +18,4 @@ export {
   simulatedProvider,
 } from "./provider/simulatedProvider";
 export { type MismatchReason, type PaymentMismatch, type Reconciliation, reconcilePayments } from "./reconciliation";
+export { eventService } from "./events/eventService";
