@@ -48,6 +48,7 @@ export {
   type LiveUpdate,
   type LiveUpdatePublisher,
   liveUpdateSchema,
+  liveUpdatesSection,
   noLiveUpdates,
   parseLiveUpdate,
   type PublishingClient,
