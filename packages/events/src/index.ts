@@ -11,8 +11,10 @@ export {
 } from "./envelope";
 export {
   eventPiiCipher,
+  eventPiiCipherFrom,
   eventPiiCipherOf,
-  eventPiiEnv,
+  type EventPiiConfig,
+  eventPiiSection,
   installEventPiiCipher,
   isSealed,
   PersonalDataError,
@@ -59,8 +61,10 @@ export {
   type SigningKey,
   EventSignatureError,
   eventKeyring,
+  eventKeyringFrom,
   eventKeyringOf,
-  eventSigningEnv,
+  type EventSigningConfig,
+  eventSigningSection,
   installEventKeyring,
   requireSigningKey,
   type SignatureAlgorithm,
@@ -68,3 +72,4 @@ export {
   signedTextOf,
   verifyEvent,
 } from "./signing";
+export { eventsSections } from "./sections";

@@ -1,5 +1,6 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { parseEnv as parseDotEnv } from "node:util";
 import { z } from "zod";
 
 /** Thrown at start when an environment variable is missing or invalid; the message names it. */
@@ -54,7 +55,10 @@ export function loadDotEnv(from: string = process.cwd()): void {
   for (;;) {
     const candidate = join(dir, ".env");
     if (existsSync(candidate) && existsSync(join(dir, "supergraph.yaml"))) {
-      process.loadEnvFile(candidate);
+      // Not process.loadEnvFile: it writes the native environment, which jest copies into each
+      // test file's sandbox, so one test file loading .env leaked its keys into the next.
+      for (const [name, value] of Object.entries(parseDotEnv(readFileSync(candidate, "utf8"))))
+        process.env[name] ??= value;
       return;
     }
     const parent = dirname(dir);
