@@ -128,7 +128,9 @@ export const eventSigningSection = defineSection({
         "enforce: unsigned events are dead-lettered; warn: accepted with a warning, only while events from before signing drain",
       ),
   }),
-  env: { names: { signingKeys: "EVENT_SIGNING_KEYS", verifyKeys: "EVENT_VERIFY_KEYS", signatures: "EVENT_SIGNATURES" } },
+  env: {
+    names: { signingKeys: "EVENT_SIGNING_KEYS", verifyKeys: "EVENT_VERIFY_KEYS", signatures: "EVENT_SIGNATURES" },
+  },
   secrets: ["signingKeys"],
 });
 
