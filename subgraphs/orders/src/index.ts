@@ -5,3 +5,4 @@ export { canTransition } from "./orderStatus";
 export { buildOrdersServer, typeDefs } from "./server";
 export { createOrdersEventHandlers } from "./events/handlers";
 export { expirePendingOrders, type PendingOrderExpiry } from "./expiry";
+export { loadOrdersConfig, ordersSection, ordersSections } from "./config";
