@@ -3,3 +3,4 @@ export { composeSupergraph, CompositionError, readSupergraphConfig } from "./com
 export { runSchemaCheck, type SchemaCheckOptions, type SchemaCheckResult } from "./composition/schemaCheck";
 export { formatSchemaCheckReport } from "./composition/schemaCheckReport";
 export { codegenYamlOf, generatedConfigFiles, supergraphYamlOf } from "./generateConfig";
+export { compositionSection, schemaCheckSection, toolsSections } from "./composition/compositionConfig";

@@ -14,7 +14,7 @@ describe("a subgraph's configuration", () => {
     const config = loadSubgraphConfig(catalog, { ...TEST_IDENTITY_ENV, CATALOG_DATABASE_URL: "postgresql://c/x" });
     expect(config).toMatchObject({ port: 4002, production: false, databaseUrl: "postgresql://c/x" });
     expect([...config.identityTrust.gateway.keys()]).toEqual(["gw-1"]);
-    expect(Object.keys(config.identityTrust.services)).toEqual(["orders"]);
+    expect(Object.keys(config.identityTrust.services ?? {})).toEqual(["orders"]);
     expect(loadSubgraphConfig(catalog, { ...TEST_IDENTITY_ENV, PORT: "0", NODE_ENV: "production" })).toMatchObject({
       port: 0,
       production: true,
