@@ -52,6 +52,8 @@ export const identityTrustSection = defineSection({
   }),
   env: { names: { gatewayVerifyKeys: "GATEWAY_VERIFY_KEYS" } },
   envMaps: [{ option: "serviceVerifyKeys", pattern: /^([A-Z0-9_]+)_SERVICE_VERIFY_KEYS$/ }],
+  // Public keys, but never echoed: a private key pasted by mistake must not reach the logs.
+  secrets: ["gatewayVerifyKeys", "serviceVerifyKeys"],
 });
 
 /** The configuration sections of @fedplat/auth, for `npm run config`. */

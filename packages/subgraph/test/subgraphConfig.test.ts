@@ -38,6 +38,18 @@ describe("a subgraph's configuration", () => {
     ).toEqual({});
   });
 
+  it("never prints a key it refuses, even a private one pasted as a public key", () => {
+    const privateJwk = JSON.parse(gateway.signingKey) as { d: string };
+    let message = "";
+    try {
+      loadSubgraphConfig(catalog, { ...TEST_IDENTITY_ENV, GATEWAY_VERIFY_KEYS: `[${gateway.signingKey}]` });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/ GATEWAY_VERIFY_KEYS: key gw-1 is a private key.*\(currently: set, hidden;/);
+    expect(message).not.toContain(privateJwk.d);
+  });
+
   it("refuses a port or database URL that is not one, naming the variable", () => {
     const attempt = () =>
       loadSubgraphConfig(catalog, { ...TEST_IDENTITY_ENV, PORT: "http", DATABASE_URL: "mysql://x" });
