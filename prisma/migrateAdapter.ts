@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
+import { environment, serviceDatabaseUrl } from "@fedplat/runtime";
 import { defineConfig } from "prisma/config";
 
 type PgResultClass = { prototype: { addFields(fields: Array<{ dataTypeID: number }>): void } };
@@ -81,23 +82,14 @@ export function migrateAdapter(url: string, schema: string): PrismaPg {
 }
 
 /**
- * The database URL a service's CLI commands use: `<SERVICE>_DATABASE_URL`, else DATABASE_URL,
- * else the local default. Mirrors @fedplat/runtime's serviceDatabaseUrl; kept here because the
- * Prisma CLI loads this file on its own and should not pull in the runtime packages.
- */
-export function serviceDatabaseUrl(service: string): string {
-  const key = `${service.toUpperCase()}_DATABASE_URL`;
-  return process.env[key] ?? process.env.DATABASE_URL ?? "postgresql://postgres:postgres@127.0.0.1:5432/fedplat";
-}
-
-/**
  * The Prisma CLI configuration of one service: its schema file and migrations beside the
  * config, its own PostgreSQL schema, and the JS engine through migrateAdapter.
  */
 export function serviceConfig(service: string) {
+  // As the services resolve it: <SERVICE>_DATABASE_URL, else DATABASE_URL (environment, .env or fedplat.config.yaml).
   const url = serviceDatabaseUrl(service);
   // schema.prisma's datasource needs the variable to resolve, or the CLI tries to download a query engine.
-  process.env[`${service.toUpperCase()}_DATABASE_URL`] ??= url;
+  environment()[`${service.toUpperCase()}_DATABASE_URL`] ??= url;
   return defineConfig({
     experimental: { adapter: true },
     engine: "js",

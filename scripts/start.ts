@@ -13,10 +13,27 @@ import {
   waitUntilReady,
   WORKERS,
 } from "@fedplat/devkit";
+import { defineSection, environment, envVars, loadConfig, processSection } from "@fedplat/runtime";
+import { z } from "zod";
 
 const COLORS = [36, 33, 35, 32, 34, 91, 96];
 const color = (index: number, text: string) => `\u001b[${COLORS[index % COLORS.length]}m${text}\u001b[0m`;
 const names = [...SUBGRAPHS, WORKERS, GATEWAY].map((spec) => spec.name);
+
+/** `npm start`'s port of each process: `<NAME>_PORT` (ACCOUNTS_PORT=5001), else the registry's. */
+const startPortsSection = defineSection({
+  path: "start.ports",
+  schema: z.object(
+    Object.fromEntries(
+      [...SUBGRAPHS, WORKERS, GATEWAY].map((spec) => [
+        spec.name,
+        envVars.port(spec.port).describe(`The ${spec.name} process's port under npm start`),
+      ]),
+    ),
+  ),
+  env: { names: Object.fromEntries(names.map((name) => [name, `${name.toUpperCase()}_PORT`])) },
+});
+const config = loadConfig({ process: processSection, ports: startPortsSection });
 const width = Math.max(...names.map((name) => name.length));
 
 function printLine(service: string, line: string): void {
@@ -40,13 +57,13 @@ function stopAll(code: number): Promise<never> {
 
 /** With NODE_ENV=production each process serves /metrics and /health/* on an admin port of its own: 9464, 9465, ... */
 const adminPortOf = (spec: typeof GATEWAY) =>
-  process.env.NODE_ENV === "production" ? 9464 + names.indexOf(spec.name) : undefined;
+  config.process.nodeEnv === "production" ? 9464 + names.indexOf(spec.name) : undefined;
 
 function start(spec: typeof GATEWAY): RunningService {
   const service = spawnService(spec, {
-    port: Number(process.env[`${spec.name.toUpperCase()}_PORT`] ?? spec.port),
+    port: config.ports[spec.name] ?? spec.port,
     adminPort: adminPortOf(spec),
-    env: process.env,
+    env: environment(), // the children load their own configuration from it (and the same file)
     onLine: printLine,
   });
   running.push(service);

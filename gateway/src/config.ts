@@ -12,6 +12,7 @@ import {
   redisSection,
 } from "@fedplat/runtime";
 import type { SigningKey, TokenVerification } from "@fedplat/auth";
+import { liveUpdatesSection } from "@fedplat/events";
 import { z } from "zod";
 import { httpSection, type HttpServerLimits } from "./httpServerLimits";
 import type { GatewayLimits } from "./limits";
@@ -106,6 +107,7 @@ export const gatewaySections = {
   rateLimits: rateLimitsSection,
   resilience: resilienceSection,
   subscriptions: subscriptionsSection,
+  liveUpdates: liveUpdatesSection,
   persistedDocuments: persistedDocumentsSection,
   responseCache: responseCacheSection,
 };
@@ -171,7 +173,7 @@ export function loadGatewayConfig(env?: NodeJS.ProcessEnv, file?: ConfigFile): G
     signingKey: c.identity.signingKey,
     trustProxy: c.gateway.trustProxy,
     resilience: c.resilience,
-    subscriptions: subscriptionsConfigOf(c.subscriptions),
+    subscriptions: subscriptionsConfigOf(c.subscriptions, c.liveUpdates),
     persistedQueries: persistedQueriesConfigOf(c.persistedDocuments, production),
     responseCache: c.responseCache,
     ...(production ? { admin: adminListenerOf(true, env) } : {}),

@@ -289,7 +289,7 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
     expect(containerOf(manifests, "orders").env.find((e) => e.name === "CATALOG_URL")?.value).toBe(
       "http://catalog:4002/graphql",
     );
-    expect(loadWorkersConfig(envOf("workers")).PORT).toBe(WORKERS.port);
+    expect(loadWorkersConfig(envOf("workers")).admin.port).toBe(WORKERS.port);
   });
 
   it("runs Redis as BullMQ needs it: AOF every second on a volume, noeviction, a password from the Secret that REDIS_URL carries", () => {

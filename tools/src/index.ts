@@ -9,3 +9,4 @@ export {
 export { runSchemaCheck, type SchemaCheckOptions, type SchemaCheckResult } from "./composition/schemaCheck";
 export { formatSchemaCheckReport } from "./composition/schemaCheckReport";
 export { codegenYamlOf, generatedConfigFiles, migrateJobOf, supergraphYamlOf } from "./generateConfig";
+export { compositionSection, schemaCheckSection, toolsSections } from "./composition/compositionConfig";

@@ -16,8 +16,21 @@ export { ORDER_EXPIRY_QUEUE } from "./orderExpiry";
 export { createOutagePause, type OutagePause } from "./outagePause";
 export { isUnreachable } from "./unreachable";
 export { eventJobOptions, type RetryPolicy } from "./jobOptions";
-export { loadWorkersConfig, retryPolicyOf, WORKERS_SIGN_AS, workersKeyringOf } from "./config";
 export { loadEventServices } from "./eventServices";
+export {
+  loadWorkersConfig,
+  retryPolicyOf,
+  type WorkersConfig,
+  WORKERS_SIGN_AS,
+  workersAdminSection,
+  workersKeyringOf,
+  workersOrderExpirySection,
+  workersQueuesSection,
+  workersRelaySection,
+  workersRetentionSection,
+  workersRetriesSection,
+  workersSections,
+} from "./config";
 export { createReconciler, type Reconciled, type ReconcileSettings, type Reconciler } from "./reconciler";
 export { checkRedisForQueues, readRedisSettings, type RedisSettings } from "./redisSettings";
 export { createRelay, type OutboxSource, type Relay } from "./relay";

@@ -4,17 +4,15 @@ import {
   createMetrics,
   createRedis,
   exitOnStartFailure,
-  loadDotEnv,
   onShutdown,
   redactUrl,
   serviceDatabaseUrl,
 } from "@fedplat/runtime";
 import { createTokenVerifier, parseSigningKeys } from "@fedplat/auth";
 import { databaseCheck } from "@fedplat/subgraph";
-import { createGatewayAdminLogin } from "./adminLogin";
 import {
   createLiveUpdatePublisher,
-  eventPiiCipherOf,
+  eventPiiCipherFrom,
   installEventKeyring,
   installEventPiiCipher,
 } from "@fedplat/events";
@@ -22,6 +20,7 @@ import { simulatedProvider } from "@fedplat/payments";
 import { Counter, Gauge } from "prom-client";
 import { buildWorkersAdmin } from "./admin";
 import type { AccountsPrisma } from "@fedplat/accounts";
+import { createGatewayAdminLogin } from "./adminLogin";
 import { accountsSessionState, createAdminSessionCheck } from "./adminSessions";
 import { redisAuditLog } from "@fedplat/operations";
 import { loadWorkersConfig, retryPolicyOf, workersKeyringOf } from "./config";
@@ -31,20 +30,21 @@ import { createServiceClients, startWorkers } from "./workers";
 const logger = createLogger("workers");
 
 async function main(): Promise<void> {
-  loadDotEnv();
   const config = loadWorkersConfig();
-  installEventKeyring(workersKeyringOf(config));
-  installEventPiiCipher(eventPiiCipherOf(config)); // a missing or malformed key stops the start, naming the variable
-  const redis = createRedis(config.REDIS_URL, "fedplat-workers");
+  const production = config.process.nodeEnv === "production";
+  installEventKeyring(workersKeyringOf(config.eventSigning));
+  installEventPiiCipher(eventPiiCipherFrom(config.eventPii)); // a missing or malformed key stops the start, naming the variable
+  const redis = createRedis(config.redis.url, "fedplat-workers");
   redis.on("error", (error) =>
-    logger.warn({ err: error, redis: redactUrl(config.REDIS_URL) }, "redis connection error"),
+    logger.warn({ err: error, redis: redactUrl(config.redis.url) }, "redis connection error"),
   );
-  await checkRedisForQueues(redis, { production: config.NODE_ENV === "production", logger });
+  await checkRedisForQueues(redis, { production, logger });
   const clients = createServiceClients(serviceDatabaseUrl);
-  const paymentProvider = simulatedProvider(config.PAYMENT_PROVIDER_DATABASE_URL ?? serviceDatabaseUrl("payments"), {
-    failureRate: config.PAYMENT_FAILURE_RATE,
-    latencyMs: config.PAYMENT_LATENCY_MS,
+  const paymentProvider = simulatedProvider(config.paymentProvider.databaseUrl ?? serviceDatabaseUrl("payments"), {
+    failureRate: config.paymentProvider.failureRate,
+    latencyMs: config.paymentProvider.latencyMs,
   });
+  const { accessTokens } = config;
   const metrics = createMetrics("workers");
   const processed = new Counter({
     name: "events_processed_total",
@@ -95,21 +95,21 @@ async function main(): Promise<void> {
   const liveRedis = redis.duplicate({ maxRetriesPerRequest: 1, connectionName: "fedplat-workers-live" });
   liveRedis.on("error", (error) => logger.debug({ err: error }, "live updates: redis connection error"));
   const workers = startWorkers({
-    live: createLiveUpdatePublisher(liveRedis, config.LIVE_UPDATES_CHANNEL, (error) =>
+    live: createLiveUpdatePublisher(liveRedis, config.liveUpdates.channel, (error) =>
       logger.warn({ err: error }, "live update not published"),
     ),
     redis,
-    prefix: config.BULLMQ_PREFIX,
+    prefix: config.queues.prefix,
     clients,
     dependencies: { payments: paymentProvider },
     policy: retryPolicyOf(config),
-    concurrency: config.WORKER_CONCURRENCY,
-    groupCommit: { maxBatch: Math.max(1, config.EVENTS_BATCH_MAX), maxInFlight: 2 },
-    lockMs: config.JOB_LOCK_MS,
-    relay: { intervalMs: config.RELAY_INTERVAL_MS, batchSize: config.RELAY_BATCH_SIZE },
+    concurrency: config.queues.concurrency,
+    groupCommit: { maxBatch: Math.max(1, config.queues.eventsBatchMax), maxInFlight: 2 },
+    lockMs: config.queues.jobLockMs,
+    relay: { intervalMs: config.relay.intervalMs, batchSize: config.relay.batchSize },
     reconcile: {
-      intervalMs: config.OUTBOX_RECONCILE_INTERVAL_MS,
-      recheckMs: config.OUTBOX_RECHECK_MS,
+      intervalMs: config.relay.reconcileIntervalMs,
+      recheckMs: config.relay.recheckMs,
       batchSize: 1_000,
     },
     onReconciled: ({ schema, settled, republished }) => {
@@ -120,18 +120,21 @@ async function main(): Promise<void> {
     onOutcome: (consumer, type, outcome) => processed.inc({ consumer, type, outcome }),
     onPublished: (count) => published.inc(count),
     retention: {
-      outboxMs: config.OUTBOX_RETENTION_HOURS * 3_600_000,
-      processedMs: config.PROCESSED_EVENTS_RETENTION_HOURS * 3_600_000,
-      deadLettersMs: config.DEAD_LETTER_RETENTION_DAYS * 86_400_000,
-      intervalMs: config.RETENTION_INTERVAL_MS,
+      outboxMs: config.retention.outboxHours * 3_600_000,
+      processedMs: config.retention.processedEventsHours * 3_600_000,
+      deadLettersMs: config.retention.deadLetterDays * 86_400_000,
+      intervalMs: config.retention.intervalMs,
       batchSize: 5_000,
     },
-    outage: { initialMs: config.OUTAGE_PAUSE_MS, maxMs: Math.max(config.OUTAGE_PAUSE_MS, config.OUTAGE_PAUSE_MAX_MS) },
+    outage: {
+      initialMs: config.queues.outagePauseMs,
+      maxMs: Math.max(config.queues.outagePauseMs, config.queues.outagePauseMaxMs),
+    },
     onOutage: (queue, state) => {
       paused.set({ queue }, state === "paused" ? 1 : 0);
       if (state === "paused") outages.inc({ queue });
     },
-    orderExpiry: { deadlineMs: config.ORDER_PENDING_DEADLINE_MS, intervalMs: config.ORDER_EXPIRY_INTERVAL_MS },
+    orderExpiry: { deadlineMs: config.orderExpiry.pendingDeadlineMs, intervalMs: config.orderExpiry.intervalMs },
     onOrdersExpired: (count) => expired.inc(count),
     onDeadLettersPruned: (count) => deadLettersPruned.inc(count),
     onPruned: ({ schema, outbox, processed }) => {
@@ -148,37 +151,39 @@ async function main(): Promise<void> {
       ...(workers.orderExpiry ? [workers.orderExpiry.queue] : []),
     ],
     deadLetters: workers.deadLetterOps,
-    audit: redisAuditLog(redis, config.BULLMQ_PREFIX, config.AUDIT_LOG_MAX_ENTRIES, (error) =>
+    audit: redisAuditLog(redis, config.queues.prefix, config.admin.auditLogMaxEntries, (error) =>
       logger.error({ err: error }, "audit event not recorded"),
     ),
     metrics,
     logger,
-    identityTrust: { gateway: config.GATEWAY_VERIFY_KEYS },
+    identityTrust: { gateway: config.identityTrust.gatewayVerifyKeys },
     verifyToken:
-      config.JWT_SIGNING_KEYS || config.JWT_SECRET
+      accessTokens.signingKeys || accessTokens.secret
         ? createTokenVerifier({
             kind: "hs256",
-            secret: config.JWT_SECRET,
-            ...(config.JWT_SIGNING_KEYS ? { keys: Object.fromEntries(parseSigningKeys(config.JWT_SIGNING_KEYS)) } : {}),
+            secret: accessTokens.secret,
+            ...(accessTokens.signingKeys
+              ? { keys: Object.fromEntries(parseSigningKeys(accessTokens.signingKeys)) }
+              : {}),
           })
         : undefined,
     bullBoard: {
       checkSession: createAdminSessionCheck(accountsSessionState(clients.accounts as unknown as AccountsPrisma), {
-        cacheMs: config.SESSION_CHECK_MS,
+        cacheMs: config.admin.sessionCheckMs,
       }),
-      login: createGatewayAdminLogin({ url: config.GATEWAY_URL }),
-      readOnly: config.BULL_BOARD_READ_ONLY,
-      sessionTtlMs: config.BULL_BOARD_SESSION_MINUTES * 60_000,
-      keyPrefix: config.BULLMQ_PREFIX,
+      login: createGatewayAdminLogin({ url: config.admin.gatewayUrl }),
+      readOnly: config.admin.bullBoardReadOnly,
+      sessionTtlMs: config.admin.bullBoardSessionMinutes * 60_000,
+      keyPrefix: config.queues.prefix,
     },
-    production: config.NODE_ENV === "production",
-    admin: adminListenerOf(config.NODE_ENV === "production"),
+    production,
+    admin: adminListenerOf(production),
     readiness: Object.fromEntries(
       Object.entries(clients).map(([service, client]) => [`database:${service}`, databaseCheck(client)]),
     ),
   });
-  const port = await admin.listen(config.PORT);
-  logger.info({ port, adminPort: admin.adminPort() ?? port, prefix: config.BULLMQ_PREFIX }, "workers ready");
+  const port = await admin.listen(config.admin.port);
+  logger.info({ port, adminPort: admin.adminPort() ?? port, prefix: config.queues.prefix }, "workers ready");
   onShutdown(logger, async () => {
     await admin.close();
     await workers.close();

@@ -77,12 +77,10 @@ describe("outage and watchdog settings", () => {
 
   it("default to pauses of 500 ms up to 5 s and a watchdog every minute for orders pending 15 minutes", () => {
     expect(config()).toMatchObject({
-      OUTAGE_PAUSE_MS: 500,
-      OUTAGE_PAUSE_MAX_MS: 5_000,
-      ORDER_PENDING_DEADLINE_MS: 900_000,
-      ORDER_EXPIRY_INTERVAL_MS: 60_000,
+      queues: { outagePauseMs: 500, outagePauseMaxMs: 5_000 },
+      orderExpiry: { pendingDeadlineMs: 900_000, intervalMs: 60_000 },
     });
-    expect(config({ ORDER_EXPIRY_INTERVAL_MS: "0" }).ORDER_EXPIRY_INTERVAL_MS).toBe(0); // off
+    expect(config({ ORDER_EXPIRY_INTERVAL_MS: "0" }).orderExpiry.intervalMs).toBe(0); // off
   });
 
   it("rejects a deadline that is not a whole number of milliseconds or under a second, naming the setting", () => {

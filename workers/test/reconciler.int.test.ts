@@ -103,9 +103,9 @@ describe("the outbox reconciler", () => {
   });
 
   it("is configured by OUTBOX_RECHECK_MS and OUTBOX_RECONCILE_INTERVAL_MS, and refuses a recheck too short to let a job run", () => {
-    expect(loadWorkersConfig({ ...TEST_IDENTITY_ENV })).toMatchObject({
-      OUTBOX_RECHECK_MS: 30_000,
-      OUTBOX_RECONCILE_INTERVAL_MS: 5_000,
+    expect(loadWorkersConfig({ ...TEST_IDENTITY_ENV }).relay).toMatchObject({
+      recheckMs: 30_000,
+      reconcileIntervalMs: 5_000,
     });
     expect(() => loadWorkersConfig({ ...TEST_IDENTITY_ENV, OUTBOX_RECHECK_MS: "50" })).toThrow(
       /OUTBOX_RECHECK_MS: must be at least 100/,

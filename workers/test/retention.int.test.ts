@@ -217,7 +217,7 @@ describe("event table retention", () => {
     expect(() => loadWorkersConfig({ ...TEST_IDENTITY_ENV, PROCESSED_EVENTS_RETENTION_HOURS: "24" })).toThrow(
       /PROCESSED_EVENTS_RETENTION_HOURS: must be at least 192/,
     );
-    expect(loadWorkersConfig({ ...TEST_IDENTITY_ENV }).PROCESSED_EVENTS_RETENTION_HOURS).toBe(720);
+    expect(loadWorkersConfig({ ...TEST_IDENTITY_ENV }).retention.processedEventsHours).toBe(720);
   });
 });
 
@@ -268,7 +268,7 @@ describe("dead-letter retention", () => {
     const young = await deadLetter(queue, 2);
     await waitFor("the scheduled prune of dead letters", async () => (await queue.getJob(old)) === undefined, 20_000);
     expect(await queue.getJob(young)).toBeDefined();
-    expect(loadWorkersConfig({ ...TEST_IDENTITY_ENV }).DEAD_LETTER_RETENTION_DAYS).toBe(14);
+    expect(loadWorkersConfig({ ...TEST_IDENTITY_ENV }).retention.deadLetterDays).toBe(14);
     expect(() => loadWorkersConfig({ ...TEST_IDENTITY_ENV, DEAD_LETTER_RETENTION_DAYS: "0" })).toThrow(
       /DEAD_LETTER_RETENTION_DAYS/,
     );

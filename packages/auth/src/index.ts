@@ -32,3 +32,4 @@ export {
 } from "./identityKeys";
 export { callSubgraph, type ServiceCall } from "./serviceCall";
 export { keyVars } from "./keyVars";
+export { accessTokenSection, authSections, identityTrustSection } from "./sections";

@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { parseSigningKey, parseVerifyKeys } from "./identityKeys";
 
-/** Variable schemas for identity keys, to use beside @fedplat/runtime's envVars in a parseEnv schema. */
+/**
+ * Option schemas for identity keys, for a configuration section (add `.describe()`; see
+ * sections.ts): each parses its JSON and reports what is wrong without echoing the key.
+ */
 export const keyVars = {
   /** A private Ed25519 JWK with a kid (GATEWAY_SIGNING_KEY, ORDERS_SERVICE_KEY): generated into .env by `npm run setup`. */
   signingKey: z

@@ -5,7 +5,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigError, parseEnv } from "@fedplat/runtime";
+import { ConfigError, defineSection, loadConfig } from "@fedplat/runtime";
 import { z } from "zod";
 import {
   createGraphQLClient,
@@ -37,12 +37,21 @@ const USAGE = `Usage: npm run client -- <command>
 Environment: FEDPLAT_URL (default http://localhost:4000/graphql; subscriptions use the same
 address over ws:// or wss://), FEDPLAT_SESSION (default ~/.fedplat/session.json).`;
 
-const cliEnv = z.object({
-  FEDPLAT_URL: z.url({ protocol: /^https?$/ }).default("http://localhost:4000/graphql"),
-  FEDPLAT_SESSION: z
-    .string()
-    .min(1)
-    .default(join(homedir(), ".fedplat", "session.json")),
+/** The example CLI's options (its own section: it runs on a client's machine, not in the platform). */
+const clientCliSection = defineSection({
+  path: "client",
+  schema: z.object({
+    url: z
+      .url({ protocol: /^https?$/ })
+      .default("http://localhost:4000/graphql")
+      .describe("The gateway's GraphQL endpoint (subscriptions use the same address over ws:// or wss://)"),
+    session: z
+      .string()
+      .min(1)
+      .default(join(homedir(), ".fedplat", "session.json"))
+      .describe("Where login keeps the session's tokens"),
+  }),
+  env: { names: { url: "FEDPLAT_URL", session: "FEDPLAT_SESSION" } },
 });
 const money = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} ${currency}`;
 /** Where `follow` stops: the saga's outcomes, and the later states of an order followed after it settled. */
@@ -83,10 +92,10 @@ function describeOrder(order: OrderStatusChangedSubscription["orderStatusChanged
 const webSocketUrl = (httpUrl: string) => httpUrl.replace(/^http/, "ws");
 
 async function run(command: string | undefined, args: string[]): Promise<void> {
-  const env = parseEnv(cliEnv);
+  const { cli: settings } = loadConfig({ cli: clientCliSection });
   const client = createGraphQLClient({
-    url: env.FEDPLAT_URL,
-    token: () => readSession(env.FEDPLAT_SESSION)?.accessToken,
+    url: settings.url,
+    token: () => readSession(settings.session)?.accessToken,
     persistedDocuments,
   });
   switch (command) {
@@ -103,7 +112,7 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
             throw new Error(`${register.message} (logging in with this password failed)`);
           throw error;
         });
-      writeSession(env.FEDPLAT_SESSION, { accessToken: login.accessToken, email: login.user.email });
+      writeSession(settings.session, { accessToken: login.accessToken, email: login.user.email });
       console.log(`Registered and logged in as ${login.user.email} (${login.user.role})`);
       return;
     }
@@ -111,19 +120,19 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
       const [email, password] = args;
       if (!email || !password) throw new UsageError("login needs <email> <password>");
       const { login } = await client.request(LoginDocument, { email, password });
-      writeSession(env.FEDPLAT_SESSION, { accessToken: login.accessToken, email: login.user.email });
+      writeSession(settings.session, { accessToken: login.accessToken, email: login.user.email });
       console.log(`Logged in as ${login.user.email} (${login.user.role})`);
       return;
     }
     case "logout": {
       // Ends the session at the gateway too (its access token stops working within 5 s); an
       // already-ended session is forgotten all the same.
-      if (readSession(env.FEDPLAT_SESSION)) {
+      if (readSession(settings.session)) {
         await client.request(LogoutDocument, {}).catch((error: unknown) => {
           if (!(error instanceof GraphQLRequestError && error.code === "UNAUTHENTICATED")) throw error;
         });
       }
-      clearSession(env.FEDPLAT_SESSION);
+      clearSession(settings.session);
       console.log("Logged out");
       return;
     }
@@ -131,7 +140,7 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
       const [currentPassword, newPassword] = args;
       if (!currentPassword || !newPassword) throw new UsageError("change-password needs <current> <new>");
       const { changePassword } = await client.request(ChangePasswordDocument, { currentPassword, newPassword });
-      writeSession(env.FEDPLAT_SESSION, { accessToken: changePassword.accessToken, email: changePassword.user.email });
+      writeSession(settings.session, { accessToken: changePassword.accessToken, email: changePassword.user.email });
       console.log(`Password changed for ${changePassword.user.email}; every other session is signed out`);
       return;
     }
@@ -174,11 +183,11 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
     case "follow": {
       const [orderId] = args;
       if (!orderId) throw new UsageError("follow needs <orderId>");
-      const token = readSession(env.FEDPLAT_SESSION)?.accessToken;
+      const token = readSession(settings.session)?.accessToken;
       if (!token) throw new Error("Not logged in: npm run client -- login <email> <password>");
       // The order's current state arrives first, then each change; leaving the loop unsubscribes.
       const live = createSubscriptionClient({
-        url: webSocketUrl(env.FEDPLAT_URL),
+        url: webSocketUrl(settings.url),
         token: () => token,
         persistedDocuments,
       });

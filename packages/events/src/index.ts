@@ -11,8 +11,10 @@ export {
 } from "./envelope";
 export {
   eventPiiCipher,
+  eventPiiCipherFrom,
   eventPiiCipherOf,
-  eventPiiEnv,
+  type EventPiiConfig,
+  eventPiiSection,
   installEventPiiCipher,
   isSealed,
   PersonalDataError,
@@ -49,6 +51,7 @@ export {
   LIVE_SPEC,
   type LiveUpdatePublisher,
   liveUpdateSchema,
+  liveUpdatesSection,
   noLiveUpdates,
   parseLiveUpdate,
   type PublishingClient,
@@ -60,8 +63,10 @@ export {
   type SigningKey,
   EventSignatureError,
   eventKeyring,
+  eventKeyringFrom,
   eventKeyringOf,
-  eventSigningEnv,
+  type EventSigningConfig,
+  eventSigningSection,
   installEventKeyring,
   requireSigningKey,
   type SignatureAlgorithm,
@@ -69,3 +74,4 @@ export {
   signedTextOf,
   verifyEvent,
 } from "./signing";
+export { eventsSections } from "./sections";

@@ -1,3 +1,4 @@
+import { defineSection } from "@fedplat/runtime";
 import { z } from "zod";
 
 /**
@@ -53,6 +54,22 @@ directive @live(
 
 /** The pub/sub channel producers and gateways share. @default "fedplat:live-updates" */
 export const DEFAULT_LIVE_UPDATES_CHANNEL = "fedplat:live-updates";
+
+/**
+ * Where live updates travel: read by every process that publishes them (orders, the workers) and
+ * by the gateways that fan them out to subscribers; all must name the same channel.
+ */
+export const liveUpdatesSection = defineSection({
+  path: "liveUpdates",
+  schema: z.object({
+    channel: z
+      .string()
+      .min(1)
+      .default(DEFAULT_LIVE_UPDATES_CHANNEL)
+      .describe("Redis pub/sub channel of live updates (subscriptions); publishers and gateways must share it"),
+  }),
+  env: { names: { channel: "LIVE_UPDATES_CHANNEL" } },
+});
 
 /** The one command a publisher needs (an ioredis client has it). */
 export interface PublishingClient {

@@ -1,4 +1,4 @@
-import { ConfigError, createFieldCipher, type FieldCipher } from "@fedplat/runtime";
+import { ConfigError, createFieldCipher, defineSection, type FieldCipher, loadConfig } from "@fedplat/runtime";
 import { z } from "zod";
 
 /**
@@ -76,25 +76,42 @@ export function openFields(
   return opened;
 }
 
-/** Environment variables of event sealing, for a service's zod config. */
-export const eventPiiEnv = {
-  /** Keys that seal and open personal fields of events: `kid:<base64 of 32 random bytes>`, comma-separated; retired keys stay listed while their events may still be read. */
-  EVENT_PII_KEYS: z.string().optional(),
-  /** Which of EVENT_PII_KEYS seals new events. */
-  EVENT_PII_ACTIVE_KEY_ID: z.string().optional(),
-};
+/** The keys that seal and open personal fields of events (see docs/security.md). */
+export const eventPiiSection = defineSection({
+  path: "events.pii",
+  schema: z.object({
+    keys: z
+      .string()
+      .optional()
+      .describe(
+        "Keys that seal and open personal fields of events, kid:<base64 of 32 random bytes>, comma-separated; retired keys stay listed while their events may still be read. Required where such events are written or opened",
+      ),
+    activeKeyId: z.string().optional().describe("Which of the keys seals new events"),
+  }),
+  env: { names: { keys: "EVENT_PII_KEYS", activeKeyId: "EVENT_PII_ACTIVE_KEY_ID" } },
+  secrets: ["keys"],
+});
 
-/** The cipher of EVENT_PII_KEYS / EVENT_PII_ACTIVE_KEY_ID; a ConfigError naming the variable (never its value) when they are missing or malformed. */
-export function eventPiiCipherOf(env: { EVENT_PII_KEYS?: string; EVENT_PII_ACTIVE_KEY_ID?: string }): FieldCipher {
-  if (!env.EVENT_PII_KEYS?.trim())
+export type EventPiiConfig = z.infer<typeof eventPiiSection.schema>;
+
+/** The cipher of loaded settings; a ConfigError naming the variable (never its value) when they are missing or malformed. */
+export function eventPiiCipherFrom(settings: EventPiiConfig): FieldCipher {
+  if (!settings.keys?.trim())
     throw new ConfigError(
       "Invalid configuration:\n  EVENT_PII_KEYS: required where events with personal fields are written or opened (run `npm run setup` to generate one into .env)",
     );
-  return createFieldCipher(env.EVENT_PII_KEYS, env.EVENT_PII_ACTIVE_KEY_ID ?? "", {
+  return createFieldCipher(settings.keys, settings.activeKeyId ?? "", {
     keys: "EVENT_PII_KEYS",
     activeKeyId: "EVENT_PII_ACTIVE_KEY_ID",
   });
 }
+
+/** The cipher of variables given as an environment (EVENT_PII_KEYS...: tests, tools), loaded as a process would. */
+export function eventPiiCipherOf(env: { EVENT_PII_KEYS?: string; EVENT_PII_ACTIVE_KEY_ID?: string }): FieldCipher {
+  return eventPiiCipherFrom(loadConfig({ pii: eventPiiSection }, { env, file: false }).pii);
+}
+
+const configuredCipher = () => eventPiiCipherFrom(loadConfig({ pii: eventPiiSection }).pii);
 
 let installed: FieldCipher | undefined;
 
@@ -103,15 +120,15 @@ export function installEventPiiCipher(cipher: FieldCipher): void {
   installed = cipher;
 }
 
-/** The installed cipher; until one is installed, the one of process.env (read once, on first use). */
+/** The installed cipher; until one is installed, the configured one (loaded once, on first use). */
 export function eventPiiCipher(): FieldCipher {
-  installed ??= eventPiiCipherOf(process.env);
+  installed ??= configuredCipher();
   return installed;
 }
 
-/** At a service's start: validates and installs EVENT_PII_KEYS, so a bad key stops the start instead of failing an event. */
-export function requireEventPiiCipher(env: NodeJS.ProcessEnv = process.env): FieldCipher {
-  const cipher = eventPiiCipherOf(env);
+/** At a service's start: validates and installs EVENT_PII_KEYS (`env` in tests), so a bad key stops the start instead of failing an event. */
+export function requireEventPiiCipher(env?: NodeJS.ProcessEnv): FieldCipher {
+  const cipher = env ? eventPiiCipherOf(env) : configuredCipher();
   installEventPiiCipher(cipher);
   return cipher;
 }

@@ -8,6 +8,7 @@ import {
   timingSafeEqual,
   verify,
 } from "node:crypto";
+import { defineSection, loadConfig } from "@fedplat/runtime";
 import { z } from "zod";
 
 /**
@@ -47,7 +48,7 @@ export interface SigningKey {
   key: KeyObject;
 }
 
-/** What a process signs and verifies with; build it with eventKeyringOf. */
+/** What a process signs and verifies with; build it with eventKeyringFrom (or eventKeyringOf). */
 export interface EventKeyring {
   /** The key each producer this process writes events for signs with (one per producer). */
   signing: ReadonlyMap<string, SigningKey>;
@@ -101,17 +102,45 @@ function parseKeyList(variable: string, value: string | undefined, kind: "privat
   });
 }
 
-/** The keys of this process's environment variables (see eventSigningEnv), validated. */
-export function eventKeyringOf(env: {
-  EVENT_SIGNING_KEYS?: string;
-  EVENT_VERIFY_KEYS?: string;
-  EVENT_SIGNATURES?: string;
-}): EventKeyring {
-  const mode = env.EVENT_SIGNATURES ?? "enforce";
-  if (mode !== "enforce" && mode !== "warn") throw new Error(`EVENT_SIGNATURES: must be enforce or warn, got ${mode}`);
+/**
+ * Event signing keys of a process: the producers it writes events for (one signing key each) and
+ * the keys it accepts from others. See docs/security.md (event signatures).
+ */
+export const eventSigningSection = defineSection({
+  path: "events.signing",
+  schema: z.object({
+    signingKeys: z
+      .string()
+      .optional()
+      .describe(
+        "This process's signing keys, producer:kid:hmac|ed25519:base64 (PKCS#8 DER for ed25519), comma-separated, one per producer; generated into .env by `npm run setup`",
+      ),
+    verifyKeys: z
+      .string()
+      .optional()
+      .describe(
+        "Further verification keys, producer:kid:hmac|ed25519:base64 (SPKI DER for ed25519); rotated keys stay listed until their events are gone",
+      ),
+    signatures: z
+      .enum(["enforce", "warn"])
+      .default("enforce")
+      .describe(
+        "enforce: unsigned events are dead-lettered; warn: accepted with a warning, only while events from before signing drain",
+      ),
+  }),
+  env: {
+    names: { signingKeys: "EVENT_SIGNING_KEYS", verifyKeys: "EVENT_VERIFY_KEYS", signatures: "EVENT_SIGNATURES" },
+  },
+  secrets: ["signingKeys"],
+});
+
+export type EventSigningConfig = z.infer<typeof eventSigningSection.schema>;
+
+/** The keyring of loaded settings; each problem with a key names its variable. */
+export function eventKeyringFrom(settings: EventSigningConfig): EventKeyring {
   const signing = new Map<string, SigningKey>();
   const verifying = new Map<string, SigningKey>();
-  for (const key of parseKeyList("EVENT_SIGNING_KEYS", env.EVENT_SIGNING_KEYS, "private")) {
+  for (const key of parseKeyList("EVENT_SIGNING_KEYS", settings.signingKeys, "private")) {
     if (signing.has(key.producer))
       throw new Error(
         `EVENT_SIGNING_KEYS: ${key.producer} has two signing keys (keep one; list retired ones in EVENT_VERIFY_KEYS)`,
@@ -123,20 +152,22 @@ export function eventKeyringOf(env: {
       key.algorithm === "hmac" ? key : { ...key, key: createPublicKey(key.key) },
     );
   }
-  for (const key of parseKeyList("EVENT_VERIFY_KEYS", env.EVENT_VERIFY_KEYS, "public"))
+  for (const key of parseKeyList("EVENT_VERIFY_KEYS", settings.verifyKeys, "public"))
     verifying.set(`${key.producer}/${key.kid}`, key);
-  return { signing, verifying, mode };
+  return { signing, verifying, mode: settings.signatures };
 }
 
-/** Environment variables of event signing, for a service's zod config (TSDoc'd there for users). */
-export const eventSigningEnv = {
-  /** This process's signing keys: producer:kid:hmac|ed25519:base64 (PKCS#8 DER for ed25519), comma-separated; one per producer. */
-  EVENT_SIGNING_KEYS: z.string().optional(),
-  /** Further verification keys: producer:kid:hmac|ed25519:base64 (SPKI DER for ed25519); rotated keys stay here until their events are gone. */
-  EVENT_VERIFY_KEYS: z.string().optional(),
-  /** enforce (default): unsigned events are dead-lettered; warn: accepted with a warning, only while events from before signing drain. */
-  EVENT_SIGNATURES: z.enum(["enforce", "warn"]).default("enforce"),
-};
+/** The keyring of variables given as an environment (EVENT_SIGNING_KEYS...: tests, tools), loaded as a process would. */
+export function eventKeyringOf(env: {
+  EVENT_SIGNING_KEYS?: string;
+  EVENT_VERIFY_KEYS?: string;
+  EVENT_SIGNATURES?: string;
+}): EventKeyring {
+  return eventKeyringFrom(loadConfig({ signing: eventSigningSection }, { env, file: false }).signing);
+}
+
+/** This process's keyring, from its configuration (file and environment). */
+const configuredKeyring = () => eventKeyringFrom(loadConfig({ signing: eventSigningSection }).signing);
 
 let installed: EventKeyring | undefined;
 
@@ -145,9 +176,9 @@ export function installEventKeyring(keyring: EventKeyring): void {
   installed = keyring;
 }
 
-/** The installed keyring; until one is installed, the one of process.env (read once). */
+/** The installed keyring; until one is installed, the configured one (loaded once). */
 export function eventKeyring(): EventKeyring {
-  installed ??= eventKeyringOf(process.env);
+  installed ??= configuredKeyring();
   return installed;
 }
 
@@ -239,11 +270,11 @@ export function verifyEvent(
 }
 
 /**
- * At a service's start: installs the keyring of process.env (EVENT_SIGNING_KEYS...) and checks it
- * signs as `producer`, so a missing key stops the start instead of failing its first event.
+ * At a service's start: installs the configured keyring (EVENT_SIGNING_KEYS...; `env` in tests)
+ * and checks it signs as `producer`, so a missing key stops the start instead of failing its first event.
  */
-export function requireSigningKey(producer: string, env: NodeJS.ProcessEnv = process.env): EventKeyring {
-  const keyring = eventKeyringOf(env);
+export function requireSigningKey(producer: string, env?: NodeJS.ProcessEnv): EventKeyring {
+  const keyring = env ? eventKeyringOf(env) : configuredKeyring();
   if (!keyring.signing.has(producer))
     throw new Error(
       `EVENT_SIGNING_KEYS: no signing key for ${producer}, which writes events (run \`npm run setup\` locally)`,

@@ -1,21 +1,27 @@
-import { z } from "zod";
-import { adminListenerOf, ConfigError, envVars, parseEnv, redactUrl, serviceDatabaseUrl } from "../src";
+import {
+  adminListenerOf,
+  ConfigError,
+  databaseSection,
+  loadConfig,
+  redactUrl,
+  redisSection,
+  serviceDatabaseUrl,
+} from "../src";
 
 describe("configuration", () => {
-  const schema = z.object({ PORT: envVars.port(4001), DATABASE_URL: envVars.postgresUrl, REDIS_URL: envVars.redisUrl });
+  const sections = { database: databaseSection, redis: redisSection };
 
   it("applies defaults that work with local PostgreSQL and Redis", () => {
-    expect(parseEnv(schema, {})).toEqual({
-      PORT: 4001,
-      DATABASE_URL: "postgresql://postgres:postgres@127.0.0.1:5432/fedplat",
-      REDIS_URL: "redis://127.0.0.1:6379",
-    });
+    const config = loadConfig(sections, { env: {}, file: false });
+    expect(config.database.url).toBe("postgresql://postgres:postgres@127.0.0.1:5432/fedplat");
+    expect(config.redis.url).toBe("redis://127.0.0.1:6379");
   });
 
   it("names every invalid variable", () => {
-    const attempt = () => parseEnv(schema, { PORT: "70000", DATABASE_URL: "mysql://x", REDIS_URL: "redis://ok" });
+    const attempt = () =>
+      loadConfig(sections, { env: { DATABASE_URL: "mysql://x", REDIS_URL: "http://cache" }, file: false });
     expect(attempt).toThrow(ConfigError);
-    expect(attempt).toThrow(/PORT: .*"70000"[\s\S]*DATABASE_URL: must be a postgresql:\/\/ URL/);
+    expect(attempt).toThrow(/DATABASE_URL: must be a postgresql:\/\/ URL[\s\S]*REDIS_URL: must be a redis:\/\/ URL/);
   });
 
   it("picks a service's own database URL first", () => {

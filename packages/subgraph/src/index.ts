@@ -14,6 +14,13 @@ export {
   databaseCheck,
   runSubgraph,
 } from "./subgraphRuntime";
+export {
+  loadSubgraphConfig,
+  type SubgraphConfig,
+  serviceVerifyKeysVar,
+  subgraphSectionsOf,
+  subgraphServerSection,
+} from "./subgraphConfig";
 export { type NewestPerParentOptions, type RawQuerySource, newestIdsPerParent } from "./newestPerParent";
 export {
   allow,

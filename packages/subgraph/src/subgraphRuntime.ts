@@ -4,21 +4,14 @@ import {
   adminListenerOf,
   createLogger,
   createMetrics,
-  envVars,
   exitOnStartFailure,
-  loadDotEnv,
   onShutdown,
-  parseEnv,
-  serviceDatabaseUrl,
   type ServiceMetrics,
 } from "@fedplat/runtime";
 import { countStatements, type QueryEventSource } from "@fedplat/event-store";
 import type { SubgraphServer } from "./subgraphServer";
-import { z } from "zod";
-import { type IdentityTrust, keyVars, type VerifyKeys } from "@fedplat/auth";
-
-/** The variable holding a calling service's public keys, e.g. ORDERS_SERVICE_VERIFY_KEYS. */
-export const serviceVerifyKeysVar = (service: string) => `${service.toUpperCase()}_SERVICE_VERIFY_KEYS`;
+import type { IdentityTrust } from "@fedplat/auth";
+import { loadSubgraphConfig } from "./subgraphConfig";
 
 /** What a subgraph's Prisma client must offer the runtime. */
 export interface PrismaLike extends QueryEventSource {
@@ -61,47 +54,20 @@ export function runSubgraph<P extends PrismaLike>(options: RunSubgraphOptions<P>
 }
 
 async function start<P extends PrismaLike>(options: RunSubgraphOptions<P>, logger: Logger): Promise<void> {
-  loadDotEnv();
-  const config = parseEnv(
-    z.object({
-      PORT: envVars.port(options.defaultPort),
-      NODE_ENV: envVars.nodeEnv,
-      GATEWAY_VERIFY_KEYS: keyVars.verifyKeys,
-    }),
-  );
-  const serviceKeys = parseEnv(
-    z.object(
-      Object.fromEntries(
-        (options.trustsServices ?? []).map((service) => [serviceVerifyKeysVar(service), keyVars.verifyKeys]),
-      ),
-    ),
-  );
-  const identityTrust: IdentityTrust = {
-    gateway: config.GATEWAY_VERIFY_KEYS,
-    services: Object.fromEntries(
-      (options.trustsServices ?? []).map((service) => [
-        service,
-        serviceKeys[serviceVerifyKeysVar(service)] as VerifyKeys,
-      ]),
-    ),
-  };
-  const databaseUrlVar = `${options.name.toUpperCase()}_DATABASE_URL`;
-  parseEnv(
-    z.object({ [databaseUrlVar]: envVars.postgresUrl.optional(), DATABASE_URL: envVars.postgresUrl.optional() }),
-  );
+  const config = loadSubgraphConfig(options);
   const metrics = createMetrics(options.name);
-  const prisma = options.createPrisma(serviceDatabaseUrl(options.name));
+  const prisma = options.createPrisma(config.databaseUrl);
   countStatements(prisma, () => metrics.dbStatements.inc({ service: options.name }));
-  const production = config.NODE_ENV === "production";
+  const production = config.production;
   const server = await options.build({
     prisma,
     logger,
     metrics,
-    identityTrust,
+    identityTrust: config.identityTrust,
     production,
     admin: adminListenerOf(production),
   });
-  const port = await server.listen(config.PORT);
+  const port = await server.listen(config.port);
   logger.info(
     { port, adminPort: server.adminPort() ?? port, url: `http://localhost:${port}/graphql` },
     `${options.name} subgraph ready`,

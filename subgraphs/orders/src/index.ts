@@ -6,3 +6,4 @@ export { buildOrdersServer, typeDefs } from "./server";
 export { createOrdersEventHandlers } from "./events/handlers";
 export { expirePendingOrders, type PendingOrderExpiry } from "./expiry";
 export { eventService } from "./events/eventService";
+export { loadOrdersConfig, ordersSection, ordersSections } from "./config";

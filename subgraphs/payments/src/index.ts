@@ -8,7 +8,13 @@ export {
   PaymentVoidedError,
   type RefundResult,
 } from "./events/provider";
-export { loadPaymentProviderConfig, optionalPostgresUrl, type PaymentProviderConfig } from "./provider/config";
+export {
+  loadPaymentProviderConfig,
+  optionalPostgresUrl,
+  type PaymentProviderConfig,
+  paymentProviderSection,
+} from "./provider/config";
+export { paymentsSections } from "./sections";
 export {
   type LedgerAccount,
   type LedgerEntry,

@@ -26,9 +26,9 @@ export async function buildPaymentsServer(deps: PaymentsServerDeps): Promise<Sub
   const config = loadPaymentProviderConfig();
   const ledger =
     deps.ledger ??
-    simulatedProvider(config.PAYMENT_PROVIDER_DATABASE_URL ?? String(sqlPoolOf(deps.prisma).options.connectionString), {
-      failureRate: config.PAYMENT_FAILURE_RATE,
-      latencyMs: config.PAYMENT_LATENCY_MS,
+    simulatedProvider(config.databaseUrl ?? String(sqlPoolOf(deps.prisma).options.connectionString), {
+      failureRate: config.failureRate,
+      latencyMs: config.latencyMs,
     });
   const server = await buildSubgraphServer({
     ...deps,
@@ -36,11 +36,7 @@ export async function buildPaymentsServer(deps: PaymentsServerDeps): Promise<Sub
     typeDefs,
     resolvers,
     permissions,
-    context: contextFactory(
-      deps.prisma,
-      ledger,
-      deps.reconcileGraceMs ?? config.PAYMENT_RECONCILE_GRACE_SECONDS * 1_000,
-    ),
+    context: contextFactory(deps.prisma, ledger, deps.reconcileGraceMs ?? config.reconcileGraceSeconds * 1_000),
     readiness: { database: databaseCheck(deps.prisma) },
   });
   return {

@@ -6,13 +6,15 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { ConfigError, loadConfig } from "@fedplat/runtime";
 import { composeSupergraph, CompositionError } from "./composeSupergraph";
+import { compositionSection } from "./compositionConfig";
 
 const root = resolve(__dirname, "../../..");
-const configPath = resolve(root, process.env.SUPERGRAPH_CONFIG ?? "supergraph.yaml");
 const OUTPUTS = ["supergraph.graphql", "infra/k8s/base/supergraph.graphql"];
 
 try {
+  const configPath = loadConfig({ composition: compositionSection }).composition.supergraphConfig;
   const { supergraphSdl, hints } = composeSupergraph(configPath);
   for (const hint of hints) console.warn(`hint: ${hint}`);
   const stale = OUTPUTS.filter((file) => {
@@ -34,6 +36,6 @@ try {
     }
   }
 } catch (error) {
-  console.error(error instanceof CompositionError ? error.message : error);
+  console.error(error instanceof CompositionError || error instanceof ConfigError ? error.message : error);
   process.exit(1);
 }

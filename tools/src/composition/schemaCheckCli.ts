@@ -4,54 +4,22 @@
  * operations, and prints a report. Exit 0: passed; 1: a breaking change or a broken client
  * operation; 2: invalid input (configuration, SDL that does not compose, acknowledgements file, manifest).
  */
-import { existsSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
-import { ConfigError, parseEnv } from "@fedplat/runtime";
-import { z } from "zod";
+import { ConfigError, loadConfig } from "@fedplat/runtime";
 import { AcknowledgementFileError } from "./acknowledgements";
 import { ClientManifestError } from "./clientOperations";
 import { CompositionError } from "./composeSupergraph";
+import { compositionSection, schemaCheckSection } from "./compositionConfig";
 import { runSchemaCheck } from "./schemaCheck";
 import { formatSchemaCheckReport } from "./schemaCheckReport";
 
-const root = resolve(__dirname, "../../..");
-const path = z
-  .string()
-  .trim()
-  .min(1)
-  .transform((value) => (isAbsolute(value) ? value : resolve(root, value)));
-
-const schemaCheckEnv = z.object({
-  SUPERGRAPH_CONFIG: path.default("supergraph.yaml").refine((file) => existsSync(file), "no such file"),
-  SCHEMA_CHECK_BASELINE: path.default("supergraph.graphql"),
-  SCHEMA_CHECK_ACKNOWLEDGEMENTS: path.default("schema/acknowledged-changes.yaml"),
-  /** Comma-separated persisted-documents manifests; missing files are skipped. */
-  SCHEMA_CHECK_MANIFESTS: z
-    .string()
-    .default("packages/client/src/generated/persisted-documents.json")
-    .transform((value) =>
-      value
-        .split(",")
-        .map((item) => item.trim())
-        .filter(Boolean)
-        .map((item) => (isAbsolute(item) ? item : resolve(root, item))),
-    ),
-  /** The branch whose supergraph is the reference; "none" compares only with the committed file. */
-  SCHEMA_CHECK_GIT_REF: z
-    .string()
-    .trim()
-    .regex(/^[\w./@^~-]+$/, "must be a branch, tag or commit (or none)")
-    .default("main"),
-});
-
 async function main(): Promise<number> {
-  const env = parseEnv(schemaCheckEnv);
+  const { composition, check } = loadConfig({ composition: compositionSection, check: schemaCheckSection });
   const result = await runSchemaCheck({
-    configPath: env.SUPERGRAPH_CONFIG,
-    baselinePath: env.SCHEMA_CHECK_BASELINE,
-    gitRef: env.SCHEMA_CHECK_GIT_REF === "none" ? undefined : env.SCHEMA_CHECK_GIT_REF,
-    acknowledgementsPath: env.SCHEMA_CHECK_ACKNOWLEDGEMENTS,
-    manifestPaths: env.SCHEMA_CHECK_MANIFESTS,
+    configPath: composition.supergraphConfig,
+    baselinePath: check.baseline,
+    gitRef: check.gitRef === "none" ? undefined : check.gitRef,
+    acknowledgementsPath: check.acknowledgements,
+    manifestPaths: check.manifests,
   });
   console.log(formatSchemaCheckReport(result));
   return result.failures.length ? 1 : 0;

@@ -4,10 +4,9 @@
  * the dead letters from a terminal (REDIS_URL and BULLMQ_PREFIX as for the workers).
  */
 import { hostname, userInfo } from "node:os";
-import { createRedis, envVars, loadDotEnv, parseEnv } from "@fedplat/runtime";
+import { createRedis } from "@fedplat/runtime";
 import { CONSUMERS, DEAD_LETTER_QUEUE, queueOf } from "@fedplat/events";
 import { Queue } from "bullmq";
-import { z } from "zod";
 import { type AuditActor, recordAction, redisAuditLog } from "@fedplat/operations";
 import { deadLetterOps, unknownQueueProblem } from "../deadLetters";
 import { loadWorkersConfig, retryPolicyOf } from "../config";
@@ -27,7 +26,6 @@ const USAGE =
   "usage: npm run dlq -- list [limit] | show <id> | replay <id> | discard <id> | replay --all [queue] | discard --all [queue]";
 
 async function main(): Promise<number> {
-  loadDotEnv();
   const [command, argument, queueName] = process.argv.slice(2);
   const all = argument === "--all" && (command === "replay" || command === "discard");
   if (
@@ -44,15 +42,14 @@ async function main(): Promise<number> {
     console.error(problem);
     return 2;
   }
-  parseEnv(z.object({ REDIS_URL: envVars.redisUrl }));
   const config = loadWorkersConfig();
-  const redis = createRedis(config.REDIS_URL, "fedplat-dlq-cli");
-  const options = { connection: redis, prefix: config.BULLMQ_PREFIX };
+  const redis = createRedis(config.redis.url, "fedplat-dlq-cli");
+  const options = { connection: redis, prefix: config.queues.prefix };
   const queues = CONSUMERS.map((consumer) => new Queue(queueOf(consumer), options));
   const deadLetters = new Queue(DEAD_LETTER_QUEUE, options);
   const ops = deadLetterOps(deadLetters, (name) => queues.find((queue) => queue.name === name), retryPolicyOf(config));
   // Replays and discards from a terminal are admin actions too: recorded like those through GraphQL.
-  const audit = redisAuditLog(redis, config.BULLMQ_PREFIX, config.AUDIT_LOG_MAX_ENTRIES, (error) =>
+  const audit = redisAuditLog(redis, config.queues.prefix, config.admin.auditLogMaxEntries, (error) =>
     console.error(`audit event not recorded: ${error instanceof Error ? error.message : String(error)}`),
   );
   const actor = operator();

@@ -1,5 +1,5 @@
 import { defineSection, loadConfig } from "@fedplat/runtime";
-import { DEFAULT_LIVE_UPDATES_CHANNEL } from "@fedplat/events";
+import { liveUpdatesSection } from "@fedplat/events";
 import { z } from "zod";
 
 /** Limits that keep one client, or one user, from holding unbounded resources. */
@@ -46,11 +46,6 @@ const d = defaultSubscriptionLimits;
 export const subscriptionsSection = defineSection({
   path: "gateway.subscriptions",
   schema: z.object({
-    channel: z
-      .string()
-      .min(1)
-      .default(DEFAULT_LIVE_UPDATES_CHANNEL)
-      .describe("Redis pub/sub channel the producers publish live updates on (the workers use the same)"),
     maxPerConnection: count(d.maxPerConnection, 10_000).describe("Active subscriptions on one WebSocket connection"),
     maxConnectionsPerUser: count(d.maxConnectionsPerUser).describe(
       "Open connections of one user or API key per replica",
@@ -63,16 +58,22 @@ export const subscriptionsSection = defineSection({
     ),
     maxMessageBytes: count(d.maxMessageBytes, 10_485_760).describe("Largest WebSocket message a client may send"),
   }),
-  env: { prefix: "SUBSCRIPTIONS_", names: { channel: "LIVE_UPDATES_CHANNEL" } },
+  env: { prefix: "SUBSCRIPTIONS_" },
 });
 
-/** The section's values as buildGateway takes them. */
-export function subscriptionsConfigOf(section: z.infer<typeof subscriptionsSection.schema>): SubscriptionsConfig {
-  const { channel, ...limits } = section;
-  return { channel, limits };
+/** The sections' values as buildGateway takes them: the channel is the platform's shared liveUpdates one. */
+export function subscriptionsConfigOf(
+  limits: z.infer<typeof subscriptionsSection.schema>,
+  liveUpdates: { channel: string },
+): SubscriptionsConfig {
+  return { channel: liveUpdates.channel, limits };
 }
 
-/** Tests and embedders: the section from `env` alone. */
+/** Tests and embedders: the sections from `env` alone. */
 export function loadSubscriptionsConfig(env: NodeJS.ProcessEnv): SubscriptionsConfig {
-  return subscriptionsConfigOf(loadConfig({ subscriptions: subscriptionsSection }, { env, file: false }).subscriptions);
+  const config = loadConfig(
+    { subscriptions: subscriptionsSection, liveUpdates: liveUpdatesSection },
+    { env, file: false },
+  );
+  return subscriptionsConfigOf(config.subscriptions, config.liveUpdates);
 }

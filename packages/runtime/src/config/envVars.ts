@@ -1,35 +1,11 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { parseEnv as parseDotEnv } from "node:util";
 import { z } from "zod";
 
 /** Thrown at start when an environment variable is missing or invalid; the message names it. */
 export class ConfigError extends Error {
   override name = "ConfigError";
-}
-
-/**
- * Validates `env` against a zod object schema. Every problem is reported with the variable's
- * name, so `PORT=abc npm start` fails with "PORT: expected a number ...", not a stack trace.
- */
-export function parseEnv<S extends z.ZodObject>(
-  schema: S,
-  // biome-ignore lint/style/noProcessEnv: callers not yet on loadConfig (removed with the last of them)
-  env: NodeJS.ProcessEnv = process.env,
-): z.infer<S> {
-  const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const variable = issue.path.join(".") || "(environment)";
-    const value = env[String(issue.path[0])];
-    const shown =
-      value === undefined
-        ? "unset"
-        : /SECRET|PASSWORD|KEY|TOKEN/i.test(variable)
-          ? "set, hidden"
-          : JSON.stringify(value);
-    return `  ${variable}: ${issue.message} (currently: ${shown})`;
-  });
-  throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
 }
 
 /** Reusable variable schemas with defaults that work on a machine running PostgreSQL and Redis locally. */
@@ -63,7 +39,12 @@ export function loadDotEnv(from: string = process.cwd()): void {
   for (;;) {
     const candidate = join(dir, ".env");
     if (existsSync(candidate) && existsSync(join(dir, "supergraph.yaml"))) {
-      process.loadEnvFile(candidate);
+      // Not process.loadEnvFile: it writes the native environment, which jest copies into each
+      // test file's sandbox, so one test file loading .env leaked its keys into the next.
+      for (const [name, value] of Object.entries(parseDotEnv(readFileSync(candidate, "utf8")))) {
+        // biome-ignore lint/style/noProcessEnv: .env feeds the environment the loader reads
+        process.env[name] ??= value;
+      }
       return;
     }
     const parent = dirname(dir);

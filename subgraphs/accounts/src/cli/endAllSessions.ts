@@ -3,20 +3,16 @@
  * For a leaked signing key or a suspected breach (docs/runbook.md). Database as for the service:
  * ACCOUNTS_DATABASE_URL, else DATABASE_URL. Exits 0 when done, 2 on bad usage.
  */
-import { envVars, loadDotEnv, parseEnv, serviceDatabaseUrl } from "@fedplat/runtime";
-import { z } from "zod";
+import { serviceDatabaseUrl } from "@fedplat/runtime";
 import { endAllSessions } from "../auth/endAllSessions";
 import { createAccountsPrisma } from "../db";
 
 async function main(): Promise<number> {
-  loadDotEnv();
   if (process.argv.slice(2).join(" ") !== "--yes") {
     console.error("usage: npm run sessions:end-all -- --yes   (signs every user out of every device)");
     return 2;
   }
-  parseEnv(
-    z.object({ ACCOUNTS_DATABASE_URL: envVars.postgresUrl.optional(), DATABASE_URL: envVars.postgresUrl.optional() }),
-  );
+  // The database section validates DATABASE_URL and ACCOUNTS_DATABASE_URL, naming the bad one.
   const prisma = createAccountsPrisma(serviceDatabaseUrl("accounts"), { queryEvents: false });
   try {
     const { users, refreshTokens } = await endAllSessions(prisma);

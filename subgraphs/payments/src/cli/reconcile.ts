@@ -4,8 +4,7 @@
  * agree, 1 when there is a mismatch, 2 on bad usage. Databases as for the services:
  * PAYMENTS_DATABASE_URL (else DATABASE_URL) and PAYMENT_PROVIDER_DATABASE_URL (else the former).
  */
-import { envVars, loadDotEnv, parseEnv, serviceDatabaseUrl } from "@fedplat/runtime";
-import { z } from "zod";
+import { serviceDatabaseUrl } from "@fedplat/runtime";
 import { createPaymentsPrisma } from "../db";
 import { loadPaymentProviderConfig } from "../provider/config";
 import { simulatedProvider } from "../provider/simulatedProvider";
@@ -27,23 +26,19 @@ function parseArguments(args: string[]): { first: number; graceSeconds?: number 
 }
 
 async function main(): Promise<number> {
-  loadDotEnv();
   const options = parseArguments(process.argv.slice(2));
   if (!options) {
     console.error(USAGE);
     return 2;
   }
-  parseEnv(
-    z.object({ PAYMENTS_DATABASE_URL: envVars.postgresUrl.optional(), DATABASE_URL: envVars.postgresUrl.optional() }),
-  );
-  const config = loadPaymentProviderConfig();
+  const config = loadPaymentProviderConfig(); // validates the database URLs too, naming the variable
   const prisma = createPaymentsPrisma(serviceDatabaseUrl("payments"), { queryEvents: false });
   const ledger = simulatedProvider(config.providerDatabaseUrl, {
-    failureRate: config.PAYMENT_FAILURE_RATE,
-    latencyMs: config.PAYMENT_LATENCY_MS,
+    failureRate: config.failureRate,
+    latencyMs: config.latencyMs,
   });
   try {
-    const graceMs = (options.graceSeconds ?? config.PAYMENT_RECONCILE_GRACE_SECONDS) * 1_000;
+    const graceMs = (options.graceSeconds ?? config.reconcileGraceSeconds) * 1_000;
     const result = await reconcilePayments(prisma, ledger, { graceMs });
     console.log(
       `${result.checkedPayments} payment(s) and ${result.checkedKeys} provider key(s) checked, ${result.skippedPending} recent PENDING payment(s) skipped: ${result.mismatches.length} mismatch(es)`,

@@ -1,0 +1,1 @@
+export { seedSection, seedSections } from "./seed/seedConfig";
