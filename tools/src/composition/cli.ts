@@ -4,8 +4,19 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { parseCommandLine } from "@fedplat/runtime";
 import { composeSupergraph, CompositionError } from "./composeSupergraph";
 
+const { values } = parseCommandLine({
+  usage: `usage: npm run compose [-- --check]
+
+Composes supergraph.graphql from supergraph.yaml (SUPERGRAPH_CONFIG names another file).
+
+options:
+  --check      write nothing; exit 1 when the committed supergraph.graphql is stale
+  -h, --help   print this text`,
+  options: { check: { type: "boolean" } },
+});
 const root = resolve(__dirname, "../../..");
 const configPath = resolve(root, process.env.SUPERGRAPH_CONFIG ?? "supergraph.yaml");
 const outputPath = resolve(root, "supergraph.graphql");
@@ -14,7 +25,7 @@ try {
   const { supergraphSdl, hints } = composeSupergraph(configPath);
   for (const hint of hints) console.warn(`hint: ${hint}`);
   const current = existsSync(outputPath) ? readFileSync(outputPath, "utf8") : "";
-  if (process.argv.includes("--check")) {
+  if (values.check) {
     if (current !== supergraphSdl) {
       console.error("supergraph.graphql is stale: run `npm run compose` and commit the result.");
       process.exit(1);

@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { ConfigError, parseEnv } from "@fedplat/runtime";
+import { ConfigError, parseCommandLine, parseEnv } from "@fedplat/runtime";
 import { z } from "zod";
 import { AcknowledgementFileError } from "./acknowledgements";
 import { ClientManifestError } from "./clientOperations";
@@ -44,7 +44,25 @@ const schemaCheckEnv = z.object({
     .default("main"),
 });
 
+const USAGE = `usage: npm run schema:check
+
+Composes the supergraph from the subgraphs' SDL, compares it with the committed supergraph.graphql
+and with the reference branch's, validates the published client operations, and prints a report.
+
+environment (all optional):
+  SUPERGRAPH_CONFIG              default supergraph.yaml
+  SCHEMA_CHECK_BASELINE          default supergraph.graphql
+  SCHEMA_CHECK_ACKNOWLEDGEMENTS  default schema/acknowledged-changes.yaml
+  SCHEMA_CHECK_MANIFESTS         comma-separated persisted-documents manifests
+  SCHEMA_CHECK_GIT_REF           reference branch, tag or commit; "none" (default main)
+
+options:
+  -h, --help   print this text
+
+exit codes: 0 passed, 1 a breaking change or a broken client operation, 2 invalid input`;
+
 async function main(): Promise<number> {
+  parseCommandLine({ usage: USAGE });
   const env = parseEnv(schemaCheckEnv);
   const result = await runSchemaCheck({
     configPath: env.SUPERGRAPH_CONFIG,
