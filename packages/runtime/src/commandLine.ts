@@ -8,7 +8,7 @@ import { type ParseArgsConfig, parseArgs } from "node:util";
 /** Exit code of a wrong call (unknown flag, missing value, bad argument), as in getopt and bash. */
 export const USAGE_EXIT_CODE = 2;
 
-export interface CommandLineOptions<T extends ParseArgsConfig["options"]> {
+export interface CommandLineOptions<T extends NonNullable<ParseArgsConfig["options"]>> {
   /** Printed by `--help` / `-h` (stdout, exit 0) and after a usage error (stderr, exit 2). */
   usage: string;
   /** The flags, as node:util parseArgs takes them; `help` is added. @default {} */
@@ -26,7 +26,7 @@ export function exitWithUsageError(usage: string, message: string): never {
 }
 
 /** Parses the command line strictly; exits on `--help` (0) and on any usage error (2). */
-export function parseCommandLine<T extends ParseArgsConfig["options"] = Record<never, never>>(
+export function parseCommandLine<T extends NonNullable<ParseArgsConfig["options"]> = Record<never, never>>(
   spec: CommandLineOptions<T>,
 ) {
   const config = {
@@ -48,7 +48,7 @@ export function parseCommandLine<T extends ParseArgsConfig["options"] = Record<n
       exitWithUsageError(spec.usage, (error as Error).message);
     throw error;
   }
-  if (parsed.values.help) {
+  if ((parsed.values as { help?: boolean }).help) {
     process.stdout.write(`${spec.usage.trimEnd()}\n`);
     process.exit(0);
   }
