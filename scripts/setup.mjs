@@ -109,7 +109,7 @@ function ensureInstalled() {
   if (frozenLockfile) {
     step("installing the lockfile exactly (npm ci)");
     run("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], {
-      what: "npm ci (package-lock.json out of sync with a package.json? see CONTRIBUTING.md)",
+      what: "npm ci (package-lock.json out of sync with a package.json? see docs/dependencies.md)",
     });
     writeFileSync(stamp, `ci:${want}`);
     return;

@@ -56,7 +56,9 @@ export function lockfileProblems(
       const have = locked[field] ?? {};
       for (const name of new Set([...Object.keys(want), ...Object.keys(have)]))
         if (want[name] !== have[name])
-          problems.push(`${where} ${field}.${name}: package.json says ${want[name] ?? "(absent)"}, package-lock.json ${have[name] ?? "(absent)"}`);
+          problems.push(
+            `${where} ${field}.${name}: package.json says ${want[name] ?? "(absent)"}, package-lock.json ${have[name] ?? "(absent)"}`,
+          );
     }
   }
   for (const [path, locked] of Object.entries(packages)) {

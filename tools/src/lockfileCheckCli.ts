@@ -5,7 +5,8 @@ import { parseCommandLine } from "@fedplat/runtime";
 import { type LockedPackage, lockfileProblems, type Manifest } from "./lockfileCheck";
 
 parseCommandLine({
-  usage: "npm run lint:lockfile\n\nChecks package-lock.json against every package.json and for missing platform binaries.",
+  usage:
+    "npm run lint:lockfile\n\nChecks package-lock.json against every package.json and for missing platform binaries.",
 });
 const root = resolve(__dirname, "../..");
 const readJson = (file: string) => JSON.parse(readFileSync(join(root, file), "utf8"));
@@ -16,7 +17,7 @@ for (const folder of Object.keys(lock.packages).filter((path) => !path.includes(
 const problems = lockfileProblems(lock.packages, manifests);
 for (const problem of problems) console.error(problem);
 if (problems.length) {
-  console.error("\nRegenerate the lockfile: see CONTRIBUTING.md (Dependencies).");
+  console.error('\nHow to fix it: docs/dependencies.md ("The lockfile").');
   process.exit(1);
 }
 console.log(`package-lock.json: ${Object.keys(manifests).length} manifests in sync, every platform binary locked`);

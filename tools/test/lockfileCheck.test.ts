@@ -14,7 +14,10 @@ describe("lockfileProblems", () => {
       "node_modules/@swc/core-darwin-arm64": { version: "1.16.22" },
       "node_modules/@swc/core-linux-x64-gnu": { version: "1.16.22" },
     };
-    const manifests = { "": { devDependencies: { "@swc/core": "1.16.22" } }, gateway: { dependencies: { graphql: "16.15.0" } } };
+    const manifests = {
+      "": { devDependencies: { "@swc/core": "1.16.22" } },
+      gateway: { dependencies: { graphql: "16.15.0" } },
+    };
     expect(lockfileProblems(packages, manifests)).toEqual([]);
   });
 

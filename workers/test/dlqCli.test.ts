@@ -31,7 +31,13 @@ describe("npm run dlq (command line)", () => {
   }, 60_000);
 
   it("rejects a command that cannot take --all, and a list limit that is not a number", async () => {
-    expect(await dlq("show", "--all")).toMatchObject({ code: 2, stderr: expect.stringContaining("--all goes with replay or discard") });
-    expect(await dlq("list", "ten")).toMatchObject({ code: 2, stderr: expect.stringContaining('list takes a positive number, not "ten"') });
+    expect(await dlq("show", "--all")).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("--all goes with replay or discard"),
+    });
+    expect(await dlq("list", "ten")).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('list takes a positive number, not "ten"'),
+    });
   }, 60_000);
 });
