@@ -405,7 +405,7 @@ async function main() {
   const [major, minor] = process.versions.node.split(".").map(Number);
   if (major < 20 || (major === 20 && minor < 12))
     fail(`Node ${process.versions.node} is too old: this project needs Node 22 or 24 (.nvmrc).`);
-  // Node 20 is end-of-life: still runs everything, but engines and CI are 22/24 (docs/runtimes.md).
+  // Node 20 is end-of-life: still runs everything, but engines and CI are 22/24 (docs/dependencies.md).
   if (major < 22) step(`Node ${process.versions.node} is end-of-life: use Node 24 (.nvmrc) or 22`);
   ensureInstalled();
   ensureEnvFile();
