@@ -2,19 +2,24 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { useTestEventKeys } from "@fedplat/devkit";
+import { exitWithUsageError, parseCommandLine } from "@fedplat/runtime";
 
 // The benchmarks sign and verify events as production does, with the test keys (never deployed);
 // each benchmark process inherits them.
 useTestEventKeys();
 
 const BENCHMARKS = ["events", "gateway", "cache", "subscriptions", "telemetry", "chaos"];
-const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));
-const names = wanted.length ? wanted : BENCHMARKS;
+const USAGE = `usage: npm run bench [-- <name>...]
+
+Runs the named benchmarks (default: all): ${BENCHMARKS.join(", ")}.
+
+options:
+  -h, --help   print this text`;
+const { positionals } = parseCommandLine({ usage: USAGE, allowPositionals: true });
+const unknown = positionals.find((name) => !BENCHMARKS.includes(name));
+if (unknown) exitWithUsageError(USAGE, `unknown benchmark "${unknown}"`);
+const names = positionals.length ? positionals : BENCHMARKS;
 for (const name of names) {
-  if (!BENCHMARKS.includes(name)) {
-    console.error(`unknown benchmark "${name}" (known: ${BENCHMARKS.join(", ")})`);
-    process.exit(2);
-  }
   const result = spawnSync(process.execPath, ["--import", "tsx", join(__dirname, `${name}.ts`)], { stdio: "inherit" });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }

@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // The service registry; @fedplat/registry validates it (this runs before dependencies exist).
@@ -21,7 +22,38 @@ const SERVICES = DATABASES.map((service) => service.name);
 const databaseOf = (name) => DATABASES.find((service) => service.name === name);
 /** `<NAME>_DATABASE_URL`, the registry's rule (packages/registry/src/derive.ts). */
 const databaseUrlVar = (name) => `${name.toUpperCase()}_DATABASE_URL`;
-const args = new Set(process.argv.slice(2));
+const USAGE = `usage: node scripts/setup.mjs [options]   (npm run setup)
+
+Installs dependencies when a manifest changed, writes local secrets to .env, checks PostgreSQL and
+Redis, generates code, migrates and seeds.
+
+options:
+  --test             also build the template database the tests clone
+  --migrate-only     install and migrate; no generate, no seed
+  --frozen-lockfile  install with \`npm ci\` (never rewrite package-lock.json); the default when CI is set
+  -h, --help         print this text`;
+const args = (() => {
+  try {
+    return parseArgs({
+      options: {
+        test: { type: "boolean" },
+        "migrate-only": { type: "boolean" },
+        "frozen-lockfile": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+})();
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+/** CI installs exactly the lockfile, so a lockfile that `npm ci` rejects cannot land (.ci/run sets CI). */
+const frozenLockfile = args["frozen-lockfile"] || !["", "0", "false", undefined].includes(process.env.CI);
 const started = Date.now();
 
 function step(message) {
@@ -54,32 +86,41 @@ function hashFiles(files) {
   return hash.digest("hex");
 }
 
+/** The lockfile and every package.json of the root's workspaces ("dir" or "group/*"). */
 function workspaceManifests() {
-  const manifests = ["package.json", "package-lock.json"];
-  for (const group of ["packages", "subgraphs"]) {
-    for (const name of readdirSync(join(root, group))) manifests.push(`${group}/${name}/package.json`);
-  }
-  return manifests.concat([
-    "prisma/package.json",
-    "gateway/package.json",
-    "workers/package.json",
-    "tests/package.json",
-  ]);
+  const { workspaces } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+  const folders = workspaces.flatMap((pattern) =>
+    pattern.endsWith("/*")
+      ? readdirSync(join(root, pattern.slice(0, -2)))
+          .sort()
+          .map((name) => `${pattern.slice(0, -2)}/${name}`)
+      : [pattern],
+  );
+  return ["package.json", "package-lock.json", ...folders.map((folder) => `${folder}/package.json`)];
 }
 
-// 1. Dependencies: reinstall only when a manifest or the lockfile changed.
+// 1. Dependencies: reinstall only when a manifest or the lockfile changed. The stamp records the
+// manifests' hash and how they were installed: in CI only an `npm ci` of exactly these files counts.
 function ensureInstalled() {
   const stamp = join(root, "node_modules", ".fedplat-install");
   const want = hashFiles(workspaceManifests());
-  if (existsSync(stamp) && readFileSync(stamp, "utf8") === want) return;
+  const installed = existsSync(stamp) ? readFileSync(stamp, "utf8") : "";
+  if (installed === `ci:${want}` || (!frozenLockfile && installed === want)) return;
+  if (frozenLockfile) {
+    step("installing the lockfile exactly (npm ci)");
+    run("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], {
+      what: "npm ci (package-lock.json out of sync with a package.json? see docs/dependencies.md)",
+    });
+    writeFileSync(stamp, `ci:${want}`);
+    return;
+  }
   step(
     existsSync(join(root, "node_modules"))
       ? "dependencies changed: npm install"
       : "installing dependencies (npm install)",
   );
-  // Not `npm ci`: npm 11 writes lockfiles without other platforms' optional binaries
-  // (@swc/core-darwin-*, @turbo/windows-*), which `npm ci` then rejects as out of sync.
-  // `npm install` still installs the locked versions.
+  // A developer's install may update package-lock.json after a package.json edit; CI then
+  // checks the committed result with `npm ci` and `npm run lint:lockfile`.
   run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { what: "npm install" });
   writeFileSync(stamp, hashFiles(workspaceManifests())); // npm install may have rewritten the lockfile
 }
@@ -363,15 +404,17 @@ async function prepareTestTemplate() {
 async function main() {
   const [major, minor] = process.versions.node.split(".").map(Number);
   if (major < 20 || (major === 20 && minor < 12))
-    fail(`Node ${process.versions.node} is too old: this project needs Node 20.12 or newer.`);
+    fail(`Node ${process.versions.node} is too old: this project needs Node 22 or 24 (.nvmrc).`);
+  // Node 20 is end-of-life: still runs everything, but engines and CI are 22/24 (docs/dependencies.md).
+  if (major < 22) step(`Node ${process.versions.node} is end-of-life: use Node 24 (.nvmrc) or 22`);
   ensureInstalled();
   ensureEnvFile();
   await checkServices();
   await ensureDatabase(databaseUrl());
-  if (!args.has("--migrate-only")) generate();
+  if (!args["migrate-only"]) generate();
   await migrate(databaseUrl());
-  if (!args.has("--migrate-only")) await seedIfEmpty(databaseUrl());
-  if (args.has("--test")) await prepareTestTemplate();
+  if (!args["migrate-only"]) await seedIfEmpty(databaseUrl());
+  if (args.test) await prepareTestTemplate();
   step(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 

@@ -13,7 +13,13 @@ const read = (path: string) => readFileSync(join(repoRoot, "infra", path), "utf8
 const source = sourceText();
 const metrics = exportedMetricNames(source);
 
-type Rule = { alert: string; expr: string; for: string; labels: { severity: string } };
+type Rule = {
+  alert: string;
+  expr: string;
+  for: string;
+  labels: { severity: string };
+  annotations: Record<string, string>;
+};
 const rules = (parse(read("prometheus/alerts.yml")) as { groups: Array<{ rules: Rule[] }> }).groups.flatMap(
   (g) => g.rules,
 );
@@ -80,6 +86,25 @@ describe("Prometheus alert rules", () => {
   });
 });
 
+/** GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces to dashes. */
+const anchorOf = (heading: string) =>
+  heading
+    .toLowerCase()
+    .replace(/[^a-z0-9 _-]/g, "")
+    .replace(/ /g, "-");
+
+describe("Prometheus alert rules' runbooks", () => {
+  it.each(rules.map((r) => [r.alert, r] as const))("%s links a docs section that exists (runbook_url)", (_name, r) => {
+    const [file, anchor] = (r.annotations.runbook_url ?? "").split("#");
+    expect(file).toMatch(/^docs\/[\w-]+\.md$/);
+    const headings = readFileSync(join(repoRoot, file ?? ""), "utf8")
+      .split("\n")
+      .filter((line) => /^#{1,6} /.test(line))
+      .map((line) => anchorOf(line.replace(/^#+ /, "")));
+    expect(headings).toContain(anchor);
+  });
+});
+
 describe("Prometheus scrape configuration", () => {
   it("scrapes every process on its admin port (production: /metrics is not on the public port)", () => {
     const config = parse(read("prometheus/prometheus.yml")) as {
@@ -122,6 +147,30 @@ describe("the Grafana dashboard", () => {
     ]) {
       expect(used).toContain(name);
     }
+  });
+
+  it("filters every query by the $service and $instance variables, over $__rate_interval windows", () => {
+    const variables = (
+      JSON.parse(read("grafana/dashboards/fedplat.json")) as {
+        templating: {
+          list: Array<{ name: string; type: string; multi: boolean; includeAll: boolean; query: { query: string } }>;
+        };
+      }
+    ).templating.list;
+    expect(variables.map((v) => [v.name, v.type, v.multi, v.includeAll])).toEqual([
+      ["service", "query", true, true],
+      ["instance", "query", true, true],
+    ]);
+    expect(variables[1]?.query.query).toContain('service=~"$service"'); // instances of the chosen services
+    for (const { targets } of dashboard.panels)
+      for (const { expr } of targets) {
+        for (const name of metricsIn(expr)) {
+          // `up` comes from the scrape target (job, instance), not from the processes' registry.
+          const filter = name === "up" ? 'instance=~"$instance"' : 'service=~"$service", instance=~"$instance"';
+          expect(expr).toMatch(new RegExp(`\\b${name}\\{[^}]*${filter.replace(/[$.*+?^()|[\]\\]/g, "\\$&")}\\}`));
+        }
+        for (const [, window] of expr.matchAll(/\[([^\]]+)\]/g)) expect(window).toBe("$__rate_interval");
+      }
   });
 
   it("queries the provisioned Prometheus data source", () => {

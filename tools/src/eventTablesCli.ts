@@ -5,11 +5,22 @@
  */
 import { writeFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
+import { parseCommandLine } from "@fedplat/runtime";
 import { staleEventSchemas } from "./eventTables";
 
+const { values } = parseCommandLine({
+  usage: `usage: npm run generate:event-tables [-- --check]
+
+Copies prisma/eventTables.prisma into the schema.prisma of every service with events.
+
+options:
+  --check      write nothing; exit 1 naming each schema whose copy differs
+  -h, --help   print this text`,
+  options: { check: { type: "boolean" } },
+});
 const root = resolve(__dirname, "../..");
 const stale = staleEventSchemas(root);
-if (process.argv.includes("--check")) {
+if (values.check) {
   if (stale.length) {
     const files = stale.map(({ file }) => relative(root, file)).join(", ");
     console.error(

@@ -5,10 +5,21 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { registry } from "@fedplat/registry";
+import { parseCommandLine } from "@fedplat/runtime";
 import { generatedConfigFiles } from "./generateConfig";
 
 const root = resolve(__dirname, "../..");
-const check = process.argv.includes("--check");
+const { values } = parseCommandLine({
+  usage: `usage: npm run generate:config [-- --check]
+
+Writes supergraph.yaml and codegen.yml from services.json.
+
+options:
+  --check      write nothing; exit 1 naming each file that differs
+  -h, --help   print this text`,
+  options: { check: { type: "boolean" } },
+});
+const check = values.check === true;
 const stale: string[] = [];
 for (const [file, text] of Object.entries(generatedConfigFiles(registry))) {
   const path = join(root, file);

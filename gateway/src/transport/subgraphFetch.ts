@@ -123,8 +123,9 @@ function answerHeaders(headers: Record<string, string | string[] | undefined>): 
  * undici 6 honours a request's AbortSignal only once the request is written to a connection: a
  * subgraph that drops a connection while undici still compiles its HTTP parser (the process's
  * first connection) leaves the request queued for good, with no socket that could fail it
- * (client-h1.js attaches its socket listeners after that await; undici 7 loads the parser
- * synchronously). The deadline must not depend on undici's internals, so it is enforced here.
+ * (client-h1.js attaches its socket listeners after that await). undici 7, used now, loads the
+ * parser synchronously; the deadline still must not depend on undici's internals, so it is
+ * enforced here (test/subgraphFetch.test.ts recreates the stuck state).
  */
 async function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return work;

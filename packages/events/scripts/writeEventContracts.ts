@@ -5,8 +5,19 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseCommandLine } from "@fedplat/runtime";
 import { eventContractSnapshot } from "../src";
 
+const { values } = parseCommandLine({
+  usage: `usage: npm run event-contracts -w @fedplat/events [-- --check]
+
+Writes event-contracts.json, the JSON Schema of every event version in circulation.
+
+options:
+  --check      write nothing; exit 1 when the committed file is stale
+  -h, --help   print this text`,
+  options: { check: { type: "boolean" } },
+});
 const path = join(__dirname, "..", "event-contracts.json");
 const text = `${JSON.stringify(eventContractSnapshot(), null, 2)}\n`;
 let committed = "";
@@ -15,7 +26,7 @@ try {
 } catch {
   // first run
 }
-if (process.argv.includes("--check")) {
+if (values.check) {
   if (committed !== text) {
     console.error(
       "packages/events/event-contracts.json is stale: run `npm run event-contracts -w @fedplat/events` and commit it.",

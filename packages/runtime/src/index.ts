@@ -8,6 +8,7 @@ export { type OperationMetricsPrefix, operationMetricNames, useOperationMetrics 
 export { exitOnStartFailure, onShutdown, SUPERVISED_ENV } from "./shutdown";
 export { type Redis, createRedis, redisOptions } from "./redis";
 export { timeOrderedId } from "./ids";
+export { type CommandLineOptions, exitWithUsageError, parseCommandLine, USAGE_EXIT_CODE } from "./commandLine";
 export { jsonErrorHandler } from "./httpErrors";
 export {
   type AdminEndpoints,

@@ -6,10 +6,20 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { ConfigError, loadConfig } from "@fedplat/runtime";
+import { ConfigError, loadConfig, parseCommandLine } from "@fedplat/runtime";
 import { composeSupergraph, CompositionError } from "./composeSupergraph";
 import { compositionSection } from "./compositionConfig";
 
+const { values } = parseCommandLine({
+  usage: `usage: npm run compose [-- --check]
+
+Composes supergraph.graphql from supergraph.yaml (SUPERGRAPH_CONFIG names another file).
+
+options:
+  --check      write nothing; exit 1 when the committed supergraph.graphql is stale
+  -h, --help   print this text`,
+  options: { check: { type: "boolean" } },
+});
 const root = resolve(__dirname, "../../..");
 const OUTPUTS = ["supergraph.graphql", "infra/k8s/base/supergraph.graphql"];
 
@@ -21,7 +31,7 @@ try {
     const path = resolve(root, file);
     return (existsSync(path) ? readFileSync(path, "utf8") : "") !== supergraphSdl;
   });
-  if (process.argv.includes("--check")) {
+  if (values.check) {
     if (stale.length) {
       console.error(`${stale.join(", ")} stale: run \`npm run compose\` and commit the result.`);
       process.exit(1);

@@ -4,7 +4,7 @@
  * operations, and prints a report. Exit 0: passed; 1: a breaking change or a broken client
  * operation; 2: invalid input (configuration, SDL that does not compose, acknowledgements file, manifest).
  */
-import { ConfigError, loadConfig } from "@fedplat/runtime";
+import { ConfigError, loadConfig, parseCommandLine } from "@fedplat/runtime";
 import { AcknowledgementFileError } from "./acknowledgements";
 import { ClientManifestError } from "./clientOperations";
 import { CompositionError } from "./composeSupergraph";
@@ -12,7 +12,25 @@ import { compositionSection, schemaCheckSection } from "./compositionConfig";
 import { runSchemaCheck } from "./schemaCheck";
 import { formatSchemaCheckReport } from "./schemaCheckReport";
 
+const USAGE = `usage: npm run schema:check
+
+Composes the supergraph from the subgraphs' SDL, compares it with the committed supergraph.graphql
+and with the reference branch's, validates the published client operations, and prints a report.
+
+environment (all optional):
+  SUPERGRAPH_CONFIG              default supergraph.yaml
+  SCHEMA_CHECK_BASELINE          default supergraph.graphql
+  SCHEMA_CHECK_ACKNOWLEDGEMENTS  default schema/acknowledged-changes.yaml
+  SCHEMA_CHECK_MANIFESTS         comma-separated persisted-documents manifests
+  SCHEMA_CHECK_GIT_REF           reference branch, tag or commit; "none" (default main)
+
+options:
+  -h, --help   print this text
+
+exit codes: 0 passed, 1 a breaking change or a broken client operation, 2 invalid input`;
+
 async function main(): Promise<number> {
+  parseCommandLine({ usage: USAGE });
   const { composition, check } = loadConfig({ composition: compositionSection, check: schemaCheckSection });
   const result = await runSchemaCheck({
     configPath: composition.supergraphConfig,

@@ -1,10 +1,11 @@
 /**
  * `npm run dlq -- list [limit] | show <id> | replay <id> | discard <id>`, and `replay --all
  * [queue]` / `discard --all [queue]` for every dead letter (of one queue, e.g. events-payments):
- * the dead letters from a terminal (REDIS_URL and BULLMQ_PREFIX as for the workers).
+ * the dead letters from a terminal (REDIS_URL and BULLMQ_PREFIX as for the workers). `--help`
+ * prints the usage.
  */
 import { hostname, userInfo } from "node:os";
-import { createRedis } from "@fedplat/runtime";
+import { createRedis, exitWithUsageError, parseCommandLine } from "@fedplat/runtime";
 import { CONSUMERS, DEAD_LETTER_QUEUE, queueOf } from "@fedplat/events";
 import { Queue } from "bullmq";
 import { type AuditActor, recordAction, redisAuditLog } from "@fedplat/operations";
@@ -22,21 +23,48 @@ function operator(): AuditActor {
   return { id: `${user}@${hostname()}`, role: "OPERATOR", kind: "cli" };
 }
 
-const USAGE =
-  "usage: npm run dlq -- list [limit] | show <id> | replay <id> | discard <id> | replay --all [queue] | discard --all [queue]";
+const USAGE = `usage: npm run dlq -- <command> [options]
+
+commands:
+  list [limit]            the newest dead letters (default 100)
+  show <id>               one dead letter as JSON
+  replay <id>             send one back to its queue
+  discard <id>            delete one
+  replay --all [queue]    every dead letter, or those of one queue (e.g. events-payments)
+  discard --all [queue]
+
+options:
+  --all                   every dead letter (replay and discard only)
+  -h, --help              print this text
+
+REDIS_URL and BULLMQ_PREFIX are read as the workers read them (.env too).
+exit codes: 0 done, 1 not found or refused, 2 wrong usage`;
+
+const COMMANDS = ["list", "show", "replay", "discard"];
+
+/** The command line, or exit 2 with the usage: a typo must never touch the dead letters. */
+function commandLine(): { command: string; argument?: string; all: boolean; queueName?: string } {
+  const { values, positionals } = parseCommandLine({
+    usage: USAGE,
+    options: { all: { type: "boolean" } },
+    allowPositionals: true,
+  });
+  const [command, second, ...rest] = positionals;
+  const all = values.all === true;
+  if (!command || !COMMANDS.includes(command)) exitWithUsageError(USAGE, `unknown command "${command ?? ""}"`);
+  if (rest.length) exitWithUsageError(USAGE, `unexpected argument "${rest[0]}"`);
+  if (all) {
+    if (command !== "replay" && command !== "discard") exitWithUsageError(USAGE, `--all goes with replay or discard`);
+    return { command, all, queueName: second };
+  }
+  if (command === "list" && second !== undefined && !/^[1-9][0-9]*$/.test(second))
+    exitWithUsageError(USAGE, `list takes a positive number, not "${second}"`);
+  if (command !== "list" && second === undefined) exitWithUsageError(USAGE, `${command} needs a dead letter id`);
+  return { command, argument: second, all };
+}
 
 async function main(): Promise<number> {
-  const [command, argument, queueName] = process.argv.slice(2);
-  const all = argument === "--all" && (command === "replay" || command === "discard");
-  if (
-    !command ||
-    !["list", "show", "replay", "discard"].includes(command) ||
-    (command !== "list" && !argument) ||
-    (queueName !== undefined && !all)
-  ) {
-    console.error(USAGE);
-    return 2;
-  }
+  const { command, argument, all, queueName } = commandLine();
   const problem = queueName === undefined ? undefined : unknownQueueProblem(queueName);
   if (problem) {
     console.error(problem);

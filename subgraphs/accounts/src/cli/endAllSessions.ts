@@ -3,16 +3,21 @@
  * For a leaked signing key or a suspected breach (docs/runbook.md). Database as for the service:
  * ACCOUNTS_DATABASE_URL, else DATABASE_URL. Exits 0 when done, 2 on bad usage.
  */
-import { serviceDatabaseUrl } from "@fedplat/runtime";
+import { exitWithUsageError, parseCommandLine, serviceDatabaseUrl } from "@fedplat/runtime";
 import { endAllSessions } from "../auth/endAllSessions";
 import { createAccountsPrisma } from "../db";
 
+const USAGE = `usage: npm run sessions:end-all -- --yes
+
+Signs every user out of every device: revokes every refresh token and ends every access token.
+
+options:
+  --yes        required: confirms that every user is signed out
+  -h, --help   print this text`;
+
 async function main(): Promise<number> {
-  if (process.argv.slice(2).join(" ") !== "--yes") {
-    console.error("usage: npm run sessions:end-all -- --yes   (signs every user out of every device)");
-    return 2;
-  }
-  // The database section validates DATABASE_URL and ACCOUNTS_DATABASE_URL, naming the bad one.
+  const { values } = parseCommandLine({ usage: USAGE, options: { yes: { type: "boolean" } } });
+  if (!values.yes) exitWithUsageError(USAGE, "--yes is required");
   const prisma = createAccountsPrisma(serviceDatabaseUrl("accounts"), { queryEvents: false });
   try {
     const { users, refreshTokens } = await endAllSessions(prisma);

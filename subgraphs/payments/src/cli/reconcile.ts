@@ -4,34 +4,41 @@
  * agree, 1 when there is a mismatch, 2 on bad usage. Databases as for the services:
  * PAYMENTS_DATABASE_URL (else DATABASE_URL) and PAYMENT_PROVIDER_DATABASE_URL (else the former).
  */
-import { serviceDatabaseUrl } from "@fedplat/runtime";
+import { exitWithUsageError, parseCommandLine, serviceDatabaseUrl } from "@fedplat/runtime";
 import { createPaymentsPrisma } from "../db";
 import { loadPaymentProviderConfig } from "../provider/config";
 import { simulatedProvider } from "../provider/simulatedProvider";
 import { reconcilePayments } from "../reconciliation";
 
-const USAGE = "usage: npm run reconcile -- [--first N (1-100000)] [--grace-seconds S]";
+const USAGE = `usage: npm run reconcile -- [options]
 
-/** The options, or undefined when the arguments are not understood. */
-function parseArguments(args: string[]): { first: number; graceSeconds?: number } | undefined {
-  const options: { first: number; graceSeconds?: number } = { first: 100 };
-  for (let i = 0; i < args.length; i += 2) {
-    const [flag, value] = [args[i], args[i + 1]];
-    if (value === undefined || !/^\d+$/.test(value)) return undefined;
-    if (flag === "--first" && Number(value) >= 1 && Number(value) <= 100_000) options.first = Number(value);
-    else if (flag === "--grace-seconds") options.graceSeconds = Number(value);
-    else return undefined;
-  }
-  return options;
+options:
+  --first N            print at most N mismatches (1-100000, default 100)
+  --grace-seconds S    skip PENDING payments younger than S seconds (default PAYMENT_RECONCILE_GRACE_SECONDS)
+  -h, --help           print this text
+
+exit codes: 0 payments and ledger agree, 1 a mismatch, 2 wrong usage or an error`;
+
+/** A whole number from `--name value` within [min, max], or exit 2 with the usage. */
+function wholeNumber(name: string, value: string, min: number, max: number): number {
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
+    exitWithUsageError(USAGE, `--${name} takes a whole number from ${min} to ${max}, not "${value}"`);
+  return Number(value);
 }
 
 async function main(): Promise<number> {
-  const options = parseArguments(process.argv.slice(2));
-  if (!options) {
-    console.error(USAGE);
-    return 2;
-  }
-  const config = loadPaymentProviderConfig(); // validates the database URLs too, naming the variable
+  const { values } = parseCommandLine({
+    usage: USAGE,
+    options: { first: { type: "string" }, "grace-seconds": { type: "string" } },
+  });
+  const options = {
+    first: values.first === undefined ? 100 : wholeNumber("first", values.first, 1, 100_000),
+    graceSeconds:
+      values["grace-seconds"] === undefined
+        ? undefined
+        : wholeNumber("grace-seconds", values["grace-seconds"], 0, Number.MAX_SAFE_INTEGER),
+  };
+  const config = loadPaymentProviderConfig();
   const prisma = createPaymentsPrisma(serviceDatabaseUrl("payments"), { queryEvents: false });
   const ledger = simulatedProvider(config.providerDatabaseUrl, {
     failureRate: config.failureRate,
