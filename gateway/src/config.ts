@@ -1,11 +1,12 @@
 import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { ConfigError, envVars, parseEnv } from "@fedplat/runtime";
-import { keyVars, parseSigningKeys, type TokenVerification } from "@fedplat/auth";
+import { keyVars } from "@fedplat/auth";
 import { z } from "zod";
 import { defaultHttpServerLimits, type HttpServerLimits } from "./httpServerLimits";
 import { defaultLimits, type GatewayLimits } from "./limits";
 import { defaultResilience, type ResiliencePolicy } from "./features/resilience/subgraphBreakers";
+import { type IdentityConfig, loadIdentityConfig } from "./features/identity/config";
 
 const timeoutMs = z.coerce.number().int().min(100).max(120_000);
 const count = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
@@ -67,20 +68,11 @@ const gatewayEnv = z.object({
   /** Requests refused for a bad token or API key per client IP; beyond it the IP is refused before any look-up. */
   RATE_LIMIT_INVALID_CREDENTIALS_PER_MINUTE: count(rate.invalidCredentialsPerMinute ?? 20),
   NODE_ENV: envVars.nodeEnv,
-  JWT_SECRET: envVars.secret.optional(),
-  /**
-   * Verification keys by id, "k2:<secret>,k1:<secret>": a token is checked with the key its `kid`
-   * names; a kid no longer listed is refused. JWT_SECRET, when also set, checks tokens without a kid.
-   */
-  JWT_SIGNING_KEYS: z.string().min(1).optional(),
   /**
    * How long a replica reuses a user's session state (token version, role, disabled): logout,
    * changePassword, setUserRole and setUserDisabled apply to access tokens within this (max 5 s).
    */
   SESSION_CHECK_MS: z.coerce.number().int().min(100).max(5_000).default(3_000),
-  JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
-  JWT_ISSUER: z.string().min(1).optional(),
-  JWT_AUDIENCE: z.string().min(1).optional(),
   /** The gateway's private Ed25519 JWK (with its kid): signs the identity each subgraph verifies with GATEWAY_VERIFY_KEYS. */
   GATEWAY_SIGNING_KEY: keyVars.signingKey,
   SUPERGRAPH_PATH: z.string().min(1).default(resolve(__dirname, "../../supergraph.graphql")),
@@ -112,7 +104,8 @@ export type GatewayConfig = z.infer<typeof gatewayEnv> & {
   subgraphTimeouts: Record<string, number>;
   limits: GatewayLimits;
   http: HttpServerLimits;
-  tokens: TokenVerification;
+  /** Roles, token issuers and the API-key resolver: JWT_*, IDENTITY_* and API_KEY_RESOLVER (features/identity/config.ts). */
+  identity: IdentityConfig;
   /** Express "trust proxy" from TRUST_PROXY: false, true, a hop count, or a validated address/CIDR list. */
   trustProxy: boolean | number | string;
   resilience: ResiliencePolicy;
@@ -222,50 +215,9 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     limits,
     http,
     resilience,
-    tokens: tokenVerification(config),
+    identity: loadIdentityConfig(env),
     trustProxy: config.TRUST_PROXY,
   };
-}
-
-/** JWT_JWKS_URL (+ JWT_ISSUER, JWT_AUDIENCE) selects an identity provider; otherwise accounts' HS256 JWT_SECRET. */
-function tokenVerification(config: {
-  JWT_SECRET?: string;
-  JWT_SIGNING_KEYS?: string;
-  JWT_JWKS_URL?: string;
-  JWT_ISSUER?: string;
-  JWT_AUDIENCE?: string;
-}): TokenVerification {
-  if (config.JWT_JWKS_URL) {
-    const missing = (["JWT_ISSUER", "JWT_AUDIENCE"] as const).filter((name) => !config[name]);
-    if (missing.length)
-      throw new ConfigError(
-        `Invalid configuration:\n${missing.map((name) => `  ${name}: required when JWT_JWKS_URL is set`).join("\n")}`,
-      );
-    return {
-      kind: "jwks",
-      url: config.JWT_JWKS_URL,
-      issuer: config.JWT_ISSUER ?? "",
-      audience: config.JWT_AUDIENCE ?? "",
-    };
-  }
-  if (config.JWT_SIGNING_KEYS) {
-    let keys: Map<string, string>;
-    try {
-      keys = parseSigningKeys(config.JWT_SIGNING_KEYS);
-    } catch (error) {
-      throw new ConfigError(`Invalid configuration:\n  JWT_SIGNING_KEYS: ${(error as Error).message}`);
-    }
-    return {
-      kind: "hs256",
-      keys: Object.fromEntries(keys),
-      ...(config.JWT_SECRET ? { secret: config.JWT_SECRET } : {}),
-    };
-  }
-  if (!config.JWT_SECRET)
-    throw new ConfigError(
-      "Invalid configuration:\n  JWT_SECRET: required (at least 32 characters) unless JWT_SIGNING_KEYS or JWT_JWKS_URL is set (run `npm run setup` to generate one into .env)",
-    );
-  return { kind: "hs256", secret: config.JWT_SECRET };
 }
 
 /** The <NAME> part of SUBGRAPH_<NAME>_URL for a subgraph name ("my-service" -> "MY_SERVICE"). */

@@ -41,9 +41,9 @@ async function main(): Promise<void> {
     trustProxy: config.trustProxy,
     supergraphSdl,
     subgraphUrls: config.subgraphUrls,
-    tokens: config.tokens,
-    // Accounts' own tokens have sessions to check; an identity provider's (JWKS) end at the provider.
-    ...(config.tokens.kind === "hs256" ? { sessions: { cacheMs: config.SESSION_CHECK_MS } } : {}),
+    identity: config.identity,
+    // Accounts' own tokens have sessions to check; an identity provider's end at the provider (per issuer: config.ts).
+    sessions: { cacheMs: config.SESSION_CHECK_MS },
     signingKey: config.GATEWAY_SIGNING_KEY,
     logger,
     production: config.NODE_ENV === "production",

@@ -60,21 +60,38 @@ describe("gateway configuration", () => {
     expect(() => loadGatewayConfig(jwks)).toThrow(
       /JWT_ISSUER: required when JWT_JWKS_URL is set[\s\S]*JWT_AUDIENCE: required/,
     );
-    expect(loadGatewayConfig({ ...jwks, JWT_ISSUER: "https://idp.example", JWT_AUDIENCE: "fedplat" }).tokens).toEqual({
-      kind: "jwks",
-      url: jwks.JWT_JWKS_URL,
-      issuer: "https://idp.example",
-      audience: "fedplat",
+    expect(
+      loadGatewayConfig({ ...jwks, JWT_ISSUER: "https://idp.example", JWT_AUDIENCE: "fedplat" }).identity.issuers,
+    ).toEqual([
+      {
+        issuer: "https://idp.example",
+        audience: "fedplat",
+        keys: { kind: "jwks", url: jwks.JWT_JWKS_URL },
+        claims: { id: "sub", roles: "role", scopes: "scope" },
+      },
+    ]);
+    expect(loadGatewayConfig(SECRET).identity).toEqual({
+      roles: ["CUSTOMER", "STAFF", "ADMIN"],
+      staffRoles: ["STAFF", "ADMIN"],
+      issuers: [
+        {
+          issuer: "fedplat-accounts",
+          audience: "fedplat",
+          keys: { kind: "hs256", secret: SECRET.JWT_SECRET },
+          claims: { id: "sub", roles: "role", scopes: "scope" },
+        },
+      ],
+      apiKeyResolver: "accounts",
     });
-    expect(loadGatewayConfig(SECRET).tokens).toEqual({ kind: "hs256", secret: SECRET.JWT_SECRET });
   });
 
   it("reads JWT_SIGNING_KEYS (verification by kid, JWT_SECRET kept as the legacy key) and bounds SESSION_CHECK_MS to 5 s", () => {
     const keys = `k2:${"a".repeat(32)},k1:${"b".repeat(32)}`;
     expect(
-      loadGatewayConfig({ GATEWAY_SIGNING_KEY: SECRET.GATEWAY_SIGNING_KEY, JWT_SIGNING_KEYS: keys }).tokens,
+      loadGatewayConfig({ GATEWAY_SIGNING_KEY: SECRET.GATEWAY_SIGNING_KEY, JWT_SIGNING_KEYS: keys }).identity
+        .issuers[0]?.keys,
     ).toEqual({ kind: "hs256", keys: { k2: "a".repeat(32), k1: "b".repeat(32) } });
-    expect(loadGatewayConfig({ ...SECRET, JWT_SIGNING_KEYS: keys }).tokens).toEqual({
+    expect(loadGatewayConfig({ ...SECRET, JWT_SIGNING_KEYS: keys }).identity.issuers[0]?.keys).toEqual({
       kind: "hs256",
       keys: { k2: "a".repeat(32), k1: "b".repeat(32) },
       secret: SECRET.JWT_SECRET,

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { IDENTITY_HEADER, signAccessToken, verifyCallerIdentity } from "@fedplat/auth";
 import { bearer, TEST_GATEWAY_KEY, TEST_IDENTITY_TRUST, TEST_JWT_SECRET } from "@fedplat/devkit";
 import type { Request } from "express";
-import { createCredentials, createIdentityFeature } from "../../src/features/identity";
+import { accountsIdentity, createCredentials, createIdentityFeature } from "../../src/features/identity";
 import type { FetcherResponse } from "../../src/transport/subgraphFetch";
 import type { SubgraphRequest } from "../../src/transport/subgraphRequest";
 import { serveFeatures } from "./httpHarness";
@@ -11,7 +11,7 @@ import { customer, subgraphRequest } from "./subgraphRequests";
 // No key or session look-ups happen in these tests: accounts is never called.
 const credentials = createCredentials({
   accountsUrl: "http://127.0.0.1:9/graphql",
-  tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
+  identity: accountsIdentity({ secret: TEST_JWT_SECRET }),
   signingKey: TEST_GATEWAY_KEY,
 });
 const refused: Request[] = [];

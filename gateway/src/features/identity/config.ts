@@ -1,0 +1,216 @@
+import { ACCOUNTS_AUDIENCE, ACCOUNTS_ISSUER, parseSigningKeys, type TokenIssuer } from "@fedplat/auth";
+import { ConfigError, envVars, parseEnv } from "@fedplat/runtime";
+import { z } from "zod";
+
+/*
+ * Identity is configuration (docs/identity.md): which roles exist, which of them read everyone's
+ * data, which token issuers the gateway trusts and how each one's claims become a Viewer, and who
+ * resolves API keys. The defaults are the demo's: accounts' HS256 tokens with roles
+ * CUSTOMER/STAFF/ADMIN. `identityConfigSchema` is a plain zod object so a config file can feed it;
+ * `loadIdentityConfig` builds the same object from the environment.
+ */
+
+const roleName = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^\S+$/, "must not contain spaces");
+const claimPath = z.string().min(1).max(256);
+const secret = z.string().min(32, "must be at least 32 characters");
+const KEY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+const ASYMMETRIC = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"] as const;
+
+/** One trusted issuer, as an operator writes it (JSON in IDENTITY_ISSUERS, or the config file). */
+export const issuerSchema = z
+  .object({
+    /** The exact `iss` of its tokens. */
+    issuer: z.string().min(1),
+    /** The `aud` its tokens must carry: one value, or a list (any of them). */
+    audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    /** An identity provider's key set (e.g. https://idp.example/realms/x/protocol/openid-connect/certs). */
+    jwksUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /** Shared secrets instead of a JWKS (the built-in accounts issuer): `secret` and/or `keys` (kid -> secret). */
+    hs256: z
+      .object({
+        secret: secret.optional(),
+        keys: z.record(z.string().regex(KEY_ID, "key ids are letters, digits, _ . -"), secret).optional(),
+      })
+      .strict()
+      .refine((keys) => keys.secret || Object.keys(keys.keys ?? {}).length > 0, "needs a secret or keys")
+      .optional(),
+    /** Accepted signature algorithms of a JWKS issuer. @default ["RS256", "PS256", "ES256", "EdDSA"] */
+    algorithms: z.array(z.enum(ASYMMETRIC)).min(1).optional(),
+    /** Where the viewer's parts are in the token: dot paths; a claim name with dots is found whole first. */
+    claims: z
+      .object({
+        id: claimPath.default("sub"),
+        roles: claimPath.default("role"),
+        scopes: claimPath.default("scope"),
+        tenant: claimPath.optional(),
+      })
+      .strict()
+      .default({ id: "sub", roles: "role", scopes: "scope" }),
+    /** External role -> platform role; when set, unmapped external roles are ignored. */
+    roleMap: z.record(z.string().min(1), roleName).optional(),
+    /** Check each token's session with accounts (its users are accounts' users). @default true for hs256, false for a JWKS */
+    sessions: z.boolean().optional(),
+  })
+  .strict()
+  .superRefine((issuer, ctx) => {
+    if (!issuer.jwksUrl === !issuer.hs256)
+      ctx.addIssue({ code: "custom", message: "needs exactly one of jwksUrl or hs256", path: [] });
+  })
+  .transform(
+    (issuer): TokenIssuer => ({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      keys: issuer.hs256 ? { kind: "hs256", ...issuer.hs256 } : { kind: "jwks", url: issuer.jwksUrl ?? "" },
+      ...(issuer.algorithms ? { algorithms: issuer.algorithms } : {}),
+      claims: issuer.claims,
+      ...(issuer.roleMap ? { roleMap: issuer.roleMap } : {}),
+      ...(issuer.sessions !== undefined ? { sessions: issuer.sessions } : {}),
+    }),
+  );
+
+export const identityConfigSchema = z
+  .object({
+    /** Every platform role; token roles outside it are dropped. */
+    roles: z.array(roleName).min(1).default(["CUSTOMER", "STAFF", "ADMIN"]),
+    /**
+     * Roles that may read every user's private data (the services' staff rules): the response
+     * cache renews their private entries on any change, not only on changes of what they own.
+     */
+    staffRoles: z.array(roleName).default(["STAFF", "ADMIN"]),
+    /** Trusted token issuers; a token's `iss` picks one, others are refused (401, reason UNKNOWN_ISSUER). */
+    issuers: z.array(issuerSchema).min(1, "at least one token issuer is needed"),
+    /**
+     * Who resolves x-api-key: "accounts" (accounts' API keys), or a module path (absolute, or
+     * relative to the working directory) exporting `createApiKeyResolver(context)` (apiKeyResolvers.ts).
+     */
+    apiKeyResolver: z.string().min(1).default("accounts"),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const roles = new Set(config.roles);
+    for (const [index, role] of config.staffRoles.entries())
+      if (!roles.has(role)) ctx.addIssue({ code: "custom", message: `"${role}" is not in roles`, path: ["staffRoles", index] });
+    const seen = new Set<string>();
+    for (const [index, issuer] of config.issuers.entries()) {
+      if (seen.has(issuer.issuer))
+        ctx.addIssue({ code: "custom", message: `issuer "${issuer.issuer}" is listed twice`, path: ["issuers", index, "issuer"] });
+      seen.add(issuer.issuer);
+      for (const [from, to] of Object.entries(issuer.roleMap ?? {}))
+        if (!roles.has(to))
+          ctx.addIssue({ code: "custom", message: `maps to "${to}", which is not in roles`, path: ["issuers", index, "roleMap", from] });
+    }
+  });
+
+export type IdentityConfig = z.infer<typeof identityConfigSchema>;
+export type IdentityConfigInput = z.input<typeof identityConfigSchema>;
+
+const list = z
+  .string()
+  .transform((value) => value.split(",").map((item) => item.trim()).filter(Boolean));
+
+/** The environment's form: today's JWT_* variables as shorthand for one issuer, plus a JSON list. */
+const identityEnv = z.object({
+  JWT_SECRET: envVars.secret.optional(),
+  /**
+   * Verification keys by id, "k2:<secret>,k1:<secret>": a token is checked with the key its `kid`
+   * names; a kid no longer listed is refused. JWT_SECRET, when also set, checks tokens without a kid.
+   */
+  JWT_SIGNING_KEYS: z.string().min(1).optional(),
+  /** One identity provider (with JWT_ISSUER and JWT_AUDIENCE; roles in the `role` claim); replaces accounts' HS256 issuer. */
+  JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  /** More issuers: a JSON array of issuerSchema objects, trusted beside the JWT_* one. */
+  IDENTITY_ISSUERS: z.string().min(1).optional(),
+  /** Comma-separated platform roles. @default CUSTOMER,STAFF,ADMIN */
+  IDENTITY_ROLES: list.optional(),
+  /** Comma-separated roles that read everyone's data. @default STAFF,ADMIN */
+  IDENTITY_STAFF_ROLES: list.optional(),
+  /** "accounts" or a module path (see identityConfigSchema.apiKeyResolver). @default accounts */
+  API_KEY_RESOLVER: z.string().min(1).optional(),
+});
+
+const invalid = (lines: string[]) => new ConfigError(`Invalid configuration:\n${lines.map((line) => `  ${line}`).join("\n")}`);
+
+/** The issuer the JWT_* shorthand stands for, if any (JWT_JWKS_URL wins over HS256, as before issuers were configurable). */
+function shorthandIssuer(env: z.infer<typeof identityEnv>): z.input<typeof issuerSchema> | undefined {
+  if (env.JWT_JWKS_URL) {
+    const missing = (["JWT_ISSUER", "JWT_AUDIENCE"] as const).filter((name) => !env[name]);
+    if (missing.length) throw invalid(missing.map((name) => `${name}: required when JWT_JWKS_URL is set`));
+    return { issuer: env.JWT_ISSUER ?? "", audience: env.JWT_AUDIENCE ?? "", jwksUrl: env.JWT_JWKS_URL };
+  }
+  let keys: Record<string, string> | undefined;
+  if (env.JWT_SIGNING_KEYS) {
+    try {
+      keys = Object.fromEntries(parseSigningKeys(env.JWT_SIGNING_KEYS));
+    } catch (error) {
+      throw invalid([`JWT_SIGNING_KEYS: ${(error as Error).message}`]);
+    }
+  }
+  if (!keys && !env.JWT_SECRET) return undefined;
+  return {
+    issuer: ACCOUNTS_ISSUER,
+    audience: ACCOUNTS_AUDIENCE,
+    hs256: { ...(keys ? { keys } : {}), ...(env.JWT_SECRET ? { secret: env.JWT_SECRET } : {}) },
+  };
+}
+
+/** Where a problem in the assembled identity object came from, named as the operator wrote it. */
+function variableOf(path: readonly PropertyKey[], shorthand: number): string {
+  const [head, index, ...rest] = path;
+  const tail = rest.map(String).join(".");
+  if (head === "issuers" && typeof index === "number" && index >= shorthand)
+    return `IDENTITY_ISSUERS[${index - shorthand}]${tail ? `.${tail}` : ""}`;
+  if (head === "issuers") return `JWT_* issuer${tail ? ` ${tail}` : ""}`;
+  if (head === "roles") return "IDENTITY_ROLES";
+  if (head === "staffRoles") return "IDENTITY_STAFF_ROLES";
+  return String(head ?? "identity");
+}
+
+/**
+ * The identity configuration from the environment: JWT_SECRET / JWT_SIGNING_KEYS (accounts'
+ * HS256 issuer) or JWT_JWKS_URL + JWT_ISSUER + JWT_AUDIENCE (one identity provider), then the
+ * issuers of IDENTITY_ISSUERS (JSON), IDENTITY_ROLES, IDENTITY_STAFF_ROLES and API_KEY_RESOLVER.
+ */
+export function loadIdentityConfig(env: NodeJS.ProcessEnv = process.env): IdentityConfig {
+  const vars = parseEnv(identityEnv, env);
+  const shorthand = shorthandIssuer(vars);
+  let listed: unknown[] = [];
+  if (vars.IDENTITY_ISSUERS) {
+    try {
+      listed = JSON.parse(vars.IDENTITY_ISSUERS);
+    } catch {
+      throw invalid(["IDENTITY_ISSUERS: must be a JSON array of issuers (see docs/identity.md)"]);
+    }
+    if (!Array.isArray(listed)) throw invalid(["IDENTITY_ISSUERS: must be a JSON array of issuers (see docs/identity.md)"]);
+  }
+  if (!shorthand && listed.length === 0)
+    throw invalid([
+      "JWT_SECRET: required (at least 32 characters) unless JWT_SIGNING_KEYS, JWT_JWKS_URL or IDENTITY_ISSUERS is set (run `npm run setup` to generate one into .env)",
+    ]);
+  const input = {
+    ...(vars.IDENTITY_ROLES ? { roles: vars.IDENTITY_ROLES } : {}),
+    ...(vars.IDENTITY_STAFF_ROLES ? { staffRoles: vars.IDENTITY_STAFF_ROLES } : {}),
+    issuers: [...(shorthand ? [shorthand] : []), ...listed],
+    ...(vars.API_KEY_RESOLVER ? { apiKeyResolver: vars.API_KEY_RESOLVER } : {}),
+  };
+  const result = identityConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  // Messages name the variable and the field, never a value (issuers may hold secrets).
+  throw invalid(result.error.issues.map((issue) => `${variableOf(issue.path, shorthand ? 1 : 0)}: ${issue.message}`));
+}
+
+/** The demo's identity with accounts' HS256 issuer: what tests and local runs use (`keys` as JWT_SECRET / JWT_SIGNING_KEYS). */
+export function accountsIdentity(
+  keys: { secret?: string; keys?: Record<string, string> },
+  overrides: Omit<IdentityConfigInput, "issuers"> = {},
+): IdentityConfig {
+  return identityConfigSchema.parse({
+    ...overrides,
+    issuers: [{ issuer: ACCOUNTS_ISSUER, audience: ACCOUNTS_AUDIENCE, hs256: keys }],
+  });
+}
