@@ -11,6 +11,7 @@ export {
   type IdentityConfig,
   type IdentityConfigInput,
   identityConfigSchema,
+  loadApiKeyResolver,
   loadIdentityConfig,
 } from "./features/identity";
 export {

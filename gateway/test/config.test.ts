@@ -103,6 +103,46 @@ describe("gateway configuration", () => {
     expect(() => loadGatewayConfig({ ...SECRET, SESSION_CHECK_MS: "30000" })).toThrow(/SESSION_CHECK_MS/);
   });
 
+  it("adds issuers from IDENTITY_ISSUERS (JSON) and roles from IDENTITY_ROLES, naming the bad field and never a secret", () => {
+    const base = { GATEWAY_SIGNING_KEY: SECRET.GATEWAY_SIGNING_KEY };
+    const idp = { issuer: "https://idp.example", audience: "api", jwksUrl: "https://idp.example/certs" };
+    const identity = loadGatewayConfig({
+      ...base,
+      IDENTITY_ISSUERS: JSON.stringify([{ ...idp, claims: { roles: "realm_access.roles" }, roleMap: { boss: "MANAGER" } }]),
+      IDENTITY_ROLES: "MEMBER, MANAGER",
+      IDENTITY_STAFF_ROLES: "MANAGER",
+    }).identity;
+    expect(identity).toMatchObject({ roles: ["MEMBER", "MANAGER"], staffRoles: ["MANAGER"], apiKeyResolver: "accounts" });
+    expect(identity.issuers).toEqual([
+      {
+        issuer: "https://idp.example",
+        audience: "api",
+        keys: { kind: "jwks", url: "https://idp.example/certs" },
+        claims: { id: "sub", roles: "realm_access.roles", scopes: "scope" },
+        roleMap: { boss: "MANAGER" },
+      },
+    ]);
+    const issuers = (list: unknown, extra: Record<string, string> = {}) => () =>
+      loadGatewayConfig({ ...base, ...extra, IDENTITY_ISSUERS: JSON.stringify(list) });
+    expect(issuers([{ ...idp, roleMap: { boss: "GOD" } }])).toThrow(
+      /IDENTITY_ISSUERS\[0\]\.roleMap\.boss: maps to "GOD", which is not in roles/,
+    );
+    expect(issuers([idp, idp])).toThrow(/IDENTITY_ISSUERS\[1\]\.issuer: issuer "https:\/\/idp\.example" is listed twice/);
+    expect(issuers([{ ...idp, hs256: { secret: "s".repeat(40) } }])).toThrow(
+      /IDENTITY_ISSUERS\[0\]: needs exactly one of jwksUrl or hs256/,
+    );
+    expect(issuers([{ issuer: "x", audience: "y", hs256: { secret: "too-short-secret" } }])).toThrow(
+      /IDENTITY_ISSUERS\[0\]\.hs256\.secret: must be at least 32 characters/,
+    );
+    expect(issuers([{ issuer: "x", audience: "y", hs256: { secret: "too-short-secret" } }])).not.toThrow(/too-short-secret/);
+    expect(issuers([{ ...idp, claim: { roles: "r" } }])).toThrow(/IDENTITY_ISSUERS\[0\]: Unrecognized key: "claim"/);
+    expect(issuers([idp], { IDENTITY_STAFF_ROLES: "JANITOR" })).toThrow(/IDENTITY_STAFF_ROLES: "JANITOR" is not in roles/);
+    expect(() => loadGatewayConfig({ ...base, IDENTITY_ISSUERS: "{not json" })).toThrow(
+      /IDENTITY_ISSUERS: must be a JSON array of issuers/,
+    );
+    expect(() => loadGatewayConfig({ ...base, IDENTITY_ISSUERS: "[]" })).toThrow(/JWT_SECRET: required/);
+  });
+
   it("reads TRUST_PROXY as false, a hop count or a list of proxy addresses/CIDRs, and names a bad entry", () => {
     const trust = (TRUST_PROXY: string) => loadGatewayConfig({ ...SECRET, TRUST_PROXY }).trustProxy;
     expect(loadGatewayConfig({ ...SECRET }).trustProxy).toBe(false);

@@ -38,7 +38,7 @@ describe("identity feature", () => {
       bearer(await signAccessToken({ id, role: "CUSTOMER" }, TEST_JWT_SECRET)),
     );
     expect(response.status).toBe(200);
-    expect(response.body.state?.viewer).toMatchObject({ id, role: "CUSTOMER" });
+    expect(response.body.state?.viewer).toMatchObject({ id, roles: ["CUSTOMER"], scopes: [] });
     expect((await harness.post({ query: /* GraphQL */ "{ me { id } }" })).body.state?.viewer).toBeNull();
   });
 
@@ -80,7 +80,7 @@ describe("identity feature", () => {
     );
     const header = sent[0]?.init.headers[IDENTITY_HEADER];
     await expect(verifyCallerIdentity(header, TEST_IDENTITY_TRUST, "catalog")).resolves.toMatchObject({
-      viewer: { id: "user-7", role: "CUSTOMER" },
+      viewer: { id: "user-7", roles: ["CUSTOMER"], scopes: [] },
     });
     await expect(verifyCallerIdentity(header, TEST_IDENTITY_TRUST, "orders")).rejects.toThrow();
   });
