@@ -223,12 +223,14 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     }),
     createRateLimitFeature(rateLimits),
     ...(options.responseCache
-      ? [createResponseCacheFeature({
-          cache: options.responseCache,
-          registry,
-          liveUpdates,
-          staffRoles: options.identity.staffRoles,
-        })]
+      ? [
+          createResponseCacheFeature({
+            cache: options.responseCache,
+            registry,
+            liveUpdates,
+            staffRoles: options.identity.staffRoles,
+          }),
+        ]
       : []),
     ...(options.entityCache ? [createEntityCacheFeature({ registry })] : []),
     ...((options.dedupeSubgraphFetches ?? true) ? [createDedupeFeature()] : []),

@@ -88,8 +88,8 @@ describe("gateway configuration", () => {
   it("reads JWT_SIGNING_KEYS (verification by kid, JWT_SECRET kept as the legacy key) and bounds SESSION_CHECK_MS to 5 s", () => {
     const keys = `k2:${"a".repeat(32)},k1:${"b".repeat(32)}`;
     expect(
-      loadGatewayConfig({ GATEWAY_SIGNING_KEY: SECRET.GATEWAY_SIGNING_KEY, JWT_SIGNING_KEYS: keys }).identity
-        .issuers[0]?.keys,
+      loadGatewayConfig({ GATEWAY_SIGNING_KEY: SECRET.GATEWAY_SIGNING_KEY, JWT_SIGNING_KEYS: keys }).identity.issuers[0]
+        ?.keys,
     ).toEqual({ kind: "hs256", keys: { k2: "a".repeat(32), k1: "b".repeat(32) } });
     expect(loadGatewayConfig({ ...SECRET, JWT_SIGNING_KEYS: keys }).identity.issuers[0]?.keys).toEqual({
       kind: "hs256",
@@ -108,11 +108,17 @@ describe("gateway configuration", () => {
     const idp = { issuer: "https://idp.example", audience: "api", jwksUrl: "https://idp.example/certs" };
     const identity = loadGatewayConfig({
       ...base,
-      IDENTITY_ISSUERS: JSON.stringify([{ ...idp, claims: { roles: "realm_access.roles" }, roleMap: { boss: "MANAGER" } }]),
+      IDENTITY_ISSUERS: JSON.stringify([
+        { ...idp, claims: { roles: "realm_access.roles" }, roleMap: { boss: "MANAGER" } },
+      ]),
       IDENTITY_ROLES: "MEMBER, MANAGER",
       IDENTITY_STAFF_ROLES: "MANAGER",
     }).identity;
-    expect(identity).toMatchObject({ roles: ["MEMBER", "MANAGER"], staffRoles: ["MANAGER"], apiKeyResolver: "accounts" });
+    expect(identity).toMatchObject({
+      roles: ["MEMBER", "MANAGER"],
+      staffRoles: ["MANAGER"],
+      apiKeyResolver: "accounts",
+    });
     expect(identity.issuers).toEqual([
       {
         issuer: "https://idp.example",
@@ -122,21 +128,29 @@ describe("gateway configuration", () => {
         roleMap: { boss: "MANAGER" },
       },
     ]);
-    const issuers = (list: unknown, extra: Record<string, string> = {}) => () =>
-      loadGatewayConfig({ ...base, ...extra, IDENTITY_ISSUERS: JSON.stringify(list) });
+    const issuers =
+      (list: unknown, extra: Record<string, string> = {}) =>
+      () =>
+        loadGatewayConfig({ ...base, ...extra, IDENTITY_ISSUERS: JSON.stringify(list) });
     expect(issuers([{ ...idp, roleMap: { boss: "GOD" } }])).toThrow(
       /IDENTITY_ISSUERS\[0\]\.roleMap\.boss: maps to "GOD", which is not in roles/,
     );
-    expect(issuers([idp, idp])).toThrow(/IDENTITY_ISSUERS\[1\]\.issuer: issuer "https:\/\/idp\.example" is listed twice/);
+    expect(issuers([idp, idp])).toThrow(
+      /IDENTITY_ISSUERS\[1\]\.issuer: issuer "https:\/\/idp\.example" is listed twice/,
+    );
     expect(issuers([{ ...idp, hs256: { secret: "s".repeat(40) } }])).toThrow(
       /IDENTITY_ISSUERS\[0\]: needs exactly one of jwksUrl or hs256/,
     );
     expect(issuers([{ issuer: "x", audience: "y", hs256: { secret: "too-short-secret" } }])).toThrow(
       /IDENTITY_ISSUERS\[0\]\.hs256\.secret: must be at least 32 characters/,
     );
-    expect(issuers([{ issuer: "x", audience: "y", hs256: { secret: "too-short-secret" } }])).not.toThrow(/too-short-secret/);
+    expect(issuers([{ issuer: "x", audience: "y", hs256: { secret: "too-short-secret" } }])).not.toThrow(
+      /too-short-secret/,
+    );
     expect(issuers([{ ...idp, claim: { roles: "r" } }])).toThrow(/IDENTITY_ISSUERS\[0\]: Unrecognized key: "claim"/);
-    expect(issuers([idp], { IDENTITY_STAFF_ROLES: "JANITOR" })).toThrow(/IDENTITY_STAFF_ROLES: "JANITOR" is not in roles/);
+    expect(issuers([idp], { IDENTITY_STAFF_ROLES: "JANITOR" })).toThrow(
+      /IDENTITY_STAFF_ROLES: "JANITOR" is not in roles/,
+    );
     expect(() => loadGatewayConfig({ ...base, IDENTITY_ISSUERS: "{not json" })).toThrow(
       /IDENTITY_ISSUERS: must be a JSON array of issuers/,
     );

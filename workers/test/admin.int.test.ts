@@ -78,7 +78,10 @@ describe("workers admin port (the operations subgraph)", () => {
   let accounts: AccountsPrisma;
   let checkSession: AdminSessionCheck;
   /** A user in accounts' table, as a viewer its tokens are signed for. */
-  const addUser = async (role: "CUSTOMER" | "STAFF" | "ADMIN", id: string = randomUUID()): Promise<AccessTokenSubject> => {
+  const addUser = async (
+    role: "CUSTOMER" | "STAFF" | "ADMIN",
+    id: string = randomUUID(),
+  ): Promise<AccessTokenSubject> => {
     await accounts.user.create({
       data: { id, role, email: `${id}@example.com`, name: "Bull Board test", passwordHash: "not-a-hash" },
     });

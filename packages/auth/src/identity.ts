@@ -43,7 +43,13 @@ export function hasScope(viewer: Viewer | null | undefined, ...scopes: readonly 
 export function viewerKey(viewer: Viewer | null): string {
   if (!viewer) return "anonymous";
   const sorted = (values: readonly string[]) => [...values].sort();
-  return JSON.stringify([viewer.kind ?? "user", viewer.id, sorted(viewer.roles), sorted(viewer.scopes), viewer.tenant ?? null]);
+  return JSON.stringify([
+    viewer.kind ?? "user",
+    viewer.id,
+    sorted(viewer.roles),
+    sorted(viewer.scopes),
+    viewer.tenant ?? null,
+  ]);
 }
 
 /** One HS256 signing key and the id (`kid` header) tokens signed with it carry. */
@@ -288,7 +294,8 @@ function payloadVerifier(issuer: TokenIssuer): (token: string) => Promise<JWTPay
     if (!found) throw new joseErrors.JWKSNoMatchingKey();
     return found;
   };
-  return (token) => verifying(() => jwtVerify(token, secretOf, { ...checks, algorithms: issuer.algorithms ?? ["HS256"] }));
+  return (token) =>
+    verifying(() => jwtVerify(token, secretOf, { ...checks, algorithms: issuer.algorithms ?? ["HS256"] }));
 }
 
 /**

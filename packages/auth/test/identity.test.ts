@@ -40,7 +40,9 @@ describe("access tokens", () => {
   it("verifies by kid: a listed kid with its own key, never a retired kid, a kid with another key's secret, or a bad version claim", async () => {
     const verify = createTokenVerifier({ kind: "hs256", keys: { k2: `${SECRET}2`, k1: `${SECRET}1` } });
     const versioned = { ...viewer, tokenVersion: 3 };
-    expect(await verify(await signAccessToken({ ...subject, tokenVersion: 3 }, { id: "k1", secret: `${SECRET}1` }))).toEqual(versioned);
+    expect(
+      await verify(await signAccessToken({ ...subject, tokenVersion: 3 }, { id: "k1", secret: `${SECRET}1` })),
+    ).toEqual(versioned);
     expect(await verify(await signAccessToken(subject, { id: "k2", secret: `${SECRET}2` }))).toEqual(viewer);
     await expectUnauthenticated(
       verify(await signAccessToken(subject, { id: "k0", secret: `${SECRET}0` })),
@@ -113,7 +115,11 @@ describe("access tokens", () => {
         exp: Math.floor(Date.now() / 1000) + 60,
       }),
     ).toString("base64url");
-    await expectUnauthenticated(verifyAccessToken(`${header}.${body}.`, SECRET), "Invalid access token", "INVALID_TOKEN");
+    await expectUnauthenticated(
+      verifyAccessToken(`${header}.${body}.`, SECRET),
+      "Invalid access token",
+      "INVALID_TOKEN",
+    );
     const base = () =>
       new SignJWT({ role: "STAFF" }).setProtectedHeader({ alg: "HS256" }).setSubject(viewer.id).setExpirationTime("1m");
     await expectUnauthenticated(
@@ -136,7 +142,10 @@ describe("access tokens", () => {
 
   it("keeps only the platform's roles when it knows them: an unknown role grants nothing", async () => {
     const verify = createTokenVerifier({ kind: "hs256", secret: SECRET }, { roles: ["CUSTOMER", "STAFF"] });
-    expect(await verify(await signAccessToken({ id: viewer.id, role: "ROOT" }, SECRET))).toEqual({ ...viewer, roles: [] });
+    expect(await verify(await signAccessToken({ id: viewer.id, role: "ROOT" }, SECRET))).toEqual({
+      ...viewer,
+      roles: [],
+    });
     expect(await verify(await signAccessToken(subject, SECRET))).toEqual(viewer);
   });
 

@@ -53,7 +53,13 @@ describe("register and login", () => {
     });
     expect(login.data?.login.user).toMatchObject({ email: "new.person@example.com", role: "CUSTOMER" });
     const viewer = await verifyAccessToken(login.data?.login.accessToken ?? "", TEST_JWT_SECRET);
-    expect(viewer).toEqual({ id: login.data?.login.user.id, roles: ["CUSTOMER"], scopes: [], kind: "user", tokenVersion: 0 });
+    expect(viewer).toEqual({
+      id: login.data?.login.user.id,
+      roles: ["CUSTOMER"],
+      scopes: [],
+      kind: "user",
+      tokenVersion: 0,
+    });
 
     const me = await subgraph.request<{ me: { email: string } }>(
       /* GraphQL */ "{ me { email } }",

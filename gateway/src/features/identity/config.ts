@@ -10,11 +10,7 @@ import { z } from "zod";
  * `loadIdentityConfig` builds the same object from the environment.
  */
 
-const roleName = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^\S+$/, "must not contain spaces");
+const roleName = z.string().min(1).max(128).regex(/^\S+$/, "must not contain spaces");
 const claimPath = z.string().min(1).max(256);
 const secret = z.string().min(32, "must be at least 32 characters");
 const KEY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -93,24 +89,36 @@ export const identityConfigSchema = z
   .superRefine((config, ctx) => {
     const roles = new Set(config.roles);
     for (const [index, role] of config.staffRoles.entries())
-      if (!roles.has(role)) ctx.addIssue({ code: "custom", message: `"${role}" is not in roles`, path: ["staffRoles", index] });
+      if (!roles.has(role))
+        ctx.addIssue({ code: "custom", message: `"${role}" is not in roles`, path: ["staffRoles", index] });
     const seen = new Set<string>();
     for (const [index, issuer] of config.issuers.entries()) {
       if (seen.has(issuer.issuer))
-        ctx.addIssue({ code: "custom", message: `issuer "${issuer.issuer}" is listed twice`, path: ["issuers", index, "issuer"] });
+        ctx.addIssue({
+          code: "custom",
+          message: `issuer "${issuer.issuer}" is listed twice`,
+          path: ["issuers", index, "issuer"],
+        });
       seen.add(issuer.issuer);
       for (const [from, to] of Object.entries(issuer.roleMap ?? {}))
         if (!roles.has(to))
-          ctx.addIssue({ code: "custom", message: `maps to "${to}", which is not in roles`, path: ["issuers", index, "roleMap", from] });
+          ctx.addIssue({
+            code: "custom",
+            message: `maps to "${to}", which is not in roles`,
+            path: ["issuers", index, "roleMap", from],
+          });
     }
   });
 
 export type IdentityConfig = z.infer<typeof identityConfigSchema>;
 export type IdentityConfigInput = z.input<typeof identityConfigSchema>;
 
-const list = z
-  .string()
-  .transform((value) => value.split(",").map((item) => item.trim()).filter(Boolean));
+const list = z.string().transform((value) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
 
 /** The environment's form: today's JWT_* variables as shorthand for one issuer, plus a JSON list. */
 const identityEnv = z.object({
@@ -134,7 +142,8 @@ const identityEnv = z.object({
   API_KEY_RESOLVER: z.string().min(1).optional(),
 });
 
-const invalid = (lines: string[]) => new ConfigError(`Invalid configuration:\n${lines.map((line) => `  ${line}`).join("\n")}`);
+const invalid = (lines: string[]) =>
+  new ConfigError(`Invalid configuration:\n${lines.map((line) => `  ${line}`).join("\n")}`);
 
 /** The issuer the JWT_* shorthand stands for, if any (JWT_JWKS_URL wins over HS256, as before issuers were configurable). */
 function shorthandIssuer(env: z.infer<typeof identityEnv>): z.input<typeof issuerSchema> | undefined {
@@ -186,7 +195,8 @@ export function loadIdentityConfig(env: NodeJS.ProcessEnv = process.env): Identi
     } catch {
       throw invalid(["IDENTITY_ISSUERS: must be a JSON array of issuers (see docs/identity.md)"]);
     }
-    if (!Array.isArray(listed)) throw invalid(["IDENTITY_ISSUERS: must be a JSON array of issuers (see docs/identity.md)"]);
+    if (!Array.isArray(listed))
+      throw invalid(["IDENTITY_ISSUERS: must be a JSON array of issuers (see docs/identity.md)"]);
   }
   if (!shorthand && listed.length === 0)
     throw invalid([

@@ -1,10 +1,4 @@
-import {
-  createTokenVerifier,
-  IDENTITY_HEADER,
-  type SigningKey,
-  type TokenVerifier,
-  type Viewer,
-} from "@fedplat/auth";
+import { createTokenVerifier, IDENTITY_HEADER, type SigningKey, type TokenVerifier, type Viewer } from "@fedplat/auth";
 import type { Request } from "express";
 import { decodeJwt } from "jose";
 import type { GatewayFeature } from "../../feature";

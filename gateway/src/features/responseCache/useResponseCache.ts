@@ -21,7 +21,6 @@ export interface ResponseCacheOptions {
   staffRoles: readonly string[];
 }
 
-
 /**
  * Full responses in the cache for as long as the subgraphs' combined cache hints allow
  * (@apollo/server-plugin-response-cache). PUBLIC responses are served to everyone; PRIVATE ones

@@ -110,7 +110,9 @@ export const Mutation: MutationResolvers = {
           context,
           id,
           "CANCELLED",
-          hasRole(viewer, ...STAFF_ROLES) && order.customerId !== viewer.id ? "cancelled by staff" : "cancelled by the customer",
+          hasRole(viewer, ...STAFF_ROLES) && order.customerId !== viewer.id
+            ? "cancelled by staff"
+            : "cancelled by the customer",
           idempotent,
         );
       },
