@@ -43,8 +43,10 @@ let jwks: Server;
 let subgraph: SubgraphServer;
 let gateway: GatewayServer;
 let graphqlUrl: string;
-let alphaKey: CryptoKey;
-let betaKey: CryptoKey;
+/** The issuers' private keys (jose's generateKeyPair result type: a WebCrypto key). */
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
+let alphaKey: PrivateKey;
+let betaKey: PrivateKey;
 
 beforeAll(async () => {
   redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "oidc-issuers-test");
@@ -138,7 +140,7 @@ const WHOAMI = /* GraphQL */ "{ whoami { id roles scopes tenant kind } }";
 
 const alphaToken = (
   claims: JWTPayload,
-  options: { iss?: string; aud?: string; exp?: number | string; key?: CryptoKey } = {},
+  options: { iss?: string; aud?: string; exp?: number | string; key?: PrivateKey } = {},
 ) =>
   new SignJWT(claims)
     .setProtectedHeader({
