@@ -248,7 +248,10 @@ async function main(): Promise<void> {
           SUBGRAPHS.map(async (spec) => [
             `${IDENTITY_HEADER}-${spec.name}`,
             await signCallerIdentity(
-              { caller: { kind: "gateway" }, viewer: { id: me.data.me.id, role: me.data.me.role, kind: "user" } },
+              {
+                caller: { kind: "gateway" },
+                viewer: { id: me.data.me.id, roles: [me.data.me.role], scopes: [], kind: "user" },
+              },
               TEST_GATEWAY_KEY,
               spec.name,
             ),

@@ -11,12 +11,12 @@ import {
   processSection,
   redisSection,
 } from "@fedplat/runtime";
-import type { SigningKey, TokenVerification } from "@fedplat/auth";
+import { keyVars, type SigningKey } from "@fedplat/auth";
 import { liveUpdatesSection } from "@fedplat/events";
 import { z } from "zod";
 import { httpSection, type HttpServerLimits } from "./httpServerLimits";
 import type { GatewayLimits } from "./limits";
-import { identitySection, tokenVerification } from "./features/identity/config";
+import { type IdentityConfig, identityConfigOf, identitySection } from "./features/identity/config";
 import { limitsSection } from "./features/limits/config";
 import {
   persistedDocumentsSection,
@@ -72,6 +72,9 @@ export const gatewaySection = defineSection({
       .default({})
       .describe("Per subgraph (ACCOUNTS: http://...): replaces the supergraph's routing URL"),
     subgraphDedupe: envVars.flag(true).describe("Identical in-flight subgraph queries of one viewer share one fetch"),
+    signingKey: keyVars.signingKey.describe(
+      "The gateway's private Ed25519 JWK: signs the identity each subgraph verifies",
+    ),
     entityCache: envVars
       .flag(false)
       .describe(
@@ -88,12 +91,14 @@ export const gatewaySection = defineSection({
       subgraphTimeoutMs: "SUBGRAPH_TIMEOUT_MS",
       subgraphDedupe: "SUBGRAPH_DEDUPE",
       entityCache: "ENTITY_CACHE",
+      signingKey: "GATEWAY_SIGNING_KEY",
     },
   },
   envMaps: [
     { option: "subgraphUrls", pattern: /^SUBGRAPH_([A-Z0-9_]+)_URL$/ },
     { option: "subgraphTimeouts", pattern: /^SUBGRAPH_([A-Z0-9_]+)_TIMEOUT_MS$/ },
   ],
+  secrets: ["signingKey"],
 });
 
 /** Every section the gateway process reads; `npm run config` prints them. */
@@ -129,7 +134,8 @@ export interface GatewayConfig {
   entityCache: boolean;
   limits: GatewayLimits;
   http: HttpServerLimits;
-  tokens: TokenVerification;
+  /** Roles, token issuers and the API-key resolver (features/identity/config.ts). */
+  identity: IdentityConfig;
   sessionCheckMs: number;
   signingKey: SigningKey;
   /** Express "trust proxy": false, true, a hop count, or a validated address/CIDR list. */
@@ -168,9 +174,9 @@ export function loadGatewayConfig(env?: NodeJS.ProcessEnv, file?: ConfigFile): G
       bodyLimit,
     },
     http: c.http,
-    tokens: tokenVerification(c.identity),
+    identity: identityConfigOf(c.identity),
     sessionCheckMs: c.identity.sessionCheckMs,
-    signingKey: c.identity.signingKey,
+    signingKey: c.gateway.signingKey,
     trustProxy: c.gateway.trustProxy,
     resilience: c.resilience,
     subscriptions: subscriptionsConfigOf(c.subscriptions, c.liveUpdates),

@@ -11,6 +11,17 @@ export type { GatewayFeature, StartedGateway } from "./feature";
 export type { RateLimits } from "./features/rateLimits";
 export { buildGateway, type GatewayOptions, type GatewayServer } from "./server";
 export {
+  accountsIdentity,
+  type ApiKeyResolver,
+  type ApiKeyResolverContext,
+  type ApiKeyResolverFactory,
+  type IdentityConfig,
+  type IdentityConfigInput,
+  identityConfigSchema,
+  loadApiKeyResolver,
+  loadIdentityConfig,
+} from "./features/identity";
+export {
   defaultSubscriptionLimits,
   loadSubscriptionsConfig,
   SubscriptionCloseCode,

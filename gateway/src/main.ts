@@ -26,9 +26,9 @@ async function main(): Promise<void> {
       ? { url: config.supergraphUrl, intervalMs: config.supergraphPollMs }
       : { path: config.supergraphPath, intervalMs: config.supergraphPollMs },
     subgraphUrls: config.subgraphUrls,
-    tokens: config.tokens,
-    // Accounts' own tokens have sessions to check; an identity provider's (JWKS) end at the provider.
-    ...(config.tokens.kind === "hs256" ? { sessions: { cacheMs: config.sessionCheckMs } } : {}),
+    identity: config.identity,
+    // Accounts' own tokens have sessions to check; an identity provider's end at the provider (per issuer: config.ts).
+    sessions: { cacheMs: config.sessionCheckMs },
     signingKey: config.signingKey,
     logger,
     production: config.production,

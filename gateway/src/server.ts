@@ -19,14 +19,20 @@ import {
   type ServiceMetrics,
 } from "@fedplat/runtime";
 import { DEFAULT_LIVE_UPDATES_CHANNEL } from "@fedplat/events";
-import type { SigningKey, TokenVerification } from "@fedplat/auth";
+import type { SigningKey } from "@fedplat/auth";
 import express from "express";
 import { overrideKey, subgraphNames, subgraphUrlsIn } from "./config";
 import type { GatewayContext } from "./context";
 import { closeFeatures, type GatewayFeature } from "./feature";
 import { createDedupeFeature } from "./features/dedupe";
 import { createEntityCacheFeature } from "./features/entityCache";
-import { createCredentials, createIdentityFeature } from "./features/identity";
+import {
+  type ApiKeyResolver,
+  createCredentials,
+  createIdentityFeature,
+  type IdentityConfig,
+  loadApiKeyResolver,
+} from "./features/identity";
 import { createLandingPageFeature } from "./features/landingPage";
 import { createLimitsFeature } from "./features/limits";
 import {
@@ -58,8 +64,13 @@ export interface GatewayOptions {
   supergraphUpdates?: SupergraphUpdates;
   /** Override key -> URL (see config.ts); subgraphs without one use the supergraph's URL. */
   subgraphUrls?: Record<string, string>;
-  /** How clients' access tokens are verified: accounts' HS256 secret, or an identity provider's JWKS. */
-  tokens: TokenVerification;
+  /**
+   * Roles, trusted token issuers (claims -> viewer) and the API-key resolver
+   * (features/identity/config.ts; tests: accountsIdentity({ secret })).
+   */
+  identity: IdentityConfig;
+  /** An API-key resolver given in code; otherwise identity.apiKeyResolver names one ("accounts" by default). */
+  apiKeys?: ApiKeyResolver;
   /** The gateway's Ed25519 key (GATEWAY_SIGNING_KEY): signs the identity sent to each subgraph. */
   signingKey: SigningKey;
   /** Rate-limit counters shared by every gateway replica. */
@@ -83,9 +94,10 @@ export interface GatewayOptions {
   /** How long an API key look-up is reused (revocations take this long to apply). @default 4_000 */
   apiKeyCacheMs?: number;
   /**
-   * Checks every access token's session with accounts (sessionChecker.ts): logout, changePassword,
-   * role changes and disabled users apply within `cacheMs`. main.ts always turns it on for accounts'
-   * HS256 tokens; unset here only for tests whose tokens name no real user. @default off
+   * Checks the session of every access token from an issuer with sessions (accounts' HS256 one by
+   * default) with accounts (sessionChecker.ts): logout, changePassword, role changes and disabled
+   * users apply within `cacheMs`. main.ts always turns it on; unset here only for tests whose
+   * tokens name no real user. @default off
    */
   sessions?: { cacheMs?: number };
   /** Valid API keys whose look-up is remembered at most (unknown keys are cached apart). @default 10_000 */
@@ -147,9 +159,19 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   // Shared by several features: who callers are (HTTP and graphql-ws), which documents may run
   // (HTTP and graphql-ws), the request budgets (before and after identity), and one Redis
   // subscriber per replica for live updates (subscriptions' fan-out, response cache renewals).
+  const apiKeys =
+    options.apiKeys ??
+    (await loadApiKeyResolver(options.identity.apiKeyResolver, {
+      accountsUrl: urlOf("accounts"),
+      signingKey: options.signingKey,
+      identity: options.identity,
+      cacheMs: options.apiKeyCacheMs,
+      cacheSize: options.apiKeyCacheSize,
+    }));
   const credentials = createCredentials({
     accountsUrl: urlOf("accounts"),
-    tokens: options.tokens,
+    identity: options.identity,
+    apiKeys,
     signingKey: options.signingKey,
     sessions: options.sessions,
     apiKeyCacheMs: options.apiKeyCacheMs,
@@ -205,7 +227,14 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     }),
     createRateLimitFeature(rateLimits),
     ...(options.responseCache
-      ? [createResponseCacheFeature({ cache: options.responseCache, registry, liveUpdates })]
+      ? [
+          createResponseCacheFeature({
+            cache: options.responseCache,
+            registry,
+            liveUpdates,
+            staffRoles: options.identity.staffRoles,
+          }),
+        ]
       : []),
     ...(options.entityCache ? [createEntityCacheFeature({ registry })] : []),
     ...((options.dedupeSubgraphFetches ?? true) ? [createDedupeFeature()] : []),

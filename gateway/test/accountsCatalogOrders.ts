@@ -14,7 +14,7 @@ import {
   type TestSubgraph,
 } from "@fedplat/devkit";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
-import { defaultLimits, type GatewayOptions } from "../src";
+import { accountsIdentity, defaultLimits, type GatewayOptions } from "../src";
 
 const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
 /** Where nothing listens: payments and notifications are down in these tests. */
@@ -63,7 +63,7 @@ export async function startAccountsCatalogOrders(name: string): Promise<Accounts
         PAYMENTS: DOWN,
         NOTIFICATIONS: DOWN,
       },
-      tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
+      identity: accountsIdentity({ secret: TEST_JWT_SECRET }),
       signingKey: TEST_GATEWAY_KEY,
       redis,
       limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },

@@ -6,15 +6,16 @@ import { createRedisKeyValueCache } from "../src/features/responseCache/redisKey
 
 let redis: Redis;
 let generations: CacheGenerations;
-const customer: Viewer = { id: randomUUID(), role: "CUSTOMER" };
-const otherCustomer: Viewer = { id: randomUUID(), role: "CUSTOMER" };
-const staff: Viewer = { id: randomUUID(), role: "STAFF" };
-const admin: Viewer = { id: randomUUID(), role: "ADMIN" };
+const customer: Viewer = { id: randomUUID(), roles: ["CUSTOMER"], scopes: [] };
+const otherCustomer: Viewer = { id: randomUUID(), roles: ["CUSTOMER"], scopes: [] };
+const staff: Viewer = { id: randomUUID(), roles: ["STAFF"], scopes: [] };
+const admin: Viewer = { id: randomUUID(), roles: ["ADMIN"], scopes: [] };
 
 beforeAll(() => {
   redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "cache-generations-test");
   generations = createCacheGenerations(
     createRedisKeyValueCache(redis, `test:generations:${randomUUID()}:`, createLogger("test", "silent")),
+    ["STAFF", "ADMIN"],
   );
 });
 afterAll(async () => {

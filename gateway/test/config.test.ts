@@ -60,21 +60,38 @@ describe("gateway configuration", () => {
     expect(() => loadGatewayConfig(jwks)).toThrow(
       /JWT_ISSUER: required when JWT_JWKS_URL is set[\s\S]*JWT_AUDIENCE: required/,
     );
-    expect(loadGatewayConfig({ ...jwks, JWT_ISSUER: "https://idp.example", JWT_AUDIENCE: "fedplat" }).tokens).toEqual({
-      kind: "jwks",
-      url: jwks.JWT_JWKS_URL,
-      issuer: "https://idp.example",
-      audience: "fedplat",
+    expect(
+      loadGatewayConfig({ ...jwks, JWT_ISSUER: "https://idp.example", JWT_AUDIENCE: "fedplat" }).identity.issuers,
+    ).toEqual([
+      {
+        issuer: "https://idp.example",
+        audience: "fedplat",
+        keys: { kind: "jwks", url: jwks.JWT_JWKS_URL },
+        claims: { id: "sub", roles: "role", scopes: "scope" },
+      },
+    ]);
+    expect(loadGatewayConfig(SECRET).identity).toEqual({
+      roles: ["CUSTOMER", "STAFF", "ADMIN"],
+      staffRoles: ["STAFF", "ADMIN"],
+      issuers: [
+        {
+          issuer: "fedplat-accounts",
+          audience: "fedplat",
+          keys: { kind: "hs256", secret: SECRET.JWT_SECRET },
+          claims: { id: "sub", roles: "role", scopes: "scope" },
+        },
+      ],
+      apiKeyResolver: "accounts",
     });
-    expect(loadGatewayConfig(SECRET).tokens).toEqual({ kind: "hs256", secret: SECRET.JWT_SECRET });
   });
 
   it("reads JWT_SIGNING_KEYS (verification by kid, JWT_SECRET kept as the legacy key) and bounds SESSION_CHECK_MS to 5 s", () => {
     const keys = `k2:${"a".repeat(32)},k1:${"b".repeat(32)}`;
     expect(
-      loadGatewayConfig({ GATEWAY_SIGNING_KEY: SECRET.GATEWAY_SIGNING_KEY, JWT_SIGNING_KEYS: keys }).tokens,
+      loadGatewayConfig({ GATEWAY_SIGNING_KEY: SECRET.GATEWAY_SIGNING_KEY, JWT_SIGNING_KEYS: keys }).identity.issuers[0]
+        ?.keys,
     ).toEqual({ kind: "hs256", keys: { k2: "a".repeat(32), k1: "b".repeat(32) } });
-    expect(loadGatewayConfig({ ...SECRET, JWT_SIGNING_KEYS: keys }).tokens).toEqual({
+    expect(loadGatewayConfig({ ...SECRET, JWT_SIGNING_KEYS: keys }).identity.issuers[0]?.keys).toEqual({
       kind: "hs256",
       keys: { k2: "a".repeat(32), k1: "b".repeat(32) },
       secret: SECRET.JWT_SECRET,
@@ -84,6 +101,60 @@ describe("gateway configuration", () => {
     );
     expect(loadGatewayConfig({ ...SECRET }).sessionCheckMs).toBe(3_000);
     expect(() => loadGatewayConfig({ ...SECRET, SESSION_CHECK_MS: "30000" })).toThrow(/SESSION_CHECK_MS/);
+  });
+
+  it("adds issuers from IDENTITY_ISSUERS (JSON) and roles from IDENTITY_ROLES, naming the bad field and never a secret", () => {
+    const base = { GATEWAY_SIGNING_KEY: SECRET.GATEWAY_SIGNING_KEY };
+    const idp = { issuer: "https://idp.example", audience: "api", jwksUrl: "https://idp.example/certs" };
+    const identity = loadGatewayConfig({
+      ...base,
+      IDENTITY_ISSUERS: JSON.stringify([
+        { ...idp, claims: { roles: "realm_access.roles" }, roleMap: { boss: "MANAGER" } },
+      ]),
+      IDENTITY_ROLES: "MEMBER, MANAGER",
+      IDENTITY_STAFF_ROLES: "MANAGER",
+    }).identity;
+    expect(identity).toMatchObject({
+      roles: ["MEMBER", "MANAGER"],
+      staffRoles: ["MANAGER"],
+      apiKeyResolver: "accounts",
+    });
+    expect(identity.issuers).toEqual([
+      {
+        issuer: "https://idp.example",
+        audience: "api",
+        keys: { kind: "jwks", url: "https://idp.example/certs" },
+        claims: { id: "sub", roles: "realm_access.roles", scopes: "scope" },
+        roleMap: { boss: "MANAGER" },
+      },
+    ]);
+    const issuers =
+      (list: unknown, extra: Record<string, string> = {}) =>
+      () =>
+        loadGatewayConfig({ ...base, ...extra, IDENTITY_ISSUERS: JSON.stringify(list) });
+    expect(issuers([{ ...idp, roleMap: { boss: "GOD" } }])).toThrow(
+      /IDENTITY_ISSUERS\[0\]\.roleMap\.boss: maps to "GOD", which is not in roles/,
+    );
+    expect(issuers([idp, idp])).toThrow(
+      /IDENTITY_ISSUERS\[1\]\.issuer: issuer "https:\/\/idp\.example" is listed twice/,
+    );
+    expect(issuers([{ ...idp, hs256: { secret: "s".repeat(40) } }])).toThrow(
+      /IDENTITY_ISSUERS\[0\]: needs exactly one of jwksUrl or hs256/,
+    );
+    expect(issuers([{ issuer: "x", audience: "y", hs256: { secret: "too-short-secret" } }])).toThrow(
+      /IDENTITY_ISSUERS\[0\]\.hs256\.secret: must be at least 32 characters/,
+    );
+    expect(issuers([{ issuer: "x", audience: "y", hs256: { secret: "too-short-secret" } }])).not.toThrow(
+      /too-short-secret/,
+    );
+    expect(issuers([{ ...idp, claim: { roles: "r" } }])).toThrow(/IDENTITY_ISSUERS\[0\]: Unrecognized key: "claim"/);
+    expect(issuers([idp], { IDENTITY_STAFF_ROLES: "JANITOR" })).toThrow(
+      /IDENTITY_STAFF_ROLES: "JANITOR" is not in roles/,
+    );
+    expect(() => loadGatewayConfig({ ...base, IDENTITY_ISSUERS: "{not json" })).toThrow(
+      /IDENTITY_ISSUERS: must be a JSON array of issuers/,
+    );
+    expect(() => loadGatewayConfig({ ...base, IDENTITY_ISSUERS: "[]" })).toThrow(/JWT_SECRET: required/);
   });
 
   it("reads TRUST_PROXY as false, a hop count or a list of proxy addresses/CIDRs, and names a bad entry", () => {

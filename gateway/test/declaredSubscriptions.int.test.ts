@@ -24,7 +24,7 @@ import { composeSubgraphs } from "@fedplat/tools";
 import { type Client, createClient } from "graphql-ws";
 import gql from "graphql-tag";
 import WebSocket from "ws";
-import { buildGateway, defaultLimits, type GatewayServer } from "../src";
+import { accountsIdentity, buildGateway, defaultLimits, type GatewayServer } from "../src";
 import { parseManifest } from "../src/features/persistedDocuments";
 import { createRedisKeyValueCache } from "../src/features/responseCache/redisKeyValueCache";
 
@@ -128,7 +128,7 @@ beforeAll(async () => {
   gateway = await buildGateway({
     supergraphSdl,
     supergraphUpdates: { path: supergraphPath, intervalMs: 100 },
-    tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
+    identity: accountsIdentity({ secret: TEST_JWT_SECRET }),
     signingKey: TEST_GATEWAY_KEY,
     redis,
     logger,

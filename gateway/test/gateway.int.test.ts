@@ -19,7 +19,7 @@ import {
 } from "@fedplat/devkit";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { randomUUID } from "node:crypto";
-import { buildGateway, defaultLimits, type GatewayServer } from "../src";
+import { accountsIdentity, buildGateway, defaultLimits, type GatewayServer } from "../src";
 
 const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
 /** Nothing listens on port 9 (discard): the subgraphs routed there are "down". */
@@ -51,7 +51,7 @@ async function startGateway(
       PAYMENTS: DOWN,
       NOTIFICATIONS: hangingUrl,
     },
-    tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
+    identity: accountsIdentity({ secret: TEST_JWT_SECRET }),
     signingKey: TEST_GATEWAY_KEY,
     redis,
     limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },

@@ -4,7 +4,7 @@ import net from "node:net";
 import { join } from "node:path";
 import { createLogger, createRedis, type Redis } from "@fedplat/runtime";
 import { repoRoot, TEST_GATEWAY_KEY, TEST_JWT_SECRET } from "@fedplat/devkit";
-import { buildGateway, defaultLimits, type GatewayServer } from "../src";
+import { accountsIdentity, buildGateway, defaultLimits, type GatewayServer } from "../src";
 
 /**
  * The HTTP server's own limits (httpServerLimits.ts), set short here so the test is quick. None of
@@ -18,7 +18,7 @@ beforeAll(async () => {
   redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "http-limits-test");
   gateway = await buildGateway({
     supergraphSdl: readFileSync(join(repoRoot, "supergraph.graphql"), "utf8"),
-    tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
+    identity: accountsIdentity({ secret: TEST_JWT_SECRET }),
     signingKey: TEST_GATEWAY_KEY,
     redis,
     limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },

@@ -3,7 +3,13 @@ import { TEST_GATEWAY_KEY, TEST_IDENTITY_TRUST } from "@fedplat/devkit";
 import { decodeJwt } from "jose";
 import { createIdentitySigner } from "../src/features/identity/identitySigner";
 
-const viewer = { id: "0b8f8f4e-3c1d-4a7e-9a51-7a3f0a6f4c11", role: "STAFF" as const, kind: "user" as const };
+const viewer = {
+  id: "0b8f8f4e-3c1d-4a7e-9a51-7a3f0a6f4c11",
+  roles: ["STAFF"],
+  scopes: ["orders:read"],
+  tenant: "acme",
+  kind: "user" as const,
+};
 
 describe("the identity the gateway signs for each subgraph", () => {
   it("binds each token to its subgraph: catalog accepts its own and refuses the one signed for accounts", async () => {
@@ -25,7 +31,9 @@ describe("the identity the gateway signs for each subgraph", () => {
     const sign = createIdentitySigner(TEST_GATEWAY_KEY);
     const first = await sign(viewer, "orders");
     expect(await sign(viewer, "orders")).toBe(first);
-    expect(await sign({ ...viewer, role: "ADMIN" }, "orders")).not.toBe(first);
+    expect(await sign({ ...viewer, roles: ["ADMIN"] }, "orders")).not.toBe(first);
+    expect(await sign({ ...viewer, scopes: [] }, "orders")).not.toBe(first);
+    expect(await sign({ ...viewer, tenant: "other" }, "orders")).not.toBe(first);
     expect(decodeJwt(await sign(null, "orders"))).toMatchObject({ sub: "anonymous", kind: "anonymous", aud: "orders" });
   });
 });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createLogger, createRedis, type Redis } from "@fedplat/runtime";
 import { signAccessToken } from "@fedplat/auth";
 import { bearer, graphqlRequest, repoRoot, TEST_GATEWAY_KEY, TEST_JWT_SECRET } from "@fedplat/devkit";
-import { buildGateway, defaultLimits, type GatewayLimits, type GatewayServer } from "../src";
+import { accountsIdentity, buildGateway, defaultLimits, type GatewayLimits, type GatewayServer } from "../src";
 
 const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
 
@@ -17,7 +17,7 @@ async function gatewayWith(limits: Partial<GatewayLimits> = {}, production = fal
   const server = await buildGateway({
     supergraphSdl,
     subgraphUrls: { ACCOUNTS: down, CATALOG: down, ORDERS: down, PAYMENTS: down, NOTIFICATIONS: down },
-    tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
+    identity: accountsIdentity({ secret: TEST_JWT_SECRET }),
     signingKey: TEST_GATEWAY_KEY,
     redis,
     logger: createLogger("limits-test", "silent"),

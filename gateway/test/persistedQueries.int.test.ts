@@ -8,7 +8,7 @@ import { signAccessToken } from "@fedplat/auth";
 import { repoRoot, startTestSubgraph, TEST_GATEWAY_KEY, TEST_JWT_SECRET, type TestSubgraph } from "@fedplat/devkit";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
-import { buildGateway, defaultLimits, type GatewayServer } from "../src";
+import { accountsIdentity, buildGateway, defaultLimits, type GatewayServer } from "../src";
 import {
   loadPersistedDocumentManifest,
   type PersistedDocumentManifest,
@@ -44,7 +44,7 @@ async function gatewayIn(mode: TrustedDocumentsMode, documents = manifest): Prom
   const server = await buildGateway({
     supergraphSdl,
     subgraphUrls: { ACCOUNTS: DOWN, CATALOG: catalog.url, ORDERS: DOWN, PAYMENTS: DOWN, NOTIFICATIONS: DOWN },
-    tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
+    identity: accountsIdentity({ secret: TEST_JWT_SECRET }),
     signingKey: TEST_GATEWAY_KEY,
     redis,
     limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },

@@ -12,7 +12,7 @@ import {
   TEST_JWT_SECRET,
   type TestSubgraph,
 } from "@fedplat/devkit";
-import { buildGateway, defaultLimits, type GatewayServer } from "../src";
+import { accountsIdentity, buildGateway, defaultLimits, type GatewayServer } from "../src";
 import { type Link, openLink } from "./tcpLink";
 
 const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
@@ -42,7 +42,7 @@ beforeAll(async () => {
       CATALOG: link.url,
       ORDERS: `http://127.0.0.1:${(dropper.address() as net.AddressInfo).port}/graphql`,
     },
-    tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
+    identity: accountsIdentity({ secret: TEST_JWT_SECRET }),
     signingKey: TEST_GATEWAY_KEY,
     redis,
     limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },
@@ -148,7 +148,7 @@ describe("per-subgraph timeouts", () => {
     const slow = await buildGateway({
       supergraphSdl,
       subgraphUrls: { CATALOG: `http://127.0.0.1:${(hanging.address() as net.AddressInfo).port}/graphql` },
-      tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
+      identity: accountsIdentity({ secret: TEST_JWT_SECRET }),
       signingKey: TEST_GATEWAY_KEY,
       redis,
       limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },

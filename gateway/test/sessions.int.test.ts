@@ -8,7 +8,7 @@ import { signAccessToken } from "@fedplat/auth";
 import { bearer, graphqlRequest, repoRoot, startTestSubgraph, TEST_JWT_SECRET, TEST_PII_KEYS } from "@fedplat/devkit";
 import { decodeProtectedHeader } from "jose";
 import WebSocket from "ws";
-import { buildGateway, defaultLimits, type GatewayOptions, type GatewayServer } from "../src";
+import { accountsIdentity, buildGateway, defaultLimits, type GatewayOptions, type GatewayServer } from "../src";
 import { type AccountsCatalogOrders, startAccountsCatalogOrders } from "./accountsCatalogOrders";
 
 /**
@@ -514,7 +514,7 @@ describe("signing keys rotate by kid", () => {
   const K0 = "k0-secret-retired-0123456789abcdef01";
 
   it("accepts a token whose kid is still listed, refuses one signed with a retired kid, and one without a kid when JWT_SECRET is gone", async () => {
-    const url = await startGateway({ tokens: { kind: "hs256", keys: { k2: K2, k1: K1 } } });
+    const url = await startGateway({ identity: accountsIdentity({ keys: { k2: K2, k1: K1 } }) });
     const customer = await services.accounts.viewer("customer");
     const signed = (key: { id: string; secret: string } | string) =>
       signAccessToken({ id: customer.id, role: customer.role, tokenVersion: 0 }, key);
@@ -548,7 +548,7 @@ describe("signing keys rotate by kid", () => {
     try {
       const options = services.gatewayOptions();
       const url = await startGateway({
-        tokens: { kind: "hs256", keys: { k2: K2, k1: K1 } },
+        identity: accountsIdentity({ keys: { k2: K2, k1: K1 } }),
         subgraphUrls: { ...options.subgraphUrls, ACCOUNTS: accounts.url },
       });
       const user = await newUser();

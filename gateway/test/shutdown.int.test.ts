@@ -11,7 +11,7 @@ import {
   TEST_JWT_SECRET,
   type TestSubgraph,
 } from "@fedplat/devkit";
-import { buildGateway, defaultLimits, type GatewayServer } from "../src";
+import { accountsIdentity, buildGateway, defaultLimits, type GatewayServer } from "../src";
 import { type Link, openLink } from "./tcpLink";
 
 const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
@@ -30,7 +30,7 @@ beforeAll(async () => {
   gateway = await buildGateway({
     supergraphSdl,
     subgraphUrls: { CATALOG: slowLink.url },
-    tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
+    identity: accountsIdentity({ secret: TEST_JWT_SECRET }),
     signingKey: TEST_GATEWAY_KEY,
     redis,
     limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },

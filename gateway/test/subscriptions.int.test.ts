@@ -114,7 +114,7 @@ describe("which subscriptions are served comes from the subgraphs' @live declara
       idArgument: "id",
       initialState: false,
     });
-    const viewer = { id: "u1", role: "CUSTOMER" as const };
+    const viewer = { id: "u1", roles: ["CUSTOMER"], scopes: [] };
     expect(fields.get("orderStatusChanged")?.route({ orderId: "o1" }, viewer)).toEqual({ by: "id", id: "o1" });
     expect(fields.get("myOrderUpdates")?.route({}, viewer)).toEqual({ by: "owner", ownerId: "u1" });
   });

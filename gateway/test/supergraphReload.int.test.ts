@@ -15,7 +15,7 @@ import {
   waitFor,
 } from "@fedplat/devkit";
 import { parse } from "graphql";
-import { buildGateway, defaultLimits, type GatewayServer } from "../src";
+import { accountsIdentity, buildGateway, defaultLimits, type GatewayServer } from "../src";
 import { supergraphHash } from "../src/supergraph";
 
 const catalogSdl = readFileSync(join(repoRoot, "subgraphs/catalog/src/schema.graphql"), "utf8");
@@ -46,7 +46,7 @@ beforeAll(async () => {
   gateway = await buildGateway({
     supergraphSdl: v1,
     supergraphUpdates: { path, intervalMs: 100 },
-    tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
+    identity: accountsIdentity({ secret: TEST_JWT_SECRET }),
     signingKey: TEST_GATEWAY_KEY,
     redis,
     // the load below is one client far above the anonymous budget

@@ -1,9 +1,9 @@
 import type { AccountsPrisma } from "@fedplat/accounts";
-import type { Role } from "@fedplat/auth";
 
 /** What decides whether a user's tokens still hold (accounts' User: role, disabledAt, tokenVersion). */
 export interface SessionState {
-  role: Role;
+  /** accounts' one role per user. */
+  role: string;
   disabled: boolean;
   tokenVersion: number;
 }
@@ -36,7 +36,7 @@ export interface AdminSessionCheckOptions {
 }
 
 /** The user's current role when a token (or a session made from one) of `tokenVersion` still holds; "ended" otherwise. */
-export type AdminSessionCheck = (userId: string, tokenVersion: number) => Promise<Role | "ended">;
+export type AdminSessionCheck = (userId: string, tokenVersion: number) => Promise<string | "ended">;
 
 /**
  * The gateway's session rule for Bull Board: the user exists and is not disabled, the token's

@@ -3,13 +3,16 @@ import { createBullBoard } from "@bull-board/api";
 import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { ExpressAdapter } from "@bull-board/express";
 import type { Redis } from "@fedplat/runtime";
-import type { TokenVerifier, Viewer } from "@fedplat/auth";
+import { hasRole, type TokenVerifier, type Viewer } from "@fedplat/auth";
 import type { Queue } from "bullmq";
 import cookieParser from "cookie-parser";
 import express, { type RequestHandler } from "express";
 import type { AuditLog } from "@fedplat/operations";
 import { type AdminLogin, AdminLoginRefused } from "./adminLogin";
 import type { AdminSessionCheck } from "./adminSessions";
+
+/** Who may open Bull Board: accounts' admin role (the board takes accounts' access tokens only). */
+const BULL_BOARD_ROLE = "ADMIN";
 
 const BASE = "/admin/queues";
 const COOKIE = "fedplat_admin_session";
@@ -63,7 +66,8 @@ export interface BullBoardOptions {
 /** What a session key holds: who signed in, with which token version, and until when. */
 interface Session {
   userId: string;
-  role: Viewer["role"];
+  /** accounts' role at sign-in. */
+  role: string;
   /** The version of the token signed in with: a logout after that (which bumps the user's) ends the session. */
   tokenVersion: number;
   expiresAtMs: number;
@@ -81,7 +85,7 @@ function sessionStore(redis: Redis, keyPrefix: string, ttlMs: number, now: () =>
       const id = randomBytes(32).toString("base64url");
       const session: Session = {
         userId: viewer.id,
-        role: viewer.role,
+        role: viewer.roles[0] ?? "",
         tokenVersion: viewer.tokenVersion ?? 0,
         expiresAtMs: now() + ttlMs,
       };
@@ -130,7 +134,7 @@ export function mountBullBoard(app: express.Express, options: BullBoardOptions):
   async function current(viewer: Viewer): Promise<Viewer | null> {
     if (viewer.kind === "apiKey") return null; // Bull Board takes access tokens only
     const role = await options.checkSession(viewer.id, viewer.tokenVersion ?? 0);
-    return role === "ended" ? null : { ...viewer, role };
+    return role === "ended" ? null : { ...viewer, roles: [role] };
   }
 
   /** The admin behind the request, from its bearer token or its session; null when there is none (or it ended). */
@@ -145,11 +149,12 @@ export function mountBullBoard(app: express.Express, options: BullBoardOptions):
     if (!id || !session) return null;
     const viewer = await current({
       id: session.userId,
-      role: session.role,
+      roles: [session.role],
+      scopes: [],
       kind: "user",
       tokenVersion: session.tokenVersion,
     });
-    if (viewer?.role !== "ADMIN") {
+    if (!hasRole(viewer, BULL_BOARD_ROLE)) {
       // Logged out, demoted or disabled since sign-in: the session ends here, not at its expiry.
       await sessions.end(id);
       res.clearCookie(COOKIE, cookieOptions);
@@ -172,7 +177,7 @@ export function mountBullBoard(app: express.Express, options: BullBoardOptions):
         ],
       });
     }
-    if (viewer?.role === "ADMIN") {
+    if (hasRole(viewer, BULL_BOARD_ROLE)) {
       res.locals.admin = viewer;
       return next();
     }
@@ -221,7 +226,7 @@ export function mountBullBoard(app: express.Express, options: BullBoardOptions):
       if (error instanceof AdminLoginRefused) return refuse(error.status, error.message);
       return refuse(503, "Sign-in is unavailable right now (the gateway or accounts cannot be reached): try again.");
     }
-    if (viewer?.role !== "ADMIN")
+    if (!viewer || !hasRole(viewer, BULL_BOARD_ROLE))
       return refuse(viewer ? 403 : 401, viewer ? "This account is not an ADMIN." : "Wrong email or password.");
     res.cookie(COOKIE, await sessions.create(viewer), { ...cookieOptions, maxAge: ttlMs });
     await options.audit?.record({ actor: viewer, action: "bullBoardSignIn", target: BASE, outcome: "SUCCESS" });

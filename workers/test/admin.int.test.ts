@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createLogger, createMetrics, createRedis, type Redis } from "@fedplat/runtime";
-import { createTokenVerifier, signAccessToken, type Viewer } from "@fedplat/auth";
+import { type AccessTokenSubject, createTokenVerifier, signAccessToken, type Viewer } from "@fedplat/auth";
 import type { SubgraphServer } from "@fedplat/subgraph";
 import { type AccountsPrisma, createAccountsPrisma } from "@fedplat/accounts";
 import {
@@ -32,7 +32,7 @@ const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const admin = { id: randomUUID(), role: "ADMIN" as const };
 const staff = { id: randomUUID(), role: "STAFF" as const };
 /** An admin acting through an API key (the gateway signs kind "apiKey" into the identity). */
-const adminKey: Viewer = { id: randomUUID(), role: "ADMIN", kind: "apiKey" };
+const adminKey: Viewer = { id: randomUUID(), roles: ["ADMIN"], scopes: [], kind: "apiKey" };
 
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
 const JSON_ACCEPT = { accept: "application/json" };
@@ -99,11 +99,14 @@ describe("workers admin port (the operations subgraph)", () => {
   let accounts: AccountsPrisma;
   let checkSession: AdminSessionCheck;
   /** A user in accounts' table, as a viewer its tokens are signed for. */
-  const addUser = async (role: Viewer["role"], id: string = randomUUID()): Promise<Viewer> => {
+  const addUser = async (
+    role: "CUSTOMER" | "STAFF" | "ADMIN",
+    id: string = randomUUID(),
+  ): Promise<AccessTokenSubject> => {
     await accounts.user.create({
       data: { id, role, email: `${id}@example.com`, name: "Bull Board test", passwordHash: "not-a-hash" },
     });
-    return { id, role, kind: "user", tokenVersion: 0 };
+    return { id, role, tokenVersion: 0 };
   };
 
   beforeAll(async () => {
@@ -415,7 +418,7 @@ describe("workers admin port (the operations subgraph)", () => {
     const demoted = await addUser("STAFF"); // the token still says ADMIN
     const disabled = await addUser("ADMIN");
     await accounts.user.update({ where: { id: disabled.id }, data: { disabledAt: new Date() } });
-    const unknown: Viewer = { id: randomUUID(), role: "ADMIN", kind: "user", tokenVersion: 0 };
+    const unknown: AccessTokenSubject = { id: randomUUID(), role: "ADMIN", tokenVersion: 0 };
     const cases = [
       [loggedOut, 401],
       [{ ...demoted, role: "ADMIN" as const }, 403],

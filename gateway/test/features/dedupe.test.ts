@@ -52,7 +52,7 @@ describe("dedupe feature: in-flight deduplication of subgraph fetches", () => {
     await Promise.all([
       post(fetch, /* GraphQL */ "query A { a }", customer("user-1")),
       post(fetch, /* GraphQL */ "query A { a }", customer("user-2")),
-      post(fetch, /* GraphQL */ "query A { a }", { ...customer("user-1"), role: "STAFF" }),
+      post(fetch, /* GraphQL */ "query A { a }", { ...customer("user-1"), roles: ["STAFF"] }),
       post(fetch, /* GraphQL */ "query A { a }", null),
       post(fetch, /* GraphQL */ "query B { b }", customer("user-1")),
     ]);

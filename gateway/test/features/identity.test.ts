@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { IDENTITY_HEADER, signAccessToken, verifyCallerIdentity } from "@fedplat/auth";
 import { bearer, TEST_GATEWAY_KEY, TEST_IDENTITY_TRUST, TEST_JWT_SECRET } from "@fedplat/devkit";
 import type { Request } from "express";
-import { createCredentials, createIdentityFeature } from "../../src/features/identity";
+import { accountsIdentity, createCredentials, createIdentityFeature } from "../../src/features/identity";
 import type { FetcherResponse } from "../../src/transport/subgraphFetch";
 import type { SubgraphRequest } from "../../src/transport/subgraphRequest";
 import { serveFeatures } from "./httpHarness";
@@ -11,7 +11,7 @@ import { customer, subgraphRequest } from "./subgraphRequests";
 // No key or session look-ups happen in these tests: accounts is never called.
 const credentials = createCredentials({
   accountsUrl: "http://127.0.0.1:9/graphql",
-  tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
+  identity: accountsIdentity({ secret: TEST_JWT_SECRET }),
   signingKey: TEST_GATEWAY_KEY,
 });
 const refused: Request[] = [];
@@ -38,7 +38,7 @@ describe("identity feature", () => {
       bearer(await signAccessToken({ id, role: "CUSTOMER" }, TEST_JWT_SECRET)),
     );
     expect(response.status).toBe(200);
-    expect(response.body.state?.viewer).toMatchObject({ id, role: "CUSTOMER" });
+    expect(response.body.state?.viewer).toMatchObject({ id, roles: ["CUSTOMER"], scopes: [] });
     expect((await harness.post({ query: /* GraphQL */ "{ me { id } }" })).body.state?.viewer).toBeNull();
   });
 
@@ -80,7 +80,7 @@ describe("identity feature", () => {
     );
     const header = sent[0]?.init.headers[IDENTITY_HEADER];
     await expect(verifyCallerIdentity(header, TEST_IDENTITY_TRUST, "catalog")).resolves.toMatchObject({
-      viewer: { id: "user-7", role: "CUSTOMER" },
+      viewer: { id: "user-7", roles: ["CUSTOMER"], scopes: [] },
     });
     await expect(verifyCallerIdentity(header, TEST_IDENTITY_TRUST, "orders")).rejects.toThrow();
   });

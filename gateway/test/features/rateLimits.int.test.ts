@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createMetrics, createRedis, type Redis } from "@fedplat/runtime";
 import { signAccessToken } from "@fedplat/auth";
 import { bearer, TEST_GATEWAY_KEY, TEST_JWT_SECRET } from "@fedplat/devkit";
-import { createCredentials, createIdentityFeature } from "../../src/features/identity";
+import { accountsIdentity, createCredentials, createIdentityFeature } from "../../src/features/identity";
 import { createAddressBudgetFeature, createRateLimitFeature, createRateLimits } from "../../src/features/rateLimits";
 import { defaultLimits } from "../../src/limits";
 import { serveFeatures } from "./httpHarness";
@@ -15,7 +15,7 @@ afterAll(() => redis.quit());
 
 const credentials = createCredentials({
   accountsUrl: "http://127.0.0.1:9/graphql",
-  tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
+  identity: accountsIdentity({ secret: TEST_JWT_SECRET }),
   signingKey: TEST_GATEWAY_KEY,
 });
 const rejectedTotal = async (registry: ReturnType<typeof createMetrics>["registry"], kind: string) =>

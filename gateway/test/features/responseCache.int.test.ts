@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createLogger, createMetrics, createRedis, type Redis } from "@fedplat/runtime";
+import type { Viewer } from "@fedplat/auth";
 import { createResponseCacheFeature } from "../../src/features/responseCache";
 import { createRedisKeyValueCache } from "../../src/features/responseCache/redisKeyValueCache";
 import { createLiveUpdateHub, type LiveUpdateHub } from "../../src/features/subscriptions";
@@ -23,10 +24,11 @@ async function start() {
     cache: createRedisKeyValueCache(redis, `test:rc:${randomUUID()}:`, logger),
     registry: metrics.registry,
     liveUpdates: hub,
+    staffRoles: ["STAFF", "ADMIN"],
   });
   return { ...(await startApollo([feature])), registry: metrics.registry };
 }
-const alice = { id: randomUUID(), role: "CUSTOMER" as const, kind: "user" as const };
+const alice: Viewer = { id: randomUUID(), roles: ["CUSTOMER"], scopes: [], kind: "user" };
 
 describe("response cache feature", () => {
   it("serves a public answer again from the cache over HTTP (x-cache HIT), never to in-process executions", async () => {

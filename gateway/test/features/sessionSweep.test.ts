@@ -16,7 +16,7 @@ function connectionsOf(verdicts: Record<string, SessionVerdict>, counts: Record<
       connections.push({
         name: `${key}-${i}`,
         identity: {
-          viewer: { id: key, role: "CUSTOMER" },
+          viewer: { id: key, roles: ["CUSTOMER"], scopes: [] },
           session: {
             key,
             check: async () => {
@@ -58,7 +58,7 @@ describe("session sweep", () => {
     const [expired] = connections;
     if (!expired) throw new Error("no connection");
     expired.identity.expiresAt = Date.now() - 1;
-    connections.push({ name: "no-session", identity: { viewer: { id: "jwks", role: "CUSTOMER" } } });
+    connections.push({ name: "no-session", identity: { viewer: { id: "jwks", roles: ["CUSTOMER"], scopes: [] } } });
     const ended: string[] = [];
     const sweep = startSessionSweep({
       intervalMs: 60_000,

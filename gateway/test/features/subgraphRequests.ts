@@ -32,7 +32,7 @@ export function subgraphRequest(
   };
 }
 
-export const customer = (id: string): Viewer => ({ id, role: "CUSTOMER", kind: "user" });
+export const customer = (id: string): Viewer => ({ id, roles: ["CUSTOMER"], scopes: [], kind: "user" });
 
 /** A real HTTP server standing in for a subgraph; `answer` decides each response. */
 export async function startStandIn(

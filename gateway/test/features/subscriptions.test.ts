@@ -10,7 +10,7 @@ import { repoRoot, TEST_GATEWAY_KEY, TEST_JWT_SECRET } from "@fedplat/devkit";
 import WebSocket from "ws";
 import { apiSchemaOf } from "@fedplat/tools";
 import type { GatewayContext } from "../../src/context";
-import { createCredentials } from "../../src/features/identity";
+import { accountsIdentity, createCredentials } from "../../src/features/identity";
 import { createTrustedDocuments, parseManifest } from "../../src/features/persistedDocuments";
 import {
   createLiveUpdateHub,
@@ -40,7 +40,7 @@ beforeAll(async () => {
   feature = createSubscriptionsFeature({
     credentials: createCredentials({
       accountsUrl: "http://127.0.0.1:9/graphql",
-      tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
+      identity: accountsIdentity({ secret: TEST_JWT_SECRET }),
       signingKey: TEST_GATEWAY_KEY,
     }),
     trustedDocuments: createTrustedDocuments({

@@ -7,7 +7,7 @@ import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/res
 import { graphqlRequest, type GraphQLResponse, TEST_GATEWAY_KEY, TEST_JWT_SECRET } from "@fedplat/devkit";
 import { createLogger, createRedis, type Redis } from "@fedplat/runtime";
 import { graphql, type GraphQLSchema, parse } from "graphql";
-import { buildGateway, defaultLimits, type GatewayServer } from "../../src";
+import { accountsIdentity, buildGateway, defaultLimits, type GatewayServer } from "../../src";
 
 /**
  * A federation case as the public Federation Gateway Audit states them: a few small in-process
@@ -57,7 +57,7 @@ export async function startFederationCase(subgraphs: CaseSubgraph[]): Promise<Fe
   const redis: Redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "federation-case");
   const gateway: GatewayServer = await buildGateway({
     supergraphSdl: composed.supergraphSdl,
-    tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
+    identity: accountsIdentity({ secret: TEST_JWT_SECRET }),
     signingKey: TEST_GATEWAY_KEY,
     redis,
     limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },

@@ -1,7 +1,7 @@
 import { decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
 import { LRUCache } from "lru-cache";
 import { unauthenticated } from "@fedplat/runtime";
-import type { Role, Viewer } from "./identity";
+import type { Viewer } from "./identity";
 import type { SigningKey, VerifyKeys } from "./identityKeys";
 
 /** The header that carries the caller's signed identity from the gateway to a subgraph. */
@@ -34,11 +34,22 @@ export interface IdentityTrust {
  * Signs what the gateway (or a service, with its own key) asserts about a request to one
  * subgraph (`audience`, its name in the supergraph): who the viewer is, if anyone. EdDSA
  * (Ed25519): subgraphs hold only public keys, so they can verify but never forge.
+ *
+ * The payload (docs/identity.md): iss, aud, sub (viewer id or "anonymous"), iat, exp (60 s), and
+ * `kind` ("user" | "apiKey" | "anonymous"), `roles` and `scopes` (arrays of strings) and `tenant`
+ * (a string, only when the viewer has one).
  */
 export function signCallerIdentity(identity: CallerIdentity, signing: SigningKey, audience: string): Promise<string> {
   const { viewer, caller } = identity;
   return new SignJWT({
-    ...(viewer ? { role: viewer.role, kind: viewer.kind ?? "user" } : { kind: "anonymous" }),
+    ...(viewer
+      ? {
+          kind: viewer.kind ?? "user",
+          roles: viewer.roles,
+          scopes: viewer.scopes,
+          ...(viewer.tenant !== undefined ? { tenant: viewer.tenant } : {}),
+        }
+      : { kind: "anonymous" }),
   })
     .setProtectedHeader({ alg: "EdDSA", kid: signing.kid })
     .setIssuer(caller.kind === "gateway" ? GATEWAY_ISSUER : `${SERVICE_ISSUER}${caller.name}`)
@@ -48,8 +59,6 @@ export function signCallerIdentity(identity: CallerIdentity, signing: SigningKey
     .setExpirationTime(`${TTL_SECONDS}s`)
     .sign(signing.key);
 }
-
-const ROLES: readonly Role[] = ["CUSTOMER", "STAFF", "ADMIN"];
 
 /** Verifies a subgraph request's identity header for `audience`; anything missing or wrong is a 401. */
 export async function verifyCallerIdentity(
@@ -108,16 +117,31 @@ async function verifyWithExpiry(
   // jwtVerify has checked exp (required above).
   const expiresAtMs = (payload.exp ?? 0) * 1000;
   if (payload.kind === "anonymous") return { identity: { caller, viewer: null }, expiresAtMs };
-  const role = payload.role as Role;
+  // `role` (one string): what gateways before roles/scopes signed, accepted while they roll out.
+  const roles = payload.roles ?? (typeof payload.role === "string" ? [payload.role] : undefined);
+  const scopes = payload.scopes ?? [];
+  const { tenant } = payload;
   if (
     typeof payload.sub !== "string" ||
-    !ROLES.includes(role) ||
+    !isStringList(roles) ||
+    !isStringList(scopes) ||
+    (tenant !== undefined && typeof tenant !== "string") ||
     (payload.kind !== "user" && payload.kind !== "apiKey")
   ) {
     throw invalid();
   }
-  return { identity: { caller, viewer: { id: payload.sub, role, kind: payload.kind } }, expiresAtMs };
+  const viewer: Viewer = {
+    id: payload.sub,
+    roles,
+    scopes,
+    ...(typeof tenant === "string" ? { tenant } : {}),
+    kind: payload.kind,
+  };
+  return { identity: { caller, viewer }, expiresAtMs };
 }
+
+const isStringList = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((item) => typeof item === "string");
 
 /**
  * verifyCallerIdentity for one subgraph, remembering the assertions it has verified until they

@@ -20,8 +20,14 @@ const trust: IdentityTrust = {
   gateway: parseVerifyKeys(JSON.stringify([...gateway.verifyKeys, ...previousGateway.verifyKeys])),
   services: { orders: parseVerifyKeys(JSON.stringify(orders.verifyKeys)) },
 };
-const viewer = { id: "7f1c1f37-9f5e-4a52-8d0b-1d1f2d9a5c11", role: "CUSTOMER" as const, kind: "user" as const };
-const admin = { ...viewer, role: "ADMIN" as const };
+const viewer = {
+  id: "7f1c1f37-9f5e-4a52-8d0b-1d1f2d9a5c11",
+  roles: ["CUSTOMER"],
+  scopes: ["orders:read"],
+  tenant: "acme",
+  kind: "user" as const,
+};
+const admin = { ...viewer, roles: ["ADMIN"] };
 const OLD_SHARED_SECRET = "unit-test-gateway-secret-0123456789abcdef";
 
 describe("caller identity (gateway -> subgraph)", () => {
@@ -138,6 +144,44 @@ describe("caller identity (gateway -> subgraph)", () => {
       .setExpirationTime(now + 3600)
       .sign(gateway.signing.key);
     await expect(verifyCallerIdentity(longLived, trust, "catalog")).rejects.toThrow("Invalid gateway identity");
+  });
+
+  it("reads the documented payload; accepts a single `role` from older gateways; refuses malformed roles, scopes or tenant", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const signed = (claims: Record<string, unknown>) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: "EdDSA", kid: "gw-2" })
+        .setIssuer("fedplat-gateway")
+        .setAudience("catalog")
+        .setSubject(viewer.id)
+        .setIssuedAt(now)
+        .setExpirationTime(now + 60)
+        .sign(gateway.signing.key);
+    expect(
+      await verifyCallerIdentity(
+        await signed({ kind: "user", roles: ["STAFF"], scopes: ["a", "b"], tenant: "t1" }),
+        trust,
+        "catalog",
+      ),
+    ).toEqual({
+      caller: { kind: "gateway" },
+      viewer: { id: viewer.id, roles: ["STAFF"], scopes: ["a", "b"], tenant: "t1", kind: "user" },
+    });
+    expect(await verifyCallerIdentity(await signed({ kind: "apiKey", role: "STAFF" }), trust, "catalog")).toEqual({
+      caller: { kind: "gateway" },
+      viewer: { id: viewer.id, roles: ["STAFF"], scopes: [], kind: "apiKey" },
+    });
+    for (const claims of [
+      { kind: "user", roles: "STAFF" },
+      { kind: "user", roles: [1] },
+      { kind: "user", roles: [], scopes: "a b" },
+      { kind: "user", roles: [], tenant: 7 },
+      { kind: "user" },
+      { kind: "robot", roles: [] },
+    ])
+      await expect(verifyCallerIdentity(await signed(claims), trust, "catalog")).rejects.toThrow(
+        "Invalid gateway identity",
+      );
   });
 
   describe("a verifier that remembers verified assertions", () => {

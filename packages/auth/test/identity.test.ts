@@ -2,6 +2,7 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
+  claimAt,
   createTokenVerifier,
   parseSigningKeys,
   signAccessToken,
@@ -11,12 +12,14 @@ import {
 
 const SECRET = "unit-test-secret-0123456789abcdef0123456789";
 const key = new TextEncoder().encode(SECRET);
-const viewer = { id: "7f1c1f37-9f5e-4a52-8d0b-1d1f2d9a5c11", role: "STAFF" as const, kind: "user" as const };
+/** Whom accounts signs a token for, and the viewer the token then stands for. */
+const subject = { id: "7f1c1f37-9f5e-4a52-8d0b-1d1f2d9a5c11", role: "STAFF" };
+const viewer = { id: subject.id, roles: ["STAFF"], scopes: [], kind: "user" as const };
 
-async function expectUnauthenticated(promise: Promise<unknown>, message: string) {
+async function expectUnauthenticated(promise: Promise<unknown>, message: string, reason?: string) {
   await expect(promise).rejects.toMatchObject({
     message,
-    extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },
+    extensions: { code: "UNAUTHENTICATED", http: { status: 401 }, ...(reason ? { reason } : {}) },
   });
 }
 
@@ -26,10 +29,10 @@ describe("access tokens", () => {
   it("accepts the same token again from memory, but not once it has expired", async () => {
     jest.useFakeTimers({ doNotFake: ["nextTick", "setImmediate", "queueMicrotask"], now: Date.now() });
     const verify = createTokenVerifier({ kind: "hs256", secret: SECRET });
-    const token = await signAccessToken(viewer, SECRET, 60);
+    const token = await signAccessToken(subject, SECRET, 60);
     expect(await verify(token)).toEqual(viewer);
     expect(await verify(token)).toEqual(viewer);
-    await expectUnauthenticated(verify(await signAccessToken(viewer, `${SECRET}x`, 60)), "Invalid access token");
+    await expectUnauthenticated(verify(await signAccessToken(subject, `${SECRET}x`, 60)), "Invalid access token");
     jest.setSystemTime(Date.now() + 61_000);
     await expectUnauthenticated(verify(token), "Access token expired");
   });
@@ -37,17 +40,19 @@ describe("access tokens", () => {
   it("verifies by kid: a listed kid with its own key, never a retired kid, a kid with another key's secret, or a bad version claim", async () => {
     const verify = createTokenVerifier({ kind: "hs256", keys: { k2: `${SECRET}2`, k1: `${SECRET}1` } });
     const versioned = { ...viewer, tokenVersion: 3 };
-    expect(await verify(await signAccessToken(versioned, { id: "k1", secret: `${SECRET}1` }))).toEqual(versioned);
-    expect(await verify(await signAccessToken(viewer, { id: "k2", secret: `${SECRET}2` }))).toEqual(viewer);
+    expect(
+      await verify(await signAccessToken({ ...subject, tokenVersion: 3 }, { id: "k1", secret: `${SECRET}1` })),
+    ).toEqual(versioned);
+    expect(await verify(await signAccessToken(subject, { id: "k2", secret: `${SECRET}2` }))).toEqual(viewer);
     await expectUnauthenticated(
-      verify(await signAccessToken(viewer, { id: "k0", secret: `${SECRET}0` })),
+      verify(await signAccessToken(subject, { id: "k0", secret: `${SECRET}0` })),
       "Invalid access token",
     );
     await expectUnauthenticated(
-      verify(await signAccessToken(viewer, { id: "k1", secret: `${SECRET}2` })),
+      verify(await signAccessToken(subject, { id: "k1", secret: `${SECRET}2` })),
       "Invalid access token",
     );
-    await expectUnauthenticated(verify(await signAccessToken(viewer, SECRET)), "Invalid access token"); // no kid, no JWT_SECRET
+    await expectUnauthenticated(verify(await signAccessToken(subject, SECRET)), "Invalid access token"); // no kid, no JWT_SECRET
     const badVersion = await new SignJWT({ role: "STAFF", ver: -1 })
       .setProtectedHeader({ alg: "HS256", kid: "k1" })
       .setSubject(viewer.id)
@@ -55,7 +60,7 @@ describe("access tokens", () => {
       .setAudience("fedplat")
       .setExpirationTime("1m")
       .sign(new TextEncoder().encode(`${SECRET}1`));
-    await expectUnauthenticated(verify(badVersion), "Invalid access token");
+    await expectUnauthenticated(verify(badVersion), "Invalid access token", "INVALID_CLAIMS");
   });
 
   it("parses JWT_SIGNING_KEYS and names a bad entry without echoing a secret", () => {
@@ -66,12 +71,12 @@ describe("access tokens", () => {
   });
 
   it("round-trips a viewer", async () => {
-    expect(await verifyAccessToken(await signAccessToken(viewer, SECRET), SECRET)).toEqual(viewer);
+    expect(await verifyAccessToken(await signAccessToken(subject, SECRET), SECRET)).toEqual(viewer);
   });
 
   it("rejects a token signed with another secret", async () => {
     await expectUnauthenticated(
-      verifyAccessToken(await signAccessToken(viewer, `${SECRET}x`), SECRET),
+      verifyAccessToken(await signAccessToken(subject, `${SECRET}x`), SECRET),
       "Invalid access token",
     );
   });
@@ -84,7 +89,7 @@ describe("access tokens", () => {
       .setAudience("fedplat")
       .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
       .sign(key);
-    await expectUnauthenticated(verifyAccessToken(expired, SECRET), "Access token expired");
+    await expectUnauthenticated(verifyAccessToken(expired, SECRET), "Access token expired", "TOKEN_EXPIRED");
   });
 
   it("rejects a token that is not valid yet (nbf in the future)", async () => {
@@ -99,7 +104,7 @@ describe("access tokens", () => {
     await expectUnauthenticated(verifyAccessToken(early, SECRET), "Invalid access token");
   });
 
-  it("rejects alg none, wrong issuer, wrong audience and an unknown role", async () => {
+  it("rejects alg none, an unknown issuer and a wrong audience, each with its reason", async () => {
     const header = Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url");
     const body = Buffer.from(
       JSON.stringify({
@@ -110,31 +115,44 @@ describe("access tokens", () => {
         exp: Math.floor(Date.now() / 1000) + 60,
       }),
     ).toString("base64url");
-    await expectUnauthenticated(verifyAccessToken(`${header}.${body}.`, SECRET), "Invalid access token");
+    await expectUnauthenticated(
+      verifyAccessToken(`${header}.${body}.`, SECRET),
+      "Invalid access token",
+      "INVALID_TOKEN",
+    );
     const base = () =>
       new SignJWT({ role: "STAFF" }).setProtectedHeader({ alg: "HS256" }).setSubject(viewer.id).setExpirationTime("1m");
     await expectUnauthenticated(
       verifyAccessToken(await base().setIssuer("evil").setAudience("fedplat").sign(key), SECRET),
-      "Invalid access token",
+      "Access token from an issuer this gateway does not trust",
+      "UNKNOWN_ISSUER",
+    );
+    await expectUnauthenticated(
+      verifyAccessToken(await base().setAudience("fedplat").sign(key), SECRET),
+      "Access token from an issuer this gateway does not trust",
+      "UNKNOWN_ISSUER",
     );
     await expectUnauthenticated(
       verifyAccessToken(await base().setIssuer("fedplat-accounts").setAudience("other").sign(key), SECRET),
       "Invalid access token",
+      "WRONG_AUDIENCE",
     );
-    const godRole = await new SignJWT({ role: "ROOT" })
-      .setProtectedHeader({ alg: "HS256" })
-      .setSubject(viewer.id)
-      .setIssuer("fedplat-accounts")
-      .setAudience("fedplat")
-      .setExpirationTime("1m")
-      .sign(key);
-    await expectUnauthenticated(verifyAccessToken(godRole, SECRET), "Invalid access token");
+    await expectUnauthenticated(verifyAccessToken("not-a-jwt", SECRET), "Invalid access token", "INVALID_TOKEN");
+  });
+
+  it("keeps only the platform's roles when it knows them: an unknown role grants nothing", async () => {
+    const verify = createTokenVerifier({ kind: "hs256", secret: SECRET }, { roles: ["CUSTOMER", "STAFF"] });
+    expect(await verify(await signAccessToken({ id: viewer.id, role: "ROOT" }, SECRET))).toEqual({
+      ...viewer,
+      roles: [],
+    });
+    expect(await verify(await signAccessToken(subject, SECRET))).toEqual(viewer);
   });
 
   it("reads the viewer from an Authorization header", async () => {
     const verify = createTokenVerifier({ kind: "hs256", secret: SECRET });
     expect(await viewerFromAuthorization(undefined, verify)).toBeNull();
-    expect(await viewerFromAuthorization(`Bearer ${await signAccessToken(viewer, SECRET)}`, verify)).toEqual(viewer);
+    expect(await viewerFromAuthorization(`Bearer ${await signAccessToken(subject, SECRET)}`, verify)).toEqual(viewer);
     await expectUnauthenticated(
       viewerFromAuthorization("Basic dXNlcjpwYXNz", verify),
       "Authorization header must be 'Bearer <token>'",
@@ -164,12 +182,14 @@ describe("tokens from an identity provider (JWKS)", () => {
           .sign(signer);
       expect(await verify(await token({ iss: "https://idp.example", aud: "fedplat-api" }))).toEqual({
         id: viewer.id,
-        role: "CUSTOMER",
+        roles: ["CUSTOMER"],
+        scopes: [],
         kind: "user",
       });
       await expectUnauthenticated(
         verify(await token({ iss: "https://evil.example", aud: "fedplat-api" })),
-        "Invalid access token",
+        "Access token from an issuer this gateway does not trust",
+        "UNKNOWN_ISSUER",
       );
       await expectUnauthenticated(
         verify(await token({ iss: "https://idp.example", aud: "other" })),
@@ -191,5 +211,24 @@ describe("tokens from an identity provider (JWKS)", () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe("claim paths", () => {
+  const payload = {
+    sub: "u1",
+    realm_access: { roles: ["admin", "offline_access"] },
+    "https://example.com/roles": ["editor"],
+    "https://example.com/org": { "tenant.id": "acme" },
+  };
+
+  it("walks dot paths and finds namespaced claims whose names have dots", () => {
+    expect(claimAt(payload, "sub")).toBe("u1");
+    expect(claimAt(payload, "realm_access.roles")).toEqual(["admin", "offline_access"]);
+    expect(claimAt(payload, "https://example.com/roles")).toEqual(["editor"]);
+    expect(claimAt(payload, "https://example.com/org.tenant.id")).toBe("acme");
+    expect(claimAt(payload, "realm_access.missing")).toBeUndefined();
+    expect(claimAt(payload, "sub.length")).toBeUndefined();
+    expect(claimAt(payload, "constructor")).toBeUndefined();
   });
 });

@@ -13,7 +13,7 @@ import {
   type TestSubgraph,
   type TestViewer,
 } from "@fedplat/devkit";
-import { buildGateway, defaultLimits, type GatewayServer } from "@fedplat/gateway";
+import { accountsIdentity, buildGateway, defaultLimits, type GatewayServer } from "@fedplat/gateway";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { createGraphQLClient, GraphQLRequestError, persistedDocuments, placeOrder } from "../src";
 
@@ -40,7 +40,7 @@ beforeAll(async () => {
   gateway = await buildGateway({
     supergraphSdl: readFileSync(join(repoRoot, "supergraph.graphql"), "utf8"),
     subgraphUrls: { ACCOUNTS: DOWN, CATALOG: catalog.url, ORDERS: orders.url, PAYMENTS: DOWN, NOTIFICATIONS: DOWN },
-    tokens: { kind: "hs256", secret: TEST_JWT_SECRET },
+    identity: accountsIdentity({ secret: TEST_JWT_SECRET }),
     signingKey: TEST_GATEWAY_KEY,
     redis,
     limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },

@@ -33,8 +33,10 @@ export {
   TEST_PREVIOUS_GATEWAY_KEY,
   TEST_PII_KEYS,
   type TestSubgraph,
+  type TestIdentity,
   type TestSubgraphOptions,
   type TestViewer,
+  testViewerOf,
 } from "./testSubgraph";
 export { type OwnedPostgres, startOwnedPostgres } from "./ownedPostgres";
 export { listening, type OwnedRedis, startOwnedRedis } from "./ownedRedis";

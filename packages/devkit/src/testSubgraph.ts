@@ -6,10 +6,10 @@ import {
   parseSigningKey,
   parseVerifyKeys,
   publicJwkOf,
-  type Role,
   signAccessToken,
   signCallerIdentity,
   type SigningKey,
+  type Viewer,
 } from "@fedplat/auth";
 import type { PrismaLike, SubgraphDeps, SubgraphServer } from "@fedplat/subgraph";
 import pg from "pg";
@@ -56,15 +56,32 @@ export const TEST_IDENTITY_TRUST: IdentityTrust = {
 };
 
 /**
+ * Who a test acts as: an accounts user (`role`, as accounts stores it) or any viewer (`roles`,
+ * `scopes`, `tenant`, as the gateway's identity configuration maps tokens onto them).
+ */
+export type TestIdentity = Pick<Viewer, "id" | "kind" | "tenant"> & {
+  role?: string;
+  roles?: string[];
+  scopes?: string[];
+};
+
+/** The Viewer a TestIdentity stands for. */
+export function testViewerOf(identity: TestIdentity): Viewer {
+  const { role, roles, scopes, ...rest } = identity;
+  return { ...rest, roles: roles ?? (role ? [role] : []), scopes: scopes ?? [] };
+}
+
+/**
  * Headers a request from the gateway to the subgraph named `audience` carries: the signed
  * identity of `viewer` (anonymous when null).
  */
-export async function gatewayHeaders(
-  viewer: { id: string; role: Role; kind?: "user" | "apiKey" } | null,
-  audience: string,
-): Promise<Record<string, string>> {
+export async function gatewayHeaders(viewer: TestIdentity | null, audience: string): Promise<Record<string, string>> {
   return {
-    [IDENTITY_HEADER]: await signCallerIdentity({ caller: { kind: "gateway" }, viewer }, TEST_GATEWAY_KEY, audience),
+    [IDENTITY_HEADER]: await signCallerIdentity(
+      { caller: { kind: "gateway" }, viewer: viewer && testViewerOf(viewer) },
+      TEST_GATEWAY_KEY,
+      audience,
+    ),
   };
 }
 
@@ -72,7 +89,8 @@ export type DemoAccount = "admin" | "staff" | "customer";
 
 export interface TestViewer {
   id: string;
-  role: Role;
+  /** The account's role, as accounts stores it. */
+  role: string;
   /** An access token as accounts issues it (for the gateway's Authorization header). */
   token: string;
   /** What the gateway sends a subgraph for this viewer. */
@@ -99,7 +117,7 @@ export interface TestSubgraph<P> {
     headers?: Record<string, string>,
   ): Promise<GraphQLResponse<TData>>;
   /** A seeded demo account (admin, staff or customer) with a valid token. */
-  viewer(account: DemoAccount | { id: string; role: Role }): Promise<TestViewer>;
+  viewer(account: DemoAccount | { id: string; role: string }): Promise<TestViewer>;
   stop(): Promise<void>;
 }
 
@@ -159,11 +177,11 @@ export async function startTestSubgraph<P extends PrismaLike>(
  * A seeded demo account's id and role, read straight from the test database's accounts schema:
  * a fixture may look across schemas; service code never does.
  */
-export async function demoAccount(databaseUrl: string, account: DemoAccount): Promise<{ id: string; role: Role }> {
+export async function demoAccount(databaseUrl: string, account: DemoAccount): Promise<{ id: string; role: string }> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ id: string; role: Role }>(
+    const { rows } = await client.query<{ id: string; role: string }>(
       'SELECT id, role::text AS role FROM "accounts"."users" WHERE email = $1',
       [`${account}@example.com`],
     );

@@ -6,7 +6,8 @@ export interface AuditRow {
   /** Time-ordered (UUIDv7): "newest first" is the primary key backwards. */
   id: string;
   actorId: string;
-  actorRole: Viewer["role"];
+  /** The actor's roles, space-separated (a service with one role per user may store its own column type). */
+  actorRole: string;
   /** "user" (access token) or "apiKey". */
   actorKind: "user" | "apiKey";
   action: string;
@@ -43,7 +44,7 @@ export async function runAudited<T, Tx>(action: AuditedAction<T, Tx>): Promise<T
   const row = (outcome: AuditRow["outcome"], note: AuditNote): AuditRow => ({
     id: timeOrderedId(),
     actorId: action.actor.id,
-    actorRole: action.actor.role,
+    actorRole: action.actor.roles.join(" "),
     actorKind: action.actor.kind ?? "user",
     action: action.action,
     target: (note.target ?? action.target)?.slice(0, 200) ?? null,

@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo, GraphQLSchema } from "graphql";
 import { applyMiddleware, type IMiddlewareFunction } from "graphql-middleware";
 import { allow, deny, type IRules, type or, rule, shield } from "graphql-shield";
-import { type Caller, isStaff as isStaffViewer, type Viewer } from "@fedplat/auth";
+import { type Caller, hasRole as viewerHasRole, hasScope as viewerHasScope, type Viewer } from "@fedplat/auth";
 import { forbidden, unauthenticated } from "@fedplat/runtime";
 import { rejectNulBytes } from "./rejectNulBytes";
 
@@ -25,15 +25,23 @@ export const isUser = rule({ cache: "contextual" })((_parent, _args, ctx: RuleCo
     : ctx.viewer.kind !== "apiKey" || forbidden("API keys cannot do this; log in as a user"),
 );
 
-/** STAFF or ADMIN. */
-export const isStaff = rule({ cache: "contextual" })((_parent, _args, ctx: RuleContext) =>
-  !ctx.viewer ? unauthenticated() : isStaffViewer(ctx.viewer) || forbidden(),
-);
+/**
+ * The viewer holds at least one of `roles`: each service names its own roles, e.g.
+ * `const isStaff = hasRole("STAFF", "ADMIN")` (define a rule once per module: graphql-shield
+ * caches a rule's answer per request by its instance).
+ */
+export function hasRole(...roles: string[]) {
+  return rule({ cache: "contextual" })((_parent, _args, ctx: RuleContext) =>
+    !ctx.viewer ? unauthenticated() : viewerHasRole(ctx.viewer, ...roles) || forbidden(),
+  );
+}
 
-/** ADMIN only. */
-export const isAdmin = rule({ cache: "contextual" })((_parent, _args, ctx: RuleContext) =>
-  !ctx.viewer ? unauthenticated() : ctx.viewer.role === "ADMIN" || forbidden(),
-);
+/** The viewer's token grants at least one of `scopes` (OAuth scopes from the issuer's scope claim). */
+export function hasScope(...scopes: string[]) {
+  return rule({ cache: "contextual" })((_parent, _args, ctx: RuleContext) =>
+    !ctx.viewer ? unauthenticated() : viewerHasScope(ctx.viewer, ...scopes) || forbidden(),
+  );
+}
 
 /** Fields the gateway itself needs (e.g. API key look-up), never reachable through the public graph. */
 export const isGatewayCall = rule({ cache: "contextual" })(
@@ -42,14 +50,17 @@ export const isGatewayCall = rule({ cache: "contextual" })(
 
 /**
  * The viewer owns what the field touches (`ownerOf` returns its owner's user id, from the parent
- * object or the arguments), or is staff. Not cached: it depends on the parent, and it is cheap.
+ * object or the arguments), or holds one of `anyOf` roles (the service's staff roles, e.g.
+ * `{ orRoles: ["STAFF", "ADMIN"] }`). Not cached: it depends on the parent, and it is cheap.
  */
 export function ownedBy<TParent, TArgs = Record<string, unknown>>(
   ownerOf: (parent: TParent, args: TArgs) => string | null | undefined,
+  options: { orRoles?: readonly string[] } = {},
 ) {
+  const orRoles = options.orRoles ?? [];
   return rule({ cache: "no_cache" })((parent: TParent, args: TArgs, ctx: RuleContext) => {
     if (!ctx.viewer) return unauthenticated();
-    return isStaffViewer(ctx.viewer) || ownerOf(parent, args) === ctx.viewer.id || forbidden();
+    return viewerHasRole(ctx.viewer, ...orRoles) || ownerOf(parent, args) === ctx.viewer.id || forbidden();
   });
 }
 

@@ -1,6 +1,7 @@
 import { type AuditNote, auditActionFilter, paginate, runAudited } from "@fedplat/subgraph";
 import { requireViewer } from "@fedplat/auth";
 import type { AccountsContext } from "./context";
+import { highestRole } from "./auth/keyRole";
 import type { AccountsPrisma } from "./db";
 
 /** The admin actions this service records (the filter of accountsAuditLog is checked against them). */
@@ -22,7 +23,11 @@ export function audited<T>(
     action,
     target,
     transaction: (fn) => context.prisma.$transaction(fn),
-    write: (tx, row) => (tx ?? context.prisma).auditEvent.create({ data: row }),
+    // accounts' audit_log stores one Role (an enum): the highest the actor holds (admin actions need ADMIN).
+    write: (tx, row) =>
+      (tx ?? context.prisma).auditEvent.create({
+        data: { ...row, actorRole: highestRole(row.actorRole.split(" ")) ?? "CUSTOMER" },
+      }),
     run,
     note,
   });

@@ -1,5 +1,9 @@
-import { allow, isAdmin, isGatewayCall, isStaffRule, isUser, or, ownedBy, type SubgraphRules } from "@fedplat/subgraph";
+import { allow, hasRole, isGatewayCall, isUser, or, ownedBy, type SubgraphRules } from "@fedplat/subgraph";
 import type { User } from "./generated/prisma/client";
+import { ADMIN_ROLES, STAFF_ROLES } from "./roles";
+
+const isStaff = hasRole(...STAFF_ROLES);
+const isAdmin = hasRole(...ADMIN_ROLES);
 
 /** Deny by default (see withPermissions): every type and field of this subgraph has a rule here. */
 export const permissions: SubgraphRules = {
@@ -7,10 +11,10 @@ export const permissions: SubgraphRules = {
   Query: {
     me: allow,
     user: or(
-      isStaffRule,
+      isStaff,
       ownedBy<unknown, { id: string }>((_parent, args) => args.id),
     ),
-    users: isStaffRule,
+    users: isStaff,
     apiKeys: isAdmin,
     accountsAuditLog: isAdmin,
     apiKeyPrincipal: isGatewayCall,
@@ -29,7 +33,7 @@ export const permissions: SubgraphRules = {
     revokeApiKey: isAdmin,
   },
   // A user's details are theirs (and staff's); the id alone is what references carry.
-  User: { id: allow, "*": ownedBy<User>((user) => user.id) },
+  User: { id: allow, "*": ownedBy<User>((user) => user.id, { orRoles: STAFF_ROLES }) },
   AuthPayload: allow,
   Registration: allow,
   ApiKey: isAdmin,

@@ -53,7 +53,13 @@ describe("register and login", () => {
     });
     expect(login.data?.login.user).toMatchObject({ email: "new.person@example.com", role: "CUSTOMER" });
     const viewer = await verifyAccessToken(login.data?.login.accessToken ?? "", TEST_JWT_SECRET);
-    expect(viewer).toEqual({ id: login.data?.login.user.id, role: "CUSTOMER", kind: "user", tokenVersion: 0 });
+    expect(viewer).toEqual({
+      id: login.data?.login.user.id,
+      roles: ["CUSTOMER"],
+      scopes: [],
+      kind: "user",
+      tokenVersion: 0,
+    });
 
     const me = await subgraph.request<{ me: { email: string } }>(
       /* GraphQL */ "{ me { email } }",
@@ -529,7 +535,7 @@ describe("administration", () => {
         expiresAt: new Date(Date.now() + 86_400_000),
       },
     });
-    const adminKey: Viewer = { id: parentKey.id, role: "ADMIN", kind: "apiKey" };
+    const adminKey: Viewer = { id: parentKey.id, roles: ["ADMIN"], scopes: [], kind: "apiKey" };
     const target = await subgraph.prisma.user.create({
       data: { email: `audited-${randomUUID()}@example.com`, name: "A", passwordHash: "x" },
     });

@@ -1,4 +1,7 @@
-import { allow, isAdmin, type SubgraphRules } from "@fedplat/subgraph";
+import { allow, hasRole, type SubgraphRules } from "@fedplat/subgraph";
+import { ADMIN_ROLES } from "./roles";
+
+const isAdmin = hasRole(...ADMIN_ROLES);
 
 /** Deny by default (see withPermissions): product data is public; only admins change it and read its audit log. */
 export const permissions: SubgraphRules = {

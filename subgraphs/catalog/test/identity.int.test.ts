@@ -1,4 +1,4 @@
-import { IDENTITY_HEADER, signCallerIdentity, type SigningKey } from "@fedplat/auth";
+import { IDENTITY_HEADER, signCallerIdentity, type SigningKey, type Viewer } from "@fedplat/auth";
 import {
   demoAccount,
   startTestSubgraph,
@@ -17,12 +17,12 @@ const PRICES =
 
 let subgraph: TestSubgraph<CatalogPrisma>;
 let productId: string;
-let admin: { id: string; role: "ADMIN" };
+let admin: Viewer;
 
 beforeAll(async () => {
   subgraph = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer });
   productId = (await subgraph.prisma.product.findFirstOrThrow({ orderBy: { sku: "asc" } })).id;
-  admin = { ...(await demoAccount(subgraph.database.url, "admin")), role: "ADMIN" };
+  admin = { id: (await demoAccount(subgraph.database.url, "admin")).id, roles: ["ADMIN"], scopes: [] };
 });
 afterAll(() => subgraph?.stop());
 

@@ -26,7 +26,8 @@ export interface AuditEvent {
  */
 export interface AuditActor {
   id: string;
-  role: string;
+  /** Stored space-separated in the record's actorRole. */
+  roles: readonly string[];
   /** @default "user" */
   kind?: "user" | "apiKey" | "cli";
 }
@@ -125,7 +126,7 @@ export function redisAuditLog(
           "actorId",
           actor.id,
           "actorRole",
-          actor.role,
+          actor.roles.join(" "),
           "actorKind",
           actor.kind ?? "user",
           "action",

@@ -1,4 +1,7 @@
-import { isAdmin, type SubgraphRules } from "@fedplat/subgraph";
+import { hasRole, type SubgraphRules } from "@fedplat/subgraph";
+import { ADMIN_ROLES } from "./roles";
+
+const isAdmin = hasRole(...ADMIN_ROLES);
 
 /** Deny by default: everything here is for admins. */
 export const operationsPermissions: SubgraphRules = {

@@ -20,7 +20,7 @@ function operator(): AuditActor {
   } catch {
     user = `uid ${process.getuid?.() ?? "?"}`;
   }
-  return { id: `${user}@${hostname()}`, role: "OPERATOR", kind: "cli" };
+  return { id: `${user}@${hostname()}`, roles: ["OPERATOR"], kind: "cli" };
 }
 
 const USAGE = `usage: npm run dlq -- <command> [options]

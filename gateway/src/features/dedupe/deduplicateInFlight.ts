@@ -1,12 +1,9 @@
-import { IDENTITY_HEADER, type Viewer } from "@fedplat/auth";
+import { IDENTITY_HEADER, viewerKey } from "@fedplat/auth";
 import { type SubgraphAnswer, SubgraphResponse } from "../../transport/subgraphFetch";
 import type { SubgraphFetch, SubgraphRequest } from "../../transport/subgraphRequest";
 
 /** Headers that differ per client request but do not change a subgraph's answer. */
 const PER_REQUEST_HEADERS = new Set(["x-request-id", "traceparent", "tracestate", "baggage", IDENTITY_HEADER]);
-
-/** Who the subgraph answers for (the identity it receives is signed from these). */
-const viewerKey = (viewer: Viewer | null) => (viewer ? [viewer.kind ?? "user", viewer.id, viewer.role] : "none");
 
 function sharingKey({ url, init, operation, context }: SubgraphRequest): string | undefined {
   // A mutation must reach the subgraph once per client request.
@@ -16,7 +13,8 @@ function sharingKey({ url, init, operation, context }: SubgraphRequest): string 
     .map(([name, value]): [string, string] => [name.toLowerCase(), value])
     .filter(([name]) => !PER_REQUEST_HEADERS.has(name))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify([url, viewerKey(context.viewer), headers, init.body]);
+  // Who the subgraph answers for (the identity it receives is signed from the same fields).
+  return JSON.stringify([url, viewerKey(context.viewer ?? null), headers, init.body]);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { appError, ErrorCode } from "@fedplat/runtime";
-import { callSubgraph, type Role, type Viewer, type SigningKey } from "@fedplat/auth";
+import { callSubgraph, type Viewer, type SigningKey } from "@fedplat/auth";
 import { LRUCache } from "lru-cache";
 
 export interface ApiKeyResolver {
@@ -31,13 +31,14 @@ export interface ApiKeyResolverOptions {
 const PRINCIPAL_QUERY = /* GraphQL */ "query ApiKeyPrincipal($key: String!) { apiKeyPrincipal(key: $key) { id role } }";
 
 interface PrincipalResponse {
-  data?: { apiKeyPrincipal: { id: string; role: Role } | null };
+  data?: { apiKeyPrincipal: { id: string; role: string } | null };
 }
 
 /** accounts' key format (see accounts auth/apiKeys.ts): anything else is refused without a look-up. */
 const KEY_FORMAT = /^fpk_[A-Za-z0-9_-]{1,96}$/;
 
 /**
+ * The default ApiKeyResolver (API_KEY_RESOLVER=accounts; others: apiKeyResolvers.ts).
  * Resolves API keys through accounts' gateway-only `apiKeyPrincipal` field and caches the answer
  * per key hash, so a key costs accounts one look-up per cache period. Valid and unknown keys are
  * cached apart: a spray of random keys fills only the bounded unknown-key cache, never evicting a
@@ -90,7 +91,8 @@ export function createApiKeyResolver(options: ApiKeyResolverOptions): ApiKeyReso
     }
     const principal = body.data?.apiKeyPrincipal ?? null;
     return {
-      viewer: principal ? { id: principal.id, role: principal.role, kind: "apiKey" } : null,
+      // accounts gives a key one role and no scopes.
+      viewer: principal ? { id: principal.id, roles: [principal.role], scopes: [], kind: "apiKey" } : null,
       definite: body.data !== undefined,
     };
   }

@@ -1,4 +1,4 @@
-import { signCallerIdentity, type Viewer, type SigningKey } from "@fedplat/auth";
+import { signCallerIdentity, type SigningKey, type Viewer, viewerKey } from "@fedplat/auth";
 import { LRUCache } from "lru-cache";
 
 /** The viewer's signed identity for one subgraph (the token's audience): x-fedplat-identity. */
@@ -14,7 +14,7 @@ export function createIdentitySigner(signingKey: SigningKey): IdentitySigner {
   // and a reused one still has 40 s to go, well beyond the default 10 s subgraph deadline.
   const signed = new LRUCache<string, string>({ max: 10_000, ttl: 20_000 });
   return async (viewer, subgraph) => {
-    const key = `${subgraph}|${viewer ? `${viewer.kind ?? "user"}:${viewer.id}:${viewer.role}` : "anonymous"}`;
+    const key = `${subgraph}|${viewerKey(viewer)}`;
     const cached = signed.get(key);
     if (cached) return cached;
     const identity = await signCallerIdentity({ caller: { kind: "gateway" }, viewer }, signingKey, subgraph);

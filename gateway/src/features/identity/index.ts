@@ -1,35 +1,45 @@
-import {
-  createTokenVerifier,
-  IDENTITY_HEADER,
-  type SigningKey,
-  type TokenVerification,
-  type TokenVerifier,
-  type Viewer,
-} from "@fedplat/auth";
+import { createTokenVerifier, IDENTITY_HEADER, type SigningKey, type TokenVerifier, type Viewer } from "@fedplat/auth";
 import type { Request } from "express";
+import { decodeJwt } from "jose";
 import type { GatewayFeature } from "../../feature";
 import { type ApiKeyResolver, createApiKeyResolver } from "./apiKeyResolver";
+import type { IdentityConfig } from "./config";
 import { createIdentitySigner } from "./identitySigner";
-import { createSessionChecker, withSessionCheck } from "./sessionChecker";
+import { createSessionChecker } from "./sessionChecker";
 import { useIdentity } from "./useIdentity";
 
 export type { ApiKeyResolver } from "./apiKeyResolver";
+export { type ApiKeyResolverContext, type ApiKeyResolverFactory, loadApiKeyResolver } from "./apiKeyResolvers";
+export {
+  accountsIdentity,
+  type IdentityConfig,
+  type IdentityConfigInput,
+  identityConfigSchema,
+  issuerSchema,
+  loadIdentityConfig,
+} from "./config";
 
 /** How callers prove who they are: shared by HTTP (this feature) and graphql-ws (subscriptions). */
 export interface Credentials {
   verifyToken: TokenVerifier;
   apiKeys: ApiKeyResolver;
-  /** The session check inside verifyToken (cached per user), for viewers already verified; absent when sessions are off. */
-  checkSession?: (viewer: Viewer) => Promise<Viewer>;
+  /**
+   * The session check inside verifyToken (cached per user) for a token's viewer, to re-check it
+   * later; undefined when sessions are off or the token's issuer has none (an identity provider's).
+   */
+  sessionCheckOf(token: string): ((viewer: Viewer) => Promise<Viewer>) | undefined;
 }
 
 export interface CredentialsOptions {
   /** The accounts subgraph: API keys and sessions are looked up there. */
   accountsUrl: string;
-  tokens: TokenVerification;
+  /** Roles, issuers and the API-key resolver (config.ts). */
+  identity: IdentityConfig;
   signingKey: SigningKey;
-  /** See GatewayOptions.sessions. */
+  /** See GatewayOptions.sessions: checks apply to the issuers with sessions (accounts' by default). */
   sessions?: { cacheMs?: number };
+  /** The API-key resolver (loadApiKeyResolver loads the one identity.apiKeyResolver names); unset: accounts'. */
+  apiKeys?: ApiKeyResolver;
   apiKeyCacheMs?: number;
   apiKeyCacheSize?: number;
 }
@@ -42,16 +52,42 @@ export function createCredentials(options: CredentialsOptions): Credentials {
         cacheMs: options.sessions.cacheMs,
       })
     : undefined;
-  return {
-    verifyToken: withSessionCheck(createTokenVerifier(options.tokens), checkSession),
-    ...(checkSession ? { checkSession } : {}),
-    apiKeys: createApiKeyResolver({
-      accountsUrl: options.accountsUrl,
-      signingKey: options.signingKey,
-      cacheMs: options.apiKeyCacheMs,
-      cacheSize: options.apiKeyCacheSize,
-    }),
+  const { identity } = options;
+  const withSessions = new Set(
+    identity.issuers.filter((issuer) => issuer.sessions ?? issuer.keys.kind === "hs256").map((issuer) => issuer.issuer),
+  );
+  const issuerOf = (token: string) => {
+    try {
+      return decodeJwt(token).iss;
+    } catch {
+      return undefined;
+    }
   };
+  return {
+    verifyToken: createTokenVerifier(identity.issuers, {
+      roles: identity.roles,
+      ...(checkSession ? { checkSession } : {}),
+    }),
+    sessionCheckOf: (token) => {
+      const issuer = issuerOf(token);
+      return checkSession && issuer !== undefined && withSessions.has(issuer) ? checkSession : undefined;
+    },
+    apiKeys: options.apiKeys ?? accountsResolver(options),
+  };
+}
+
+/** accounts' resolver, when the configuration names no other (a named module is loaded by loadApiKeyResolver). */
+function accountsResolver(options: CredentialsOptions): ApiKeyResolver {
+  if (options.identity.apiKeyResolver !== "accounts")
+    throw new Error(
+      `API key resolver "${options.identity.apiKeyResolver}" is not loaded: pass loadApiKeyResolver's result as apiKeys`,
+    );
+  return createApiKeyResolver({
+    accountsUrl: options.accountsUrl,
+    signingKey: options.signingKey,
+    cacheMs: options.apiKeyCacheMs,
+    cacheSize: options.apiKeyCacheSize,
+  });
 }
 
 export interface IdentityFeatureOptions {

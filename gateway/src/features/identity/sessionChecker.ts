@@ -1,5 +1,5 @@
 import { appError, ErrorCode, unauthenticated } from "@fedplat/runtime";
-import { callSubgraph, type Role, type TokenVerifier, type Viewer, type SigningKey } from "@fedplat/auth";
+import { callSubgraph, type SigningKey, type Viewer } from "@fedplat/auth";
 import { LRUCache } from "lru-cache";
 
 export interface SessionCheckerOptions {
@@ -19,7 +19,8 @@ export interface SessionCheckerOptions {
 }
 
 interface SessionState {
-  role: Role;
+  /** accounts' one role per user. */
+  role: string;
   disabled: boolean;
   tokenVersion: number;
 }
@@ -66,7 +67,7 @@ export function createSessionChecker(options: SessionCheckerOptions): (viewer: V
     if (state.disabled) throw unauthenticated("Session ended: this account is disabled");
     if ((viewer.tokenVersion ?? 0) < state.tokenVersion)
       throw unauthenticated("Session ended (logged out, password changed or signed out by an admin): log in again");
-    return { ...viewer, role: state.role };
+    return { ...viewer, roles: [state.role] };
   };
 
   async function fetchState(userId: string): Promise<SessionState | "none"> {
@@ -94,12 +95,3 @@ const unavailable = () =>
     serviceName: "accounts",
     http: { status: 503 },
   });
-
-/** A token verifier that also checks the token's session (see createSessionChecker). */
-export function withSessionCheck(
-  verify: TokenVerifier,
-  check: ((viewer: Viewer) => Promise<Viewer>) | undefined,
-): TokenVerifier {
-  if (!check) return verify;
-  return async (token) => check(await verify(token));
-}

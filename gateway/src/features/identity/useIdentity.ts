@@ -43,7 +43,15 @@ export function useIdentity(options: {
       if (error instanceof GraphQLError) {
         const status = (error.extensions.http as { status?: number } | undefined)?.status ?? 401;
         if (status === 401) await countInvalid(req);
-        return sendGraphQLError(res, status, error.message, String(error.extensions.code ?? "UNAUTHENTICATED"));
+        // `reason` says which check refused a token (TokenRefusal: UNKNOWN_ISSUER, WRONG_AUDIENCE, TOKEN_EXPIRED...).
+        const { reason } = error.extensions;
+        return sendGraphQLError(
+          res,
+          status,
+          error.message,
+          String(error.extensions.code ?? "UNAUTHENTICATED"),
+          typeof reason === "string" ? { reason } : {},
+        );
       }
       return next(error);
     }

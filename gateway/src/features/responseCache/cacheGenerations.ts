@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { isStaff, type Viewer } from "@fedplat/auth";
+import { hasRole, type Viewer } from "@fedplat/auth";
 import type { LiveUpdate } from "@fedplat/events";
 import type { StringCache } from "./redisKeyValueCache";
 
@@ -34,7 +34,11 @@ export interface CacheGenerations {
  * Renewals from live updates are coalesced per event-loop turn: a burst of updates for one owner
  * costs one write.
  */
-export function createCacheGenerations(cache: StringCache): CacheGenerations {
+export function createCacheGenerations(
+  cache: StringCache,
+  /** Roles that read everyone's data (identity config staffRoles). */
+  staffRoles: readonly string[],
+): CacheGenerations {
   const renew = (key: string) => cache.set(key, randomUUID(), { ttl: GENERATION_TTL_SECONDS });
   const pending = new Set<string>();
   const flush = () => {
@@ -50,7 +54,7 @@ export function createCacheGenerations(cache: StringCache): CacheGenerations {
 
   return {
     async of(viewer) {
-      const keys = [ownerKey(viewer.id), ...(isStaff(viewer) ? [STAFF_KEY] : []), EVERYONE_KEY];
+      const keys = [ownerKey(viewer.id), ...(hasRole(viewer, ...staffRoles) ? [STAFF_KEY] : []), EVERYONE_KEY];
       const generations = await Promise.all(keys.map((key) => cache.get(key)));
       return generations.map((generation) => generation ?? "0").join(".");
     },

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin, GraphQLRequestContext } from "@apollo/server";
 import responseCachePlugin from "@apollo/server-plugin-response-cache";
-import type { Viewer } from "@fedplat/auth";
+import { viewerKey } from "@fedplat/auth";
 import { Counter, type Registry } from "prom-client";
 import type { GatewayContext } from "../../context";
 import type { LiveUpdateHub } from "../subscriptions/liveUpdateHub";
@@ -17,14 +17,14 @@ export interface ResponseCacheOptions {
   registry: Registry;
   /** What changed, as producers announce it after they commit: renews the private entries that could show it. */
   liveUpdates: Pick<LiveUpdateHub, "listenAll" | "onSubscribed">;
+  /** Roles that may read every user's private data (identity config staffRoles): renewed by every change. */
+  staffRoles: readonly string[];
 }
-
-const viewerKey = (viewer: Viewer) => `${viewer.kind ?? "user"}:${viewer.id}`;
 
 /**
  * Full responses in the cache for as long as the subgraphs' combined cache hints allow
  * (@apollo/server-plugin-response-cache). PUBLIC responses are served to everyone; PRIVATE ones
- * only to the same caller: the session id is the viewer (kind, id and role, so a role change
+ * only to the same caller: the session id is the viewer (kind, id, roles, scopes and tenant, so a role change
  * never sees what the old role saw) plus the generations of what they can read (cacheGenerations):
  * renewed by the viewer's own mutations, so they read their own writes, and by every live update
  * of an entity they could see, so a cached order shows its new status as soon as it commits.
@@ -41,14 +41,14 @@ export function useResponseCache(options: ResponseCacheOptions): ApolloServerPlu
     labelNames: ["status"] as const,
     registers: [options.registry],
   });
-  const generations = createCacheGenerations(options.cache);
+  const generations = createCacheGenerations(options.cache, options.staffRoles);
   options.liveUpdates.listenAll((update) => generations.changed(update));
   options.liveUpdates.onSubscribed(() => generations.changedEverything());
 
   const sessionId = async ({ contextValue }: GraphQLRequestContext<GatewayContext>): Promise<string | null> => {
     const { viewer } = contextValue;
     if (!viewer) return null;
-    return `${viewerKey(viewer)}:${viewer.role}:${await generations.of(viewer)}`;
+    return `${viewerKey(viewer)}:${await generations.of(viewer)}`;
   };
 
   const statusAndRenewal: ApolloServerPlugin<GatewayContext> = {

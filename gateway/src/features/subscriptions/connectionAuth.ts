@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type TokenVerifier, type Viewer, viewerFromAuthorization } from "@fedplat/auth";
+import { type TokenVerifier, type Viewer, viewerFromAuthorization, viewerKey } from "@fedplat/auth";
 import { GraphQLError } from "graphql";
 import { decodeJwt } from "jose";
 import type { ApiKeyResolver } from "../identity/apiKeyResolver";
@@ -25,8 +25,8 @@ export interface ConnectionSession {
   check(): Promise<SessionVerdict>;
 }
 
-/** Whether credentials still stand for the same principal with the same role. */
-const sameViewer = (now: Viewer | null, then: Viewer) => now?.id === then.id && now.role === then.role;
+/** Whether credentials still stand for the same principal with the same roles, scopes and tenant. */
+const sameViewer = (now: Viewer | null, then: Viewer) => !!now && viewerKey(now) === viewerKey(then);
 
 /** A look-up's verdict on a viewer: refused credentials end it, any other failure leaves it unknown. */
 const verdictOf = (lookUp: Promise<Viewer | null>, then: Viewer): Promise<SessionVerdict> =>
@@ -61,7 +61,7 @@ const param = (params: Record<string, unknown> | undefined, ...names: string[]) 
 export function createConnectionAuthenticator(options: {
   verifyToken: TokenVerifier;
   apiKeys: ApiKeyResolver;
-  checkSession?: (viewer: Viewer) => Promise<Viewer>;
+  sessionCheckOf?: (token: string) => ((viewer: Viewer) => Promise<Viewer>) | undefined;
 }) {
   return async (params: Record<string, unknown> | undefined): Promise<ConnectionIdentity> => {
     const authorization = param(params, "authorization", "Authorization");
@@ -89,7 +89,8 @@ export function createConnectionAuthenticator(options: {
           'Authentication required: send { "authorization": "Bearer <token>" } or { "x-api-key": "<key>" } in connection_init',
         );
       // Verified just above; only its expiry is read here.
-      const exp = decodeJwt(authorization.replace(/^Bearer\s+/i, "")).exp;
+      const token = authorization.replace(/^Bearer\s+/i, "");
+      const exp = decodeJwt(token).exp;
       // Re-verified (a cached check) before each event: a logout, a password change, a role change
       // or disabling the user closes the connection within the gateway's session cache time.
       const stillValid = () =>
@@ -98,9 +99,9 @@ export function createConnectionAuthenticator(options: {
           () => false,
         );
       // The sweep checks only the session: the token's signature does not change, its expiry has a timer.
-      const { checkSession } = options;
+      const checkSession = options.sessionCheckOf?.(token);
       const session: ConnectionSession | undefined = checkSession && {
-        key: `user:${viewer.id}:${viewer.tokenVersion ?? 0}:${viewer.role}`,
+        key: `user:${viewer.tokenVersion ?? 0}:${viewerKey(viewer)}`,
         check: () => verdictOf(checkSession(viewer), viewer),
       };
       return { viewer, stillValid, ...(session ? { session } : {}), ...(exp ? { expiresAt: exp * 1000 } : {}) };

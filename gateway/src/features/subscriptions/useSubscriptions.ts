@@ -1,4 +1,5 @@
 import type http from "node:http";
+import { viewerKey } from "@fedplat/auth";
 import { ErrorCode, type Logger } from "@fedplat/runtime";
 import {
   type ExecutionArgs,
@@ -310,7 +311,7 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
       planIds.set(planned, planId);
     }
     // Who sees the same thing: same document, variables and identity.
-    const shareKey = `${planId}\u0000${JSON.stringify(queryVariables)}\u0000${viewer.kind ?? "user"}:${viewer.id}:${viewer.role}`;
+    const shareKey = `${planId}\u0000${JSON.stringify(queryVariables)}\u0000${viewerKey(viewer)}`;
     const run = (id: string) => options.execute(planned.query, { ...queryVariables, [LIVE_ID_VARIABLE]: id }, viewer);
     let initialJson: string | undefined;
     let stopListening: () => void = () => undefined;

@@ -35,6 +35,6 @@ export async function issueTokens(
     context.settings.signingKey,
     context.settings.accessTokenTtlSeconds,
   );
-  context.viewer = { id: user.id, role: user.role, kind: "user" };
+  context.viewer = { id: user.id, roles: [user.role], scopes: [], kind: "user" };
   return { accessToken, refreshToken, user };
 }

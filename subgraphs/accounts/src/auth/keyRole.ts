@@ -1,4 +1,4 @@
-import type { Role } from "@fedplat/auth";
+import type { Role } from "../generated/prisma/enums";
 import type { AccountsPrisma } from "../db";
 
 const RANK: Record<Role, number> = { CUSTOMER: 0, STAFF: 1, ADMIN: 2 };
@@ -8,6 +8,12 @@ export const lowerRole = (a: Role, b: Role): Role => (RANK[a] <= RANK[b] ? a : b
 
 /** True when `role` is above `ceiling`. */
 export const isAbove = (role: Role, ceiling: Role): boolean => RANK[role] > RANK[ceiling];
+
+/** The highest of this service's roles among a viewer's (other names are not accounts' roles); null when none. */
+export const highestRole = (roles: readonly string[]): Role | null =>
+  roles
+    .filter((role): role is Role => Object.hasOwn(RANK, role))
+    .reduce<Role | null>((best, role) => (best === null || RANK[role] > RANK[best] ? role : best), null);
 
 /** Keys created by keys, followed at most this far (a longer chain acts with no role: refused). */
 const MAX_CHAIN = 5;

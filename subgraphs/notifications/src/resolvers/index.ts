@@ -1,6 +1,7 @@
-import { isStaff, requireViewer } from "@fedplat/auth";
+import { hasRole, requireViewer } from "@fedplat/auth";
 import { isUuid, pageSize, scalarResolvers } from "@fedplat/subgraph";
 import type { NotificationResolvers, QueryResolvers, Resolvers, UserResolvers } from "../generated/resolvers";
+import { STAFF_ROLES } from "../roles";
 
 // Who may read what: permissions.ts (the user themself, or staff).
 const Notification: NotificationResolvers = {
@@ -12,7 +13,7 @@ const Query: QueryResolvers = {
   notification: async (_parent, { id }, context) => {
     const viewer = requireViewer(context);
     const notification = isUuid(id) ? await context.loaders.notification.load(id) : null;
-    return notification && (notification.userId === viewer.id || isStaff(viewer)) ? notification : null;
+    return notification && (notification.userId === viewer.id || hasRole(viewer, ...STAFF_ROLES)) ? notification : null;
   },
 };
 

@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { appError, badInput, ErrorCode, notFound } from "@fedplat/runtime";
-import { isStaff, requireViewer } from "@fedplat/auth";
+import { hasRole, requireViewer } from "@fedplat/auth";
 import { isUuid } from "@fedplat/subgraph";
 import type { MutationResolvers, PlaceOrderInput } from "../generated/resolvers";
 import { createEvent } from "@fedplat/events";
 import { writeOutbox } from "@fedplat/event-store";
 import type { OrdersContext } from "../context";
 import type { OrderStatus } from "../generated/prisma/client";
+import { STAFF_ROLES } from "../roles";
 import {
   checkIdempotencyKey,
   claimIdempotencyKey,
@@ -104,12 +105,14 @@ export const Mutation: MutationResolvers = {
       idempotent,
       async () => {
         const order = await context.loaders.order.load(id);
-        if (!order || (order.customerId !== viewer.id && !isStaff(viewer))) throw notFound("Order");
+        if (!order || (order.customerId !== viewer.id && !hasRole(viewer, ...STAFF_ROLES))) throw notFound("Order");
         return transition(
           context,
           id,
           "CANCELLED",
-          isStaff(viewer) && order.customerId !== viewer.id ? "cancelled by staff" : "cancelled by the customer",
+          hasRole(viewer, ...STAFF_ROLES) && order.customerId !== viewer.id
+            ? "cancelled by staff"
+            : "cancelled by the customer",
           idempotent,
         );
       },

@@ -1,20 +1,21 @@
-import { isStaff, requireViewer } from "@fedplat/auth";
+import { hasRole, requireViewer } from "@fedplat/auth";
 import { paginate } from "@fedplat/subgraph";
 import type { Prisma } from "../generated/prisma/client";
 import type { QueryResolvers } from "../generated/resolvers";
+import { STAFF_ROLES } from "../roles";
 
 export const Query: QueryResolvers = {
   // Another customer's order reads as not found, so ids cannot be probed.
   order: async (_parent, { id }, context) => {
     const viewer = requireViewer(context);
     const order = await context.loaders.order.load(id);
-    return order && (order.customerId === viewer.id || isStaff(viewer)) ? order : null;
+    return order && (order.customerId === viewer.id || hasRole(viewer, ...STAFF_ROLES)) ? order : null;
   },
 
   orders: (_parent, { first, after, status }, context) => {
     const viewer = requireViewer(context);
     const where: Prisma.OrderWhereInput = {
-      ...(isStaff(viewer) ? {} : { customerId: viewer.id }),
+      ...(hasRole(viewer, ...STAFF_ROLES) ? {} : { customerId: viewer.id }),
       ...(status ? { status } : {}),
     };
     return paginate(
