@@ -7,7 +7,7 @@ import { useTestEventKeys } from "@fedplat/devkit";
 // each benchmark process inherits them.
 useTestEventKeys();
 
-const BENCHMARKS = ["events", "gateway", "cache", "subscriptions", "telemetry", "chaos"];
+const BENCHMARKS = ["events", "gateway", "cache", "subscriptions", "telemetry", "chaos", "memory"];
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));
 const names = wanted.length ? wanted : BENCHMARKS;
 for (const name of names) {
