@@ -1,8 +1,11 @@
 export { bearer, graphqlRequest, type GraphQLResponse } from "./graphqlRequest";
 export { freePort } from "./ports";
 export {
+  type BuildKind,
+  DIST_CONDITION,
   entryOf,
   GATEWAY,
+  nodeArgsOf,
   processOf,
   repoRoot,
   type ServiceSpec,
@@ -13,6 +16,7 @@ export {
 } from "./services";
 export {
   adminBaseOf,
+  MissingBuildError,
   type RunningService,
   type SpawnOptions,
   spawnService,

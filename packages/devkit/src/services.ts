@@ -28,12 +28,42 @@ export function processOf(name: string): ServiceSpec {
   return process;
 }
 
-export function entryOf(spec: ServiceSpec): string {
-  return join(repoRoot, spec.dir, "src", "main.ts");
+/**
+ * What a process runs: its TypeScript through tsx (development, tests), or the JavaScript that
+ * `npm run build` compiled into each package's dist/ (production: `npm start` with NODE_ENV=production,
+ * the container image). See docs/build.md.
+ */
+export type BuildKind = "source" | "dist";
+
+/**
+ * The export condition that points workspace packages at their dist/ (package.json "exports"); without
+ * it they resolve to src/, so development and tests never pick up a stale build by accident.
+ */
+export const DIST_CONDITION = "fedplat-dist";
+
+export function entryOf(spec: ServiceSpec, build: BuildKind = "source"): string {
+  return build === "dist" ? join(repoRoot, spec.dir, "dist", "main.js") : join(repoRoot, spec.dir, "src", "main.ts");
 }
 
 /** The OpenTelemetry bootstrap every process loads with `--import` (packages/telemetry). */
 export const telemetryRegister = join(repoRoot, "packages", "telemetry", "src", "register.ts");
+const telemetryRegisterDist = join(repoRoot, "packages", "telemetry", "dist", "register.js");
+
+/**
+ * The node arguments that run a process: the OpenTelemetry bootstrap first (`--import`, so its
+ * instrumentations patch modules before the service requires them), then the entry point. Paths are
+ * absolute; docker-compose and the Kubernetes manifests use the same ones relative to the image's /app.
+ */
+export function nodeArgsOf(spec: ServiceSpec, build: BuildKind, telemetry = true): string[] {
+  if (build === "source") {
+    return ["--import", "tsx", ...(telemetry ? ["--import", telemetryRegister] : []), entryOf(spec)];
+  }
+  return [
+    `--conditions=${DIST_CONDITION}`,
+    ...(telemetry ? ["--import", telemetryRegisterDist] : []),
+    entryOf(spec, "dist"),
+  ];
+}
 
 /**
  * The gateway's SUBGRAPH_<NAME>_URL variables for every subgraph of services.json, each at the

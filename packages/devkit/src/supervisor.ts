@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { relative } from "node:path";
 import { createInterface } from "node:readline";
 import { SUPERVISED_ENV } from "@fedplat/runtime";
-import { entryOf, repoRoot, type ServiceSpec, telemetryRegister } from "./services";
+import { type BuildKind, entryOf, nodeArgsOf, repoRoot, type ServiceSpec } from "./services";
 
 export interface RunningService {
   spec: ServiceSpec;
@@ -26,18 +28,34 @@ export interface SpawnOptions {
   telemetry?: boolean;
   /** `node --watch`: the process restarts when a file it imports changes (`npm run dev`). @default false */
   watch?: boolean;
+  /**
+   * Run the TypeScript through tsx, or the compiled dist/ of `npm run build` (what production runs).
+   * Not derived from NODE_ENV: tests run production-configured processes from source, with no build step.
+   * @default "source"
+   */
+  build?: BuildKind;
+}
+
+/** Thrown when a compiled entry point is missing: `npm run build` has not run. */
+export class MissingBuildError extends Error {
+  readonly code = "BUILD_MISSING";
 }
 
 const KEEP_LINES = 50;
 
 /**
- * Starts one service as a real child process (`node --import tsx --import <telemetry> <dir>/src/main.ts`):
- * OpenTelemetry is started before the service's own modules load.
+ * Starts one service as a real child process (`node --import tsx --import <telemetry> <dir>/src/main.ts`,
+ * or from dist/ with `build: "dist"`): OpenTelemetry is started before the service's own modules load.
  */
 export function spawnService(spec: ServiceSpec, options: SpawnOptions): RunningService {
-  const telemetry = options.telemetry === false ? [] : ["--import", telemetryRegister];
+  const build = options.build ?? "source";
+  if (build === "dist" && !existsSync(entryOf(spec, "dist"))) {
+    throw new MissingBuildError(
+      `${relative(repoRoot, entryOf(spec, "dist"))} does not exist: run \`npm run build\` before starting compiled processes`,
+    );
+  }
   const watch = options.watch ? ["--watch"] : [];
-  const child = spawn(process.execPath, [...watch, "--import", "tsx", ...telemetry, entryOf(spec)], {
+  const child = spawn(process.execPath, [...watch, ...nodeArgsOf(spec, build, options.telemetry !== false)], {
     cwd: repoRoot,
     // stdin: a pipe this process never writes to; the service shuts down when it closes, i.e.
     // when this process is gone however it ended (onShutdown in @fedplat/runtime), so a killed

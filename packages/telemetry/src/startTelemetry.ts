@@ -1,14 +1,10 @@
 import { diag, DiagConsoleLogger, DiagLogLevel } from "@opentelemetry/api";
-import { ExpressInstrumentation } from "@opentelemetry/instrumentation-express";
-import { GraphQLInstrumentation } from "@opentelemetry/instrumentation-graphql";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
-import { IORedisInstrumentation } from "@opentelemetry/instrumentation-ioredis";
 import { PinoInstrumentation } from "@opentelemetry/instrumentation-pino";
 import { UndiciInstrumentation } from "@opentelemetry/instrumentation-undici";
 import { registerInstrumentations } from "@opentelemetry/instrumentation";
 import type { NodeSDK } from "@opentelemetry/sdk-node";
 import { AlwaysOffSampler, NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
-import { PrismaInstrumentation } from "@prisma/instrumentation";
 import type { TelemetryConfig } from "./telemetryConfig";
 
 /** What the bootstrap leaves running: stopped (spans flushed) at shutdown. */
@@ -33,8 +29,19 @@ function propagating() {
   ];
 }
 
-/** Spans that only describe work (GraphQL phases and resolvers, Express layers, Redis commands, SQL). */
+/**
+ * Spans that only describe work (GraphQL phases and resolvers, Express layers, Redis commands, SQL).
+ * Required here, only when exporting: with export off no process needs their modules (@prisma/instrumentation
+ * brings an OpenTelemetry SDK of its own), and idle memory is what every replica pays (bench/memory.ts).
+ */
 function describing() {
+  const { ExpressInstrumentation } =
+    require("@opentelemetry/instrumentation-express") as typeof import("@opentelemetry/instrumentation-express");
+  const { GraphQLInstrumentation } =
+    require("@opentelemetry/instrumentation-graphql") as typeof import("@opentelemetry/instrumentation-graphql");
+  const { IORedisInstrumentation } =
+    require("@opentelemetry/instrumentation-ioredis") as typeof import("@opentelemetry/instrumentation-ioredis");
+  const { PrismaInstrumentation } = require("@prisma/instrumentation") as typeof import("@prisma/instrumentation");
   return [
     new ExpressInstrumentation(),
     new GraphQLInstrumentation({ ignoreTrivialResolveSpans: true, mergeItems: true }),

@@ -11,7 +11,7 @@ export interface TelemetryConfig {
  * Exporting is off by default: only OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT or an OTEL_TRACES_EXPORTER
  * other than "none" turns it on, so a laptop without a collector logs no export errors. The
  * service name is OTEL_SERVICE_NAME, else the package folder of the entry point
- * (`subgraphs/orders/src/main.ts` -> "orders").
+ * (`subgraphs/orders/src/main.ts` or the compiled `subgraphs/orders/dist/main.js` -> "orders").
  */
 export function telemetryConfig(
   env: NodeJS.ProcessEnv = process.env,
@@ -29,5 +29,5 @@ export function telemetryConfig(
 function serviceNameOf(entry: string | undefined): string {
   if (!entry) return "fedplat";
   const dir = dirname(entry);
-  return basename(dir) === "src" ? basename(dirname(dir)) : basename(dir);
+  return basename(dir) === "src" || basename(dir) === "dist" ? basename(dirname(dir)) : basename(dir);
 }

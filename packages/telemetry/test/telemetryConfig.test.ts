@@ -17,6 +17,7 @@ describe("telemetryConfig", () => {
   it("names the service after OTEL_SERVICE_NAME, else the package of the entry point", () => {
     expect(telemetryConfig({}, "/repo/subgraphs/orders/src/main.ts").serviceName).toBe("orders");
     expect(telemetryConfig({}, "/repo/workers/src/main.ts").serviceName).toBe("workers");
+    expect(telemetryConfig({}, "/repo/gateway/dist/main.js").serviceName).toBe("gateway");
     expect(telemetryConfig({ OTEL_SERVICE_NAME: "gateway-eu" }, "/repo/gateway/src/main.ts").serviceName).toBe(
       "gateway-eu",
     );

@@ -11,7 +11,8 @@ import { resolvers } from "./resolvers";
 import type { LoginThrottlePolicy } from "./auth/loginThrottle";
 import { type AccountsSettings, DEFAULT_API_KEY_MAX_DAYS, defaultLoginThrottle, defaultTokenTtls } from "./settings";
 
-export const typeDefs = gql(readFileSync(join(__dirname, "schema.graphql"), "utf8"));
+// From the package root, not __dirname: the same file whether this runs from src/ or from the compiled dist/.
+export const typeDefs = gql(readFileSync(join(__dirname, "..", "src", "schema.graphql"), "utf8"));
 
 export interface AccountsServerOptions extends SubgraphDeps<AccountsPrisma> {
   /** Signs the access tokens clients present to the gateway: a secret (no kid) or a key with its id (`kid`). */

@@ -13,7 +13,8 @@ import type { CatalogPrisma } from "./db";
 import { permissions } from "./permissions";
 import { resolvers } from "./resolvers";
 
-export const typeDefs = gql(readFileSync(join(__dirname, "schema.graphql"), "utf8"));
+// From the package root, not __dirname: the same file whether this runs from src/ or from the compiled dist/.
+export const typeDefs = gql(readFileSync(join(__dirname, "..", "src", "schema.graphql"), "utf8"));
 
 /**
  * What services calling catalog directly (with their own key, not as the gateway) may read:

@@ -10,7 +10,8 @@ import type { DeadLetterOps } from "./deadLetterOps";
 import { operationsPermissions } from "./permissions";
 import { operationsResolvers } from "./resolvers";
 
-export const typeDefs = gql(readFileSync(join(__dirname, "schema.graphql"), "utf8"));
+// From the package root, not __dirname: the same file whether this runs from src/ or from the compiled dist/.
+export const typeDefs = gql(readFileSync(join(__dirname, "..", "src", "schema.graphql"), "utf8"));
 
 export interface OperationsServerDeps {
   deadLetters: DeadLetterOps;

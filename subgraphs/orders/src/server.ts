@@ -9,7 +9,8 @@ import type { OrdersPrisma } from "./db";
 import { permissions } from "./permissions";
 import { resolvers } from "./resolvers";
 
-export const typeDefs = gql(readFileSync(join(__dirname, "schema.graphql"), "utf8"));
+// From the package root, not __dirname: the same file whether this runs from src/ or from the compiled dist/.
+export const typeDefs = gql(readFileSync(join(__dirname, "..", "src", "schema.graphql"), "utf8"));
 
 export interface OrdersServerOptions extends SubgraphDeps<OrdersPrisma> {
   /** Where placeOrder reads current product prices. */

@@ -10,7 +10,8 @@ import { loadPaymentProviderConfig } from "./provider/config";
 import { type PaymentLedger, simulatedProvider } from "./provider/simulatedProvider";
 import { resolvers } from "./resolvers";
 
-export const typeDefs = gql(readFileSync(join(__dirname, "schema.graphql"), "utf8"));
+// From the package root, not __dirname: the same file whether this runs from src/ or from the compiled dist/.
+export const typeDefs = gql(readFileSync(join(__dirname, "..", "src", "schema.graphql"), "utf8"));
 
 export interface PaymentsServerDeps extends SubgraphDeps<PaymentsPrisma> {
   /**

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { parse } from "yaml";
 import { ConfigError } from "./envVars";
 
 export const CONFIG_FILE_NAME = "fedplat.config.yaml";
@@ -34,6 +33,9 @@ export function readConfigFile(path: string | undefined): ConfigFile {
   }
   let values: unknown;
   try {
+    // Required only when there is a file: most deployments configure by environment alone, and the
+    // YAML parser is 72 modules every process would otherwise keep loaded (bench/memory.ts).
+    const { parse } = require("yaml") as typeof import("yaml");
     values = parse(text) ?? {};
   } catch (error) {
     throw new ConfigError(
