@@ -200,20 +200,12 @@ export const workersAdminSection = defineSection({
   path: "workers.admin",
   schema: z.object({
     port: envVars.port(4010).describe("Bull Board, the operations subgraph, health and metrics"),
-    bullBoardReadOnly: z
-      .enum(["true", "false"])
-      .default("true")
-      .transform((value) => value === "true")
+    bullBoardReadOnly: envVars
+      .flag(true)
       .describe('Bull Board refuses every write (retry, promote, add, clean, pause...: 405) unless this is "false"'),
-    sessionCheckMs: z.coerce
-      .number()
-      .int()
-      .min(100)
-      .max(5_000)
-      .default(3_000)
-      .describe(
-        "How long Bull Board reuses a user's session state read from accounts: logout or a demotion ends a session within this plus one read",
-      ),
+    sessionCheckMs: envVars.sessionCheckMs.describe(
+      "How long Bull Board reuses a user's session state read from accounts: logout or a demotion ends a session within this plus one read",
+    ),
     gatewayUrl: z
       .url({ protocol: /^https?$/ })
       .default("http://127.0.0.1:4000/graphql")

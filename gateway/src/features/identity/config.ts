@@ -163,13 +163,9 @@ export const identitySection = defineSection({
       .min(1)
       .optional()
       .describe('Who resolves x-api-key: "accounts" (default) or a module exporting createApiKeyResolver'),
-    sessionCheckMs: z.coerce
-      .number()
-      .int()
-      .min(100)
-      .max(5_000)
-      .default(3_000)
-      .describe("How long a replica reuses a user's session state: logout and role changes apply within this"),
+    sessionCheckMs: envVars.sessionCheckMs.describe(
+      "How long a replica reuses a user's session state: logout and role changes apply within this",
+    ),
   }),
   env: {
     prefix: "JWT_",

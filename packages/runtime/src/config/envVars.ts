@@ -21,6 +21,11 @@ export const envVars = {
     .string()
     .refine((v) => /^rediss?:\/\//.test(v), "must be a redis:// URL")
     .default("redis://127.0.0.1:6379"),
+  /**
+   * How long a replica reuses a user's session state (token version, role, disabled) read from
+   * accounts: logout and role changes apply within it. At most 5 s (docs/security.md).
+   */
+  sessionCheckMs: z.coerce.number().int().min(100).max(5_000).default(3_000),
   /** An on/off switch: true/false or on/off, in the file as a boolean. */
   flag: (fallback: boolean) =>
     z
