@@ -20,6 +20,7 @@ import {
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma, type OrdersPrisma } from "@fedplat/orders";
 import { randomUUID } from "node:crypto";
 import { accountsIdentity, buildGateway, defaultLimits, type GatewayServer } from "../src";
+import { supergraphHash } from "../src/supergraph";
 
 const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
 /** Nothing listens on port 9 (discard): the subgraphs routed there are "down". */
@@ -361,10 +362,12 @@ describe("landing page and health", () => {
       orders: "closed",
       payments: "closed",
     };
+    // and which supergraph is served (its hash, as gateway_supergraph_info says)
     expect(await ready.json()).toEqual({
       status: "ready",
       checks: { supergraph: "ok", redis: "ok", liveUpdates: "ok" },
       subgraphs: closed,
+      supergraph: { hash: supergraphHash(supergraphSdl), loadedAt: expect.any(String) },
     });
   });
 });
