@@ -19,7 +19,7 @@ import {
   TEST_PII_KEYS,
   type TestDatabase,
 } from "@fedplat/devkit";
-import { DEAD_LETTER_QUEUE } from "@fedplat/events";
+import { DEAD_LETTER_QUEUE, withLiveDirective } from "@fedplat/events";
 import { readSupergraphConfig } from "@fedplat/tools";
 import { buildNotificationsServer, createNotificationsPrisma } from "@fedplat/notifications";
 import { buildOrdersServer, createCatalogClient, createOrdersPrisma } from "@fedplat/orders";
@@ -198,10 +198,12 @@ describe("_service { sdl }", () => {
       /* GraphQL */ `{ _service { sdl } }`,
     );
     expect(response.errors).toBeUndefined();
-    // What @apollo/subgraph prints for a schema built from this file: any other SDL means the
-    // process serves something the supergraph was not composed from.
+    // What @apollo/subgraph prints for a schema built from this file (with the shared @live
+    // definition the subgraph servers add, as composition does): any other SDL means the process
+    // serves something the supergraph was not composed from.
     const expected = printSchema(
-      buildSubgraph(FEDERATION_UNNAMED_SUBGRAPH_NAME, "", parse(readFileSync(file, "utf8")), false).schema,
+      buildSubgraph(FEDERATION_UNNAMED_SUBGRAPH_NAME, "", withLiveDirective(parse(readFileSync(file, "utf8"))), false)
+        .schema,
     );
     expect(response.data?._service.sdl).toBe(expected);
   });
