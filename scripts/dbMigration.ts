@@ -21,8 +21,8 @@ name: lower case letters, digits and _ (e.g. add_product_subtitle)`;
 const { positionals } = parseCommandLine({ usage: USAGE, allowPositionals: true });
 const [serviceName, name, ...extra] = positionals;
 const service = DATABASE_SERVICES.find((candidate) => candidate.name === serviceName);
-if (!service?.database || !name || extra.length)
-  exitWithUsageError(USAGE, serviceName ? `unknown service "${serviceName}"` : "a service and a name are needed");
+if (!serviceName || !name || extra.length) exitWithUsageError(USAGE, "a service and a name are needed");
+if (!service?.database) exitWithUsageError(USAGE, `unknown service "${serviceName}"`);
 if (!/^[a-z][a-z0-9_]{0,62}$/.test(name ?? "")) exitWithUsageError(USAGE, `"${name}" is not a migration name`);
 
 const folder = join(repoRoot, service.database.prisma);
