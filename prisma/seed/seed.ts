@@ -63,7 +63,8 @@ export async function seedProviderLedger(provider: PaymentProvider, payments: re
 
 /**
  * Seeds every service whose tables are empty, each through its own Prisma client and in its
- * own transaction; a service that already has data is left alone, so running it twice is safe.
+ * own transaction; a service that already has data is left alone, so running it twice is safe,
+ * also at once (two setups on one database): the rows have fixed ids and duplicates are skipped.
  * With `paymentProvider` (a reliable one), seeded payments are also charged at the provider.
  */
 export async function seed(
@@ -82,25 +83,27 @@ export async function seed(
     seedIf((await clients.accounts.user.count()) === 0, () =>
       clients.accounts.user.createMany({
         data: data.users.map((user) => ({ ...user, passwordHash, updatedAt: user.createdAt })),
+        skipDuplicates: true,
       }),
     ),
     seedIf((await clients.catalog.product.count()) === 0, () =>
       clients.catalog.product.createMany({
         data: data.products.map((product) => ({ ...product, updatedAt: product.createdAt })),
+        skipDuplicates: true,
       }),
     ),
     seedIf((await clients.orders.order.count()) === 0, () =>
       clients.orders.$transaction([
-        clients.orders.order.createMany({ data: data.orders }),
-        clients.orders.orderLine.createMany({ data: data.lines }),
+        clients.orders.order.createMany({ data: data.orders, skipDuplicates: true }),
+        clients.orders.orderLine.createMany({ data: data.lines, skipDuplicates: true }),
       ]),
     ),
     seedIf((await clients.payments.payment.count()) === 0, async () => {
-      await clients.payments.payment.createMany({ data: data.payments });
+      await clients.payments.payment.createMany({ data: data.payments, skipDuplicates: true });
       if (paymentProvider) await seedProviderLedger(paymentProvider, data.payments);
     }),
     seedIf((await clients.notifications.notification.count()) === 0, () =>
-      clients.notifications.notification.createMany({ data: data.notifications }),
+      clients.notifications.notification.createMany({ data: data.notifications, skipDuplicates: true }),
     ),
   ]);
   return { accounts, catalog, orders, payments, notifications };
