@@ -25,6 +25,7 @@ import { overrideKey, subgraphNames, subgraphUrlsIn } from "./config";
 import type { GatewayContext } from "./context";
 import { closeFeatures, type GatewayFeature } from "./feature";
 import { createDedupeFeature } from "./features/dedupe";
+import { createDemandControlFeature, type DemandControlOptions, defaultDemandControl } from "./features/demandControl";
 import { createEntityCacheFeature } from "./features/entityCache";
 import {
   type ApiKeyResolver,
@@ -89,6 +90,8 @@ export interface GatewayOptions {
   entityCache?: boolean;
   /** @default defaultLimits */
   limits?: GatewayLimits;
+  /** Estimated-cost limit of operations from the supergraph's @cost/@listSize (demandControl/). @default defaultDemandControl */
+  demandControl?: DemandControlOptions;
   /** Header/request/keep-alive timeouts and the header size limit of the HTTP server. @default defaultHttpServerLimits */
   http?: HttpServerLimits;
   /** How long an API key look-up is reused (revocations take this long to apply). @default 4_000 */
@@ -203,6 +206,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
    * - telemetry, landing page: observe and serve everything that follows; no order among the rest depends on them.
    * - persistedDocuments before limits: a document outside the manifest is refused as such, whatever its size.
    * - limits before the budgets: a malformed request is refused without costing Redis counting.
+   * - demandControl beside limits: an operation too expensive is refused before any budget or subgraph.
    * - addressBudget before identity: every request is counted per IP before its credentials are
    *   looked up, so a spray of bad tokens or API keys is held by the same budget as any other traffic.
    * - identity before rateLimits: per-user and per-key budgets need the viewer (requestState.ts).
@@ -219,6 +223,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     createLandingPageFeature({ production }),
     createPersistedDocumentsFeature(options.persistedQueries, trustedDocuments),
     createLimitsFeature(limits),
+    createDemandControlFeature({ options: options.demandControl ?? defaultDemandControl, registry }),
     createAddressBudgetFeature(rateLimits),
     createIdentityFeature({
       credentials,
