@@ -534,7 +534,11 @@ const CASES: Case[] = [
       adHoc(
         /* GraphQL */ `{ orders(first: 20) { edges { node { customer { orders(first: 10) { lines { product { ${"id sku name description priceCents currency stock ".repeat(1)} } } } } } } } }`,
       ),
-    expect: { status: 200, code: "COST_ESTIMATED_TOO_EXPENSIVE", message: /estimated cost 20261 exceeds the limit of 5000/ },
+    expect: {
+      status: 200,
+      code: "COST_ESTIMATED_TOO_EXPENSIVE",
+      message: /estimated cost 20261 exceeds the limit of 5000/,
+    },
   },
   // Cost bombs graphql-armor's heuristic (objects 2, scalars 1, x1.5 per level) let through: it
   // cannot know that first: 100 returns 100 items, each with up to 50 order lines.
