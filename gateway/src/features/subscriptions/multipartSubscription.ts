@@ -1,0 +1,55 @@
+import type { Response } from "express";
+import type { ExecutionResult, GraphQLError } from "graphql";
+
+export interface MultipartSubscriptionOptions {
+  /** The subscription's events, or the result that refuses it (sent as the only payload). */
+  prepared: AsyncIterableIterator<ExecutionResult> | ExecutionResult;
+  /** Time between heartbeats (`{}`), which keep proxies and clients from timing the stream out. */
+  heartbeatMs: number;
+  /** Why the stream was cut short (its connection closed), read once the events end: sent as a transport error. */
+  transportError(): readonly GraphQLError[] | undefined;
+}
+
+const BOUNDARY = "graphql";
+const part = (json: unknown) => `\r\n--${BOUNDARY}\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${JSON.stringify(json)}`;
+
+/**
+ * Apollo's multipart HTTP subscription protocol (what Apollo Client's HttpLink speaks): each event
+ * is a part `{"payload": <result>}`, a heartbeat part `{}` every few seconds, a transport error
+ * `{"payload": null, "errors": [...]}`, and the closing boundary ends the subscription.
+ * Hand-written: the protocol is a few lines of framing and no maintained server library speaks it
+ * (meros, in the tree, only parses it on the client side).
+ */
+export async function writeMultipartSubscription(res: Response, options: MultipartSubscriptionOptions): Promise<void> {
+  res.writeHead(200, {
+    "content-type": `multipart/mixed; boundary="${BOUNDARY}"; subscriptionSpec="1.0"`,
+    "cache-control": "no-cache",
+    connection: "keep-alive",
+  });
+  // Waits for each write: a slow reader stops pulling events, and the core's queue limit applies.
+  const write = (chunk: string) =>
+    new Promise<void>((resolve, reject) => res.write(chunk, (err) => (err ? reject(err) : resolve())));
+  const { prepared } = options;
+  // A heartbeat at once sends the headers, so the client knows it is subscribed.
+  await write(part({}));
+  if (!(Symbol.asyncIterator in prepared)) {
+    await write(part({ payload: prepared }));
+    res.end(`\r\n--${BOUNDARY}--\r\n`);
+    return;
+  }
+  const heartbeat = setInterval(() => {
+    if (res.writable) res.write(part({}));
+  }, options.heartbeatMs);
+  res.once("close", () => void prepared.return?.());
+  try {
+    for await (const result of prepared) {
+      if (!res.writable) break;
+      await write(part({ payload: result }));
+    }
+    const errors = options.transportError();
+    if (errors && res.writable) await write(part({ payload: null, errors }));
+  } finally {
+    clearInterval(heartbeat);
+    res.end(`\r\n--${BOUNDARY}--\r\n`);
+  }
+}
