@@ -56,7 +56,9 @@ const ALIASES = `subscription { myTaskUpdates { ${Array.from({ length: 16 }, (_,
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 const documents = parseManifest(
   JSON.stringify(
-    Object.fromEntries([TASK_CHANGED, MINE, TASK_QUERY, ALIASES].map((document) => [`sha256:${sha256(document)}`, document])),
+    Object.fromEntries(
+      [TASK_CHANGED, MINE, TASK_QUERY, ALIASES].map((document) => [`sha256:${sha256(document)}`, document]),
+    ),
   ),
   "test manifest",
 );
@@ -267,9 +269,10 @@ describe.each<HttpTransport>(["sse", "multipart"])("subscriptions over %s", (tra
     const owner = await user(3);
     const stream = await open({ query: MINE }, owner.headers);
     await stream.ended;
-    const errors =
-      transport === "sse" ? stream.events.flatMap((event) => event.errors ?? []) : stream.transportErrors;
-    expect(errors).toEqual([{ message: "Access token expired", extensions: { code: "UNAUTHENTICATED", closeCode: 4401 } }]);
+    const errors = transport === "sse" ? stream.events.flatMap((event) => event.errors ?? []) : stream.transportErrors;
+    expect(errors).toEqual([
+      { message: "Access token expired", extensions: { code: "UNAUTHENTICATED", closeCode: 4401 } },
+    ]);
   });
 
   it("keeps Apollo's CSRF prevention: a GET needs the preflight header", async () => {
@@ -291,7 +294,10 @@ describe.each<HttpTransport>(["sse", "multipart"])("subscriptions over %s", (tra
       headers: {
         ...owner.headers,
         "content-type": "application/json",
-        accept: transport === "sse" ? "text/event-stream, application/json" : 'multipart/mixed;subscriptionSpec="1.0", application/json',
+        accept:
+          transport === "sse"
+            ? "text/event-stream, application/json"
+            : 'multipart/mixed;subscriptionSpec="1.0", application/json',
       },
       body: JSON.stringify({ query: TASK_QUERY, variables: { id: task.id } }),
     });
@@ -323,7 +329,10 @@ describe("the same close semantics as graphql-ws", () => {
     );
     await waitFor("both subscriptions", () => gateway.subscriptions.stats().subscriptions === open + 2);
     const before = await served();
-    writeFileSync(supergraphPath, composeTasks(TASKS_SDL.replace(/\n\s*myTaskUpdates: Task! @live\(query: "task"\)/, "")));
+    writeFileSync(
+      supergraphPath,
+      composeTasks(TASKS_SDL.replace(/\n\s*myTaskUpdates: Task! @live\(query: "task"\)/, "")),
+    );
     try {
       await waitFor("the new supergraph served", async () => (await served()) !== before, 10_000);
       for (const stream of streams) {
@@ -351,7 +360,10 @@ describe("the same close semantics as graphql-ws", () => {
     const started = Date.now();
     await second.close();
     expect(Date.now() - started).toBeLessThan(5_000); // not held until the drain's grace period
-    const expected = { message: "The gateway is shutting down", extensions: { code: "SHUTTING_DOWN", closeCode: 1001 } };
+    const expected = {
+      message: "The gateway is shutting down",
+      extensions: { code: "SHUTTING_DOWN", closeCode: 1001 },
+    };
     await sse?.ended;
     expect(sse?.events).toEqual([{ errors: [expected] }]);
     expect(sse?.completed).toBe(true);

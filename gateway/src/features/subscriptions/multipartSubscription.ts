@@ -10,8 +10,11 @@ export interface MultipartSubscriptionOptions {
   transportError(): readonly GraphQLError[] | undefined;
 }
 
-const BOUNDARY = "graphql";
-const part = (json: unknown) => `\r\n--${BOUNDARY}\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${JSON.stringify(json)}`;
+const DELIMITER = "\r\n--graphql";
+/** Each part is followed by the delimiter at once: a client reads a part when the next delimiter comes (the incremental delivery framing). */
+const part = (json: unknown) =>
+  `\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${JSON.stringify(json)}${DELIMITER}`;
+const END = "--\r\n";
 
 /**
  * Apollo's multipart HTTP subscription protocol (what Apollo Client's HttpLink speaks): each event
@@ -22,7 +25,7 @@ const part = (json: unknown) => `\r\n--${BOUNDARY}\r\ncontent-type: application/
  */
 export async function writeMultipartSubscription(res: Response, options: MultipartSubscriptionOptions): Promise<void> {
   res.writeHead(200, {
-    "content-type": `multipart/mixed; boundary="${BOUNDARY}"; subscriptionSpec="1.0"`,
+    "content-type": 'multipart/mixed; boundary="graphql"; subscriptionSpec="1.0"',
     "cache-control": "no-cache",
     connection: "keep-alive",
   });
@@ -31,10 +34,10 @@ export async function writeMultipartSubscription(res: Response, options: Multipa
     new Promise<void>((resolve, reject) => res.write(chunk, (err) => (err ? reject(err) : resolve())));
   const { prepared } = options;
   // A heartbeat at once sends the headers, so the client knows it is subscribed.
-  await write(part({}));
+  await write(DELIMITER + part({}));
   if (!(Symbol.asyncIterator in prepared)) {
     await write(part({ payload: prepared }));
-    res.end(`\r\n--${BOUNDARY}--\r\n`);
+    res.end(END);
     return;
   }
   const heartbeat = setInterval(() => {
@@ -50,6 +53,6 @@ export async function writeMultipartSubscription(res: Response, options: Multipa
     if (errors && res.writable) await write(part({ payload: null, errors }));
   } finally {
     clearInterval(heartbeat);
-    res.end(`\r\n--${BOUNDARY}--\r\n`);
+    res.end(END);
   }
 }

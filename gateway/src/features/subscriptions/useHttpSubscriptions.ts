@@ -45,7 +45,11 @@ export function subscriptionTransportOf(accept: string | undefined): Transport |
   return undefined;
 }
 
-const NON_PREFLIGHTED_CONTENT_TYPES = new Set(["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"]);
+const NON_PREFLIGHTED_CONTENT_TYPES = new Set([
+  "application/x-www-form-urlencoded",
+  "multipart/form-data",
+  "text/plain",
+]);
 const PREFLIGHT_HEADERS = ["x-apollo-operation-name", "apollo-require-preflight"];
 
 /**
@@ -118,9 +122,7 @@ export function useHttpSubscriptions(options: HttpSubscriptionsOptions): Request
     onSubscribe: (req) => {
       const { prepared } = req.context;
       // graphql-sse takes a result only with a `data` key; undefined keeps it out of the event.
-      return Array.isArray(prepared)
-        ? { data: undefined, errors: [...prepared] }
-        : (prepared as SubscriptionExecution);
+      return Array.isArray(prepared) ? { data: undefined, errors: [...prepared] } : (prepared as SubscriptionExecution);
     },
     validate: () => [], // the core's planner validated the document with the gateway's rules
     subscribe: (args) => args.contextValue.subscription,
@@ -196,7 +198,8 @@ export function useHttpSubscriptions(options: HttpSubscriptionsOptions): Request
         cause instanceof ConnectionRefused
           ? cause
           : new ConnectionRefused(SubscriptionCloseCode.TryAgainLater, "Credentials cannot be checked right now");
-      if (!(cause instanceof ConnectionRefused)) options.logger.error({ err: cause }, "subscription authentication failed");
+      if (!(cause instanceof ConnectionRefused))
+        options.logger.error({ err: cause }, "subscription authentication failed");
       core.refused(refusal.code === SubscriptionCloseCode.Unauthorized ? "unauthenticated" : "unavailable");
       refuse(res, refusal.code, refusal.message);
       return undefined;

@@ -1,7 +1,7 @@
 import type http from "node:http";
 import { ErrorCode, type Logger } from "@fedplat/runtime";
 import { GraphQLError } from "graphql";
-import { type Extra, useServer } from "graphql-ws/use/ws";
+import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { ConnectionBudget } from "../rateLimits";
 import { SubscriptionCloseCode } from "./closeCodes";
