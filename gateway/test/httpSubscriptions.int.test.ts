@@ -17,6 +17,7 @@ import { composeSubgraphs } from "@fedplat/tools";
 import gql from "graphql-tag";
 import { accountsIdentity, buildGateway, defaultLimits, type GatewayOptions, type GatewayServer } from "../src";
 import { parseManifest } from "../src/features/persistedDocuments";
+import { defaultSubscriptionLimits } from "../src/features/subscriptions";
 import { createRedisKeyValueCache } from "../src/features/responseCache/redisKeyValueCache";
 import { type HttpSubscription, type HttpTransport, openHttpSubscription } from "./fixtures/httpSubscription";
 
@@ -303,6 +304,47 @@ describe.each<HttpTransport>(["sse", "multipart"])("subscriptions over %s", (tra
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ data: { task: { title: "queried" } } });
+  });
+});
+
+describe("the gateway's budgets", () => {
+  it("hold HTTP subscriptions too: per-user connections (429, 4029), then the per-user rate limit (429)", async () => {
+    const options = gatewayOptions();
+    const limited = await buildGateway({
+      ...options,
+      supergraphUpdates: undefined,
+      limits: {
+        ...defaultLimits,
+        rate: { ...defaultLimits.rate, userPerMinute: 2, keyPrefix: `test:${randomUUID()}` },
+      },
+      subscriptions: { ...options.subscriptions, limits: { ...defaultSubscriptionLimits, maxConnectionsPerUser: 1 } },
+    });
+    const limitedUrl = `http://127.0.0.1:${await limited.listen(0, "127.0.0.1")}/graphql`;
+    try {
+      for (const transport of ["sse", "multipart"] as const) {
+        const owner = await user();
+        const first = await openHttpSubscription(limitedUrl, transport, { query: MINE }, owner.headers);
+        expect(first.status).toBe(200);
+        const second = await openHttpSubscription(limitedUrl, transport, { query: MINE }, owner.headers);
+        expect([second.status, second.body]).toEqual([
+          429,
+          {
+            errors: [
+              {
+                message: "Too many connections for this user (limit 1)",
+                extensions: { code: "TOO_MANY_CONNECTIONS", closeCode: 4029 },
+              },
+            ],
+          },
+        ]);
+        const third = await openHttpSubscription(limitedUrl, transport, { query: MINE }, owner.headers);
+        expect(third.status).toBe(429);
+        expect(codesOf(third.body?.errors)).toEqual(["RATE_LIMITED"]);
+        first.cancel();
+      }
+    } finally {
+      await limited.close();
+    }
   });
 });
 
