@@ -30,8 +30,8 @@ export async function writeMultipartSubscription(res: Response, options: Multipa
     connection: "keep-alive",
   });
   // Waits for each write: a slow reader stops pulling events, and the core's queue limit applies.
-  const write = (chunk: string) =>
-    new Promise<void>((resolve, reject) => res.write(chunk, (err) => (err ? reject(err) : resolve())));
+  // A failed write means the client is gone: the response's close ends the subscription.
+  const write = (chunk: string) => new Promise<void>((resolve) => res.write(chunk, () => resolve()));
   const { prepared } = options;
   // A heartbeat at once sends the headers, so the client knows it is subscribed.
   await write(DELIMITER + part({}));

@@ -243,6 +243,11 @@ export function createSubscriptionCore(options: SubscriptionCoreOptions): Subscr
     const subscription = subscribe(state, planned, args, variables);
     const failed = await subscription.start();
     if (failed) return failed;
+    if (!states.has(state)) {
+      // The connection ended while the initial state was read: nothing will ever close this one.
+      subscription.iterator.close();
+      return error("The connection closed while subscribing", "BAD_REQUEST");
+    }
     return {
       schema,
       document: planned.document,

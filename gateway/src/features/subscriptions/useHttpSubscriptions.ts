@@ -162,6 +162,10 @@ export function useHttpSubscriptions(options: HttpSubscriptionsOptions): Request
     res.once("close", () => admitted.release());
     const prepared = await admitted.subscribe(request);
     if (!Array.isArray(prepared)) live = (prepared as SubscriptionExecution).contextValue.subscription;
+    if (res.closed) {
+      live?.close(); // the client left while the subscription was set up
+      return;
+    }
     if (ended) {
       // Closed while being set up (shutdown, token expiry): refused as before any stream.
       live?.close();
@@ -235,7 +239,8 @@ export function useHttpSubscriptions(options: HttpSubscriptionsOptions): Request
     for await (const chunk of body) {
       if (!res.writable) break;
       // Waits for each write: a slow reader stops pulling events, and the core's queue limit applies.
-      await new Promise<void>((resolve, reject) => res.write(chunk, (err) => (err ? reject(err) : resolve())));
+      // A failed write means the client is gone: the response's close ends the subscription.
+      await new Promise<void>((resolve) => res.write(chunk, () => resolve()));
     }
     res.end();
   }
