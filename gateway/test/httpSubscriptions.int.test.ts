@@ -3,7 +3,15 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { signAccessToken, type Viewer } from "@fedplat/auth";
-import { TEST_GATEWAY_KEY, TEST_IDENTITY_TRUST, TEST_JWT_SECRET, waitFor } from "@fedplat/devkit";
+import {
+  type HttpSubscription,
+  type HttpTransport,
+  openHttpSubscription,
+  TEST_GATEWAY_KEY,
+  TEST_IDENTITY_TRUST,
+  TEST_JWT_SECRET,
+  waitFor,
+} from "@fedplat/devkit";
 import { createLiveUpdatePublisher } from "@fedplat/events";
 import { createLogger, createMetrics, createRedis, type Redis } from "@fedplat/runtime";
 import {
@@ -19,7 +27,6 @@ import { accountsIdentity, buildGateway, defaultLimits, type GatewayOptions, typ
 import { parseManifest } from "../src/features/persistedDocuments";
 import { defaultSubscriptionLimits } from "../src/features/subscriptions";
 import { createRedisKeyValueCache } from "../src/features/responseCache/redisKeyValueCache";
-import { type HttpSubscription, type HttpTransport, openHttpSubscription } from "./fixtures/httpSubscription";
 
 /**
  * Issue 23 item 5: subscriptions over GraphQL over SSE and Apollo's multipart HTTP protocol, on

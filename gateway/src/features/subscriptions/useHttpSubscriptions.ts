@@ -84,16 +84,16 @@ function operationOf(req: Request): SubscriptionRequest | undefined {
   }
 }
 
-/** The document a request runs if it is a subscription (its text, or the manifest's for an id). */
-function subscriptionDocumentOf(request: SubscriptionRequest, trusted: TrustedDocuments): string | undefined {
+/** Whether a request runs a subscription (its text, or the manifest's document for an id sent alone). */
+function isSubscription(request: SubscriptionRequest, trusted: TrustedDocuments): boolean {
   const admission = trusted.admit({ query: request.query || undefined, extensions: request.extensions });
   const document = admission.rejection ? undefined : admission.document;
-  if (document === undefined) return undefined;
+  if (document === undefined) return false;
   try {
     const operation = getOperationAST(parse(document, { noLocation: true }), request.operationName ?? undefined);
-    return operation?.operation === "subscription" ? document : undefined;
+    return operation?.operation === "subscription";
   } catch {
-    return undefined; // a syntax error: Apollo reports it as for any request
+    return false; // a syntax error: Apollo reports it as for any request
   }
 }
 
@@ -132,8 +132,7 @@ export function useHttpSubscriptions(options: HttpSubscriptionsOptions): Request
     const transport = subscriptionTransportOf(req.header("accept"));
     if (!transport) return next();
     const request = operationOf(req);
-    const document = request && subscriptionDocumentOf(request, options.trustedDocuments);
-    if (!request || document === undefined) return next();
+    if (!request || !isSubscription(request, options.trustedDocuments)) return next();
     if (isCsrfRisk(req))
       return sendGraphQLError(
         res,
