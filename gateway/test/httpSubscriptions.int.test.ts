@@ -22,6 +22,7 @@ import {
   type SubgraphServer,
 } from "@fedplat/subgraph";
 import { composeSubgraphs } from "@fedplat/tools";
+import { createClient } from "graphql-sse";
 import gql from "graphql-tag";
 import { accountsIdentity, buildGateway, defaultLimits, type GatewayOptions, type GatewayServer } from "../src";
 import { parseManifest } from "../src/features/persistedDocuments";
@@ -351,6 +352,25 @@ describe("the gateway's budgets", () => {
       }
     } finally {
       await limited.close();
+    }
+  });
+});
+
+describe("graphql-sse's own client", () => {
+  it("subscribes in distinct connections mode and gets the same events", async () => {
+    const owner = await user();
+    const task = newTask(owner.id, "through the client");
+    const client = createClient({ url, headers: owner.headers, retryAttempts: 0 });
+    const events = client.iterate({ query: TASK_CHANGED, variables: { id: task.id } });
+    try {
+      expect((await events.next()).value).toEqual({
+        data: { taskChanged: { id: task.id, title: "through the client", done: false } },
+      });
+      await commit({ ...task, done: true });
+      expect((await events.next()).value).toMatchObject({ data: { taskChanged: { done: true } } });
+    } finally {
+      await events.return?.(undefined);
+      client.dispose();
     }
   });
 });
