@@ -109,7 +109,7 @@ export interface GatewayOptions {
   persistedQueries?: PersistedQueriesOptions;
   /** Where whole responses are cached (responseCache/). @default no response cache */
   responseCache?: StringCache;
-  /** graphql-ws subscriptions on /graphql: live-update channel and limits. @default loadSubscriptionsConfig defaults */
+  /** Subscriptions on /graphql (graphql-ws, SSE, multipart): live-update channel and limits. @default loadSubscriptionsConfig defaults */
   subscriptions?: Partial<SubscriptionsConfig>;
   /** Circuit breakers and retries of subgraph fetches. @default defaultResilience */
   resilience?: ResiliencePolicy;
@@ -215,7 +215,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
    *   entity cache answers public entities without any fetch; dedupe shares one in-flight fetch
    *   among identical queries; resilience gives each attempt a deadline, a circuit and retries;
    *   innermost, HTTP (transport/subgraphFetch.ts).
-   * - subscriptions last: graphql-ws on the same port, attached once the supergraph is loaded.
+   * - subscriptions last: SSE and multipart HTTP streams after every check above; graphql-ws on
+   *   the same port, attached once the supergraph is loaded.
    * Close hooks run in reverse order, after Apollo has drained HTTP and WebSocket connections.
    */
   const features: readonly GatewayFeature[] = [
