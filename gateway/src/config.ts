@@ -25,6 +25,7 @@ import {
   type PersistedQueriesConfig,
 } from "./features/persistedDocuments/config";
 import { rateLimitsSection } from "./features/rateLimits/config";
+import { type ProgressiveOverrideConfig, progressiveOverrideSection } from "./features/progressiveOverride/config";
 import { resilienceSection } from "./features/resilience/config";
 import type { ResiliencePolicy } from "./features/resilience/subgraphBreakers";
 import { responseCacheSection } from "./features/responseCache/config";
@@ -113,6 +114,7 @@ export const gatewaySections = {
   demandControl: demandControlSection,
   rateLimits: rateLimitsSection,
   resilience: resilienceSection,
+  progressiveOverride: progressiveOverrideSection,
   subscriptions: subscriptionsSection,
   liveUpdates: liveUpdatesSection,
   persistedDocuments: persistedDocumentsSection,
@@ -144,6 +146,7 @@ export interface GatewayConfig {
   /** Express "trust proxy": false, true, a hop count, or a validated address/CIDR list. */
   trustProxy: boolean | number | string;
   resilience: ResiliencePolicy;
+  progressiveOverride: ProgressiveOverrideConfig;
   subscriptions: SubscriptionsConfig;
   persistedQueries: PersistedQueriesConfig;
   responseCache: { enabled: boolean; prefix: string };
@@ -183,6 +186,7 @@ export function loadGatewayConfig(env?: NodeJS.ProcessEnv, file?: ConfigFile): G
     signingKey: c.gateway.signingKey,
     trustProxy: c.gateway.trustProxy,
     resilience: c.resilience,
+    progressiveOverride: { labels: c.progressiveOverride.labels, header: c.progressiveOverride.header.toLowerCase() },
     subscriptions: subscriptionsConfigOf(c.subscriptions, c.liveUpdates),
     persistedQueries: persistedQueriesConfigOf(c.persistedDocuments, production),
     responseCache: c.responseCache,

@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     subscriptions: config.subscriptions,
     subgraphTimeoutsMs: config.subgraphTimeouts,
     resilience: config.resilience,
+    progressiveOverride: config.progressiveOverride,
   });
   const port = await server.listen(config.port);
   logger.info(

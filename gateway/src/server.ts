@@ -42,6 +42,7 @@ import {
   type PersistedQueriesOptions,
 } from "./features/persistedDocuments";
 import { createAddressBudgetFeature, createRateLimitFeature, createRateLimits } from "./features/rateLimits";
+import { createProgressiveOverrideFeature, type ProgressiveOverrideConfig } from "./features/progressiveOverride";
 import { createResilienceFeature, defaultResilience, type ResiliencePolicy } from "./features/resilience";
 import { createResponseCacheFeature, type StringCache } from "./features/responseCache";
 import {
@@ -111,10 +112,12 @@ export interface GatewayOptions {
   persistedQueries?: PersistedQueriesOptions;
   /** Where whole responses are cached (responseCache/). @default no response cache */
   responseCache?: StringCache;
-  /** graphql-ws subscriptions on /graphql: live-update channel and limits. @default loadSubscriptionsConfig defaults */
+  /** Subscriptions on /graphql (graphql-ws, SSE, multipart): live-update channel and limits. @default loadSubscriptionsConfig defaults */
   subscriptions?: Partial<SubscriptionsConfig>;
   /** Circuit breakers and retries of subgraph fetches. @default defaultResilience */
   resilience?: ResiliencePolicy;
+  /** Which progressive @override labels are on (features/progressiveOverride). @default percent(n) labels roll, others off, no header */
+  progressiveOverride?: ProgressiveOverrideConfig;
   /** A port of their own for /metrics and /health/* (production, see adminListenerOf); unset: the public port serves them. */
   admin?: AdminListener;
 }
@@ -211,11 +214,13 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
    *   looked up, so a spray of bad tokens or API keys is held by the same budget as any other traffic.
    * - identity before rateLimits: per-user and per-key budgets need the viewer (requestState.ts).
    * - responseCache: after the operation is resolved and allowed; a hit runs no subgraph fetch.
+   * - progressiveOverride: only decides labels for the planner (context), so its place is free.
    * - fetch wrappers, outermost to innermost: identity signs the viewer for the subgraph; the
    *   entity cache answers public entities without any fetch; dedupe shares one in-flight fetch
    *   among identical queries; resilience gives each attempt a deadline, a circuit and retries;
    *   innermost, HTTP (transport/subgraphFetch.ts).
-   * - subscriptions last: graphql-ws on the same port, attached once the supergraph is loaded.
+   * - subscriptions last: SSE and multipart HTTP streams after every check above; graphql-ws on
+   *   the same port, attached once the supergraph is loaded.
    * Close hooks run in reverse order, after Apollo has drained HTTP and WebSocket connections.
    */
   const features: readonly GatewayFeature[] = [
@@ -242,6 +247,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
         ]
       : []),
     ...(options.entityCache ? [createEntityCacheFeature({ registry })] : []),
+    createProgressiveOverrideFeature(options.progressiveOverride ?? { labels: {}, header: "" }, options.supergraphSdl),
     ...((options.dedupeSubgraphFetches ?? true) ? [createDedupeFeature()] : []),
     createResilienceFeature({
       subgraphs: subgraphNames(options.supergraphSdl),
