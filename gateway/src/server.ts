@@ -25,6 +25,7 @@ import { overrideKey, subgraphNames, subgraphUrlsIn } from "./config";
 import type { GatewayContext } from "./context";
 import { closeFeatures, type GatewayFeature } from "./feature";
 import { createDedupeFeature } from "./features/dedupe";
+import { acceptsIncrementalDelivery, createDeferFeature } from "./features/defer";
 import { createEntityCacheFeature } from "./features/entityCache";
 import {
   type ApiKeyResolver,
@@ -211,6 +212,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
    * - identity before rateLimits: per-user and per-key budgets need the viewer (requestState.ts).
    * - responseCache: after the operation is resolved and allowed; a hit runs no subgraph fetch.
    * - progressiveOverride: only decides labels for the planner (context), so its place is free.
+   * - defer: only a validation rule; every check above applies to a deferred request as to any.
    * - fetch wrappers, outermost to innermost: identity signs the viewer for the subgraph; the
    *   entity cache answers public entities without any fetch; dedupe shares one in-flight fetch
    *   among identical queries; resilience gives each attempt a deadline, a circuit and retries;
@@ -242,6 +244,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       : []),
     ...(options.entityCache ? [createEntityCacheFeature({ registry })] : []),
     createProgressiveOverrideFeature(options.progressiveOverride ?? { labels: {}, header: "" }, options.supergraphSdl),
+    createDeferFeature(),
     ...((options.dedupeSubgraphFetches ?? true) ? [createDedupeFeature()] : []),
     createResilienceFeature({
       subgraphs: subgraphNames(options.supergraphSdl),
@@ -270,6 +273,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   });
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.hook,
+    // Defer nodes in plans, run by the patched executor (features/defer).
+    queryPlannerConfig: { incrementalDelivery: { enableDefer: true } },
     // A subgraph a later supergraph adds is reached at its routing URL unless overridden.
     buildService: ({ name, url }) =>
       new SubgraphDataSource(name, overrides[overrideKey(name)] ?? url ?? urlOf(name), subgraphFetch),
@@ -338,6 +343,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
           viewer: viewerOf(req),
           clientIp: req.ip ?? "unknown",
           subgraphHeaders: { "x-request-id": requestId },
+          incrementalDelivery: acceptsIncrementalDelivery(req.header("accept"), Array.isArray(req.body)),
         };
       },
     }),
