@@ -1,13 +1,12 @@
 import { GraphQLError } from "graphql";
-import { meros } from "meros/browser";
 import { type FederationCase, startFederationCase } from "./federation/federationCase";
+import { APOLLO_CLIENT_ACCEPT, allParts as allPartsOf, openOperation } from "./incrementalResponse";
 
 /*
  * @defer through the gateway (docs/defer.md): three small subgraphs, the deferred fragments
  * fetched from the ones that do not own the root field, read as a client does
  * (multipart/mixed; deferSpec=20220824).
  */
-const APOLLO_CLIENT_ACCEPT = "multipart/mixed;deferSpec=20220824,application/json";
 
 const products = [
   { id: "1", name: "Lamp" },
@@ -106,39 +105,11 @@ afterAll(async () => {
   await federation?.stop();
 });
 
-type Payload = Record<string, unknown>;
-
-/** POSTs `query` and returns the response's parts as they arrive (one part for a plain JSON response). */
-async function open(
-  query: string,
-  accept = APOLLO_CLIENT_ACCEPT,
-): Promise<{ status: number; contentType: string; parts: AsyncIterator<Payload> }> {
-  const response = await fetch(federation.url, {
-    method: "POST",
-    headers: { "content-type": "application/json", accept },
-    body: JSON.stringify({ query }),
-  });
-  const contentType = response.headers.get("content-type") ?? "";
-  const body = await meros<Payload>(response);
-  if (body instanceof Response) {
-    const whole = (await body.json()) as Payload;
-    return { status: response.status, contentType, parts: [whole][Symbol.iterator]() as unknown as AsyncIterator<Payload> };
-  }
-  async function* payloads(): AsyncGenerator<Payload> {
-    for await (const part of body as AsyncGenerator<{ json: boolean; body: Payload | string }>) {
-      if (!part.json) throw new Error(`a part that is not JSON: ${String(part.body)}`);
-      yield part.body as Payload;
-    }
-  }
-  return { status: response.status, contentType, parts: payloads() };
-}
-
-async function allParts(query: string, accept?: string): Promise<Payload[]> {
-  const { parts } = await open(query, accept);
-  const all: Payload[] = [];
-  for (let next = await parts.next(); !next.done; next = await parts.next()) all.push(next.value);
-  return all;
-}
+const open = async (query: string, accept = APOLLO_CLIENT_ACCEPT) => {
+  const { status, headers, parts } = await openOperation(federation.url, query, { accept });
+  return { status, contentType: headers.get("content-type") ?? "", parts };
+};
+const allParts = (query: string) => allPartsOf(federation.url, query);
 
 test("a deferred entity field from another subgraph comes as a later part, with its path and label", async () => {
   holdRatings();
