@@ -128,7 +128,12 @@ test("a deferred entity field from another subgraph comes as a later part, with 
   expect(contentType).toMatch(/^multipart\/mixed; boundary="-"; deferSpec=20220824/);
   // The first part arrives while the reviews subgraph still holds the ratings.
   expect((await parts.next()).value).toEqual({
-    data: { products: [{ id: "1", name: "Lamp" }, { id: "2", name: "Desk" }] },
+    data: {
+      products: [
+        { id: "1", name: "Lamp" },
+        { id: "2", name: "Desk" },
+      ],
+    },
     hasNext: true,
   });
   release();
@@ -245,7 +250,12 @@ test("a client that does not accept multipart gets one whole response", async ()
     expect(status).toBe(200);
     expect(contentType).toMatch(/^application\/json/);
     expect((await parts.next()).value).toEqual({
-      data: { products: [{ id: "1", name: "Lamp", rating: 4.5 }, { id: "2", name: "Desk", rating: 3 }] },
+      data: {
+        products: [
+          { id: "1", name: "Lamp", rating: 4.5 },
+          { id: "2", name: "Desk", rating: 3 },
+        ],
+      },
     });
   }
 });
@@ -261,7 +271,16 @@ test("a defer whose `if` is false is answered inline, in the first part", async 
       }
     }
   `);
-  expect(parts).toEqual([{ data: { products: [{ id: "1", name: "Lamp" }, { id: "2", name: "Desk" }] } }]);
+  expect(parts).toEqual([
+    {
+      data: {
+        products: [
+          { id: "1", name: "Lamp" },
+          { id: "2", name: "Desk" },
+        ],
+      },
+    },
+  ]);
 });
 
 test("a label used twice is refused before anything runs", async () => {

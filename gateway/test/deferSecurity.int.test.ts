@@ -72,7 +72,12 @@ const errorsOf = (payload: Payload | undefined) =>
   ((payload?.incremental as Array<{ errors?: unknown[] }> | undefined) ?? []).flatMap(({ errors }) => errors ?? []);
 
 test("a deferred field the viewer may not see gets the error it gets undeferred", async () => {
-  const undeferred = await graphqlRequest(url, "{ products(first: 1) { totalCount } users { totalCount } }", {}, customer);
+  const undeferred = await graphqlRequest(
+    url,
+    "{ products(first: 1) { totalCount } users { totalCount } }",
+    {},
+    customer,
+  );
   expect(undeferred.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
 
   const parts = await allParts(
@@ -148,7 +153,10 @@ test("trusted documents: a deferred document outside the manifest is refused lik
       manifest,
     },
   });
-  const [refused] = await allParts(enforced, "{ products(first: 1) { totalCount ... @defer { pageInfo { hasNextPage } } } }");
+  const [refused] = await allParts(
+    enforced,
+    "{ products(first: 1) { totalCount ... @defer { pageInfo { hasNextPage } } } }",
+  );
   expect(refused).toMatchObject({ errors: [{ extensions: { code: "PERSISTED_QUERY_REQUIRED" } }] });
 
   const trusted = await allParts(enforced, PRIVATE_DEFERRED, customer);
