@@ -109,7 +109,8 @@ const open = async (query: string, accept = APOLLO_CLIENT_ACCEPT) => {
   const { status, headers, parts } = await openOperation(federation.url, query, { accept });
   return { status, contentType: headers.get("content-type") ?? "", parts };
 };
-const allParts = (query: string) => allPartsOf(federation.url, query);
+const allParts = (query: string, variables: Record<string, unknown> = {}) =>
+  allPartsOf(federation.url, query, {}, variables);
 
 test("a deferred entity field from another subgraph comes as a later part, with its path and label", async () => {
   holdRatings();
@@ -303,5 +304,47 @@ test("a label used twice is refused before anything runs", async () => {
         extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
       },
     ],
+  });
+});
+
+test("`if: $variable` decides per request whether a fragment is deferred; named fragments defer too", async () => {
+  const query = /* GraphQL */ `
+    query Ratings($later: Boolean!) {
+      products {
+        id
+        ...Rating @defer(if: $later, label: "rating")
+      }
+    }
+    fragment Rating on Product {
+      rating
+    }
+  `;
+  expect(await allParts(query, { later: true })).toEqual([
+    { data: { products: [{ id: "1" }, { id: "2" }] }, hasNext: true },
+    {
+      incremental: [
+        { data: { rating: 4.5 }, path: ["products", 0], label: "rating" },
+        { data: { rating: 3 }, path: ["products", 1], label: "rating" },
+      ],
+      hasNext: false,
+    },
+  ]);
+  expect(await allParts(query, { later: false })).toEqual([
+    {
+      data: {
+        products: [
+          { id: "1", rating: 4.5 },
+          { id: "2", rating: 3 },
+        ],
+      },
+    },
+  ]);
+});
+
+test("the limits see deferred fragments: each @defer counts against maxDirectives", async () => {
+  const fragments = Array.from({ length: 51 }, (_, i) => `... @defer(label: "d${i}") { id }`).join(" ");
+  const [answer] = await allParts(`{ products { ${fragments} } }`);
+  expect(answer).toMatchObject({
+    errors: [{ message: expect.stringContaining("Directives limit of 50 exceeded") }],
   });
 });

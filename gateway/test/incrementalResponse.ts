@@ -17,11 +17,12 @@ export async function openOperation(
   url: string,
   query: string,
   headers: Record<string, string> = {},
+  variables: Record<string, unknown> = {},
 ): Promise<OpenedResponse> {
   const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", accept: APOLLO_CLIENT_ACCEPT, ...headers },
-    body: JSON.stringify({ query }),
+    body: JSON.stringify({ query, variables }),
   });
   const body = await meros<Payload>(response);
   if (body instanceof Response) {
@@ -41,8 +42,13 @@ export async function openOperation(
 }
 
 /** Every part of the answer, once the response has ended. */
-export async function allParts(url: string, query: string, headers: Record<string, string> = {}): Promise<Payload[]> {
-  const { parts } = await openOperation(url, query, headers);
+export async function allParts(
+  url: string,
+  query: string,
+  headers: Record<string, string> = {},
+  variables: Record<string, unknown> = {},
+): Promise<Payload[]> {
+  const { parts } = await openOperation(url, query, headers, variables);
   const all: Payload[] = [];
   for (let next = await parts.next(); !next.done; next = await parts.next()) all.push(next.value);
   return all;
