@@ -32,8 +32,9 @@ export async function openOperation(
     }
     return { status: response.status, headers: response.headers, parts: one() };
   }
+  const multipart = body;
   async function* payloads(): AsyncGenerator<Payload> {
-    for await (const part of body) {
+    for await (const part of multipart) {
       if (!part.json) throw new Error(`a part that is not JSON: ${String(part.body)}`);
       yield part.body;
     }
