@@ -348,3 +348,24 @@ test("the limits see deferred fragments: each @defer counts against maxDirective
     errors: [{ message: expect.stringContaining("Directives limit of 50 exceeded") }],
   });
 });
+
+test("a client that leaves after the first part does not disturb the gateway: the next request is served", async () => {
+  holdRatings();
+  const controller = new AbortController();
+  const response = await fetch(federation.url, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: APOLLO_CLIENT_ACCEPT },
+    body: JSON.stringify({ query: "{ products { id ... @defer { rating } } }" }),
+    signal: controller.signal,
+  });
+  const reader = response.body?.getReader();
+  expect(new TextDecoder().decode((await reader?.read())?.value)).toContain('"hasNext":true');
+  controller.abort();
+  release();
+  expect((await federation.query("{ products { id rating } }")).data).toEqual({
+    products: [
+      { id: "1", rating: 4.5 },
+      { id: "2", rating: 3 },
+    ],
+  });
+});
