@@ -6,7 +6,9 @@
  *  2. SQL statements per operation for that query, for 5 and 40 users;
  *  3. a single-subgraph query through our gateway and straight to the subgraph, with variables
  *     that differ between concurrent requests (so in-flight dedupe cannot collapse them), in
- *     alternating rounds; identical requests once more as a separate row, to show what dedupe does.
+ *     alternating rounds; identical requests once more as a separate row, to show what dedupe does;
+ *  4. @defer: the heavy query with its entity fields of other subgraphs deferred, time to the first
+ *     part and to the last, next to the same query undeferred (one connection).
  * Every response is checked against the expected body for its variables. Prints a markdown table
  * and writes it to bench/results/gateway.md.
  */
@@ -30,6 +32,7 @@ import {
 } from "@fedplat/devkit";
 import autocannon from "autocannon";
 import { type Platform, startPlatform } from "../tests/fixtures/platform";
+import { measureDefer } from "./deferTimings";
 
 const CONNECTIONS = 50;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -53,6 +56,16 @@ const HEAVY = /* GraphQL */ `query Heavy($first: Int!) {
  * demand control only measures.
  */
 const BENCH_DEMAND_CONTROL = "measure";
+/** HEAVY with each user's orders and notifications (entity fields of two other subgraphs) deferred. */
+const HEAVY_DEFERRED = /* GraphQL */ `query HeavyDeferred($first: Int!) {
+  users(first: $first) { edges { node { id email name
+    ... @defer(label: "activity") {
+      orders(first: 5) { id status totalCents createdAt
+        customer { id name }
+        lines { quantity unitPriceCents product { id sku name priceCents } }
+        payment { state amountCents attempts } }
+      notifications(first: 3) { template channel } } } } }
+}`;
 const SINGLE = /* GraphQL */ `query Products { products(first: 20) { edges { node { id sku name priceCents stock } } } }`;
 /**
  * The same products(20) page, starting after a different product in each request: more variable
@@ -428,6 +441,9 @@ async function main(): Promise<void> {
       UNLOADED_SECONDS,
     );
 
+    // @defer (docs/defer.md): what a client waits for the first part and for the last, unloaded.
+    const deferTimings = await measureDefer(platform.gatewayUrl, admin, HEAVY_DEFERRED, HEAVY, { first: 10 });
+
     const f = (n: number) => (Number.isFinite(n) ? n.toFixed(n >= 100 ? 0 : n >= 10 ? 1 : 2) : "n/a");
     const row = (name: string, r: Load) =>
       `| ${name} | ${f(r.rps)} | ${f(r.p50)} | ${f(r.p99)} | ${r.errors} | ${f(r.cpuMsPerRequest ?? Number.NaN)} | ${r.peakRssMb === undefined ? "" : f(r.peakRssMb)} |`;
@@ -465,6 +481,14 @@ async function main(): Promise<void> {
       "",
       `Gateway overhead, direct / gateway req/s: **${ratio(direct.rps, viaGateway.rps)}x** (dedupe off: ${ratio(direct.rps, viaGatewayNoDedupe.rps)}x; target <= 2).`,
       `Unloaded (1 connection, ${UNLOADED_SECONDS} s): p50 ${f(unloadedGateway.p50)} ms through the gateway (${f(unloadedGateway.rps)} req/s), ${f(unloadedDirect.p50)} ms straight to catalog (${f(unloadedDirect.rps)} req/s); errors ${unloadedGateway.errors + unloadedDirect.errors}.`,
+      "",
+      `@defer: the heavy query with each user's orders and notifications (orders and notifications subgraphs) deferred, 1 connection, ${deferTimings.requests} requests, p50 (every answer merged and checked against the whole one):`,
+      "",
+      "| response | p50 ms |",
+      "|---|---|",
+      `| undeferred, whole | ${f(deferTimings.whole)} |`,
+      `| deferred, first part | ${f(deferTimings.firstPart)} |`,
+      `| deferred, last part | ${f(deferTimings.lastPart)} |`,
       "",
     ].join("\n");
     console.log(table);

@@ -26,6 +26,7 @@ import type { GatewayContext } from "./context";
 import { closeFeatures, type GatewayFeature } from "./feature";
 import { createDedupeFeature } from "./features/dedupe";
 import { createDemandControlFeature, type DemandControlOptions, defaultDemandControl } from "./features/demandControl";
+import { acceptsIncrementalDelivery, createDeferFeature } from "./features/defer";
 import { createEntityCacheFeature } from "./features/entityCache";
 import {
   type ApiKeyResolver,
@@ -215,6 +216,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
    * - identity before rateLimits: per-user and per-key budgets need the viewer (requestState.ts).
    * - responseCache: after the operation is resolved and allowed; a hit runs no subgraph fetch.
    * - progressiveOverride: only decides labels for the planner (context), so its place is free.
+   * - defer: only a validation rule; every check above applies to a deferred request as to any.
    * - fetch wrappers, outermost to innermost: identity signs the viewer for the subgraph; the
    *   entity cache answers public entities without any fetch; dedupe shares one in-flight fetch
    *   among identical queries; resilience gives each attempt a deadline, a circuit and retries;
@@ -248,6 +250,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       : []),
     ...(options.entityCache ? [createEntityCacheFeature({ registry })] : []),
     createProgressiveOverrideFeature(options.progressiveOverride ?? { labels: {}, header: "" }, options.supergraphSdl),
+    createDeferFeature(),
     ...((options.dedupeSubgraphFetches ?? true) ? [createDedupeFeature()] : []),
     createResilienceFeature({
       subgraphs: subgraphNames(options.supergraphSdl),
@@ -276,6 +279,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   });
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.hook,
+    // Defer nodes in plans, run by the patched executor (features/defer).
+    queryPlannerConfig: { incrementalDelivery: { enableDefer: true } },
     // A subgraph a later supergraph adds is reached at its routing URL unless overridden.
     buildService: ({ name, url }) =>
       new SubgraphDataSource(name, overrides[overrideKey(name)] ?? url ?? urlOf(name), subgraphFetch),
@@ -344,6 +349,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
           viewer: viewerOf(req),
           clientIp: req.ip ?? "unknown",
           subgraphHeaders: { "x-request-id": requestId },
+          incrementalDelivery: acceptsIncrementalDelivery(req.header("accept"), Array.isArray(req.body)),
         };
       },
     }),

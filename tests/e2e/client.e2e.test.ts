@@ -274,6 +274,9 @@ describe("the example CLI (npm run client)", () => {
       const placed = await cli("place-order", `${product.id}:1`);
       const orderId = /Order (\S+) PENDING/.exec(placed)?.[1];
       if (!orderId) throw new Error(`no order id in: ${placed}`);
+      // @defer: the account from accounts first, then the orders (orders subgraph) in the same response.
+      const mine = await cli("my-orders");
+      expect(mine).toMatch(new RegExp(`^customer@example\\.com: loading orders\\.\\.\\.\\n[^]*${orderId} {2}PENDING`));
       follower = spawn(process.execPath, ["--import", "tsx", CLI, "follow", orderId], { cwd: repoRoot, env });
       let stdout = "";
       let stderr = "";

@@ -21,6 +21,8 @@ export interface CaseSubgraph {
 }
 
 export interface FederationCase {
+  /** The gateway's /graphql, for requests `query` cannot make (other Accept headers, streamed parts). */
+  url: string;
   query(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse>;
   stop(): Promise<void>;
 }
@@ -72,6 +74,7 @@ export async function startFederationCase(
   const port = await gateway.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${port}/graphql`;
   return {
+    url,
     query: (query, variables, headers) => graphqlRequest(url, query, variables, headers),
     stop: async () => {
       await gateway.close();

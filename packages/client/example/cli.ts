@@ -14,6 +14,7 @@ import {
   ChangePasswordDocument,
   LoginDocument,
   LogoutDocument,
+  MyOrdersDocument,
   OrderStatusChangedDocument,
   type OrderStatusChangedSubscription,
   persistedDocuments,
@@ -32,6 +33,7 @@ const USAGE = `Usage: npm run client -- <command>
   change-password <current> <new>      set a new password; other devices are signed out
   products [--search text] [--first n] browse the catalog
   place-order <productId:quantity>...  order as the logged-in user (retried safely: one idempotency key)
+  my-orders                            who is logged in at once, then their last 5 orders (@defer)
   follow <orderId>                     show each status change (live) until CONFIRMED or CANCELLED
 
 Environment: FEDPLAT_URL (default http://localhost:4000/graphql; subscriptions use the same
@@ -162,6 +164,25 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
       console.log(
         `${data.products.edges.length} of ${data.products.totalCount} products (cache: ${headers.get("x-cache") ?? "n/a"})`,
       );
+      return;
+    }
+    case "my-orders": {
+      // One request: the account first, the orders (another subgraph) as a later part of the same response.
+      for await (const { data, hasNext, errors } of client.stream(MyOrdersDocument)) {
+        if (errors.length) throw new GraphQLRequestError(errors, 200, data);
+        if (!data.me) throw new UsageError("my-orders needs a login: npm run client -- login <email> <password>");
+        if (!data.me.orders) {
+          console.log(`${data.me.email}${hasNext ? ": loading orders..." : ""}`);
+          continue;
+        }
+        for (const order of data.me.orders) {
+          const items = order.lines.map((line) => `${line.quantity} x ${line.product.name}`).join(", ");
+          console.log(
+            `${order.id}  ${order.status.padEnd(9)} ${money(order.totalCents, order.currency).padStart(12)}  ${items}`,
+          );
+        }
+        if (!data.me.orders.length) console.log("no orders yet");
+      }
       return;
     }
     case "place-order": {

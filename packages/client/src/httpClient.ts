@@ -1,4 +1,5 @@
 import { GraphQLRequestError, type GraphQLErrorEntry } from "./errors";
+import { INCREMENTAL_ACCEPT, type IncrementalResult, readIncremental } from "./incremental";
 import {
   manifestText,
   operationOf,
@@ -60,6 +61,15 @@ export interface GraphQLClient {
     document: TypedDocument<TResult, TVariables>,
     ...variables: VariablesArg<TVariables>
   ): Promise<GraphQLResult<TResult>>;
+  /**
+   * Runs a query with @defer (docs/defer.md): the data so far after each part, the first without
+   * the deferred fragments, the last (`hasNext: false`) complete. The document is sent as the
+   * manifest's text with its persisted id (POST), so a gateway enforcing trusted documents runs it.
+   */
+  stream<TResult, TVariables>(
+    document: TypedDocument<TResult, TVariables>,
+    ...variables: VariablesArg<TVariables>
+  ): AsyncGenerator<IncrementalResult<TResult>>;
 }
 
 /** Variables are optional exactly when the operation declares none that are required. */
@@ -158,7 +168,54 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
     return { data: payload.data as TResult, headers };
   }
 
+  async function* stream<TResult, TVariables>(
+    document: TypedDocument<TResult, TVariables>,
+    variables?: TVariables,
+  ): AsyncGenerator<IncrementalResult<TResult>> {
+    const text = document.toString();
+    const { name } = operationOf(text);
+    // The id goes with the manifest's text (the exact text it hashes); without the manifest, the text alone.
+    const id = persistedIdOf(document);
+    const registered = id ? manifestText(options.persistedDocuments, id) : undefined;
+    const token = options.token?.();
+    let response: Response;
+    try {
+      response = await doFetch(options.url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: INCREMENTAL_ACCEPT,
+          ...options.headers,
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify({
+          query: registered ?? text,
+          ...(name ? { operationName: name } : {}),
+          ...(variables && Object.keys(variables).length ? { variables } : {}),
+          ...(registered ? { extensions: { persistedQuery: { version: 1, sha256Hash: id } } } : {}),
+        }),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+      });
+    } catch (error) {
+      throw new GraphQLRequestError(
+        [
+          {
+            message: `Cannot reach ${options.url} (${(error as Error).message})`,
+            extensions: { code: "NETWORK_ERROR" },
+          },
+        ],
+        0,
+      );
+    }
+    if (!response.ok) {
+      const payload = (await response.json().catch(() => ({}))) as WireResponse;
+      throw new GraphQLRequestError(payload.errors ?? [], response.status, payload.data);
+    }
+    yield* readIncremental<TResult>(response);
+  }
+
   return {
+    stream: (document, ...variables) => stream(document, variables[0]),
     execute: (document, ...variables) => execute(document, variables[0]),
     request: async (document, ...variables) => (await execute(document, variables[0])).data,
   };

@@ -1,4 +1,5 @@
 export { type GraphQLClient, type GraphQLClientOptions, type GraphQLResult, createGraphQLClient } from "./httpClient";
+export type { IncrementalResult } from "./incremental";
 export {
   type SubscriptionClient,
   type SubscriptionClientOptions,

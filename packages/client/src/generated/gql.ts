@@ -25,6 +25,7 @@ type Documents = {
     "\n  mutation PlaceOrder($input: PlaceOrderInput!) {\n    placeOrder(input: $input) {\n      id\n      status\n      totalCents\n      currency\n      lines { quantity unitPriceCents product { id name } }\n    }\n  }\n": typeof types.PlaceOrderDocument,
     "\n  query Order($id: ID!) {\n    order(id: $id) {\n      id\n      status\n      totalCents\n      currency\n      updatedAt\n      lines { quantity product { name } }\n      payment { state attempts }\n    }\n  }\n": typeof types.OrderDocument,
     "\n  subscription OrderStatusChanged($orderId: ID!) {\n    orderStatusChanged(orderId: $orderId) {\n      id\n      status\n      totalCents\n      currency\n      customer { email }\n      lines { quantity product { name } }\n      payment { state attempts }\n    }\n  }\n": typeof types.OrderStatusChangedDocument,
+    "\n  query MyOrders {\n    me {\n      id\n      email\n      ... @defer(label: \"orders\") {\n        orders(first: 5) { id status totalCents currency createdAt lines { quantity product { name } } }\n      }\n    }\n  }\n": typeof types.MyOrdersDocument,
 };
 const documents: Documents = {
     "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      email\n      message\n    }\n  }\n": types.RegisterDocument,
@@ -37,6 +38,7 @@ const documents: Documents = {
     "\n  mutation PlaceOrder($input: PlaceOrderInput!) {\n    placeOrder(input: $input) {\n      id\n      status\n      totalCents\n      currency\n      lines { quantity unitPriceCents product { id name } }\n    }\n  }\n": types.PlaceOrderDocument,
     "\n  query Order($id: ID!) {\n    order(id: $id) {\n      id\n      status\n      totalCents\n      currency\n      updatedAt\n      lines { quantity product { name } }\n      payment { state attempts }\n    }\n  }\n": types.OrderDocument,
     "\n  subscription OrderStatusChanged($orderId: ID!) {\n    orderStatusChanged(orderId: $orderId) {\n      id\n      status\n      totalCents\n      currency\n      customer { email }\n      lines { quantity product { name } }\n      payment { state attempts }\n    }\n  }\n": types.OrderStatusChangedDocument,
+    "\n  query MyOrders {\n    me {\n      id\n      email\n      ... @defer(label: \"orders\") {\n        orders(first: 5) { id status totalCents currency createdAt lines { quantity product { name } } }\n      }\n    }\n  }\n": types.MyOrdersDocument,
 };
 
 /**
@@ -79,6 +81,10 @@ export function graphql(source: "\n  query Order($id: ID!) {\n    order(id: $id)
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription OrderStatusChanged($orderId: ID!) {\n    orderStatusChanged(orderId: $orderId) {\n      id\n      status\n      totalCents\n      currency\n      customer { email }\n      lines { quantity product { name } }\n      payment { state attempts }\n    }\n  }\n"): typeof import('./graphql').OrderStatusChangedDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MyOrders {\n    me {\n      id\n      email\n      ... @defer(label: \"orders\") {\n        orders(first: 5) { id status totalCents currency createdAt lines { quantity product { name } } }\n      }\n    }\n  }\n"): typeof import('./graphql').MyOrdersDocument;
 
 
 export function graphql(source: string) {

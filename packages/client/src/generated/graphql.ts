@@ -114,6 +114,11 @@ export type OrderStatusChangedSubscriptionVariables = Exact<{
 
 export type OrderStatusChangedSubscription = { orderStatusChanged: { id: string, status: OrderStatus, totalCents: number, currency: string, customer: { email: string }, lines: Array<{ quantity: number, product: { name: string } }>, payment: { state: PaymentState, attempts: number } | null } };
 
+export type MyOrdersQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MyOrdersQuery = { me: { id: string, email: string } & ({ orders: Array<{ id: string, status: OrderStatus, totalCents: number, currency: string, createdAt: string, lines: Array<{ quantity: number, product: { name: string } }> }> } | { orders?: never }) | null };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -278,3 +283,26 @@ export const OrderStatusChangedDocument = new TypedDocumentString(`
   }
 }
     `, {"hash":"sha256:ddbabef19a320f95dce6729611a580f5d664c47be78962ad0c171f20214e8bbc"}) as unknown as TypedDocumentString<OrderStatusChangedSubscription, OrderStatusChangedSubscriptionVariables>;
+export const MyOrdersDocument = new TypedDocumentString(`
+    query MyOrders {
+  me {
+    id
+    email
+    ... @defer(label: "orders") {
+      orders(first: 5) {
+        id
+        status
+        totalCents
+        currency
+        createdAt
+        lines {
+          quantity
+          product {
+            name
+          }
+        }
+      }
+    }
+  }
+}
+    `, {"hash":"sha256:07e5c5c5bb3e2196c32c49ad081c7c9331424aa033fe4525560b697c87bd5add"}) as unknown as TypedDocumentString<MyOrdersQuery, MyOrdersQueryVariables>;

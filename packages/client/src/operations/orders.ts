@@ -41,3 +41,19 @@ export const OrderStatusChangedDocument = graphql(`
     }
   }
 `);
+
+/**
+ * The logged-in user at once (accounts), their recent orders (an entity field of the orders
+ * subgraph) as a later part: read with `client.stream` (docs/defer.md).
+ */
+export const MyOrdersDocument = graphql(`
+  query MyOrders {
+    me {
+      id
+      email
+      ... @defer(label: "orders") {
+        orders(first: 5) { id status totalCents currency createdAt lines { quantity product { name } } }
+      }
+    }
+  }
+`);
