@@ -127,7 +127,7 @@ async function subgraphOperations(): Promise<number> {
   return (metric?.values ?? []).reduce((sum, value) => sum + value.value, 0);
 }
 
-const as = (key?: string) => (key ? { "x-api-key": key } : {});
+const as = (key: string): Record<string, string> => ({ "x-api-key": key });
 const unauthorized = (path: string[]) => ({
   message: "Unauthorized field or type",
   path,

@@ -46,8 +46,7 @@ const errorPathOf = (steps: readonly Step[]): string[] =>
   steps.flatMap((step, index) => {
     if (index === steps.length - 1) return [step.key];
     const levels: string[] = [];
-    for (let type = getNullableType(step.type); isListType(type); type = getNullableType(type.ofType))
-      levels.push("@");
+    for (let type = getNullableType(step.type); isListType(type); type = getNullableType(type.ofType)) levels.push("@");
     return [step.key, ...levels];
   });
 

@@ -6,7 +6,8 @@ type Data = Record<string, unknown>;
 /** Returned where a value must be null but its type is non-null: the null moves to the enclosing nullable place. */
 const BUBBLE = Symbol("bubble");
 
-const isObject = (value: unknown): value is Data => typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Data =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * Puts null where each removed field would have been, as if it had resolved to null: a non-null
