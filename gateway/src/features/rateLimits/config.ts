@@ -22,19 +22,14 @@ const coordinates = z.preprocess(
       return value;
     }
   },
-  z.record(
-    z.string().regex(COORDINATE),
-    coordinateLimit,
-    {
-      error: (issue) => {
-        if (issue.code === "invalid_type")
-          return 'must be an object like {"Query.orders": {"perMinute": 60, "cost": 1}}';
-        if (issue.code === "invalid_key")
-          return 'keys must be field coordinates ("Query.orders") or operation names ("PlaceOrder")';
-        return undefined;
-      },
+  z.record(z.string().regex(COORDINATE), coordinateLimit, {
+    error: (issue) => {
+      if (issue.code === "invalid_type") return 'must be an object like {"Query.orders": {"perMinute": 60, "cost": 1}}';
+      if (issue.code === "invalid_key")
+        return 'keys must be field coordinates ("Query.orders") or operation names ("PlaceOrder")';
+      return undefined;
     },
-  ),
+  }),
 );
 
 /** Requests per minute per caller, counted in Redis so every replica shares the budget (useRateLimit). */
