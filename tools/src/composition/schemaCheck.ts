@@ -4,6 +4,7 @@ import { type Change, ChangeType, CriticalityLevel, diff } from "@graphql-inspec
 import { type GraphQLSchema, isInterfaceType, isObjectType } from "graphql";
 import { type Acknowledgement, findAcknowledgement, readAcknowledgements } from "./acknowledgements";
 import { apiSchemaOf } from "./apiSchema";
+import { authorizationChanges } from "./authorizationChanges";
 import {
   type BrokenOperation,
   type ClientOperation,
@@ -119,17 +120,36 @@ function judge(
   }
 }
 
+/** The schema it is compared with: the supergraph (authorization directives) and its API schema. */
+interface Current {
+  supergraphSdl: string;
+  schema: GraphQLSchema;
+}
+
 async function compare(
   label: string,
   baselineSdl: string,
-  current: GraphQLSchema,
+  current: Current,
   acknowledgements: readonly Acknowledgement[],
   operations: readonly ClientOperation[],
 ): Promise<Comparison> {
   const baseline = apiSchemaOf(baselineSdl);
   // Usage is measured on the baseline: a removed field exists only there.
   const usage = usageByCoordinate(baseline, operations);
-  const changes = (await diff(baseline, current)).map((change) => judge(change, baseline, acknowledgements, usage));
+  const changes = (await diff(baseline, current.schema)).map((change) =>
+    judge(change, baseline, acknowledgements, usage),
+  );
+  // Who may read a field changes what callers get (nulls and UNAUTHORIZED_FIELD_OR_TYPE, or data
+  // they could not see before): reported for review, never failing by itself.
+  for (const { coordinate, before, after } of authorizationChanges(baselineSdl, current.supergraphSdl))
+    changes.push({
+      type: "AUTHORIZATION_CHANGED",
+      path: coordinate,
+      message: `authorization was ${before}, is ${after}`,
+      verdict: "dangerous",
+      note: "who may read it changes (docs/authorization.md)",
+      usedBy: [...(usage.get(coordinate) ?? [])],
+    });
   return { label, status: "compared", changes };
 }
 
@@ -141,7 +161,7 @@ async function compare(
 export async function runSchemaCheck(options: SchemaCheckOptions): Promise<SchemaCheckResult> {
   const subgraphs = Object.keys(readSupergraphConfig(options.configPath).subgraphs);
   const { supergraphSdl } = composeSupergraph(options.configPath);
-  const current = apiSchemaOf(supergraphSdl);
+  const current = { supergraphSdl, schema: apiSchemaOf(supergraphSdl) };
   const acknowledgements = readAcknowledgements(options.acknowledgementsPath);
   const operations = readClientOperations(options.manifestPaths);
 
@@ -168,8 +188,8 @@ export async function runSchemaCheck(options: SchemaCheckOptions): Promise<Schem
     }
   }
 
-  const broken = validateClientOperations(current, operations);
-  const deprecated = deprecatedUsage(current, usageByCoordinate(current, operations));
+  const broken = validateClientOperations(current.schema, operations);
+  const deprecated = deprecatedUsage(current.schema, usageByCoordinate(current.schema, operations));
   const checked = comparisons.flatMap((comparison) => (comparison.status === "compared" ? comparison.changes : []));
   const unusedAcknowledgements = acknowledgements.filter(
     (entry) =>
