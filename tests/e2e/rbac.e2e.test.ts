@@ -573,15 +573,15 @@ describe("RBAC matrix through the real gateway", () => {
     expect(atGateway.errors).toEqual([
       { message: "Unauthorized field or type", path: ["users"], extensions: { code: "UNAUTHORIZED_FIELD_OR_TYPE" } },
     ]);
-    // Past @authenticated, an API key is refused by accounts' shield rules (people only).
+    // Past @authenticated, another customer's profile is refused by accounts' shield rules.
     const bySubgraph = await platform.query(
-      'mutation { updateProfile(input: { address: "Somewhere 1" }) { id } }',
-      {},
-      headers.apiKey,
+      /* GraphQL */ "query($id: ID!) { user(id: $id) { email } }",
+      { id: fixture.customerId },
+      headers.otherCustomer,
     );
     expect(bySubgraph.errors?.[0]).toEqual({
       message: "Not allowed",
-      path: ["updateProfile"],
+      path: ["user"],
       extensions: { code: "FORBIDDEN", serviceName: "accounts" },
     });
   });
