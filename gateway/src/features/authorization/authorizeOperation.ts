@@ -40,6 +40,11 @@ export interface AuthorizedOperation {
   /** The operation without the removed fields (and the fragments it still uses); undefined when nothing is left to fetch. */
   document?: DocumentNode;
   removed: readonly RemovedField[];
+  /**
+   * Paths to objects where `__typename` was added to the operation (a field removed under a type
+   * condition applies only to objects of that type): read to place nulls, then taken out again.
+   */
+  addedTypenames: readonly (readonly Step[])[];
 }
 
 const errorPathOf = (steps: readonly Step[]): string[] =>
@@ -74,6 +79,7 @@ export function authorizeOperation(
       .map((d) => [d.name.value, d]),
   );
   const removed: RemovedField[] = [];
+  const addedTypenames: Step[][] = [];
   const denied = (requirement: Requirement | undefined) => requirement !== undefined && !allowed(requirement);
 
   const narrow = (parent: GraphQLCompositeType, type: GraphQLCompositeType, current?: ReadonlySet<string>) =>
@@ -87,6 +93,15 @@ export function authorizeOperation(
   ): SelectionSetNode | undefined => {
     const kept: SelectionNode[] = [];
     let changed = false;
+    // Whether a field was removed under a fragment that narrows this object to some types.
+    let removedUnderCondition = false;
+    const narrowing = (type: GraphQLCompositeType, walkInner: (narrowed?: ReadonlySet<string>) => void) => {
+      const narrowed = narrow(parent, type, runtimeTypes);
+      const before = removed.length;
+      walkInner(narrowed);
+      if (narrowed !== runtimeTypes && removed.slice(before).some((field) => field.steps.length === path.length + 1))
+        removedUnderCondition = true;
+    };
     const keep = (selection: SelectionNode, inner: SelectionSetNode | undefined, original: SelectionSetNode) => {
       if (inner === undefined) changed = true;
       else if (inner === original) kept.push(selection);
@@ -122,10 +137,8 @@ export function authorizeOperation(
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const condition = selection.typeCondition && schema.getType(selection.typeCondition.name.value);
         const type = condition && isCompositeType(condition) ? condition : parent;
-        keep(
-          selection,
-          walk(selection.selectionSet, type, path, narrow(parent, type, runtimeTypes)),
-          selection.selectionSet,
+        narrowing(type, (narrowed) =>
+          keep(selection, walk(selection.selectionSet, type, path, narrowed), selection.selectionSet),
         );
       } else {
         const fragment = fragments.get(selection.name.value);
@@ -134,7 +147,10 @@ export function authorizeOperation(
           kept.push(selection);
           continue;
         }
-        const inner = walk(fragment.selectionSet, condition, path, narrow(parent, condition, runtimeTypes));
+        let inner: SelectionSetNode | undefined;
+        narrowing(condition, (narrowed) => {
+          inner = walk(fragment.selectionSet, condition, path, narrowed);
+        });
         if (inner === undefined) changed = true;
         else if (inner === fragment.selectionSet) kept.push(selection);
         else {
@@ -149,12 +165,19 @@ export function authorizeOperation(
       }
     }
     if (kept.length === 0) return undefined;
+    const selectsTypename = kept.some(
+      (selection) => selection.kind === Kind.FIELD && selection.name.value === "__typename" && !selection.alias,
+    );
+    if (removedUnderCondition && !selectsTypename) {
+      kept.push({ kind: Kind.FIELD, name: { kind: Kind.NAME, value: "__typename" } });
+      addedTypenames.push([...path]);
+    }
     return changed ? { ...set, selections: kept } : set;
   };
 
   const selectionSet = walk(operation.selectionSet, root, []);
   if (selectionSet === operation.selectionSet) return undefined;
-  if (!selectionSet) return { removed };
+  if (!selectionSet) return { removed, addedTypenames };
   const rewritten: DefinitionNode = { ...operation, selectionSet };
   const used = new Set<string>();
   const collectSpreads = (node: DefinitionNode) =>
@@ -173,6 +196,7 @@ export function authorizeOperation(
       definitions: [rewritten, ...[...fragments.values()].filter((fragment) => used.has(fragment.name.value))],
     },
     removed,
+    addedTypenames,
   };
 }
 

@@ -168,7 +168,7 @@ export function createAuthorizationFeature(options: AuthorizationOptions): Gatew
         : { data: {} };
       return {
         ...result,
-        ...(result.data ? { data: nullRemovedFields(result.data, rewrite.removed) } : {}),
+        ...(result.data ? { data: nullRemovedFields(result.data, rewrite.removed, rewrite.addedTypenames) } : {}),
         errors: [...errors, ...(result.errors ?? [])],
       };
     },

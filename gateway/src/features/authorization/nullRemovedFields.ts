@@ -15,9 +15,26 @@ const isObject = (value: unknown): value is Data =>
  * what Apollo Router does for the fields its authorization removes). `data` is changed in place;
  * the result is null when the null reaches the root.
  */
-export function nullRemovedFields(data: Data, removed: readonly RemovedField[]): Data | null {
+export function nullRemovedFields(
+  data: Data,
+  removed: readonly RemovedField[],
+  addedTypenames: readonly (readonly Step[])[] = [],
+): Data | null {
   for (const field of removed) if (placeNull(data, field.steps, 0) === BUBBLE) return null;
+  for (const steps of addedTypenames) forEachObject(data, steps, 0, (object) => delete object.__typename);
   return data;
+}
+
+/** Calls `visit` on every object at the end of `steps` (through lists). */
+function forEachObject(value: unknown, steps: readonly Step[], index: number, visit: (object: Data) => void): void {
+  if (Array.isArray(value)) {
+    for (const item of value) forEachObject(item, steps, index, visit);
+    return;
+  }
+  if (!isObject(value)) return;
+  const step = steps[index];
+  if (!step) visit(value);
+  else forEachObject(value[step.key], steps, index + 1, visit);
 }
 
 function placeNull(object: Data, steps: readonly Step[], index: number): Data | typeof BUBBLE {
