@@ -31,6 +31,16 @@ const ENFORCED_SPECS = [
   "https://specs.apollo.dev/policy/v0.1",
 ];
 
+/**
+ * Lets @apollo/gateway load supergraphs that link the authorization specs. It refuses a
+ * `for: SECURITY` feature it does not enforce (only Apollo Router enforces these three); this
+ * feature does. The list is @apollo/federation-internals' module-wide default, hence a function
+ * that tests building their own ApolloGateway call too.
+ */
+export function acceptAuthorizationSpecs(): void {
+  for (const spec of ENFORCED_SPECS) DEFAULT_SUPPORTED_SUPERGRAPH_FEATURES.add(spec);
+}
+
 export interface AuthorizationOptions {
   /** The supergraph served at start: its `@authenticated`, `@requiresScopes` and `@policy`. */
   supergraphSdl: string;
@@ -76,9 +86,7 @@ async function satisfies(
  * gateway serves them by running queries through this same executor (subscriptions/).
  */
 export function createAuthorizationFeature(options: AuthorizationOptions): GatewayFeature {
-  // @apollo/gateway refuses a supergraph that links a `for: SECURITY` feature it does not enforce
-  // (only Apollo Router enforces these three); this feature does, so the gateway may load them.
-  for (const spec of ENFORCED_SPECS) DEFAULT_SUPPORTED_SUPERGRAPH_FEATURES.add(spec);
+  acceptAuthorizationSpecs();
   const { logger, policies } = options;
   const unauthorized = new Counter({
     name: "gateway_unauthorized_fields_total",
