@@ -16,6 +16,7 @@ import { liveUpdatesSection } from "@fedplat/events";
 import { z } from "zod";
 import { httpSection, type HttpServerLimits } from "./httpServerLimits";
 import type { GatewayLimits } from "./limits";
+import { authorizationSection } from "./features/authorization/config";
 import { type IdentityConfig, identityConfigOf, identitySection } from "./features/identity/config";
 import { type DemandControlOptions, demandControlSection } from "./features/demandControl/config";
 import { limitsSection } from "./features/limits/config";
@@ -110,6 +111,7 @@ export const gatewaySections = {
   gateway: gatewaySection,
   http: httpSection,
   identity: identitySection,
+  authorization: authorizationSection,
   limits: limitsSection,
   demandControl: demandControlSection,
   rateLimits: rateLimitsSection,
@@ -142,6 +144,8 @@ export interface GatewayConfig {
   /** Roles, token issuers and the API-key resolver (features/identity/config.ts). */
   identity: IdentityConfig;
   sessionCheckMs: number;
+  /** A module of `@policy` deciders (features/authorization/policies.ts); unset: the built-in role policies. */
+  authorizationPolicies?: string;
   signingKey: SigningKey;
   /** Express "trust proxy": false, true, a hop count, or a validated address/CIDR list. */
   trustProxy: boolean | number | string;
@@ -183,6 +187,7 @@ export function loadGatewayConfig(env?: NodeJS.ProcessEnv, file?: ConfigFile): G
     http: c.http,
     identity: identityConfigOf(c.identity),
     sessionCheckMs: c.identity.sessionCheckMs,
+    ...(c.authorization.policies ? { authorizationPolicies: c.authorization.policies } : {}),
     signingKey: c.gateway.signingKey,
     trustProxy: c.gateway.trustProxy,
     resilience: c.resilience,

@@ -1,3 +1,4 @@
+import type { ApolloGateway } from "@apollo/gateway";
 import type { ApolloServer, ApolloServerOptions, ApolloServerPlugin } from "@apollo/server";
 import type http from "node:http";
 import type { RequestHandler } from "express";
@@ -17,6 +18,9 @@ export interface StartedGateway {
   validationRules: readonly ValidationRule[];
 }
 
+/** What runs an operation once Apollo has validated it: plans it and executes the plan (@apollo/gateway's executor). */
+export type GatewayExecutor = NonNullable<Awaited<ReturnType<ApolloGateway["load"]>>["executor"]>;
+
 /**
  * One gateway capability. The builder (server.ts) folds an ordered list of these: middleware runs
  * in list order before Apollo, plugins are registered in list order, and subgraph-fetch wrappers
@@ -33,6 +37,8 @@ export interface GatewayFeature {
   validationRules?: readonly ValidationRule[];
   /** Apollo's APQ option; at most one feature (persisted documents) sets it. */
   persistedQueries?: ApolloServerOptions<GatewayContext>["persistedQueries"];
+  /** Wraps the executor: sees each validated operation before it is planned (first feature outermost). */
+  wrapExecutor?: (next: GatewayExecutor) => GatewayExecutor;
   /** Wraps every subgraph fetch (transport/pipeline.ts). */
   wrapSubgraphFetch?: (next: SubgraphFetch) => SubgraphFetch;
   /** Runs once the supergraph is loaded: transports of their own (graphql-ws on the same port). */

@@ -16,7 +16,14 @@ export {
   estimateCost,
 } from "./features/demandControl";
 export type { GatewayFeature, StartedGateway } from "./feature";
-export type { RateLimits } from "./features/rateLimits";
+export type { CoordinateLimit, RateLimits } from "./features/rateLimits";
+export type {
+  Policies,
+  PoliciesContext,
+  PoliciesFactory,
+  PolicyDecider,
+  PolicyRequest,
+} from "./features/authorization";
 export { buildGateway, type GatewayOptions, type GatewayServer } from "./server";
 export {
   accountsIdentity,

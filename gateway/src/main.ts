@@ -28,6 +28,7 @@ async function main(): Promise<void> {
       : { path: config.supergraphPath, intervalMs: config.supergraphPollMs },
     subgraphUrls: config.subgraphUrls,
     identity: config.identity,
+    ...(config.authorizationPolicies ? { policies: config.authorizationPolicies } : {}),
     // Accounts' own tokens have sessions to check; an identity provider's end at the provider (per issuer: config.ts).
     sessions: { cacheMs: config.sessionCheckMs },
     signingKey: config.signingKey,

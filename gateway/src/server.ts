@@ -23,7 +23,8 @@ import type { SigningKey } from "@fedplat/auth";
 import express from "express";
 import { overrideKey, subgraphNames, subgraphUrlsIn } from "./config";
 import type { GatewayContext } from "./context";
-import { closeFeatures, type GatewayFeature } from "./feature";
+import { closeFeatures, type GatewayExecutor, type GatewayFeature } from "./feature";
+import { createAuthorizationFeature, loadPolicies, type Policies } from "./features/authorization";
 import { createDedupeFeature } from "./features/dedupe";
 import { createDemandControlFeature, type DemandControlOptions, defaultDemandControl } from "./features/demandControl";
 import { acceptsIncrementalDelivery, createDeferFeature } from "./features/defer";
@@ -72,6 +73,11 @@ export interface GatewayOptions {
    * (features/identity/config.ts; tests: accountsIdentity({ secret })).
    */
   identity: IdentityConfig;
+  /**
+   * Deciders of `@policy` names (features/authorization), in code or as a module path
+   * (AUTHORIZATION_POLICIES); `role:<ROLE>` policies are built in. @default the built-in ones only
+   */
+  policies?: Policies | string;
   /** An API-key resolver given in code; otherwise identity.apiKeyResolver names one ("accounts" by default). */
   apiKeys?: ApiKeyResolver;
   /** The gateway's Ed25519 key (GATEWAY_SIGNING_KEY): signs the identity sent to each subgraph. */
@@ -184,6 +190,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     apiKeyCacheMs: options.apiKeyCacheMs,
     apiKeyCacheSize: options.apiKeyCacheSize,
   });
+  const policies = await loadPolicies(options.policies, { roles: options.identity.roles });
   const trustedDocuments = createTrustedDocuments(options.persistedQueries);
   const rateLimits = createRateLimits(redis, limits.rate, registry);
   const liveUpdates = createLiveUpdateHub({
@@ -214,6 +221,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
    * - addressBudget before identity: every request is counted per IP before its credentials are
    *   looked up, so a spray of bad tokens or API keys is held by the same budget as any other traffic.
    * - identity before rateLimits: per-user and per-key budgets need the viewer (requestState.ts).
+   * - authorization: wraps the executor, so it sees every operation Apollo let through (HTTP and
+   *   subscriptions' queries alike) before the planner.
    * - responseCache: after the operation is resolved and allowed; a hit runs no subgraph fetch.
    * - progressiveOverride: only decides labels for the planner (context), so its place is free.
    * - defer: only a validation rule; every check above applies to a deferred request as to any.
@@ -238,6 +247,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       onInvalidCredentials: rateLimits.invalidCredentials,
     }),
     createRateLimitFeature(rateLimits),
+    createAuthorizationFeature({ supergraphSdl: options.supergraphSdl, policies, logger, registry }),
     ...(options.responseCache
       ? [
           createResponseCacheFeature({
@@ -286,9 +296,20 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       new SubgraphDataSource(name, overrides[overrideKey(name)] ?? url ?? urlOf(name), subgraphFetch),
   });
 
+  const executorWrappers = features.flatMap((feature) => feature.wrapExecutor ?? []);
+  const wrapExecutor = (executor: GatewayExecutor) =>
+    executorWrappers.reduceRight((next, wrap) => wrap(next), executor);
   const validationRules = features.flatMap((feature) => feature.validationRules ?? []);
   const apollo = new ApolloServer<GatewayContext>({
-    gateway,
+    // The features' executor wrappers around @apollo/gateway's executor (GatewayFeature.wrapExecutor).
+    gateway: {
+      load: async (loadOptions) => {
+        const loaded = await gateway.load(loadOptions);
+        return { ...loaded, executor: loaded.executor && wrapExecutor(loaded.executor) };
+      },
+      onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback),
+      stop: () => gateway.stop(),
+    },
     introspection: !production,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,

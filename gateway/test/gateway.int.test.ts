@@ -157,9 +157,16 @@ describe("federated queries", () => {
     });
   });
 
+  // Signed in, so past the gateway's @authenticated; another user's profile is for accounts' rules to refuse.
   it("passes a subgraph's own error code through (FORBIDDEN)", async () => {
-    const res = await graphqlRequest(url, /* GraphQL */ "{ users { totalCount } }", {}, customerAuth);
-    expect(res.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN" });
+    const admin = await accounts.viewer("admin");
+    const res = await graphqlRequest(
+      url,
+      /* GraphQL */ "query($id: ID!) { user(id: $id) { email } }",
+      { id: admin.id },
+      customerAuth,
+    );
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN", serviceName: "accounts" });
   });
 });
 
@@ -182,7 +189,7 @@ describe("API keys", () => {
     expect(asKey.errors).toBeUndefined();
     expect(asKey.data?.users.totalCount).toBeGreaterThanOrEqual(50);
     const notAdmin = await graphqlRequest(url, /* GraphQL */ "{ apiKeys { id } }", {}, { "x-api-key": key });
-    expect(notAdmin.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(notAdmin.errors?.[0]?.extensions?.code).toBe("UNAUTHORIZED_FIELD_OR_TYPE");
 
     await graphqlRequest(
       url,

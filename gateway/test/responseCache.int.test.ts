@@ -217,7 +217,7 @@ describe("response cache", () => {
   it("never caches responses with errors", async () => {
     for (let attempt = 0; attempt < 3; attempt++) {
       const res = await graphqlRequest(url, /* GraphQL */ "{ users { totalCount } }", {}, customer);
-      expect(res.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+      expect(res.errors?.[0]?.extensions?.code).toBe("UNAUTHORIZED_FIELD_OR_TYPE");
       expect(cacheStatus(res)).toBe("MISS");
     }
   });

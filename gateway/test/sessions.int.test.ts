@@ -196,7 +196,7 @@ describe("access tokens end with their session on every replica", () => {
         within(
           WITHIN_MS,
           () => apiKeys(url),
-          (res) => codeOf(res) === "FORBIDDEN",
+          (res) => codeOf(res) === "UNAUTHORIZED_FIELD_OR_TYPE",
         ),
       ),
     );
@@ -217,7 +217,7 @@ describe("access tokens end with their session on every replica", () => {
       {},
       bearer(demoted.accessToken),
     );
-    expect(codeOf(minted)).toBe("FORBIDDEN");
+    expect(codeOf(minted)).toBe("UNAUTHORIZED_FIELD_OR_TYPE");
   });
 
   it("a disabled user is refused: tokens within 5 s (401), login and refresh with ACCOUNT_DISABLED; enabling lets them in again within 5 s", async () => {
@@ -336,7 +336,7 @@ describe("API keys: bounded lifetime and role, revoked within 5 s", () => {
         within(
           WITHIN_MS,
           () => apiKeys(url),
-          (res) => codeOf(res) === "FORBIDDEN",
+          (res) => codeOf(res) === "UNAUTHORIZED_FIELD_OR_TYPE",
         ),
       ),
     );

@@ -5,6 +5,7 @@ import { repoRoot } from "@fedplat/devkit";
 import { composeSubgraphs } from "@fedplat/tools";
 import type { LiveUpdate } from "@fedplat/events";
 import { type GraphQLError, type GraphQLSchema, parse, print } from "graphql";
+import { acceptAuthorizationSpecs } from "../src/features/authorization";
 import { defaultSubscriptionLimits, loadSubscriptionsConfig } from "../src/features/subscriptions/config";
 import { liveFieldTable } from "../src/features/subscriptions/liveFields";
 import { createLivePlanner, type LivePlan, SUBSCRIPTION_NOT_SERVED } from "../src/features/subscriptions/livePlan";
@@ -16,6 +17,7 @@ let schema: GraphQLSchema;
 
 /** The API schema of a supergraph, as the gateway builds it. */
 async function apiSchemaOf(sdl: string): Promise<GraphQLSchema> {
+  acceptAuthorizationSpecs(); // as the gateway's authorization feature does
   const gateway = new ApolloGateway({ supergraphSdl: sdl });
   const loaded = (await gateway.load()).schema;
   await gateway.stop();

@@ -134,6 +134,25 @@ describe("schema check: classification of fixture changes", () => {
     expect(result.failures).toEqual([]);
   });
 
+  it("a changed authorization directive is dangerous: reported with what it was and is, not failing", async () => {
+    const result = await check(
+      workspace([
+        [
+          "reviews.graphql",
+          '"https://specs.apollo.dev/federation/v2.5", import: ["@key"',
+          '"https://specs.apollo.dev/federation/v2.6", import: ["@key", "@authenticated"',
+        ],
+        ["reviews.graphql", "  body: String\n", "  body: String @authenticated\n"],
+      ]),
+    );
+    expect(changesOf(result)).toEqual([{ type: "AUTHORIZATION_CHANGED", path: "Review.body", verdict: "dangerous" }]);
+    const [committed] = result.comparisons;
+    expect(committed?.status === "compared" && committed.changes[0]?.message).toBe(
+      "authorization was none, is @authenticated",
+    );
+    expect(result.failures).toEqual([]);
+  });
+
   it("an acknowledged breaking change passes, with its reason", async () => {
     const ws = workspace([["reviews.graphql", "  body: String\n", ""]]);
     writeFileSync(

@@ -615,9 +615,9 @@ const CASES: Case[] = [
   {
     gateway: "open",
     name: "an admin field, anonymously",
-    defence: "@authenticated / shield",
+    defence: "@policy at the gateway (shield behind it)",
     request: () => adHoc(/* GraphQL */ "{ users(first: 1) { totalCount } }"),
-    expect: { status: 200, code: "UNAUTHENTICATED" },
+    expect: { status: 200, code: "UNAUTHORIZED_FIELD_OR_TYPE" },
   },
 ];
 

@@ -65,6 +65,11 @@ interface Row {
   nullable?: boolean;
   /** The operation ends the caller's sessions (logout): people log in again after it. */
   endsSession?: boolean;
+  /**
+   * The directive on the field in the subgraph's SDL, enforced at the gateway before any subgraph
+   * is asked: "authenticated" refuses anonymous callers there, "policy" every denied caller.
+   */
+  gate?: "authenticated" | "policy";
 }
 
 /** A revoked or expired key is refused whatever it asks (401 before any subgraph), so every row denies it. */
@@ -103,29 +108,38 @@ const MATRIX: Record<string, Row> = {
       query: /* GraphQL */ "query($id: ID!) { user(id: $id) { email } }",
       variables: { id: f.customerId },
     }),
+    gate: "authenticated",
     expect: ownerOrStaff,
   },
   "Query.users": {
     operation: () => ({ query: /* GraphQL */ "{ users(first: 1) { totalCount } }" }),
+    gate: "policy",
     expect: staffOnly,
   },
-  "Query.apiKeys": { operation: () => ({ query: /* GraphQL */ "{ apiKeys { id } }" }), expect: adminOnly },
+  "Query.apiKeys": {
+    operation: () => ({ query: /* GraphQL */ "{ apiKeys { id } }" }),
+    gate: "policy",
+    expect: adminOnly,
+  },
   "Query.accountsAuditLog": {
     operation: () => ({
       query: /* GraphQL */ "{ accountsAuditLog(first: 1) { edges { node { id action actorId } } } }",
     }),
+    gate: "policy",
     expect: adminOnly,
   },
   "Query.catalogAuditLog": {
     operation: () => ({
       query: /* GraphQL */ "{ catalogAuditLog(first: 1) { edges { node { id action actorId } } } }",
     }),
+    gate: "policy",
     expect: adminOnly,
   },
   "Query.operationsAuditLog": {
     operation: () => ({
       query: /* GraphQL */ "{ operationsAuditLog(first: 1) { edges { node { id action actorId } } } }",
     }),
+    gate: "policy",
     expect: adminOnly,
   },
   "Query.product": {
@@ -144,6 +158,7 @@ const MATRIX: Record<string, Row> = {
       query: /* GraphQL */ "query($id: ID!) { order(id: $id) { id status } }",
       variables: { id: f.customerOrderId },
     }),
+    gate: "authenticated",
     expect: ownerOrStaff,
     hiddenMeansDenied: true,
   },
@@ -152,11 +167,13 @@ const MATRIX: Record<string, Row> = {
       query: /* GraphQL */ "query($id: ID!) { notification(id: $id) { id template } }",
       variables: { id: f.customerNotificationId },
     }),
+    gate: "authenticated",
     expect: ownerOrStaff,
     hiddenMeansDenied: true,
   },
   "Query.orders": {
     operation: () => ({ query: /* GraphQL */ "{ orders(first: 1) { totalCount } }" }),
+    gate: "authenticated",
     expect: loggedIn,
   },
   "Mutation.register": {
@@ -181,6 +198,7 @@ const MATRIX: Record<string, Row> = {
   },
   "Mutation.logout": {
     operation: () => ({ query: /* GraphQL */ "mutation { logout }" }),
+    gate: "authenticated",
     expect: peopleOnly,
     endsSession: true,
   },
@@ -189,11 +207,13 @@ const MATRIX: Record<string, Row> = {
     operation: () => ({
       query: 'mutation { changePassword(currentPassword: "Passw0rd!", newPassword: "Passw0rd!") { accessToken } }',
     }),
+    gate: "authenticated",
     expect: peopleOnly,
     endsSession: true,
   },
   "Mutation.updateProfile": {
     operation: () => ({ query: 'mutation { updateProfile(input: { address: "Somewhere 1" }) { id } }' }),
+    gate: "authenticated",
     expect: peopleOnly,
   },
   "Mutation.setUserDisabled": {
@@ -201,6 +221,7 @@ const MATRIX: Record<string, Row> = {
       query: /* GraphQL */ "mutation($id: ID!) { setUserDisabled(id: $id, disabled: false) { id } }",
       variables: { id: f.spareUserId },
     }),
+    gate: "policy",
     expect: adminOnly,
   },
   "Mutation.setUserRole": {
@@ -208,12 +229,14 @@ const MATRIX: Record<string, Row> = {
       query: /* GraphQL */ "mutation($id: ID!) { setUserRole(userId: $id, role: CUSTOMER) { id } }",
       variables: { id: f.customerId },
     }),
+    gate: "policy",
     expect: adminOnly,
   },
   "Mutation.createApiKey": {
     operation: () => ({
       query: 'mutation { createApiKey(input: { name: "rbac", role: CUSTOMER }) { apiKey { id } } }',
     }),
+    gate: "policy",
     expect: adminOnly,
   },
   "Mutation.revokeApiKey": {
@@ -221,6 +244,7 @@ const MATRIX: Record<string, Row> = {
       query: /* GraphQL */ "mutation($id: ID!) { revokeApiKey(id: $id) { id } }",
       variables: { id: await f.throwawayKeyId() },
     }),
+    gate: "policy",
     expect: adminOnly,
   },
   "Mutation.placeOrder": {
@@ -229,6 +253,7 @@ const MATRIX: Record<string, Row> = {
         /* GraphQL */ "mutation($p: ID!) { placeOrder(input: { lines: [{ productId: $p, quantity: 1 }] }) { id } }",
       variables: { p: buildSeedData().products[0]?.id },
     }),
+    gate: "authenticated",
     expect: peopleOnly,
   },
   // CANCELLED is reachable whether or not the saga has confirmed the order meanwhile.
@@ -237,6 +262,7 @@ const MATRIX: Record<string, Row> = {
       query: /* GraphQL */ "mutation($id: ID!) { setOrderStatus(id: $id, status: CANCELLED) { status } }",
       variables: { id: await f.pendingOrderOfCustomer() },
     }),
+    gate: "policy",
     expect: staffOnly,
   },
   "Mutation.createProduct": {
@@ -245,6 +271,7 @@ const MATRIX: Record<string, Row> = {
         'mutation($s: String!) { createProduct(input: { sku: $s, name: "RBAC", priceCents: 100, stock: 1 }) { id } }',
       variables: { s: `RBAC-${randomUUID()}` },
     }),
+    gate: "policy",
     expect: adminOnly,
   },
   "Mutation.updateProduct": {
@@ -252,33 +279,48 @@ const MATRIX: Record<string, Row> = {
       query: /* GraphQL */ "mutation($id: ID!) { updateProduct(id: $id, input: { stock: 7 }) { id } }",
       variables: { id: buildSeedData().products[1]?.id },
     }),
+    gate: "policy",
     expect: adminOnly,
   },
-  "Query.deadLetters": { operation: () => ({ query: /* GraphQL */ "{ deadLetters { id } }" }), expect: adminOnly },
+  "Query.deadLetters": {
+    operation: () => ({ query: /* GraphQL */ "{ deadLetters { id } }" }),
+    gate: "policy",
+    expect: adminOnly,
+  },
   "Query.deadLetter": {
     operation: () => ({ query: '{ deadLetter(id: "none") { id } }' }),
+    gate: "policy",
     expect: adminOnly,
     nullable: true,
   },
-  "Query.deadLetterCount": { operation: () => ({ query: /* GraphQL */ "{ deadLetterCount }" }), expect: adminOnly },
+  "Query.deadLetterCount": {
+    operation: () => ({ query: /* GraphQL */ "{ deadLetterCount }" }),
+    gate: "policy",
+    expect: adminOnly,
+  },
   "Query.paymentReconciliation": {
     operation: () => ({ query: /* GraphQL */ "{ paymentReconciliation(first: 1) { mismatchCount } }" }),
+    gate: "policy",
     expect: adminOnly,
   },
   "Mutation.replayDeadLetter": {
     operation: () => ({ query: 'mutation { replayDeadLetter(id: "none") }' }),
+    gate: "policy",
     expect: adminOnly,
   },
   "Mutation.discardDeadLetter": {
     operation: () => ({ query: 'mutation { discardDeadLetter(id: "none") }' }),
+    gate: "policy",
     expect: adminOnly,
   },
   "Mutation.replayDeadLetters": {
     operation: () => ({ query: 'mutation { replayDeadLetters(queue: "events-accounts") { replayed refused } }' }),
+    gate: "policy",
     expect: adminOnly,
   },
   "Mutation.discardDeadLetters": {
     operation: () => ({ query: 'mutation { discardDeadLetters(queue: "outbox") }' }),
+    gate: "policy",
     expect: adminOnly,
   },
   "Mutation.cancelOrder": {
@@ -286,6 +328,7 @@ const MATRIX: Record<string, Row> = {
       query: /* GraphQL */ "mutation($id: ID!) { cancelOrder(id: $id) { status } }",
       variables: { id: await f.pendingOrderOfCustomer() },
     }),
+    gate: "authenticated",
     expect: ownerOrStaff,
     hiddenMeansDenied: true,
   },
@@ -306,15 +349,41 @@ function publicRootFields(): string[] {
     );
 }
 
+/** The authorization directive on a root field of the supergraph, as the gateway reads it. */
+function gateInSupergraph(coordinate: string): Row["gate"] {
+  const [typeName, fieldName] = coordinate.split(".");
+  const document = parse(readFileSync(join(repoRoot, "supergraph.graphql"), "utf8"));
+  const field = document.definitions
+    .filter((d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === typeName)
+    .flatMap((type) => type.fields ?? [])
+    .find((candidate) => candidate.name.value === fieldName);
+  const names = new Set(field?.directives?.map((directive) => directive.name.value));
+  if (names.has("policy")) return "policy";
+  return names.has("authenticated") ? "authenticated" : undefined;
+}
+
 /**
- * How a denied cell must be refused: a dead key with 401 before any subgraph; anyone else without
- * credentials UNAUTHENTICATED, with them FORBIDDEN, or null / NOT_FOUND on fields that hide what exists.
+ * How a denied cell must be refused: a dead key with 401 before any subgraph; a caller the field's
+ * directive refuses at the gateway UNAUTHORIZED_FIELD_OR_TYPE; anyone else without credentials
+ * UNAUTHENTICATED, with them FORBIDDEN, or null / NOT_FOUND on fields that hide what exists.
  */
 function expectedDenial(row: Row, principal: Principal): string {
   if (principal === "revokedKey" || principal === "expiredKey") return "401 UNAUTHENTICATED";
+  if (refusedAtGateway(row, principal)) return "UNAUTHORIZED_FIELD_OR_TYPE";
   if (principal === "anonymous") return "UNAUTHENTICATED";
   return row.hiddenMeansDenied ? "hidden" : "FORBIDDEN";
 }
+
+/** A denied cell the gateway refuses by the field's directive (no subgraph is asked). */
+function refusedAtGateway(row: Row, principal: Principal): boolean {
+  if (row.expect[principal] === "allow" || principal === "revokedKey" || principal === "expiredKey") return false;
+  return row.gate === "policy" || (row.gate === "authenticated" && principal === "anonymous");
+}
+
+/** The operation under a name of its own, to find its fetches in the subgraphs' metrics (`<name>__<subgraph>__<n>`). */
+const named = (query: string, name: string) =>
+  query.replace(/^\s*(query|mutation)?\s*(?=[({])/, (_match, keyword?: string) => `${keyword ?? "query"} ${name} `);
+const cellName = (field: string, principal: Principal) => `R_${field.replace(".", "_")}_${principal}`;
 
 /** What a cell got: "allow" (data, no error at all), "401 <code>", "hidden", or the first error's code. */
 function observed(
@@ -450,7 +519,7 @@ beforeAll(async () => {
     "the demoted user acting as CUSTOMER",
     async () =>
       (await platform.query(/* GraphQL */ "{ users(first: 1) { totalCount } }", {}, demoted)).errors?.[0]?.extensions
-        ?.code === "FORBIDDEN",
+        ?.code === "UNAUTHORIZED_FIELD_OR_TYPE",
   );
 });
 afterAll(() => platform?.stop());
@@ -460,12 +529,23 @@ describe("RBAC matrix through the real gateway", () => {
     expect(Object.keys(MATRIX).sort()).toEqual(publicRootFields().sort());
   });
 
-  it("answers every allowed cell with data and no error at all, and refuses every denied cell with its exact code", async () => {
+  it("names in each row the directive the supergraph puts on the field", () => {
+    const gates = (read: (field: string, row: Row) => Row["gate"]) =>
+      Object.fromEntries(Object.entries(MATRIX).map(([field, row]) => [field, read(field, row) ?? "none"]));
+    expect(gates((_field, row) => row.gate)).toEqual(gates((field) => gateInSupergraph(field)));
+  });
+
+  it("answers every allowed cell with data and no error at all, and refuses every denied cell with its exact code; directive refusals reach no subgraph", async () => {
     const mismatches: string[] = [];
+    const atGateway: string[] = [];
+    const allowedGated: string[] = [];
     for (const [field, row] of Object.entries(MATRIX)) {
       for (const principal of PRINCIPALS) {
         const { query, variables } = await row.operation(fixture);
-        const res = await platform.query(query, variables ?? {}, headers[principal]);
+        const name = cellName(field, principal);
+        if (refusedAtGateway(row, principal)) atGateway.push(name);
+        else if (row.gate && row.expect[principal] === "allow") allowedGated.push(name);
+        const res = await platform.query(named(query, name), variables ?? {}, headers[principal]);
         const email = emails[principal];
         if (row.endsSession && email && observed(res, row) === "allow")
           headers[principal] = await platform.login(email);
@@ -478,13 +558,30 @@ describe("RBAC matrix through the real gateway", () => {
       }
     }
     expect(mismatches).toEqual([]);
+
+    // What each subgraph was asked, from its own metrics: no fetch of a cell the gateway refused,
+    // while every allowed cell of the same fields did reach its subgraph (the names are seen).
+    const asked = Object.values(await platform.subgraphOperations()).flatMap((counts) => Object.keys(counts));
+    const reached = (name: string) => asked.some((operation) => operation.startsWith(`${name}__`));
+    expect(atGateway.length).toBeGreaterThan(100);
+    expect(atGateway.filter(reached)).toEqual([]);
+    expect(allowedGated.filter((name) => !reached(name))).toEqual([]);
   });
 
-  it("denies without revealing how: FORBIDDEN messages carry no rule names or stack traces", async () => {
-    const res = await platform.query(/* GraphQL */ "{ users(first: 1) { totalCount } }", {}, headers.customer);
-    expect(res.errors?.[0]).toEqual({
+  it("denies without revealing how: refusals carry no rule names, policy names or stack traces", async () => {
+    const atGateway = await platform.query(/* GraphQL */ "{ users(first: 1) { totalCount } }", {}, headers.customer);
+    expect(atGateway.errors).toEqual([
+      { message: "Unauthorized field or type", path: ["users"], extensions: { code: "UNAUTHORIZED_FIELD_OR_TYPE" } },
+    ]);
+    // Past @authenticated, another customer's profile is refused by accounts' shield rules.
+    const bySubgraph = await platform.query(
+      /* GraphQL */ "query($id: ID!) { user(id: $id) { email } }",
+      { id: fixture.customerId },
+      headers.otherCustomer,
+    );
+    expect(bySubgraph.errors?.[0]).toEqual({
       message: "Not allowed",
-      path: ["users"],
+      path: ["user"],
       extensions: { code: "FORBIDDEN", serviceName: "accounts" },
     });
   });

@@ -6,5 +6,7 @@ import type { GraphQLSchema } from "graphql";
  * @inaccessible elements. Changes are judged on this schema because it is the client contract.
  */
 export function apiSchemaOf(supergraphSdl: string): GraphQLSchema {
-  return Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
+  // Read, not served: whether a server enforces the supergraph's `for: SECURITY` features
+  // (@authenticated, @requiresScopes, @policy) is that server's check, not the schema diff's.
+  return Supergraph.build(supergraphSdl, { supportedFeatures: null }).apiSchema().toGraphQLJSSchema();
 }

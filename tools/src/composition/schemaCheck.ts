@@ -4,6 +4,7 @@ import { type Change, ChangeType, CriticalityLevel, diff } from "@graphql-inspec
 import { type GraphQLSchema, isInterfaceType, isObjectType } from "graphql";
 import { type Acknowledgement, COST_INCREASE, findAcknowledgement, readAcknowledgements } from "./acknowledgements";
 import { apiSchemaOf } from "./apiSchema";
+import { authorizationChanges } from "./authorizationChanges";
 import {
   type BrokenOperation,
   type ClientOperation,
@@ -122,7 +123,9 @@ function judge(
   }
 }
 
+/** The schema it is compared with: the supergraph (authorization directives), its API schema and the costs of operations on it. */
 interface Current {
+  supergraphSdl: string;
   schema: GraphQLSchema;
   analyze: (document: string) => OperationShape | undefined;
   maxCostRatio: number;
@@ -141,6 +144,17 @@ async function compare(
   const changes = (await diff(baseline, current.schema)).map((change) =>
     judge(change, baseline, acknowledgements, usage),
   );
+  // Who may read a field changes what callers get (nulls and UNAUTHORIZED_FIELD_OR_TYPE, or data
+  // they could not see before): reported for review, never failing by itself.
+  for (const { coordinate, before, after } of authorizationChanges(baselineSdl, current.supergraphSdl))
+    changes.push({
+      type: "AUTHORIZATION_CHANGED",
+      path: coordinate,
+      message: `authorization was ${before}, is ${after}`,
+      verdict: "dangerous",
+      note: "who may read it changes (docs/authorization.md)",
+      usedBy: [...(usage.get(coordinate) ?? [])],
+    });
   const costs = compareOperations(
     operationAnalyzer(baselineSdl),
     current.analyze,
@@ -161,7 +175,7 @@ export async function runSchemaCheck(options: SchemaCheckOptions): Promise<Schem
   const { supergraphSdl } = composeSupergraph(options.configPath);
   const schema = apiSchemaOf(supergraphSdl);
   const maxCostRatio = options.maxCostRatio ?? 1.5;
-  const current: Current = { schema, analyze: operationAnalyzer(supergraphSdl), maxCostRatio };
+  const current: Current = { supergraphSdl, schema, analyze: operationAnalyzer(supergraphSdl), maxCostRatio };
   const acknowledgements = readAcknowledgements(options.acknowledgementsPath);
   const operations = readClientOperations(options.manifestPaths);
 

@@ -3,6 +3,7 @@ import type { RateLimiters } from "./useRateLimit";
 
 export {
   type ConnectionBudget,
+  type CoordinateLimit,
   createRateLimits,
   type RateLimiters,
   type RateLimitKind,
@@ -14,7 +15,14 @@ export function createAddressBudgetFeature(limiters: RateLimiters): GatewayFeatu
   return { name: "addressBudget", middleware: [limiters.beforeIdentity] };
 }
 
-/** Each user, API key or anonymous IP held to its own budget; login and register also per IP whatever token they carry. */
+/**
+ * Each user, API key or anonymous IP held to its own budget; login and register also per IP
+ * whatever token they carry; configured field coordinates and operation names to budgets of their own.
+ */
 export function createRateLimitFeature(limiters: RateLimiters): GatewayFeature {
-  return { name: "rateLimits", middleware: [limiters.afterIdentity], apolloPlugins: [limiters.credentialOperations] };
+  return {
+    name: "rateLimits",
+    middleware: [limiters.afterIdentity],
+    apolloPlugins: [limiters.credentialOperations, limiters.coordinateLimits],
+  };
 }

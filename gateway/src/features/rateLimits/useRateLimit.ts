@@ -9,6 +9,15 @@ import type { GatewayContext } from "../../context";
 import { viewerOf } from "../../requestState";
 import { sendGraphQLError } from "../../sendGraphQLError";
 import { credentialFieldsOf } from "./credentialFields";
+import { coordinateCosts } from "./coordinateCosts";
+
+/** A budget of its own for one field coordinate ("Query.orders") or operation name ("PlaceOrder"), per caller. */
+export interface CoordinateLimit {
+  /** Points per caller per minute. */
+  perMinute: number;
+  /** Points each selection of the field (each aliased or spread copy) or each request of the operation costs. @default 1 */
+  cost?: number;
+}
 
 export interface RateLimits {
   /** Per client IP, for requests without a token, and for login/register whatever token they carry. @default 100 (the brief's default) */
@@ -26,9 +35,23 @@ export interface RateLimits {
   invalidCredentialsPerMinute?: number;
   /** Redis key prefix, so tests and deployments do not share counters. @default "fedplat:rl" */
   keyPrefix?: string;
+  /**
+   * Budgets per field coordinate or operation name, per caller (user, API key, or IP without
+   * credentials), on top of the request budgets. @default {}
+   */
+  coordinates?: Readonly<Record<string, CoordinateLimit>>;
+  /** false: no rate limit at all (a trusted internal deployment behind its own limits). @default true */
+  enabled?: boolean;
 }
 
-export type RateLimitKind = "ip" | "invalidCredentials" | "anonymous" | "user" | "apiKey" | "credentials";
+export type RateLimitKind =
+  | "ip"
+  | "invalidCredentials"
+  | "anonymous"
+  | "user"
+  | "apiKey"
+  | "credentials"
+  | "coordinate";
 
 function limiter(redis: Redis, points: number, keyPrefix: string) {
   // Counted in Redis so every gateway replica shares one budget per client; if Redis fails,
@@ -50,6 +73,33 @@ function reject(res: Response, retryAfter: number, message: string) {
   sendGraphQLError(res, 429, `${message}; retry in ${retryAfter} s`, "RATE_LIMITED", { retryAfter });
 }
 
+/** The same refusal from an Apollo plugin (once the operation is known): 429, Retry-After, RATE_LIMITED. */
+const rateLimited = (message: string, retryAfter: number, extensions: Record<string, unknown> = {}) =>
+  new GraphQLError(`${message}; retry in ${retryAfter} s`, {
+    extensions: {
+      code: "RATE_LIMITED",
+      retryAfter,
+      ...extensions,
+      http: { status: 429, headers: new Map([["retry-after", String(retryAfter)]]) },
+    },
+  });
+
+/** With rate limiting switched off (RATE_LIMIT_ENABLED=false): every budget admits everything. */
+function unlimited() {
+  const pass: RequestHandler = (_req, _res, next) => next();
+  return {
+    beforeIdentity: pass,
+    afterIdentity: pass,
+    credentialOperations: {} as ApolloServerPlugin<GatewayContext>,
+    coordinateLimits: {} as ApolloServerPlugin<GatewayContext>,
+    invalidCredentials: async (_req: Request) => {},
+    connectionBudget: (_ipOf: (request: IncomingMessage) => string): ConnectionBudget => ({
+      admit: async () => undefined,
+      refused: async () => {},
+    }),
+  };
+}
+
 /**
  * The gateway's request budgets, in two steps around identity: `beforeIdentity` counts every
  * request per client IP before any credential is looked up (and refuses an IP that sent too many
@@ -57,13 +107,14 @@ function reject(res: Response, retryAfter: number, message: string) {
  * `credentialOperations` keeps login and register on the per-IP budget whatever token is sent.
  */
 export function createRateLimits(redis: Redis, limits: RateLimits, registry: Registry) {
-  const rateLimited = new Counter({
+  if (limits.enabled === false) return unlimited();
+  const rejectedTotal = new Counter({
     name: "gateway_rate_limited_total",
     help: "Requests rejected by a rate limit",
     labelNames: ["kind"] as const,
     registers: [registry],
   });
-  const metrics = { rejected: (kind: RateLimitKind) => rateLimited.inc({ kind }) };
+  const metrics = { rejected: (kind: RateLimitKind) => rejectedTotal.inc({ kind }) };
   const prefix = limits.keyPrefix ?? "fedplat:rl";
   const invalidPoints = limits.invalidCredentialsPerMinute ?? 20;
   const byKind = {
@@ -151,16 +202,58 @@ export function createRateLimits(redis: Redis, limits: RateLimits, registry: Reg
             await byKind.anonymous.consume(clientIp);
           } catch (rejection) {
             if (rejection instanceof Error) throw rejection;
-            const retryAfter = retryAfterOf(rejection as RateLimiterRes);
             metrics.rejected("credentials");
-            throw new GraphQLError(`Too many login or register requests from this address; retry in ${retryAfter} s`, {
-              extensions: {
-                code: "RATE_LIMITED",
-                retryAfter,
-                http: { status: 429, headers: new Map([["retry-after", String(retryAfter)]]) },
-              },
-            });
+            throw rateLimited(
+              "Too many login or register requests from this address",
+              retryAfterOf(rejection as RateLimiterRes),
+            );
           }
+        },
+      };
+    },
+  };
+
+  const coordinates = Object.entries(limits.coordinates ?? {});
+  const byCoordinate = new Map(
+    coordinates.map(([coordinate, limit]) => [
+      coordinate,
+      { limiter: limiter(redis, limit.perMinute, `${prefix}:c:${coordinate}`), cost: limit.cost ?? 1 },
+    ]),
+  );
+  /**
+   * Each configured field coordinate the operation selects costs `cost` per selection (aliases and
+   * fragments spread twice count twice), a configured operation name `cost` per request, from the
+   * caller's budget of that coordinate. Checked once the operation is resolved (persisted queries
+   * sent by hash alone too); the gateway's own executions (subscriptions' re-reads) are not counted.
+   */
+  const coordinateLimits: ApolloServerPlugin<GatewayContext> = {
+    async requestDidStart() {
+      if (byCoordinate.size === 0) return {};
+      return {
+        async didResolveOperation({ operation, document, schema, contextValue }) {
+          const { viewer, clientIp } = contextValue;
+          if (!operation || !clientIp) return;
+          const caller = viewer ? `${viewer.kind === "apiKey" ? "key" : "user"}:${viewer.id}` : `ip:${clientIp}`;
+          const costs = coordinateCosts(schema, document, operation, byCoordinate);
+          const refusals = await Promise.all(
+            [...costs].map(async ([coordinate, points]) => {
+              const budget = byCoordinate.get(coordinate);
+              if (!budget) return undefined;
+              try {
+                await budget.limiter.consume(caller, points * budget.cost);
+                return undefined;
+              } catch (rejection) {
+                if (rejection instanceof Error) throw rejection;
+                return { coordinate, retryAfter: retryAfterOf(rejection as RateLimiterRes) };
+              }
+            }),
+          );
+          const refused = refusals.filter((refusal) => refusal !== undefined);
+          const [first] = refused;
+          if (!first) return;
+          metrics.rejected("coordinate");
+          const retryAfter = Math.max(...refused.map((refusal) => refusal.retryAfter));
+          throw rateLimited(`Too many ${first.coordinate} requests`, retryAfter, { coordinate: first.coordinate });
         },
       };
     },
@@ -188,7 +281,14 @@ export function createRateLimits(redis: Redis, limits: RateLimits, registry: Reg
     refused: (request) => countInvalidCredentials(ipOf(request)),
   });
 
-  return { beforeIdentity, afterIdentity, credentialOperations, invalidCredentials, connectionBudget };
+  return {
+    beforeIdentity,
+    afterIdentity,
+    credentialOperations,
+    coordinateLimits,
+    invalidCredentials,
+    connectionBudget,
+  };
 }
 
 /** Per-IP budgets of connection attempts that bypass express (WebSocket upgrades). */

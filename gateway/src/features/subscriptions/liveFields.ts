@@ -42,9 +42,10 @@ interface LiveArguments {
  * Pure: a function of the supergraph alone, so whoever loads a new supergraph gets its table.
  */
 export function liveFieldTable(supergraphSdl: string): LiveFieldTable {
-  // Not validated again: the gateway refuses an invalid supergraph before this runs. Neither is
-  // its API schema derived (half the cost): @inaccessible is read where it matters, below.
-  const schema = Supergraph.build(supergraphSdl, { validateSupergraph: false }).schema;
+  // Not validated again (nor its features checked): the gateway refuses an invalid supergraph
+  // before this runs. Neither is its API schema derived (half the cost): @inaccessible is read
+  // where it matters, below.
+  const schema = Supergraph.build(supergraphSdl, { validateSupergraph: false, supportedFeatures: null }).schema;
   const fields = new Map<string, LiveField>();
   const refused = new Map<string, string>();
   // The supergraph names directives as its links say (a subgraph may import @live renamed).
