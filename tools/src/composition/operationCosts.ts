@@ -76,7 +76,8 @@ function planShape(node: PlanNode | SubscriptionNode | undefined): { fetches: nu
 
 /** Plans and prices client operations on one supergraph (the gateway's planner and cost model). */
 export function operationAnalyzer(supergraphSdl: string): (document: string) => OperationShape | undefined {
-  const supergraph = Supergraph.build(supergraphSdl);
+  // Read to plan and price, not served: the `for: SECURITY` features are the gateway's to enforce.
+  const supergraph = Supergraph.build(supergraphSdl, { supportedFeatures: null });
   const apiSchema = supergraph.apiSchema();
   const planner = new QueryPlanner(supergraph);
   const model = createCostModel(supergraphSdl, {

@@ -47,7 +47,9 @@ export interface CostModelOptions {
 export function createCostModel(supergraphSdl: string, options: CostModelOptions = {}): CostModel {
   return {
     ...readCostDirectives(supergraphSdl),
-    schema: options.apiSchema ?? Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema(),
+    // Only read here: which `for: SECURITY` features are enforced is the authorization feature's check.
+    schema:
+      options.apiSchema ?? Supergraph.build(supergraphSdl, { supportedFeatures: null }).apiSchema().toGraphQLJSSchema(),
     defaultListSize: options.defaultListSize ?? 10,
   };
 }
