@@ -28,6 +28,7 @@ import { resilienceSection } from "./features/resilience/config";
 import type { ResiliencePolicy } from "./features/resilience/subgraphBreakers";
 import { responseCacheSection } from "./features/responseCache/config";
 import { subscriptionsConfigOf, subscriptionsSection, type SubscriptionsConfig } from "./features/subscriptions/config";
+import { type SubgraphTlsOptions, subgraphTlsOf, subgraphTlsSection } from "./transport/subgraphTls";
 
 const TIMEOUT_HELP = "must be a whole number of milliseconds from 100 to 120000";
 const timeoutMs = z.coerce.number(TIMEOUT_HELP).int(TIMEOUT_HELP).min(100, TIMEOUT_HELP).max(120_000, TIMEOUT_HELP);
@@ -106,6 +107,7 @@ export const gatewaySections = {
   process: processSection,
   redis: redisSection,
   gateway: gatewaySection,
+  subgraphTls: subgraphTlsSection,
   http: httpSection,
   identity: identitySection,
   limits: limitsSection,
@@ -130,6 +132,8 @@ export interface GatewayConfig {
   /** Override key -> fetch timeout; others use subgraphTimeoutMs. */
   subgraphTimeouts: Record<string, number>;
   subgraphTimeoutMs: number;
+  /** Override key -> client certificate, key and CA of its HTTPS calls (transport/subgraphTls.ts). */
+  subgraphTls: Record<string, SubgraphTlsOptions>;
   subgraphDedupe: boolean;
   entityCache: boolean;
   limits: GatewayLimits;
@@ -165,6 +169,7 @@ export function loadGatewayConfig(env?: NodeJS.ProcessEnv, file?: ConfigFile): G
     subgraphUrls: c.gateway.subgraphUrls,
     subgraphTimeouts: c.gateway.subgraphTimeouts,
     subgraphTimeoutMs: c.gateway.subgraphTimeoutMs,
+    subgraphTls: subgraphTlsOf(c.subgraphTls),
     subgraphDedupe: c.gateway.subgraphDedupe,
     entityCache: c.gateway.entityCache,
     limits: {
@@ -240,6 +245,7 @@ export function checkOverrides(
   subgraphUrls: Record<string, string>,
   supergraphSdl: string,
   subgraphTimeouts: Record<string, number> = {},
+  subgraphTls: Record<string, SubgraphTlsOptions> = {},
 ): void {
   const known = subgraphNames(supergraphSdl);
   const check = (key: string, variable: string) => {
@@ -251,4 +257,5 @@ export function checkOverrides(
   };
   for (const key of Object.keys(subgraphUrls)) check(key, `SUBGRAPH_${key}_URL`);
   for (const key of Object.keys(subgraphTimeouts)) check(key, `SUBGRAPH_${key}_TIMEOUT_MS`);
+  for (const key of Object.keys(subgraphTls)) check(key, `SUBGRAPH_${key}_TLS_*`);
 }

@@ -9,7 +9,7 @@ const logger = createLogger("gateway");
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
   const supergraphSdl = await firstSupergraph(config);
-  checkOverrides(config.subgraphUrls, supergraphSdl, config.subgraphTimeouts);
+  checkOverrides(config.subgraphUrls, supergraphSdl, config.subgraphTimeouts, config.subgraphTls);
   const redis = createRedis(config.redisUrl, "fedplat-gateway");
   redis.on("error", (error) =>
     logger.warn({ err: error, redis: redactUrl(config.redisUrl) }, "redis connection error"),
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     entityCache: config.entityCache,
     subscriptions: config.subscriptions,
     subgraphTimeoutsMs: config.subgraphTimeouts,
+    subgraphTls: config.subgraphTls,
     resilience: config.resilience,
   });
   const port = await server.listen(config.port);

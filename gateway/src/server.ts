@@ -55,7 +55,8 @@ import { defaultLimits, type GatewayLimits } from "./limits";
 import { requestStateOf, startRequestState, viewerOf } from "./requestState";
 import { createSupergraphSource, type SupergraphUpdates } from "./supergraph";
 import { SubgraphDataSource } from "./transport/subgraphDataSource";
-import { composeSubgraphFetch, httpFetch } from "./transport/pipeline";
+import { composeSubgraphFetch, httpFetchVia } from "./transport/pipeline";
+import { createSubgraphDispatchers, type SubgraphTlsOptions } from "./transport/subgraphTls";
 
 export interface GatewayOptions {
   /** The supergraph served at start. */
@@ -83,6 +84,8 @@ export interface GatewayOptions {
   subgraphTimeoutMs?: number;
   /** Override key (see config.ts) -> timeout, for subgraphs that need another than subgraphTimeoutMs. */
   subgraphTimeoutsMs?: Record<string, number>;
+  /** Override key (see config.ts) -> client certificate, key and CA for HTTPS calls to that subgraph (mTLS). @default none */
+  subgraphTls?: Record<string, SubgraphTlsOptions>;
   /** Identical in-flight subgraph queries of one viewer share one fetch. @default true */
   dedupeSubgraphFetches?: boolean;
   /** Entity fetches the subgraph answered as public are reused for their max-age, for any viewer (entityCache.ts). @default false */
@@ -248,9 +251,10 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     subscriptions,
   ];
 
+  const dispatchers = createSubgraphDispatchers((name) => options.subgraphTls?.[overrideKey(name)]);
   const subgraphFetch = composeSubgraphFetch(
     features.flatMap((feature) => feature.wrapSubgraphFetch ?? []),
-    httpFetch,
+    httpFetchVia(dispatchers.of),
   );
   // @apollo/gateway sends anonymous usage metrics to Apollo (and probes cloud metadata endpoints
   // for them) unless APOLLO_TELEMETRY_DISABLED is set. This platform does not call home unless the
@@ -291,6 +295,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   await apollo.start().catch(async (error: unknown) => {
     await closeFeatures(features);
     await liveUpdates.close();
+    await dispatchers.close();
     throw error;
   });
   const apiSchema = gateway.schema;
@@ -356,6 +361,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       await apollo.stop();
       await closeFeatures(features);
       await liveUpdates.close();
+      await dispatchers.close();
       await admin.close();
     },
   };
