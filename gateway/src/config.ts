@@ -17,6 +17,8 @@ import { z } from "zod";
 import { httpSection, type HttpServerLimits } from "./httpServerLimits";
 import type { GatewayLimits } from "./limits";
 import { type IdentityConfig, identityConfigOf, identitySection } from "./features/identity/config";
+import { corsSection } from "./features/cors/config";
+import type { CorsOptions } from "./features/cors";
 import { limitsSection } from "./features/limits/config";
 import {
   persistedDocumentsSection,
@@ -108,6 +110,7 @@ export const gatewaySections = {
   redis: redisSection,
   gateway: gatewaySection,
   subgraphTls: subgraphTlsSection,
+  cors: corsSection,
   http: httpSection,
   identity: identitySection,
   limits: limitsSection,
@@ -138,6 +141,8 @@ export interface GatewayConfig {
   entityCache: boolean;
   limits: GatewayLimits;
   http: HttpServerLimits;
+  /** Which browser origins may call /graphql (features/cors). */
+  cors: CorsOptions;
   /** Roles, token issuers and the API-key resolver (features/identity/config.ts). */
   identity: IdentityConfig;
   sessionCheckMs: number;
@@ -179,6 +184,7 @@ export function loadGatewayConfig(env?: NodeJS.ProcessEnv, file?: ConfigFile): G
       bodyLimit,
     },
     http: c.http,
+    cors: c.cors,
     identity: identityConfigOf(c.identity),
     sessionCheckMs: c.identity.sessionCheckMs,
     signingKey: c.gateway.signingKey,

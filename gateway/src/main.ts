@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     redis,
     limits: config.limits,
     http: config.http,
+    cors: config.cors,
     trustProxy: config.trustProxy,
     supergraphSdl,
     supergraphUpdates: config.supergraphUrl

@@ -24,6 +24,7 @@ import express from "express";
 import { overrideKey, subgraphNames, subgraphUrlsIn } from "./config";
 import type { GatewayContext } from "./context";
 import { closeFeatures, type GatewayFeature } from "./feature";
+import { type CorsOptions, createCorsFeature, defaultCors } from "./features/cors";
 import { createDedupeFeature } from "./features/dedupe";
 import { createEntityCacheFeature } from "./features/entityCache";
 import {
@@ -94,6 +95,8 @@ export interface GatewayOptions {
   limits?: GatewayLimits;
   /** Header/request/keep-alive timeouts and the header size limit of the HTTP server. @default defaultHttpServerLimits */
   http?: HttpServerLimits;
+  /** Browser origins allowed to call /graphql (features/cors). @default any origin, none in production */
+  cors?: CorsOptions;
   /** How long an API key look-up is reused (revocations take this long to apply). @default 4_000 */
   apiKeyCacheMs?: number;
   /**
@@ -203,6 +206,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
    * The gateway's features, in order. HTTP middleware runs top to bottom (after the request id and
    * the JSON body parser), Apollo plugins are registered in this order, and subgraph-fetch wrappers
    * nest with the first one outermost. Why this order:
+   * - cors first: every answer (a 413 or 429 too) carries the headers a browser needs to read it,
+   *   and a preflight is answered before any budget or credential check counts it.
    * - telemetry, landing page: observe and serve everything that follows; no order among the rest depends on them.
    * - persistedDocuments before limits: a document outside the manifest is refused as such, whatever its size.
    * - limits before the budgets: a malformed request is refused without costing Redis counting.
@@ -218,6 +223,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
    * Close hooks run in reverse order, after Apollo has drained HTTP and WebSocket connections.
    */
   const features: readonly GatewayFeature[] = [
+    createCorsFeature(options.cors ?? defaultCors, production),
     createTelemetryFeature({ logger, metrics }),
     createLandingPageFeature({ production }),
     createPersistedDocumentsFeature(options.persistedQueries, trustedDocuments),
