@@ -19,6 +19,8 @@ import type { GatewayLimits } from "./limits";
 import { type IdentityConfig, identityConfigOf, identitySection } from "./features/identity/config";
 import { corsSection } from "./features/cors/config";
 import type { CorsOptions } from "./features/cors";
+import type { HeaderPropagation } from "./features/headerPropagation";
+import { headerPropagationSection } from "./features/headerPropagation/config";
 import { limitsSection } from "./features/limits/config";
 import {
   persistedDocumentsSection,
@@ -111,6 +113,7 @@ export const gatewaySections = {
   gateway: gatewaySection,
   subgraphTls: subgraphTlsSection,
   cors: corsSection,
+  headerPropagation: headerPropagationSection,
   http: httpSection,
   identity: identitySection,
   limits: limitsSection,
@@ -143,6 +146,8 @@ export interface GatewayConfig {
   http: HttpServerLimits;
   /** Which browser origins may call /graphql (features/cors). */
   cors: CorsOptions;
+  /** Client headers copied to subgraph calls: for all, and per override key (features/headerPropagation). */
+  headerPropagation: HeaderPropagation;
   /** Roles, token issuers and the API-key resolver (features/identity/config.ts). */
   identity: IdentityConfig;
   sessionCheckMs: number;
@@ -185,6 +190,7 @@ export function loadGatewayConfig(env?: NodeJS.ProcessEnv, file?: ConfigFile): G
     },
     http: c.http,
     cors: c.cors,
+    headerPropagation: { all: c.headerPropagation.all, subgraphs: c.headerPropagation.subgraphs },
     identity: identityConfigOf(c.identity),
     sessionCheckMs: c.identity.sessionCheckMs,
     signingKey: c.gateway.signingKey,
@@ -252,6 +258,7 @@ export function checkOverrides(
   supergraphSdl: string,
   subgraphTimeouts: Record<string, number> = {},
   subgraphTls: Record<string, SubgraphTlsOptions> = {},
+  headerRules: Record<string, unknown> = {},
 ): void {
   const known = subgraphNames(supergraphSdl);
   const check = (key: string, variable: string) => {
@@ -264,4 +271,5 @@ export function checkOverrides(
   for (const key of Object.keys(subgraphUrls)) check(key, `SUBGRAPH_${key}_URL`);
   for (const key of Object.keys(subgraphTimeouts)) check(key, `SUBGRAPH_${key}_TIMEOUT_MS`);
   for (const key of Object.keys(subgraphTls)) check(key, `SUBGRAPH_${key}_TLS_*`);
+  for (const key of Object.keys(headerRules)) check(key, `SUBGRAPH_${key}_PROPAGATE_HEADERS`);
 }

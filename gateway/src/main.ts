@@ -9,7 +9,13 @@ const logger = createLogger("gateway");
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
   const supergraphSdl = await firstSupergraph(config);
-  checkOverrides(config.subgraphUrls, supergraphSdl, config.subgraphTimeouts, config.subgraphTls);
+  checkOverrides(
+    config.subgraphUrls,
+    supergraphSdl,
+    config.subgraphTimeouts,
+    config.subgraphTls,
+    config.headerPropagation.subgraphs,
+  );
   const redis = createRedis(config.redisUrl, "fedplat-gateway");
   redis.on("error", (error) =>
     logger.warn({ err: error, redis: redactUrl(config.redisUrl) }, "redis connection error"),
@@ -21,6 +27,7 @@ async function main(): Promise<void> {
     limits: config.limits,
     http: config.http,
     cors: config.cors,
+    headerPropagation: config.headerPropagation,
     trustProxy: config.trustProxy,
     supergraphSdl,
     supergraphUpdates: config.supergraphUrl

@@ -26,6 +26,7 @@ import type { GatewayContext } from "./context";
 import { closeFeatures, type GatewayFeature } from "./feature";
 import { type CorsOptions, createCorsFeature, defaultCors } from "./features/cors";
 import { createDedupeFeature } from "./features/dedupe";
+import { createHeaderPropagationFeature, type HeaderPropagation, mergeHeaderRules } from "./features/headerPropagation";
 import { createEntityCacheFeature } from "./features/entityCache";
 import {
   type ApiKeyResolver,
@@ -97,6 +98,8 @@ export interface GatewayOptions {
   http?: HttpServerLimits;
   /** Browser origins allowed to call /graphql (features/cors). @default any origin, none in production */
   cors?: CorsOptions;
+  /** Client headers copied to subgraph calls. @default none: subgraphs receive no client header */
+  headerPropagation?: HeaderPropagation;
   /** How long an API key look-up is reused (revocations take this long to apply). @default 4_000 */
   apiKeyCacheMs?: number;
   /**
@@ -215,7 +218,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
    *   looked up, so a spray of bad tokens or API keys is held by the same budget as any other traffic.
    * - identity before rateLimits: per-user and per-key budgets need the viewer (requestState.ts).
    * - responseCache: after the operation is resolved and allowed; a hit runs no subgraph fetch.
-   * - fetch wrappers, outermost to innermost: identity signs the viewer for the subgraph; the
+   * - fetch wrappers, outermost to innermost: identity signs the viewer for the subgraph; header
+   *   propagation copies allowlisted client headers (before dedupe, whose key includes them); the
    *   entity cache answers public entities without any fetch; dedupe shares one in-flight fetch
    *   among identical queries; resilience gives each attempt a deadline, a circuit and retries;
    *   innermost, HTTP (transport/subgraphFetch.ts).
@@ -235,6 +239,9 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       onInvalidCredentials: rateLimits.invalidCredentials,
     }),
     createRateLimitFeature(rateLimits),
+    createHeaderPropagationFeature((name) =>
+      mergeHeaderRules(options.headerPropagation?.all, options.headerPropagation?.subgraphs[overrideKey(name)]),
+    ),
     ...(options.responseCache
       ? [
           createResponseCacheFeature({
