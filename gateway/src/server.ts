@@ -168,10 +168,14 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   // Shared by several features: who callers are (HTTP and graphql-ws), which documents may run
   // (HTTP and graphql-ws), the request budgets (before and after identity), and one Redis
   // subscriber per replica for live updates (subscriptions' fan-out, response cache renewals).
+  // Connection pools of the subgraphs with TLS client options (mTLS), for fetches and accounts' look-ups.
+  const dispatchers = createSubgraphDispatchers((name) => options.subgraphTls?.[overrideKey(name)]);
+  const accountsDispatcher = dispatchers.forGlobalFetch("accounts");
   const apiKeys =
     options.apiKeys ??
     (await loadApiKeyResolver(options.identity.apiKeyResolver, {
       accountsUrl: urlOf("accounts"),
+      ...(accountsDispatcher ? { accountsDispatcher } : {}),
       signingKey: options.signingKey,
       identity: options.identity,
       cacheMs: options.apiKeyCacheMs,
@@ -179,6 +183,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     }));
   const credentials = createCredentials({
     accountsUrl: urlOf("accounts"),
+    ...(accountsDispatcher ? { accountsDispatcher } : {}),
     identity: options.identity,
     apiKeys,
     signingKey: options.signingKey,
@@ -264,7 +269,6 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     subscriptions,
   ];
 
-  const dispatchers = createSubgraphDispatchers((name) => options.subgraphTls?.[overrideKey(name)]);
   const subgraphFetch = composeSubgraphFetch(
     features.flatMap((feature) => feature.wrapSubgraphFetch ?? []),
     httpFetchVia(dispatchers.of),

@@ -12,8 +12,10 @@ import {
   type TestSubgraph,
 } from "@fedplat/devkit";
 import tls from "node:tls";
+import { callSubgraph } from "@fedplat/auth";
 import { accountsIdentity, buildGateway, defaultLimits } from "../src";
-import type { SubgraphTlsOptions } from "../src/transport/subgraphTls";
+import type { AccountsDispatcher } from "../src/features/identity";
+import { createSubgraphDispatchers, type SubgraphTlsOptions } from "../src/transport/subgraphTls";
 import { createThrowawayPki, type ThrowawayPki } from "./fixtures/throwawayCertificates";
 
 const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
@@ -112,5 +114,26 @@ describe("mTLS between the gateway and a subgraph that requires client certifica
   it("refuses a gateway that does not trust the subgraph's server certificate", async () => {
     const res = await productsVia({ cert: pki.client.cert, key: pki.client.key });
     expect(res.errors?.[0]).toMatchObject({ extensions: { code: "SUBGRAPH_UNAVAILABLE", serviceName: "catalog" } });
+  });
+
+  it("presents the certificate on the gateway's direct calls too (accounts' session and API-key look-ups)", async () => {
+    const dispatchers = createSubgraphDispatchers(() => ({ cert: pki.client.cert, key: pki.client.key, ca: pki.ca }));
+    const call = (dispatcher?: AccountsDispatcher) =>
+      callSubgraph<{ data?: { products: { totalCount: number } } }>({
+        url: catalog.url,
+        query: PRODUCTS,
+        variables: {},
+        identity: { caller: { kind: "gateway" }, viewer: null },
+        signingKey: TEST_GATEWAY_KEY,
+        audience: "catalog",
+        timeoutMs: 5_000,
+        ...(dispatcher ? { dispatcher } : {}),
+      });
+    try {
+      expect((await call(dispatchers.forGlobalFetch("catalog"))).data?.products.totalCount).toBe(200);
+      await expect(call()).rejects.toThrow();
+    } finally {
+      await dispatchers.close();
+    }
   });
 });
