@@ -21,6 +21,7 @@ import { corsSection } from "./features/cors/config";
 import type { CorsOptions } from "./features/cors";
 import type { HeaderPropagation } from "./features/headerPropagation";
 import { headerPropagationSection } from "./features/headerPropagation/config";
+import { type DemandControlOptions, demandControlSection } from "./features/demandControl/config";
 import { limitsSection } from "./features/limits/config";
 import {
   persistedDocumentsSection,
@@ -28,6 +29,7 @@ import {
   type PersistedQueriesConfig,
 } from "./features/persistedDocuments/config";
 import { rateLimitsSection } from "./features/rateLimits/config";
+import { type ProgressiveOverrideConfig, progressiveOverrideSection } from "./features/progressiveOverride/config";
 import { resilienceSection } from "./features/resilience/config";
 import type { ResiliencePolicy } from "./features/resilience/subgraphBreakers";
 import { responseCacheSection } from "./features/responseCache/config";
@@ -117,8 +119,10 @@ export const gatewaySections = {
   http: httpSection,
   identity: identitySection,
   limits: limitsSection,
+  demandControl: demandControlSection,
   rateLimits: rateLimitsSection,
   resilience: resilienceSection,
+  progressiveOverride: progressiveOverrideSection,
   subscriptions: subscriptionsSection,
   liveUpdates: liveUpdatesSection,
   persistedDocuments: persistedDocumentsSection,
@@ -143,6 +147,7 @@ export interface GatewayConfig {
   subgraphDedupe: boolean;
   entityCache: boolean;
   limits: GatewayLimits;
+  demandControl: DemandControlOptions;
   http: HttpServerLimits;
   /** Which browser origins may call /graphql (features/cors). */
   cors: CorsOptions;
@@ -155,6 +160,7 @@ export interface GatewayConfig {
   /** Express "trust proxy": false, true, a hop count, or a validated address/CIDR list. */
   trustProxy: boolean | number | string;
   resilience: ResiliencePolicy;
+  progressiveOverride: ProgressiveOverrideConfig;
   subscriptions: SubscriptionsConfig;
   persistedQueries: PersistedQueriesConfig;
   responseCache: { enabled: boolean; prefix: string };
@@ -168,7 +174,7 @@ export interface GatewayConfig {
 export function loadGatewayConfig(env?: NodeJS.ProcessEnv, file?: ConfigFile): GatewayConfig {
   const c = loadConfig(gatewaySections, env ? { env, file: file ?? false } : {});
   const production = c.process.nodeEnv === "production";
-  const { bodyLimit, maxDepth, maxCost, maxAliases, maxRootFields, maxDirectives, ...request } = c.limits;
+  const { bodyLimit, maxDepth, maxAliases, maxRootFields, maxDirectives, ...request } = c.limits;
   return {
     port: c.gateway.port,
     production,
@@ -183,11 +189,12 @@ export function loadGatewayConfig(env?: NodeJS.ProcessEnv, file?: ConfigFile): G
     subgraphDedupe: c.gateway.subgraphDedupe,
     entityCache: c.gateway.entityCache,
     limits: {
-      query: { maxDepth, maxCost, maxAliases, maxRootFields, maxDirectives },
+      query: { maxDepth, maxAliases, maxRootFields, maxDirectives },
       request,
       rate: c.rateLimits,
       bodyLimit,
     },
+    demandControl: c.demandControl,
     http: c.http,
     cors: c.cors,
     headerPropagation: { all: c.headerPropagation.all, subgraphs: c.headerPropagation.subgraphs },
@@ -196,6 +203,7 @@ export function loadGatewayConfig(env?: NodeJS.ProcessEnv, file?: ConfigFile): G
     signingKey: c.gateway.signingKey,
     trustProxy: c.gateway.trustProxy,
     resilience: c.resilience,
+    progressiveOverride: { labels: c.progressiveOverride.labels, header: c.progressiveOverride.header.toLowerCase() },
     subscriptions: subscriptionsConfigOf(c.subscriptions, c.liveUpdates),
     persistedQueries: persistedQueriesConfigOf(c.persistedDocuments, production),
     responseCache: c.responseCache,

@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     ...caching.options,
     redis,
     limits: config.limits,
+    demandControl: config.demandControl,
     http: config.http,
     cors: config.cors,
     headerPropagation: config.headerPropagation,
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
     subgraphTimeoutsMs: config.subgraphTimeouts,
     subgraphTls: config.subgraphTls,
     resilience: config.resilience,
+    progressiveOverride: config.progressiveOverride,
   });
   const port = await server.listen(config.port);
   logger.info(
