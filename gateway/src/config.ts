@@ -18,6 +18,10 @@ import { httpSection, type HttpServerLimits } from "./httpServerLimits";
 import type { GatewayLimits } from "./limits";
 import { authorizationSection } from "./features/authorization/config";
 import { type IdentityConfig, identityConfigOf, identitySection } from "./features/identity/config";
+import { corsSection } from "./features/cors/config";
+import type { CorsOptions } from "./features/cors";
+import type { HeaderPropagation } from "./features/headerPropagation";
+import { headerPropagationSection } from "./features/headerPropagation/config";
 import { type DemandControlOptions, demandControlSection } from "./features/demandControl/config";
 import { limitsSection } from "./features/limits/config";
 import {
@@ -31,6 +35,7 @@ import { resilienceSection } from "./features/resilience/config";
 import type { ResiliencePolicy } from "./features/resilience/subgraphBreakers";
 import { responseCacheSection } from "./features/responseCache/config";
 import { subscriptionsConfigOf, subscriptionsSection, type SubscriptionsConfig } from "./features/subscriptions/config";
+import { type SubgraphTlsOptions, subgraphTlsOf, subgraphTlsSection } from "./transport/subgraphTls";
 
 const TIMEOUT_HELP = "must be a whole number of milliseconds from 100 to 120000";
 const timeoutMs = z.coerce.number(TIMEOUT_HELP).int(TIMEOUT_HELP).min(100, TIMEOUT_HELP).max(120_000, TIMEOUT_HELP);
@@ -109,6 +114,9 @@ export const gatewaySections = {
   process: processSection,
   redis: redisSection,
   gateway: gatewaySection,
+  subgraphTls: subgraphTlsSection,
+  cors: corsSection,
+  headerPropagation: headerPropagationSection,
   http: httpSection,
   identity: identitySection,
   authorization: authorizationSection,
@@ -136,11 +144,17 @@ export interface GatewayConfig {
   /** Override key -> fetch timeout; others use subgraphTimeoutMs. */
   subgraphTimeouts: Record<string, number>;
   subgraphTimeoutMs: number;
+  /** Override key -> client certificate, key and CA of its HTTPS calls (transport/subgraphTls.ts). */
+  subgraphTls: Record<string, SubgraphTlsOptions>;
   subgraphDedupe: boolean;
   entityCache: boolean;
   limits: GatewayLimits;
   demandControl: DemandControlOptions;
   http: HttpServerLimits;
+  /** Which browser origins may call /graphql (features/cors). */
+  cors: CorsOptions;
+  /** Client headers copied to subgraph calls: for all, and per override key (features/headerPropagation). */
+  headerPropagation: HeaderPropagation;
   /** Roles, token issuers and the API-key resolver (features/identity/config.ts). */
   identity: IdentityConfig;
   sessionCheckMs: number;
@@ -175,6 +189,7 @@ export function loadGatewayConfig(env?: NodeJS.ProcessEnv, file?: ConfigFile): G
     subgraphUrls: c.gateway.subgraphUrls,
     subgraphTimeouts: c.gateway.subgraphTimeouts,
     subgraphTimeoutMs: c.gateway.subgraphTimeoutMs,
+    subgraphTls: subgraphTlsOf(c.subgraphTls),
     subgraphDedupe: c.gateway.subgraphDedupe,
     entityCache: c.gateway.entityCache,
     limits: {
@@ -185,6 +200,8 @@ export function loadGatewayConfig(env?: NodeJS.ProcessEnv, file?: ConfigFile): G
     },
     demandControl: c.demandControl,
     http: c.http,
+    cors: c.cors,
+    headerPropagation: { all: c.headerPropagation.all, subgraphs: c.headerPropagation.subgraphs },
     identity: identityConfigOf(c.identity),
     sessionCheckMs: c.identity.sessionCheckMs,
     ...(c.authorization.policies ? { authorizationPolicies: c.authorization.policies } : {}),
@@ -253,6 +270,8 @@ export function checkOverrides(
   subgraphUrls: Record<string, string>,
   supergraphSdl: string,
   subgraphTimeouts: Record<string, number> = {},
+  subgraphTls: Record<string, SubgraphTlsOptions> = {},
+  headerRules: Record<string, unknown> = {},
 ): void {
   const known = subgraphNames(supergraphSdl);
   const check = (key: string, variable: string) => {
@@ -264,4 +283,6 @@ export function checkOverrides(
   };
   for (const key of Object.keys(subgraphUrls)) check(key, `SUBGRAPH_${key}_URL`);
   for (const key of Object.keys(subgraphTimeouts)) check(key, `SUBGRAPH_${key}_TIMEOUT_MS`);
+  for (const key of Object.keys(subgraphTls)) check(key, `SUBGRAPH_${key}_TLS_*`);
+  for (const key of Object.keys(headerRules)) check(key, `SUBGRAPH_${key}_PROPAGATE_HEADERS`);
 }

@@ -9,7 +9,13 @@ const logger = createLogger("gateway");
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
   const supergraphSdl = await firstSupergraph(config);
-  checkOverrides(config.subgraphUrls, supergraphSdl, config.subgraphTimeouts);
+  checkOverrides(
+    config.subgraphUrls,
+    supergraphSdl,
+    config.subgraphTimeouts,
+    config.subgraphTls,
+    config.headerPropagation.subgraphs,
+  );
   const redis = createRedis(config.redisUrl, "fedplat-gateway");
   redis.on("error", (error) =>
     logger.warn({ err: error, redis: redactUrl(config.redisUrl) }, "redis connection error"),
@@ -21,6 +27,8 @@ async function main(): Promise<void> {
     limits: config.limits,
     demandControl: config.demandControl,
     http: config.http,
+    cors: config.cors,
+    headerPropagation: config.headerPropagation,
     trustProxy: config.trustProxy,
     supergraphSdl,
     supergraphUpdates: config.supergraphUrl
@@ -40,6 +48,7 @@ async function main(): Promise<void> {
     entityCache: config.entityCache,
     subscriptions: config.subscriptions,
     subgraphTimeoutsMs: config.subgraphTimeouts,
+    subgraphTls: config.subgraphTls,
     resilience: config.resilience,
     progressiveOverride: config.progressiveOverride,
   });

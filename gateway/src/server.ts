@@ -25,7 +25,9 @@ import { overrideKey, subgraphNames, subgraphUrlsIn } from "./config";
 import type { GatewayContext } from "./context";
 import { closeFeatures, type GatewayExecutor, type GatewayFeature } from "./feature";
 import { createAuthorizationFeature, loadPolicies, type Policies } from "./features/authorization";
+import { type CorsOptions, createCorsFeature, defaultCors } from "./features/cors";
 import { createDedupeFeature } from "./features/dedupe";
+import { createHeaderPropagationFeature, type HeaderPropagation, mergeHeaderRules } from "./features/headerPropagation";
 import { createDemandControlFeature, type DemandControlOptions, defaultDemandControl } from "./features/demandControl";
 import { acceptsIncrementalDelivery, createDeferFeature } from "./features/defer";
 import { createEntityCacheFeature } from "./features/entityCache";
@@ -59,7 +61,8 @@ import { defaultLimits, type GatewayLimits } from "./limits";
 import { requestStateOf, startRequestState, viewerOf } from "./requestState";
 import { createSupergraphSource, type SupergraphUpdates } from "./supergraph";
 import { SubgraphDataSource } from "./transport/subgraphDataSource";
-import { composeSubgraphFetch, httpFetch } from "./transport/pipeline";
+import { composeSubgraphFetch, httpFetchVia } from "./transport/pipeline";
+import { createSubgraphDispatchers, type SubgraphTlsOptions } from "./transport/subgraphTls";
 
 export interface GatewayOptions {
   /** The supergraph served at start. */
@@ -92,6 +95,8 @@ export interface GatewayOptions {
   subgraphTimeoutMs?: number;
   /** Override key (see config.ts) -> timeout, for subgraphs that need another than subgraphTimeoutMs. */
   subgraphTimeoutsMs?: Record<string, number>;
+  /** Override key (see config.ts) -> client certificate, key and CA for HTTPS calls to that subgraph (mTLS). @default none */
+  subgraphTls?: Record<string, SubgraphTlsOptions>;
   /** Identical in-flight subgraph queries of one viewer share one fetch. @default true */
   dedupeSubgraphFetches?: boolean;
   /** Entity fetches the subgraph answered as public are reused for their max-age, for any viewer (entityCache.ts). @default false */
@@ -102,6 +107,10 @@ export interface GatewayOptions {
   demandControl?: DemandControlOptions;
   /** Header/request/keep-alive timeouts and the header size limit of the HTTP server. @default defaultHttpServerLimits */
   http?: HttpServerLimits;
+  /** Browser origins allowed to call /graphql (features/cors). @default any origin, none in production */
+  cors?: CorsOptions;
+  /** Client headers copied to subgraph calls. @default none: subgraphs receive no client header */
+  headerPropagation?: HeaderPropagation;
   /** How long an API key look-up is reused (revocations take this long to apply). @default 4_000 */
   apiKeyCacheMs?: number;
   /**
@@ -172,10 +181,14 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   // Shared by several features: who callers are (HTTP and graphql-ws), which documents may run
   // (HTTP and graphql-ws), the request budgets (before and after identity), and one Redis
   // subscriber per replica for live updates (subscriptions' fan-out, response cache renewals).
+  // Connection pools of the subgraphs with TLS client options (mTLS), for fetches and accounts' look-ups.
+  const dispatchers = createSubgraphDispatchers((name) => options.subgraphTls?.[overrideKey(name)]);
+  const accountsDispatcher = dispatchers.forGlobalFetch("accounts");
   const apiKeys =
     options.apiKeys ??
     (await loadApiKeyResolver(options.identity.apiKeyResolver, {
       accountsUrl: urlOf("accounts"),
+      ...(accountsDispatcher ? { accountsDispatcher } : {}),
       signingKey: options.signingKey,
       identity: options.identity,
       cacheMs: options.apiKeyCacheMs,
@@ -183,6 +196,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     }));
   const credentials = createCredentials({
     accountsUrl: urlOf("accounts"),
+    ...(accountsDispatcher ? { accountsDispatcher } : {}),
     identity: options.identity,
     apiKeys,
     signingKey: options.signingKey,
@@ -214,6 +228,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
    * The gateway's features, in order. HTTP middleware runs top to bottom (after the request id and
    * the JSON body parser), Apollo plugins are registered in this order, and subgraph-fetch wrappers
    * nest with the first one outermost. Why this order:
+   * - cors first: every answer (a 413 or 429 too) carries the headers a browser needs to read it,
+   *   and a preflight is answered before any budget or credential check counts it.
    * - telemetry, landing page: observe and serve everything that follows; no order among the rest depends on them.
    * - persistedDocuments before limits: a document outside the manifest is refused as such, whatever its size.
    * - limits before the budgets: a malformed request is refused without costing Redis counting.
@@ -226,7 +242,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
    * - responseCache: after the operation is resolved and allowed; a hit runs no subgraph fetch.
    * - progressiveOverride: only decides labels for the planner (context), so its place is free.
    * - defer: only a validation rule; every check above applies to a deferred request as to any.
-   * - fetch wrappers, outermost to innermost: identity signs the viewer for the subgraph; the
+   * - fetch wrappers, outermost to innermost: identity signs the viewer for the subgraph; header
+   *   propagation copies allowlisted client headers (before dedupe, whose key includes them); the
    *   entity cache answers public entities without any fetch; dedupe shares one in-flight fetch
    *   among identical queries; resilience gives each attempt a deadline, a circuit and retries;
    *   innermost, HTTP (transport/subgraphFetch.ts).
@@ -235,6 +252,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
    * Close hooks run in reverse order, after Apollo has drained HTTP and WebSocket connections.
    */
   const features: readonly GatewayFeature[] = [
+    createCorsFeature(options.cors ?? defaultCors, production),
     createTelemetryFeature({ logger, metrics }),
     createLandingPageFeature({ production }),
     createPersistedDocumentsFeature(options.persistedQueries, trustedDocuments),
@@ -248,6 +266,9 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     }),
     createRateLimitFeature(rateLimits),
     createAuthorizationFeature({ supergraphSdl: options.supergraphSdl, policies, logger, registry }),
+    createHeaderPropagationFeature((name) =>
+      mergeHeaderRules(options.headerPropagation?.all, options.headerPropagation?.subgraphs[overrideKey(name)]),
+    ),
     ...(options.responseCache
       ? [
           createResponseCacheFeature({
@@ -274,7 +295,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
 
   const subgraphFetch = composeSubgraphFetch(
     features.flatMap((feature) => feature.wrapSubgraphFetch ?? []),
-    httpFetch,
+    httpFetchVia(dispatchers.of),
   );
   // @apollo/gateway sends anonymous usage metrics to Apollo (and probes cloud metadata endpoints
   // for them) unless APOLLO_TELEMETRY_DISABLED is set. This platform does not call home unless the
@@ -328,6 +349,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   await apollo.start().catch(async (error: unknown) => {
     await closeFeatures(features);
     await liveUpdates.close();
+    await dispatchers.close();
     throw error;
   });
   const apiSchema = gateway.schema;
@@ -394,6 +416,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       await apollo.stop();
       await closeFeatures(features);
       await liveUpdates.close();
+      await dispatchers.close();
       await admin.close();
     },
   };

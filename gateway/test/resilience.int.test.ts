@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import http from "node:http";
 import net from "node:net";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
@@ -13,6 +14,7 @@ import {
   type TestSubgraph,
 } from "@fedplat/devkit";
 import { accountsIdentity, buildGateway, defaultLimits, type GatewayServer } from "../src";
+import { defaultResilience } from "../src/features/resilience";
 import { type Link, openLink } from "./tcpLink";
 
 const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
@@ -50,7 +52,14 @@ beforeAll(async () => {
     metrics: createMetrics("gateway"),
     subgraphTimeoutMs: 3_000,
     // the brief's policy, with a short half-open delay so the test does not wait 30 s
-    resilience: { errorThresholdPercent: 50, windowMs: 60_000, resetMs: RESET_MS, minRequests: 4, queryRetries: 1 },
+    resilience: {
+      ...defaultResilience,
+      errorThresholdPercent: 50,
+      windowMs: 60_000,
+      resetMs: RESET_MS,
+      minRequests: 3,
+      queryRetries: 1,
+    },
   });
   base = `http://127.0.0.1:${await gateway.listen(0, "127.0.0.1")}`;
 });
@@ -82,8 +91,8 @@ describe("a subgraph that goes down and comes back", () => {
     expect((await ready()).subgraphs.catalog).toBe("closed");
     await graphqlRequest(`${base}/graphql`, PRODUCTS);
 
-    // Each of the two queries was sent twice (one retry after the refused connection): 4 failed
-    // fetches of 5, over the 50% threshold: open. The gateway stays ready (it serves everything else) and says which circuit is open.
+    // Each of the two queries was sent twice (one retry after the refused connection), but counts
+    // once in the circuit: 2 failed fetches of 3, over the 50% threshold: open. The gateway stays ready (it serves everything else) and says which circuit is open.
     expect(await ready()).toMatchObject({ status: "ready", subgraphs: { catalog: "open", accounts: "closed" } });
     const fast = await graphqlRequest(`${base}/graphql`, PRODUCTS);
     expect(fast.errors?.[0]).toMatchObject({
@@ -137,6 +146,54 @@ describe("retries", () => {
     );
     expect(mutation.errors?.[0]).toMatchObject({ extensions: { code: "SUBGRAPH_UNAVAILABLE", serviceName: "orders" } });
     expect(dropped).toBe(1);
+  });
+});
+
+describe("a subgraph that answers 503 a few times", () => {
+  it("is retried until it answers: the client gets data, the retries are counted by reason", async () => {
+    // In front of catalog: the first FAILURES requests are answered 503, the rest are forwarded.
+    const FAILURES = 2;
+    let received = 0;
+    const flaky = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", async () => {
+        received += 1;
+        if (received <= FAILURES) {
+          res.writeHead(503, { "content-type": "application/json" }).end('{"errors":[{"message":"restarting"}]}');
+          return;
+        }
+        const headers = Object.fromEntries(
+          Object.entries(req.headers).filter(([name]) => !["host", "connection", "content-length"].includes(name)),
+        ) as Record<string, string>;
+        const answer = await fetch(catalog.url, { method: "POST", headers, body: Buffer.concat(chunks) });
+        res.writeHead(answer.status, { "content-type": "application/json" }).end(await answer.text());
+      });
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, "127.0.0.1", resolve));
+    const retrying = await buildGateway({
+      supergraphSdl,
+      subgraphUrls: { CATALOG: `http://127.0.0.1:${(flaky.address() as net.AddressInfo).port}/graphql` },
+      identity: accountsIdentity({ secret: TEST_JWT_SECRET }),
+      signingKey: TEST_GATEWAY_KEY,
+      redis,
+      limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },
+      logger: createLogger("resilience-test", "silent"),
+      metrics: createMetrics("gateway"),
+      resilience: { ...defaultResilience, queryRetries: 3 },
+    });
+    try {
+      const url = `http://127.0.0.1:${await retrying.listen(0, "127.0.0.1")}`;
+      const res = await graphqlRequest<{ products: { totalCount: number } }>(`${url}/graphql`, PRODUCTS);
+      expect(res.errors).toBeUndefined();
+      expect(res.data?.products.totalCount).toBe(200);
+      expect(received).toBe(FAILURES + 1);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toMatch(/^gateway_subgraph_retries_total\{[^}]*subgraph="catalog",reason="http_503"[^}]*\} 2$/m);
+    } finally {
+      await retrying.close();
+      await new Promise((resolve) => flaky.close(resolve));
+    }
   });
 });
 

@@ -1,8 +1,15 @@
+import type { Dispatcher } from "undici";
 import { subgraphFetch } from "./subgraphFetch";
 import type { SubgraphFetch } from "./subgraphRequest";
 
 /** The innermost step: the request as it is by now, sent over HTTP (undici, pooled keep-alive connections). */
 export const httpFetch: SubgraphFetch = (request) => subgraphFetch(request.url, request.init);
+
+/** httpFetch over each subgraph's own connection pool when it has one (client certificates: subgraphDispatchers.ts). */
+export const httpFetchVia =
+  (dispatcherOf: (subgraph: string) => Dispatcher | undefined): SubgraphFetch =>
+  (request) =>
+    subgraphFetch(request.url, request.init, dispatcherOf(request.subgraph));
 
 /**
  * Nests the features' wrappers around `innermost`: the first wrapper is outermost, so a request

@@ -38,8 +38,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     };
   }
 
-  // Only the request id (here) and the signed identity (identity feature) reach subgraphs; client
-  // headers (Authorization included) never do, so a subgraph cannot be talked into trusting them.
+  // Only the request id (here), the signed identity (identity feature) and the client headers an
+  // operator allowlisted (headerPropagation feature; never Authorization or cookies by default)
+  // reach subgraphs, so a subgraph cannot be talked into trusting client headers.
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const headers: Record<string, string> = (context as Partial<GatewayContext>).subgraphHeaders ?? {};
     for (const [name, value] of Object.entries(headers)) request.http?.headers.set(name, value);
@@ -54,6 +55,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
         ...describeOperation(incoming?.document ?? parse(options.request.query ?? "")),
         // Operations run in-process (subscription events: executeAsViewer) have no HTTP request.
         overHttp: incoming?.incomingRequestContext.request.http !== undefined,
+        ...(incoming?.incomingRequestContext.request.http
+          ? { clientHeaders: incoming.incomingRequestContext.request.http.headers }
+          : {}),
         context: options.context as GatewayContext,
       };
       return await described.run(fetch, () => super.process(options));

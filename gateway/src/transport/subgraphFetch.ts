@@ -1,6 +1,6 @@
 import { STATUS_CODES } from "node:http";
 import type { RemoteGraphQLDataSource } from "@apollo/gateway";
-import { request } from "undici";
+import { type Dispatcher, request } from "undici";
 
 /** The fetch function RemoteGraphQLDataSource calls (@apollo/utils.fetcher's Fetcher). */
 export type Fetcher = RemoteGraphQLDataSource["fetcher"];
@@ -144,7 +144,12 @@ async function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined
   }
 }
 
-export const subgraphFetch: Fetcher = async (url: string, init: FetcherRequestInit = {}) => {
+/** `dispatcher`: a subgraph's own connection pool (mTLS, subgraphDispatchers.ts); unset, undici's global one. */
+export async function subgraphFetch(
+  url: string,
+  init: FetcherRequestInit = {},
+  dispatcher?: Dispatcher,
+): Promise<FetcherResponse> {
   const signal = init.signal as AbortSignal | undefined;
   try {
     const { response, body } = await untilAborted(
@@ -153,6 +158,7 @@ export const subgraphFetch: Fetcher = async (url: string, init: FetcherRequestIn
         headers: init.headers,
         body: init.body,
         signal,
+        ...(dispatcher ? { dispatcher } : {}),
       }).then(async (response) => ({ response, body: await response.body.text() })),
       signal,
     );
@@ -169,4 +175,4 @@ export const subgraphFetch: Fetcher = async (url: string, init: FetcherRequestIn
     if (signal?.aborted) throw signal.reason;
     throw new TypeError("fetch failed", { cause: error });
   }
-};
+}

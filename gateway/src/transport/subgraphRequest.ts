@@ -18,6 +18,8 @@ export interface SubgraphRequest {
   entityFetch: boolean;
   /** False for operations the gateway executes in-process (subscription events): no client HTTP request. */
   overHttp: boolean;
+  /** The client request's headers (lower-case names), for header propagation; absent without a client HTTP request. */
+  clientHeaders?: { get(name: string): string | null | undefined };
   context: GatewayContext;
 }
 

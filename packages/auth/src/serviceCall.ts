@@ -11,6 +11,8 @@ export interface ServiceCall {
   /** The called subgraph's name (the token's aud: it is refused by any other subgraph). */
   audience: string;
   timeoutMs: number;
+  /** The connection pool to use, e.g. one presenting a client certificate (mTLS). @default the global one */
+  dispatcher?: RequestInit["dispatcher"];
 }
 
 /**
@@ -26,6 +28,7 @@ export async function callSubgraph<TBody>(call: ServiceCall): Promise<TBody> {
     },
     body: JSON.stringify({ query: call.query, variables: call.variables }),
     signal: AbortSignal.timeout(call.timeoutMs),
+    ...(call.dispatcher ? { dispatcher: call.dispatcher } : {}),
   });
   return (await response.json()) as TBody;
 }

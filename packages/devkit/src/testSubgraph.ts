@@ -11,7 +11,7 @@ import {
   type SigningKey,
   type Viewer,
 } from "@fedplat/auth";
-import type { PrismaLike, SubgraphDeps, SubgraphServer } from "@fedplat/subgraph";
+import type { PrismaLike, SubgraphDeps, SubgraphServer, SubgraphTls } from "@fedplat/subgraph";
 import pg from "pg";
 import { graphqlRequest, type GraphQLResponse } from "./graphqlRequest";
 import { createTestDatabase, type TestDatabase } from "./testDatabase";
@@ -126,6 +126,8 @@ export interface TestSubgraphOptions<P extends PrismaLike> {
   build(deps: SubgraphDeps<P>): Promise<SubgraphServer>;
   /** Reuse a database (e.g. shared by two subgraphs of one test); by default a fresh clone. */
   database?: TestDatabase;
+  /** Serve HTTPS (mTLS when it requires client certificates); `url` is then https://. @default plain HTTP */
+  tls?: SubgraphTls;
 }
 
 /**
@@ -145,9 +147,10 @@ export async function startTestSubgraph<P extends PrismaLike>(
     logger: createLogger("test", "silent"),
     metrics: createMetrics("test"),
     identityTrust: TEST_IDENTITY_TRUST,
+    ...(options.tls ? { tls: options.tls } : {}),
   });
   const port = await server.listen(0, "127.0.0.1");
-  const url = `http://127.0.0.1:${port}/graphql`;
+  const url = `${options.tls ? "https" : "http"}://127.0.0.1:${port}/graphql`;
   return {
     url,
     port,

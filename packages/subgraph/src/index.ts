@@ -17,6 +17,7 @@ export {
 export {
   loadSubgraphConfig,
   type SubgraphConfig,
+  type SubgraphTls,
   serviceVerifyKeysVar,
   subgraphSectionsOf,
   subgraphServerSection,

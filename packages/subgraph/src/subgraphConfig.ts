@@ -22,9 +22,36 @@ export const subgraphServerSection = (name: string, defaultPort: number) =>
     path: `subgraphs.${name}`,
     schema: z.object({
       port: envVars.port(defaultPort).describe("The GraphQL port (0: a free one); `npm start` sets each service's own"),
+      tlsCert: envVars.pemFile.optional().describe("Serve HTTPS: the server certificate (PEM file path)"),
+      tlsKey: envVars.pemFile.optional().describe("The server certificate's private key (PEM file path)"),
+      tlsCa: envVars.pemFile
+        .optional()
+        .describe("CA certificates (PEM file path) that client certificates must chain to (mTLS)"),
+      tlsRequireClientCert: envVars
+        .flag(false)
+        .describe("With HTTPS: refuse connections without a client certificate signed by tlsCa (mTLS)"),
     }),
-    env: { names: { port: "PORT" } },
+    env: {
+      names: {
+        port: "PORT",
+        tlsCert: "TLS_CERT",
+        tlsKey: "TLS_KEY",
+        tlsCa: "TLS_CA",
+        tlsRequireClientCert: "TLS_REQUIRE_CLIENT_CERT",
+      },
+    },
+    secrets: ["tlsKey"],
   });
+
+/** A subgraph's HTTPS server: PEM texts, and whether clients must present a certificate (mTLS). */
+export interface SubgraphTls {
+  cert: string;
+  key: string;
+  /** CA certificates client certificates must chain to. */
+  ca?: string;
+  /** Refuse a TLS handshake without a client certificate signed by `ca`. @default false */
+  requireClientCert: boolean;
+}
 
 /** Every section a subgraph process loads before its own: for `npm run config` and runSubgraph. */
 export const subgraphSectionsOf = (name: string, defaultPort: number) => ({
@@ -36,6 +63,8 @@ export const subgraphSectionsOf = (name: string, defaultPort: number) => ({
 
 export interface SubgraphConfig {
   port: number;
+  /** HTTPS (and mTLS) when a certificate is configured. */
+  tls?: SubgraphTls;
   production: boolean;
   databaseUrl: string;
   identityTrust: IdentityTrust;
@@ -69,9 +98,22 @@ export function loadSubgraphConfig(
       );
     }
   }
+  const { tlsCert, tlsKey, tlsCa, tlsRequireClientCert } = config.server;
+  const option = (key: string) => `option ${subgraphServerSection(options.name, options.defaultPort).path}.${key}`;
+  if ((tlsCert === undefined) !== (tlsKey === undefined))
+    problems.push(`  TLS_CERT, TLS_KEY: a certificate needs its key and a key its certificate (${option("tlsCert")})`);
+  if (tlsRequireClientCert && (tlsCert === undefined || tlsCa === undefined))
+    problems.push(
+      `  TLS_REQUIRE_CLIENT_CERT: needs TLS_CERT, TLS_KEY and TLS_CA (the CA client certificates chain to) (${option("tlsRequireClientCert")})`,
+    );
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
   return {
     port: config.server.port,
+    ...(tlsCert && tlsKey
+      ? {
+          tls: { cert: tlsCert, key: tlsKey, ...(tlsCa ? { ca: tlsCa } : {}), requireClientCert: tlsRequireClientCert },
+        }
+      : {}),
     production: config.process.nodeEnv === "production",
     databaseUrl: serviceDatabaseUrl(options.name, env),
     identityTrust: { gateway: config.identityTrust.gatewayVerifyKeys, services },

@@ -10,6 +10,7 @@ import {
 } from "@fedplat/runtime";
 import { countStatements, type QueryEventSource } from "@fedplat/event-store";
 import type { SubgraphServer } from "./subgraphServer";
+import type { SubgraphTls } from "./subgraphConfig";
 import type { IdentityTrust } from "@fedplat/auth";
 import { loadSubgraphConfig } from "./subgraphConfig";
 
@@ -30,6 +31,8 @@ export interface SubgraphDeps<P extends PrismaLike> {
   production?: boolean;
   /** The admin endpoints' own port (production); pass it on to buildSubgraphServer. */
   admin?: AdminListener;
+  /** HTTPS and mTLS (TLS_CERT, TLS_KEY, TLS_CA, TLS_REQUIRE_CLIENT_CERT); pass it on to buildSubgraphServer. */
+  tls?: SubgraphTls;
 }
 
 /** Readiness check: the database answers a trivial statement. */
@@ -66,10 +69,15 @@ async function start<P extends PrismaLike>(options: RunSubgraphOptions<P>, logge
     identityTrust: config.identityTrust,
     production,
     admin: adminListenerOf(production),
+    ...(config.tls ? { tls: config.tls } : {}),
   });
   const port = await server.listen(config.port);
   logger.info(
-    { port, adminPort: server.adminPort() ?? port, url: `http://localhost:${port}/graphql` },
+    {
+      port,
+      adminPort: server.adminPort() ?? port,
+      url: `${config.tls ? "https" : "http"}://localhost:${port}/graphql`,
+    },
     `${options.name} subgraph ready`,
   );
   onShutdown(logger, async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
+import https from "node:https";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginCacheControl } from "@apollo/server/plugin/cacheControl";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
@@ -35,6 +36,7 @@ import {
   type Viewer,
 } from "@fedplat/auth";
 import { type ServiceAccess, type SubgraphRules, withPermissions } from "./permissions";
+import type { SubgraphTls } from "./subgraphConfig";
 
 /** What every subgraph's context starts from. */
 export interface BaseContext {
@@ -67,6 +69,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   plugins?: ApolloServerPlugin<TContext>[];
   /** A port of their own for /metrics and /health/* (production, see adminListenerOf); unset: the public port serves them. */
   admin?: AdminListener;
+  /** Serve HTTPS, requiring client certificates when `requireClientCert` (mTLS). @default plain HTTP */
+  tls?: SubgraphTls;
 }
 
 export interface SubgraphServer {
@@ -88,7 +92,19 @@ export async function buildSubgraphServer<TContext extends BaseContext>(
 ): Promise<SubgraphServer> {
   const app = express();
   app.disable("x-powered-by");
-  const httpServer = http.createServer(app);
+  const httpServer = options.tls
+    ? https.createServer(
+        {
+          cert: options.tls.cert,
+          key: options.tls.key,
+          ...(options.tls.ca ? { ca: options.tls.ca } : {}),
+          // The handshake fails without a certificate chaining to `ca`: an unauthenticated caller never reaches express.
+          requestCert: options.tls.requireClientCert,
+          rejectUnauthorized: options.tls.requireClientCert,
+        },
+        app,
+      )
+    : http.createServer(app);
   const health: HealthState = { draining: false };
 
   // codegen's resolver types are stricter than @apollo/subgraph's map; the shapes are the same.

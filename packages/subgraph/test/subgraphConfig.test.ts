@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { generateIdentityKeyPair } from "@fedplat/auth";
 import { ConfigError } from "@fedplat/runtime";
 import { loadSubgraphConfig } from "../src";
@@ -57,5 +60,41 @@ describe("a subgraph's configuration", () => {
     expect(attempt).toThrow(
       /\n {2}DATABASE_URL: must be a postgresql:\/\/ URL \(currently: set, hidden; option database\.url\)/,
     );
+  });
+
+  it("serves HTTPS with TLS_CERT and TLS_KEY, requiring client certificates of TLS_CA when asked (mTLS)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "subgraph-tls-"));
+    const pem = (name: string, label: string) => {
+      writeFileSync(join(dir, name), `-----BEGIN ${label}-----\n${name}\n-----END ${label}-----\n`);
+      return join(dir, name);
+    };
+    const files = { TLS_CERT: pem("cert.pem", "CERTIFICATE"), TLS_KEY: pem("key.pem", "PRIVATE KEY") };
+    expect(loadSubgraphConfig(catalog, TEST_IDENTITY_ENV).tls).toBeUndefined();
+    expect(
+      loadSubgraphConfig(catalog, {
+        ...TEST_IDENTITY_ENV,
+        ...files,
+        TLS_CA: pem("ca.pem", "CERTIFICATE"),
+        TLS_REQUIRE_CLIENT_CERT: "true",
+      }).tls,
+    ).toEqual({
+      cert: expect.stringContaining("cert.pem"),
+      key: expect.stringContaining("key.pem"),
+      ca: expect.stringContaining("ca.pem"),
+      requireClientCert: true,
+    });
+    expect(() => loadSubgraphConfig(catalog, { ...TEST_IDENTITY_ENV, TLS_CERT: files.TLS_CERT })).toThrow(
+      /TLS_CERT, TLS_KEY: a certificate needs its key/,
+    );
+    expect(() =>
+      loadSubgraphConfig(catalog, { ...TEST_IDENTITY_ENV, ...files, TLS_REQUIRE_CLIENT_CERT: "true" }),
+    ).toThrow(/TLS_REQUIRE_CLIENT_CERT: needs TLS_CERT, TLS_KEY and TLS_CA/);
+    expect(() =>
+      loadSubgraphConfig(catalog, { ...TEST_IDENTITY_ENV, ...files, TLS_CA: join(dir, "missing.pem") }),
+    ).toThrow(/TLS_CA: cannot read .*missing.pem/);
+    writeFileSync(join(dir, "notes.txt"), "not a certificate");
+    expect(() =>
+      loadSubgraphConfig(catalog, { ...TEST_IDENTITY_ENV, ...files, TLS_CA: join(dir, "notes.txt") }),
+    ).toThrow(/TLS_CA: .*notes.txt is not a PEM file/);
   });
 });

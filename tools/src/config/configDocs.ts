@@ -41,7 +41,7 @@ export function configurationDoc(
     for (const option of describeOptions(section, repoRoot)) {
       const name = option.path.slice(section.path.length + 1);
       const fallback =
-        option.secret && option.defaultValue !== "unset" && option.defaultValue !== "required"
+        option.secret && !["unset", "required", "{}"].includes(option.defaultValue)
           ? "(generated)"
           : option.defaultValue;
       lines.push(

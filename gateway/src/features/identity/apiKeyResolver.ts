@@ -26,7 +26,12 @@ export interface ApiKeyResolverOptions {
   unknownCacheSize?: number;
   /** @default 5_000 */
   timeoutMs?: number;
+  /** The connection pool for accounts (its client certificate when accounts requires mTLS). @default the global one */
+  accountsDispatcher?: AccountsDispatcher;
 }
+
+/** undici's Dispatcher as the global fetch() takes it. */
+export type AccountsDispatcher = NonNullable<RequestInit["dispatcher"]>;
 
 const PRINCIPAL_QUERY = /* GraphQL */ "query ApiKeyPrincipal($key: String!) { apiKeyPrincipal(key: $key) { id role } }";
 
@@ -82,6 +87,7 @@ export function createApiKeyResolver(options: ApiKeyResolverOptions): ApiKeyReso
         signingKey: options.signingKey,
         audience: "accounts",
         timeoutMs: options.timeoutMs ?? 5_000,
+        ...(options.accountsDispatcher ? { dispatcher: options.accountsDispatcher } : {}),
       });
     } catch {
       throw appError(ErrorCode.SUBGRAPH_UNAVAILABLE, 'Subgraph "accounts" is unavailable: API keys cannot be checked', {

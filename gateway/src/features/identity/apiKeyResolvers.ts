@@ -1,13 +1,15 @@
 import { isAbsolute, resolve } from "node:path";
 import type { SigningKey, Viewer } from "@fedplat/auth";
 import { ConfigError } from "@fedplat/runtime";
-import { type ApiKeyResolver, createApiKeyResolver } from "./apiKeyResolver";
+import { type AccountsDispatcher, type ApiKeyResolver, createApiKeyResolver } from "./apiKeyResolver";
 import type { IdentityConfig } from "./config";
 
 /** What a resolver factory is given: enough to call accounts (or any subgraph) signed as the gateway. */
 export interface ApiKeyResolverContext {
   /** The accounts subgraph's URL (after SUBGRAPH_ACCOUNTS_URL). */
   accountsUrl: string;
+  /** Its connection pool: pass it to callSubgraph (mTLS client certificate). @default the global one */
+  accountsDispatcher?: AccountsDispatcher;
   /** The gateway's identity key, to sign look-ups as the gateway (see callSubgraph in @fedplat/auth). */
   signingKey: SigningKey;
   /** The platform's roles and issuers. */

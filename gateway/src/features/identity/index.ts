@@ -2,13 +2,13 @@ import { createTokenVerifier, IDENTITY_HEADER, type SigningKey, type TokenVerifi
 import type { Request } from "express";
 import { decodeJwt } from "jose";
 import type { GatewayFeature } from "../../feature";
-import { type ApiKeyResolver, createApiKeyResolver } from "./apiKeyResolver";
+import { type AccountsDispatcher, type ApiKeyResolver, createApiKeyResolver } from "./apiKeyResolver";
 import type { IdentityConfig } from "./config";
 import { createIdentitySigner } from "./identitySigner";
 import { createSessionChecker } from "./sessionChecker";
 import { useIdentity } from "./useIdentity";
 
-export type { ApiKeyResolver } from "./apiKeyResolver";
+export type { AccountsDispatcher, ApiKeyResolver } from "./apiKeyResolver";
 export { type ApiKeyResolverContext, type ApiKeyResolverFactory, loadApiKeyResolver } from "./apiKeyResolvers";
 export {
   accountsIdentity,
@@ -33,6 +33,8 @@ export interface Credentials {
 export interface CredentialsOptions {
   /** The accounts subgraph: API keys and sessions are looked up there. */
   accountsUrl: string;
+  /** The connection pool for accounts (its client certificate when accounts requires mTLS). @default the global one */
+  accountsDispatcher?: AccountsDispatcher;
   /** Roles, issuers and the API-key resolver (config.ts). */
   identity: IdentityConfig;
   signingKey: SigningKey;
@@ -50,6 +52,7 @@ export function createCredentials(options: CredentialsOptions): Credentials {
         accountsUrl: options.accountsUrl,
         signingKey: options.signingKey,
         cacheMs: options.sessions.cacheMs,
+        ...(options.accountsDispatcher ? { accountsDispatcher: options.accountsDispatcher } : {}),
       })
     : undefined;
   const { identity } = options;
@@ -87,6 +90,7 @@ function accountsResolver(options: CredentialsOptions): ApiKeyResolver {
     signingKey: options.signingKey,
     cacheMs: options.apiKeyCacheMs,
     cacheSize: options.apiKeyCacheSize,
+    ...(options.accountsDispatcher ? { accountsDispatcher: options.accountsDispatcher } : {}),
   });
 }
 

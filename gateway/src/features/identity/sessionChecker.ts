@@ -1,6 +1,7 @@
 import { appError, ErrorCode, unauthenticated } from "@fedplat/runtime";
 import { callSubgraph, type SigningKey, type Viewer } from "@fedplat/auth";
 import { LRUCache } from "lru-cache";
+import type { AccountsDispatcher } from "./apiKeyResolver";
 
 export interface SessionCheckerOptions {
   /** The accounts subgraph, which owns users' token versions, roles and disabled flags. */
@@ -16,6 +17,8 @@ export interface SessionCheckerOptions {
   cacheSize?: number;
   /** @default 5_000 */
   timeoutMs?: number;
+  /** The connection pool for accounts (mTLS). @default the global one */
+  accountsDispatcher?: AccountsDispatcher;
 }
 
 interface SessionState {
@@ -81,6 +84,7 @@ export function createSessionChecker(options: SessionCheckerOptions): (viewer: V
         signingKey: options.signingKey,
         audience: "accounts",
         timeoutMs: options.timeoutMs ?? 5_000,
+        ...(options.accountsDispatcher ? { dispatcher: options.accountsDispatcher } : {}),
       });
     } catch {
       throw unavailable();

@@ -1,9 +1,11 @@
 import type { Logger } from "@fedplat/runtime";
-import { Histogram, type Registry } from "prom-client";
+import { Counter, Histogram, type Registry } from "prom-client";
 import type { GatewayFeature } from "../../feature";
 import { isCircuitOpen, isConnectionFailure, isTimeout, SubgraphTimeoutError } from "../../transport/fetchErrors";
 import type { FetcherResponse } from "../../transport/subgraphFetch";
-import type { SubgraphFetch, SubgraphRequest } from "../../transport/subgraphRequest";
+import type { SubgraphFetch } from "../../transport/subgraphRequest";
+import { RetryBudget } from "./retryBudget";
+import { backoffMs, retryAfterMs } from "./retryDelay";
 import { createSubgraphBreakers, type ResiliencePolicy } from "./subgraphBreakers";
 
 export {
@@ -18,7 +20,7 @@ export interface ResilienceFeatureOptions {
   /** Every subgraph of the supergraph: one circuit each. */
   subgraphs: readonly string[];
   policy: ResiliencePolicy;
-  /** Deadline of each fetch attempt to this subgraph. */
+  /** Time limit of a fetch to this subgraph, its retries included. */
   timeoutOf(subgraph: string): number;
   logger: Logger;
   registry: Registry;
@@ -27,7 +29,8 @@ export interface ResilienceFeatureOptions {
 /** How one subgraph fetch ended, for the fetch metrics. */
 export type FetchOutcome = "ok" | "error" | "timeout" | "circuit_open";
 
-const RETRY_DELAY_MS = 50;
+/** Answers that say "try again": overloaded or restarting (a proxy's 502/504, a draining 503, a 429). */
+const RETRIED_STATUSES = new Set([429, 502, 503, 504]);
 
 /** A 5xx answer: a failure for the circuit, but still the response the gateway reports from. */
 class ServerErrorResponse extends Error {
@@ -36,15 +39,22 @@ class ServerErrorResponse extends Error {
   }
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
- * Each fetch attempt has a deadline, goes through its subgraph's circuit breaker (opossum), and
- * after a connection failure is sent again only when the operation is not a mutation (re-sending
- * a mutation could apply it twice). Retries are a plain loop: one or two immediate re-sends do
- * not need a retry library. Also the fetch histogram
- * (`gateway_subgraph_fetch_duration_seconds{subgraph,outcome}`, whose count is the fetch rate).
+ * Each fetch goes through its subgraph's circuit breaker (opossum) once, retries included, so a
+ * fetch that succeeds on a retry is one success and one that fails every attempt one failure.
+ * A query (never a mutation: re-sending one could apply it twice) is sent again after a
+ * connection failure or a 502/503/504/429 answer, after exponential backoff with jitter or the
+ * answer's `Retry-After` (up to `retryAfterMaxMs`; longer, the answer is passed on), while the
+ * subgraph's retry budget (retryBudget.ts) allows and within the fetch's time limit, which
+ * covers all attempts. Metrics: `gateway_subgraph_fetch_duration_seconds{subgraph,outcome}`
+ * (its count is the fetch rate), `gateway_subgraph_retries_total{subgraph,reason}` and
+ * `gateway_subgraph_retry_budget_exhausted_total{subgraph}`.
  */
 export function createResilienceFeature(options: ResilienceFeatureOptions): GatewayFeature {
-  const breakers = createSubgraphBreakers(options.subgraphs, options.policy, options.logger, options.registry);
+  const { policy } = options;
+  const breakers = createSubgraphBreakers(options.subgraphs, policy, options.logger, options.registry);
   const fetches = new Histogram({
     name: "gateway_subgraph_fetch_duration_seconds",
     help: "Subgraph fetches by subgraph and outcome (ok, error, timeout, circuit_open)",
@@ -52,45 +62,87 @@ export function createResilienceFeature(options: ResilienceFeatureOptions): Gate
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [options.registry],
   });
+  const retried = new Counter({
+    name: "gateway_subgraph_retries_total",
+    help: "Subgraph fetch retries by subgraph and reason (connection_error, http_429, http_502, http_503, http_504)",
+    labelNames: ["subgraph", "reason"] as const,
+    registers: [options.registry],
+  });
+  const budgetExhausted = new Counter({
+    name: "gateway_subgraph_retry_budget_exhausted_total",
+    help: "Retries not sent because the subgraph's retry budget was used up",
+    labelNames: ["subgraph"] as const,
+    registers: [options.registry],
+  });
+  const budgets = new Map<string, RetryBudget>();
+  const budgetOf = (subgraph: string) => {
+    const budget = budgets.get(subgraph) ?? new RetryBudget(policy);
+    budgets.set(subgraph, budget);
+    return budget;
+  };
 
-  const wrapSubgraphFetch = (next: SubgraphFetch): SubgraphFetch => {
-    const attempt = async (request: SubgraphRequest): Promise<FetcherResponse> => {
-      const timeoutMs = options.timeoutOf(request.subgraph);
-      let response: FetcherResponse;
-      try {
-        response = await next({ ...request, init: { ...request.init, signal: AbortSignal.timeout(timeoutMs) } });
-      } catch (error) {
-        throw isTimeout(error) ? new SubgraphTimeoutError(timeoutMs) : error;
-      }
-      if (response.status >= 500) throw new ServerErrorResponse(response);
-      return response;
-    };
-    return async (request) => {
-      const breaker = breakers.of(request.subgraph);
-      const retries = request.operation === "mutation" ? 0 : options.policy.queryRetries;
+  const wrapSubgraphFetch =
+    (next: SubgraphFetch): SubgraphFetch =>
+    async (request) => {
+      const { subgraph } = request;
+      const timeoutMs = options.timeoutOf(subgraph);
       const started = performance.now();
-      const observe = (outcome: FetchOutcome) =>
-        fetches.observe({ subgraph: request.subgraph, outcome }, (performance.now() - started) / 1000);
-      for (let tries = 0; ; tries++) {
-        try {
-          const response = await breaker.fire(() => attempt(request));
-          observe("ok");
-          return response;
-        } catch (error) {
-          if (error instanceof ServerErrorResponse) {
-            observe("error");
-            return error.response;
-          }
-          if (tries < retries && isConnectionFailure(error)) {
-            await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+      const deadline = started + timeoutMs;
+      const retries = request.operation === "query" ? policy.queryRetries : 0;
+      const budget = budgetOf(subgraph);
+
+      /** Whether to send attempt `retry + 1` after `delayMs`; counts the retry when it will be sent. */
+      const mayRetry = (retry: number, delayMs: number, reason: string): boolean => {
+        if (retry >= retries || performance.now() + delayMs >= deadline) return false;
+        if (!budget.tryRetry()) {
+          budgetExhausted.inc({ subgraph });
+          return false;
+        }
+        retried.inc({ subgraph, reason });
+        return true;
+      };
+      const passOn = (response: FetcherResponse) => {
+        if (response.status >= 500) throw new ServerErrorResponse(response);
+        return response;
+      };
+      const sendWithRetries = async (): Promise<FetcherResponse> => {
+        budget.sent();
+        for (let retry = 0; ; retry++) {
+          const signal = AbortSignal.timeout(Math.max(1, Math.round(deadline - performance.now())));
+          let response: FetcherResponse;
+          try {
+            response = await next({ ...request, init: { ...request.init, signal } });
+          } catch (error) {
+            if (isTimeout(error)) throw new SubgraphTimeoutError(timeoutMs);
+            const delayMs = backoffMs(retry, policy);
+            if (!isConnectionFailure(error) || !mayRetry(retry, delayMs, "connection_error")) throw error;
+            await sleep(delayMs);
             continue;
           }
-          observe(isCircuitOpen(error) ? "circuit_open" : isTimeout(error) ? "timeout" : "error");
-          throw error;
+          if (!RETRIED_STATUSES.has(response.status)) return passOn(response);
+          const asked = retryAfterMs(response.headers.get("retry-after"));
+          if (asked !== undefined && asked > policy.retryAfterMaxMs) return passOn(response);
+          const delayMs = asked ?? backoffMs(retry, policy);
+          if (!mayRetry(retry, delayMs, `http_${response.status}`)) return passOn(response);
+          await sleep(delayMs);
         }
+      };
+
+      const observe = (outcome: FetchOutcome) =>
+        fetches.observe({ subgraph, outcome }, (performance.now() - started) / 1000);
+      try {
+        const response = await breakers.of(subgraph).fire(sendWithRetries);
+        observe("ok");
+        return response;
+      } catch (error) {
+        if (error instanceof ServerErrorResponse) {
+          observe("error");
+          return error.response;
+        }
+        observe(isCircuitOpen(error) ? "circuit_open" : isTimeout(error) ? "timeout" : "error");
+        throw error;
       }
     };
-  };
 
   return {
     name: "resilience",

@@ -2,9 +2,11 @@ import type { Logger } from "@fedplat/runtime";
 import CircuitBreaker from "opossum";
 import { Gauge, type Registry } from "prom-client";
 import type { FetcherResponse } from "../../transport/subgraphFetch";
+import type { RetryBudgetPolicy } from "./retryBudget";
+import type { RetryDelayPolicy } from "./retryDelay";
 
 /** How the gateway protects itself from a failing subgraph. Every field has an environment variable (config.ts). */
-export interface ResiliencePolicy {
+export interface ResiliencePolicy extends RetryDelayPolicy, RetryBudgetPolicy {
   /** Share of failed fetches in the window that opens a subgraph's circuit. @default 50 */
   errorThresholdPercent: number;
   /** The rolling window failures are counted over. @default 60_000 */
@@ -13,7 +15,10 @@ export interface ResiliencePolicy {
   resetMs: number;
   /** Fetches in the window before the circuit may open, so one early failure does not open it. @default 5 */
   minRequests: number;
-  /** Extra attempts of an idempotent (query) fetch after a connection failure; mutations are never retried. @default 1 */
+  /**
+   * Extra attempts of a query fetch after a connection failure or a 502, 503, 504 or 429 answer;
+   * mutations are never retried. @default 2
+   */
   queryRetries: number;
 }
 
@@ -22,7 +27,13 @@ export const defaultResilience: ResiliencePolicy = {
   windowMs: 60_000,
   resetMs: 30_000,
   minRequests: 5,
-  queryRetries: 1,
+  queryRetries: 2,
+  retryBaseDelayMs: 50,
+  retryMaxDelayMs: 1_000,
+  retryAfterMaxMs: 2_000,
+  retryBudgetPercent: 10,
+  retryBudgetMinRetries: 10,
+  retryBudgetWindowMs: 10_000,
 };
 
 export type CircuitState = "closed" | "open" | "half-open";

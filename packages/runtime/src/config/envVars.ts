@@ -31,6 +31,24 @@ export const envVars = {
     z
       .union([z.boolean(), z.enum(["true", "false", "on", "off"]).transform((v) => v === "true" || v === "on")])
       .default(fallback),
+  /** A path to a PEM file (certificate, key or CA bundle), read at start: the option's value is the PEM text. */
+  pemFile: z
+    .string()
+    .min(1)
+    .transform((path, context) => {
+      let pem: string;
+      try {
+        pem = readFileSync(path, "utf8");
+      } catch {
+        context.addIssue({ code: "custom", message: `cannot read ${path}` });
+        return z.NEVER;
+      }
+      if (!pem.includes("-----BEGIN ")) {
+        context.addIssue({ code: "custom", message: `${path} is not a PEM file` });
+        return z.NEVER;
+      }
+      return pem;
+    }),
   /** A shared secret (JWT_SECRET): generated into .env by `npm run setup`. */
   secret: z.string().min(32, "must be at least 32 characters (run `npm run setup` to generate one into .env)"),
 };
