@@ -10,7 +10,7 @@ import {
 import { expressMiddleware } from "@as-integrations/express5";
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
-import express from "express";
+import express, { type RequestHandler } from "express";
 import type { DocumentNode } from "graphql";
 import { withLiveDirective } from "@fedplat/events";
 import type { Logger } from "pino";
@@ -23,8 +23,10 @@ import {
   jsonErrorHandler,
   listenOn,
   metricsHandler,
+  multipartUploads,
   type ReadinessCheck,
   type ServiceMetrics,
+  type UploadLimits,
   useOperationMetrics,
 } from "@fedplat/runtime";
 import {
@@ -67,6 +69,10 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   plugins?: ApolloServerPlugin<TContext>[];
   /** A port of their own for /metrics and /health/* (production, see adminListenerOf); unset: the public port serves them. */
   admin?: AdminListener;
+  /** Accepts GraphQL multipart requests (file uploads, `Upload` scalar) within these limits. @default multipart refused */
+  uploads?: UploadLimits;
+  /** Plain HTTP routes beside /graphql, by mount path (e.g. catalog's /images). @default none */
+  routes?: Readonly<Record<string, RequestHandler>>;
 }
 
 export interface SubgraphServer {
@@ -121,9 +127,11 @@ export async function buildSubgraphServer<TContext extends BaseContext>(
   const admin = adminEndpoints(app, options.admin);
   admin.app.use(healthRouter(options.readiness, health));
   admin.app.get("/metrics", metricsHandler(options.metrics.registry));
+  for (const [path, handler] of Object.entries(options.routes ?? {})) app.use(path, handler);
   app.use(
     "/graphql",
     express.json({ limit: "1mb" }),
+    ...(options.uploads ? [multipartUploads(options.uploads)] : []),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const requestId = req.header("x-request-id") ?? randomUUID();
