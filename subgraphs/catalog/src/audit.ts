@@ -4,7 +4,7 @@ import type { CatalogContext } from "./context";
 import type { CatalogPrisma } from "./db";
 
 /** The admin actions this service records (the filter of catalogAuditLog is checked against them). */
-export const CATALOG_AUDIT_ACTIONS = ["createProduct", "updateProduct"] as const;
+export const CATALOG_AUDIT_ACTIONS = ["createProduct", "updateProduct", "uploadProductImage"] as const;
 export type CatalogAuditAction = (typeof CATALOG_AUDIT_ACTIONS)[number];
 
 type Transaction = Parameters<Parameters<CatalogPrisma["$transaction"]>[0]>[0];
