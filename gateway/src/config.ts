@@ -29,6 +29,7 @@ import { resilienceSection } from "./features/resilience/config";
 import type { ResiliencePolicy } from "./features/resilience/subgraphBreakers";
 import { responseCacheSection } from "./features/responseCache/config";
 import { subscriptionsConfigOf, subscriptionsSection, type SubscriptionsConfig } from "./features/subscriptions/config";
+import { type UploadsConfig, uploadsSection } from "./features/uploads/config";
 
 const TIMEOUT_HELP = "must be a whole number of milliseconds from 100 to 120000";
 const timeoutMs = z.coerce.number(TIMEOUT_HELP).int(TIMEOUT_HELP).min(100, TIMEOUT_HELP).max(120_000, TIMEOUT_HELP);
@@ -117,6 +118,7 @@ export const gatewaySections = {
   liveUpdates: liveUpdatesSection,
   persistedDocuments: persistedDocumentsSection,
   responseCache: responseCacheSection,
+  uploads: uploadsSection,
 };
 
 /** The gateway's whole configuration, shaped as buildGateway and its features take it. */
@@ -147,6 +149,7 @@ export interface GatewayConfig {
   subscriptions: SubscriptionsConfig;
   persistedQueries: PersistedQueriesConfig;
   responseCache: { enabled: boolean; prefix: string };
+  uploads: UploadsConfig;
   admin?: AdminListener;
 }
 
@@ -186,6 +189,7 @@ export function loadGatewayConfig(env?: NodeJS.ProcessEnv, file?: ConfigFile): G
     subscriptions: subscriptionsConfigOf(c.subscriptions, c.liveUpdates),
     persistedQueries: persistedQueriesConfigOf(c.persistedDocuments, production),
     responseCache: c.responseCache,
+    uploads: c.uploads,
     ...(production ? { admin: adminListenerOf(true, env) } : {}),
   };
 }

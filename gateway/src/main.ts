@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     subgraphTimeoutsMs: config.subgraphTimeouts,
     resilience: config.resilience,
     progressiveOverride: config.progressiveOverride,
+    uploads: config.uploads,
   });
   const port = await server.listen(config.port);
   logger.info(

@@ -51,6 +51,7 @@ import {
   type SubscriptionsConfig,
 } from "./features/subscriptions";
 import { createTelemetryFeature } from "./features/telemetry";
+import { createUploadsFeature, defaultUploads, type UploadsConfig } from "./features/uploads";
 import { defaultHttpServerLimits, type HttpServerLimits, httpServerOptions } from "./httpServerLimits";
 import { defaultLimits, type GatewayLimits } from "./limits";
 import { requestStateOf, startRequestState, viewerOf } from "./requestState";
@@ -117,6 +118,8 @@ export interface GatewayOptions {
   progressiveOverride?: ProgressiveOverrideConfig;
   /** A port of their own for /metrics and /health/* (production, see adminListenerOf); unset: the public port serves them. */
   admin?: AdminListener;
+  /** File uploads (multipart requests): size and count limits (features/uploads). @default defaultUploads */
+  uploads?: UploadsConfig;
 }
 
 export interface GatewayServer {
@@ -204,6 +207,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
    * the JSON body parser), Apollo plugins are registered in this order, and subgraph-fetch wrappers
    * nest with the first one outermost. Why this order:
    * - telemetry, landing page: observe and serve everything that follows; no order among the rest depends on them.
+   * - uploads before persistedDocuments: a multipart request's operations become the body the rest checks.
    * - persistedDocuments before limits: a document outside the manifest is refused as such, whatever its size.
    * - limits before the budgets: a malformed request is refused without costing Redis counting.
    * - addressBudget before identity: every request is counted per IP before its credentials are
@@ -221,6 +225,10 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const features: readonly GatewayFeature[] = [
     createTelemetryFeature({ logger, metrics }),
     createLandingPageFeature({ production }),
+    createUploadsFeature({
+      limits: options.uploads ?? defaultUploads,
+      ...(urlOf("catalog") ? { imagesUrl: new URL("/images", urlOf("catalog")).href } : {}),
+    }),
     createPersistedDocumentsFeature(options.persistedQueries, trustedDocuments),
     createLimitsFeature(limits),
     createAddressBudgetFeature(rateLimits),

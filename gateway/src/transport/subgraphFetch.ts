@@ -1,4 +1,5 @@
 import { STATUS_CODES } from "node:http";
+import type { Readable } from "node:stream";
 import type { RemoteGraphQLDataSource } from "@apollo/gateway";
 import { request } from "undici";
 
@@ -144,16 +145,21 @@ async function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined
   }
 }
 
-export const subgraphFetch: Fetcher = async (url: string, init: FetcherRequestInit = {}) => {
+/** `body`, when given, is sent instead of init.body: a stream (multipartFetch.ts), sent chunked as it is produced. */
+export const subgraphFetch = async (
+  url: string,
+  init: FetcherRequestInit = {},
+  body?: Readable,
+): Promise<FetcherResponse> => {
   const signal = init.signal as AbortSignal | undefined;
   try {
-    const { response, body } = await untilAborted(
+    const { response, text } = await untilAborted(
       request(url, {
         method: (init.method ?? "GET") as "POST",
         headers: init.headers,
-        body: init.body,
+        body: body ?? init.body,
         signal,
-      }).then(async (response) => ({ response, body: await response.body.text() })),
+      }).then(async (response) => ({ response, text: await response.body.text() })),
       signal,
     );
     return new SubgraphResponse(
@@ -161,7 +167,7 @@ export const subgraphFetch: Fetcher = async (url: string, init: FetcherRequestIn
         status: response.statusCode,
         statusText: STATUS_CODES[response.statusCode] ?? "",
         headers: answerHeaders(response.headers),
-        body,
+        body: text,
       },
       url,
     );

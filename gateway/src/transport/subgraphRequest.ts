@@ -1,6 +1,7 @@
 import type { OperationTypeNode } from "graphql";
 import type { GatewayContext } from "../context";
 import type { FetcherRequestInit, FetcherResponse } from "./subgraphFetch";
+import type { UploadPart } from "./uploadVariables";
 
 /**
  * One fetch from the gateway to a subgraph, with what the data source knows from the parsed
@@ -18,6 +19,8 @@ export interface SubgraphRequest {
   entityFetch: boolean;
   /** False for operations the gateway executes in-process (subscription events): no client HTTP request. */
   overHttp: boolean;
+  /** The client's files among the operation's variables (null in init.body): sent as a multipart request. */
+  uploads?: readonly UploadPart[];
   context: GatewayContext;
 }
 

@@ -1,0 +1,216 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { crc32, deflateSync } from "node:zlib";
+import { signAccessToken } from "@fedplat/auth";
+import { bearer, graphqlRequest, TEST_JWT_SECRET } from "@fedplat/devkit";
+import { buildGateway, type GatewayServer } from "../src";
+import { type AccountsCatalogOrders, startAccountsCatalogOrders } from "./accountsCatalogOrders";
+
+/**
+ * File uploads (docs/uploads.md) through a real gateway over real catalog, accounts and orders
+ * subgraphs: an admin's product image goes to catalog as a multipart stream and comes back on
+ * the gateway's /images route; every refusal says which limit or defence fired.
+ */
+let services: AccountsCatalogOrders;
+let gateway: GatewayServer;
+let base: string;
+let admin: Record<string, string>;
+let customer: Record<string, string>;
+
+const MAX_FILE_BYTES = 64 * 1024;
+const UPLOAD = /* GraphQL */ `
+  mutation Upload($productId: ID!, $image: Upload!) {
+    uploadProductImage(productId: $productId, image: $image) { id imageUrl }
+  }
+`;
+
+/** A real PNG (w x h, 8-bit grey, random pixels): signature, IHDR, IDAT and IEND with their CRCs. */
+function png(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type, "latin1"), data])));
+    return Buffer.concat([length, Buffer.from(type, "latin1"), data, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 0, 0, 0, 0], 8);
+  // Each row: filter type 0 (none), then one byte per pixel; stored uncompressed so the size is predictable.
+  const rows = Buffer.concat(
+    Array.from({ length: height }, () => Buffer.concat([Buffer.from([0]), randomBytes(width)])),
+  );
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(rows, { level: 0 })),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
+interface Upload {
+  status: number;
+  body: {
+    data?: { uploadProductImage?: { id: string; imageUrl: string | null } } | null;
+    errors?: Array<{ message: string; extensions?: { code?: string } }>;
+  };
+}
+
+/** A GraphQL multipart request as Apollo Client's upload link sends it; `files` go to variables.image (the first) and beyond. */
+async function upload(
+  productId: string,
+  files: Array<{ bytes: Buffer; name: string; type: string }>,
+  headers: Record<string, string>,
+): Promise<Upload> {
+  const form = new FormData();
+  form.append("operations", JSON.stringify({ query: UPLOAD, variables: { productId, image: null } }));
+  form.append(
+    "map",
+    JSON.stringify(Object.fromEntries(files.map((_file, index) => [String(index), ["variables.image"]]))),
+  );
+  for (const [index, file] of files.entries())
+    form.append(String(index), new Blob([new Uint8Array(file.bytes)], { type: file.type }), file.name);
+  const response = await fetch(`${base}/graphql`, { method: "POST", body: form, headers });
+  return { status: response.status, body: (await response.json()) as Upload["body"] };
+}
+
+async function createProduct(): Promise<string> {
+  const created = await graphqlRequest<{ createProduct: { id: string } }>(
+    `${base}/graphql`,
+    /* GraphQL */ `mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }`,
+    { input: { sku: `IMG-${randomUUID()}`, name: "Lamp", priceCents: 1_000, stock: 1 } },
+    admin,
+  );
+  expect(created.errors).toBeUndefined();
+  return created.data?.createProduct.id ?? "";
+}
+
+async function imageUrlOf(productId: string): Promise<string | null | undefined> {
+  const read = await graphqlRequest<{ product: { imageUrl: string | null } }>(
+    `${base}/graphql`,
+    /* GraphQL */ `query($id: ID!) { product(id: $id) { imageUrl } }`,
+    { id: productId },
+  );
+  return read.data?.product.imageUrl;
+}
+
+const preflight = { "apollo-require-preflight": "true" };
+
+beforeAll(async () => {
+  services = await startAccountsCatalogOrders("uploads-test");
+  gateway = await buildGateway({
+    ...services.gatewayOptions(),
+    uploads: { maxFileBytes: MAX_FILE_BYTES, maxFiles: 1 },
+  });
+  base = `http://127.0.0.1:${await gateway.listen(0, "127.0.0.1")}`;
+  admin = bearer(await signAccessToken({ id: randomUUID(), role: "ADMIN" }, TEST_JWT_SECRET));
+  customer = bearer(await signAccessToken({ id: randomUUID(), role: "CUSTOMER" }, TEST_JWT_SECRET));
+});
+afterAll(async () => {
+  await gateway?.close();
+  await services?.stop();
+});
+
+describe("product images uploaded through the gateway", () => {
+  it("stores an admin's PNG in catalog and serves it on Product.imageUrl with caching headers", async () => {
+    const productId = await createProduct();
+    expect(await imageUrlOf(productId)).toBeNull();
+    const image = png(120, 100);
+
+    const uploaded = await upload(productId, [{ bytes: image, name: "lamp.png", type: "image/png" }], {
+      ...admin,
+      ...preflight,
+    });
+    expect(uploaded.body.errors).toBeUndefined();
+    const imageUrl = uploaded.body.data?.uploadProductImage?.imageUrl ?? "";
+    expect(imageUrl).toMatch(new RegExp(`^/images/products/${productId}\\?v=[0-9a-f]{16}$`));
+    expect(await imageUrlOf(productId)).toBe(imageUrl);
+
+    const served = await fetch(`${base}${imageUrl}`);
+    expect(served.status).toBe(200);
+    expect(served.headers.get("content-type")).toBe("image/png");
+    expect(served.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    const etag = served.headers.get("etag") ?? "";
+    expect(etag).toMatch(/^"[0-9a-f]{64}"$/);
+    expect(Buffer.from(await served.arrayBuffer()).equals(image)).toBe(true);
+
+    const revalidated = await fetch(`${base}${imageUrl}`, { headers: { "if-none-match": etag } });
+    expect(revalidated.status).toBe(304);
+    expect((await revalidated.arrayBuffer()).byteLength).toBe(0);
+  });
+
+  it("replaces the image and its URL when the admin uploads another one", async () => {
+    const productId = await createProduct();
+    const first = await upload(productId, [{ bytes: png(10, 10), name: "a.png", type: "image/png" }], {
+      ...admin,
+      ...preflight,
+    });
+    const second = await upload(productId, [{ bytes: png(20, 10), name: "b.png", type: "image/png" }], {
+      ...admin,
+      ...preflight,
+    });
+    const firstUrl = first.body.data?.uploadProductImage?.imageUrl;
+    const secondUrl = second.body.data?.uploadProductImage?.imageUrl;
+    expect(secondUrl).toMatch(/^\/images\/products\//);
+    expect(secondUrl).not.toBe(firstUrl);
+    expect(await imageUrlOf(productId)).toBe(secondUrl);
+  });
+
+  it("refuses a customer's upload (FORBIDDEN from catalog's permissions)", async () => {
+    const productId = await createProduct();
+    const refused = await upload(productId, [{ bytes: png(8, 8), name: "x.png", type: "image/png" }], {
+      ...customer,
+      ...preflight,
+    });
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(await imageUrlOf(productId)).toBeNull();
+  });
+
+  it("refuses a file over uploads.maxFileBytes with UPLOAD_TOO_LARGE and HTTP 413, storing nothing", async () => {
+    const productId = await createProduct();
+    const large = png(400, 400);
+    expect(large.length).toBeGreaterThan(MAX_FILE_BYTES);
+    const refused = await upload(productId, [{ bytes: large, name: "big.png", type: "image/png" }], {
+      ...admin,
+      ...preflight,
+    });
+    expect(refused.status).toBe(413);
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe("UPLOAD_TOO_LARGE");
+    expect(await imageUrlOf(productId)).toBeNull();
+  });
+
+  it("refuses more files than uploads.maxFiles with UPLOAD_TOO_MANY_FILES and HTTP 413", async () => {
+    const productId = await createProduct();
+    const file = { bytes: png(8, 8), name: "x.png", type: "image/png" };
+    const refused = await upload(productId, [file, file], { ...admin, ...preflight });
+    expect(refused.status).toBe(413);
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe("UPLOAD_TOO_MANY_FILES");
+    expect(await imageUrlOf(productId)).toBeNull();
+  });
+
+  it("refuses an upload without a preflight header as a possible CSRF (Apollo's csrfPrevention, 400)", async () => {
+    const productId = await createProduct();
+    const refused = await upload(productId, [{ bytes: png(8, 8), name: "x.png", type: "image/png" }], admin);
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toMatch(/Cross-Site Request Forgery \(CSRF\)/);
+    expect(await imageUrlOf(productId)).toBeNull();
+  });
+
+  it("refuses a file that is not a PNG, JPEG or WebP image, whatever type the client claims", async () => {
+    const productId = await createProduct();
+    const text = Buffer.from("GIF89a? no: just text pretending to be an image");
+    const refused = await upload(productId, [{ bytes: text, name: "x.png", type: "image/png" }], {
+      ...admin,
+      ...preflight,
+    });
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(refused.body.errors?.[0]?.message).toMatch(/PNG, JPEG or WebP/);
+    expect(await imageUrlOf(productId)).toBeNull();
+  });
+
+  it("answers 404 for a product without an image and for paths other than a product's image", async () => {
+    const productId = await createProduct();
+    expect((await fetch(`${base}/images/products/${productId}`)).status).toBe(404);
+    expect((await fetch(`${base}/images/products/..%2Fgraphql`)).status).toBe(404);
+  });
+});
