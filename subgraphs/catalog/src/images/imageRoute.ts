@@ -1,7 +1,7 @@
 import { isUuid } from "@fedplat/subgraph";
 import { type RequestHandler, Router } from "express";
 import type { CatalogPrisma } from "../db";
-import { imageVersionOf } from "./productImage";
+import { imageBytesOf, imageVersionOf } from "./productImage";
 
 /** A versioned URL (?v= the image's current version) never changes content: cached for a year. */
 const IMMUTABLE = "public, max-age=31536000, immutable";
@@ -31,10 +31,7 @@ export function productImageRoute(prisma: CatalogPrisma): RequestHandler {
         res.status(304).end();
         return;
       }
-      const image = await prisma.productImage.findUnique({
-        where: { productId },
-        select: { contentType: true, bytes: true, sha256: true },
-      });
+      const image = await imageBytesOf(prisma, productId);
       if (!image) {
         res.status(404).type("text/plain").send("This product has no image");
         return;

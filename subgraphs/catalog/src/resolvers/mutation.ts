@@ -2,7 +2,7 @@ import { badInput, type FileUpload, mapPrismaError, notFound } from "@fedplat/ru
 import { isUuid } from "@fedplat/subgraph";
 import { audited } from "../audit";
 import type { MutationResolvers } from "../generated/resolvers";
-import { readProductImage } from "../images/productImage";
+import { readProductImage, saveProductImage } from "../images/productImage";
 
 const MAX_PRICE_CENTS = 100_000_000;
 
@@ -94,11 +94,10 @@ export const Mutation: MutationResolvers = {
       "uploadProductImage",
       productId,
       async (tx) => {
-        const data = { contentType: file.contentType, bytes: file.bytes, sha256: file.sha256 };
-        await tx.productImage
-          .upsert({ where: { productId }, create: { productId, ...data }, update: data })
-          .catch((error: unknown) => mapPrismaError(error, "Product"));
-        return tx.product.findUniqueOrThrow({ where: { id: productId } });
+        const product = await tx.product.findUnique({ where: { id: productId } });
+        if (!product) throw notFound("Product");
+        await saveProductImage(tx, productId, file);
+        return product;
       },
       () => ({ detail: `${file.contentType}, ${file.bytes.length} bytes, sha256 ${file.sha256.slice(0, 16)}` }),
     );
