@@ -1,7 +1,10 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import http from "node:http";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { crc32, deflateSync } from "node:zlib";
 import { signAccessToken } from "@fedplat/auth";
-import { bearer, graphqlRequest, TEST_JWT_SECRET } from "@fedplat/devkit";
+import { bearer, graphqlRequest, TEST_JWT_SECRET, waitFor } from "@fedplat/devkit";
 import { buildGateway, type GatewayServer } from "../src";
 import { type AccountsCatalogOrders, startAccountsCatalogOrders } from "./accountsCatalogOrders";
 
@@ -212,5 +215,77 @@ describe("product images uploaded through the gateway", () => {
     const productId = await createProduct();
     expect((await fetch(`${base}/images/products/${productId}`)).status).toBe(404);
     expect((await fetch(`${base}/images/products/..%2Fgraphql`)).status).toBe(404);
+  });
+
+  it("streams a file to catalog while the client is still sending it (the gateway never waits for the whole file)", async () => {
+    // A relay between the gateway and catalog counts the bytes the gateway has sent on.
+    let relayed = 0;
+    const relay = http.createServer((req, res) => {
+      const target = new URL(services.catalog.url);
+      const forward = http.request(
+        { host: target.hostname, port: target.port, path: target.pathname, method: req.method, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          void pipeline(answer, res).catch(() => undefined);
+        },
+      );
+      const counter = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          relayed += chunk.length;
+          done(null, chunk);
+        },
+      });
+      void pipeline(req, counter, forward).catch(() => undefined);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+    const options = services.gatewayOptions();
+    const throughRelay = await buildGateway({
+      ...options,
+      subgraphUrls: {
+        ...options.subgraphUrls,
+        CATALOG: `http://127.0.0.1:${(relay.address() as { port: number }).port}/graphql`,
+      },
+    });
+    try {
+      const url = `http://127.0.0.1:${await throughRelay.listen(0, "127.0.0.1")}/graphql`;
+      const productId = await createProduct();
+      const image = png(1000, 1000);
+      const half = Math.floor(image.length / 2);
+      const boundary = `test-${randomUUID()}`;
+      const head = [
+        `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n`,
+        JSON.stringify({ query: UPLOAD, variables: { productId, image: null } }),
+        `\r\n--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.image"]}`,
+        `\r\n--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="big.png"\r\nContent-Type: image/png\r\n\r\n`,
+      ].join("");
+      const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request(url, {
+          method: "POST",
+          headers: { ...admin, ...preflight, "content-type": `multipart/form-data; boundary=${boundary}` },
+        });
+        req.on("response", async (res) => {
+          let body = "";
+          for await (const chunk of res) body += chunk;
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+        req.on("error", reject);
+        req.write(head);
+        req.write(image.subarray(0, half));
+        // The second half is sent only once catalog has been sent the first: a gateway that waits
+        // for the whole file before forwarding would never get it (the wait times out).
+        void waitFor("the first half of the file to reach catalog", () => relayed >= half, 15_000).then(() => {
+          req.write(image.subarray(half));
+          req.end(`\r\n--${boundary}--\r\n`);
+        }, reject);
+      });
+      const { status, body } = await answer;
+      expect(status).toBe(200);
+      const imageUrl = (JSON.parse(body) as Upload["body"]).data?.uploadProductImage?.imageUrl ?? "";
+      const served = await fetch(`${base}${imageUrl}`);
+      expect(Buffer.from(await served.arrayBuffer()).equals(image)).toBe(true);
+    } finally {
+      await throughRelay.close();
+      await new Promise((resolve) => relay.close(resolve));
+    }
   });
 });
