@@ -1,10 +1,17 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import http from "node:http";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { crc32, deflateSync } from "node:zlib";
 import { signAccessToken } from "@fedplat/auth";
-import { bearer, graphqlRequest, TEST_JWT_SECRET, waitFor } from "@fedplat/devkit";
+import {
+  bearer,
+  graphqlRequest,
+  TEST_JWT_SECRET,
+  type TestFile,
+  testPng,
+  uploadRequest,
+  waitFor,
+} from "@fedplat/devkit";
 import { buildGateway, type GatewayServer } from "../src";
 import { type AccountsCatalogOrders, startAccountsCatalogOrders } from "./accountsCatalogOrders";
 
@@ -26,55 +33,18 @@ const UPLOAD = /* GraphQL */ `
   }
 `;
 
-/** A real PNG (w x h, 8-bit grey, random pixels): signature, IHDR, IDAT and IEND with their CRCs. */
-function png(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type, "latin1"), data])));
-    return Buffer.concat([length, Buffer.from(type, "latin1"), data, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 0, 0, 0, 0], 8);
-  // Each row: filter type 0 (none), then one byte per pixel; stored uncompressed so the size is predictable.
-  const rows = Buffer.concat(
-    Array.from({ length: height }, () => Buffer.concat([Buffer.from([0]), randomBytes(width)])),
-  );
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("IDAT", deflateSync(rows, { level: 0 })),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
+const png = testPng;
 
-interface Upload {
-  status: number;
-  body: {
-    data?: { uploadProductImage?: { id: string; imageUrl: string | null } } | null;
-    errors?: Array<{ message: string; extensions?: { code?: string } }>;
-  };
-}
-
-/** A GraphQL multipart request as Apollo Client's upload link sends it; `files` go to variables.image (the first) and beyond. */
-async function upload(
-  productId: string,
-  files: Array<{ bytes: Buffer; name: string; type: string }>,
-  headers: Record<string, string>,
-): Promise<Upload> {
-  const form = new FormData();
-  form.append("operations", JSON.stringify({ query: UPLOAD, variables: { productId, image: null } }));
-  form.append(
-    "map",
-    JSON.stringify(Object.fromEntries(files.map((_file, index) => [String(index), ["variables.image"]]))),
+/** uploadProductImage with `files` at variables.image (more than one: a request over the file count). */
+async function upload(productId: string, files: TestFile[], headers: Record<string, string>) {
+  const res = await uploadRequest<{ uploadProductImage: { id: string; imageUrl: string | null } }>(
+    `${base}/graphql`,
+    UPLOAD,
+    { productId, image: null },
+    files.map((file) => ({ path: "variables.image", file })),
+    headers,
   );
-  for (const [index, file] of files.entries())
-    form.append(String(index), new Blob([new Uint8Array(file.bytes)], { type: file.type }), file.name);
-  const response = await fetch(`${base}/graphql`, { method: "POST", body: form, headers });
-  return { status: response.status, body: (await response.json()) as Upload["body"] };
+  return { status: res.status, body: res };
 }
 
 async function createProduct(): Promise<string> {
@@ -280,7 +250,9 @@ describe("product images uploaded through the gateway", () => {
       });
       const { status, body } = await answer;
       expect(status).toBe(200);
-      const imageUrl = (JSON.parse(body) as Upload["body"]).data?.uploadProductImage?.imageUrl ?? "";
+      const imageUrl =
+        (JSON.parse(body) as { data?: { uploadProductImage?: { imageUrl: string | null } } }).data?.uploadProductImage
+          ?.imageUrl ?? "";
       const served = await fetch(`${base}${imageUrl}`);
       expect(Buffer.from(await served.arrayBuffer()).equals(image)).toBe(true);
     } finally {

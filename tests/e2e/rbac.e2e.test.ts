@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot, waitFor } from "@fedplat/devkit";
+import { repoRoot, type TestFile, testPng, uploadRequest, waitFor } from "@fedplat/devkit";
 import { buildSeedData } from "@fedplat/prisma/seed/data";
 import { Kind, parse, type ObjectTypeDefinitionNode } from "graphql";
 import { type Platform, startPlatform, subscriptionClient } from "../fixtures";
@@ -65,6 +65,8 @@ interface Row {
   nullable?: boolean;
   /** The operation ends the caller's sessions (logout): people log in again after it. */
   endsSession?: boolean;
+  /** Files sent with the operation (a GraphQL multipart request), by variable path. */
+  files?: Array<{ path: string; file: TestFile }>;
 }
 
 /** A revoked or expired key is refused whatever it asks (401 before any subgraph), so every row denies it. */
@@ -252,6 +254,15 @@ const MATRIX: Record<string, Row> = {
       query: /* GraphQL */ "mutation($id: ID!) { updateProduct(id: $id, input: { stock: 7 }) { id } }",
       variables: { id: buildSeedData().products[1]?.id },
     }),
+    expect: adminOnly,
+  },
+  "Mutation.uploadProductImage": {
+    operation: () => ({
+      query:
+        /* GraphQL */ "mutation($id: ID!, $image: Upload!) { uploadProductImage(productId: $id, image: $image) { id } }",
+      variables: { id: buildSeedData().products[1]?.id, image: null },
+    }),
+    files: [{ path: "variables.image", file: { bytes: testPng(4, 4), name: "rbac.png", type: "image/png" } }],
     expect: adminOnly,
   },
   "Query.deadLetters": { operation: () => ({ query: /* GraphQL */ "{ deadLetters { id } }" }), expect: adminOnly },
@@ -465,7 +476,12 @@ describe("RBAC matrix through the real gateway", () => {
     for (const [field, row] of Object.entries(MATRIX)) {
       for (const principal of PRINCIPALS) {
         const { query, variables } = await row.operation(fixture);
-        const res = await platform.query(query, variables ?? {}, headers[principal]);
+        const res = row.files
+          ? await uploadRequest(platform.gatewayUrl, query, variables ?? {}, row.files, {
+              ...headers[principal],
+              "apollo-require-preflight": "true",
+            })
+          : await platform.query(query, variables ?? {}, headers[principal]);
         const email = emails[principal];
         if (row.endsSession && email && observed(res, row) === "allow")
           headers[principal] = await platform.login(email);

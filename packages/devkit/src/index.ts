@@ -1,4 +1,5 @@
 export { bearer, graphqlRequest, type GraphQLResponse } from "./graphqlRequest";
+export { type TestFile, testPng, uploadRequest } from "./uploads";
 export { freePort } from "./ports";
 export {
   type BuildKind,
