@@ -1,7 +1,9 @@
 import { imageTypeOf, imageUrlOf } from "../src/images/productImage";
 
 const bytes = (...values: Array<number | string>) =>
-  Buffer.concat(values.map((value) => (typeof value === "string" ? Buffer.from(value, "latin1") : Buffer.from([value]))));
+  Buffer.concat(
+    values.map((value) => (typeof value === "string" ? Buffer.from(value, "latin1") : Buffer.from([value]))),
+  );
 
 describe("product image checks", () => {
   it("tells PNG, JPEG and WebP apart by their first bytes", () => {
