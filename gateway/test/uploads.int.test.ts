@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import http from "node:http";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -12,7 +12,10 @@ import {
   uploadRequest,
   waitFor,
 } from "@fedplat/devkit";
+import { createLogger } from "@fedplat/runtime";
 import { buildGateway, type GatewayServer } from "../src";
+import type { PersistedDocumentManifest } from "../src/features/persistedDocuments";
+import { createRedisKeyValueCache } from "../src/features/responseCache/redisKeyValueCache";
 import { type AccountsCatalogOrders, startAccountsCatalogOrders } from "./accountsCatalogOrders";
 
 /**
@@ -258,6 +261,45 @@ describe("product images uploaded through the gateway", () => {
     } finally {
       await throughRelay.close();
       await new Promise((resolve) => relay.close(resolve));
+    }
+  });
+
+  it("holds the operations field to trusted documents: with enforce, an upload outside the manifest is refused", async () => {
+    const manifestOf = (documents: string[]): PersistedDocumentManifest => {
+      const byHash = new Map(documents.map((text) => [createHash("sha256").update(text).digest("hex"), text]));
+      return { get: (hash) => byHash.get(hash), size: byHash.size, reload: () => undefined };
+    };
+    const enforcing = async (documents: string[]) => {
+      const server = await buildGateway({
+        ...services.gatewayOptions(),
+        persistedQueries: {
+          cache: createRedisKeyValueCache(services.redis, `test:apq:${randomUUID()}:`, createLogger("test", "silent")),
+          mode: "enforce",
+          manifest: manifestOf(documents),
+        },
+      });
+      return { server, url: `http://127.0.0.1:${await server.listen(0, "127.0.0.1")}/graphql` };
+    };
+    const outside = await enforcing([/* GraphQL */ "{ products(first: 1) { totalCount } }"]);
+    const inside = await enforcing([UPLOAD]);
+    try {
+      const productId = await createProduct();
+      const file = { bytes: png(8, 8), name: "x.png", type: "image/png" };
+      const send = (url: string) =>
+        uploadRequest(url, UPLOAD, { productId, image: null }, [{ path: "variables.image", file }], {
+          ...admin,
+          ...preflight,
+        });
+      const refused = await send(outside.url);
+      expect(refused.status).toBe(400);
+      expect(refused.errors?.[0]?.extensions?.code).toBe("PERSISTED_QUERY_REQUIRED");
+      expect(await imageUrlOf(productId)).toBeNull();
+      const trusted = await send(inside.url);
+      expect(trusted.errors).toBeUndefined();
+      expect(await imageUrlOf(productId)).toMatch(/^\/images\/products\//);
+    } finally {
+      await outside.server.close();
+      await inside.server.close();
     }
   });
 });
