@@ -17,6 +17,7 @@ import { z } from "zod";
 import { httpSection, type HttpServerLimits } from "./httpServerLimits";
 import type { GatewayLimits } from "./limits";
 import { type IdentityConfig, identityConfigOf, identitySection } from "./features/identity/config";
+import { type DemandControlOptions, demandControlSection } from "./features/demandControl/config";
 import { limitsSection } from "./features/limits/config";
 import {
   persistedDocumentsSection,
@@ -111,6 +112,7 @@ export const gatewaySections = {
   http: httpSection,
   identity: identitySection,
   limits: limitsSection,
+  demandControl: demandControlSection,
   rateLimits: rateLimitsSection,
   resilience: resilienceSection,
   progressiveOverride: progressiveOverrideSection,
@@ -137,6 +139,7 @@ export interface GatewayConfig {
   subgraphDedupe: boolean;
   entityCache: boolean;
   limits: GatewayLimits;
+  demandControl: DemandControlOptions;
   http: HttpServerLimits;
   /** Roles, token issuers and the API-key resolver (features/identity/config.ts). */
   identity: IdentityConfig;
@@ -160,7 +163,7 @@ export interface GatewayConfig {
 export function loadGatewayConfig(env?: NodeJS.ProcessEnv, file?: ConfigFile): GatewayConfig {
   const c = loadConfig(gatewaySections, env ? { env, file: file ?? false } : {});
   const production = c.process.nodeEnv === "production";
-  const { bodyLimit, maxDepth, maxCost, maxAliases, maxRootFields, maxDirectives, ...request } = c.limits;
+  const { bodyLimit, maxDepth, maxAliases, maxRootFields, maxDirectives, ...request } = c.limits;
   return {
     port: c.gateway.port,
     production,
@@ -174,11 +177,12 @@ export function loadGatewayConfig(env?: NodeJS.ProcessEnv, file?: ConfigFile): G
     subgraphDedupe: c.gateway.subgraphDedupe,
     entityCache: c.gateway.entityCache,
     limits: {
-      query: { maxDepth, maxCost, maxAliases, maxRootFields, maxDirectives },
+      query: { maxDepth, maxAliases, maxRootFields, maxDirectives },
       request,
       rate: c.rateLimits,
       bodyLimit,
     },
+    demandControl: c.demandControl,
     http: c.http,
     identity: identityConfigOf(c.identity),
     sessionCheckMs: c.identity.sessionCheckMs,

@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     ...caching.options,
     redis,
     limits: config.limits,
+    demandControl: config.demandControl,
     http: config.http,
     trustProxy: config.trustProxy,
     supergraphSdl,

@@ -25,6 +25,7 @@ import { overrideKey, subgraphNames, subgraphUrlsIn } from "./config";
 import type { GatewayContext } from "./context";
 import { closeFeatures, type GatewayFeature } from "./feature";
 import { createDedupeFeature } from "./features/dedupe";
+import { createDemandControlFeature, type DemandControlOptions, defaultDemandControl } from "./features/demandControl";
 import { createEntityCacheFeature } from "./features/entityCache";
 import {
   type ApiKeyResolver,
@@ -91,6 +92,8 @@ export interface GatewayOptions {
   entityCache?: boolean;
   /** @default defaultLimits */
   limits?: GatewayLimits;
+  /** Estimated-cost limit of operations from the supergraph's @cost/@listSize (demandControl/). @default defaultDemandControl */
+  demandControl?: DemandControlOptions;
   /** Header/request/keep-alive timeouts and the header size limit of the HTTP server. @default defaultHttpServerLimits */
   http?: HttpServerLimits;
   /** How long an API key look-up is reused (revocations take this long to apply). @default 4_000 */
@@ -110,7 +113,7 @@ export interface GatewayOptions {
   persistedQueries?: PersistedQueriesOptions;
   /** Where whole responses are cached (responseCache/). @default no response cache */
   responseCache?: StringCache;
-  /** graphql-ws subscriptions on /graphql: live-update channel and limits. @default loadSubscriptionsConfig defaults */
+  /** Subscriptions on /graphql (graphql-ws, SSE, multipart): live-update channel and limits. @default loadSubscriptionsConfig defaults */
   subscriptions?: Partial<SubscriptionsConfig>;
   /** Circuit breakers and retries of subgraph fetches. @default defaultResilience */
   resilience?: ResiliencePolicy;
@@ -210,6 +213,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
    * - uploads before persistedDocuments: a multipart request's operations become the body the rest checks.
    * - persistedDocuments before limits: a document outside the manifest is refused as such, whatever its size.
    * - limits before the budgets: a malformed request is refused without costing Redis counting.
+   * - demandControl beside limits: an operation too expensive is refused before any budget or subgraph.
    * - addressBudget before identity: every request is counted per IP before its credentials are
    *   looked up, so a spray of bad tokens or API keys is held by the same budget as any other traffic.
    * - identity before rateLimits: per-user and per-key budgets need the viewer (requestState.ts).
@@ -219,7 +223,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
    *   entity cache answers public entities without any fetch; dedupe shares one in-flight fetch
    *   among identical queries; resilience gives each attempt a deadline, a circuit and retries;
    *   innermost, HTTP (transport/subgraphFetch.ts).
-   * - subscriptions last: graphql-ws on the same port, attached once the supergraph is loaded.
+   * - subscriptions last: SSE and multipart HTTP streams after every check above; graphql-ws on
+   *   the same port, attached once the supergraph is loaded.
    * Close hooks run in reverse order, after Apollo has drained HTTP and WebSocket connections.
    */
   const features: readonly GatewayFeature[] = [
@@ -231,6 +236,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     }),
     createPersistedDocumentsFeature(options.persistedQueries, trustedDocuments),
     createLimitsFeature(limits),
+    createDemandControlFeature({ options: options.demandControl ?? defaultDemandControl, registry }),
     createAddressBudgetFeature(rateLimits),
     createIdentityFeature({
       credentials,

@@ -1,4 +1,13 @@
 export { bearer, graphqlRequest, type GraphQLResponse } from "./graphqlRequest";
+export {
+  ACCEPT,
+  type HttpSubscription,
+  type HttpSubscriptionRequest,
+  type HttpTransport,
+  openHttpSubscription,
+  type StreamError,
+  type StreamResult,
+} from "./httpSubscription";
 export { type TestFile, testPng, uploadRequest } from "./uploads";
 export { freePort } from "./ports";
 export {
