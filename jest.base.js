@@ -3,10 +3,10 @@
 module.exports = {
   testEnvironment: "node",
   transform: {
-    "^.+\\.(t|j)sx?$": ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } }],
+    "^.+\\.(t|m?j)sx?$": ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } }],
   },
-  // jose is published as ESM only; jest's CommonJS runtime needs it transformed.
-  transformIgnorePatterns: ["/node_modules/(?!(jose)/)"],
+  // jose, graphql-upload and fs-capacitor are published as ESM only; jest's CommonJS runtime needs them transformed.
+  transformIgnorePatterns: ["/node_modules/(?!(jose|graphql-upload|fs-capacitor)/)"],
   testMatch: ["**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "/src/generated/"],
   testTimeout: 30_000,

@@ -36,6 +36,7 @@ import type { ResiliencePolicy } from "./features/resilience/subgraphBreakers";
 import { responseCacheSection } from "./features/responseCache/config";
 import { subscriptionsConfigOf, subscriptionsSection, type SubscriptionsConfig } from "./features/subscriptions/config";
 import { type SubgraphTlsOptions, subgraphTlsOf, subgraphTlsSection } from "./transport/subgraphTls";
+import { type UploadsConfig, uploadsSection } from "./features/uploads/config";
 
 const TIMEOUT_HELP = "must be a whole number of milliseconds from 100 to 120000";
 const timeoutMs = z.coerce.number(TIMEOUT_HELP).int(TIMEOUT_HELP).min(100, TIMEOUT_HELP).max(120_000, TIMEOUT_HELP);
@@ -129,6 +130,7 @@ export const gatewaySections = {
   liveUpdates: liveUpdatesSection,
   persistedDocuments: persistedDocumentsSection,
   responseCache: responseCacheSection,
+  uploads: uploadsSection,
 };
 
 /** The gateway's whole configuration, shaped as buildGateway and its features take it. */
@@ -168,6 +170,7 @@ export interface GatewayConfig {
   subscriptions: SubscriptionsConfig;
   persistedQueries: PersistedQueriesConfig;
   responseCache: { enabled: boolean; prefix: string };
+  uploads: UploadsConfig;
   admin?: AdminListener;
 }
 
@@ -212,6 +215,7 @@ export function loadGatewayConfig(env?: NodeJS.ProcessEnv, file?: ConfigFile): G
     subscriptions: subscriptionsConfigOf(c.subscriptions, c.liveUpdates),
     persistedQueries: persistedQueriesConfigOf(c.persistedDocuments, production),
     responseCache: c.responseCache,
+    uploads: c.uploads,
     ...(production ? { admin: adminListenerOf(true, env) } : {}),
   };
 }

@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     subgraphTls: config.subgraphTls,
     resilience: config.resilience,
     progressiveOverride: config.progressiveOverride,
+    uploads: config.uploads,
   });
   const port = await server.listen(config.port);
   logger.info(

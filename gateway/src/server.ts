@@ -56,6 +56,7 @@ import {
   type SubscriptionsConfig,
 } from "./features/subscriptions";
 import { createTelemetryFeature } from "./features/telemetry";
+import { createUploadsFeature, defaultUploads, type UploadsConfig } from "./features/uploads";
 import { defaultHttpServerLimits, type HttpServerLimits, httpServerOptions } from "./httpServerLimits";
 import { defaultLimits, type GatewayLimits } from "./limits";
 import { requestStateOf, startRequestState, viewerOf } from "./requestState";
@@ -136,6 +137,8 @@ export interface GatewayOptions {
   progressiveOverride?: ProgressiveOverrideConfig;
   /** A port of their own for /metrics and /health/* (production, see adminListenerOf); unset: the public port serves them. */
   admin?: AdminListener;
+  /** File uploads (multipart requests): size and count limits (features/uploads). @default defaultUploads */
+  uploads?: UploadsConfig;
 }
 
 export interface GatewayServer {
@@ -231,6 +234,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
    * - cors first: every answer (a 413 or 429 too) carries the headers a browser needs to read it,
    *   and a preflight is answered before any budget or credential check counts it.
    * - telemetry, landing page: observe and serve everything that follows; no order among the rest depends on them.
+   * - uploads before persistedDocuments: a multipart request's operations become the body the rest checks.
    * - persistedDocuments before limits: a document outside the manifest is refused as such, whatever its size.
    * - limits before the budgets: a malformed request is refused without costing Redis counting.
    * - demandControl beside limits: an operation too expensive is refused before any budget or subgraph.
@@ -255,6 +259,10 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     createCorsFeature(options.cors ?? defaultCors, production),
     createTelemetryFeature({ logger, metrics }),
     createLandingPageFeature({ production }),
+    createUploadsFeature({
+      limits: options.uploads ?? defaultUploads,
+      ...(urlOf("catalog") ? { imagesUrl: new URL("/images", urlOf("catalog")).href } : {}),
+    }),
     createPersistedDocumentsFeature(options.persistedQueries, trustedDocuments),
     createLimitsFeature(limits),
     createDemandControlFeature({ options: options.demandControl ?? defaultDemandControl, registry }),

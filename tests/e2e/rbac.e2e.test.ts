@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot, waitFor } from "@fedplat/devkit";
+import { repoRoot, type TestFile, testPng, uploadRequest, waitFor } from "@fedplat/devkit";
 import { buildSeedData } from "@fedplat/prisma/seed/data";
 import { Kind, parse, type ObjectTypeDefinitionNode } from "graphql";
 import { type Platform, startPlatform, subscriptionClient } from "../fixtures";
@@ -70,6 +70,8 @@ interface Row {
    * is asked: "authenticated" refuses anonymous callers there, "policy" every denied caller.
    */
   gate?: "authenticated" | "policy";
+  /** Files sent with the operation (a GraphQL multipart request), by variable path. */
+  files?: Array<{ path: string; file: TestFile }>;
 }
 
 /** A revoked or expired key is refused whatever it asks (401 before any subgraph), so every row denies it. */
@@ -284,6 +286,16 @@ const MATRIX: Record<string, Row> = {
   },
   "Query.deadLetters": {
     operation: () => ({ query: /* GraphQL */ "{ deadLetters { id } }" }),
+    gate: "policy",
+    expect: adminOnly,
+  },
+  "Mutation.uploadProductImage": {
+    operation: () => ({
+      query:
+        /* GraphQL */ "mutation($id: ID!, $image: Upload!) { uploadProductImage(productId: $id, image: $image) { id } }",
+      variables: { id: buildSeedData().products[1]?.id, image: null },
+    }),
+    files: [{ path: "variables.image", file: { bytes: testPng(4, 4), name: "rbac.png", type: "image/png" } }],
     gate: "policy",
     expect: adminOnly,
   },
@@ -545,7 +557,12 @@ describe("RBAC matrix through the real gateway", () => {
         const name = cellName(field, principal);
         if (refusedAtGateway(row, principal)) atGateway.push(name);
         else if (row.gate && row.expect[principal] === "allow") allowedGated.push(name);
-        const res = await platform.query(named(query, name), variables ?? {}, headers[principal]);
+        const res = row.files
+          ? await uploadRequest(platform.gatewayUrl, named(query, name), variables ?? {}, row.files, {
+              ...headers[principal],
+              "apollo-require-preflight": "true",
+            })
+          : await platform.query(named(query, name), variables ?? {}, headers[principal]);
         const email = emails[principal];
         if (row.endsSession && email && observed(res, row) === "allow")
           headers[principal] = await platform.login(email);

@@ -1,15 +1,22 @@
 import type { Dispatcher } from "undici";
+import { multipartFetch } from "./multipartFetch";
 import { subgraphFetch } from "./subgraphFetch";
 import type { SubgraphFetch } from "./subgraphRequest";
 
-/** The innermost step: the request as it is by now, sent over HTTP (undici, pooled keep-alive connections). */
-export const httpFetch: SubgraphFetch = (request) => subgraphFetch(request.url, request.init);
-
-/** httpFetch over each subgraph's own connection pool when it has one (client certificates: subgraphDispatchers.ts). */
+/**
+ * The innermost step: the request as it is by now, sent over HTTP (undici, pooled keep-alive
+ * connections; each subgraph's own pool when it has one: client certificates,
+ * subgraphDispatchers.ts); with files, as a multipart request that streams them.
+ */
 export const httpFetchVia =
   (dispatcherOf: (subgraph: string) => Dispatcher | undefined): SubgraphFetch =>
   (request) =>
-    subgraphFetch(request.url, request.init, dispatcherOf(request.subgraph));
+    request.uploads?.length
+      ? multipartFetch(request.url, request.init, request.uploads, dispatcherOf(request.subgraph))
+      : subgraphFetch(request.url, request.init, dispatcherOf(request.subgraph));
+
+/** httpFetchVia undici's global pool. */
+export const httpFetch: SubgraphFetch = httpFetchVia(() => undefined);
 
 /**
  * Nests the features' wrappers around `innermost`: the first wrapper is outermost, so a request

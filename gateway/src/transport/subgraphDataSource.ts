@@ -6,6 +6,7 @@ import type { GatewayContext } from "../context";
 import { describeOperation } from "./describeOperation";
 import { isCircuitOpen, isTimeout, SubgraphTimeoutError } from "./fetchErrors";
 import type { SubgraphFetch, SubgraphRequest } from "./subgraphRequest";
+import { takeUploads } from "./uploadVariables";
 
 interface SubgraphErrorBody {
   errors?: Array<{ message?: unknown; extensions?: { code?: unknown } }>;
@@ -50,6 +51,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     // With a static supergraph every call is an operation's fetch (no health checks, no schema loading).
     const incoming = "incomingRequestContext" in options ? options : undefined;
     try {
+      // Files (multipart requests) leave the JSON variables and travel as parts of their own (multipartFetch.ts).
+      const { variables, uploads } = takeUploads(options.request.variables);
+      if (uploads.length > 0) options.request.variables = variables;
       const fetch: DescribedFetch = {
         subgraph: this.subgraphName,
         ...describeOperation(incoming?.document ?? parse(options.request.query ?? "")),
@@ -58,6 +62,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
         ...(incoming?.incomingRequestContext.request.http
           ? { clientHeaders: incoming.incomingRequestContext.request.http.headers }
           : {}),
+        ...(uploads.length > 0 ? { uploads } : {}),
         context: options.context as GatewayContext,
       };
       return await described.run(fetch, () => super.process(options));

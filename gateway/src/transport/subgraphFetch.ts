@@ -1,4 +1,5 @@
 import { STATUS_CODES } from "node:http";
+import type { Readable } from "node:stream";
 import type { RemoteGraphQLDataSource } from "@apollo/gateway";
 import { type Dispatcher, request } from "undici";
 
@@ -144,22 +145,27 @@ async function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined
   }
 }
 
-/** `dispatcher`: a subgraph's own connection pool (mTLS, subgraphDispatchers.ts); unset, undici's global one. */
+/**
+ * `dispatcher`: a subgraph's own connection pool (mTLS, subgraphDispatchers.ts); unset, undici's
+ * global one. `body`, when given, is sent instead of init.body: a stream (multipartFetch.ts), sent
+ * chunked as it is produced.
+ */
 export async function subgraphFetch(
   url: string,
   init: FetcherRequestInit = {},
   dispatcher?: Dispatcher,
+  body?: Readable,
 ): Promise<FetcherResponse> {
   const signal = init.signal as AbortSignal | undefined;
   try {
-    const { response, body } = await untilAborted(
+    const { response, text } = await untilAborted(
       request(url, {
         method: (init.method ?? "GET") as "POST",
         headers: init.headers,
-        body: init.body,
+        body: body ?? init.body,
         signal,
         ...(dispatcher ? { dispatcher } : {}),
-      }).then(async (response) => ({ response, body: await response.body.text() })),
+      }).then(async (response) => ({ response, text: await response.body.text() })),
       signal,
     );
     return new SubgraphResponse(
@@ -167,7 +173,7 @@ export async function subgraphFetch(
         status: response.statusCode,
         statusText: STATUS_CODES[response.statusCode] ?? "",
         headers: answerHeaders(response.headers),
-        body,
+        body: text,
       },
       url,
     );

@@ -1,6 +1,7 @@
 import type { OperationTypeNode } from "graphql";
 import type { GatewayContext } from "../context";
 import type { FetcherRequestInit, FetcherResponse } from "./subgraphFetch";
+import type { UploadPart } from "./uploadVariables";
 
 /**
  * One fetch from the gateway to a subgraph, with what the data source knows from the parsed
@@ -20,6 +21,8 @@ export interface SubgraphRequest {
   overHttp: boolean;
   /** The client request's headers (lower-case names), for header propagation; absent without a client HTTP request. */
   clientHeaders?: { get(name: string): string | null | undefined };
+  /** The client's files among the operation's variables (null in init.body): sent as a multipart request. */
+  uploads?: readonly UploadPart[];
   context: GatewayContext;
 }
 

@@ -8,6 +8,7 @@ export {
   type StreamError,
   type StreamResult,
 } from "./httpSubscription";
+export { type TestFile, testPng, uploadRequest } from "./uploads";
 export { freePort } from "./ports";
 export {
   type BuildKind,

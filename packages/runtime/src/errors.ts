@@ -13,10 +13,18 @@ export const ErrorCode = {
   ACCOUNT_LOCKED: "ACCOUNT_LOCKED",
   /** An admin disabled the account (setUserDisabled): login and refresh are refused. */
   ACCOUNT_DISABLED: "ACCOUNT_DISABLED",
+  /** A file of a multipart request is larger than the upload limit (HTTP 413). */
+  UPLOAD_TOO_LARGE: "UPLOAD_TOO_LARGE",
+  /** A multipart request holds more files than the upload limit (HTTP 413). */
+  UPLOAD_TOO_MANY_FILES: "UPLOAD_TOO_MANY_FILES",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-const httpStatus: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401 };
+const httpStatus: Partial<Record<ErrorCode, number>> = {
+  UNAUTHENTICATED: 401,
+  UPLOAD_TOO_LARGE: 413,
+  UPLOAD_TOO_MANY_FILES: 413,
+};
 
 export function appError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   const status = httpStatus[code];

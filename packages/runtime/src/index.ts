@@ -20,3 +20,12 @@ export {
 } from "./httpService";
 export { createFieldCipher, type FieldCipher, type FieldCipherVariables } from "./fieldCipher";
 export { createRandomPool, type RandomPool } from "./randomPool";
+export {
+  type FileUpload,
+  GraphQLUpload,
+  isUpload,
+  multipartUploads,
+  type Upload,
+  type UploadLimits,
+  uploadErrorStatus,
+} from "./uploads";

@@ -11,7 +11,7 @@ import {
 import { expressMiddleware } from "@as-integrations/express5";
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
-import express from "express";
+import express, { type RequestHandler } from "express";
 import type { DocumentNode } from "graphql";
 import { withLiveDirective } from "@fedplat/events";
 import type { Logger } from "pino";
@@ -24,8 +24,10 @@ import {
   jsonErrorHandler,
   listenOn,
   metricsHandler,
+  multipartUploads,
   type ReadinessCheck,
   type ServiceMetrics,
+  type UploadLimits,
   useOperationMetrics,
 } from "@fedplat/runtime";
 import {
@@ -71,6 +73,10 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   admin?: AdminListener;
   /** Serve HTTPS, requiring client certificates when `requireClientCert` (mTLS). @default plain HTTP */
   tls?: SubgraphTls;
+  /** Accepts GraphQL multipart requests (file uploads, `Upload` scalar) within these limits. @default multipart refused */
+  uploads?: UploadLimits;
+  /** Plain HTTP routes beside /graphql, by mount path (e.g. catalog's /images). @default none */
+  routes?: Readonly<Record<string, RequestHandler>>;
 }
 
 export interface SubgraphServer {
@@ -137,9 +143,11 @@ export async function buildSubgraphServer<TContext extends BaseContext>(
   const admin = adminEndpoints(app, options.admin);
   admin.app.use(healthRouter(options.readiness, health));
   admin.app.get("/metrics", metricsHandler(options.metrics.registry));
+  for (const [path, handler] of Object.entries(options.routes ?? {})) app.use(path, handler);
   app.use(
     "/graphql",
     express.json({ limit: "1mb" }),
+    ...(options.uploads ? [multipartUploads(options.uploads)] : []),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const requestId = req.header("x-request-id") ?? randomUUID();

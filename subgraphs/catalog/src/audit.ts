@@ -4,10 +4,12 @@ import type { CatalogContext } from "./context";
 import type { CatalogPrisma } from "./db";
 
 /** The admin actions this service records (the filter of catalogAuditLog is checked against them). */
-export const CATALOG_AUDIT_ACTIONS = ["createProduct", "updateProduct"] as const;
+export const CATALOG_AUDIT_ACTIONS = ["createProduct", "updateProduct", "uploadProductImage"] as const;
 export type CatalogAuditAction = (typeof CATALOG_AUDIT_ACTIONS)[number];
 
-type Transaction = Parameters<Parameters<CatalogPrisma["$transaction"]>[0]>[0];
+/** The `tx` of an interactive transaction of the catalog client. */
+export type CatalogTransaction = Parameters<Parameters<CatalogPrisma["$transaction"]>[0]>[0];
+type Transaction = CatalogTransaction;
 
 /** One admin action of this service, run and recorded in catalog.audit_log (see runAudited). */
 export function audited<T>(

@@ -1,4 +1,4 @@
-import { type BaseContext, createByIdLoader } from "@fedplat/subgraph";
+import { type BaseContext, createByIdLoader, createUniqueLoader } from "@fedplat/subgraph";
 import type { CatalogPrisma } from "./db";
 
 export interface CatalogContext extends BaseContext {
@@ -9,6 +9,12 @@ export interface CatalogContext extends BaseContext {
 function createLoaders(prisma: CatalogPrisma) {
   return {
     product: createByIdLoader((ids) => prisma.product.findMany({ where: { id: { in: ids } } })),
+    /** Product id -> its image's hash (Product.imageUrl), without the bytes. */
+    imageHash: createUniqueLoader(
+      (ids) =>
+        prisma.productImage.findMany({ where: { productId: { in: ids } }, select: { productId: true, sha256: true } }),
+      (image) => image.productId,
+    ),
   };
 }
 

@@ -6,7 +6,7 @@ const isAdmin = hasRole(...ADMIN_ROLES);
 /** Deny by default (see withPermissions): product data is public; only admins change it and read its audit log. */
 export const permissions: SubgraphRules = {
   Query: { product: allow, products: allow, catalogAuditLog: isAdmin },
-  Mutation: { createProduct: isAdmin, updateProduct: isAdmin },
+  Mutation: { createProduct: isAdmin, updateProduct: isAdmin, uploadProductImage: isAdmin },
   Product: allow,
   ProductConnection: allow,
   ProductEdge: allow,

@@ -10,6 +10,8 @@ import {
 import gql from "graphql-tag";
 import { contextFactory } from "./context";
 import type { CatalogPrisma } from "./db";
+import { productImageRoute } from "./images/imageRoute";
+import { MAX_IMAGE_BYTES } from "./images/productImage";
 import { permissions } from "./permissions";
 import { resolvers } from "./resolvers";
 
@@ -34,5 +36,8 @@ export function buildCatalogServer(deps: SubgraphDeps<CatalogPrisma>): Promise<S
     serviceAccess: catalogServiceAccess,
     context: contextFactory(deps.prisma),
     readiness: { database: databaseCheck(deps.prisma) },
+    // One image per request (uploadProductImage); the gateway forwards it as it streams in.
+    uploads: { maxFileBytes: MAX_IMAGE_BYTES, maxFiles: 1 },
+    routes: { "/images": productImageRoute(deps.prisma) },
   });
 }

@@ -14,6 +14,8 @@ export type Scalars = {
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
   DateTime: { input: Date; output: Date; }
+  /** A file of a GraphQL multipart request (https://github.com/jaydenseric/graphql-multipart-request-spec). */
+  Upload: { input: unknown; output: unknown; }
   _FieldSet: { input: unknown; output: unknown; }
 };
 
@@ -29,7 +31,7 @@ export type AuditActorKind =
 /** One admin action: who, what, on what, when, and how it ended. */
 export type AuditEvent = {
   __typename?: 'AuditEvent';
-  /** The mutation: createProduct or updateProduct. */
+  /** The mutation: createProduct, updateProduct or uploadProductImage. */
   action: Scalars['String']['output'];
   actorId: Scalars['ID']['output'];
   actorKind: AuditActorKind;
@@ -82,6 +84,8 @@ export type Mutation = {
   createProduct: Product;
   /** Admins only. Prices already on orders do not change. */
   updateProduct: Product;
+  /** Admins only. Replaces the product's image: a PNG, JPEG or WebP file (see docs/uploads.md for size limits). */
+  uploadProductImage: Product;
 };
 
 
@@ -93,6 +97,12 @@ export type MutationCreateProductArgs = {
 export type MutationUpdateProductArgs = {
   id: Scalars['ID']['input'];
   input: UpdateProductInput;
+};
+
+
+export type MutationUploadProductImageArgs = {
+  image: Scalars['Upload']['input'];
+  productId: Scalars['ID']['input'];
 };
 
 export type PageInfo = {
@@ -108,6 +118,11 @@ export type Product = {
   currency: Scalars['String']['output'];
   description?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
+  /**
+   * Where the product's image is served (a path on the gateway, /images/products/<id>?v=<version>), or null
+   * when it has none. The path changes with the image, so the image itself may be cached for good.
+   */
+  imageUrl?: Maybe<Scalars['String']['output']>;
   name: Scalars['String']['output'];
   priceCents: Scalars['Int']['output'];
   sku: Scalars['String']['output'];
@@ -275,6 +290,7 @@ export type ResolversTypes = ResolversObject<{
   ProductEdge: ResolverTypeWrapper<Omit<ProductEdge, 'node'> & { node: ResolversTypes['Product'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UpdateProductInput: UpdateProductInput;
+  Upload: ResolverTypeWrapper<Scalars['Upload']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 }>;
@@ -295,6 +311,7 @@ export type ResolversParentTypes = ResolversObject<{
   ProductEdge: Omit<ProductEdge, 'node'> & { node: ResolversParentTypes['Product'] };
   Query: Record<PropertyKey, never>;
   UpdateProductInput: UpdateProductInput;
+  Upload: Scalars['Upload']['output'];
   Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];
 }>;
@@ -336,6 +353,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export type MutationResolvers<ContextType = CatalogContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   createProduct?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationCreateProductArgs, 'input'>>;
   updateProduct?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationUpdateProductArgs, 'id' | 'input'>>;
+  uploadProductImage?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationUploadProductImageArgs, 'image' | 'productId'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = CatalogContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -348,6 +366,7 @@ export type ProductResolvers<ContextType = CatalogContext, ParentType extends Re
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  imageUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   priceCents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   sku?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -371,6 +390,10 @@ export type QueryResolvers<ContextType = CatalogContext, ParentType extends Reso
   products?: Resolver<ResolversTypes['ProductConnection'], ParentType, ContextType, RequireFields<QueryProductsArgs, 'first'>>;
 }>;
 
+export interface UploadScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Upload'], any> {
+  name: 'Upload';
+}
+
 export type Resolvers<ContextType = CatalogContext> = ResolversObject<{
   AuditEvent?: AuditEventResolvers<ContextType>;
   AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
@@ -382,6 +405,7 @@ export type Resolvers<ContextType = CatalogContext> = ResolversObject<{
   ProductConnection?: ProductConnectionResolvers<ContextType>;
   ProductEdge?: ProductEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Upload?: GraphQLScalarType;
 }>;
 
 export type DirectiveResolvers<ContextType = CatalogContext> = ResolversObject<{

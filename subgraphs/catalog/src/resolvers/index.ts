@@ -1,3 +1,4 @@
+import { GraphQLUpload } from "@fedplat/runtime";
 import { scalarResolvers } from "@fedplat/subgraph";
 import type { Resolvers } from "../generated/resolvers";
 import { Mutation } from "./mutation";
@@ -6,6 +7,7 @@ import { Query } from "./query";
 
 export const resolvers: Resolvers = {
   ...scalarResolvers,
+  Upload: GraphQLUpload,
   Query,
   Mutation,
   Product,

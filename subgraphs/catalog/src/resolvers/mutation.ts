@@ -1,7 +1,8 @@
-import { badInput, mapPrismaError, notFound } from "@fedplat/runtime";
+import { badInput, type FileUpload, mapPrismaError, notFound } from "@fedplat/runtime";
 import { isUuid } from "@fedplat/subgraph";
 import { audited } from "../audit";
 import type { MutationResolvers } from "../generated/resolvers";
+import { readProductImage, saveProductImage } from "../images/productImage";
 
 const MAX_PRICE_CENTS = 100_000_000;
 
@@ -82,4 +83,23 @@ export const Mutation: MutationResolvers = {
           .join(", ")}`,
       }),
     ),
+
+  // The file is read (and checked) before the transaction opens: no transaction waits on a client's upload.
+  uploadProductImage: async (_parent, { productId, image }, context) => {
+    if (!isUuid(productId)) throw notFound("Product");
+    // The Upload scalar (graphql-upload) parses a file variable to a promise of the file.
+    const file = await readProductImage(image as Promise<FileUpload>);
+    return audited(
+      context,
+      "uploadProductImage",
+      productId,
+      async (tx) => {
+        const product = await tx.product.findUnique({ where: { id: productId } });
+        if (!product) throw notFound("Product");
+        await saveProductImage(tx, productId, file);
+        return product;
+      },
+      () => ({ detail: `${file.contentType}, ${file.bytes.length} bytes, sha256 ${file.sha256.slice(0, 16)}` }),
+    );
+  },
 };
