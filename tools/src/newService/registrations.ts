@@ -141,7 +141,6 @@ export function registrations(names: ServiceNames, port: number): Record<string,
         `  ${name}: ${name}Sections,\n`,
       ),
     "tools/package.json": withDependency(name),
-    "workers/package.json": withDependency(name),
     "tests/package.json": withDependency(name),
     "tests/contracts/subgraphContracts.int.test.ts": (text) => {
       const file = "tests/contracts/subgraphContracts.int.test.ts";
