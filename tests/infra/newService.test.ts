@@ -266,4 +266,22 @@ it("creates a ticket through the gateway, delivers it to the owner's subscriptio
   const anonymous = await platform.query(/* GraphQL */ "{ tickets(first: 1) { totalCount } }");
   expect(anonymous.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
 });
+
+it("gives a user who registers a first ticket: user.registered reaches tickets through the workers", async () => {
+  const email = \`new-\${Date.now()}@example.com\`;
+  const registered = await platform.query(
+    /* GraphQL */ 'mutation($e: String!) { register(input: { email: $e, password: "s3cretpass", name: "New" }) { email } }',
+    { e: email },
+  );
+  expect(registered.errors).toBeUndefined();
+  const user = await platform.login(email, "s3cretpass");
+  const titles = async () =>
+    (await platform.query<{ me: { tickets: Array<{ title: string }> } }>(
+      /* GraphQL */ "{ me { tickets(first: 5) { title } } }",
+      {},
+      user,
+    )).data?.me.tickets.map((ticket) => ticket.title);
+  await waitFor("the welcome ticket", async () => (await titles())?.length === 1, 30_000);
+  expect(await titles()).toEqual(["Welcome"]);
+});
 `;
