@@ -97,7 +97,7 @@ model ${Singular} {
 `;
 }
 
-function packageJson({ name, Name }: ServiceNames): string {
+function packageJson({ name }: ServiceNames): string {
   const manifest = {
     name: `@fedplat/${name}`,
     version: "0.1.0",
@@ -127,7 +127,6 @@ function packageJson({ name, Name }: ServiceNames): string {
     },
     devDependencies: { "@fedplat/devkit": "*" },
   };
-  void Name;
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
@@ -268,12 +267,12 @@ export const permissions: SubgraphRules = {
 `;
 }
 
-function liveTs({ Singular }: ServiceNames): string {
+function liveTs({ singular, Singular }: ServiceNames): string {
   return `import type { LiveUpdate } from "@fedplat/events";
 import type { ${Singular} } from "./generated/prisma/client";
 
 /** The live update of a committed change: subscribers of its owner (and staff) re-read it. */
-export function ${Singular.charAt(0).toLowerCase()}${Singular.slice(1)}Update(row: Pick<${Singular}, "id" | "ownerId">): LiveUpdate {
+export function ${singular}Update(row: Pick<${Singular}, "id" | "ownerId">): LiveUpdate {
   return { typename: "${Singular}", id: row.id, ownerId: row.ownerId };
 }
 `;
