@@ -17,6 +17,7 @@ import { z } from "zod";
 import { httpSection, type HttpServerLimits } from "./httpServerLimits";
 import type { GatewayLimits } from "./limits";
 import { type IdentityConfig, identityConfigOf, identitySection } from "./features/identity/config";
+import { type DemandControlOptions, demandControlSection } from "./features/demandControl/config";
 import { limitsSection } from "./features/limits/config";
 import {
   persistedDocumentsSection,
@@ -24,6 +25,7 @@ import {
   type PersistedQueriesConfig,
 } from "./features/persistedDocuments/config";
 import { rateLimitsSection } from "./features/rateLimits/config";
+import { type ProgressiveOverrideConfig, progressiveOverrideSection } from "./features/progressiveOverride/config";
 import { resilienceSection } from "./features/resilience/config";
 import type { ResiliencePolicy } from "./features/resilience/subgraphBreakers";
 import { responseCacheSection } from "./features/responseCache/config";
@@ -109,8 +111,10 @@ export const gatewaySections = {
   http: httpSection,
   identity: identitySection,
   limits: limitsSection,
+  demandControl: demandControlSection,
   rateLimits: rateLimitsSection,
   resilience: resilienceSection,
+  progressiveOverride: progressiveOverrideSection,
   subscriptions: subscriptionsSection,
   liveUpdates: liveUpdatesSection,
   persistedDocuments: persistedDocumentsSection,
@@ -133,6 +137,7 @@ export interface GatewayConfig {
   subgraphDedupe: boolean;
   entityCache: boolean;
   limits: GatewayLimits;
+  demandControl: DemandControlOptions;
   http: HttpServerLimits;
   /** Roles, token issuers and the API-key resolver (features/identity/config.ts). */
   identity: IdentityConfig;
@@ -141,6 +146,7 @@ export interface GatewayConfig {
   /** Express "trust proxy": false, true, a hop count, or a validated address/CIDR list. */
   trustProxy: boolean | number | string;
   resilience: ResiliencePolicy;
+  progressiveOverride: ProgressiveOverrideConfig;
   subscriptions: SubscriptionsConfig;
   persistedQueries: PersistedQueriesConfig;
   responseCache: { enabled: boolean; prefix: string };
@@ -154,7 +160,7 @@ export interface GatewayConfig {
 export function loadGatewayConfig(env?: NodeJS.ProcessEnv, file?: ConfigFile): GatewayConfig {
   const c = loadConfig(gatewaySections, env ? { env, file: file ?? false } : {});
   const production = c.process.nodeEnv === "production";
-  const { bodyLimit, maxDepth, maxCost, maxAliases, maxRootFields, maxDirectives, ...request } = c.limits;
+  const { bodyLimit, maxDepth, maxAliases, maxRootFields, maxDirectives, ...request } = c.limits;
   return {
     port: c.gateway.port,
     production,
@@ -168,17 +174,19 @@ export function loadGatewayConfig(env?: NodeJS.ProcessEnv, file?: ConfigFile): G
     subgraphDedupe: c.gateway.subgraphDedupe,
     entityCache: c.gateway.entityCache,
     limits: {
-      query: { maxDepth, maxCost, maxAliases, maxRootFields, maxDirectives },
+      query: { maxDepth, maxAliases, maxRootFields, maxDirectives },
       request,
       rate: c.rateLimits,
       bodyLimit,
     },
+    demandControl: c.demandControl,
     http: c.http,
     identity: identityConfigOf(c.identity),
     sessionCheckMs: c.identity.sessionCheckMs,
     signingKey: c.gateway.signingKey,
     trustProxy: c.gateway.trustProxy,
     resilience: c.resilience,
+    progressiveOverride: { labels: c.progressiveOverride.labels, header: c.progressiveOverride.header.toLowerCase() },
     subscriptions: subscriptionsConfigOf(c.subscriptions, c.liveUpdates),
     persistedQueries: persistedQueriesConfigOf(c.persistedDocuments, production),
     responseCache: c.responseCache,

@@ -8,4 +8,6 @@ export interface GatewayContext {
   clientIp?: string;
   /** Sent to each subgraph (the request id), next to the viewer's identity signed for that subgraph. */
   subgraphHeaders: Record<string, string>;
+  /** Progressive @override labels on or off for this request (features/progressiveOverride); read by the patched planner. */
+  overrideConditions?: ReadonlyMap<string, boolean>;
 }

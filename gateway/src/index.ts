@@ -7,6 +7,14 @@ export {
   subgraphNames,
 } from "./config";
 export { defaultLimits, type GatewayLimits } from "./limits";
+export {
+  actualCost,
+  type CostModel,
+  createCostModel,
+  type DemandControlOptions,
+  defaultDemandControl,
+  estimateCost,
+} from "./features/demandControl";
 export type { GatewayFeature, StartedGateway } from "./feature";
 export type { RateLimits } from "./features/rateLimits";
 export { buildGateway, type GatewayOptions, type GatewayServer } from "./server";

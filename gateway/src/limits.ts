@@ -12,7 +12,7 @@ export interface GatewayLimits {
 }
 
 export const defaultLimits: GatewayLimits = {
-  query: { maxDepth: 10, maxCost: 5_000, maxAliases: 15, maxRootFields: 10, maxDirectives: 50 },
+  query: { maxDepth: 10, maxAliases: 15, maxRootFields: 10, maxDirectives: 50 },
   request: { maxBatch: 1, maxVariablesBytes: 65_536, maxTokens: 2_000, maxExpandedFields: 5_000 },
   rate: {
     anonymousPerMinute: 100,

@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     ...caching.options,
     redis,
     limits: config.limits,
+    demandControl: config.demandControl,
     http: config.http,
     trustProxy: config.trustProxy,
     supergraphSdl,
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
     subscriptions: config.subscriptions,
     subgraphTimeoutsMs: config.subgraphTimeouts,
     resilience: config.resilience,
+    progressiveOverride: config.progressiveOverride,
   });
   const port = await server.listen(config.port);
   logger.info(

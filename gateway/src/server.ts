@@ -25,6 +25,7 @@ import { overrideKey, subgraphNames, subgraphUrlsIn } from "./config";
 import type { GatewayContext } from "./context";
 import { closeFeatures, type GatewayFeature } from "./feature";
 import { createDedupeFeature } from "./features/dedupe";
+import { createDemandControlFeature, type DemandControlOptions, defaultDemandControl } from "./features/demandControl";
 import { createEntityCacheFeature } from "./features/entityCache";
 import {
   type ApiKeyResolver,
@@ -41,6 +42,7 @@ import {
   type PersistedQueriesOptions,
 } from "./features/persistedDocuments";
 import { createAddressBudgetFeature, createRateLimitFeature, createRateLimits } from "./features/rateLimits";
+import { createProgressiveOverrideFeature, type ProgressiveOverrideConfig } from "./features/progressiveOverride";
 import { createResilienceFeature, defaultResilience, type ResiliencePolicy } from "./features/resilience";
 import { createResponseCacheFeature, type StringCache } from "./features/responseCache";
 import {
@@ -89,6 +91,8 @@ export interface GatewayOptions {
   entityCache?: boolean;
   /** @default defaultLimits */
   limits?: GatewayLimits;
+  /** Estimated-cost limit of operations from the supergraph's @cost/@listSize (demandControl/). @default defaultDemandControl */
+  demandControl?: DemandControlOptions;
   /** Header/request/keep-alive timeouts and the header size limit of the HTTP server. @default defaultHttpServerLimits */
   http?: HttpServerLimits;
   /** How long an API key look-up is reused (revocations take this long to apply). @default 4_000 */
@@ -108,10 +112,12 @@ export interface GatewayOptions {
   persistedQueries?: PersistedQueriesOptions;
   /** Where whole responses are cached (responseCache/). @default no response cache */
   responseCache?: StringCache;
-  /** graphql-ws subscriptions on /graphql: live-update channel and limits. @default loadSubscriptionsConfig defaults */
+  /** Subscriptions on /graphql (graphql-ws, SSE, multipart): live-update channel and limits. @default loadSubscriptionsConfig defaults */
   subscriptions?: Partial<SubscriptionsConfig>;
   /** Circuit breakers and retries of subgraph fetches. @default defaultResilience */
   resilience?: ResiliencePolicy;
+  /** Which progressive @override labels are on (features/progressiveOverride). @default percent(n) labels roll, others off, no header */
+  progressiveOverride?: ProgressiveOverrideConfig;
   /** A port of their own for /metrics and /health/* (production, see adminListenerOf); unset: the public port serves them. */
   admin?: AdminListener;
 }
@@ -203,15 +209,18 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
    * - telemetry, landing page: observe and serve everything that follows; no order among the rest depends on them.
    * - persistedDocuments before limits: a document outside the manifest is refused as such, whatever its size.
    * - limits before the budgets: a malformed request is refused without costing Redis counting.
+   * - demandControl beside limits: an operation too expensive is refused before any budget or subgraph.
    * - addressBudget before identity: every request is counted per IP before its credentials are
    *   looked up, so a spray of bad tokens or API keys is held by the same budget as any other traffic.
    * - identity before rateLimits: per-user and per-key budgets need the viewer (requestState.ts).
    * - responseCache: after the operation is resolved and allowed; a hit runs no subgraph fetch.
+   * - progressiveOverride: only decides labels for the planner (context), so its place is free.
    * - fetch wrappers, outermost to innermost: identity signs the viewer for the subgraph; the
    *   entity cache answers public entities without any fetch; dedupe shares one in-flight fetch
    *   among identical queries; resilience gives each attempt a deadline, a circuit and retries;
    *   innermost, HTTP (transport/subgraphFetch.ts).
-   * - subscriptions last: graphql-ws on the same port, attached once the supergraph is loaded.
+   * - subscriptions last: SSE and multipart HTTP streams after every check above; graphql-ws on
+   *   the same port, attached once the supergraph is loaded.
    * Close hooks run in reverse order, after Apollo has drained HTTP and WebSocket connections.
    */
   const features: readonly GatewayFeature[] = [
@@ -219,6 +228,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     createLandingPageFeature({ production }),
     createPersistedDocumentsFeature(options.persistedQueries, trustedDocuments),
     createLimitsFeature(limits),
+    createDemandControlFeature({ options: options.demandControl ?? defaultDemandControl, registry }),
     createAddressBudgetFeature(rateLimits),
     createIdentityFeature({
       credentials,
@@ -237,6 +247,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
         ]
       : []),
     ...(options.entityCache ? [createEntityCacheFeature({ registry })] : []),
+    createProgressiveOverrideFeature(options.progressiveOverride ?? { labels: {}, header: "" }, options.supergraphSdl),
     ...((options.dedupeSubgraphFetches ?? true) ? [createDedupeFeature()] : []),
     createResilienceFeature({
       subgraphs: subgraphNames(options.supergraphSdl),

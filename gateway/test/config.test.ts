@@ -189,6 +189,25 @@ describe("gateway configuration", () => {
     );
   });
 
+  it("reads progressive @override labels from OVERRIDE_LABELS and names a malformed one", () => {
+    expect(loadGatewayConfig({ ...SECRET }).progressiveOverride).toEqual({ labels: {}, header: "" });
+    const config = loadGatewayConfig({
+      ...SECRET,
+      OVERRIDE_LABELS: "beta, !legacy-billing",
+      OVERRIDE_LABELS_HEADER: "X-Override-Labels",
+    });
+    expect(config.progressiveOverride).toEqual({
+      labels: { beta: true, "legacy-billing": false },
+      header: "x-override-labels",
+    });
+    expect(() => loadGatewayConfig({ ...SECRET, OVERRIDE_LABELS: "9lives" })).toThrow(
+      /OVERRIDE_LABELS: "9lives": labels start with a letter.*\(currently: "9lives"; option gateway\.progressiveOverride\.labels\)/,
+    );
+    expect(() => loadGatewayConfig({ ...SECRET, OVERRIDE_LABELS_HEADER: "x override" })).toThrow(
+      /OVERRIDE_LABELS_HEADER: must be an HTTP header name/,
+    );
+  });
+
   it("reads per-subgraph URL overrides, including names with dashes", () => {
     const config = loadGatewayConfig({
       ...SECRET,

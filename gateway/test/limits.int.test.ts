@@ -1,10 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createLogger, createRedis, type Redis } from "@fedplat/runtime";
+import { createLogger, createMetrics, createRedis, type Redis, type ServiceMetrics } from "@fedplat/runtime";
 import { signAccessToken } from "@fedplat/auth";
 import { bearer, graphqlRequest, repoRoot, TEST_GATEWAY_KEY, TEST_JWT_SECRET } from "@fedplat/devkit";
-import { accountsIdentity, buildGateway, defaultLimits, type GatewayLimits, type GatewayServer } from "../src";
+import {
+  accountsIdentity,
+  buildGateway,
+  type DemandControlOptions,
+  defaultLimits,
+  type GatewayLimits,
+  type GatewayServer,
+} from "../src";
 
 const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
 
@@ -12,7 +19,12 @@ let redis: Redis;
 const running: GatewayServer[] = [];
 
 /** A gateway whose subgraphs are all unreachable: every limit must act before any subgraph call. */
-async function gatewayWith(limits: Partial<GatewayLimits> = {}, production = false): Promise<string> {
+async function gatewayWith(
+  limits: Partial<GatewayLimits> = {},
+  production = false,
+  demandControl?: DemandControlOptions,
+  metrics?: ServiceMetrics,
+): Promise<string> {
   const down = "http://127.0.0.1:9/graphql";
   const server = await buildGateway({
     supergraphSdl,
@@ -22,6 +34,8 @@ async function gatewayWith(limits: Partial<GatewayLimits> = {}, production = fal
     redis,
     logger: createLogger("limits-test", "silent"),
     production,
+    demandControl,
+    metrics,
     limits: {
       ...defaultLimits,
       ...limits,
@@ -69,12 +83,34 @@ describe("query limits (before any subgraph is called)", () => {
     expect(res.errors?.[0]?.message).toContain(message);
   });
 
-  it("rejects a query whose cost is over the limit", async () => {
-    const costly = await gatewayWith({ query: { ...defaultLimits.query, maxCost: 50, maxAliases: 100 } });
-    const query = `{ ${Array.from({ length: 8 }, (_, i) => `p${i}: products { edges { node { id sku name priceCents } } }`).join(" ")} }`;
+  it("refuses an operation whose estimated cost (@listSize) is over the limit, with no subgraph call", async () => {
+    const metrics = createMetrics("gateway");
+    const costly = await gatewayWith({}, false, { mode: "enforce", maxCost: 300, defaultListSize: 10 }, metrics);
+    // Each alias: products 1 + 100 edges x (edge 1 + node 1), priced by products' @listSize(slicingArguments: ["first"]).
+    const query = `{ ${Array.from({ length: 2 }, (_, i) => `p${i}: products(first: 100) { edges { node { id sku name priceCents } } }`).join(" ")} }`;
     const res = await graphqlRequest(costly, query);
-    expect(res.status).toBe(400);
-    expect(res.errors?.[0]?.message).toMatch(/Query Cost limit of 50 exceeded/);
+    expect(res.status).toBe(200);
+    expect(res.errors?.[0]).toMatchObject({
+      message: "Operation estimated cost 402 exceeds the limit of 300",
+      extensions: { code: "COST_ESTIMATED_TOO_EXPENSIVE", cost: { estimated: 402, max: 300 } },
+    });
+    expect(await metrics.registry.getSingleMetricAsString("gateway_operation_cost_estimated")).toMatch(
+      /gateway_operation_cost_estimated_count\{service="gateway",operation_type="query",result="too_expensive"\} 1/,
+    );
+  });
+
+  it("only measures in measure mode: the same operation goes on to the subgraphs", async () => {
+    const metrics = createMetrics("gateway");
+    const measuring = await gatewayWith({}, false, { mode: "measure", maxCost: 300, defaultListSize: 10 }, metrics);
+    const res = await graphqlRequest(
+      measuring,
+      /* GraphQL */ "{ products(first: 100) { edges { node { id } } } a: products(first: 100) { edges { node { id } } } }",
+    );
+    // Its subgraph is down here: the error says it was called.
+    expect(res.errors?.[0]?.extensions?.code).not.toBe("COST_ESTIMATED_TOO_EXPENSIVE");
+    expect(await metrics.registry.getSingleMetricAsString("gateway_operation_cost_estimated")).toMatch(
+      /gateway_operation_cost_estimated_sum\{service="gateway",operation_type="query",result="measured_over"\} 402/,
+    );
   });
 
   it("rejects a document with too many tokens before parsing it", async () => {

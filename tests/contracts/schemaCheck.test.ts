@@ -359,3 +359,81 @@ describe("npm run schema:check (the CLI as a child process)", () => {
     expect(output).not.toMatch(/\n\s+at /); // no stack trace
   }, 60_000);
 });
+
+describe("schema check: client operations' query plans and estimated costs", () => {
+  const operationsOf = (result: SchemaCheckResult) => {
+    const [committed] = result.comparisons;
+    if (committed?.status !== "compared") throw new Error("expected a comparison with the committed supergraph");
+    return committed.operations.map(({ name, before, after, verdict }) => ({ name, before, after, verdict }));
+  };
+  const sizedReviews: Edit[] = [
+    ["reviews.graphql", 'federation/v2.5", import: ["@key"]', 'federation/v2.9", import: ["@key", "@listSize"]'],
+    ["reviews.graphql", "  reviews: [Review!]!\n", "  reviews: [Review!]! @listSize(assumedSize: 50)\n"],
+  ];
+
+  it("prices and plans every client operation on both supergraphs; an unchanged graph changes nothing", async () => {
+    const result = await check(workspace());
+    // ProductPage: product 1 + reviews (no @listSize: 10 assumed) x 1, fetched from products then reviews.
+    const productPage = { cost: 11, fetches: 2, depth: 2 };
+    const legacyCodes = { cost: 10, fetches: 1, depth: 1 };
+    expect(operationsOf(result)).toEqual([
+      { name: "ProductPage", before: productPage, after: productPage, verdict: "unchanged" },
+      { name: "LegacyCodes", before: legacyCodes, after: legacyCodes, verdict: "unchanged" },
+    ]);
+    expect(result.failures).toEqual([]);
+  });
+
+  it("reports a plan that gains a subgraph fetch without failing", async () => {
+    const result = await check(
+      workspace([
+        ["products.graphql", '  legacyCode: String @deprecated(reason: "Use sku.")\n', ""],
+        [
+          "reviews.graphql",
+          "  reviews: [Review!]!\n",
+          '  reviews: [Review!]!\n  legacyCode: String @deprecated(reason: "Use sku.")\n',
+        ],
+      ]),
+    );
+    expect(operationsOf(result)).toContainEqual({
+      name: "LegacyCodes",
+      before: { cost: 10, fetches: 1, depth: 1 },
+      after: { cost: 10, fetches: 2, depth: 2 },
+      verdict: "changed",
+    });
+    expect(result.failures).toEqual([]);
+  });
+
+  it("fails when an operation's estimated cost grows past the ratio, until acknowledged by its name", async () => {
+    const ws = workspace(sizedReviews);
+    const result = await check(ws);
+    expect(operationsOf(result)).toContainEqual({
+      name: "ProductPage",
+      before: { cost: 11, fetches: 2, depth: 2 },
+      after: { cost: 51, fetches: 2, depth: 2 },
+      verdict: "costlier",
+    });
+    expect(result.failures).toEqual([
+      expect.stringMatching(/^client operation "ProductPage" \(ea440b04\w+\) is estimated to cost 51, 11 before/),
+    ]);
+
+    writeFileSync(
+      ws.acknowledgements,
+      "acknowledged:\n  - coordinate: ProductPage\n    change: OPERATION_COST_INCREASED\n    reason: Product pages show every review now.\n",
+    );
+    const acknowledged = await check(ws);
+    expect(operationsOf(acknowledged)).toContainEqual(expect.objectContaining({ verdict: "acknowledged" }));
+    expect(acknowledged.failures).toEqual([]);
+    expect(acknowledged.unusedAcknowledgements).toEqual([]);
+  });
+
+  it("prints each operation's cost, fetches and depth; the ratio is configurable", async () => {
+    const ws = workspace(sizedReviews);
+    const failed = await cli(ws);
+    expect(failed.code).toBe(1);
+    expect(failed.output).toMatch(/COSTLIER\s+ProductPage\s+cost 11 -> 51 \(x4\.64\), fetches 2, depth 2/);
+    expect(failed.output).toMatch(/same\s+LegacyCodes\s+cost 10, fetches 1, depth 1/);
+    const lenient = await cli(ws, { SCHEMA_CHECK_MAX_COST_RATIO: "5" });
+    expect(lenient.code).toBe(0);
+    expect(lenient.output).toMatch(/CHANGED\s+ProductPage\s+cost 11 -> 51/);
+  }, 60_000);
+});

@@ -529,12 +529,32 @@ const CASES: Case[] = [
   {
     gateway: "open",
     name: "costly selection",
-    defence: "GRAPHQL_MAX_COST (5000)",
+    defence: "demand control (DEMAND_CONTROL_MAX_COST 5000)",
     request: () =>
       adHoc(
         /* GraphQL */ `{ orders(first: 20) { edges { node { customer { orders(first: 10) { lines { product { ${"id sku name description priceCents currency stock ".repeat(1)} } } } } } } } }`,
       ),
-    expect: validation(/cost/i),
+    expect: {
+      status: 200,
+      code: "COST_ESTIMATED_TOO_EXPENSIVE",
+      message: /estimated cost 20261 exceeds the limit of 5000/,
+    },
+  },
+  // Cost bombs graphql-armor's heuristic (objects 2, scalars 1, x1.5 per level) let through: it
+  // cannot know that first: 100 returns 100 items, each with up to 50 order lines.
+  {
+    gateway: "open",
+    name: "cost bomb: a page of 100 orders with every line's product",
+    defence: "demand control (DEMAND_CONTROL_MAX_COST 5000)",
+    request: () => adHoc(/* GraphQL */ "{ orders(first: 100) { edges { node { lines { product { id } } } } } }"),
+    expect: { status: 200, code: "COST_ESTIMATED_TOO_EXPENSIVE", message: /estimated cost 10201 / },
+  },
+  {
+    gateway: "open",
+    name: "cost bomb: the viewer's 100 newest orders with every line's product",
+    defence: "demand control (DEMAND_CONTROL_MAX_COST 5000)",
+    request: () => adHoc(/* GraphQL */ "{ me { orders(first: 100) { lines { product { id name } } } } }"),
+    expect: { status: 200, code: "COST_ESTIMATED_TOO_EXPENSIVE", message: /estimated cost 10101 / },
   },
   // graphql-armor lets aliases of __typename through (they cost nothing): the bomb aliases a real field.
   {

@@ -1,6 +1,6 @@
 import { createRedis } from "@fedplat/runtime";
 import { signAccessToken } from "@fedplat/auth";
-import { TEST_JWT_SECRET } from "@fedplat/devkit";
+import { type HttpTransport, openHttpSubscription, TEST_JWT_SECRET } from "@fedplat/devkit";
 import { buildSeedData } from "@fedplat/prisma/seed/data";
 import { type Platform, startPlatform, subscriptionClient, type TestSubscriptionClient } from "../fixtures";
 
@@ -77,6 +77,47 @@ async function watchOrder(client: TestSubscriptionClient, orderId: string) {
   await watch.next();
   return watch;
 }
+
+describe.each<HttpTransport>(["sse", "multipart"])("federated subscriptions over %s", (transport) => {
+  it("streams an order from its current state to CONFIRMED with fields from every subgraph, and refuses another customer", async () => {
+    const id = await placeOrder();
+    const stream = await openHttpSubscription(
+      platform.gatewayUrl,
+      transport,
+      { query: ORDER_STATUS, variables: { id } },
+      customer.headers,
+    );
+    try {
+      const order = (event: { data?: Record<string, unknown> | null }) =>
+        event.data?.orderStatusChanged as (OrderEvent & { id: string }) | undefined;
+      const first = order(await stream.next());
+      expect(first).toMatchObject({ id, customer: { email: "customer@example.com" } });
+      expect(["PENDING", "CONFIRMED"]).toContain(first?.status);
+      const confirmed = order(await stream.next((event) => order(event)?.status === "CONFIRMED", 60_000));
+      expect(confirmed).toEqual({
+        id,
+        status: "CONFIRMED",
+        customer: { email: "customer@example.com" },
+        lines: [{ quantity: 1, product: { name: product?.name } }],
+        payment: { state: "SUCCEEDED" },
+      });
+    } finally {
+      stream.cancel();
+    }
+    const stolen = await openHttpSubscription(
+      platform.gatewayUrl,
+      transport,
+      { query: ORDER_STATUS, variables: { id } },
+      other.headers,
+    );
+    await stolen.ended;
+    expect(stolen.events).toEqual([
+      { errors: [expect.objectContaining({ message: `Order ${id} not found`, extensions: { code: "NOT_FOUND" } })] },
+    ]);
+    const anonymous = await openHttpSubscription(platform.gatewayUrl, transport, { query: MY_ORDER_UPDATES });
+    expect(anonymous.status).toBe(401);
+  });
+});
 
 describe("federated subscriptions through the gateway", () => {
   it("streams an order from PENDING to CONFIRMED with fields from accounts, orders, catalog and payments in every event", async () => {

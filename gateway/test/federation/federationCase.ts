@@ -7,7 +7,7 @@ import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/res
 import { graphqlRequest, type GraphQLResponse, TEST_GATEWAY_KEY, TEST_JWT_SECRET } from "@fedplat/devkit";
 import { createLogger, createRedis, type Redis } from "@fedplat/runtime";
 import { graphql, type GraphQLSchema, parse } from "graphql";
-import { accountsIdentity, buildGateway, defaultLimits, type GatewayServer } from "../../src";
+import { accountsIdentity, buildGateway, defaultLimits, type GatewayOptions, type GatewayServer } from "../../src";
 
 /**
  * A federation case as the public Federation Gateway Audit states them: a few small in-process
@@ -21,7 +21,7 @@ export interface CaseSubgraph {
 }
 
 export interface FederationCase {
-  query(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse>;
+  query(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse>;
   stop(): Promise<void>;
 }
 
@@ -41,7 +41,11 @@ async function serveSubgraph(schema: GraphQLSchema): Promise<{ server: Server; u
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` };
 }
 
-export async function startFederationCase(subgraphs: CaseSubgraph[]): Promise<FederationCase> {
+/** Starts the subgraphs and a gateway on their supergraph; `options` adds gateway options (e.g. a feature's config). */
+export async function startFederationCase(
+  subgraphs: CaseSubgraph[],
+  options: Partial<GatewayOptions> = {},
+): Promise<FederationCase> {
   const served = await Promise.all(
     subgraphs.map(async (subgraph) => ({
       ...subgraph,
@@ -63,11 +67,12 @@ export async function startFederationCase(subgraphs: CaseSubgraph[]): Promise<Fe
     limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },
     subscriptions: { channel: `test:live:${randomUUID()}` },
     logger: createLogger("federation-case", "silent"),
+    ...options,
   });
   const port = await gateway.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${port}/graphql`;
   return {
-    query: (query, variables) => graphqlRequest(url, query, variables),
+    query: (query, variables, headers) => graphqlRequest(url, query, variables, headers),
     stop: async () => {
       await gateway.close();
       await Promise.all(served.map(({ server }) => new Promise((resolve) => server.close(resolve))));

@@ -1,4 +1,13 @@
 export { bearer, graphqlRequest, type GraphQLResponse } from "./graphqlRequest";
+export {
+  ACCEPT,
+  type HttpSubscription,
+  type HttpSubscriptionRequest,
+  type HttpTransport,
+  openHttpSubscription,
+  type StreamError,
+  type StreamResult,
+} from "./httpSubscription";
 export { freePort } from "./ports";
 export {
   type BuildKind,

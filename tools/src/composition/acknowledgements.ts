@@ -10,9 +10,12 @@ const coordinate = z
     /^[_A-Za-z][_0-9A-Za-z]*(\.@?[_A-Za-z][_0-9A-Za-z]*){0,3}$/,
     "must be a coordinate such as Product.legacyCode or Query.products.first",
   );
-const changeTypes = Object.values(ChangeType) as [string, ...string[]];
+/** The change type that accepts a client operation's estimated cost growing past the ratio (operationCosts.ts). */
+export const COST_INCREASE = "OPERATION_COST_INCREASED";
+const changeTypes: [string, ...string[]] = [COST_INCREASE, ...Object.values(ChangeType)];
 
 const acknowledgementSchema = z.strictObject({
+  /** A schema coordinate, or a client operation's name for OPERATION_COST_INCREASED. */
   coordinate,
   /** The change type the report prints (FIELD_REMOVED, ...); when omitted, any breaking change at the coordinate. */
   change: z.enum(changeTypes, { error: "must be a change type the report prints, such as FIELD_REMOVED" }).optional(),

@@ -50,6 +50,14 @@ export const schemaCheckSection = defineSection({
       .regex(/^[\w./@^~-]+$/, "must be a branch, tag or commit (or none)")
       .default("main")
       .describe('The branch whose supergraph is the reference; "none" compares only with the committed file'),
+    maxCostRatio: z.coerce
+      .number()
+      .min(1)
+      .max(1_000)
+      .default(1.5)
+      .describe(
+        "A client operation whose estimated cost grows more than this many times fails the check unless acknowledged (OPERATION_COST_INCREASED)",
+      ),
   }),
   env: {
     names: {
@@ -57,6 +65,7 @@ export const schemaCheckSection = defineSection({
       acknowledgements: "SCHEMA_CHECK_ACKNOWLEDGEMENTS",
       manifests: "SCHEMA_CHECK_MANIFESTS",
       gitRef: "SCHEMA_CHECK_GIT_REF",
+      maxCostRatio: "SCHEMA_CHECK_MAX_COST_RATIO",
     },
   },
 });

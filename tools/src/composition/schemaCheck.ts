@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { type Change, ChangeType, CriticalityLevel, diff } from "@graphql-inspector/core";
 import { type GraphQLSchema, isInterfaceType, isObjectType } from "graphql";
-import { type Acknowledgement, findAcknowledgement, readAcknowledgements } from "./acknowledgements";
+import { type Acknowledgement, COST_INCREASE, findAcknowledgement, readAcknowledgements } from "./acknowledgements";
 import { apiSchemaOf } from "./apiSchema";
 import {
   type BrokenOperation,
@@ -15,6 +15,7 @@ import {
 } from "./clientOperations";
 import { composeSupergraph, readSupergraphConfig } from "./composeSupergraph";
 import { readAtGitRef } from "./gitBaseline";
+import { compareOperations, type OperationComparison, type OperationShape, operationAnalyzer } from "./operationCosts";
 
 export interface SchemaCheckOptions {
   /** supergraph.yaml: the subgraphs whose current SDL is composed. */
@@ -27,6 +28,8 @@ export interface SchemaCheckOptions {
   acknowledgementsPath: string;
   /** Persisted-documents manifests (hash -> document) of published clients; missing files are skipped. */
   manifestPaths: readonly string[];
+  /** A client operation whose estimated cost grows more than this many times fails the check unless acknowledged. @default 1.5 */
+  maxCostRatio?: number;
 }
 
 /**
@@ -51,7 +54,7 @@ export interface CheckedChange {
 }
 
 export type Comparison =
-  | { label: string; status: "compared"; changes: CheckedChange[] }
+  | { label: string; status: "compared"; changes: CheckedChange[]; operations: OperationComparison[] }
   | { label: string; status: "skipped"; reason: string }
   | { label: string; status: "same"; sameAs: string };
 
@@ -119,18 +122,33 @@ function judge(
   }
 }
 
+interface Current {
+  schema: GraphQLSchema;
+  analyze: (document: string) => OperationShape | undefined;
+  maxCostRatio: number;
+}
+
 async function compare(
   label: string,
   baselineSdl: string,
-  current: GraphQLSchema,
+  current: Current,
   acknowledgements: readonly Acknowledgement[],
   operations: readonly ClientOperation[],
 ): Promise<Comparison> {
   const baseline = apiSchemaOf(baselineSdl);
   // Usage is measured on the baseline: a removed field exists only there.
   const usage = usageByCoordinate(baseline, operations);
-  const changes = (await diff(baseline, current)).map((change) => judge(change, baseline, acknowledgements, usage));
-  return { label, status: "compared", changes };
+  const changes = (await diff(baseline, current.schema)).map((change) =>
+    judge(change, baseline, acknowledgements, usage),
+  );
+  const costs = compareOperations(
+    operationAnalyzer(baselineSdl),
+    current.analyze,
+    operations,
+    current.maxCostRatio,
+    acknowledgements,
+  );
+  return { label, status: "compared", changes, operations: costs };
 }
 
 /**
@@ -141,7 +159,9 @@ async function compare(
 export async function runSchemaCheck(options: SchemaCheckOptions): Promise<SchemaCheckResult> {
   const subgraphs = Object.keys(readSupergraphConfig(options.configPath).subgraphs);
   const { supergraphSdl } = composeSupergraph(options.configPath);
-  const current = apiSchemaOf(supergraphSdl);
+  const schema = apiSchemaOf(supergraphSdl);
+  const maxCostRatio = options.maxCostRatio ?? 1.5;
+  const current: Current = { schema, analyze: operationAnalyzer(supergraphSdl), maxCostRatio };
   const acknowledgements = readAcknowledgements(options.acknowledgementsPath);
   const operations = readClientOperations(options.manifestPaths);
 
@@ -168,13 +188,19 @@ export async function runSchemaCheck(options: SchemaCheckOptions): Promise<Schem
     }
   }
 
-  const broken = validateClientOperations(current, operations);
-  const deprecated = deprecatedUsage(current, usageByCoordinate(current, operations));
-  const checked = comparisons.flatMap((comparison) => (comparison.status === "compared" ? comparison.changes : []));
+  const broken = validateClientOperations(schema, operations);
+  const deprecated = deprecatedUsage(schema, usageByCoordinate(schema, operations));
+  const compared = comparisons.flatMap((comparison) => (comparison.status === "compared" ? [comparison] : []));
+  const checked = compared.flatMap((comparison) => comparison.changes);
+  const priced = compared.flatMap((comparison) => comparison.operations);
   const unusedAcknowledgements = acknowledgements.filter(
     (entry) =>
       !checked.some(
         (change) => change.verdict === "acknowledged" && findAcknowledgement([entry], change.type, change.path),
+      ) &&
+      !priced.some(
+        (operation) =>
+          operation.verdict === "acknowledged" && findAcknowledgement([entry], COST_INCREASE, operation.name),
       ),
   );
 
@@ -185,6 +211,11 @@ export async function runSchemaCheck(options: SchemaCheckOptions): Promise<Schem
       : `unacknowledged breaking change ${change.type} at ${change.path}`;
     failures.add(`${why}: ${change.message}`);
   }
+  for (const { name, id, before, after, verdict } of priced)
+    if (verdict === "costlier" && before && after)
+      failures.add(
+        `client operation "${name}" (${id}) is estimated to cost ${after.cost}, ${before.cost} before: more than ${maxCostRatio} times (acknowledge ${COST_INCREASE} for ${name} if intended)`,
+      );
   for (const { operation, errors } of broken)
     for (const error of errors) failures.add(`client operation "${operation.name}" (${operation.id}) breaks: ${error}`);
 

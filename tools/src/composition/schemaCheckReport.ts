@@ -1,3 +1,4 @@
+import type { OperationComparison, OperationShape, OperationVerdict } from "./operationCosts";
 import type { CheckedChange, SchemaCheckResult, Verdict } from "./schemaCheck";
 
 const LABELS: Record<Verdict, string> = {
@@ -8,6 +9,44 @@ const LABELS: Record<Verdict, string> = {
   safe: "SAFE        ",
 };
 const ORDER: Verdict[] = ["breaking", "acknowledged", "retired", "dangerous", "safe"];
+
+const OPERATION_LABELS: Record<OperationVerdict, string> = {
+  costlier: "COSTLIER    ",
+  acknowledged: "ACKNOWLEDGED",
+  changed: "CHANGED     ",
+  unchanged: "same        ",
+  new: "NEW         ",
+  broken: "BROKEN      ",
+};
+const OPERATION_ORDER: OperationVerdict[] = ["costlier", "acknowledged", "changed", "new", "broken", "unchanged"];
+
+/** `before -> after` of one measure, or the one value when it did not change. */
+function measure(label: string, before: number | undefined, after: number | undefined): string {
+  if (before === undefined || after === undefined) return `${label} ${before ?? after ?? "-"}`;
+  if (before === after) return `${label} ${after}`;
+  const ratio = before > 0 ? ` (x${(after / before).toFixed(2)})` : "";
+  return `${label} ${before} -> ${after}${label === "cost" ? ratio : ""}`;
+}
+
+/** One line per client operation: estimated cost, subgraph fetches and sequential depth of its plan, before and after. */
+function operationLines(operations: readonly OperationComparison[]): string[] {
+  if (operations.length === 0) return [];
+  const width = Math.max(...operations.map((operation) => operation.name.length));
+  const lines = ["  Client operations (estimated cost, subgraph fetches, fetches in sequence):"];
+  for (const verdict of OPERATION_ORDER)
+    for (const { name, before, after, note } of operations.filter((operation) => operation.verdict === verdict)) {
+      const pick = (key: keyof OperationShape) => [before?.[key], after?.[key]] as const;
+      lines.push(
+        `  ${OPERATION_LABELS[verdict]} ${name.padEnd(width)}  ${[
+          measure("cost", ...pick("cost")),
+          measure("fetches", ...pick("fetches")),
+          measure("depth", ...pick("depth")),
+        ].join(", ")}`,
+      );
+      if (note) lines.push(`               reason: ${note}`);
+    }
+  return lines;
+}
 
 function changeLines(change: CheckedChange): string[] {
   const lines = [`  ${LABELS[change.verdict]} ${change.type} ${change.path}: ${change.message}`];
@@ -41,6 +80,7 @@ export function formatSchemaCheckReport(result: SchemaCheckResult): string {
         );
         for (const verdict of ORDER)
           for (const change of changes.filter((c) => c.verdict === verdict)) out.push(...changeLines(change));
+        out.push(...operationLines(comparison.operations));
         break;
       }
       default: {

@@ -10,9 +10,6 @@ export const limitsSection = defineSection({
   path: "gateway.limits",
   schema: z.object({
     maxDepth: count(query.maxDepth).describe("Deepest selection nesting of an operation"),
-    maxCost: count(query.maxCost).describe(
-      "Highest heuristic cost of an operation (objects 2, scalars 1, x1.5 per level)",
-    ),
     maxAliases: count(query.maxAliases).describe("Most aliases in one operation"),
     maxRootFields: count(query.maxRootFields).describe("Most root fields in one operation"),
     maxDirectives: count(query.maxDirectives).describe("Most directives in one operation"),

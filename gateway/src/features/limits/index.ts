@@ -9,7 +9,7 @@ export type { RequestShapeLimits } from "./useRequestShape";
 
 /**
  * What an operation may be: its request shape (batch, tokens, expanded fields, variables) checked
- * on the JSON body before Apollo parses it, its depth, cost, aliases, root fields and directives
+ * on the JSON body before Apollo parses it, its depth, aliases, root fields and directives
  * during validation, and an operationName that names no operation refused as the client's mistake.
  */
 export function createLimitsFeature(limits: Pick<GatewayLimits, "query" | "request">): GatewayFeature {

@@ -6,8 +6,6 @@ import { GraphQLError, Kind, type SelectionNode, type ValidationRule } from "gra
 export interface QueryLimits {
   /** Deepest field nesting. @default 10 */
   maxDepth: number;
-  /** graphql-armor's cost (objects 2, scalars 1, times 1.5 per level). @default 5000 */
-  maxCost: number;
   /** Aliases in one operation. @default 15 */
   maxAliases: number;
   /** Fields at the root of one operation. @default 10 */
@@ -43,7 +41,7 @@ function maxRootFields(limit: number): ValidationRule {
 }
 
 /**
- * Depth, cost, aliases and directives limits from graphql-armor (a maintained library for
+ * Depth, aliases and directives limits from graphql-armor (a maintained library for
  * exactly this), plus a root-field limit it lacks; field suggestions ("Did you mean ...") are
  * blocked so the schema cannot be mapped by typos when introspection is off.
  */
@@ -53,7 +51,8 @@ export function useQueryLimits(limits: QueryLimits): {
 } {
   const armor = new ApolloArmor({
     maxDepth: { n: limits.maxDepth },
-    costLimit: { maxCost: limits.maxCost },
+    // Cost is demand control's (features/demandControl): @cost/@listSize know what a list returns.
+    costLimit: { enabled: false },
     maxAliases: { n: limits.maxAliases },
     maxDirectives: { n: limits.maxDirectives },
     // Its token limit runs as a plugin that turns every syntax error into a 500 (AS5); the

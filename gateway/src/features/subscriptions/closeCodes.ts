@@ -22,3 +22,18 @@ export const SubscriptionCloseCode = {
   /** The gateway is shutting down. Standard "Going Away". */
   GoingAway: 1001,
 } as const;
+
+/**
+ * What a close code means where there is no close frame (SSE and multipart HTTP): the GraphQL
+ * error code of the last message (with the close code itself in `extensions.closeCode`), and the
+ * HTTP status when the refusal comes before the stream starts.
+ */
+export const closeCodeMeaning: Readonly<Record<number, { code: string; status: number }>> = {
+  [SubscriptionCloseCode.Unauthorized]: { code: "UNAUTHENTICATED", status: 401 },
+  [SubscriptionCloseCode.Forbidden]: { code: "FORBIDDEN", status: 403 },
+  [SubscriptionCloseCode.RateLimited]: { code: "RATE_LIMITED", status: 429 },
+  [SubscriptionCloseCode.TooManyConnections]: { code: "TOO_MANY_CONNECTIONS", status: 429 },
+  [SubscriptionCloseCode.SlowConsumer]: { code: "SLOW_CONSUMER", status: 503 },
+  [SubscriptionCloseCode.TryAgainLater]: { code: "SERVICE_UNAVAILABLE", status: 503 },
+  [SubscriptionCloseCode.GoingAway]: { code: "SHUTTING_DOWN", status: 503 },
+};

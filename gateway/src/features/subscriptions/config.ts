@@ -35,9 +35,12 @@ export interface SubscriptionsConfig {
    * with room for a loaded event loop. Cheap: each sweep costs one cached check per distinct viewer. @default 500
    */
   sessionSweepMs?: number;
+  /** Time between heartbeats (`{}`) of multipart HTTP subscriptions, as Apollo's router sends them. @default 5_000 */
+  heartbeatMs?: number;
 }
 
 export const DEFAULT_SESSION_SWEEP_MS = 500;
+export const DEFAULT_HEARTBEAT_MS = 5_000;
 
 const count = (fallback: number, max = 1_000_000) => z.coerce.number().int().min(1).max(max).default(fallback);
 const d = defaultSubscriptionLimits;

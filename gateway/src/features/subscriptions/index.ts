@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { Logger } from "@fedplat/runtime";
+import type { GraphQLSchema } from "graphql";
 import type { Registry } from "prom-client";
 import type { GatewayContext } from "../../context";
 import type { GatewayFeature } from "../../feature";
@@ -7,12 +8,20 @@ import type { GatewayLimits } from "../../limits";
 import type { Credentials } from "../identity";
 import type { TrustedDocuments } from "../persistedDocuments";
 import type { ConnectionBudget } from "../rateLimits";
-import { DEFAULT_SESSION_SWEEP_MS, defaultSubscriptionLimits, type SubscriptionsConfig } from "./config";
+import {
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_SESSION_SWEEP_MS,
+  defaultSubscriptionLimits,
+  type SubscriptionsConfig,
+} from "./config";
 import { createConnectionAuthenticator } from "./connectionAuth";
 import { executeAsViewer } from "./executeAsViewer";
-import { liveFieldTable } from "./liveFields";
+import { type LiveFieldTable, liveFieldTable } from "./liveFields";
 import type { LiveUpdateHub } from "./liveUpdateHub";
-import { type Subscriptions, useSubscriptions } from "./useSubscriptions";
+import { createSubscriptionCore, type SubscriptionCore } from "./subscriptionCore";
+import type { SubscriptionStats } from "./subscriptionMetrics";
+import { useHttpSubscriptions } from "./useHttpSubscriptions";
+import { useWebSocketSubscriptions } from "./useWebSocketSubscriptions";
 
 export { SubscriptionCloseCode } from "./closeCodes";
 export {
@@ -21,7 +30,7 @@ export {
   type SubscriptionLimits,
   type SubscriptionsConfig,
 } from "./config";
-export type { Subscriptions, SubscriptionStats } from "./useSubscriptions";
+export type { SubscriptionStats } from "./subscriptionMetrics";
 export { createLiveUpdateHub, type LiveUpdateHub } from "./liveUpdateHub";
 
 export interface SubscriptionsFeatureOptions {
@@ -40,59 +49,92 @@ export interface SubscriptionsFeatureOptions {
   config?: Partial<SubscriptionsConfig>;
 }
 
+export interface Subscriptions {
+  /** Resolves when live updates are being received (readiness). */
+  ready(): Promise<void>;
+  stats(): SubscriptionStats;
+  /** Ends every subscription: graphql-ws connections close with 1001, HTTP streams end with SHUTTING_DOWN. */
+  close(): Promise<void>;
+  /** See SubscriptionCore.supergraphChanged. */
+  supergraphChanged(schema: GraphQLSchema, live: LiveFieldTable): void;
+}
+
 export interface SubscriptionsFeature extends GatewayFeature {
   /** Live counts and close; usable once the gateway is built. */
   readonly subscriptions: Subscriptions;
 }
 
 /**
- * graphql-ws subscriptions on /graphql, attached once the supergraph is loaded: the same
- * credentials, limits, trusted documents and execution as HTTP queries; which fields are served,
- * and how, comes from the supergraph's `@live` declarations. Apollo's stop drains
- * them (closing every connection with 1001) together with HTTP.
+ * Subscriptions on /graphql, attached once the supergraph is loaded, over graphql-ws (WebSocket
+ * upgrades), GraphQL over SSE and multipart HTTP (this feature's middleware, after every other
+ * HTTP layer): the same credentials, limits, trusted documents and execution as HTTP queries on
+ * each; which fields are served, and how, comes from the supergraph's `@live` declarations.
+ * Apollo's stop drains them (graphql-ws closes with 1001, HTTP streams end) together with HTTP.
  */
 export function createSubscriptionsFeature(options: SubscriptionsFeatureOptions): SubscriptionsFeature {
-  let attached: Subscriptions | undefined;
+  let attached: { core: SubscriptionCore; webSocket: { close(): Promise<void> } } | undefined;
   const current = () => {
     if (!attached) throw new Error("subscriptions are attached when the gateway is built");
     return attached;
   };
+  const authenticate = createConnectionAuthenticator(options.credentials);
+  const close = async () => {
+    if (!attached) return;
+    attached.core.close();
+    await attached.webSocket.close();
+  };
   const drain: ApolloServerPlugin<GatewayContext> = {
     async serverWillStart() {
-      return { drainServer: async () => attached?.close() };
+      return { drainServer: close };
     },
   };
+  const limits = { ...defaultSubscriptionLimits, ...options.config?.limits };
   return {
     name: "subscriptions",
     apolloPlugins: [drain],
+    middleware: [
+      useHttpSubscriptions({
+        core: () => current().core,
+        authenticate,
+        trustedDocuments: options.trustedDocuments,
+        heartbeatMs: options.config?.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+        logger: options.logger,
+      }),
+    ],
     attach: ({ apollo, apiSchema, supergraphSdl, httpServer, validationRules }) => {
-      attached = useSubscriptions({
-        httpServer,
+      const core = createSubscriptionCore({
         schema: apiSchema,
         live: liveFieldTable(supergraphSdl),
         execute: executeAsViewer(apollo),
-        authenticate: createConnectionAuthenticator(options.credentials),
         hub: options.hub,
-        limits: { ...defaultSubscriptionLimits, ...options.config?.limits },
+        limits,
         validationRules,
         maxTokens: options.limits.request.maxTokens,
         maxVariablesBytes: options.limits.request.maxVariablesBytes,
         logger: options.logger,
         registry: options.registry,
-        production: options.production,
         trustedDocuments: options.trustedDocuments,
         sessionSweepMs: options.config?.sessionSweepMs ?? DEFAULT_SESSION_SWEEP_MS,
+      });
+      const webSocket = useWebSocketSubscriptions({
+        httpServer,
+        core,
+        authenticate,
+        limits,
+        logger: options.logger,
+        production: options.production,
         ...(options.budget ? { budget: options.budget } : {}),
       });
+      attached = { core, webSocket };
     },
     supergraphChanged: ({ apiSchema, supergraphSdl }) =>
-      current().supergraphChanged(apiSchema, liveFieldTable(supergraphSdl)),
-    readiness: { liveUpdates: () => current().ready() },
+      current().core.supergraphChanged(apiSchema, liveFieldTable(supergraphSdl)),
+    readiness: { liveUpdates: () => current().core.ready() },
     subscriptions: {
-      ready: () => current().ready(),
-      stats: () => current().stats(),
-      close: () => current().close(),
-      supergraphChanged: (schema, live) => current().supergraphChanged(schema, live),
+      ready: () => current().core.ready(),
+      stats: () => current().core.stats(),
+      close,
+      supergraphChanged: (schema, live) => current().core.supergraphChanged(schema, live),
     },
   };
 }

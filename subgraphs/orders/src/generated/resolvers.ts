@@ -63,6 +63,7 @@ export type Order = {
   currency: Scalars['String']['output'];
   customer: User;
   id: Scalars['ID']['output'];
+  /** At most 50 (placeOrder refuses more). */
   lines: Array<OrderLine>;
   status: OrderStatus;
   totalCents: Scalars['Int']['output'];

@@ -1,23 +1,19 @@
-import type http from "node:http";
 import { viewerKey } from "@fedplat/auth";
 import { ErrorCode, type Logger } from "@fedplat/runtime";
 import {
   type ExecutionArgs,
-  getArgumentValues,
-  isNonNullType,
-  getVariableValues,
   GraphQLError,
   type GraphQLSchema,
+  getArgumentValues,
+  getVariableValues,
+  isNonNullType,
   type ValidationRule,
 } from "graphql";
-import { type Extra, useServer } from "graphql-ws/use/ws";
 import type { Registry } from "prom-client";
-import { WebSocketServer } from "ws";
 import type { TrustedDocuments } from "../persistedDocuments";
-import type { ConnectionBudget } from "../rateLimits";
 import { SubscriptionCloseCode } from "./closeCodes";
 import type { SubscriptionLimits } from "./config";
-import { type ConnectionIdentity, ConnectionRefused } from "./connectionAuth";
+import type { ConnectionIdentity } from "./connectionAuth";
 import type { ExecuteAsViewer } from "./executeAsViewer";
 import { type LiveFieldTable, routeKey } from "./liveFields";
 import { createLivePlanner, LIVE_ID_VARIABLE, type LivePlan, SUBSCRIPTION_NOT_SERVED } from "./livePlan";
@@ -27,17 +23,12 @@ import { startSessionSweep } from "./sessionSweep";
 import { createSharedExecutions } from "./sharedExecutions";
 import { createSubscriptionMetrics, type RefusalReason, type SubscriptionStats } from "./subscriptionMetrics";
 
-export type { SubscriptionStats } from "./subscriptionMetrics";
-
-export interface SubscriptionsOptions {
-  /** The gateway's HTTP server: WebSocket upgrades on /graphql share its port. */
-  httpServer: http.Server;
+export interface SubscriptionCoreOptions {
   /** The API schema (what clients may select). */
   schema: GraphQLSchema;
   /** The supergraph's `@live` declarations: how each Subscription field is served (liveFieldTable). */
   live: LiveFieldTable;
   execute: ExecuteAsViewer;
-  authenticate(params: Record<string, unknown> | undefined): Promise<ConnectionIdentity>;
   /** This replica's live updates (its one Redis subscriber connection); closed by its owner, not here. */
   hub: LiveUpdateHub;
   limits: SubscriptionLimits;
@@ -47,22 +38,58 @@ export interface SubscriptionsOptions {
   maxVariablesBytes: number;
   logger: Logger;
   registry: Registry;
-  /** Hides internal error messages in close reasons. */
-  production: boolean;
-  /** Per-IP budgets for connection_init (rateLimits feature): over them, 4429 before credentials are looked up. @default none */
-  budget?: ConnectionBudget;
-  /** The HTTP endpoint's trusted-documents check, applied to each subscribe message. */
+  /** The HTTP endpoint's trusted-documents check, applied to each subscription. */
   trustedDocuments: TrustedDocuments;
   /** How often open connections' sessions are re-checked without an event (sessionSweep.ts). */
   sessionSweepMs: number;
 }
 
-export interface Subscriptions {
-  /** Resolves when live updates are being received (readiness). */
+/**
+ * One client connection as the core sees it, whatever carries it: a graphql-ws socket with any
+ * number of subscriptions, or an SSE or multipart HTTP response with one.
+ */
+export interface SubscriberConnection {
+  readonly identity: ConnectionIdentity;
+  isOpen(): boolean;
+  /**
+   * Ends the connection for the reason its close code says (closeCodes.ts): graphql-ws closes the
+   * socket with it, HTTP streams send it as a last error and end.
+   */
+  close(code: number, reason: string): void;
+}
+
+/** The parts of a subscribe message or HTTP request the core reads. */
+export interface SubscriptionRequest {
+  /** May be "" or absent next to extensions.persistedQuery (a manifest document sent by id alone). */
+  query?: string;
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+  extensions?: unknown;
+}
+
+/** What a transport executes: graphql's arguments, whose contextValue carries the subscription's events. */
+export type SubscriptionExecution = ExecutionArgs & { contextValue: { subscription: LiveSubscription } };
+
+/** A connection the core admitted, until `release`. */
+export interface AdmittedConnection {
+  readonly connection: SubscriberConnection;
+  /** Plans, checks and starts one subscription on this connection, or says why not. */
+  subscribe(request: SubscriptionRequest): Promise<SubscriptionExecution | readonly GraphQLError[]>;
+  /** The connection ended (however): its subscriptions close and its counts are given back. Idempotent. */
+  release(): void;
+}
+
+export interface SubscriptionCore {
+  /** The schema new subscriptions are planned against (the latest supergraph's). */
+  schema(): GraphQLSchema;
+  /** Admits an authenticated connection, or refuses it (per-user limit) with a close code. */
+  admit(connection: SubscriberConnection): AdmittedConnection | { code: number; reason: string };
+  /** Counts a refusal a transport decided on its own (rate limits, credentials). */
+  refused(reason: RefusalReason): void;
   ready(): Promise<void>;
   stats(): SubscriptionStats;
-  /** Closes every connection (1001). */
-  close(): Promise<void>;
+  /** Stops the session sweep and closes every admitted connection (1001, Going Away). */
+  close(): void;
   /**
    * The gateway serves a new supergraph: new subscriptions are planned against it; open ones
    * continue (each next event runs through the new schema and plans) unless their field is no
@@ -72,15 +99,11 @@ export interface Subscriptions {
 }
 
 interface ConnectionState {
-  identity: ConnectionIdentity;
+  connection: SubscriberConnection;
   userKey: string;
-  socket: Extra["socket"];
   live: Set<LiveSubscription>;
   expiryTimer?: NodeJS.Timeout;
 }
-
-// graphql-ws's per-connection context object: the key of its state here.
-type LiveContext = object;
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Errors that mean "not for you": such an event is dropped, never sent. */
@@ -88,13 +111,13 @@ const HIDING_CODES = new Set<string>([ErrorCode.FORBIDDEN, ErrorCode.UNAUTHENTIC
 const error = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
 
 /**
- * Federated subscriptions over graphql-ws on the gateway's own port. Producers publish "entity
- * changed" on Redis pub/sub after they commit; for each update, every matching subscription runs
- * its selection through the gateway as its subscriber, so each event carries fields from every
- * subgraph and the same permissions as a query at that moment (what a subscriber may not see is
- * dropped).
+ * Federated subscriptions, whatever the transport. Producers publish "entity changed" on Redis
+ * pub/sub after they commit; for each update, every matching subscription runs its selection
+ * through the gateway as its subscriber, so each event carries fields from every subgraph and the
+ * same permissions as a query at that moment (what a subscriber may not see is dropped). The
+ * transports (graphql-ws, SSE, multipart HTTP) only authenticate, carry messages and close.
  */
-export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
+export function createSubscriptionCore(options: SubscriptionCoreOptions): SubscriptionCore {
   const { limits, hub } = options;
   // The supergraph's schema and declarations: replaced when the gateway switches supergraphs.
   let { schema } = options;
@@ -113,7 +136,7 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
   /** The Subscription field each open subscription watches, to end those a new supergraph drops. */
   const fieldOf = new WeakMap<LiveSubscription, string>();
   const shared = createSharedExecutions(limits.executionConcurrency);
-  const states = new Map<LiveContext, ConnectionState>();
+  const states = new Set<ConnectionState>();
   const perUser = new Map<string, number>();
   const planIds = new WeakMap<LivePlan, number>();
   let subscriptionCount = 0;
@@ -132,13 +155,13 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
 
   const closeConnection = (state: ConnectionState, code: number, reason: string, label: RefusalReason) => {
     metrics.refused(label);
-    state.socket.close(code, reason);
+    state.connection.close(code, reason);
   };
 
   /** The session (or API key) behind a connection ended or changed role: 4403, with or without an event. */
   const endSession = (state: ConnectionState) => {
-    if (state.socket.readyState !== state.socket.OPEN) return;
-    const key = state.identity.viewer.kind === "apiKey";
+    if (!state.connection.isOpen()) return;
+    const key = state.connection.identity.viewer.kind === "apiKey";
     closeConnection(
       state,
       SubscriptionCloseCode.Forbidden,
@@ -149,14 +172,12 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
   const sweep = startSessionSweep({
     intervalMs: options.sessionSweepMs,
     connections: () => states.values(),
-    identityOf: (state) => state.identity,
+    identityOf: (state) => state.connection.identity,
     onEnded: endSession,
   });
 
-  const release = (ctx: LiveContext) => {
-    const state = states.get(ctx);
-    if (!state) return;
-    states.delete(ctx);
+  const release = (state: ConnectionState) => {
+    if (!states.delete(state)) return;
     if (state.expiryTimer) {
       clearTimeout(state.expiryTimer);
       timerCount -= 1;
@@ -167,128 +188,95 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
     for (const subscription of [...state.live]) subscription.close();
   };
 
-  const wss = new WebSocketServer({ server: options.httpServer, path: "/graphql", maxPayload: limits.maxMessageBytes });
-  const server = useServer<Record<string, unknown>>(
-    {
-      schema: () => schema,
-      isProd: options.production,
-      onConnect: async (ctx) => {
-        const { socket, request } = ctx.extra;
-        let identity: ConnectionIdentity;
-        try {
-          const limited = await options.budget?.admit(request);
-          if (limited) {
-            metrics.refused("rate_limited");
-            socket.close(SubscriptionCloseCode.RateLimited, `${limited.message}; retry in ${limited.retryAfter} s`);
-            return false;
-          }
-          identity = await options.authenticate(ctx.connectionParams);
-        } catch (cause) {
-          const refusal =
-            cause instanceof ConnectionRefused
-              ? cause
-              : new ConnectionRefused(SubscriptionCloseCode.TryAgainLater, "Credentials cannot be checked right now");
-          if (!(cause instanceof ConnectionRefused))
-            options.logger.error({ err: cause }, "subscription authentication failed");
-          metrics.refused(refusal.code === SubscriptionCloseCode.Unauthorized ? "unauthenticated" : "unavailable");
-          // Best effort, as over HTTP: a failure to count must not change the refusal.
-          if (refusal.code === SubscriptionCloseCode.Unauthorized)
-            await options.budget?.refused(request).catch(() => undefined);
-          socket.close(refusal.code, refusal.message); // before graphql-ws's own 4403 for `false`
-          return false;
-        }
-        if (socket.readyState !== socket.OPEN) return false; // gone while being authenticated
-        const userKey = `${identity.viewer.kind ?? "user"}:${identity.viewer.id}`;
-        const open = perUser.get(userKey) ?? 0;
-        if (open >= limits.maxConnectionsPerUser) {
-          metrics.refused("too_many_connections");
-          socket.close(
-            SubscriptionCloseCode.TooManyConnections,
-            `Too many connections for this user (limit ${limits.maxConnectionsPerUser})`,
-          );
-          return false;
-        }
-        perUser.set(userKey, open + 1);
-        const state: ConnectionState = { identity, userKey, socket, live: new Set() };
-        if (identity.expiresAt !== undefined) {
-          const remaining = Math.max(0, identity.expiresAt - Date.now());
-          state.expiryTimer = setTimeout(
-            () => closeConnection(state, SubscriptionCloseCode.Unauthorized, "Access token expired", "token_expired"),
-            Math.min(remaining, MAX_TIMER_MS),
-          );
-          timerCount += 1;
-        }
-        states.set(ctx, state);
-        return true;
-      },
-      onSubscribe: async (ctx, _id, payload) => {
-        const state = states.get(ctx);
-        if (!state) return error("Not connected", ErrorCode.UNAUTHENTICATED);
-        // graphql-ws lists this subscription already (while it is being set up).
-        if (Object.keys(ctx.subscriptions).length > limits.maxPerConnection) {
-          metrics.refused("too_many_subscriptions");
-          return error(
-            `Too many subscriptions on this connection (limit ${limits.maxPerConnection})`,
-            "TOO_MANY_SUBSCRIPTIONS",
-          );
-        }
-        if (JSON.stringify(payload.variables ?? {}).length > options.maxVariablesBytes)
-          return error(`Variables exceed ${options.maxVariablesBytes} bytes`, "BAD_REQUEST");
-        const query = trustedQuery(payload);
-        if (typeof query !== "string") return query;
-        const planned = plan(query, payload.operationName);
-        if (!("query" in planned)) {
-          if (planned.some((e) => e.extensions.code === SUBSCRIPTION_NOT_SERVED)) metrics.refused("not_served");
-          return planned;
-        }
-        const coerced = getVariableValues(schema, planned.operation.variableDefinitions ?? [], payload.variables ?? {});
-        if (coerced.errors)
-          return coerced.errors.map(
-            (e) => new GraphQLError(e.message, { extensions: { code: ErrorCode.BAD_USER_INPUT } }),
-          );
-        let args: Record<string, unknown>;
-        try {
-          args = getArgumentValues(planned.fieldDefinition, planned.rootField, coerced.coerced);
-        } catch (cause) {
-          return error(cause instanceof Error ? cause.message : "Invalid arguments", ErrorCode.BAD_USER_INPUT);
-        }
-        const subscription = subscribe(state, planned, args, payload.variables ?? {});
-        const failed = await subscription.start();
-        if (failed) return failed;
-        return {
-          schema,
-          document: planned.document,
-          operationName: payload.operationName,
-          variableValues: payload.variables ?? {},
-          contextValue: { subscription: subscription.iterator },
-        } satisfies ExecutionArgs;
-      },
-      subscribe: (args) => (args.contextValue as { subscription: LiveSubscription }).subscription,
-      onClose: (ctx) => release(ctx),
-    },
-    wss,
-  );
+  function admit(connection: SubscriberConnection): AdmittedConnection | { code: number; reason: string } {
+    const { identity } = connection;
+    const userKey = `${identity.viewer.kind ?? "user"}:${identity.viewer.id}`;
+    const open = perUser.get(userKey) ?? 0;
+    if (open >= limits.maxConnectionsPerUser) {
+      metrics.refused("too_many_connections");
+      return {
+        code: SubscriptionCloseCode.TooManyConnections,
+        reason: `Too many connections for this user (limit ${limits.maxConnectionsPerUser})`,
+      };
+    }
+    perUser.set(userKey, open + 1);
+    const state: ConnectionState = { connection, userKey, live: new Set() };
+    if (identity.expiresAt !== undefined) {
+      const remaining = Math.max(0, identity.expiresAt - Date.now());
+      state.expiryTimer = setTimeout(
+        () => closeConnection(state, SubscriptionCloseCode.Unauthorized, "Access token expired", "token_expired"),
+        Math.min(remaining, MAX_TIMER_MS),
+      );
+      timerCount += 1;
+    }
+    states.add(state);
+    return {
+      connection,
+      subscribe: (request) => prepare(state, request),
+      release: () => release(state),
+    };
+  }
+
+  async function prepare(
+    state: ConnectionState,
+    request: SubscriptionRequest,
+  ): Promise<SubscriptionExecution | readonly GraphQLError[]> {
+    const variables = request.variables ?? {};
+    if (JSON.stringify(variables).length > options.maxVariablesBytes)
+      return error(`Variables exceed ${options.maxVariablesBytes} bytes`, "BAD_REQUEST");
+    const query = trustedQuery(request);
+    if (typeof query !== "string") return query;
+    const planned = plan(query, request.operationName);
+    if (!("query" in planned)) {
+      if (planned.some((e) => e.extensions.code === SUBSCRIPTION_NOT_SERVED)) metrics.refused("not_served");
+      return planned;
+    }
+    const coerced = getVariableValues(schema, planned.operation.variableDefinitions ?? [], variables);
+    if (coerced.errors)
+      return coerced.errors.map((e) => new GraphQLError(e.message, { extensions: { code: ErrorCode.BAD_USER_INPUT } }));
+    let args: Record<string, unknown>;
+    try {
+      args = getArgumentValues(planned.fieldDefinition, planned.rootField, coerced.coerced);
+    } catch (cause) {
+      return error(cause instanceof Error ? cause.message : "Invalid arguments", ErrorCode.BAD_USER_INPUT);
+    }
+    const subscription = subscribe(state, planned, args, variables);
+    const failed = await subscription.start();
+    if (failed) return failed;
+    if (!states.has(state)) {
+      // The connection ended while the initial state was read: nothing will ever close this one.
+      subscription.iterator.close();
+      return error("The connection closed while subscribing", "BAD_REQUEST");
+    }
+    return {
+      schema,
+      document: planned.document,
+      operationName: request.operationName,
+      variableValues: variables,
+      contextValue: { subscription: subscription.iterator },
+    };
+  }
 
   /**
    * The document to run, or why not: the same persisted-query checks as HTTP (before parsing), and
-   * graphql-ws's required `query` may be "" next to a manifest id (the document is sent by id alone).
+   * the query may be "" next to a manifest id (the document is sent by id alone).
    */
-  function trustedQuery(payload: { query: string; extensions?: unknown }): string | readonly GraphQLError[] {
+  function trustedQuery(request: SubscriptionRequest): string | readonly GraphQLError[] {
     const admission = options.trustedDocuments.admit({
-      query: payload.query === "" ? undefined : payload.query,
-      extensions: payload.extensions,
+      query: request.query === "" ? undefined : request.query,
+      extensions: request.extensions,
     });
     if (admission.rejection) {
       metrics.refused("untrusted_document");
       return error(admission.rejection.message, admission.rejection.code);
     }
     if (admission.document !== undefined) return admission.document;
-    const hash = (payload.extensions as { persistedQuery?: { sha256Hash?: string } } | undefined)?.persistedQuery
+    const hash = (request.extensions as { persistedQuery?: { sha256Hash?: string } } | undefined)?.persistedQuery
       ?.sha256Hash;
     return error(
       hash
         ? `${hash} is not a persisted document of this gateway`
-        : "A subscribe message needs a query or extensions.persistedQuery",
+        : "A subscription needs a query or extensions.persistedQuery",
       hash ? "PERSISTED_QUERY_NOT_FOUND" : "BAD_REQUEST",
     );
   }
@@ -300,7 +288,8 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
     args: Record<string, unknown>,
     variables: Record<string, unknown>,
   ) {
-    const { viewer } = state.identity;
+    const { identity } = state.connection;
+    const { viewer } = identity;
     const route = planned.live.route(args, viewer);
     const queryVariables = Object.fromEntries(
       planned.queryVariables.filter((name) => name in variables).map((name) => [name, variables[name]]),
@@ -319,7 +308,7 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
     const iterator = new LiveSubscription({
       queueLimit: limits.queueLimit,
       resolve: async (update, sequence, early) => {
-        if (state.identity.stillValid && !(await state.identity.stillValid())) {
+        if (identity.stillValid && !(await identity.stillValid())) {
           endSession(state);
           return undefined;
         }
@@ -386,16 +375,21 @@ export function useSubscriptions(options: SubscriptionsOptions): Subscriptions {
   }
 
   return {
+    schema: () => schema,
+    admit,
+    refused: (reason) => metrics.refused(reason),
     ready: () => hub.ready(),
     stats,
-    close: async () => {
+    close: () => {
       sweep.stop();
-      await server.dispose();
+      for (const state of [...states])
+        if (state.connection.isOpen())
+          state.connection.close(SubscriptionCloseCode.GoingAway, "The gateway is shutting down");
     },
     supergraphChanged: (nextSchema, live) => {
       schema = nextSchema;
       plan = planner(nextSchema, live);
-      for (const state of states.values())
+      for (const state of states)
         for (const subscription of state.live) {
           const field = fieldOf.get(subscription) ?? "";
           if (live.fields.has(field)) continue;
