@@ -1,26 +1,17 @@
-import { execFile, execFileSync, type SpawnSyncReturns, spawnSync } from "node:child_process";
+import { execFile, type SpawnSyncReturns, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import {
-  copyFileSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
-import { createTestDatabase, repoRoot, type TestDatabase } from "@fedplat/devkit";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { createTestDatabase, type TestDatabase } from "@fedplat/devkit";
+import { copyRepo, type RepoCopy } from "../fixtures/repoCopy";
 
 /**
  * Issue 22, item 1: `npm run new:service -- <name>` in a copy of this repository (git's files,
- * the generated ones, node_modules hard-linked). Bad names and a failure half-way leave the copy
+ * the generated ones, node_modules linked: tests/fixtures/repoCopy.ts). Bad names and a failure half-way leave the copy
  * exactly as it was; a good name gives a service that typechecks, passes its own tests and is
  * served by the whole platform: its fields through the gateway joined with accounts, its
- * mutation, and its subscription delivering what the mutation created.
+ * mutation, and its subscription delivering what the mutation created, and the event it
+ * consumes arriving through the workers.
  */
 jest.setTimeout(600_000);
 
@@ -29,51 +20,16 @@ let copy: string;
 /** The shared test template plus the new service's migration: the copy's tests clone it. */
 let template: TestDatabase | undefined;
 
-/** Hard links (cp -al) instead of copies: node_modules is large and is only read, except what npm rewrites, copied below. */
-function copyRepository(): string {
-  const target = mkdtempSync(join(tmpdir(), "fedplat-new-service-"));
-  const git = (...args: string[]) =>
-    execFileSync("git", args, { cwd: repoRoot, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 })
-      .split("\0")
-      .filter(Boolean);
-  const generated = git("ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory").filter(
-    (path) => /(^|\/)(generated|supergraph)/.test(path) && !path.includes("node_modules"),
-  );
-  for (const path of [...git("ls-files", "-z", "--cached", "--others", "--exclude-standard"), ...generated]) {
-    const source = join(repoRoot, path);
-    if (!existsSync(source)) continue; // deleted in the working tree
-    mkdirSync(dirname(join(target, path)), { recursive: true });
-    if (lstatSync(source).isDirectory()) execFileSync("cp", ["-a", source, dirname(join(target, path))]);
-    else copyFileSync(source, join(target, path));
-  }
-  const modules = [
-    "node_modules",
-    ...git("ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"),
-  ]
-    .map((path) => path.replace(/\/$/, ""))
-    .filter((path, index, all) => /(^|\/)node_modules$/.test(path) && all.indexOf(path) === index);
-  for (const path of modules) {
-    if (!existsSync(join(repoRoot, path))) continue;
-    mkdirSync(dirname(join(target, path)), { recursive: true });
-    execFileSync("cp", ["-al", join(repoRoot, path), join(target, path)]);
-  }
-  for (const file of ["node_modules/.package-lock.json", "node_modules/.fedplat-install"])
-    if (existsSync(join(target, file))) {
-      rmSync(join(target, file));
-      copyFileSync(join(repoRoot, file), join(target, file));
-    }
-  return target;
-}
-
 /** Every file of the copy (outside node_modules) with its hash, and the workspace links: what "nothing written" compares. */
 function snapshot(root: string): Record<string, string> {
   const files: Record<string, string> = {};
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (entry.name !== "node_modules" && entry.name !== ".turbo") walk(path);
-      } else files[relative(root, path)] = createHash("sha1").update(readFileSync(path)).digest("hex");
+      // node_modules: links into the checkout (see repoCopy), compared below through the workspace links only.
+      if (entry.name === "node_modules" || entry.name === ".turbo") continue;
+      if (entry.isDirectory()) walk(path);
+      else files[relative(root, path)] = createHash("sha1").update(readFileSync(path)).digest("hex");
     }
   };
   walk(root);
@@ -114,12 +70,14 @@ const succeeded = (result: SpawnSyncReturns<string>) => {
   if (result.status !== 0) throw new Error(`exit ${result.status ?? result.signal}:\n${result.stdout}${result.stderr}`);
 };
 
+let repoCopy: RepoCopy | undefined;
 beforeAll(() => {
-  copy = copyRepository();
+  repoCopy = copyRepo();
+  copy = repoCopy.dir;
 });
 afterAll(async () => {
   await template?.drop();
-  if (copy) rmSync(copy, { recursive: true, force: true });
+  repoCopy?.remove();
 });
 
 describe("npm run new:service", () => {
