@@ -104,6 +104,7 @@ export function newService(name: string, options: NewServiceOptions): NewService
       "infra/k8s/base/supergraph.graphql",
       "infra/k8s/base/migrate.yaml",
       "package-lock.json",
+      "node_modules/.package-lock.json",
       "packages/events/event-contracts.json",
       "docs/configuration.md",
       ".env.example",

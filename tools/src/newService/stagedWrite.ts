@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 /**
@@ -16,7 +16,8 @@ export class StagedWrite {
   keep(path: string): void {
     if (this.originals.has(path)) return;
     const file = join(this.root, path);
-    const present = existsSync(file) && lstatSync(file).isFile();
+    // Through links: a linked file is restored where it lives.
+    const present = existsSync(file) && statSync(file).isFile();
     this.originals.set(path, present ? readFileSync(file, "utf8") : null);
   }
 
