@@ -133,12 +133,19 @@ function ensureInstalled() {
 // events (accounts seals them, the workers' notifications handler opens them). EVENT_SIGNING_KEYS sign each producer's events
 // (docs/security.md): HMAC per producer (Ed25519 is supported per key, at ~30x the CPU); locally
 // every process shares .env, so each holds all of them (in k8s each gets only its own).
-const eventSigningKeys = () =>
-  REGISTRY.services
-    .filter((service) => service.produces.length > 0)
-    .map((service) => service.name)
-    .map((producer) => `${producer}:${producer.slice(0, 3)}-1:hmac:${randomBytes(32).toString("base64")}`)
-    .join(",");
+const PRODUCERS = REGISTRY.services.filter((service) => service.produces.length > 0).map((service) => service.name);
+const signingKeyOf = (producer) => `${producer}:${producer.slice(0, 3)}-1:hmac:${randomBytes(32).toString("base64")}`;
+const eventSigningKeys = () => PRODUCERS.map(signingKeyOf).join(",");
+/** .env's EVENT_SIGNING_KEYS with a key for each producer it lacks (a service added since, e.g. by `npm run new:service`). */
+function withNewProducerKeys(text) {
+  return text.replace(/^EVENT_SIGNING_KEYS=(.*)$/m, (line, keys) => {
+    const present = new Set(keys.split(",").map((key) => key.split(":")[0]));
+    const missing = PRODUCERS.filter((producer) => !present.has(producer));
+    if (missing.length === 0) return line;
+    step(`added event signing keys for ${missing.join(", ")} to .env`);
+    return `EVENT_SIGNING_KEYS=${[keys, ...missing.map(signingKeyOf)].filter(Boolean).join(",")}`;
+  });
+}
 const SECRETS = {
   EVENT_SIGNING_KEYS: eventSigningKeys,
   JWT_SECRET: () => randomBytes(32).toString("hex"),
@@ -163,9 +170,10 @@ function keyPair(name) {
 }
 function ensureEnvFile() {
   const file = join(root, ".env");
-  const current = existsSync(file)
-    ? readFileSync(file, "utf8")
-    : "# Written by npm run setup; local only (gitignored).\n";
+  const existing = existsSync(file) ? readFileSync(file, "utf8") : undefined;
+  const current =
+    existing === undefined ? "# Written by npm run setup; local only (gitignored).\n" : withNewProducerKeys(existing);
+  if (existing !== undefined && current !== existing) writeFileSync(file, current);
   const has = (name) => new RegExp(`^${name}=`, "m").test(current);
   const generated = Object.fromEntries(
     Object.keys(SECRETS)
