@@ -1,6 +1,6 @@
 import { execFile, type SpawnSyncReturns, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { createTestDatabase, type TestDatabase } from "@fedplat/devkit";
 import { copyRepo, type RepoCopy } from "../fixtures/repoCopy";
@@ -74,11 +74,6 @@ let repoCopy: RepoCopy | undefined;
 beforeAll(() => {
   repoCopy = copyRepo();
   copy = repoCopy.dir;
-  // npm rewrites its hidden lockfile even with --package-lock-only: the copy's own, not a link into the checkout.
-  const hidden = join(copy, "node_modules/.package-lock.json");
-  const content = readFileSync(hidden);
-  rmSync(hidden);
-  writeFileSync(hidden, content);
 });
 afterAll(async () => {
   await template?.drop();
