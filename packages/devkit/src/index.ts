@@ -11,6 +11,7 @@ export {
   type ServiceSpec,
   SUBGRAPHS,
   subgraphUrlOverrides,
+  TELEMETRY_REGISTER_DIST,
   telemetryRegister,
   WORKERS,
 } from "./services";
