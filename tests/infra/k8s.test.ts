@@ -137,9 +137,13 @@ describe.each(["base", ...OVERLAYS] as const)("kubectl kustomize infra/k8s/%s (d
     });
     const { containers } = job.spec.template.spec;
     expect(containers.map((c) => c.name)).toEqual(DATABASE_SERVICES.map((s) => s.name));
-    // infra/Dockerfile's "migrate" target: the runtime image has no Prisma CLI
+    // infra/Dockerfile's "migrate" target (the runtime image has no Prisma CLI), with the processes' tag
+    const processes = containerOf(manifests, "gateway").image;
+    const [, name, tag = ""] = /^(.*?)(:[^:/]+)?$/.exec(processes) ?? [];
+    const migrateImage = `${name}-migrate${tag}`;
+    expect(migrateImage).toMatch(/fedplat-migrate(:|$)/);
     for (const container of containers) {
-      expect(container.image).toBe("fedplat-migrate");
+      expect(container.image).toBe(migrateImage);
       expect(container.command.slice(0, 4)).toEqual([
         "node",
         "node_modules/prisma/build/index.js",
