@@ -3,6 +3,7 @@
 // packages such as jose are not in require.cache), heap and RSS. Read-only: it changes nothing it measures.
 const { writeFileSync } = require("node:fs");
 const { join } = require("node:path");
+const { getHeapSpaceStatistics } = require("node:v8");
 
 function packageOf(file) {
   const at = file.lastIndexOf("/node_modules/");
@@ -21,6 +22,15 @@ process.on("SIGUSR2", () => {
   const memory = process.memoryUsage();
   writeFileSync(
     join(process.env.MEMORY_CENSUS_DIR, `${process.pid}.json`),
-    JSON.stringify({ modules: files.length, perPackage, heapUsed: memory.heapUsed, rss: memory.rss }),
+    JSON.stringify({
+      modules: files.length,
+      perPackage,
+      heapUsed: memory.heapUsed,
+      heapTotal: memory.heapTotal,
+      external: memory.external,
+      rss: memory.rss,
+      // Committed size of each V8 heap space (new_space, old_space, code_space...): where heapTotal goes.
+      spaces: Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, space.space_size])),
+    }),
   );
 });

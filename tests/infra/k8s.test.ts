@@ -1,17 +1,19 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { adminListenerOf, healthRouter } from "@fedplat/runtime";
 import {
+  DIST_CONDITION,
   entryOf,
   GATEWAY,
+  nodeArgsOf,
   processOf,
   repoRoot,
   type ServiceSpec,
   SUBGRAPHS,
-  telemetryRegister,
+  TELEMETRY_REGISTER_DIST,
   TEST_IDENTITY_ENV,
   WORKERS,
 } from "@fedplat/devkit";
@@ -127,7 +129,7 @@ describe.each(["base", ...OVERLAYS] as const)("kubectl kustomize infra/k8s/%s (d
     }
   });
 
-  it("runs every service's migrations in one Job before the rollout: prisma migrate deploy per service, in the processes' image", () => {
+  it("runs every service's migrations in one Job before the rollout: prisma migrate deploy per service, in the migrate image", () => {
     const job = find<MigrateJob>(manifests, "Job", "migrate");
     expect(job.metadata.annotations).toEqual({
       "argocd.argoproj.io/hook": "PreSync",
@@ -135,9 +137,13 @@ describe.each(["base", ...OVERLAYS] as const)("kubectl kustomize infra/k8s/%s (d
     });
     const { containers } = job.spec.template.spec;
     expect(containers.map((c) => c.name)).toEqual(DATABASE_SERVICES.map((s) => s.name));
-    const image = containerOf(manifests, "gateway").image;
+    // infra/Dockerfile's "migrate" target (the runtime image has no Prisma CLI), with the processes' tag
+    const processes = containerOf(manifests, "gateway").image;
+    const [, name, tag = ""] = /^(.*?)(:[^:/]+)?$/.exec(processes) ?? [];
+    const migrateImage = `${name}-migrate${tag}`;
+    expect(migrateImage).toMatch(/fedplat-migrate(:|$)/);
     for (const container of containers) {
-      expect(container.image).toBe(image);
+      expect(container.image).toBe(migrateImage);
       expect(container.command.slice(0, 4)).toEqual([
         "node",
         "node_modules/prisma/build/index.js",
@@ -183,16 +189,21 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
       expect(service.spec.ports).toEqual([{ name: "http", port: spec.port, targetPort: "http", protocol: "TCP" }]);
       expect(deployment.spec.template.metadata.labels).toMatchObject(service.spec.selector);
       expect(deployment.spec.template.metadata.labels).toMatchObject(deployment.spec.selector.matchLabels);
-      // the same entry point and telemetry bootstrap as npm start (relative to the image's working directory)
+      // the compiled entry point and telemetry bootstrap, as NODE_ENV=production npm start runs them
+      // (relative to the image's working directory, /app: infra/Dockerfile)
       expect(container.command).toEqual([
         "node",
+        `--conditions=${DIST_CONDITION}`,
         "--import",
-        "tsx",
-        "--import",
-        `./${relative(repoRoot, telemetryRegister)}`,
-        relative(repoRoot, entryOf(spec)),
+        `./${TELEMETRY_REGISTER_DIST}`,
+        `${spec.dir}/dist/main.js`,
       ]);
-      expect(existsSync(entryOf(spec)) && existsSync(telemetryRegister)).toBe(true);
+      expect(nodeArgsOf(spec, "dist")).toEqual([
+        `--conditions=${DIST_CONDITION}`,
+        "--import",
+        join(repoRoot, TELEMETRY_REGISTER_DIST),
+        entryOf(spec, "dist"),
+      ]);
       // probes on the health router's paths, on the admin port that serves them, which answer
       expect([
         container.startupProbe.httpGet,
@@ -393,7 +404,7 @@ describe("the migration Job's commands", () => {
         job.spec.template.spec.containers.map(async (container) => {
           const env = Object.fromEntries(container.env.map((e) => [e.name, e.value ?? url.toString()]));
           const [command = "", ...args] = container.command;
-          // The image's working directory is the repository root (infra/Dockerfile).
+          // The migrate image's working directory is the repository root (infra/Dockerfile, target migrate).
           const { stdout } = await run(command === "node" ? process.execPath : command, args, {
             cwd: repoRoot,
             env: { PATH: process.env.PATH, ...env, HOME: home },

@@ -205,7 +205,7 @@ describe("docker-compose for a laptop", () => {
       const service = compose.services[name];
       const environment = service?.environment ?? {};
       expect(service?.command?.join(" ")).toContain(
-        `exec node --import tsx --import ./packages/telemetry/src/register.ts ${spec.dir}/src/main.ts`,
+        `exec node --env-file=/tmp/service.env --conditions=fedplat-dist --import ./packages/telemetry/dist/register.js ${spec.dir}/dist/main.js`,
       );
       expect(environment.PORT).toBe(String(spec.port));
       expect(service?.ports).toEqual([`${spec.port}:${spec.port}`]); // the admin port is not published to the host

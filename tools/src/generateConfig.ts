@@ -81,7 +81,10 @@ export function codegenYamlOf(registry: Services): string {
   return `${lines.join("\n")}\n${CLIENT}`;
 }
 
-/** Where the Prisma CLI is in the image (its working directory is the repository root, infra/Dockerfile). */
+/**
+ * Where the Prisma CLI is in the migrate image (infra/Dockerfile's target "migrate": the whole workspace,
+ * its working directory the repository root; the runtime image has no CLI).
+ */
 const PRISMA_CLI = "node_modules/prisma/build/index.js";
 
 /**
@@ -105,7 +108,7 @@ export function migrateJobOf(registry: Services): string {
     ];
     return [
       `        - name: ${service.name}`,
-      "          image: fedplat",
+      "          image: fedplat-migrate",
       "          imagePullPolicy: IfNotPresent",
       `          command: [${command.map((part) => JSON.stringify(part)).join(", ")}]`,
       "          env:",

@@ -21,6 +21,7 @@ export {
   type ServiceSpec,
   SUBGRAPHS,
   subgraphUrlOverrides,
+  TELEMETRY_REGISTER_DIST,
   telemetryRegister,
   WORKERS,
 } from "./services";

@@ -41,27 +41,29 @@ export type BuildKind = "source" | "dist";
  */
 export const DIST_CONDITION = "fedplat-dist";
 
-export function entryOf(spec: ServiceSpec, build: BuildKind = "source"): string {
-  return build === "dist" ? join(repoRoot, spec.dir, "dist", "main.js") : join(repoRoot, spec.dir, "src", "main.ts");
+/** A process's entry point under `root`: the repository, or a staged image tree (scripts/image/stage.sh). */
+export function entryOf(spec: ServiceSpec, build: BuildKind = "source", root = repoRoot): string {
+  return build === "dist" ? join(root, spec.dir, "dist", "main.js") : join(root, spec.dir, "src", "main.ts");
 }
 
 /** The OpenTelemetry bootstrap every process loads with `--import` (packages/telemetry). */
 export const telemetryRegister = join(repoRoot, "packages", "telemetry", "src", "register.ts");
-const telemetryRegisterDist = join(repoRoot, "packages", "telemetry", "dist", "register.js");
+/** The compiled bootstrap, relative to the root (the repository or the image's /app). */
+export const TELEMETRY_REGISTER_DIST = join("packages", "telemetry", "dist", "register.js");
 
 /**
  * The node arguments that run a process: the OpenTelemetry bootstrap first (`--import`, so its
  * instrumentations patch modules before the service requires them), then the entry point. Paths are
  * absolute; docker-compose and the Kubernetes manifests use the same ones relative to the image's /app.
  */
-export function nodeArgsOf(spec: ServiceSpec, build: BuildKind, telemetry = true): string[] {
+export function nodeArgsOf(spec: ServiceSpec, build: BuildKind, telemetry = true, root = repoRoot): string[] {
   if (build === "source") {
     return ["--import", "tsx", ...(telemetry ? ["--import", telemetryRegister] : []), entryOf(spec)];
   }
   return [
     `--conditions=${DIST_CONDITION}`,
-    ...(telemetry ? ["--import", telemetryRegisterDist] : []),
-    entryOf(spec, "dist"),
+    ...(telemetry ? ["--import", join(root, TELEMETRY_REGISTER_DIST)] : []),
+    entryOf(spec, "dist", root),
   ];
 }
 

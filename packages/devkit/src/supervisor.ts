@@ -34,6 +34,11 @@ export interface SpawnOptions {
    * @default "source"
    */
   build?: BuildKind;
+  /**
+   * The tree the process runs from, also its working directory: the repository, or the image's file
+   * tree that scripts/image/stage.sh staged (compiled, production dependencies only). @default repoRoot
+   */
+  root?: string;
 }
 
 /** Thrown when a compiled entry point is missing: `npm run build` has not run. */
@@ -49,14 +54,15 @@ const KEEP_LINES = 50;
  */
 export function spawnService(spec: ServiceSpec, options: SpawnOptions): RunningService {
   const build = options.build ?? "source";
-  if (build === "dist" && !existsSync(entryOf(spec, "dist"))) {
+  const root = options.root ?? repoRoot;
+  if (build === "dist" && !existsSync(entryOf(spec, "dist", root))) {
     throw new MissingBuildError(
-      `${relative(repoRoot, entryOf(spec, "dist"))} does not exist: run \`npm run build\` before starting compiled processes`,
+      `${relative(root, entryOf(spec, "dist", root))} does not exist: run \`npm run build\` before starting compiled processes`,
     );
   }
   const watch = options.watch ? ["--watch"] : [];
-  const child = spawn(process.execPath, [...watch, ...nodeArgsOf(spec, build, options.telemetry !== false)], {
-    cwd: repoRoot,
+  const child = spawn(process.execPath, [...watch, ...nodeArgsOf(spec, build, options.telemetry !== false, root)], {
+    cwd: root,
     // stdin: a pipe this process never writes to; the service shuts down when it closes, i.e.
     // when this process is gone however it ended (onShutdown in @fedplat/runtime), so a killed
     // test run or supervisor leaves no services behind.

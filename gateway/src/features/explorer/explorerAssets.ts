@@ -17,6 +17,12 @@ function packageRoot(name: string): string {
 }
 
 /**
+ * The page's own scripts, from the package root rather than __dirname: the same folder whether this runs
+ * from src/ or from the compiled dist/ (tsc copies no .js files into dist/).
+ */
+const PUBLIC = join(__dirname, "..", "..", "..", "src", "features", "explorer", "public");
+
+/**
  * Every file the explorer page loads, by the name it is served under (/graphiql/assets/<name>).
  * The browser builds npm ships (UMD, no build step of ours), so the page needs no CDN; the list is
  * closed, so nothing else under node_modules can be fetched through it.
@@ -28,7 +34,7 @@ export function explorerAssets(): Readonly<Record<string, string>> {
     "graphiql.min.js": join(packageRoot("graphiql"), "graphiql.min.js"),
     "graphiql.min.css": join(packageRoot("graphiql"), "graphiql.min.css"),
     "graphql-ws.min.js": join(packageRoot("graphql-ws"), "umd/graphql-ws.min.js"),
-    "explorer.js": join(__dirname, "public/explorer.js"),
-    "sandbox-fallback.js": join(__dirname, "public/sandboxFallback.js"),
+    "explorer.js": join(PUBLIC, "explorer.js"),
+    "sandbox-fallback.js": join(PUBLIC, "sandboxFallback.js"),
   };
 }
