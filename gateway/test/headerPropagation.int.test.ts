@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
+import { signAccessToken } from "@fedplat/auth";
 import { createLogger, createRedis, type Redis } from "@fedplat/runtime";
 import { graphqlRequest, repoRoot, TEST_GATEWAY_KEY, TEST_IDENTITY_ENV, TEST_JWT_SECRET } from "@fedplat/devkit";
 import { accountsIdentity, buildGateway, defaultLimits, type GatewayServer, loadGatewayConfig } from "../src";
@@ -54,9 +55,15 @@ afterAll(async () => {
   await redis?.quit();
 });
 
+/** A signed-in customer: orders' fields are @authenticated, so anonymous callers never reach orders. */
+const customer = async () => ({
+  authorization: `Bearer ${await signAccessToken({ id: randomUUID(), role: "CUSTOMER" }, TEST_JWT_SECRET)}`,
+});
+
 describe("header propagation", () => {
   it("copies allowlisted headers, renamed and defaulted, per subgraph; never credentials or the gateway's own headers", async () => {
     const res = await graphqlRequest(url, BOTH, undefined, {
+      ...(await customer()),
       "accept-language": "fr-CH",
       "x-tenant": "acme",
       "x-debug": "1",
@@ -90,7 +97,7 @@ describe("header propagation", () => {
   });
 
   it("sends the defaults when the client sent nothing", async () => {
-    await graphqlRequest(url, BOTH);
+    await graphqlRequest(url, BOTH, undefined, await customer());
     expect(received.orders?.["x-client-version"]).toBe("unknown");
     expect(received.orders?.["x-tenant-id"]).toBeUndefined();
   });

@@ -3,6 +3,7 @@ import http from "node:http";
 import net from "node:net";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
+import { signAccessToken } from "@fedplat/auth";
 import { buildCatalogServer, type CatalogPrisma, createCatalogPrisma } from "@fedplat/catalog";
 import { createLogger, createMetrics, createRedis, type Redis } from "@fedplat/runtime";
 import {
@@ -134,8 +135,17 @@ describe("a subgraph that goes down and comes back", () => {
 
 describe("retries", () => {
   it("sends a query again after a dropped connection, but never a mutation", async () => {
+    // orders' fields are @authenticated: a signed-in customer, so the gateway sends them on.
+    const customer = {
+      authorization: `Bearer ${await signAccessToken({ id: randomUUID(), role: "CUSTOMER" }, TEST_JWT_SECRET)}`,
+    };
     dropped = 0;
-    const query = await graphqlRequest(`${base}/graphql`, /* GraphQL */ "{ orders(first: 1) { totalCount } }");
+    const query = await graphqlRequest(
+      `${base}/graphql`,
+      /* GraphQL */ "{ orders(first: 1) { totalCount } }",
+      {},
+      customer,
+    );
     expect(query.errors?.[0]).toMatchObject({ extensions: { code: "SUBGRAPH_UNAVAILABLE", serviceName: "orders" } });
     expect(dropped).toBe(2);
 
@@ -143,6 +153,8 @@ describe("retries", () => {
     const mutation = await graphqlRequest(
       `${base}/graphql`,
       /* GraphQL */ 'mutation { placeOrder(input: { lines: [{ productId: "p", quantity: 1 }] }) { id } }',
+      {},
+      customer,
     );
     expect(mutation.errors?.[0]).toMatchObject({ extensions: { code: "SUBGRAPH_UNAVAILABLE", serviceName: "orders" } });
     expect(dropped).toBe(1);
