@@ -1,32 +1,26 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { signAccessToken } from "@fedplat/auth";
-import {
-  bearer,
-  graphqlRequest,
-  TEST_GATEWAY_KEY,
-  TEST_IDENTITY_TRUST,
-  TEST_JWT_SECRET,
-  waitFor,
-} from "@fedplat/devkit";
-import { createLiveUpdatePublisher } from "@fedplat/events";
-import { createLogger, createMetrics, createRedis, type Redis } from "@fedplat/runtime";
-import {
-  buildSubgraphServer,
-  isAuthenticated,
-  ownedBy,
-  type SubgraphServer,
-  type SubgraphRules,
-} from "@fedplat/subgraph";
-import { composeSubgraphs } from "@fedplat/tools";
+import { bearer, graphqlRequest, TEST_GATEWAY_KEY, TEST_JWT_SECRET, waitFor } from "@fedplat/devkit";
+import { createLogger, createRedis, type Redis } from "@fedplat/runtime";
 import { type Client, createClient } from "graphql-ws";
-import gql from "graphql-tag";
 import WebSocket from "ws";
 import { accountsIdentity, buildGateway, defaultLimits, type GatewayServer } from "../src";
-import { parseManifest } from "../src/features/persistedDocuments";
 import { createRedisKeyValueCache } from "../src/features/responseCache/redisKeyValueCache";
+import {
+  ALIASES,
+  MINE,
+  startTasksSubgraph,
+  type Task,
+  TASK_CHANGED,
+  TASK_QUERY,
+  type TasksSubgraph,
+  tasksSdl,
+  trustedManifest,
+  sha256,
+} from "./fixtures/tasksSubgraph";
 
 /**
  * Issue 22: a subgraph declares its own Subscription fields with `@live` in its SDL, and a real
@@ -36,93 +30,27 @@ import { createRedisKeyValueCache } from "../src/features/responseCache/redisKey
  */
 jest.setTimeout(60_000);
 
-const TASKS_SDL = /* GraphQL */ `
-  extend schema
-    @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@composeDirective"])
-    @link(url: "https://fedplat.dev/live/v1.0", import: ["@live"])
-    @composeDirective(name: "@live")
-
-  type Task @key(fields: "id") {
-    id: ID!
-    title: String!
-    done: Boolean!
-  }
-
-  type Query {
-    task(id: ID!): Task
-  }
-
-  type Subscription {
-    taskChanged(taskId: ID!): Task! @live(query: "task", idArgument: "taskId")
-    myTaskUpdates: Task! @live(query: "task")
-    undeclaredTicks: Task!
-  }
-`;
-
-const TASK_CHANGED = /* GraphQL */ "subscription($id: ID!) { taskChanged(taskId: $id) { id title done } }";
-const MINE = /* GraphQL */ "subscription { myTaskUpdates { title } }";
+/** The tasks subgraph, plus a Subscription field it does not declare with @live. */
+const TASKS_SDL = tasksSdl("\n    undeclaredTicks: Task!");
 const UNDECLARED = /* GraphQL */ "subscription { undeclaredTicks { id } }";
-const TASK_QUERY = /* GraphQL */ "query($id: ID!) { task(id: $id) { title } }";
-const ALIASES = `subscription { myTaskUpdates { ${Array.from({ length: 16 }, (_, i) => `t${i}: title`).join(" ")} } }`;
-const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-/** The gateway enforces trusted documents, as in production: these are its manifest (codegen's format). */
-const documents = parseManifest(
-  JSON.stringify(
-    Object.fromEntries(
-      [TASK_CHANGED, MINE, UNDECLARED, TASK_QUERY, ALIASES].map((document) => [`sha256:${sha256(document)}`, document]),
-    ),
-  ),
-  "test manifest",
-);
-
-interface Task {
-  id: string;
-  ownerId: string;
-  title: string;
-  done: boolean;
-}
-
-/** The subgraph's "database": a change is committed once it is in this map. */
-const tasks = new Map<string, Task>();
-
-/** Deny by default, as every subgraph: a task is its owner's (or staff's). */
-const permissions: SubgraphRules = {
-  Query: { task: isAuthenticated },
-  Task: ownedBy<Task>((task) => task.ownerId),
-};
-const resolvers = {
-  Query: { task: (_: unknown, args: { id: string }) => tasks.get(args.id) ?? null },
-  Task: { __resolveReference: (reference: { id: string }) => tasks.get(reference.id) ?? null },
-};
+/** The gateway enforces trusted documents, as in production: these are its manifest. */
+const documents = trustedManifest([TASK_CHANGED, MINE, UNDECLARED, TASK_QUERY, ALIASES]);
 
 const channel = `test:live:${randomUUID()}`;
 const logger = createLogger("declared-subscriptions-test", "silent");
 let redis: Redis;
-let subgraph: SubgraphServer;
+let subgraph: TasksSubgraph;
 let gateway: GatewayServer;
 let httpUrl: string;
 let wsUrl: string;
-let subgraphUrl: string;
 /** The gateway follows this file (a ConfigMap mount in production): see the hot-reload test. */
 const supergraphPath = join(mkdtempSync(join(tmpdir(), "fedplat-tasks-supergraph-")), "supergraph.graphql");
-const composeTasks = (sdl: string) => composeSubgraphs([{ name: "tasks", url: subgraphUrl, sdl }]).supergraphSdl;
+const composeTasks = (sdl: string) => subgraph.compose(sdl);
 const clients: Client[] = [];
 
 beforeAll(async () => {
   redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "declared-subscriptions-test");
-  subgraph = await buildSubgraphServer({
-    name: "tasks",
-    typeDefs: gql(TASKS_SDL),
-    resolvers,
-    permissions,
-    context: (base) => base,
-    readiness: {},
-    metrics: createMetrics("tasks"),
-    logger,
-    identityTrust: TEST_IDENTITY_TRUST,
-  });
-  const subgraphPort = await subgraph.listen(0, "127.0.0.1");
-  subgraphUrl = `http://127.0.0.1:${subgraphPort}/graphql`;
+  subgraph = await startTasksSubgraph({ sdl: TASKS_SDL, redis, channel, logger });
   const supergraphSdl = composeTasks(TASKS_SDL);
   writeFileSync(supergraphPath, supergraphSdl);
   gateway = await buildGateway({
@@ -137,7 +65,7 @@ beforeAll(async () => {
     persistedQueries: {
       cache: createRedisKeyValueCache(redis, `test:apq:${randomUUID()}:`, logger),
       mode: "enforce",
-      manifest: { get: (hash) => documents.get(hash), size: documents.size, reload: () => undefined },
+      manifest: documents,
     },
   });
   httpUrl = `http://127.0.0.1:${await gateway.listen(0, "127.0.0.1")}/graphql`;
@@ -164,12 +92,7 @@ async function userClient(id = randomUUID()): Promise<{ id: string; token: strin
   return { id, token, client };
 }
 
-/** What the tasks subgraph's producer does after its commit: "Task <id> of <owner> changed". */
-const publisher = () => createLiveUpdatePublisher(redis, channel, (error) => logger.error({ err: error }));
-async function commit(task: Task): Promise<void> {
-  tasks.set(task.id, task);
-  await publisher().publish({ typename: "Task", id: task.id, ownerId: task.ownerId });
-}
+const commit = (task: Task) => subgraph.commit(task);
 
 /** The next result of a subscription, failing after 10 s. */
 async function nextOf<T>(iterator: AsyncIterator<T>): Promise<T> {
@@ -200,7 +123,7 @@ describe("a Subscription field declared with @live in a subgraph's SDL", () => {
   it("sends the task's current state, then its committed changes, re-read through Query.task as the subscriber", async () => {
     const owner = await userClient();
     const task: Task = { id: randomUUID(), ownerId: owner.id, title: "write docs", done: false };
-    tasks.set(task.id, task);
+    subgraph.tasks.set(task.id, task);
     const events = owner.client.iterate({ query: TASK_CHANGED, variables: { id: task.id } });
     expect(await nextOf(events)).toEqual({ data: { taskChanged: { id: task.id, title: "write docs", done: false } } });
     await commit({ ...task, done: true });
@@ -230,7 +153,7 @@ describe("a Subscription field declared with @live in a subgraph's SDL", () => {
     const owner = await userClient();
     const stranger = await userClient();
     const task: Task = { id: randomUUID(), ownerId: owner.id, title: "private", done: false };
-    tasks.set(task.id, task);
+    subgraph.tasks.set(task.id, task);
     const query = await graphqlRequest(
       httpUrl,
       "query($id: ID!) { task(id: $id) { title } }",
@@ -246,7 +169,7 @@ describe("a Subscription field declared with @live in a subgraph's SDL", () => {
     expect(await refusalCodes(user.client, UNDECLARED)).toEqual(["SUBSCRIPTION_NOT_SERVED"]);
     // The same connection still serves a declared field.
     const task: Task = { id: randomUUID(), ownerId: user.id, title: "still served", done: false };
-    tasks.set(task.id, task);
+    subgraph.tasks.set(task.id, task);
     const events = user.client.iterate({ query: TASK_CHANGED, variables: { id: task.id } });
     expect(await nextOf(events)).toMatchObject({ data: { taskChanged: { title: "still served" } } });
     await events.return?.();
@@ -261,7 +184,7 @@ describe("a Subscription field declared with @live in a subgraph's SDL", () => {
     expect(await refusalCodes(user.client, ALIASES)).toEqual(["GRAPHQL_VALIDATION_FAILED"]); // 16 aliases, limit 15
     // A manifest document sent by id alone is served.
     const task: Task = { id: randomUUID(), ownerId: user.id, title: "by id", done: false };
-    tasks.set(task.id, task);
+    subgraph.tasks.set(task.id, task);
     const events = user.client.iterate({
       query: "",
       variables: { id: task.id },
@@ -277,7 +200,7 @@ describe("a Subscription field declared with @live in a subgraph's SDL", () => {
         .supergraph.hash;
     const user = await userClient();
     const task: Task = { id: randomUUID(), ownerId: user.id, title: "across reloads", done: false };
-    tasks.set(task.id, task);
+    subgraph.tasks.set(task.id, task);
     const watching = user.client.iterate({ query: TASK_CHANGED, variables: { id: task.id } });
     expect(await nextOf(watching)).toMatchObject({ data: { taskChanged: { done: false } } });
     const mine = user.client.iterate({ query: MINE });

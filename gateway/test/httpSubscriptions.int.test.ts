@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,26 +8,26 @@ import {
   type HttpTransport,
   openHttpSubscription,
   TEST_GATEWAY_KEY,
-  TEST_IDENTITY_TRUST,
   TEST_JWT_SECRET,
   waitFor,
 } from "@fedplat/devkit";
-import { createLiveUpdatePublisher } from "@fedplat/events";
 import { createLogger, createMetrics, createRedis, type Redis } from "@fedplat/runtime";
-import {
-  buildSubgraphServer,
-  isAuthenticated,
-  ownedBy,
-  type SubgraphRules,
-  type SubgraphServer,
-} from "@fedplat/subgraph";
-import { composeSubgraphs } from "@fedplat/tools";
 import { createClient } from "graphql-sse";
-import gql from "graphql-tag";
 import { accountsIdentity, buildGateway, defaultLimits, type GatewayOptions, type GatewayServer } from "../src";
-import { parseManifest } from "../src/features/persistedDocuments";
 import { defaultSubscriptionLimits } from "../src/features/subscriptions";
 import { createRedisKeyValueCache } from "../src/features/responseCache/redisKeyValueCache";
+import {
+  ALIASES,
+  MINE,
+  startTasksSubgraph,
+  type Task,
+  TASK_CHANGED,
+  TASK_QUERY,
+  type TasksSubgraph,
+  tasksSdl,
+  trustedManifest,
+  sha256,
+} from "./fixtures/tasksSubgraph";
 
 /**
  * Issue 23 item 5: subscriptions over GraphQL over SSE and Apollo's multipart HTTP protocol, on
@@ -36,69 +36,19 @@ import { createRedisKeyValueCache } from "../src/features/responseCache/redisKey
  */
 jest.setTimeout(60_000);
 
-const TASKS_SDL = /* GraphQL */ `
-  extend schema
-    @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@composeDirective"])
-    @link(url: "https://fedplat.dev/live/v1.0", import: ["@live"])
-    @composeDirective(name: "@live")
-
-  type Task @key(fields: "id") {
-    id: ID!
-    title: String!
-    done: Boolean!
-  }
-
-  type Query {
-    task(id: ID!): Task
-  }
-
-  type Subscription {
-    taskChanged(taskId: ID!): Task! @live(query: "task", idArgument: "taskId")
-    myTaskUpdates: Task! @live(query: "task")
-  }
-`;
-
-const TASK_CHANGED = /* GraphQL */ "subscription($id: ID!) { taskChanged(taskId: $id) { id title done } }";
-const MINE = /* GraphQL */ "subscription { myTaskUpdates { title } }";
-const TASK_QUERY = /* GraphQL */ "query($id: ID!) { task(id: $id) { title } }";
-const ALIASES = `subscription { myTaskUpdates { ${Array.from({ length: 16 }, (_, i) => `t${i}: title`).join(" ")} } }`;
-const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-const documents = parseManifest(
-  JSON.stringify(
-    Object.fromEntries(
-      [TASK_CHANGED, MINE, TASK_QUERY, ALIASES].map((document) => [`sha256:${sha256(document)}`, document]),
-    ),
-  ),
-  "test manifest",
-);
-
-interface Task {
-  id: string;
-  ownerId: string;
-  title: string;
-  done: boolean;
-}
-const tasks = new Map<string, Task>();
-const permissions: SubgraphRules = {
-  Query: { task: isAuthenticated },
-  Task: ownedBy<Task>((task) => task.ownerId),
-};
-const resolvers = {
-  Query: { task: (_: unknown, args: { id: string }) => tasks.get(args.id) ?? null },
-  Task: { __resolveReference: (reference: { id: string }) => tasks.get(reference.id) ?? null },
-};
+const TASKS_SDL = tasksSdl();
+const documents = trustedManifest([TASK_CHANGED, MINE, TASK_QUERY, ALIASES]);
 
 const channel = `test:live:${randomUUID()}`;
 const logger = createLogger("http-subscriptions-test", "silent");
 /** API keys issued so far (key -> its viewer); deleting one revokes it. */
 const apiKeys = new Map<string, Viewer>();
 let redis: Redis;
-let subgraph: SubgraphServer;
+let subgraph: TasksSubgraph;
 let gateway: GatewayServer;
 let url: string;
-let subgraphUrl: string;
 const supergraphPath = join(mkdtempSync(join(tmpdir(), "fedplat-http-subscriptions-")), "supergraph.graphql");
-const composeTasks = (sdl: string) => composeSubgraphs([{ name: "tasks", url: subgraphUrl, sdl }]).supergraphSdl;
+const composeTasks = (sdl: string) => subgraph.compose(sdl);
 
 /** A gateway on the tasks subgraph, as production configures one (plus a short heartbeat). */
 function gatewayOptions(): GatewayOptions {
@@ -116,25 +66,14 @@ function gatewayOptions(): GatewayOptions {
     persistedQueries: {
       cache: createRedisKeyValueCache(redis, `test:apq:${randomUUID()}:`, logger),
       mode: "enforce",
-      manifest: { get: (hash) => documents.get(hash), size: documents.size, reload: () => undefined },
+      manifest: documents,
     },
   };
 }
 
 beforeAll(async () => {
   redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "http-subscriptions-test");
-  subgraph = await buildSubgraphServer({
-    name: "tasks",
-    typeDefs: gql(TASKS_SDL),
-    resolvers,
-    permissions,
-    context: (base) => base,
-    readiness: {},
-    metrics: createMetrics("tasks"),
-    logger,
-    identityTrust: TEST_IDENTITY_TRUST,
-  });
-  subgraphUrl = `http://127.0.0.1:${await subgraph.listen(0, "127.0.0.1")}/graphql`;
+  subgraph = await startTasksSubgraph({ sdl: TASKS_SDL, redis, channel, logger });
   writeFileSync(supergraphPath, composeTasks(TASKS_SDL));
   gateway = await buildGateway(gatewayOptions());
   url = `http://127.0.0.1:${await gateway.listen(0, "127.0.0.1")}/graphql`;
@@ -152,19 +91,11 @@ async function user(ttlSeconds = 900, id = randomUUID()) {
   return { id, headers: { authorization: `Bearer ${token}` } };
 }
 
-/** What the tasks subgraph's producer does after its commit. */
-async function commit(task: Task): Promise<void> {
-  tasks.set(task.id, task);
-  await createLiveUpdatePublisher(redis, channel, (error) => logger.error({ err: error })).publish({
-    typename: "Task",
-    id: task.id,
-    ownerId: task.ownerId,
-  });
-}
+const commit = (task: Task) => subgraph.commit(task);
 
 function newTask(ownerId: string, title: string): Task {
   const task = { id: randomUUID(), ownerId, title, done: false };
-  tasks.set(task.id, task);
+  subgraph.tasks.set(task.id, task);
   return task;
 }
 

@@ -801,11 +801,12 @@ describe("identity headers sent by a client", () => {
     expect(asCustomer.data).toEqual({
       me: expect.objectContaining({ email: "customer@example.com", role: "CUSTOMER" }),
     });
-    // An admin-only field with the forged header is refused as for anyone anonymous.
+    // An admin-only field with the forged header is refused as for anyone anonymous: by the
+    // gateway's @policy, whose viewer the forged header does not change.
     const users = await send(open, { ...adHoc(/* GraphQL */ "{ users(first: 1) { totalCount } }"), headers: forged });
     expect({ status: users.status, code: users.code, data: users.data }).toEqual({
       status: 200,
-      code: "UNAUTHENTICATED",
+      code: "UNAUTHORIZED_FIELD_OR_TYPE",
       data: null,
     });
   });

@@ -17,6 +17,7 @@ describe("the persisted-documents manifest", () => {
       "LoginDocument",
       "LogoutDocument",
       "MeDocument",
+      "MyOrdersDocument",
       "OrderDocument",
       "OrderStatusChangedDocument",
       "PlaceOrderDocument",

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { type TokenVerifier, type Viewer, viewerFromAuthorization, viewerKey } from "@fedplat/auth";
+import type { Logger } from "@fedplat/runtime";
 import { GraphQLError } from "graphql";
 import { decodeJwt } from "jose";
 import type { ApiKeyResolver } from "../identity/apiKeyResolver";
@@ -44,6 +45,25 @@ export class ConnectionRefused extends Error {
   ) {
     super(reason);
   }
+}
+
+/**
+ * What refuses a subscriber whose authentication threw, on any transport: its ConnectionRefused,
+ * or for anything else (an outage of accounts, say) "try again later", logged. `counted` records
+ * the refusal (subscriptionCore's refused).
+ */
+export function authenticationRefusal(
+  cause: unknown,
+  logger: Pick<Logger, "error">,
+  counted: (reason: "unauthenticated" | "unavailable") => void,
+): ConnectionRefused {
+  const refusal =
+    cause instanceof ConnectionRefused
+      ? cause
+      : new ConnectionRefused(SubscriptionCloseCode.TryAgainLater, "Credentials cannot be checked right now");
+  if (!(cause instanceof ConnectionRefused)) logger.error({ err: cause }, "subscription authentication failed");
+  counted(refusal.code === SubscriptionCloseCode.Unauthorized ? "unauthenticated" : "unavailable");
+  return refusal;
 }
 
 const param = (params: Record<string, unknown> | undefined, ...names: string[]) => {

@@ -5,8 +5,8 @@ import { createHandler } from "graphql-sse";
 import { viewerOf } from "../../requestState";
 import { sendGraphQLError } from "../../sendGraphQLError";
 import type { TrustedDocuments } from "../persistedDocuments";
-import { closeCodeMeaning, SubscriptionCloseCode } from "./closeCodes";
-import { type ConnectionIdentity, ConnectionRefused } from "./connectionAuth";
+import { closeCodeMeaning } from "./closeCodes";
+import { authenticationRefusal, type ConnectionIdentity } from "./connectionAuth";
 import type { LiveSubscription } from "./liveSubscription";
 import { writeMultipartSubscription } from "./multipartSubscription";
 import type {
@@ -197,13 +197,7 @@ export function useHttpSubscriptions(options: HttpSubscriptionsOptions): Request
       return await options.authenticate(credentials);
     } catch (cause) {
       // The identity feature accepted these credentials a moment ago: only a change since, or an outage, lands here.
-      const refusal =
-        cause instanceof ConnectionRefused
-          ? cause
-          : new ConnectionRefused(SubscriptionCloseCode.TryAgainLater, "Credentials cannot be checked right now");
-      if (!(cause instanceof ConnectionRefused))
-        options.logger.error({ err: cause }, "subscription authentication failed");
-      core.refused(refusal.code === SubscriptionCloseCode.Unauthorized ? "unauthenticated" : "unavailable");
+      const refusal = authenticationRefusal(cause, options.logger, (reason) => core.refused(reason));
       refuse(res, refusal.code, refusal.message);
       return undefined;
     }

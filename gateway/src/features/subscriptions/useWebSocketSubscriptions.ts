@@ -6,7 +6,7 @@ import { WebSocketServer } from "ws";
 import type { ConnectionBudget } from "../rateLimits";
 import { SubscriptionCloseCode } from "./closeCodes";
 import type { SubscriptionLimits } from "./config";
-import { type ConnectionIdentity, ConnectionRefused } from "./connectionAuth";
+import { authenticationRefusal, type ConnectionIdentity } from "./connectionAuth";
 import type { AdmittedConnection, SubscriptionCore, SubscriptionExecution } from "./subscriptionCore";
 
 export interface WebSocketSubscriptionsOptions {
@@ -53,13 +53,7 @@ export function useWebSocketSubscriptions(options: WebSocketSubscriptionsOptions
           }
           identity = await options.authenticate(ctx.connectionParams);
         } catch (cause) {
-          const refusal =
-            cause instanceof ConnectionRefused
-              ? cause
-              : new ConnectionRefused(SubscriptionCloseCode.TryAgainLater, "Credentials cannot be checked right now");
-          if (!(cause instanceof ConnectionRefused))
-            options.logger.error({ err: cause }, "subscription authentication failed");
-          core.refused(refusal.code === SubscriptionCloseCode.Unauthorized ? "unauthenticated" : "unavailable");
+          const refusal = authenticationRefusal(cause, options.logger, (reason) => core.refused(reason));
           // Best effort, as over HTTP: a failure to count must not change the refusal.
           if (refusal.code === SubscriptionCloseCode.Unauthorized)
             await options.budget?.refused(request).catch(() => undefined);
