@@ -71,14 +71,22 @@ afterAll(async () => {
 const errorsOf = (payload: Payload | undefined) =>
   ((payload?.incremental as Array<{ errors?: unknown[] }> | undefined) ?? []).flatMap(({ errors }) => errors ?? []);
 
-test("a deferred field the viewer may not see gets the error it gets undeferred", async () => {
+/*
+ * The gateway's @policy removes `users` before planning, deferred or not, so no subgraph is asked.
+ * Known limit (docs/defer.md): the null of the removed non-null field propagates to the root as it
+ * does undeferred, instead of stopping at the @defer boundary, so the answer is that one whole result.
+ */
+test("a deferred field the viewer may not see is refused as it is undeferred, by the gateway's @policy", async () => {
   const undeferred = await graphqlRequest(
     url,
     "{ products(first: 1) { totalCount } users { totalCount } }",
     {},
     customer,
   );
-  expect(undeferred.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+  expect(undeferred.data).toBeNull();
+  expect(undeferred.errors).toEqual([
+    expect.objectContaining({ path: ["users"], extensions: { code: "UNAUTHORIZED_FIELD_OR_TYPE" } }),
+  ]);
 
   const parts = await allParts(
     url,
@@ -96,14 +104,7 @@ test("a deferred field the viewer may not see gets the error it gets undeferred"
     `,
     customer,
   );
-  expect(parts[0]).toEqual({ data: { products: { totalCount: 200 } }, hasNext: true });
-  expect(parts[1]).toMatchObject({ incremental: [{ data: null, path: [], label: "staff" }], hasNext: false });
-  const [forbidden] = errorsOf(parts[1]) as Array<{ message: string; path: unknown; extensions: { code: string } }>;
-  expect(forbidden).toMatchObject({
-    message: undeferred.errors?.[0]?.message,
-    path: ["users"],
-    extensions: { code: "FORBIDDEN" },
-  });
+  expect(parts).toEqual([{ data: null, errors: undeferred.errors }]);
 });
 
 test("a deferred private field is never stored by the response cache, nor shown to another viewer", async () => {
