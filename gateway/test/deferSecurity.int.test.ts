@@ -4,7 +4,7 @@ import { buildGateway, type GatewayServer } from "../src";
 import type { PersistedDocumentManifest } from "../src/features/persistedDocuments";
 import { createRedisKeyValueCache, type StringCache } from "../src/features/responseCache/redisKeyValueCache";
 import { type AccountsCatalogOrders, startAccountsCatalogOrders } from "./accountsCatalogOrders";
-import { allParts, type Payload } from "./incrementalResponse";
+import { allParts } from "./incrementalResponse";
 
 /*
  * @defer beside the gateway's defences (docs/defer.md), through a real gateway over real accounts,
@@ -67,9 +67,6 @@ afterAll(async () => {
   await Promise.all(gateways.map((gateway) => gateway.close()));
   await graph?.stop();
 });
-
-const errorsOf = (payload: Payload | undefined) =>
-  ((payload?.incremental as Array<{ errors?: unknown[] }> | undefined) ?? []).flatMap(({ errors }) => errors ?? []);
 
 /*
  * The gateway's @policy removes `users` before planning, deferred or not, so no subgraph is asked.
