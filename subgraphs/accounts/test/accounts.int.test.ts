@@ -12,6 +12,10 @@ import { IDENTITY_HEADER, signCallerIdentity, verifyAccessToken, type Viewer } f
 import { type AccountsPrisma, buildAccountsServer, createAccountsPrisma } from "../src";
 import { type Envelope, openPersonalData, parseEnvelope } from "@fedplat/events";
 
+// Registrations and logins hash with argon2id at production cost (64 MiB, 3 passes): the dozen in
+// one throttling case take seconds each while turbo runs every package's suite at once.
+jest.setTimeout(120_000);
+
 let subgraph: TestSubgraph<AccountsPrisma>;
 
 beforeAll(async () => {
