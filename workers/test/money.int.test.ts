@@ -48,7 +48,10 @@ beforeAll(async () => {
   catalog = await startTestSubgraph({ createPrisma: createCatalogPrisma, build: buildCatalogServer, database });
   orders = await startTestSubgraph({
     createPrisma: createOrdersPrisma,
-    build: (deps) => buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY) }),
+    // 300 interleavings while .ci/run runs every suite at once: orders waits for catalog's prices as
+    // long as redisLoss.int.test.ts lets it (the production default is 5 s), so a starved CPU is not an outage.
+    build: (deps) =>
+      buildOrdersServer({ ...deps, catalog: createCatalogClient(catalog.url, TEST_ORDERS_SERVICE_KEY, 30_000) }),
     database,
   });
   workers = await startTestWorkers(database, {
