@@ -8,5 +8,8 @@ import type { GraphQLSchema } from "graphql";
 export function apiSchemaOf(supergraphSdl: string): GraphQLSchema {
   // Read, not served: whether a server enforces the supergraph's `for: SECURITY` features
   // (@authenticated, @requiresScopes, @policy) is that server's check, not the schema diff's.
-  return Supergraph.build(supergraphSdl, { supportedFeatures: null }).apiSchema().toGraphQLJSSchema();
+  // With @defer: the gateway serves it (queryPlannerConfig.incrementalDelivery), so clients use it.
+  return Supergraph.build(supergraphSdl, { supportedFeatures: null })
+    .apiSchema()
+    .toGraphQLJSSchema({ includeDefer: true });
 }

@@ -79,7 +79,8 @@ export function operationAnalyzer(supergraphSdl: string): (document: string) => 
   // Read to plan and price, not served: the `for: SECURITY` features are the gateway's to enforce.
   const supergraph = Supergraph.build(supergraphSdl, { supportedFeatures: null });
   const apiSchema = supergraph.apiSchema();
-  const planner = new QueryPlanner(supergraph);
+  // Planned as the gateway plans: deferred fragments get their own fetches.
+  const planner = new QueryPlanner(supergraph, { incrementalDelivery: { enableDefer: true } });
   const model = createCostModel(supergraphSdl, {
     apiSchema: apiSchema.toGraphQLJSSchema(),
     defaultListSize: defaultDemandControl.defaultListSize,
