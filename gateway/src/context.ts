@@ -12,4 +12,10 @@ export interface GatewayContext {
   overrideConditions?: ReadonlyMap<string, boolean>;
   /** Deferred fragments may come as later multipart parts (features/defer); otherwise @defer is ignored. Read by the patched executor. */
   incrementalDelivery?: boolean;
+  /**
+   * Set by the gateway's own executions that may be shared between viewers of one class
+   * (subscription events, executeAsViewer.ts): each subgraph fetch counts here, and each answer
+   * that said it depended only on the viewer's class (`extensions.viewerDependence: "role"`).
+   */
+  viewerDependence?: { fetches: number; roleAnswers: number };
 }

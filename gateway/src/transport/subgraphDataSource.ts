@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from "@apollo/gateway";
+import { VIEWER_DEPENDENCE_EXTENSION, viewerDependenceOf } from "@fedplat/auth";
 import { ErrorCode } from "@fedplat/runtime";
 import { GraphQLError, parse } from "graphql";
 import type { GatewayContext } from "../context";
@@ -65,7 +66,16 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
         ...(uploads.length > 0 ? { uploads } : {}),
         context: options.context as GatewayContext,
       };
-      return await described.run(fetch, () => super.process(options));
+      const dependence = fetch.context.viewerDependence;
+      if (dependence) dependence.fetches += 1;
+      const response = await described.run(fetch, () => super.process(options));
+      // Meant for the gateway alone: read (a missing or other value counts as "identity") and removed.
+      if (response.extensions && VIEWER_DEPENDENCE_EXTENSION in response.extensions) {
+        if (dependence && viewerDependenceOf(response.extensions) === "role") dependence.roleAnswers += 1;
+        const { [VIEWER_DEPENDENCE_EXTENSION]: _read, ...others } = response.extensions;
+        response.extensions = Object.keys(others).length > 0 ? others : undefined;
+      }
+      return response;
     } catch (error) {
       throw this.clientError(error);
     }

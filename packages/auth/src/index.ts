@@ -43,3 +43,13 @@ export {
 export { callSubgraph, type ServiceCall } from "./serviceCall";
 export { keyVars } from "./keyVars";
 export { accessTokenSection, authSections, identityTrustSection } from "./sections";
+export {
+  type TrackedViewer,
+  trackViewerReads,
+  untrackedViewer,
+  VIEWER_DEPENDENCE_EXTENSION,
+  VIEWER_DEPENDENCE_HEADER,
+  type ViewerDependence,
+  viewerClassKey,
+  viewerDependenceOf,
+} from "./viewerDependence";

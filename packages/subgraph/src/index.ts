@@ -35,6 +35,7 @@ export {
   isUser,
   or,
   ownedBy,
+  race,
   type ServiceAccess,
   type SubgraphRules,
   withPermissions,

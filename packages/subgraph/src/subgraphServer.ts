@@ -39,6 +39,7 @@ import {
 } from "@fedplat/auth";
 import { type ServiceAccess, type SubgraphRules, withPermissions } from "./permissions";
 import type { SubgraphTls } from "./subgraphConfig";
+import { useViewerDependence, withTrackedViewer } from "./viewerDependence";
 
 /** What every subgraph's context starts from. */
 export interface BaseContext {
@@ -134,6 +135,8 @@ export async function buildSubgraphServer<TContext extends BaseContext>(
       // gateway combines across subgraphs. Anything without a hint is uncacheable (max age 0).
       ApolloServerPluginCacheControl({ defaultMaxAge: 0, calculateHttpHeaders: true }),
       useOperationMetrics<TContext>(options.metrics.registry, "subgraph"),
+      // Tells the gateway whether an answer depended on who asked (subscription fan-out shares the rest).
+      useViewerDependence<TContext>(),
       ...(options.plugins ?? []),
     ],
   });
@@ -152,7 +155,9 @@ export async function buildSubgraphServer<TContext extends BaseContext>(
       context: async ({ req }) => {
         const requestId = req.header("x-request-id") ?? randomUUID();
         const { viewer, caller } = await verifyIdentity(req.header(IDENTITY_HEADER));
-        return options.context({ requestId, viewer, caller, log: options.logger.child({ requestId }) });
+        return withTrackedViewer(viewer, (tracked) =>
+          options.context({ requestId, viewer: tracked, caller, log: options.logger.child({ requestId }) }),
+        );
       },
     }),
   );

@@ -1,4 +1,4 @@
-import { allow, hasRole, isGatewayCall, isUser, or, ownedBy, type SubgraphRules } from "@fedplat/subgraph";
+import { allow, hasRole, isGatewayCall, isUser, ownedBy, race, type SubgraphRules } from "@fedplat/subgraph";
 import type { User } from "./generated/prisma/client";
 import { ADMIN_ROLES, STAFF_ROLES } from "./roles";
 
@@ -7,10 +7,11 @@ const isAdmin = hasRole(...ADMIN_ROLES);
 
 /** Deny by default (see withPermissions): every type and field of this subgraph has a rule here. */
 export const permissions: SubgraphRules = {
-  // user(id): one's own account, or anyone's for staff.
+  // user(id): one's own account, or anyone's for staff. race, not or: the role is checked first and
+  // a staff viewer's answer never reads its id (or evaluates every rule).
   Query: {
     me: allow,
-    user: or(
+    user: race(
       isStaff,
       ownedBy<unknown, { id: string }>((_parent, args) => args.id),
     ),

@@ -1,4 +1,4 @@
-import { IDENTITY_HEADER, viewerKey } from "@fedplat/auth";
+import { IDENTITY_HEADER, untrackedViewer, viewerKey } from "@fedplat/auth";
 import { type SubgraphAnswer, SubgraphResponse } from "../../transport/subgraphFetch";
 import type { SubgraphFetch, SubgraphRequest } from "../../transport/subgraphRequest";
 
@@ -14,7 +14,7 @@ function sharingKey({ url, init, operation, context }: SubgraphRequest): string 
     .filter(([name]) => !PER_REQUEST_HEADERS.has(name))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   // Who the subgraph answers for (the identity it receives is signed from the same fields).
-  return JSON.stringify([url, viewerKey(context.viewer ?? null), headers, init.body]);
+  return JSON.stringify([url, viewerKey(untrackedViewer(context.viewer ?? null)), headers, init.body]);
 }
 
 /**

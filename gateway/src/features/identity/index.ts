@@ -1,4 +1,11 @@
-import { createTokenVerifier, IDENTITY_HEADER, type SigningKey, type TokenVerifier, type Viewer } from "@fedplat/auth";
+import {
+  createTokenVerifier,
+  IDENTITY_HEADER,
+  type SigningKey,
+  type TokenVerifier,
+  untrackedViewer,
+  type Viewer,
+} from "@fedplat/auth";
 import type { Request } from "express";
 import { decodeJwt } from "jose";
 import type { GatewayFeature } from "../../feature";
@@ -118,7 +125,8 @@ export function createIdentityFeature(options: IdentityFeatureOptions): GatewayF
       }),
     ],
     wrapSubgraphFetch: (next) => async (request) => {
-      const identity = await sign(request.context.viewer ?? null, request.subgraph);
+      // The viewer itself, not a tracking proxy (executeAsViewer.ts): signing who it is decides nothing it sees.
+      const identity = await sign(untrackedViewer(request.context.viewer ?? null), request.subgraph);
       return next({
         ...request,
         init: { ...request.init, headers: { ...request.init.headers, [IDENTITY_HEADER]: identity } },

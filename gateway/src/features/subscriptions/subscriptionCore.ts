@@ -1,7 +1,8 @@
-import { viewerKey } from "@fedplat/auth";
+import { viewerClassKey, type ViewerDependence, viewerKey } from "@fedplat/auth";
 import { ErrorCode, type Logger } from "@fedplat/runtime";
 import {
   type ExecutionArgs,
+  type ExecutionResult,
   GraphQLError,
   type GraphQLSchema,
   getArgumentValues,
@@ -9,12 +10,13 @@ import {
   isNonNullType,
   type ValidationRule,
 } from "graphql";
+import { LRUCache } from "lru-cache";
 import type { Registry } from "prom-client";
 import type { TrustedDocuments } from "../persistedDocuments";
 import { SubscriptionCloseCode } from "./closeCodes";
 import type { SubscriptionLimits } from "./config";
 import type { ConnectionIdentity } from "./connectionAuth";
-import type { ExecuteAsViewer } from "./executeAsViewer";
+import type { ExecuteAsViewer, ViewerExecution } from "./executeAsViewer";
 import { type LiveFieldTable, routeKey } from "./liveFields";
 import { createLivePlanner, LIVE_ID_VARIABLE, type LivePlan, SUBSCRIPTION_NOT_SERVED } from "./livePlan";
 import { LiveSubscription } from "./liveSubscription";
@@ -135,7 +137,14 @@ export function createSubscriptionCore(options: SubscriptionCoreOptions): Subscr
   }
   /** The Subscription field each open subscription watches, to end those a new supergraph drops. */
   const fieldOf = new WeakMap<LiveSubscription, string>();
-  const shared = createSharedExecutions(limits.executionConcurrency);
+  /** An execution, and whose (viewerKey) it was. */
+  const shared = createSharedExecutions<ViewerExecution & { by: string }>(limits.executionConcurrency);
+  /**
+   * Per document, variables and viewer class: what the last event's executions said. Only a hint
+   * for where to start (a class known to depend on identity goes straight to one execution per
+   * viewer); whether a result is shared is decided by that very execution's answer, every event.
+   */
+  const verdicts = new LRUCache<string, ViewerDependence>({ max: 10_000 });
   const states = new Set<ConnectionState>();
   const perUser = new Map<string, number>();
   const planIds = new WeakMap<LivePlan, number>();
@@ -299,9 +308,31 @@ export function createSubscriptionCore(options: SubscriptionCoreOptions): Subscr
       planId = nextPlanId++;
       planIds.set(planned, planId);
     }
-    // Who sees the same thing: same document, variables and identity.
-    const shareKey = `${planId}\u0000${JSON.stringify(queryVariables)}\u0000${viewerKey(viewer)}`;
-    const run = (id: string) => options.execute(planned.query, { ...queryVariables, [LIVE_ID_VARIABLE]: id }, viewer);
+    // Who sees the same thing: same document and variables, and the same identity; or the same
+    // class (kind, roles, scopes, tenant) when the event's execution for that class said its answer
+    // depended on nothing more (docs/subscriptions.md, "Sharing between viewers").
+    const queryKey = `${planId}\u0000${JSON.stringify(queryVariables)}`;
+    const me = viewerKey(viewer);
+    const identityKey = `${queryKey}\u0000${me}`;
+    const classKey = `${queryKey}\u0000${viewerClassKey(viewer)}`;
+    const run = async (id: string) => ({
+      ...(await options.execute(planned.query, { ...queryVariables, [LIVE_ID_VARIABLE]: id }, viewer)),
+      by: me,
+    });
+    const ownExecution = (id: string, sequence: number) =>
+      shared.run(`${sequence}\u0000i\u0000${identityKey}`, () => run(id));
+    /** This subscriber's result for one event: its class's, when that execution said "role"; else its own. */
+    const eventResult = async (id: string, sequence: number): Promise<ExecutionResult> => {
+      if (verdicts.get(classKey) === "identity") {
+        const own = await ownExecution(id, sequence);
+        if (own.dependence === "role") verdicts.set(classKey, "role");
+        return own.result;
+      }
+      const first = await shared.run(`${sequence}\u0000c\u0000${classKey}`, () => run(id));
+      verdicts.set(classKey, first.dependence);
+      if (first.dependence === "role" || first.by === me) return first.result;
+      return (await ownExecution(id, sequence)).result;
+    };
     let initialJson: string | undefined;
     let stopListening: () => void = () => undefined;
 
@@ -312,7 +343,7 @@ export function createSubscriptionCore(options: SubscriptionCoreOptions): Subscr
           endSession(state);
           return undefined;
         }
-        const result = await shared.run(`${sequence}\u0000${shareKey}`, () => run(update.id));
+        const result = await eventResult(update.id, sequence);
         if (result.data?.[planned.responseKey] == null) {
           // A failure (e.g. a subgraph down) is reported like a query would report it; anything
           // else is an entity this subscriber may not (or no longer) see: dropped.
@@ -360,7 +391,7 @@ export function createSubscriptionCore(options: SubscriptionCoreOptions): Subscr
         iterator.beginInitialRead();
         // Within the same bound as events (a burst of new subscribers cannot flood the subgraphs),
         // but never shared: a read that started before this listener existed could miss a change.
-        const result = await shared.limited(() => run(route.id));
+        const { result } = await shared.limited(() => run(route.id));
         if (result.data?.[planned.responseKey] == null) {
           iterator.close();
           return result.errors?.length

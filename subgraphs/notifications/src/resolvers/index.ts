@@ -13,7 +13,7 @@ const Query: QueryResolvers = {
   notification: async (_parent, { id }, context) => {
     const viewer = requireViewer(context);
     const notification = isUuid(id) ? await context.loaders.notification.load(id) : null;
-    return notification && (notification.userId === viewer.id || hasRole(viewer, ...STAFF_ROLES)) ? notification : null;
+    return notification && (hasRole(viewer, ...STAFF_ROLES) || notification.userId === viewer.id) ? notification : null;
   },
 };
 
