@@ -8,8 +8,11 @@ import {
   type ViewerDependence,
 } from "@fedplat/auth";
 
-/** Each request's tracked viewer, by its context object (the context a subgraph's factory returned). */
-const trackedOf = new WeakMap<object, TrackedViewer>();
+/**
+ * Where a request's context keeps its tracked viewer: a symbol-keyed property, because Apollo runs
+ * each operation with a shallow copy of the context object (Object.assign copies symbol keys).
+ */
+const TRACKED = Symbol("fedplat.trackedViewer");
 
 /**
  * Builds a request's context around its viewer with identity reads recorded (trackViewerReads):
@@ -19,7 +22,7 @@ const trackedOf = new WeakMap<object, TrackedViewer>();
 export function withTrackedViewer<T extends object>(viewer: Viewer | null, build: (viewer: Viewer | null) => T): T {
   const tracked = trackViewerReads(viewer);
   const context = build(tracked.viewer);
-  trackedOf.set(context, tracked);
+  Object.defineProperty(context, TRACKED, { value: tracked, enumerable: true });
   return context;
 }
 
@@ -42,12 +45,12 @@ export function useViewerDependence<TContext extends DependenceContext>(): Apoll
       return {
         async willSendResponse({ response, contextValue, operation }) {
           if (response.body.kind !== "single") return;
-          const tracked = trackedOf.get(contextValue);
+          const tracked = (contextValue as { [TRACKED]?: TrackedViewer })[TRACKED];
           const dependence: ViewerDependence =
             tracked !== undefined &&
             contextValue.caller.kind === "gateway" &&
             operation?.operation === "query" &&
-            contextValue.viewer === tracked.viewer &&
+            contextValue.viewer === tracked.viewer && // not replaced (say by a login)
             !tracked.identityRead()
               ? "role"
               : "identity";
