@@ -1,4 +1,4 @@
-import { defineSection, loadConfig } from "@fedplat/runtime";
+import { defineSection, envVars, loadConfig } from "@fedplat/runtime";
 import { liveUpdatesSection } from "@fedplat/events";
 import { z } from "zod";
 
@@ -37,6 +37,12 @@ export interface SubscriptionsConfig {
   sessionSweepMs?: number;
   /** Time between heartbeats (`{}`) of multipart HTTP subscriptions, as Apollo's router sends them. @default 5_000 */
   heartbeatMs?: number;
+  /**
+   * Viewers of one class (kind, roles, scopes, tenant) share an event's execution when every
+   * subgraph answer said it did not depend on who the viewer is (docs/subscriptions.md). Off: one
+   * execution per viewer identity, as before. @default true
+   */
+  shareByRole?: boolean;
 }
 
 export const DEFAULT_SESSION_SWEEP_MS = 500;
@@ -60,16 +66,20 @@ export const subscriptionsSection = defineSection({
       "Federated executions of events at once per replica",
     ),
     maxMessageBytes: count(d.maxMessageBytes, 10_485_760).describe("Largest WebSocket message a client may send"),
+    shareByRole: envVars
+      .flag(true)
+      .describe("Share an event's execution between viewers of one role class when subgraphs say the answer allows it"),
   }),
   env: { prefix: "SUBSCRIPTIONS_" },
 });
 
 /** The sections' values as buildGateway takes them: the channel is the platform's shared liveUpdates one. */
 export function subscriptionsConfigOf(
-  limits: z.infer<typeof subscriptionsSection.schema>,
+  section: z.infer<typeof subscriptionsSection.schema>,
   liveUpdates: { channel: string },
 ): SubscriptionsConfig {
-  return { channel: liveUpdates.channel, limits };
+  const { shareByRole, ...limits } = section;
+  return { channel: liveUpdates.channel, limits, shareByRole };
 }
 
 /** Tests and embedders: the sections from `env` alone. */

@@ -115,6 +115,7 @@ export function createSubscriptionsFeature(options: SubscriptionsFeatureOptions)
         registry: options.registry,
         trustedDocuments: options.trustedDocuments,
         sessionSweepMs: options.config?.sessionSweepMs ?? DEFAULT_SESSION_SWEEP_MS,
+        shareByRole: options.config?.shareByRole ?? true,
       });
       const webSocket = useWebSocketSubscriptions({
         httpServer,

@@ -44,6 +44,8 @@ export interface SubscriptionCoreOptions {
   trustedDocuments: TrustedDocuments;
   /** How often open connections' sessions are re-checked without an event (sessionSweep.ts). */
   sessionSweepMs: number;
+  /** Share an event's execution within a viewer class when its answer allows it (SubscriptionsConfig.shareByRole). */
+  shareByRole: boolean;
 }
 
 /**
@@ -323,7 +325,7 @@ export function createSubscriptionCore(options: SubscriptionCoreOptions): Subscr
       shared.run(`${sequence}\u0000i\u0000${identityKey}`, () => run(id));
     /** This subscriber's result for one event: its class's, when that execution said "role"; else its own. */
     const eventResult = async (id: string, sequence: number): Promise<ExecutionResult> => {
-      if (verdicts.get(classKey) === "identity") {
+      if (!options.shareByRole || verdicts.get(classKey) === "identity") {
         const own = await ownExecution(id, sequence);
         if (own.dependence === "role") verdicts.set(classKey, "role");
         return own.result;
