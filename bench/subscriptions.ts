@@ -13,7 +13,6 @@
  * per round (from the processes' own counters), and the gateway's memory per idle connection.
  * Prints a markdown table and writes it to bench/results/subscriptions.md.
  */
-import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
@@ -216,47 +215,43 @@ async function ordersOperations(platform: Platform): Promise<number> {
 }
 
 /**
- * `count` customers, each with an order like `template` (same lines, no payment): inserted in
- * their services' tables directly, since registering and ordering through the API would cost
- * minutes of password hashing and saga before the measurement starts.
+ * `count` users like the seeded `like` (same role and password), inserted in accounts' table
+ * directly: registering through the API would cost minutes of password hashing before the
+ * measurement starts. The gateway checks each token's session, so viewers must be real users.
  */
-async function createOwners(platform: Platform, template: string, count: number) {
-  const client = new pg.Client({ connectionString: platform.database.url });
-  await client.connect();
-  try {
-    const users = await client.query<{ id: string; email: string }>(
-      `INSERT INTO accounts.users (id, email, name, role, password_hash, created_at, updated_at)
-       SELECT gen_random_uuid(), 'bench-owner-' || n || '@example.com', 'Bench owner ' || n, u.role, u.password_hash, now(), now()
-       FROM accounts.users u, generate_series(1, $1::int) n WHERE u.email = 'customer@example.com'
-       RETURNING id, email`,
-      [count],
-    );
-    const orders = await client.query<{ id: string; customer_id: string }>(
-      `WITH placed AS (
-         INSERT INTO orders.orders (id, customer_id, status, total_cents, currency, created_at, updated_at)
-         SELECT gen_random_uuid(), owner, o.status, o.total_cents, o.currency, now(), now()
-         FROM orders.orders o, unnest($2::uuid[]) owner WHERE o.id = $1::uuid
-         RETURNING id, customer_id
-       ), lines AS (
-         INSERT INTO orders.order_lines (id, order_id, product_id, quantity, unit_price_cents, position)
-         SELECT gen_random_uuid(), p.id, l.product_id, l.quantity, l.unit_price_cents, l.position
-         FROM placed p, orders.order_lines l WHERE l.order_id = $1::uuid
-       )
-       SELECT id, customer_id FROM placed`,
-      [template, users.rows.map((user) => user.id)],
-    );
-    const emailOf = new Map(users.rows.map((user) => [user.id, user.email]));
-    return Promise.all(
-      orders.rows.map(async (order) => ({
-        orderId: order.id,
-        ownerId: order.customer_id,
-        email: emailOf.get(order.customer_id) ?? "",
-        token: await signAccessToken({ id: order.customer_id, role: "CUSTOMER" }, TEST_JWT_SECRET),
-      })),
-    );
-  } finally {
-    await client.end();
-  }
+async function createUsers(client: pg.Client, like: string, prefix: string, count: number) {
+  const users = await client.query<{ id: string; email: string; role: string }>(
+    `INSERT INTO accounts.users (id, email, name, role, password_hash, created_at, updated_at)
+     SELECT gen_random_uuid(), $2 || '-' || n || '@example.com', 'Bench user ' || n, u.role, u.password_hash, now(), now()
+     FROM accounts.users u, generate_series(1, $3::int) n WHERE u.email = $1
+     RETURNING id, email, role`,
+    [like, prefix, count],
+  );
+  return Promise.all(
+    users.rows.map(async (user) => ({
+      ...user,
+      token: await signAccessToken({ id: user.id, role: user.role }, TEST_JWT_SECRET),
+    })),
+  );
+}
+
+/** For each of `owners`, an order like `template` (same lines, no payment), in orders' tables directly. */
+async function createOrders(client: pg.Client, template: string, owners: readonly string[]) {
+  const orders = await client.query<{ id: string; customer_id: string }>(
+    `WITH placed AS (
+       INSERT INTO orders.orders (id, customer_id, status, total_cents, currency, created_at, updated_at)
+       SELECT gen_random_uuid(), owner, o.status, o.total_cents, o.currency, now(), now()
+       FROM orders.orders o, unnest($2::uuid[]) owner WHERE o.id = $1::uuid
+       RETURNING id, customer_id
+     ), lines AS (
+       INSERT INTO orders.order_lines (id, order_id, product_id, quantity, unit_price_cents, position)
+       SELECT gen_random_uuid(), p.id, l.product_id, l.quantity, l.unit_price_cents, l.position
+       FROM placed p, orders.order_lines l WHERE l.order_id = $1::uuid
+     )
+     SELECT id, customer_id FROM placed`,
+    [template, owners],
+  );
+  return new Map(orders.rows.map((order) => [order.customer_id, order.id]));
 }
 
 async function main(): Promise<void> {
@@ -332,11 +327,21 @@ async function main(): Promise<void> {
           update,
         ),
       );
-    const staffTokens = await Promise.all(
-      Array.from({ length: Math.max(...DISTINCT_SIZES, UNSHARED_SIZE) }, () =>
-        signAccessToken({ id: randomUUID(), role: "STAFF" }, TEST_JWT_SECRET),
-      ),
+    const db = new pg.Client({ connectionString: platform.database.url });
+    await db.connect();
+    const staffUsers = await createUsers(
+      db,
+      "staff@example.com",
+      "bench-staff",
+      Math.max(...DISTINCT_SIZES, UNSHARED_SIZE),
     );
+    const owners = await createUsers(db, "customer@example.com", "bench-owner", OWNER_SIZE);
+    const orderOf = await createOrders(
+      db,
+      orderId,
+      owners.map((owner) => owner.id),
+    );
+    await db.end();
     const staffRow = (gateway: GatewayProcess, sharing: string, size: number) =>
       run(
         platform,
@@ -346,7 +351,7 @@ async function main(): Promise<void> {
         (i) =>
           subscriber(
             wsOf(gateway),
-            staffTokens[i] ?? "",
+            staffUsers[i]?.token ?? "",
             ORDER_STATUS,
             { id: orderId },
             true,
@@ -357,33 +362,32 @@ async function main(): Promise<void> {
     if (UNSHARED_SIZE > 0) record(await staffRow(unshared, "off (one per viewer)", UNSHARED_SIZE));
     for (const size of DISTINCT_SIZES) record(await staffRow(shared, "by role class", size));
 
-    if (OWNER_SIZE > 0) {
-      const owners = await createOwners(platform, orderId, OWNER_SIZE);
+    if (OWNER_SIZE > 0)
       record(
         await run(
           platform,
           shared,
           {
             name: `distinct owners, own order each (${OWNER_SIZE.toLocaleString("en")} updates per round)`,
-            sharing: "by role class (identity: none)",
+            sharing: "by role class (answers depend on identity)",
           },
           owners.length,
           (i) => {
             const owner = owners[i];
-            if (!owner) throw new Error(`no owner ${i}`);
+            const own = owner && orderOf.get(owner.id);
+            if (!owner || !own) throw new Error(`no order for owner ${i}`);
             return subscriber(
               wsOf(shared),
               owner.token,
               ORDER_STATUS,
-              { id: owner.orderId },
+              { id: own },
               true,
-              orderEvent("orderStatusChanged", owner.orderId, owner.email),
+              orderEvent("orderStatusChanged", own, owner.email),
             );
           },
-          owners.map((owner) => ({ id: owner.orderId, ownerId: owner.ownerId })),
+          owners.map((owner) => ({ id: orderOf.get(owner.id) ?? "", ownerId: owner.id })),
         ),
       );
-    }
 
     const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
     const ms = (value: number) => `${Math.round(value)} ms`;

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createRedis } from "@fedplat/runtime";
 import { signAccessToken } from "@fedplat/auth";
 import { type HttpTransport, openHttpSubscription, TEST_JWT_SECRET } from "@fedplat/devkit";
@@ -208,6 +209,32 @@ describe("federated subscriptions through the gateway", () => {
     expect(othersUpdates.error ?? staffOwn.error).toBeUndefined();
     expect(othersUpdates.events).toEqual([]);
     expect(staffOwn.events).toEqual([]);
+  });
+
+  it("runs one execution per event for staff viewers with distinct identities, and the customer's own", async () => {
+    const id = await placeOrder();
+    const ownerWatch = await watchOrder(connect({ authorization: customer.headers.authorization }), id);
+    await ownerWatch.next((event) => event.data?.orderStatusChanged.status === "CONFIRMED", 60_000);
+    const staffWatches = await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        const token = await signAccessToken({ id: randomUUID(), role: "STAFF" }, TEST_JWT_SECRET);
+        return watchOrder(connect({ authorization: `Bearer ${token}` }), id);
+      }),
+    );
+    /** Event executions the orders subgraph has answered (the gateway names them after the document: Watch__orders__n). */
+    const executions = async () =>
+      Object.entries((await platform.subgraphOperations()).orders ?? {})
+        .filter(([operation]) => operation.startsWith("Watch__"))
+        .reduce((sum, [, count]) => sum + count, 0);
+    const before = await executions();
+    const redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "subscriptions-e2e");
+    await redis.publish(platform.liveUpdatesChannel, JSON.stringify({ typename: "Order", id, ownerId: customer.id }));
+    await redis.quit();
+    const events = await Promise.all([ownerWatch, ...staffWatches].map((watch) => watch.next()));
+    for (const event of events)
+      expect(event.data?.orderStatusChanged).toMatchObject({ id, customer: { email: "customer@example.com" } });
+    // The staff class shares one (its answers read no viewer id); the customer's answer reads hers.
+    expect((await executions()) - before).toBe(2);
   });
 
   it("delivers a change committed by a worker to subscribers on two gateway replicas", async () => {
