@@ -239,7 +239,15 @@ describe("a subscription's event queue", () => {
 
 describe("subscription configuration", () => {
   it("has defaults that work on localhost and names an invalid variable", () => {
-    expect(loadSubscriptionsConfig({})).toEqual({ channel: "fedplat:live-updates", limits: defaultSubscriptionLimits });
+    expect(loadSubscriptionsConfig({})).toEqual({
+      channel: "fedplat:live-updates",
+      limits: defaultSubscriptionLimits,
+      shareByRole: true,
+    });
+    expect(loadSubscriptionsConfig({ SUBSCRIPTIONS_SHARE_BY_ROLE: "false" }).shareByRole).toBe(false);
+    expect(() => loadSubscriptionsConfig({ SUBSCRIPTIONS_SHARE_BY_ROLE: "sometimes" })).toThrow(
+      /SUBSCRIPTIONS_SHARE_BY_ROLE/,
+    );
     expect(loadSubscriptionsConfig({ SUBSCRIPTIONS_MAX_PER_CONNECTION: "3", LIVE_UPDATES_CHANNEL: "x" })).toMatchObject(
       { channel: "x", limits: { maxPerConnection: 3 } },
     );
