@@ -45,9 +45,15 @@ export function useResponseCache(options: ResponseCacheOptions): ApolloServerPlu
   options.liveUpdates.listenAll((update) => generations.changed(update));
   options.liveUpdates.onSubscribed(() => generations.changedEverything());
 
-  const sessionId = async ({ contextValue }: GraphQLRequestContext<GatewayContext>): Promise<string | null> => {
-    const { viewer } = contextValue;
-    if (!viewer) return null;
+  // Only HTTP requests use the cache: a subscription event (executed in-process, without HTTP)
+  // must show the entity as it is now, never a stored answer.
+  const overHttp = ({ request }: GraphQLRequestContext<GatewayContext>) => request.http !== undefined;
+  const sessionId = async (context: GraphQLRequestContext<GatewayContext>): Promise<string | null> => {
+    const { viewer } = context.contextValue;
+    // The plugin asks even when it will neither read nor write; an in-process execution needs no
+    // session key (nor its Redis look-up), and must not read the viewer's id for nothing: reading
+    // it makes a subscription event's answer identity-dependent (docs/subscriptions.md).
+    if (!viewer || !overHttp(context)) return null;
     return `${viewerKey(viewer)}:${await generations.of(viewer)}`;
   };
 
@@ -73,9 +79,6 @@ export function useResponseCache(options: ResponseCacheOptions): ApolloServerPlu
     },
   };
 
-  // Only HTTP requests use the cache: a subscription event (executed in-process, without HTTP)
-  // must show the entity as it is now, never a stored answer.
-  const overHttp = ({ request }: GraphQLRequestContext<GatewayContext>) => request.http !== undefined;
   return [
     responseCachePlugin<GatewayContext>({
       cache: options.cache,
