@@ -34,8 +34,16 @@ interface Setup {
 let sharing: Setup;
 /** The same subgraph answering without the extension, as a subgraph that predates it would. */
 let silent: Setup;
+/** Task.title under a @policy whose decider (the gateway's, a deployment's own) reads the viewer's id. */
+let policed: Setup;
 
-async function start(plugins: ApolloServerPlugin<BaseContext>[] = []): Promise<Setup> {
+/** tasksSdl with Task.title under @policy(policies: [["everyone"]]). */
+const policedSdl = tasksSdl()
+  .replace("federation/v2.5", "federation/v2.6")
+  .replace('import: ["@key", "@composeDirective"]', 'import: ["@key", "@composeDirective", "@policy"]')
+  .replace("title: String!", 'title: String! @policy(policies: [["everyone"]])');
+
+async function start(plugins: ApolloServerPlugin<BaseContext>[] = [], sdl = tasksSdl()): Promise<Setup> {
   let executions = 0;
   const counting: ApolloServerPlugin<BaseContext> = {
     async requestDidStart() {
@@ -44,7 +52,7 @@ async function start(plugins: ApolloServerPlugin<BaseContext>[] = []): Promise<S
   };
   const channel = `test:live:${randomUUID()}`;
   const subgraph = await startTasksSubgraph({
-    sdl: tasksSdl(),
+    sdl,
     redis,
     channel,
     logger,
@@ -59,6 +67,8 @@ async function start(plugins: ApolloServerPlugin<BaseContext>[] = []): Promise<S
     logger,
     limits: { ...defaultLimits, rate: { ...defaultLimits.rate, keyPrefix: `test:${randomUUID()}` } },
     subscriptions: { channel },
+    // Lets everyone see, but decides by reading who the viewer is: the answer depends on identity.
+    policies: { everyone: ({ viewer }) => typeof viewer?.id === "string" },
   });
   const httpUrl = `http://127.0.0.1:${await gateway.listen(0, "127.0.0.1")}/graphql`;
   await gateway.subscriptions.ready();
@@ -88,10 +98,11 @@ beforeAll(async () => {
   redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "shared-subscription-executions-test");
   sharing = await start();
   silent = await start([withoutExtension]);
+  policed = await start([], policedSdl);
 });
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.dispose()));
-  for (const setup of [sharing, silent]) {
+  for (const setup of [sharing, silent, policed]) {
     await setup?.gateway.close();
     await setup?.subgraph.close();
   }
@@ -223,5 +234,16 @@ describe("one event fanned out to viewers with distinct identities", () => {
     const second = await commitAndCollect(silent, again, staff);
     expect(second.received).toEqual(staff.map(() => event(again)));
     expect(second.executions).toBe(4);
+  });
+
+  it("treats an answer the gateway decided by the viewer's id (a @policy decider) as depending on identity", async () => {
+    const task: Task = { id: randomUUID(), ownerId: randomUUID(), title: "policed", done: false };
+    policed.subgraph.tasks.set(task.id, task);
+    const staff = await Promise.all(Array.from({ length: 3 }, () => watcher(policed, task.id, "STAFF")));
+    for (const viewer of staff) expect(viewer.initial).toEqual(event(task));
+    const changed = { ...task, done: true };
+    const { received, executions } = await commitAndCollect(policed, changed, staff);
+    expect(received).toEqual(staff.map(() => event(changed)));
+    expect(executions).toBe(3);
   });
 });
