@@ -313,11 +313,12 @@ const Query: QueryResolvers = {
       () => context.prisma.${singular}.count({ where }),
     );
   },
-  // Another user's ${singular} reads as not found, so ids cannot be probed.
+  // Another user's ${singular} reads as not found, so ids cannot be probed. The role comes first: a
+  // staff answer never reads the viewer's id, so staff subscribers share executions (docs/subscriptions.md).
   ${singular}: async (_parent, { id }, context) => {
     const viewer = requireViewer(context);
     const found = isUuid(id) ? await context.loaders.${singular}.load(id) : null;
-    return found && (found.ownerId === viewer.id || hasRole(viewer, ...STAFF_ROLES)) ? found : null;
+    return found && (hasRole(viewer, ...STAFF_ROLES) || found.ownerId === viewer.id) ? found : null;
   },
 };
 
