@@ -5,10 +5,19 @@ import { promisify } from "node:util";
 import { buildAccountsServer, createAccountsPrisma } from "@fedplat/accounts";
 import { createFieldCipher } from "@fedplat/runtime";
 import { signAccessToken } from "@fedplat/auth";
-import { bearer, graphqlRequest, repoRoot, startTestSubgraph, TEST_JWT_SECRET, TEST_PII_KEYS } from "@fedplat/devkit";
+import {
+  bearer,
+  graphqlRequest,
+  repoRoot,
+  startTestSubgraph,
+  TEST_GATEWAY_KEY,
+  TEST_JWT_SECRET,
+  TEST_PII_KEYS,
+} from "@fedplat/devkit";
 import { decodeProtectedHeader } from "jose";
 import WebSocket from "ws";
 import { accountsIdentity, buildGateway, defaultLimits, type GatewayOptions, type GatewayServer } from "../src";
+import { createSessionChecker } from "../src/features/identity/sessionChecker";
 import { type AccountsCatalogOrders, startAccountsCatalogOrders } from "./accountsCatalogOrders";
 
 /**
@@ -266,6 +275,45 @@ describe("access tokens end with their session on every replica", () => {
       () => me(replicas[B] ?? "", back.accessToken),
       (res) => (res.data as { me?: { id: string } } | undefined)?.me?.id === user.id,
     );
+  });
+});
+
+describe("session checks of many users at once (a subscription event re-checks each distinct viewer)", () => {
+  it("asks accounts in calls of up to 500 users, and still refuses unknown and disabled users", async () => {
+    const check = createSessionChecker({ accountsUrl: services.accounts.url, signingKey: TEST_GATEWAY_KEY });
+    const batch = randomUUID();
+    const users = await services.accounts.prisma.user.createManyAndReturn({
+      data: Array.from({ length: 600 }, (_, i) => ({
+        email: `bulk-${i}-${batch}@example.com`,
+        name: "Bulk",
+        role: i % 2 === 0 ? ("STAFF" as const) : ("CUSTOMER" as const),
+        passwordHash: "not a hash: these users never log in",
+        ...(i === 7 ? { disabledAt: new Date() } : {}),
+      })),
+    });
+    const calls = async () => {
+      const metrics = await (await fetch(services.accounts.url.replace(/graphql$/, "metrics"))).text();
+      return [...metrics.matchAll(/^subgraph_operations_total\{[^}]*operation="SessionStates"[^}]*\} (\d+)$/gm)].reduce(
+        (sum, [, count]) => sum + Number(count),
+        0,
+      );
+    };
+    const before = await calls();
+    const viewerOf = (id: string) => ({ id, roles: ["CUSTOMER"], scopes: [], kind: "user" as const });
+    const outcomes = await Promise.allSettled(
+      [...users.map((user) => user.id), randomUUID()].map((id) => check(viewerOf(id))),
+    );
+    expect((await calls()) - before).toBe(2); // 601 users: 500 + 101
+    const refusals = outcomes.flatMap((outcome, i) =>
+      outcome.status === "rejected" ? [[i, outcome.reason.message]] : [],
+    );
+    expect(refusals).toEqual([
+      [7, "Session ended: this account is disabled"],
+      [600, "Session ended: no such user"],
+    ]);
+    // Each acts with its current role from accounts, not the token's.
+    expect(outcomes[0]).toEqual({ status: "fulfilled", value: expect.objectContaining({ roles: ["STAFF"] }) });
+    expect(outcomes[1]).toEqual({ status: "fulfilled", value: expect.objectContaining({ roles: ["CUSTOMER"] }) });
   });
 });
 

@@ -20,6 +20,7 @@ export const permissions: SubgraphRules = {
     accountsAuditLog: isAdmin,
     apiKeyPrincipal: isGatewayCall,
     sessionState: isGatewayCall,
+    sessionStates: isGatewayCall,
   },
   Mutation: {
     register: allow,

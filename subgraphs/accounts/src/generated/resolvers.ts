@@ -207,6 +207,11 @@ export type Query = {
   me?: Maybe<User>;
   /** For the gateway: whether a user's access tokens still hold, and the role they act with. Null: no such user. */
   sessionState?: Maybe<SessionState>;
+  /**
+   * For the gateway: sessionState of many users in one call (at most 500), in the order asked; null
+   * where there is no such user. Subscriptions re-check every distinct viewer before each event.
+   */
+  sessionStates: Array<Maybe<SessionState>>;
   user?: Maybe<User>;
   /** Staff and admins only. */
   users: UserConnection;
@@ -227,6 +232,11 @@ export type QueryApiKeyPrincipalArgs = {
 
 export type QuerySessionStateArgs = {
   userId: Scalars['ID']['input'];
+};
+
+
+export type QuerySessionStatesArgs = {
+  userIds: Array<Scalars['ID']['input']>;
 };
 
 
@@ -547,6 +557,7 @@ export type QueryResolvers<ContextType = AccountsContext, ParentType extends Res
   apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   sessionState?: Resolver<Maybe<ResolversTypes['SessionState']>, ParentType, ContextType, RequireFields<QuerySessionStateArgs, 'userId'>>;
+  sessionStates?: Resolver<Array<Maybe<ResolversTypes['SessionState']>>, ParentType, ContextType, RequireFields<QuerySessionStatesArgs, 'userIds'>>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
 }>;
