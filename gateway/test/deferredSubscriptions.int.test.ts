@@ -5,18 +5,16 @@ import {
   graphqlRequest,
   openHttpSubscription,
   TEST_GATEWAY_KEY,
-  TEST_IDENTITY_TRUST,
   TEST_JWT_SECRET,
   waitFor,
 } from "@fedplat/devkit";
 import { createLogger, createMetrics, createRedis, type Redis } from "@fedplat/runtime";
-import { allow, buildSubgraphServer, hasRole, isAuthenticated, type SubgraphRules } from "@fedplat/subgraph";
 import { composeSubgraphs } from "@fedplat/tools";
-import gql from "graphql-tag";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { accountsIdentity, buildGateway, defaultLimits, type GatewayServer } from "../src";
 import { createRedisKeyValueCache } from "../src/features/responseCache/redisKeyValueCache";
+import { PLANNING_SDL, type PlanningSubgraph, startPlanningSubgraph } from "./fixtures/planningSubgraph";
 import { startTasksSubgraph, type Task, type TasksSubgraph, tasksSdl, trustedManifest } from "./fixtures/tasksSubgraph";
 
 /**
@@ -27,17 +25,6 @@ import { startTasksSubgraph, type Task, type TasksSubgraph, tasksSdl, trustedMan
  * the deferred fields (one of them staff-only), and live updates travel on Redis.
  */
 jest.setTimeout(60_000);
-
-const PLANNING_SDL = /* GraphQL */ `
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])
-
-  type Task @key(fields: "id") {
-    id: ID!
-    assignee: String!
-    "Staff only: a customer reading it gets FORBIDDEN."
-    budgetCents: Int
-  }
-`;
 
 const DEFERRED = /* GraphQL */ `subscription Deferred($id: ID!) { taskChanged(taskId: $id) { id title ... @defer(label: "planning") { assignee } } }`;
 const DEFERRED_BUDGET = /* GraphQL */ `subscription DeferredBudget($id: ID!) { taskChanged(taskId: $id) { title ... @defer(label: "money") { assignee budgetCents } } }`;
@@ -50,38 +37,14 @@ const channel = `test:live:${randomUUID()}`;
 const logger = createLogger("deferred-subscriptions-test", "silent");
 let redis: Redis;
 let tasks: TasksSubgraph;
-let planning: { url: string; close(): Promise<void> };
-/** The planning subgraph's data, and how many task entities it has resolved. */
-const assignees = new Map<string, string>();
-let planningReads = 0;
+let planning: PlanningSubgraph;
 let gateway: GatewayServer;
 let url: string;
 
 beforeAll(async () => {
   redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "deferred-subscriptions-test");
   tasks = await startTasksSubgraph({ sdl: tasksSdl(), redis, channel, logger });
-  const permissions: SubgraphRules = {
-    Task: { id: allow, assignee: isAuthenticated, budgetCents: hasRole("STAFF") },
-  };
-  const server = await buildSubgraphServer({
-    name: "planning",
-    typeDefs: gql(PLANNING_SDL),
-    resolvers: {
-      Task: {
-        __resolveReference: (reference: { id: string }) => {
-          planningReads += 1;
-          return { id: reference.id, assignee: assignees.get(reference.id) ?? "nobody", budgetCents: 5_000 };
-        },
-      },
-    },
-    permissions,
-    context: (base) => base,
-    readiness: {},
-    metrics: createMetrics("planning"),
-    logger,
-    identityTrust: TEST_IDENTITY_TRUST,
-  });
-  planning = { url: `http://127.0.0.1:${await server.listen(0, "127.0.0.1")}/graphql`, close: () => server.close() };
+  planning = await startPlanningSubgraph(logger);
   const { supergraphSdl } = composeSubgraphs([
     { name: "tasks", url: tasks.url, sdl: tasksSdl() },
     { name: "planning", url: planning.url, sdl: PLANNING_SDL },
@@ -182,7 +145,7 @@ const customerToken = (id: string) => signAccessToken({ id, role: "CUSTOMER" }, 
 function newTask(ownerId: string, title: string, assignee: string): Task {
   const task = { id: randomUUID(), ownerId, title, done: false };
   tasks.tasks.set(task.id, task);
-  assignees.set(task.id, assignee);
+  planning.assignees.set(task.id, assignee);
   return task;
 }
 
@@ -215,11 +178,11 @@ describe.each<Transport>(["graphql-ws", "sse", "multipart"])("@defer in a subscr
     expect(await received(stream, 2)).toEqual(deferredEvent(task, "ada"));
 
     const renamed = { ...task, title: "ship the release" };
-    assignees.set(task.id, "grace");
+    planning.assignees.set(task.id, "grace");
     await tasks.commit(renamed);
     await received(stream, 4);
     const done = { ...renamed, done: true };
-    assignees.set(task.id, "linus");
+    planning.assignees.set(task.id, "linus");
     await tasks.commit(done);
     expect(await received(stream, 6)).toEqual([
       ...deferredEvent(task, "ada"),
@@ -266,11 +229,11 @@ describe.each<Transport>(["graphql-ws", "sse", "multipart"])("@defer in a subscr
     // Given away: the subscriber may not see it (the tasks subgraph answers FORBIDDEN), so that event is dropped.
     // Each event re-reads the current state, so the next change waits until this one was read and dropped.
     const hidden = await hiddenEvents();
-    assignees.set(task.id, "while given away");
+    planning.assignees.set(task.id, "while given away");
     await tasks.commit({ ...task, ownerId: randomUUID(), title: "given away" });
     await waitFor("the event dropped", async () => (await hiddenEvents()) === hidden + 1);
     const back = { ...task, title: "taken back" };
-    assignees.set(task.id, "grace");
+    planning.assignees.set(task.id, "grace");
     await tasks.commit(back);
     expect(await received(stream, 4)).toEqual([...deferredEvent(task, "ada"), ...deferredEvent(back, "grace")]);
     expect(JSON.stringify(stream.messages)).not.toMatch(/given away/);
@@ -295,13 +258,13 @@ describe("@defer in shared subscriptions", () => {
       await subscribe("multipart", DEFERRED, { id: task.id }, token),
     ];
     for (const stream of streams) expect(await received(stream, 2)).toEqual(deferredEvent(task, "ada"));
-    const before = planningReads;
+    const before = planning.reads();
     const changed = { ...task, title: "shared change" };
-    assignees.set(task.id, "grace");
+    planning.assignees.set(task.id, "grace");
     await tasks.commit(changed);
     for (const stream of streams)
       expect(await received(stream, 4)).toEqual([...deferredEvent(task, "ada"), ...deferredEvent(changed, "grace")]);
     // The deferred fragment's fetch ran once for the three subscribers (initial states are read per subscriber).
-    expect(planningReads - before).toBe(1);
+    expect(planning.reads() - before).toBe(1);
   });
 });
