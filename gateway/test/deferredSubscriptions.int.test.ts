@@ -80,7 +80,7 @@ type Message = Record<string, unknown>;
 /** One subscription as its client receives it: every message (`next` payload) in order. */
 interface Stream {
   messages: Message[];
-  /** Errors that refused the subscription (graphql-ws `error`; over HTTP a result with errors). */
+  /** Errors that refused the subscription (graphql-ws `error`; over HTTP a refusal's body or a result with errors). */
   refusal(): Promise<unknown[]>;
   close(): void;
 }
@@ -125,9 +125,10 @@ async function subscribe(
     const http = await openHttpSubscription(url, transport, { query, variables }, { authorization: `Bearer ${token}` });
     stream = {
       messages: http.events as Message[],
+      // Refused before any stream (an HTTP status with a JSON body), or by a result with errors, then the end.
       refusal: async () => {
         await http.ended;
-        return http.events.flatMap((event) => event.errors ?? []);
+        return [...(http.body?.errors ?? []), ...http.events.flatMap((event) => event.errors ?? [])];
       },
       close: () => http.cancel(),
     };
@@ -239,9 +240,14 @@ describe.each<Transport>(["graphql-ws", "sse", "multipart"])("@defer in a subscr
     expect(JSON.stringify(stream.messages)).not.toMatch(/given away/);
   });
 
-  it("counts each @defer against the operation limits, as on HTTP", async () => {
-    const stream = await subscribe(transport, TOO_MANY_DEFERS, {}, await customerToken(randomUUID()));
-    expect(await stream.refusal()).toEqual([
+  it("runs only trusted documents and counts each @defer against the operation limits, as on HTTP", async () => {
+    const token = await customerToken(randomUUID());
+    const outside = await subscribe(transport, "subscription { myTaskUpdates { id ... @defer { title } } }", {}, token);
+    expect(await outside.refusal()).toEqual([
+      expect.objectContaining({ extensions: expect.objectContaining({ code: "PERSISTED_QUERY_REQUIRED" }) }),
+    ]);
+    const tooMany = await subscribe(transport, TOO_MANY_DEFERS, {}, token);
+    expect(await tooMany.refusal()).toEqual([
       expect.objectContaining({ extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }),
     ]);
   });
