@@ -14,6 +14,7 @@ import type { TrustedDocuments } from "../persistedDocuments";
 import { SubscriptionCloseCode } from "./closeCodes";
 import type { SubscriptionLimits } from "./config";
 import type { ConnectionIdentity } from "./connectionAuth";
+import { DeferredEvent, type EventResult, firstOf } from "./deferredEvent";
 import type { ExecuteAsViewer } from "./executeAsViewer";
 import { type LiveFieldTable, routeKey } from "./liveFields";
 import { createLivePlanner, LIVE_ID_VARIABLE, type LivePlan, SUBSCRIPTION_NOT_SERVED } from "./livePlan";
@@ -109,6 +110,17 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Errors that mean "not for you": such an event is dropped, never sent. */
 const HIDING_CODES = new Set<string>([ErrorCode.FORBIDDEN, ErrorCode.UNAUTHENTICATED, ErrorCode.NOT_FOUND]);
 const error = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
+
+/**
+ * Whether an update that came while the initial state was read repeats it. An event in parts is
+ * compared whole, once both have all their parts: a change in a deferred field is no repeat.
+ */
+async function isRepeat(result: EventResult, initialJson: string | Promise<string>): Promise<boolean> {
+  if (!(result instanceof DeferredEvent) && typeof initialJson === "string")
+    return JSON.stringify(result) === initialJson;
+  const json = result instanceof DeferredEvent ? await result.json() : JSON.stringify(result);
+  return json === (typeof initialJson === "string" ? initialJson : await initialJson);
+}
 
 /**
  * Federated subscriptions, whatever the transport. Producers publish "entity changed" on Redis
@@ -301,8 +313,10 @@ export function createSubscriptionCore(options: SubscriptionCoreOptions): Subscr
     }
     // Who sees the same thing: same document, variables and identity.
     const shareKey = `${planId}\u0000${JSON.stringify(queryVariables)}\u0000${viewerKey(viewer)}`;
-    const run = (id: string) => options.execute(planned.query, { ...queryVariables, [LIVE_ID_VARIABLE]: id }, viewer);
-    let initialJson: string | undefined;
+    // Only a document that defers asks for incremental delivery: any other runs exactly as a query.
+    const run = (id: string) =>
+      options.execute(planned.query, { ...queryVariables, [LIVE_ID_VARIABLE]: id }, viewer, planned.deferred);
+    let initialJson: string | Promise<string> | undefined;
     let stopListening: () => void = () => undefined;
 
     const iterator = new LiveSubscription({
@@ -313,18 +327,23 @@ export function createSubscriptionCore(options: SubscriptionCoreOptions): Subscr
           return undefined;
         }
         const result = await shared.run(`${sequence}\u0000${shareKey}`, () => run(update.id));
-        if (result.data?.[planned.responseKey] == null) {
+        // Whether the entity is there (and may be seen) is in the first part: the root field is never deferred.
+        const first = firstOf(result);
+        if (first.data?.[planned.responseKey] == null) {
           // A failure (e.g. a subgraph down) is reported like a query would report it; anything
-          // else is an entity this subscriber may not (or no longer) see: dropped.
-          if (result.errors?.length && !result.errors.some((e) => HIDING_CODES.has(String(e.extensions.code)))) {
+          // else is an entity this subscriber may not (or no longer) see: dropped, later parts too.
+          if (first.errors?.length && !first.errors.some((e) => HIDING_CODES.has(String(e.extensions.code)))) {
             metrics.event("error");
             // The query field is nullable, the subscription field is not: null reaches the root.
-            return isNonNullType(planned.fieldDefinition.type) ? { data: null, errors: result.errors } : result;
+            // Sent whole: with the root null, no deferred fragment has anywhere to go.
+            return isNonNullType(planned.fieldDefinition.type)
+              ? { data: null, errors: first.errors }
+              : { data: first.data, errors: first.errors };
           }
           metrics.event("hidden");
           return undefined;
         }
-        if (early && initialJson !== undefined && JSON.stringify(result) === initialJson) {
+        if (early && initialJson !== undefined && (await isRepeat(result, initialJson))) {
           metrics.event("repeat"); // already contained in the initial state
           return undefined;
         }
@@ -361,13 +380,14 @@ export function createSubscriptionCore(options: SubscriptionCoreOptions): Subscr
         // Within the same bound as events (a burst of new subscribers cannot flood the subgraphs),
         // but never shared: a read that started before this listener existed could miss a change.
         const result = await shared.limited(() => run(route.id));
-        if (result.data?.[planned.responseKey] == null) {
+        const first = firstOf(result);
+        if (first.data?.[planned.responseKey] == null) {
           iterator.close();
-          return result.errors?.length
-            ? result.errors
+          return first.errors?.length
+            ? first.errors
             : error(`${planned.live.typename} ${route.id} not found`, ErrorCode.NOT_FOUND);
         }
-        initialJson = JSON.stringify(result);
+        initialJson = result instanceof DeferredEvent ? result.json() : JSON.stringify(result);
         iterator.setInitial(result);
         return undefined;
       },
