@@ -8,17 +8,7 @@ import { exitWithUsageError, parseCommandLine } from "@fedplat/runtime";
 // each benchmark process inherits them.
 useTestEventKeys();
 
-const BENCHMARKS = [
-  "events",
-  "gateway",
-  "uploads",
-  "cache",
-  "subscriptions",
-  "subscriptionParts",
-  "telemetry",
-  "chaos",
-  "memory",
-];
+const BENCHMARKS = ["events", "gateway", "uploads", "cache", "subscriptions", "telemetry", "chaos", "memory"];
 const USAGE = `usage: npm run bench [-- <name>...]
 
 Runs the named benchmarks (default: all): ${BENCHMARKS.join(", ")}.
