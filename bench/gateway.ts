@@ -8,7 +8,8 @@
  *     that differ between concurrent requests (so in-flight dedupe cannot collapse them), in
  *     alternating rounds; identical requests once more as a separate row, to show what dedupe does;
  *  4. @defer: the heavy query with its entity fields of other subgraphs deferred, time to the first
- *     part and to the last, next to the same query undeferred (one connection).
+ *     part and to the last, next to the same query undeferred (one connection);
+ *  5. uploads: MB/s and the gateway's RSS while 100 files of 5 MiB stream through it to catalog.
  * Every response is checked against the expected body for its variables. Prints a markdown table
  * and writes it to bench/results/gateway.md.
  */
@@ -33,6 +34,7 @@ import {
 import autocannon from "autocannon";
 import { type Platform, startPlatform } from "../tests/fixtures/platform";
 import { measureDefer } from "./deferTimings";
+import { measureUploads, UPLOAD_GATEWAY_ENV, uploadTable } from "./uploadThroughput";
 
 const CONNECTIONS = 50;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -251,7 +253,7 @@ async function main(): Promise<void> {
   // The platform's gateway runs without the response cache: the first comparison is gateway work.
   const platform = await startPlatform({
     logLevel: "error",
-    gatewayEnv: { RESPONSE_CACHE: "off", DEMAND_CONTROL_MODE: BENCH_DEMAND_CONTROL },
+    gatewayEnv: { RESPONSE_CACHE: "off", DEMAND_CONTROL_MODE: BENCH_DEMAND_CONTROL, ...UPLOAD_GATEWAY_ENV },
   });
   const urlOf = (name: string) => `http://127.0.0.1:${platform.services[name]?.port}/graphql`;
   const stock = await startStockGateway(Object.fromEntries(SUBGRAPHS.map((spec) => [spec.name, urlOf(spec.name)])));
@@ -443,6 +445,8 @@ async function main(): Promise<void> {
 
     // @defer (docs/defer.md): what a client waits for the first part and for the last, unloaded.
     const deferTimings = await measureDefer(platform.gatewayUrl, admin, HEAVY_DEFERRED, HEAVY, { first: 10 });
+    // File uploads (docs/uploads.md), last: 500 MB streamed through the gateway to catalog.
+    const uploads = await measureUploads(platform);
 
     const f = (n: number) => (Number.isFinite(n) ? n.toFixed(n >= 100 ? 0 : n >= 10 ? 1 : 2) : "n/a");
     const row = (name: string, r: Load) =>
@@ -489,6 +493,10 @@ async function main(): Promise<void> {
       `| undeferred, whole | ${f(deferTimings.whole)} |`,
       `| deferred, first part | ${f(deferTimings.firstPart)} |`,
       `| deferred, last part | ${f(deferTimings.lastPart)} |`,
+      "",
+      "Uploads: product images through the gateway (multipart request, streamed to catalog):",
+      "",
+      ...uploadTable(uploads),
       "",
     ].join("\n");
     console.log(table);

@@ -10,7 +10,7 @@ export interface GatewayContext {
   subgraphHeaders: Record<string, string>;
   /** Progressive @override labels on or off for this request (features/progressiveOverride); read by the patched planner. */
   overrideConditions?: ReadonlyMap<string, boolean>;
-  /** Deferred fragments may come as later multipart parts (features/defer); otherwise @defer is ignored. Read by the patched executor. */
+  /** Deferred fragments may come as later parts (features/defer; a subscription whose document defers, executeAsViewer.ts); otherwise @defer is ignored. Read by the patched executor. */
   incrementalDelivery?: boolean;
   /**
    * Set by the gateway's own executions that may be shared between viewers of one class

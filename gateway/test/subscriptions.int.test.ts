@@ -9,6 +9,7 @@ import { acceptAuthorizationSpecs } from "../src/features/authorization";
 import { defaultSubscriptionLimits, loadSubscriptionsConfig } from "../src/features/subscriptions/config";
 import { liveFieldTable } from "../src/features/subscriptions/liveFields";
 import { createLivePlanner, type LivePlan, SUBSCRIPTION_NOT_SERVED } from "../src/features/subscriptions/livePlan";
+import { DeferredEvent, type LaterPart } from "../src/features/subscriptions/deferredEvent";
 import { LiveSubscription } from "../src/features/subscriptions/liveSubscription";
 
 const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
@@ -18,7 +19,10 @@ let schema: GraphQLSchema;
 /** The API schema of a supergraph, as the gateway builds it. */
 async function apiSchemaOf(sdl: string): Promise<GraphQLSchema> {
   acceptAuthorizationSpecs(); // as the gateway's authorization feature does
-  const gateway = new ApolloGateway({ supergraphSdl: sdl });
+  const gateway = new ApolloGateway({
+    supergraphSdl: sdl,
+    queryPlannerConfig: { incrementalDelivery: { enableDefer: true } }, // declares @defer, as server.ts does
+  });
   const loaded = (await gateway.load()).schema;
   await gateway.stop();
   return loaded;
@@ -81,6 +85,21 @@ describe("subscription documents become the query each event runs", () => {
   it("hides field suggestions, as on HTTP", () => {
     const [error] = planner()(/* GraphQL */ "subscription { myOrderUpdates { statu } }") as readonly GraphQLError[];
     expect(error?.message).toBe('Cannot query field "statu" on type "Order". [Suggestion hidden]');
+  });
+
+  it("marks a document that defers, and only such a document, for delivery in parts", () => {
+    const plan = planner();
+    const deferred = plan(/* GraphQL */ `
+      subscription { myOrderUpdates { id ...Later } }
+      fragment Later on Order { ... @defer(label: "lines") { lines { quantity } } }
+    `) as LivePlan;
+    expect(deferred.deferred).toBe(true);
+    expect(deferred.query).toContain('@defer(label: "lines")');
+    expect((plan(/* GraphQL */ "subscription { myOrderUpdates { id } }") as LivePlan).deferred).toBe(false);
+    // Around the root field, @defer goes with the fragment on Subscription: the root is the event itself.
+    expect((plan(/* GraphQL */ "subscription { ... @defer { myOrderUpdates { id } } }") as LivePlan).deferred).toBe(
+      false,
+    );
   });
 
   it("checks and rewrites each distinct document once", () => {
@@ -225,6 +244,59 @@ describe("a subscription's event queue", () => {
     expect(calls.resolved).toEqual([]);
     expect((await live.next()).value).toEqual({ data: { order: { id: "a" } } });
     expect((await live.next()).value).toEqual({ data: { order: { id: "b" } } });
+  });
+
+  /** An event in two parts whose later part comes when `release` is called. */
+  function deferredEvent(id: string) {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    async function* later(): AsyncGenerator<LaterPart> {
+      await released;
+      yield { incremental: [{ data: { later: id }, path: ["order"] }], hasNext: false };
+    }
+    return { event: new DeferredEvent({ data: { order: { id } }, hasNext: true }, later()), release };
+  }
+
+  it("delivers an event's later parts before the next event, and queues events, not parts", async () => {
+    const events = new Map([
+      ["a", deferredEvent("a")],
+      ["b", deferredEvent("b")],
+    ]);
+    const calls = { overflow: 0 };
+    const live = new LiveSubscription({
+      queueLimit: 1,
+      resolve: async (u) => events.get(u.id)?.event,
+      onOverflow: () => {
+        calls.overflow += 1;
+      },
+      onClose: () => undefined,
+    });
+    live.push(update("a"), 1);
+    expect((await live.next()).value).toEqual({ data: { order: { id: "a" } }, hasNext: true });
+    live.push(update("b"), 2); // one event waiting: within the limit, whatever a's parts
+    const laterOfA = live.next();
+    events.get("b")?.release(); // b's part is ready first: still not before a's
+    events.get("a")?.release();
+    expect((await laterOfA).value).toEqual({
+      incremental: [{ data: { later: "a" }, path: ["order"] }],
+      hasNext: false,
+    });
+    expect((await live.next()).value).toEqual({ data: { order: { id: "b" } }, hasNext: true });
+    expect((await live.next()).value).toMatchObject({ incremental: [{ data: { later: "b" } }], hasNext: false });
+    expect(calls.overflow).toBe(0);
+  });
+
+  it("replays a shared event's parts to each subscriber from the first", async () => {
+    const { event, release } = deferredEvent("a");
+    release();
+    await event.finished;
+    const parts = async () => {
+      const all = [];
+      for await (const part of event.later()) all.push(part);
+      return all;
+    };
+    expect(await parts()).toEqual(await parts());
+    expect(await parts()).toHaveLength(1);
   });
 
   it("reports a client that falls behind instead of queueing without bound", async () => {

@@ -162,6 +162,43 @@ describe("federated subscriptions through the gateway", () => {
     expect(notifications.events.every((event) => event.data?.notificationAdded.channel === "EMAIL")).toBe(true);
   });
 
+  it("delivers each event of a subscription with @defer in parts: the order, then its customer from accounts", async () => {
+    const id = await placeOrder();
+    const client = connect({ authorization: customer.headers.authorization });
+    type Part = {
+      data?: { orderStatusChanged: { id: string; status: string } };
+      incremental?: Array<{ data: unknown; path: string[]; label?: string }>;
+      hasNext?: boolean;
+    };
+    const watch = client.watch<{ orderStatusChanged: { id: string; status: string } }>(
+      /* GraphQL */ `subscription Deferred($id: ID!) { orderStatusChanged(orderId: $id) { id status ... @defer(label: "people") { customer { email } } } }`,
+      { id },
+    );
+    const parts = watch.events as unknown as Part[];
+    await watch.next((event) => event.data?.orderStatusChanged.status === "CONFIRMED");
+    const cancelled = await platform.query(
+      /* GraphQL */ "mutation($id: ID!) { cancelOrder(id: $id) { status } }",
+      { id },
+      customer.headers,
+    );
+    expect(cancelled.errors).toBeUndefined();
+    const last = await watch.next((event) => event.data?.orderStatusChanged.status === "CANCELLED");
+    const through = watch.events.indexOf(last) + 2; // the CANCELLED event's deferred part included
+    await watch.next(() => watch.events.length >= through);
+    // Every event (the current state first, then each change) is two messages, never interleaved.
+    expect(through).toBeGreaterThanOrEqual(4);
+    expect(through % 2).toBe(0);
+    for (let at = 0; at < through; at += 2) {
+      expect(parts[at]).toEqual({ data: { orderStatusChanged: { id, status: expect.any(String) } }, hasNext: true });
+      expect(parts[at + 1]).toEqual({
+        incremental: [
+          { data: { customer: { email: "customer@example.com" } }, path: ["orderStatusChanged"], label: "people" },
+        ],
+        hasNext: false,
+      });
+    }
+  });
+
   it("starts orderStatusChanged with the order's current state, then follows it to CANCELLED", async () => {
     const id = await placeOrder();
     const client = connect({ authorization: customer.headers.authorization });

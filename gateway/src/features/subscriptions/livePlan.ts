@@ -1,4 +1,5 @@
 import {
+  BREAK,
   type DefinitionNode,
   type DocumentNode,
   type FieldNode,
@@ -49,6 +50,11 @@ export interface LivePlan {
   query: string;
   /** Client variables the query still uses (others only fed the subscription's own arguments). */
   queryVariables: readonly string[];
+  /**
+   * The query defers fragments (`@defer`): each event is delivered in parts. A `@defer` on a
+   * fragment around the root field itself is dropped with that fragment: the root is the event.
+   */
+  deferred: boolean;
 }
 
 export interface LivePlannerOptions {
@@ -169,6 +175,7 @@ export function createLivePlanner(
         },
       ],
     };
+    const definitions = [queryOperation, ...keptFragments];
     return {
       document,
       operation,
@@ -176,8 +183,9 @@ export function createLivePlanner(
       fieldDefinition,
       live,
       responseKey,
-      query: print({ kind: Kind.DOCUMENT, definitions: [queryOperation, ...keptFragments] }),
+      query: print({ kind: Kind.DOCUMENT, definitions }),
       queryVariables: [...used].filter((name) => name !== LIVE_ID_VARIABLE),
+      deferred: definitions.some(defers),
     };
   }
 }
@@ -202,6 +210,18 @@ function singleRootField(
     if (field) return field;
   }
   return undefined;
+}
+
+function defers(definition: DefinitionNode): boolean {
+  let found = false;
+  visit(definition, {
+    Directive(node) {
+      if (node.name.value !== "defer") return undefined;
+      found = true;
+      return BREAK;
+    },
+  });
+  return found;
 }
 
 function usedVariables(definitions: readonly DefinitionNode[]): Set<string> {

@@ -1,11 +1,12 @@
 import type { LiveUpdate } from "@fedplat/events";
 import type { ExecutionResult } from "graphql";
+import { DeferredEvent, type EventPayload, type EventResult } from "./deferredEvent";
 
 export interface LiveSubscriptionOptions {
-  /** Updates allowed to wait; one more calls `onOverflow` instead of growing the queue. */
+  /** Updates (events, not their parts) allowed to wait; one more calls `onOverflow` instead of growing the queue. */
   queueLimit: number;
-  /** The subscriber's payload for one update; undefined when the update is not for them. */
-  resolve(update: LiveUpdate, sequence: number, early: boolean): Promise<ExecutionResult | undefined>;
+  /** The subscriber's event for one update (whole, or in parts); undefined when the update is not for them. */
+  resolve(update: LiveUpdate, sequence: number, early: boolean): Promise<EventResult | undefined>;
   onOverflow(): void;
   /** Called once, however the subscription ends (complete, disconnect, overflow). */
   onClose(): void;
@@ -17,12 +18,16 @@ export interface LiveSubscriptionOptions {
  * while no event comes would never release its listener; here return() ends a pending next() at
  * once. Updates queue (bounded) and are resolved one at a time as the client takes them, so a
  * slow client costs at most `queueLimit` small messages, never executed results.
+ * An event with deferred parts (`@defer`) yields its initial part, then each later part, before
+ * the next update is resolved: a client never sees two events' parts interleaved.
  */
-export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> {
+export class LiveSubscription implements AsyncIterableIterator<EventPayload> {
   private queue: Array<{ update: LiveUpdate; sequence: number; early: boolean }> = [];
   private wake: (() => void) | undefined;
   private closed = false;
-  private initial: ExecutionResult | undefined;
+  private initial: EventResult | undefined;
+  /** The later parts of the event being delivered. */
+  private later: AsyncIterator<EventPayload> | undefined;
   /** True until the initial state is read: updates that arrive meanwhile may repeat it. */
   private readingInitial = false;
   /** A last result to deliver before completing (end()). */
@@ -40,7 +45,7 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
   }
 
   /** The first event: the entity's state when subscribing. */
-  setInitial(result: ExecutionResult): void {
+  setInitial(result: EventResult): void {
     this.readingInitial = false;
     this.initial = result;
   }
@@ -64,17 +69,23 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
     this.wake?.();
   }
 
-  async next(): Promise<IteratorResult<ExecutionResult>> {
+  async next(): Promise<IteratorResult<EventPayload>> {
     while (!this.closed) {
       if (this.final) {
         const value = this.final;
         this.close();
         return { value, done: false };
       }
+      if (this.later) {
+        const part = await this.later.next();
+        if (!part.done && !this.closed && !this.final) return part;
+        if (part.done) this.later = undefined;
+        continue;
+      }
       if (this.initial) {
         const value = this.initial;
         this.initial = undefined;
-        return { value, done: false };
+        return { value: this.begin(value), done: false };
       }
       const item = this.queue.shift();
       if (!item) {
@@ -83,17 +94,24 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
         continue;
       }
       const value = await this.options.resolve(item.update, item.sequence, item.early);
-      if (value && !this.closed && !this.final) return { value, done: false };
+      if (value && !this.closed && !this.final) return { value: this.begin(value), done: false };
     }
     return { value: undefined, done: true };
   }
 
-  async return(): Promise<IteratorResult<ExecutionResult>> {
+  /** An event's first message; its later parts, if any, come next. */
+  private begin(event: EventResult): EventPayload {
+    if (!(event instanceof DeferredEvent)) return event;
+    this.later = event.later();
+    return event.initial;
+  }
+
+  async return(): Promise<IteratorResult<EventPayload>> {
     this.close();
     return { value: undefined, done: true };
   }
 
-  async throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
+  async throw(error?: unknown): Promise<IteratorResult<EventPayload>> {
     this.close();
     throw error;
   }
@@ -103,6 +121,8 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
     this.closed = true;
     this.queue = [];
     this.initial = undefined;
+    void this.later?.return?.(undefined);
+    this.later = undefined;
     this.wake?.();
     this.options.onClose();
   }

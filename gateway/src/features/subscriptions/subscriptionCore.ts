@@ -2,7 +2,6 @@ import { viewerClassKey, type ViewerDependence, viewerKey } from "@fedplat/auth"
 import { ErrorCode, type Logger } from "@fedplat/runtime";
 import {
   type ExecutionArgs,
-  type ExecutionResult,
   GraphQLError,
   type GraphQLSchema,
   getArgumentValues,
@@ -16,6 +15,7 @@ import type { TrustedDocuments } from "../persistedDocuments";
 import { SubscriptionCloseCode } from "./closeCodes";
 import type { SubscriptionLimits } from "./config";
 import type { ConnectionIdentity } from "./connectionAuth";
+import { DeferredEvent, type EventResult, firstOf } from "./deferredEvent";
 import type { ExecuteAsViewer, ViewerExecution } from "./executeAsViewer";
 import { type LiveFieldTable, routeKey } from "./liveFields";
 import { createLivePlanner, LIVE_ID_VARIABLE, type LivePlan, SUBSCRIPTION_NOT_SERVED } from "./livePlan";
@@ -113,6 +113,17 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Errors that mean "not for you": such an event is dropped, never sent. */
 const HIDING_CODES = new Set<string>([ErrorCode.FORBIDDEN, ErrorCode.UNAUTHENTICATED, ErrorCode.NOT_FOUND]);
 const error = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
+
+/**
+ * Whether an update that came while the initial state was read repeats it. An event in parts is
+ * compared whole, once both have all their parts: a change in a deferred field is no repeat.
+ */
+async function isRepeat(result: EventResult, initialJson: string | Promise<string>): Promise<boolean> {
+  if (!(result instanceof DeferredEvent) && typeof initialJson === "string")
+    return JSON.stringify(result) === initialJson;
+  const json = result instanceof DeferredEvent ? await result.json() : JSON.stringify(result);
+  return json === (typeof initialJson === "string" ? initialJson : await initialJson);
+}
 
 /**
  * Federated subscriptions, whatever the transport. Producers publish "entity changed" on Redis
@@ -317,14 +328,20 @@ export function createSubscriptionCore(options: SubscriptionCoreOptions): Subscr
     const me = viewerKey(viewer);
     const identityKey = `${queryKey}\u0000${me}`;
     const classKey = `${queryKey}\u0000${viewerClassKey(viewer)}`;
+    // Only a document that defers asks for incremental delivery: any other runs exactly as a query.
     const run = async (id: string) => ({
-      ...(await options.execute(planned.query, { ...queryVariables, [LIVE_ID_VARIABLE]: id }, viewer)),
+      ...(await options.execute(
+        planned.query,
+        { ...queryVariables, [LIVE_ID_VARIABLE]: id },
+        viewer,
+        planned.deferred,
+      )),
       by: me,
     });
     const ownExecution = (id: string, sequence: number) =>
       shared.run(`${sequence}\u0000i\u0000${identityKey}`, () => run(id));
     /** This subscriber's result for one event: its class's, when that execution said "role"; else its own. */
-    const eventResult = async (id: string, sequence: number): Promise<ExecutionResult> => {
+    const eventResult = async (id: string, sequence: number): Promise<EventResult> => {
       if (!options.shareByRole || verdicts.get(classKey) === "identity") {
         const own = await ownExecution(id, sequence);
         if (own.dependence === "role") verdicts.set(classKey, "role");
@@ -335,7 +352,7 @@ export function createSubscriptionCore(options: SubscriptionCoreOptions): Subscr
       if (first.dependence === "role" || first.by === me) return first.result;
       return (await ownExecution(id, sequence)).result;
     };
-    let initialJson: string | undefined;
+    let initialJson: string | Promise<string> | undefined;
     let stopListening: () => void = () => undefined;
 
     const iterator = new LiveSubscription({
@@ -346,18 +363,23 @@ export function createSubscriptionCore(options: SubscriptionCoreOptions): Subscr
           return undefined;
         }
         const result = await eventResult(update.id, sequence);
-        if (result.data?.[planned.responseKey] == null) {
+        // Whether the entity is there (and may be seen) is in the first part: the root field is never deferred.
+        const first = firstOf(result);
+        if (first.data?.[planned.responseKey] == null) {
           // A failure (e.g. a subgraph down) is reported like a query would report it; anything
-          // else is an entity this subscriber may not (or no longer) see: dropped.
-          if (result.errors?.length && !result.errors.some((e) => HIDING_CODES.has(String(e.extensions.code)))) {
+          // else is an entity this subscriber may not (or no longer) see: dropped, later parts too.
+          if (first.errors?.length && !first.errors.some((e) => HIDING_CODES.has(String(e.extensions.code)))) {
             metrics.event("error");
             // The query field is nullable, the subscription field is not: null reaches the root.
-            return isNonNullType(planned.fieldDefinition.type) ? { data: null, errors: result.errors } : result;
+            // Sent whole: with the root null, no deferred fragment has anywhere to go.
+            return isNonNullType(planned.fieldDefinition.type)
+              ? { data: null, errors: first.errors }
+              : { data: first.data, errors: first.errors };
           }
           metrics.event("hidden");
           return undefined;
         }
-        if (early && initialJson !== undefined && JSON.stringify(result) === initialJson) {
+        if (early && initialJson !== undefined && (await isRepeat(result, initialJson))) {
           metrics.event("repeat"); // already contained in the initial state
           return undefined;
         }
@@ -394,13 +416,14 @@ export function createSubscriptionCore(options: SubscriptionCoreOptions): Subscr
         // Within the same bound as events (a burst of new subscribers cannot flood the subgraphs),
         // but never shared: a read that started before this listener existed could miss a change.
         const { result } = await shared.limited(() => run(route.id));
-        if (result.data?.[planned.responseKey] == null) {
+        const first = firstOf(result);
+        if (first.data?.[planned.responseKey] == null) {
           iterator.close();
-          return result.errors?.length
-            ? result.errors
+          return first.errors?.length
+            ? first.errors
             : error(`${planned.live.typename} ${route.id} not found`, ErrorCode.NOT_FOUND);
         }
-        initialJson = JSON.stringify(result);
+        initialJson = result instanceof DeferredEvent ? result.json() : JSON.stringify(result);
         iterator.setInitial(result);
         return undefined;
       },
