@@ -35,7 +35,6 @@ export {
   isUser,
   or,
   ownedBy,
-  race,
   type ServiceAccess,
   type SubgraphRules,
   withPermissions,

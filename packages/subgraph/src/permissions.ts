@@ -5,7 +5,7 @@ import { type Caller, hasRole as viewerHasRole, hasScope as viewerHasScope, type
 import { forbidden, unauthenticated } from "@fedplat/runtime";
 import { rejectNulBytes } from "./rejectNulBytes";
 
-export { allow, and, deny, or, race } from "graphql-shield";
+export { allow, and, deny, or } from "graphql-shield";
 export type { IRules } from "graphql-shield";
 
 interface RuleContext {

@@ -1,4 +1,4 @@
-import { allow, hasRole, isGatewayCall, isUser, ownedBy, race, type SubgraphRules } from "@fedplat/subgraph";
+import { allow, hasRole, isGatewayCall, isUser, ownedBy, type SubgraphRules } from "@fedplat/subgraph";
 import type { User } from "./generated/prisma/client";
 import { ADMIN_ROLES, STAFF_ROLES } from "./roles";
 
@@ -7,14 +7,12 @@ const isAdmin = hasRole(...ADMIN_ROLES);
 
 /** Deny by default (see withPermissions): every type and field of this subgraph has a rule here. */
 export const permissions: SubgraphRules = {
-  // user(id): one's own account, or anyone's for staff. race, not or: the role is checked first and
-  // a staff viewer's answer never reads its id (or evaluates every rule).
+  // user(id): one's own account, or anyone's for staff. ownedBy checks the role first, so a staff
+  // viewer's answer never reads its id (graphql-shield's or() evaluates every rule; its race() and
+  // chain() call util.isUndefined, which Node 24 no longer has).
   Query: {
     me: allow,
-    user: race(
-      isStaff,
-      ownedBy<unknown, { id: string }>((_parent, args) => args.id),
-    ),
+    user: ownedBy<unknown, { id: string }>((_parent, args) => args.id, { orRoles: STAFF_ROLES }),
     users: isStaff,
     apiKeys: isAdmin,
     accountsAuditLog: isAdmin,
