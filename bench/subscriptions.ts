@@ -421,6 +421,14 @@ async function main(): Promise<void> {
     ].join("\n");
     console.log(table);
     writeFileSync(join(__dirname, "results", "subscriptions.md"), table);
+  } catch (error) {
+    // What the processes said went wrong, beside the bench's own error.
+    for (const line of platform
+      .logs()
+      .filter((text) => /"level":(50|60)/.test(text))
+      .slice(-20))
+      console.error(line);
+    throw error;
   } finally {
     await platform.stop();
   }
