@@ -1,5 +1,13 @@
 import { readFileSync } from "node:fs";
-import { ConfigError, createLogger, createRedis, exitOnStartFailure, onShutdown, redactUrl } from "@fedplat/runtime";
+import {
+  ConfigError,
+  createLogger,
+  createRedis,
+  exitOnStartFailure,
+  onShutdown,
+  redactUrl,
+  releaseMemoryWhenIdle,
+} from "@fedplat/runtime";
 import { checkOverrides, type GatewayConfig, loadGatewayConfig } from "./config";
 import { createGatewayCaching } from "./caching";
 import { buildGateway } from "./server";
@@ -58,6 +66,7 @@ async function main(): Promise<void> {
     { port, adminPort: server.adminPort() ?? port, url: `http://localhost:${port}/graphql` },
     "gateway ready",
   );
+  releaseMemoryWhenIdle({ logger });
   onShutdown(logger, async () => {
     await server.close();
     await caching.close();

@@ -5,6 +5,7 @@ import {
   createRedis,
   exitOnStartFailure,
   onShutdown,
+  releaseMemoryWhenIdle,
   redactUrl,
   serviceDatabaseUrl,
 } from "@fedplat/runtime";
@@ -184,6 +185,7 @@ async function main(): Promise<void> {
   });
   const port = await admin.listen(config.admin.port);
   logger.info({ port, adminPort: admin.adminPort() ?? port, prefix: config.queues.prefix }, "workers ready");
+  releaseMemoryWhenIdle({ logger });
   onShutdown(logger, async () => {
     await admin.close();
     await workers.close();

@@ -6,6 +6,7 @@ export { type Logger, createLogger } from "./logger";
 export { type PoolUsage, type ServiceMetrics, createMetrics, reportPoolUsage } from "./metrics";
 export { type OperationMetricsPrefix, operationMetricNames, useOperationMetrics } from "./operationMetrics";
 export { exitOnStartFailure, onShutdown, SUPERVISED_ENV } from "./shutdown";
+export { releaseMemoryWhenIdle } from "./idleMemory";
 export { type Redis, createRedis, redisOptions } from "./redis";
 export { timeOrderedId } from "./ids";
 export { type CommandLineOptions, exitWithUsageError, parseCommandLine, USAGE_EXIT_CODE } from "./commandLine";

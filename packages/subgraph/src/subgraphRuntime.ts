@@ -6,6 +6,7 @@ import {
   createMetrics,
   exitOnStartFailure,
   onShutdown,
+  releaseMemoryWhenIdle,
   type ServiceMetrics,
 } from "@fedplat/runtime";
 import { countStatements, type QueryEventSource } from "@fedplat/event-store";
@@ -80,6 +81,7 @@ async function start<P extends PrismaLike>(options: RunSubgraphOptions<P>, logge
     },
     `${options.name} subgraph ready`,
   );
+  releaseMemoryWhenIdle({ logger });
   onShutdown(logger, async () => {
     await server.close();
     await prisma.$disconnect();

@@ -17,6 +17,14 @@ export const processSection = defineSection({
         "Production only: /metrics and /health/* listen on this port, off the public one (`npm start` gives each process its own)",
       ),
     adminHost: z.string().min(1).default("0.0.0.0").describe("Production only: the interface the admin port binds"),
+    idleMemoryReleaseMs: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(30_000)
+      .describe(
+        "After this long with a quiet event loop, a process gives its unused heap back to the system once (idleMemory.ts); 0 never",
+      ),
     supervised: z
       .enum(["stdin"])
       .optional()
@@ -28,6 +36,7 @@ export const processSection = defineSection({
       logLevel: "LOG_LEVEL",
       adminPort: "ADMIN_PORT",
       adminHost: "ADMIN_HOST",
+      idleMemoryReleaseMs: "IDLE_MEMORY_RELEASE_MS",
       supervised: "FEDPLAT_SUPERVISED",
     },
   },
