@@ -425,7 +425,7 @@ async function main(): Promise<void> {
     // What the processes said went wrong, beside the bench's own error.
     for (const line of platform
       .logs()
-      .filter((text) => /"level":(50|60)/.test(text))
+      .filter((text) => /"level":(40|50|60)/.test(text))
       .slice(-20))
       console.error(line);
     throw error;

@@ -206,6 +206,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     sessions: options.sessions,
     apiKeyCacheMs: options.apiKeyCacheMs,
     apiKeyCacheSize: options.apiKeyCacheSize,
+    logger,
   });
   const policies = await loadPolicies(options.policies, { roles: options.identity.roles });
   const trustedDocuments = createTrustedDocuments(options.persistedQueries);

@@ -6,6 +6,7 @@ import {
   untrackedViewer,
   type Viewer,
 } from "@fedplat/auth";
+import type { Logger } from "@fedplat/runtime";
 import type { Request } from "express";
 import { decodeJwt } from "jose";
 import type { GatewayFeature } from "../../feature";
@@ -51,6 +52,8 @@ export interface CredentialsOptions {
   apiKeys?: ApiKeyResolver;
   apiKeyCacheMs?: number;
   apiKeyCacheSize?: number;
+  /** Told when accounts cannot answer a session check. @default silent */
+  logger?: Pick<Logger, "warn">;
 }
 
 export function createCredentials(options: CredentialsOptions): Credentials {
@@ -60,6 +63,7 @@ export function createCredentials(options: CredentialsOptions): Credentials {
         signingKey: options.signingKey,
         cacheMs: options.sessions.cacheMs,
         ...(options.accountsDispatcher ? { accountsDispatcher: options.accountsDispatcher } : {}),
+        ...(options.logger ? { logger: options.logger } : {}),
       })
     : undefined;
   const { identity } = options;

@@ -1,4 +1,4 @@
-import { appError, ErrorCode, unauthenticated } from "@fedplat/runtime";
+import { appError, ErrorCode, type Logger, unauthenticated } from "@fedplat/runtime";
 import { callSubgraph, type SigningKey, type Viewer } from "@fedplat/auth";
 import DataLoader from "dataloader";
 import { LRUCache } from "lru-cache";
@@ -20,6 +20,8 @@ export interface SessionCheckerOptions {
   timeoutMs?: number;
   /** The connection pool for accounts (mTLS). @default the global one */
   accountsDispatcher?: AccountsDispatcher;
+  /** Told why accounts could not answer (the refused requests only learn that it did not). @default silent */
+  logger?: Pick<Logger, "warn">;
 }
 
 interface SessionState {
@@ -81,7 +83,7 @@ export function createSessionChecker(options: SessionCheckerOptions): (viewer: V
   };
 
   async function fetchStates(userIds: readonly string[]): Promise<Array<SessionState | "none">> {
-    let body: { data?: { sessionStates: Array<SessionState | null> } };
+    let body: { data?: { sessionStates: Array<SessionState | null> }; errors?: Array<{ message?: string }> };
     try {
       body = await callSubgraph({
         url: options.accountsUrl,
@@ -93,11 +95,18 @@ export function createSessionChecker(options: SessionCheckerOptions): (viewer: V
         timeoutMs: options.timeoutMs ?? 5_000,
         ...(options.accountsDispatcher ? { dispatcher: options.accountsDispatcher } : {}),
       });
-    } catch {
+    } catch (error) {
+      options.logger?.warn({ err: error, users: userIds.length }, "session check: accounts did not answer");
       throw unavailable();
     }
     const states = body.data?.sessionStates;
-    if (states?.length !== userIds.length) throw unavailable();
+    if (states?.length !== userIds.length) {
+      options.logger?.warn(
+        { users: userIds.length, error: body.errors?.[0]?.message },
+        "session check: accounts answered without states",
+      );
+      throw unavailable();
+    }
     return states.map((state) => state ?? "none");
   }
 }
