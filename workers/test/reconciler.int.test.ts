@@ -1,5 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { sqlPoolOf, unsettledClaimSql, writeOutbox } from "@fedplat/event-store";
+import {
+  concludeOutboxSql,
+  outboxEnvelopesSql,
+  settleOutboxSql,
+  sqlPoolOf,
+  unsettledClaimSql,
+  writeOutbox,
+} from "@fedplat/event-store";
 import { createTestDatabase, TEST_IDENTITY_ENV, type TestDatabase } from "@fedplat/devkit";
 import { createEvent, type Envelope } from "@fedplat/events";
 import pg from "pg";
@@ -127,6 +134,22 @@ describe("the outbox reconciler", () => {
       await client.query(`ANALYZE "accounts"."outbox"`);
       const read = await rowsPerPlanStep(client, unsettledClaimSql("accounts", 30_000, 1_000));
       expect(Math.max(...read.map(([, rows]) => rows))).toBe(5);
+      // Settling, re-marking and re-publishing a batch of 1,000 ids read the rows in flight too,
+      // not the settled history (the planner preferred a scan of the whole table to 1,000 look-ups).
+      const held = (
+        await client.query<{ id: string }>(
+          `SELECT id::text AS id FROM "accounts"."outbox" WHERE settled_at IS NULL ORDER BY published_at`,
+        )
+      ).rows.map((row) => row.id);
+      const batch = [...held, ...Array.from({ length: 995 }, () => randomUUID())];
+      for (const [sql, values] of [
+        [settleOutboxSql("accounts"), [batch]],
+        [concludeOutboxSql("accounts"), [batch.slice(0, 500), batch]],
+        [outboxEnvelopesSql("accounts"), [batch]],
+      ] as const) {
+        const steps = await rowsPerPlanStep(client, sql, [...values]);
+        expect(Math.max(...steps.map(([, rows]) => rows))).toBeLessThanOrEqual(5);
+      }
     } finally {
       await client.end();
       await quiet.drop();
