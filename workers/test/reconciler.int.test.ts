@@ -90,6 +90,32 @@ describe("the outbox reconciler", () => {
     expect(await workers.workers.queues.notifications!.getJobState(event.eventId)).toBe("delayed");
   });
 
+  it("settles a row whose job completed though processed_events did not show it yet, and re-publishes none", async () => {
+    const event = registered();
+    await publishedRow(event);
+    const queue = workers.workers.queues.notifications;
+    if (!queue) throw new Error("no notifications queue");
+    await queue.add(event.type, event, { jobId: event.eventId });
+    await waitFor("the job to complete", async () => (await queue.getJobState(event.eventId)) === "completed", 15_000);
+    // As if the look-up of processed_events ran just before the consumer's commit.
+    await workers.clients.notifications.processedEvent.delete({ where: { eventId: event.eventId } });
+    expect(await reconcile()).toMatchObject({ settled: 1, republished: 0, waiting: 0 });
+    expect(await rowOf(event.eventId)).toMatchObject({ settled: true });
+    expect(await welcomes(event)).toBe(1);
+  });
+
+  it("keeps a row whose job failed for good unsettled (its dead letter holds it) and re-publishes nothing", async () => {
+    const event = registered();
+    await publishedRow(event);
+    const queue = workers.workers.queues.notifications;
+    if (!queue) throw new Error("no notifications queue");
+    // Altered after signing: the consumer refuses it at once (UnrecoverableError).
+    await queue.add(event.type, { ...event, producer: "catalog" }, { jobId: event.eventId });
+    await waitFor("the job to fail", async () => (await queue.getJobState(event.eventId)) === "failed", 15_000);
+    expect(await reconcile()).toMatchObject({ settled: 0, republished: 0, waiting: 1 });
+    expect(await rowOf(event.eventId)).toEqual({ settled: false, rechecked: true });
+  });
+
   it("settles an event no service consumes at insert, and keeps an undeliverable row unsettled (its record)", async () => {
     const sent = createEvent(
       "notification.sent",
