@@ -84,8 +84,8 @@ export function unsettledClaimSql(schema: string, recheckMs: number, batchSize: 
  * The rows of $n among the ones the reconciler holds: published and not settled (it claimed them
  * with unsettledClaimSql in the same transaction, so nothing else changed them meanwhile). Said
  * so, the statement reads the partial index outbox_unsettled_idx, the few rows in flight; with
- * `id = ANY($n)` alone the planner scanned the whole outbox for a batch of 1,000 ids once the
- * settled history reached ~50,000 rows (19-89 ms per batch, 8-14 ms through the partial index).
+ * `id = ANY($n)` alone the planner chose to scan the whole outbox for a batch of 1,000 ids once
+ * the settled history was large (workers/test/reconciler.int.test.ts checks the rows read).
  */
 const heldRows = (param: string) => `settled_at IS NULL AND published_at IS NOT NULL AND id = ANY(${param}::uuid[])`;
 

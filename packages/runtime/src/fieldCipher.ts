@@ -38,8 +38,8 @@ export function createFieldCipher(
   activeKeyId: string,
   variables: FieldCipherVariables = { keys: "PII_ENCRYPTION_KEYS", activeKeyId: "PII_ACTIVE_KEY_ID" },
 ): FieldCipher {
-  // KeyObjects, not Buffers: each cipher made from a raw key imports it again (~1 µs of the
-  // ~5 µs a field costs to seal or open, and every event consumer opens the fields it reads).
+  // KeyObjects, not Buffers: a cipher made from a raw key imports it again, for every field that
+  // is sealed or opened (every event consumer opens the fields it reads).
   const keys = new Map<string, KeyObject>();
   for (const entry of keyList
     .split(",")
