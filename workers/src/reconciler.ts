@@ -67,6 +67,20 @@ export interface Reconciler {
   stop(): Promise<void>;
 }
 
+/**
+ * The state of each job key in KEYS: 2 completed (BullMQ writes `returnvalue` only when a job
+ * completes; a failed one gets `failedReason`), 1 held in any other state (every job hash has a
+ * `timestamp`), 0 missing. One script per queue and round: as one command per job (an HMGET, or
+ * before it a ZSCORE of the completed set plus an EXISTS) each pair cost several times the Node
+ * CPU (a command object, its promise, its reply).
+ */
+const JOB_STATES_SCRIPT = `local states = {}
+for i, key in ipairs(KEYS) do
+  local fields = redis.call("HMGET", key, "returnvalue", "timestamp")
+  states[i] = fields[1] and 2 or (fields[2] and 1 or 0)
+end
+return states`;
+
 interface UnsettledRow {
   id: string;
   type: string;
@@ -114,25 +128,33 @@ export function createReconciler(options: ReconcileOptions): Reconciler {
     return new Set((rows as Array<{ id: string }>).map((row) => row.id));
   }
 
-  /** Per (row, consumer) pair not applied: "done" (the job completed), "queued" (Redis has the job) or "missing". */
+  /**
+   * Per (row, consumer) pair not applied: "done" (the job completed), "queued" (Redis has the job)
+   * or "missing". One script per queue reads every job's hash (JOB_STATES_SCRIPT); a job removed
+   * after completing (removeOnComplete) is missing, and re-published.
+   */
   async function jobStates(
     pairs: Array<{ id: string; consumer: Consumer }>,
   ): Promise<Array<"done" | "queued" | "missing">> {
-    const pipeline = options.redis.pipeline();
-    for (const { id, consumer } of pairs) {
+    // Per queue: the job keys, and the index in `pairs` of each.
+    const byQueue = new Map<Queue, { keys: string[]; indexes: number[] }>();
+    pairs.forEach(({ id, consumer }, i) => {
       const queue = queueFor(options.queues, consumer);
-      pipeline.zscore(queue.toKey("completed"), id);
-      pipeline.exists(queue.toKey(id));
-    }
-    const replies = (await pipeline.exec()) ?? [];
-    return pairs.map((_, i) => {
-      const [completedError, completed] = replies[2 * i] ?? [];
-      const [existsError, exists] = replies[2 * i + 1] ?? [];
-      const error = completedError ?? existsError;
-      if (error) throw error;
-      if (completed !== null) return "done";
-      return exists === 1 ? "queued" : "missing";
+      const jobs = byQueue.get(queue) ?? { keys: [], indexes: [] };
+      jobs.keys.push(queue.toKey(id));
+      jobs.indexes.push(i);
+      byQueue.set(queue, jobs);
     });
+    const states = new Array<"done" | "queued" | "missing">(pairs.length).fill("queued");
+    await Promise.all(
+      [...byQueue.values()].map(async ({ keys, indexes }) => {
+        const codes = (await options.redis.eval(JOB_STATES_SCRIPT, keys.length, ...keys)) as number[];
+        indexes.forEach((pairIndex, j) => {
+          states[pairIndex] = codes[j] === 2 ? "done" : codes[j] === 1 ? "queued" : "missing";
+        });
+      }),
+    );
+    return states;
   }
 
   /** Adds the jobs of `missing` again (same job ids); returns how many. */

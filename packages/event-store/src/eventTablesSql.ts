@@ -80,24 +80,33 @@ export function unsettledClaimSql(schema: string, recheckMs: number, batchSize: 
    FOR UPDATE SKIP LOCKED`;
 }
 
+/**
+ * The rows of $n among the ones the reconciler holds: published and not settled (it claimed them
+ * with unsettledClaimSql in the same transaction, so nothing else changed them meanwhile). Said
+ * so, the statement reads the partial index outbox_unsettled_idx, the few rows in flight; with
+ * `id = ANY($n)` alone the planner chose to scan the whole outbox for a batch of 1,000 ids once
+ * the settled history was large (workers/test/reconciler.int.test.ts checks the rows read).
+ */
+const heldRows = (param: string) => `settled_at IS NULL AND published_at IS NOT NULL AND id = ANY(${param}::uuid[])`;
+
 /** Settles the rows in $1 and marks the others of $2 published now (rechecked `recheckMs` later). */
 export const concludeOutboxSql = (schema: string) =>
   `UPDATE ${table(schema, "outbox")}
    SET settled_at = CASE WHEN id = ANY($1::uuid[]) THEN now() END,
        published_at = CASE WHEN id = ANY($1::uuid[]) THEN published_at ELSE now() END
-   WHERE id = ANY($2::uuid[])`;
+   WHERE ${heldRows("$2")}`;
 
 /** Settles the rows in $1: the usual case, where every row looked at was applied everywhere. */
 export const settleOutboxSql = (schema: string) =>
   `UPDATE ${table(schema, "outbox")}
    SET settled_at = now()
-   WHERE id = ANY($1::uuid[])`;
+   WHERE ${heldRows("$1")}`;
 
-/** The envelopes of the outbox rows in $1. */
+/** The envelopes of the outbox rows in $1, among the ones the reconciler holds. */
 export const outboxEnvelopesSql = (schema: string) =>
   `SELECT id::text AS id, envelope
    FROM ${table(schema, "outbox")}
-   WHERE id = ANY($1::uuid[])`;
+   WHERE ${heldRows("$1")}`;
 
 /**
  * The statement that deletes up to `$2` rows of `name` whose `column` is older than `$1`

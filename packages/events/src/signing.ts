@@ -194,15 +194,27 @@ interface Signed {
   data: unknown;
 }
 
-/** JSON with object keys sorted, at every depth: jsonb in the outbox does not keep the producer's key order. */
+/**
+ * JSON with object keys sorted, at every depth: jsonb in the outbox does not keep the producer's key
+ * order. Built by appending to one string (no array of parts per object): it runs twice per event,
+ * to sign and to verify. Its output must never change, or events signed before would not verify
+ * (signing.test.ts pins it).
+ */
 function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : ",") + canonicalJson(value[i]);
+    return `${out}]`;
+  }
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record)
-    .filter((key) => record[key] !== undefined)
-    .sort();
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(",")}}`;
+  let out = "{";
+  for (const key of Object.keys(record).sort()) {
+    const field = record[key];
+    if (field === undefined) continue;
+    out += `${out.length === 1 ? "" : ","}${JSON.stringify(key)}:${canonicalJson(field)}`;
+  }
+  return `${out}}`;
 }
 
 /** The text signed (UTF-8): the envelope's fields in a fixed order, then its data canonically. */

@@ -1,5 +1,13 @@
 import { TEST_EVENT_KEYS, TEST_ROTATED_EVENT_KEYS } from "@fedplat/devkit";
-import { createEvent, EventSignatureError, eventKeyringOf, parseEnvelope, signEvent, verifyEvent } from "../src";
+import {
+  createEvent,
+  EventSignatureError,
+  eventKeyringOf,
+  parseEnvelope,
+  signEvent,
+  signedTextOf,
+  verifyEvent,
+} from "../src";
 
 const userId = "4c1f9a8e-1c3b-4c8e-8f2a-9b7d6e5c4b3a";
 const keyring = eventKeyringOf(TEST_EVENT_KEYS);
@@ -24,6 +32,22 @@ describe("event signatures", () => {
     );
     expect(cancelled.signature?.kid).toBe("ord-1");
     expect(verifyEvent(cancelled, keyring)).toBe("valid");
+  });
+
+  it("signs the same text as ever: keys sorted at every depth, undefined fields left out, arrays kept in order", () => {
+    // Events signed by earlier releases wait in outboxes, queues and dead letters: this text must never change.
+    const text = signedTextOf({
+      eventId: userId,
+      type: "order.placed",
+      version: 1,
+      occurredAt: "2026-12-07T00:00:00.000Z",
+      producer: "orders",
+      correlationId: userId,
+      data: { z: [2, { b: 1, a: 'é"' }, null], a: { y: undefined, x: true }, m: 1.5 },
+    });
+    expect(text).toBe(
+      `["${userId}","order.placed",1,"2026-12-07T00:00:00.000Z","orders","${userId}",null]\n{"a":{"x":true},"m":1.5,"z":[2,{"a":"é\\"","b":1},null]}`,
+    );
   });
 
   it("does not sign an event no service consumes: it is written settled and never published", () => {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv } from "node:crypto";
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from "node:crypto";
 import { ConfigError } from "./config";
 import { createRandomPool } from "./randomPool";
 
@@ -38,7 +38,9 @@ export function createFieldCipher(
   activeKeyId: string,
   variables: FieldCipherVariables = { keys: "PII_ENCRYPTION_KEYS", activeKeyId: "PII_ACTIVE_KEY_ID" },
 ): FieldCipher {
-  const keys = new Map<string, Buffer>();
+  // KeyObjects, not Buffers: a cipher made from a raw key imports it again, for every field that
+  // is sealed or opened (every event consumer opens the fields it reads).
+  const keys = new Map<string, KeyObject>();
   for (const entry of keyList
     .split(",")
     .map((e) => e.trim())
@@ -50,7 +52,7 @@ export function createFieldCipher(
         `Invalid configuration:\n  ${variables.keys}: each entry must be <key id>:<base64 of 32 random bytes>`,
       );
     }
-    keys.set(kid, key);
+    keys.set(kid, createSecretKey(key));
   }
   const active = keys.get(activeKeyId);
   if (!active)
