@@ -6,7 +6,7 @@ import type { GatewayContext } from "../context";
 import { describeOperation } from "./describeOperation";
 import { isCircuitOpen, isTimeout, SubgraphTimeoutError } from "./fetchErrors";
 import type { SubgraphFetch, SubgraphRequest } from "./subgraphRequest";
-import { takeUploads } from "./uploadVariables";
+import { containsUpload, takeUploads } from "./uploadVariables";
 
 interface SubgraphErrorBody {
   errors?: Array<{ message?: unknown; extensions?: { code?: unknown } }>;
@@ -51,8 +51,15 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     // With a static supergraph every call is an operation's fetch (no health checks, no schema loading).
     const incoming = "incomingRequestContext" in options ? options : undefined;
     try {
-      // Files (multipart requests) leave the JSON variables and travel as parts of their own (multipartFetch.ts).
-      const { variables, uploads } = takeUploads(options.request.variables);
+      // Files (multipart requests) leave the JSON variables and travel as parts of their own
+      // (multipartFetch.ts). A fetch's variables hold files only if the client's did (the rest of
+      // a fetch's variables, entity representations, come from subgraphs' JSON): only then are
+      // they walked, not on every entity fetch of every request.
+      const clientVariables = incoming?.incomingRequestContext.request.variables;
+      const { variables, uploads } =
+        clientVariables === undefined || containsUpload(clientVariables)
+          ? takeUploads(options.request.variables)
+          : { variables: options.request.variables, uploads: [] };
       if (uploads.length > 0) options.request.variables = variables;
       const fetch: DescribedFetch = {
         subgraph: this.subgraphName,
