@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from "@apollo/gateway";
 import { ErrorCode } from "@fedplat/runtime";
 import { GraphQLError, parse } from "graphql";
@@ -13,38 +12,27 @@ interface SubgraphErrorBody {
 }
 
 type DescribedFetch = Omit<SubgraphRequest, "url" | "init">;
-
-/**
- * RemoteGraphQLDataSource calls its fetcher with only (url, init); what process() learned about
- * the operation reaches it through this store, scoped to that one process() call.
- */
-const described = new AsyncLocalStorage<DescribedFetch>();
+type GatewayGraphQLResponse = Awaited<ReturnType<RemoteGraphQLDataSource["process"]>>;
 
 /**
  * A subgraph as @apollo/gateway sees it: each fetch is described from the parsed subgraph
  * operation and the request context, sent through the gateway's fetch pipeline (server.ts), and
  * a transport failure becomes an error that names the subgraph (never its internal URL).
+ *
+ * It does what RemoteGraphQLDataSource.process does for this gateway (JSON POST, the answer's
+ * Cache-Control restricting the response's cache policy, a non-2xx answer as Apollo's error)
+ * without what this gateway never uses and every fetch paid for: a node-fetch Request built for
+ * hooks it does not have (its legacy URL parse and a copy of the body, representations included),
+ * node-fetch Headers, and an AsyncLocalStorage carrying the description to a fetcher that sees
+ * only (url, init). APQ to subgraphs stays off, as it was (RemoteGraphQLDataSource's `apq`).
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     private readonly subgraphName: string,
     url: string,
-    send: SubgraphFetch,
+    private readonly send: SubgraphFetch,
   ) {
     super({ url });
-    this.fetcher = (fetchUrl, init = {}) => {
-      const fetch = described.getStore();
-      if (!fetch) throw new Error(`subgraph "${subgraphName}" fetched outside SubgraphDataSource.process`);
-      return send({ ...fetch, url: fetchUrl, init: { ...init, headers: { ...init.headers } } });
-    };
-  }
-
-  // Only the request id (here), the signed identity (identity feature) and the client headers an
-  // operator allowlisted (headerPropagation feature; never Authorization or cookies by default)
-  // reach subgraphs, so a subgraph cannot be talked into trusting client headers.
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    const headers: Record<string, string> = (context as Partial<GatewayContext>).subgraphHeaders ?? {};
-    for (const [name, value] of Object.entries(headers)) request.http?.headers.set(name, value);
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
@@ -72,10 +60,38 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
         ...(uploads.length > 0 ? { uploads } : {}),
         context: options.context as GatewayContext,
       };
-      return await described.run(fetch, () => super.process(options));
+      return await this.fetchAnswer(options, fetch);
     } catch (error) {
       throw this.clientError(error);
     }
+  }
+
+  private async fetchAnswer(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+    fetch: DescribedFetch,
+  ): Promise<GatewayGraphQLResponse> {
+    const { http, query, ...rest } = options.request;
+    if (!query) throw new Error("Missing query");
+    // Only the request id (subgraphHeaders), the signed identity (identity feature) and the client
+    // headers an operator allowlisted (headerPropagation feature; never Authorization or cookies by
+    // default) reach subgraphs, so a subgraph cannot be talked into trusting client headers.
+    const headers: Record<string, string> = {};
+    for (const [name, value] of http?.headers ?? []) headers[name.toLowerCase()] = value;
+    headers["content-type"] = "application/json";
+    for (const [name, value] of Object.entries(fetch.context.subgraphHeaders ?? {}))
+      headers[name.toLowerCase()] = value;
+    const response = await this.send({
+      ...fetch,
+      url: this.url,
+      init: { method: "POST", headers, body: JSON.stringify({ query, ...rest }) },
+    });
+    if (!response.ok) throw await this.errorFromResponse(response);
+    const body = await this.parseBody(response);
+    if (typeof body !== "object" || body === null || Array.isArray(body))
+      throw new Error(`Expected JSON response body, but received: ${body}`);
+    if ("incomingRequestContext" in options)
+      restrictCachePolicy(options.incomingRequestContext.overallCachePolicy, response.headers.get("cache-control"));
+    return { ...body, http: response };
   }
 
   private clientError(error: unknown): GraphQLError {
@@ -97,4 +113,39 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
         : `Subgraph "${serviceName}" is unavailable`;
     return new GraphQLError(message, { extensions: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, serviceName } });
   }
+}
+
+/**
+ * What RemoteGraphQLDataSource does with a subgraph's Cache-Control (honorSubgraphCacheControlHeader,
+ * on by default): the response's cache policy is restricted to the answer's max-age (0 without one)
+ * and scope, so a response is cached no longer than its shortest-lived part (responseCache).
+ */
+function restrictCachePolicy(
+  policy: { restrict?: (hint: CacheHint) => void } | undefined,
+  cacheControl: string | null | undefined,
+): void {
+  if (!policy?.restrict) return;
+  const directives = parseCacheControl(cacheControl);
+  const hint: CacheHint = { maxAge: 0 };
+  const maxAge = directives["max-age"];
+  if (typeof maxAge === "string" && /^[0-9]+$/.test(maxAge)) hint.maxAge = Number(maxAge);
+  if (directives.private === true) hint.scope = "PRIVATE";
+  if (directives.public === true) hint.scope = "PUBLIC";
+  policy.restrict(hint);
+}
+
+interface CacheHint {
+  maxAge?: number;
+  scope?: "PUBLIC" | "PRIVATE";
+}
+
+/** Directive -> value (true for one without a value), as @apollo/gateway's parseCacheControlHeader reads it. */
+function parseCacheControl(header: string | null | undefined): Record<string, string | true> {
+  const directives: Record<string, string | true> = {};
+  if (!header) return directives;
+  for (const part of header.trim().split(/\s*,\s*/)) {
+    const [name = "", value] = part.split(/\s*=\s*/, 2);
+    directives[name] = value === undefined ? true : value.replace(/^"|"$/g, "");
+  }
+  return directives;
 }
