@@ -14,6 +14,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import {
+  type BuildKind,
   freePort,
   GATEWAY,
   repoRoot,
@@ -40,6 +41,11 @@ import {
 
 /** Warm-up of each gateway (JIT, connection pools, query plans) before its measured rounds. */
 const WARM_UP_SECONDS = 5;
+/**
+ * BENCH_GATEWAY_BUILD=dist runs the fedplat gateways compiled, as production does (`npm run build`
+ * first, docs/build.md); by default they run their TypeScript through tsx, as every other benchmark.
+ */
+const BUILD: BuildKind = process.env.BENCH_GATEWAY_BUILD === "dist" ? "dist" : "source";
 
 interface Subgraphs {
   urls: Record<string, string>;
@@ -81,6 +87,7 @@ async function startSubgraphs(): Promise<Subgraphs> {
  */
 async function startGateway(supergraphPath: string, redisUrl: string, env: NodeJS.ProcessEnv) {
   const service = spawnService(GATEWAY, {
+    build: BUILD,
     port: await freePort(),
     adminPort: await freePort(),
     env: {
@@ -214,7 +221,7 @@ export async function fourSubgraphWorkload(): Promise<string> {
     const requestsOn = profiledOn.run.requests ?? Number.NaN;
     const requestsOff = profiledOff.run.requests ?? Number.NaN;
     const lines = [
-      `## Four subgraphs in memory, shaped like The Guild's gateway benchmark (${new Date().toISOString()}, ${CONNECTIONS} connections, ${ROUNDS} x ${SECONDS} s per gateway, alternating)`,
+      `## Four subgraphs in memory, shaped like The Guild's gateway benchmark (${new Date().toISOString()}, ${CONNECTIONS} connections, ${ROUNDS} x ${SECONDS} s per gateway, alternating; fedplat gateway ${BUILD === "dist" ? "compiled (dist/), as production runs it" : "run from TypeScript through tsx"})`,
       "",
       `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? "unknown"}), shared: load average ${loadBefore[0]?.toFixed(1)} before the run, ${loadAfter[0]?.toFixed(1)} after. Timings (req/s, latency) are noisy under that load; CPU ms per request (the gateway process's user + system time over requests answered) is not.`,
       "",

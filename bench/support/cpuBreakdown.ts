@@ -5,7 +5,7 @@
  *
  * Walking from the sampled frame towards the root, the first frame of an *owner* (a part of the
  * gateway or of Apollo's executor with a job of its own: a feature, the planner, the fetch
- * transport, result shaping, logging) takes the sample; library frames below it (graphql-js's
+ * transport, result shaping, logging; from src/ or a build's dist/) takes the sample; library frames below it (graphql-js's
  * visitor under demand control, federation-internals under result shaping) count for that owner.
  * Without an owner the first *library* frame decides (graphql-js parsing under Apollo Server's
  * pipeline: parse/validate; express: HTTP server). OpenTelemetry's wrappers sit near the root of
@@ -51,14 +51,14 @@ type Rule = readonly [RegExp, CpuCategory];
 /** Parts with a job of their own: the first on the stack (from the leaf) takes the sample. */
 const OWNERS: readonly Rule[] = [
   [
-    /\/gateway\/src\/features\/telemetry\/|\/node_modules\/(pino|pino-std-serializers|sonic-boom|thread-stream|prom-client)\/|\/packages\/runtime\/src\/(metrics|operationMetrics|logger)\.ts/,
+    /\/gateway\/(?:src|dist)\/features\/telemetry\/|\/node_modules\/(pino|pino-std-serializers|sonic-boom|thread-stream|prom-client)\/|\/packages\/runtime\/(?:src|dist)\/(metrics|operationMetrics|logger)\.[jt]s/,
     "telemetry",
   ],
-  [/\/gateway\/src\/transport\/|\/node_modules\/undici\/|\/@apollo\/gateway\/dist\/datasources\//, "fetch"],
+  [/\/gateway\/(?:src|dist)\/transport\/|\/node_modules\/undici\/|\/@apollo\/gateway\/dist\/datasources\//, "fetch"],
   [/\/@apollo\/gateway\/dist\/(executeQueryPlan|resultShaping|dataRewrites|incrementalDelivery)\.js/, "merge/shape"],
   [/\/@apollo\/(query-planner|query-graphs)\/|\/@apollo\/gateway\/dist\/(index|operationContext)\.js/, "planning"],
   [
-    /\/gateway\/src\/features\/|\/@apollo\/server\/dist\/cjs\/plugin\/|\/node_modules\/(@escape\.tech\/graphql-armor[^/]*|rate-limiter-flexible|opossum|jose|ioredis)\//,
+    /\/gateway\/(?:src|dist)\/features\/|\/@apollo\/server\/dist\/cjs\/plugin\/|\/node_modules\/(@escape\.tech\/graphql-armor[^/]*|rate-limiter-flexible|opossum|jose|ioredis)\//,
     "plugins",
   ],
 ];
@@ -73,7 +73,7 @@ const LIBRARIES: readonly Rule[] = [
     "Apollo Server pipeline",
   ],
   [
-    /^node:(_http_|net|stream|internal\/streams|internal\/http|zlib)|\/node_modules\/(express|router|body-parser|raw-body|iconv-lite|@as-integrations\/express5|on-finished|finalhandler|send|content-type|type-is|mime-types|negotiator|cors|vary|statuses|depd|qs)\/|\/gateway\/src\/(server|requestState|sendGraphQLError)\.ts/,
+    /^node:(_http_|net|stream|internal\/streams|internal\/http|zlib)|\/node_modules\/(express|router|body-parser|raw-body|iconv-lite|@as-integrations\/express5|on-finished|finalhandler|send|content-type|type-is|mime-types|negotiator|cors|vary|statuses|depd|qs)\/|\/gateway\/(?:src|dist)\/(server|requestState|sendGraphQLError)\.[jt]s/,
     "HTTP server (node, express)",
   ],
 ];

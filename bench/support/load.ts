@@ -40,6 +40,7 @@ export async function load(
   expectBody: string,
   pid?: number,
   seconds = SECONDS,
+  connections = CONNECTIONS,
 ): Promise<Load> {
   const cpuBefore = cpuMs(pid);
   const result = await autocannon({
@@ -47,7 +48,7 @@ export async function load(
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body,
-    connections: CONNECTIONS,
+    connections,
     duration: seconds,
     expectBody,
   });
