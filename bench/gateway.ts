@@ -13,15 +13,13 @@
  * Every response is checked against the expected body for its variables. Prints a markdown table
  * and writes it to bench/results/gateway.md.
  */
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { IDENTITY_HEADER, signCallerIdentity } from "@fedplat/auth";
 import {
   freePort,
   GATEWAY,
-  repoRoot,
   SUBGRAPHS,
   spawnService,
   stopService,
@@ -31,14 +29,23 @@ import {
   TEST_JWT_SECRET,
   waitUntilReady,
 } from "@fedplat/devkit";
-import autocannon from "autocannon";
 import { type Platform, startPlatform } from "../tests/fixtures/platform";
 import { measureDefer } from "./deferTimings";
 import { measureUploads, UPLOAD_GATEWAY_ENV, uploadTable } from "./uploadThroughput";
+import { fourSubgraphWorkload } from "./gatewayFourSubgraphs";
+import {
+  average,
+  CONNECTIONS,
+  type Load,
+  load,
+  loadDistinct,
+  peakRssMb,
+  post,
+  ROUNDS,
+  SECONDS,
+  startStockGateway,
+} from "./support/load";
 
-const CONNECTIONS = 50;
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 /** Warm-up of each single-subgraph path (JIT, pools) before its measured rounds. */
 const WARM_UP_SECONDS = 5;
 const UNLOADED_SECONDS = 5;
@@ -76,149 +83,6 @@ const SINGLE = /* GraphQL */ `query Products { products(first: 20) { edges { nod
  */
 const PAGE = /* GraphQL */ `query ProductPage($after: String) { products(first: 20, after: $after) { edges { node { id sku name priceCents stock } } } }`;
 
-interface Load {
-  rps: number;
-  p50: number;
-  p99: number;
-  /** Failed requests: connection errors, timeouts, non-2xx answers and bodies other than the expected one. */
-  errors: number;
-  peakRssMb?: number;
-  /** CPU time the gateway process spent per request (user + system): robust to a noisy machine. */
-  cpuMsPerRequest?: number;
-}
-
-/** CPU time (user + system) a process has used so far, in ms, from /proc (clock ticks of 10 ms). */
-function cpuMs(pid: number | undefined): number {
-  if (!pid) return Number.NaN;
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-function percentileOf(histogram: autocannon.Histogram, p: "p50" | "p99"): number {
-  return histogram[p];
-}
-
-async function load(
-  url: string,
-  headers: Record<string, string>,
-  body: string,
-  expectBody: string,
-  pid?: number,
-): Promise<Load> {
-  const cpuBefore = cpuMs(pid);
-  const result = await autocannon({
-    url,
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body,
-    connections: CONNECTIONS,
-    duration: SECONDS,
-    expectBody,
-  });
-  return {
-    rps: result.requests.average,
-    p50: percentileOf(result.latency, "p50"),
-    p99: percentileOf(result.latency, "p99"),
-    errors: result.errors + result.timeouts + result.non2xx + (result.mismatches ?? 0),
-    cpuMsPerRequest: (cpuMs(pid) - cpuBefore) / result.requests.total,
-  };
-}
-
-/**
- * Like load(), for requests that differ: `bodies[i]` is answered by exactly `expected[i]`.
- * Connections take the bodies round-robin; a response other than its own request's expected one
- * counts as an error.
- */
-async function loadDistinct(
-  url: string,
-  headers: Record<string, string>,
-  bodies: readonly string[],
-  expected: readonly string[],
-  pid?: number,
-  connections = CONNECTIONS,
-  seconds = SECONDS,
-): Promise<Load> {
-  const cpuBefore = cpuMs(pid);
-  let next = 0;
-  let mismatches = 0;
-  // One request in flight per connection (no pipelining): the connection's context holds the index of the request it waits for.
-  const setupRequest = (request: autocannon.Request, context: { index?: number }) => {
-    const index = next++ % bodies.length;
-    context.index = index;
-    return { ...request, body: bodies[index] };
-  };
-  const onResponse = (status: number, body: string, context: { index?: number }) => {
-    if (status !== 200 || context.index === undefined || body !== expected[context.index]) mismatches++;
-  };
-  const result = await autocannon({
-    url,
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    connections,
-    duration: seconds,
-    requests: [
-      {
-        setupRequest: setupRequest as (request: autocannon.Request, context: object) => autocannon.Request,
-        onResponse: onResponse as (status: number, body: string, context: object) => void,
-      },
-    ],
-  });
-  return {
-    rps: result.requests.average,
-    p50: percentileOf(result.latency, "p50"),
-    p99: percentileOf(result.latency, "p99"),
-    errors: result.errors + result.timeouts + result.non2xx + mismatches,
-    cpuMsPerRequest: (cpuMs(pid) - cpuBefore) / result.requests.total,
-  };
-}
-
-async function post(url: string, headers: Record<string, string>, body: string): Promise<string> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body,
-  });
-  const text = await response.text();
-  if (!response.ok || (JSON.parse(text) as { errors?: unknown }).errors)
-    throw new Error(`${url} answered ${response.status}: ${text.slice(0, 500)}`);
-  return text;
-}
-
-/** Peak resident memory of a process (VmHWM), in MB. */
-function peakRssMb(pid: number | undefined): number {
-  if (!pid) return Number.NaN;
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return match ? Number(match[1]) / 1024 : Number.NaN;
-}
-
-async function startStockGateway(subgraphUrls: Record<string, string>) {
-  const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "stockGateway.ts")], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      SUPERGRAPH_PATH: join(repoRoot, "supergraph.graphql"),
-      SUBGRAPH_URLS: JSON.stringify(subgraphUrls),
-      NODE_ENV: "production",
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on("data", (chunk: Buffer) => chunk.toString().includes("ready") && resolve());
-    child.once("exit", (code) => reject(new Error(`stock gateway exited (${code})`)));
-  });
-  return { url: `http://127.0.0.1:${port}/`, pid: child.pid, stop: () => child.kill("SIGTERM") };
-}
-
-const average = (runs: Load[]): Load => ({
-  rps: runs.reduce((sum, run) => sum + run.rps, 0) / runs.length,
-  p50: runs.reduce((sum, run) => sum + run.p50, 0) / runs.length,
-  p99: Math.max(...runs.map((run) => run.p99)),
-  errors: runs.reduce((sum, run) => sum + run.errors, 0),
-  cpuMsPerRequest: runs.reduce((sum, run) => sum + (run.cpuMsPerRequest ?? Number.NaN), 0) / runs.length,
-});
-
 interface Target {
   name: string;
   url: string;
@@ -251,7 +115,8 @@ async function startOurGateway(platform: Platform, env: NodeJS.ProcessEnv) {
   return { url: `http://127.0.0.1:${service.port}/graphql`, pid: service.child.pid, stop: () => stopService(service) };
 }
 
-async function main(): Promise<void> {
+/** The five platform services (PostgreSQL behind them): returns its section of the results. */
+async function platformWorkload(): Promise<string> {
   // The platform's gateway runs without the response cache: the first comparison is gateway work.
   const platform = await startPlatform({
     logLevel: "error",
@@ -455,7 +320,7 @@ async function main(): Promise<void> {
       `| ${name} | ${f(r.rps)} | ${f(r.p50)} | ${f(r.p99)} | ${r.errors} | ${f(r.cpuMsPerRequest ?? Number.NaN)} | ${r.peakRssMb === undefined ? "" : f(r.peakRssMb)} |`;
     const ratio = (a: number, b: number) => (a / b).toFixed(2);
     const table = [
-      `# Gateway (${new Date().toISOString()}, ${CONNECTIONS} connections, ${ROUNDS} x ${SECONDS} s per gateway, alternating, 2-core machine)`,
+      `## Five platform services, PostgreSQL behind them (${new Date().toISOString()}, ${CONNECTIONS} connections, ${ROUNDS} x ${SECONDS} s per gateway, alternating, 2-core machine)`,
       "",
       "Heavy query: users(10) -> orders(5) -> lines -> product, payment, customer, notifications (accounts, orders, catalog, payments, notifications). Every response checked against the expected body; all gateways return the same data.",
       "",
@@ -501,14 +366,63 @@ async function main(): Promise<void> {
       ...uploadTable(uploads),
       "",
     ].join("\n");
-    console.log(table);
-    writeFileSync(join(__dirname, "results", "gateway.md"), table);
+    return table;
   } finally {
     stock.stop();
     await noDedupe.stop();
     await cached.stop();
     await platform.stop();
   }
+}
+
+/** The workloads, in the order their sections appear in bench/results/gateway.md. */
+const WORKLOADS: Record<string, () => Promise<string>> = {
+  "four-subgraphs": fourSubgraphWorkload,
+  platform: platformWorkload,
+};
+/** Sections of the results file, in order: the four-subgraph workload keeps a run of the compiled gateway apart. */
+const SECTIONS = ["four-subgraphs", "four-subgraphs-dist", "platform"];
+/** The section a workload's run writes: BENCH_GATEWAY_BUILD=dist runs of the four-subgraph one have their own. */
+const sectionOf = (workload: string) =>
+  workload === "four-subgraphs" && process.env.BENCH_GATEWAY_BUILD === "dist" ? "four-subgraphs-dist" : workload;
+const RESULTS = join(__dirname, "results", "gateway.md");
+const marker = (name: string) => `<!-- bench/gateway.ts: ${name} -->`;
+
+/**
+ * The sections of the results file by workload. A file written before sections existed holds the
+ * platform workload alone.
+ */
+function sectionsOf(text: string): Record<string, string> {
+  const sections: Record<string, string> = {};
+  const parts = text.split(/^<!-- bench\/gateway\.ts: ([\w-]+) -->\n/m);
+  if (parts.length === 1)
+    return text.trim() ? { platform: text.replace(/^# Gateway/, "## Five platform services") } : {};
+  for (let i = 1; i < parts.length; i += 2) sections[parts[i] as string] = parts[i + 1] ?? "";
+  return sections;
+}
+
+/**
+ * `npm run bench -- gateway` runs every workload; BENCH_GATEWAY_WORKLOADS=four-subgraphs (comma-separated
+ * names) runs only those, and the results file keeps the last sections of the others (and of the
+ * other build of the four-subgraph workload).
+ */
+async function main(): Promise<void> {
+  const selected = (process.env.BENCH_GATEWAY_WORKLOADS ?? Object.keys(WORKLOADS).join(","))
+    .split(",")
+    .map((name) => name.trim());
+  const unknown = selected.find((name) => !(name in WORKLOADS));
+  if (unknown)
+    throw new Error(`BENCH_GATEWAY_WORKLOADS: no workload "${unknown}" (${Object.keys(WORKLOADS).join(", ")})`);
+  const sections = existsSync(RESULTS) ? sectionsOf(readFileSync(RESULTS, "utf8")) : {};
+  for (const name of selected) {
+    const section = await (WORKLOADS[name] as () => Promise<string>)();
+    console.log(section);
+    sections[sectionOf(name)] = `${section.trimEnd()}\n\n`;
+  }
+  const body = SECTIONS.filter((name) => sections[name])
+    .map((name) => `${marker(name)}\n${sections[name]}`)
+    .join("");
+  writeFileSync(RESULTS, `# Gateway\n\n${body}`);
 }
 
 main().then(

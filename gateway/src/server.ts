@@ -319,8 +319,14 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   });
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.hook,
-    // Defer nodes in plans, run by the patched executor (features/defer).
-    queryPlannerConfig: { incrementalDelivery: { enableDefer: true } },
+    queryPlannerConfig: {
+      // Defer nodes in plans, run by the patched executor (features/defer).
+      incrementalDelivery: { enableDefer: true },
+      // Each fetch node keeps the parsed subgraph operation it was printed from, cached with its
+      // plan, so the data source reads the operation's kind and root field from it instead of
+      // parsing the operation again on every fetch (transport/describeOperation.ts).
+      exposeDocumentNodeInFetchNode: true,
+    },
     // A subgraph a later supergraph adds is reached at its routing URL unless overridden.
     buildService: ({ name, url }) =>
       new SubgraphDataSource(name, overrides[overrideKey(name)] ?? url ?? urlOf(name), subgraphFetch),

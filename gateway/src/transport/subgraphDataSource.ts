@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from "@apollo/gateway";
 import { VIEWER_DEPENDENCE_EXTENSION, viewerDependenceOf } from "@fedplat/auth";
 import { ErrorCode } from "@fedplat/runtime";
@@ -7,53 +6,49 @@ import type { GatewayContext } from "../context";
 import { describeOperation } from "./describeOperation";
 import { isCircuitOpen, isTimeout, SubgraphTimeoutError } from "./fetchErrors";
 import type { SubgraphFetch, SubgraphRequest } from "./subgraphRequest";
-import { takeUploads } from "./uploadVariables";
+import { containsUpload, takeUploads } from "./uploadVariables";
 
 interface SubgraphErrorBody {
   errors?: Array<{ message?: unknown; extensions?: { code?: unknown } }>;
 }
 
 type DescribedFetch = Omit<SubgraphRequest, "url" | "init">;
-
-/**
- * RemoteGraphQLDataSource calls its fetcher with only (url, init); what process() learned about
- * the operation reaches it through this store, scoped to that one process() call.
- */
-const described = new AsyncLocalStorage<DescribedFetch>();
+type GatewayGraphQLResponse = Awaited<ReturnType<RemoteGraphQLDataSource["process"]>>;
 
 /**
  * A subgraph as @apollo/gateway sees it: each fetch is described from the parsed subgraph
  * operation and the request context, sent through the gateway's fetch pipeline (server.ts), and
  * a transport failure becomes an error that names the subgraph (never its internal URL).
+ *
+ * It does what RemoteGraphQLDataSource.process does for this gateway (JSON POST, the answer's
+ * Cache-Control restricting the response's cache policy, a non-2xx answer as Apollo's error)
+ * without what this gateway never uses and every fetch paid for: a node-fetch Request built for
+ * hooks it does not have (its legacy URL parse and a copy of the body, representations included),
+ * node-fetch Headers, and an AsyncLocalStorage carrying the description to a fetcher that sees
+ * only (url, init). APQ to subgraphs stays off, as it was (RemoteGraphQLDataSource's `apq`).
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     private readonly subgraphName: string,
     url: string,
-    send: SubgraphFetch,
+    private readonly send: SubgraphFetch,
   ) {
     super({ url });
-    this.fetcher = (fetchUrl, init = {}) => {
-      const fetch = described.getStore();
-      if (!fetch) throw new Error(`subgraph "${subgraphName}" fetched outside SubgraphDataSource.process`);
-      return send({ ...fetch, url: fetchUrl, init: { ...init, headers: { ...init.headers } } });
-    };
-  }
-
-  // Only the request id (here), the signed identity (identity feature) and the client headers an
-  // operator allowlisted (headerPropagation feature; never Authorization or cookies by default)
-  // reach subgraphs, so a subgraph cannot be talked into trusting client headers.
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    const headers: Record<string, string> = (context as Partial<GatewayContext>).subgraphHeaders ?? {};
-    for (const [name, value] of Object.entries(headers)) request.http?.headers.set(name, value);
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
     // With a static supergraph every call is an operation's fetch (no health checks, no schema loading).
     const incoming = "incomingRequestContext" in options ? options : undefined;
     try {
-      // Files (multipart requests) leave the JSON variables and travel as parts of their own (multipartFetch.ts).
-      const { variables, uploads } = takeUploads(options.request.variables);
+      // Files (multipart requests) leave the JSON variables and travel as parts of their own
+      // (multipartFetch.ts). A fetch's variables hold files only if the client's did (the rest of
+      // a fetch's variables, entity representations, come from subgraphs' JSON): only then are
+      // they walked, not on every entity fetch of every request.
+      const clientVariables = incoming?.incomingRequestContext.request.variables;
+      const { variables, uploads } =
+        clientVariables === undefined || containsUpload(clientVariables)
+          ? takeUploads(options.request.variables)
+          : { variables: options.request.variables, uploads: [] };
       if (uploads.length > 0) options.request.variables = variables;
       const fetch: DescribedFetch = {
         subgraph: this.subgraphName,
@@ -68,7 +63,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       };
       const dependence = fetch.context.viewerDependence;
       if (dependence) dependence.fetches += 1;
-      const response = await described.run(fetch, () => super.process(options));
+      const response = await this.fetchAnswer(options, fetch);
       // Meant for the gateway alone: read (a missing or other value counts as "identity") and removed.
       if (response.extensions && VIEWER_DEPENDENCE_EXTENSION in response.extensions) {
         if (dependence && viewerDependenceOf(response.extensions) === "role") dependence.roleAnswers += 1;
@@ -79,6 +74,34 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     } catch (error) {
       throw this.clientError(error);
     }
+  }
+
+  private async fetchAnswer(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+    fetch: DescribedFetch,
+  ): Promise<GatewayGraphQLResponse> {
+    const { http, query, ...rest } = options.request;
+    if (!query) throw new Error("Missing query");
+    // Only the request id (subgraphHeaders), the signed identity (identity feature) and the client
+    // headers an operator allowlisted (headerPropagation feature; never Authorization or cookies by
+    // default) reach subgraphs, so a subgraph cannot be talked into trusting client headers.
+    const headers: Record<string, string> = {};
+    for (const [name, value] of http?.headers ?? []) headers[name.toLowerCase()] = value;
+    headers["content-type"] = "application/json";
+    for (const [name, value] of Object.entries(fetch.context.subgraphHeaders ?? {}))
+      headers[name.toLowerCase()] = value;
+    const response = await this.send({
+      ...fetch,
+      url: this.url,
+      init: { method: "POST", headers, body: JSON.stringify({ query, ...rest }) },
+    });
+    if (!response.ok) throw await this.errorFromResponse(response);
+    const body = await this.parseBody(response);
+    if (typeof body !== "object" || body === null || Array.isArray(body))
+      throw new Error(`Expected JSON response body, but received: ${body}`);
+    if ("incomingRequestContext" in options)
+      restrictCachePolicy(options.incomingRequestContext.overallCachePolicy, response.headers.get("cache-control"));
+    return { ...body, http: response };
   }
 
   private clientError(error: unknown): GraphQLError {
@@ -100,4 +123,39 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
         : `Subgraph "${serviceName}" is unavailable`;
     return new GraphQLError(message, { extensions: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, serviceName } });
   }
+}
+
+/**
+ * What RemoteGraphQLDataSource does with a subgraph's Cache-Control (honorSubgraphCacheControlHeader,
+ * on by default): the response's cache policy is restricted to the answer's max-age (0 without one)
+ * and scope, so a response is cached no longer than its shortest-lived part (responseCache).
+ */
+function restrictCachePolicy(
+  policy: { restrict?: (hint: CacheHint) => void } | undefined,
+  cacheControl: string | null | undefined,
+): void {
+  if (!policy?.restrict) return;
+  const directives = parseCacheControl(cacheControl);
+  const hint: CacheHint = { maxAge: 0 };
+  const maxAge = directives["max-age"];
+  if (typeof maxAge === "string" && /^[0-9]+$/.test(maxAge)) hint.maxAge = Number(maxAge);
+  if (directives.private === true) hint.scope = "PRIVATE";
+  if (directives.public === true) hint.scope = "PUBLIC";
+  policy.restrict(hint);
+}
+
+interface CacheHint {
+  maxAge?: number;
+  scope?: "PUBLIC" | "PRIVATE";
+}
+
+/** Directive -> value (true for one without a value), as @apollo/gateway's parseCacheControlHeader reads it. */
+function parseCacheControl(header: string | null | undefined): Record<string, string | true> {
+  const directives: Record<string, string | true> = {};
+  if (!header) return directives;
+  for (const part of header.trim().split(/\s*,\s*/)) {
+    const [name = "", value] = part.split(/\s*=\s*/, 2);
+    directives[name] = value === undefined ? true : value.replace(/^"|"$/g, "");
+  }
+  return directives;
 }

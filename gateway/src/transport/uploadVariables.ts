@@ -6,6 +6,19 @@ export interface UploadPart {
   upload: Upload;
 }
 
+/** Whether a file is anywhere in `value`: a walk that allocates nothing. */
+export function containsUpload(value: unknown): boolean {
+  if (isUpload(value)) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (containsUpload(item)) return true;
+    return false;
+  }
+  if (typeof value === "object" && value !== null) {
+    for (const key in value) if (containsUpload((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
+}
+
 /**
  * Takes the files out of a subgraph fetch's variables: the variables with null in place of each
  * file (as a GraphQL multipart request sends them) and the files by path. Objects are copied only
@@ -16,6 +29,8 @@ export function takeUploads(variables: Record<string, unknown> | undefined): {
   uploads: UploadPart[];
 } {
   const uploads: UploadPart[] = [];
+  // Most fetches carry no file: no walk that copies every object (an entity fetch's representations).
+  if (!containsUpload(variables)) return { variables, uploads };
   const walk = (value: unknown, path: string): unknown => {
     if (isUpload(value)) {
       uploads.push({ path, upload: value });

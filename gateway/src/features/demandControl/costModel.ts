@@ -74,9 +74,24 @@ export class SlicingArgumentError extends GraphQLError {
 
 type Variables = Record<string, unknown>;
 
+/** What a response's value of one field costs, worked out once per walk for each selection and type (actualCost). */
+interface FieldPlan {
+  /** The response key. */
+  key: string;
+  /** `@cost` of the field, else of its type, else the default: per item returned. */
+  weight: number;
+  /** `@cost` of its arguments: once per field. */
+  argumentsCost: number;
+  /** Its selection sets, and the type they select on. */
+  sets: readonly SelectionSetNode[];
+  type: GraphQLNamedType;
+}
+
 /** Walks one operation: its fields grouped by response key as the executor merges them, skip/include applied. */
 class OperationWalk {
   private readonly fragments = new Map<string, FragmentDefinitionNode>();
+  /** fieldPlans' answers, by the selection sets' array (each plan's `sets` is one, so a response's nesting hits it) and type. */
+  private readonly plans = new Map<readonly SelectionSetNode[], Map<GraphQLObjectType, readonly FieldPlan[]>>();
 
   constructor(
     readonly model: CostModel,
@@ -106,6 +121,36 @@ class OperationWalk {
     };
     for (const set of sets) visit(set);
     return fields;
+  }
+
+  /**
+   * The fields `type` gets from these selection sets, with what each costs per item: the same for
+   * every object of the response at this place, so worked out once (a list of 100 objects walks
+   * its selection once, not 100 times).
+   */
+  fieldPlans(type: GraphQLObjectType, sets: readonly SelectionSetNode[]): readonly FieldPlan[] {
+    let byType = this.plans.get(sets);
+    if (!byType) {
+      byType = new Map();
+      this.plans.set(sets, byType);
+    }
+    const known = byType.get(type);
+    if (known) return known;
+    const plans: FieldPlan[] = [];
+    for (const [key, nodes] of this.collect(type, sets)) {
+      const [node] = nodes;
+      const field = node ? type.getFields()[node.name.value] : undefined;
+      if (!node || !field) continue; // __typename, or a field validation refuses anyway
+      plans.push({
+        key,
+        weight: this.weightOf(type, field),
+        argumentsCost: this.argumentsCost(type, field, this.argumentsOf(field, node)),
+        sets: nodes.flatMap((each) => (each.selectionSet ? [each.selectionSet] : [])),
+        type: getNamedType(field.type),
+      });
+    }
+    byType.set(type, plans);
+    return plans;
   }
 
   private applies(type: GraphQLObjectType, condition: string | undefined): boolean {
@@ -313,21 +358,23 @@ export function actualCost(model: CostModel, request: CostRequest, data: unknown
     let costliest = 0;
     for (const concrete of candidates) {
       let cost = 0;
-      for (const [key, nodes] of walk.collect(concrete, sets)) {
-        const [node] = nodes;
-        const field = node ? concrete.getFields()[node.name.value] : undefined;
-        if (!node || !field || !(key in record)) continue;
-        const fieldSets = nodes.flatMap((each) => (each.selectionSet ? [each.selectionSet] : []));
-        const items = (inner: unknown): number => {
-          if (inner === null || inner === undefined) return 0;
-          if (Array.isArray(inner)) return inner.reduce((sum: number, item) => sum + items(item), 0);
-          return walk.weightOf(concrete, field) + objectCost(getNamedType(field.type), fieldSets, inner);
-        };
-        cost += items(record[key]) + walk.argumentsCost(concrete, field, walk.argumentsOf(field, node));
+      for (const plan of walk.fieldPlans(concrete, sets)) {
+        if (!(plan.key in record)) continue;
+        cost += itemsCost(plan, record[plan.key]) + plan.argumentsCost;
       }
       costliest = Math.max(costliest, cost);
     }
     return costliest;
+  };
+  /** A field's value: each object it holds (lists counted by their items) costs the field's weight and its selection. */
+  const itemsCost = (plan: FieldPlan, inner: unknown): number => {
+    if (inner === null || inner === undefined) return 0;
+    if (Array.isArray(inner)) {
+      let sum = 0;
+      for (const item of inner) sum += itemsCost(plan, item);
+      return sum;
+    }
+    return plan.weight + objectCost(plan.type, plan.sets, inner);
   };
 
   return OPERATION_COST[operation.operation] + objectCost(root, [operation.selectionSet], data);

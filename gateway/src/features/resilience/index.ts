@@ -42,6 +42,22 @@ class ServerErrorResponse extends Error {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * A signal that aborts with a TimeoutError (as AbortSignal.timeout's) after `ms`, and a `clear` for
+ * when the attempt is over. AbortSignal.timeout cannot be cleared: the timer of every fetch ever
+ * sent stayed pending for the whole time limit and then fired, building a DOMException and
+ * dispatching an abort nobody listened to any more, with a weak reference per signal to collect.
+ */
+function attemptDeadline(ms: number): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError")),
+    ms,
+  );
+  timer.unref();
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
+/**
  * Each fetch goes through its subgraph's circuit breaker (opossum) once, retries included, so a
  * fetch that succeeds on a retry is one success and one that fails every attempt one failure.
  * A query (never a mutation: re-sending one could apply it twice) is sent again after a
@@ -108,16 +124,18 @@ export function createResilienceFeature(options: ResilienceFeatureOptions): Gate
       const sendWithRetries = async (): Promise<FetcherResponse> => {
         budget.sent();
         for (let retry = 0; ; retry++) {
-          const signal = AbortSignal.timeout(Math.max(1, Math.round(deadline - performance.now())));
+          const attempt = attemptDeadline(Math.max(1, Math.round(deadline - performance.now())));
           let response: FetcherResponse;
           try {
-            response = await next({ ...request, init: { ...request.init, signal } });
+            response = await next({ ...request, init: { ...request.init, signal: attempt.signal } });
           } catch (error) {
             if (isTimeout(error)) throw new SubgraphTimeoutError(timeoutMs);
             const delayMs = backoffMs(retry, policy);
             if (!isConnectionFailure(error) || !mayRetry(retry, delayMs, "connection_error")) throw error;
             await sleep(delayMs);
             continue;
+          } finally {
+            attempt.clear();
           }
           if (!RETRIED_STATUSES.has(response.status)) return passOn(response);
           const asked = retryAfterMs(response.headers.get("retry-after"));
