@@ -21,6 +21,7 @@ import {
   trustedManifest,
   sha256,
 } from "./fixtures/tasksSubgraph";
+import { nextOf } from "./fixtures/nextEvent";
 
 /**
  * Issue 22: a subgraph declares its own Subscription fields with `@live` in its SDL, and a real
@@ -93,21 +94,6 @@ async function userClient(id = randomUUID()): Promise<{ id: string; token: strin
 }
 
 const commit = (task: Task) => subgraph.commit(task);
-
-/** The next result of a subscription, failing after 10 s. */
-async function nextOf<T>(iterator: AsyncIterator<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("no event within 10 s")), 10_000);
-  });
-  try {
-    const result = await Promise.race([iterator.next(), timeout]);
-    if (result.done) throw new Error("the subscription ended");
-    return result.value;
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** The GraphQL error codes a subscription was refused with (graphql-ws rejects its iterator with them). */
 async function refusalCodes(client: Client, query: string, variables: Record<string, unknown> = {}) {

@@ -8,6 +8,7 @@ import { type Client, createClient, type ExecutionResult } from "graphql-ws";
 import WebSocket from "ws";
 import { accountsIdentity, buildGateway, defaultLimits, type GatewayServer } from "../src";
 import { startTasksSubgraph, TASK_CHANGED, type Task, type TasksSubgraph, tasksSdl } from "./fixtures/tasksSubgraph";
+import { nextOf } from "./fixtures/nextEvent";
 
 /**
  * Issue 25: one event, many viewers with distinct identities. The subgraph says whether its answer
@@ -124,21 +125,6 @@ async function watcher(setup: Setup, task: string, role: string, id: string = ra
   const events = client.iterate({ query: TASK_CHANGED, variables: { id: task } }) as AsyncIterableIterator<TaskEvent>;
   const initial = await nextOf(events);
   return { id, events, initial };
-}
-
-/** The next result of a subscription, failing after 10 s. */
-async function nextOf<T>(iterator: AsyncIterator<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("no event within 10 s")), 10_000);
-  });
-  try {
-    const result = await Promise.race([iterator.next(), timeout]);
-    if (result.done) throw new Error("the subscription ended");
-    return result.value;
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 const event = (task: Task): TaskEvent => ({
