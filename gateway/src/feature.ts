@@ -6,6 +6,12 @@ import type { GraphQLSchema, ValidationRule } from "graphql";
 import type { GatewayContext } from "./context";
 import type { SubgraphFetch } from "./transport/subgraphRequest";
 
+/**
+ * Plans an operation of a document and caches the plan for requests to come (patches/@apollo+gateway);
+ * false when it was cached already. Throws when the document does not plan on the current supergraph.
+ */
+export type PrewarmQueryPlan = (document: string, operationName: string | undefined) => Promise<boolean>;
+
 /** What a feature may use once Apollo has started (the supergraph is loaded and planned). */
 export interface StartedGateway {
   apollo: ApolloServer<GatewayContext>;
@@ -16,6 +22,7 @@ export interface StartedGateway {
   httpServer: http.Server;
   /** Every feature's validation rules, for transports other than HTTP (graphql-ws). */
   validationRules: readonly ValidationRule[];
+  prewarmQueryPlan: PrewarmQueryPlan;
 }
 
 /** What runs an operation once Apollo has validated it: plans it and executes the plan (@apollo/gateway's executor). */
@@ -41,8 +48,11 @@ export interface GatewayFeature {
   wrapExecutor?: (next: GatewayExecutor) => GatewayExecutor;
   /** Wraps every subgraph fetch (transport/pipeline.ts). */
   wrapSubgraphFetch?: (next: SubgraphFetch) => SubgraphFetch;
-  /** Runs once the supergraph is loaded: transports of their own (graphql-ws on the same port). */
-  attach?(gateway: StartedGateway): void;
+  /**
+   * Runs once the supergraph is loaded: transports of their own (graphql-ws on the same port), work
+   * done ahead of the first request. The gateway is built (and then listens) once every one resolved.
+   */
+  attach?(gateway: StartedGateway): void | Promise<void>;
   /**
    * Runs after the gateway switched to a new supergraph while serving (supergraph/): what the
    * feature derived from the old one (the API schema it validates against, cache key scopes,

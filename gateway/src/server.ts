@@ -23,7 +23,7 @@ import type { SigningKey } from "@fedplat/auth";
 import express from "express";
 import { overrideKey, subgraphNames, subgraphUrlsIn } from "./config";
 import type { GatewayContext } from "./context";
-import { closeFeatures, type GatewayExecutor, type GatewayFeature } from "./feature";
+import { closeFeatures, type GatewayExecutor, type GatewayFeature, type PrewarmQueryPlan } from "./feature";
 import { createAuthorizationFeature, loadPolicies, type Policies } from "./features/authorization";
 import { type CorsOptions, createCorsFeature, defaultCors } from "./features/cors";
 import { createDedupeFeature } from "./features/dedupe";
@@ -61,6 +61,7 @@ import { defaultHttpServerLimits, type HttpServerLimits, httpServerOptions } fro
 import { defaultLimits, type GatewayLimits } from "./limits";
 import { requestStateOf, startRequestState, viewerOf } from "./requestState";
 import { createSupergraphSource, type SupergraphUpdates } from "./supergraph";
+import { QueryPlanCache } from "./supergraph/queryPlanCache";
 import { SubgraphDataSource } from "./transport/subgraphDataSource";
 import { composeSubgraphFetch, httpFetchVia } from "./transport/pipeline";
 import { createSubgraphDispatchers, type SubgraphTlsOptions } from "./transport/subgraphTls";
@@ -264,7 +265,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       limits: options.uploads ?? defaultUploads,
       ...(urlOf("catalog") ? { imagesUrl: new URL("/images", urlOf("catalog")).href } : {}),
     }),
-    createPersistedDocumentsFeature(options.persistedQueries, trustedDocuments),
+    createPersistedDocumentsFeature(options.persistedQueries, trustedDocuments, logger),
     createLimitsFeature(limits),
     createDemandControlFeature({ options: options.demandControl ?? defaultDemandControl, registry }),
     createAddressBudgetFeature(rateLimits),
@@ -326,6 +327,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       // plan, so the data source reads the operation's kind and root field from it instead of
       // parsing the operation again on every fetch (transport/describeOperation.ts).
       exposeDocumentNodeInFetchNode: true,
+      // Counts hits, misses and plans built ahead or on request; primed by the trusted documents' prewarm.
+      cache: new QueryPlanCache(registry),
     },
     // A subgraph a later supergraph adds is reached at its routing URL unless overridden.
     buildService: ({ name, url }) =>
@@ -369,8 +372,17 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   });
   const apiSchema = gateway.schema;
   if (!apiSchema) throw new Error("the gateway has no schema after start");
+  const prewarmQueryPlan: PrewarmQueryPlan = (document, operationName) =>
+    gateway.prewarmQueryPlan(document, operationName);
   for (const feature of features)
-    feature.attach?.({ apollo, apiSchema, supergraphSdl: options.supergraphSdl, httpServer, validationRules });
+    await feature.attach?.({
+      apollo,
+      apiSchema,
+      supergraphSdl: options.supergraphSdl,
+      httpServer,
+      validationRules,
+      prewarmQueryPlan,
+    });
   supergraph.onChange(({ sdl }) => {
     const schema = gateway.schema;
     if (!schema) return;

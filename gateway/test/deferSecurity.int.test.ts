@@ -1,7 +1,7 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { bearer, graphqlRequest } from "@fedplat/devkit";
 import { buildGateway, type GatewayServer } from "../src";
-import type { PersistedDocumentManifest } from "../src/features/persistedDocuments";
+import { manifestOf } from "../src/features/persistedDocuments";
 import { createRedisKeyValueCache, type StringCache } from "../src/features/responseCache/redisKeyValueCache";
 import { type AccountsCatalogOrders, startAccountsCatalogOrders } from "./accountsCatalogOrders";
 import { allParts } from "./incrementalResponse";
@@ -137,13 +137,7 @@ test("a deferred private field is never stored by the response cache, nor shown 
 });
 
 test("trusted documents: a deferred document outside the manifest is refused like any other; one inside streams", async () => {
-  const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-  const documents = new Map([[sha256(PRIVATE_DEFERRED), PRIVATE_DEFERRED]]);
-  const manifest: PersistedDocumentManifest = {
-    get: (hash) => documents.get(hash),
-    size: documents.size,
-    reload: () => undefined,
-  };
+  const manifest = manifestOf([PRIVATE_DEFERRED]);
   const enforced = await startGateway({
     persistedQueries: {
       cache: createRedisKeyValueCache(graph.redis, `test:apq:${randomUUID()}:`, graph.gatewayOptions().logger),

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import http from "node:http";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -14,7 +14,7 @@ import {
 } from "@fedplat/devkit";
 import { createLogger } from "@fedplat/runtime";
 import { buildGateway, type GatewayServer } from "../src";
-import type { PersistedDocumentManifest } from "../src/features/persistedDocuments";
+import { manifestOf } from "../src/features/persistedDocuments";
 import { createRedisKeyValueCache } from "../src/features/responseCache/redisKeyValueCache";
 import { type AccountsCatalogOrders, startAccountsCatalogOrders } from "./accountsCatalogOrders";
 
@@ -265,10 +265,6 @@ describe("product images uploaded through the gateway", () => {
   });
 
   it("holds the operations field to trusted documents: with enforce, an upload outside the manifest is refused", async () => {
-    const manifestOf = (documents: string[]): PersistedDocumentManifest => {
-      const byHash = new Map(documents.map((text) => [createHash("sha256").update(text).digest("hex"), text]));
-      return { get: (hash) => byHash.get(hash), size: byHash.size, reload: () => undefined };
-    };
     const enforcing = async (documents: string[]) => {
       const server = await buildGateway({
         ...services.gatewayOptions(),

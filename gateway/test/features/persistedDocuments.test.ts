@@ -2,20 +2,15 @@ import { createHash } from "node:crypto";
 import {
   createPersistedDocumentsFeature,
   createTrustedDocuments,
-  type PersistedDocumentManifest,
-  parseManifest,
+  manifestOf,
   type TrustedDocumentsMode,
 } from "../../src/features/persistedDocuments";
+import { createLogger } from "@fedplat/runtime";
 import { serveFeatures } from "./httpHarness";
 
 const KNOWN = /* GraphQL */ "query Products { products(first: 2) { totalCount } }";
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-const documents = parseManifest(JSON.stringify({ [`sha256:${sha256(KNOWN)}`]: KNOWN }), "test manifest");
-const manifest: PersistedDocumentManifest = {
-  get: (hash) => documents.get(hash),
-  size: documents.size,
-  reload: () => undefined,
-};
+const manifest = manifestOf([KNOWN]);
 const byId = (hash: string) => ({ extensions: { persistedQuery: { version: 1, sha256Hash: hash } } });
 
 describe("persisted documents feature: one trusted-documents check for every transport", () => {
@@ -56,7 +51,9 @@ describe("persisted documents feature: one trusted-documents check for every tra
 
   it("applies the check to every operation of an HTTP request before Apollo parses it (400 with the rule's code)", async () => {
     const trusted = createTrustedDocuments({ mode: "enforce", manifest });
-    const harness = await serveFeatures([createPersistedDocumentsFeature(undefined, trusted)]);
+    const harness = await serveFeatures([
+      createPersistedDocumentsFeature(undefined, trusted, createLogger("persisted-documents-test", "silent")),
+    ]);
     expect((await harness.post({ query: KNOWN })).status).toBe(200);
     const refused = await harness.post({ query: /* GraphQL */ "{ me { id } }" });
     expect(refused.status).toBe(400);

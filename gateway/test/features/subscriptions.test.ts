@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -11,7 +11,7 @@ import WebSocket from "ws";
 import { apiSchemaOf } from "@fedplat/tools";
 import type { GatewayContext } from "../../src/context";
 import { accountsIdentity, createCredentials } from "../../src/features/identity";
-import { createTrustedDocuments, parseManifest } from "../../src/features/persistedDocuments";
+import { createTrustedDocuments, manifestOf } from "../../src/features/persistedDocuments";
 import {
   createLiveUpdateHub,
   createSubscriptionsFeature,
@@ -21,10 +21,6 @@ import {
 import { defaultLimits } from "../../src/limits";
 
 const TRUSTED = /* GraphQL */ "subscription Mine { myOrderUpdates { id status } }";
-const documents = parseManifest(
-  JSON.stringify({ [`sha256:${createHash("sha256").update(TRUSTED).digest("hex")}`]: TRUSTED }),
-  "test manifest",
-);
 const logger = createLogger("subscriptions-feature-test", "silent");
 
 let redis: Redis;
@@ -45,7 +41,7 @@ beforeAll(async () => {
     }),
     trustedDocuments: createTrustedDocuments({
       mode: "enforce",
-      manifest: { get: (hash) => documents.get(hash), size: documents.size, reload: () => undefined },
+      manifest: manifestOf([TRUSTED]),
     }),
     hub,
     logger,
@@ -63,7 +59,14 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
   url = `ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}/graphql`;
   const supergraphSdl = readFileSync(join(repoRoot, "supergraph.graphql"), "utf8");
-  feature.attach?.({ apollo, apiSchema: apiSchemaOf(supergraphSdl), supergraphSdl, httpServer, validationRules: [] });
+  await feature.attach?.({
+    apollo,
+    apiSchema: apiSchemaOf(supergraphSdl),
+    supergraphSdl,
+    httpServer,
+    validationRules: [],
+    prewarmQueryPlan: async () => false,
+  });
 });
 afterAll(async () => {
   await hub.close();

@@ -1,12 +1,15 @@
-import type { GatewayFeature } from "../../feature";
+import type { Logger } from "@fedplat/runtime";
+import type { GatewayFeature, PrewarmQueryPlan } from "../../feature";
 import type { StringCache } from "../responseCache/redisKeyValueCache";
 import type { PersistedDocumentManifest } from "./persistedDocumentManifest";
 import { createPersistedQueryCache } from "./persistedQueryCache";
+import { prewarmPlans } from "./planPrewarm";
 import { type TrustedDocuments, type TrustedDocumentsMode, usePersistedDocuments } from "./usePersistedDocuments";
 
 export {
   type PersistedDocumentManifest,
   loadPersistedDocumentManifest,
+  manifestOf,
   parseManifest,
 } from "./persistedDocumentManifest";
 export {
@@ -34,12 +37,17 @@ export interface PersistedQueriesOptions {
  * APQ (Apollo's protocol, also over GET) backed by `options.cache`, the manifest's documents known
  * by id without registration (`allow`, `enforce`), and the trusted-documents check before parsing.
  * Without options: Apollo's default in-memory APQ, and only malformed extensions are refused.
+ * With a manifest, the plans of its documents are built before the gateway serves (planPrewarm.ts).
  */
 export function createPersistedDocumentsFeature(
   options: PersistedQueriesOptions | undefined,
   trusted: TrustedDocuments,
+  logger: Logger,
 ): GatewayFeature {
   const manifest = trusted.mode === "off" ? undefined : options?.manifest;
+  let prewarm: PrewarmQueryPlan | undefined;
+  const prewarmAll = () => (manifest && prewarm ? prewarmPlans(manifest.documents(), prewarm, logger) : undefined);
+  manifest?.onReload(() => void prewarmAll());
   return {
     name: "persistedDocuments",
     middleware: [usePersistedDocuments(trusted)],
@@ -51,5 +59,11 @@ export function createPersistedDocumentsFeature(
           },
         }
       : {}),
+    attach: async (gateway) => {
+      prewarm = gateway.prewarmQueryPlan;
+      await prewarmAll();
+    },
+    // A new supergraph starts with an empty plan cache.
+    supergraphChanged: () => void prewarmAll(),
   };
 }

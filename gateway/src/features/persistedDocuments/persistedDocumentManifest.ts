@@ -12,8 +12,12 @@ export interface PersistedDocumentManifest {
   /** The document with this sha256 hex, if the manifest has it. */
   get(hash: string): string | undefined;
   readonly size: number;
+  /** Every trusted document's text. */
+  documents(): IterableIterator<string>;
   /** Re-reads the file; on any problem keeps the documents it had and throws. */
   reload(): void;
+  /** Called after each successful reload (query-plan prewarm of the new documents). */
+  onReload(listener: () => void): void;
 }
 
 const KEY = /^(?:sha256:)?([0-9a-f]{64})$/;
@@ -39,18 +43,33 @@ export function parseManifest(json: string, source: string): Map<string, string>
   return documents;
 }
 
-export function loadPersistedDocumentManifest(path: string, logger: Logger): PersistedDocumentManifest {
-  const read = () => parseManifest(readFileSync(path, "utf8"), path);
+/** A manifest over what `read` returns (hash -> document); `reload` reads again. */
+function manifestFrom(read: () => Map<string, string>): PersistedDocumentManifest {
   let documents = read();
-  logger.info({ path, documents: documents.size }, "persisted-documents manifest loaded");
+  const listeners: Array<() => void> = [];
   return {
     get: (hash) => documents.get(hash),
     get size() {
       return documents.size;
     },
+    documents: () => documents.values(),
     reload() {
       documents = read();
-      logger.info({ path, documents: documents.size }, "persisted-documents manifest reloaded");
+      for (const listener of listeners) listener();
     },
+    onReload: (listener) => listeners.push(listener),
   };
+}
+
+/** A manifest of these documents, held in memory (tests, benchmarks). */
+export function manifestOf(documents: Iterable<string>): PersistedDocumentManifest {
+  const byHash = new Map(Array.from(documents, (document) => [sha256Hex(document), document] as const));
+  return manifestFrom(() => byHash);
+}
+
+export function loadPersistedDocumentManifest(path: string, logger: Logger): PersistedDocumentManifest {
+  const manifest = manifestFrom(() => parseManifest(readFileSync(path, "utf8"), path));
+  logger.info({ path, documents: manifest.size }, "persisted-documents manifest loaded");
+  manifest.onReload(() => logger.info({ path, documents: manifest.size }, "persisted-documents manifest reloaded"));
+  return manifest;
 }
