@@ -4,6 +4,7 @@ import {
   type DeadLetter,
   type EventKeyring,
   EventSignatureError,
+  type Envelope,
   type EventType,
   eventKeyring,
   InvalidEventError,
@@ -49,24 +50,16 @@ export function createProcessor(
       throw new UnrecoverableError(error instanceof InvalidEventError ? error.message : String(error));
     }
     // Before any handler: a job anyone with Redis (or Bull Board) access wrote carries no valid signature.
-    const where = {
-      eventId: event.eventId,
-      type: event.type,
-      producer: event.producer,
-      kid: event.signature?.kid,
-      queue: job.queueName ?? queueOf(consumer),
-      jobId: job.id,
-    };
     try {
       if (verifyEvent(event, keyring) === "unsigned")
         security.logger?.warn(
-          { ...where, security: "event-signature" },
+          signatureLogFields(consumer, job, event),
           "unsigned event accepted (EVENT_SIGNATURES=warn)",
         );
     } catch (error) {
       if (!(error instanceof EventSignatureError)) throw error;
       security.logger?.error(
-        { ...where, security: "event-signature", reason: error.message },
+        { ...signatureLogFields(consumer, job, event), reason: error.message },
         "event refused: signature invalid",
       );
       throw new UnrecoverableError(error.message);
@@ -75,6 +68,19 @@ export function createProcessor(
     if (!handler) throw new UnrecoverableError(`${consumer} has no handler for ${event.type}`);
     const attempt = job.attemptsMade + 1;
     return run(event.type, handler)(event, { attempt, isLastAttempt: attempt >= (job.opts.attempts ?? 1) });
+  };
+}
+
+/** Where a signature problem was seen, for its security log line (built only when one is logged). */
+function signatureLogFields(consumer: Consumer, job: { queueName?: string; id?: string }, event: Envelope) {
+  return {
+    eventId: event.eventId,
+    type: event.type,
+    producer: event.producer,
+    kid: event.signature?.kid,
+    queue: job.queueName ?? queueOf(consumer),
+    jobId: job.id,
+    security: "event-signature",
   };
 }
 

@@ -48,7 +48,9 @@ export function parseEnvelope(value: unknown): Envelope {
     throw new InvalidEventError(
       `invalid ${envelope.data.type} data: ${data.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
     );
-  return { ...envelope.data, data: data.data } as Envelope;
+  // zod's output is a new object of this call's own: the checked data goes into it, not into a copy of it.
+  envelope.data.data = data.data;
+  return envelope.data as Envelope;
 }
 
 export interface EventContext {
