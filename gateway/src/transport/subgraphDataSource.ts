@@ -43,12 +43,14 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       // Files (multipart requests) leave the JSON variables and travel as parts of their own
       // (multipartFetch.ts). A fetch's variables hold files only if the client's did (the rest of
       // a fetch's variables, entity representations, come from subgraphs' JSON): only then are
-      // they walked, not on every entity fetch of every request.
+      // they walked, not on every entity fetch of every request. A client request without
+      // variables has no file either; an operation run in-process is walked, as it has no client.
       const clientVariables = incoming?.incomingRequestContext.request.variables;
-      const { variables, uploads } =
-        clientVariables === undefined || containsUpload(clientVariables)
-          ? takeUploads(options.request.variables)
-          : { variables: options.request.variables, uploads: [] };
+      const mayHoldFiles =
+        incoming === undefined || (clientVariables !== undefined && containsUpload(clientVariables));
+      const { variables, uploads } = mayHoldFiles
+        ? takeUploads(options.request.variables)
+        : { variables: options.request.variables, uploads: [] };
       if (uploads.length > 0) options.request.variables = variables;
       const fetch: DescribedFetch = {
         subgraph: this.subgraphName,
