@@ -46,8 +46,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       // they walked, not on every entity fetch of every request. A client request without
       // variables has no file either; an operation run in-process is walked, as it has no client.
       const clientVariables = incoming?.incomingRequestContext.request.variables;
-      const mayHoldFiles =
-        incoming === undefined || (clientVariables !== undefined && containsUpload(clientVariables));
+      const mayHoldFiles = incoming === undefined || (clientVariables !== undefined && containsUpload(clientVariables));
       const { variables, uploads } = mayHoldFiles
         ? takeUploads(options.request.variables)
         : { variables: options.request.variables, uploads: [] };
@@ -137,13 +136,31 @@ function restrictCachePolicy(
   cacheControl: string | null | undefined,
 ): void {
   if (!policy?.restrict) return;
+  const header = cacheControl ?? "";
+  let hint = hintsByHeader.get(header);
+  if (!hint) {
+    hint = cacheHintOf(header);
+    if (hintsByHeader.size >= MAX_REMEMBERED_HINTS) hintsByHeader.clear();
+    hintsByHeader.set(header, hint);
+  }
+  policy.restrict(hint);
+}
+
+/**
+ * Hints by Cache-Control value: subgraphs send a handful of values, read on every fetch. Bounded,
+ * as the values come from subgraphs; restrict() only reads the hint it is given.
+ */
+const hintsByHeader = new Map<string, Readonly<CacheHint>>();
+const MAX_REMEMBERED_HINTS = 100;
+
+function cacheHintOf(cacheControl: string): Readonly<CacheHint> {
   const directives = parseCacheControl(cacheControl);
   const hint: CacheHint = { maxAge: 0 };
   const maxAge = directives["max-age"];
   if (typeof maxAge === "string" && /^[0-9]+$/.test(maxAge)) hint.maxAge = Number(maxAge);
   if (directives.private === true) hint.scope = "PRIVATE";
   if (directives.public === true) hint.scope = "PUBLIC";
-  policy.restrict(hint);
+  return Object.freeze(hint);
 }
 
 interface CacheHint {
