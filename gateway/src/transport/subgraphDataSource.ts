@@ -43,12 +43,13 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       // Files (multipart requests) leave the JSON variables and travel as parts of their own
       // (multipartFetch.ts). A fetch's variables hold files only if the client's did (the rest of
       // a fetch's variables, entity representations, come from subgraphs' JSON): only then are
-      // they walked, not on every entity fetch of every request.
+      // they walked, not on every entity fetch of every request. A client request without
+      // variables has no file either; an operation run in-process is walked, as it has no client.
       const clientVariables = incoming?.incomingRequestContext.request.variables;
-      const { variables, uploads } =
-        clientVariables === undefined || containsUpload(clientVariables)
-          ? takeUploads(options.request.variables)
-          : { variables: options.request.variables, uploads: [] };
+      const mayHoldFiles = incoming === undefined || (clientVariables !== undefined && containsUpload(clientVariables));
+      const { variables, uploads } = mayHoldFiles
+        ? takeUploads(options.request.variables)
+        : { variables: options.request.variables, uploads: [] };
       if (uploads.length > 0) options.request.variables = variables;
       const fetch: DescribedFetch = {
         subgraph: this.subgraphName,
@@ -135,13 +136,31 @@ function restrictCachePolicy(
   cacheControl: string | null | undefined,
 ): void {
   if (!policy?.restrict) return;
+  const header = cacheControl ?? "";
+  let hint = hintsByHeader.get(header);
+  if (!hint) {
+    hint = cacheHintOf(header);
+    if (hintsByHeader.size >= MAX_REMEMBERED_HINTS) hintsByHeader.clear();
+    hintsByHeader.set(header, hint);
+  }
+  policy.restrict(hint);
+}
+
+/**
+ * Hints by Cache-Control value: subgraphs send a handful of values, read on every fetch. Bounded,
+ * as the values come from subgraphs; restrict() only reads the hint it is given.
+ */
+const hintsByHeader = new Map<string, Readonly<CacheHint>>();
+const MAX_REMEMBERED_HINTS = 100;
+
+function cacheHintOf(cacheControl: string): Readonly<CacheHint> {
   const directives = parseCacheControl(cacheControl);
   const hint: CacheHint = { maxAge: 0 };
   const maxAge = directives["max-age"];
   if (typeof maxAge === "string" && /^[0-9]+$/.test(maxAge)) hint.maxAge = Number(maxAge);
   if (directives.private === true) hint.scope = "PRIVATE";
   if (directives.public === true) hint.scope = "PUBLIC";
-  policy.restrict(hint);
+  return Object.freeze(hint);
 }
 
 interface CacheHint {

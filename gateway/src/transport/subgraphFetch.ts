@@ -17,41 +17,50 @@ export interface SubgraphAnswer {
   body: string;
 }
 
-/** Read-only headers over the answer's list (the executor only reads them: content-type, cache-control). */
+/**
+ * Headers over the answer's list (lower-case names). The executor only reads one or two of them
+ * (content-type, cache-control, retry-after), so a look-up scans the list; a map is built only
+ * if something writes or iterates (once per subgraph fetch, the map cost more than the reads).
+ */
 class AnswerHeaders implements FetcherHeaders {
-  private readonly map: Map<string, string>;
+  private map: Map<string, string> | undefined;
 
-  constructor(entries: ReadonlyArray<readonly [string, string]>) {
-    this.map = new Map(entries.map(([name, value]) => [name.toLowerCase(), value]));
+  constructor(private readonly list: ReadonlyArray<readonly [string, string]>) {}
+
+  private written(): Map<string, string> {
+    this.map ??= new Map(this.list.map(([name, value]) => [name.toLowerCase(), value]));
+    return this.map;
   }
-
   get(name: string): string | null {
-    return this.map.get(name.toLowerCase()) ?? null;
+    const lower = name.toLowerCase();
+    if (this.map) return this.map.get(lower) ?? null;
+    for (const [each, value] of this.list) if (each === lower || each.toLowerCase() === lower) return value;
+    return null;
   }
   has(name: string): boolean {
-    return this.map.has(name.toLowerCase());
+    return this.get(name) !== null;
   }
   append(name: string, value: string): void {
     const previous = this.get(name);
-    this.map.set(name.toLowerCase(), previous === null ? value : `${previous}, ${value}`);
+    this.written().set(name.toLowerCase(), previous === null ? value : `${previous}, ${value}`);
   }
   set(name: string, value: string): void {
-    this.map.set(name.toLowerCase(), value);
+    this.written().set(name.toLowerCase(), value);
   }
   delete(name: string): void {
-    this.map.delete(name.toLowerCase());
+    this.written().delete(name.toLowerCase());
   }
   entries(): IterableIterator<[string, string]> {
-    return this.map.entries();
+    return this.written().entries();
   }
   keys(): IterableIterator<string> {
-    return this.map.keys();
+    return this.written().keys();
   }
   values(): IterableIterator<string> {
-    return this.map.values();
+    return this.written().values();
   }
   [Symbol.iterator](): IterableIterator<[string, string]> {
-    return this.map.entries();
+    return this.written().entries();
   }
 }
 

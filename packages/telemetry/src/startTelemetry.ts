@@ -6,6 +6,7 @@ import { registerInstrumentations } from "@opentelemetry/instrumentation";
 import type { NodeSDK } from "@opentelemetry/sdk-node";
 import { AlwaysOffSampler, NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import type { TelemetryConfig } from "./telemetryConfig";
+import { propagateOverUndici } from "./undiciPropagation";
 
 /** What the bootstrap leaves running: stopped (spans flushed) at shutdown. */
 export interface RunningTelemetry {
@@ -17,13 +18,13 @@ const UNTRACED_PATHS = /^\/(health\/(live|ready)|metrics)(\?|$)/;
 
 /**
  * What carries the trace context: the server side of HTTP (continues the caller's trace), fetch
- * (undici: the gateway's subgraph calls inject it), and pino (writes the ids into log lines).
- * Events carry it through the outbox, BullMQ jobs through bullmq-otel.
+ * (undici: the gateway's subgraph calls inject it; a span of its own only when exporting, see
+ * undiciPropagation.ts), and pino (writes the ids into log lines). Events carry it through the
+ * outbox, BullMQ jobs through bullmq-otel.
  */
 function propagating() {
   return [
     new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.test(req.url ?? "") }),
-    new UndiciInstrumentation(),
     // trace_id and span_id in every log line written inside a span; pino keeps writing to stdout.
     new PinoInstrumentation({ disableLogSending: true }),
   ];
@@ -69,8 +70,10 @@ export function startTelemetry(config: TelemetryConfig): RunningTelemetry {
   const provider = new NodeTracerProvider({ sampler: new AlwaysOffSampler() });
   provider.register();
   const unregister = registerInstrumentations({ tracerProvider: provider, instrumentations: propagating() });
+  const stopPropagatingOverUndici = propagateOverUndici();
   return {
     shutdown: async () => {
+      stopPropagatingOverUndici();
       unregister();
       await provider.shutdown();
     },
@@ -86,7 +89,7 @@ function startExportingSdk(config: TelemetryConfig): NodeSDK {
     // Metrics are served by prom-client on /metrics and logs go to stdout as JSON: no OTLP for those.
     metricReaders: [],
     logRecordProcessors: [],
-    instrumentations: [...propagating(), ...describing()],
+    instrumentations: [...propagating(), new UndiciInstrumentation(), ...describing()],
   });
   sdk.start();
   return sdk;

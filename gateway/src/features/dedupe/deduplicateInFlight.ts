@@ -13,8 +13,10 @@ function sharingKey({ url, init, operation, context }: SubgraphRequest): string 
     .map(([name, value]): [string, string] => [name.toLowerCase(), value])
     .filter(([name]) => !PER_REQUEST_HEADERS.has(name))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  // Who the subgraph answers for (the identity it receives is signed from the same fields).
-  return JSON.stringify([url, viewerKey(untrackedViewer(context.viewer ?? null)), headers, init.body]);
+  // Who the subgraph answers for (the identity it receives is signed from the same fields). The body
+  // (an entity fetch's representations: tens of KB) is appended as it is, not escaped again inside
+  // the JSON; JSON text holds no raw newline, so the first one ends the prefix unambiguously.
+  return `${JSON.stringify([url, viewerKey(untrackedViewer(context.viewer ?? null)), headers])}\n${init.body}`;
 }
 
 /**

@@ -354,17 +354,20 @@ export function actualCost(model: CostModel, request: CostRequest, data: unknown
     const record = value as Record<string, unknown>;
     const typename = typeof record.__typename === "string" ? record.__typename : undefined;
     const runtime = typename ? model.schema.getType(typename) : undefined;
-    const candidates = runtime && isObjectType(runtime) ? [runtime] : walk.concreteTypes(type);
+    // Called for every object of the response: its one concrete type when known, without a list of candidates.
+    const known = runtime && isObjectType(runtime) ? runtime : isObjectType(type) ? type : undefined;
+    if (known) return costAs(known, sets, record);
     let costliest = 0;
-    for (const concrete of candidates) {
-      let cost = 0;
-      for (const plan of walk.fieldPlans(concrete, sets)) {
-        if (!(plan.key in record)) continue;
-        cost += itemsCost(plan, record[plan.key]) + plan.argumentsCost;
-      }
-      costliest = Math.max(costliest, cost);
-    }
+    for (const concrete of walk.concreteTypes(type)) costliest = Math.max(costliest, costAs(concrete, sets, record));
     return costliest;
+  };
+  const costAs = (concrete: GraphQLObjectType, sets: readonly SelectionSetNode[], record: Record<string, unknown>) => {
+    let cost = 0;
+    for (const plan of walk.fieldPlans(concrete, sets)) {
+      if (!(plan.key in record)) continue;
+      cost += itemsCost(plan, record[plan.key]) + plan.argumentsCost;
+    }
+    return cost;
   };
   /** A field's value: each object it holds (lists counted by their items) costs the field's weight and its selection. */
   const itemsCost = (plan: FieldPlan, inner: unknown): number => {

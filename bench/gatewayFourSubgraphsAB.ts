@@ -1,0 +1,160 @@
+/**
+ * A/B of two builds of the fedplat gateway on the four-subgraph workload (gatewayFourSubgraphs.ts),
+ * side by side in one run, for measuring a change to the gateway before committing to it:
+ * gateway A runs from the dist/ of another tree (AB_BASE_ROOT: e.g. `cp -a` of this checkout, with
+ * its node_modules, built before the change), gateway B from this tree's dist/ (`npm run build`).
+ * Same environment for both, SUBGRAPH_DEDUPE=AB_DEDUPE (default false). Rounds alternate which
+ * goes first; it prints each round, the means and medians of req/s and of the gateway's CPU
+ * ms/request (on a shared machine, compare medians over many short rounds: BENCH_SECONDS=5
+ * BENCH_ROUNDS=14). AB_PROFILE_DIR: afterwards, a `--cpu-prof` profile of B alone is written there.
+ *
+ *   AB_BASE_ROOT=/tmp/base BENCH_SECONDS=5 BENCH_ROUNDS=14 npx tsx bench/gatewayFourSubgraphsAB.ts
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import {
+  freePort,
+  GATEWAY,
+  repoRoot,
+  spawnService,
+  startOwnedRedis,
+  stopService,
+  TEST_IDENTITY_ENV,
+  TEST_JWT_SECRET,
+  useTestEventKeys,
+  waitUntilReady,
+} from "@fedplat/devkit";
+import { composeFourSubgraphs, FOUR_SUBGRAPH_QUERY } from "./support/fourSubgraphs";
+import { type Load, load, post, ROUNDS } from "./support/load";
+
+useTestEventKeys();
+const BASE = process.env.AB_BASE_ROOT ?? "";
+if (!BASE) throw new Error("AB_BASE_ROOT: the tree whose gateway dist/ is A");
+const DEDUPE = process.env.AB_DEDUPE ?? "false";
+
+async function startSubgraphs() {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--import", "tsx", join(__dirname, "support", "serveFourSubgraphs.ts")],
+    { cwd: repoRoot, stdio: ["pipe", "pipe", "inherit"] },
+  );
+  const urls = await new Promise<Record<string, string>>((resolve, reject) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+      if (line.startsWith("ready ")) resolve(JSON.parse(line.slice("ready ".length)) as Record<string, string>);
+    });
+    child.once("exit", (code) => reject(new Error(`the four subgraphs exited (${code})`)));
+  });
+  return { urls, stop: () => child.stdin?.end() };
+}
+
+async function startGateway(root: string, supergraphPath: string, redisUrl: string, extra: NodeJS.ProcessEnv = {}) {
+  const service = spawnService(GATEWAY, {
+    build: "dist",
+    root,
+    port: await freePort(),
+    adminPort: await freePort(),
+    env: {
+      ...process.env,
+      JWT_SECRET: TEST_JWT_SECRET,
+      ...TEST_IDENTITY_ENV,
+      NODE_ENV: "production",
+      SUPERGRAPH_PATH: supergraphPath,
+      SUPERGRAPH_POLL_MS: "0",
+      RESPONSE_CACHE: "off",
+      TRUSTED_DOCUMENTS: "allow",
+      DEMAND_CONTROL_MODE: "measure",
+      RATE_LIMIT_ANONYMOUS_PER_MINUTE: "1000000",
+      RATE_LIMIT_IP_PER_MINUTE: "1000000",
+      REDIS_URL: redisUrl,
+      CACHE_PREFIX: `bench-${randomUUID()}`,
+      SUBGRAPH_DEDUPE: DEDUPE,
+      ...extra,
+    },
+  });
+  await waitUntilReady(service, 90_000);
+  return { url: `http://127.0.0.1:${service.port}/graphql`, pid: service.child.pid, service };
+}
+
+const f = (n: number | undefined) => (n === undefined ? "n/a" : n.toFixed(2));
+
+async function main() {
+  const subgraphs = await startSubgraphs();
+  const dir = mkdtempSync(join(tmpdir(), "fedplat-ab-"));
+  const supergraphPath = join(dir, "supergraph.graphql");
+  writeFileSync(supergraphPath, composeFourSubgraphs(subgraphs.urls));
+  const redis = await startOwnedRedis(["--save", "", "--appendonly", "no"]);
+  const gateways: Array<{
+    name: string;
+    url: string;
+    pid: number | undefined;
+    service: Parameters<typeof stopService>[0];
+  }> = [];
+  try {
+    gateways.push({ name: `A ${BASE}`, ...(await startGateway(BASE, supergraphPath, redis.url)) });
+    gateways.push({ name: `B ${repoRoot}`, ...(await startGateway(repoRoot, supergraphPath, redis.url)) });
+    const body = JSON.stringify({ query: FOUR_SUBGRAPH_QUERY });
+    const bodies = await Promise.all(gateways.map((g) => post(g.url, {}, body)));
+    if (bodies[0] !== bodies[1]) {
+      const data = bodies.map((b) => JSON.stringify(JSON.parse(b).data));
+      if (data[0] !== data[1]) throw new Error("A and B disagree on the data");
+      console.log("note: bodies differ outside data");
+    }
+    for (const [i, g] of gateways.entries()) await load(g.url, {}, body, bodies[i] as string, undefined, 5);
+    const runs: Load[][] = gateways.map(() => []);
+    for (let round = 0; round < ROUNDS; round++) {
+      // Alternate which goes first.
+      const order = round % 2 === 0 ? [0, 1] : [1, 0];
+      for (const i of order) {
+        const g = gateways[i] as (typeof gateways)[number];
+        const run = await load(g.url, {}, body, bodies[i] as string, g.pid);
+        runs[i]?.push(run);
+        console.log(
+          `round ${round} ${i === 0 ? "A" : "B"}: ${f(run.rps)} req/s, cpu ${f(run.cpuMsPerRequest)} ms/req, p99 ${run.p99}, errors ${run.errors}`,
+        );
+      }
+    }
+    const avg = (rs: Load[], k: "rps" | "cpuMsPerRequest") => rs.reduce((s, r) => s + (r[k] ?? 0), 0) / rs.length;
+    const [a, b] = runs as [Load[], Load[]];
+    console.log(`| build | req/s | CPU ms/request |\n|---|---|---|`);
+    console.log(`| A (base) | ${f(avg(a, "rps"))} | ${f(avg(a, "cpuMsPerRequest"))} |`);
+    console.log(`| B (this tree) | ${f(avg(b, "rps"))} | ${f(avg(b, "cpuMsPerRequest"))} |`);
+    const median = (rs: Load[], k: "rps" | "cpuMsPerRequest") => {
+      const sorted = rs.map((r) => r[k] ?? 0).sort((x, y) => x - y);
+      return sorted[Math.floor(sorted.length / 2)] ?? 0;
+    };
+    console.log(
+      `medians: A ${f(median(a, "rps"))} req/s ${f(median(a, "cpuMsPerRequest"))} ms; B ${f(median(b, "rps"))} req/s ${f(median(b, "cpuMsPerRequest"))} ms; B/A CPU ${(median(b, "cpuMsPerRequest") / median(a, "cpuMsPerRequest")).toFixed(3)}`,
+    );
+    console.log(
+      `B/A req/s ${(avg(b, "rps") / avg(a, "rps")).toFixed(3)}, B/A CPU ${(avg(b, "cpuMsPerRequest") / avg(a, "cpuMsPerRequest")).toFixed(3)} (dedupe ${DEDUPE})`,
+    );
+    if (process.env.AB_PROFILE_DIR) {
+      for (const g of gateways) await stopService(g.service);
+      gateways.length = 0;
+      const profiled = await startGateway(repoRoot, supergraphPath, redis.url, {
+        NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.AB_PROFILE_DIR}`,
+      });
+      gateways.push({ name: "profiled", ...profiled });
+      const expected = await post(profiled.url, {}, body);
+      await load(profiled.url, {}, body, expected, undefined, 5);
+      const run = await load(profiled.url, {}, body, expected, profiled.pid);
+      console.log(`profiled: ${run.requests} requests, ${f(run.rps)} req/s`);
+    }
+  } finally {
+    for (const g of gateways) await stopService(g.service);
+    redis.kill();
+    subgraphs.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
