@@ -18,7 +18,12 @@ describe("lruBound (LRU caches that grow as entries arrive)", () => {
 
   it("expires entries after their ttl", () => {
     let now = 1_000;
-    const cache = new LRUCache<string, string>({ ...lruBound(10), ttl: 50, ttlResolution: 0, perf: { now: () => now } });
+    const cache = new LRUCache<string, string>({
+      ...lruBound(10),
+      ttl: 50,
+      ttlResolution: 0,
+      perf: { now: () => now },
+    });
     cache.set("token", "viewer");
     now += 49;
     expect(cache.get("token")).toBe("viewer");
