@@ -1,7 +1,4 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createBullBoard } from "@bull-board/api";
-import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
-import { ExpressAdapter } from "@bull-board/express";
 import type { Redis } from "@fedplat/runtime";
 import { hasRole, type TokenVerifier, type Viewer } from "@fedplat/auth";
 import type { Queue } from "bullmq";
@@ -105,6 +102,37 @@ function sessionStore(redis: Redis, keyPrefix: string, ttlMs: number, now: () =>
   };
 }
 
+/**
+ * Bull Board's router, loaded and built on the first request that reaches it (an admin's). The board
+ * (its handlers, its Express adapter, redis-info and with it the whole of lodash) is a few hundred
+ * modules that a workers process otherwise keeps in memory for a page most replicas never serve
+ * (bench/results/memory.md). A failed load is passed to Express and retried on the next request.
+ */
+function lazyBoardRouter(queues: Queue[], readOnly: boolean): RequestHandler {
+  let router: Promise<RequestHandler> | undefined;
+  const load = async (): Promise<RequestHandler> => {
+    const [{ createBullBoard }, { BullMQAdapter }, { ExpressAdapter }] = await Promise.all([
+      import("@bull-board/api"),
+      import("@bull-board/api/bullMQAdapter"),
+      import("@bull-board/express"),
+    ]);
+    const serverAdapter = new ExpressAdapter();
+    serverAdapter.setBasePath(BASE);
+    createBullBoard({
+      queues: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: readOnly })),
+      serverAdapter,
+    });
+    return serverAdapter.getRouter() as RequestHandler;
+  };
+  return (req, res, next) => {
+    router ??= load().catch((error: unknown) => {
+      router = undefined;
+      throw error;
+    });
+    router.then((handle) => handle(req, res, next), next);
+  };
+}
+
 const bearerOf = (req: express.Request) => /^Bearer\s+(\S+)$/i.exec(req.header("authorization") ?? "")?.[1];
 const sessionIdOf = (req: express.Request) => (req.cookies as Record<string, string | undefined> | undefined)?.[COOKIE];
 
@@ -123,13 +151,6 @@ export function mountBullBoard(app: express.Express, options: BullBoardOptions):
     secure: options.secureCookie ?? false,
     path: "/admin",
   } as const;
-  const serverAdapter = new ExpressAdapter();
-  serverAdapter.setBasePath(BASE);
-  createBullBoard({
-    queues: options.queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: readOnly })),
-    serverAdapter,
-  });
-
   /** The viewer of a verified token as its session stands now (current role); null when the session ended. Rejects when accounts cannot answer. */
   async function current(viewer: Viewer): Promise<Viewer | null> {
     if (viewer.kind === "apiKey") return null; // Bull Board takes access tokens only
@@ -238,5 +259,5 @@ export function mountBullBoard(app: express.Express, options: BullBoardOptions):
     res.clearCookie(COOKIE, cookieOptions);
     res.redirect(303, "/admin/login");
   });
-  app.use(BASE, requireAdmin, auditWrites, serverAdapter.getRouter());
+  app.use(BASE, requireAdmin, auditWrites, lazyBoardRouter(options.queues, readOnly));
 }

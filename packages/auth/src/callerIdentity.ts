@@ -1,6 +1,6 @@
 import { decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
 import { LRUCache } from "lru-cache";
-import { unauthenticated } from "@fedplat/runtime";
+import { lruBound, unauthenticated } from "@fedplat/runtime";
 import type { Viewer } from "./identity";
 import type { SigningKey, VerifyKeys } from "./identityKeys";
 
@@ -157,7 +157,7 @@ export function createCallerIdentityVerifier(
   options: { max?: number } = {},
 ): (header: string | undefined) => Promise<CallerIdentity> {
   const verified = new LRUCache<string, { identity: CallerIdentity; expiresAtMs: number }>({
-    max: options.max ?? 10_000,
+    ...lruBound(options.max ?? 10_000),
   });
   return async (header) => {
     const known = header === undefined ? undefined : verified.get(header);

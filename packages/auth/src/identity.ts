@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, decodeJwt, errors as joseErrors, type JWTPayload, jwtVerify, SignJWT } from "jose";
 import { LRUCache } from "lru-cache";
-import { appError, ErrorCode, unauthenticated } from "@fedplat/runtime";
+import { appError, ErrorCode, lruBound, unauthenticated } from "@fedplat/runtime";
 
 /**
  * Who is calling, as established from a verified access token or API key. The same shape reaches
@@ -340,7 +340,7 @@ export function createTokenVerifier(
 
 /** `verify` remembering each token that passed until its exp (see createTokenVerifier). */
 function remembering(verify: TokenVerifier): TokenVerifier {
-  const verified = new LRUCache<string, { viewer: Viewer; expiresAtMs: number }>({ max: 10_000 });
+  const verified = new LRUCache<string, { viewer: Viewer; expiresAtMs: number }>(lruBound(10_000));
   return async (token) => {
     const known = verified.get(token);
     if (known && Date.now() < known.expiresAtMs) return { ...known.viewer };

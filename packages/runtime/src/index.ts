@@ -9,6 +9,7 @@ export { exitOnStartFailure, onShutdown, SUPERVISED_ENV } from "./shutdown";
 export { releaseMemoryWhenIdle } from "./idleMemory";
 export { type Redis, createRedis, redisOptions } from "./redis";
 export { timeOrderedId } from "./ids";
+export { lruBound } from "./lruBound";
 export { type CommandLineOptions, exitWithUsageError, parseCommandLine, USAGE_EXIT_CODE } from "./commandLine";
 export { jsonErrorHandler } from "./httpErrors";
 export {

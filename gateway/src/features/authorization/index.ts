@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { DEFAULT_SUPPORTED_SUPERGRAPH_FEATURES } from "@apollo/federation-internals";
 import type { Viewer } from "@fedplat/auth";
-import type { Logger } from "@fedplat/runtime";
+import { type Logger, lruBound } from "@fedplat/runtime";
 import { type DocumentNode, GraphQLError, getOperationAST } from "graphql";
 import { LRUCache } from "lru-cache";
 import { Counter, type Registry } from "prom-client";
@@ -96,8 +96,8 @@ export function createAuthorizationFeature(options: AuthorizationOptions): Gatew
   });
   const cacheSize = options.cacheSize ?? 1_000;
   // Per document: the requirements it meets; per document and decisions: the rewritten operation.
-  const involved = new LRUCache<string, Requirement[]>({ max: cacheSize });
-  const rewrites = new LRUCache<string, AuthorizedOperation | "unchanged">({ max: cacheSize });
+  const involved = new LRUCache<string, Requirement[]>(lruBound(cacheSize));
+  const rewrites = new LRUCache<string, AuthorizedOperation | "unchanged">(lruBound(cacheSize));
   let requirements = readRequirements(options.supergraphSdl);
   const load = (sdl: string) => {
     requirements = readRequirements(sdl);

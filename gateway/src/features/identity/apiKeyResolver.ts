@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { appError, ErrorCode } from "@fedplat/runtime";
+import { appError, ErrorCode, lruBound } from "@fedplat/runtime";
 import { callSubgraph, type Viewer, type SigningKey } from "@fedplat/auth";
 import { LRUCache } from "lru-cache";
 
@@ -50,9 +50,12 @@ const KEY_FORMAT = /^fpk_[A-Za-z0-9_-]{1,96}$/;
  * valid key; concurrent look-ups of one key share one call; malformed keys cost no call.
  */
 export function createApiKeyResolver(options: ApiKeyResolverOptions): ApiKeyResolver {
-  const valid = new LRUCache<string, Viewer>({ max: options.cacheSize ?? 10_000, ttl: options.cacheMs ?? 3_000 });
+  const valid = new LRUCache<string, Viewer>({
+    ...lruBound(options.cacheSize ?? 10_000),
+    ttl: options.cacheMs ?? 3_000,
+  });
   const unknown = new LRUCache<string, true>({
-    max: options.unknownCacheSize ?? 50_000,
+    ...lruBound(options.unknownCacheSize ?? 50_000),
     ttl: options.unknownCacheMs ?? 10_000,
   });
   const inFlight = new Map<string, Promise<Viewer | null>>();

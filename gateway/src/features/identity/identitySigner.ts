@@ -1,4 +1,5 @@
 import { signCallerIdentity, type SigningKey, type Viewer, viewerKey } from "@fedplat/auth";
+import { lruBound } from "@fedplat/runtime";
 import { LRUCache } from "lru-cache";
 
 /** The viewer's signed identity for one subgraph (the token's audience): x-fedplat-identity. */
@@ -12,7 +13,7 @@ export function createIdentitySigner(signingKey: SigningKey): IdentitySigner {
   // A signed identity lives 60 s; reusing it for 20 s per viewer and subgraph spares a signature
   // (jose via WebCrypto: ~12% of a cached request's CPU in a profile, with HMAC) on most requests,
   // and a reused one still has 40 s to go, well beyond the default 10 s subgraph deadline.
-  const signed = new LRUCache<string, string>({ max: 10_000, ttl: 20_000 });
+  const signed = new LRUCache<string, string>({ ...lruBound(10_000), ttl: 20_000 });
   return async (viewer, subgraph) => {
     const key = `${subgraph}|${viewerKey(viewer)}`;
     const cached = signed.get(key);

@@ -1,4 +1,4 @@
-import { appError, ErrorCode, type Logger, unauthenticated } from "@fedplat/runtime";
+import { appError, ErrorCode, type Logger, lruBound, unauthenticated } from "@fedplat/runtime";
 import { callSubgraph, type SigningKey, type Viewer } from "@fedplat/auth";
 import DataLoader from "dataloader";
 import { LRUCache } from "lru-cache";
@@ -52,7 +52,7 @@ const MAX_BATCH = 500;
  */
 export function createSessionChecker(options: SessionCheckerOptions): (viewer: Viewer) => Promise<Viewer> {
   const states = new LRUCache<string, SessionState | "none">({
-    max: options.cacheSize ?? 50_000,
+    ...lruBound(options.cacheSize ?? 50_000),
     ttl: options.cacheMs ?? 3_000,
   });
   const inFlight = new Map<string, Promise<SessionState | "none">>();

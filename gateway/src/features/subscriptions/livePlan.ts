@@ -19,6 +19,7 @@ import {
   type ValidationRule,
   visit,
 } from "graphql";
+import { lruBound } from "@fedplat/runtime";
 import { LRUCache } from "lru-cache";
 import type { LiveField, LiveFieldTable } from "./liveFields";
 
@@ -79,7 +80,7 @@ const badRequest = (message: string, code = "BAD_REQUEST") => [new GraphQLError(
 export function createLivePlanner(
   options: LivePlannerOptions,
 ): (query: string, operationName?: string | null) => LivePlan | readonly GraphQLError[] {
-  const cache = new LRUCache<string, LivePlan | readonly GraphQLError[]>({ max: options.cacheSize ?? 1000 });
+  const cache = new LRUCache<string, LivePlan | readonly GraphQLError[]>(lruBound(options.cacheSize ?? 1000));
   const rules = [...specifiedRules, ...options.validationRules];
   return (query, operationName) => {
     const key = `${operationName ?? ""}\u0000${query}`;

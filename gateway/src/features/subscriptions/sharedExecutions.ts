@@ -1,3 +1,4 @@
+import { lruBound } from "@fedplat/runtime";
 import { LRUCache } from "lru-cache";
 import pLimit from "p-limit";
 import { DeferredEvent, type EventResult } from "./deferredEvent";
@@ -18,7 +19,7 @@ const SETTLED_MS = 10_000;
 export function createSharedExecutions<T extends { result: EventResult }>(concurrency: number) {
   const limit = pLimit(concurrency);
   const inflight = new Map<string, Promise<T>>();
-  const settled = new LRUCache<string, T>({ max: 10_000, ttl: SETTLED_MS });
+  const settled = new LRUCache<string, T>({ ...lruBound(10_000), ttl: SETTLED_MS });
   /** Runs within the bound; resolves with the first part, holds the bound until the last. */
   const bounded = (execute: () => Promise<T>, done?: (execution: T | undefined) => void) =>
     new Promise<T>((resolve, reject) => {

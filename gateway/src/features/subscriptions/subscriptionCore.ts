@@ -1,5 +1,5 @@
 import { viewerClassKey, type ViewerDependence, viewerKey } from "@fedplat/auth";
-import { ErrorCode, type Logger } from "@fedplat/runtime";
+import { ErrorCode, type Logger, lruBound } from "@fedplat/runtime";
 import {
   type ExecutionArgs,
   GraphQLError,
@@ -157,7 +157,7 @@ export function createSubscriptionCore(options: SubscriptionCoreOptions): Subscr
    * for where to start (a class known to depend on identity goes straight to one execution per
    * viewer); whether a result is shared is decided by that very execution's answer, every event.
    */
-  const verdicts = new LRUCache<string, ViewerDependence>({ max: 10_000 });
+  const verdicts = new LRUCache<string, ViewerDependence>(lruBound(10_000));
   const states = new Set<ConnectionState>();
   const perUser = new Map<string, number>();
   const planIds = new WeakMap<LivePlan, number>();
