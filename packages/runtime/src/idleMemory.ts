@@ -7,7 +7,11 @@ import { loadConfig, processSection } from "./config";
 export interface IdleMemoryOptions {
   /** How long the event loop must stay quiet before memory is given back. 0: never. @default IDLE_MEMORY_RELEASE_MS */
   idleMs?: number;
-  /** Event-loop utilisation (0-1) under which a check interval counts as quiet. @default 0.05 */
+  /**
+   * Event-loop utilisation (0-1) under which a check interval counts as quiet. An idle workers
+   * process (BullMQ's blocking reads, the relay's and reconciler's ticks) measures 1-4%, too close
+   * to 5% to be released reliably; a process under load is far above 10%. @default 0.1
+   */
   quietUtilisation?: number;
   /** Heap committed beyond what is used, below which a collection is not worth it. @default 16 MiB */
   minReclaimableBytes?: number;
@@ -45,7 +49,7 @@ function reclaimableBytes(): number {
 export function releaseMemoryWhenIdle(options: IdleMemoryOptions = {}): () => void {
   const {
     idleMs = loadConfig({ process: processSection }).process.idleMemoryReleaseMs,
-    quietUtilisation = 0.05,
+    quietUtilisation = 0.1,
     minReclaimableBytes = 16 * 1024 * 1024,
     logger,
   } = options;
