@@ -7,7 +7,7 @@ import {
   eventSigningSection,
   liveUpdatesSection,
 } from "@fedplat/events";
-import { paymentProviderSection } from "@fedplat/payments";
+import { paymentProviderSection } from "@fedplat/payments/workers";
 import { CONSUMER_SERVICES, envKeyOf, PRODUCER_SERVICES } from "@fedplat/registry";
 import {
   type ConfigOf,

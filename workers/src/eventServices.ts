@@ -6,9 +6,10 @@ import { EVENT_SERVICES } from "@fedplat/registry";
 const repoRoot = resolve(__dirname, "../..");
 
 /**
- * The event services of services.json, each loaded from its own package's `eventService` export
- * (found through the package.json in its folder), so the workers host a new service with no code
- * of theirs. Throws at start naming every service whose package does not export one.
+ * The event services of services.json, each loaded from the `eventService` export of its package's
+ * `./workers` entry (package found through the package.json in its folder), so the workers host a
+ * new service with no code of theirs. Throws at start naming every service whose package does not
+ * export one.
  */
 export function loadEventServices(
   load: (packageName: string) => unknown = require,
@@ -19,10 +20,10 @@ export function loadEventServices(
     const { name: packageName } = JSON.parse(readFileSync(join(repoRoot, service.folder, "package.json"), "utf8")) as {
       name: string;
     };
-    const module = (load(packageName) as { eventService?: Partial<EventServiceModule> }).eventService;
+    const module = (load(`${packageName}/workers`) as { eventService?: Partial<EventServiceModule> }).eventService;
     if (typeof module?.createPrisma !== "function" || typeof module.createHandlers !== "function")
       problems.push(
-        `${service.name}: ${packageName} exports no eventService (see @fedplat/event-store defineEventService)`,
+        `${service.name}: ${packageName}/workers exports no eventService (see @fedplat/event-store defineEventService)`,
       );
     else modules[service.name] = module as EventServiceModule;
   }

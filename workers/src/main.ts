@@ -17,7 +17,7 @@ import {
   installEventKeyring,
   installEventPiiCipher,
 } from "@fedplat/events";
-import { simulatedProvider } from "@fedplat/payments";
+import { simulatedProvider } from "@fedplat/payments/workers";
 import { Counter, Gauge } from "prom-client";
 import { buildWorkersAdmin } from "./admin";
 import type { AccountsPrisma } from "@fedplat/accounts";

@@ -1,6 +1,7 @@
 import type { Logger, Redis } from "@fedplat/runtime";
 import type { LiveUpdatePublisher } from "@fedplat/events";
-import { expirePendingOrders, type OrdersPrisma } from "@fedplat/orders";
+import type { OrdersPrisma } from "@fedplat/orders";
+import { expirePendingOrders } from "@fedplat/orders/workers";
 import { Queue, Worker } from "bullmq";
 
 export const ORDER_EXPIRY_QUEUE = "order-expiry";

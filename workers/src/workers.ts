@@ -1,7 +1,8 @@
 import type { Logger, Redis } from "@fedplat/runtime";
 import { type EventHandlers, type EventServiceModule, sqlPoolOf } from "@fedplat/event-store";
 import { CONSUMERS, DEAD_LETTER_QUEUE, type LiveUpdatePublisher, noLiveUpdates, queueOf } from "@fedplat/events";
-import { IDEMPOTENCY_KEY_TTL_MS, type OrdersPrisma } from "@fedplat/orders";
+import type { OrdersPrisma } from "@fedplat/orders";
+import { IDEMPOTENCY_KEY_TTL_MS } from "@fedplat/orders/workers";
 import type { PrismaLike } from "@fedplat/subgraph";
 import { EVENT_SERVICES } from "@fedplat/registry";
 import { Queue, type Worker } from "bullmq";

@@ -34,11 +34,11 @@ describe("the workers and the service registry (services.json)", () => {
     );
   });
 
-  it("host every event service of the registry from its own package's eventService, and name a package without one", () => {
+  it("host every event service of the registry from its own package's workers entry, and name a package without one", () => {
     expect(Object.keys(loadEventServices()).sort()).toEqual([...registered].sort());
     const missing = registered[0];
-    expect(() => loadEventServices((name) => (name === `@fedplat/${missing}` ? {} : require(name)))).toThrow(
-      `${missing}: @fedplat/${missing} exports no eventService`,
+    expect(() => loadEventServices((name) => (name === `@fedplat/${missing}/workers` ? {} : require(name)))).toThrow(
+      `${missing}: @fedplat/${missing}/workers exports no eventService`,
     );
   });
 });

@@ -63,6 +63,8 @@ export { create${names.Name}EventHandlers } from "./events/handlers";
 export { eventService } from "./events/eventService";
 export { ${name}Sections } from "./config";
 `,
+    // What the workers load (workers/src/eventServices.ts): the event service without the GraphQL server.
+    [`${folder}/src/workers.ts`]: 'export { eventService } from "./events/eventService";\n',
     [`${folder}/test/${name}.int.test.ts`]: serviceTest(names),
   };
 }
@@ -106,7 +108,10 @@ function packageJson({ name }: ServiceNames): string {
     license: "MIT",
     main: "src/index.ts",
     types: "src/index.ts",
-    exports: { ".": { "fedplat-dist": "./dist/index.js", default: "./src/index.ts" } },
+    exports: {
+      ".": { "fedplat-dist": "./dist/index.js", default: "./src/index.ts" },
+      "./workers": { "fedplat-dist": "./dist/workers.js", default: "./src/workers.ts" },
+    },
     scripts: {
       build: "tsc -p tsconfig.build.json",
       generate: `prisma generate --config ../../prisma/${name}/prisma.config.ts`,
