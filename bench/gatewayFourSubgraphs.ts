@@ -7,26 +7,13 @@
  * and off, and a stock @apollo/gateway + @apollo/server. Then, from a `--cpu-prof` profile of the
  * fedplat gateway under the same load, where its CPU goes per request (support/cpuBreakdown.ts).
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import {
-  type BuildKind,
-  freePort,
-  GATEWAY,
-  repoRoot,
-  spawnService,
-  startOwnedRedis,
-  stopService,
-  TEST_IDENTITY_ENV,
-  TEST_JWT_SECRET,
-  waitUntilReady,
-} from "@fedplat/devkit";
+import { type BuildKind, startOwnedRedis, stopService } from "@fedplat/devkit";
 import { CPU_CATEGORIES, type CpuBreakdown, cpuBreakdown } from "./support/cpuBreakdown";
 import { composeFourSubgraphs, FOUR_SUBGRAPH_QUERY, FOUR_SUBGRAPHS } from "./support/fourSubgraphs";
+import { startFourSubgraphGateway, startFourSubgraphs } from "./support/fourSubgraphProcesses";
 import {
   average,
   CONNECTIONS,
@@ -47,70 +34,6 @@ const WARM_UP_SECONDS = 5;
  */
 const BUILD: BuildKind = process.env.BENCH_GATEWAY_BUILD === "dist" ? "dist" : "source";
 
-interface Subgraphs {
-  urls: Record<string, string>;
-  /** GraphQL requests each subgraph has received so far. */
-  requests(): Promise<number>;
-  stop(): void;
-}
-
-async function startSubgraphs(): Promise<Subgraphs> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--import", "tsx", join(__dirname, "support", "serveFourSubgraphs.ts")],
-    { cwd: repoRoot, stdio: ["pipe", "pipe", "inherit"] },
-  );
-  const urls = await new Promise<Record<string, string>>((resolve, reject) => {
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-      if (line.startsWith("ready ")) resolve(JSON.parse(line.slice("ready ".length)) as Record<string, string>);
-    });
-    child.once("exit", (code) => reject(new Error(`the four subgraphs exited (${code})`)));
-  });
-  const countUrl = new URL("/requests", urls.accounts).href;
-  return {
-    urls,
-    requests: async () => {
-      const counts = (await (await fetch(countUrl)).json()) as Record<string, number>;
-      return Object.values(counts).reduce((sum, count) => sum + count, 0);
-    },
-    // Closing its stdin ends it (serveFourSubgraphs.ts).
-    stop: () => child.stdin?.end(),
-  };
-}
-
-/**
- * A fedplat gateway on the four subgraphs' supergraph, every feature at its default, configured as
- * in production, except what a benchmark from one address needs: rate limits it cannot reach,
- * the operation's cost only measured (the heavy query's estimate is over the default limit, as in the
- * platform workload), trusted documents allowed rather than enforced (the query is not in the
- * platform's manifest) and the response cache off (the gateway's own work is measured).
- */
-async function startGateway(supergraphPath: string, redisUrl: string, env: NodeJS.ProcessEnv) {
-  const service = spawnService(GATEWAY, {
-    build: BUILD,
-    port: await freePort(),
-    adminPort: await freePort(),
-    env: {
-      ...process.env,
-      JWT_SECRET: TEST_JWT_SECRET,
-      ...TEST_IDENTITY_ENV,
-      NODE_ENV: "production",
-      SUPERGRAPH_PATH: supergraphPath,
-      SUPERGRAPH_POLL_MS: "0",
-      RESPONSE_CACHE: "off",
-      TRUSTED_DOCUMENTS: "allow",
-      DEMAND_CONTROL_MODE: "measure",
-      RATE_LIMIT_ANONYMOUS_PER_MINUTE: "1000000",
-      RATE_LIMIT_IP_PER_MINUTE: "1000000",
-      REDIS_URL: redisUrl,
-      CACHE_PREFIX: `bench-${randomUUID()}`,
-      ...env,
-    },
-  });
-  await waitUntilReady(service, 90_000);
-  return { url: `http://127.0.0.1:${service.port}/graphql`, pid: service.child.pid, service };
-}
-
 interface Target {
   name: string;
   url: string;
@@ -124,7 +47,7 @@ interface Target {
 async function profileGateway(supergraphPath: string, redisUrl: string, dedupe: boolean, body: string) {
   const dir = mkdtempSync(join(tmpdir(), "fedplat-gateway-profile-"));
   try {
-    const gateway = await startGateway(supergraphPath, redisUrl, {
+    const gateway = await startFourSubgraphGateway(BUILD, supergraphPath, redisUrl, {
       SUBGRAPH_DEDUPE: String(dedupe),
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --cpu-prof --cpu-prof-dir=${dir}`.trim(),
     });
@@ -154,7 +77,7 @@ const ratio = (a: number, b: number) => (a / b).toFixed(2);
 
 export async function fourSubgraphWorkload(): Promise<string> {
   const loadBefore = loadavg();
-  const subgraphs = await startSubgraphs();
+  const subgraphs = await startFourSubgraphs();
   const dir = mkdtempSync(join(tmpdir(), "fedplat-four-subgraphs-"));
   const supergraphPath = join(dir, "supergraph.graphql");
   writeFileSync(supergraphPath, composeFourSubgraphs(subgraphs.urls));
@@ -164,9 +87,9 @@ export async function fourSubgraphWorkload(): Promise<string> {
     // whatever else uses the machine's Redis (tests refused for bad credentials from the same address).
     const redis = await startOwnedRedis(["--save", "", "--appendonly", "no"]);
     stopping.push(() => redis.kill());
-    const withDedupe = await startGateway(supergraphPath, redis.url, {});
+    const withDedupe = await startFourSubgraphGateway(BUILD, supergraphPath, redis.url, {});
     stopping.unshift(() => stopService(withDedupe.service));
-    const noDedupe = await startGateway(supergraphPath, redis.url, { SUBGRAPH_DEDUPE: "false" });
+    const noDedupe = await startFourSubgraphGateway(BUILD, supergraphPath, redis.url, { SUBGRAPH_DEDUPE: "false" });
     stopping.unshift(() => stopService(noDedupe.service));
     const stock = await startStockGateway(subgraphs.urls, supergraphPath);
     stopping.unshift(() => stock.stop());

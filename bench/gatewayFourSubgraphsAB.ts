@@ -10,25 +10,12 @@
  *
  *   AB_BASE_ROOT=/tmp/base BENCH_SECONDS=5 BENCH_ROUNDS=14 npx tsx bench/gatewayFourSubgraphsAB.ts
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import {
-  freePort,
-  GATEWAY,
-  repoRoot,
-  spawnService,
-  startOwnedRedis,
-  stopService,
-  TEST_IDENTITY_ENV,
-  TEST_JWT_SECRET,
-  useTestEventKeys,
-  waitUntilReady,
-} from "@fedplat/devkit";
+import { repoRoot, startOwnedRedis, stopService, useTestEventKeys } from "@fedplat/devkit";
 import { composeFourSubgraphs, FOUR_SUBGRAPH_QUERY } from "./support/fourSubgraphs";
+import { startFourSubgraphGateway, startFourSubgraphs } from "./support/fourSubgraphProcesses";
 import { type Load, load, post, ROUNDS } from "./support/load";
 
 useTestEventKeys();
@@ -36,53 +23,10 @@ const BASE = process.env.AB_BASE_ROOT ?? "";
 if (!BASE) throw new Error("AB_BASE_ROOT: the tree whose gateway dist/ is A");
 const DEDUPE = process.env.AB_DEDUPE ?? "false";
 
-async function startSubgraphs() {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--import", "tsx", join(__dirname, "support", "serveFourSubgraphs.ts")],
-    { cwd: repoRoot, stdio: ["pipe", "pipe", "inherit"] },
-  );
-  const urls = await new Promise<Record<string, string>>((resolve, reject) => {
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-      if (line.startsWith("ready ")) resolve(JSON.parse(line.slice("ready ".length)) as Record<string, string>);
-    });
-    child.once("exit", (code) => reject(new Error(`the four subgraphs exited (${code})`)));
-  });
-  return { urls, stop: () => child.stdin?.end() };
-}
-
-async function startGateway(root: string, supergraphPath: string, redisUrl: string, extra: NodeJS.ProcessEnv = {}) {
-  const service = spawnService(GATEWAY, {
-    build: "dist",
-    root,
-    port: await freePort(),
-    adminPort: await freePort(),
-    env: {
-      ...process.env,
-      JWT_SECRET: TEST_JWT_SECRET,
-      ...TEST_IDENTITY_ENV,
-      NODE_ENV: "production",
-      SUPERGRAPH_PATH: supergraphPath,
-      SUPERGRAPH_POLL_MS: "0",
-      RESPONSE_CACHE: "off",
-      TRUSTED_DOCUMENTS: "allow",
-      DEMAND_CONTROL_MODE: "measure",
-      RATE_LIMIT_ANONYMOUS_PER_MINUTE: "1000000",
-      RATE_LIMIT_IP_PER_MINUTE: "1000000",
-      REDIS_URL: redisUrl,
-      CACHE_PREFIX: `bench-${randomUUID()}`,
-      SUBGRAPH_DEDUPE: DEDUPE,
-      ...extra,
-    },
-  });
-  await waitUntilReady(service, 90_000);
-  return { url: `http://127.0.0.1:${service.port}/graphql`, pid: service.child.pid, service };
-}
-
 const f = (n: number | undefined) => (n === undefined ? "n/a" : n.toFixed(2));
 
 async function main() {
-  const subgraphs = await startSubgraphs();
+  const subgraphs = await startFourSubgraphs();
   const dir = mkdtempSync(join(tmpdir(), "fedplat-ab-"));
   const supergraphPath = join(dir, "supergraph.graphql");
   writeFileSync(supergraphPath, composeFourSubgraphs(subgraphs.urls));
@@ -94,8 +38,14 @@ async function main() {
     service: Parameters<typeof stopService>[0];
   }> = [];
   try {
-    gateways.push({ name: `A ${BASE}`, ...(await startGateway(BASE, supergraphPath, redis.url)) });
-    gateways.push({ name: `B ${repoRoot}`, ...(await startGateway(repoRoot, supergraphPath, redis.url)) });
+    gateways.push({
+      name: `A ${BASE}`,
+      ...(await startFourSubgraphGateway("dist", supergraphPath, redis.url, { SUBGRAPH_DEDUPE: DEDUPE }, BASE)),
+    });
+    gateways.push({
+      name: `B ${repoRoot}`,
+      ...(await startFourSubgraphGateway("dist", supergraphPath, redis.url, { SUBGRAPH_DEDUPE: DEDUPE }, repoRoot)),
+    });
     const body = JSON.stringify({ query: FOUR_SUBGRAPH_QUERY });
     const bodies = await Promise.all(gateways.map((g) => post(g.url, {}, body)));
     if (bodies[0] !== bodies[1]) {
@@ -135,7 +85,8 @@ async function main() {
     if (process.env.AB_PROFILE_DIR) {
       for (const g of gateways) await stopService(g.service);
       gateways.length = 0;
-      const profiled = await startGateway(repoRoot, supergraphPath, redis.url, {
+      const profiled = await startFourSubgraphGateway("dist", supergraphPath, redis.url, {
+        SUBGRAPH_DEDUPE: DEDUPE,
         NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.AB_PROFILE_DIR}`,
       });
       gateways.push({ name: "profiled", ...profiled });

@@ -1,4 +1,5 @@
 import {
+  databaseCheck,
   adminListenerOf,
   createLogger,
   createMetrics,
@@ -10,7 +11,6 @@ import {
   serviceDatabaseUrl,
 } from "@fedplat/runtime";
 import { createTokenVerifier, parseSigningKeys } from "@fedplat/auth";
-import { databaseCheck } from "@fedplat/subgraph";
 import {
   createLiveUpdatePublisher,
   eventPiiCipherFrom,

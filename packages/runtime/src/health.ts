@@ -3,6 +3,12 @@ import { Router } from "express";
 /** A readiness check resolves when the dependency answers and rejects otherwise. */
 export type ReadinessCheck = () => Promise<unknown>;
 
+/** Readiness check of a Prisma client: the database answers a trivial statement. */
+export const databaseCheck =
+  (prisma: { $executeRawUnsafe(query: string): Promise<unknown> }): ReadinessCheck =>
+  () =>
+    prisma.$executeRawUnsafe("SELECT 1");
+
 export interface HealthState {
   /** Set when shutdown starts, so load balancers stop sending traffic before the server closes. */
   draining: boolean;

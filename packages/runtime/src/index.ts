@@ -1,7 +1,13 @@
 export * from "./config/index";
 export { ErrorCode, appError, badInput, forbidden, mapPrismaError, notFound, unauthenticated } from "./errors";
 export { formatErrorFor } from "./formatError";
-export { type HealthRouterOptions, type HealthState, type ReadinessCheck, healthRouter } from "./health";
+export {
+  databaseCheck,
+  type HealthRouterOptions,
+  type HealthState,
+  type ReadinessCheck,
+  healthRouter,
+} from "./health";
 export { type Logger, createLogger } from "./logger";
 export { type PoolUsage, type ServiceMetrics, createMetrics, reportPoolUsage } from "./metrics";
 export { type OperationMetricsPrefix, operationMetricNames, useOperationMetrics } from "./operationMetrics";

@@ -36,8 +36,8 @@ export interface SubgraphDeps<P extends PrismaLike> {
   tls?: SubgraphTls;
 }
 
-/** Readiness check: the database answers a trivial statement. */
-export const databaseCheck = (prisma: PrismaLike) => () => prisma.$executeRawUnsafe("SELECT 1");
+// Lives in @fedplat/runtime, so a process without a GraphQL server (the workers) need not load this package for it.
+export { databaseCheck } from "@fedplat/runtime";
 
 export interface RunSubgraphOptions<P extends PrismaLike> {
   name: string;
