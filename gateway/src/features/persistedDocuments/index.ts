@@ -65,5 +65,9 @@ export function createPersistedDocumentsFeature(
     },
     // A new supergraph starts with an empty plan cache.
     supergraphChanged: () => void prewarmAll(),
+    // The manifest outlives this gateway (tests build several on one): its reloads plan nothing here once closed.
+    close: async () => {
+      prewarm = undefined;
+    },
   };
 }
