@@ -20,6 +20,7 @@ import {
   waitUntilReady,
 } from "@fedplat/devkit";
 import autocannon from "autocannon";
+import { DEDUPE_OFF, DEDUPE_OFF_LABEL } from "./support/dedupeOff";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONCURRENCY ?? 20);
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
     // (with dedupe, the identical concurrent requests of this bench already share subgraph fetches).
     const executing = spawnService(GATEWAY, {
       port: await freePort(),
-      env: { ...gatewayEnv, RESPONSE_CACHE: "off", SUBGRAPH_DEDUPE: "false" },
+      env: { ...gatewayEnv, RESPONSE_CACHE: "off", ...DEDUPE_OFF },
     });
     services.push(cached, uncached, executing);
     await Promise.all([cached, uncached, executing].map((service) => waitUntilReady(service, 90_000)));
@@ -146,7 +147,7 @@ async function main(): Promise<void> {
       "| response cache | requests/s | p50 ms | p99 ms | requests | errors |",
       "|---|---|---|---|---|---|",
       row("on (Redis, HIT)", on),
-      row("off, SUBGRAPH_DEDUPE=false (every request executed: subgraph + PostgreSQL)", executed),
+      row(`off, ${DEDUPE_OFF_LABEL} (every request executed: subgraph + PostgreSQL)`, executed),
       row("off, in-flight dedupe on (the default without the cache)", off),
       "",
       `Throughput ratio, cache on / every request executed: **${ratio.toFixed(1)}x** (target >= 10x). On / off with dedupe: ${(on.rps / off.rps).toFixed(1)}x (identical concurrent requests, as here, already share fetches without the cache).`,

@@ -45,6 +45,7 @@ import {
   SECONDS,
   startStockGateway,
 } from "./support/load";
+import { DEDUPE_OFF, DEDUPE_OFF_LABEL } from "./support/dedupeOff";
 
 /** Warm-up of each single-subgraph path (JIT, pools) before its measured rounds. */
 const WARM_UP_SECONDS = 5;
@@ -124,7 +125,7 @@ async function platformWorkload(): Promise<string> {
   });
   const urlOf = (name: string) => `http://127.0.0.1:${platform.services[name]?.port}/graphql`;
   const stock = await startStockGateway(Object.fromEntries(SUBGRAPHS.map((spec) => [spec.name, urlOf(spec.name)])));
-  const noDedupe = await startOurGateway(platform, { RESPONSE_CACHE: "off", SUBGRAPH_DEDUPE: "false" });
+  const noDedupe = await startOurGateway(platform, { RESPONSE_CACHE: "off", ...DEDUPE_OFF });
   const cached = await startOurGateway(platform, { RESPONSE_CACHE: "on", ENTITY_CACHE: "on" });
   try {
     const admin = await platform.login("admin@example.com");
@@ -158,7 +159,7 @@ async function platformWorkload(): Promise<string> {
         headers: async () => admin,
       },
       {
-        name: "fedplat gateway, RESPONSE_CACHE=off, SUBGRAPH_DEDUPE=false",
+        name: `fedplat gateway, RESPONSE_CACHE=off, ${DEDUPE_OFF_LABEL}`,
         url: noDedupe.url,
         pid: noDedupe.pid,
         headers: async () => admin,
@@ -242,7 +243,7 @@ async function platformWorkload(): Promise<string> {
         headers: async () => ({}),
       },
       {
-        name: "through the fedplat gateway, RESPONSE_CACHE=off, SUBGRAPH_DEDUPE=false",
+        name: `through the fedplat gateway, RESPONSE_CACHE=off, ${DEDUPE_OFF_LABEL}`,
         url: noDedupe.url,
         pid: noDedupe.pid,
         headers: async () => ({}),

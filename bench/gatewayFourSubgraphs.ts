@@ -3,8 +3,8 @@
  * gateway benchmark (graphql-hive/graphql-gateways-benchmark): four subgraphs answering from memory
  * (support/fourSubgraphs.ts, in a child process), the same heavy nested query under 50 connections,
  * every response checked against the expected body. Side by side in one run, alternating rounds:
- * the fedplat gateway with every feature at its default (no response cache) with SUBGRAPH_DEDUPE on
- * and off, and a stock @apollo/gateway + @apollo/server. Then, from a `--cpu-prof` profile of the
+ * the fedplat gateway with every feature at its default (no response cache) with in-flight dedupe
+ * on and off (support/dedupeOff.ts), and a stock @apollo/gateway + @apollo/server. Then, from a `--cpu-prof` profile of the
  * fedplat gateway under the same load, where its CPU goes per request (support/cpuBreakdown.ts).
  */
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -25,6 +25,7 @@ import {
   SECONDS,
   startStockGateway,
 } from "./support/load";
+import { DEDUPE_OFF, DEDUPE_OFF_LABEL } from "./support/dedupeOff";
 
 /** Warm-up of each gateway (JIT, connection pools, query plans) before its measured rounds. */
 const WARM_UP_SECONDS = 5;
@@ -48,7 +49,7 @@ async function profileGateway(supergraphPath: string, redisUrl: string, dedupe: 
   const dir = mkdtempSync(join(tmpdir(), "fedplat-gateway-profile-"));
   try {
     const gateway = await startFourSubgraphGateway(BUILD, supergraphPath, redisUrl, {
-      SUBGRAPH_DEDUPE: String(dedupe),
+      ...(dedupe ? {} : DEDUPE_OFF),
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --cpu-prof --cpu-prof-dir=${dir}`.trim(),
     });
     const expected = await post(gateway.url, {}, body);
@@ -89,16 +90,16 @@ export async function fourSubgraphWorkload(): Promise<string> {
     stopping.push(() => redis.kill());
     const withDedupe = await startFourSubgraphGateway(BUILD, supergraphPath, redis.url, {});
     stopping.unshift(() => stopService(withDedupe.service));
-    const noDedupe = await startFourSubgraphGateway(BUILD, supergraphPath, redis.url, { SUBGRAPH_DEDUPE: "false" });
+    const noDedupe = await startFourSubgraphGateway(BUILD, supergraphPath, redis.url, DEDUPE_OFF);
     stopping.unshift(() => stopService(noDedupe.service));
     const stock = await startStockGateway(subgraphs.urls, supergraphPath);
     stopping.unshift(() => stock.stop());
     const targets: Target[] = [
       {
-        name: "fedplat gateway, RESPONSE_CACHE=off (every other feature at its default; in-flight dedupe on)",
+        name: "fedplat gateway, RESPONSE_CACHE=off (every other feature at its default; in-flight dedupe of operations and subgraph fetches on)",
         ...withDedupe,
       },
-      { name: "fedplat gateway, RESPONSE_CACHE=off, SUBGRAPH_DEDUPE=false", ...noDedupe },
+      { name: `fedplat gateway, RESPONSE_CACHE=off, ${DEDUPE_OFF_LABEL}`, ...noDedupe },
       { name: "stock @apollo/gateway + @apollo/server", ...stock },
     ];
     const body = JSON.stringify({ query: FOUR_SUBGRAPH_QUERY });
@@ -157,7 +158,8 @@ export async function fourSubgraphWorkload(): Promise<string> {
       "Targets (issue 25), this run:",
       `- dedupe off >= 1.5x stock req/s: ${ratio(oursNoDedupe.rps, stockResult.rps)}x, ${holds(oursNoDedupe.rps >= 1.5 * stockResult.rps)}; gateway CPU per request ${ratio(oursNoDedupe.cpuMsPerRequest ?? Number.NaN, stockResult.cpuMsPerRequest ?? Number.NaN)}x stock's.`,
       `- dedupe on >= 4x stock req/s: ${ratio(ours.rps, stockResult.rps)}x, ${holds(ours.rps >= 4 * stockResult.rps)}.`,
-      `- p99 <= 0.5x stock: dedupe on ${ratio(ours.p99, stockResult.p99)}x, ${holds(ours.p99 <= 0.5 * stockResult.p99)}; dedupe off ${ratio(oursNoDedupe.p99, stockResult.p99)}x, ${holds(oursNoDedupe.p99 <= 0.5 * stockResult.p99)}.`,
+      // The issue sets p99 for the gateway as configured (dedupe on); with dedupe off only req/s.
+      `- p99 <= 0.5x stock (dedupe on): ${ratio(ours.p99, stockResult.p99)}x, ${holds(ours.p99 <= 0.5 * stockResult.p99)}; dedupe off (no target set): ${ratio(oursNoDedupe.p99, stockResult.p99)}x.`,
       `- peak RSS <= 1.5x stock: dedupe on ${ratio(ours.peakRssMb ?? Number.NaN, stockResult.peakRssMb ?? Number.NaN)}x, ${holds((ours.peakRssMb ?? Number.NaN) <= 1.5 * (stockResult.peakRssMb ?? Number.NaN))}; dedupe off ${ratio(oursNoDedupe.peakRssMb ?? Number.NaN, stockResult.peakRssMb ?? Number.NaN)}x, ${holds((oursNoDedupe.peakRssMb ?? Number.NaN) <= 1.5 * (stockResult.peakRssMb ?? Number.NaN))}.`,
       "",
       `Where the fedplat gateway's CPU goes per request, from a \`--cpu-prof\` profile of a gateway of its own under the same load (${SECONDS} s after a ${WARM_UP_SECONDS} s warm-up; self time by module path and function name, bench/support/cpuBreakdown.ts; profiling adds its own overhead, so the shares matter more than the sum):`,

@@ -3,7 +3,7 @@
  * side by side in one run, for measuring a change to the gateway before committing to it:
  * gateway A runs from the dist/ of another tree (AB_BASE_ROOT: e.g. `cp -a` of this checkout, with
  * its node_modules, built before the change), gateway B from this tree's dist/ (`npm run build`).
- * Same environment for both, SUBGRAPH_DEDUPE=AB_DEDUPE (default false). Rounds alternate which
+ * Same environment for both, in-flight dedupe (operations and subgraph fetches) AB_DEDUPE (default false). Rounds alternate which
  * goes first; it prints each round, the means and medians of req/s and of the gateway's CPU
  * ms/request (on a shared machine, compare medians over many short rounds: BENCH_SECONDS=5
  * BENCH_ROUNDS=14). AB_PROFILE_DIR: afterwards, a `--cpu-prof` profile of B alone is written there.
@@ -14,6 +14,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot, startOwnedRedis, stopService, useTestEventKeys } from "@fedplat/devkit";
+import { DEDUPE_OFF } from "./support/dedupeOff";
 import { composeFourSubgraphs, FOUR_SUBGRAPH_QUERY } from "./support/fourSubgraphs";
 import { startFourSubgraphGateway, startFourSubgraphs } from "./support/fourSubgraphProcesses";
 import { type Load, load, post, ROUNDS } from "./support/load";
@@ -22,6 +23,7 @@ useTestEventKeys();
 const BASE = process.env.AB_BASE_ROOT ?? "";
 if (!BASE) throw new Error("AB_BASE_ROOT: the tree whose gateway dist/ is A");
 const DEDUPE = process.env.AB_DEDUPE ?? "false";
+const DEDUPE_ENV = DEDUPE === "false" ? DEDUPE_OFF : {};
 
 const f = (n: number | undefined) => (n === undefined ? "n/a" : n.toFixed(2));
 
@@ -40,11 +42,11 @@ async function main() {
   try {
     gateways.push({
       name: `A ${BASE}`,
-      ...(await startFourSubgraphGateway("dist", supergraphPath, redis.url, { SUBGRAPH_DEDUPE: DEDUPE }, BASE)),
+      ...(await startFourSubgraphGateway("dist", supergraphPath, redis.url, DEDUPE_ENV, BASE)),
     });
     gateways.push({
       name: `B ${repoRoot}`,
-      ...(await startFourSubgraphGateway("dist", supergraphPath, redis.url, { SUBGRAPH_DEDUPE: DEDUPE }, repoRoot)),
+      ...(await startFourSubgraphGateway("dist", supergraphPath, redis.url, DEDUPE_ENV, repoRoot)),
     });
     const body = JSON.stringify({ query: FOUR_SUBGRAPH_QUERY });
     const bodies = await Promise.all(gateways.map((g) => post(g.url, {}, body)));
@@ -86,7 +88,7 @@ async function main() {
       for (const g of gateways) await stopService(g.service);
       gateways.length = 0;
       const profiled = await startFourSubgraphGateway("dist", supergraphPath, redis.url, {
-        SUBGRAPH_DEDUPE: DEDUPE,
+        ...DEDUPE_ENV,
         NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.AB_PROFILE_DIR}`,
       });
       gateways.push({ name: "profiled", ...profiled });

@@ -81,6 +81,9 @@ export const gatewaySection = defineSection({
       .default({})
       .describe("Per subgraph (ACCOUNTS: http://...): replaces the supergraph's routing URL"),
     subgraphDedupe: envVars.flag(true).describe("Identical in-flight subgraph queries of one viewer share one fetch"),
+    operationDedupe: envVars
+      .flag(true)
+      .describe("Identical in-flight queries of one viewer share one execution (plan, fetches, merging)"),
     signingKey: keyVars.signingKey.describe(
       "The gateway's private Ed25519 JWK: signs the identity each subgraph verifies",
     ),
@@ -99,6 +102,7 @@ export const gatewaySection = defineSection({
       supergraphPollMs: "SUPERGRAPH_POLL_MS",
       subgraphTimeoutMs: "SUBGRAPH_TIMEOUT_MS",
       subgraphDedupe: "SUBGRAPH_DEDUPE",
+      operationDedupe: "OPERATION_DEDUPE",
       entityCache: "ENTITY_CACHE",
       signingKey: "GATEWAY_SIGNING_KEY",
     },
@@ -149,6 +153,7 @@ export interface GatewayConfig {
   /** Override key -> client certificate, key and CA of its HTTPS calls (transport/subgraphTls.ts). */
   subgraphTls: Record<string, SubgraphTlsOptions>;
   subgraphDedupe: boolean;
+  operationDedupe: boolean;
   entityCache: boolean;
   limits: GatewayLimits;
   demandControl: DemandControlOptions;
@@ -194,6 +199,7 @@ export function loadGatewayConfig(env?: NodeJS.ProcessEnv, file?: ConfigFile): G
     subgraphTimeoutMs: c.gateway.subgraphTimeoutMs,
     subgraphTls: subgraphTlsOf(c.subgraphTls),
     subgraphDedupe: c.gateway.subgraphDedupe,
+    operationDedupe: c.gateway.operationDedupe,
     entityCache: c.gateway.entityCache,
     limits: {
       query: { maxDepth, maxAliases, maxRootFields, maxDirectives },

@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     ...(config.admin ? { admin: config.admin } : {}),
     subgraphTimeoutMs: config.subgraphTimeoutMs,
     dedupeSubgraphFetches: config.subgraphDedupe,
+    dedupeOperations: config.operationDedupe,
     entityCache: config.entityCache,
     subscriptions: config.subscriptions,
     subgraphTimeoutsMs: config.subgraphTimeouts,

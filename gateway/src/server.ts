@@ -26,8 +26,13 @@ import type { GatewayContext } from "./context";
 import { closeFeatures, type GatewayExecutor, type GatewayFeature, type PrewarmQueryPlan } from "./feature";
 import { createAuthorizationFeature, loadPolicies, type Policies } from "./features/authorization";
 import { type CorsOptions, createCorsFeature, defaultCors } from "./features/cors";
-import { createDedupeFeature } from "./features/dedupe";
-import { createHeaderPropagationFeature, type HeaderPropagation, mergeHeaderRules } from "./features/headerPropagation";
+import { createDedupeFeature, createOperationDedupeFeature } from "./features/dedupe";
+import {
+  createHeaderPropagationFeature,
+  type HeaderPropagation,
+  mergeHeaderRules,
+  propagatedClientHeaders,
+} from "./features/headerPropagation";
 import { createDemandControlFeature, type DemandControlOptions, defaultDemandControl } from "./features/demandControl";
 import { acceptsIncrementalDelivery, createDeferFeature } from "./features/defer";
 import { createEntityCacheFeature } from "./features/entityCache";
@@ -101,6 +106,8 @@ export interface GatewayOptions {
   subgraphTls?: Record<string, SubgraphTlsOptions>;
   /** Identical in-flight subgraph queries of one viewer share one fetch. @default true */
   dedupeSubgraphFetches?: boolean;
+  /** Identical in-flight queries of one viewer share one execution (features/dedupe/shareOperations.ts). @default true */
+  dedupeOperations?: boolean;
   /** Entity fetches the subgraph answered as public are reused for their max-age, for any viewer (entityCache.ts). @default false */
   entityCache?: boolean;
   /** @default defaultLimits */
@@ -243,6 +250,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
    * - addressBudget before identity: every request is counted per IP before its credentials are
    *   looked up, so a spray of bad tokens or API keys is held by the same budget as any other traffic.
    * - identity before rateLimits: per-user and per-key budgets need the viewer (requestState.ts).
+   * - operation dedupe before authorization: its executor wrapper is outermost, so one execution
+   *   shared by identical queries of one viewer includes what authorization decided and removed.
    * - authorization: wraps the executor, so it sees every operation Apollo let through (HTTP and
    *   subscriptions' queries alike) before the planner.
    * - responseCache: after the operation is resolved and allowed; a hit runs no subgraph fetch.
@@ -275,6 +284,14 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       onInvalidCredentials: rateLimits.invalidCredentials,
     }),
     createRateLimitFeature(rateLimits),
+    ...((options.dedupeOperations ?? true)
+      ? [
+          createOperationDedupeFeature({
+            propagatedHeaders: propagatedClientHeaders(options.headerPropagation),
+            registry,
+          }),
+        ]
+      : []),
     createAuthorizationFeature({ supergraphSdl: options.supergraphSdl, policies, logger, registry }),
     createHeaderPropagationFeature((name) =>
       mergeHeaderRules(options.headerPropagation?.all, options.headerPropagation?.subgraphs[overrideKey(name)]),

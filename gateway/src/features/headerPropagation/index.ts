@@ -34,6 +34,12 @@ export function createHeaderPropagationFeature(rulesOf: (subgraph: string) => re
   };
 }
 
+/** Every client header some rule reads, for any subgraph: what may change a subgraph's answer. */
+export function propagatedClientHeaders(propagation: HeaderPropagation | undefined): string[] {
+  const rules = [...(propagation?.all ?? []), ...Object.values(propagation?.subgraphs ?? {}).flat()];
+  return [...new Set(rules.map((rule) => rule.name))];
+}
+
 /** A subgraph's rules: `all`, then its own; a later rule for the same target replaces an earlier one. */
 export function mergeHeaderRules(...lists: ReadonlyArray<readonly HeaderRule[] | undefined>): HeaderRule[] {
   const byTarget = new Map<string, HeaderRule>();
