@@ -5,6 +5,7 @@
  * highest RSS sampled while a small load runs through the gateway (loaded), and the CommonJS modules it
  * has loaded (support/moduleCensus.cjs); per way, the cold start (first process spawned -> gateway ready).
  * Prints a markdown table and writes it to bench/results/memory.md. Target (issue 25): idle <= 120 MiB.
+ * BENCH_MEMORY_DIST_ONLY=1 skips the tsx run (half the time; its columns print "-").
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -18,6 +19,7 @@ import { type Platform, startPlatform, trustedDocuments } from "@fedplat/tests";
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 60_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const DIST_ONLY = process.env.BENCH_MEMORY_DIST_ONLY === "1";
 const TARGET_MIB = 120;
 const MIB = 1024 * 1024;
 
@@ -147,15 +149,15 @@ async function main(): Promise<void> {
   });
   const censusDir = mkdtempSync(join(tmpdir(), "fedplat-census-"));
   try {
-    const source = await measure("source", censusDir);
+    const source = DIST_ONLY ? undefined : await measure("source", censusDir);
     const dist = await measure("dist", censusDir);
-    const mib = (bytes: number) => (bytes / MIB).toFixed(0);
+    const mib = (bytes: number | undefined) => (bytes === undefined ? "-" : (bytes / MIB).toFixed(0));
     const rows = Object.keys(dist.processes).map((name) => {
-      const before = source.processes[name];
+      const before = source?.processes[name];
       const after = dist.processes[name];
-      if (!before || !after) throw new Error(`${name} missing from a run`);
+      if (!after || (source && !before)) throw new Error(`${name} missing from a run`);
       const mark = after.idle <= TARGET_MIB * MIB ? "" : " (over)";
-      return `| ${name} | ${mib(before.idle)} | ${mib(after.idle)}${mark} | ${mib(before.loaded)} | ${mib(after.loaded)} | ${before.census.modules} | ${after.census.modules} |`;
+      return `| ${name} | ${mib(before?.idle)} | ${mib(after.idle)}${mark} | ${mib(before?.loaded)} | ${mib(after.loaded)} | ${before?.census.modules ?? "-"} | ${after.census.modules} |`;
     });
     const gateway = dist.processes.gateway;
     const table = [
@@ -165,7 +167,7 @@ async function main(): Promise<void> {
       "|---|---|---|---|---|---|---|",
       ...rows,
       "",
-      `Cold start, first process spawned -> gateway ready (all seven processes): tsx ${(source.readyInMs / 1000).toFixed(1)} s, dist ${(dist.readyInMs / 1000).toFixed(1)} s (target 15 s).`,
+      `Cold start, first process spawned -> gateway ready (all seven processes): tsx ${source ? `${(source.readyInMs / 1000).toFixed(1)} s` : "-"}, dist ${(dist.readyInMs / 1000).toFixed(1)} s (target 15 s).`,
       `Idle: median of 5 samples of VmRSS ${SETTLE_MS / 1000} s after the platform was ready (target ${TARGET_MIB} MiB). Load: ${CONCURRENCY} clients for ${SECONDS} s through the gateway`,
       "(persisted Products and Me, every fifth round a PlaceOrder whose saga runs through the workers); the highest VmRSS sampled every 200 ms.",
       "Modules: CommonJS modules in require.cache at idle (bench/support/moduleCensus.cjs).",

@@ -1,7 +1,7 @@
 import type { AdminListener, Logger, ReadinessCheck, Redis, ServiceMetrics } from "@fedplat/runtime";
 import type { IdentityTrust, TokenVerifier } from "@fedplat/auth";
 import type { SubgraphServer } from "@fedplat/subgraph";
-import { type AuditLog, buildOperationsServer, type DeadLetterOps } from "@fedplat/operations";
+import { type AuditLog, buildOperationsServer, type DeadLetterOps } from "@fedplat/operations/workers";
 import type { Queue } from "bullmq";
 import { Gauge } from "prom-client";
 import type { AdminLogin } from "./adminLogin";

@@ -4,7 +4,7 @@ import { hasRole, type TokenVerifier, type Viewer } from "@fedplat/auth";
 import type { Queue } from "bullmq";
 import cookieParser from "cookie-parser";
 import express, { type RequestHandler } from "express";
-import type { AuditLog } from "@fedplat/operations";
+import type { AuditLog } from "@fedplat/operations/workers";
 import { type AdminLogin, AdminLoginRefused } from "./adminLogin";
 import type { AdminSessionCheck } from "./adminSessions";
 

@@ -1,5 +1,5 @@
 import { type Consumer, type DeadLetter, parseEnvelope } from "@fedplat/events";
-import type { BulkReplay, DeadLetterEntry, DeadLetterOps } from "@fedplat/operations";
+import type { BulkReplay, DeadLetterEntry, DeadLetterOps } from "@fedplat/operations/workers";
 import type { Job, Queue } from "bullmq";
 import { eventJobOptions, type RetryPolicy } from "./jobOptions";
 import { redactPersonalData } from "./redact";
@@ -13,7 +13,7 @@ export {
   type DeadLetterOps,
   OUTBOX_LETTERS,
   unknownQueueProblem,
-} from "@fedplat/operations";
+} from "@fedplat/operations/workers";
 
 type DeadLetterJob = Job<DeadLetter>;
 

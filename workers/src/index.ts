@@ -8,7 +8,7 @@ export {
   type SessionStateLookup,
 } from "./adminSessions";
 // The operations subgraph the workers serve (subgraphs/operations), re-exported for their callers.
-export { type AuditActor, type AuditEvent, type AuditLog, redisAuditLog } from "@fedplat/operations";
+export { type AuditActor, type AuditEvent, type AuditLog, redisAuditLog } from "@fedplat/operations/workers";
 export { createProcessor, deadLetterIdOf, deadLetterOf, startConsumer } from "./consumer";
 export { type DeadLetterEntry, type DeadLetterOps, deadLetterOps } from "./deadLetters";
 export { createGroupCommitter, type GroupCommitOptions } from "./groupCommit";

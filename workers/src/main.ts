@@ -23,7 +23,7 @@ import { buildWorkersAdmin } from "./admin";
 import type { AccountsPrisma } from "@fedplat/accounts";
 import { createGatewayAdminLogin } from "./adminLogin";
 import { accountsSessionState, createAdminSessionCheck } from "./adminSessions";
-import { redisAuditLog } from "@fedplat/operations";
+import { redisAuditLog } from "@fedplat/operations/workers";
 import { loadWorkersConfig, retryPolicyOf, workersKeyringOf } from "./config";
 import { checkRedisForQueues } from "./redisSettings";
 import { createServiceClients, startWorkers } from "./workers";

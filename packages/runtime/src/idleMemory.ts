@@ -3,6 +3,7 @@ import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { Logger } from "pino";
 import { loadConfig, processSection } from "./config";
+import { forgetOneShotModules } from "./oneShotModules";
 
 export interface IdleMemoryOptions {
   /** How long the event loop must stay quiet before memory is given back. 0: never. @default IDLE_MEMORY_RELEASE_MS */
@@ -41,7 +42,8 @@ function reclaimableBytes(): number {
  * probes, metrics scrapes, BullMQ's blocking reads) never reaches, so an idle process kept ~150-200
  * MiB. After `idleMs` of a quiet event loop this runs V8's last-resort collection once (the
  * memory-pressure path browsers use for background tabs: a full, compacting GC that also shrinks
- * the young generation), then waits for the next busy spell before it may run again. Under load it
+ * the young generation) after dropping the modules only start-up needed (oneShotModules.ts), then
+ * waits for the next busy spell before it may run again. Under load it
  * never runs, so throughput keeps the young generation V8 chose. Hand-written: no library exposes
  * this collection; it is a few lines around V8's own.
  * Returns a function that stops the checks.
@@ -71,6 +73,7 @@ export function releaseMemoryWhenIdle(options: IdleMemoryOptions = {}): () => vo
     quietForMs += checkMs;
     if (released || quietForMs < idleMs) return;
     released = true;
+    forgetOneShotModules();
     const reclaimable = reclaimableBytes();
     if (reclaimable < minReclaimableBytes) return;
     const rssBefore = process.memoryUsage.rss();

@@ -1,24 +1,9 @@
-import { randomUUID } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
-import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginCacheControl } from "@apollo/server/plugin/cacheControl";
-import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import {
-  ApolloServerPluginInlineTraceDisabled,
-  ApolloServerPluginLandingPageDisabled,
-} from "@apollo/server/plugin/disabled";
-import { expressMiddleware } from "@as-integrations/express5";
-import { buildSubgraphSchema } from "@apollo/subgraph";
-import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
 import express, { type RequestHandler } from "express";
-import type { DocumentNode } from "graphql";
-import { withLiveDirective } from "@fedplat/events";
-import type { Logger } from "pino";
 import {
   adminEndpoints,
   type AdminListener,
-  formatErrorFor,
   healthRouter,
   type HealthState,
   jsonErrorHandler,
@@ -26,50 +11,15 @@ import {
   metricsHandler,
   multipartUploads,
   type ReadinessCheck,
-  type ServiceMetrics,
   type UploadLimits,
-  useOperationMetrics,
 } from "@fedplat/runtime";
-import {
-  type Caller,
-  createCallerIdentityVerifier,
-  IDENTITY_HEADER,
-  type IdentityTrust,
-  type Viewer,
-} from "@fedplat/auth";
-import { type ServiceAccess, type SubgraphRules, withPermissions } from "./permissions";
+import type { BaseContext, GraphQLEndpoint, GraphQLEndpointOptions, SubgraphSchema } from "./graphqlEndpoint";
 import type { SubgraphTls } from "./subgraphConfig";
-import { useViewerDependence, withTrackedViewer } from "./viewerDependence";
 
-/** What every subgraph's context starts from. */
-export interface BaseContext {
-  requestId: string;
-  viewer: Viewer | null;
-  /** The gateway, or another service calling with its own signed identity. */
-  caller: Caller;
-  log: Logger;
-}
+export type { BaseContext, SubgraphSchema } from "./graphqlEndpoint";
 
-export interface SubgraphServerOptions<TContext extends BaseContext> {
-  /** Service name, used in logs and metrics; its name in the supergraph, the audience its identity tokens must carry. */
-  name: string;
-  typeDefs: DocumentNode;
-  /** Generated resolver types (codegen) for this subgraph. */
-  resolvers: object;
-  /** graphql-shield rules for every type and field; anything without a rule is denied. */
-  permissions: SubgraphRules;
-  /** Extends the base context with this subgraph's per-request state (loaders). */
-  context: (base: BaseContext) => TContext;
+export interface SubgraphServerBaseOptions<TContext extends BaseContext> extends GraphQLEndpointOptions<TContext> {
   readiness: Record<string, ReadinessCheck>;
-  metrics: ServiceMetrics;
-  logger: Logger;
-  /** Public keys of the gateway (and of services that may call directly) that verify each request's identity. */
-  identityTrust: IdentityTrust;
-  /** Fields each directly calling service may resolve (see ServiceAccess). @default none */
-  serviceAccess?: ServiceAccess;
-  /** Production hides internal error messages. @default false */
-  production?: boolean;
-  plugins?: ApolloServerPlugin<TContext>[];
   /** A port of their own for /metrics and /health/* (production, see adminListenerOf); unset: the public port serves them. */
   admin?: AdminListener;
   /** Serve HTTPS, requiring client certificates when `requireClientCert` (mTLS). @default plain HTTP */
@@ -80,6 +30,18 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   routes?: Readonly<Record<string, RequestHandler>>;
 }
 
+/**
+ * The schema loaded and Apollo Server started on the first /graphql request rather than before
+ * listening: for a subgraph whose queries are rare (the workers' operations subgraph, for admins),
+ * so an idle process does not hold the GraphQL libraries. Health and metrics answer from the start.
+ */
+export interface SchemaOnFirstRequest<TContext extends BaseContext> {
+  schemaOnFirstRequest: () => Promise<SubgraphSchema<TContext>>;
+}
+
+export type SubgraphServerOptions<TContext extends BaseContext> = SubgraphServerBaseOptions<TContext> &
+  (SubgraphSchema<TContext> | SchemaOnFirstRequest<TContext>);
+
 export interface SubgraphServer {
   /** The subgraph's name: the audience of the identity tokens it accepts. */
   readonly name: string;
@@ -89,7 +51,7 @@ export interface SubgraphServer {
   listen(port: number, host?: string): Promise<number>;
   /** The admin port's bound port, once listening; undefined when the public port serves /metrics and /health. */
   adminPort(): number | undefined;
-  /** Marks the server not ready, drains in-flight requests and stops Apollo. */
+  /** Marks the server not ready, drains in-flight requests and stops Apollo (closes the HTTP server). */
   close(): Promise<void>;
 }
 
@@ -114,34 +76,27 @@ export async function buildSubgraphServer<TContext extends BaseContext>(
     : http.createServer(app);
   const health: HealthState = { draining: false };
 
-  // codegen's resolver types are stricter than @apollo/subgraph's map; the shapes are the same.
-  const resolvers = options.resolvers as GraphQLResolverMap<unknown>;
-  const apollo = new ApolloServer<TContext>({
-    schema: withPermissions(
-      buildSubgraphSchema({ typeDefs: withLiveDirective(options.typeDefs), resolvers }),
-      options.permissions,
-      options.serviceAccess,
-    ),
-    includeStacktraceInErrorResponses: false,
-    // Our own onShutdown handler drains and exits; Apollo's would re-raise the signal mid-drain.
-    stopOnTerminationSignals: false,
-    formatError: formatErrorFor(options.logger, options.production ?? false),
-    plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
-      ApolloServerPluginLandingPageDisabled(),
-      // Inline traces feed Apollo Studio, which this platform does not use; they cost time per request.
-      ApolloServerPluginInlineTraceDisabled(),
-      // The SDL's @cacheControl hints become this response's Cache-Control header, which the
-      // gateway combines across subgraphs. Anything without a hint is uncacheable (max age 0).
-      ApolloServerPluginCacheControl({ defaultMaxAge: 0, calculateHttpHeaders: true }),
-      useOperationMetrics<TContext>(options.metrics.registry, "subgraph"),
-      // Tells the gateway whether an answer depended on who asked (subscription fan-out shares the rest).
-      useViewerDependence<TContext>(),
-      ...(options.plugins ?? []),
-    ],
-  });
-  await apollo.start();
-  const verifyIdentity = createCallerIdentityVerifier(options.identityTrust, options.name);
+  const startEndpoint = async (): Promise<GraphQLEndpoint> => {
+    const schema = "schemaOnFirstRequest" in options ? await options.schemaOnFirstRequest() : options;
+    const { startGraphQLEndpoint } = await import("./graphqlEndpoint");
+    return startGraphQLEndpoint(schema, options, httpServer);
+  };
+  let started = "schemaOnFirstRequest" in options ? undefined : await startEndpoint();
+  let starting: Promise<GraphQLEndpoint> | undefined;
+  const graphql: RequestHandler = (req, res, next) => {
+    if (started) return started.handler(req, res, next);
+    starting ??= startEndpoint();
+    starting.then(
+      (endpoint) => {
+        started = endpoint;
+        return endpoint.handler(req, res, next);
+      },
+      (error: unknown) => {
+        starting = undefined; // the next request tries again
+        next(error);
+      },
+    );
+  };
 
   const admin = adminEndpoints(app, options.admin);
   admin.app.use(healthRouter(options.readiness, health));
@@ -151,15 +106,7 @@ export async function buildSubgraphServer<TContext extends BaseContext>(
     "/graphql",
     express.json({ limit: "1mb" }),
     ...(options.uploads ? [multipartUploads(options.uploads)] : []),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const requestId = req.header("x-request-id") ?? randomUUID();
-        const { viewer, caller } = await verifyIdentity(req.header(IDENTITY_HEADER));
-        return withTrackedViewer(viewer, (tracked) =>
-          options.context({ requestId, viewer: tracked, caller, log: options.logger.child({ requestId }) }),
-        );
-      },
-    }),
+    graphql,
   );
   app.use(jsonErrorHandler(options.logger));
 
@@ -176,7 +123,10 @@ export async function buildSubgraphServer<TContext extends BaseContext>(
     adminPort: () => adminPort,
     close: async () => {
       health.draining = true;
-      await apollo.stop();
+      const endpoint = started ?? (await starting?.catch(() => undefined));
+      // Apollo's drain plugin closes the HTTP server; with no schema started yet nothing else would.
+      if (endpoint) await endpoint.stop();
+      else if (httpServer.listening) await new Promise((resolve) => httpServer.close(resolve));
       await admin.close();
     },
   };

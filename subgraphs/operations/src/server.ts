@@ -1,14 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AdminListener, Logger, ReadinessCheck, ServiceMetrics } from "@fedplat/runtime";
-import { buildSubgraphServer, type SubgraphServer } from "@fedplat/subgraph";
+import { buildSubgraphServer, type SubgraphServer } from "@fedplat/subgraph/server";
 import type { IdentityTrust } from "@fedplat/auth";
 import gql from "graphql-tag";
 import type { AuditLog } from "./auditLog";
 import type { OperationsContext } from "./context";
 import type { DeadLetterOps } from "./deadLetterOps";
-import { operationsPermissions } from "./permissions";
-import { operationsResolvers } from "./resolvers";
 
 // From the package root, not __dirname: the same file whether this runs from src/ or from the compiled dist/.
 export const typeDefs = gql(readFileSync(join(__dirname, "..", "src", "schema.graphql"), "utf8"));
@@ -32,14 +30,25 @@ export interface OperationsServerDeps {
 /**
  * The operations subgraph (dead letters and the admin audit log, for admins only). It has no
  * process of its own: the workers serve it on their port (services.json: servedBy "workers").
+ * Its schema, resolvers and permissions (and with them Apollo Server and the GraphQL libraries)
+ * load on the first /graphql request: admins query it rarely, and an idle workers process should
+ * not hold them (bench/results/memory.md).
  */
 export function buildOperationsServer(deps: OperationsServerDeps): Promise<SubgraphServer> {
   return buildSubgraphServer<OperationsContext>({
     name: "operations",
-    typeDefs,
-    resolvers: operationsResolvers,
-    permissions: operationsPermissions,
-    context: (base) => ({ ...base, deadLetters: deps.deadLetters, audit: deps.audit }),
+    schemaOnFirstRequest: async () => {
+      const [{ operationsPermissions }, { operationsResolvers }] = await Promise.all([
+        import("./permissions"),
+        import("./resolvers"),
+      ]);
+      return {
+        typeDefs,
+        resolvers: operationsResolvers,
+        permissions: operationsPermissions,
+        context: (base) => ({ ...base, deadLetters: deps.deadLetters, audit: deps.audit }),
+      };
+    },
     readiness: deps.readiness,
     metrics: deps.metrics,
     logger: deps.logger,

@@ -8,7 +8,7 @@ import { hostname, userInfo } from "node:os";
 import { createRedis, exitWithUsageError, parseCommandLine } from "@fedplat/runtime";
 import { CONSUMERS, DEAD_LETTER_QUEUE, queueOf } from "@fedplat/events";
 import { Queue } from "bullmq";
-import { type AuditActor, recordAction, redisAuditLog } from "@fedplat/operations";
+import { type AuditActor, recordAction, redisAuditLog } from "@fedplat/operations/workers";
 import { deadLetterOps, unknownQueueProblem } from "../deadLetters";
 import { loadWorkersConfig, retryPolicyOf } from "../config";
 
