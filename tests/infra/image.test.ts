@@ -1,6 +1,6 @@
 import { globSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { GATEWAY, repoRoot } from "@fedplat/devkit";
+import { GATEWAY, PRODUCTION_MALLOC_ENV, repoRoot } from "@fedplat/devkit";
 import { type Copy, DockerfileParser, type Instruction } from "dockerfile-ast";
 
 /**
@@ -61,7 +61,9 @@ describe("infra/Dockerfile", () => {
       ["stage", "/stage /app"],
     ]);
     expect(argsOf(runtime, "WORKDIR")).toEqual(["/app"]);
-    expect(argsOf(runtime, "ENV")).toEqual(["NODE_ENV=production"]);
+    // The allocator settings npm start gives compiled processes (spawnService), the same in the image.
+    const malloc = Object.entries(PRODUCTION_MALLOC_ENV).map(([name, value]) => `${name}=${value}`);
+    expect(argsOf(runtime, "ENV")).toEqual([["NODE_ENV=production", ...malloc].join(" ")]);
     const user = argsOf(runtime, "USER");
     expect(user).toEqual(["node"]);
     expect(argsOf(runtime, "RUN")).toEqual([]); // nothing installed or written in the runtime stage

@@ -16,6 +16,7 @@ export {
   entryOf,
   GATEWAY,
   nodeArgsOf,
+  PRODUCTION_MALLOC_ENV,
   processOf,
   repoRoot,
   type ServiceSpec,

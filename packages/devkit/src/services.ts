@@ -68,6 +68,20 @@ export function nodeArgsOf(spec: ServiceSpec, build: BuildKind, telemetry = true
 }
 
 /**
+ * glibc's allocator settings for every compiled (production) process: `npm start` and the tests'
+ * supervisor set them (spawnService), infra/Dockerfile's runtime stage sets the same (held equal by
+ * tests/infra/image.test.ts). By default glibc serves large blocks from its heaps once one has been
+ * freed (its mmap threshold rises) and gives each thread an arena, so what start-up allocated and
+ * freed (Prisma's engine compilation, the JIT's zones) stayed resident and an idle process's RSS
+ * varied by up to 10 MiB between runs. A fixed threshold returns large blocks to the system when
+ * freed; two arenas for the few threads that allocate. Measured: docs/build.md.
+ */
+export const PRODUCTION_MALLOC_ENV: Readonly<Record<string, string>> = {
+  MALLOC_ARENA_MAX: "2",
+  MALLOC_MMAP_THRESHOLD_: "131072",
+};
+
+/**
  * The gateway's SUBGRAPH_<NAME>_URL variables for every subgraph of services.json, each at the
  * process that serves it (operations: the workers), on the port `portOf(process)` says.
  */

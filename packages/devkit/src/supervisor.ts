@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { relative } from "node:path";
 import { createInterface } from "node:readline";
 import { SUPERVISED_ENV } from "@fedplat/runtime";
-import { type BuildKind, entryOf, nodeArgsOf, repoRoot, type ServiceSpec } from "./services";
+import { type BuildKind, entryOf, nodeArgsOf, PRODUCTION_MALLOC_ENV, repoRoot, type ServiceSpec } from "./services";
 
 export interface RunningService {
   spec: ServiceSpec;
@@ -67,6 +67,8 @@ export function spawnService(spec: ServiceSpec, options: SpawnOptions): RunningS
     // when this process is gone however it ended (onShutdown in @fedplat/runtime), so a killed
     // test run or supervisor leaves no services behind.
     env: {
+      // Compiled processes run as the image runs them (the caller's environment may override).
+      ...(build === "dist" ? PRODUCTION_MALLOC_ENV : {}),
       ...options.env,
       PORT: String(options.port),
       ...(options.adminPort === undefined ? {} : { ADMIN_PORT: String(options.adminPort) }),
