@@ -42,8 +42,9 @@ export interface ShareOperationsOptions {
  * joined it: the cache-policy restrictions (subgraphs' Cache-Control, authorization's PRIVATE) that
  * decide whether and how long the response may be cached. Each caller gets its own result object and
  * errors; the data tree is shared and nothing after the executor writes to it. Never shared:
- * mutations and subscriptions, operations with files, in-process executions that count viewer dependence (subscription
- * events, which share by viewer class their own way), and incremental (@defer) results.
+ * mutations and subscriptions, operations with files, in-process executions that count viewer
+ * dependence (subscription events, which share by viewer class their own way), and incremental
+ * (@defer) results.
  *
  * Written here because the executor of @apollo/gateway offers no such hook; the logic is a map of promises.
  */
