@@ -2,6 +2,8 @@ export { type Connection, MAX_PAGE_SIZE, decodeCursor, encodeCursor, isUuid, pag
 export { scalarResolvers } from "./scalars";
 export {
   type BaseContext,
+  type SchemaOnFirstRequest,
+  type SubgraphSchema,
   type SubgraphServer,
   type SubgraphServerOptions,
   buildSubgraphServer,
