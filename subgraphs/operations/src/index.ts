@@ -1,21 +1,7 @@
-export {
-  type AuditActor,
-  type AuditEvent,
-  type AuditLog,
-  type AuditOutcome,
-  isAuditCursor,
-  recordAction,
-  redisAuditLog,
-} from "./auditLog";
+// What the workers use (./workers), plus the subgraph's schema, resolvers and permissions.
+export * from "./workers";
+export { isAuditCursor } from "./auditLog";
 export type { OperationsContext } from "./context";
-export {
-  type BulkReplay,
-  DEAD_LETTER_SOURCES,
-  type DeadLetterEntry,
-  type DeadLetterOps,
-  OUTBOX_LETTERS,
-  unknownQueueProblem,
-} from "./deadLetterOps";
 export { operationsPermissions } from "./permissions";
 export { OPERATIONS_AUDIT_ACTIONS, operationsResolvers } from "./resolvers";
-export { buildOperationsServer, type OperationsServerDeps, typeDefs } from "./server";
+export { typeDefs } from "./server";
